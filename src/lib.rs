@@ -1,0 +1,39 @@
+//! # vmstate
+//!
+//! Save and load virtual-machine device state across versions, byte-compatible
+//! with QEMU's VMState wire format.
+//!
+//! `#[derive(VmState)]` turns an annotated device struct into straight-line,
+//! version-aware save/load code:
+//!
+//! ```
+//! use vmstate::{Unused, VmState};
+//!
+//! #[derive(VmState, Debug, Default, Clone, PartialEq)]
+//! #[vmstate(name = "mydev", version = 2, minimum_version = 1)]
+//! struct MyDev {
+//!     regs: [u32; 4],
+//!     _gap: Unused<2>,
+//!     #[vmstate(since = 2)]
+//!     irq_level: bool,
+//! }
+//!
+//! let dev = MyDev { regs: [1, 2, 3, 4], irq_level: true, ..Default::default() };
+//! let bytes = vmstate::to_vec(&dev)?;
+//! assert_eq!(bytes.len(), 16 + 2 + 1);
+//! let back: MyDev = vmstate::from_slice(&bytes, MyDev::VERSION)?;
+//! assert_eq!(back, dev);
+//! # Ok::<(), vmstate::Error>(())
+//! ```
+//!
+//! See `docs/wire-format.md` in the repository for the byte layout.
+#![doc = include_str!("../docs/attributes.md")]
+
+pub use vmstate_derive::VmState;
+pub use vmstate_runtime::{
+    Error, ErrorKind, PathSegment, Reader, SectionRef, Unused, VmState, VmStateField, from_slice,
+    load_into, save_into, to_vec,
+};
+
+#[doc(hidden)]
+pub use vmstate_runtime::__private;

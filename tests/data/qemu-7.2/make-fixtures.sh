@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Regenerate the QEMU 7.2 migration-stream fixtures in this directory.
+#
+# Requires qemu-system-x86_64 from QEMU 7.2 (Debian 12: `apt-get install qemu-system-x86`),
+# perl, grep, cmp.  Can be run from any directory; writes next to itself; idempotent
+# (every output is written to a temporary file first and then moved into place).
+#
+# Environment:
+#   QEMU=/path/to/qemu-system-x86_64   (default: qemu-system-x86_64 from PATH)
+#   RUN_SECONDS=3                      (how long the "ran" guests execute SeaBIOS)
+set -euo pipefail
+
+DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+QEMU="${QEMU:-qemu-system-x86_64}"
+RUN_SECONDS="${RUN_SECONDS:-3}"
+TIMEOUT=60   # seconds to wait for any single monitor command
+
+COMMON=(-nodefaults -m 16 -display none -accel tcg
+        -rtc base=2020-01-01T00:00:00,clock=vm -monitor stdio)
+PC=(-M pc-i440fx-7.2)
+Q35=(-M pc-q35-7.2)
+E1000_SERIAL=(-device e1000,romfile=,netdev=n0 -netdev user,id=n0
+              -device isa-serial,chardev=c0 -chardev null,id=c0)
+
+version="$("$QEMU" --version | head -n1)"
+case "$version" in
+  *"version 7.2"*) ;;
+  *) echo "error: need QEMU 7.2, found: $version" >&2; exit 1 ;;
+esac
+
+TMP="$(mktemp -d)"
+QPID=""
+cleanup() {
+  exec 3>&- 2>/dev/null || true
+  if [[ -n "$QPID" ]] && kill -0 "$QPID" 2>/dev/null; then kill "$QPID" 2>/dev/null || true; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# --- tiny HMP driver ------------------------------------------------------------------------
+# QEMU's stdout (the monitor) goes to $OUT; commands are written to a FIFO on fd 3.  A command
+# is finished when the number of "(qemu) " prompts in $OUT grows by one.  The text between
+# prompt k and prompt k+1 is the (readline-echoed) command k followed by its output.
+
+prompts() { grep -o -F '(qemu) ' "$OUT" | wc -l; }
+
+wait_prompts() { # $1 = expected prompt count
+  local deadline=$((SECONDS + TIMEOUT))
+  while (( $(prompts) < $1 )); do
+    if ! kill -0 "$QPID" 2>/dev/null; then
+      echo "error: qemu exited unexpectedly; stderr:" >&2; cat "$ERR" >&2; exit 1
+    fi
+    if (( SECONDS > deadline )); then echo "error: monitor timeout" >&2; exit 1; fi
+    sleep 0.05
+  done
+}
+
+start_qemu() { # args: qemu arguments
+  OUT="$TMP/monitor.out"; ERR="$TMP/monitor.err"; : >"$OUT"; : >"$ERR"
+  rm -f "$TMP/monitor.in"; mkfifo "$TMP/monitor.in"
+  "$QEMU" "$@" <"$TMP/monitor.in" >"$OUT" 2>"$ERR" &
+  QPID=$!
+  exec 3>"$TMP/monitor.in"
+  NPROMPT=1
+  wait_prompts 1
+}
+
+# hmp CMD: run a monitor command; its output (ANSI/echo/CR stripped) is left in $TMP/last.txt
+hmp() {
+  printf '%s\n' "$1" >&3
+  NPROMPT=$((NPROMPT + 1))
+  wait_prompts "$NPROMPT"
+  perl -0777 -ne '
+    my @seg = split /\(qemu\) /, $_;
+    my $s = $seg['"$((NPROMPT - 1))"'];
+    $s =~ s/\e\[[0-9;]*[A-Za-z]//g; $s =~ s/\r//g;
+    $s =~ s/^[^\n]*\n//;          # drop the echoed command line
+    print $s;' "$OUT" >"$TMP/last.txt"
+}
+
+# capture CMD FILE: run CMD and save its output (prefixed by the command) to FILE
+capture() {
+  hmp "$1"
+  { printf '(qemu) %s\n' "$1"; cat "$TMP/last.txt"; } >"$2.tmp"
+  mv "$2.tmp" "$2"
+}
+
+migrate_to() { # $1 = destination file
+  rm -f "$1"
+  hmp "migrate \"exec:cat > $1\""
+  if [[ -s "$TMP/last.txt" ]]; then echo "migrate said: $(cat "$TMP/last.txt")" >&2; fi
+  local deadline=$((SECONDS + TIMEOUT))
+  while :; do
+    hmp "info migrate"
+    if grep -q '^Migration status: completed' "$TMP/last.txt"; then break; fi
+    if grep -q '^Migration status: \(failed\|cancelled\)' "$TMP/last.txt"; then
+      echo "error: migration failed:" >&2; cat "$TMP/last.txt" >&2; exit 1
+    fi
+    if (( SECONDS > deadline )); then echo "error: migration timeout" >&2; exit 1; fi
+    sleep 0.1
+  done
+}
+
+stop_qemu() {
+  printf 'quit\n' >&3 || true
+  exec 3>&-
+  wait "$QPID" || true
+  QPID=""
+}
+
+# Device-register views the 7.2 monitor offers (there is no info command for the PIT, RTC
+# registers, HPET, fw_cfg or PS/2 in 7.2; the RTC date is readable via the QOM "rtc-time").
+capture_infos() { # $1 = basename
+  capture "info pic"            "$DIR/$1.info-pic.txt"     # IOAPIC + both i8259
+  capture "info lapic"          "$DIR/$1.info-lapic.txt"
+  capture "info registers"      "$DIR/$1.info-registers.txt"
+  capture "qom-get /machine rtc-time" "$DIR/$1.rtc-time.txt"
+  capture "info pci"            "$DIR/$1.info-pci.txt"
+  capture "info status"         "$DIR/$1.info-status.txt"
+}
+
+# make_fixture NAME MODE(paused|ran) [extra qemu args...]
+make_fixture() {
+  local name="$1" mode="$2"; shift 2
+  local dest="$TMP/$name.mig"
+  if [[ "$mode" == paused ]]; then
+    start_qemu "$@" "${COMMON[@]}" -S
+  else
+    start_qemu "$@" "${COMMON[@]}"
+    sleep "$RUN_SECONDS"
+    hmp "stop"
+  fi
+  if [[ "${CAPTURE:-1}" == 1 ]]; then capture_infos "$name"; fi
+  migrate_to "$dest"
+  stop_qemu
+  # the stream must end with the vmdesc JSON (0x06 + be32 length + JSON) and be non-trivial
+  [[ "$(tail -c 1 "$dest" | od -An -c | tr -d ' ')" == "}" ]] || { echo "error: $dest truncated" >&2; exit 1; }
+  mv "$dest" "$DIR/$name.mig"
+  echo "wrote $DIR/$name.mig ($(stat -c %s "$DIR/$name.mig") bytes)"
+}
+
+make_fixture pc-paused        paused "${PC[@]}"
+make_fixture pc-ran           ran    "${PC[@]}"
+make_fixture pc-e1000-serial  ran    "${PC[@]}" "${E1000_SERIAL[@]}"
+make_fixture q35-paused       paused "${Q35[@]}"
+
+"$QEMU" "${PC[@]}" -dump-vmstate "$TMP/dump.json"
+mv "$TMP/dump.json" "$DIR/pc-7.2.dump.json"
+echo "wrote $DIR/pc-7.2.dump.json ($(stat -c %s "$DIR/pc-7.2.dump.json") bytes)"
+
+# Determinism check: a second paused run must give byte-identical streams.
+for name in pc-paused q35-paused; do
+  if [[ "$name" == pc-paused ]]; then args=("${PC[@]}"); else args=("${Q35[@]}"); fi
+  start_qemu "${args[@]}" "${COMMON[@]}" -S
+  migrate_to "$TMP/$name.again.mig"
+  stop_qemu
+  if cmp -s "$TMP/$name.again.mig" "$DIR/$name.mig"; then
+    echo "determinism: $name.mig is byte-identical across two runs"
+  else
+    echo "determinism: WARNING $name.mig differs between two runs" >&2
+    cmp "$TMP/$name.again.mig" "$DIR/$name.mig" >&2 || true
+  fi
+done

@@ -1,0 +1,73 @@
+//! What the user wrote, parsed declaratively with darling. No policy lives here:
+//! every rule about which combinations make sense is in `check.rs`.
+
+use darling::util::{Flag, SpannedValue};
+use darling::{FromDeriveInput, FromField, FromMeta, FromVariant, ast};
+use syn::{Attribute, Generics, Ident, Path, Type, WherePredicate};
+
+/// `#[vmstate(...)]` on the struct or enum.
+#[derive(FromDeriveInput)]
+#[darling(attributes(vmstate), forward_attrs(repr))]
+pub struct Container {
+    pub ident: Ident,
+    pub generics: Generics,
+    pub data: ast::Data<Variant, Field>,
+    /// The `#[repr(...)]` attributes, for fieldless enums.
+    pub attrs: Vec<Attribute>,
+    /// The VMSD name, QEMU's `VMStateDescription::name`.
+    pub name: Option<SpannedValue<String>>,
+    /// The version this build saves, QEMU's `version_id`.
+    pub version: Option<SpannedValue<u32>>,
+    /// The oldest version this build loads, QEMU's `minimum_version_id`.
+    pub minimum_version: Option<SpannedValue<u32>>,
+    /// `fn(&Self) -> Result<(), E>`, run before the fields are saved.
+    pub pre_save: Option<Path>,
+    /// `fn(&Self) -> Result<(), E>`, run after the subsections are saved.
+    pub post_save: Option<Path>,
+    /// `fn(&mut Self) -> Result<(), E>`, run before the fields are loaded.
+    pub pre_load: Option<Path>,
+    /// `fn(&mut Self, version_id: u32) -> Result<(), E>`, run after the subsections are loaded.
+    pub post_load: Option<Path>,
+    /// Where the runtime lives, `::vmstate` unless said otherwise.
+    #[darling(rename = "crate")]
+    pub krate: Option<Path>,
+    /// Where-predicates that replace the inferred ones.
+    pub bound: Option<SpannedValue<Vec<WherePredicate>>>,
+}
+
+/// `#[vmstate(...)]` on a field; `#[subsection(...)]` is forwarded raw and parsed
+/// by [`Subsection`].
+#[derive(FromField)]
+#[darling(attributes(vmstate), forward_attrs(subsection))]
+pub struct Field {
+    pub ident: Option<Ident>,
+    pub ty: Type,
+    pub attrs: Vec<Attribute>,
+    /// On the wire from this stream version on (QEMU `VMSTATE_*_V`).
+    pub since: Option<SpannedValue<u32>>,
+    /// `fn(&Self, version_id: u32) -> bool` that replaces the version test (QEMU `_TEST`).
+    pub exists: Option<Path>,
+    /// Not migrated at all.
+    pub skip: Flag,
+    /// Must equal the local value on load (QEMU `VMSTATE_*_EQUAL`).
+    pub equal: Flag,
+    /// The earlier integer field that holds this variable array's element count.
+    pub len: Option<Ident>,
+    /// A module with `save(&T, &mut Vec<u8>)` and `load(&mut T, &mut Reader)`.
+    pub with: Option<Path>,
+}
+
+/// `#[subsection(needed = path)]` on a field.
+#[derive(FromMeta)]
+pub struct Subsection {
+    /// `fn(&Self) -> bool`: whether the subsection is sent.
+    pub needed: Path,
+}
+
+/// A variant of an enum; only fieldless variants are supported.
+#[derive(FromVariant)]
+#[darling(attributes(vmstate))]
+pub struct Variant {
+    pub ident: Ident,
+    pub fields: ast::Fields<Field>,
+}

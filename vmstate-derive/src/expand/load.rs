@@ -1,0 +1,153 @@
+//! `VmState::load_state`: the version check, `pre_load`, fields gated by
+//! version or predicate, the subsection loop, then `post_load`, in the order
+//! of QEMU's `vmstate_load_state`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::Path;
+use syn::spanned::Spanned;
+
+use crate::model::{Codec, FieldModel, Gate, StructModel};
+
+pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream {
+    let StructModel {
+        name,
+        version,
+        minimum_version,
+        ..
+    } = described;
+    let pre_load = described.hooks.pre_load.map(|hook| {
+        quote! {
+            #krate::__private::hook(
+                "pre_load",
+                #hook(self),
+                #krate::__private::Some(__reader.offset()),
+            )?;
+        }
+    });
+    let post_load = described.hooks.post_load.map(|hook| {
+        quote! {
+            #krate::__private::hook(
+                "post_load",
+                #hook(self, __version_id),
+                #krate::__private::Some(__reader.offset()),
+            )?;
+        }
+    });
+    let fields = described
+        .fields
+        .iter()
+        .map(|field| load_field(krate, field, *minimum_version));
+    let subsections = subsection_loop(krate, described);
+    quote! {
+        #krate::__private::check_version(
+            #name,
+            __version_id,
+            #minimum_version,
+            #version,
+            __reader,
+        )?;
+        #pre_load
+        #(#fields)*
+        #subsections
+        #post_load
+        #krate::__private::Ok(())
+    }
+}
+
+fn load_field(krate: &Path, field: &FieldModel<'_>, minimum_version: u32) -> TokenStream {
+    let ident = field.ident;
+    let name = ident.to_string();
+    let ty = field.ty;
+    let call = match &field.codec {
+        Codec::Plain => quote_spanned! {ty.span()=>
+            <#ty as #krate::VmStateField>::load_field(&mut self.#ident, __reader)
+        },
+        Codec::Equal => quote_spanned! {ty.span()=>
+            #krate::__private::load_equal::<#ty>(&self.#ident, __reader)
+        },
+        Codec::Varray { len } => quote_spanned! {ty.span()=>
+            #krate::__private::load_varray(&mut self.#ident, &self.#len, __reader)
+        },
+        Codec::With(module) => quote_spanned! {module.span()=>
+            #module::load(&mut self.#ident, __reader)
+        },
+    };
+    let load = quote!(#call.map_err(|e| e.in_field(#name))?;);
+    match &field.gate {
+        Gate::Always => load,
+        // Every accepted version carries the field: no test needed.
+        Gate::Since(since) if *since <= minimum_version => load,
+        Gate::Since(since) => quote! {
+            if __version_id >= #since {
+                #load
+            }
+        },
+        Gate::Exists(exists) => quote! {
+            if #exists(self, __version_id) {
+                #load
+            }
+        },
+    }
+}
+
+/// Subsections may come in any order, each at most once; one with this
+/// struct's prefix that it does not declare is an error, while anything else
+/// ends the loop and is left to the enclosing payload, as in QEMU.
+fn subsection_loop(krate: &Path, described: &StructModel<'_>) -> TokenStream {
+    let parent = &described.name;
+    let unknown = quote! {
+        return #krate::__private::Err(
+            #krate::__private::unknown_subsection(__reader, __name, #parent),
+        );
+    };
+    if described.subsections.is_empty() {
+        return quote! {
+            if let #krate::__private::Some(__name) =
+                #krate::__private::peek_subsection(__reader, #parent)
+            {
+                #unknown
+            }
+        };
+    }
+    let count = described.subsections.len();
+    let arms = described
+        .subsections
+        .iter()
+        .enumerate()
+        .map(|(index, subsection)| {
+            let ident = subsection.ident;
+            let field_name = ident.to_string();
+            let ty = subsection.ty;
+            quote_spanned! {subsection.span=>
+                if __name == <#ty as #krate::VmState>::NAME.as_bytes() {
+                    let __in_subsection = |e: #krate::Error| {
+                        e.in_subsection(#field_name, <#ty as #krate::VmState>::NAME)
+                    };
+                    if __seen[#index] {
+                        return #krate::__private::Err(__in_subsection(
+                            #krate::__private::duplicate_subsection(
+                                __reader,
+                                <#ty as #krate::VmState>::NAME,
+                            ),
+                        ));
+                    }
+                    __seen[#index] = true;
+                    let __version = #krate::__private::enter_subsection(__reader)
+                        .map_err(__in_subsection)?;
+                    <#ty as #krate::VmState>::load_state(&mut self.#ident, __reader, __version)
+                        .map_err(__in_subsection)?;
+                    continue;
+                }
+            }
+        });
+    quote! {
+        let mut __seen = [false; #count];
+        while let #krate::__private::Some(__name) =
+            #krate::__private::peek_subsection(__reader, #parent)
+        {
+            #(#arms)*
+            #unknown
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Code generation from a checked [`Model`]. Everything is wrapped in
+//! `const _: () = { ... };` and reaches the runtime through one absolute path
+//! (`::vmstate` or the `crate = ...` override).
+
+mod bounds;
+mod checks;
+mod load;
+mod save;
+mod scalar;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::{Model, Shape, StructModel};
+
+pub fn expand(model: &Model<'_>) -> TokenStream {
+    let body = match &model.shape {
+        Shape::Struct(described) => expand_struct(model, described),
+        Shape::Newtype(inner) => scalar::expand_newtype(model, inner),
+        Shape::Enum(enumeration) => scalar::expand_enum(model, enumeration),
+    };
+    quote! {
+        const _: () = {
+            #body
+        };
+    }
+}
+
+/// A struct with named fields implements `VmState` (its description and
+/// payload) and `VmStateField` (inlined at its current version, like QEMU's
+/// `VMSTATE_STRUCT`).
+fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
+    let krate = &model.krate;
+    let ident = model.ident;
+    let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
+    let where_clause = bounds::where_clause(model, described);
+    let StructModel {
+        name,
+        version,
+        minimum_version,
+        ..
+    } = described;
+    let min_wire_size = save::min_wire_size(krate, described);
+    let save_body = save::save_state_body(krate, described);
+    let load_body = load::load_state_body(krate, described);
+    let const_checks = checks::subsection_checks(model, described);
+    quote! {
+        #const_checks
+
+        #[automatically_derived]
+        impl #impl_generics #krate::VmState for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+            const VERSION: u32 = #version;
+            const MINIMUM_VERSION: u32 = #minimum_version;
+
+            fn save_state(
+                &self,
+                __out: &mut #krate::__private::Vec<u8>,
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                #save_body
+            }
+
+            fn load_state(
+                &mut self,
+                __reader: &mut #krate::Reader<'_>,
+                __version_id: u32,
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                #load_body
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
+            const MIN_WIRE_SIZE: usize = #min_wire_size;
+
+            #[inline]
+            fn save_field(
+                &self,
+                out: &mut #krate::__private::Vec<u8>,
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                <Self as #krate::VmState>::save_state(self, out)
+            }
+
+            #[inline]
+            fn load_field(
+                &mut self,
+                reader: &mut #krate::Reader<'_>,
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                <Self as #krate::VmState>::load_state(
+                    self,
+                    reader,
+                    <Self as #krate::VmState>::VERSION,
+                )
+            }
+        }
+    }
+}

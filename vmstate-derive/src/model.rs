@@ -1,0 +1,86 @@
+//! The checked description that code generation works from: every rule of
+//! `check.rs` holds for it, so `expand` never has to report an error.
+
+use proc_macro2::Span;
+use syn::{Generics, Ident, Path, Type, WherePredicate};
+
+/// A type that passed every check.
+pub struct Model<'a> {
+    pub ident: &'a Ident,
+    pub generics: &'a Generics,
+    /// Path to the runtime, `::vmstate` by default.
+    pub krate: Path,
+    /// `Some` when the user replaced the inferred bounds.
+    pub bound: Option<&'a [WherePredicate]>,
+    pub shape: Shape<'a>,
+}
+
+pub enum Shape<'a> {
+    /// A struct with named fields: a full VMState description.
+    Struct(StructModel<'a>),
+    /// `struct Foo(T)`: the wire form of `T`.
+    Newtype(&'a Type),
+    /// A fieldless enum with an integer `repr`.
+    Enum(EnumModel<'a>),
+}
+
+pub struct StructModel<'a> {
+    pub name: String,
+    pub version: u32,
+    pub minimum_version: u32,
+    pub hooks: Hooks<'a>,
+    /// Migrated fields in wire order; `skip` fields are not here.
+    pub fields: Vec<FieldModel<'a>>,
+    /// Subsections in declaration order, which is their wire order.
+    pub subsections: Vec<SubsectionModel<'a>>,
+}
+
+#[derive(Default)]
+pub struct Hooks<'a> {
+    pub pre_save: Option<&'a Path>,
+    pub post_save: Option<&'a Path>,
+    pub pre_load: Option<&'a Path>,
+    pub post_load: Option<&'a Path>,
+}
+
+pub struct FieldModel<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    pub gate: Gate<'a>,
+    pub codec: Codec<'a>,
+}
+
+/// When a field is on the wire.
+pub enum Gate<'a> {
+    Always,
+    /// From this stream version on.
+    Since(u32),
+    /// When `fn(&Self, version_id) -> bool` says so.
+    Exists(&'a Path),
+}
+
+/// How a field is written and read.
+pub enum Codec<'a> {
+    /// Its own `VmStateField` impl.
+    Plain,
+    /// Loaded, then compared with the local value.
+    Equal,
+    /// A `Vec`/`Box<[T]>` whose count is the earlier field `len`.
+    Varray { len: &'a Ident },
+    /// A user module's `save`/`load`.
+    With(&'a Path),
+}
+
+pub struct SubsectionModel<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    pub needed: Path,
+    /// The `#[subsection]` attribute, where const-evaluated checks report.
+    pub span: Span,
+}
+
+pub struct EnumModel<'a> {
+    /// The integer type of `#[repr(...)]`.
+    pub repr: Ident,
+    pub variants: Vec<&'a Ident>,
+}

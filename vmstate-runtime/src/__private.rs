@@ -1,0 +1,320 @@
+//! Helpers for the code that `#[derive(VmState)]` generates. Not a public API:
+//! names and signatures change without notice.
+//!
+//! Keeping this logic here, rather than expanding it into every impl, keeps the
+//! generated code short and readable, and puts each wire rule in one place.
+
+pub use core::fmt::Debug;
+pub use core::option::Option::{self, None, Some};
+pub use core::primitive::{bool, str, u8, u32, usize};
+pub use core::result::Result::{self, Err, Ok};
+pub use std::boxed::Box;
+pub use std::vec::Vec;
+
+use crate::error::{Error, ErrorKind};
+use crate::field::VmStateField;
+use crate::reader::Reader;
+use crate::state::VmState;
+
+/// QEMU's `QEMU_VM_SUBSECTION` marker byte.
+pub const SUBSECTION_MARKER: u8 = 0x05;
+
+/// Rejects a `version_id` outside `minimum..=maximum`, as `vmstate_load_state` does.
+///
+/// # Errors
+/// [`ErrorKind::VersionTooNew`] or [`ErrorKind::VersionTooOld`].
+#[inline]
+pub fn check_version(
+    name: &'static str,
+    version_id: u32,
+    minimum: u32,
+    maximum: u32,
+    reader: &Reader<'_>,
+) -> Result<(), Error> {
+    if version_id > maximum {
+        return Err(Error::at(
+            ErrorKind::VersionTooNew {
+                name,
+                found: version_id,
+                supported: maximum,
+            },
+            reader.offset(),
+        ));
+    }
+    if version_id < minimum {
+        return Err(Error::at(
+            ErrorKind::VersionTooOld {
+                name,
+                found: version_id,
+                minimum,
+            },
+            reader.offset(),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes one subsection: marker, name length, name, be32 version, payload
+/// (QEMU `vmstate_subsection_save`).
+///
+/// # Errors
+/// Whatever the subsection's own save returns.
+pub fn save_subsection<T: VmState>(value: &T, out: &mut Vec<u8>) -> Result<(), Error> {
+    // The derive rejects longer names at compile time, since QEMU's length is a u8.
+    let name = T::NAME.as_bytes();
+    out.push(SUBSECTION_MARKER);
+    out.push(u8::try_from(name.len()).unwrap_or(u8::MAX));
+    out.extend_from_slice(name);
+    out.extend_from_slice(&T::VERSION.to_be_bytes());
+    value.save_state(out)
+}
+
+/// If the next bytes are a subsection header whose name starts with
+/// `parent/`, returns that name without consuming anything.
+///
+/// Like QEMU's `vmstate_subsection_load`, anything else (another byte, a name
+/// without the prefix, a header cut short) means "no more subsections here",
+/// so that an enclosing struct can go on reading its own fields.
+#[inline]
+#[must_use]
+pub fn peek_subsection<'a>(reader: &Reader<'a>, parent: &str) -> Option<&'a [u8]> {
+    let rest = reader.rest();
+    if rest.first() != Some(&SUBSECTION_MARKER) {
+        return None;
+    }
+    let len = usize::from(*rest.get(1)?);
+    let name = rest.get(2..2 + len)?;
+    let is_ours = name.len() > parent.len()
+        && name.starts_with(parent.as_bytes())
+        && name[parent.len()] == b'/';
+    is_ours.then_some(name)
+}
+
+/// Consumes a subsection header that [`peek_subsection`] found and returns its
+/// version id.
+///
+/// # Errors
+/// [`ErrorKind::UnexpectedEof`] when the version is cut short.
+pub fn enter_subsection(reader: &mut Reader<'_>) -> Result<u32, Error> {
+    let header = reader.read_array::<2>()?;
+    reader.skip(usize::from(header[1]))?;
+    reader.read_be32()
+}
+
+/// The error for a subsection the parent does not declare.
+#[cold]
+#[must_use]
+pub fn unknown_subsection(reader: &Reader<'_>, name: &[u8], parent: &'static str) -> Error {
+    Error::at(
+        ErrorKind::UnknownSubsection {
+            name: String::from_utf8_lossy(name).into_owned(),
+            parent,
+        },
+        reader.offset(),
+    )
+}
+
+/// The error for a subsection that appears twice.
+#[cold]
+#[must_use]
+pub fn duplicate_subsection(reader: &Reader<'_>, name: &'static str) -> Error {
+    Error::at(ErrorKind::DuplicateSubsection { name }, reader.offset())
+}
+
+/// Loads a value that must equal the local one (QEMU `VMSTATE_*_EQUAL`).
+///
+/// # Errors
+/// [`ErrorKind::NotEqual`], or whatever loading the value returns.
+pub fn load_equal<T>(local: &T, reader: &mut Reader<'_>) -> Result<(), Error>
+where
+    T: VmStateField + Clone + PartialEq + Debug,
+{
+    let offset = reader.offset();
+    let mut incoming = local.clone();
+    incoming.load_field(reader)?;
+    if incoming == *local {
+        Ok(())
+    } else {
+        Err(Error::at(
+            ErrorKind::NotEqual {
+                expected: format!("{local:?}"),
+                found: format!("{incoming:?}"),
+            },
+            offset,
+        ))
+    }
+}
+
+/// Turns a hook's result into ours.
+///
+/// # Errors
+/// [`ErrorKind::Hook`] when the hook failed.
+#[inline]
+pub fn hook<E>(name: &'static str, result: Result<(), E>, offset: Option<u64>) -> Result<(), Error>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    result.map_err(|source| {
+        let error = Error::new(ErrorKind::Hook {
+            hook: name,
+            source: source.into(),
+        });
+        match offset {
+            Some(offset) => error.at_offset(offset),
+            None => error,
+        }
+    })
+}
+
+/// An integer field that can give a variable array its element count.
+pub trait VarrayCount {
+    /// The count, widened so that no integer type loses its sign or range.
+    fn count(&self) -> i128;
+}
+
+macro_rules! varray_count {
+    ($($ty:ty),*) => {$(
+        impl VarrayCount for $ty {
+            #[inline]
+            fn count(&self) -> i128 {
+                i128::from(*self)
+            }
+        }
+    )*};
+}
+
+varray_count!(u8, u16, u32, u64, i8, i16, i32, i64);
+
+/// A container that can hold a variable array (QEMU `VMSTATE_VARRAY_*`).
+pub trait Varray {
+    /// The element type.
+    type Item: VmStateField;
+    /// The elements.
+    fn items(&self) -> &[Self::Item];
+    /// Resizes to exactly `len` elements, and returns them for loading.
+    fn resize_for_load(&mut self, len: usize) -> &mut [Self::Item];
+}
+
+impl<T: VmStateField + Default> Varray for Vec<T> {
+    type Item = T;
+
+    fn items(&self) -> &[T] {
+        self
+    }
+
+    fn resize_for_load(&mut self, len: usize) -> &mut [T] {
+        self.truncate(len);
+        self.resize_with(len, T::default);
+        self
+    }
+}
+
+impl<T: VmStateField + Default> Varray for Box<[T]> {
+    type Item = T;
+
+    fn items(&self) -> &[T] {
+        self
+    }
+
+    fn resize_for_load(&mut self, len: usize) -> &mut [T] {
+        if self.len() != len {
+            let mut items = core::mem::take(self).into_vec();
+            items.truncate(len);
+            items.resize_with(len, T::default);
+            *self = items.into_boxed_slice();
+        }
+        self
+    }
+}
+
+/// Saves a variable array whose length must match its count field.
+///
+/// # Errors
+/// [`ErrorKind::LengthMismatch`], or whatever saving an element returns.
+pub fn save_varray<V: Varray>(
+    array: &V,
+    count: &impl VarrayCount,
+    len_field: &'static str,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let items = array.items();
+    let count = count.count();
+    if usize::try_from(count).ok() != Some(items.len()) {
+        return Err(Error::new(ErrorKind::LengthMismatch {
+            len_field,
+            count,
+            actual: items.len(),
+        }));
+    }
+    V::Item::save_slice(items, out)
+}
+
+/// Loads a variable array of `count` elements, refusing counts that the
+/// remaining input cannot hold before allocating anything.
+///
+/// # Errors
+/// [`ErrorKind::InvalidLength`], or whatever loading an element returns.
+pub fn load_varray<V: Varray>(
+    array: &mut V,
+    count: &impl VarrayCount,
+    reader: &mut Reader<'_>,
+) -> Result<(), Error> {
+    // An element that can be empty on the wire still counts one byte, so that a
+    // huge count of empty elements cannot allocate without bound.
+    let max = reader.remaining() / V::Item::MIN_WIRE_SIZE.max(1);
+    let count = count.count();
+    let len = usize::try_from(count)
+        .ok()
+        .filter(|len| *len <= max)
+        .ok_or_else(|| {
+            Error::at(
+                ErrorKind::InvalidLength {
+                    count,
+                    max: max as u64,
+                },
+                reader.offset(),
+            )
+        })?;
+    V::Item::load_slice(array.resize_for_load(len), reader)
+}
+
+/// The error for an enum discriminant that names no variant.
+#[cold]
+#[must_use]
+pub fn invalid_enum_value(type_name: &'static str, value: u64, offset: u64) -> Error {
+    Error::at(ErrorKind::InvalidEnumValue { type_name, value }, offset)
+}
+
+/// Whether `child` is a valid subsection name of `parent`: `parent/...`.
+#[must_use]
+pub const fn is_subsection_name(parent: &str, child: &str) -> bool {
+    let (parent, child) = (parent.as_bytes(), child.as_bytes());
+    if child.len() <= parent.len() + 1 || child[parent.len()] != b'/' {
+        return false;
+    }
+    let mut i = 0;
+    while i < parent.len() {
+        if parent[i] != child[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Const string equality, for the duplicate-subsection check.
+#[must_use]
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

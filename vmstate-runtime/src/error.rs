@@ -1,0 +1,389 @@
+//! The one error type of the crate, built to say *where* a load failed.
+//!
+//! Errors are created at the point of failure with the byte offset known to the
+//! [`Reader`](crate::Reader), and gain their field path while they travel up
+//! through the generated code (`Error::in_field` and friends). The success path
+//! pays nothing for this: the path is only built on the way out of a failure.
+
+use std::fmt;
+
+/// What went wrong, without the where: see [`Error`] for the location.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input ended inside a value.
+    UnexpectedEof {
+        /// Bytes the value needed.
+        needed: usize,
+        /// Bytes that were left.
+        available: usize,
+    },
+    /// The incoming version is newer than the local type knows (QEMU: "incoming
+    /// version_id is higher than local version_id").
+    VersionTooNew {
+        /// The VMSD name of the type being loaded.
+        name: &'static str,
+        /// Version found in the input.
+        found: u32,
+        /// Highest version this build can load (`T::VERSION`).
+        supported: u32,
+    },
+    /// The incoming version is older than the local type still accepts (QEMU:
+    /// "incoming version_id is lower than minimum version_id").
+    VersionTooOld {
+        /// The VMSD name of the type being loaded.
+        name: &'static str,
+        /// Version found in the input.
+        found: u32,
+        /// Lowest version this build can load (`T::MINIMUM_VERSION`).
+        minimum: u32,
+    },
+    /// A subsection whose name has the parent's prefix but that the parent does not
+    /// declare (QEMU: "unknown subsection").
+    UnknownSubsection {
+        /// The subsection name found in the input.
+        name: String,
+        /// The VMSD name of the parent.
+        parent: &'static str,
+    },
+    /// The same subsection appeared twice in one payload.
+    DuplicateSubsection {
+        /// The subsection name.
+        name: &'static str,
+    },
+    /// A subsection that must be saved is not known to the target version.
+    SubsectionNotAllowed {
+        /// The subsection name.
+        name: &'static str,
+    },
+    /// An `equal` field differs from the local value (QEMU `VMSTATE_*_EQUAL`).
+    NotEqual {
+        /// The local value, formatted with `Debug`.
+        expected: String,
+        /// The incoming value, formatted with `Debug`.
+        found: String,
+    },
+    /// An enum discriminant that names no variant.
+    InvalidEnumValue {
+        /// The Rust enum type.
+        type_name: &'static str,
+        /// The discriminant read from the input.
+        value: u64,
+    },
+    /// A variable-array count that cannot be right: negative, or more elements
+    /// than the remaining input can hold.
+    InvalidLength {
+        /// The count, as read from the count field.
+        count: i128,
+        /// The largest count the remaining input could hold.
+        max: u64,
+    },
+    /// On save, a variable array's length differs from its count field.
+    LengthMismatch {
+        /// The name of the count field.
+        len_field: &'static str,
+        /// The value of the count field.
+        count: i128,
+        /// The actual number of elements.
+        actual: usize,
+    },
+    /// Bytes were left over after a complete payload.
+    TrailingBytes {
+        /// How many bytes were left.
+        count: usize,
+    },
+    /// A user hook (`pre_save`, `post_load`, ...) returned an error.
+    Hook {
+        /// The hook's key in `#[vmstate(...)]`.
+        hook: &'static str,
+        /// The hook's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A failure reported by a custom wire view or other user code.
+    Custom {
+        /// The message.
+        message: String,
+    },
+}
+
+/// One step of the path from a payload's root to the failing value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PathSegment {
+    /// A named struct field.
+    Field(&'static str),
+    /// An element of an array or variable array.
+    Index(usize),
+    /// A subsection, stored in the named field of its parent.
+    Subsection {
+        /// The parent's field that holds the subsection state.
+        field: &'static str,
+        /// The subsection's VMSD name.
+        name: &'static str,
+    },
+}
+
+/// Where in a migration stream a payload came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionRef {
+    /// The section's idstr, or the type's VMSD name for a bare payload.
+    pub name: String,
+    /// The section's instance id, when the payload came from a stream.
+    pub instance: Option<u32>,
+}
+
+/// A save or load error: what went wrong ([`ErrorKind`]), in which section, at
+/// which field path and at which byte offset.
+///
+/// Boxed, so that `Result<(), Error>` is one pointer wide on the hot path.
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    kind: ErrorKind,
+    offset: Option<u64>,
+    /// Innermost segment first: segments are pushed while the error unwinds.
+    path: Vec<PathSegment>,
+    section: Option<SectionRef>,
+}
+
+impl Error {
+    /// An error of `kind` at absolute byte `offset` of the input.
+    #[must_use]
+    pub fn at(kind: ErrorKind, offset: u64) -> Self {
+        Self::build(kind, Some(offset))
+    }
+
+    /// An error of `kind` with no byte position (save errors, for example).
+    #[must_use]
+    pub fn new(kind: ErrorKind) -> Self {
+        Self::build(kind, None)
+    }
+
+    /// A [`ErrorKind::Custom`] error, for custom wire views and validation code.
+    #[must_use]
+    pub fn custom(message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Custom {
+            message: message.to_string(),
+        })
+    }
+
+    fn build(kind: ErrorKind, offset: Option<u64>) -> Self {
+        Self(Box::new(Inner {
+            kind,
+            offset,
+            path: Vec::new(),
+            section: None,
+        }))
+    }
+
+    /// What went wrong.
+    #[must_use]
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// Absolute byte offset in the input where the failing value starts, if known.
+    #[must_use]
+    pub fn offset(&self) -> Option<u64> {
+        self.0.offset
+    }
+
+    /// The section the failing payload belongs to, if known.
+    #[must_use]
+    pub fn section(&self) -> Option<&SectionRef> {
+        self.0.section.as_ref()
+    }
+
+    /// The path from the payload's root to the failing value, outermost first.
+    pub fn path(&self) -> impl Iterator<Item = &PathSegment> {
+        self.0.path.iter().rev()
+    }
+
+    /// The field path as text, e.g. `channels[2].count` or
+    /// `reinject.irq_reinject_on_ack_count`; empty at the payload's root.
+    #[must_use]
+    pub fn path_string(&self) -> String {
+        let mut text = String::new();
+        for segment in self.path() {
+            match segment {
+                PathSegment::Field(name) | PathSegment::Subsection { field: name, .. } => {
+                    if !text.is_empty() {
+                        text.push('.');
+                    }
+                    text.push_str(name);
+                }
+                PathSegment::Index(index) => {
+                    use fmt::Write;
+                    let _ = write!(text, "[{index}]");
+                }
+            }
+        }
+        text
+    }
+
+    /// Adds the struct field `name` as the next-outer path segment.
+    #[must_use]
+    pub fn in_field(mut self, name: &'static str) -> Self {
+        self.0.path.push(PathSegment::Field(name));
+        self
+    }
+
+    /// Adds the array element `index` as the next-outer path segment.
+    #[must_use]
+    pub fn in_element(mut self, index: usize) -> Self {
+        self.0.path.push(PathSegment::Index(index));
+        self
+    }
+
+    /// Adds the subsection `name`, held in field `field`, as the next-outer segment.
+    #[must_use]
+    pub fn in_subsection(mut self, field: &'static str, name: &'static str) -> Self {
+        self.0.path.push(PathSegment::Subsection { field, name });
+        self
+    }
+
+    /// Records the section the payload belongs to, unless one is already recorded.
+    #[must_use]
+    pub fn in_section(mut self, name: &str, instance: Option<u32>) -> Self {
+        if self.0.section.is_none() {
+            self.0.section = Some(SectionRef {
+                name: name.to_owned(),
+                instance,
+            });
+        }
+        self
+    }
+
+    /// Sets the byte offset, unless one is already recorded.
+    #[must_use]
+    pub fn at_offset(mut self, offset: u64) -> Self {
+        self.0.offset.get_or_insert(offset);
+        self
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut located = false;
+        if let Some(section) = &self.0.section {
+            write!(f, "section `{}`", section.name)?;
+            if let Some(instance) = section.instance {
+                write!(f, " instance {instance}")?;
+            }
+            located = true;
+        }
+        let path = self.path_string();
+        if !path.is_empty() {
+            f.write_str(if located { ", field `" } else { "field `" })?;
+            write!(f, "{path}`")?;
+            located = true;
+        }
+        let subsections: Vec<&str> = self
+            .path()
+            .filter_map(|segment| match segment {
+                PathSegment::Subsection { name, .. } => Some(*name),
+                _ => None,
+            })
+            .collect();
+        if !subsections.is_empty() {
+            write!(f, " (subsection `{}`)", subsections.join("` > `"))?;
+        }
+        if let Some(offset) = self.0.offset {
+            f.write_str(if located {
+                ", byte offset "
+            } else {
+                "byte offset "
+            })?;
+            write!(f, "{offset}")?;
+            located = true;
+        }
+        if located {
+            f.write_str(": ")?;
+        }
+        fmt::Display::fmt(&self.0.kind, f)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnexpectedEof { needed, available } => write!(
+                f,
+                "input ends too early: needed {needed} byte{}, {available} left",
+                plural(*needed)
+            ),
+            Self::VersionTooNew {
+                name,
+                found,
+                supported,
+            } => write!(
+                f,
+                "`{name}` version {found} is newer than this build supports (highest is {supported})"
+            ),
+            Self::VersionTooOld {
+                name,
+                found,
+                minimum,
+            } => write!(
+                f,
+                "`{name}` version {found} is older than this build accepts (lowest is {minimum})"
+            ),
+            Self::UnknownSubsection { name, parent } => {
+                write!(f, "unknown subsection `{name}` in `{parent}`")
+            }
+            Self::DuplicateSubsection { name } => {
+                write!(f, "subsection `{name}` appears twice")
+            }
+            Self::SubsectionNotAllowed { name } => write!(
+                f,
+                "subsection `{name}` is needed but the target version does not know it"
+            ),
+            Self::NotEqual { expected, found } => write!(
+                f,
+                "incoming value {found} differs from the local value {expected}, and they must be equal"
+            ),
+            Self::InvalidEnumValue { type_name, value } => {
+                write!(f, "{value} is not a valid `{type_name}`")
+            }
+            Self::InvalidLength { count, max } => write!(
+                f,
+                "variable-array count {count} is invalid: the remaining input holds at most {max} elements"
+            ),
+            Self::LengthMismatch {
+                len_field,
+                count,
+                actual,
+            } => write!(
+                f,
+                "variable array has {actual} elements but its count field `{len_field}` says {count}"
+            ),
+            Self::TrailingBytes { count } => write!(
+                f,
+                "{count} byte{} left over after the end of the payload",
+                plural(*count)
+            ),
+            Self::Hook { hook, source } => write!(f, "{hook} hook failed: {source}"),
+            Self::Custom { message } => f.write_str(message),
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.0.kind {
+            ErrorKind::Hook { source, .. } => Some(&**source),
+            _ => None,
+        }
+    }
+}

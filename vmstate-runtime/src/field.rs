@@ -1,0 +1,271 @@
+//! The per-field wire codec: how one value of a type is written and read.
+
+use crate::error::Error;
+use crate::reader::Reader;
+
+/// A type that can be a field of a `#[derive(VmState)]` struct: it knows how to
+/// write itself to, and read itself from, QEMU's wire format.
+///
+/// Implemented for the fixed-width integers, `bool`, `f64`, arrays of fields,
+/// [`Unused`](crate::Unused), and every type that derives `VmState` (structs are
+/// inlined like QEMU's `VMSTATE_STRUCT`; fieldless enums and newtypes use their
+/// underlying integer or field).
+///
+/// Loads happen in place, as in QEMU: a value is overwritten field by field, so
+/// large arrays are never moved and fields the input does not carry keep their
+/// current value.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a vmstate field",
+    label = "this type has no QEMU wire encoding",
+    note = "add `#[derive(VmState)]` to `{Self}`, or give the field a wire view with `#[vmstate(with = module)]`",
+    note = "`usize`, `isize` and `char` have no fixed wire size: use a fixed-width integer"
+)]
+pub trait VmStateField {
+    /// The fewest bytes a value of this type can occupy on the wire. Loads use it
+    /// to reject variable-array counts that the remaining input cannot hold,
+    /// before they allocate.
+    const MIN_WIRE_SIZE: usize;
+
+    /// Appends the wire encoding of `self` to `out`.
+    ///
+    /// # Errors
+    /// Only user code can fail a save: hooks, custom views, or a variable array
+    /// whose length disagrees with its count field.
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error>;
+
+    /// Overwrites `self` with a value read from `reader`.
+    ///
+    /// # Errors
+    /// Any malformed or truncated input; the error carries the byte offset.
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error>;
+
+    /// Appends the encodings of `items`, back to back. Integer types override it
+    /// with a bulk conversion.
+    ///
+    /// # Errors
+    /// As [`save_field`](Self::save_field), with the element index in the path.
+    #[inline]
+    fn save_slice(items: &[Self], out: &mut Vec<u8>) -> Result<(), Error>
+    where
+        Self: Sized,
+    {
+        for (index, item) in items.iter().enumerate() {
+            item.save_field(out).map_err(|e| e.in_element(index))?;
+        }
+        Ok(())
+    }
+
+    /// Loads `items` in place, back to back. Integer types override it with a
+    /// bulk conversion.
+    ///
+    /// # Errors
+    /// As [`load_field`](Self::load_field), with the element index in the path.
+    #[inline]
+    fn load_slice(items: &mut [Self], reader: &mut Reader<'_>) -> Result<(), Error>
+    where
+        Self: Sized,
+    {
+        for (index, item) in items.iter_mut().enumerate() {
+            item.load_field(reader).map_err(|e| e.in_element(index))?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads `count` elements of `size` bytes each in one bounds check, or says which
+/// element the input ends in.
+#[inline]
+fn read_elements<'a>(
+    reader: &mut Reader<'a>,
+    count: usize,
+    size: usize,
+) -> Result<&'a [u8], Error> {
+    let total = count.saturating_mul(size);
+    if total <= reader.remaining() {
+        return reader.read_bytes(total);
+    }
+    let whole = reader.remaining() / size;
+    reader.skip(whole * size)?;
+    Err(reader.eof(size).in_element(whole))
+}
+
+/// Integers: big-endian, converted in bulk inside arrays.
+macro_rules! integer_fields {
+    ($($ty:ty),*) => {$(
+        impl VmStateField for $ty {
+            const MIN_WIRE_SIZE: usize = size_of::<$ty>();
+
+            #[inline]
+            fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+                out.extend_from_slice(&self.to_be_bytes());
+                Ok(())
+            }
+
+            #[inline]
+            fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+                *self = <$ty>::from_be_bytes(reader.read_array()?);
+                Ok(())
+            }
+
+            #[inline]
+            fn save_slice(items: &[Self], out: &mut Vec<u8>) -> Result<(), Error> {
+                const SIZE: usize = size_of::<$ty>();
+                let start = out.len();
+                out.resize(start + items.len() * SIZE, 0);
+                let (chunks, _) = out[start..].as_chunks_mut::<SIZE>();
+                for (chunk, item) in chunks.iter_mut().zip(items) {
+                    *chunk = item.to_be_bytes();
+                }
+                Ok(())
+            }
+
+            #[inline]
+            fn load_slice(items: &mut [Self], reader: &mut Reader<'_>) -> Result<(), Error> {
+                const SIZE: usize = size_of::<$ty>();
+                let bytes = read_elements(reader, items.len(), SIZE)?;
+                let (chunks, _) = bytes.as_chunks::<SIZE>();
+                for (item, chunk) in items.iter_mut().zip(chunks) {
+                    *item = <$ty>::from_be_bytes(*chunk);
+                }
+                Ok(())
+            }
+        }
+    )*};
+}
+
+integer_fields!(u16, u32, u64, u128, i16, i32, i64, i128);
+
+/// Bytes move with one copy.
+macro_rules! byte_fields {
+    ($($ty:ty),*) => {$(
+        impl VmStateField for $ty {
+            const MIN_WIRE_SIZE: usize = 1;
+
+            #[inline]
+            fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+                out.extend_from_slice(&self.to_be_bytes());
+                Ok(())
+            }
+
+            #[inline]
+            fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+                *self = <$ty>::from_be_bytes(reader.read_array()?);
+                Ok(())
+            }
+
+            #[inline]
+            fn save_slice(items: &[Self], out: &mut Vec<u8>) -> Result<(), Error> {
+                out.extend(items.iter().map(|b| b.to_be_bytes()[0]));
+                Ok(())
+            }
+
+            #[inline]
+            fn load_slice(items: &mut [Self], reader: &mut Reader<'_>) -> Result<(), Error> {
+                let bytes = read_elements(reader, items.len(), 1)?;
+                for (item, byte) in items.iter_mut().zip(bytes) {
+                    *item = <$ty>::from_be_bytes([*byte]);
+                }
+                Ok(())
+            }
+        }
+    )*};
+}
+
+byte_fields!(i8);
+
+impl VmStateField for u8 {
+    const MIN_WIRE_SIZE: usize = 1;
+
+    #[inline]
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.push(*self);
+        Ok(())
+    }
+
+    #[inline]
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        *self = reader.read_u8()?;
+        Ok(())
+    }
+
+    #[inline]
+    fn save_slice(items: &[Self], out: &mut Vec<u8>) -> Result<(), Error> {
+        out.extend_from_slice(items);
+        Ok(())
+    }
+
+    #[inline]
+    fn load_slice(items: &mut [Self], reader: &mut Reader<'_>) -> Result<(), Error> {
+        items.copy_from_slice(read_elements(reader, items.len(), 1)?);
+        Ok(())
+    }
+}
+
+/// QEMU `VMSTATE_BOOL`: one byte; any non-zero byte loads as `true`.
+impl VmStateField for bool {
+    const MIN_WIRE_SIZE: usize = 1;
+
+    #[inline]
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.push(u8::from(*self));
+        Ok(())
+    }
+
+    #[inline]
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        *self = reader.read_u8()? != 0;
+        Ok(())
+    }
+}
+
+/// QEMU `VMSTATE_FLOAT64`: the IEEE-754 bits as a big-endian `u64`.
+impl VmStateField for f64 {
+    const MIN_WIRE_SIZE: usize = 8;
+
+    #[inline]
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.extend_from_slice(&self.to_bits().to_be_bytes());
+        Ok(())
+    }
+
+    #[inline]
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        *self = f64::from_bits(reader.read_be64()?);
+        Ok(())
+    }
+}
+
+/// Arrays: elements back to back, no length on the wire (QEMU `VMSTATE_*_ARRAY`).
+impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
+    const MIN_WIRE_SIZE: usize = T::MIN_WIRE_SIZE.saturating_mul(N);
+
+    #[inline]
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        T::save_slice(self, out)
+    }
+
+    #[inline]
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        T::load_slice(self, reader)
+    }
+}
+
+/// QEMU `VMSTATE_UNUSED(N)`: `N` bytes that older versions carried and that are
+/// now written as zeros and skipped on load.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Unused<const N: usize>;
+
+impl<const N: usize> VmStateField for Unused<N> {
+    const MIN_WIRE_SIZE: usize = N;
+
+    #[inline]
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.resize(out.len() + N, 0);
+        Ok(())
+    }
+
+    #[inline]
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        reader.skip(N)
+    }
+}

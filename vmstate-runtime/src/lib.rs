@@ -1,0 +1,19 @@
+//! Runtime of [vmstate](https://docs.rs/vmstate): the QEMU wire codec, the
+//! [`VmState`] and [`VmStateField`] traits that `#[derive(VmState)]` implements,
+//! and the [`Error`] type that says where a load failed.
+//!
+//! Most users depend on the `vmstate` facade crate instead, which re-exports
+//! everything here together with the derive macro.
+
+mod error;
+mod field;
+mod reader;
+mod state;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use error::{Error, ErrorKind, PathSegment, SectionRef};
+pub use field::{Unused, VmStateField};
+pub use reader::Reader;
+pub use state::{VmState, from_slice, load_into, save_into, to_vec};

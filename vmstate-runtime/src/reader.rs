@@ -1,0 +1,144 @@
+//! A bounds-checked cursor over the input, which knows its absolute byte offset.
+
+use crate::error::{Error, ErrorKind};
+
+/// Reads a payload from a byte slice, tracking the absolute offset of each read
+/// so that errors can say where they happened.
+///
+/// Every read is bounds-checked and fails with [`ErrorKind::UnexpectedEof`]
+/// instead of panicking.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    base: u64,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `data`, whose first byte is at offset 0.
+    #[must_use]
+    pub fn new(data: &'a [u8]) -> Self {
+        Self::with_base_offset(data, 0)
+    }
+
+    /// A reader over `data`, whose first byte is at absolute offset `base` of a
+    /// larger input (a payload inside a stream, for example).
+    #[must_use]
+    pub fn with_base_offset(data: &'a [u8], base: u64) -> Self {
+        Self { data, pos: 0, base }
+    }
+
+    /// Absolute offset of the next byte to be read.
+    #[must_use]
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// Number of bytes not read yet.
+    #[must_use]
+    pub fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    /// The bytes not read yet, without consuming them.
+    #[must_use]
+    pub fn rest(&self) -> &'a [u8] {
+        &self.data[self.pos..]
+    }
+
+    /// The error for a read of `needed` bytes that the input cannot satisfy.
+    #[must_use]
+    pub fn eof(&self, needed: usize) -> Error {
+        Error::at(
+            ErrorKind::UnexpectedEof {
+                needed,
+                available: self.remaining(),
+            },
+            self.offset(),
+        )
+    }
+
+    /// Consumes and returns the next `n` bytes.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than `n` bytes are left.
+    #[inline]
+    pub fn read_bytes(&mut self, n: usize) -> Result<&'a [u8], Error> {
+        match self.data.get(self.pos..).and_then(|rest| rest.get(..n)) {
+            Some(bytes) => {
+                self.pos += n;
+                Ok(bytes)
+            }
+            None => Err(self.eof(n)),
+        }
+    }
+
+    /// Consumes and returns the next `N` bytes as an array.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than `N` bytes are left.
+    #[inline]
+    pub fn read_array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+        let rest = &self.data[self.pos..];
+        match rest.first_chunk::<N>() {
+            Some(bytes) => {
+                self.pos += N;
+                Ok(*bytes)
+            }
+            None => Err(self.eof(N)),
+        }
+    }
+
+    /// Skips `n` bytes.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than `n` bytes are left.
+    #[inline]
+    pub fn skip(&mut self, n: usize) -> Result<(), Error> {
+        self.read_bytes(n).map(|_| ())
+    }
+
+    /// Reads one byte.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] at the end of the input.
+    #[inline]
+    pub fn read_u8(&mut self) -> Result<u8, Error> {
+        self.read_array::<1>().map(|[b]| b)
+    }
+
+    /// Reads a big-endian `u32`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than 4 bytes are left.
+    #[inline]
+    pub fn read_be32(&mut self) -> Result<u32, Error> {
+        self.read_array().map(u32::from_be_bytes)
+    }
+
+    /// Reads a big-endian `u64`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than 8 bytes are left.
+    #[inline]
+    pub fn read_be64(&mut self) -> Result<u64, Error> {
+        self.read_array().map(u64::from_be_bytes)
+    }
+
+    /// The byte `ahead` positions past the next one, without consuming anything.
+    #[must_use]
+    pub fn peek_at(&self, ahead: usize) -> Option<u8> {
+        self.rest().get(ahead).copied()
+    }
+
+    /// Fails with [`ErrorKind::TrailingBytes`] unless the whole input was read.
+    ///
+    /// # Errors
+    /// [`ErrorKind::TrailingBytes`] when bytes are left.
+    pub fn finish(&self) -> Result<(), Error> {
+        match self.remaining() {
+            0 => Ok(()),
+            count => Err(Error::at(ErrorKind::TrailingBytes { count }, self.offset())),
+        }
+    }
+}

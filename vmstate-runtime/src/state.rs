@@ -1,0 +1,106 @@
+//! Whole device states: the `VmState` trait and the payload entry points.
+
+use crate::error::Error;
+use crate::field::VmStateField;
+use crate::reader::Reader;
+
+/// A device state with a QEMU VMState description: a name, a version, the oldest
+/// version it can still load, and code to save and load its payload.
+///
+/// Implement it with `#[derive(VmState)]`. A payload is what QEMU's
+/// `vmstate_save_state` writes for one `VMStateDescription`: the fields back to
+/// back, then the subsections that are needed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a vmstate device state",
+    label = "this type has no VMState description",
+    note = "add `#[derive(VmState)]` and `#[vmstate(name = \"...\", version = N)]` to `{Self}`"
+)]
+pub trait VmState: VmStateField {
+    /// The VMSD name (QEMU `VMStateDescription::name`), also the section idstr.
+    const NAME: &'static str;
+    /// The version this build writes (QEMU `version_id`).
+    const VERSION: u32;
+    /// The oldest version this build can load (QEMU `minimum_version_id`).
+    const MINIMUM_VERSION: u32;
+
+    /// Appends the payload at [`VERSION`](Self::VERSION): fields, then needed
+    /// subsections.
+    ///
+    /// # Errors
+    /// A failing `pre_save`/`post_save` hook or custom view, or a variable array
+    /// whose length disagrees with its count field.
+    fn save_state(&self, out: &mut Vec<u8>) -> Result<(), Error>;
+
+    /// Loads a payload that was written at `version_id`, in place.
+    ///
+    /// This is the raw, non-transactional load: on error `self` may be partly
+    /// overwritten. Use [`load_into`] to keep the old state on failure.
+    ///
+    /// # Errors
+    /// A version outside `MINIMUM_VERSION..=VERSION`, truncated or malformed
+    /// input, an unknown subsection, or a failing hook; the error names the field
+    /// path and byte offset.
+    fn load_state(&mut self, reader: &mut Reader<'_>, version_id: u32) -> Result<(), Error>;
+}
+
+/// Saves `value`'s payload at its current version into a new buffer.
+///
+/// # Errors
+/// See [`VmState::save_state`].
+pub fn to_vec<T: VmState>(value: &T) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    save_into(value, &mut out)?;
+    Ok(out)
+}
+
+/// Appends `value`'s payload to `out`. Reusing `out` across saves (after
+/// `out.clear()`) avoids allocating.
+///
+/// # Errors
+/// See [`VmState::save_state`]; on error `out` holds a partial payload.
+pub fn save_into<T: VmState>(value: &T, out: &mut Vec<u8>) -> Result<(), Error> {
+    value
+        .save_state(out)
+        .map_err(|e| e.in_section(T::NAME, None))
+}
+
+/// Loads a value from a whole payload that was written at `version_id`. Fields
+/// that the payload does not carry (later `since`, `skip`, absent subsections)
+/// keep their `Default` value.
+///
+/// # Errors
+/// See [`VmState::load_state`]; also [`ErrorKind::TrailingBytes`](crate::ErrorKind::TrailingBytes)
+/// when bytes are left after the payload.
+pub fn from_slice<T: VmState + Default>(bytes: &[u8], version_id: u32) -> Result<T, Error> {
+    let mut value = T::default();
+    load_payload(&mut value, bytes, version_id)?;
+    Ok(value)
+}
+
+/// Loads a whole payload written at `version_id` into an existing device. Fields
+/// that the payload does not carry keep their current value. On error `device`
+/// is left exactly as it was.
+///
+/// The load goes into a clone that replaces `device` only on success; use
+/// [`VmState::load_state`] directly where that copy matters more than atomicity.
+///
+/// # Errors
+/// As [`from_slice`].
+pub fn load_into<T: VmState + Clone>(
+    device: &mut T,
+    bytes: &[u8],
+    version_id: u32,
+) -> Result<(), Error> {
+    let mut staged = device.clone();
+    load_payload(&mut staged, bytes, version_id)?;
+    *device = staged;
+    Ok(())
+}
+
+fn load_payload<T: VmState>(value: &mut T, bytes: &[u8], version_id: u32) -> Result<(), Error> {
+    let mut reader = Reader::new(bytes);
+    value
+        .load_state(&mut reader, version_id)
+        .and_then(|()| reader.finish())
+        .map_err(|e| e.in_section(T::NAME, None))
+}
