@@ -1,6 +1,11 @@
 //! What the user wrote, parsed declaratively with darling. No policy lives here:
 //! every rule about which combinations make sense is in `check.rs`.
 
+#![allow(
+    clippy::needless_continue,
+    reason = "darling's generated parsers trip it, not our code"
+)]
+
 use darling::util::{Flag, SpannedValue};
 use darling::{FromDeriveInput, FromField, FromMeta, FromVariant, ast};
 use syn::{Attribute, Generics, Ident, Path, Type, WherePredicate};

@@ -98,32 +98,29 @@ fn check_struct<'a>(
 /// A struct has a VMState description, so `name` and `version` must be given:
 /// both are part of the wire format and must never be guessed.
 fn check_description_keys(container: &Container, errors: &mut Accumulator) -> (String, u32) {
-    let name = match &container.name {
-        Some(name) => {
-            check_name(name, errors);
-            name.as_str().to_owned()
-        }
-        None => {
-            errors.push(
-                Error::custom(
-                    "missing `#[vmstate(name = \"...\")]`: the VMSD name is part of the wire format",
-                )
-                .with_span(&container.ident),
-            );
-            String::new()
-        }
+    let name = if let Some(name) = &container.name {
+        check_name(name, errors);
+        name.as_str().to_owned()
+    } else {
+        errors.push(
+            Error::custom(
+                "missing `#[vmstate(name = \"...\")]`: the VMSD name is part of the wire format",
+            )
+            .with_span(&container.ident),
+        );
+        String::new()
     };
-    let version = match &container.version {
-        Some(version) => **version,
-        None => {
-            errors.push(
-                Error::custom(
-                    "missing `#[vmstate(version = N)]`: the version this build saves must be explicit",
-                )
-                .with_span(&container.ident),
-            );
-            u32::MAX
-        }
+    // `u32::MAX` keeps every `since` check quiet while `version` itself is missing.
+    let version = if let Some(version) = &container.version {
+        **version
+    } else {
+        errors.push(
+            Error::custom(
+                "missing `#[vmstate(version = N)]`: the version this build saves must be explicit",
+            )
+            .with_span(&container.ident),
+        );
+        u32::MAX
     };
     (name, version)
 }

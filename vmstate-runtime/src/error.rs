@@ -19,7 +19,7 @@ pub enum ErrorKind {
         available: usize,
     },
     /// The incoming version is newer than the local type knows (QEMU: "incoming
-    /// version_id is higher than local version_id").
+    /// `version_id` is higher than local `version_id`").
     VersionTooNew {
         /// The VMSD name of the type being loaded.
         name: &'static str,
@@ -29,7 +29,7 @@ pub enum ErrorKind {
         supported: u32,
     },
     /// The incoming version is older than the local type still accepts (QEMU:
-    /// "incoming version_id is lower than minimum version_id").
+    /// "incoming `version_id` is lower than minimum `version_id`").
     VersionTooOld {
         /// The VMSD name of the type being loaded.
         name: &'static str,

@@ -47,7 +47,8 @@ pub fn expand_enum(model: &Model<'_>, enumeration: &EnumModel<'_>) -> TokenStrea
     // One const per variant, so that the discriminants can be match patterns.
     let consts: Vec<_> = variants
         .iter()
-        .map(|variant| format_ident!("__{}", variant))
+        .enumerate()
+        .map(|(index, _)| format_ident!("__DISCRIMINANT_{}", index))
         .collect();
     quote! {
         #[automatically_derived]
@@ -70,7 +71,7 @@ pub fn expand_enum(model: &Model<'_>, enumeration: &EnumModel<'_>) -> TokenStrea
                 &mut self,
                 reader: &mut #krate::Reader<'_>,
             ) -> #krate::__private::Result<(), #krate::Error> {
-                #(#[allow(non_upper_case_globals)] const #consts: #repr = #ident::#variants as #repr;)*
+                #(const #consts: #repr = #ident::#variants as #repr;)*
                 let offset = reader.offset();
                 let mut raw: #repr = 0;
                 #krate::VmStateField::load_field(&mut raw, reader)?;

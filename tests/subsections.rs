@@ -1,0 +1,232 @@
+//! Subsections: sent when needed, found by name in any order, nested, and
+//! refused when unknown or repeated.
+
+use vmstate::{ErrorKind, PathSegment, VmState};
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "card", version = 1)]
+struct Card {
+    reg: u8,
+    #[subsection(needed = Card::irq_needed)]
+    irq: CardIrq,
+    #[subsection(needed = Card::dma_needed)]
+    dma: CardDma,
+}
+
+impl Card {
+    fn irq_needed(&self) -> bool {
+        self.irq.level != 0
+    }
+    fn dma_needed(&self) -> bool {
+        self.dma.addr != 0 || self.dma.extra.flags != 0
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "card/irq", version = 2)]
+struct CardIrq {
+    level: u8,
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "card/dma", version = 1)]
+struct CardDma {
+    addr: u32,
+    #[subsection(needed = CardDma::extra_needed)]
+    extra: CardDmaExtra,
+}
+
+impl CardDma {
+    fn extra_needed(&self) -> bool {
+        self.extra.flags != 0
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "card/dma/extra", version = 1)]
+struct CardDmaExtra {
+    flags: u16,
+}
+
+/// The bytes of subsection `name` at `version` around `payload`.
+fn subsection(name: &str, version: u32, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0x05, u8::try_from(name.len()).unwrap()];
+    bytes.extend_from_slice(name.as_bytes());
+    bytes.extend_from_slice(&version.to_be_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+#[test]
+fn unneeded_subsections_are_not_sent() {
+    let card = Card {
+        reg: 7,
+        ..Card::default()
+    };
+    assert_eq!(vmstate::to_vec(&card).unwrap(), [7]);
+}
+
+#[test]
+fn needed_subsections_follow_the_fields_in_declaration_order() {
+    let card = Card {
+        reg: 7,
+        irq: CardIrq { level: 1 },
+        dma: CardDma {
+            addr: 0x1000,
+            extra: CardDmaExtra { flags: 3 },
+        },
+    };
+    let mut expected = vec![7];
+    expected.extend(subsection("card/irq", 2, &[1]));
+    let mut dma = vec![0, 0, 0x10, 0];
+    dma.extend(subsection("card/dma/extra", 1, &[0, 3]));
+    expected.extend(subsection("card/dma", 1, &dma));
+    let bytes = vmstate::to_vec(&card).unwrap();
+    assert_eq!(bytes, expected);
+    assert_eq!(vmstate::from_slice::<Card>(&bytes, 1).unwrap(), card);
+}
+
+#[test]
+fn subsections_load_in_any_order() {
+    let mut bytes = vec![7];
+    bytes.extend(subsection("card/dma", 1, &[0, 0, 0, 9]));
+    bytes.extend(subsection("card/irq", 2, &[4]));
+    let card: Card = vmstate::from_slice(&bytes, 1).unwrap();
+    assert_eq!((card.irq.level, card.dma.addr), (4, 9));
+}
+
+#[test]
+fn absent_subsection_keeps_the_current_value() {
+    let mut card = Card {
+        irq: CardIrq { level: 5 },
+        ..Card::default()
+    };
+    vmstate::load_into(&mut card, &[1], 1).unwrap();
+    assert_eq!((card.reg, card.irq.level), (1, 5));
+}
+
+#[test]
+fn unknown_subsection_is_an_error_naming_it_and_its_parent() {
+    let mut bytes = vec![7];
+    bytes.extend(subsection("card/msi", 1, &[1]));
+    let err = vmstate::from_slice::<Card>(&bytes, 1).unwrap_err();
+    match err.kind() {
+        ErrorKind::UnknownSubsection { name, parent } => {
+            assert_eq!((name.as_str(), *parent), ("card/msi", "card"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(err.offset(), Some(1));
+    assert_eq!(
+        err.to_string(),
+        "section `card`, byte offset 1: unknown subsection `card/msi` in `card`"
+    );
+}
+
+#[test]
+fn nested_unknown_subsection_names_the_path() {
+    let mut dma = vec![0, 0, 0, 1];
+    dma.extend(subsection("card/dma/bogus", 1, &[]));
+    let mut bytes = vec![7];
+    bytes.extend(subsection("card/dma", 1, &dma));
+    let err = vmstate::from_slice::<Card>(&bytes, 1).unwrap_err();
+    assert_eq!(
+        err.path().cloned().collect::<Vec<_>>(),
+        [PathSegment::Subsection {
+            field: "dma",
+            name: "card/dma"
+        }]
+    );
+    assert!(
+        err.to_string()
+            .contains("unknown subsection `card/dma/bogus` in `card/dma`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn subsection_version_is_checked_against_the_subsection_type() {
+    let mut bytes = vec![7];
+    bytes.extend(subsection("card/irq", 3, &[1]));
+    let err = vmstate::from_slice::<Card>(&bytes, 1).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::VersionTooNew {
+            name: "card/irq",
+            found: 3,
+            ..
+        }
+    ));
+    assert_eq!(err.path_string(), "irq");
+}
+
+#[test]
+fn repeated_subsection_is_an_error() {
+    let mut bytes = vec![7];
+    bytes.extend(subsection("card/irq", 2, &[1]));
+    bytes.extend(subsection("card/irq", 2, &[2]));
+    let err = vmstate::from_slice::<Card>(&bytes, 1).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::DuplicateSubsection { name: "card/irq" }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn truncated_subsection_names_the_field_inside_it() {
+    let mut bytes = vec![7];
+    bytes.extend(subsection("card/dma", 1, &[0, 0]));
+    let err = vmstate::from_slice::<Card>(&bytes, 1).unwrap_err();
+    assert_eq!(err.path_string(), "dma.addr");
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::UnexpectedEof {
+            needed: 4,
+            available: 2
+        }
+    ));
+    assert_eq!(err.offset(), Some(bytes.len() as u64 - 2));
+}
+
+#[test]
+fn bytes_that_are_not_our_subsection_are_trailing_data() {
+    // A subsection of another device is not ours: the payload ends before it.
+    let mut bytes = vec![7];
+    bytes.extend(subsection("other/irq", 1, &[1]));
+    let err = vmstate::from_slice::<Card>(&bytes, 1).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::TrailingBytes { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.offset(), Some(1));
+}
+
+/// An inlined struct's subsections come right after its own fields, before the
+/// parent's next field.
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "board", version = 1)]
+struct Board {
+    card: Card,
+    tail: u8,
+}
+
+#[test]
+fn inlined_struct_carries_its_subsections_in_place() {
+    let board = Board {
+        card: Card {
+            reg: 1,
+            irq: CardIrq { level: 2 },
+            ..Card::default()
+        },
+        tail: 0x05,
+    };
+    let mut expected = vec![1];
+    expected.extend(subsection("card/irq", 2, &[2]));
+    expected.push(0x05);
+    let bytes = vmstate::to_vec(&board).unwrap();
+    assert_eq!(bytes, expected);
+    assert_eq!(vmstate::from_slice::<Board>(&bytes, 1).unwrap(), board);
+}

@@ -1,0 +1,10 @@
+use vmstate::VmState;
+
+#[derive(VmState)]
+#[vmstate(name = "dev", version = 1)]
+struct Dev {
+    count: u32,
+    items: Vec<u16>,
+}
+
+fn main() {}

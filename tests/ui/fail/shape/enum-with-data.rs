@@ -1,0 +1,10 @@
+use vmstate::VmState;
+
+#[derive(VmState)]
+#[repr(u8)]
+enum Mode {
+    Off = 0,
+    Timer(u32) = 1,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use vmstate::VmState;
+
+#[derive(VmState)]
+enum Mode {
+    Off,
+    On,
+}
+
+fn main() {}

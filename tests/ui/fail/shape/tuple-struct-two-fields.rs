@@ -1,0 +1,6 @@
+use vmstate::VmState;
+
+#[derive(VmState)]
+struct Pair(u32, u32);
+
+fn main() {}
