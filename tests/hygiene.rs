@@ -47,7 +47,7 @@ impl Hygienic {
             self.b = [0; 3];
         }
         if self.c > 100 {
-            return ::core::result::Result::Err(::std::string::String::from("c too large"));
+            return ::core::result::Result::Err(::std::borrow::ToOwned::to_owned("c too large"));
         }
         ::core::result::Result::Ok(())
     }

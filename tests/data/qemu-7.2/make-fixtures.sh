@@ -108,15 +108,19 @@ stop_qemu() {
   QPID=""
 }
 
-# Device-register views the 7.2 monitor offers (there is no info command for the PIT, RTC
-# registers, HPET, fw_cfg or PS/2 in 7.2; the RTC date is readable via the QOM "rtc-time").
+# Device-register views the 7.2 monitor offers.  `info pic` (IOAPIC + both i8259) goes to
+# NAME.info-pic.txt; the CPU/APIC/PCI views and the RTC date go to NAME.monitor.txt.  QEMU 7.2
+# has no monitor command that shows PIT, RTC registers, HPET, fw_cfg or PS/2 state; the RTC
+# date is readable through the QOM alias /machine.rtc-time.
 capture_infos() { # $1 = basename
-  capture "info pic"            "$DIR/$1.info-pic.txt"     # IOAPIC + both i8259
-  capture "info lapic"          "$DIR/$1.info-lapic.txt"
-  capture "info registers"      "$DIR/$1.info-registers.txt"
-  capture "qom-get /machine rtc-time" "$DIR/$1.rtc-time.txt"
-  capture "info pci"            "$DIR/$1.info-pci.txt"
-  capture "info status"         "$DIR/$1.info-status.txt"
+  capture "info pic" "$DIR/$1.info-pic.txt"
+  local cmd out="$TMP/monitor.txt"
+  : >"$out"
+  for cmd in "info status" "qom-get /machine rtc-time" "info registers" "info lapic" "info pci"; do
+    hmp "$cmd"
+    { printf '(qemu) %s\n' "$cmd"; cat "$TMP/last.txt"; } >>"$out"
+  done
+  mv "$out" "$DIR/$1.monitor.txt"
 }
 
 # make_fixture NAME MODE(paused|ran) [extra qemu args...]
