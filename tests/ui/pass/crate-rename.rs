@@ -26,7 +26,13 @@ impl Dev {
 }
 
 fn main() {
-    let dev = Dev { a: 1, extra: Extra { count: 1, items: vec![5] } };
+    let dev = Dev {
+        a: 1,
+        extra: Extra {
+            count: 1,
+            items: vec![5],
+        },
+    };
     let bytes = renamed::to_vec(&dev).unwrap();
     assert_eq!(renamed::from_slice::<Dev>(&bytes, 1).unwrap(), dev);
 }

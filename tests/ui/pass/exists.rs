@@ -16,12 +16,24 @@ impl Hpet {
 }
 
 fn main() {
-    let with = Hpet { flags: 1, offset: 5 };
+    let with = Hpet {
+        flags: 1,
+        offset: 5,
+    };
     let bytes = vmstate::to_vec(&with).unwrap();
     assert_eq!(bytes.len(), 9);
     assert_eq!(vmstate::from_slice::<Hpet>(&bytes, 2).unwrap(), with);
 
-    let without = Hpet { flags: 0, offset: 5 };
+    let without = Hpet {
+        flags: 0,
+        offset: 5,
+    };
     assert_eq!(vmstate::to_vec(&without).unwrap(), [0]);
-    assert_eq!(vmstate::from_slice::<Hpet>(&[1], 1).unwrap(), Hpet { flags: 1, offset: 0 });
+    assert_eq!(
+        vmstate::from_slice::<Hpet>(&[1], 1).unwrap(),
+        Hpet {
+            flags: 1,
+            offset: 0
+        }
+    );
 }

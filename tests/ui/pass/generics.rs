@@ -21,7 +21,9 @@ fn round_trip<T: VmState + Default + PartialEq + std::fmt::Debug>(value: &T) {
 }
 
 fn main() {
-    round_trip(&Regs { r: [1_u32, 2, 3, 4] });
+    round_trip(&Regs {
+        r: [1_u32, 2, 3, 4],
+    });
     let pair = Pair { lo: 1, hi: 2 };
     round_trip(&Regs { r: [pair; 4] });
     assert_eq!(vmstate::to_vec(&Regs { r: [pair; 4] }).unwrap().len(), 16);

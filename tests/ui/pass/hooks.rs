@@ -43,7 +43,10 @@ impl Uart {
 }
 
 fn main() {
-    let uart = Uart { divider: 12, baud: 9600 };
+    let uart = Uart {
+        divider: 12,
+        baud: 9600,
+    };
     let bytes = vmstate::to_vec(&uart).unwrap();
     assert_eq!(bytes, [0, 12]);
     assert_eq!(vmstate::from_slice::<Uart>(&bytes, 1).unwrap(), uart);

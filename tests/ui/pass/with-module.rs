@@ -24,7 +24,10 @@ struct Fifo {
 }
 
 fn main() {
-    let fifo = Fifo { head: 258, data: [7, 8] };
+    let fifo = Fifo {
+        head: 258,
+        data: [7, 8],
+    };
     let bytes = vmstate::to_vec(&fifo).unwrap();
     assert_eq!(bytes, [0, 0, 1, 2, 7, 8]);
     assert_eq!(vmstate::from_slice::<Fifo>(&bytes, 1).unwrap(), fifo);
