@@ -63,7 +63,11 @@ mod release_2_0 {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn main() -> Result<(), vmstate::Error> {
@@ -93,7 +97,10 @@ fn main() -> Result<(), vmstate::Error> {
     armed.scratch = 0x5a;
     armed.timeout.expiry_ns = 1_000_000;
     let bytes = vmstate::to_vec(&armed)?;
-    println!("release 2.0 saves it with the timeout armed: {} bytes", bytes.len());
+    println!(
+        "release 2.0 saves it with the timeout armed: {} bytes",
+        bytes.len()
+    );
     println!("  {}", hex(&bytes));
 
     let err = vmstate::from_slice::<release_1_0::Uart>(&bytes, release_2_0::Uart::VERSION)

@@ -157,14 +157,21 @@ fn check_minimum_version(container: &Container, version: u32, errors: &mut Accum
 }
 
 /// A field carries at most one `#[subsection(needed = ...)]`; returns its
-/// predicate and the attribute's span.
+/// predicate and the span of the word `subsection`.
 fn check_subsection_attr(field: &Field, errors: &mut Accumulator) -> Option<(syn::Path, Span)> {
     let mut found = None;
     for attr in &field.attrs {
         if found.is_some() {
             errors.push(Error::custom("duplicate `#[subsection]` attribute").with_span(attr));
+        } else if let syn::Meta::Path(path) = &attr.meta {
+            errors.push(
+                Error::custom(
+                    "`#[subsection]` needs a predicate: write `#[subsection(needed = path)]` with a `fn(&Self) -> bool`",
+                )
+                .with_span(path),
+            );
         } else if let Some(parsed) = errors.handle(Subsection::from_meta(&attr.meta)) {
-            found = Some((parsed.needed, attr.span()));
+            found = Some((parsed.needed, attr.path().span()));
         }
     }
     found
@@ -226,12 +233,12 @@ fn field_key_spans(field: &Field) -> Vec<(&'static str, Span)> {
 /// are two answers to the same question, so only one may be given.
 fn check_gate<'a>(field: &'a Field, version: u32, errors: &mut Accumulator) -> Gate<'a> {
     match (&field.since, &field.exists) {
-        (Some(since), Some(exists)) => {
+        (Some(since), Some(_)) => {
             errors.push(
                 Error::custom(
                     "`since` and `exists` cannot both be given: `exists` replaces the version test",
                 )
-                .with_span(&exists.span()),
+                .with_span(&since.span()),
             );
             Gate::Since(**since)
         }

@@ -17,7 +17,7 @@ use crate::reader::Reader;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a vmstate field",
     label = "this type has no QEMU wire encoding",
-    note = "add `#[derive(VmState)]` to `{Self}`, or give the field a wire view with `#[vmstate(with = module)]`",
+    note = "if `{Self}` is your type, add `#[derive(VmState)]` to it; otherwise give the field a wire view with `#[vmstate(with = module)]`",
     note = "`usize`, `isize` and `char` have no fixed wire size: use a fixed-width integer"
 )]
 pub trait VmStateField {

@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote_spanned};
 use syn::Type;
+use syn::spanned::Spanned;
 
 use crate::model::{Model, StructModel};
 
@@ -31,15 +32,20 @@ pub fn subsection_checks(model: &Model<'_>, described: &StructModel<'_>) -> Toke
             "the subsection in field `{}` must have a VMSD name that starts with `{parent}/`",
             subsection.ident
         );
-        checks.extend(quote_spanned! {subsection.span=>
-            const _: () = ::core::assert!(
-                #krate::__private::is_subsection_name(#parent, <#ty as #krate::VmState>::NAME),
-                #prefix_message,
-            );
-            const _: () = ::core::assert!(
-                <#ty as #krate::VmState>::NAME.len() <= 255,
-                "a subsection name must fit in 255 bytes",
-            );
+        // Named consts, so that rustc's "evaluation of `...` failed" reads as
+        // the rule that broke; spanned at the subsection's type, whose name is
+        // at fault.
+        checks.extend(quote_spanned! {ty.span()=>
+            const _: () = {
+                const SUBSECTION_NAME_HAS_PARENT_PREFIX: () = ::core::assert!(
+                    #krate::__private::is_subsection_name(#parent, <#ty as #krate::VmState>::NAME),
+                    #prefix_message,
+                );
+                const SUBSECTION_NAME_FITS_IN_255_BYTES: () = ::core::assert!(
+                    <#ty as #krate::VmState>::NAME.len() <= 255,
+                    "a subsection name must fit in 255 bytes",
+                );
+            };
         });
         for earlier in &checkable[..index] {
             let earlier_ty = earlier.ty;
@@ -47,14 +53,16 @@ pub fn subsection_checks(model: &Model<'_>, described: &StructModel<'_>) -> Toke
                 "fields `{}` and `{}` hold subsections with the same VMSD name",
                 earlier.ident, subsection.ident
             );
-            checks.extend(quote_spanned! {subsection.span=>
-                const _: () = ::core::assert!(
-                    !#krate::__private::str_eq(
-                        <#earlier_ty as #krate::VmState>::NAME,
-                        <#ty as #krate::VmState>::NAME,
-                    ),
-                    #duplicate_message,
-                );
+            checks.extend(quote_spanned! {ty.span()=>
+                const _: () = {
+                    const SUBSECTION_NAMES_ARE_DISTINCT: () = ::core::assert!(
+                        !#krate::__private::str_eq(
+                            <#earlier_ty as #krate::VmState>::NAME,
+                            <#ty as #krate::VmState>::NAME,
+                        ),
+                        #duplicate_message,
+                    );
+                };
             });
         }
     }

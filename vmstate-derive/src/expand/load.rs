@@ -16,8 +16,9 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
         minimum_version,
         ..
     } = described;
+    // Spanned at the hook's path, so a wrong signature is reported there.
     let pre_load = described.hooks.pre_load.map(|hook| {
-        quote! {
+        quote_spanned! {hook.span()=>
             #krate::__private::hook(
                 "pre_load",
                 #hook(self),
@@ -26,7 +27,7 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
         }
     });
     let post_load = described.hooks.post_load.map(|hook| {
-        quote! {
+        quote_spanned! {hook.span()=>
             #krate::__private::hook(
                 "post_load",
                 #hook(self, __version_id),

@@ -24,11 +24,14 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
         let field_name = ident.to_string();
         let ty = subsection.ty;
         let needed = &subsection.needed;
+        // The type's span, so that a missing `VmState` impl is one error there.
+        let save = quote_spanned! {ty.span()=>
+            #krate::__private::save_subsection::<#ty>(&self.#ident, __out)
+        };
+        let name = quote_spanned!(ty.span()=> <#ty as #krate::VmState>::NAME);
         quote_spanned! {subsection.span=>
             if #needed(self) {
-                #krate::__private::save_subsection(&self.#ident, __out).map_err(|e| {
-                    e.in_subsection(#field_name, <#ty as #krate::VmState>::NAME)
-                })?;
+                #save.map_err(|e| e.in_subsection(#field_name, #name))?;
             }
         }
     });
