@@ -29,6 +29,12 @@
 //! See `docs/wire-format.md` in the repository for the byte layout.
 #![doc = include_str!("../docs/attributes.md")]
 
+// The derive names the runtime `::vmstate`; this makes that path work inside
+// this crate too, for the QEMU device models.
+extern crate self as vmstate;
+
+pub mod qemu;
+
 pub use vmstate_derive::VmState;
 pub use vmstate_runtime::{
     Error, ErrorKind, PathSegment, Reader, SectionRef, Unused, VmState, VmStateField, from_slice,

@@ -67,6 +67,9 @@ pub struct Field {
 pub struct Subsection {
     /// `fn(&Self) -> bool`: whether the subsection is sent.
     pub needed: Path,
+    /// Accept a name that starts with the parent's but has no `/` after it,
+    /// as QEMU's loader does, for existing devices such as `pckbd_outport`.
+    pub name_without_slash: Flag,
 }
 
 /// A variant of an enum; only fieldless variants are supported.

@@ -69,13 +69,14 @@ fn check_struct<'a>(
         let Some(ident) = field.ident.as_ref() else {
             continue;
         };
-        if let Some(needed) = check_subsection_attr(field, errors) {
+        if let Some((subsection, span)) = check_subsection_attr(field, errors) {
             check_no_field_keys_on_subsection(field, errors);
             model.subsections.push(SubsectionModel {
                 ident,
                 ty: &field.ty,
-                needed: needed.0,
-                span: needed.1,
+                needed: subsection.needed,
+                name_without_slash: subsection.name_without_slash.is_present(),
+                span,
             });
             continue;
         }
@@ -158,7 +159,7 @@ fn check_minimum_version(container: &Container, version: u32, errors: &mut Accum
 
 /// A field carries at most one `#[subsection(needed = ...)]`; returns its
 /// predicate and the span of the word `subsection`.
-fn check_subsection_attr(field: &Field, errors: &mut Accumulator) -> Option<(syn::Path, Span)> {
+fn check_subsection_attr(field: &Field, errors: &mut Accumulator) -> Option<(Subsection, Span)> {
     let mut found = None;
     for attr in &field.attrs {
         if found.is_some() {
@@ -171,7 +172,7 @@ fn check_subsection_attr(field: &Field, errors: &mut Accumulator) -> Option<(syn
                 .with_span(path),
             );
         } else if let Some(parsed) = errors.handle(Subsection::from_meta(&attr.meta)) {
-            found = Some((parsed.needed, attr.path().span()));
+            found = Some((parsed, attr.path().span()));
         }
     }
     found

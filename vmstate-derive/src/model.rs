@@ -75,6 +75,8 @@ pub struct SubsectionModel<'a> {
     pub ident: &'a Ident,
     pub ty: &'a Type,
     pub needed: Path,
+    /// The name need only start with the parent's, without a `/` after it.
+    pub name_without_slash: bool,
     /// The `#[subsection]` attribute, where const-evaluated checks report.
     pub span: Span,
 }

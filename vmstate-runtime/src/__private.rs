@@ -69,12 +69,13 @@ pub fn save_subsection<T: VmState>(value: &T, out: &mut Vec<u8>) -> Result<(), E
     value.save_state(out)
 }
 
-/// If the next bytes are a subsection header whose name starts with
-/// `parent/`, returns that name without consuming anything.
+/// If the next bytes are a subsection header whose name starts with `parent`,
+/// returns that name without consuming anything.
 ///
-/// Like QEMU's `vmstate_subsection_load`, anything else (another byte, a name
-/// without the prefix, a header cut short) means "no more subsections here",
-/// so that an enclosing struct can go on reading its own fields.
+/// This is QEMU's rule (`vmstate_subsection_load`): a prefix match without a
+/// required `/`, since old devices such as `pckbd_outport` rely on it. Anything
+/// else (another byte, another prefix, a header cut short) means "no more
+/// subsections here", so that an enclosing struct can go on reading its fields.
 #[inline]
 #[must_use]
 pub fn peek_subsection<'a>(reader: &Reader<'a>, parent: &str) -> Option<&'a [u8]> {
@@ -84,10 +85,7 @@ pub fn peek_subsection<'a>(reader: &Reader<'a>, parent: &str) -> Option<&'a [u8]
     }
     let len = usize::from(*rest.get(1)?);
     let name = rest.get(2..2 + len)?;
-    let is_ours = name.len() > parent.len()
-        && name.starts_with(parent.as_bytes())
-        && name[parent.len()] == b'/';
-    is_ours.then_some(name)
+    (len > parent.len() && name.starts_with(parent.as_bytes())).then_some(name)
 }
 
 /// Consumes a subsection header that [`peek_subsection`] found and returns its
@@ -285,11 +283,12 @@ pub fn invalid_enum_value(type_name: &'static str, value: u64, offset: u64) -> E
     Error::at(ErrorKind::InvalidEnumValue { type_name, value }, offset)
 }
 
-/// Whether `child` is a valid subsection name of `parent`: `parent/...`.
+/// Whether `child` is a valid subsection name of `parent`: `parent/...`, or,
+/// when `require_slash` is false, anything longer that starts with `parent`.
 #[must_use]
-pub const fn is_subsection_name(parent: &str, child: &str) -> bool {
+pub const fn is_subsection_name(parent: &str, child: &str, require_slash: bool) -> bool {
     let (parent, child) = (parent.as_bytes(), child.as_bytes());
-    if child.len() <= parent.len() + 1 || child[parent.len()] != b'/' {
+    if child.len() <= parent.len() || (require_slash && child[parent.len()] != b'/') {
         return false;
     }
     let mut i = 0;

@@ -99,6 +99,63 @@ pub enum ErrorKind {
         /// The hook's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A migration stream does not start with `QEVM`.
+    BadMagic {
+        /// The first four bytes.
+        found: u32,
+    },
+    /// A migration stream of a format version other than 3.
+    UnsupportedStreamVersion {
+        /// The version found.
+        found: u32,
+    },
+    /// A byte where a record type (section, EOF, ...) was expected.
+    UnknownRecord {
+        /// The byte found.
+        byte: u8,
+    },
+    /// A section footer that is missing or names another section.
+    BadFooter {
+        /// The section id that the footer must carry.
+        expected: u32,
+        /// What was found instead, as text.
+        found: String,
+    },
+    /// A section whose payload cannot be delimited: no model knows it and the
+    /// stream carries no description of it.
+    UndelimitedSection {
+        /// The section's idstr.
+        idstr: String,
+    },
+    /// A RAM page header with flags this reader does not support.
+    UnsupportedRamFlags {
+        /// The flags found.
+        flags: u64,
+    },
+    /// A RAM page for a block that was never announced.
+    UnknownRamBlock {
+        /// The block name, or empty when a page continues no earlier block.
+        name: String,
+    },
+    /// The stream's JSON description (vmdesc) is malformed.
+    InvalidVmdesc {
+        /// What is wrong, with the JSON path.
+        message: String,
+    },
+    /// A value or size beyond a configured limit.
+    LimitExceeded {
+        /// What was limited.
+        what: &'static str,
+        /// The value found.
+        found: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Reading or writing the underlying file failed.
+    Io {
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// A failure reported by a custom wire view or other user code.
     Custom {
         /// The message.
@@ -370,6 +427,37 @@ impl fmt::Display for ErrorKind {
                 plural(*count)
             ),
             Self::Hook { hook, source } => write!(f, "{hook} hook failed: {source}"),
+            Self::BadMagic { found } => write!(
+                f,
+                "not a QEMU migration stream: starts with {found:#010x}, not `QEVM`"
+            ),
+            Self::UnsupportedStreamVersion { found } => write!(
+                f,
+                "migration stream format version {found} is not supported (only 3)"
+            ),
+            Self::UnknownRecord { byte } => write!(f, "unknown record type {byte:#04x}"),
+            Self::BadFooter { expected, found } => write!(
+                f,
+                "section footer for section id {expected} expected, found {found}"
+            ),
+            Self::UndelimitedSection { idstr } => write!(
+                f,
+                "cannot tell where section `{idstr}` ends: no model knows it and the stream has no description of it"
+            ),
+            Self::UnsupportedRamFlags { flags } => {
+                write!(f, "unsupported RAM page flags {flags:#x}")
+            }
+            Self::UnknownRamBlock { name } if name.is_empty() => {
+                f.write_str("RAM page continues a block, but no block came before")
+            }
+            Self::UnknownRamBlock { name } => write!(f, "RAM page for unknown block `{name}`"),
+            Self::InvalidVmdesc { message } => {
+                write!(f, "invalid stream description (vmdesc): {message}")
+            }
+            Self::LimitExceeded { what, found, limit } => {
+                write!(f, "{what} of {found} exceeds the limit of {limit}")
+            }
+            Self::Io { source } => write!(f, "I/O error: {source}"),
             Self::Custom { message } => f.write_str(message),
         }
     }
@@ -383,6 +471,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.0.kind {
             ErrorKind::Hook { source, .. } => Some(&**source),
+            ErrorKind::Io { source } => Some(source),
             _ => None,
         }
     }

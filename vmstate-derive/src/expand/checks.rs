@@ -28,17 +28,29 @@ pub fn subsection_checks(model: &Model<'_>, described: &StructModel<'_>) -> Toke
     let mut checks = TokenStream::new();
     for (index, subsection) in checkable.iter().enumerate() {
         let ty = subsection.ty;
-        let prefix_message = format!(
-            "the subsection in field `{}` must have a VMSD name that starts with `{parent}/`",
-            subsection.ident
-        );
+        let require_slash = !subsection.name_without_slash;
+        let prefix_message = if require_slash {
+            format!(
+                "the subsection in field `{}` must have a VMSD name that starts with `{parent}/`",
+                subsection.ident
+            )
+        } else {
+            format!(
+                "the subsection in field `{}` must have a VMSD name that starts with `{parent}`",
+                subsection.ident
+            )
+        };
         // Named consts, so that rustc's "evaluation of `...` failed" reads as
         // the rule that broke; spanned at the subsection's type, whose name is
         // at fault.
         checks.extend(quote_spanned! {ty.span()=>
             const _: () = {
                 const SUBSECTION_NAME_HAS_PARENT_PREFIX: () = ::core::assert!(
-                    #krate::__private::is_subsection_name(#parent, <#ty as #krate::VmState>::NAME),
+                    #krate::__private::is_subsection_name(
+                        #parent,
+                        <#ty as #krate::VmState>::NAME,
+                        #require_slash,
+                    ),
                     #prefix_message,
                 );
                 const SUBSECTION_NAME_FITS_IN_255_BYTES: () = ::core::assert!(
