@@ -171,6 +171,9 @@ pub enum PathSegment {
     Field(&'static str),
     /// An element of an array or variable array.
     Index(usize),
+    /// A dotted field path from a stream's own description (vmdesc), such as
+    /// `channels[1].count`.
+    DescribedField(String),
     /// A subsection, stored in the named field of its parent.
     Subsection {
         /// The parent's field that holds the subsection state.
@@ -270,6 +273,12 @@ impl Error {
                     }
                     text.push_str(name);
                 }
+                PathSegment::DescribedField(path) => {
+                    if !text.is_empty() {
+                        text.push('.');
+                    }
+                    text.push_str(path);
+                }
                 PathSegment::Index(index) => {
                     use fmt::Write;
                     let _ = write!(text, "[{index}]");
@@ -283,6 +292,15 @@ impl Error {
     #[must_use]
     pub fn in_field(mut self, name: &'static str) -> Self {
         self.0.path.push(PathSegment::Field(name));
+        self
+    }
+
+    /// Adds a dotted path from a stream description as the next-outer segment.
+    #[must_use]
+    pub fn in_field_owned(mut self, path: &str) -> Self {
+        self.0
+            .path
+            .push(PathSegment::DescribedField(path.to_owned()));
         self
     }
 

@@ -9,6 +9,7 @@ mod error;
 mod field;
 mod reader;
 mod state;
+pub mod stream;
 
 #[doc(hidden)]
 pub mod __private;

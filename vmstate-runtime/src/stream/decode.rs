@@ -1,0 +1,228 @@
+//! Decoding a payload from its vmdesc description: named values for every
+//! field, and the byte position of each, so that a field can be edited in place.
+
+use serde_json::{Map, Value};
+
+use super::vmdesc::{FieldDesc, StateDesc};
+use crate::__private::SUBSECTION_MARKER;
+use crate::error::{Error, ErrorKind};
+use crate::reader::Reader;
+
+/// A payload decoded from its description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// Field name to value, in wire order; subsections under their VMSD name.
+    pub value: Value,
+    /// Every scalar or buffer field with its position.
+    pub leaves: Vec<Leaf>,
+}
+
+/// One field's place in a payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leaf {
+    /// Dotted path: `channels[1].count`, `fw_cfg/dma.dma_addr`.
+    pub path: String,
+    /// Offset of the field's first byte within the payload.
+    pub offset: usize,
+    /// Size in bytes.
+    pub size: usize,
+    /// QEMU's type name.
+    pub type_name: String,
+}
+
+/// Decodes `payload` (which starts at absolute offset `base`) as `desc` says.
+///
+/// # Errors
+/// A payload that is shorter than the description, a subsection header that
+/// does not match it, or bytes left over.
+pub fn decode(desc: &StateDesc, payload: &[u8], base: u64) -> Result<Decoded, Error> {
+    let mut walker = Walker {
+        reader: Reader::with_base_offset(payload, base),
+        base,
+        leaves: Vec::new(),
+    };
+    let value = walker.state(desc, "")?;
+    walker.reader.finish()?;
+    Ok(Decoded {
+        value,
+        leaves: walker.leaves,
+    })
+}
+
+struct Walker<'a> {
+    reader: Reader<'a>,
+    base: u64,
+    leaves: Vec<Leaf>,
+}
+
+impl Walker<'_> {
+    fn position(&self) -> usize {
+        // The reader never goes past its slice, whose length is a usize.
+        usize::try_from(self.reader.offset() - self.base).unwrap_or(usize::MAX)
+    }
+
+    fn state(&mut self, desc: &StateDesc, prefix: &str) -> Result<Value, Error> {
+        let mut map = Map::new();
+        for field in &desc.fields {
+            self.field(field, prefix, &mut map)?;
+        }
+        for sub in &desc.subsections {
+            let at = self.reader.offset();
+            let marker = self.reader.read_u8()?;
+            let len = self.reader.read_u8()?;
+            let name = self.reader.read_bytes(usize::from(len))?;
+            if marker != SUBSECTION_MARKER || name != sub.vmsd_name.as_bytes() {
+                return Err(Error::at(
+                    ErrorKind::Custom {
+                        message: format!(
+                            "expected subsection `{}` as the description says",
+                            sub.vmsd_name
+                        ),
+                    },
+                    at,
+                ));
+            }
+            let _version = self.reader.read_be32()?;
+            let path = join(prefix, &sub.vmsd_name);
+            let value = self.state(sub, &path)?;
+            map.insert(sub.vmsd_name.clone(), value);
+        }
+        Ok(Value::Object(map))
+    }
+
+    fn field(
+        &mut self,
+        field: &FieldDesc,
+        prefix: &str,
+        map: &mut Map<String, Value>,
+    ) -> Result<(), Error> {
+        let path = join(prefix, &field.name);
+        let path = match field.index {
+            Some(index) => format!("{path}[{index}]"),
+            None => path,
+        };
+        let value = match field.array_len {
+            Some(len) => {
+                // Each element is at least one byte unless the field is empty,
+                // so a hostile `array_len` cannot outrun the input.
+                if field.wire_len() > self.reader.remaining() {
+                    return Err(self.reader.eof(field.wire_len()).in_field_owned(&path));
+                }
+                let mut items = Vec::with_capacity(len.min(self.reader.remaining()));
+                for i in 0..len {
+                    items.push(self.element(field, &format!("{path}[{i}]"))?);
+                }
+                Value::Array(items)
+            }
+            None => self.element(field, &path)?,
+        };
+        if field.type_name == "unused_buffer" {
+            return Ok(());
+        }
+        if field.index.is_some() {
+            match map.get_mut(&field.name) {
+                Some(Value::Array(items)) => items.push(value),
+                _ => {
+                    map.insert(field.name.clone(), Value::Array(vec![value]));
+                }
+            }
+        } else {
+            map.insert(field.name.clone(), value);
+        }
+        Ok(())
+    }
+
+    fn element(&mut self, field: &FieldDesc, path: &str) -> Result<Value, Error> {
+        if let Some(nested) = &field.nested {
+            return self.state(nested, path);
+        }
+        let offset = self.position();
+        let bytes = self
+            .reader
+            .read_bytes(field.size)
+            .map_err(|e| e.in_field_owned(path))?;
+        if field.type_name != "unused_buffer" {
+            self.leaves.push(Leaf {
+                path: path.to_owned(),
+                offset,
+                size: field.size,
+                type_name: field.type_name.clone(),
+            });
+        }
+        Ok(scalar(&field.type_name, bytes))
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// How a QEMU type is read: signed, unsigned, boolean, float or raw bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarKind {
+    /// `uint8` .. `uint64`, and their `equal` variants.
+    Unsigned,
+    /// `int8` .. `int64`, `timer`, `int32 le`, and `equal` variants.
+    Signed,
+    /// `bool`.
+    Bool,
+    /// `float64`.
+    Float,
+    /// Anything else: shown as hex.
+    Bytes,
+}
+
+/// The kind of a QEMU type name at a given size.
+#[must_use]
+pub fn scalar_kind(type_name: &str, size: usize) -> ScalarKind {
+    let word = type_name.split(' ').next().unwrap_or("");
+    match (word, size) {
+        ("bool", 1) => ScalarKind::Bool,
+        ("float64", 8) => ScalarKind::Float,
+        ("timer", 8) => ScalarKind::Signed,
+        (w, 1 | 2 | 4 | 8) if w.starts_with("uint") => ScalarKind::Unsigned,
+        (w, 1 | 2 | 4 | 8) if w.starts_with("int") => ScalarKind::Signed,
+        _ => ScalarKind::Bytes,
+    }
+}
+
+fn scalar(type_name: &str, bytes: &[u8]) -> Value {
+    let unsigned = || {
+        let mut word = [0u8; 8];
+        word[8 - bytes.len()..].copy_from_slice(bytes);
+        u64::from_be_bytes(word)
+    };
+    match scalar_kind(type_name, bytes.len()) {
+        ScalarKind::Bool => Value::Bool(bytes[0] != 0),
+        ScalarKind::Unsigned => Value::from(unsigned()),
+        ScalarKind::Signed => {
+            let bits = (8 - bytes.len()) * 8;
+            let raw = unsigned();
+            // Sign-extend from the field's width.
+            #[allow(
+                clippy::cast_possible_wrap,
+                reason = "reinterpreting the bits is the point"
+            )]
+            let signed = ((raw << bits) as i64) >> bits;
+            Value::from(signed)
+        }
+        ScalarKind::Float => Value::from(f64::from_bits(unsigned())),
+        ScalarKind::Bytes => Value::String(hex(bytes)),
+    }
+}
+
+/// Lowercase hex, two digits per byte.
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}

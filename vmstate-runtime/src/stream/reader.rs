@@ -1,0 +1,555 @@
+//! Reading a stream record by record, with memory bounded by the largest
+//! device payload, never by the RAM size.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+
+use super::configuration::Configuration;
+use super::ram::{RamBlock, RamRecord, flags};
+use super::vmdesc::Vmdesc;
+use super::writer::io;
+use super::{FORMAT_VERSION, MAGIC, Record, SectionHeader, SectionInfo, SectionKind, tag};
+use crate::error::{Error, ErrorKind};
+
+/// Finds where a FULL section's payload ends when the stream has no
+/// description of it: given the section and the bytes from the payload's start
+/// (up to [`StreamLimits::max_state_len`]), returns the payload's length, or
+/// `None` when it does not know the section.
+pub type Delimiter = fn(&SectionInfo, &[u8]) -> Option<Result<usize, Error>>;
+
+/// Bounds on what a stream may make the reader hold in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Largest FULL section payload, in bytes.
+    pub max_state_len: usize,
+    /// Largest vmdesc JSON, in bytes.
+    pub max_vmdesc_len: usize,
+    /// Most RAM blocks in a block list.
+    pub max_ram_blocks: usize,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        Self {
+            max_state_len: 64 << 20,
+            max_vmdesc_len: 64 << 20,
+            max_ram_blocks: 4096,
+        }
+    }
+}
+
+/// Where the reader is in the stream's grammar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    /// Expecting a record type byte.
+    Top,
+    /// Inside a RAM section part, until EOS.
+    Ram { section_id: u32 },
+    /// A FULL header was read; its payload comes next.
+    Payload { section_id: u32, info: SectionInfo },
+    /// A payload ended; a footer may follow.
+    AfterPayload { section_id: u32 },
+    /// EOF was read; a vmdesc may follow.
+    AfterEof,
+    /// Nothing may follow.
+    Done,
+}
+
+/// Reads a QEMU migration stream as [`Record`]s.
+///
+/// The input must be seekable: the JSON description at the end of the stream
+/// is read first, since it is what delimits the payloads of devices that no
+/// model knows. Spool a pipe to a temporary file first.
+pub struct StreamReader<R: Read + Seek> {
+    input: BufReader<R>,
+    offset: u64,
+    len: u64,
+    limits: StreamLimits,
+    vmdesc: Option<(Vmdesc, u64)>,
+    delimiter: Option<Delimiter>,
+    sections: HashMap<u32, String>,
+    ram_blocks: Vec<String>,
+    ram_block_named: bool,
+    page_size: usize,
+    state: State,
+}
+
+impl<R: Read + Seek> StreamReader<R> {
+    /// Opens a stream with the default limits.
+    ///
+    /// # Errors
+    /// I/O errors, a bad magic or version, or an invalid vmdesc.
+    pub fn new(input: R) -> Result<Self, Error> {
+        Self::with_limits(input, StreamLimits::default())
+    }
+
+    /// Opens a stream with the given limits.
+    ///
+    /// # Errors
+    /// I/O errors, a bad magic or version, or an invalid vmdesc.
+    pub fn with_limits(mut input: R, limits: StreamLimits) -> Result<Self, Error> {
+        let len = input.seek(SeekFrom::End(0)).map_err(io)?;
+        let vmdesc = find_vmdesc(&mut input, len, limits.max_vmdesc_len)?;
+        input.seek(SeekFrom::Start(0)).map_err(io)?;
+        let page_size = vmdesc
+            .as_ref()
+            .and_then(|(desc, _)| usize::try_from(desc.page_size).ok())
+            .filter(|size| size.is_power_of_two() && (512..=(1 << 21)).contains(size))
+            .unwrap_or(4096);
+        let mut reader = Self {
+            input: BufReader::with_capacity(64 << 10, input),
+            offset: 0,
+            len,
+            limits,
+            vmdesc,
+            delimiter: None,
+            sections: HashMap::new(),
+            ram_blocks: Vec::new(),
+            ram_block_named: false,
+            page_size,
+            state: State::Top,
+        };
+        let magic = reader.be32()?;
+        if magic != MAGIC {
+            return Err(Error::at(ErrorKind::BadMagic { found: magic }, 0));
+        }
+        let version = reader.be32()?;
+        if version != FORMAT_VERSION {
+            return Err(Error::at(
+                ErrorKind::UnsupportedStreamVersion { found: version },
+                4,
+            ));
+        }
+        Ok(reader)
+    }
+
+    /// Sets the function that delimits FULL payloads the vmdesc does not describe.
+    #[must_use]
+    pub fn with_delimiter(mut self, delimiter: Delimiter) -> Self {
+        self.delimiter = Some(delimiter);
+        self
+    }
+
+    /// The stream's JSON description, if it has one.
+    #[must_use]
+    pub fn vmdesc(&self) -> Option<&Vmdesc> {
+        self.vmdesc.as_ref().map(|(desc, _)| desc)
+    }
+
+    /// Absolute offset of the next byte to be read.
+    #[must_use]
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next record, or `None` after the last one.
+    ///
+    /// # Errors
+    /// Any malformed input, with the section and byte offset; I/O errors.
+    pub fn next_record(&mut self) -> Result<Option<Record>, Error> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Done) {
+                State::Top => return self.top_level().map(Some),
+                State::Ram { section_id } => {
+                    let record = self
+                        .ram_record(section_id)
+                        .map_err(|e| e.in_section("ram", None))?;
+                    return Ok(Some(Record::Ram(record)));
+                }
+                State::Payload { section_id, info } => {
+                    return self
+                        .payload(section_id, &info)
+                        .map(Some)
+                        .map_err(|e| e.in_section(&info.idstr, Some(info.instance_id)));
+                }
+                State::AfterPayload { section_id } => {
+                    self.state = State::Top;
+                    if self.peek()? == Some(tag::SECTION_FOOTER) {
+                        return self.footer(section_id).map(Some);
+                    }
+                }
+                State::AfterEof => {
+                    if self.peek()?.is_none() {
+                        return Ok(None);
+                    }
+                    return self.vmdesc_record().map(Some);
+                }
+                State::Done => {
+                    return match self.remaining() {
+                        0 => Ok(None),
+                        count => Err(Error::at(
+                            ErrorKind::TrailingBytes {
+                                count: usize::try_from(count).unwrap_or(usize::MAX),
+                            },
+                            self.offset,
+                        )),
+                    };
+                }
+            }
+        }
+    }
+
+    fn top_level(&mut self) -> Result<Record, Error> {
+        let at = self.offset;
+        let byte = self.u8()?;
+        match byte {
+            tag::CONFIGURATION => {
+                let start = self.offset;
+                let chunk = self.peek_chunk(64 << 10)?;
+                let (configuration, used) = Configuration::parse(&chunk, start)
+                    .map_err(|e| e.in_section("configuration", None))?;
+                self.seek_to(start + used as u64)?;
+                self.state = State::Top;
+                Ok(Record::Configuration(configuration))
+            }
+            tag::SECTION_START | tag::SECTION_FULL => {
+                let kind = if byte == tag::SECTION_START {
+                    SectionKind::Start
+                } else {
+                    SectionKind::Full
+                };
+                let section_id = self.be32()?;
+                let len = self.u8()?;
+                let idstr = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
+                let instance_id = self.be32()?;
+                let version_id = self.be32()?;
+                let info = SectionInfo {
+                    idstr,
+                    instance_id,
+                    version_id,
+                };
+                self.sections.insert(section_id, info.idstr.clone());
+                self.state = self.payload_state(kind, section_id, &info, at)?;
+                Ok(Record::Section(SectionHeader {
+                    kind,
+                    section_id,
+                    info: Some(info),
+                }))
+            }
+            tag::SECTION_PART | tag::SECTION_END => {
+                let kind = if byte == tag::SECTION_PART {
+                    SectionKind::Part
+                } else {
+                    SectionKind::End
+                };
+                let section_id = self.be32()?;
+                let idstr = self.sections.get(&section_id).cloned().ok_or_else(|| {
+                    Error::at(
+                        ErrorKind::Custom {
+                            message: format!(
+                                "section id {section_id} continues a section that never started"
+                            ),
+                        },
+                        at,
+                    )
+                })?;
+                if idstr != "ram" {
+                    return Err(Error::at(ErrorKind::UndelimitedSection { idstr }, at));
+                }
+                self.state = State::Ram { section_id };
+                Ok(Record::Section(SectionHeader {
+                    kind,
+                    section_id,
+                    info: None,
+                }))
+            }
+            tag::COMMAND => {
+                let command = u16::from_be_bytes(self.array()?);
+                let len = u16::from_be_bytes(self.array()?);
+                let data = self.bytes(usize::from(len))?;
+                self.state = State::Top;
+                Ok(Record::Command { command, data })
+            }
+            tag::EOF => {
+                self.state = State::AfterEof;
+                Ok(Record::Eof)
+            }
+            byte => Err(Error::at(ErrorKind::UnknownRecord { byte }, at)),
+        }
+    }
+
+    fn payload_state(
+        &self,
+        kind: SectionKind,
+        section_id: u32,
+        info: &SectionInfo,
+        at: u64,
+    ) -> Result<State, Error> {
+        if info.idstr == "ram" {
+            return Ok(State::Ram { section_id });
+        }
+        if kind == SectionKind::Full {
+            return Ok(State::Payload {
+                section_id,
+                info: info.clone(),
+            });
+        }
+        Err(Error::at(
+            ErrorKind::UndelimitedSection {
+                idstr: info.idstr.clone(),
+            },
+            at,
+        ))
+    }
+
+    /// A FULL payload, delimited by the vmdesc or else by the delimiter.
+    fn payload(&mut self, section_id: u32, info: &SectionInfo) -> Result<Record, Error> {
+        let offset = self.offset;
+        let described = self
+            .vmdesc()
+            .and_then(|desc| desc.device(&info.idstr, info.instance_id))
+            .map(|device| device.state.wire_len());
+        let len = match described {
+            Some(len) => len,
+            None => {
+                let delimiter = self.delimiter.ok_or_else(|| undelimited(info, offset))?;
+                let chunk = self.peek_chunk(self.limits.max_state_len)?;
+                delimiter(info, &chunk).ok_or_else(|| undelimited(info, offset))??
+            }
+        };
+        if len > self.limits.max_state_len {
+            return Err(Error::at(
+                ErrorKind::LimitExceeded {
+                    what: "section payload size",
+                    found: len as u64,
+                    limit: self.limits.max_state_len as u64,
+                },
+                offset,
+            ));
+        }
+        let payload = self.bytes(len)?;
+        self.state = State::AfterPayload { section_id };
+        Ok(Record::State { payload, offset })
+    }
+
+    fn footer(&mut self, section_id: u32) -> Result<Record, Error> {
+        let at = self.offset;
+        let _tag = self.u8()?;
+        let found = self.be32()?;
+        if found != section_id {
+            return Err(Error::at(
+                ErrorKind::BadFooter {
+                    expected: section_id,
+                    found: format!("a footer for section id {found}"),
+                },
+                at,
+            ));
+        }
+        Ok(Record::Footer { section_id })
+    }
+
+    fn ram_record(&mut self, section_id: u32) -> Result<RamRecord, Error> {
+        let at = self.offset;
+        let word = self.be64()?;
+        let page_mask = self.page_size as u64 - 1;
+        let (offset, flag_bits) = (word & !page_mask, word & page_mask);
+        if flag_bits & !flags::KNOWN != 0 {
+            return Err(Error::at(
+                ErrorKind::UnsupportedRamFlags { flags: flag_bits },
+                at,
+            ));
+        }
+        self.state = State::Ram { section_id };
+        if flag_bits & flags::MEM_SIZE != 0 {
+            return self.block_list(offset);
+        }
+        if flag_bits & flags::EOS != 0 {
+            self.state = State::AfterPayload { section_id };
+            return Ok(RamRecord::Eos);
+        }
+        let block = if flag_bits & flags::CONTINUE == 0 {
+            let len = self.u8()?;
+            let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
+            if !self.ram_blocks.contains(&name) {
+                return Err(Error::at(ErrorKind::UnknownRamBlock { name }, at));
+            }
+            self.ram_block_named = true;
+            Some(name)
+        } else if self.ram_block_named {
+            None
+        } else {
+            return Err(Error::at(
+                ErrorKind::UnknownRamBlock {
+                    name: String::new(),
+                },
+                at,
+            ));
+        };
+        if flag_bits & flags::ZERO != 0 {
+            let fill = self.u8()?;
+            Ok(RamRecord::Zero {
+                offset,
+                block,
+                fill,
+            })
+        } else if flag_bits & flags::PAGE != 0 {
+            let data = self.bytes(self.page_size)?;
+            Ok(RamRecord::Page {
+                offset,
+                block,
+                data,
+            })
+        } else {
+            Err(Error::at(
+                ErrorKind::UnsupportedRamFlags { flags: flag_bits },
+                at,
+            ))
+        }
+    }
+
+    fn block_list(&mut self, total: u64) -> Result<RamRecord, Error> {
+        let mut blocks = Vec::new();
+        let mut sum = 0u64;
+        while sum < total {
+            if blocks.len() == self.limits.max_ram_blocks {
+                return Err(Error::at(
+                    ErrorKind::LimitExceeded {
+                        what: "RAM block count",
+                        found: blocks.len() as u64 + 1,
+                        limit: self.limits.max_ram_blocks as u64,
+                    },
+                    self.offset,
+                ));
+            }
+            let len = self.u8()?;
+            let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
+            let used_length = self.be64()?;
+            sum = sum.saturating_add(used_length);
+            self.ram_blocks.push(name.clone());
+            blocks.push(RamBlock { name, used_length });
+        }
+        Ok(RamRecord::MemSize { total, blocks })
+    }
+
+    fn vmdesc_record(&mut self) -> Result<Record, Error> {
+        let at = self.offset;
+        let byte = self.u8()?;
+        if byte != tag::VMDESCRIPTION {
+            return Err(Error::at(ErrorKind::UnknownRecord { byte }, at));
+        }
+        let len = self.be32()?;
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if len > self.limits.max_vmdesc_len {
+            return Err(Error::at(
+                ErrorKind::LimitExceeded {
+                    what: "vmdesc size",
+                    found: len as u64,
+                    limit: self.limits.max_vmdesc_len as u64,
+                },
+                at,
+            ));
+        }
+        let json = self.bytes(len)?;
+        self.state = State::Done;
+        Ok(Record::Vmdesc { json })
+    }
+
+    // Byte-level reads, each bounds-checked against the input's length first
+    // so that no hostile length allocates more than the input holds.
+
+    fn remaining(&self) -> u64 {
+        self.len.saturating_sub(self.offset)
+    }
+
+    fn bytes(&mut self, n: usize) -> Result<Vec<u8>, Error> {
+        if n as u64 > self.remaining() {
+            return Err(Error::at(
+                ErrorKind::UnexpectedEof {
+                    needed: n,
+                    available: usize::try_from(self.remaining()).unwrap_or(usize::MAX),
+                },
+                self.offset,
+            ));
+        }
+        let mut buf = vec![0; n];
+        self.input.read_exact(&mut buf).map_err(io)?;
+        self.offset += n as u64;
+        Ok(buf)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+        let mut buf = [0; N];
+        if (N as u64) > self.remaining() {
+            return Err(Error::at(
+                ErrorKind::UnexpectedEof {
+                    needed: N,
+                    available: usize::try_from(self.remaining()).unwrap_or(usize::MAX),
+                },
+                self.offset,
+            ));
+        }
+        self.input.read_exact(&mut buf).map_err(io)?;
+        self.offset += N as u64;
+        Ok(buf)
+    }
+
+    fn u8(&mut self) -> Result<u8, Error> {
+        self.array::<1>().map(|[b]| b)
+    }
+
+    fn be32(&mut self) -> Result<u32, Error> {
+        self.array().map(u32::from_be_bytes)
+    }
+
+    fn be64(&mut self) -> Result<u64, Error> {
+        self.array().map(u64::from_be_bytes)
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>, Error> {
+        Ok(self.input.fill_buf().map_err(io)?.first().copied())
+    }
+
+    /// Up to `max` bytes from here, without consuming them.
+    fn peek_chunk(&mut self, max: usize) -> Result<Vec<u8>, Error> {
+        let start = self.offset;
+        let n = usize::try_from(self.remaining())
+            .unwrap_or(usize::MAX)
+            .min(max);
+        let chunk = self.bytes(n)?;
+        self.seek_to(start)?;
+        Ok(chunk)
+    }
+
+    fn seek_to(&mut self, offset: u64) -> Result<(), Error> {
+        self.input.seek(SeekFrom::Start(offset)).map_err(io)?;
+        self.offset = offset;
+        Ok(())
+    }
+}
+
+fn undelimited(info: &SectionInfo, offset: u64) -> Error {
+    Error::at(
+        ErrorKind::UndelimitedSection {
+            idstr: info.idstr.clone(),
+        },
+        offset,
+    )
+}
+
+/// Finds the vmdesc at the end of the stream: `0x00` (EOF), `0x06`, a be32
+/// length that reaches exactly to the end, then JSON. Returns it with its offset.
+fn find_vmdesc<R: Read + Seek>(
+    input: &mut R,
+    len: u64,
+    max_len: usize,
+) -> Result<Option<(Vmdesc, u64)>, Error> {
+    let window = len.min(max_len as u64 + 6);
+    let start = len - window;
+    input.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut tail = Vec::with_capacity(usize::try_from(window).unwrap_or(0));
+    input.take(window).read_to_end(&mut tail).map_err(io)?;
+    // JSON text holds no raw 0x06 byte, so scanning back for the first match
+    // whose length reaches the end finds the real header.
+    for p in (1..tail.len().saturating_sub(4)).rev() {
+        if tail[p] != tag::VMDESCRIPTION || tail[p - 1] != tag::EOF {
+            continue;
+        }
+        let declared = u32::from_be_bytes([tail[p + 1], tail[p + 2], tail[p + 3], tail[p + 4]]);
+        if declared as usize == tail.len() - p - 5 {
+            let desc =
+                Vmdesc::parse(&tail[p + 5..]).map_err(|e| e.at_offset(start + p as u64 + 5))?;
+            return Ok(Some((desc, start + p as u64)));
+        }
+    }
+    Ok(None)
+}

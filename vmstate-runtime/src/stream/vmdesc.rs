@@ -1,0 +1,249 @@
+//! The JSON description QEMU appends to a stream (the "vmdesc"): for every FULL
+//! section, the fields and subsections that were actually written, with their
+//! type names and sizes. It lets a reader delimit and decode sections that no
+//! Rust model knows.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind};
+
+/// The parsed vmdesc: page size and one entry per FULL section, in stream order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vmdesc {
+    /// The target page size (`page_size`), 4096 on x86.
+    pub page_size: u64,
+    /// One entry per FULL section.
+    pub devices: Vec<DeviceDesc>,
+}
+
+/// A FULL section as the vmdesc describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceDesc {
+    /// The section idstr (`name`).
+    pub name: String,
+    /// The section instance id.
+    pub instance_id: u32,
+    /// The fields and subsections of the payload.
+    pub state: StateDesc,
+}
+
+/// One VMState description as written: a section payload, an inlined struct
+/// or a subsection.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StateDesc {
+    /// The VMSD name (`vmsd_name`); empty for old-style sections.
+    pub vmsd_name: String,
+    /// The version (`version`), 0 when absent.
+    pub version: u32,
+    /// The fields, in wire order.
+    pub fields: Vec<FieldDesc>,
+    /// The subsections that were sent, in wire order.
+    pub subsections: Vec<StateDesc>,
+}
+
+/// One field entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDesc {
+    /// The field name (may repeat, with [`index`](Self::index) telling them apart).
+    pub name: String,
+    /// QEMU's `VMStateInfo` name: `uint32`, `bool`, `timer`, `buffer`, `struct`, ...
+    pub type_name: String,
+    /// Bytes per element.
+    pub size: usize,
+    /// Elements, for arrays written as one entry (`array_len`).
+    pub array_len: Option<usize>,
+    /// Element index, for arrays written as one entry per element (`index`).
+    pub index: Option<u64>,
+    /// The inlined description, for `struct` and `tmp` fields.
+    pub nested: Option<Box<StateDesc>>,
+}
+
+/// The wire size of the subsection header for `name`: marker, length, name, version.
+fn subsection_header_len(name: &str) -> usize {
+    1 + 1 + name.len() + 4
+}
+
+impl StateDesc {
+    /// The payload's exact wire length: fields, then subsections with headers.
+    #[must_use]
+    pub fn wire_len(&self) -> usize {
+        let fields: usize = self.fields.iter().map(FieldDesc::wire_len).sum();
+        let subsections: usize = self
+            .subsections
+            .iter()
+            .map(|sub| subsection_header_len(&sub.vmsd_name) + sub.wire_len())
+            .sum();
+        fields.saturating_add(subsections)
+    }
+}
+
+impl FieldDesc {
+    /// The field's wire length: every element, nested structs included.
+    #[must_use]
+    pub fn wire_len(&self) -> usize {
+        let element = match &self.nested {
+            Some(nested) => nested.wire_len(),
+            None => self.size,
+        };
+        element.saturating_mul(self.array_len.unwrap_or(1))
+    }
+}
+
+impl Vmdesc {
+    /// Parses the vmdesc JSON.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidVmdesc`] naming the JSON path of the problem.
+    pub fn parse(json: &[u8]) -> Result<Self, Error> {
+        let value: Value = serde_json::from_slice(json).map_err(|e| invalid(format!("{e}")))?;
+        let root = object(&value, "$")?;
+        let page_size = root
+            .get("page_size")
+            .map_or(Ok(4096), |v| number(v, "$.page_size"))?;
+        let devices = match root.get("devices") {
+            Some(Value::Array(devices)) => devices
+                .iter()
+                .enumerate()
+                .map(|(i, device)| parse_device(device, &format!("$.devices[{i}]")))
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(invalid("$.devices is not an array".into())),
+            None => Vec::new(),
+        };
+        Ok(Self { page_size, devices })
+    }
+
+    /// The description of section `name`, instance `instance_id`.
+    #[must_use]
+    pub fn device(&self, name: &str, instance_id: u32) -> Option<&DeviceDesc> {
+        self.devices
+            .iter()
+            .find(|d| d.name == name && d.instance_id == instance_id)
+    }
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::InvalidVmdesc { message })
+}
+
+fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, Error> {
+    value
+        .as_object()
+        .ok_or_else(|| invalid(format!("{path} is not an object")))
+}
+
+fn number(value: &Value, path: &str) -> Result<u64, Error> {
+    value
+        .as_u64()
+        .ok_or_else(|| invalid(format!("{path} is not a non-negative integer")))
+}
+
+fn string(map: &Map<String, Value>, key: &str, path: &str) -> Result<String, Error> {
+    match map.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(invalid(format!("{path}.{key} is not a string"))),
+        None => Err(invalid(format!("{path}.{key} is missing"))),
+    }
+}
+
+fn small(value: u64, path: &str) -> Result<u32, Error> {
+    u32::try_from(value).map_err(|_| invalid(format!("{path} is out of range")))
+}
+
+fn parse_device(value: &Value, path: &str) -> Result<DeviceDesc, Error> {
+    let map = object(value, path)?;
+    let instance = map
+        .get("instance_id")
+        .map_or(Ok(0), |v| number(v, &format!("{path}.instance_id")))?;
+    Ok(DeviceDesc {
+        name: string(map, "name", path)?,
+        instance_id: small(instance, &format!("{path}.instance_id"))?,
+        state: parse_state(map, path, 0)?,
+    })
+}
+
+/// Nesting is bounded so that a hostile description cannot exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
+fn parse_state(map: &Map<String, Value>, path: &str, depth: usize) -> Result<StateDesc, Error> {
+    if depth > MAX_DEPTH {
+        return Err(invalid(format!(
+            "{path} nests deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    let version = map
+        .get("version")
+        .map_or(Ok(0), |v| number(v, &format!("{path}.version")))?;
+    let fields = match map.get("fields") {
+        Some(Value::Array(fields)) => fields
+            .iter()
+            .enumerate()
+            .map(|(i, field)| parse_field(field, &format!("{path}.fields[{i}]"), depth))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid(format!("{path}.fields is not an array"))),
+        None => Vec::new(),
+    };
+    let subsections = match map.get("subsections") {
+        Some(Value::Array(subs)) => subs
+            .iter()
+            .enumerate()
+            .map(|(i, sub)| {
+                let sub_path = format!("{path}.subsections[{i}]");
+                parse_state(object(sub, &sub_path)?, &sub_path, depth + 1)
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid(format!("{path}.subsections is not an array"))),
+        None => Vec::new(),
+    };
+    let vmsd_name = match map.get("vmsd_name") {
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    Ok(StateDesc {
+        vmsd_name,
+        version: small(version, &format!("{path}.version"))?,
+        fields,
+        subsections,
+    })
+}
+
+fn parse_field(value: &Value, path: &str, depth: usize) -> Result<FieldDesc, Error> {
+    let map = object(value, path)?;
+    let type_name = string(map, "type", path)?;
+    let size = map
+        .get("size")
+        .map_or(Ok(0), |v| number(v, &format!("{path}.size")))?;
+    let array_len = map
+        .get("array_len")
+        .map(|v| number(v, &format!("{path}.array_len")))
+        .transpose()?;
+    let index = map
+        .get("index")
+        .map(|v| number(v, &format!("{path}.index")))
+        .transpose()?;
+    // `struct` fields carry their description under "struct"; `tmp` fields
+    // (VMSTATE_WITH_TMP) carry it inline.
+    let nested = if let Some(nested) = map.get("struct") {
+        let nested_path = format!("{path}.struct");
+        Some(Box::new(parse_state(
+            object(nested, &nested_path)?,
+            &nested_path,
+            depth + 1,
+        )?))
+    } else if map.contains_key("fields") {
+        Some(Box::new(parse_state(map, path, depth + 1)?))
+    } else {
+        None
+    };
+    let too_big = |what: &str| invalid(format!("{path}.{what} is too large"));
+    Ok(FieldDesc {
+        name: string(map, "name", path)?,
+        type_name,
+        size: usize::try_from(size).map_err(|_| too_big("size"))?,
+        array_len: array_len
+            .map(usize::try_from)
+            .transpose()
+            .map_err(|_| too_big("array_len"))?,
+        index,
+        nested,
+    })
+}
