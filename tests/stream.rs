@@ -50,7 +50,7 @@ fn every_full_section_decodes_from_the_vmdesc() {
         while let Some(record) = reader.next_record().unwrap() {
             match record {
                 Record::Section(header) if header.kind == SectionKind::Full => {
-                    current = header.info
+                    current = header.info;
                 }
                 Record::State { payload, offset } => {
                     let info = current.take().expect("a payload follows a FULL header");

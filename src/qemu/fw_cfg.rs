@@ -2,7 +2,7 @@
 
 use crate::VmState;
 
-/// QEMU `vmstate_fw_cfg` ("fw_cfg", version 2, minimum 1): the selected item
+/// QEMU `vmstate_fw_cfg` (`fw_cfg`, version 2, minimum 1): the selected item
 /// and read position, the DMA address, and the sizes of the ACPI blobs.
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(
@@ -17,7 +17,7 @@ pub struct FwCfg {
     /// `VMSTATE_UINT16_HACK(cur_offset, .., is_version_1)`: version 1 sent the
     /// offset as 16 bits. Loaded only from version-1 payloads, never saved;
     /// `post_load` copies it into [`cur_offset`](Self::cur_offset).
-    #[vmstate(exists = FwCfg::is_version_1)]
+    #[vmstate(exists = is_version_1)]
     pub cur_offset_v1: u16,
     /// `cur_offset` (version 2): the read position inside the item.
     #[vmstate(since = 2)]
@@ -58,11 +58,6 @@ impl FwCfg {
     /// sizes with (`qemu_real_host_page_size()` on an x86 host).
     pub const HOST_PAGE_SIZE: u64 = 4096;
 
-    /// QEMU `is_version_1`.
-    fn is_version_1(&self, version_id: u32) -> bool {
-        version_id == 1
-    }
-
     /// QEMU `fw_cfg_dma_enabled`.
     fn dma_needed(&self) -> bool {
         self.dma_enabled
@@ -91,7 +86,12 @@ impl FwCfg {
     }
 }
 
-/// QEMU `vmstate_fw_cfg_dma` ("fw_cfg/dma"), which has no `version_id`, so
+/// QEMU `is_version_1`.
+fn is_version_1(_: &FwCfg, version_id: u32) -> bool {
+    version_id == 1
+}
+
+/// QEMU `vmstate_fw_cfg_dma` (`fw_cfg/dma`), which has no `version_id`, so
 /// version 0.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "fw_cfg/dma", version = 0)]
@@ -100,7 +100,7 @@ pub struct FwCfgDma {
     pub dma_addr: u64,
 }
 
-/// QEMU `vmstate_fw_cfg_acpi_mr` ("fw_cfg/acpi_mr", version 1): the used
+/// QEMU `vmstate_fw_cfg_acpi_mr` (`fw_cfg/acpi_mr`, version 1): the used
 /// lengths of the ACPI RAM blocks, which the destination resizes to.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "fw_cfg/acpi_mr", version = 1)]

@@ -2,7 +2,7 @@
 
 use crate::VmState;
 
-/// QEMU `vmstate_globalstate` ("globalstate", version 1): the source's run
+/// QEMU `vmstate_globalstate` (`globalstate`, version 1): the source's run
 /// state, so that the destination starts running only if the source was.
 ///
 /// QEMU 7.2 machine types always send it (`store_global_state`).
@@ -12,7 +12,7 @@ pub struct GlobalState {
     /// `size`: the length of the run-state name plus its NUL, as set by QEMU's
     /// `pre_save`.
     pub size: u32,
-    /// `runstate`: the `RunState` name (`"running"`, `"paused"`, `"prelaunch"`,
+    /// `runstate`: the `RunState` name (``running``, ``paused``, ``prelaunch``,
     /// ...), NUL-padded to 100 bytes (`VMSTATE_BUFFER`).
     pub runstate: [u8; 100],
 }

@@ -2,3 +2,52 @@
 //! decode and re-encode the sections of real QEMU migration streams byte for
 //! byte. Reuse them to read, check or edit QEMU streams, or as worked examples
 //! of the attributes.
+//!
+//! Field names are QEMU's. A QEMU field path such as `queue.rptr` or
+//! `channels[0].irq_disabled` becomes a flat Rust name (`queue_rptr`,
+//! `channel0_irq_disabled`) where it is not a whole struct of its own, and the
+//! `VMSTATE_UNUSED` gaps are `unused` fields named as in the stream's vmdesc.
+//! A QEMU timer (`VMSTATE_TIMER_PTR`) is an `i64`: its expiry in ns, -1 when
+//! it is not armed. Fields that QEMU's `needed` predicates read but that are
+//! device configuration rather than state are `#[vmstate(skip)]` fields whose
+//! `Default` is what a QEMU 7.2 pc machine uses.
+//!
+//! | section idstr | type |
+//! |---|---|
+//! | (the `0x07` record) | [`configuration::Configuration`] |
+//! | `timer` | [`timer::Timers`] |
+//! | `globalstate` | [`globalstate::GlobalState`] |
+//! | `mc146818rtc` | [`rtc::Rtc`] |
+//! | `i8254` | [`pit::Pit`] |
+//! | `i8259` (instances 0 and 1) | [`pic::Pic`] |
+//! | `fw_cfg` | [`fw_cfg::FwCfg`] |
+//! | `ps2kbd`, `ps2mouse` | [`ps2::Ps2Kbd`], [`ps2::Ps2Mouse`] |
+//! | `pckbd` | [`pckbd::Pckbd`] |
+//! | `port92` | [`port92::Port92`] |
+//! | `pcspk` | [`pcspk::PcSpk`] |
+//! | `dma` (instances 0 and 1) | [`dma::Dma`] |
+//! | `ioapic` | [`ioapic::IoApic`] |
+//! | `hpet` | [`hpet::Hpet`] |
+//! | `serial` | [`serial::IsaSerial`] |
+//! | `<pci address>/e1000` | [`e1000::E1000`] |
+
+pub mod configuration;
+pub mod dma;
+pub mod e1000;
+pub mod fw_cfg;
+pub mod globalstate;
+pub mod hpet;
+pub mod ioapic;
+pub mod pci;
+pub mod pckbd;
+pub mod pcspk;
+pub mod pic;
+pub mod pit;
+pub mod port92;
+pub mod ps2;
+pub mod rtc;
+pub mod serial;
+pub mod timer;
+
+mod registry;
+pub use registry::{Decoded, MODELS, Model, delimit, model};

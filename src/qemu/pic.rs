@@ -2,7 +2,7 @@
 
 use crate::VmState;
 
-/// QEMU `vmstate_pic_common` ("i8259", version 1): one 8259A. A PC has two:
+/// QEMU `vmstate_pic_common` (`i8259`, version 1): one 8259A. A PC has two:
 /// instance 0 is the master (ports 0x20, IRQ 0-7), instance 1 the slave (ports
 /// 0xa0, IRQ 8-15). `info pic` prints `irr`, `imr`, `isr`, `hprio`
 /// (`priority_add`), `irq_base`, `rr_sel` (`read_reg_select`), `elcr` and `fnm`

@@ -2,7 +2,7 @@
 
 use crate::VmState;
 
-/// QEMU `vmstate_pit_common` ("i8254", version 3, minimum 2): three counters.
+/// QEMU `vmstate_pit_common` (`i8254`, version 3, minimum 2): three counters.
 ///
 /// Channel 0 drives IRQ 0, channel 1 was the DRAM refresh and channel 2 feeds
 /// the PC speaker; its gate is port 0x61 bit 0.
@@ -22,7 +22,7 @@ pub struct Pit {
     pub channel0_next_transition_time: i64,
 }
 
-/// QEMU `vmstate_pit_channel` ("pit channel", version 2, minimum 2): one
+/// QEMU `vmstate_pit_channel` (`pit channel`, version 2, minimum 2): one
 /// counter, 32 bytes on the wire.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "pit channel", version = 2)]

@@ -2,7 +2,7 @@
 
 use crate::{Unused, VmState};
 
-/// QEMU `vmstate_rtc` ("mc146818rtc", version 3, minimum 1).
+/// QEMU `vmstate_rtc` (`mc146818rtc`, version 3, minimum 1).
 ///
 /// The time of day lives in [`cmos_data`](Self::cmos_data) in the format that
 /// register B selects (BCD unless bit 2 is set): seconds at index 0, minutes at
@@ -92,7 +92,7 @@ impl Rtc {
 }
 
 /// QEMU `vmstate_rtc_irq_reinject_on_ack_count`
-/// ("mc146818rtc/irq_reinject_on_ack_count", version 1).
+/// (`mc146818rtc/irq_reinject_on_ack_count`, version 1).
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "mc146818rtc/irq_reinject_on_ack_count", version = 1)]
 pub struct RtcReinject {

@@ -3,7 +3,7 @@
 
 use crate::{Unused, VmState};
 
-/// QEMU `vmstate_timers` ("timer", version 2, minimum 1): the offsets that make
+/// QEMU `vmstate_timers` (`timer`, version 2, minimum 1): the offsets that make
 /// the guest's tick counter and virtual clock continue where they stopped.
 ///
 /// A machine that never ran saves all 24 bytes as zeros.
@@ -34,7 +34,7 @@ impl Timers {
     }
 }
 
-/// QEMU `icount_vmstate_timers` ("timer/icount", version 1).
+/// QEMU `icount_vmstate_timers` (`timer/icount`, version 1).
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "timer/icount", version = 1)]
 pub struct TimersIcount {
@@ -74,7 +74,7 @@ impl TimersIcount {
     }
 }
 
-/// QEMU `icount_vmstate_warp_timer` ("timer/icount/warp_timer", version 1).
+/// QEMU `icount_vmstate_warp_timer` (`timer/icount/warp_timer`, version 1).
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "timer/icount/warp_timer", version = 1)]
 pub struct TimersIcountWarpTimer {
@@ -84,7 +84,7 @@ pub struct TimersIcountWarpTimer {
     pub icount_warp_timer: i64,
 }
 
-/// QEMU `icount_vmstate_adjust_timers` ("timer/icount/timers", version 1).
+/// QEMU `icount_vmstate_adjust_timers` (`timer/icount/timers`, version 1).
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "timer/icount/timers", version = 1)]
 pub struct TimersIcountTimers {
@@ -94,7 +94,7 @@ pub struct TimersIcountTimers {
     pub icount_vm_timer: i64,
 }
 
-/// QEMU `icount_vmstate_shift` ("timer/icount/shift", version 2, minimum 2).
+/// QEMU `icount_vmstate_shift` (`timer/icount/shift`, version 2, minimum 2).
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "timer/icount/shift", version = 2)]
 pub struct TimersIcountShift {

@@ -250,6 +250,22 @@ impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
     }
 }
 
+/// A boxed value has the wire form of the value: large device states can live
+/// on the heap.
+impl<T: VmStateField + ?Sized> VmStateField for Box<T> {
+    const MIN_WIRE_SIZE: usize = T::MIN_WIRE_SIZE;
+
+    #[inline]
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        (**self).save_field(out)
+    }
+
+    #[inline]
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        (**self).load_field(reader)
+    }
+}
+
 /// QEMU `VMSTATE_UNUSED(N)`: `N` bytes that older versions carried and that are
 /// now written as zeros and skipped on load.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]

@@ -57,6 +57,9 @@ pub fn subsection_checks(model: &Model<'_>, described: &StructModel<'_>) -> Toke
                     <#ty as #krate::VmState>::NAME.len() <= 255,
                     "a subsection name must fit in 255 bytes",
                 );
+                // Used, so that no `dead_code` lint fires on them.
+                let () = SUBSECTION_NAME_HAS_PARENT_PREFIX;
+                SUBSECTION_NAME_FITS_IN_255_BYTES
             };
         });
         for earlier in &checkable[..index] {
@@ -74,6 +77,7 @@ pub fn subsection_checks(model: &Model<'_>, described: &StructModel<'_>) -> Toke
                         ),
                         #duplicate_message,
                     );
+                    SUBSECTION_NAMES_ARE_DISTINCT
                 };
             });
         }

@@ -219,7 +219,7 @@ impl<R: Read + Seek> StreamReader<R> {
                     version_id,
                 };
                 self.sections.insert(section_id, info.idstr.clone());
-                self.state = self.payload_state(kind, section_id, &info, at)?;
+                self.state = Self::payload_state(kind, section_id, &info, at)?;
                 Ok(Record::Section(SectionHeader {
                     kind,
                     section_id,
@@ -269,7 +269,6 @@ impl<R: Read + Seek> StreamReader<R> {
     }
 
     fn payload_state(
-        &self,
         kind: SectionKind,
         section_id: u32,
         info: &SectionInfo,
@@ -299,13 +298,12 @@ impl<R: Read + Seek> StreamReader<R> {
             .vmdesc()
             .and_then(|desc| desc.device(&info.idstr, info.instance_id))
             .map(|device| device.state.wire_len());
-        let len = match described {
-            Some(len) => len,
-            None => {
-                let delimiter = self.delimiter.ok_or_else(|| undelimited(info, offset))?;
-                let chunk = self.peek_chunk(self.limits.max_state_len)?;
-                delimiter(info, &chunk).ok_or_else(|| undelimited(info, offset))??
-            }
+        let len = if let Some(len) = described {
+            len
+        } else {
+            let delimiter = self.delimiter.ok_or_else(|| undelimited(info, offset))?;
+            let chunk = self.peek_chunk(self.limits.max_state_len)?;
+            delimiter(info, &chunk).ok_or_else(|| undelimited(info, offset))??
         };
         if len > self.limits.max_state_len {
             return Err(Error::at(

@@ -1,0 +1,102 @@
+//! `PCIDevice`: the generic state of a conventional PCI function
+//! (`hw/pci/pci.c`, `VMSTATE_PCI_DEVICE`), inlined into every PCI device.
+
+use crate::VmState;
+
+/// QEMU `vmstate_pci_device` (`PCIDevice`, version 2, minimum 1) for a
+/// conventional (not PCI Express) function: 276 bytes.
+#[derive(VmState, Debug, Clone, PartialEq)]
+#[vmstate(name = "PCIDevice", version = 2, minimum_version = 1)]
+pub struct PciDevice {
+    /// `version_id` (`VMSTATE_INT32_POSITIVE_LE`): the PCI state version of
+    /// the source. A load fails unless it is between 0 and the local value,
+    /// which then takes it.
+    #[vmstate(with = int32_positive_le)]
+    pub version_id: i32,
+    /// `config`: the 256-byte configuration space (wire type `pci config`;
+    /// QEMU also refuses bytes that differ in read-only bits).
+    pub config: [u8; 256],
+    /// `irq_state` (version 2): the level of INTA#..INTD#, each 0 or 1
+    /// (wire type `pci irq state`).
+    #[vmstate(since = 2, with = pci_irq_state)]
+    pub irq_state: [u32; 4],
+}
+
+impl Default for PciDevice {
+    /// Zero configuration space, all interrupt lines low, and the PCI state
+    /// version QEMU gives every device (2).
+    fn default() -> Self {
+        Self {
+            version_id: 2,
+            config: [0; 256],
+            irq_state: [0; 4],
+        }
+    }
+}
+
+impl PciDevice {
+    /// The vendor id from the configuration space.
+    #[must_use]
+    pub fn vendor_id(&self) -> u16 {
+        u16::from_le_bytes([self.config[0], self.config[1]])
+    }
+
+    /// The device id from the configuration space.
+    #[must_use]
+    pub fn device_id(&self) -> u16 {
+        u16::from_le_bytes([self.config[2], self.config[3]])
+    }
+}
+
+/// QEMU `vmstate_info_int32_le`: a be32 that must be at least 0 and at most
+/// the local value.
+mod int32_positive_le {
+    use crate::{Error, Reader, VmStateField};
+
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "the signature the derive calls"
+    )]
+    pub fn save(value: &i32, out: &mut Vec<u8>) -> Result<(), Error> {
+        value.save_field(out)
+    }
+
+    pub fn load(value: &mut i32, reader: &mut Reader<'_>) -> Result<(), Error> {
+        let offset = reader.offset();
+        let mut loaded = 0i32;
+        loaded.load_field(reader)?;
+        if (0..=*value).contains(&loaded) {
+            *value = loaded;
+            Ok(())
+        } else {
+            Err(Error::custom(format!(
+                "invalid value {loaded}: expected a value from 0 to the local {value}"
+            ))
+            .at_offset(offset))
+        }
+    }
+}
+
+/// QEMU `vmstate_info_pci_irq_state`: four be32 levels, each 0 or 1.
+mod pci_irq_state {
+    use crate::{Error, Reader, VmStateField};
+
+    pub fn save(value: &[u32; 4], out: &mut Vec<u8>) -> Result<(), Error> {
+        value.save_field(out)
+    }
+
+    pub fn load(value: &mut [u32; 4], reader: &mut Reader<'_>) -> Result<(), Error> {
+        let offset = reader.offset();
+        let mut levels = [0u32; 4];
+        levels.load_field(reader)?;
+        if let Some(pin) = levels.iter().position(|level| *level > 1) {
+            return Err(Error::custom(format!(
+                "irq state {} of pin {pin}: must be 0 or 1",
+                levels[pin]
+            ))
+            .at_offset(offset + 4 * pin as u64));
+        }
+        *value = levels;
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+//! The models by section idstr, so that tools can decode a stream's sections
+//! with them and delimit sections that the stream does not describe.
+
+use crate::stream::SectionInfo;
+use crate::{Error, Reader, VmState};
+
+/// A model of one QEMU section, known by the section's idstr.
+pub struct Model {
+    /// The section idstr QEMU uses, e.g. `mc146818rtc`.
+    pub idstr: &'static str,
+    /// Decodes a payload at a version; returns the bytes it took and the
+    /// re-encoded payload.
+    pub decode: fn(&[u8], u32) -> Result<Decoded, Error>,
+}
+
+/// What a model made of a payload.
+pub struct Decoded {
+    /// How many bytes the payload took.
+    pub len: usize,
+    /// The decoded value, formatted with `{:#?}`.
+    pub debug: String,
+    /// The value saved again at its current version.
+    pub reencoded: Vec<u8>,
+}
+
+/// Decodes with `T` from the start of `bytes`.
+fn decode_with<T: VmState + Default + core::fmt::Debug>(
+    bytes: &[u8],
+    version_id: u32,
+) -> Result<Decoded, Error> {
+    let mut value = T::default();
+    let mut reader = Reader::new(bytes);
+    value.load_state(&mut reader, version_id)?;
+    Ok(Decoded {
+        len: bytes.len() - reader.remaining(),
+        debug: format!("{value:#?}"),
+        reencoded: crate::to_vec(&value)?,
+    })
+}
+
+macro_rules! models {
+    ($($idstr:literal => $ty:ty),* $(,)?) => {
+        /// Every model, by idstr.
+        pub static MODELS: &[Model] = &[
+            $(Model { idstr: $idstr, decode: decode_with::<$ty> },)*
+        ];
+    };
+}
+
+models! {
+    "timer" => super::timer::Timers,
+    "globalstate" => super::globalstate::GlobalState,
+    "mc146818rtc" => super::rtc::Rtc,
+    "i8254" => super::pit::Pit,
+    "i8259" => super::pic::Pic,
+    "fw_cfg" => super::fw_cfg::FwCfg,
+    "ps2kbd" => super::ps2::Ps2Kbd,
+    "ps2mouse" => super::ps2::Ps2Mouse,
+    "pckbd" => super::pckbd::Pckbd,
+    "port92" => super::port92::Port92,
+    "pcspk" => super::pcspk::PcSpk,
+    "dma" => super::dma::Dma,
+    "ioapic" => super::ioapic::IoApic,
+    "hpet" => super::hpet::Hpet,
+    "serial" => super::serial::IsaSerial,
+    "e1000" => super::e1000::E1000,
+}
+
+/// The model for a section's idstr, if there is one. PCI devices are found by
+/// the part of the idstr after the last `/` (`0000:00:03.0/e1000` is `e1000`).
+#[must_use]
+pub fn model(idstr: &str) -> Option<&'static Model> {
+    let short = idstr.rsplit('/').next().unwrap_or(idstr);
+    MODELS
+        .iter()
+        .find(|model| model.idstr == idstr || model.idstr == short)
+}
+
+/// A [`Delimiter`](crate::stream::Delimiter) for streams without a description:
+/// the section's length as its model reads it.
+#[must_use]
+pub fn delimit(info: &SectionInfo, bytes: &[u8]) -> Option<Result<usize, Error>> {
+    let model = model(&info.idstr)?;
+    Some((model.decode)(bytes, info.version_id).map(|decoded| decoded.len))
+}

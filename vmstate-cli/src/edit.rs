@@ -1,0 +1,241 @@
+//! `vmstate set`: change fields of one section and write the stream again,
+//! record by record, so RAM is never held in memory.
+
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, decode, scalar_kind};
+
+use crate::Failure;
+use crate::args::Set;
+use crate::scan::{matches, parse_selector};
+
+pub fn run(args: &Set) -> Result<(), Failure> {
+    let (name, instance) = parse_selector(&args.section);
+    let instance = instance.unwrap_or(0);
+    let edits: Vec<(&str, &str)> = args
+        .fields
+        .iter()
+        .map(|edit| {
+            edit.split_once('=')
+                .ok_or_else(|| Failure::Usage(format!("`{edit}` is not PATH=VALUE")))
+        })
+        .collect::<Result<_, _>>()?;
+
+    let mut input = crate::input::open(&args.file)?;
+    let mut reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
+    let desc = reader
+        .vmdesc()
+        .and_then(|vmdesc| vmdesc.device(&name, instance))
+        .map(|device| device.state.clone())
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "the stream has no described section `{name}` instance {instance}"
+            ))
+        })?;
+
+    let output = Output::create(&args.output)?;
+    let mut writer = StreamWriter::new(BufWriter::new(output.file()?))?;
+    let mut in_target = false;
+    let mut edited = false;
+    while let Some(mut record) = reader.next_record()? {
+        match &mut record {
+            Record::Section(header) => {
+                in_target = header
+                    .info
+                    .as_ref()
+                    .is_some_and(|info| matches(info, &name, Some(instance)));
+            }
+            Record::State { payload, offset } if in_target => {
+                let decoded = decode(&desc, payload, *offset)
+                    .map_err(|e| e.in_section(&name, Some(instance)))?;
+                for (path, value) in &edits {
+                    let leaf = decoded
+                        .leaves
+                        .iter()
+                        .find(|leaf| leaf.path == *path)
+                        .ok_or_else(|| unknown_field(&name, path, &decoded.leaves))?;
+                    let bytes = encode(leaf, value)?;
+                    payload[leaf.offset..leaf.offset + leaf.size].copy_from_slice(&bytes);
+                }
+                edited = true;
+                in_target = false;
+            }
+            _ => {}
+        }
+        writer.write(&record)?;
+    }
+    if !edited {
+        return Err(Failure::Usage(format!(
+            "section `{name}` instance {instance} is described but not in the stream"
+        )));
+    }
+    let mut buffered = writer.finish()?;
+    buffered
+        .flush()
+        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
+    drop(buffered);
+    output.commit()
+}
+
+fn unknown_field(section: &str, path: &str, leaves: &[Leaf]) -> Failure {
+    let known: Vec<&str> = leaves
+        .iter()
+        .map(|leaf| leaf.path.as_str())
+        .take(12)
+        .collect();
+    Failure::Usage(format!(
+        "section `{section}` has no field `{path}`; its fields include: {}",
+        known.join(", ")
+    ))
+}
+
+/// The bytes of `value` for `leaf`, refusing values that do not fit.
+fn encode(leaf: &Leaf, value: &str) -> Result<Vec<u8>, Failure> {
+    let bad = |why: &str| {
+        Failure::Usage(format!(
+            "`{value}` is not a valid value for `{}` ({}, {} bytes): {why}",
+            leaf.path, leaf.type_name, leaf.size
+        ))
+    };
+    let bits = u32::try_from(leaf.size * 8).unwrap_or(64);
+    let word: u64 = match scalar_kind(&leaf.type_name, leaf.size) {
+        ScalarKind::Bool => match value {
+            "true" | "1" => 1,
+            "false" | "0" => 0,
+            _ => return Err(bad("expected true or false")),
+        },
+        ScalarKind::Unsigned => {
+            let n = parse_unsigned(value).ok_or_else(|| bad("expected an unsigned integer"))?;
+            if bits < 64 && n >> bits != 0 {
+                return Err(bad("out of range"));
+            }
+            n
+        }
+        ScalarKind::Signed => {
+            let n = parse_signed(value).ok_or_else(|| bad("expected an integer"))?;
+            let (min, max) = (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1);
+            if !(min..=max).contains(&i128::from(n)) {
+                return Err(bad("out of range"));
+            }
+            // Two's complement in the field's width.
+            #[allow(clippy::cast_sign_loss, reason = "the bits are what is written")]
+            let raw = n as u64;
+            raw
+        }
+        ScalarKind::Float => value
+            .parse::<f64>()
+            .map_err(|_| bad("expected a number"))?
+            .to_bits(),
+        ScalarKind::Bytes => {
+            let bytes = parse_hex(value).ok_or_else(|| bad("expected hex digits"))?;
+            if bytes.len() != leaf.size {
+                return Err(bad("a buffer keeps its size"));
+            }
+            return Ok(bytes);
+        }
+    };
+    Ok(word.to_be_bytes()[8 - leaf.size..].to_vec())
+}
+
+fn parse_unsigned(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+fn parse_signed(text: &str) -> Option<i64> {
+    match text.strip_prefix('-') {
+        Some(rest) => parse_unsigned(rest)
+            .and_then(|n| i64::try_from(n).ok().or((n == 1 << 63).then_some(i64::MIN)))
+            .map(i64::wrapping_neg),
+        None => parse_unsigned(text).and_then(|n| i64::try_from(n).ok()),
+    }
+}
+
+fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let text = text.strip_prefix("0x").unwrap_or(text);
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The output: standard output, or a temporary file beside the target that is
+/// renamed over it only when everything was written, so a failure never
+/// truncates an existing file (or the input, when they are the same).
+enum Output {
+    Stdout,
+    File {
+        temporary: PathBuf,
+        target: PathBuf,
+        file: File,
+    },
+}
+
+impl Output {
+    fn create(target: &Path) -> Result<Self, Failure> {
+        if target == Path::new("-") {
+            return Ok(Self::Stdout);
+        }
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let file_name = target.file_name().map_or_else(
+            || "output".into(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let temporary = dir.join(format!(".{file_name}.vmstate-{}.tmp", std::process::id()));
+        let file = File::create(&temporary)
+            .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", temporary.display())))?;
+        Ok(Self::File {
+            temporary,
+            target: target.to_owned(),
+            file,
+        })
+    }
+
+    fn file(&self) -> Result<Box<dyn Write>, Failure> {
+        match self {
+            Self::Stdout => Ok(Box::new(std::io::stdout().lock())),
+            Self::File {
+                file, temporary, ..
+            } => {
+                let mut clone = file
+                    .try_clone()
+                    .map_err(|e| Failure::BadInput(format!("{}: {e}", temporary.display())))?;
+                clone
+                    .seek(SeekFrom::Start(0))
+                    .map_err(|e| Failure::BadInput(format!("{}: {e}", temporary.display())))?;
+                Ok(Box::new(clone))
+            }
+        }
+    }
+
+    fn commit(self) -> Result<(), Failure> {
+        match &self {
+            Self::Stdout => Ok(()),
+            Self::File {
+                temporary, target, ..
+            } => std::fs::rename(temporary, target).map_err(|e| {
+                Failure::BadInput(format!("cannot rename to {}: {e}", target.display()))
+            }),
+        }
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        // Still here means not committed: remove the partial file. After a
+        // rename this finds nothing to remove.
+        if let Self::File { temporary, .. } = self {
+            let _ = std::fs::remove_file(temporary);
+        }
+    }
+}

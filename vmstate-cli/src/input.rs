@@ -1,0 +1,36 @@
+//! Opening the input: a file, or standard input spooled to a temporary file,
+//! since the reader seeks to the stream's description at its end.
+
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom};
+use std::path::Path;
+
+use crate::Failure;
+
+/// Opens `path`, or spools standard input when it is `-`.
+pub fn open(path: &Path) -> Result<File, Failure> {
+    if path == Path::new("-") {
+        let mut spool = tempfile_in(&std::env::temp_dir())?;
+        io::copy(&mut io::stdin().lock(), &mut spool)
+            .map_err(|e| Failure::BadInput(format!("reading standard input: {e}")))?;
+        spool
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Failure::BadInput(format!("spooling standard input: {e}")))?;
+        return Ok(spool);
+    }
+    File::open(path).map_err(|e| Failure::Usage(format!("cannot open {}: {e}", path.display())))
+}
+
+/// A new file in `dir` that is removed once closed.
+fn tempfile_in(dir: &Path) -> Result<File, Failure> {
+    let path = dir.join(format!("vmstate-stdin-{}", std::process::id()));
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", path.display())))?;
+    // Unlinked at once: the open handle keeps the data until it is closed.
+    let _ = std::fs::remove_file(&path);
+    Ok(file)
+}

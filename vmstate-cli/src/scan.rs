@@ -1,0 +1,127 @@
+//! One pass over a stream that collects what `inspect` and `set` need: each
+//! section's identity and size, FULL payloads (device state is small), and
+//! RAM statistics (RAM itself is never held).
+
+use std::io::{Read, Seek};
+
+use vmstate::stream::{RamRecord, Record, SectionInfo, SectionKind, StreamReader, Vmdesc};
+
+use crate::Failure;
+
+/// A section as `inspect` lists it.
+pub struct Section {
+    pub id: u32,
+    pub info: SectionInfo,
+    /// Payload bytes, summed over all parts of an iterative section.
+    pub bytes: u64,
+    /// A FULL section's payload and its absolute offset.
+    pub payload: Option<(Vec<u8>, u64)>,
+    /// What a RAM section carried.
+    pub ram: Option<RamStats>,
+}
+
+/// Totals of a RAM section.
+#[derive(Default)]
+pub struct RamStats {
+    pub blocks: Vec<(String, u64)>,
+    pub zero_pages: u64,
+    pub data_pages: u64,
+}
+
+/// Everything one pass learns.
+pub struct Scan {
+    pub machine: Option<String>,
+    pub sections: Vec<Section>,
+    pub vmdesc: Option<Vmdesc>,
+}
+
+pub fn scan<R: Read + Seek>(input: R) -> Result<Scan, Failure> {
+    let mut reader = StreamReader::new(input)?.with_delimiter(vmstate::qemu::delimit);
+    let vmdesc = reader.vmdesc().cloned();
+    let mut scan = Scan {
+        machine: None,
+        sections: Vec::new(),
+        vmdesc,
+    };
+    // Index into `sections` of the section whose payload is being read.
+    let mut current: Option<usize> = None;
+    let mut payload_start = reader.offset();
+    while let Some(record) = reader.next_record()? {
+        match record {
+            Record::Configuration(configuration) => scan.machine = Some(configuration.machine),
+            Record::Section(header) => {
+                let index = match header.info {
+                    Some(info) => {
+                        scan.sections.push(Section {
+                            id: header.section_id,
+                            ram: (info.idstr == "ram").then(RamStats::default),
+                            info,
+                            bytes: 0,
+                            payload: None,
+                        });
+                        scan.sections.len() - 1
+                    }
+                    None => scan
+                        .sections
+                        .iter()
+                        .rposition(|s| s.id == header.section_id)
+                        .unwrap_or_default(),
+                };
+                debug_assert!(
+                    header.kind != SectionKind::Full || scan.sections[index].ram.is_none()
+                );
+                current = Some(index);
+                payload_start = reader.offset();
+            }
+            Record::State { payload, offset } => {
+                if let Some(section) = current.and_then(|i| scan.sections.get_mut(i)) {
+                    section.bytes = payload.len() as u64;
+                    section.payload = Some((payload, offset));
+                }
+            }
+            Record::Ram(ram) => {
+                let Some(stats) = current
+                    .and_then(|i| scan.sections.get_mut(i))
+                    .and_then(|s| s.ram.as_mut())
+                else {
+                    continue;
+                };
+                match ram {
+                    RamRecord::MemSize { blocks, .. } => {
+                        stats
+                            .blocks
+                            .extend(blocks.into_iter().map(|b| (b.name, b.used_length)));
+                    }
+                    RamRecord::Zero { .. } => stats.zero_pages += 1,
+                    RamRecord::Page { .. } => stats.data_pages += 1,
+                    RamRecord::Eos => {
+                        let section = &mut scan.sections[current.unwrap_or_default()];
+                        section.bytes += reader.offset() - payload_start;
+                    }
+                }
+            }
+            Record::Footer { .. }
+            | Record::Command { .. }
+            | Record::Eof
+            | Record::Vmdesc { .. } => {}
+        }
+    }
+    Ok(scan)
+}
+
+/// Parses `NAME` or `NAME:INSTANCE`; a bare name means instance 0. The
+/// instance is split at the last `:`, since idstrs such as
+/// `0000:00:03.0/e1000` contain colons themselves.
+pub fn parse_selector(selector: &str) -> (String, Option<u32>) {
+    if let Some((name, instance)) = selector.rsplit_once(':')
+        && let Ok(instance) = instance.parse()
+    {
+        return (name.to_owned(), Some(instance));
+    }
+    (selector.to_owned(), None)
+}
+
+/// Whether `section` is what `selector` names.
+pub fn matches(section: &SectionInfo, name: &str, instance: Option<u32>) -> bool {
+    section.idstr == name && instance.is_none_or(|i| i == section.instance_id)
+}
