@@ -155,3 +155,19 @@ fn decoded_pic_values_match_what_the_monitor_showed() {
     }
     assert_eq!(imrs.len(), 2);
 }
+
+#[test]
+fn parsed_vmdesc_writes_back_as_qemu_wrote_it() {
+    for name in FIXTURES {
+        let json = records(&fixture(name))
+            .into_iter()
+            .find_map(|r| match r {
+                Record::Vmdesc { json } => Some(json),
+                _ => None,
+            })
+            .unwrap();
+        let parsed = vmstate::stream::Vmdesc::parse(&json).unwrap();
+        let written = parsed.to_json();
+        assert!(written.as_bytes() == json.as_slice(), "{name}: vmdesc differs when written back");
+    }
+}

@@ -25,6 +25,9 @@ pub struct DeviceDesc {
     pub instance_id: u32,
     /// The fields and subsections of the payload.
     pub state: StateDesc,
+    /// An old-style section (QEMU `register_savevm_live` without a VMSD, such
+    /// as `slirp`): described as one opaque buffer, without name or version.
+    pub legacy: bool,
 }
 
 /// One VMState description as written: a section payload, an inlined struct
@@ -158,6 +161,7 @@ fn parse_device(value: &Value, path: &str) -> Result<DeviceDesc, Error> {
         name: string(map, "name", path)?,
         instance_id: small(instance, &format!("{path}.instance_id"))?,
         state: parse_state(map, path, 0)?,
+        legacy: !map.contains_key("vmsd_name"),
     })
 }
 
@@ -246,4 +250,127 @@ fn parse_field(value: &Value, path: &str, depth: usize) -> Result<FieldDesc, Err
         index,
         nested,
     })
+}
+
+/// Serialization in QEMU's own layout (`migration/vmstate.c` through its
+/// `JSONWriter`): keys in QEMU's order, `", "` and `": "` as separators, so a
+/// parsed description writes back byte for byte.
+impl Vmdesc {
+    /// The JSON text, as QEMU writes it after the EOF record.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        out.push_str("{\"page_size\": ");
+        out.push_str(&self.page_size.to_string());
+        out.push_str(", \"devices\": [");
+        for (i, device) in self.devices.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str("{\"name\": ");
+            push_str_literal(&mut out, &device.name);
+            out.push_str(", \"instance_id\": ");
+            out.push_str(&device.instance_id.to_string());
+            if device.legacy {
+                device.state.push_legacy_body(&mut out);
+            } else {
+                out.push_str(", ");
+                device.state.push_body(&mut out);
+            }
+            out.push('}');
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+impl StateDesc {
+    /// `"vmsd_name": ..., "version": ..., "fields": [...]` and, when any were
+    /// sent, `"subsections": [...]`.
+    fn push_body(&self, out: &mut String) {
+        out.push_str("\"vmsd_name\": ");
+        push_str_literal(out, &self.vmsd_name);
+        out.push_str(", \"version\": ");
+        out.push_str(&self.version.to_string());
+        out.push_str(", \"fields\": [");
+        for (i, field) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            field.push_json(out);
+        }
+        out.push(']');
+        if !self.subsections.is_empty() {
+            out.push_str(", \"subsections\": [");
+            for (i, sub) in self.subsections.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('{');
+                sub.push_body(out);
+                out.push('}');
+            }
+            out.push(']');
+        }
+    }
+}
+
+impl StateDesc {
+    /// An old-style section: its size, then its buffers as
+    /// `{"name": ..., "size": ..., "type": ...}`.
+    fn push_legacy_body(&self, out: &mut String) {
+        out.push_str(", \"size\": ");
+        out.push_str(&self.wire_len().to_string());
+        out.push_str(", \"fields\": [");
+        for (i, field) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str("{\"name\": ");
+            push_str_literal(out, &field.name);
+            out.push_str(", \"size\": ");
+            out.push_str(&field.size.to_string());
+            out.push_str(", \"type\": ");
+            push_str_literal(out, &field.type_name);
+            out.push('}');
+        }
+        out.push(']');
+    }
+}
+
+impl FieldDesc {
+    fn push_json(&self, out: &mut String) {
+        out.push_str("{\"name\": ");
+        push_str_literal(out, &self.name);
+        if let Some(len) = self.array_len {
+            out.push_str(", \"array_len\": ");
+            out.push_str(&len.to_string());
+        }
+        if let Some(index) = self.index {
+            out.push_str(", \"index\": ");
+            out.push_str(&index.to_string());
+        }
+        out.push_str(", \"type\": ");
+        push_str_literal(out, &self.type_name);
+        match &self.nested {
+            // `tmp` fields (VMSTATE_WITH_TMP) inline their description.
+            Some(nested) if self.type_name == "tmp" => {
+                out.push_str(", ");
+                nested.push_body(out);
+            }
+            Some(nested) => {
+                out.push_str(", \"struct\": {");
+                nested.push_body(out);
+                out.push('}');
+            }
+            None => {}
+        }
+        out.push_str(", \"size\": ");
+        out.push_str(&self.size.to_string());
+        out.push('}');
+    }
+}
+
+fn push_str_literal(out: &mut String, text: &str) {
+    out.push_str(&Value::String(text.to_owned()).to_string());
 }
