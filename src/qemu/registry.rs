@@ -1,7 +1,7 @@
 //! The models by section idstr, so that tools can decode a stream's sections
 //! with them and delimit sections that the stream does not describe.
 
-use crate::stream::SectionInfo;
+use crate::stream::{SectionInfo, StateDesc};
 use crate::{Error, Reader, VmState};
 
 /// A model of one QEMU section, known by the section's idstr.
@@ -11,6 +11,8 @@ pub struct Model {
     /// Decodes a payload at a version; returns the bytes it took and the
     /// re-encoded payload.
     pub decode: fn(&[u8], u32) -> Result<Decoded, Error>,
+    /// Decodes a payload at a version and describes it as QEMU's vmdesc does.
+    pub describe: fn(&[u8], u32) -> Result<StateDesc, Error>,
 }
 
 /// What a model made of a payload.
@@ -38,11 +40,22 @@ fn decode_with<T: VmState + Default + core::fmt::Debug>(
     })
 }
 
+/// Decodes with `T` and describes the value.
+fn describe_with<T: VmState + Default>(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
+    let mut value = T::default();
+    value.load_state(&mut Reader::new(bytes), version_id)?;
+    Ok(value.describe_state())
+}
+
 macro_rules! models {
     ($($idstr:literal => $ty:ty),* $(,)?) => {
         /// Every model, by idstr.
         pub static MODELS: &[Model] = &[
-            $(Model { idstr: $idstr, decode: decode_with::<$ty> },)*
+            $(Model {
+                idstr: $idstr,
+                decode: decode_with::<$ty>,
+                describe: describe_with::<$ty>,
+            },)*
         ];
     };
 }

@@ -60,6 +60,11 @@ pub struct Field {
     pub len: Option<Ident>,
     /// A module with `save(&T, &mut Vec<u8>)` and `load(&mut T, &mut Reader)`.
     pub with: Option<Path>,
+    /// QEMU's type name for the field in a vmdesc (`timer`, `buffer`, ...).
+    pub info: Option<SpannedValue<String>>,
+    /// QEMU's name for the field in a vmdesc, when it is no Rust identifier
+    /// (`channels[0].irq_disabled`).
+    pub rename: Option<SpannedValue<String>>,
 }
 
 /// `#[subsection(needed = path)]` on a field.

@@ -88,6 +88,11 @@ fn check_struct<'a>(
         let codec = check_codec(field, &fields[..position], fields, errors);
         model.fields.push(FieldModel {
             ident,
+            wire_name: field
+                .rename
+                .as_ref()
+                .map_or_else(|| ident.to_string(), |name| name.as_str().to_owned()),
+            info: field.info.as_ref().map(|info| info.as_str().to_owned()),
             ty: &field.ty,
             gate,
             codec,
@@ -226,6 +231,12 @@ fn field_key_spans(field: &Field) -> Vec<(&'static str, Span)> {
     }
     if let Some(with) = &field.with {
         keys.push(("with", with.span()));
+    }
+    if let Some(info) = &field.info {
+        keys.push(("info", info.span()));
+    }
+    if let Some(rename) = &field.rename {
+        keys.push(("rename", rename.span()));
     }
     keys
 }

@@ -39,6 +39,9 @@ pub fn expand(input: &DeriveInput, errors: &TokenStream) -> TokenStream {
                     -> ::vmstate::__private::Result<(), ::vmstate::Error> {
                     ::core::unreachable!()
                 }
+                fn describe_state(&self) -> ::vmstate::stream::StateDesc {
+                    ::core::unreachable!()
+                }
             }
         };
     }

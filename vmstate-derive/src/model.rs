@@ -45,6 +45,10 @@ pub struct Hooks<'a> {
 
 pub struct FieldModel<'a> {
     pub ident: &'a Ident,
+    /// The name in descriptions: `rename`, or the identifier.
+    pub wire_name: String,
+    /// QEMU's type name override for descriptions.
+    pub info: Option<String>,
     pub ty: &'a Type,
     pub gate: Gate<'a>,
     pub codec: Codec<'a>,

@@ -11,8 +11,11 @@ pub use core::result::Result::{self, Err, Ok};
 pub use std::boxed::Box;
 pub use std::vec::Vec;
 
+pub use crate::field::describe_elements;
+
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
+use crate::stream::{FieldDesc, StateDesc};
 use crate::reader::Reader;
 use crate::state::VmState;
 
@@ -316,4 +319,56 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
         i += 1;
     }
     true
+}
+
+/// A struct's description: its name, version, described fields and sent
+/// subsections.
+#[must_use]
+pub fn state_desc(
+    name: &str,
+    version: u32,
+    fields: Vec<FieldDesc>,
+    subsections: Vec<StateDesc>,
+) -> StateDesc {
+    StateDesc {
+        vmsd_name: name.to_owned(),
+        version,
+        fields,
+        subsections,
+    }
+}
+
+/// Describes a variable array like a fixed one of its current length.
+pub fn describe_varray<V: Varray>(array: &V, name: &str, out: &mut Vec<FieldDesc>) {
+    describe_elements(array.items(), name, out);
+}
+
+/// Describes a field with a custom wire view as a `buffer` of its saved size.
+pub fn describe_with(
+    name: &str,
+    out: &mut Vec<FieldDesc>,
+    save: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+) {
+    let mut bytes = Vec::new();
+    let size = save(&mut bytes).map_or(0, |()| bytes.len());
+    out.push(FieldDesc::scalar(name, "buffer", size));
+}
+
+/// Replaces the QEMU type name of freshly described entries (`info = "..."`).
+/// A buffer is one entry of the whole size, so `[u8; N]` described as
+/// `buffer` loses its `array_len`, as QEMU's `VMSTATE_BUFFER` does.
+pub fn set_info(entries: &mut [FieldDesc], info: &str) {
+    for entry in entries {
+        info.clone_into(&mut entry.type_name);
+        if matches!(info, "buffer" | "unused_buffer")
+            && let Some(len) = entry.array_len.take()
+        {
+            entry.size = entry.size.saturating_mul(len);
+        }
+    }
+}
+
+/// Describes a struct field: a `struct` entry holding its state.
+pub fn describe_struct(name: &str, state: StateDesc, out: &mut Vec<FieldDesc>) {
+    out.push(FieldDesc::structure(name, state));
 }

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::reader::Reader;
+use crate::stream::FieldDesc;
 
 /// A type that can be a field of a `#[derive(VmState)]` struct: it knows how to
 /// write itself to, and read itself from, QEMU's wire format.
@@ -26,6 +27,12 @@ pub trait VmStateField {
     /// before they allocate.
     const MIN_WIRE_SIZE: usize;
 
+    /// Whether an array of this type is described as one vmdesc entry with an
+    /// `array_len` rather than one entry per element, as QEMU's
+    /// `vmsd_can_compress` decides: false for structs with subsections or
+    /// `exists` fields.
+    const VMDESC_COMPRESSIBLE: bool = true;
+
     /// Appends the wire encoding of `self` to `out`.
     ///
     /// # Errors
@@ -38,6 +45,15 @@ pub trait VmStateField {
     /// # Errors
     /// Any malformed or truncated input; the error carries the byte offset.
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error>;
+
+    /// Appends how QEMU's vmdesc describes this value as field `name`. The
+    /// default describes an opaque `buffer` of the value's saved size.
+    fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+        let mut bytes = Vec::new();
+        // A value that cannot be saved has nothing to describe either.
+        let size = self.save_field(&mut bytes).map_or(0, |()| bytes.len());
+        out.push(FieldDesc::scalar(name, "buffer", size));
+    }
 
     /// Appends the encodings of `items`, back to back. Integer types override it
     /// with a bulk conversion.
@@ -91,9 +107,13 @@ fn read_elements<'a>(
 
 /// Integers: big-endian, converted in bulk inside arrays.
 macro_rules! integer_fields {
-    ($($ty:ty),*) => {$(
+    ($($ty:ty => $info:literal),*) => {$(
         impl VmStateField for $ty {
             const MIN_WIRE_SIZE: usize = size_of::<$ty>();
+
+            fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+                out.push(FieldDesc::scalar(name, $info, size_of::<$ty>()));
+            }
 
             #[inline]
             fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -133,13 +153,20 @@ macro_rules! integer_fields {
     )*};
 }
 
-integer_fields!(u16, u32, u64, u128, i16, i32, i64, i128);
+integer_fields!(
+    u16 => "uint16", u32 => "uint32", u64 => "uint64", u128 => "uint128",
+    i16 => "int16", i32 => "int32", i64 => "int64", i128 => "int128"
+);
 
 /// Bytes move with one copy.
 macro_rules! byte_fields {
-    ($($ty:ty),*) => {$(
+    ($($ty:ty => $info:literal),*) => {$(
         impl VmStateField for $ty {
             const MIN_WIRE_SIZE: usize = 1;
+
+            fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+                out.push(FieldDesc::scalar(name, $info, 1));
+            }
 
             #[inline]
             fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -171,10 +198,14 @@ macro_rules! byte_fields {
     )*};
 }
 
-byte_fields!(i8);
+byte_fields!(i8 => "int8");
 
 impl VmStateField for u8 {
     const MIN_WIRE_SIZE: usize = 1;
+
+    fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+        out.push(FieldDesc::scalar(name, "uint8", 1));
+    }
 
     #[inline]
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -205,6 +236,10 @@ impl VmStateField for u8 {
 impl VmStateField for bool {
     const MIN_WIRE_SIZE: usize = 1;
 
+    fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+        out.push(FieldDesc::scalar(name, "bool", 1));
+    }
+
     #[inline]
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         out.push(u8::from(*self));
@@ -222,6 +257,10 @@ impl VmStateField for bool {
 impl VmStateField for f64 {
     const MIN_WIRE_SIZE: usize = 8;
 
+    fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+        out.push(FieldDesc::scalar(name, "float64", 8));
+    }
+
     #[inline]
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         out.extend_from_slice(&self.to_bits().to_be_bytes());
@@ -238,6 +277,11 @@ impl VmStateField for f64 {
 /// Arrays: elements back to back, no length on the wire (QEMU `VMSTATE_*_ARRAY`).
 impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
     const MIN_WIRE_SIZE: usize = T::MIN_WIRE_SIZE.saturating_mul(N);
+    const VMDESC_COMPRESSIBLE: bool = T::VMDESC_COMPRESSIBLE;
+
+    fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+        describe_elements(self, name, out);
+    }
 
     #[inline]
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -254,6 +298,11 @@ impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
 /// on the heap.
 impl<T: VmStateField + ?Sized> VmStateField for Box<T> {
     const MIN_WIRE_SIZE: usize = T::MIN_WIRE_SIZE;
+    const VMDESC_COMPRESSIBLE: bool = T::VMDESC_COMPRESSIBLE;
+
+    fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+        (**self).describe_field(name, out);
+    }
 
     #[inline]
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -274,6 +323,10 @@ pub struct Unused<const N: usize>;
 impl<const N: usize> VmStateField for Unused<N> {
     const MIN_WIRE_SIZE: usize = N;
 
+    fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+        out.push(FieldDesc::scalar(name, "unused_buffer", N));
+    }
+
     #[inline]
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         out.resize(out.len() + N, 0);
@@ -283,5 +336,31 @@ impl<const N: usize> VmStateField for Unused<N> {
     #[inline]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         reader.skip(N)
+    }
+}
+
+/// Describes an array as QEMU does: one entry with `array_len` when the
+/// element type compresses, else one entry per element with its `index`; no
+/// entry at all for an empty array.
+pub fn describe_elements<T: VmStateField>(items: &[T], name: &str, out: &mut Vec<FieldDesc>) {
+    let start = out.len();
+    if T::VMDESC_COMPRESSIBLE {
+        let Some(first) = items.first() else { return };
+        first.describe_field(name, out);
+        if items.len() > 1 {
+            for entry in &mut out[start..] {
+                entry.array_len = Some(items.len());
+            }
+        }
+    } else {
+        for (index, item) in items.iter().enumerate() {
+            let at = out.len();
+            item.describe_field(name, out);
+            if items.len() > 1 {
+                for entry in &mut out[at..] {
+                    entry.index = Some(index as u64);
+                }
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@
 use crate::error::Error;
 use crate::field::VmStateField;
 use crate::reader::Reader;
+use crate::stream::StateDesc;
 
 /// A device state with a QEMU VMState description: a name, a version, the oldest
 /// version it can still load, and code to save and load its payload.
@@ -41,6 +42,11 @@ pub trait VmState: VmStateField {
     /// input, an unknown subsection, or a failing hook; the error names the field
     /// path and byte offset.
     fn load_state(&mut self, reader: &mut Reader<'_>, version_id: u32) -> Result<(), Error>;
+
+    /// How QEMU's vmdesc describes the payload that [`save_state`](Self::save_state)
+    /// writes for this value: the fields that exist and the subsections that
+    /// are needed, with QEMU's type names and sizes.
+    fn describe_state(&self) -> StateDesc;
 }
 
 /// Saves `value`'s payload at its current version into a new buffer.

@@ -4,6 +4,7 @@
 
 mod bounds;
 mod checks;
+mod describe;
 mod load;
 mod save;
 mod scalar;
@@ -43,6 +44,8 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let min_wire_size = save::min_wire_size(krate, described);
     let save_body = save::save_state_body(krate, described);
     let load_body = load::load_state_body(krate, described);
+    let describe_body = describe::describe_state_body(krate, described);
+    let compressible = describe::compressible(krate, described);
     let const_checks = checks::subsection_checks(model, described);
     quote! {
         #const_checks
@@ -67,11 +70,28 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
             ) -> #krate::__private::Result<(), #krate::Error> {
                 #load_body
             }
+
+            fn describe_state(&self) -> #krate::stream::StateDesc {
+                #describe_body
+            }
         }
 
         #[automatically_derived]
         impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
             const MIN_WIRE_SIZE: usize = #min_wire_size;
+            const VMDESC_COMPRESSIBLE: bool = #compressible;
+
+            fn describe_field(
+                &self,
+                name: &str,
+                out: &mut #krate::__private::Vec<#krate::stream::FieldDesc>,
+            ) {
+                #krate::__private::describe_struct(
+                    name,
+                    <Self as #krate::VmState>::describe_state(self),
+                    out,
+                );
+            }
 
             #[inline]
             fn save_field(

@@ -17,6 +17,15 @@ pub fn expand_newtype(model: &Model<'_>, inner: &Type) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
             const MIN_WIRE_SIZE: usize = <#inner as #krate::VmStateField>::MIN_WIRE_SIZE;
+            const VMDESC_COMPRESSIBLE: bool = <#inner as #krate::VmStateField>::VMDESC_COMPRESSIBLE;
+
+            fn describe_field(
+                &self,
+                name: &str,
+                out: &mut #krate::__private::Vec<#krate::stream::FieldDesc>,
+            ) {
+                <#inner as #krate::VmStateField>::describe_field(&self.0, name, out);
+            }
 
             #[inline]
             fn save_field(
@@ -54,6 +63,15 @@ pub fn expand_enum(model: &Model<'_>, enumeration: &EnumModel<'_>) -> TokenStrea
         #[automatically_derived]
         impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
             const MIN_WIRE_SIZE: usize = ::core::mem::size_of::<#repr>();
+
+            fn describe_field(
+                &self,
+                name: &str,
+                out: &mut #krate::__private::Vec<#krate::stream::FieldDesc>,
+            ) {
+                let raw: #repr = 0;
+                #krate::VmStateField::describe_field(&raw, name, out);
+            }
 
             #[inline]
             fn save_field(

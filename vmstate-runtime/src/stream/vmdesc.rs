@@ -61,6 +61,34 @@ pub struct FieldDesc {
     pub nested: Option<Box<StateDesc>>,
 }
 
+impl FieldDesc {
+    /// A field with no nested description.
+    #[must_use]
+    pub fn scalar(name: &str, type_name: &str, size: usize) -> Self {
+        Self {
+            name: name.to_owned(),
+            type_name: type_name.to_owned(),
+            size,
+            array_len: None,
+            index: None,
+            nested: None,
+        }
+    }
+
+    /// A `struct` field holding `state`, whose size is the state's wire length.
+    #[must_use]
+    pub fn structure(name: &str, state: StateDesc) -> Self {
+        Self {
+            name: name.to_owned(),
+            type_name: "struct".to_owned(),
+            size: state.wire_len(),
+            array_len: None,
+            index: None,
+            nested: Some(Box::new(state)),
+        }
+    }
+}
+
 /// The wire size of the subsection header for `name`: marker, length, name, version.
 fn subsection_header_len(name: &str) -> usize {
     1 + 1 + name.len() + 4
