@@ -25,11 +25,12 @@ pub fn run(args: &Inspect) -> Result<(), Failure> {
             "no section `{wanted}` in this stream"
         )));
     }
-    if args.json {
-        print_json(&scan, &selected)
+    let text = if args.json {
+        json_text(&scan, &selected)?
     } else {
-        print_table(&scan, &selected)
-    }
+        table_text(&scan, &selected)?
+    };
+    crate::output::print(&text)
 }
 
 /// How a section was understood.
@@ -61,11 +62,14 @@ fn description<'a>(scan: &'a Scan, section: &Section) -> Option<&'a StateDesc> {
         .map(|device| &device.state)
 }
 
-fn print_table(scan: &Scan, sections: &[&Section]) -> Result<(), Failure> {
+fn table_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
+    use std::fmt::Write;
+    let mut out = String::new();
     if let Some(machine) = &scan.machine {
-        println!("machine: {machine}");
+        let _ = writeln!(out, "machine: {machine}");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "{:>4}  {:<28} {:>4} {:>4} {:>9}  decoded by",
         "id", "section", "inst", "ver", "bytes"
     );
@@ -80,7 +84,8 @@ fn print_table(scan: &Scan, sections: &[&Section]) -> Result<(), Failure> {
             ),
             None => how.to_owned(),
         };
-        println!(
+        let _ = writeln!(
+            out,
             "{:>4}  {:<28} {:>4} {:>4} {:>9}  {detail}",
             section.id,
             section.info.idstr,
@@ -89,10 +94,10 @@ fn print_table(scan: &Scan, sections: &[&Section]) -> Result<(), Failure> {
             section.bytes
         );
     }
-    Ok(())
+    Ok(out)
 }
 
-fn print_json(scan: &Scan, sections: &[&Section]) -> Result<(), Failure> {
+fn json_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
     let mut list = Vec::new();
     for section in sections {
         let mut entry = Map::new();
@@ -122,9 +127,7 @@ fn print_json(scan: &Scan, sections: &[&Section]) -> Result<(), Failure> {
         list.push(Value::Object(entry));
     }
     let document = json!({ "machine": scan.machine, "sections": list });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&document).unwrap_or_default()
-    );
-    Ok(())
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    Ok(text)
 }

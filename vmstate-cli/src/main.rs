@@ -7,6 +7,7 @@ mod args;
 mod edit;
 mod input;
 mod inspect;
+mod output;
 mod scan;
 
 use std::process::ExitCode;

@@ -1,0 +1,20 @@
+//! Writing results to standard output without panicking: a reader that goes
+//! away (`vmstate inspect f | head`) ends the output quietly.
+
+use std::io::{ErrorKind, Write};
+
+use crate::Failure;
+
+/// Writes `text` to standard output.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != ErrorKind::BrokenPipe => {
+            Err(Failure::BadInput(format!("writing standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
