@@ -57,8 +57,13 @@ pub fn subsection_checks(model: &Model<'_>, described: &StructModel<'_>) -> Toke
                     <#ty as #krate::VmState>::NAME.len() <= 255,
                     "a subsection name must fit in 255 bytes",
                 );
+                const SUBSECTION_VERSION_FITS_IN_A_BYTE: () = ::core::assert!(
+                    <#ty as #krate::VmState>::VERSION <= 255,
+                    "QEMU 7.2 reads a subsection's version into a byte: keep it at most 255",
+                );
                 // Used, so that no `dead_code` lint fires on them.
                 let () = SUBSECTION_NAME_HAS_PARENT_PREFIX;
+                let () = SUBSECTION_VERSION_FITS_IN_A_BYTE;
                 SUBSECTION_NAME_FITS_IN_255_BYTES
             };
         });

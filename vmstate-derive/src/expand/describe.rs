@@ -9,7 +9,10 @@ use syn::spanned::Spanned;
 use crate::model::{Codec, FieldModel, Gate, StructModel};
 
 pub fn describe_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream {
-    let fields = described.fields.iter().map(|field| describe_field(krate, field));
+    let fields = described
+        .fields
+        .iter()
+        .map(|field| describe_field(krate, field));
     let subsections = described.subsections.iter().map(|subsection| {
         let ident = subsection.ident;
         let ty = subsection.ty;

@@ -79,7 +79,7 @@ impl SectionKind {
 /// The identity that START and FULL headers carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionInfo {
-    /// The device's idstr, e.g. `mc146818rtc` or `0000:00:03.0/e1000`.
+    /// The device's idstr, e.g. `mc146818rtc` or `0000:00:02.0/e1000`.
     pub idstr: String,
     /// Tells apart devices with the same idstr.
     pub instance_id: u32,
