@@ -168,6 +168,9 @@ fn parsed_vmdesc_writes_back_as_qemu_wrote_it() {
             .unwrap();
         let parsed = vmstate::stream::Vmdesc::parse(&json).unwrap();
         let written = parsed.to_json();
-        assert!(written.as_bytes() == json.as_slice(), "{name}: vmdesc differs when written back");
+        assert!(
+            written.as_bytes() == json.as_slice(),
+            "{name}: vmdesc differs when written back"
+        );
     }
 }

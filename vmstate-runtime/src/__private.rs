@@ -15,9 +15,9 @@ pub use crate::field::describe_elements;
 
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
-use crate::stream::{FieldDesc, StateDesc};
 use crate::reader::Reader;
 use crate::state::VmState;
+use crate::stream::{FieldDesc, StateDesc};
 
 /// QEMU's `QEMU_VM_SUBSECTION` marker byte.
 pub const SUBSECTION_MARKER: u8 = 0x05;

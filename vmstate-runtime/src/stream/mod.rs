@@ -9,6 +9,7 @@
 
 mod configuration;
 mod decode;
+mod device;
 mod ram;
 mod reader;
 mod vmdesc;
@@ -16,6 +17,7 @@ mod writer;
 
 pub use configuration::Configuration;
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
+pub use device::DeviceSection;
 pub use ram::{RamBlock, RamRecord};
 pub use reader::{Delimiter, StreamLimits, StreamReader};
 pub use vmdesc::{DeviceDesc, FieldDesc, StateDesc, Vmdesc};
