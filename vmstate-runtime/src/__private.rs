@@ -304,6 +304,12 @@ pub const fn is_subsection_name(parent: &str, child: &str, require_slash: bool) 
     true
 }
 
+/// Whether a subsection version survives QEMU 7.2 reading it into a byte.
+#[must_use]
+pub const fn fits_in_a_byte(version: u32) -> bool {
+    version <= 0xff
+}
+
 /// Const string equality, for the duplicate-subsection check.
 #[must_use]
 pub const fn str_eq(a: &str, b: &str) -> bool {

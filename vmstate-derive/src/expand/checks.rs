@@ -58,7 +58,7 @@ pub fn subsection_checks(model: &Model<'_>, described: &StructModel<'_>) -> Toke
                     "a subsection name must fit in 255 bytes",
                 );
                 const SUBSECTION_VERSION_FITS_IN_A_BYTE: () = ::core::assert!(
-                    <#ty as #krate::VmState>::VERSION <= 255,
+                    #krate::__private::fits_in_a_byte(<#ty as #krate::VmState>::VERSION),
                     "QEMU 7.2 reads a subsection's version into a byte: keep it at most 255",
                 );
                 // Used, so that no `dead_code` lint fires on them.
