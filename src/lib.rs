@@ -41,6 +41,7 @@ pub use vmstate_runtime::{
     load_into, save_into, to_vec,
 };
 
+pub use vmstate_runtime::check;
 pub use vmstate_runtime::stream;
 
 #[doc(hidden)]

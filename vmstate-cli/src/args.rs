@@ -29,6 +29,18 @@ Values are decimal, 0x-hex, negative for signed fields, true/false for bool,
 and a hex string of the exact size for buffers. The output is written to a
 temporary file and renamed over OUT only when the whole stream was written.")]
     Set(Set),
+    /// Check that QEMU with the devices of one `-dump-vmstate` dump can migrate to another.
+    #[command(after_help = "Examples:
+  qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate old.json    # the old QEMU
+  qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate new.json    # the new QEMU
+  vmstate check old.json new.json              # forward migration, old -> new
+  vmstate check --reverse old.json new.json    # backward migration, new -> old
+
+Prints one line per problem, in the words of QEMU's vmstate-static-checker.py,
+then a summary line. Exit status: the number of problems (at most 255), 0 when
+the migration is compatible; 2 also for usage errors and unreadable dumps,
+which print no summary line.")]
+    Check(Check),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -56,4 +68,15 @@ pub struct Set {
     /// Where to write the new stream (`-` for standard output).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct Check {
+    /// The `-dump-vmstate` dump of the QEMU migrating from (the source).
+    pub old: PathBuf,
+    /// The `-dump-vmstate` dump of the QEMU migrating to (the destination).
+    pub new: PathBuf,
+    /// Check migration from NEW to OLD instead (backward migration).
+    #[arg(long)]
+    pub reverse: bool,
 }

@@ -1,9 +1,11 @@
 //! `vmstate`: look inside QEMU migration streams and repair them.
 //!
 //! Exit status: 0 on success, 1 when the input is bad (the message names the
-//! section, field and byte offset), 2 on usage errors.
+//! section, field and byte offset), 2 on usage errors. `check` exits with the
+//! number of problems it found (at most 255).
 
 mod args;
+mod check;
 mod edit;
 mod input;
 mod inspect;
@@ -21,6 +23,8 @@ enum Failure {
     BadInput(String),
     /// The command line asks for something impossible: exit status 2.
     Usage(String),
+    /// `check` found this many problems (at most 255), already printed: the exit status.
+    Problems(u8),
 }
 
 impl From<vmstate::Error> for Failure {
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         args::Command::Inspect(inspect) => inspect::run(&inspect),
         args::Command::Set(set) => edit::run(&set),
+        args::Command::Check(check) => check::run(&check),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,5 +50,6 @@ fn main() -> ExitCode {
             eprintln!("vmstate: usage error: {message}");
             ExitCode::from(2)
         }
+        Err(Failure::Problems(count)) => ExitCode::from(count),
     }
 }

@@ -1,0 +1,208 @@
+//! `vmstate check OLD NEW` on the real QEMU 7.2 `-dump-vmstate` output and on
+//! copies of it edited here: the printed lines, the summary line, and the exit
+//! status (the number of problems, capped at 255; 2 for usage errors).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+/// `qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate` (see tests/data/qemu-7.2/README.md).
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/qemu-7.2/pc-7.2.dump.json")
+}
+
+fn real() -> Value {
+    let text = std::fs::read_to_string(fixture()).expect("the fixture is readable");
+    serde_json::from_str(&text).expect("the fixture is JSON")
+}
+
+/// Writes `dump` where this test binary's files go, under a name of its own.
+fn write(name: &str, dump: &Value) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check_cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_vec(dump).unwrap()).unwrap();
+    path
+}
+
+fn vmstate(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vmstate"))
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("the vmstate binary runs")
+}
+
+/// Exit status and standard output lines.
+fn run(args: &[&Path]) -> (i32, Vec<String>) {
+    let output = vmstate(args);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let status = output.status.code().expect("exited normally");
+    (status, stdout.lines().map(str::to_owned).collect())
+}
+
+fn rtc_fields(dump: &mut Value) -> &mut Vec<Value> {
+    dump["mc146818rtc"]["Description"]["Fields"]
+        .as_array_mut()
+        .unwrap()
+}
+
+#[test]
+fn identical_dumps_exit_0() {
+    let dump = fixture();
+    let (status, lines) = run(&[&dump, &dump]);
+    assert_eq!(status, 0);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("0 problems, 0 warnings: migration from ")
+            && lines[0].ends_with(" is compatible"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn each_problem_is_a_line_and_counts_in_the_exit_status() {
+    let mut new = real();
+    assert!(new.as_object_mut().unwrap().remove("isa-pit").is_some());
+    let fields = rtc_fields(&mut new);
+    fields[1]["size"] = json!(2);
+    fields.push(json!({"field": "alarm_flags", "version_id": 0, "field_exists": false, "size": 4}));
+    new["mc146818rtc"]["Description"]
+        .as_object_mut()
+        .unwrap()
+        .remove("Subsections");
+    let new = write("four-problems", &new);
+
+    let (status, lines) = run(&[&fixture(), &new]);
+    assert_eq!(status, 4, "{lines:?}");
+    let rtc = "Section \"mc146818rtc\" Description \"mc146818rtc\"";
+    assert_eq!(lines[0], "Section \"isa-pit\": does not exist in dest");
+    assert_eq!(
+        lines[1],
+        format!("{rtc} Field \"cmos_index\": size mismatch: 1 , 2")
+    );
+    assert!(
+        lines[2].starts_with(&format!(
+            "{rtc} Field \"alarm_flags\": added without a version bump"
+        )),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[3],
+        format!("{rtc}: Subsection \"mc146818rtc/irq_reinject_on_ack_count\" not found")
+    );
+    assert!(
+        lines[4].starts_with("4 problems, 0 warnings: migration from ")
+            && lines[4].ends_with(" can fail"),
+        "{lines:?}"
+    );
+    assert_eq!(lines.len(), 5);
+}
+
+#[test]
+fn unused_bytes_replaced_by_a_field_exit_0() {
+    let mut new = real();
+    rtc_fields(&mut new)[2] =
+        json!({"field": "alarm_state", "version_id": 0, "field_exists": false, "size": 28});
+    let new = write("unused-replaced", &new);
+    let (status, lines) = run(&[&fixture(), &new]);
+    assert_eq!(status, 0, "{lines:?}");
+}
+
+#[test]
+fn reverse_checks_the_way_back() {
+    let mut new = real();
+    new["mc146818rtc"]["version_id"] = json!(4);
+    new["mc146818rtc"]["Description"]["version_id"] = json!(4);
+    rtc_fields(&mut new)
+        .push(json!({"field": "alarm_flags", "version_id": 4, "field_exists": false, "size": 4}));
+    let new = write("version-4", &new);
+
+    let (status, lines) = run(&[&fixture(), &new]);
+    assert_eq!(status, 0, "{lines:?}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_vmstate"))
+        .args(["check", "--reverse"])
+        .arg(fixture())
+        .arg(&new)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    // The old QEMU refuses version 4, and lacks the field it added.
+    assert!(
+        stdout.starts_with("Section \"mc146818rtc\": version error: 4 > 3\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("expected field \"alarm_flags\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn warnings_do_not_count() {
+    let mut old = real();
+    old["vmschkmachine"]["Name"] = json!("pc-i440fx-7.1");
+    let old = write("machine-7.1", &old);
+    let (status, lines) = run(&[&old, &fixture()]);
+    assert_eq!(status, 0);
+    assert_eq!(
+        lines[0],
+        "Warning: Section \"vmschkmachine\": checking incompatible machine types: \
+         \"pc-i440fx-7.1\", \"pc-i440fx-7.2\""
+    );
+    assert!(lines[1].starts_with("0 problems, 1 warning: "), "{lines:?}");
+}
+
+#[test]
+fn exit_status_is_capped_at_255() {
+    let (status, lines) = run(&[&fixture(), &write("empty", &json!({}))]);
+    // 214 sections missing: below the cap.
+    assert_eq!(status, 214, "{:?}", lines.last());
+
+    let mut old = real();
+    let rtc = old["mc146818rtc"].clone();
+    for i in 0..100 {
+        old[format!("extra-{i}")] = rtc.clone();
+    }
+    let old = write("314-sections", &old);
+    let (status, lines) = run(&[&old, &write("empty", &json!({}))]);
+    assert_eq!(status, 255);
+    assert!(
+        lines.last().unwrap().starts_with("314 problems, "),
+        "{:?}",
+        lines.last()
+    );
+}
+
+#[test]
+fn unreadable_dumps_are_usage_errors() {
+    let missing = Path::new("/nonexistent/old.json");
+    let output = vmstate(&[missing, &fixture()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot read /nonexistent/old.json"),
+        "{stderr}"
+    );
+
+    let mut bad = real();
+    rtc_fields(&mut bad)[0]
+        .as_object_mut()
+        .unwrap()
+        .remove("size");
+    let bad = write("no-size", &bad);
+    let output = vmstate(&[&fixture(), &bad]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("is not a -dump-vmstate dump: $[\"mc146818rtc\"].Description.Fields[0]: \"size\" is missing"),
+        "{stderr}"
+    );
+
+    let output = vmstate(&[&fixture()]);
+    assert_eq!(output.status.code(), Some(2), "NEW is required");
+}

@@ -1,0 +1,318 @@
+//! The `-dump-vmstate` JSON, parsed into sections, descriptions and fields.
+//!
+//! QEMU writes one object per section (keyed by the section name) with its
+//! `VMStateDescription` nested inside: fields in wire order, inlined structs
+//! as nested `Description`s, and subsections. Newer QEMU adds `num` (array
+//! length) to fields; our own extended dumps add `type` (the wire type).
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// The key QEMU uses for the machine type entry, which is not a section.
+const MACHINE_KEY: &str = "vmschkmachine";
+
+/// A whole `-dump-vmstate` file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dump {
+    /// The machine type (`vmschkmachine.Name`), when the dump records it.
+    pub machine: Option<String>,
+    /// The sections, in file order.
+    pub sections: Vec<Section>,
+}
+
+/// One section: a device type's entry in the dump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The section name (the key in the dump; QEMU's `SaveStateEntry` idstr).
+    pub name: String,
+    /// The version the section is saved at (`version_id`).
+    pub version_id: i64,
+    /// The oldest version the section loads (`minimum_version_id`), if recorded.
+    pub minimum_version_id: Option<i64>,
+    /// The `VMStateDescription` (`Description`); absent for old-style sections.
+    pub description: Option<Description>,
+}
+
+/// A `VMStateDescription`: a section's, an inlined struct's or a subsection's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description {
+    /// The VMSD name (`name`).
+    pub name: String,
+    /// The version it is saved at (`version_id`).
+    pub version_id: i64,
+    /// The oldest version it loads (`minimum_version_id`), if recorded.
+    pub minimum_version_id: Option<i64>,
+    /// The fields, in wire order (`Fields`; empty when absent).
+    pub fields: Vec<Field>,
+    /// The subsections, in declaration order (`Subsections`; empty when absent).
+    pub subsections: Vec<Description>,
+}
+
+/// One entry of a description's `Fields`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The field name (`field`); QEMU's `VMSTATE_UNUSED` padding is called `unused`.
+    pub name: String,
+    /// The first version whose stream carries the field (`version_id`; 0 = always).
+    pub version_id: i64,
+    /// Whether a `field_exists` test decides instead of the version (`field_exists`).
+    pub field_exists: bool,
+    /// Bytes per element (`size`); for an inlined struct, QEMU's `sizeof` of the C struct.
+    pub size: u64,
+    /// Elements, when the dump records it (`num`, QEMU 8.2 and later).
+    pub num: Option<u64>,
+    /// The wire type (`type`), in dumps that record it.
+    pub type_name: Option<String>,
+    /// The inlined struct's description (`Description`), for `VMSTATE_STRUCT` fields.
+    pub description: Option<Description>,
+}
+
+impl Dump {
+    /// Parses the text of a `-dump-vmstate` file.
+    ///
+    /// # Errors
+    /// A [`DumpError`] when the text is not JSON, or naming the JSON path of the
+    /// first entry that is not shaped like a dump.
+    pub fn parse(text: &str) -> Result<Self, DumpError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| DumpError::new("$", format!("not JSON: {e}")))?;
+        Self::from_value(&value)
+    }
+
+    /// Reads a dump already parsed as JSON.
+    ///
+    /// # Errors
+    /// A [`DumpError`] naming the JSON path of the first entry that is not shaped
+    /// like a dump (a missing `version_id`, a size that is not a number, ...).
+    pub fn from_value(value: &Value) -> Result<Self, DumpError> {
+        let root = object(value, "$")?;
+        let mut dump = Self::default();
+        for (name, entry) in root {
+            let path = format!("$[{name:?}]");
+            if name == MACHINE_KEY {
+                let entry = object(entry, &path)?;
+                dump.machine = optional_string(entry, "Name", &path)?;
+            } else {
+                dump.sections.push(Section::from_value(name, entry, &path)?);
+            }
+        }
+        Ok(dump)
+    }
+
+    /// The section called `name`.
+    #[must_use]
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|section| section.name == name)
+    }
+}
+
+impl Section {
+    fn from_value(name: &str, value: &Value, path: &str) -> Result<Self, DumpError> {
+        let map = object(value, path)?;
+        let description = match map.get("Description") {
+            Some(description) => Some(Description::from_value(
+                description,
+                &format!("{path}.Description"),
+            )?),
+            None => None,
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            version_id: integer(map, "version_id", path)?,
+            minimum_version_id: optional_integer(map, "minimum_version_id", path)?,
+            description,
+        })
+    }
+}
+
+impl Description {
+    fn from_value(value: &Value, path: &str) -> Result<Self, DumpError> {
+        let map = object(value, path)?;
+        let fields = list(map, "Fields", path, Field::from_value)?;
+        let subsections = list(map, "Subsections", path, Self::from_value)?;
+        Ok(Self {
+            name: string(map, "name", path)?,
+            version_id: integer(map, "version_id", path)?,
+            minimum_version_id: optional_integer(map, "minimum_version_id", path)?,
+            fields,
+            subsections,
+        })
+    }
+
+    /// The subsection called `name`.
+    #[must_use]
+    pub fn subsection(&self, name: &str) -> Option<&Description> {
+        self.subsections.iter().find(|sub| sub.name == name)
+    }
+
+    /// The bytes its fields take on the wire, when every size is known.
+    ///
+    /// Subsections are not counted: they are optional and carry their own header.
+    #[must_use]
+    pub fn wire_size(&self) -> Option<u64> {
+        self.fields
+            .iter()
+            .try_fold(0u64, |sum, field| sum.checked_add(field.wire_size()?))
+    }
+}
+
+impl Field {
+    fn from_value(value: &Value, path: &str) -> Result<Self, DumpError> {
+        let map = object(value, path)?;
+        let field_exists = match map.get("field_exists") {
+            None => false,
+            Some(Value::Bool(exists)) => *exists,
+            Some(_) => {
+                return Err(DumpError::new(
+                    path,
+                    "\"field_exists\" is not true or false",
+                ));
+            }
+        };
+        let description = match map.get("Description") {
+            Some(description) => Some(Description::from_value(
+                description,
+                &format!("{path}.Description"),
+            )?),
+            None => None,
+        };
+        Ok(Self {
+            name: string(map, "field", path)?,
+            version_id: integer(map, "version_id", path)?,
+            field_exists,
+            size: unsigned(map, "size", path)?,
+            num: optional_unsigned(map, "num", path)?,
+            type_name: optional_string(map, "type", path)?,
+            description,
+        })
+    }
+
+    /// Whether this is `VMSTATE_UNUSED` padding: bytes written as zeros and skipped on load.
+    #[must_use]
+    pub fn is_unused(&self) -> bool {
+        self.name == "unused"
+    }
+
+    /// `size` times `num`: the bytes of a scalar or buffer field.
+    #[must_use]
+    pub fn total_size(&self) -> u64 {
+        self.size.saturating_mul(self.num.unwrap_or(1))
+    }
+
+    /// The bytes the field takes on the wire, when known: for an inlined struct,
+    /// its fields' sizes (QEMU's `size` is then the C struct's, not the wire's).
+    #[must_use]
+    pub fn wire_size(&self) -> Option<u64> {
+        match &self.description {
+            Some(nested) => nested.wire_size()?.checked_mul(self.num.unwrap_or(1)),
+            None => Some(self.total_size()),
+        }
+    }
+}
+
+/// A dump that is not shaped like `-dump-vmstate` output, with the JSON path of
+/// the entry at fault (`$["mc146818rtc"].Description.Fields[3]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpError {
+    /// The JSON path of the entry at fault.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl DumpError {
+    fn new(path: &str, message: impl Into<String>) -> Self {
+        Self {
+            path: path.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for DumpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for DumpError {}
+
+fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, DumpError> {
+    value
+        .as_object()
+        .ok_or_else(|| DumpError::new(path, "expected a JSON object"))
+}
+
+/// The array under `key` (none when absent), each element read by `item`.
+fn list<T>(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    item: impl Fn(&Value, &str) -> Result<T, DumpError>,
+) -> Result<Vec<T>, DumpError> {
+    match map.get(key) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, value)| item(value, &format!("{path}.{key}[{i}]")))
+            .collect(),
+        Some(_) => Err(DumpError::new(path, format!("{key:?} is not an array"))),
+    }
+}
+
+fn string(map: &Map<String, Value>, key: &str, path: &str) -> Result<String, DumpError> {
+    optional_string(map, key, path)?
+        .ok_or_else(|| DumpError::new(path, format!("{key:?} is missing")))
+}
+
+fn optional_string(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, DumpError> {
+    match map.get(key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(DumpError::new(path, format!("{key:?} is not a string"))),
+    }
+}
+
+fn integer(map: &Map<String, Value>, key: &str, path: &str) -> Result<i64, DumpError> {
+    optional_integer(map, key, path)?
+        .ok_or_else(|| DumpError::new(path, format!("{key:?} is missing")))
+}
+
+fn optional_integer(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<i64>, DumpError> {
+    match map.get(key) {
+        None => Ok(None),
+        Some(value) => value
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| DumpError::new(path, format!("{key:?} is not an integer"))),
+    }
+}
+
+fn unsigned(map: &Map<String, Value>, key: &str, path: &str) -> Result<u64, DumpError> {
+    optional_unsigned(map, key, path)?
+        .ok_or_else(|| DumpError::new(path, format!("{key:?} is missing")))
+}
+
+fn optional_unsigned(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<u64>, DumpError> {
+    match map.get(key) {
+        None => Ok(None),
+        Some(value) => value
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| DumpError::new(path, format!("{key:?} is not a non-negative integer"))),
+    }
+}
