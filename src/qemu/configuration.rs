@@ -2,6 +2,7 @@
 //! (`migration/savevm.c`). It has no section header or footer: the stream has
 //! `0x07` and then this payload.
 
+use crate::stream::FieldDesc;
 use crate::{Error, Reader, VmState, VmStateField};
 
 /// QEMU `vmstate_configuration` (`configuration`, version 1): the machine type
@@ -13,7 +14,7 @@ pub struct Configuration {
     pub len: u32,
     /// `name`: the machine type, for example `pc-i440fx-7.2`, without a NUL
     /// (`VMSTATE_VBUFFER_ALLOC_UINT32(name, .., len)`).
-    #[vmstate(len = len)]
+    #[vmstate(len = len, info = "buffer")]
     pub name: Vec<u8>,
     /// `configuration/target-page-bits`: sent by targets whose page size is
     /// above their minimum; here, when it is not 0.
@@ -94,6 +95,14 @@ pub struct Capability(pub String);
 impl VmStateField for Capability {
     const MIN_WIRE_SIZE: usize = 1;
 
+    /// A `capability` entry of the name's saved size (length byte included),
+    /// as QEMU's vmdesc records the bytes `put_capability` wrote.
+    fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
+        let mut bytes = Vec::new();
+        let size = self.save_field(&mut bytes).map_or(0, |()| bytes.len());
+        out.push(FieldDesc::scalar(name, "capability", size));
+    }
+
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         let len = u8::try_from(self.0.len()).map_err(|_| {
             Error::custom(format!(
@@ -122,6 +131,6 @@ impl VmStateField for Capability {
 #[vmstate(name = "configuration/uuid", version = 1)]
 pub struct ConfigurationUuid {
     /// QEMU `uuid.data` (version 1): the source's `-uuid`.
-    #[vmstate(since = 1)]
+    #[vmstate(since = 1, rename = "uuid.data")]
     pub uuid: [u8; 16],
 }

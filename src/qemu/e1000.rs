@@ -23,140 +23,202 @@ pub struct E1000 {
     /// `parent_obj`: the PCI function (`VMSTATE_PCI_DEVICE`).
     pub parent_obj: PciDevice,
     /// `VMSTATE_UNUSED_TEST(is_version_1, 4)`: the instance id of version 1.
-    #[vmstate(exists = is_version_1)]
+    #[vmstate(exists = is_version_1, rename = "unused[0]")]
     pub unused0: Unused<4>,
     /// `VMSTATE_UNUSED(4)`: once `mmio_base`.
+    #[vmstate(rename = "unused[1]")]
     pub unused1: Unused<4>,
     /// `rxbuf_size`: the receive buffer size from `RCTL`.
     pub rxbuf_size: u32,
     /// `rxbuf_min_shift`: the receive descriptor minimum threshold shift.
     pub rxbuf_min_shift: u32,
     /// QEMU `eecd_state.val_in`: bits shifted into the EEPROM.
+    #[vmstate(rename = "eecd_state.val_in")]
     pub eecd_state_val_in: u32,
     /// QEMU `eecd_state.bitnum_in`: bits shifted in so far.
+    #[vmstate(rename = "eecd_state.bitnum_in")]
     pub eecd_state_bitnum_in: u16,
     /// QEMU `eecd_state.bitnum_out`: the bit being shifted out.
+    #[vmstate(rename = "eecd_state.bitnum_out")]
     pub eecd_state_bitnum_out: u16,
     /// QEMU `eecd_state.reading`: an EEPROM read is in progress.
+    #[vmstate(rename = "eecd_state.reading")]
     pub eecd_state_reading: u16,
     /// QEMU `eecd_state.old_eecd`: the previous `EECD` value.
+    #[vmstate(rename = "eecd_state.old_eecd")]
     pub eecd_state_old_eecd: u32,
     /// QEMU `mig_props.ipcss`: IP checksum start of the last context.
+    #[vmstate(rename = "mig_props.ipcss")]
     pub mig_props_ipcss: u8,
     /// QEMU `mig_props.ipcso`: IP checksum offset.
+    #[vmstate(rename = "mig_props.ipcso")]
     pub mig_props_ipcso: u8,
     /// QEMU `mig_props.ipcse`: IP checksum end.
+    #[vmstate(rename = "mig_props.ipcse")]
     pub mig_props_ipcse: u16,
     /// QEMU `mig_props.tucss`: TCP/UDP checksum start.
+    #[vmstate(rename = "mig_props.tucss")]
     pub mig_props_tucss: u8,
     /// QEMU `mig_props.tucso`: TCP/UDP checksum offset.
+    #[vmstate(rename = "mig_props.tucso")]
     pub mig_props_tucso: u8,
     /// QEMU `mig_props.tucse`: TCP/UDP checksum end.
+    #[vmstate(rename = "mig_props.tucse")]
     pub mig_props_tucse: u16,
     /// QEMU `mig_props.paylen`: TSO payload length.
+    #[vmstate(rename = "mig_props.paylen")]
     pub mig_props_paylen: u32,
     /// QEMU `mig_props.hdr_len`: TSO header length.
+    #[vmstate(rename = "mig_props.hdr_len")]
     pub mig_props_hdr_len: u8,
     /// QEMU `mig_props.mss`: TSO maximum segment size.
+    #[vmstate(rename = "mig_props.mss")]
     pub mig_props_mss: u16,
     /// QEMU `tx.size`: bytes of the packet being assembled.
+    #[vmstate(rename = "tx.size")]
     pub tx_size: u16,
     /// QEMU `tx.tso_frames`: TSO segments sent for the current packet.
+    #[vmstate(rename = "tx.tso_frames")]
     pub tx_tso_frames: u16,
     /// QEMU `tx.sum_needed`: checksum offloads requested.
+    #[vmstate(rename = "tx.sum_needed")]
     pub tx_sum_needed: u8,
     /// QEMU `mig_props.ip`: the context is IPv4.
+    #[vmstate(rename = "mig_props.ip")]
     pub mig_props_ip: i8,
     /// QEMU `mig_props.tcp`: the context is TCP.
+    #[vmstate(rename = "mig_props.tcp")]
     pub mig_props_tcp: i8,
     /// QEMU `tx.header`: the TSO header being built.
+    #[vmstate(info = "buffer", rename = "tx.header")]
     pub tx_header: [u8; 256],
     /// QEMU `tx.data`: the packet being assembled.
+    #[vmstate(info = "buffer", rename = "tx.data")]
     pub tx_data: [u8; 0x10000],
     /// `eeprom_data`: the EEPROM words; 0-2 are the MAC address.
     pub eeprom_data: [u16; 64],
     /// `phy_reg`: the PHY registers.
     pub phy_reg: [u16; 0x20],
     /// QEMU `mac_reg[CTRL]`.
+    #[vmstate(rename = "mac_reg[CTRL]")]
     pub mac_reg_ctrl: u32,
     /// QEMU `mac_reg[EECD]`.
+    #[vmstate(rename = "mac_reg[EECD]")]
     pub mac_reg_eecd: u32,
     /// QEMU `mac_reg[EERD]`.
+    #[vmstate(rename = "mac_reg[EERD]")]
     pub mac_reg_eerd: u32,
     /// QEMU `mac_reg[GPRC]`.
+    #[vmstate(rename = "mac_reg[GPRC]")]
     pub mac_reg_gprc: u32,
     /// QEMU `mac_reg[GPTC]`.
+    #[vmstate(rename = "mac_reg[GPTC]")]
     pub mac_reg_gptc: u32,
     /// QEMU `mac_reg[ICR]`.
+    #[vmstate(rename = "mac_reg[ICR]")]
     pub mac_reg_icr: u32,
     /// QEMU `mac_reg[ICS]`.
+    #[vmstate(rename = "mac_reg[ICS]")]
     pub mac_reg_ics: u32,
     /// QEMU `mac_reg[IMC]`.
+    #[vmstate(rename = "mac_reg[IMC]")]
     pub mac_reg_imc: u32,
     /// QEMU `mac_reg[IMS]`.
+    #[vmstate(rename = "mac_reg[IMS]")]
     pub mac_reg_ims: u32,
     /// QEMU `mac_reg[LEDCTL]`.
+    #[vmstate(rename = "mac_reg[LEDCTL]")]
     pub mac_reg_ledctl: u32,
     /// QEMU `mac_reg[MANC]`.
+    #[vmstate(rename = "mac_reg[MANC]")]
     pub mac_reg_manc: u32,
     /// QEMU `mac_reg[MDIC]`.
+    #[vmstate(rename = "mac_reg[MDIC]")]
     pub mac_reg_mdic: u32,
     /// QEMU `mac_reg[MPC]`.
+    #[vmstate(rename = "mac_reg[MPC]")]
     pub mac_reg_mpc: u32,
     /// QEMU `mac_reg[PBA]`.
+    #[vmstate(rename = "mac_reg[PBA]")]
     pub mac_reg_pba: u32,
     /// QEMU `mac_reg[RCTL]`.
+    #[vmstate(rename = "mac_reg[RCTL]")]
     pub mac_reg_rctl: u32,
     /// QEMU `mac_reg[RDBAH]`.
+    #[vmstate(rename = "mac_reg[RDBAH]")]
     pub mac_reg_rdbah: u32,
     /// QEMU `mac_reg[RDBAL]`.
+    #[vmstate(rename = "mac_reg[RDBAL]")]
     pub mac_reg_rdbal: u32,
     /// QEMU `mac_reg[RDH]`.
+    #[vmstate(rename = "mac_reg[RDH]")]
     pub mac_reg_rdh: u32,
     /// QEMU `mac_reg[RDLEN]`.
+    #[vmstate(rename = "mac_reg[RDLEN]")]
     pub mac_reg_rdlen: u32,
     /// QEMU `mac_reg[RDT]`.
+    #[vmstate(rename = "mac_reg[RDT]")]
     pub mac_reg_rdt: u32,
     /// QEMU `mac_reg[STATUS]`.
+    #[vmstate(rename = "mac_reg[STATUS]")]
     pub mac_reg_status: u32,
     /// QEMU `mac_reg[SWSM]`.
+    #[vmstate(rename = "mac_reg[SWSM]")]
     pub mac_reg_swsm: u32,
     /// QEMU `mac_reg[TCTL]`.
+    #[vmstate(rename = "mac_reg[TCTL]")]
     pub mac_reg_tctl: u32,
     /// QEMU `mac_reg[TDBAH]`.
+    #[vmstate(rename = "mac_reg[TDBAH]")]
     pub mac_reg_tdbah: u32,
     /// QEMU `mac_reg[TDBAL]`.
+    #[vmstate(rename = "mac_reg[TDBAL]")]
     pub mac_reg_tdbal: u32,
     /// QEMU `mac_reg[TDH]`.
+    #[vmstate(rename = "mac_reg[TDH]")]
     pub mac_reg_tdh: u32,
     /// QEMU `mac_reg[TDLEN]`.
+    #[vmstate(rename = "mac_reg[TDLEN]")]
     pub mac_reg_tdlen: u32,
     /// QEMU `mac_reg[TDT]`.
+    #[vmstate(rename = "mac_reg[TDT]")]
     pub mac_reg_tdt: u32,
     /// QEMU `mac_reg[TORH]`.
+    #[vmstate(rename = "mac_reg[TORH]")]
     pub mac_reg_torh: u32,
     /// QEMU `mac_reg[TORL]`.
+    #[vmstate(rename = "mac_reg[TORL]")]
     pub mac_reg_torl: u32,
     /// QEMU `mac_reg[TOTH]`.
+    #[vmstate(rename = "mac_reg[TOTH]")]
     pub mac_reg_toth: u32,
     /// QEMU `mac_reg[TOTL]`.
+    #[vmstate(rename = "mac_reg[TOTL]")]
     pub mac_reg_totl: u32,
     /// QEMU `mac_reg[TPR]`.
+    #[vmstate(rename = "mac_reg[TPR]")]
     pub mac_reg_tpr: u32,
     /// QEMU `mac_reg[TPT]`.
+    #[vmstate(rename = "mac_reg[TPT]")]
     pub mac_reg_tpt: u32,
     /// QEMU `mac_reg[TXDCTL]`.
+    #[vmstate(rename = "mac_reg[TXDCTL]")]
     pub mac_reg_txdctl: u32,
     /// QEMU `mac_reg[WUFC]`.
+    #[vmstate(rename = "mac_reg[WUFC]")]
     pub mac_reg_wufc: u32,
     /// QEMU `mac_reg[VET]`.
+    #[vmstate(rename = "mac_reg[VET]")]
     pub mac_reg_vet: u32,
     /// QEMU `mac_reg` from `RA` (`VMSTATE_UINT32_SUB_ARRAY(mac_reg, .., RA,
     /// 32)`): the receive addresses.
+    #[vmstate(rename = "mac_reg[0]")]
     pub mac_reg_ra: [u32; 32],
     /// QEMU `mac_reg` from `MTA`, 128 words: the multicast table.
+    #[vmstate(rename = "mac_reg[1]")]
     pub mac_reg_mta: [u32; 128],
     /// QEMU `mac_reg` from `VFTA`, 128 words: the VLAN filter table.
+    #[vmstate(rename = "mac_reg[2]")]
     pub mac_reg_vfta: [u32; 128],
     /// `e1000/mit_state`: sent when interrupt mitigation is on.
     #[subsection(needed = E1000::mit_state_needed)]
@@ -304,12 +366,16 @@ fn is_version_1(_: &E1000, version_id: u32) -> bool {
 #[vmstate(name = "e1000/mit_state", version = 1)]
 pub struct E1000MitState {
     /// QEMU `mac_reg[RDTR]`: receive delay timer.
+    #[vmstate(rename = "mac_reg[RDTR]")]
     pub mac_reg_rdtr: u32,
     /// QEMU `mac_reg[RADV]`: receive absolute delay.
+    #[vmstate(rename = "mac_reg[RADV]")]
     pub mac_reg_radv: u32,
     /// QEMU `mac_reg[TADV]`: transmit absolute delay.
+    #[vmstate(rename = "mac_reg[TADV]")]
     pub mac_reg_tadv: u32,
     /// QEMU `mac_reg[ITR]`: interrupt throttling.
+    #[vmstate(rename = "mac_reg[ITR]")]
     pub mac_reg_itr: u32,
     /// `mit_irq_level`: the interrupt level held back by mitigation.
     pub mit_irq_level: bool,
@@ -341,25 +407,36 @@ impl Default for E1000FullMacState {
 #[vmstate(name = "e1000/tx_tso_state", version = 1)]
 pub struct E1000TxTsoState {
     /// QEMU `tx.tso_props.ipcss`.
+    #[vmstate(rename = "tx.tso_props.ipcss")]
     pub tx_tso_props_ipcss: u8,
     /// QEMU `tx.tso_props.ipcso`.
+    #[vmstate(rename = "tx.tso_props.ipcso")]
     pub tx_tso_props_ipcso: u8,
     /// QEMU `tx.tso_props.ipcse`.
+    #[vmstate(rename = "tx.tso_props.ipcse")]
     pub tx_tso_props_ipcse: u16,
     /// QEMU `tx.tso_props.tucss`.
+    #[vmstate(rename = "tx.tso_props.tucss")]
     pub tx_tso_props_tucss: u8,
     /// QEMU `tx.tso_props.tucso`.
+    #[vmstate(rename = "tx.tso_props.tucso")]
     pub tx_tso_props_tucso: u8,
     /// QEMU `tx.tso_props.tucse`.
+    #[vmstate(rename = "tx.tso_props.tucse")]
     pub tx_tso_props_tucse: u16,
     /// QEMU `tx.tso_props.paylen`.
+    #[vmstate(rename = "tx.tso_props.paylen")]
     pub tx_tso_props_paylen: u32,
     /// QEMU `tx.tso_props.hdr_len`.
+    #[vmstate(rename = "tx.tso_props.hdr_len")]
     pub tx_tso_props_hdr_len: u8,
     /// QEMU `tx.tso_props.mss`.
+    #[vmstate(rename = "tx.tso_props.mss")]
     pub tx_tso_props_mss: u16,
     /// QEMU `tx.tso_props.ip`.
+    #[vmstate(rename = "tx.tso_props.ip")]
     pub tx_tso_props_ip: i8,
     /// QEMU `tx.tso_props.tcp`.
+    #[vmstate(rename = "tx.tso_props.tcp")]
     pub tx_tso_props_tcp: i8,
 }

@@ -17,10 +17,10 @@ pub struct FwCfg {
     /// `VMSTATE_UINT16_HACK(cur_offset, .., is_version_1)`: version 1 sent the
     /// offset as 16 bits. Loaded only from version-1 payloads, never saved;
     /// `post_load` copies it into [`cur_offset`](Self::cur_offset).
-    #[vmstate(exists = is_version_1)]
+    #[vmstate(exists = is_version_1, rename = "cur_offset[0]")]
     pub cur_offset_v1: u16,
     /// `cur_offset` (version 2): the read position inside the item.
-    #[vmstate(since = 2)]
+    #[vmstate(since = 2, rename = "cur_offset[1]")]
     pub cur_offset: u32,
     /// `fw_cfg/dma`: sent when the DMA interface is on.
     #[subsection(needed = FwCfg::dma_needed)]

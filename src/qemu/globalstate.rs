@@ -14,6 +14,7 @@ pub struct GlobalState {
     pub size: u32,
     /// `runstate`: the `RunState` name (``running``, ``paused``, ``prelaunch``,
     /// ...), NUL-padded to 100 bytes (`VMSTATE_BUFFER`).
+    #[vmstate(info = "buffer")]
     pub runstate: [u8; 100],
 }
 

@@ -108,6 +108,7 @@ pub struct HpetTimer {
     /// `wrap_flag`: a 32-bit comparator will wrap before it fires.
     pub wrap_flag: u8,
     /// `qemu_timer`: a QEMU timer, its expiry in ns, -1 = not armed.
+    #[vmstate(info = "timer")]
     pub qemu_timer: i64,
 }
 

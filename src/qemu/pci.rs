@@ -11,14 +11,17 @@ pub struct PciDevice {
     /// `version_id` (`VMSTATE_INT32_POSITIVE_LE`): the PCI state version of
     /// the source. A load fails unless it is between 0 and the local value,
     /// which then takes it.
-    #[vmstate(with = int32_positive_le)]
+    #[vmstate(with = int32_positive_le, info = "int32 le")]
     pub version_id: i32,
     /// `config`: the 256-byte configuration space (wire type `pci config`;
-    /// QEMU also refuses bytes that differ in read-only bits).
+    /// QEMU also refuses bytes that differ in read-only bits). QEMU's vmdesc
+    /// names it `config[0]`, the first of its two `config` fields (the second
+    /// is the PCI Express one).
+    #[vmstate(info = "pci config", rename = "config[0]")]
     pub config: [u8; 256],
     /// `irq_state` (version 2): the level of INTA#..INTD#, each 0 or 1
     /// (wire type `pci irq state`).
-    #[vmstate(since = 2, with = pci_irq_state)]
+    #[vmstate(since = 2, with = pci_irq_state, info = "pci irq state")]
     pub irq_state: [u32; 4],
 }
 

@@ -11,7 +11,7 @@ use crate::VmState;
 pub struct Pit {
     /// QEMU `channels[0].irq_disabled` (version 3): channel 0's interrupt is
     /// off (the HPET's legacy mode took IRQ 0 over).
-    #[vmstate(since = 3)]
+    #[vmstate(since = 3, rename = "channels[0].irq_disabled")]
     pub channel0_irq_disabled: u32,
     /// `channels` (version 2): the three counters
     /// (`VMSTATE_STRUCT_ARRAY(channels, .., 3, 2, vmstate_pit_channel, ..)`).
@@ -19,6 +19,7 @@ pub struct Pit {
     pub channels: [PitChannel; 3],
     /// QEMU `channels[0].next_transition_time`, once the `irq_timer`: channel
     /// 0's next output change again, in virtual-clock ns.
+    #[vmstate(rename = "channels[0].next_transition_time")]
     pub channel0_next_transition_time: i64,
 }
 

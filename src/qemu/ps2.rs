@@ -11,12 +11,16 @@ pub struct Ps2Common {
     /// `write_cmd`: the command waiting for its argument byte, or -1.
     pub write_cmd: i32,
     /// QEMU `queue.rptr`: read index into `queue_data`.
+    #[vmstate(rename = "queue.rptr")]
     pub queue_rptr: i32,
     /// QEMU `queue.wptr`: write index into `queue_data`.
+    #[vmstate(rename = "queue.wptr")]
     pub queue_wptr: i32,
     /// QEMU `queue.count`: bytes waiting in the queue.
+    #[vmstate(rename = "queue.count")]
     pub queue_count: i32,
     /// QEMU `queue.data`: the circular output queue (`VMSTATE_BUFFER`).
+    #[vmstate(info = "buffer", rename = "queue.data")]
     pub queue_data: [u8; 256],
 }
 
@@ -99,6 +103,7 @@ pub struct Ps2KbdNeedHighBit {
 pub struct Ps2KbdCommandReplyQueue {
     /// QEMU `parent_obj.queue.cwptr`: where command replies end in the queue,
     /// or -1 when there are none.
+    #[vmstate(rename = "parent_obj.queue.cwptr")]
     pub cwptr: i32,
 }
 

@@ -12,16 +12,20 @@ use crate::{Unused, VmState};
 #[vmstate(name = "mc146818rtc", version = 3, minimum_version = 1)]
 pub struct Rtc {
     /// `cmos_data`: the 128 bytes of CMOS RAM, clock registers included.
+    #[vmstate(info = "buffer")]
     pub cmos_data: [u8; 128],
     /// `cmos_index`: the register selected through port 0x70.
     pub cmos_index: u8,
     /// `VMSTATE_UNUSED(7 * 4)`: the broken-down time of old versions.
+    #[vmstate(rename = "unused[0]")]
     pub unused0: Unused<28>,
     /// `periodic_timer`: a QEMU timer, its expiry in ns, -1 = not armed.
+    #[vmstate(info = "timer")]
     pub periodic_timer: i64,
     /// `next_periodic_time`: virtual-clock ns of the next periodic interrupt.
     pub next_periodic_time: i64,
     /// `VMSTATE_UNUSED(3 * 8)`: the second timer and its times in old versions.
+    #[vmstate(rename = "unused[1]")]
     pub unused1: Unused<24>,
     /// `irq_coalesced` (version 2): periodic interrupts not yet delivered.
     #[vmstate(since = 2)]
@@ -41,7 +45,7 @@ pub struct Rtc {
     pub offset: i64,
     /// `update_timer` (version 3): a QEMU timer, its expiry in ns, -1 = not
     /// armed.
-    #[vmstate(since = 3)]
+    #[vmstate(since = 3, info = "timer")]
     pub update_timer: i64,
     /// `next_alarm_time` (version 3): RTC-clock ns of the next alarm check.
     #[vmstate(since = 3)]

@@ -204,6 +204,7 @@ pub struct SerialTsr {
 #[vmstate(name = "Fifo8", version = 1)]
 pub struct Fifo8 {
     /// `data`: the ring buffer (`VMSTATE_VBUFFER_UINT32(data, .., capacity)`).
+    #[vmstate(info = "buffer")]
     pub data: [u8; 16],
     /// `head`: index of the oldest byte.
     pub head: u32,
@@ -235,6 +236,7 @@ pub struct SerialXmitFifo {
 #[vmstate(name = "serial/fifo_timeout_timer", version = 1)]
 pub struct SerialFifoTimeoutTimer {
     /// `fifo_timeout_timer`: a QEMU timer, its expiry in ns, -1 = not armed.
+    #[vmstate(info = "timer")]
     pub fifo_timeout_timer: i64,
 }
 
@@ -255,5 +257,6 @@ pub struct SerialPoll {
     /// cannot report them.
     pub poll_msl: i32,
     /// `modem_status_poll`: a QEMU timer, its expiry in ns, -1 = not armed.
+    #[vmstate(info = "timer")]
     pub modem_status_poll: i64,
 }

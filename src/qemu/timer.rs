@@ -81,6 +81,7 @@ pub struct TimersIcountWarpTimer {
     /// `vm_clock_warp_start`: real-time ns when the current warp began, or -1.
     pub vm_clock_warp_start: i64,
     /// `icount_warp_timer`: a QEMU timer, its expiry in ns, -1 = not armed.
+    #[vmstate(info = "timer")]
     pub icount_warp_timer: i64,
 }
 
@@ -89,8 +90,10 @@ pub struct TimersIcountWarpTimer {
 #[vmstate(name = "timer/icount/timers", version = 1)]
 pub struct TimersIcountTimers {
     /// `icount_rt_timer`: a QEMU timer, its expiry in ns, -1 = not armed.
+    #[vmstate(info = "timer")]
     pub icount_rt_timer: i64,
     /// `icount_vm_timer`: a QEMU timer, its expiry in ns, -1 = not armed.
+    #[vmstate(info = "timer")]
     pub icount_vm_timer: i64,
 }
 

@@ -361,16 +361,18 @@ pub fn describe_with(
 }
 
 /// Replaces the QEMU type name of freshly described entries (`info = "..."`).
-/// A buffer is one entry of the whole size, so `[u8; N]` described as
-/// `buffer` loses its `array_len`, as QEMU's `VMSTATE_BUFFER` does.
+/// A byte array given a type of its own is one entry of the whole size, as
+/// QEMU's `VMSTATE_BUFFER` and `VMSTATE_BUFFER_UNSAFE_INFO` describe it
+/// (`buffer`, `pci config`); arrays of wider elements keep their `array_len`.
 pub fn set_info(entries: &mut [FieldDesc], info: &str) {
     for entry in entries {
-        info.clone_into(&mut entry.type_name);
-        if matches!(info, "buffer" | "unused_buffer")
+        if entry.size == 1
+            && entry.nested.is_none()
             && let Some(len) = entry.array_len.take()
         {
-            entry.size = entry.size.saturating_mul(len);
+            entry.size = len;
         }
+        info.clone_into(&mut entry.type_name);
     }
 }
 
