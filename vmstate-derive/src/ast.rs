@@ -50,6 +50,9 @@ pub struct Field {
     pub attrs: Vec<Attribute>,
     /// On the wire from this stream version on (QEMU `VMSTATE_*_V`).
     pub since: Option<SpannedValue<u32>>,
+    /// On the wire only for stream versions below this one: a removed field
+    /// that is still written for older receivers.
+    pub until: Option<SpannedValue<u32>>,
     /// `fn(&Self, version_id: u32) -> bool` that replaces the version test (QEMU `_TEST`).
     pub exists: Option<Path>,
     /// Not migrated at all.
@@ -72,6 +75,9 @@ pub struct Field {
 pub struct Subsection {
     /// `fn(&Self) -> bool`: whether the subsection is sent.
     pub needed: Path,
+    /// The first version of the parent whose receivers know this subsection;
+    /// saving for an older one fails when the subsection is needed.
+    pub since: Option<u32>,
     /// Accept a name that starts with the parent's but has no `/` after it,
     /// as QEMU's loader does, for existing devices such as `pckbd_outport`.
     pub name_without_slash: Flag,

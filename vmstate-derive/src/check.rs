@@ -75,6 +75,7 @@ fn check_struct<'a>(
                 ident,
                 ty: &field.ty,
                 needed: subsection.needed,
+                since: subsection.since.unwrap_or(0),
                 name_without_slash: subsection.name_without_slash.is_present(),
                 span,
             });
@@ -84,7 +85,7 @@ fn check_struct<'a>(
             check_skip_alone(field, errors);
             continue;
         }
-        let gate = check_gate(field, version, errors);
+        let gate = check_gate(field, version, minimum_version, errors);
         let codec = check_codec(field, &fields[..position], fields, errors);
         model.fields.push(FieldModel {
             ident,
@@ -220,6 +221,9 @@ fn field_key_spans(field: &Field) -> Vec<(&'static str, Span)> {
     if let Some(exists) = &field.exists {
         keys.push(("exists", exists.span()));
     }
+    if let Some(until) = &field.until {
+        keys.push(("until", until.span()));
+    }
     if field.skip.is_present() {
         keys.push(("skip", field.skip.span()));
     }
@@ -241,34 +245,65 @@ fn field_key_spans(field: &Field) -> Vec<(&'static str, Span)> {
     keys
 }
 
-/// `since` may not exceed the container's `version`, and `since` and `exists`
-/// are two answers to the same question, so only one may be given.
-fn check_gate<'a>(field: &'a Field, version: u32, errors: &mut Accumulator) -> Gate<'a> {
-    match (&field.since, &field.exists) {
-        (Some(since), Some(_)) => {
+/// `since` may not exceed the container's `version`; `until` must come after
+/// `since`, may not exceed `version` and must leave the field on the wire at
+/// some accepted version; `exists` replaces both, so it stands alone.
+fn check_gate<'a>(
+    field: &'a Field,
+    version: u32,
+    minimum_version: u32,
+    errors: &mut Accumulator,
+) -> Gate<'a> {
+    if let Some(exists) = &field.exists {
+        for (key, span) in [
+            field.since.as_ref().map(|v| ("since", v.span())),
+            field.until.as_ref().map(|v| ("until", v.span())),
+        ]
+        .into_iter()
+        .flatten()
+        {
             errors.push(
-                Error::custom(
-                    "`since` and `exists` cannot both be given: `exists` replaces the version test",
-                )
-                .with_span(&since.span()),
+                Error::custom(format!(
+                    "`{key}` and `exists` cannot both be given: `exists` replaces the version test"
+                ))
+                .with_span(&span),
             );
-            Gate::Since(**since)
         }
-        (Some(since), None) => {
-            if **since > version {
-                errors.push(
-                    Error::custom(format!(
-                        "`since = {}` is above the struct's `version = {version}`: bump `version` first",
-                        **since
-                    ))
-                    .with_span(&since.span()),
-                );
-            }
-            Gate::Since(**since)
-        }
-        (None, Some(exists)) => Gate::Exists(exists),
-        (None, None) => Gate::Always,
+        return Gate::Exists(exists);
     }
+    let since = field.since.as_ref().map_or(0, |since| **since);
+    if let Some(given) = &field.since
+        && **given > version
+    {
+        errors.push(
+            Error::custom(format!(
+                "`since = {}` is above the struct's `version = {version}`: bump `version` first",
+                **given
+            ))
+            .with_span(&given.span()),
+        );
+    }
+    let until = field.until.as_ref().map(|until| {
+        let value = **until;
+        let problem = if value <= since {
+            Some(format!("`until = {value}` must be above `since = {since}`"))
+        } else if value > version {
+            Some(format!(
+                "`until = {value}` is above the struct's `version = {version}`: a field is removed in the version that stops writing it"
+            ))
+        } else if value <= minimum_version {
+            Some(format!(
+                "`until = {value}` is at or below `minimum_version = {minimum_version}`: the field is on the wire at no accepted version; remove it"
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            errors.push(Error::custom(problem).with_span(&until.span()));
+        }
+        value
+    });
+    Gate::Versions { since, until }
 }
 
 /// `len`, `equal` and `with` pick the codec and exclude each other; a `Vec` or

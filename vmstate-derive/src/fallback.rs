@@ -31,7 +31,7 @@ pub fn expand(input: &DeriveInput, errors: &TokenStream) -> TokenStream {
                 const NAME: &'static str = "";
                 const VERSION: u32 = 0;
                 const MINIMUM_VERSION: u32 = 0;
-                fn save_state(&self, _: &mut ::vmstate::__private::Vec<u8>)
+                fn save_state_at(&self, _: &mut ::vmstate::__private::Vec<u8>, _: u32)
                     -> ::vmstate::__private::Result<(), ::vmstate::Error> {
                     ::core::unreachable!()
                 }

@@ -56,11 +56,32 @@ pub struct FieldModel<'a> {
 
 /// When a field is on the wire.
 pub enum Gate<'a> {
-    Always,
-    /// From this stream version on.
-    Since(u32),
+    /// For stream versions in `since..until` (`until` open when `None`).
+    Versions { since: u32, until: Option<u32> },
     /// When `fn(&Self, version_id) -> bool` says so.
     Exists(&'a Path),
+}
+
+impl Gate<'_> {
+    /// Whether the field is on the wire at every version in `minimum..=maximum`.
+    pub fn always_within(&self, minimum: u32, maximum: u32) -> bool {
+        match self {
+            Self::Versions { since, until } => {
+                *since <= minimum && until.is_none_or(|until| until > maximum)
+            }
+            Self::Exists(_) => false,
+        }
+    }
+
+    /// Whether the field is on the wire at `version` when no predicate decides.
+    pub fn static_at(&self, version: u32) -> bool {
+        match self {
+            Self::Versions { since, until } => {
+                *since <= version && until.is_none_or(|until| version < until)
+            }
+            Self::Exists(_) => false,
+        }
+    }
 }
 
 /// How a field is written and read.
@@ -79,6 +100,8 @@ pub struct SubsectionModel<'a> {
     pub ident: &'a Ident,
     pub ty: &'a Type,
     pub needed: Path,
+    /// The first version of the parent whose receivers know this subsection.
+    pub since: u32,
     /// The name need only start with the parent's, without a `/` after it.
     pub name_without_slash: bool,
     /// The `#[subsection]` attribute, where const-evaluated checks report.

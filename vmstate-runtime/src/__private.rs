@@ -57,6 +57,41 @@ pub fn check_version(
     Ok(())
 }
 
+/// Rejects a save for a version outside `minimum..=maximum`.
+///
+/// # Errors
+/// [`ErrorKind::VersionTooNew`] or [`ErrorKind::VersionTooOld`].
+#[inline]
+pub fn check_save_version(
+    name: &'static str,
+    version_id: u32,
+    minimum: u32,
+    maximum: u32,
+) -> Result<(), Error> {
+    if version_id > maximum {
+        return Err(Error::new(ErrorKind::VersionTooNew {
+            name,
+            found: version_id,
+            supported: maximum,
+        }));
+    }
+    if version_id < minimum {
+        return Err(Error::new(ErrorKind::VersionTooOld {
+            name,
+            found: version_id,
+            minimum,
+        }));
+    }
+    Ok(())
+}
+
+/// The error for a needed subsection that the target version does not know.
+#[cold]
+#[must_use]
+pub fn subsection_not_allowed(name: &'static str, version: u32) -> Error {
+    Error::new(ErrorKind::SubsectionNotAllowed { name, version })
+}
+
 /// Writes one subsection: marker, name length, name, be32 version, payload
 /// (QEMU `vmstate_subsection_save`).
 ///

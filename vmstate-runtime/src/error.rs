@@ -55,6 +55,8 @@ pub enum ErrorKind {
     SubsectionNotAllowed {
         /// The subsection name.
         name: &'static str,
+        /// The version being saved.
+        version: u32,
     },
     /// An `equal` field differs from the local value (QEMU `VMSTATE_*_EQUAL`).
     NotEqual {
@@ -416,9 +418,9 @@ impl fmt::Display for ErrorKind {
             Self::DuplicateSubsection { name } => {
                 write!(f, "subsection `{name}` appears twice")
             }
-            Self::SubsectionNotAllowed { name } => write!(
+            Self::SubsectionNotAllowed { name, version } => write!(
                 f,
-                "subsection `{name}` is needed but the target version does not know it"
+                "subsection `{name}` is needed, but receivers of version {version} do not know it: the state cannot be saved for them without loss"
             ),
             Self::NotEqual { expected, found } => write!(
                 f,

@@ -18,4 +18,4 @@ pub mod __private;
 pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
 pub use reader::Reader;
-pub use state::{VmState, from_slice, load_into, save_into, to_vec};
+pub use state::{VmState, from_slice, load_into, save_into, to_vec, to_vec_at};

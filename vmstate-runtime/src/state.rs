@@ -30,7 +30,20 @@ pub trait VmState: VmStateField {
     /// # Errors
     /// A failing `pre_save`/`post_save` hook or custom view, or a variable array
     /// whose length disagrees with its count field.
-    fn save_state(&self, out: &mut Vec<u8>) -> Result<(), Error>;
+    #[inline]
+    fn save_state(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.save_state_at(out, Self::VERSION)
+    }
+
+    /// Appends the payload that a receiver at `version_id` expects: the fields
+    /// on the wire at that version (`since`, `until`, `exists`), then the
+    /// needed subsections, each of which must be known at that version.
+    ///
+    /// # Errors
+    /// As [`save_state`](Self::save_state); also a version outside
+    /// `MINIMUM_VERSION..=VERSION`, and [`ErrorKind::SubsectionNotAllowed`](crate::ErrorKind::SubsectionNotAllowed)
+    /// when a needed subsection is newer than the target: never a silent loss.
+    fn save_state_at(&self, out: &mut Vec<u8>, version_id: u32) -> Result<(), Error>;
 
     /// Loads a payload that was written at `version_id`, in place.
     ///
@@ -68,6 +81,19 @@ pub fn save_into<T: VmState>(value: &T, out: &mut Vec<u8>) -> Result<(), Error> 
     value
         .save_state(out)
         .map_err(|e| e.in_section(T::NAME, None))
+}
+
+/// Saves `value`'s payload as version `version_id` of its type, for an older
+/// receiver (backward migration).
+///
+/// # Errors
+/// See [`VmState::save_state_at`].
+pub fn to_vec_at<T: VmState>(value: &T, version_id: u32) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    value
+        .save_state_at(&mut out, version_id)
+        .map_err(|e| e.in_section(T::NAME, None))?;
+    Ok(out)
 }
 
 /// Loads a value from a whole payload that was written at `version_id`. Fields

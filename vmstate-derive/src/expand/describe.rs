@@ -12,7 +12,7 @@ pub fn describe_state_body(krate: &Path, described: &StructModel<'_>) -> TokenSt
     let fields = described
         .fields
         .iter()
-        .map(|field| describe_field(krate, field));
+        .map(|field| describe_field(krate, field, described.version));
     let subsections = described.subsections.iter().map(|subsection| {
         let ident = subsection.ident;
         let ty = subsection.ty;
@@ -40,7 +40,7 @@ pub fn describe_state_body(krate: &Path, described: &StructModel<'_>) -> TokenSt
     }
 }
 
-fn describe_field(krate: &Path, field: &FieldModel<'_>) -> TokenStream {
+fn describe_field(krate: &Path, field: &FieldModel<'_>, version: u32) -> TokenStream {
     let ident = field.ident;
     let name = &field.wire_name;
     let ty = field.ty;
@@ -65,13 +65,15 @@ fn describe_field(krate: &Path, field: &FieldModel<'_>) -> TokenStream {
         },
         None => describe,
     };
+    // Described as saved at `VERSION`.
     match &field.gate {
-        Gate::Always | Gate::Since(_) => describe,
         Gate::Exists(exists) => quote! {
             if #exists(self, <Self as #krate::VmState>::VERSION) {
                 #describe
             }
         },
+        gate if gate.static_at(version) => describe,
+        Gate::Versions { .. } => TokenStream::new(),
     }
 }
 

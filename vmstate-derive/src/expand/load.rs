@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
-use crate::model::{Codec, FieldModel, Gate, StructModel};
+use crate::model::{Codec, FieldModel, StructModel};
 
 pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     let StructModel {
@@ -38,7 +38,7 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
     let fields = described
         .fields
         .iter()
-        .map(|field| load_field(krate, field, *minimum_version));
+        .map(|field| load_field(krate, field, *minimum_version, *version));
     let subsections = subsection_loop(krate, described);
     quote! {
         #krate::__private::check_version(
@@ -56,7 +56,12 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
     }
 }
 
-fn load_field(krate: &Path, field: &FieldModel<'_>, minimum_version: u32) -> TokenStream {
+fn load_field(
+    krate: &Path,
+    field: &FieldModel<'_>,
+    minimum_version: u32,
+    version: u32,
+) -> TokenStream {
     let ident = field.ident;
     let name = ident.to_string();
     let ty = field.ty;
@@ -75,21 +80,7 @@ fn load_field(krate: &Path, field: &FieldModel<'_>, minimum_version: u32) -> Tok
         },
     };
     let load = quote!(#call.map_err(|e| e.in_field(#name))?;);
-    match &field.gate {
-        Gate::Always => load,
-        // Every accepted version carries the field: no test needed.
-        Gate::Since(since) if *since <= minimum_version => load,
-        Gate::Since(since) => quote! {
-            if __version_id >= #since {
-                #load
-            }
-        },
-        Gate::Exists(exists) => quote! {
-            if #exists(self, __version_id) {
-                #load
-            }
-        },
-    }
+    super::gated(&field.gate, load, minimum_version, version)
 }
 
 /// Subsections may come in any order, each at most once; one with this

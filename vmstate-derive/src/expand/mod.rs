@@ -12,7 +12,32 @@ mod scalar;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::{Model, Shape, StructModel};
+use crate::model::{Gate, Model, Shape, StructModel};
+
+/// Wraps `code` in the test that decides whether a field is on the wire at
+/// `__version_id`; no test when every version in `minimum..=maximum` has it.
+fn gated(gate: &Gate<'_>, code: TokenStream, minimum: u32, maximum: u32) -> TokenStream {
+    if gate.always_within(minimum, maximum) {
+        return code;
+    }
+    match gate {
+        Gate::Exists(exists) => quote! {
+            if #exists(self, __version_id) {
+                #code
+            }
+        },
+        Gate::Versions { since, until } => {
+            let lower = (*since > minimum).then(|| quote!(__version_id >= #since));
+            let upper = until.map(|until| quote!(__version_id < #until));
+            let condition = lower.into_iter().chain(upper);
+            quote! {
+                if #(#condition)&&* {
+                    #code
+                }
+            }
+        }
+    }
+}
 
 pub fn expand(model: &Model<'_>) -> TokenStream {
     let body = match &model.shape {
@@ -56,9 +81,10 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
             const VERSION: u32 = #version;
             const MINIMUM_VERSION: u32 = #minimum_version;
 
-            fn save_state(
+            fn save_state_at(
                 &self,
                 __out: &mut #krate::__private::Vec<u8>,
+                __version_id: u32,
             ) -> #krate::__private::Result<(), #krate::Error> {
                 #save_body
             }

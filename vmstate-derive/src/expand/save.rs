@@ -1,41 +1,68 @@
-//! `VmState::save_state`: hooks, fields in declaration order, then the needed
-//! subsections, as QEMU's `vmstate_save_state` does.
+//! `VmState::save_state_at`: hooks, the fields on the wire at the target
+//! version in declaration order, then the needed subsections, as QEMU's
+//! `vmstate_save_state` does. `save_state` is this at `VERSION`, where every
+//! test below folds to a constant.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
-use crate::model::{Codec, FieldModel, Gate, StructModel};
+use crate::model::{Codec, FieldModel, StructModel};
 
 pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream {
-    let pre_save = described.hooks.pre_save.map(
-        |hook| quote!(#krate::__private::hook("pre_save", #hook(self), #krate::__private::None)?;),
-    );
-    let post_save = described.hooks.post_save.map(
-        |hook| quote!(#krate::__private::hook("post_save", #hook(self), #krate::__private::None)?;),
-    );
+    let StructModel {
+        name,
+        version,
+        minimum_version,
+        ..
+    } = described;
+    // Spanned at the hook's path, so a wrong signature is reported there.
+    let pre_save = described.hooks.pre_save.map(|hook| {
+        quote_spanned! {hook.span()=>
+            #krate::__private::hook("pre_save", #hook(self), #krate::__private::None)?;
+        }
+    });
+    let post_save = described.hooks.post_save.map(|hook| {
+        quote_spanned! {hook.span()=>
+            #krate::__private::hook("post_save", #hook(self), #krate::__private::None)?;
+        }
+    });
     let fields = described
         .fields
         .iter()
-        .map(|field| save_field(krate, field));
+        .map(|field| save_field(krate, field, *minimum_version, *version));
     let subsections = described.subsections.iter().map(|subsection| {
         let ident = subsection.ident;
         let field_name = ident.to_string();
         let ty = subsection.ty;
         let needed = &subsection.needed;
+        let since = subsection.since;
         // The type's span, so that a missing `VmState` impl is one error there.
         let save = quote_spanned! {ty.span()=>
             #krate::__private::save_subsection::<#ty>(&self.#ident, __out)
         };
         let name = quote_spanned!(ty.span()=> <#ty as #krate::VmState>::NAME);
+        // Older receivers that do not know the subsection cannot take it.
+        let known = (since > *minimum_version).then(|| {
+            quote! {
+                if __version_id < #since {
+                    return #krate::__private::Err(
+                        #krate::__private::subsection_not_allowed(#name, __version_id)
+                            .in_subsection(#field_name, #name),
+                    );
+                }
+            }
+        });
         quote_spanned! {subsection.span=>
             if #needed(self) {
+                #known
                 #save.map_err(|e| e.in_subsection(#field_name, #name))?;
             }
         }
     });
     quote! {
+        #krate::__private::check_save_version(#name, __version_id, #minimum_version, #version)?;
         #pre_save
         #(#fields)*
         #(#subsections)*
@@ -44,7 +71,12 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
     }
 }
 
-fn save_field(krate: &Path, field: &FieldModel<'_>) -> TokenStream {
+fn save_field(
+    krate: &Path,
+    field: &FieldModel<'_>,
+    minimum_version: u32,
+    version: u32,
+) -> TokenStream {
     let ident = field.ident;
     let name = ident.to_string();
     let ty = field.ty;
@@ -63,15 +95,7 @@ fn save_field(krate: &Path, field: &FieldModel<'_>) -> TokenStream {
         },
     };
     let save = quote!(#call.map_err(|e| e.in_field(#name))?;);
-    match &field.gate {
-        // Saving is always at `VERSION`, and every `since` is at most `VERSION`.
-        Gate::Always | Gate::Since(_) => save,
-        Gate::Exists(exists) => quote! {
-            if #exists(self, <Self as #krate::VmState>::VERSION) {
-                #save
-            }
-        },
-    }
+    super::gated(&field.gate, save, minimum_version, version)
 }
 
 /// The bytes a value takes at the least: every field that is always on the wire
@@ -80,7 +104,7 @@ pub fn min_wire_size(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     let sizes = described
         .fields
         .iter()
-        .filter(|field| !matches!(field.gate, Gate::Exists(_)))
+        .filter(|field| field.gate.static_at(described.version))
         .filter(|field| matches!(field.codec, Codec::Plain | Codec::Equal))
         .map(|field| {
             let ty = field.ty;

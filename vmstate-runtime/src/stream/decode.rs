@@ -30,16 +30,42 @@ pub struct Leaf {
     pub type_name: String,
 }
 
+/// What decoding may produce (values, leaves and their paths, roughly in
+/// bytes) per payload byte, on top of [`BASE_BUDGET`].
+///
+/// The description comes from the stream, so it is as hostile as the payload:
+/// a huge `array_len` of zero-sized elements passes every bounds check (it
+/// needs no input), and nesting such arrays multiplies them. Without a budget
+/// a few hundred bytes of vmdesc made `decode` loop and allocate for ever
+/// (found by `tests/mutation.rs`). Real descriptions stay far below it: an
+/// array of 1-byte fields costs about 170 per byte, an array of structs of
+/// one byte each about twice that.
+const BUDGET_PER_BYTE: usize = 1024;
+/// What decoding may produce regardless of the payload's size: some 8000
+/// empty elements.
+const BASE_BUDGET: usize = 1 << 20;
+/// What one element (a scalar, a buffer or a struct) costs on top of its
+/// path: about the size of its `Value` and `Leaf`.
+const ELEMENT_COST: usize = 128;
+
 /// Decodes `payload` (which starts at absolute offset `base`) as `desc` says.
 ///
 /// # Errors
 /// A payload that is shorter than the description, a subsection header that
-/// does not match it, or bytes left over.
+/// does not match it, or bytes left over; [`ErrorKind::LimitExceeded`] when
+/// the description would produce far more values than the payload has bytes
+/// (arrays of empty elements, for example).
 pub fn decode(desc: &StateDesc, payload: &[u8], base: u64) -> Result<Decoded, Error> {
+    let budget = payload
+        .len()
+        .saturating_mul(BUDGET_PER_BYTE)
+        .saturating_add(BASE_BUDGET);
     let mut walker = Walker {
         reader: Reader::with_base_offset(payload, base),
         base,
         leaves: Vec::new(),
+        spent: 0,
+        budget,
     };
     let value = walker.state(desc, "")?;
     walker.reader.finish()?;
@@ -53,9 +79,32 @@ struct Walker<'a> {
     reader: Reader<'a>,
     base: u64,
     leaves: Vec<Leaf>,
+    /// What the output has cost so far, and may cost at most.
+    spent: usize,
+    budget: usize,
 }
 
 impl Walker<'_> {
+    /// Charges one element at `path` against the budget.
+    fn charge(&mut self, path: &str) -> Result<(), Error> {
+        self.spent = self
+            .spent
+            .saturating_add(ELEMENT_COST)
+            .saturating_add(path.len());
+        if self.spent > self.budget {
+            return Err(Error::at(
+                ErrorKind::LimitExceeded {
+                    what: "decoded output size",
+                    found: self.spent as u64,
+                    limit: self.budget as u64,
+                },
+                self.reader.offset(),
+            )
+            .in_field_owned(path));
+        }
+        Ok(())
+    }
+
     fn position(&self) -> usize {
         // The reader never goes past its slice, whose length is a usize.
         usize::try_from(self.reader.offset() - self.base).unwrap_or(usize::MAX)
@@ -84,6 +133,7 @@ impl Walker<'_> {
             }
             let _version = self.reader.read_be32()?;
             let path = join(prefix, &sub.vmsd_name);
+            self.charge(&path)?;
             let value = self.state(sub, &path)?;
             map.insert(sub.vmsd_name.clone(), value);
         }
@@ -101,16 +151,29 @@ impl Walker<'_> {
             Some(index) => format!("{path}[{index}]"),
             None => path,
         };
+        // Every field costs, even an empty array: a description can repeat
+        // one many times inside an array of empty structs.
+        self.charge(&path)?;
         let value = match field.array_len {
             Some(len) => {
-                // Each element is at least one byte unless the field is empty,
-                // so a hostile `array_len` cannot outrun the input.
-                if field.wire_len() > self.reader.remaining() {
-                    return Err(self.reader.eof(field.wire_len()).in_field_owned(&path));
+                // An array of scalars must fit in the input before anything
+                // is read. Arrays of structs are checked element by element:
+                // their wire length would walk the nested description again
+                // for every enclosing element. Either way the budget bounds
+                // the loop, since an element may take no input.
+                if field.nested.is_none()
+                    && field.size.saturating_mul(len) > self.reader.remaining()
+                {
+                    let needed = field.size.saturating_mul(len);
+                    return Err(self.reader.eof(needed).in_field_owned(&path));
                 }
-                let mut items = Vec::with_capacity(len.min(self.reader.remaining()));
+                // The capacity is bounded too: the budget, not `array_len`,
+                // decides how far an array of empty elements may grow.
+                let mut items = Vec::with_capacity(len.min(self.reader.remaining()).min(1024));
                 for i in 0..len {
-                    items.push(self.element(field, &format!("{path}[{i}]"))?);
+                    let element = format!("{path}[{i}]");
+                    self.charge(&element)?;
+                    items.push(self.element(field, &element)?);
                 }
                 Value::Array(items)
             }

@@ -97,14 +97,19 @@ fn subsection_header_len(name: &str) -> usize {
 impl StateDesc {
     /// The payload's exact wire length: fields, then subsections with headers.
     #[must_use]
+    ///
+    /// Saturates at `usize::MAX`: sizes and counts come from the stream, and
+    /// a plain `sum()` overflowed (a panic in debug builds, a wrong length in
+    /// release; found by `tests/mutation.rs`).
     pub fn wire_len(&self) -> usize {
-        let fields: usize = self.fields.iter().map(FieldDesc::wire_len).sum();
-        let subsections: usize = self
-            .subsections
+        let fields = self
+            .fields
             .iter()
-            .map(|sub| subsection_header_len(&sub.vmsd_name) + sub.wire_len())
-            .sum();
-        fields.saturating_add(subsections)
+            .fold(0usize, |sum, field| sum.saturating_add(field.wire_len()));
+        self.subsections.iter().fold(fields, |sum, sub| {
+            sum.saturating_add(subsection_header_len(&sub.vmsd_name))
+                .saturating_add(sub.wire_len())
+        })
     }
 }
 
