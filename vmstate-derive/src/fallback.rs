@@ -31,6 +31,13 @@ pub fn expand(input: &DeriveInput, errors: &TokenStream) -> TokenStream {
                 const NAME: &'static str = "";
                 const VERSION: u32 = 0;
                 const MINIMUM_VERSION: u32 = 0;
+                const SCHEMA: ::vmstate::schema::Schema = ::vmstate::schema::Schema {
+                    name: "",
+                    version: 0,
+                    minimum_version: 0,
+                    fields: &[],
+                    subsections: &[],
+                };
                 fn save_state_at(&self, _: &mut ::vmstate::__private::Vec<u8>, _: u32)
                     -> ::vmstate::__private::Result<(), ::vmstate::Error> {
                     ::core::unreachable!()

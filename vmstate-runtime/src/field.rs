@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::reader::Reader;
+use crate::schema::WireType;
 use crate::stream::FieldDesc;
 
 /// A type that can be a field of a `#[derive(VmState)]` struct: it knows how to
@@ -32,6 +33,10 @@ pub trait VmStateField {
     /// `vmsd_can_compress` decides: false for structs with subsections or
     /// `exists` fields.
     const VMDESC_COMPRESSIBLE: bool = true;
+
+    /// The wire layout, for schemas and layout checks; `Opaque` when only
+    /// saving a value tells.
+    const WIRE: WireType = WireType::Opaque;
 
     /// Appends the wire encoding of `self` to `out`.
     ///
@@ -110,6 +115,7 @@ macro_rules! integer_fields {
     ($($ty:ty => $info:literal),*) => {$(
         impl VmStateField for $ty {
             const MIN_WIRE_SIZE: usize = size_of::<$ty>();
+            const WIRE: WireType = WireType::Scalar { info: $info, size: size_of::<$ty>() };
 
             fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
                 out.push(FieldDesc::scalar(name, $info, size_of::<$ty>()));
@@ -163,6 +169,7 @@ macro_rules! byte_fields {
     ($($ty:ty => $info:literal),*) => {$(
         impl VmStateField for $ty {
             const MIN_WIRE_SIZE: usize = 1;
+            const WIRE: WireType = WireType::Scalar { info: $info, size: 1 };
 
             fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
                 out.push(FieldDesc::scalar(name, $info, 1));
@@ -202,6 +209,10 @@ byte_fields!(i8 => "int8");
 
 impl VmStateField for u8 {
     const MIN_WIRE_SIZE: usize = 1;
+    const WIRE: WireType = WireType::Scalar {
+        info: "uint8",
+        size: 1,
+    };
 
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
         out.push(FieldDesc::scalar(name, "uint8", 1));
@@ -235,6 +246,10 @@ impl VmStateField for u8 {
 /// QEMU `VMSTATE_BOOL`: one byte; any non-zero byte loads as `true`.
 impl VmStateField for bool {
     const MIN_WIRE_SIZE: usize = 1;
+    const WIRE: WireType = WireType::Scalar {
+        info: "bool",
+        size: 1,
+    };
 
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
         out.push(FieldDesc::scalar(name, "bool", 1));
@@ -256,6 +271,10 @@ impl VmStateField for bool {
 /// QEMU `VMSTATE_FLOAT64`: the IEEE-754 bits as a big-endian `u64`.
 impl VmStateField for f64 {
     const MIN_WIRE_SIZE: usize = 8;
+    const WIRE: WireType = WireType::Scalar {
+        info: "float64",
+        size: 8,
+    };
 
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
         out.push(FieldDesc::scalar(name, "float64", 8));
@@ -278,6 +297,10 @@ impl VmStateField for f64 {
 impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
     const MIN_WIRE_SIZE: usize = T::MIN_WIRE_SIZE.saturating_mul(N);
     const VMDESC_COMPRESSIBLE: bool = T::VMDESC_COMPRESSIBLE;
+    const WIRE: WireType = WireType::Array {
+        element: &T::WIRE,
+        len: N,
+    };
 
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
         describe_elements(self, name, out);
@@ -299,6 +322,7 @@ impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
 impl<T: VmStateField + ?Sized> VmStateField for Box<T> {
     const MIN_WIRE_SIZE: usize = T::MIN_WIRE_SIZE;
     const VMDESC_COMPRESSIBLE: bool = T::VMDESC_COMPRESSIBLE;
+    const WIRE: WireType = T::WIRE;
 
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
         (**self).describe_field(name, out);
@@ -322,6 +346,7 @@ pub struct Unused<const N: usize>;
 
 impl<const N: usize> VmStateField for Unused<N> {
     const MIN_WIRE_SIZE: usize = N;
+    const WIRE: WireType = WireType::Unused(N);
 
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
         out.push(FieldDesc::scalar(name, "unused_buffer", N));

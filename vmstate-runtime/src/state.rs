@@ -23,6 +23,9 @@ pub trait VmState: VmStateField {
     const VERSION: u32;
     /// The oldest version this build can load (QEMU `minimum_version_id`).
     const MINIMUM_VERSION: u32;
+    /// The static description: every field of every version, and the
+    /// subsections (what QEMU's `-dump-vmstate` prints).
+    const SCHEMA: crate::schema::Schema;
 
     /// Appends the payload at [`VERSION`](Self::VERSION): fields, then needed
     /// subsections.

@@ -8,6 +8,7 @@ mod describe;
 mod load;
 mod save;
 mod scalar;
+mod schema;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -71,6 +72,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let load_body = load::load_state_body(krate, described);
     let describe_body = describe::describe_state_body(krate, described);
     let compressible = describe::compressible(krate, described);
+    let schema = schema::schema_const(krate, described);
     let const_checks = checks::subsection_checks(model, described);
     quote! {
         #const_checks
@@ -80,6 +82,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
             const NAME: &'static str = #name;
             const VERSION: u32 = #version;
             const MINIMUM_VERSION: u32 = #minimum_version;
+            const SCHEMA: #krate::schema::Schema = #schema;
 
             fn save_state_at(
                 &self,
@@ -106,6 +109,8 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
         impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
             const MIN_WIRE_SIZE: usize = #min_wire_size;
             const VMDESC_COMPRESSIBLE: bool = #compressible;
+            const WIRE: #krate::schema::WireType =
+                #krate::schema::WireType::Struct(&<Self as #krate::VmState>::SCHEMA);
 
             fn describe_field(
                 &self,

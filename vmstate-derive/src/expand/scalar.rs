@@ -18,6 +18,7 @@ pub fn expand_newtype(model: &Model<'_>, inner: &Type) -> TokenStream {
         impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
             const MIN_WIRE_SIZE: usize = <#inner as #krate::VmStateField>::MIN_WIRE_SIZE;
             const VMDESC_COMPRESSIBLE: bool = <#inner as #krate::VmStateField>::VMDESC_COMPRESSIBLE;
+            const WIRE: #krate::schema::WireType = <#inner as #krate::VmStateField>::WIRE;
 
             fn describe_field(
                 &self,
@@ -63,6 +64,7 @@ pub fn expand_enum(model: &Model<'_>, enumeration: &EnumModel<'_>) -> TokenStrea
         #[automatically_derived]
         impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
             const MIN_WIRE_SIZE: usize = ::core::mem::size_of::<#repr>();
+            const WIRE: #krate::schema::WireType = <#repr as #krate::VmStateField>::WIRE;
 
             fn describe_field(
                 &self,

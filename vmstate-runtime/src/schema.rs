@@ -1,0 +1,228 @@
+//! Static descriptions of derived types, known at compile time: every field
+//! that any version carries, with its wire type, version range and tests, and
+//! every subsection. `T::SCHEMA` is what QEMU's `-dump-vmstate` prints for a
+//! device, and what layout checks compare.
+
+use serde_json::{Map, Value, json};
+
+/// A type's VMState description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schema {
+    /// The VMSD name.
+    pub name: &'static str,
+    /// The version this build saves.
+    pub version: u32,
+    /// The oldest version this build loads.
+    pub minimum_version: u32,
+    /// Every migrated field, in wire order (`skip` fields are not here).
+    pub fields: &'static [FieldSchema],
+    /// Every subsection, in wire order.
+    pub subsections: &'static [SubsectionSchema],
+}
+
+/// One migrated field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSchema {
+    /// The field's name on the wire descriptions (`rename`, or the identifier).
+    pub name: &'static str,
+    /// The Rust type as written, e.g. `[u8; 128]`.
+    pub rust_type: &'static str,
+    /// The wire type (for a variable array, of one element).
+    pub wire: WireType,
+    /// How many times the wire type repeats.
+    pub count: Count,
+    /// On the wire from this version on (0: always).
+    pub since: u32,
+    /// On the wire only below this version.
+    pub until: Option<u32>,
+    /// Whether an `exists` predicate decides instead of the versions.
+    pub exists: bool,
+    /// Whether the incoming value must equal the local one.
+    pub equal: bool,
+    /// QEMU's type name given with `info = "..."`.
+    pub info: Option<&'static str>,
+}
+
+/// How many elements a field has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    /// One value of the wire type (which may itself be an array).
+    One,
+    /// A variable array whose count is the named earlier field.
+    Field(&'static str),
+}
+
+/// A subsection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubsectionSchema {
+    /// The parent's field that holds it.
+    pub field: &'static str,
+    /// The first version of the parent whose receivers know it.
+    pub since: u32,
+    /// Its own description.
+    pub schema: &'static Schema,
+}
+
+/// How a type is laid out on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireType {
+    /// A fixed-size value with QEMU's type name (`uint32`, `bool`, ...).
+    Scalar {
+        /// QEMU's `VMStateInfo` name.
+        info: &'static str,
+        /// Bytes on the wire.
+        size: usize,
+    },
+    /// Elements back to back.
+    Array {
+        /// The element type.
+        element: &'static WireType,
+        /// The number of elements.
+        len: usize,
+    },
+    /// An inlined struct.
+    Struct(&'static Schema),
+    /// Bytes written as zeros and skipped on load.
+    Unused(usize),
+    /// A layout only known by saving a value (custom field impls, `with` views).
+    Opaque,
+}
+
+impl WireType {
+    /// Bytes on the wire, when fixed.
+    #[must_use]
+    pub const fn fixed_size(&self) -> Option<usize> {
+        match self {
+            Self::Scalar { size, .. } | Self::Unused(size) => Some(*size),
+            Self::Array { element, len } => match element.fixed_size() {
+                Some(size) => Some(size * *len),
+                None => None,
+            },
+            Self::Struct(schema) => schema.fixed_size(),
+            Self::Opaque => None,
+        }
+    }
+
+    /// QEMU's type name: the element's for arrays, `struct`, `unused_buffer`.
+    #[must_use]
+    pub fn info(&self) -> &'static str {
+        match self {
+            Self::Scalar { info, .. } => info,
+            Self::Array { element, .. } => element.info(),
+            Self::Struct(_) => "struct",
+            Self::Unused(_) => "unused_buffer",
+            Self::Opaque => "buffer",
+        }
+    }
+}
+
+impl Schema {
+    /// Bytes on the wire at the current version, when fixed: no `exists`
+    /// fields, variable arrays, subsections or opaque fields.
+    #[must_use]
+    pub const fn fixed_size(&self) -> Option<usize> {
+        if !self.subsections.is_empty() {
+            return None;
+        }
+        let mut total = 0;
+        let mut i = 0;
+        while i < self.fields.len() {
+            let field = &self.fields[i];
+            i += 1;
+            if let Some(until) = field.until
+                && until <= self.version
+            {
+                continue;
+            }
+            if field.exists || !matches!(field.count, Count::One) {
+                return None;
+            }
+            match field.wire.fixed_size() {
+                Some(size) => total += size,
+                None => return None,
+            }
+        }
+        Some(total)
+    }
+
+    /// This description as QEMU's `-dump-vmstate` prints one `Description`.
+    /// With `extended`, every field also carries its wire `type` and Rust type.
+    #[must_use]
+    pub fn to_dump(&self, extended: bool) -> Value {
+        let fields: Vec<Value> = self.fields.iter().map(|f| f.to_dump(extended)).collect();
+        let mut desc = Map::new();
+        desc.insert("name".into(), json!(self.name));
+        desc.insert("version_id".into(), json!(self.version));
+        desc.insert("minimum_version_id".into(), json!(self.minimum_version));
+        desc.insert("Fields".into(), Value::Array(fields));
+        if !self.subsections.is_empty() {
+            let subs = self
+                .subsections
+                .iter()
+                .map(|sub| sub.schema.to_dump(extended))
+                .collect();
+            desc.insert("Subsections".into(), Value::Array(subs));
+        }
+        Value::Object(desc)
+    }
+}
+
+impl FieldSchema {
+    /// The field as QEMU's `-dump-vmstate` prints it. The size is that of one
+    /// element, as QEMU's is; a byte array given its own `info` (a `buffer`)
+    /// is one element of the whole size.
+    fn to_dump(&self, extended: bool) -> Value {
+        let (element, whole) = match self.wire {
+            WireType::Array { element, len } => (*element, element.fixed_size().map(|s| s * len)),
+            wire => (wire, wire.fixed_size()),
+        };
+        let is_buffer = self.info.is_some() && element.fixed_size() == Some(1);
+        let size = if is_buffer || !matches!(self.wire, WireType::Array { .. }) {
+            whole
+        } else {
+            element.fixed_size()
+        };
+        let mut field = Map::new();
+        let name = if matches!(self.wire, WireType::Unused(_)) {
+            "unused"
+        } else {
+            self.name
+        };
+        field.insert("field".into(), json!(name));
+        field.insert("version_id".into(), json!(self.since));
+        field.insert(
+            "field_exists".into(),
+            json!(self.exists || self.until.is_some()),
+        );
+        field.insert("size".into(), json!(size.unwrap_or(0)));
+        if extended {
+            field.insert("type".into(), json!(self.info.unwrap_or(element.info())));
+            field.insert("rust_type".into(), json!(self.rust_type));
+        }
+        if let WireType::Struct(schema) = element {
+            field.insert("Description".into(), schema.to_dump(extended));
+        }
+        Value::Object(field)
+    }
+}
+
+/// A dump in QEMU's `-dump-vmstate` format of the given devices, keyed by
+/// their device names, as `vmstate check` and QEMU's
+/// `vmstate-static-checker.py` read it.
+#[must_use]
+pub fn dump(machine: &str, devices: &[(&str, &Schema)], extended: bool) -> Value {
+    let mut root = Map::new();
+    root.insert("vmschkmachine".into(), json!({ "Name": machine }));
+    for (device, schema) in devices {
+        root.insert(
+            (*device).to_owned(),
+            json!({
+                "Name": device,
+                "version_id": schema.version,
+                "minimum_version_id": schema.minimum_version,
+                "Description": schema.to_dump(extended),
+            }),
+        );
+    }
+    Value::Object(root)
+}
