@@ -33,6 +33,9 @@ pub struct Container {
     pub pre_load: Option<Path>,
     /// `fn(&mut Self, version_id: u32) -> Result<(), E>`, run after the subsections are loaded.
     pub post_load: Option<Path>,
+    /// The layout lock file, found by walking up from the crate's manifest
+    /// directory; `vmstate.lock` unless said otherwise.
+    pub lock: Option<SpannedValue<String>>,
     /// Where the runtime lives, `::vmstate` unless said otherwise.
     #[darling(rename = "crate")]
     pub krate: Option<Path>,

@@ -450,6 +450,9 @@ fn check_no_description_keys(container: &Container, what: &str, errors: &mut Acc
     if let Some(minimum) = &container.minimum_version {
         keys.push(("minimum_version", minimum.span()));
     }
+    if let Some(lock) = &container.lock {
+        keys.push(("lock", lock.span()));
+    }
     for (key, hook) in [
         ("pre_save", &container.pre_save),
         ("post_save", &container.post_save),

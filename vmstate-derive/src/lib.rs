@@ -10,6 +10,7 @@ mod ast;
 mod check;
 mod expand;
 mod fallback;
+mod lock;
 mod model;
 
 use darling::FromDeriveInput;
@@ -33,8 +34,22 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
         .with_span(&union.union_token);
         return fallback::expand(input, &error.write_errors());
     }
-    let checked = ast::Container::from_derive_input(input)
-        .and_then(|container| check::check(&container).map(|model| expand::expand(&model)));
+    let checked = ast::Container::from_derive_input(input).and_then(|container| {
+        let model = check::check(&container)?;
+        let expanded = expand::expand(&model);
+        let locked = match &model.shape {
+            model::Shape::Struct(described) => lock::apply(&container, described),
+            _ => Ok(proc_macro2::TokenStream::new()),
+        };
+        // A lock error is reported with the full impl, so nothing else fails.
+        Ok(match locked {
+            Ok(tokens) => quote::quote!(#expanded #tokens),
+            Err(error) => {
+                let error = error.write_errors();
+                quote::quote!(#expanded #error)
+            }
+        })
+    });
     match checked {
         Ok(tokens) => tokens,
         Err(errors) => fallback::expand(input, &errors.write_errors()),

@@ -1,0 +1,14 @@
+use vmstate::VmState;
+
+// Versions 1 and 2 are recorded in tests/ui/locked.lock.
+#[derive(VmState, Default)]
+#[vmstate(name = "locked-nic", version = 2, minimum_version = 1, lock = "tests/ui/locked.lock")]
+struct Nic {
+    ctrl: u32,
+    status: u16,
+    #[vmstate(since = 2)]
+    irq_mask: u32,
+    rx_count: u32,
+}
+
+fn main() {}
