@@ -1,7 +1,7 @@
 //! Reading a stream record by record, with memory bounded by the largest
 //! device payload, never by the RAM size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use super::configuration::Configuration;
@@ -15,7 +15,26 @@ use crate::error::{Error, ErrorKind};
 /// description of it: given the section and the bytes from the payload's start
 /// (up to [`StreamLimits::max_state_len`]), returns the payload's length, or
 /// `None` when it does not know the section.
+///
+/// The reader first offers a prefix of the rest of the stream, and offers
+/// twice as much while the delimiter fails or returns a length that ends
+/// within 512 bytes of the prefix's end (where it may have missed a
+/// subsection header that the prefix cuts). A delimiter must give the same
+/// answer for every prefix that holds the payload and 512 bytes more; one that
+/// loads the payload with a derived `VmState`, which looks ahead by at most
+/// one subsection header, does.
 pub type Delimiter = fn(&SectionInfo, &[u8]) -> Option<Result<usize, Error>>;
+
+/// How far past a payload's end a [`Delimiter`] may look: a subsection
+/// header (marker, length, a name of up to 255 bytes, version) with room to
+/// spare.
+const DELIMITER_LOOKAHEAD: usize = 512;
+
+/// The first prefix offered to a [`Delimiter`]. Offering the whole rest of
+/// the stream for every section, as the reader once did, made N small
+/// sections cost O(N × stream length) in copying (a review finding; see
+/// `tests/regressions.rs`).
+const FIRST_PEEK: usize = 4 << 10;
 
 /// Bounds on what a stream may make the reader hold in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,9 +85,18 @@ pub struct StreamReader<R: Read + Seek> {
     len: u64,
     limits: StreamLimits,
     vmdesc: Option<(Vmdesc, u64)>,
+    /// The wire length of each section the vmdesc describes, by idstr and
+    /// instance, computed once: searching the device list and walking the
+    /// description for every section made a stream that repeats a section
+    /// cost O(sections × vmdesc size) (a review finding).
+    described: HashMap<(String, u32), usize>,
     delimiter: Option<Delimiter>,
-    sections: HashMap<u32, String>,
-    ram_blocks: Vec<String>,
+    /// The idstr and instance of each section id, for PART and END headers
+    /// and for footer errors.
+    sections: HashMap<u32, (String, u32)>,
+    /// A set, not a list: every page names its block, and a list made many
+    /// blocks and pages cost O(pages × blocks) (a review finding).
+    ram_blocks: HashSet<String>,
     ram_block_named: bool,
     page_size: usize,
     state: State,
@@ -96,15 +124,23 @@ impl<R: Read + Seek> StreamReader<R> {
             .and_then(|(desc, _)| usize::try_from(desc.page_size).ok())
             .filter(|size| size.is_power_of_two() && (512..=(1 << 21)).contains(size))
             .unwrap_or(4096);
+        let mut described = HashMap::new();
+        for device in vmdesc.iter().flat_map(|(desc, _)| &desc.devices) {
+            // The first entry wins, as in `Vmdesc::device`.
+            described
+                .entry((device.name.clone(), device.instance_id))
+                .or_insert_with(|| device.state.wire_len());
+        }
         let mut reader = Self {
             input: BufReader::with_capacity(64 << 10, input),
             offset: 0,
             len,
             limits,
             vmdesc,
+            described,
             delimiter: None,
             sections: HashMap::new(),
-            ram_blocks: Vec::new(),
+            ram_blocks: HashSet::new(),
             ram_block_named: false,
             page_size,
             state: State::Top,
@@ -165,7 +201,13 @@ impl<R: Read + Seek> StreamReader<R> {
                 State::AfterPayload { section_id } => {
                     self.state = State::Top;
                     if self.peek()? == Some(tag::SECTION_FOOTER) {
-                        return self.footer(section_id).map(Some);
+                        // A bad footer names the section it should close.
+                        return self.footer(section_id).map(Some).map_err(|e| {
+                            match self.sections.get(&section_id) {
+                                Some((idstr, instance)) => e.in_section(idstr, Some(*instance)),
+                                None => e,
+                            }
+                        });
                     }
                 }
                 State::AfterEof => {
@@ -218,7 +260,8 @@ impl<R: Read + Seek> StreamReader<R> {
                     instance_id,
                     version_id,
                 };
-                self.sections.insert(section_id, info.idstr.clone());
+                self.sections
+                    .insert(section_id, (info.idstr.clone(), info.instance_id));
                 self.state = Self::payload_state(kind, section_id, &info, at)?;
                 Ok(Record::Section(SectionHeader {
                     kind,
@@ -233,7 +276,7 @@ impl<R: Read + Seek> StreamReader<R> {
                     SectionKind::End
                 };
                 let section_id = self.be32()?;
-                let idstr = self.sections.get(&section_id).cloned().ok_or_else(|| {
+                let (idstr, _) = self.sections.get(&section_id).cloned().ok_or_else(|| {
                     Error::at(
                         ErrorKind::Custom {
                             message: format!(
@@ -295,15 +338,14 @@ impl<R: Read + Seek> StreamReader<R> {
     fn payload(&mut self, section_id: u32, info: &SectionInfo) -> Result<Record, Error> {
         let offset = self.offset;
         let described = self
-            .vmdesc()
-            .and_then(|desc| desc.device(&info.idstr, info.instance_id))
-            .map(|device| device.state.wire_len());
+            .described
+            .get(&(info.idstr.clone(), info.instance_id))
+            .copied();
         let len = if let Some(len) = described {
             len
         } else {
             let delimiter = self.delimiter.ok_or_else(|| undelimited(info, offset))?;
-            let chunk = self.peek_chunk(self.limits.max_state_len)?;
-            delimiter(info, &chunk).ok_or_else(|| undelimited(info, offset))??
+            self.delimit(delimiter, info, offset)?
         };
         if len > self.limits.max_state_len {
             return Err(Error::at(
@@ -318,6 +360,34 @@ impl<R: Read + Seek> StreamReader<R> {
         let payload = self.bytes(len)?;
         self.state = State::AfterPayload { section_id };
         Ok(Record::State { payload, offset })
+    }
+
+    /// Asks `delimiter` for the length of the payload at `offset`, offering
+    /// prefixes of the rest of the input that double until the answer cannot
+    /// depend on what lies beyond (see [`Delimiter`]).
+    fn delimit(
+        &mut self,
+        delimiter: Delimiter,
+        info: &SectionInfo,
+        offset: u64,
+    ) -> Result<usize, Error> {
+        let available = usize::try_from(self.remaining())
+            .unwrap_or(usize::MAX)
+            .min(self.limits.max_state_len);
+        let mut size = FIRST_PEEK.min(available);
+        loop {
+            let chunk = self.peek_chunk(size)?;
+            let whole = size == available;
+            match delimiter(info, &chunk) {
+                None => return Err(undelimited(info, offset)),
+                Some(Ok(len)) if whole || len.saturating_add(DELIMITER_LOOKAHEAD) <= size => {
+                    return Ok(len);
+                }
+                Some(Err(error)) if whole => return Err(error),
+                // Failed or ended near the cut: the prefix may be to blame.
+                Some(_) => size = size.saturating_mul(2).min(available),
+            }
+        }
     }
 
     fn footer(&mut self, section_id: u32) -> Result<Record, Error> {
@@ -413,7 +483,7 @@ impl<R: Read + Seek> StreamReader<R> {
             let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
             let used_length = self.be64()?;
             sum = sum.saturating_add(used_length);
-            self.ram_blocks.push(name.clone());
+            self.ram_blocks.insert(name.clone());
             blocks.push(RamBlock { name, used_length });
         }
         Ok(RamRecord::MemSize { total, blocks })
@@ -526,28 +596,38 @@ fn undelimited(info: &SectionInfo, offset: u64) -> Error {
 
 /// Finds the vmdesc at the end of the stream: `0x00` (EOF), `0x06`, a be32
 /// length that reaches exactly to the end, then JSON. Returns it with its offset.
+///
+/// The tail is read in windows that grow fourfold from 64 KiB, so memory
+/// follows the description's size, never the stream's: a 4 GiB RAM stream
+/// with a 100 KiB vmdesc reads 256 KiB at most.
 fn find_vmdesc<R: Read + Seek>(
     input: &mut R,
     len: u64,
     max_len: usize,
 ) -> Result<Option<(Vmdesc, u64)>, Error> {
-    let window = len.min(max_len as u64 + 6);
-    let start = len - window;
-    input.seek(SeekFrom::Start(start)).map_err(io)?;
-    let mut tail = Vec::with_capacity(usize::try_from(window).unwrap_or(0));
-    input.take(window).read_to_end(&mut tail).map_err(io)?;
-    // JSON text holds no raw 0x06 byte, so scanning back for the first match
-    // whose length reaches the end finds the real header.
-    for p in (1..tail.len().saturating_sub(4)).rev() {
-        if tail[p] != tag::VMDESCRIPTION || tail[p - 1] != tag::EOF {
-            continue;
+    let limit = len.min(max_len as u64 + 6);
+    let mut window = limit.min(64 << 10);
+    loop {
+        let start = len - window;
+        input.seek(SeekFrom::Start(start)).map_err(io)?;
+        let mut tail = Vec::with_capacity(usize::try_from(window).unwrap_or(0));
+        input.take(window).read_to_end(&mut tail).map_err(io)?;
+        // JSON text holds no raw 0x06 byte, so scanning back for the first
+        // match whose length reaches the end finds the real header.
+        for p in (1..tail.len().saturating_sub(4)).rev() {
+            if tail[p] != tag::VMDESCRIPTION || tail[p - 1] != tag::EOF {
+                continue;
+            }
+            let declared = u32::from_be_bytes([tail[p + 1], tail[p + 2], tail[p + 3], tail[p + 4]]);
+            if declared as usize == tail.len() - p - 5 {
+                let desc =
+                    Vmdesc::parse(&tail[p + 5..]).map_err(|e| e.at_offset(start + p as u64 + 5))?;
+                return Ok(Some((desc, start + p as u64)));
+            }
         }
-        let declared = u32::from_be_bytes([tail[p + 1], tail[p + 2], tail[p + 3], tail[p + 4]]);
-        if declared as usize == tail.len() - p - 5 {
-            let desc =
-                Vmdesc::parse(&tail[p + 5..]).map_err(|e| e.at_offset(start + p as u64 + 5))?;
-            return Ok(Some((desc, start + p as u64)));
+        if window == limit {
+            return Ok(None);
         }
+        window = limit.min(window.saturating_mul(4));
     }
-    Ok(None)
 }
