@@ -44,6 +44,7 @@ pub use vmstate_runtime::{
 pub use vmstate_runtime::check;
 pub use vmstate_runtime::schema;
 pub use vmstate_runtime::stream;
+pub use vmstate_runtime::testing;
 
 #[doc(hidden)]
 pub use vmstate_runtime::__private;

@@ -63,8 +63,11 @@ mod v3 {
             self.offload.tso
         }
 
-        #[allow(clippy::unnecessary_wraps, reason = "hooks return Result")]
+        /// Runs for saves at every version, old ones included.
         fn pre_save(&self) -> Result<(), String> {
+            if self.status == 0xffff {
+                return Err("status 0xffff means the device is gone".into());
+            }
             Ok(())
         }
     }
@@ -172,6 +175,25 @@ fn versions_outside_the_supported_range_are_refused() {
             ..
         }
     ));
+}
+
+#[test]
+fn hooks_run_for_saves_at_old_versions_too() {
+    let gone = v3::Nic {
+        status: 0xffff,
+        ..current()
+    };
+    let err = vmstate::to_vec_at(&gone, 1).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Hook {
+                hook: "pre_save",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod reader;
 pub mod schema;
 mod state;
 pub mod stream;
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;

@@ -171,7 +171,7 @@ impl FieldSchema {
     /// The field as QEMU's `-dump-vmstate` prints it. The size is that of one
     /// element, as QEMU's is; a byte array given its own `info` (a `buffer`)
     /// is one element of the whole size.
-    fn to_dump(&self, extended: bool) -> Value {
+    fn to_dump(self, extended: bool) -> Value {
         let (element, whole) = match self.wire {
             WireType::Array { element, len } => (*element, element.fixed_size().map(|s| s * len)),
             wire => (wire, wire.fixed_size()),

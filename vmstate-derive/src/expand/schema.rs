@@ -62,19 +62,19 @@ fn field_schema(krate: &Path, field: &FieldModel<'_>) -> TokenStream {
     };
     let (since, until, exists) = match &field.gate {
         Gate::Versions { since, until } => {
-            let until = match until {
-                Some(until) => quote!(#krate::__private::Some(#until)),
-                None => quote!(#krate::__private::None),
-            };
+            let until = until.map_or_else(
+                || quote!(#krate::__private::None),
+                |until| quote!(#krate::__private::Some(#until)),
+            );
             (*since, until, false)
         }
         Gate::Exists(_) => (0, quote!(#krate::__private::None), true),
     };
     let equal = matches!(field.codec, Codec::Equal);
-    let info = match &field.info {
-        Some(info) => quote!(#krate::__private::Some(#info)),
-        None => quote!(#krate::__private::None),
-    };
+    let info = field.info.as_ref().map_or_else(
+        || quote!(#krate::__private::None),
+        |info| quote!(#krate::__private::Some(#info)),
+    );
     quote! {
         #krate::schema::FieldSchema {
             name: #name,

@@ -1,0 +1,83 @@
+//! A cross-version test harness for device states: the tests that keep old
+//! releases working, in one call.
+//!
+//! - [`check_round_trips`]: every version from `MINIMUM_VERSION` to `VERSION`
+//!   saves, loads and saves again to the same bytes.
+//! - [`check_golden`]: committed golden byte files, one per version
+//!   (`tests/golden/<vmsd name>/v<N>.bin`), load forward into the current type
+//!   and are reproduced exactly when saved backward. `VMSTATE_BLESS=1 cargo
+//!   test` writes the missing ones; existing ones are never rewritten.
+//! - [`check_ping_pong`]: two Rust types that stand for two releases of a
+//!   device hand the state back and forth, old -> new -> old -> new, with the
+//!   state compared on every hop.
+//! - [`check_device`]: round trips and golden files together, panicking with
+//!   every failure listed; the one line a device's test needs.
+//!
+//! The checks return `Result<Report, Failed>`: a [`Report`] of what passed
+//! (with notes, and the golden files written), or [`Failed`] holding the
+//! report with every failure, not just the first. Only [`check_device`]
+//! panics.
+//!
+//! ```ignore
+//! #[test]
+//! fn rtc_migrates_across_versions() {
+//!     let rtc = Rtc { cmos_index: 0x0a, ..Rtc::default() };
+//!     vmstate::testing::check_device(&rtc, concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden"));
+//! }
+//! ```
+
+mod diff;
+mod golden;
+mod ping_pong;
+mod report;
+mod round_trip;
+
+use std::fmt::Debug;
+use std::path::Path;
+
+use crate::VmState;
+
+pub use golden::{BLESS_VAR, Bless, check_golden, check_golden_files, golden_dir, golden_file};
+pub use ping_pong::{check_ping_pong, check_ping_pong_with};
+pub use report::{CheckKind, Failed, Failure, Report};
+pub use round_trip::{check_round_trips, check_round_trips_with};
+
+/// Runs [`check_round_trips`] and [`check_golden`] on `value` (golden files
+/// under `golden_root/<vmsd name>/`, written when missing if
+/// `VMSTATE_BLESS=1`) and returns the report of both.
+///
+/// A relative `golden_root` is relative to the working directory, which
+/// `cargo test` sets to the package root; `concat!(env!("CARGO_MANIFEST_DIR"),
+/// "/tests/golden")` does not depend on it.
+///
+/// # Panics
+/// When any check fails, with a message that lists every failure (not just the
+/// first) and says how to fix or bless. Use [`try_check_device`] to get the
+/// failures as a value instead.
+#[track_caller]
+pub fn check_device<T>(value: &T, golden_root: impl AsRef<Path>) -> Report
+where
+    T: VmState + Default + Clone + PartialEq + Debug,
+{
+    match try_check_device(value, golden_root) {
+        Ok(report) => report,
+        Err(failed) => panic!("{failed}"),
+    }
+}
+
+/// [`check_device`] without the panic.
+///
+/// # Errors
+/// [`Failed`], holding the report of both checks, when any check failed.
+pub fn try_check_device<T>(value: &T, golden_root: impl AsRef<Path>) -> Result<Report, Failed>
+where
+    T: VmState + Default + Clone + PartialEq + Debug,
+{
+    let mut report = round_trip::round_trips(value, &T::eq);
+    report.merge(golden::golden(
+        value,
+        golden_root.as_ref(),
+        Bless::from_env(),
+    ));
+    report.into_result()
+}

@@ -1,0 +1,148 @@
+//! Every version a type claims to support round-trips: what it saves for a
+//! receiver of version `N` loads back at `N` and saves again to the same bytes.
+
+use std::fmt::Debug;
+
+use super::diff;
+use super::report::{CheckKind, Failed, Report};
+use crate::{ErrorKind, VmState, from_slice, load_into, to_vec_at};
+
+/// Checks that `value` round-trips at every version from
+/// `T::MINIMUM_VERSION` to `T::VERSION`, and that loading what it saves at
+/// `T::VERSION` gives back an equal value.
+///
+/// At each version `N`: save with [`to_vec_at`]`(value, N)`, load those bytes
+/// with [`from_slice`]`(.., N)` into a `Default` value, save that again at `N`,
+/// and require the same bytes. A version at which `value` needs a subsection
+/// that receivers of that version do not know is skipped with a note: refusing
+/// that save is correct.
+///
+/// The value comparison at `T::VERSION` loads into a copy of `value` (as
+/// [`load_into`](crate::load_into) does into a live device), so fields that
+/// the current version does not carry (`skip`, `until`) keep their values and
+/// every field on the wire must come back as it was.
+///
+/// # Errors
+/// [`Failed`], listing every version that failed and why, when a save fails, a
+/// load of bytes this type saved fails, the bytes saved again differ, or the
+/// value loaded at `T::VERSION` differs from `value`.
+pub fn check_round_trips<T>(value: &T) -> Result<Report, Failed>
+where
+    T: VmState + Default + Clone + PartialEq + Debug,
+{
+    round_trips(value, &T::eq).into_result()
+}
+
+/// [`check_round_trips`] with `same` deciding whether the value loaded at
+/// `T::VERSION` equals the original (for types without `PartialEq`, or to
+/// ignore state that a `post_load` hook recomputes).
+///
+/// # Errors
+/// As [`check_round_trips`].
+pub fn check_round_trips_with<T, F>(value: &T, same: F) -> Result<Report, Failed>
+where
+    T: VmState + Default + Clone + Debug,
+    F: Fn(&T, &T) -> bool,
+{
+    round_trips(value, &same).into_result()
+}
+
+/// The report of [`check_round_trips`], failures included.
+pub(crate) fn round_trips<T>(value: &T, same: &dyn Fn(&T, &T) -> bool) -> Report
+where
+    T: VmState + Default + Clone + Debug,
+{
+    let mut report = Report::new(T::NAME);
+    if T::MINIMUM_VERSION > T::VERSION {
+        report.fail(
+            CheckKind::RoundTrip,
+            None,
+            format!(
+                "MINIMUM_VERSION {} is above VERSION {}: no version can be loaded",
+                T::MINIMUM_VERSION,
+                T::VERSION
+            ),
+        );
+    }
+    for version in T::MINIMUM_VERSION..=T::VERSION {
+        at_version(value, version, same, &mut report);
+    }
+    report
+}
+
+/// One version: save, load, save again, compare.
+fn at_version<T>(value: &T, version: u32, same: &dyn Fn(&T, &T) -> bool, report: &mut Report)
+where
+    T: VmState + Default + Clone + Debug,
+{
+    let fail = |report: &mut Report, message: String| {
+        report.fail(CheckKind::RoundTrip, Some(version), message);
+    };
+    let saved = match to_vec_at(value, version) {
+        Ok(bytes) => bytes,
+        Err(err) if matches!(err.kind(), ErrorKind::SubsectionNotAllowed { .. }) => {
+            report.note(format!(
+                "round trip, version {version}: skipped, the value cannot be saved for it: {err}"
+            ));
+            return;
+        }
+        Err(err) => return fail(report, format!("saving for version {version} fails: {err}")),
+    };
+    let loaded: T = match from_slice(&saved, version) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            return fail(
+                report,
+                format!(
+                    "the {} bytes saved for version {version} do not load at version {version}: {err}; \
+                     save and load disagree about the fields of version {version} \
+                     (a `since`, `until` or `exists` that differs between them?)",
+                    saved.len()
+                ),
+            );
+        }
+    };
+    let again = match to_vec_at(&loaded, version) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return fail(
+                report,
+                format!("the value loaded at version {version} cannot be saved again: {err}"),
+            );
+        }
+    };
+    if again != saved {
+        return fail(
+            report,
+            format!(
+                "saving, loading and saving again at version {version} changes the bytes: {}",
+                diff::bytes(&saved, &again)
+            ),
+        );
+    }
+    if version == T::VERSION {
+        let mut copy = value.clone();
+        if let Err(err) = load_into(&mut copy, &saved, version) {
+            return fail(
+                report,
+                format!(
+                    "what was saved at version {version} does not load into a copy of the value: {err}"
+                ),
+            );
+        }
+        if !same(&copy, value) {
+            return fail(
+                report,
+                format!(
+                    "loading what was saved at version {version} (the current one) into a copy of the value \
+                     changes it (a `post_load` hook or custom view that does not give back what was saved?):{}",
+                    diff::values(value, &copy)
+                ),
+            );
+        }
+    }
+    report.pass(format!(
+        "round trip, version {version}: {} bytes saved, loaded and saved again",
+        saved.len()
+    ));
+}
