@@ -6,16 +6,22 @@
 use vmstate::VmState;
 
 /// The device as release 1.0 of a monitor shipped it.
-mod release_1_0 {
+pub mod release_1_0 {
     use vmstate::VmState;
 
+    /// The UART's registers.
     #[derive(VmState, Debug, Default, Clone, PartialEq)]
     #[vmstate(name = "acme-uart", version = 2, minimum_version = 1)]
     pub struct Uart {
+        /// Baud-rate divisor.
         pub divisor: u16,
+        /// Receive buffer.
         pub rbr: u8,
+        /// Interrupt enable.
         pub ier: u8,
+        /// Line control.
         pub lcr: u8,
+        /// Receive FIFO, new in version 2.
         #[vmstate(since = 2)]
         pub fifo: [u8; 4],
     }
@@ -24,20 +30,28 @@ mod release_1_0 {
 /// The same device in release 2.0: a new field at version 3, and a subsection
 /// that is sent only when the new timeout feature is in use, so that 1.0 can
 /// still load 2.0's state whenever the feature is off.
-mod release_2_0 {
+pub mod release_2_0 {
     use vmstate::VmState;
 
+    /// The UART's registers.
     #[derive(VmState, Debug, Default, Clone, PartialEq)]
     #[vmstate(name = "acme-uart", version = 3, minimum_version = 1)]
     pub struct Uart {
+        /// Baud-rate divisor.
         pub divisor: u16,
+        /// Receive buffer.
         pub rbr: u8,
+        /// Interrupt enable.
         pub ier: u8,
+        /// Line control.
         pub lcr: u8,
+        /// Receive FIFO, new in version 2.
         #[vmstate(since = 2)]
         pub fifo: [u8; 4],
+        /// Scratch register, new in version 3.
         #[vmstate(since = 3)]
         pub scratch: u8,
+        /// The receive timeout, sent only while armed.
         #[subsection(needed = Uart::timeout_needed)]
         pub timeout: UartTimeout,
     }
@@ -48,6 +62,7 @@ mod release_2_0 {
         }
     }
 
+    /// The receive timeout.
     #[derive(VmState, Debug, Clone, PartialEq)]
     #[vmstate(name = "acme-uart/timeout", version = 1)]
     pub struct UartTimeout {
