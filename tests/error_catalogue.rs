@@ -1,0 +1,910 @@
+//! The error catalogue (issue 6, design §5 "Errors say where"): every
+//! `vmstate::ErrorKind` variant, produced through a public entry point, with a
+//! message that names the section, the field path and the byte offset where
+//! they apply. `every_variant_is_catalogued` fails to compile when a variant
+//! is added without an entry here.
+
+#![allow(
+    clippy::unnecessary_wraps,
+    reason = "hooks have the signatures that the derive calls, whether or not they fail"
+)]
+
+use std::io::{Cursor, Read, Seek, SeekFrom};
+
+use vmstate::stream::{
+    RamBlock, RamRecord, Record, SectionHeader, SectionInfo, SectionKind, StreamLimits,
+    StreamReader, StreamWriter, Vmdesc, decode,
+};
+use vmstate::{Error, ErrorKind, Reader, VmState, from_slice, load_into, to_vec, to_vec_at};
+
+// ---- Where an error says it happened ----------------------------------------------
+
+/// What a message must name.
+struct Expected<'a> {
+    /// The section (a payload's type name, or a stream section's idstr).
+    section: Option<&'a str>,
+    /// The section's instance, for stream sections.
+    instance: Option<u32>,
+    /// The field path, when the error is inside a payload.
+    path: Option<&'a str>,
+    /// The byte offset, for load errors.
+    offset: Option<u64>,
+    /// Words of the kind's own sentence.
+    says: &'a [&'a str],
+}
+
+const NOWHERE: Expected<'static> = Expected {
+    section: None,
+    instance: None,
+    path: None,
+    offset: None,
+    says: &[],
+};
+
+/// Checks the accessors and the `Display` text of `error` against `expected`,
+/// and that nothing is named that should not be.
+#[track_caller]
+fn assert_names(error: &Error, expected: &Expected<'_>) {
+    let text = error.to_string();
+    match expected.section {
+        Some(section) => {
+            let named = error.section().map(|s| s.name.as_str());
+            assert_eq!(named, Some(section), "{text}");
+            let prefix = match expected.instance {
+                Some(instance) => format!("section `{section}` instance {instance}"),
+                None => format!("section `{section}`"),
+            };
+            assert!(
+                text.starts_with(&prefix),
+                "`{text}` does not start with `{prefix}`"
+            );
+        }
+        None => assert!(error.section().is_none(), "{text}"),
+    }
+    assert_eq!(
+        error.section().and_then(|s| s.instance),
+        expected.instance,
+        "{text}"
+    );
+    if let Some(path) = expected.path {
+        assert_eq!(error.path_string(), path, "{text}");
+        assert!(
+            text.contains(&format!("field `{path}`")),
+            "`{text}` lacks field `{path}`"
+        );
+    } else {
+        assert_eq!(error.path_string(), "", "{text}");
+        assert!(!text.contains("field `"), "{text}");
+    }
+    if let Some(offset) = expected.offset {
+        assert_eq!(error.offset(), Some(offset), "{text}");
+        assert!(
+            text.contains(&format!("byte offset {offset}: ")),
+            "`{text}` lacks byte offset {offset}"
+        );
+    } else {
+        assert_eq!(error.offset(), None, "{text}");
+        assert!(!text.contains("byte offset"), "{text}");
+    }
+    for word in expected.says {
+        assert!(text.contains(word), "`{text}` does not say `{word}`");
+    }
+}
+
+// ---- Types to load -------------------------------------------------------------------
+
+#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
+#[repr(u8)]
+enum Mode {
+    #[default]
+    Off = 0,
+    On = 1,
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-entry", version = 1)]
+struct Entry {
+    addr: u32,
+    len: u16,
+}
+
+/// A device with one of everything that can fail on load.
+#[derive(VmState, Debug, Clone, PartialEq)]
+#[vmstate(
+    name = "cat-dev",
+    version = 3,
+    minimum_version = 2,
+    pre_save = Dev::pre_save,
+    post_load = Dev::post_load
+)]
+struct Dev {
+    id: u16,
+    #[vmstate(equal)]
+    nr_irqs: u8,
+    mode: Mode,
+    count: u8,
+    #[vmstate(len = count)]
+    entries: Vec<Entry>,
+    #[vmstate(with = even)]
+    even: u8,
+    regs: [u16; 2],
+    #[vmstate(since = 3)]
+    index: u8,
+    #[subsection(needed = Dev::irq_needed)]
+    irq: DevIrq,
+    #[subsection(needed = Dev::late_needed, since = 3)]
+    late: DevLate,
+}
+
+impl Default for Dev {
+    fn default() -> Self {
+        Self {
+            id: 0,
+            nr_irqs: 24,
+            mode: Mode::Off,
+            count: 0,
+            entries: Vec::new(),
+            even: 0,
+            regs: [0; 2],
+            index: 0,
+            irq: DevIrq::default(),
+            late: DevLate::default(),
+        }
+    }
+}
+
+impl Dev {
+    fn irq_needed(&self) -> bool {
+        self.irq.level != 0
+    }
+    fn late_needed(&self) -> bool {
+        self.late.value != 0
+    }
+    fn pre_save(&self) -> Result<(), String> {
+        if self.id == 0xdead {
+            Err("id 0xdead is reserved".into())
+        } else {
+            Ok(())
+        }
+    }
+    /// A loaded index is checked before the device uses it.
+    fn post_load(&mut self, _version_id: u32) -> Result<(), String> {
+        if self.index < 16 {
+            Ok(())
+        } else {
+            Err(format!("index {} is out of range 0..16", self.index))
+        }
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-dev/irq", version = 1)]
+struct DevIrq {
+    level: u8,
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-dev/late", version = 1)]
+struct DevLate {
+    value: u32,
+}
+
+/// A custom wire view that only takes even bytes.
+mod even {
+    use vmstate::{Error, Reader, VmStateField};
+
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "the signature the derive calls"
+    )]
+    pub fn save(value: &u8, out: &mut Vec<u8>) -> Result<(), Error> {
+        value.save_field(out)
+    }
+
+    pub fn load(value: &mut u8, reader: &mut Reader<'_>) -> Result<(), Error> {
+        let offset = reader.offset();
+        let byte = reader.read_u8()?;
+        if byte % 2 == 1 {
+            return Err(Error::custom(format!("{byte} is odd")).at_offset(offset));
+        }
+        *value = byte;
+        Ok(())
+    }
+}
+
+/// A valid version-3 payload: id 0x0102, `nr_irqs` 24, mode On, two entries,
+/// even 4, regs 1 and 2, index 5; then the `irq` subsection when `irq` is
+/// set.
+fn payload(irq: bool) -> Vec<u8> {
+    let mut bytes = vec![0x01, 0x02, 24, 1, 2];
+    bytes.extend_from_slice(&[0, 0, 0, 1, 0, 2]);
+    bytes.extend_from_slice(&[0, 0, 0, 3, 0, 4]);
+    bytes.extend_from_slice(&[4, 0, 1, 0, 2, 5]);
+    if irq {
+        bytes.extend(subsection("cat-dev/irq", 1, &[9]));
+    }
+    bytes
+}
+
+/// Offsets in `payload`.
+const MODE_AT: u64 = 3;
+const COUNT_AT: usize = 4;
+const ENTRIES_AT: u64 = 5;
+const EVEN_AT: u64 = 17;
+const REGS_AT: u64 = 18;
+const INDEX_AT: usize = 22;
+const FIELDS_END: u64 = 23;
+
+fn subsection(name: &str, version: u32, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0x05, u8::try_from(name.len()).unwrap()];
+    bytes.extend_from_slice(name.as_bytes());
+    bytes.extend_from_slice(&version.to_be_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+#[test]
+fn the_payload_used_below_loads() {
+    let dev: Dev = from_slice(&payload(true), 3).unwrap();
+    assert_eq!(
+        (dev.entries.len(), dev.even, dev.index, dev.irq.level),
+        (2, 4, 5, 9)
+    );
+}
+
+/// Loads `bytes` with `from_slice`, and checks that `load_into` fails the
+/// same way and leaves the device as it was.
+fn load_error(bytes: &[u8], version: u32) -> Error {
+    let error = from_slice::<Dev>(bytes, version).expect_err("the load must fail");
+    let mut device = Dev {
+        id: 77,
+        ..Dev::default()
+    };
+    let before = device.clone();
+    let again = load_into(&mut device, bytes, version).expect_err("load_into must fail too");
+    assert_eq!(device, before, "load_into changed the device");
+    assert_eq!(again.to_string(), error.to_string());
+    error
+}
+
+// ---- Payload errors --------------------------------------------------------------------
+
+#[test]
+fn unexpected_eof() {
+    // Cut inside the second register.
+    let bytes = &payload(false)[..21];
+    assert_names(
+        &load_error(bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("regs[1]"),
+            offset: Some(REGS_AT + 2),
+            says: &["input ends too early", "needed 2 bytes, 1 left"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn version_too_new() {
+    assert_names(
+        &load_error(&payload(false), 4),
+        &Expected {
+            section: Some("cat-dev"),
+            offset: Some(0),
+            says: &["`cat-dev` version 4 is newer", "highest is 3"],
+            ..NOWHERE
+        },
+    );
+    // In a subsection, the path names it.
+    let mut bytes = payload(false);
+    bytes.extend(subsection("cat-dev/irq", 2, &[9]));
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("irq"),
+            offset: Some(FIELDS_END + 17),
+            says: &[
+                "(subsection `cat-dev/irq`)",
+                "`cat-dev/irq` version 2 is newer",
+            ],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn version_too_old() {
+    assert_names(
+        &load_error(&payload(false), 1),
+        &Expected {
+            section: Some("cat-dev"),
+            offset: Some(0),
+            says: &["`cat-dev` version 1 is older", "lowest is 2"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unknown_subsection() {
+    let mut bytes = payload(false);
+    bytes.extend(subsection("cat-dev/msi", 1, &[1]));
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            offset: Some(FIELDS_END),
+            says: &["unknown subsection `cat-dev/msi` in `cat-dev`"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn duplicate_subsection() {
+    let mut bytes = payload(true);
+    let second_at = bytes.len() as u64;
+    bytes.extend(subsection("cat-dev/irq", 1, &[3]));
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("irq"),
+            offset: Some(second_at),
+            says: &["subsection `cat-dev/irq` appears twice"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn subsection_not_allowed() {
+    let dev = Dev {
+        late: DevLate { value: 1 },
+        ..Dev::default()
+    };
+    // Known at version 3: saved.
+    assert!(to_vec_at(&dev, 3).is_ok());
+    let error = to_vec_at(&dev, 2).unwrap_err();
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::SubsectionNotAllowed { version: 2, .. }
+    ));
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("late"),
+            says: &[
+                "subsection `cat-dev/late` is needed",
+                "version 2 do not know it",
+            ],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn not_equal() {
+    let mut bytes = payload(false);
+    bytes[2] = 16;
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("nr_irqs"),
+            offset: Some(2),
+            says: &["incoming value 16 differs from the local value 24"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn invalid_enum_value() {
+    let mut bytes = payload(false);
+    bytes[usize::try_from(MODE_AT).unwrap()] = 7;
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("mode"),
+            offset: Some(MODE_AT),
+            says: &["7 is not a valid `Mode`"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn invalid_length() {
+    // 200 entries of 6 bytes cannot fit in the 18 bytes that are left.
+    let mut bytes = payload(false);
+    bytes[COUNT_AT] = 200;
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("entries"),
+            offset: Some(ENTRIES_AT),
+            says: &["variable-array count 200 is invalid", "at most 3 elements"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn length_mismatch() {
+    let dev = Dev {
+        count: 3,
+        entries: vec![Entry::default()],
+        ..Dev::default()
+    };
+    assert_names(
+        &to_vec(&dev).unwrap_err(),
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("entries"),
+            says: &["variable array has 1 elements but its count field `count` says 3"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn trailing_bytes() {
+    let mut bytes = payload(true);
+    let end = bytes.len() as u64;
+    bytes.extend_from_slice(&[0xaa, 0xbb]);
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            offset: Some(end),
+            says: &["2 bytes left over after the end of the payload"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn hook() {
+    // post_load: an out-of-range index loaded from the input.
+    let mut bytes = payload(false);
+    bytes[INDEX_AT] = 99;
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            offset: Some(FIELDS_END),
+            says: &["post_load hook failed: index 99 is out of range 0..16"],
+            ..NOWHERE
+        },
+    );
+    // pre_save.
+    let dev = Dev {
+        id: 0xdead,
+        ..Dev::default()
+    };
+    assert_names(
+        &to_vec(&dev).unwrap_err(),
+        &Expected {
+            section: Some("cat-dev"),
+            says: &["pre_save hook failed: id 0xdead is reserved"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn custom() {
+    let mut bytes = payload(false);
+    bytes[usize::try_from(EVEN_AT).unwrap()] = 3;
+    assert_names(
+        &load_error(&bytes, 3),
+        &Expected {
+            section: Some("cat-dev"),
+            path: Some("even"),
+            offset: Some(EVEN_AT),
+            says: &["3 is odd"],
+            ..NOWHERE
+        },
+    );
+}
+
+/// A payload inside a larger input reports offsets in that input.
+#[test]
+fn offsets_are_absolute_with_a_base() {
+    let bytes = &payload(false)[..21];
+    let mut dev = Dev::default();
+    let error = dev
+        .load_state(&mut Reader::with_base_offset(bytes, 1000), 3)
+        .unwrap_err();
+    assert_names(
+        &error,
+        &Expected {
+            path: Some("regs[1]"),
+            offset: Some(1000 + REGS_AT + 2),
+            says: &["input ends too early"],
+            ..NOWHERE
+        },
+    );
+}
+
+// ---- Stream errors ---------------------------------------------------------------------
+
+fn write_stream(records: &[Record]) -> Vec<u8> {
+    let mut writer = StreamWriter::new(Vec::new()).unwrap();
+    for record in records {
+        writer.write(record).unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+fn section(kind: SectionKind, section_id: u32, idstr: &str, instance_id: u32) -> Record {
+    Record::Section(SectionHeader {
+        kind,
+        section_id,
+        info: Some(SectionInfo {
+            idstr: idstr.to_owned(),
+            instance_id,
+            version_id: if idstr == "ram" { 4 } else { 1 },
+        }),
+    })
+}
+
+/// A stream with one `port92` FULL section (id 3, instance 1) and a vmdesc
+/// that describes it: header (8), section header (1 + 4 + 1 + 6 + 4 + 4 =
+/// 20), payload (1 byte at offset 28), footer (5 bytes at 29), EOF (34),
+/// vmdesc (35).
+const VMDESC: &[u8] = br#"{"page_size": 4096, "devices": [{"name": "port92", "instance_id": 1, "vmsd_name": "port92", "version": 1, "fields": [{"name": "outport", "type": "uint8", "size": 1}]}]}"#;
+const PAYLOAD_AT: u64 = 28;
+const FOOTER_AT: u64 = 29;
+const EOF_AT: u64 = 34;
+
+fn port92_stream(footer_id: u32, vmdesc: &[u8]) -> Vec<u8> {
+    write_stream(&[
+        section(SectionKind::Full, 3, "port92", 1),
+        Record::State {
+            payload: vec![0x02],
+            offset: 0,
+        },
+        Record::Footer {
+            section_id: footer_id,
+        },
+        Record::Eof,
+        Record::Vmdesc {
+            json: vmdesc.to_vec(),
+        },
+    ])
+}
+
+/// Reads every record of `bytes` and returns the first error.
+fn stream_error(bytes: &[u8]) -> Error {
+    stream_error_with(bytes, StreamLimits::default(), false)
+}
+
+fn stream_error_with(bytes: &[u8], limits: StreamLimits, delimit: bool) -> Error {
+    let mut reader = match StreamReader::with_limits(Cursor::new(bytes), limits) {
+        Ok(reader) => reader,
+        Err(error) => return error,
+    };
+    if delimit {
+        reader = reader.with_delimiter(vmstate::qemu::delimit);
+    }
+    loop {
+        match reader.next_record() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the stream read without an error"),
+            Err(error) => return error,
+        }
+    }
+}
+
+#[test]
+fn the_stream_used_below_reads() {
+    let bytes = port92_stream(3, VMDESC);
+    let mut reader = StreamReader::new(Cursor::new(&bytes)).unwrap();
+    let mut payload_at = None;
+    while let Some(record) = reader.next_record().unwrap() {
+        if let Record::State { offset, .. } = record {
+            payload_at = Some(offset);
+        }
+        if record == Record::Eof {
+            assert_eq!(reader.offset(), EOF_AT + 1);
+        }
+    }
+    assert_eq!(payload_at, Some(PAYLOAD_AT));
+}
+
+#[test]
+fn bad_magic() {
+    assert_names(
+        &stream_error(b"QEMU\0\0\0\x03\0"),
+        &Expected {
+            offset: Some(0),
+            says: &["not a QEMU migration stream: starts with 0x51454d55"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unsupported_stream_version() {
+    assert_names(
+        &stream_error(b"QEVM\0\0\0\x02\0"),
+        &Expected {
+            offset: Some(4),
+            says: &["format version 2 is not supported"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unknown_record() {
+    assert_names(
+        &stream_error(b"QEVM\0\0\0\x03\x09"),
+        &Expected {
+            offset: Some(8),
+            says: &["unknown record type 0x09"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn bad_footer() {
+    assert_names(
+        &stream_error(&port92_stream(4, VMDESC)),
+        &Expected {
+            section: Some("port92"),
+            instance: Some(1),
+            offset: Some(FOOTER_AT),
+            says: &["section footer for section id 3 expected, found a footer for section id 4"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn undelimited_section() {
+    // No vmdesc and no delimiter: nothing says where the payload ends.
+    let bytes = write_stream(&[
+        section(SectionKind::Full, 3, "port92", 1),
+        Record::State {
+            payload: vec![0x02],
+            offset: 0,
+        },
+        Record::Footer { section_id: 3 },
+        Record::Eof,
+    ]);
+    assert_names(
+        &stream_error(&bytes),
+        &Expected {
+            section: Some("port92"),
+            instance: Some(1),
+            offset: Some(PAYLOAD_AT),
+            says: &["cannot tell where section `port92` ends"],
+            ..NOWHERE
+        },
+    );
+}
+
+/// A `ram` section: START header (1 + 4 + 1 + 3 + 4 + 4 = 17 bytes after the
+/// 8 of the stream header), the block list (a word, then `pc.ram`: 8 + 1 + 6
+/// + 8 bytes), then `word` (at 48).
+fn ram_stream(word: &[u8]) -> Vec<u8> {
+    let mut bytes = write_stream(&[
+        section(SectionKind::Start, 0, "ram", 0),
+        Record::Ram(RamRecord::MemSize {
+            total: 4096,
+            blocks: vec![RamBlock {
+                name: "pc.ram".into(),
+                used_length: 4096,
+            }],
+        }),
+    ]);
+    bytes.extend_from_slice(word);
+    bytes
+}
+const RAM_WORD_AT: u64 = 48;
+
+#[test]
+fn unsupported_ram_flags() {
+    assert_names(
+        &stream_error(&ram_stream(&0x40u64.to_be_bytes())),
+        &Expected {
+            section: Some("ram"),
+            offset: Some(RAM_WORD_AT),
+            says: &["unsupported RAM page flags 0x40"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unknown_ram_block() {
+    // A ZERO page for block `vga.ram`, which the block list did not announce.
+    let mut word = 0x02u64.to_be_bytes().to_vec();
+    word.push(7);
+    word.extend_from_slice(b"vga.ram");
+    word.push(0);
+    assert_names(
+        &stream_error(&ram_stream(&word)),
+        &Expected {
+            section: Some("ram"),
+            offset: Some(RAM_WORD_AT),
+            says: &["RAM page for unknown block `vga.ram`"],
+            ..NOWHERE
+        },
+    );
+    // A page that continues a block when none came before.
+    let word = (0x02u64 | 0x20).to_be_bytes();
+    assert_names(
+        &stream_error(&ram_stream(&word)),
+        &Expected {
+            section: Some("ram"),
+            offset: Some(RAM_WORD_AT),
+            says: &["RAM page continues a block, but no block came before"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn invalid_vmdesc() {
+    let json = br#"{"devices": [{"name": "port92", "fields": [{"name": "outport", "type": "uint8", "size": -1}]}]}"#;
+    let error = Vmdesc::parse(json).unwrap_err();
+    assert_names(
+        &error,
+        &Expected {
+            says: &[
+                "invalid stream description (vmdesc): $.devices[0].fields[0].size is not a non-negative integer",
+            ],
+            ..NOWHERE
+        },
+    );
+    // In a stream: where the JSON starts (after EOF, the 0x06 tag and the
+    // length).
+    assert_names(
+        &stream_error(&port92_stream(3, json)),
+        &Expected {
+            offset: Some(EOF_AT + 1 + 1 + 4),
+            says: &["$.devices[0].fields[0].size"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn limit_exceeded() {
+    // A payload larger than the reader allows.
+    let limits = StreamLimits {
+        max_state_len: 0,
+        ..StreamLimits::default()
+    };
+    assert_names(
+        &stream_error_with(&port92_stream(3, VMDESC), limits, false),
+        &Expected {
+            section: Some("port92"),
+            instance: Some(1),
+            offset: Some(PAYLOAD_AT),
+            says: &["section payload size of 1 exceeds the limit of 0"],
+            ..NOWHERE
+        },
+    );
+    // A description that makes decoding produce far more than the payload
+    // holds names the described field.
+    let json = br#"{"devices": [{"name": "d", "fields": [
+        {"name": "a", "type": "uint8", "size": 0, "array_len": 1000000000}]}]}"#;
+    let vmdesc = Vmdesc::parse(json).unwrap();
+    let error = decode(&vmdesc.devices[0].state, &[], 500).unwrap_err();
+    let text = error.to_string();
+    assert!(text.starts_with("field `a["), "{text}");
+    assert!(
+        text.contains("byte offset 500: decoded output size of"),
+        "{text}"
+    );
+}
+
+/// A stream that fails to read after its first `fail_after` bytes.
+struct Failing {
+    inner: Cursor<Vec<u8>>,
+    fail_after: u64,
+}
+
+impl Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.inner.position() >= self.fail_after {
+            return Err(std::io::Error::other("the disk went away"));
+        }
+        let room = usize::try_from(self.fail_after - self.inner.position()).unwrap_or(usize::MAX);
+        let len = buf.len().min(room);
+        self.inner.read(&mut buf[..len])
+    }
+}
+
+impl Seek for Failing {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+#[test]
+fn io() {
+    let input = Failing {
+        inner: Cursor::new(port92_stream(3, VMDESC)),
+        fail_after: 0,
+    };
+    let error = StreamReader::new(input).err().expect("reading fails");
+    assert!(
+        error.kind().to_string().starts_with("I/O error: "),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            says: &["I/O error: the disk went away"],
+            ..NOWHERE
+        },
+    );
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+// ---- Completeness ----------------------------------------------------------------------
+
+/// The catalogue covers every variant. `ErrorKind` is `non_exhaustive`, so a
+/// `match` here would need a wildcard arm and could not notice a new variant:
+/// the variants are read from the runtime's source instead.
+#[test]
+fn every_variant_is_catalogued() {
+    let covered = [
+        "UnexpectedEof",
+        "VersionTooNew",
+        "VersionTooOld",
+        "UnknownSubsection",
+        "DuplicateSubsection",
+        "SubsectionNotAllowed",
+        "NotEqual",
+        "InvalidEnumValue",
+        "InvalidLength",
+        "LengthMismatch",
+        "TrailingBytes",
+        "Hook",
+        "BadMagic",
+        "UnsupportedStreamVersion",
+        "UnknownRecord",
+        "BadFooter",
+        "UndelimitedSection",
+        "UnsupportedRamFlags",
+        "UnknownRamBlock",
+        "InvalidVmdesc",
+        "LimitExceeded",
+        "Io",
+        "Custom",
+    ];
+    let source = include_str!("../vmstate-runtime/src/error.rs");
+    let body = source
+        .split("pub enum ErrorKind {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}\n").next())
+        .expect("ErrorKind in error.rs");
+    let declared: Vec<&str> = body
+        .lines()
+        .filter_map(|line| {
+            let name = line.strip_prefix("    ")?;
+            let name = name.split([' ', '{', ',', '(']).next()?;
+            name.chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+                .then_some(name)
+        })
+        .collect();
+    assert_eq!(
+        declared, covered,
+        "ErrorKind variants and the catalogue differ"
+    );
+}
