@@ -131,6 +131,7 @@ pub fn peek_subsection<'a>(reader: &Reader<'a>, parent: &str) -> Option<&'a [u8]
 ///
 /// # Errors
 /// [`ErrorKind::UnexpectedEof`] when the version is cut short.
+#[inline]
 pub fn enter_subsection(reader: &mut Reader<'_>) -> Result<u32, Error> {
     let header = reader.read_array::<2>()?;
     reader.skip(usize::from(header[1]))?;

@@ -1,5 +1,10 @@
 //! The per-field wire codec: how one value of a type is written and read.
 
+#![allow(
+    clippy::inline_always,
+    reason = "measured in docs/performance.md: the primitive reads must inline into every generated load"
+)]
+
 use crate::error::Error;
 use crate::reader::Reader;
 use crate::schema::WireType;
@@ -127,7 +132,7 @@ macro_rules! integer_fields {
                 Ok(())
             }
 
-            #[inline]
+            #[inline(always)]
             fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
                 *self = <$ty>::from_be_bytes(reader.read_array()?);
                 Ok(())
@@ -136,6 +141,12 @@ macro_rules! integer_fields {
             #[inline]
             fn save_slice(items: &[Self], out: &mut Vec<u8>) -> Result<(), Error> {
                 const SIZE: usize = size_of::<$ty>();
+                if items.len() * SIZE >= 1024 {
+                    // Large arrays: no zero-fill pass before the conversion.
+                    out.reserve(items.len() * SIZE);
+                    out.extend(items.iter().flat_map(|item| item.to_be_bytes()));
+                    return Ok(());
+                }
                 let start = out.len();
                 out.resize(start + items.len() * SIZE, 0);
                 let (chunks, _) = out[start..].as_chunks_mut::<SIZE>();
@@ -181,7 +192,7 @@ macro_rules! byte_fields {
                 Ok(())
             }
 
-            #[inline]
+            #[inline(always)]
             fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
                 *self = <$ty>::from_be_bytes(reader.read_array()?);
                 Ok(())
@@ -224,7 +235,7 @@ impl VmStateField for u8 {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         *self = reader.read_u8()?;
         Ok(())
@@ -261,7 +272,7 @@ impl VmStateField for bool {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         *self = reader.read_u8()? != 0;
         Ok(())
@@ -286,7 +297,7 @@ impl VmStateField for f64 {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         *self = f64::from_bits(reader.read_be64()?);
         Ok(())
@@ -311,7 +322,7 @@ impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
         T::save_slice(self, out)
     }
 
-    #[inline]
+    #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         T::load_slice(self, reader)
     }
@@ -333,7 +344,7 @@ impl<T: VmStateField + ?Sized> VmStateField for Box<T> {
         (**self).save_field(out)
     }
 
-    #[inline]
+    #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         (**self).load_field(reader)
     }
@@ -358,7 +369,7 @@ impl<const N: usize> VmStateField for Unused<N> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         reader.skip(N)
     }

@@ -1,5 +1,10 @@
 //! A bounds-checked cursor over the input, which knows its absolute byte offset.
 
+#![allow(
+    clippy::inline_always,
+    reason = "measured in docs/performance.md: the primitive reads must inline into every generated load"
+)]
+
 use crate::error::{Error, ErrorKind};
 
 /// Reads a payload from a byte slice, tracking the absolute offset of each read
@@ -9,8 +14,8 @@ use crate::error::{Error, ErrorKind};
 /// instead of panicking.
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
+    rest: &'a [u8],
+    len: usize,
     base: u64,
 }
 
@@ -25,29 +30,38 @@ impl<'a> Reader<'a> {
     /// larger input (a payload inside a stream, for example).
     #[must_use]
     pub fn with_base_offset(data: &'a [u8], base: u64) -> Self {
-        Self { data, pos: 0, base }
+        Self {
+            rest: data,
+            len: data.len(),
+            base,
+        }
     }
 
     /// Absolute offset of the next byte to be read.
     #[must_use]
+    #[inline]
     pub fn offset(&self) -> u64 {
-        self.base + self.pos as u64
+        self.base + (self.len - self.rest.len()) as u64
     }
 
     /// Number of bytes not read yet.
     #[must_use]
+    #[inline]
     pub fn remaining(&self) -> usize {
-        self.data.len() - self.pos
+        self.rest.len()
     }
 
     /// The bytes not read yet, without consuming them.
     #[must_use]
+    #[inline]
     pub fn rest(&self) -> &'a [u8] {
-        &self.data[self.pos..]
+        self.rest
     }
 
     /// The error for a read of `needed` bytes that the input cannot satisfy.
     #[must_use]
+    #[cold]
+    #[inline(never)]
     pub fn eof(&self, needed: usize) -> Error {
         Error::at(
             ErrorKind::UnexpectedEof {
@@ -64,9 +78,9 @@ impl<'a> Reader<'a> {
     /// [`ErrorKind::UnexpectedEof`] when fewer than `n` bytes are left.
     #[inline]
     pub fn read_bytes(&mut self, n: usize) -> Result<&'a [u8], Error> {
-        match self.data.get(self.pos..).and_then(|rest| rest.get(..n)) {
-            Some(bytes) => {
-                self.pos += n;
+        match self.rest.split_at_checked(n) {
+            Some((bytes, rest)) => {
+                self.rest = rest;
                 Ok(bytes)
             }
             None => Err(self.eof(n)),
@@ -77,12 +91,11 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`ErrorKind::UnexpectedEof`] when fewer than `N` bytes are left.
-    #[inline]
+    #[inline(always)]
     pub fn read_array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
-        let rest = &self.data[self.pos..];
-        match rest.first_chunk::<N>() {
-            Some(bytes) => {
-                self.pos += N;
+        match self.rest.split_first_chunk::<N>() {
+            Some((bytes, rest)) => {
+                self.rest = rest;
                 Ok(*bytes)
             }
             None => Err(self.eof(N)),
@@ -102,7 +115,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`ErrorKind::UnexpectedEof`] at the end of the input.
-    #[inline]
+    #[inline(always)]
     pub fn read_u8(&mut self) -> Result<u8, Error> {
         self.read_array::<1>().map(|[b]| b)
     }
@@ -127,6 +140,7 @@ impl<'a> Reader<'a> {
 
     /// The byte `ahead` positions past the next one, without consuming anything.
     #[must_use]
+    #[inline]
     pub fn peek_at(&self, ahead: usize) -> Option<u8> {
         self.rest().get(ahead).copied()
     }
