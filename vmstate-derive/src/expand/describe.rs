@@ -17,7 +17,7 @@ pub fn describe_state_body(krate: &Path, described: &StructModel<'_>) -> TokenSt
         let ident = subsection.ident;
         let ty = subsection.ty;
         let needed = &subsection.needed;
-        let describe = quote_spanned! {ty.span()=>
+        let describe = quote_spanned! {super::at(ty.span())=>
             <#ty as #krate::VmState>::describe_state(&self.#ident)
         };
         quote! {
@@ -45,13 +45,13 @@ fn describe_field(krate: &Path, field: &FieldModel<'_>, version: u32) -> TokenSt
     let name = &field.wire_name;
     let ty = field.ty;
     let describe = match &field.codec {
-        Codec::Plain | Codec::Equal => quote_spanned! {ty.span()=>
+        Codec::Plain | Codec::Equal => quote_spanned! {super::at(ty.span())=>
             <#ty as #krate::VmStateField>::describe_field(&self.#ident, #name, &mut __fields);
         },
-        Codec::Varray { .. } => quote_spanned! {ty.span()=>
+        Codec::Varray { .. } => quote_spanned! {super::at(ty.span())=>
             #krate::__private::describe_varray(&self.#ident, #name, &mut __fields);
         },
-        Codec::With(module) => quote_spanned! {module.span()=>
+        Codec::With(module) => quote_spanned! {super::at(module.span())=>
             #krate::__private::describe_with(#name, &mut __fields, |__out| {
                 #module::save(&self.#ident, __out)
             });

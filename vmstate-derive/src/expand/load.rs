@@ -18,7 +18,7 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
     } = described;
     // Spanned at the hook's path, so a wrong signature is reported there.
     let pre_load = described.hooks.pre_load.map(|hook| {
-        quote_spanned! {hook.span()=>
+        quote_spanned! {super::at(hook.span())=>
             #krate::__private::hook(
                 "pre_load",
                 #hook(self),
@@ -27,7 +27,7 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
         }
     });
     let post_load = described.hooks.post_load.map(|hook| {
-        quote_spanned! {hook.span()=>
+        quote_spanned! {super::at(hook.span())=>
             #krate::__private::hook(
                 "post_load",
                 #hook(self, __version_id),
@@ -66,16 +66,16 @@ fn load_field(
     let name = ident.to_string();
     let ty = field.ty;
     let call = match &field.codec {
-        Codec::Plain => quote_spanned! {ty.span()=>
+        Codec::Plain => quote_spanned! {super::at(ty.span())=>
             <#ty as #krate::VmStateField>::load_field(&mut self.#ident, __reader)
         },
-        Codec::Equal => quote_spanned! {ty.span()=>
+        Codec::Equal => quote_spanned! {super::at(ty.span())=>
             #krate::__private::load_equal::<#ty>(&self.#ident, __reader)
         },
-        Codec::Varray { len } => quote_spanned! {ty.span()=>
+        Codec::Varray { len } => quote_spanned! {super::at(ty.span())=>
             #krate::__private::load_varray(&mut self.#ident, &self.#len, __reader)
         },
-        Codec::With(module) => quote_spanned! {module.span()=>
+        Codec::With(module) => quote_spanned! {super::at(module.span())=>
             #module::load(&mut self.#ident, __reader)
         },
     };
@@ -111,7 +111,7 @@ fn subsection_loop(krate: &Path, described: &StructModel<'_>) -> TokenStream {
             let ident = subsection.ident;
             let field_name = ident.to_string();
             let ty = subsection.ty;
-            quote_spanned! {subsection.span=>
+            quote_spanned! {super::at(subsection.span)=>
                 if __name == <#ty as #krate::VmState>::NAME.as_bytes() {
                     let __in_subsection = |e: #krate::Error| {
                         e.in_subsection(#field_name, <#ty as #krate::VmState>::NAME)

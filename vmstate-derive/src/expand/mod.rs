@@ -10,10 +10,17 @@ mod save;
 mod scalar;
 mod schema;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 use crate::model::{Gate, Model, Shape, StructModel};
+
+/// A span at the user's code for error messages, but resolving names as the
+/// macro's own output does: generated locals such as `__out` must be found
+/// even when the field's type came out of a `macro_rules!` expansion.
+fn at(span: Span) -> Span {
+    span.resolved_at(Span::call_site())
+}
 
 /// Wraps `code` in the test that decides whether a field is on the wire at
 /// `__version_id`; no test when every version in `minimum..=maximum` has it.

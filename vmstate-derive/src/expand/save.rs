@@ -19,12 +19,12 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
     } = described;
     // Spanned at the hook's path, so a wrong signature is reported there.
     let pre_save = described.hooks.pre_save.map(|hook| {
-        quote_spanned! {hook.span()=>
+        quote_spanned! {super::at(hook.span())=>
             #krate::__private::hook("pre_save", #hook(self), #krate::__private::None)?;
         }
     });
     let post_save = described.hooks.post_save.map(|hook| {
-        quote_spanned! {hook.span()=>
+        quote_spanned! {super::at(hook.span())=>
             #krate::__private::hook("post_save", #hook(self), #krate::__private::None)?;
         }
     });
@@ -39,10 +39,10 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
         let needed = &subsection.needed;
         let since = subsection.since;
         // The type's span, so that a missing `VmState` impl is one error there.
-        let save = quote_spanned! {ty.span()=>
+        let save = quote_spanned! {super::at(ty.span())=>
             #krate::__private::save_subsection::<#ty>(&self.#ident, __out)
         };
-        let name = quote_spanned!(ty.span()=> <#ty as #krate::VmState>::NAME);
+        let name = quote_spanned!(super::at(ty.span())=> <#ty as #krate::VmState>::NAME);
         // Older receivers that do not know the subsection cannot take it.
         let known = (since > *minimum_version).then(|| {
             quote! {
@@ -54,7 +54,7 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
                 }
             }
         });
-        quote_spanned! {subsection.span=>
+        quote_spanned! {super::at(subsection.span)=>
             if #needed(self) {
                 #known
                 #save.map_err(|e| e.in_subsection(#field_name, #name))?;
@@ -81,16 +81,16 @@ fn save_field(
     let name = ident.to_string();
     let ty = field.ty;
     let call = match &field.codec {
-        Codec::Plain | Codec::Equal => quote_spanned! {ty.span()=>
+        Codec::Plain | Codec::Equal => quote_spanned! {super::at(ty.span())=>
             <#ty as #krate::VmStateField>::save_field(&self.#ident, __out)
         },
         Codec::Varray { len } => {
             let len_name = len.to_string();
-            quote_spanned! {ty.span()=>
+            quote_spanned! {super::at(ty.span())=>
                 #krate::__private::save_varray(&self.#ident, &self.#len, #len_name, __out)
             }
         }
-        Codec::With(module) => quote_spanned! {module.span()=>
+        Codec::With(module) => quote_spanned! {super::at(module.span())=>
             #module::save(&self.#ident, __out)
         },
     };
