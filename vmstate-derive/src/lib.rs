@@ -1,9 +1,9 @@
 //! `#[derive(VmState)]`: version-aware save/load code in QEMU's VMState wire
 //! format. Use it through the `vmstate` crate, which documents every attribute.
 //!
-//! The pipeline is visible in the modules: [`ast`] parses the attributes with
-//! darling, [`check`] validates them (reporting every mistake at once) into a
-//! [`model`], and [`expand`] writes the impls; [`fallback`] keeps user code free
+//! The pipeline is visible in the modules: `ast` parses the attributes with
+//! darling, `check` validates them (reporting every mistake at once) into a
+//! `model`, and `expand` writes the impls; `fallback` keeps user code free
 //! of follow-on errors when the checks fail.
 
 mod ast;
