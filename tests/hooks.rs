@@ -172,3 +172,43 @@ fn truncated_load_leaves_the_device_untouched() {
     assert_eq!(err.path_string(), "extra.value");
     assert_eq!(dev, before);
 }
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "indexed", version = 1)]
+struct Indexed {
+    #[vmstate(validate = Indexed::index_in_range)]
+    index: u8,
+    table: [u16; 4],
+}
+
+impl Indexed {
+    fn index_in_range(&self) -> Result<(), String> {
+        if self.index < 4 {
+            Ok(())
+        } else {
+            Err(format!("index {} is out of range 0..4", self.index))
+        }
+    }
+}
+
+#[test]
+fn validate_runs_as_soon_as_its_field_is_loaded() {
+    // The bad index is refused before the (missing) table is read.
+    let err = vmstate::from_slice::<Indexed>(&[9], 1).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Hook {
+                hook: "validate",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "section `indexed`, field `index`, byte offset 0: validate hook failed: index 9 is out of range 0..4"
+    );
+    let good: Indexed = vmstate::from_slice(&[3, 0, 1, 0, 2, 0, 3, 0, 4], 1).unwrap();
+    assert_eq!(good.table, [1, 2, 3, 4]);
+}

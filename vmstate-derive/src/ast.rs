@@ -66,6 +66,9 @@ pub struct Field {
     pub len: Option<Ident>,
     /// A module with `save(&T, &mut Vec<u8>)` and `load(&mut T, &mut Reader)`.
     pub with: Option<Path>,
+    /// `fn(&Self) -> Result<(), E>` run right after this field loads (QEMU
+    /// `VMSTATE_VALIDATE`): rejects a loaded value before anything uses it.
+    pub validate: Option<Path>,
     /// QEMU's type name for the field in a vmdesc (`timer`, `buffer`, ...).
     pub info: Option<SpannedValue<String>>,
     /// QEMU's name for the field in a vmdesc, when it is no Rust identifier

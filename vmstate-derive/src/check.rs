@@ -94,6 +94,7 @@ fn check_struct<'a>(
                 .as_ref()
                 .map_or_else(|| ident.to_string(), |name| name.as_str().to_owned()),
             info: field.info.as_ref().map(|info| info.as_str().to_owned()),
+            validate: field.validate.as_ref(),
             ty: &field.ty,
             gate,
             codec,
@@ -241,6 +242,9 @@ fn field_key_spans(field: &Field) -> Vec<(&'static str, Span)> {
     }
     if let Some(rename) = &field.rename {
         keys.push(("rename", rename.span()));
+    }
+    if let Some(validate) = &field.validate {
+        keys.push(("validate", validate.span()));
     }
     keys
 }
