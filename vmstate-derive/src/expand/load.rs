@@ -81,22 +81,21 @@ fn load_field(
     };
     // A validator sees the struct with this field loaded, and its error points
     // at the field's first byte.
-    let load = match field.validate {
-        Some(validate) => {
-            let check = quote_spanned! {super::at(validate.span())=>
-                #krate::__private::hook(
-                    "validate",
-                    #validate(self),
-                    #krate::__private::Some(__start),
-                )
-            };
-            quote! {
-                let __start = __reader.offset();
-                #call.map_err(|e| e.in_field(#name))?;
-                #check.map_err(|e| e.in_field(#name))?;
-            }
+    let load = if let Some(validate) = field.validate {
+        let check = quote_spanned! {super::at(validate.span())=>
+            #krate::__private::hook(
+                "validate",
+                #validate(self),
+                #krate::__private::Some(__start),
+            )
+        };
+        quote! {
+            let __start = __reader.offset();
+            #call.map_err(|e| e.in_field(#name))?;
+            #check.map_err(|e| e.in_field(#name))?;
         }
-        None => quote!(#call.map_err(|e| e.in_field(#name))?;),
+    } else {
+        quote!(#call.map_err(|e| e.in_field(#name))?;)
     };
     super::gated(&field.gate, load, minimum_version, version)
 }
