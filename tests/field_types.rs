@@ -1,46 +1,9 @@
 //! Every supported field type: its exact bytes and its load errors.
 
+mod support;
+
+use support::examples::{Irq, Mode, Scalars, Signed};
 use vmstate::{ErrorKind, Reader, Unused, VmState};
-
-#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
-#[repr(u8)]
-enum Mode {
-    #[default]
-    Off = 0,
-    On = 1,
-    Auto = 7,
-}
-
-#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
-#[repr(i16)]
-enum Signed {
-    #[default]
-    Minus = -2,
-    Plus = 300,
-}
-
-#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
-struct Irq(u32);
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "scalars", version = 1)]
-struct Scalars {
-    u: u8,
-    i: i8,
-    w: u16,
-    sw: i16,
-    d: u32,
-    sd: i32,
-    q: u64,
-    sq: i64,
-    flag: bool,
-    real: f64,
-    mode: Mode,
-    signed: Signed,
-    irq: Irq,
-    _pad: Unused<3>,
-    grid: [[u16; 2]; 2],
-}
 
 #[test]
 fn scalars_are_big_endian_back_to_back() {
@@ -58,7 +21,7 @@ fn scalars_are_big_endian_back_to_back() {
         mode: Mode::Auto,
         signed: Signed::Plus,
         irq: Irq(0x11),
-        _pad: Unused,
+        pad: Unused,
         grid: [[1, 2], [3, 4]],
     };
     let bytes = vmstate::to_vec(&value).unwrap();

@@ -12,12 +12,15 @@
 //! Runs are deterministic (a fixed proptest RNG); `PROPTEST_CASES` changes
 //! how many cases each property gets.
 
+mod support;
+
 use std::cell::Cell;
 use std::fmt::Debug;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
+use support::examples::{Card, CardDma, CardDmaExtra, CardIrq, Irq, Mode, Scalars, Signed};
 use vmstate::{Unused, VmState, from_slice, load_into, to_vec, to_vec_at};
 
 // ---- Running properties ------------------------------------------------------
@@ -369,48 +372,6 @@ shaped_tests! {
 
 // ---- Types like the examples' and the tests' ------------------------------------
 
-#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
-#[repr(u8)]
-enum Mode {
-    #[default]
-    Off = 0,
-    On = 1,
-    Auto = 7,
-}
-
-#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
-#[repr(i16)]
-enum Signed {
-    #[default]
-    Minus = -2,
-    Plus = 300,
-}
-
-#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
-struct Irq(u32);
-
-/// Every scalar kind, an enum of each sign, a newtype, a gap and a nested
-/// array (as in `tests/field_types.rs`).
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "prop-scalars", version = 1)]
-struct Scalars {
-    u: u8,
-    i: i8,
-    w: u16,
-    sw: i16,
-    d: u32,
-    sd: i32,
-    q: u64,
-    sq: i64,
-    flag: bool,
-    real: f64,
-    mode: Mode,
-    signed: Signed,
-    irq: Irq,
-    pad: Unused<3>,
-    grid: [[u16; 2]; 2],
-}
-
 /// Offsets in a `Scalars` payload (57 bytes).
 const SCALARS_LEN: usize = 57;
 const SCALARS_REAL: usize = 31;
@@ -525,53 +486,7 @@ fn dev() -> impl Strategy<Value = Dev> {
         })
 }
 
-/// Nested subsections, and a struct that inlines them (as in
-/// `tests/subsections.rs`).
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "prop-card", version = 1)]
-struct Card {
-    reg: u8,
-    #[subsection(needed = Card::irq_needed)]
-    irq: CardIrq,
-    #[subsection(needed = Card::dma_needed)]
-    dma: CardDma,
-}
-
-impl Card {
-    fn irq_needed(&self) -> bool {
-        self.irq.level != 0
-    }
-    fn dma_needed(&self) -> bool {
-        self.dma.addr != 0 || self.dma.extra.flags != 0
-    }
-}
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "prop-card/irq", version = 2)]
-struct CardIrq {
-    level: u8,
-}
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "prop-card/dma", version = 1)]
-struct CardDma {
-    addr: u32,
-    #[subsection(needed = CardDma::extra_needed)]
-    extra: CardDmaExtra,
-}
-
-impl CardDma {
-    fn extra_needed(&self) -> bool {
-        self.extra.flags != 0
-    }
-}
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "prop-card/dma/extra", version = 1)]
-struct CardDmaExtra {
-    flags: u16,
-}
-
+/// A struct that inlines `Card` and its nested subsections.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "prop-board", version = 1)]
 struct Board {

@@ -1,52 +1,10 @@
 //! Subsections: sent when needed, found by name in any order, nested, and
 //! refused when unknown or repeated.
 
+mod support;
+
+use support::examples::{Card, CardDma, CardDmaExtra, CardIrq};
 use vmstate::{ErrorKind, PathSegment, VmState};
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "card", version = 1)]
-struct Card {
-    reg: u8,
-    #[subsection(needed = Card::irq_needed)]
-    irq: CardIrq,
-    #[subsection(needed = Card::dma_needed)]
-    dma: CardDma,
-}
-
-impl Card {
-    fn irq_needed(&self) -> bool {
-        self.irq.level != 0
-    }
-    fn dma_needed(&self) -> bool {
-        self.dma.addr != 0 || self.dma.extra.flags != 0
-    }
-}
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "card/irq", version = 2)]
-struct CardIrq {
-    level: u8,
-}
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "card/dma", version = 1)]
-struct CardDma {
-    addr: u32,
-    #[subsection(needed = CardDma::extra_needed)]
-    extra: CardDmaExtra,
-}
-
-impl CardDma {
-    fn extra_needed(&self) -> bool {
-        self.extra.flags != 0
-    }
-}
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "card/dma/extra", version = 1)]
-struct CardDmaExtra {
-    flags: u16,
-}
 
 /// The bytes of subsection `name` at `version` around `payload`.
 fn subsection(name: &str, version: u32, payload: &[u8]) -> Vec<u8> {
