@@ -7,7 +7,7 @@
 //! The file is found by walking up from the crate's manifest directory, as
 //! Cargo finds a workspace root, so one lock can serve a whole workspace.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -21,7 +21,8 @@ use crate::model::{Codec, Gate, StructModel};
 const DEFAULT_FILE: &str = "vmstate.lock";
 const HEADER: &str = "# vmstate layout lock: the wire layout of every released version of every\n\
 # type. Do not edit by hand: a released layout must never change. Record new\n\
-# versions with `VMSTATE_LOCK=record cargo build` and commit this file.\n";
+# versions with `VMSTATE_LOCK=record cargo build` (add `VMSTATE_RELEASE=NAME` to\n\
+# list them in release NAME) and commit this file.\n";
 
 /// One line per thing on the wire at a version, with where it was declared.
 struct Line {
@@ -37,11 +38,15 @@ pub fn apply(container: &Container, described: &StructModel<'_>) -> Result<Token
         .lock
         .as_ref()
         .map_or(DEFAULT_FILE, |name| name.as_str());
-    let recording = std::env::var("VMSTATE_LOCK").is_ok_and(|v| v == "record");
+    // Only the crates being built record: never a dependency, whose directory
+    // may be read-only and whose layouts are its own authors' to lock.
+    let recording = std::env::var("VMSTATE_LOCK").is_ok_and(|v| v == "record")
+        && std::env::var_os("CARGO_PRIMARY_PACKAGE").is_some();
     let found = find(file_name);
     let mut tokens = quote! {
         // Rebuild when recording is switched on or off.
         const _: ::core::option::Option<&str> = ::core::option_env!("VMSTATE_LOCK");
+        const _: ::core::option::Option<&str> = ::core::option_env!("VMSTATE_RELEASE");
     };
     let Some(path) = found
         .clone()
@@ -50,12 +55,12 @@ pub fn apply(container: &Container, described: &StructModel<'_>) -> Result<Token
         return Ok(tokens);
     };
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut blocks = parse(&text);
+    let mut lock = parse(&text);
     let name = &described.name;
     let span = container.ident.span();
 
     let mut errors = Error::accumulator();
-    for (&version, locked) in blocks.get(name).into_iter().flatten() {
+    for (&version, locked) in lock.layouts.get(name).into_iter().flatten() {
         if version > described.version {
             errors.push(
                 Error::custom(format!(
@@ -87,11 +92,12 @@ pub fn apply(container: &Container, described: &StructModel<'_>) -> Result<Token
     }
     errors.finish()?;
 
-    let recorded = blocks
+    let recorded = lock
+        .layouts
         .get(name)
         .map(|versions| versions.contains_key(&described.version));
     if recording {
-        let versions = blocks.entry(name.clone()).or_default();
+        let versions = lock.layouts.entry(name.clone()).or_default();
         for version in described.minimum_version..=described.version {
             versions.entry(version).or_insert_with(|| {
                 layout(described, version)
@@ -100,7 +106,16 @@ pub fn apply(container: &Container, described: &StructModel<'_>) -> Result<Token
                     .collect()
             });
         }
-        std::fs::write(&path, render(&blocks)).map_err(|e| {
+        // `VMSTATE_RELEASE=NAME` also lists this version in release NAME.
+        if let Ok(release) = std::env::var("VMSTATE_RELEASE")
+            && !release.trim().is_empty()
+        {
+            lock.releases
+                .entry(release.trim().to_owned())
+                .or_default()
+                .insert(format!("{name} v{}", described.version));
+        }
+        std::fs::write(&path, render(&lock)).map_err(|e| {
             Error::custom(format!("cannot write {}: {e}", path.display())).with_span(&span)
         })?;
     } else if recorded == Some(false) {
@@ -266,43 +281,74 @@ fn compare(
     Some(Error::custom(message).with_span(&span))
 }
 
-/// Blocks by type name, then version: `[name version]` followed by lines.
-fn parse(text: &str) -> BTreeMap<String, BTreeMap<u32, Vec<String>>> {
-    let mut blocks: BTreeMap<String, BTreeMap<u32, Vec<String>>> = BTreeMap::new();
-    let mut current: Option<&mut Vec<String>> = None;
+/// The lock file's contents.
+#[derive(Default)]
+struct Lock {
+    /// Layout lines by type name, then version: `[name vN]` blocks.
+    layouts: BTreeMap<String, BTreeMap<u32, Vec<String>>>,
+    /// `[release NAME]` blocks: the `name vN` of every type in the release.
+    releases: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// What a block header opens.
+enum Block {
+    Layout(String, u32),
+    Release(String),
+}
+
+fn parse(text: &str) -> Lock {
+    let mut lock = Lock::default();
+    let mut current = None;
     for line in text.lines().map(str::trim) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            current = header.rsplit_once(" v").and_then(|(name, version)| {
-                let version = version.parse().ok()?;
-                Some(
-                    blocks
-                        .entry(name.to_owned())
-                        .or_default()
-                        .entry(version)
-                        .or_default(),
-                )
-            });
+            current = if let Some(release) = header.strip_prefix("release ") {
+                Some(Block::Release(release.to_owned()))
+            } else {
+                header.rsplit_once(" v").and_then(|(name, version)| {
+                    Some(Block::Layout(name.to_owned(), version.parse().ok()?))
+                })
+            };
             continue;
         }
-        if let Some(lines) = current.as_deref_mut() {
-            lines.push(line.to_owned());
+        match &current {
+            Some(Block::Layout(name, version)) => lock
+                .layouts
+                .entry(name.clone())
+                .or_default()
+                .entry(*version)
+                .or_default()
+                .push(line.to_owned()),
+            Some(Block::Release(release)) => {
+                lock.releases
+                    .entry(release.clone())
+                    .or_default()
+                    .insert(line.to_owned());
+            }
+            None => {}
         }
     }
-    blocks
+    lock
 }
 
-fn render(blocks: &BTreeMap<String, BTreeMap<u32, Vec<String>>>) -> String {
+fn render(lock: &Lock) -> String {
     let mut out = String::from(HEADER);
-    for (name, versions) in blocks {
+    for (name, versions) in &lock.layouts {
         for (version, lines) in versions {
             let _ = write!(out, "\n[{name} v{version}]\n");
             for line in lines {
                 out.push_str(line);
                 out.push('\n');
             }
+        }
+    }
+    for (release, members) in &lock.releases {
+        let _ = write!(out, "\n[release {release}]\n");
+        for member in members {
+            out.push_str(member);
+            out.push('\n');
         }
     }
     out

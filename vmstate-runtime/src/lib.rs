@@ -9,6 +9,7 @@ pub mod check;
 mod error;
 mod field;
 mod reader;
+pub mod release;
 pub mod schema;
 mod state;
 pub mod stream;

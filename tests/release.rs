@@ -1,0 +1,105 @@
+//! Release-level targets from the lock's `[release NAME]` blocks: saving for
+//! a named release picks each type's version there, and refuses a needed
+//! subsection that the release does not know.
+
+use vmstate::release::{Release, to_vec_for};
+use vmstate::{ErrorKind, VmState};
+
+/// As `VMSTATE_RELEASE=... VMSTATE_LOCK=record cargo build` writes it.
+const LOCK: &str = "\
+# vmstate layout lock
+[nic v1]
+ctrl: u32
+
+[nic v2]
+ctrl: u32
+mask: u16
+
+[nic/offload v1]
+tso: bool
+
+[release 1.0]
+nic v1
+
+[release 2.0]
+nic v2
+nic/offload v1
+";
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "nic", version = 2, minimum_version = 1)]
+struct Nic {
+    ctrl: u32,
+    #[vmstate(since = 2)]
+    mask: u16,
+    #[subsection(needed = Nic::offload_needed)]
+    offload: NicOffload,
+}
+
+impl Nic {
+    fn offload_needed(&self) -> bool {
+        self.offload.tso
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "nic/offload", version = 1)]
+struct NicOffload {
+    tso: bool,
+}
+
+#[test]
+fn a_release_knows_each_types_version() {
+    let release = Release::from_lock(LOCK, "1.0").unwrap();
+    assert_eq!(release.version_of("nic"), Some(1));
+    assert_eq!(release.version_of("nic/offload"), None);
+    assert_eq!(
+        Release::from_lock(LOCK, "2.0").unwrap().version_of("nic"),
+        Some(2)
+    );
+}
+
+#[test]
+fn saving_for_a_release_uses_its_version() {
+    let nic = Nic {
+        ctrl: 0x0102_0304,
+        mask: 0xffff,
+        ..Nic::default()
+    };
+    let old = to_vec_for(&nic, &Release::from_lock(LOCK, "1.0").unwrap()).unwrap();
+    assert_eq!(old, [1, 2, 3, 4]);
+    let new = to_vec_for(&nic, &Release::from_lock(LOCK, "2.0").unwrap()).unwrap();
+    assert_eq!(new, [1, 2, 3, 4, 0xff, 0xff]);
+}
+
+#[test]
+fn a_needed_subsection_the_release_does_not_know_is_refused() {
+    let nic = Nic {
+        offload: NicOffload { tso: true },
+        ..Nic::default()
+    };
+    let err = to_vec_for(&nic, &Release::from_lock(LOCK, "1.0").unwrap()).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::SubsectionNotAllowed {
+                name: "nic/offload",
+                version: 1
+            }
+        ),
+        "{err:?}"
+    );
+    let bytes = to_vec_for(&nic, &Release::from_lock(LOCK, "2.0").unwrap()).unwrap();
+    assert_eq!(bytes.len(), 6 + 1 + 1 + 11 + 4 + 1);
+}
+
+#[test]
+fn unknown_releases_and_types_are_errors() {
+    let err = Release::from_lock(LOCK, "3.0").unwrap_err();
+    assert_eq!(err.to_string(), "the lock has no `[release 3.0]` block");
+    let other = Release::from_lock("[release x]\nsomething v1\n", "x").unwrap();
+    let err = to_vec_for(&Nic::default(), &other).unwrap_err();
+    assert_eq!(err.to_string(), "section `nic`: release `x` has no `nic`");
+    let err = Release::from_lock("[release x]\nnot a version\n", "x").unwrap_err();
+    assert!(err.to_string().contains("is not `type vN`"), "{err}");
+}
