@@ -232,9 +232,8 @@ model_tests! {
     model_rtc: vmstate::qemu::rtc::Rtc, no_fixup, [];
     model_pit: vmstate::qemu::pit::Pit, no_fixup, [];
     model_pic: vmstate::qemu::pic::Pic, no_fixup, [];
-    // Saving for version 1 sends `cur_offset_v1`, the field a version-1 load
-    // fills, not the current `cur_offset`: the receiver's `post_load` then sets
-    // the offset to that stale value (a model finding, docs/reliability.md).
+    // Version 1 carries the offset in 16 bits: a save for it writes
+    // `cur_offset` saturated, so random offsets above 0xffff cannot come back.
     model_fw_cfg: vmstate::qemu::fw_cfg::FwCfg, no_fixup, [1];
     model_ps2kbd: vmstate::qemu::ps2::Ps2Kbd, no_fixup, [];
     model_ps2mouse: vmstate::qemu::ps2::Ps2Mouse, no_fixup, [];

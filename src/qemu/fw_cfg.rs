@@ -15,9 +15,14 @@ pub struct FwCfg {
     /// `cur_entry`: the selected item (`FW_CFG_*` key).
     pub cur_entry: u16,
     /// `VMSTATE_UINT16_HACK(cur_offset, .., is_version_1)`: version 1 sent the
-    /// offset as 16 bits. Loaded only from version-1 payloads, never saved;
-    /// `post_load` copies it into [`cur_offset`](Self::cur_offset).
-    #[vmstate(exists = is_version_1, rename = "cur_offset[0]")]
+    /// offset as 16 bits. Loaded only from version-1 payloads; `post_load`
+    /// copies it into [`cur_offset`](Self::cur_offset), and a save for a
+    /// version-1 receiver writes `cur_offset` (saturated to 16 bits).
+    #[vmstate(
+        exists = is_version_1,
+        rename = "cur_offset[0]",
+        value = FwCfg::cur_offset_for_v1
+    )]
     pub cur_offset_v1: u16,
     /// `cur_offset` (version 2): the read position inside the item.
     #[vmstate(since = 2, rename = "cur_offset[1]")]
@@ -78,6 +83,10 @@ impl FwCfg {
         clippy::unnecessary_wraps,
         reason = "hooks have the signature the derive calls"
     )]
+    fn cur_offset_for_v1(&self) -> u16 {
+        u16::try_from(self.cur_offset).unwrap_or(u16::MAX)
+    }
+
     fn post_load(&mut self, version_id: u32) -> Result<(), core::convert::Infallible> {
         if version_id == 1 {
             self.cur_offset = u32::from(self.cur_offset_v1);

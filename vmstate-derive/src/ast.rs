@@ -66,6 +66,9 @@ pub struct Field {
     pub len: Option<Ident>,
     /// A module with `save(&T, &mut Vec<u8>)` and `load(&mut T, &mut Reader)`.
     pub with: Option<Path>,
+    /// `fn(&Self) -> T`: on save, the value written instead of the field's, for
+    /// fields kept only for older receivers whose value now lives elsewhere.
+    pub value: Option<Path>,
     /// `fn(&Self) -> Result<(), E>` run right after this field loads (QEMU
     /// `VMSTATE_VALIDATE`): rejects a loaded value before anything uses it.
     pub validate: Option<Path>,

@@ -95,6 +95,7 @@ fn check_struct<'a>(
                 .map_or_else(|| ident.to_string(), |name| name.as_str().to_owned()),
             info: field.info.as_ref().map(|info| info.as_str().to_owned()),
             validate: field.validate.as_ref(),
+            value: check_value(field, errors),
             ty: &field.ty,
             gate,
             codec,
@@ -246,6 +247,9 @@ fn field_key_spans(field: &Field) -> Vec<(&'static str, Span)> {
     if let Some(validate) = &field.validate {
         keys.push(("validate", validate.span()));
     }
+    if let Some(value) = &field.value {
+        keys.push(("value", value.span()));
+    }
     keys
 }
 
@@ -308,6 +312,23 @@ fn check_gate<'a>(
         value
     });
     Gate::Versions { since, until }
+}
+
+/// `value` replaces what is saved, so it goes with a plain field: a variable
+/// array's length or a custom view would not match a computed value.
+fn check_value<'a>(field: &'a Field, errors: &mut Accumulator) -> Option<&'a syn::Path> {
+    let value = field.value.as_ref()?;
+    for (key, span) in field_key_spans(field) {
+        if matches!(key, "len" | "with" | "equal") {
+            errors.push(
+                Error::custom(format!(
+                    "`value` cannot be combined with `{key}` on one field"
+                ))
+                .with_span(&span),
+            );
+        }
+    }
+    Some(value)
 }
 
 /// `len`, `equal` and `with` pick the codec and exclude each other; a `Vec` or

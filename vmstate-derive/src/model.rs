@@ -49,6 +49,8 @@ pub struct FieldModel<'a> {
     pub wire_name: String,
     /// QEMU's type name override for descriptions.
     pub info: Option<String>,
+    /// Computes the value to save instead of reading the field.
+    pub value: Option<&'a Path>,
     /// Checks the struct right after this field loads.
     pub validate: Option<&'a Path>,
     pub ty: &'a Type,

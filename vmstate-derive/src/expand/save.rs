@@ -80,17 +80,20 @@ fn save_field(
     let ident = field.ident;
     let name = ident.to_string();
     let ty = field.ty;
-    let call = match &field.codec {
-        Codec::Plain | Codec::Equal => quote_spanned! {super::at(ty.span())=>
+    let call = match (&field.codec, field.value) {
+        (Codec::Plain | Codec::Equal, Some(value)) => quote_spanned! {super::at(value.span())=>
+            <#ty as #krate::VmStateField>::save_field(&#value(self), __out)
+        },
+        (Codec::Plain | Codec::Equal, None) => quote_spanned! {super::at(ty.span())=>
             <#ty as #krate::VmStateField>::save_field(&self.#ident, __out)
         },
-        Codec::Varray { len } => {
+        (Codec::Varray { len }, _) => {
             let len_name = len.to_string();
             quote_spanned! {super::at(ty.span())=>
                 #krate::__private::save_varray(&self.#ident, &self.#len, #len_name, __out)
             }
         }
-        Codec::With(module) => quote_spanned! {super::at(module.span())=>
+        (Codec::With(module), _) => quote_spanned! {super::at(module.span())=>
             #module::save(&self.#ident, __out)
         },
     };
