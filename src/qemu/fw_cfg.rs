@@ -78,15 +78,16 @@ impl FwCfg {
                 && aligned(self.acpi_mr.rsdp_mr_size))
     }
 
+    /// What a version-1 receiver gets: the offset in 16 bits, saturated.
+    fn cur_offset_for_v1(&self) -> u16 {
+        u16::try_from(self.cur_offset).unwrap_or(u16::MAX)
+    }
+
     /// A version-1 payload carried the offset in 16 bits.
     #[expect(
         clippy::unnecessary_wraps,
         reason = "hooks have the signature the derive calls"
     )]
-    fn cur_offset_for_v1(&self) -> u16 {
-        u16::try_from(self.cur_offset).unwrap_or(u16::MAX)
-    }
-
     fn post_load(&mut self, version_id: u32) -> Result<(), core::convert::Infallible> {
         if version_id == 1 {
             self.cur_offset = u32::from(self.cur_offset_v1);
