@@ -212,3 +212,33 @@ fn validate_runs_as_soon_as_its_field_is_loaded() {
     let good: Indexed = vmstate::from_slice(&[3, 0, 1, 0, 2, 0, 3, 0, 4], 1).unwrap();
     assert_eq!(good.table, [1, 2, 3, 4]);
 }
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "ranged", version = 1, validate = Ranged::consistent)]
+struct Ranged {
+    start: u16,
+    end: u16,
+}
+
+impl Ranged {
+    fn consistent(&self) -> Result<(), String> {
+        if self.start <= self.end {
+            Ok(())
+        } else {
+            Err(format!("start {} is after end {}", self.start, self.end))
+        }
+    }
+}
+
+#[test]
+fn container_validate_runs_after_the_fields() {
+    let err = vmstate::from_slice::<Ranged>(&[0, 9, 0, 1], 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "section `ranged`, byte offset 4: validate hook failed: start 9 is after end 1"
+    );
+    assert_eq!(
+        vmstate::from_slice::<Ranged>(&[0, 1, 0, 9], 1).unwrap().end,
+        9
+    );
+}

@@ -33,6 +33,9 @@ pub struct Container {
     pub pre_load: Option<Path>,
     /// `fn(&mut Self, version_id: u32) -> Result<(), E>`, run after the subsections are loaded.
     pub post_load: Option<Path>,
+    /// `fn(&Self) -> Result<(), E>`, run once the fields are loaded, before the
+    /// subsections (QEMU `VMSTATE_VALIDATE` at the end of the field list).
+    pub validate: Option<Path>,
     /// The layout lock file, found by walking up from the crate's manifest
     /// directory; `vmstate.lock` unless said otherwise.
     pub lock: Option<SpannedValue<String>>,

@@ -60,6 +60,7 @@ fn check_struct<'a>(
             post_save: container.post_save.as_ref(),
             pre_load: container.pre_load.as_ref(),
             post_load: container.post_load.as_ref(),
+            validate: container.validate.as_ref(),
         },
         fields: Vec::new(),
         subsections: Vec::new(),
@@ -483,6 +484,7 @@ fn check_no_description_keys(container: &Container, what: &str, errors: &mut Acc
         ("post_save", &container.post_save),
         ("pre_load", &container.pre_load),
         ("post_load", &container.post_load),
+        ("validate", &container.validate),
     ] {
         if let Some(path) = hook {
             keys.push((key, path.span()));

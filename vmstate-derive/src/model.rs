@@ -41,6 +41,7 @@ pub struct Hooks<'a> {
     pub post_save: Option<&'a Path>,
     pub pre_load: Option<&'a Path>,
     pub post_load: Option<&'a Path>,
+    pub validate: Option<&'a Path>,
 }
 
 pub struct FieldModel<'a> {

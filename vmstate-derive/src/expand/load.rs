@@ -39,6 +39,15 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
         .fields
         .iter()
         .map(|field| load_field(krate, field, *minimum_version, *version));
+    let validate = described.hooks.validate.map(|hook| {
+        quote_spanned! {super::at(hook.span())=>
+            #krate::__private::hook(
+                "validate",
+                #hook(self),
+                #krate::__private::Some(__reader.offset()),
+            )?;
+        }
+    });
     let subsections = subsection_loop(krate, described);
     quote! {
         #krate::__private::check_version(
@@ -50,6 +59,7 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
         )?;
         #pre_load
         #(#fields)*
+        #validate
         #subsections
         #post_load
         #krate::__private::Ok(())
