@@ -20,7 +20,7 @@ use std::fmt::Debug;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
-use support::examples::{Card, CardDma, CardDmaExtra, CardIrq, Irq, Mode, Scalars, Signed};
+use support::examples::{Card, CardDma, CardDmaExtra, CardIrq, Dev, Irq, Mode, Scalars, Signed};
 use vmstate::{Unused, VmState, from_slice, load_into, to_vec, to_vec_at};
 
 // ---- Running properties ------------------------------------------------------
@@ -443,29 +443,6 @@ fn queue() -> impl Strategy<Value = Queue> {
             nbytes: u8::try_from(bytes.len()).unwrap_or(u8::MAX),
             bytes: bytes.into_boxed_slice(),
         })
-}
-
-/// `since`, `exists` and `skip` across three versions (as in
-/// `tests/versions.rs`).
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "prop-dev", version = 3, minimum_version = 1)]
-struct Dev {
-    a: u8,
-    #[vmstate(since = 2)]
-    b: u16,
-    #[vmstate(since = 3)]
-    c: u32,
-    #[vmstate(exists = Dev::has_d)]
-    d: u8,
-    #[vmstate(skip)]
-    host_only: u64,
-}
-
-impl Dev {
-    /// `d` is on the wire when `a` (loaded before it) is odd.
-    fn has_d(&self, _version_id: u32) -> bool {
-        self.a % 2 == 1
-    }
 }
 
 fn dev() -> impl Strategy<Value = Dev> {

@@ -1,28 +1,10 @@
 //! Version gates: `since`, `exists`, `minimum_version`, and what each version's
 //! payload holds.
 
+mod support;
+
+use support::examples::Dev;
 use vmstate::{ErrorKind, VmState};
-
-#[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "dev", version = 3, minimum_version = 1)]
-struct Dev {
-    a: u8,
-    #[vmstate(since = 2)]
-    b: u16,
-    #[vmstate(since = 3)]
-    c: u32,
-    #[vmstate(exists = Dev::has_d)]
-    d: u8,
-    #[vmstate(skip)]
-    host_only: u64,
-}
-
-impl Dev {
-    /// `d` is on the wire when `a` (loaded before it) is odd.
-    fn has_d(&self, _version_id: u32) -> bool {
-        self.a % 2 == 1
-    }
-}
 
 #[test]
 fn current_version_writes_every_field_in_order() {

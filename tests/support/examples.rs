@@ -1,5 +1,6 @@
 //! Device types that several tests exercise: every scalar kind (from
-//! `field_types.rs`) and nested subsections (from `subsections.rs`).
+//! `field_types.rs`), nested subsections (from `subsections.rs`) and version
+//! gates (from `versions.rs`).
 
 #![allow(dead_code, reason = "each test crate uses a part of these")]
 
@@ -88,4 +89,26 @@ impl CardDma {
 #[vmstate(name = "card/dma/extra", version = 1)]
 pub struct CardDmaExtra {
     pub flags: u16,
+}
+
+/// `since`, `exists` and `skip` across three versions (from `versions.rs`).
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "dev", version = 3, minimum_version = 1)]
+pub struct Dev {
+    pub a: u8,
+    #[vmstate(since = 2)]
+    pub b: u16,
+    #[vmstate(since = 3)]
+    pub c: u32,
+    #[vmstate(exists = Dev::has_d)]
+    pub d: u8,
+    #[vmstate(skip)]
+    pub host_only: u64,
+}
+
+impl Dev {
+    /// `d` is on the wire when `a` (loaded before it) is odd.
+    pub fn has_d(&self, _version_id: u32) -> bool {
+        self.a % 2 == 1
+    }
 }
