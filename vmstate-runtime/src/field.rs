@@ -5,6 +5,7 @@
     reason = "measured in docs/performance.md: the primitive reads must inline into every generated load"
 )]
 
+use crate::bulk::BulkInt;
 use crate::error::Error;
 use crate::reader::Reader;
 use crate::schema::WireType;
@@ -115,6 +116,10 @@ fn read_elements<'a>(
     Err(reader.eof(size).in_element(whole))
 }
 
+/// Arrays of at least this many bytes convert through [`BulkInt`]; smaller ones
+/// inline a plain loop, which has less set-up (W1's registers and timers).
+const BULK_BYTES: usize = 1024;
+
 /// Integers: big-endian, converted in bulk inside arrays.
 macro_rules! integer_fields {
     ($($ty:ty => $info:literal),*) => {$(
@@ -141,10 +146,8 @@ macro_rules! integer_fields {
             #[inline]
             fn save_slice(items: &[Self], out: &mut Vec<u8>) -> Result<(), Error> {
                 const SIZE: usize = size_of::<$ty>();
-                if items.len() * SIZE >= 1024 {
-                    // Large arrays: no zero-fill pass before the conversion.
-                    out.reserve(items.len() * SIZE);
-                    out.extend(items.iter().flat_map(|item| item.to_be_bytes()));
+                if items.len() * SIZE >= BULK_BYTES {
+                    <$ty as BulkInt>::save_bulk(items, out);
                     return Ok(());
                 }
                 let start = out.len();
@@ -160,6 +163,10 @@ macro_rules! integer_fields {
             fn load_slice(items: &mut [Self], reader: &mut Reader<'_>) -> Result<(), Error> {
                 const SIZE: usize = size_of::<$ty>();
                 let bytes = read_elements(reader, items.len(), SIZE)?;
+                if bytes.len() >= BULK_BYTES {
+                    <$ty as BulkInt>::load_bulk(items, bytes);
+                    return Ok(());
+                }
                 let (chunks, _) = bytes.as_chunks::<SIZE>();
                 for (item, chunk) in items.iter_mut().zip(chunks) {
                     *item = <$ty>::from_be_bytes(*chunk);

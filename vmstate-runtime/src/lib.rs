@@ -5,6 +5,7 @@
 //! Most users depend on the `vmstate` facade crate instead, which re-exports
 //! everything here together with the derive macro.
 
+mod bulk;
 pub mod check;
 mod error;
 mod field;
