@@ -35,6 +35,20 @@ pub struct StructModel<'a> {
     pub subsections: Vec<SubsectionModel<'a>>,
 }
 
+impl StructModel<'_> {
+    /// Whether the wire form can have a fixed size, depending on the field
+    /// types: no subsections, no `exists` predicates, no variable arrays or
+    /// custom views. Arrays of such structs load element by element from
+    /// exactly-sized readers (`__private::load_struct_slice`).
+    pub fn may_be_fixed_size(&self) -> bool {
+        self.subsections.is_empty()
+            && self.fields.iter().all(|field| {
+                !matches!(field.gate, Gate::Exists(_))
+                    && matches!(field.codec, Codec::Plain | Codec::Equal)
+            })
+    }
+}
+
 #[derive(Default)]
 pub struct Hooks<'a> {
     pub pre_save: Option<&'a Path>,

@@ -81,6 +81,17 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let compressible = describe::compressible(krate, described);
     let schema = schema::schema_const(krate, described);
     let const_checks = checks::subsection_checks(model, described);
+    // A struct that may have a fixed wire size is inlined wherever it is
+    // saved or loaded: into arrays of it, where each element loads from a
+    // reader of exactly its size and every bounds check but one folds away,
+    // and into the structs around it, where the version is a constant and
+    // every gate folds (docs/performance.md, fix 4). Others are left to the
+    // compiler.
+    let inline = if described.may_be_fixed_size() {
+        quote!(#[inline(always)])
+    } else {
+        quote!(#[inline])
+    };
     quote! {
         #const_checks
 
@@ -91,6 +102,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
             const MINIMUM_VERSION: u32 = #minimum_version;
             const SCHEMA: #krate::schema::Schema = #schema;
 
+            #inline
             fn save_state_at(
                 &self,
                 __out: &mut #krate::__private::Vec<u8>,
@@ -99,6 +111,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
                 #save_body
             }
 
+            #inline
             fn load_state(
                 &mut self,
                 __reader: &mut #krate::Reader<'_>,
@@ -149,6 +162,22 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
                     reader,
                     <Self as #krate::VmState>::VERSION,
                 )
+            }
+
+            #[inline]
+            fn save_slice(
+                items: &[Self],
+                out: &mut #krate::__private::Vec<u8>,
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                #krate::__private::save_struct_slice(items, out)
+            }
+
+            #[inline]
+            fn load_slice(
+                items: &mut [Self],
+                reader: &mut #krate::Reader<'_>,
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                #krate::__private::load_struct_slice(items, reader)
             }
         }
     }
