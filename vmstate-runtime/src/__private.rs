@@ -114,13 +114,20 @@ pub fn save_subsection<T: VmState>(value: &T, out: &mut Vec<u8>) -> Result<(), E
 /// required `/`, since old devices such as `pckbd_outport` rely on it. Anything
 /// else (another byte, another prefix, a header cut short) means "no more
 /// subsections here", so that an enclosing struct can go on reading its fields.
-#[inline]
+#[inline(always)]
 #[must_use]
 pub fn peek_subsection<'a>(reader: &Reader<'a>, parent: &str) -> Option<&'a [u8]> {
-    let rest = reader.rest();
-    if rest.first() != Some(&SUBSECTION_MARKER) {
+    // Every struct ends with this test, and the marker is rarely there.
+    if reader.rest().first() != Some(&SUBSECTION_MARKER) {
         return None;
     }
+    subsection_name(reader.rest(), parent)
+}
+
+/// The name in the subsection header at the front of `rest`, if it claims
+/// `parent`.
+#[inline]
+fn subsection_name<'a>(rest: &'a [u8], parent: &str) -> Option<&'a [u8]> {
     let len = usize::from(*rest.get(1)?);
     let name = rest.get(2..2 + len)?;
     (len > parent.len() && name.starts_with(parent.as_bytes())).then_some(name)

@@ -38,7 +38,8 @@ pub(crate) trait BulkInt: Sized {
 macro_rules! bulk_ints {
     ($($ty:ty),*) => {$(
         impl BulkInt for $ty {
-            #[inline]
+            // Not inlined: the arrays are large, and the callers' small-array
+            // paths stay small enough to inline everywhere.
             fn save_bulk(items: &[Self], out: &mut Vec<u8>) {
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx2")]
@@ -57,7 +58,6 @@ macro_rules! bulk_ints {
                 Self::save_portable(items, out);
             }
 
-            #[inline]
             fn load_bulk(items: &mut [Self], bytes: &[u8]) {
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx2")]
