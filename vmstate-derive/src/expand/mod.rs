@@ -74,13 +74,12 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
         minimum_version,
         ..
     } = described;
-    let min_wire_size = save::min_wire_size(krate, described);
     let save_body = save::save_state_body(krate, described);
     let load_body = load::load_state_body(krate, described);
     let describe_body = describe::describe_state_body(krate, described);
-    let compressible = describe::compressible(krate, described);
     let schema = schema::schema_const(krate, described);
     let const_checks = checks::subsection_checks(model, described);
+    let field_impl = field_impl(model, described);
     // A struct that may have a fixed wire size is inlined wherever it is
     // saved or loaded: into arrays of it, where each element loads from a
     // reader of exactly its size and every bounds check but one folds away,
@@ -125,6 +124,21 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
             }
         }
 
+        #field_impl
+
+    }
+}
+
+/// `VmStateField` for a struct: the struct inlined at its current version,
+/// alone or in arrays.
+fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
+    let krate = &model.krate;
+    let ident = model.ident;
+    let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
+    let where_clause = bounds::where_clause(model, described);
+    let min_wire_size = save::min_wire_size(krate, described);
+    let compressible = describe::compressible(krate, described);
+    quote! {
         #[automatically_derived]
         impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
             const MIN_WIRE_SIZE: usize = #min_wire_size;
