@@ -19,7 +19,7 @@ pub use std::vec::Vec;
 pub use crate::field::describe_elements;
 
 use crate::error::{Error, ErrorKind};
-use crate::field::VmStateField;
+use crate::field::{VmStateField, wire_size_mismatch};
 use crate::reader::Reader;
 use crate::state::VmState;
 use crate::stream::{FieldDesc, StateDesc};
@@ -139,14 +139,32 @@ fn subsection_name<'a>(rest: &'a [u8], parent: &str) -> Option<&'a [u8]> {
 }
 
 /// `VmStateField::save_slice` of a derived struct: the elements one after
-/// the other, with the output grown once when every element has the same size.
+/// the other. When every element has the same size, the output grows once and
+/// each element writes its slice of it with
+/// [`save_fixed`](VmStateField::save_fixed), where no field checks capacity.
 ///
 /// # Errors
 /// As the elements' save, with the element index in the path.
 #[inline]
 pub fn save_struct_slice<T: VmState>(items: &[T], out: &mut Vec<u8>) -> Result<(), Error> {
-    if let Some(size) = const { T::SCHEMA.fixed_size() } {
-        out.reserve(size.saturating_mul(items.len()));
+    if let Some(size) = const { T::SCHEMA.fixed_size() }
+        && size > 0
+    {
+        let start = out.len();
+        out.resize(start + size.saturating_mul(items.len()), 0);
+        let chunks = out[start..].chunks_exact_mut(size);
+        for (index, (item, mut chunk)) in items.iter().zip(chunks).enumerate() {
+            item.save_fixed(&mut chunk)
+                .and_then(|()| {
+                    if chunk.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(wire_size_mismatch())
+                    }
+                })
+                .map_err(|e| e.in_element(index))?;
+        }
+        return Ok(());
     }
     for (index, item) in items.iter().enumerate() {
         item.save_state(out).map_err(|e| e.in_element(index))?;

@@ -4,6 +4,10 @@
     clippy::inline_always,
     reason = "measured in docs/performance.md: the primitive reads must inline into every generated load"
 )]
+#![allow(
+    clippy::mut_mut,
+    reason = "`&mut &mut [u8]` is the cursor `save_fixed` writes through, as `io::Write for &mut [u8]` is"
+)]
 
 use crate::bulk::BulkInt;
 use crate::error::Error;
@@ -66,6 +70,25 @@ pub trait VmStateField {
         out.push(FieldDesc::scalar(name, "buffer", size));
     }
 
+    /// Writes the wire encoding of `self` to the front of `out` and moves `out`
+    /// past it, for a type whose [`WIRE`](Self::WIRE) has a fixed size. Arrays
+    /// of derived structs with a fixed size save through it into space they
+    /// reserve once, so that no field checks the output's capacity.
+    ///
+    /// The default saves with [`save_field`](Self::save_field) into a
+    /// temporary buffer and copies it; the crate's types and derived types
+    /// write in place.
+    ///
+    /// # Errors
+    /// As [`save_field`](Self::save_field); also when `out` is shorter than
+    /// the encoding, which means `WIRE` understates the size.
+    #[inline]
+    fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+        let mut bytes = Vec::new();
+        self.save_field(&mut bytes)?;
+        put_bytes(out, &bytes)
+    }
+
     /// Appends the encodings of `items`, back to back. Integer types override it
     /// with a bulk conversion.
     ///
@@ -97,6 +120,31 @@ pub trait VmStateField {
         }
         Ok(())
     }
+}
+
+/// Writes `bytes` to the front of `out` and moves `out` past them: the
+/// primitive step of [`VmStateField::save_fixed`].
+///
+/// # Errors
+/// When `out` is too short: the type's `WIRE` understates its size.
+#[inline(always)]
+pub(crate) fn put_bytes(out: &mut &mut [u8], bytes: &[u8]) -> Result<(), Error> {
+    match core::mem::take(out).split_at_mut_checked(bytes.len()) {
+        Some((head, rest)) => {
+            head.copy_from_slice(bytes);
+            *out = rest;
+            Ok(())
+        }
+        None => Err(wire_size_mismatch()),
+    }
+}
+
+/// A type saved more or fewer bytes than its `WIRE` declares.
+#[cold]
+#[inline(never)]
+#[must_use]
+pub(crate) fn wire_size_mismatch() -> Error {
+    Error::custom("a value saved a different number of bytes than its type's `WIRE` declares")
 }
 
 /// Reads `count` elements of `size` bytes each in one bounds check, or says which
@@ -141,6 +189,11 @@ macro_rules! integer_fields {
             fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
                 out.extend_from_slice(&self.to_be_bytes());
                 Ok(())
+            }
+
+            #[inline(always)]
+            fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+                put_bytes(out, &self.to_be_bytes())
             }
 
             #[inline(always)]
@@ -206,6 +259,11 @@ macro_rules! byte_fields {
             }
 
             #[inline(always)]
+            fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+                put_bytes(out, &self.to_be_bytes())
+            }
+
+            #[inline(always)]
             fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
                 *self = <$ty>::from_be_bytes(reader.read_array()?);
                 Ok(())
@@ -249,6 +307,11 @@ impl VmStateField for u8 {
     }
 
     #[inline(always)]
+    fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+        put_bytes(out, &[*self])
+    }
+
+    #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         *self = reader.read_u8()?;
         Ok(())
@@ -286,6 +349,11 @@ impl VmStateField for bool {
     }
 
     #[inline(always)]
+    fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+        put_bytes(out, &[u8::from(*self)])
+    }
+
+    #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         *self = reader.read_u8()? != 0;
         Ok(())
@@ -308,6 +376,11 @@ impl VmStateField for f64 {
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         out.extend_from_slice(&self.to_bits().to_be_bytes());
         Ok(())
+    }
+
+    #[inline(always)]
+    fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+        put_bytes(out, &self.to_bits().to_be_bytes())
     }
 
     #[inline(always)]
@@ -335,6 +408,11 @@ impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
         T::save_slice(self, out)
     }
 
+    #[inline]
+    fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+        self.iter().try_for_each(|item| item.save_fixed(out))
+    }
+
     #[inline(always)]
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
         T::load_slice(self, reader)
@@ -355,6 +433,11 @@ impl<T: VmStateField + ?Sized> VmStateField for Box<T> {
     #[inline]
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         (**self).save_field(out)
+    }
+
+    #[inline]
+    fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+        (**self).save_fixed(out)
     }
 
     #[inline(always)]
@@ -380,6 +463,11 @@ impl<const N: usize> VmStateField for Unused<N> {
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         out.resize(out.len() + N, 0);
         Ok(())
+    }
+
+    #[inline]
+    fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
+        put_bytes(out, &[0; N])
     }
 
     #[inline(always)]

@@ -138,6 +138,17 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     let where_clause = bounds::where_clause(model, described);
     let min_wire_size = save::min_wire_size(krate, described);
     let compressible = describe::compressible(krate, described);
+    let save_fixed = save::save_fixed_body(krate, described).map(|body| {
+        quote! {
+            #[inline(always)]
+            fn save_fixed(
+                &self,
+                __out: &mut &mut [u8],
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                #body
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
@@ -177,6 +188,8 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
                     <Self as #krate::VmState>::VERSION,
                 )
             }
+
+            #save_fixed
 
             #[inline]
             fn save_slice(

@@ -101,6 +101,47 @@ fn save_field(
     super::gated(&field.gate, save, minimum_version, version)
 }
 
+/// `VmStateField::save_fixed` of a struct that may have a fixed wire size:
+/// `save_state` at the current version, into a slice. `None` for the others,
+/// which keep the trait's default.
+pub fn save_fixed_body(krate: &Path, described: &StructModel<'_>) -> Option<TokenStream> {
+    if !described.may_be_fixed_size() {
+        return None;
+    }
+    let hook = |name: &str, hook: Option<&Path>| {
+        hook.map(|hook| {
+            quote_spanned! {super::at(hook.span())=>
+                #krate::__private::hook(#name, #hook(self), #krate::__private::None)?;
+            }
+        })
+    };
+    let pre_save = hook("pre_save", described.hooks.pre_save);
+    let post_save = hook("post_save", described.hooks.post_save);
+    let fields = described
+        .fields
+        .iter()
+        .filter(|field| field.gate.static_at(described.version))
+        .map(|field| {
+            let ident = field.ident;
+            let name = ident.to_string();
+            let ty = field.ty;
+            let value = field.value.map_or_else(
+                || quote_spanned!(super::at(ty.span())=> &self.#ident),
+                |value| quote_spanned!(super::at(value.span())=> &#value(self)),
+            );
+            let call = quote_spanned! {super::at(ty.span())=>
+                <#ty as #krate::VmStateField>::save_fixed(#value, __out)
+            };
+            quote!(#call.map_err(|e| e.in_field(#name))?;)
+        });
+    Some(quote! {
+        #pre_save
+        #(#fields)*
+        #post_save
+        #krate::__private::Ok(())
+    })
+}
+
 /// The bytes a value takes at the least: every field that is always on the wire
 /// when the struct is inlined at its current version.
 pub fn min_wire_size(krate: &Path, described: &StructModel<'_>) -> TokenStream {

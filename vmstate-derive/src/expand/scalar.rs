@@ -37,6 +37,14 @@ pub fn expand_newtype(model: &Model<'_>, inner: &Type) -> TokenStream {
             }
 
             #[inline]
+            fn save_fixed(
+                &self,
+                out: &mut &mut [u8],
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                <#inner as #krate::VmStateField>::save_fixed(&self.0, out)
+            }
+
+            #[inline]
             fn load_field(
                 &mut self,
                 reader: &mut #krate::Reader<'_>,
@@ -84,6 +92,17 @@ pub fn expand_enum(model: &Model<'_>, enumeration: &EnumModel<'_>) -> TokenStrea
                     #(Self::#variants => Self::#variants as #repr,)*
                 };
                 #krate::VmStateField::save_field(&raw, out)
+            }
+
+            #[inline]
+            fn save_fixed(
+                &self,
+                out: &mut &mut [u8],
+            ) -> #krate::__private::Result<(), #krate::Error> {
+                let raw: #repr = match self {
+                    #(Self::#variants => Self::#variants as #repr,)*
+                };
+                #krate::VmStateField::save_fixed(&raw, out)
             }
 
             #[inline]
