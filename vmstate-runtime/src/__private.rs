@@ -37,7 +37,7 @@ pub fn check_version(
     version_id: u32,
     minimum: u32,
     maximum: u32,
-    reader: &Reader<'_>,
+    offset: u64,
 ) -> Result<(), Error> {
     if version_id > maximum {
         return Err(Error::at(
@@ -46,7 +46,7 @@ pub fn check_version(
                 found: version_id,
                 supported: maximum,
             },
-            reader.offset(),
+            offset,
         ));
     }
     if version_id < minimum {
@@ -56,7 +56,7 @@ pub fn check_version(
                 found: version_id,
                 minimum,
             },
-            reader.offset(),
+            offset,
         ));
     }
     Ok(())
@@ -213,7 +213,7 @@ pub fn load_struct_slice<T: VmState>(
         // element starts where this one really ended.
         reader.skip(size - element.remaining())?;
         if let Some(name) = peek_subsection(reader, T::NAME) {
-            return Err(unknown_subsection(reader, name, T::NAME).in_element(index));
+            return Err(unknown_subsection(reader.offset(), name, T::NAME).in_element(index));
         }
     }
     Ok(())
@@ -234,21 +234,21 @@ pub fn enter_subsection(reader: &mut Reader<'_>) -> Result<u32, Error> {
 /// The error for a subsection the parent does not declare.
 #[cold]
 #[must_use]
-pub fn unknown_subsection(reader: &Reader<'_>, name: &[u8], parent: &'static str) -> Error {
+pub fn unknown_subsection(offset: u64, name: &[u8], parent: &'static str) -> Error {
     Error::at(
         ErrorKind::UnknownSubsection {
             name: String::from_utf8_lossy(name).into_owned(),
             parent,
         },
-        reader.offset(),
+        offset,
     )
 }
 
 /// The error for a subsection that appears twice.
 #[cold]
 #[must_use]
-pub fn duplicate_subsection(reader: &Reader<'_>, name: &'static str) -> Error {
-    Error::at(ErrorKind::DuplicateSubsection { name }, reader.offset())
+pub fn duplicate_subsection(offset: u64, name: &'static str) -> Error {
+    Error::at(ErrorKind::DuplicateSubsection { name }, offset)
 }
 
 /// Loads a value that must equal the local one (QEMU `VMSTATE_*_EQUAL`).

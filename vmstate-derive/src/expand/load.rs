@@ -55,7 +55,7 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
             __version_id,
             #minimum_version,
             #version,
-            __reader,
+            __reader.offset(),
         )?;
         #pre_load
         #(#fields)*
@@ -117,7 +117,7 @@ fn subsection_loop(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     let parent = &described.name;
     let unknown = quote! {
         return #krate::__private::Err(
-            #krate::__private::unknown_subsection(__reader, __name, #parent),
+            #krate::__private::unknown_subsection(__reader.offset(), __name, #parent),
         );
     };
     if described.subsections.is_empty() {
@@ -146,7 +146,7 @@ fn subsection_loop(krate: &Path, described: &StructModel<'_>) -> TokenStream {
                     if __seen[#index] {
                         return #krate::__private::Err(__in_subsection(
                             #krate::__private::duplicate_subsection(
-                                __reader,
+                                __reader.offset(),
                                 <#ty as #krate::VmState>::NAME,
                             ),
                         ));
