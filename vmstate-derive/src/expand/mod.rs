@@ -80,17 +80,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let schema = schema::schema_const(krate, described);
     let const_checks = checks::subsection_checks(model, described);
     let field_impl = field_impl(model, described);
-    // A struct that may have a fixed wire size is inlined wherever it is
-    // saved or loaded: into arrays of it, where each element loads from a
-    // reader of exactly its size and every bounds check but one folds away,
-    // and into the structs around it, where the version is a constant and
-    // every gate folds (docs/performance.md, fix 4). Others are left to the
-    // compiler.
-    let inline = if described.may_be_fixed_size() {
-        quote!(#[inline(always)])
-    } else {
-        quote!(#[inline])
-    };
+    let inline = inline_hint(described);
     quote! {
         #const_checks
 
@@ -138,6 +128,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     let where_clause = bounds::where_clause(model, described);
     let min_wire_size = save::min_wire_size(krate, described);
     let compressible = describe::compressible(krate, described);
+    let inline = inline_hint(described);
     let save_fixed = save::save_fixed_body(krate, described).map(|body| {
         quote! {
             #[inline(always)]
@@ -169,7 +160,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
                 );
             }
 
-            #[inline]
+            #inline
             fn save_field(
                 &self,
                 out: &mut #krate::__private::Vec<u8>,
@@ -177,7 +168,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
                 <Self as #krate::VmState>::save_state(self, out)
             }
 
-            #[inline]
+            #inline
             fn load_field(
                 &mut self,
                 reader: &mut #krate::Reader<'_>,
@@ -207,5 +198,18 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
                 #krate::__private::load_struct_slice(items, reader)
             }
         }
+    }
+}
+
+/// A struct that may have a fixed wire size is inlined wherever it is saved or
+/// loaded: into arrays of it, where each element loads from a reader of
+/// exactly its size and every bounds check but one folds away, and into the
+/// structs around it, where the version is a constant and every gate folds
+/// (docs/performance.md, fix 4). Others are left to the compiler.
+fn inline_hint(described: &StructModel<'_>) -> TokenStream {
+    if described.may_be_fixed_size() {
+        quote!(#[inline(always)])
+    } else {
+        quote!(#[inline])
     }
 }
