@@ -46,6 +46,12 @@ pub trait VmStateField {
 
     /// The wire layout, for schemas and layout checks; `Opaque` when only
     /// saving a value tells.
+    ///
+    /// A fixed size here is a promise: arrays of derived structs made of such
+    /// fields save and load each element as one block of that size
+    /// ([`save_fixed`](Self::save_fixed)). A save that writes another number
+    /// of bytes fails with an error; a load that reads fewer goes on from
+    /// where it stopped.
     const WIRE: WireType = WireType::Opaque;
 
     /// Appends the wire encoding of `self` to `out`.
