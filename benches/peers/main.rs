@@ -6,7 +6,9 @@
 //! ends with one summary table: medians, throughput, and each peer's time over
 //! ours, then the targets. `cargo bench --manifest-path benches/Cargo.toml --bench peers -- --test` runs
 //! every routine once (what CI checks). Criterion's own options work after
-//! `--`, e.g. `--measurement-time 5` or a filter like `W1`.
+//! `--`, e.g. `--measurement-time 5` or a filter like `W1`. `-- --per-device`
+//! instead times W1's load one device at a time against the hand-written code
+//! (`per_device.rs`).
 //!
 //! How each peer is driven, so that the comparison is fair:
 //! - save: ours, hand and versionize append to one reused `Vec`; postcard
@@ -39,6 +41,7 @@
 
 mod arrays;
 mod common;
+mod per_device;
 mod queue;
 mod w1;
 
@@ -190,6 +193,11 @@ fn main() {
 fn run() {
     let args: Vec<String> = std::env::args().collect();
     let test_mode = args.iter().any(|a| a == "--test");
+    if args.iter().any(|a| a == "--per-device") {
+        let calls = if test_mode { 1 } else { 100_000 };
+        per_device::print(&w1::Machine::sample(1).time_each_device(calls));
+        return;
+    }
     let samples = if test_mode {
         1
     } else {

@@ -17,6 +17,7 @@ use versionize_derive::Versionize;
 use vmstate::{Reader, VmState};
 
 use crate::common::{Fill, Gap, Hand, Rng, device, serde_array, serde_bytes_array};
+use crate::per_device::{DeviceTiming, time_device};
 
 /// QEMU `i8254` channel modes 0-5 (a fieldless enum on the wire as a `u8`).
 #[derive(VmState, Versionize, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq)]
@@ -999,6 +1000,11 @@ macro_rules! machine {
 
             fn filled(rng: &mut Rng) -> Self {
                 Self { $( $field: Fill::filled(rng), )* }
+            }
+
+            /// Each device's load timed on its own (`-- --per-device`).
+            pub fn time_each_device(&mut self, calls: u32) -> Vec<DeviceTiming> {
+                vec![$( time_device(stringify!($field), &mut self.$field, calls), )*]
             }
 
             /// Ours: each device's payload with `vmstate::save_into`.
