@@ -35,45 +35,39 @@ pub(crate) trait BulkInt: Sized {
     fn load_portable(items: &mut [Self], bytes: &[u8]);
 }
 
+/// Calls `$portable` in the copy compiled for AVX2 when the CPU has AVX2, else
+/// in the one compiled for the target's baseline.
+macro_rules! fastest {
+    ($portable:expr, ($($arg:ident: $arg_ty:ty),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        fn avx2($($arg: $arg_ty),*) {
+            $portable($($arg),*);
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            #[allow(unsafe_code, reason = "AVX2 dispatch, measured in docs/performance.md")]
+            // SAFETY: `avx2` needs nothing but the AVX2 instructions, and the
+            // CPU has them: checked just above.
+            unsafe { avx2($($arg),*) };
+            return;
+        }
+        $portable($($arg),*);
+    }};
+}
+
 macro_rules! bulk_ints {
     ($($ty:ty),*) => {$(
         impl BulkInt for $ty {
             // Not inlined: the arrays are large, and the callers' small-array
             // paths stay small enough to inline everywhere.
             fn save_bulk(items: &[Self], out: &mut Vec<u8>) {
-                #[cfg(target_arch = "x86_64")]
-                #[target_feature(enable = "avx2")]
-                fn avx2(items: &[$ty], out: &mut Vec<u8>) {
-                    <$ty>::save_portable(items, out);
-                }
-
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    #[allow(unsafe_code, reason = "AVX2 dispatch, measured in docs/performance.md")]
-                    // SAFETY: `avx2` needs nothing but the AVX2 instructions,
-                    // and the CPU has them: checked just above.
-                    unsafe { avx2(items, out) };
-                    return;
-                }
-                Self::save_portable(items, out);
+                fastest!(<$ty>::save_portable, (items: &[$ty], out: &mut Vec<u8>));
             }
 
             fn load_bulk(items: &mut [Self], bytes: &[u8]) {
-                #[cfg(target_arch = "x86_64")]
-                #[target_feature(enable = "avx2")]
-                fn avx2(items: &mut [$ty], bytes: &[u8]) {
-                    <$ty>::load_portable(items, bytes);
-                }
-
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    #[allow(unsafe_code, reason = "AVX2 dispatch, measured in docs/performance.md")]
-                    // SAFETY: `avx2` needs nothing but the AVX2 instructions,
-                    // and the CPU has them: checked just above.
-                    unsafe { avx2(items, bytes) };
-                    return;
-                }
-                Self::load_portable(items, bytes);
+                fastest!(<$ty>::load_portable, (items: &mut [$ty], bytes: &[u8]));
             }
 
             #[inline(always)]
