@@ -41,11 +41,17 @@ impl StructModel<'_> {
     /// custom views. Arrays of such structs load element by element from
     /// exactly-sized readers (`__private::load_struct_slice`).
     pub fn may_be_fixed_size(&self) -> bool {
-        self.subsections.is_empty()
-            && self.fields.iter().all(|field| {
-                !matches!(field.gate, Gate::Exists(_))
-                    && matches!(field.codec, Codec::Plain | Codec::Equal)
-            })
+        self.subsections.is_empty() && self.fields_may_be_fixed_size()
+    }
+
+    /// Whether the fields, without the subsections after them, can have a
+    /// fixed wire size at the current version: loads then read them from a
+    /// reader of exactly that size (`__private::fields_head`).
+    pub fn fields_may_be_fixed_size(&self) -> bool {
+        self.fields.iter().all(|field| {
+            !matches!(field.gate, Gate::Exists(_))
+                && matches!(field.codec, Codec::Plain | Codec::Equal)
+        })
     }
 }
 

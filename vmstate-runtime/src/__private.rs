@@ -219,6 +219,37 @@ pub fn load_struct_slice<T: VmState>(
     Ok(())
 }
 
+/// A reader over exactly the bytes of `T`'s fields, when they have a fixed
+/// size at `version_id` (the current version) and the input holds them all.
+///
+/// The derive loads the fields from it, so that this one bounds check stands
+/// for all of theirs, which the compiler folds away; otherwise (other
+/// versions, variable fields, truncated input) it loads them from `reader`
+/// one check at a time, which names the field a truncated input ends in.
+/// [`advance_past`] then moves `reader` past what the fields read.
+#[inline(always)]
+#[must_use]
+pub fn fields_head<'a, T: VmState>(reader: &Reader<'a>, version_id: u32) -> Option<Reader<'a>> {
+    let fixed_size = const { T::SCHEMA.fields_fixed_size() };
+    let size = fixed_size?;
+    if version_id != T::VERSION {
+        return None;
+    }
+    let bytes = reader.rest().get(..size)?;
+    Some(Reader::with_base_offset(bytes, reader.offset()))
+}
+
+/// Moves `reader` past what was read from `head`, a reader that
+/// [`fields_head`] made from it.
+///
+/// # Errors
+/// None in practice: `head`'s bytes are `reader`'s next ones.
+#[inline(always)]
+pub fn advance_past(reader: &mut Reader<'_>, head: &Reader<'_>) -> Result<(), Error> {
+    let read = head.offset() - reader.offset();
+    reader.skip(usize::try_from(read).unwrap_or(usize::MAX))
+}
+
 /// Consumes a subsection header that [`peek_subsection`] found and returns its
 /// version id.
 ///

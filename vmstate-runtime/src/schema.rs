@@ -124,6 +124,14 @@ impl Schema {
         if !self.subsections.is_empty() {
             return None;
         }
+        self.fields_fixed_size()
+    }
+
+    /// Bytes that the fields (not the subsections after them) take on the
+    /// wire at the current version, when fixed: no `exists` fields, variable
+    /// arrays or opaque fields.
+    #[must_use]
+    pub const fn fields_fixed_size(&self) -> Option<usize> {
         let mut total = 0;
         let mut i = 0;
         while i < self.fields.len() {

@@ -35,10 +35,32 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
             )?;
         }
     });
-    let fields = described
+    let fields: Vec<_> = described
         .fields
         .iter()
-        .map(|field| load_field(krate, field, *minimum_version, *version));
+        .map(|field| load_field(krate, field, *minimum_version, *version))
+        .collect();
+    // Fields whose size may be fixed: the same field code twice, from a
+    // reader over exactly their bytes (every bounds check but the one in
+    // `fields_head` folds away) or from the whole input, one check a field,
+    // for other versions and for input that ends too early.
+    let fields = if described.fields_may_be_fixed_size() {
+        quote! {
+            if let #krate::__private::Some(mut __head) =
+                #krate::__private::fields_head::<Self>(__reader, __version_id)
+            {
+                {
+                    let __reader = &mut __head;
+                    #(#fields)*
+                }
+                #krate::__private::advance_past(__reader, &__head)?;
+            } else {
+                #(#fields)*
+            }
+        }
+    } else {
+        quote!(#(#fields)*)
+    };
     let validate = described.hooks.validate.map(|hook| {
         quote_spanned! {super::at(hook.span())=>
             #krate::__private::hook(
@@ -58,7 +80,7 @@ pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
             __reader.offset(),
         )?;
         #pre_load
-        #(#fields)*
+        #fields
         #validate
         #subsections
         #post_load
