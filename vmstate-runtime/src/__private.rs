@@ -210,7 +210,8 @@ pub fn load_struct_slice<T: VmState>(
         item.load_state(&mut element, T::VERSION)
             .map_err(|e| e.in_element(index))?;
         // All of `size` unless the type's `WIRE` overstates it; then the next
-        // element starts where this one really ended.
+        // element starts where this one really ended. (Not `advance_past`:
+        // its offset arithmetic folded less here, W4 load 19.0 -> 22.2 µs.)
         reader.skip(size - element.remaining())?;
         if let Some(name) = peek_subsection(reader, T::NAME) {
             return Err(unknown_subsection(reader.offset(), name, T::NAME).in_element(index));
