@@ -9,8 +9,9 @@
 //!   payload saved for that version (and, where the layout is known, a payload
 //!   cut by hand to that version's layout) loads at that version;
 //! - arrays of fixed-size structs, which save and load through fast paths,
-//!   give the bytes, values and errors of saving and loading their elements
-//!   one by one, on cut, flipped and spliced inputs.
+//!   give the bytes, values and errors of saving their elements one by one
+//!   and of loading a twin struct one bounds check a field, on cut, flipped
+//!   and spliced inputs.
 //!
 //! Runs are deterministic (a fixed proptest RNG); `PROPTEST_CASES` changes
 //! how many cases each property gets.
@@ -779,17 +780,36 @@ fn rtc_loads_each_version_from_a_cut_payload() {
 
 // ---- Arrays of fixed-size structs ----------------------------------------------
 
-/// QEMU's `VMSTATE_STRUCT_ARRAY` one element at a time: the reference that
-/// the fast paths of arrays of fixed-size structs must match.
-fn load_one_by_one<T: VmState>(
-    items: &mut [T],
-    reader: &mut Reader<'_>,
-) -> Result<(), vmstate::Error> {
-    for (index, item) in items.iter_mut().enumerate() {
-        item.load_state(reader, T::VERSION)
-            .map_err(|e| e.in_element(index))?;
+/// `Scalars` with its first field behind an `exists` test that always holds:
+/// the same wire layout, but no fixed size, so it saves through `save_field`
+/// and loads one bounds check a field. The reference for `Scalars`' fast
+/// paths (`save_fixed`, `fields_head`).
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "scalars", version = 1)]
+struct ScalarsByField {
+    #[vmstate(exists = ScalarsByField::always)]
+    u: u8,
+    i: i8,
+    w: u16,
+    sw: i16,
+    d: u32,
+    sd: i32,
+    q: u64,
+    sq: i64,
+    flag: bool,
+    real: f64,
+    mode: Mode,
+    signed: Signed,
+    irq: Irq,
+    pad: Unused<3>,
+    grid: [[u16; 2]; 2],
+}
+
+impl ScalarsByField {
+    #[allow(clippy::unused_self, reason = "the signature of an `exists` test")]
+    fn always(&self, _version: u32) -> bool {
+        true
     }
-    Ok(())
 }
 
 /// Bytes that load as `Scalars` arrays often but not always: saved elements,
@@ -834,14 +854,15 @@ fn fixed_size_struct_arrays_match_loading_one_by_one() {
                 saved == one_by_one,
                 "save_slice differs from one-by-one saves"
             );
-            // Load: the same values, errors and end as one by one.
+            // Load: the same values, errors and end as the field-by-field twin.
             let mut fast = vec![Scalars::default(); n];
             let mut fast_reader = Reader::new(&bytes);
             let fast_result =
                 <Scalars as vmstate::VmStateField>::load_slice(&mut fast, &mut fast_reader);
-            let mut slow = vec![Scalars::default(); n];
+            let mut slow = vec![ScalarsByField::default(); n];
             let mut slow_reader = Reader::new(&bytes);
-            let slow_result = load_one_by_one(&mut slow, &mut slow_reader);
+            let slow_result =
+                <ScalarsByField as vmstate::VmStateField>::load_slice(&mut slow, &mut slow_reader);
             prop_assert_eq!(
                 fast_result.as_ref().map_err(ToString::to_string),
                 slow_result.as_ref().map_err(ToString::to_string)

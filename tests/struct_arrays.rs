@@ -1,6 +1,7 @@
 //! Arrays of derived structs with a fixed wire size take fast paths: saves
 //! write each element into space reserved once (`VmStateField::save_fixed`),
-//! loads read each element from a reader over exactly its bytes. These tests
+//! loads read each element's fields from a reader over exactly their bytes
+//! (`__private::fields_head`). These tests
 //! hold them to the element-by-element reference, QEMU's
 //! `VMSTATE_STRUCT_ARRAY`: the same bytes, the same values, the same errors.
 

@@ -38,8 +38,8 @@ pub struct StructModel<'a> {
 impl StructModel<'_> {
     /// Whether the wire form can have a fixed size, depending on the field
     /// types: no subsections, no `exists` predicates, no variable arrays or
-    /// custom views. Arrays of such structs load element by element from
-    /// exactly-sized readers (`__private::load_struct_slice`).
+    /// custom views. Arrays of such structs save each element into a slice of
+    /// exactly its size (`VmStateField::save_fixed`).
     pub fn may_be_fixed_size(&self) -> bool {
         self.subsections.is_empty() && self.fields_may_be_fixed_size()
     }

@@ -172,54 +172,6 @@ pub fn save_struct_slice<T: VmState>(items: &[T], out: &mut Vec<u8>) -> Result<(
     Ok(())
 }
 
-/// `VmStateField::load_slice` of a derived struct: QEMU's `VMSTATE_STRUCT_ARRAY`,
-/// each element loaded at its current version and followed by its subsection
-/// loop.
-///
-/// When the struct's wire form has a fixed size (no subsections, `exists`,
-/// variable arrays or custom views: [`Schema::fixed_size`](crate::schema::Schema::fixed_size)),
-/// each element loads from a reader over exactly its bytes: that one bounds
-/// check stands for all of its fields', whose checks the compiler then folds
-/// away, and the subsection loop after it (which can only refuse a subsection
-/// that claims the struct) starts with a first-byte test. Errors are the same
-/// as loading the elements one by one: an input that ends inside an element is
-/// loaded the ordinary way, which names the field it ends in.
-///
-/// # Errors
-/// As the elements' load, with the element index in the path.
-#[inline]
-pub fn load_struct_slice<T: VmState>(
-    items: &mut [T],
-    reader: &mut Reader<'_>,
-) -> Result<(), Error> {
-    let fixed_size = const { T::SCHEMA.fixed_size() };
-    let Some(size) = fixed_size else {
-        for (index, item) in items.iter_mut().enumerate() {
-            item.load_state(reader, T::VERSION)
-                .map_err(|e| e.in_element(index))?;
-        }
-        return Ok(());
-    };
-    for (index, item) in items.iter_mut().enumerate() {
-        let Some(bytes) = reader.rest().get(..size) else {
-            return item
-                .load_state(reader, T::VERSION)
-                .map_err(|e| e.in_element(index));
-        };
-        let mut element = Reader::with_base_offset(bytes, reader.offset());
-        item.load_state(&mut element, T::VERSION)
-            .map_err(|e| e.in_element(index))?;
-        // All of `size` unless the type's `WIRE` overstates it; then the next
-        // element starts where this one really ended. (Not `advance_past`:
-        // its offset arithmetic folded less here, W4 load 19.0 -> 22.2 µs.)
-        reader.skip(size - element.remaining())?;
-        if let Some(name) = peek_subsection(reader, T::NAME) {
-            return Err(unknown_subsection(reader.offset(), name, T::NAME).in_element(index));
-        }
-    }
-    Ok(())
-}
-
 /// A reader over exactly the bytes of `T`'s fields, when they have a fixed
 /// size at `version_id` (the current version) and the input holds them all.
 ///

@@ -189,23 +189,15 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
             ) -> #krate::__private::Result<(), #krate::Error> {
                 #krate::__private::save_struct_slice(items, out)
             }
-
-            #[inline]
-            fn load_slice(
-                items: &mut [Self],
-                reader: &mut #krate::Reader<'_>,
-            ) -> #krate::__private::Result<(), #krate::Error> {
-                #krate::__private::load_struct_slice(items, reader)
-            }
         }
     }
 }
 
 /// A struct that may have a fixed wire size is inlined wherever it is saved or
-/// loaded: into arrays of it, where each element loads from a reader of
-/// exactly its size and every bounds check but one folds away, and into the
-/// structs around it, where the version is a constant and every gate folds
-/// (docs/performance.md, fix 4). Others are left to the compiler.
+/// loaded: into arrays of it and into the structs around it, where the
+/// version is a constant, every gate folds, and the one bounds check of
+/// `fields_head` stands for all of its fields' (docs/performance.md, fixes 4,
+/// 7 and 8). Others are left to the compiler.
 fn inline_hint(described: &StructModel<'_>) -> TokenStream {
     if described.may_be_fixed_size() {
         quote!(#[inline(always)])
