@@ -173,6 +173,48 @@ impl<'a, 'c> Workload<'a, 'c> {
         });
     }
 
+    /// The versionize, bitcode and postcard save rows: each peer encodes
+    /// `value` its own way (into `out`, a new `Vec`, or `slice`).
+    fn run_peer_saves<T: Versionize + serde::Serialize>(
+        &mut self,
+        value: &T,
+        out: &mut Vec<u8>,
+        slice: &mut [u8],
+        vm: &VersionMap,
+    ) {
+        self.run(Dir::Save, Peer::Versionize, || {
+            out.clear();
+            Versionize::serialize(black_box(value), out, vm, 1).unwrap();
+            black_box(&*out);
+        });
+        self.run(Dir::Save, Peer::Bitcode, || {
+            black_box(bitcode::serialize(black_box(value)).unwrap());
+        });
+        self.run(Dir::Save, Peer::Postcard, || {
+            black_box(postcard::to_slice(black_box(value), &mut *slice).unwrap());
+        });
+    }
+
+    /// The versionize, bitcode and postcard load rows: each builds a new `V`
+    /// from its own encoding, dropped every iteration.
+    fn run_peer_loads<V: Versionize + serde::de::DeserializeOwned>(
+        &mut self,
+        vz: &[u8],
+        bc: &[u8],
+        pc: &[u8],
+        vm: &VersionMap,
+    ) {
+        self.run(Dir::Load, Peer::Versionize, || {
+            black_box(versionize_load::<V>(black_box(vz), vm));
+        });
+        self.run(Dir::Load, Peer::Bitcode, || {
+            black_box(bitcode::deserialize::<V>(black_box(bc)).unwrap());
+        });
+        self.run(Dir::Load, Peer::Postcard, || {
+            black_box(postcard::from_bytes::<V>(black_box(pc)).unwrap());
+        });
+    }
+
     fn finish(self) {
         self.group.finish();
     }
@@ -310,17 +352,7 @@ fn w1_machine(c: &mut Criterion, rows: &mut Vec<Row>, sizes: &mut Sizes, samples
         black_box(&machine).save_hand(&mut out);
         black_box(&out);
     });
-    w.run(Dir::Save, Peer::Versionize, || {
-        out.clear();
-        Versionize::serialize(black_box(&machine), &mut out, &vm, 1).unwrap();
-        black_box(&out);
-    });
-    w.run(Dir::Save, Peer::Bitcode, || {
-        black_box(bitcode::serialize(black_box(&machine)).unwrap());
-    });
-    w.run(Dir::Save, Peer::Postcard, || {
-        black_box(postcard::to_slice(black_box(&machine), &mut slice).unwrap());
-    });
+    w.run_peer_saves(&machine, &mut out, &mut slice, &vm);
     w.run(Dir::Load, Peer::Ours, || {
         dst.load_vmstate(black_box(&ours)).unwrap();
         black_box(&dst);
@@ -329,15 +361,7 @@ fn w1_machine(c: &mut Criterion, rows: &mut Vec<Row>, sizes: &mut Sizes, samples
         dst.load_hand(black_box(&ours)).unwrap();
         black_box(&dst);
     });
-    w.run(Dir::Load, Peer::Versionize, || {
-        black_box(versionize_load::<Machine>(black_box(&vz), &vm));
-    });
-    w.run(Dir::Load, Peer::Bitcode, || {
-        black_box(bitcode::deserialize::<Machine>(black_box(&bc)).unwrap());
-    });
-    w.run(Dir::Load, Peer::Postcard, || {
-        black_box(postcard::from_bytes::<Machine>(black_box(&pc)).unwrap());
-    });
+    w.run_peer_loads::<Machine>(&vz, &bc, &pc, &vm);
     w.finish();
 }
 
@@ -381,17 +405,7 @@ fn big_array<T, E: Copy + Default>(
         copy.copy_from_slice(elements(black_box(value)));
         black_box(&copy);
     });
-    w.run(Dir::Save, Peer::Versionize, || {
-        out.clear();
-        Versionize::serialize(black_box(value), &mut out, &vm, 1).unwrap();
-        black_box(&out);
-    });
-    w.run(Dir::Save, Peer::Bitcode, || {
-        black_box(bitcode::serialize(black_box(value)).unwrap());
-    });
-    w.run(Dir::Save, Peer::Postcard, || {
-        black_box(postcard::to_slice(black_box(value), &mut slice).unwrap());
-    });
+    w.run_peer_saves(value, &mut out, &mut slice, &vm);
     w.run(Dir::Load, Peer::Ours, || {
         load_ours(&mut *dst, black_box(&ours));
         black_box(&dst);
@@ -406,15 +420,7 @@ fn big_array<T, E: Copy + Default>(
         elements_mut(&mut dst).copy_from_slice(black_box(&copy));
         black_box(&dst);
     });
-    w.run(Dir::Load, Peer::Versionize, || {
-        black_box(versionize_load::<Box<T>>(black_box(&vz), &vm));
-    });
-    w.run(Dir::Load, Peer::Bitcode, || {
-        black_box(bitcode::deserialize::<Box<T>>(black_box(&bc)).unwrap());
-    });
-    w.run(Dir::Load, Peer::Postcard, || {
-        black_box(postcard::from_bytes::<Box<T>>(black_box(&pc)).unwrap());
-    });
+    w.run_peer_loads::<Box<T>>(&vz, &bc, &pc, &vm);
     w.finish();
 }
 
@@ -495,17 +501,7 @@ fn w4_queue(c: &mut Criterion, rows: &mut Vec<Row>, sizes: &mut Sizes, samples: 
         black_box(&value).put(&mut out);
         black_box(&out);
     });
-    w.run(Dir::Save, Peer::Versionize, || {
-        out.clear();
-        Versionize::serialize(black_box(&value), &mut out, &vm, 1).unwrap();
-        black_box(&out);
-    });
-    w.run(Dir::Save, Peer::Bitcode, || {
-        black_box(bitcode::serialize(black_box(&value)).unwrap());
-    });
-    w.run(Dir::Save, Peer::Postcard, || {
-        black_box(postcard::to_slice(black_box(&value), &mut slice).unwrap());
-    });
+    w.run_peer_saves(&value, &mut out, &mut slice, &vm);
     w.run(Dir::Load, Peer::Ours, || {
         load_ours(&mut dst, black_box(&ours));
         black_box(&dst);
@@ -516,15 +512,7 @@ fn w4_queue(c: &mut Criterion, rows: &mut Vec<Row>, sizes: &mut Sizes, samples: 
         assert!(input.is_empty());
         black_box(&dst);
     });
-    w.run(Dir::Load, Peer::Versionize, || {
-        black_box(versionize_load::<Queue>(black_box(&vz), &vm));
-    });
-    w.run(Dir::Load, Peer::Bitcode, || {
-        black_box(bitcode::deserialize::<Queue>(black_box(&bc)).unwrap());
-    });
-    w.run(Dir::Load, Peer::Postcard, || {
-        black_box(postcard::from_bytes::<Queue>(black_box(&pc)).unwrap());
-    });
+    w.run_peer_loads::<Queue>(&vz, &bc, &pc, &vm);
     w.finish();
 }
 
