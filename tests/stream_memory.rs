@@ -56,6 +56,8 @@ fn write_stream(file: &mut std::fs::File) {
     writer
         .write(&Record::Configuration(Configuration {
             machine: machine.into(),
+            subsections: Vec::new(),
+            capabilities: Vec::new(),
             payload,
         }))
         .unwrap();

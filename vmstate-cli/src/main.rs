@@ -10,6 +10,7 @@ mod edit;
 mod input;
 mod inspect;
 mod output;
+mod releases;
 mod scan;
 
 use std::process::ExitCode;

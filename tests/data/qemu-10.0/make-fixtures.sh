@@ -91,3 +91,9 @@ if want pc-10.0.dump; then
   mv "$TMP/dump.json" "$DIR/pc-10.0.dump.json"
   echo "wrote $DIR/pc-10.0.dump.json ($(stat -c %s "$DIR/pc-10.0.dump.json") bytes)"
 fi
+
+if want machines; then
+  "$QEMU" -M help | awk 'NR > 1 {print $1}' | sort >"$TMP/machines.txt"
+  mv "$TMP/machines.txt" "$DIR/machines.txt"
+  echo "wrote $DIR/machines.txt (the machine types this QEMU runs)"
+fi

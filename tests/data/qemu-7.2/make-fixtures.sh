@@ -99,3 +99,9 @@ for name in pc-paused q35-paused; do
     exit 1
   fi
 done
+
+if want machines; then
+  "$QEMU" -M help | awk 'NR > 1 {print $1}' | sort >"$TMP/machines.txt"
+  mv "$TMP/machines.txt" "$DIR/machines.txt"
+  echo "wrote $DIR/machines.txt (the machine types this QEMU runs)"
+fi

@@ -11,12 +11,21 @@ use serde_json::{Map, Value};
 
 /// The key QEMU uses for the machine type entry, which is not a section.
 const MACHINE_KEY: &str = "vmschkmachine";
+/// Our own key, in the dumps shipped with the tool: the QEMU release that
+/// wrote the dump and every machine type it runs (`-M help`).
+const RELEASE_KEY: &str = "vmstate-release";
 
 /// A whole `-dump-vmstate` file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Dump {
     /// The machine type (`vmschkmachine.Name`), when the dump records it.
     pub machine: Option<String>,
+    /// The QEMU release that wrote the dump (`vmstate-release.version`, our
+    /// extension), e.g. `10.0.2`.
+    pub release: Option<String>,
+    /// Every machine type that release runs (`vmstate-release.machines`);
+    /// empty when the dump does not say.
+    pub machines: Vec<String>,
     /// The sections, in file order.
     pub sections: Vec<Section>,
 }
@@ -93,6 +102,18 @@ impl Dump {
             if name == MACHINE_KEY {
                 let entry = object(entry, &path)?;
                 dump.machine = optional_string(entry, "Name", &path)?;
+            } else if name == RELEASE_KEY {
+                let entry = object(entry, &path)?;
+                dump.release = optional_string(entry, "version", &path)?;
+                dump.machines = match entry.get("machines") {
+                    None => Vec::new(),
+                    Some(Value::Array(machines)) => machines
+                        .iter()
+                        .map(|m| m.as_str().map(str::to_owned))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| DumpError::new(&path, "\"machines\" holds a non-string"))?,
+                    Some(_) => return Err(DumpError::new(&path, "\"machines\" is not a list")),
+                };
             } else {
                 dump.sections.push(Section::from_value(name, entry, &path)?);
             }
@@ -104,6 +125,45 @@ impl Dump {
     #[must_use]
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|section| section.name == name)
+    }
+
+    /// The sections whose `VMStateDescription` is called `vmsd_name`: the
+    /// dump is keyed by device type, and several types can share one
+    /// description (`isa-i8259` and `kvm-i8259` both save `i8259`).
+    pub fn sections_saving(&self, vmsd_name: &str) -> impl Iterator<Item = &Section> {
+        self.sections.iter().filter(move |section| {
+            section
+                .description
+                .as_ref()
+                .is_some_and(|description| description.name == vmsd_name)
+        })
+    }
+
+    /// The QEMU release that wrote the dump as (major, minor): recorded in
+    /// our dumps, otherwise read from a versioned machine type's name
+    /// (`pc-q35-7.2` is at least 7.2; a dump of an older machine type on a
+    /// newer QEMU reads older than it is, which errs towards refusing).
+    #[must_use]
+    pub fn release_version(&self) -> Option<(u32, u32)> {
+        let text = match &self.release {
+            Some(release) => release.as_str(),
+            None => self.machine.as_deref()?.rsplit('-').next()?,
+        };
+        let mut parts = text.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        Some((major, minor))
+    }
+
+    /// Whether a QEMU with this dump's devices runs machine type `machine`:
+    /// one of its listed machines, or else the one the dump was made with.
+    #[must_use]
+    pub fn runs_machine(&self, machine: &str) -> bool {
+        if self.machines.is_empty() {
+            self.machine.as_deref() == Some(machine)
+        } else {
+            self.machines.iter().any(|m| m == machine)
+        }
     }
 }
 

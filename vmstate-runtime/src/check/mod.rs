@@ -38,9 +38,13 @@ mod fields;
 mod renames;
 mod report;
 mod rules;
+mod stream;
 
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use report::{Finding, Kind, Location, Report, Severity};
+pub use stream::{
+    Describer, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts, check_stream,
+};
 /// The JSON value [`Dump::from_value`] reads, so that callers need no
 /// `serde_json` of their own.
 #[doc(no_inline)]

@@ -10,6 +10,11 @@ use crate::reader::Reader;
 pub struct Configuration {
     /// The machine type, e.g. `pc-i440fx-7.2`.
     pub machine: String,
+    /// The names of the subsections it carries (`configuration/uuid`, ...).
+    pub subsections: Vec<String>,
+    /// The migration capabilities the source declared
+    /// (`configuration/capabilities`), e.g. `mapped-ram`.
+    pub capabilities: Vec<String>,
     /// The raw payload (machine type and subsections), kept for lossless writing.
     pub payload: Vec<u8>,
 }
@@ -29,10 +34,13 @@ impl Configuration {
             .read_bytes(usize::try_from(len).unwrap_or(usize::MAX))
             .map_err(|e| e.in_field("name"))?;
         let machine = String::from_utf8_lossy(name).into_owned();
+        let mut subsections = Vec::new();
+        let mut capabilities = Vec::new();
         while let Some(sub) = peek_subsection(&reader, NAME) {
             let at = reader.offset();
             let name = String::from_utf8_lossy(sub).into_owned();
             enter_subsection(&mut reader)?;
+            subsections.push(name.clone());
             match name.as_str() {
                 "configuration/target-page-bits" => reader.skip(4)?,
                 "configuration/uuid" => reader.skip(16)?,
@@ -40,7 +48,8 @@ impl Configuration {
                     let count = reader.read_be32()?;
                     for _ in 0..count {
                         let len = reader.read_u8()?;
-                        reader.skip(usize::from(len))?;
+                        let capability = reader.read_bytes(usize::from(len))?;
+                        capabilities.push(String::from_utf8_lossy(capability).into_owned());
                     }
                 }
                 _ => {
@@ -55,9 +64,65 @@ impl Configuration {
         Ok((
             Self {
                 machine,
+                subsections,
+                capabilities,
                 payload: data[..used].to_vec(),
             },
             used,
         ))
+    }
+}
+
+impl Configuration {
+    /// The same configuration naming machine type `machine` instead: the
+    /// subsections are kept byte for byte.
+    ///
+    /// # Errors
+    /// [`ErrorKind::LimitExceeded`] for a name longer than a be32 can count.
+    pub fn with_machine(&self, machine: &str) -> Result<Self, Error> {
+        let old_len = 4 + self.machine.len();
+        let len = u32::try_from(machine.len()).map_err(|_| {
+            Error::new(ErrorKind::LimitExceeded {
+                what: "machine type name length",
+                found: machine.len() as u64,
+                limit: u64::from(u32::MAX),
+            })
+        })?;
+        let mut payload = Vec::with_capacity(self.payload.len() + machine.len());
+        payload.extend_from_slice(&len.to_be_bytes());
+        payload.extend_from_slice(machine.as_bytes());
+        payload.extend_from_slice(self.payload.get(old_len..).unwrap_or_default());
+        Ok(Self {
+            machine: machine.to_owned(),
+            subsections: self.subsections.clone(),
+            capabilities: self.capabilities.clone(),
+            payload,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renaming_keeps_the_subsections() {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&13u32.to_be_bytes());
+        bytes.extend_from_slice(b"pc-q35-10.0.x");
+        let name = b"configuration/target-page-bits";
+        bytes.extend_from_slice(&[0x05, u8::try_from(name.len()).unwrap()]);
+        bytes.extend_from_slice(name);
+        bytes.extend_from_slice(&1u32.to_be_bytes());
+        bytes.extend_from_slice(&12u32.to_be_bytes());
+        let (configuration, used) = Configuration::parse(&bytes, 0).unwrap();
+        assert_eq!(used, bytes.len());
+        assert_eq!(configuration.subsections, ["configuration/target-page-bits"]);
+        let renamed = configuration.with_machine("pc-q35-7.2").unwrap();
+        let (again, used) = Configuration::parse(&renamed.payload, 0).unwrap();
+        assert_eq!(used, renamed.payload.len());
+        assert_eq!(again.machine, "pc-q35-7.2");
+        assert_eq!(again.subsections, configuration.subsections);
+        assert_eq!(renamed.payload.len(), bytes.len() - 3);
     }
 }

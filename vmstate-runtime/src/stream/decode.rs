@@ -112,8 +112,11 @@ impl Walker<'_> {
 
     fn state(&mut self, desc: &StateDesc, prefix: &str) -> Result<Value, Error> {
         let mut map = Map::new();
+        let mut previous: Option<(&str, u64)> = None;
         for field in &desc.fields {
-            self.field(field, prefix, &mut map)?;
+            let index = element_index(field, previous);
+            previous = index.map(|index| (field.name.as_str(), index));
+            self.field(field, index, prefix, &mut map)?;
         }
         for sub in &desc.subsections {
             let at = self.reader.offset();
@@ -140,14 +143,17 @@ impl Walker<'_> {
         Ok(Value::Object(map))
     }
 
+    /// One field entry; `index` is its element index when it is one entry
+    /// of an array written element by element.
     fn field(
         &mut self,
         field: &FieldDesc,
+        index: Option<u64>,
         prefix: &str,
         map: &mut Map<String, Value>,
     ) -> Result<(), Error> {
         let path = join(prefix, &field.name);
-        let path = match field.index {
+        let path = match index {
             Some(index) => format!("{path}[{index}]"),
             None => path,
         };
@@ -182,7 +188,7 @@ impl Walker<'_> {
         if field.type_name == "unused_buffer" {
             return Ok(());
         }
-        if field.index.is_some() {
+        if index.is_some() {
             match map.get_mut(&field.name) {
                 Some(Value::Array(items)) => items.push(value),
                 _ => {
@@ -214,6 +220,20 @@ impl Walker<'_> {
         }
         Ok(scalar(&field.type_name, bytes))
     }
+}
+
+/// The element index of a field entry: its `index`, or, for an entry without
+/// one that repeats the name of the indexed entry before it, the next index.
+///
+/// QEMU 7.2 marks every element of an array of structs with `index`; QEMU 10.0
+/// leaves it off the last element (`vmsd_desc_field_start` gets `max_elems = n
+/// - i`, which is 1 there), so that element is told apart by its name alone.
+fn element_index(field: &FieldDesc, previous: Option<(&str, u64)>) -> Option<u64> {
+    field.index.or_else(|| {
+        previous
+            .filter(|(name, _)| *name == field.name)
+            .map(|(_, index)| index.saturating_add(1))
+    })
 }
 
 fn join(prefix: &str, name: &str) -> String {

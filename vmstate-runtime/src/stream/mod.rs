@@ -7,6 +7,7 @@
 //! arrives one page at a time) and [`StreamWriter`] writes records back, byte
 //! for byte: reading then writing an unmodified stream gives identical bytes.
 
+mod command;
 mod configuration;
 mod decode;
 mod device;
@@ -15,6 +16,7 @@ mod reader;
 mod vmdesc;
 mod writer;
 
+pub use command::{COMMANDS, CommandInfo, command_info};
 pub use configuration::Configuration;
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
