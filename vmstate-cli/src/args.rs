@@ -29,18 +29,33 @@ Values are decimal, 0x-hex, negative for signed fields, true/false for bool,
 and a hex string of the exact size for buffers. The output is written to a
 temporary file and renamed over OUT only when the whole stream was written.")]
     Set(Set),
-    /// Check that QEMU with the devices of one `-dump-vmstate` dump can migrate to another.
+    /// Check whether DEST loads a stream, or migrates from one `-dump-vmstate` dump's QEMU.
     #[command(after_help = "Examples:
   qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate old.json    # the old QEMU
   qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate new.json    # the new QEMU
   vmstate check old.json new.json              # forward migration, old -> new
   vmstate check --reverse old.json new.json    # backward migration, new -> old
+  vmstate check guest.mig qemu-7.2             # will QEMU 7.2 load this guest's stream?
 
-Prints one line per problem, in the words of QEMU's vmstate-static-checker.py,
-then a summary line. Exit status: the number of problems (at most 255), 0 when
+For two dumps: one line per problem, in the words of QEMU's
+vmstate-static-checker.py, then a summary line. For a stream: one line per
+reason DEST would refuse it (only what the stream carries counts), with QEMU's
+own error message, then a summary line. Exit status: the number of problems (at most 255), 0 when
 the migration is compatible; 2 also for usage errors and unreadable dumps,
 which print no summary line.")]
     Check(Check),
+    /// Rewrite a stream so that an older (or newer) QEMU loads it, where nothing is lost.
+    #[command(after_help = "Examples:
+  vmstate check guest.mig qemu-7.2                 # what stands in the way
+  vmstate convert guest.mig --to qemu-7.2 --machine pc-i440fx-7.2 -o for-7.2.mig
+  migrate \"exec:vmstate convert - --to qemu-7.2 -o - > /path/guest.mig\"   (in QEMU)
+
+DEST is a -dump-vmstate file or a release shipped with the tool (qemu-7.2,
+qemu-10.0). Only what carries no state changes: command packets DEST does not
+know are dropped and, with --machine, the machine type is renamed. Anything
+else DEST would refuse (a subsection DEST lacks, a section version it does not
+load) is named, the exit status is 1, and OUT is not created.")]
+    Convert(Convert),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -71,10 +86,26 @@ pub struct Set {
 }
 
 #[derive(Debug, ClapArgs)]
+pub struct Convert {
+    /// The stream file, or `-` for standard input.
+    pub file: PathBuf,
+    /// The destination: a `-dump-vmstate` file, or `qemu-7.2` / `qemu-10.0`.
+    #[arg(long = "to", value_name = "DEST")]
+    pub dest: PathBuf,
+    /// Rename the machine type to NAME, which DEST must run.
+    #[arg(long, value_name = "NAME")]
+    pub machine: Option<String>,
+    /// Where to write the new stream (`-` for standard output).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
 pub struct Check {
-    /// The `-dump-vmstate` dump of the QEMU migrating from (the source).
+    /// A migration stream (this guest), or the `-dump-vmstate` dump of the QEMU
+    /// migrating from (every device type).
     pub old: PathBuf,
-    /// The `-dump-vmstate` dump of the QEMU migrating to (the destination).
+    /// The `-dump-vmstate` dump of the QEMU migrating to, or `qemu-7.2` / `qemu-10.0`.
     pub new: PathBuf,
     /// Check migration from NEW to OLD instead (backward migration).
     #[arg(long)]

@@ -5,7 +5,9 @@
 //! number of problems it found (at most 255).
 
 mod args;
+mod atomic_output;
 mod check;
+mod convert;
 mod edit;
 mod input;
 mod inspect;
@@ -26,6 +28,8 @@ enum Failure {
     Usage(String),
     /// `check` found this many problems (at most 255), already printed: the exit status.
     Problems(u8),
+    /// `convert` refused: this many obstacles, already printed. Exit status 1.
+    Refused(usize),
 }
 
 impl From<vmstate::Error> for Failure {
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         args::Command::Inspect(inspect) => inspect::run(&inspect),
         args::Command::Set(set) => edit::run(&set),
         args::Command::Check(check) => check::run(&check),
+        args::Command::Convert(convert) => convert::run(&convert),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -52,5 +57,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Problems(count)) => ExitCode::from(count),
+        Err(Failure::Refused(count)) => {
+            eprintln!(
+                "vmstate: nothing written: {count} obstacle{} above",
+                if count == 1 { "" } else { "s" }
+            );
+            ExitCode::from(1)
+        }
     }
 }

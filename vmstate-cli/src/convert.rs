@@ -1,0 +1,88 @@
+//! `vmstate convert FILE --to DEST [--machine NAME] -o OUT`: rewrite a stream
+//! so that DEST loads it, where nothing is lost. What carries no state may
+//! change (command packets DEST does not know are dropped, the machine type is
+//! renamed on request); anything else DEST would refuse is named and nothing is
+//! written. Records stream through one at a time: RAM is never held.
+
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+
+use vmstate::check::{Obstacle, check_stream};
+use vmstate::stream::{Record, StreamReader, StreamWriter, command_info};
+
+use crate::Failure;
+use crate::args::Convert;
+use crate::atomic_output::Output;
+
+/// What `convert` changes in the stream.
+#[derive(Default)]
+struct Plan {
+    /// The machine type to write instead of the stream's.
+    machine: Option<String>,
+    /// Command numbers to drop.
+    drop_commands: Vec<u16>,
+}
+
+pub fn run(args: &Convert) -> Result<(), Failure> {
+    let dest = crate::releases::load(&args.dest)?;
+    if let Some(machine) = &args.machine
+        && !dest.runs_machine(machine)
+    {
+        return Err(Failure::Usage(format!(
+            "{} does not run machine type `{machine}`{}",
+            args.dest.display(),
+            dest.machine
+                .as_deref()
+                .map(|m| format!(" (its dump was made with `{m}`)"))
+                .unwrap_or_default()
+        )));
+    }
+    let mut input = crate::input::open(&args.file)?;
+    let facts = {
+        let reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
+        vmstate::check::StreamFacts::read(reader, &crate::check::describe_by_model)?
+    };
+    let verdict = check_stream(&facts, &dest);
+    let mut plan = Plan::default();
+    let mut refusals = Vec::new();
+    for obstacle in verdict.obstacles {
+        match obstacle {
+            Obstacle::Machine { .. } if args.machine.is_some() => {
+                plan.machine.clone_from(&args.machine);
+            }
+            Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
+                plan.drop_commands.push(number);
+            }
+            other => refusals.push(other),
+        }
+    }
+    if !refusals.is_empty() {
+        for refusal in &refusals {
+            eprintln!("vmstate: cannot convert: {refusal}");
+        }
+        return Err(Failure::Refused(refusals.len()));
+    }
+
+    input
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))?;
+    let mut reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
+    let output = Output::create(&args.output)?;
+    let mut writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, output.file()?))?;
+    while let Some(record) = reader.next_record()? {
+        let record = match record {
+            Record::Configuration(configuration) => match &plan.machine {
+                Some(machine) => Record::Configuration(configuration.with_machine(machine)?),
+                None => Record::Configuration(configuration),
+            },
+            Record::Command { command, .. } if plan.drop_commands.contains(&command) => continue,
+            other => other,
+        };
+        writer.write(&record)?;
+    }
+    let mut buffered = writer.finish()?;
+    buffered
+        .flush()
+        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
+    drop(buffered);
+    output.commit()
+}
