@@ -116,4 +116,3 @@ fn is_stream(path: &Path) -> Result<bool, Failure> {
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
-

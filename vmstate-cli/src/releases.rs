@@ -47,7 +47,10 @@ pub fn names() -> String {
 pub fn load(path: &Path) -> Result<Dump, Failure> {
     if let Some(release) = RELEASES.iter().find(|r| Path::new(r.name) == path) {
         let mut dump = Dump::parse(release.dump).map_err(|e| {
-            Failure::BadInput(format!("the shipped dump of {} is damaged: {e}", release.name))
+            Failure::BadInput(format!(
+                "the shipped dump of {} is damaged: {e}",
+                release.name
+            ))
         })?;
         dump.release = Some(release.version.to_owned());
         dump.machines = release.machines.lines().map(str::to_owned).collect();

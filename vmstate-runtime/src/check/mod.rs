@@ -42,13 +42,13 @@ mod stream;
 
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use report::{Finding, Kind, Location, Report, Severity};
-pub use stream::{
-    Describer, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts, check_stream,
-};
 /// The JSON value [`Dump::from_value`] reads, so that callers need no
 /// `serde_json` of their own.
 #[doc(no_inline)]
 pub use serde_json::Value;
+pub use stream::{
+    Describer, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts, check_stream,
+};
 
 /// Checks whether a source described by `src` can migrate to a destination
 /// described by `dest`. Run it both ways round for migration in both directions.

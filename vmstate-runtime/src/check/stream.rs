@@ -16,9 +16,7 @@ use serde_json::Value;
 
 use super::dump::{Description, Dump};
 use crate::error::Error;
-use crate::stream::{
-    Record, SectionInfo, StateDesc, StreamReader, Vmdesc, command_info, decode,
-};
+use crate::stream::{Record, SectionInfo, StateDesc, StreamReader, Vmdesc, command_info, decode};
 
 /// What a stream carries, as far as loading it goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -130,7 +128,9 @@ fn collect_subsections(desc: &StateDesc, value: Option<&Value>, out: &mut Vec<Su
         if let Some(nested) = &field.nested {
             // Arrays of structs decode to a list: their elements' subsections
             // are found, but their state is not attributed to one element.
-            let inner = value.and_then(|v| v.get(&field.name)).filter(|v| v.is_object());
+            let inner = value
+                .and_then(|v| v.get(&field.name))
+                .filter(|v| v.is_object());
             collect_subsections(nested, inner, out);
         }
     }
@@ -411,7 +411,9 @@ fn check_section(section: &SectionFacts, dest: &Dump, verdict: &mut StreamVerdic
         return;
     }
     let found = i64::from(section.version_id);
-    let loads = |d: &&Description| d.minimum_version_id.unwrap_or(d.version_id) <= found && found <= d.version_id;
+    let loads = |d: &&Description| {
+        d.minimum_version_id.unwrap_or(d.version_id) <= found && found <= d.version_id
+    };
     let Some(description) = candidates.iter().copied().find(|d| loads(&d)) else {
         let d = candidates[0];
         verdict.obstacles.push(Obstacle::Version {

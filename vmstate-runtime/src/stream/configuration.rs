@@ -117,7 +117,10 @@ mod tests {
         bytes.extend_from_slice(&12u32.to_be_bytes());
         let (configuration, used) = Configuration::parse(&bytes, 0).unwrap();
         assert_eq!(used, bytes.len());
-        assert_eq!(configuration.subsections, ["configuration/target-page-bits"]);
+        assert_eq!(
+            configuration.subsections,
+            ["configuration/target-page-bits"]
+        );
         let renamed = configuration.with_machine("pc-q35-7.2").unwrap();
         let (again, used) = Configuration::parse(&renamed.payload, 0).unwrap();
         assert_eq!(used, renamed.payload.len());

@@ -1,0 +1,270 @@
+//! Real QEMU processes of both releases, driven through QMP on stdio: the
+//! oracle for what loads. QEMU 7.2 is Debian's `qemu-system-x86_64`; 10.0.2
+//! runs through `scripts/qemu-10.0` (both installed by
+//! `scripts/install-qemu.sh`). A missing QEMU fails the test, never skips it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A QEMU release installed here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// Debian 12's QEMU 7.2.
+    V7_2,
+    /// bookworm-backports' QEMU 10.0.2, in its private prefix.
+    V10_0,
+}
+
+impl Release {
+    fn command(self) -> Command {
+        match self {
+            Self::V7_2 => Command::new("qemu-system-x86_64"),
+            Self::V10_0 => Command::new(repository().join("scripts/qemu-10.0")),
+        }
+    }
+
+    /// The name the tool's shipped dumps use.
+    pub fn dump_name(self) -> &'static str {
+        match self {
+            Self::V7_2 => "qemu-7.2",
+            Self::V10_0 => "qemu-10.0",
+        }
+    }
+}
+
+/// The repository's root.
+pub fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vmstate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The options every guest here uses: small, no default devices, a clock
+/// that only moves while the guest runs.
+const COMMON: [&str; 9] = [
+    "-nodefaults",
+    "-m",
+    "16",
+    "-display",
+    "none",
+    "-accel",
+    "tcg",
+    "-rtc",
+    "base=2020-01-01T00:00:00,clock=vm",
+];
+
+/// A running QEMU.
+pub struct Qemu {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    release: Release,
+}
+
+impl Qemu {
+    /// Starts `release` with machine type `machine` and `extra` options.
+    pub fn start(release: Release, machine: &str, extra: &[&str]) -> Self {
+        Self::spawn(release, machine, extra)
+            .unwrap_or_else(|e| panic!("QEMU {release:?} did not start: {e}"))
+    }
+
+    /// Starts a QEMU; `Err` with its error output when it exits at once.
+    fn spawn(release: Release, machine: &str, extra: &[&str]) -> Result<Self, String> {
+        let mut child = release
+            .command()
+            .args(["-M", machine])
+            .args(COMMON)
+            .args(["-qmp", "stdio"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start QEMU {release:?} ({e}); run scripts/install-qemu.sh")
+            });
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr_pipe = child.stderr.take().unwrap();
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr_pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let mut qemu = Self {
+            child,
+            stdin,
+            lines,
+            stderr,
+            release,
+        };
+        qemu.try_execute(r#"{"execute": "qmp_capabilities"}"#)?;
+        Ok(qemu)
+    }
+
+    /// Starts `release` loading `stream`; `Ok` once the load completed,
+    /// `Err(stderr)` when QEMU refused it.
+    pub fn load(
+        release: Release,
+        machine: &str,
+        extra: &[&str],
+        stream: &Path,
+    ) -> Result<Self, String> {
+        let incoming = format!("exec:cat {}", stream.display());
+        let mut args = vec!["-S", "-incoming", &incoming];
+        args.extend_from_slice(extra);
+        let mut qemu = Self::spawn(release, machine, &args)?;
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            let status = qemu.try_execute(r#"{"execute": "query-migrate"}"#)?;
+            match status["status"].as_str() {
+                Some("completed") => return Ok(qemu),
+                Some("failed") => return Err(qemu.finish_with_error()),
+                _ => {}
+            }
+            assert!(Instant::now() < deadline, "the load did not end: {status}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn finish_with_error(mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Let the stderr thread drain the pipe.
+        std::thread::sleep(Duration::from_millis(100));
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends one QMP command and returns its `return` value.
+    pub fn execute(&mut self, command: &str) -> serde_json::Value {
+        let release = self.release;
+        self.try_execute(command)
+            .unwrap_or_else(|e| panic!("QEMU {release:?}: `{command}`: {e}"))
+    }
+
+    fn try_execute(&mut self, command: &str) -> Result<serde_json::Value, String> {
+        writeln!(self.stdin, "{command}")
+            .map_err(|e| format!("QEMU is gone ({e}): {}", self.stderr.lock().unwrap()))?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            match self.lines.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => {
+                    let message: serde_json::Value =
+                        serde_json::from_str(&line).map_err(|e| format!("{e}: {line}"))?;
+                    if let Some(value) = message.get("return") {
+                        return Ok(value.clone());
+                    }
+                    if message.get("error").is_some() {
+                        return Err(line);
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    std::thread::sleep(Duration::from_millis(100));
+                    return Err(format!("QEMU exited: {}", self.stderr.lock().unwrap()));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
+        Err("no answer".into())
+    }
+
+    /// Runs a human-monitor command and returns its text.
+    pub fn human(&mut self, command_line: &str) -> String {
+        let command = serde_json::json!({
+            "execute": "human-monitor-command",
+            "arguments": { "command-line": command_line },
+        });
+        self.execute(&command.to_string())
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Whether the guest's CPUs run.
+    pub fn running(&mut self) -> bool {
+        self.execute(r#"{"execute": "query-status"}"#)["running"] == true
+    }
+
+    /// Migrates to `uri` (`exec:...`) and waits until it completed.
+    pub fn migrate(&mut self, uri: &str) {
+        let command = serde_json::json!({ "execute": "migrate", "arguments": { "uri": uri } });
+        self.execute(&command.to_string());
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            let status = self.execute(r#"{"execute": "query-migrate"}"#);
+            match status["status"].as_str() {
+                Some("completed") => return,
+                Some("failed") => panic!("migration failed: {status}"),
+                _ => {}
+            }
+            assert!(
+                Instant::now() < deadline,
+                "migration did not complete: {status}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Migrates into a file.
+    pub fn save(&mut self, path: &Path) {
+        self.migrate(&format!("exec:cat > {}", path.display()));
+    }
+
+    /// Ends the process.
+    pub fn quit(mut self) {
+        writeln!(self.stdin, r#"{{"execute": "quit"}}"#).ok();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Qemu {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
