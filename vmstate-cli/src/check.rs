@@ -14,7 +14,7 @@ use crate::args::Check;
 
 /// Runs the check; the problems found become the exit status.
 pub fn run(args: &Check) -> Result<(), Failure> {
-    if is_stream(&args.old)? {
+    if is_stream(&args.old) {
         if args.reverse {
             return Err(Failure::Usage(
                 "--reverse compares two dumps; a stream goes one way only".into(),
@@ -98,19 +98,16 @@ pub fn describe_by_model(info: &SectionInfo, payload: &[u8]) -> Option<StateDesc
 }
 
 /// Whether `path` holds a migration stream (`QEVM`) rather than a dump.
-fn is_stream(path: &Path) -> Result<bool, Failure> {
+fn is_stream(path: &Path) -> bool {
     if path == Path::new("-") {
-        return Ok(true);
+        return true;
     }
+    // A shipped release name or an unreadable file: `releases::load` says which.
     let Ok(file) = std::fs::File::open(path) else {
-        // A shipped release name or an unreadable file: `releases::load` says which.
-        return Ok(false);
+        return false;
     };
     let mut magic = [0u8; 4];
-    match file.take(4).read_exact(&mut magic) {
-        Ok(()) => Ok(magic == *b"QEVM"),
-        Err(_) => Ok(false),
-    }
+    file.take(4).read_exact(&mut magic).is_ok() && magic == *b"QEVM"
 }
 
 fn plural(count: usize) -> &'static str {

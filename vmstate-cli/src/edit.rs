@@ -8,6 +8,7 @@ use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, deco
 use crate::Failure;
 use crate::args::Set;
 use crate::atomic_output::Output;
+use crate::describe::describe;
 use crate::scan::{matches, parse_selector};
 
 pub fn run(args: &Set) -> Result<(), Failure> {
@@ -24,42 +25,36 @@ pub fn run(args: &Set) -> Result<(), Failure> {
 
     let mut input = crate::input::open(&args.file)?;
     let mut reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
-    let desc = reader
-        .vmdesc()
-        .and_then(|vmdesc| vmdesc.device(&name, instance))
-        .map(|device| device.state.clone())
-        .ok_or_else(|| {
-            Failure::Usage(format!(
-                "the stream has no described section `{name}` instance {instance}"
-            ))
-        })?;
-
+    let vmdesc = reader.vmdesc().cloned();
     let output = Output::create(&args.output)?;
     let mut writer = StreamWriter::new(BufWriter::new(output.file()?))?;
-    let mut in_target = false;
+    let mut target = None;
     let mut edited = false;
     while let Some(mut record) = reader.next_record()? {
         match &mut record {
             Record::Section(header) => {
-                in_target = header
+                target = header
                     .info
-                    .as_ref()
-                    .is_some_and(|info| matches(info, &name, Some(instance)));
+                    .clone()
+                    .filter(|info| matches(info, &name, Some(instance)));
             }
-            Record::State { payload, offset } if in_target => {
+            Record::State { payload, offset } if target.is_some() => {
+                let info = target.take().unwrap_or_else(|| unreachable!());
+                let desc = describe(vmdesc.as_ref(), &info, payload).ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "section `{name}` instance {instance}: neither the stream's description \
+                         nor a model names its fields"
+                    ))
+                })?;
                 let decoded = decode(&desc, payload, *offset)
                     .map_err(|e| e.in_section(&name, Some(instance)))?;
                 for (path, value) in &edits {
-                    let leaf = decoded
-                        .leaves
-                        .iter()
-                        .find(|leaf| leaf.path == *path)
+                    let leaf = find_leaf(&decoded.leaves, path)
                         .ok_or_else(|| unknown_field(&name, path, &decoded.leaves))?;
-                    let bytes = encode(leaf, value)?;
+                    let bytes = encode(&leaf, value)?;
                     payload[leaf.offset..leaf.offset + leaf.size].copy_from_slice(&bytes);
                 }
                 edited = true;
-                in_target = false;
             }
             _ => {}
         }
@@ -67,7 +62,7 @@ pub fn run(args: &Set) -> Result<(), Failure> {
     }
     if !edited {
         return Err(Failure::Usage(format!(
-            "section `{name}` instance {instance} is described but not in the stream"
+            "the stream has no section `{name}` instance {instance}"
         )));
     }
     let mut buffered = writer.finish()?;
@@ -76,6 +71,25 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
     drop(buffered);
     output.commit()
+}
+
+/// The leaf at `path`, or one byte of a buffer leaf: `cmos_data[80]` is byte
+/// 80 of the 128-byte `cmos_data`.
+fn find_leaf(leaves: &[Leaf], path: &str) -> Option<Leaf> {
+    if let Some(leaf) = leaves.iter().find(|leaf| leaf.path == path) {
+        return Some(leaf.clone());
+    }
+    let (base, index) = path.strip_suffix(']')?.rsplit_once('[')?;
+    let index: usize = index.parse().ok()?;
+    let buffer = leaves.iter().find(|leaf| {
+        leaf.path == base && scalar_kind(&leaf.type_name, leaf.size) == ScalarKind::Bytes
+    })?;
+    (index < buffer.size).then(|| Leaf {
+        path: path.to_owned(),
+        offset: buffer.offset + index,
+        size: 1,
+        type_name: "uint8".to_owned(),
+    })
 }
 
 fn unknown_field(section: &str, path: &str, leaves: &[Leaf]) -> Failure {

@@ -1,11 +1,12 @@
 //! `vmstate inspect`: a table of sections, or their values as JSON.
 
 use serde_json::{Map, Value, json};
-use vmstate::stream::{StateDesc, decode};
+use vmstate::stream::{command_info, decode};
 
 use crate::Failure;
 use crate::args::Inspect;
-use crate::scan::{Scan, Section, matches, parse_selector, scan};
+use crate::describe::{describe, model_round_trips};
+use crate::scan::{CommandSeen, Scan, Section, matches, parse_selector, scan};
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
     let input = crate::input::open(&args.file)?;
@@ -28,41 +29,35 @@ pub fn run(args: &Inspect) -> Result<(), Failure> {
     let text = if args.json {
         json_text(&scan, &selected)?
     } else {
-        table_text(&scan, &selected)?
+        table_text(&scan, &selected)
     };
     crate::output::print(&text)
 }
 
-/// How a section was understood.
-fn decoded_by(scan: &Scan, section: &Section) -> Result<&'static str, Failure> {
+/// How a section was understood: `model` when a model reads its payload and
+/// writes it back byte for byte, else `vmdesc` when the stream describes it.
+fn decoded_by(scan: &Scan, section: &Section) -> &'static str {
     if section.ram.is_some() {
-        return Ok("ram");
+        return "ram";
     }
     let Some((payload, _)) = &section.payload else {
-        return Ok("-");
+        return "-";
     };
-    if let Some(model) = vmstate::qemu::model(&section.info.idstr) {
-        let decoded = (model.decode)(payload, section.info.version_id)
-            .map_err(|e| e.in_section(&section.info.idstr, Some(section.info.instance_id)))?;
-        if decoded.len == payload.len() && decoded.reencoded == *payload {
-            return Ok("model");
-        }
-    }
-    Ok(if description(scan, section).is_some() {
+    if model_round_trips(&section.info, payload) {
+        "model"
+    } else if scan
+        .vmdesc
+        .as_ref()
+        .and_then(|v| v.device(&section.info.idstr, section.info.instance_id))
+        .is_some()
+    {
         "vmdesc"
     } else {
         "-"
-    })
+    }
 }
 
-fn description<'a>(scan: &'a Scan, section: &Section) -> Option<&'a StateDesc> {
-    scan.vmdesc
-        .as_ref()?
-        .device(&section.info.idstr, section.info.instance_id)
-        .map(|device| &device.state)
-}
-
-fn table_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
+fn table_text(scan: &Scan, sections: &[&Section]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     if let Some(machine) = &scan.machine {
@@ -73,8 +68,19 @@ fn table_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
         "{:>4}  {:<28} {:>4} {:>4} {:>9}  decoded by",
         "id", "section", "inst", "ver", "bytes"
     );
-    for section in sections {
-        let how = decoded_by(scan, section)?;
+    for (index, section) in sections.iter().enumerate() {
+        for command in commands_before(scan, sections, index) {
+            let _ = writeln!(
+                out,
+                "{:>4}  {:<28} {:>4} {:>4} {:>9}  command packet",
+                "-",
+                command_name(command.number),
+                "-",
+                "-",
+                command.data_len
+            );
+        }
+        let how = decoded_by(scan, section);
         let detail = match &section.ram {
             Some(ram) => format!(
                 "ram: {} blocks, {} zero pages, {} data pages",
@@ -94,7 +100,36 @@ fn table_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
             section.bytes
         );
     }
-    Ok(out)
+    out
+}
+
+/// The command packets that came right before `sections[index]` in the
+/// stream (after the section listed before it).
+fn commands_before<'a>(
+    scan: &'a Scan,
+    sections: &[&Section],
+    index: usize,
+) -> impl Iterator<Item = &'a CommandSeen> {
+    let position = |section: &Section| {
+        scan.sections
+            .iter()
+            .position(|s| std::ptr::eq(s, section))
+            .unwrap_or_default()
+    };
+    let end = position(sections[index]);
+    let start = if index == 0 {
+        0
+    } else {
+        position(sections[index - 1]) + 1
+    };
+    scan.commands
+        .iter()
+        .filter(move |c| (start..=end).contains(&c.after_sections))
+}
+
+/// QEMU's name for a command number, e.g. `SWITCHOVER_START`.
+fn command_name(number: u16) -> String {
+    command_info(number).map_or_else(|| format!("command 0x{number:x}"), |c| c.name.to_owned())
 }
 
 fn json_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
@@ -106,7 +141,7 @@ fn json_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
         entry.insert("instance".into(), json!(section.info.instance_id));
         entry.insert("version".into(), json!(section.info.version_id));
         entry.insert("bytes".into(), json!(section.bytes));
-        entry.insert("decoded_by".into(), json!(decoded_by(scan, section)?));
+        entry.insert("decoded_by".into(), json!(decoded_by(scan, section)));
         if let Some(ram) = &section.ram {
             let blocks: Vec<Value> = ram
                 .blocks
@@ -117,16 +152,32 @@ fn json_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
             entry.insert("zero_pages".into(), json!(ram.zero_pages));
             entry.insert("data_pages".into(), json!(ram.data_pages));
         }
-        if let (Some((payload, offset)), Some(desc)) =
-            (&section.payload, description(scan, section))
+        if let Some((payload, offset)) = &section.payload
+            && let Some(desc) = describe(scan.vmdesc.as_ref(), &section.info, payload)
         {
-            let decoded = decode(desc, payload, *offset)
+            let decoded = decode(&desc, payload, *offset)
                 .map_err(|e| e.in_section(&section.info.idstr, Some(section.info.instance_id)))?;
             entry.insert("fields".into(), decoded.value);
         }
         list.push(Value::Object(entry));
     }
-    let document = json!({ "machine": scan.machine, "sections": list });
+    let commands: Vec<Value> = scan
+        .commands
+        .iter()
+        .map(|c| {
+            json!({
+                "number": c.number,
+                "name": command_name(c.number),
+                "bytes": c.data_len,
+                "after_section": c
+                    .after_sections
+                    .checked_sub(1)
+                    .and_then(|i| scan.sections.get(i))
+                    .map(|s| s.id),
+            })
+        })
+        .collect();
+    let document = json!({ "machine": scan.machine, "commands": commands, "sections": list });
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     Ok(text)

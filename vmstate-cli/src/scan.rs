@@ -28,10 +28,19 @@ pub struct RamStats {
     pub data_pages: u64,
 }
 
+/// A command packet, and where it was.
+pub struct CommandSeen {
+    /// How many section headers came before it.
+    pub after_sections: usize,
+    pub number: u16,
+    pub data_len: usize,
+}
+
 /// Everything one pass learns.
 pub struct Scan {
     pub machine: Option<String>,
     pub sections: Vec<Section>,
+    pub commands: Vec<CommandSeen>,
     pub vmdesc: Option<Vmdesc>,
 }
 
@@ -41,6 +50,7 @@ pub fn scan<R: Read + Seek>(input: R) -> Result<Scan, Failure> {
     let mut scan = Scan {
         machine: None,
         sections: Vec::new(),
+        commands: Vec::new(),
         vmdesc,
     };
     // Index into `sections` of the section whose payload is being read.
@@ -100,10 +110,12 @@ pub fn scan<R: Read + Seek>(input: R) -> Result<Scan, Failure> {
                     }
                 }
             }
-            Record::Footer { .. }
-            | Record::Command { .. }
-            | Record::Eof
-            | Record::Vmdesc { .. } => {}
+            Record::Command { command, data } => scan.commands.push(CommandSeen {
+                after_sections: scan.sections.len(),
+                number: command,
+                data_len: data.len(),
+            }),
+            Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
         }
     }
     Ok(scan)

@@ -11,6 +11,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -197,8 +198,9 @@ fn check_predicts_what_real_qemu_loads() {
             }
             Err(stderr) => stderr.lines().last().unwrap_or("refused").to_owned(),
         };
-        table.push_str(&format!(
-            "| {} | QEMU {:?} -M {} | {} | {} ({}) |\n",
+        let _ = writeln!(
+            table,
+            "| {} | QEMU {:?} -M {} | {} | {} ({}) |",
             pair.stream,
             pair.dest,
             pair.machine,
@@ -209,7 +211,7 @@ fn check_predicts_what_real_qemu_loads() {
             },
             if loaded { "loads" } else { "refuses" },
             qemu_said
-        ));
+        );
         if predicted != loaded || (loaded && !reasons.is_empty()) {
             disagreements.push(pair.stream);
         }
@@ -310,24 +312,26 @@ fn payloads(path: &Path) -> std::collections::HashMap<String, Vec<u8>> {
     out
 }
 
-fn diff_values(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for (k, v) in x {
-                if MOVING.contains(&k.as_str()) {
+fn diff_values(left: &Value, right: &Value, path: &str, out: &mut Vec<String>) {
+    match (left, right) {
+        (Value::Object(fields), Value::Object(others)) => {
+            for (name, value) in fields {
+                if MOVING.contains(&name.as_str()) {
                     continue;
                 }
                 // A subsection one release sends and the other does not.
-                let Some(w) = y.get(k) else { continue };
-                diff_values(v, w, &format!("{path}.{k}"), out);
+                let Some(other) = others.get(name) else {
+                    continue;
+                };
+                diff_values(value, other, &format!("{path}.{name}"), out);
             }
         }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (v, w)) in x.iter().zip(y).enumerate() {
-                diff_values(v, w, &format!("{path}[{i}]"), out);
+        (Value::Array(items), Value::Array(others)) if items.len() == others.len() => {
+            for (i, (item, other)) in items.iter().zip(others).enumerate() {
+                diff_values(item, other, &format!("{path}[{i}]"), out);
             }
         }
-        _ if a != b => out.push(format!("{path}: {a} != {b}")),
+        _ if left != right => out.push(format!("{path}: {left} != {right}")),
         _ => {}
     }
 }

@@ -180,7 +180,7 @@ impl Qemu {
     fn try_execute(&mut self, command: &str) -> Result<serde_json::Value, String> {
         writeln!(self.stdin, "{command}")
             .map_err(|e| format!("QEMU is gone ({e}): {}", self.stderr.lock().unwrap()))?;
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         while Instant::now() < deadline {
             match self.lines.recv_timeout(Duration::from_millis(200)) {
                 Ok(line) => {

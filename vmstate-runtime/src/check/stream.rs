@@ -411,10 +411,10 @@ fn check_section(section: &SectionFacts, dest: &Dump, verdict: &mut StreamVerdic
         return;
     }
     let found = i64::from(section.version_id);
-    let loads = |d: &&Description| {
+    let loads = |d: &Description| {
         d.minimum_version_id.unwrap_or(d.version_id) <= found && found <= d.version_id
     };
-    let Some(description) = candidates.iter().copied().find(|d| loads(&d)) else {
+    let Some(description) = candidates.iter().copied().find(|d| loads(d)) else {
         let d = candidates[0];
         verdict.obstacles.push(Obstacle::Version {
             idstr: section.idstr.clone(),

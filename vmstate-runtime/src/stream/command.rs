@@ -1,6 +1,6 @@
 //! Command packets (`0x08`, QEMU's `MIG_CMD_*`): their names, and the first
 //! QEMU release that understands each. A loader refuses a command it does not
-//! know ("MIG_CMD 0xb unknown"), so which release knows which command decides
+//! know (`MIG_CMD 0xb unknown`), so which release knows which command decides
 //! whether a stream loads.
 
 /// What the stream format says about one command number.

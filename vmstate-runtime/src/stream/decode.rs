@@ -226,8 +226,9 @@ impl Walker<'_> {
 /// one that repeats the name of the indexed entry before it, the next index.
 ///
 /// QEMU 7.2 marks every element of an array of structs with `index`; QEMU 10.0
-/// leaves it off the last element (`vmsd_desc_field_start` gets `max_elems = n
-/// - i`, which is 1 there), so that element is told apart by its name alone.
+/// leaves it off the last element (`vmsd_desc_field_start` gets
+/// `max_elems = n - i`, which is 1 there), so that element is told apart by
+/// its name alone.
 fn element_index(field: &FieldDesc, previous: Option<(&str, u64)>) -> Option<u64> {
     field.index.or_else(|| {
         previous

@@ -1,0 +1,37 @@
+//! Which description names a section's fields: the stream's own vmdesc where
+//! it names them, a model where the vmdesc has no entry or only an opaque one
+//! (QEMU describes a virtio device's state as one `virtio` field), and the
+//! vmdesc again where no model reads the payload. A model that fails on a
+//! payload (a layout it does not know) never makes a valid stream fail.
+
+use vmstate::stream::{SectionInfo, StateDesc, Vmdesc};
+
+/// Whether a model decodes `payload` completely and writes it back byte for byte.
+pub fn model_round_trips(info: &SectionInfo, payload: &[u8]) -> bool {
+    vmstate::qemu::model(&info.idstr)
+        .and_then(|model| (model.decode)(payload, info.version_id).ok())
+        .is_some_and(|decoded| decoded.len == payload.len() && decoded.reencoded == payload)
+}
+
+/// The description that names the most of `payload`'s fields.
+pub fn describe(vmdesc: Option<&Vmdesc>, info: &SectionInfo, payload: &[u8]) -> Option<StateDesc> {
+    let from_vmdesc = vmdesc
+        .and_then(|v| v.device(&info.idstr, info.instance_id))
+        .map(|device| device.state.clone());
+    let opaque = from_vmdesc.as_ref().is_none_or(is_opaque);
+    if opaque && model_round_trips(info, payload) {
+        let model = vmstate::qemu::model(&info.idstr)?;
+        if let Ok(desc) = (model.describe)(payload, info.version_id) {
+            return Some(desc);
+        }
+    }
+    from_vmdesc
+}
+
+/// A description that shows state only as a blob: a field whose type QEMU
+/// saves with a hand-written function (`virtio`).
+fn is_opaque(desc: &StateDesc) -> bool {
+    desc.fields
+        .iter()
+        .any(|field| field.type_name == "virtio" || field.nested.as_deref().is_some_and(is_opaque))
+}
