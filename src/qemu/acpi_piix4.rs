@@ -1,4 +1,4 @@
-//! `piix4_pm`: the PIIX4 power-management function with its SMBus, ACPI timer,
+//! `piix4_pm`: the PIIX4 power-management function with its `SMBus`, ACPI timer,
 //! GPE and PCI hotplug state (`hw/acpi/piix4.c`, `hw/acpi/pcihp.c`).
 //!
 //! Which fields are on the wire depends on the machine type, which the section
@@ -22,6 +22,10 @@ pub struct Piix4PmAPMState {
 /// QEMU `pmsmb` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "pmsmb", version = 1)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "QEMU's `PMSMBus` keeps these four flags as `bool` fields"
+)]
 pub struct Piix4PmPmsmb {
     /// `smb_stat` (QEMU type `uint8`).
     pub smb_stat: u8,
@@ -121,7 +125,7 @@ pub struct Piix4Pm {
     pub ar_pm1_cnt_cnt: u16,
     /// `apm`.
     pub apm: Piix4PmAPMState,
-    /// `smb` (`VMSTATE_STRUCT_TEST`, version 3): the SMBus controller, sent
+    /// `smb` (`VMSTATE_STRUCT_TEST`, version 3): the `SMBus` controller, sent
     /// only when [`Piix4Pm::migrate_smb`] (QEMU `vmstate_test_migrate_smb`).
     #[vmstate(exists = Piix4Pm::smb_exists)]
     pub smb: Piix4PmPmsmb,
@@ -195,19 +199,21 @@ impl Piix4Pm {
 impl Default for Piix4Pm {
     fn default() -> Self {
         Self {
-            parent_obj: Default::default(),
+            parent_obj: crate::qemu::pci::PciDevice::default(),
             ar_pm1_evt_sts: Default::default(),
             ar_pm1_evt_en: Default::default(),
             ar_pm1_cnt_cnt: Default::default(),
-            apm: Default::default(),
-            smb: Default::default(),
+            apm: Piix4PmAPMState::default(),
+            smb: Piix4PmPmsmb::default(),
             ar_tmr_timer: Default::default(),
             ar_tmr_overflow_time: Default::default(),
-            ar_gpe: Default::default(),
+            ar_gpe: Piix4PmGpe::default(),
             acpi_pci_hotplug_hotplug_select: Default::default(),
-            acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| Default::default()),
+            acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| {
+                Piix4PmAcpiPcihpPciStatus::default()
+            }),
             acpi_pci_hotplug_acpi_index: Default::default(),
-            memhp: Default::default(),
+            memhp: Piix4PmMemhp::default(),
             migrate_smb: true,
             use_acpi_index: true,
         }

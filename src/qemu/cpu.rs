@@ -365,10 +365,10 @@ impl Default for X86Cpu {
             env_fpregs_format_vmstate: Default::default(),
             env_fpregs: Default::default(),
             env_segs: Default::default(),
-            env_ldt: Default::default(),
-            env_tr: Default::default(),
-            env_gdt: Default::default(),
-            env_idt: Default::default(),
+            env_ldt: X86CpuSegment::default(),
+            env_tr: X86CpuSegment::default(),
+            env_gdt: X86CpuSegment::default(),
+            env_idt: X86CpuSegment::default(),
             env_sysenter_cs: Default::default(),
             env_sysenter_esp: Default::default(),
             env_sysenter_eip: Default::default(),
@@ -421,8 +421,8 @@ impl Default for X86Cpu {
             env_xcr0: Default::default(),
             env_xstate_bv: Default::default(),
             env_xmm_regs1: Default::default(),
-            poll_control_msr: Default::default(),
-            msr_smi_count: Default::default(),
+            poll_control_msr: X86CpuPollControlMsr::default(),
+            msr_smi_count: X86CpuMsrSmiCount::default(),
         }
     }
 }

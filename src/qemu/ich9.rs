@@ -1,5 +1,5 @@
 //! `ICH9LPC` and `ich9_smb`: the q35 machine's ICH9 LPC bridge with its power management,
-//! and its SMBus controller (`hw/isa/lpc_ich9.c`, `hw/acpi/ich9.c`, `hw/i2c/smbus_ich9.c`).
+//! and its `SMBus` controller (`hw/isa/lpc_ich9.c`, `hw/acpi/ich9.c`, `hw/i2c/smbus_ich9.c`).
 
 use crate::VmState;
 
@@ -159,7 +159,9 @@ impl Default for Ich9LpcPcihp {
     fn default() -> Self {
         Self {
             acpi_pci_hotplug_hotplug_select: Default::default(),
-            acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| Default::default()),
+            acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| {
+                Ich9LpcAcpiPcihpPciStatus::default()
+            }),
             acpi_pci_hotplug_acpi_index: Default::default(),
             present: false,
         }
@@ -240,9 +242,9 @@ pub struct Ich9Lpc {
 impl Default for Ich9Lpc {
     fn default() -> Self {
         Self {
-            d: Default::default(),
-            apm: Default::default(),
-            pm: Default::default(),
+            d: crate::qemu::pci::PciDevice::default(),
+            apm: Ich9LpcAPMState::default(),
+            pm: Ich9LpcIch9Pm::default(),
             chip_config: [Default::default(); 16384],
             sci_level: Default::default(),
         }
@@ -252,6 +254,10 @@ impl Default for Ich9Lpc {
 /// QEMU `pmsmb` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "pmsmb", version = 1)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "QEMU's `PMSMBus` keeps these four flags as `bool` fields"
+)]
 pub struct Ich9SmbPmsmb {
     /// `smb_stat` (QEMU type `uint8`).
     pub smb_stat: u8,
