@@ -9,6 +9,7 @@
 //! stream parses to its EOF with every section decoded by a model.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::PathBuf;
 
@@ -114,12 +115,14 @@ fn every_model_round_trips_every_section_of_both_releases() {
     for path in fixtures() {
         let mut outcome = check_stream(&path);
         failures.append(&mut outcome.failures);
-        report.push_str(&format!(
-            "{}: {} modelled, unmodelled {:?}\n",
+        writeln!(
+            report,
+            "{}: {} modelled, unmodelled {:?}",
             name(&path),
             outcome.modelled.values().sum::<usize>(),
             outcome.unmodelled
-        ));
+        )
+        .unwrap();
     }
     println!("{report}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
