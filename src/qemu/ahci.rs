@@ -165,6 +165,7 @@ pub struct Ich9AhciAhci {
     /// `idp_index` (QEMU type `uint32`).
     pub idp_index: u32,
     /// `ports` (QEMU type `uint32 equal`).
+    #[vmstate(info = "uint32 equal")]
     pub ports: u32,
 }
 

@@ -94,6 +94,7 @@ pub struct FdcFdc {
     /// `pwrd` (QEMU type `uint8`).
     pub pwrd: u8,
     /// `num_floppies` (QEMU type `uint8 equal`).
+    #[vmstate(info = "uint8 equal")]
     pub num_floppies: u8,
     /// `drives`.
     pub drives: [FdcFdrive; 2],

@@ -17,6 +17,7 @@ pub struct PciHost {
 #[vmstate(name = "PCIBUS", version = 1)]
 pub struct PciBus {
     /// `nirq` (`VMSTATE_INT32_EQUAL`): 4 on the i440FX bus, 8 on q35's.
+    #[vmstate(info = "int32 equal")]
     pub nirq: i32,
     /// `irq_count` (`VMSTATE_VARRAY_INT32`): one count per line, `nirq` of them.
     #[vmstate(len = nirq)]

@@ -7,6 +7,7 @@ use crate::VmState;
 #[vmstate(name = "vmmouse", version = 0)]
 pub struct VmMouse {
     /// `queue_size` (QEMU type `int32 equal`).
+    #[vmstate(info = "int32 equal")]
     pub queue_size: i32,
     /// `queue` (QEMU type `uint32`).
     pub queue: [u32; 1024],
