@@ -9,6 +9,7 @@ use crate::VmState;
     name = "fw_cfg",
     version = 2,
     minimum_version = 1,
+    pre_load = FwCfg::pre_load,
     post_load = FwCfg::post_load
 )]
 pub struct FwCfg {
@@ -92,6 +93,25 @@ impl FwCfg {
         if version_id == 1 {
             self.cur_offset = u32::from(self.cur_offset_v1);
         }
+        // The section does not name its machine type: a subsection on the
+        // wire says the option that sends it was on, its absence that it was
+        // off (machine types before 2.5 have no DMA interface, before 5.0 no
+        // `acpi-mr-restore`), so that saving again writes what was loaded.
+        self.dma_enabled = self.dma.present;
+        self.acpi_mr_restore = self.acpi_mr.present;
+        self.dma.present = false;
+        self.acpi_mr.present = false;
+        Ok(())
+    }
+
+    /// Forgets which subsections an earlier load found.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn pre_load(&mut self) -> Result<(), core::convert::Infallible> {
+        self.dma.present = false;
+        self.acpi_mr.present = false;
         Ok(())
     }
 }
@@ -104,16 +124,32 @@ fn is_version_1(_: &FwCfg, version_id: u32) -> bool {
 /// QEMU `vmstate_fw_cfg_dma` (`fw_cfg/dma`), which has no `version_id`, so
 /// version 0.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "fw_cfg/dma", version = 0)]
+#[vmstate(name = "fw_cfg/dma", version = 0, post_load = FwCfgDma::post_load)]
 pub struct FwCfgDma {
     /// `dma_addr`: the guest-physical address of the DMA request being built.
     pub dma_addr: u64,
+    /// Not migrated: set while loading when the subsection was present;
+    /// [`FwCfg`]'s `post_load` turns it into configuration and clears it.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl FwCfgDma {
+    /// Remembers that the subsection was on the wire.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
 }
 
 /// QEMU `vmstate_fw_cfg_acpi_mr` (`fw_cfg/acpi_mr`, version 1): the used
 /// lengths of the ACPI RAM blocks, which the destination resizes to.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "fw_cfg/acpi_mr", version = 1)]
+#[vmstate(name = "fw_cfg/acpi_mr", version = 1, post_load = FwCfgAcpiMr::post_load)]
 pub struct FwCfgAcpiMr {
     /// `table_mr_size`: bytes of `etc/acpi/tables`.
     pub table_mr_size: u64,
@@ -121,4 +157,20 @@ pub struct FwCfgAcpiMr {
     pub linker_mr_size: u64,
     /// `rsdp_mr_size`: bytes of `etc/acpi/rsdp`.
     pub rsdp_mr_size: u64,
+    /// Not migrated: set while loading when the subsection was present;
+    /// [`FwCfg`]'s `post_load` turns it into configuration and clears it.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl FwCfgAcpiMr {
+    /// Remembers that the subsection was on the wire.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
 }

@@ -30,24 +30,54 @@
 //! | `hpet` | [`hpet::Hpet`] |
 //! | `serial` | [`serial::IsaSerial`] |
 //! | `<pci address>/e1000` | [`e1000::E1000`] |
+//! | `cpu_common`, `cpu` | [`cpu::CpuCommon`], [`cpu::X86Cpu`] |
+//! | `apic` | [`apic::Apic`] |
+//! | `kvm-tpr-opt` | [`vapic::Vapic`] |
+//! | `PCIBUS`, `PCIHost` | [`pci_host::PciBus`], [`pci_host::PciHost`] |
+//! | `<pci address>/I440FX` | [`i440fx::I440fx`] |
+//! | `<pci address>/PIIX3` | [`piix3::Piix3`] |
+//! | `<pci address>/ide` | [`ide::PciIde`] |
+//! | `<pci address>/piix4_pm` | [`acpi_piix4::Piix4Pm`] (the layout chosen per stream) |
+//! | `fdc` | [`fdc::Fdc`] |
+//! | `vmmouse` | [`vmmouse::VmMouse`] |
+//! | `i2c_bus` | [`i2c::I2cBus`] |
+//! | `acpi_build` | [`acpi_build::AcpiBuild`] |
+//! | `<pci address>/ICH9LPC`, `<pci address>/ich9_smb` | [`ich9::Ich9Lpc`], [`ich9::Ich9Smb`] |
+//! | `<pci address>/mch` | [`mch::Mch`] |
+//! | `<pci address>/ich9_ahci` | [`ahci::Ich9Ahci`] |
 
+pub mod acpi_build;
+pub mod acpi_piix4;
+pub mod ahci;
+pub mod apic;
 pub mod configuration;
+pub mod cpu;
 pub mod dma;
 pub mod e1000;
+pub mod fdc;
 pub mod fw_cfg;
 pub mod globalstate;
 pub mod hpet;
+pub mod i2c;
+pub mod i440fx;
+pub mod ich9;
+pub mod ide;
 pub mod ioapic;
+pub mod mch;
 pub mod pci;
+pub mod pci_host;
 pub mod pckbd;
 pub mod pcspk;
 pub mod pic;
+pub mod piix3;
 pub mod pit;
 pub mod port92;
 pub mod ps2;
 pub mod rtc;
 pub mod serial;
 pub mod timer;
+pub mod vapic;
+pub mod vmmouse;
 
 mod registry;
 pub use registry::{Decoded, MODELS, Model, delimit, model};

@@ -113,6 +113,7 @@ impl Kbd {
     )]
     fn pre_load(&mut self) -> Result<(), core::convert::Infallible> {
         self.outport.present = false;
+        self.extended.present = false;
         Ok(())
     }
 
@@ -126,6 +127,11 @@ impl Kbd {
         if !self.outport.present {
             self.outport.outport = self.outport_default();
         }
+        // The section does not name its machine type: `pckbd/extended_state`
+        // on the wire says `extended-state` was on (machine types since 7.0),
+        // its absence that it was off, so that saving again writes the same.
+        self.extended_state = self.extended.present;
+        self.extended.present = false;
         self.outport.present = false;
         Ok(())
     }
@@ -159,7 +165,11 @@ impl KbdOutport {
 /// QEMU `vmstate_kbd_extended_state` (`pckbd/extended_state`), which has no
 /// `version_id`, so version 0.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "pckbd/extended_state", version = 0)]
+#[vmstate(
+    name = "pckbd/extended_state",
+    version = 0,
+    post_load = KbdExtendedState::post_load
+)]
 pub struct KbdExtendedState {
     /// `migration_flags`: bit 0 = the keyboard throttle timer was pending.
     pub migration_flags: u32,
@@ -170,4 +180,20 @@ pub struct KbdExtendedState {
     pub obdata: u8,
     /// `cbdata`: the controller's own reply byte waiting to be queued.
     pub cbdata: u8,
+    /// Not migrated: set while loading when the subsection was present;
+    /// [`Kbd`]'s `post_load` turns it into `extended_state` and clears it.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl KbdExtendedState {
+    /// Remembers that the subsection was on the wire.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
 }

@@ -42,4 +42,24 @@ pub struct Pic {
     pub single_mode: u8,
     /// `elcr`: edge/level control register (port 0x4d0/0x4d1), 1 = level.
     pub elcr: u8,
+    /// `i8259/ltim` (QEMU 8.1 and later): sent when ICW1 chose level-triggered
+    /// mode for every input; QEMU 7.2 does not know it and refuses the stream.
+    #[subsection(needed = Pic::ltim_needed)]
+    pub ltim: PicLtim,
+}
+
+impl Pic {
+    /// QEMU `ltim_state_needed`: the LTIM bit of ICW1 is set.
+    fn ltim_needed(&self) -> bool {
+        self.ltim.ltim != 0
+    }
+}
+
+/// QEMU `vmstate_pic_ltim` (`i8259/ltim`, version 1).
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "i8259/ltim", version = 1)]
+pub struct PicLtim {
+    /// `ltim`: ICW1's LTIM bit as QEMU keeps it (`val & 0x08`, so 0 or 8):
+    /// every input is level triggered, whatever `elcr` says.
+    pub ltim: u8,
 }

@@ -47,6 +47,63 @@ fn describe_with<T: VmState + Default>(bytes: &[u8], version_id: u32) -> Result<
     Ok(value.describe_state())
 }
 
+/// Loads a [`Piix4Pm`](super::acpi_piix4::Piix4Pm) in the first of its
+/// layouts that loads and ends where a record can start: the section does not
+/// say which machine type (and so which fields) wrote it.
+fn load_piix4_pm(
+    bytes: &[u8],
+    version_id: u32,
+) -> Result<(super::acpi_piix4::Piix4Pm, usize), Error> {
+    let mut first_error = None;
+    for (smb, index) in super::acpi_piix4::Piix4Pm::LAYOUTS {
+        let mut value = super::acpi_piix4::Piix4Pm::with_layout(smb, index);
+        let mut reader = Reader::new(bytes);
+        match value.load_state(&mut reader, version_id) {
+            Ok(()) => {
+                let len = bytes.len() - reader.remaining();
+                if ends_at_record(&bytes[len..]) {
+                    return Ok((value, len));
+                }
+            }
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| {
+        Error::custom("no piix4_pm layout ends where a record starts".to_owned())
+    }))
+}
+
+/// Whether `rest` is empty or starts like what may follow a FULL payload: a
+/// section footer, a section header, a command or the EOF marker.
+fn ends_at_record(rest: &[u8]) -> bool {
+    match rest.first() {
+        None | Some(0x00 | 0x02 | 0x03 | 0x08 | 0x7e) => true,
+        // START/FULL: be32 section id, then an idstr of printable bytes.
+        Some(0x01 | 0x04) => rest.get(5).is_some_and(|&len| {
+            len > 0
+                && rest
+                    .get(6..6 + usize::from(len))
+                    .is_some_and(|idstr| idstr.iter().all(u8::is_ascii_graphic))
+        }),
+        Some(_) => false,
+    }
+}
+
+fn decode_piix4_pm(bytes: &[u8], version_id: u32) -> Result<Decoded, Error> {
+    let (value, len) = load_piix4_pm(bytes, version_id)?;
+    Ok(Decoded {
+        len,
+        debug: format!("{value:#?}"),
+        reencoded: crate::to_vec(&value)?,
+    })
+}
+
+fn describe_piix4_pm(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
+    Ok(load_piix4_pm(bytes, version_id)?.0.describe_state())
+}
+
 macro_rules! models {
     ($($idstr:literal => $ty:ty),* $(,)?) => {
         /// Every model, by idstr.
@@ -56,6 +113,11 @@ macro_rules! models {
                 decode: decode_with::<$ty>,
                 describe: describe_with::<$ty>,
             },)*
+            Model {
+                idstr: "piix4_pm",
+                decode: decode_piix4_pm,
+                describe: describe_piix4_pm,
+            },
         ];
     };
 }
@@ -77,6 +139,23 @@ models! {
     "hpet" => super::hpet::Hpet,
     "serial" => super::serial::IsaSerial,
     "e1000" => super::e1000::E1000,
+    "cpu_common" => super::cpu::CpuCommon,
+    "cpu" => super::cpu::X86Cpu,
+    "apic" => super::apic::Apic,
+    "kvm-tpr-opt" => super::vapic::Vapic,
+    "PCIBUS" => super::pci_host::PciBus,
+    "PCIHost" => super::pci_host::PciHost,
+    "I440FX" => super::i440fx::I440fx,
+    "PIIX3" => super::piix3::Piix3,
+    "ide" => super::ide::PciIde,
+    "fdc" => super::fdc::Fdc,
+    "vmmouse" => super::vmmouse::VmMouse,
+    "i2c_bus" => super::i2c::I2cBus,
+    "acpi_build" => super::acpi_build::AcpiBuild,
+    "ICH9LPC" => super::ich9::Ich9Lpc,
+    "ich9_smb" => super::ich9::Ich9Smb,
+    "mch" => super::mch::Mch,
+    "ich9_ahci" => super::ahci::Ich9Ahci,
 }
 
 /// The model for a section's idstr, if there is one. PCI devices are found by

@@ -46,12 +46,41 @@ capture_infos() { # $1 = basename
   capture "info pic" "$DIR/$1.info-pic.txt"
 }
 
-# make_fixture NAME MODE(paused|ran|mapped-ram) [extra qemu args...]
+# --- qtest: port I/O without guest code ---------------------------------------------------
+# QEMU's qtest protocol on a pipe chardev ($TMP/qt.in is what QEMU reads, $TMP/qt.out what it
+# writes) runs beside TCG: `outb PORT VALUE` does the guest's port write and answers `OK`.
+QTEST=(-chardev "pipe,id=qt,path=$TMP/qt" -qtest chardev:qt)
+
+qtest_open() {
+  rm -f "$TMP/qt.in" "$TMP/qt.out"; mkfifo "$TMP/qt.in" "$TMP/qt.out"
+}
+
+qtest() { # qtest CMD: send one command, fail unless QEMU answers OK
+  local reply
+  exec 4>"$TMP/qt.in" 5<"$TMP/qt.out"
+  printf '%s\n' "$1" >&4
+  if ! IFS= read -r -t "$TIMEOUT" reply <&5 || [[ "$reply" != OK* ]]; then
+    echo "error: qtest \`$1' answered: ${reply:-nothing}" >&2; exit 1
+  fi
+  exec 4>&- 5<&-
+}
+
+# make_fixture NAME MODE(paused|ran|mapped-ram|ltim) [extra qemu args...]
 make_fixture() {
   local name="$1" mode="$2"; shift 2
   local dest="$TMP/$name.mig"
   if [[ "$mode" == paused ]]; then
     start_qemu "$@" "${COMMON[@]}" -S
+  elif [[ "$mode" == ltim ]]; then
+    # The master i8259 gets ICW1 with LTIM (level-triggered mode, 0x08) and IC4, then ICW2
+    # (vector base 0x08), ICW3 (slave on IRQ 2) and ICW4 (8086 mode): QEMU 10.0 then sends
+    # the `i8259/ltim` subsection, which QEMU 7.2 does not know.
+    qtest_open
+    start_qemu "$@" "${COMMON[@]}" -S "${QTEST[@]}"
+    qtest "outb 0x20 0x19"
+    qtest "outb 0x21 0x08"
+    qtest "outb 0x21 0x04"
+    qtest "outb 0x21 0x01"
   else
     start_qemu "$@" "${COMMON[@]}"
     sleep "$RUN_SECONDS"
@@ -85,6 +114,7 @@ want q35-72-virtio  && make_fixture q35-72-virtio  ran        "${Q35_72[@]}" "${
 want q35-usb-hda    && make_fixture q35-usb-hda    ran        "${Q35[@]}" "${USB_HDA[@]}"
 want pc-2.10-ran    && make_fixture pc-2.10-ran    ran        "${PC_OLD[@]}"
 want pc-mapped-ram  && make_fixture pc-mapped-ram  mapped-ram "${PC[@]}"
+want pc72-ltim      && make_fixture pc72-ltim      ltim       "${PC72[@]}"
 
 if want pc-10.0.dump; then
   "$QEMU" "${PC[@]}" -dump-vmstate "$TMP/dump.json"

@@ -5,7 +5,7 @@
 # perl, grep, cmp.  Can be run from any directory; writes next to itself; idempotent
 # (every output is written to a temporary file first and then moved into place).
 #
-# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-7.2.dump ...]
+# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|pc-7.2.dump ...]
 #   (no arguments: regenerate everything).  The two "ran" streams depend on host timing and
 #   change on every run; the paused ones are byte-identical across runs (checked below).
 #
@@ -23,6 +23,9 @@ COMMON=(-nodefaults -m 16 -display none -accel tcg
         -rtc base=2020-01-01T00:00:00,clock=vm -monitor stdio)
 PC=(-M pc-i440fx-7.2)
 Q35=(-M pc-q35-7.2)
+# An old machine type: its streams have no configuration section, no section footers and no
+# vmdesc, so a reader must know each section's layout to find where it ends.
+PC_OLD=(-M pc-i440fx-2.0)
 E1000_SERIAL=(-device e1000,romfile=,netdev=n0 -netdev user,id=n0
               -device isa-serial,chardev=c0 -chardev null,id=c0)
 
@@ -64,8 +67,11 @@ make_fixture() {
   if [[ "${CAPTURE:-1}" == 1 ]]; then capture_infos "$name"; fi
   migrate_to "$dest"
   stop_qemu
-  # sanity: QEVM magic at the start, and the stream ends with the vmdesc JSON ("...}")
-  [[ "$(head -c 4 "$dest")" == QEVM && "$(tail -c 1 "$dest")" == "}" ]] ||
+  # sanity: QEVM magic at the start, and the stream ends with the vmdesc JSON ("...}"), or,
+  # for the old machine types that send no vmdesc, with the EOF byte 0x00
+  local want_last=7d   # "}"
+  if [[ "$name" == pc-2.0-* ]]; then want_last=00; fi
+  [[ "$(head -c 4 "$dest")" == QEVM && "$(tail -c 1 "$dest" | od -An -tx1 | tr -d ' ')" == "$want_last" ]] ||
     { echo "error: $dest is not a complete migration stream" >&2; exit 1; }
   mv "$dest" "$DIR/$name.mig"
   echo "wrote $DIR/$name.mig ($(stat -c %s "$DIR/$name.mig") bytes)"
@@ -77,6 +83,7 @@ want pc-paused       && make_fixture pc-paused        paused "${PC[@]}"
 want pc-ran          && make_fixture pc-ran           ran    "${PC[@]}"
 want pc-e1000-serial && make_fixture pc-e1000-serial  ran    "${PC[@]}" "${E1000_SERIAL[@]}"
 want q35-paused      && make_fixture q35-paused       paused "${Q35[@]}"
+want pc-2.0-ran      && make_fixture pc-2.0-ran       ran    "${PC_OLD[@]}"
 
 if want pc-7.2.dump; then
   "$QEMU" "${PC[@]}" -dump-vmstate "$TMP/dump.json"

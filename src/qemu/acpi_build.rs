@@ -1,0 +1,11 @@
+//! `acpi_build`: whether the guest has read the ACPI tables (`hw/i386/acpi-build.c`).
+
+use crate::VmState;
+
+/// QEMU `acpi_build` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "acpi_build", version = 1)]
+pub struct AcpiBuild {
+    /// `patched` (QEMU type `uint8`).
+    pub patched: u8,
+}

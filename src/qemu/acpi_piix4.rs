@@ -1,0 +1,221 @@
+//! `piix4_pm`: the PIIX4 power-management function with its `SMBus`, ACPI timer,
+//! GPE and PCI hotplug state (`hw/acpi/piix4.c`, `hw/acpi/pcihp.c`).
+//!
+//! Which fields are on the wire depends on the machine type, which the section
+//! does not carry: [`Piix4Pm::LAYOUTS`] lists the ones the fixtures show, and
+//! the registry picks the layout whose payload ends where the next record starts.
+//! The legacy layout without the bridge hotplug block (`pc-i440fx-1.7` and
+//! older) is not modelled.
+
+use crate::VmState;
+
+/// QEMU `APM State` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "APM State", version = 1)]
+pub struct Piix4PmAPMState {
+    /// `apmc` (QEMU type `uint8`).
+    pub apmc: u8,
+    /// `apms` (QEMU type `uint8`).
+    pub apms: u8,
+}
+
+/// QEMU `pmsmb` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "pmsmb", version = 1)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "QEMU's `PMSMBus` keeps these four flags as `bool` fields"
+)]
+pub struct Piix4PmPmsmb {
+    /// `smb_stat` (QEMU type `uint8`).
+    pub smb_stat: u8,
+    /// `smb_ctl` (QEMU type `uint8`).
+    pub smb_ctl: u8,
+    /// `smb_cmd` (QEMU type `uint8`).
+    pub smb_cmd: u8,
+    /// `smb_addr` (QEMU type `uint8`).
+    pub smb_addr: u8,
+    /// `smb_data0` (QEMU type `uint8`).
+    pub smb_data0: u8,
+    /// `smb_data1` (QEMU type `uint8`).
+    pub smb_data1: u8,
+    /// `smb_index` (QEMU type `uint32`).
+    pub smb_index: u32,
+    /// `smb_data` (QEMU type `uint8`).
+    pub smb_data: [u8; 32],
+    /// `smb_auxctl` (QEMU type `uint8`).
+    pub smb_auxctl: u8,
+    /// `smb_blkdata` (QEMU type `uint8`).
+    pub smb_blkdata: u8,
+    /// `i2c_enable` (QEMU type `bool`).
+    pub i2c_enable: bool,
+    /// `op_done` (QEMU type `bool`).
+    pub op_done: bool,
+    /// `in_i2c_block_read` (QEMU type `bool`).
+    pub in_i2c_block_read: bool,
+    /// `start_transaction_on_status_read` (QEMU type `bool`).
+    pub start_transaction_on_status_read: bool,
+}
+
+/// QEMU `gpe` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "gpe", version = 1)]
+pub struct Piix4PmGpe {
+    /// `sts` (QEMU type `uint16`).
+    pub sts: u16,
+    /// `en` (QEMU type `uint16`).
+    pub en: u16,
+}
+
+/// QEMU `acpi_pcihp_pci_status` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "acpi_pcihp_pci_status", version = 1)]
+pub struct Piix4PmAcpiPcihpPciStatus {
+    /// `up` (QEMU type `uint32`).
+    pub up: u32,
+    /// `down` (QEMU type `uint32`).
+    pub down: u32,
+}
+
+/// QEMU `memory hotplug state` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "memory hotplug state", version = 1)]
+pub struct Piix4PmMemoryHotplugState {
+    /// `selector` (QEMU type `uint32`).
+    pub selector: u32,
+}
+
+/// QEMU `piix4_pm/memhp` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "piix4_pm/memhp", version = 1, post_load = Piix4PmMemhp::post_load)]
+pub struct Piix4PmMemhp {
+    /// `acpi_memory_hotplug`.
+    pub acpi_memory_hotplug: Piix4PmMemoryHotplugState,
+    /// Not migrated: the subsection was loaded, so saving sends it again.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl Piix4PmMemhp {
+    /// Remembers that the subsection was on the wire.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
+}
+
+/// QEMU `piix4_pm` (version 3).
+#[derive(VmState, Debug, Clone, PartialEq)]
+#[vmstate(name = "piix4_pm", version = 3)]
+pub struct Piix4Pm {
+    /// `parent_obj`.
+    pub parent_obj: crate::qemu::pci::PciDevice,
+    /// `ar.pm1.evt.sts` (QEMU type `uint16`).
+    #[vmstate(rename = "ar.pm1.evt.sts")]
+    pub ar_pm1_evt_sts: u16,
+    /// `ar.pm1.evt.en` (QEMU type `uint16`).
+    #[vmstate(rename = "ar.pm1.evt.en")]
+    pub ar_pm1_evt_en: u16,
+    /// `ar.pm1.cnt.cnt` (QEMU type `uint16`).
+    #[vmstate(rename = "ar.pm1.cnt.cnt")]
+    pub ar_pm1_cnt_cnt: u16,
+    /// `apm`.
+    pub apm: Piix4PmAPMState,
+    /// `smb` (`VMSTATE_STRUCT_TEST`, version 3): the `SMBus` controller, sent
+    /// only when [`Piix4Pm::migrate_smb`] (QEMU `vmstate_test_migrate_smb`).
+    #[vmstate(exists = Piix4Pm::smb_exists)]
+    pub smb: Piix4PmPmsmb,
+    /// `ar.tmr.timer` (QEMU type `timer`).
+    #[vmstate(info = "timer", rename = "ar.tmr.timer")]
+    pub ar_tmr_timer: i64,
+    /// `ar.tmr.overflow_time` (QEMU type `int64`).
+    #[vmstate(rename = "ar.tmr.overflow_time")]
+    pub ar_tmr_overflow_time: i64,
+    /// `ar.gpe`.
+    #[vmstate(rename = "ar.gpe")]
+    pub ar_gpe: Piix4PmGpe,
+    /// `acpi_pci_hotplug.hotplug_select` (QEMU type `uint32`).
+    #[vmstate(rename = "acpi_pci_hotplug.hotplug_select")]
+    pub acpi_pci_hotplug_hotplug_select: u32,
+    /// `acpi_pci_hotplug.acpi_pcihp_pci_status`.
+    #[vmstate(rename = "acpi_pci_hotplug.acpi_pcihp_pci_status")]
+    pub acpi_pci_hotplug_acpi_pcihp_pci_status: [Piix4PmAcpiPcihpPciStatus; 256],
+    /// `acpi_pci_hotplug.acpi_index` (QEMU type `uint32`): sent only when
+    /// [`Piix4Pm::use_acpi_index`] (QEMU `vmstate_acpi_pcihp_use_acpi_index`).
+    #[vmstate(rename = "acpi_pci_hotplug.acpi_index", exists = Piix4Pm::acpi_index_exists)]
+    pub acpi_pci_hotplug_acpi_index: u32,
+    /// The `piix4_pm/memhp` subsection; sent when it was loaded.
+    #[subsection(needed = Piix4Pm::memhp_needed)]
+    pub memhp: Piix4PmMemhp,
+    /// Not migrated: machine configuration that decides whether `smb` is on
+    /// the wire (QEMU's `smb_enabled` and the machine type: `pc-i440fx-2.0`
+    /// and `pc-i440fx-2.10` leave it out, 7.2 and 10.0 send it).
+    #[vmstate(skip)]
+    pub migrate_smb: bool,
+    /// Not migrated: whether `acpi_index` is on the wire (QEMU's
+    /// `use_acpi_index`, off for machine types older than 6.1).
+    #[vmstate(skip)]
+    pub use_acpi_index: bool,
+}
+
+impl Piix4Pm {
+    /// The layouts QEMU's machine types give this section, newest first, as
+    /// (`migrate_smb`, `use_acpi_index`).
+    pub const LAYOUTS: [(bool, bool); 4] =
+        [(true, true), (false, false), (true, false), (false, true)];
+
+    /// A value of the layout (`migrate_smb`, `use_acpi_index`), else default.
+    #[must_use]
+    pub fn with_layout(migrate_smb: bool, use_acpi_index: bool) -> Self {
+        Self {
+            migrate_smb,
+            use_acpi_index,
+            ..Self::default()
+        }
+    }
+
+    /// QEMU `vmstate_test_migrate_smb`.
+    fn smb_exists(&self, _version_id: u32) -> bool {
+        self.migrate_smb
+    }
+
+    /// QEMU `vmstate_acpi_pcihp_use_acpi_index`.
+    fn acpi_index_exists(&self, _version_id: u32) -> bool {
+        self.use_acpi_index
+    }
+}
+
+impl Piix4Pm {
+    /// Sends `piix4_pm/memhp` when it was loaded.
+    fn memhp_needed(&self) -> bool {
+        self.memhp.present
+    }
+}
+
+impl Default for Piix4Pm {
+    fn default() -> Self {
+        Self {
+            parent_obj: crate::qemu::pci::PciDevice::default(),
+            ar_pm1_evt_sts: Default::default(),
+            ar_pm1_evt_en: Default::default(),
+            ar_pm1_cnt_cnt: Default::default(),
+            apm: Piix4PmAPMState::default(),
+            smb: Piix4PmPmsmb::default(),
+            ar_tmr_timer: Default::default(),
+            ar_tmr_overflow_time: Default::default(),
+            ar_gpe: Piix4PmGpe::default(),
+            acpi_pci_hotplug_hotplug_select: Default::default(),
+            acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| {
+                Piix4PmAcpiPcihpPciStatus::default()
+            }),
+            acpi_pci_hotplug_acpi_index: Default::default(),
+            memhp: Piix4PmMemhp::default(),
+            migrate_smb: true,
+            use_acpi_index: true,
+        }
+    }
+}

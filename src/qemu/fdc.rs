@@ -1,0 +1,139 @@
+//! `fdc`: the ISA floppy controller (`hw/block/fdc.c`).
+
+use crate::VmState;
+
+/// QEMU `fdrive/media_rate` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "fdrive/media_rate", version = 1, post_load = FdcMediaRate::post_load)]
+pub struct FdcMediaRate {
+    /// `media_rate` (QEMU type `uint8`).
+    pub media_rate: u8,
+    /// Not migrated: the subsection was loaded, so saving sends it again.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl FdcMediaRate {
+    /// Remembers that the subsection was on the wire.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
+}
+
+/// QEMU `fdrive` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "fdrive", version = 1)]
+pub struct FdcFdrive {
+    /// `head` (QEMU type `uint8`).
+    pub head: u8,
+    /// `track` (QEMU type `uint8`).
+    pub track: u8,
+    /// `sect` (QEMU type `uint8`).
+    pub sect: u8,
+    /// The `fdrive/media_rate` subsection; sent when it was loaded.
+    #[subsection(needed = FdcFdrive::media_rate_needed)]
+    pub media_rate: FdcMediaRate,
+}
+
+impl FdcFdrive {
+    /// Sends `fdrive/media_rate` when it was loaded.
+    fn media_rate_needed(&self) -> bool {
+        self.media_rate.present
+    }
+}
+
+/// QEMU `fdc` (version 2).
+#[derive(VmState, Debug, Clone, PartialEq)]
+#[vmstate(name = "fdc", version = 2)]
+pub struct FdcFdc {
+    /// `sra` (QEMU type `uint8`).
+    pub sra: u8,
+    /// `srb` (QEMU type `uint8`).
+    pub srb: u8,
+    /// `dor_vmstate` (QEMU type `uint8`).
+    pub dor_vmstate: u8,
+    /// `tdr` (QEMU type `uint8`).
+    pub tdr: u8,
+    /// `dsr` (QEMU type `uint8`).
+    pub dsr: u8,
+    /// `msr` (QEMU type `uint8`).
+    pub msr: u8,
+    /// `status0` (QEMU type `uint8`).
+    pub status0: u8,
+    /// `status1` (QEMU type `uint8`).
+    pub status1: u8,
+    /// `status2` (QEMU type `uint8`).
+    pub status2: u8,
+    /// `fifo` (QEMU type `uint8`).
+    pub fifo: [u8; 512],
+    /// `data_pos` (QEMU type `uint32`).
+    pub data_pos: u32,
+    /// `data_len` (QEMU type `uint32`).
+    pub data_len: u32,
+    /// `data_state` (QEMU type `uint8`).
+    pub data_state: u8,
+    /// `data_dir` (QEMU type `uint8`).
+    pub data_dir: u8,
+    /// `eot` (QEMU type `uint8`).
+    pub eot: u8,
+    /// `timer0` (QEMU type `uint8`).
+    pub timer0: u8,
+    /// `timer1` (QEMU type `uint8`).
+    pub timer1: u8,
+    /// `precomp_trk` (QEMU type `uint8`).
+    pub precomp_trk: u8,
+    /// `config` (QEMU type `uint8`).
+    pub config: u8,
+    /// `lock` (QEMU type `uint8`).
+    pub lock: u8,
+    /// `pwrd` (QEMU type `uint8`).
+    pub pwrd: u8,
+    /// `num_floppies` (QEMU type `uint8 equal`).
+    #[vmstate(info = "uint8 equal")]
+    pub num_floppies: u8,
+    /// `drives`.
+    pub drives: [FdcFdrive; 2],
+}
+
+impl Default for FdcFdc {
+    fn default() -> Self {
+        Self {
+            sra: Default::default(),
+            srb: Default::default(),
+            dor_vmstate: Default::default(),
+            tdr: Default::default(),
+            dsr: Default::default(),
+            msr: Default::default(),
+            status0: Default::default(),
+            status1: Default::default(),
+            status2: Default::default(),
+            fifo: [Default::default(); 512],
+            data_pos: Default::default(),
+            data_len: Default::default(),
+            data_state: Default::default(),
+            data_dir: Default::default(),
+            eot: Default::default(),
+            timer0: Default::default(),
+            timer1: Default::default(),
+            precomp_trk: Default::default(),
+            config: Default::default(),
+            lock: Default::default(),
+            pwrd: Default::default(),
+            num_floppies: Default::default(),
+            drives: Default::default(),
+        }
+    }
+}
+
+/// QEMU `fdc` (version 2).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "fdc", version = 2)]
+pub struct Fdc {
+    /// `state`.
+    pub state: FdcFdc,
+}

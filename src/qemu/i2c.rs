@@ -1,0 +1,11 @@
+//! `i2c_bus`: an I2C bus (`hw/i2c/core.c`).
+
+use crate::VmState;
+
+/// QEMU `i2c_bus` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "i2c_bus", version = 1)]
+pub struct I2cBus {
+    /// `saved_address` (QEMU type `uint8`).
+    pub saved_address: u8,
+}

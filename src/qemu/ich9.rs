@@ -1,0 +1,302 @@
+//! `ICH9LPC` and `ich9_smb`: the q35 machine's ICH9 LPC bridge with its power management,
+//! and its `SMBus` controller (`hw/isa/lpc_ich9.c`, `hw/acpi/ich9.c`, `hw/i2c/smbus_ich9.c`).
+
+use crate::VmState;
+
+/// QEMU `APM State` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "APM State", version = 1)]
+pub struct Ich9LpcAPMState {
+    /// `apmc` (QEMU type `uint8`).
+    pub apmc: u8,
+    /// `apms` (QEMU type `uint8`).
+    pub apms: u8,
+}
+
+/// QEMU `memory hotplug state` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "memory hotplug state", version = 1)]
+pub struct Ich9LpcMemoryHotplugState {
+    /// `selector` (QEMU type `uint32`).
+    pub selector: u32,
+}
+
+/// QEMU `ich9_pm/memhp` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "ich9_pm/memhp", version = 1, post_load = Ich9LpcMemhp::post_load)]
+pub struct Ich9LpcMemhp {
+    /// `acpi_memory_hotplug`.
+    pub acpi_memory_hotplug: Ich9LpcMemoryHotplugState,
+    /// Not migrated: the subsection was loaded, so saving sends it again.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl Ich9LpcMemhp {
+    /// Remembers that the subsection was on the wire.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
+}
+
+/// QEMU `tco io device status` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "tco io device status", version = 1)]
+pub struct Ich9LpcTcoIoDeviceStatus {
+    /// `tco.rld` (QEMU type `uint16`).
+    #[vmstate(rename = "tco.rld")]
+    pub tco_rld: u16,
+    /// `tco.din` (QEMU type `uint8`).
+    #[vmstate(rename = "tco.din")]
+    pub tco_din: u8,
+    /// `tco.dout` (QEMU type `uint8`).
+    #[vmstate(rename = "tco.dout")]
+    pub tco_dout: u8,
+    /// `tco.sts1` (QEMU type `uint16`).
+    #[vmstate(rename = "tco.sts1")]
+    pub tco_sts1: u16,
+    /// `tco.sts2` (QEMU type `uint16`).
+    #[vmstate(rename = "tco.sts2")]
+    pub tco_sts2: u16,
+    /// `tco.cnt1` (QEMU type `uint16`).
+    #[vmstate(rename = "tco.cnt1")]
+    pub tco_cnt1: u16,
+    /// `tco.cnt2` (QEMU type `uint16`).
+    #[vmstate(rename = "tco.cnt2")]
+    pub tco_cnt2: u16,
+    /// `tco.msg1` (QEMU type `uint8`).
+    #[vmstate(rename = "tco.msg1")]
+    pub tco_msg1: u8,
+    /// `tco.msg2` (QEMU type `uint8`).
+    #[vmstate(rename = "tco.msg2")]
+    pub tco_msg2: u8,
+    /// `tco.wdcnt` (QEMU type `uint8`).
+    #[vmstate(rename = "tco.wdcnt")]
+    pub tco_wdcnt: u8,
+    /// `tco.tmr` (QEMU type `uint16`).
+    #[vmstate(rename = "tco.tmr")]
+    pub tco_tmr: u16,
+    /// `sw_irq_gen` (QEMU type `uint8`).
+    pub sw_irq_gen: u8,
+    /// `tco_timer` (QEMU type `timer`).
+    #[vmstate(info = "timer")]
+    pub tco_timer: i64,
+    /// `expire_time` (QEMU type `int64`).
+    pub expire_time: i64,
+    /// `timeouts_no` (QEMU type `uint8`).
+    pub timeouts_no: u8,
+}
+
+/// QEMU `ich9_pm/tco` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "ich9_pm/tco", version = 1, post_load = Ich9LpcTco::post_load)]
+pub struct Ich9LpcTco {
+    /// `tco_regs`.
+    pub tco_regs: Ich9LpcTcoIoDeviceStatus,
+    /// Not migrated: the subsection was loaded, so saving sends it again.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl Ich9LpcTco {
+    /// Remembers that the subsection was on the wire.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
+}
+
+/// QEMU `acpi_pcihp_pci_status` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "acpi_pcihp_pci_status", version = 1)]
+pub struct Ich9LpcAcpiPcihpPciStatus {
+    /// `up` (QEMU type `uint32`).
+    pub up: u32,
+    /// `down` (QEMU type `uint32`).
+    pub down: u32,
+}
+
+/// QEMU `ich9_pm/pcihp` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq)]
+#[vmstate(name = "ich9_pm/pcihp", version = 1, post_load = Ich9LpcPcihp::post_load)]
+pub struct Ich9LpcPcihp {
+    /// `acpi_pci_hotplug.hotplug_select` (QEMU type `uint32`).
+    #[vmstate(rename = "acpi_pci_hotplug.hotplug_select")]
+    pub acpi_pci_hotplug_hotplug_select: u32,
+    /// `acpi_pci_hotplug.acpi_pcihp_pci_status`.
+    #[vmstate(rename = "acpi_pci_hotplug.acpi_pcihp_pci_status")]
+    pub acpi_pci_hotplug_acpi_pcihp_pci_status: [Ich9LpcAcpiPcihpPciStatus; 256],
+    /// `acpi_pci_hotplug.acpi_index` (QEMU type `uint32`).
+    #[vmstate(rename = "acpi_pci_hotplug.acpi_index")]
+    pub acpi_pci_hotplug_acpi_index: u32,
+    /// Not migrated: the subsection was loaded, so saving sends it again.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl Ich9LpcPcihp {
+    /// Remembers that the subsection was on the wire.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
+}
+
+impl Default for Ich9LpcPcihp {
+    fn default() -> Self {
+        Self {
+            acpi_pci_hotplug_hotplug_select: Default::default(),
+            acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| {
+                Ich9LpcAcpiPcihpPciStatus::default()
+            }),
+            acpi_pci_hotplug_acpi_index: Default::default(),
+            present: false,
+        }
+    }
+}
+
+/// QEMU `ich9_pm` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "ich9_pm", version = 1)]
+pub struct Ich9LpcIch9Pm {
+    /// `acpi_regs.pm1.evt.sts` (QEMU type `uint16`).
+    #[vmstate(rename = "acpi_regs.pm1.evt.sts")]
+    pub acpi_regs_pm1_evt_sts: u16,
+    /// `acpi_regs.pm1.evt.en` (QEMU type `uint16`).
+    #[vmstate(rename = "acpi_regs.pm1.evt.en")]
+    pub acpi_regs_pm1_evt_en: u16,
+    /// `acpi_regs.pm1.cnt.cnt` (QEMU type `uint16`).
+    #[vmstate(rename = "acpi_regs.pm1.cnt.cnt")]
+    pub acpi_regs_pm1_cnt_cnt: u16,
+    /// `acpi_regs.tmr.timer` (QEMU type `timer`).
+    #[vmstate(info = "timer", rename = "acpi_regs.tmr.timer")]
+    pub acpi_regs_tmr_timer: i64,
+    /// `acpi_regs.tmr.overflow_time` (QEMU type `int64`).
+    #[vmstate(rename = "acpi_regs.tmr.overflow_time")]
+    pub acpi_regs_tmr_overflow_time: i64,
+    /// `acpi_regs.gpe.sts` (QEMU type `uint8`).
+    #[vmstate(rename = "acpi_regs.gpe.sts")]
+    pub acpi_regs_gpe_sts: [u8; 16],
+    /// `acpi_regs.gpe.en` (QEMU type `uint8`).
+    #[vmstate(rename = "acpi_regs.gpe.en")]
+    pub acpi_regs_gpe_en: [u8; 16],
+    /// `smi_en` (QEMU type `uint32`).
+    pub smi_en: u32,
+    /// `smi_sts` (QEMU type `uint32`).
+    pub smi_sts: u32,
+    /// The `ich9_pm/memhp` subsection; sent when it was loaded.
+    #[subsection(needed = Ich9LpcIch9Pm::memhp_needed)]
+    pub memhp: Ich9LpcMemhp,
+    /// The `ich9_pm/tco` subsection; sent when it was loaded.
+    #[subsection(needed = Ich9LpcIch9Pm::tco_needed)]
+    pub tco: Ich9LpcTco,
+    /// The `ich9_pm/pcihp` subsection; sent when it was loaded.
+    #[subsection(needed = Ich9LpcIch9Pm::pcihp_needed)]
+    pub pcihp: Ich9LpcPcihp,
+}
+
+impl Ich9LpcIch9Pm {
+    /// Sends `ich9_pm/memhp` when it was loaded.
+    fn memhp_needed(&self) -> bool {
+        self.memhp.present
+    }
+    /// Sends `ich9_pm/tco` when it was loaded.
+    fn tco_needed(&self) -> bool {
+        self.tco.present
+    }
+    /// Sends `ich9_pm/pcihp` when it was loaded.
+    fn pcihp_needed(&self) -> bool {
+        self.pcihp.present
+    }
+}
+
+/// QEMU `ICH9LPC` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq)]
+#[vmstate(name = "ICH9LPC", version = 1)]
+pub struct Ich9Lpc {
+    /// `d`.
+    pub d: crate::qemu::pci::PciDevice,
+    /// `apm`.
+    pub apm: Ich9LpcAPMState,
+    /// `pm`.
+    pub pm: Ich9LpcIch9Pm,
+    /// `chip_config` (QEMU type `uint8`).
+    pub chip_config: [u8; 16384],
+    /// `sci_level` (QEMU type `uint32`).
+    pub sci_level: u32,
+}
+
+impl Default for Ich9Lpc {
+    fn default() -> Self {
+        Self {
+            d: crate::qemu::pci::PciDevice::default(),
+            apm: Ich9LpcAPMState::default(),
+            pm: Ich9LpcIch9Pm::default(),
+            chip_config: [Default::default(); 16384],
+            sci_level: Default::default(),
+        }
+    }
+}
+
+/// QEMU `pmsmb` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "pmsmb", version = 1)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "QEMU's `PMSMBus` keeps these four flags as `bool` fields"
+)]
+pub struct Ich9SmbPmsmb {
+    /// `smb_stat` (QEMU type `uint8`).
+    pub smb_stat: u8,
+    /// `smb_ctl` (QEMU type `uint8`).
+    pub smb_ctl: u8,
+    /// `smb_cmd` (QEMU type `uint8`).
+    pub smb_cmd: u8,
+    /// `smb_addr` (QEMU type `uint8`).
+    pub smb_addr: u8,
+    /// `smb_data0` (QEMU type `uint8`).
+    pub smb_data0: u8,
+    /// `smb_data1` (QEMU type `uint8`).
+    pub smb_data1: u8,
+    /// `smb_index` (QEMU type `uint32`).
+    pub smb_index: u32,
+    /// `smb_data` (QEMU type `uint8`).
+    pub smb_data: [u8; 32],
+    /// `smb_auxctl` (QEMU type `uint8`).
+    pub smb_auxctl: u8,
+    /// `smb_blkdata` (QEMU type `uint8`).
+    pub smb_blkdata: u8,
+    /// `i2c_enable` (QEMU type `bool`).
+    pub i2c_enable: bool,
+    /// `op_done` (QEMU type `bool`).
+    pub op_done: bool,
+    /// `in_i2c_block_read` (QEMU type `bool`).
+    pub in_i2c_block_read: bool,
+    /// `start_transaction_on_status_read` (QEMU type `bool`).
+    pub start_transaction_on_status_read: bool,
+}
+
+/// QEMU `ich9_smb` (version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "ich9_smb", version = 1)]
+pub struct Ich9Smb {
+    /// `dev`.
+    pub dev: crate::qemu::pci::PciDevice,
+    /// `irq_enabled` (QEMU type `bool`).
+    pub irq_enabled: bool,
+    /// `smb`.
+    pub smb: Ich9SmbPmsmb,
+}

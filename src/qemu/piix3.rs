@@ -1,0 +1,13 @@
+//! `PIIX3`: the PIIX3 PCI-to-ISA bridge (`hw/isa/piix.c`).
+
+use crate::VmState;
+
+/// QEMU `PIIX3` (version 3).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "PIIX3", version = 3)]
+pub struct Piix3 {
+    /// `dev`.
+    pub dev: crate::qemu::pci::PciDevice,
+    /// `pci_irq_levels_vmstate` (QEMU type `int32`).
+    pub pci_irq_levels_vmstate: [i32; 4],
+}
