@@ -131,6 +131,36 @@ const MATRIX: &[Pair] = &[
         "pc-i440fx-2.10",
         &[],
     ),
+    // A needed subsection 7.2 lacks (i8259/ltim), and the same stream on 10.0.
+    pair(
+        "qemu-10.0/pc72-ltim.mig",
+        Release::V7_2,
+        "pc-i440fx-7.2",
+        &[],
+    ),
+    pair(
+        "qemu-10.0/pc72-ltim.mig",
+        Release::V10_0,
+        "pc-i440fx-7.2",
+        &[],
+    ),
+    // An old machine type's stream without vmdesc or configuration section:
+    // 7.2 loads it on that machine type, 10.0 expects a configuration section.
+    pair(
+        "qemu-7.2/pc-2.0-ran.mig",
+        Release::V7_2,
+        "pc-i440fx-2.0",
+        &[],
+    ),
+    Pair {
+        dump: Some("qemu-10.0/pc-10.0.dump.json"),
+        ..pair(
+            "qemu-7.2/pc-2.0-ran.mig",
+            Release::V10_0,
+            "pc-i440fx-10.0",
+            &[],
+        )
+    },
     // Backward from 10.0's own machine types: refused.
     pair("qemu-10.0/pc-ran.mig", Release::V7_2, "pc-i440fx-7.2", &[]),
     pair(

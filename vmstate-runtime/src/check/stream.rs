@@ -189,6 +189,9 @@ pub enum Obstacle {
         /// Whether the destination's dump lists the machine types it runs.
         listed: bool,
     },
+    /// The stream has no configuration section (QEMU leaves it out for
+    /// machine types 2.8 and older) and the destination expects one.
+    NoConfiguration,
     /// A configuration subsection the destination's release does not know.
     ConfigurationSubsection {
         /// Its name.
@@ -262,6 +265,10 @@ impl fmt::Display for Obstacle {
                 "machine type `{stream}`: DEST does not run it (QEMU: \"Machine type received is \
                  '{stream}' and local is ...\"); `vmstate convert --machine NAME` renames it to \
                  one DEST runs"
+            ),
+            Self::NoConfiguration => f.write_str(
+                "the stream has no configuration section (QEMU leaves it out for machine types \
+                 2.8 and older) and DEST expects one (QEMU: \"Configuration section missing\")",
             ),
             Self::ConfigurationSubsection { name } => write!(
                 f,
@@ -364,6 +371,9 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
             listed: !dest.machines.is_empty(),
         });
     }
+    if stream.machine.is_none() && expects_configuration(dest) {
+        obstacles.push(Obstacle::NoConfiguration);
+    }
     if let Some(release) = dest.release_version() {
         for name in &stream.configuration_subsections {
             let known = CONFIGURATION_SUBSECTIONS
@@ -395,6 +405,32 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         check_section(section, dest, &mut verdict);
     }
     verdict
+}
+
+/// Whether the destination refuses a stream without a configuration section.
+/// Machine types 2.8 and older turn `send-configuration` off, and QEMU 7.2
+/// running one loads such a stream; QEMU 10.0 refuses it on every machine type
+/// it runs (seen with pc-i440fx-2.4 and 2.10), so from 10.0 on it is expected
+/// always.
+fn expects_configuration(dest: &Dump) -> bool {
+    let old_machine = |name: &str| {
+        let Some(version) = name.rsplit('-').next() else {
+            return false;
+        };
+        let mut parts = version.split('.').map(str::parse::<u32>);
+        matches!((parts.next(), parts.next()), (Some(Ok(major)), Some(Ok(minor))) if (major, minor) <= (2, 8))
+    };
+    if dest
+        .release_version()
+        .is_some_and(|release| release >= (10, 0))
+    {
+        return true;
+    }
+    if dest.machines.is_empty() {
+        !dest.machine.as_deref().is_some_and(old_machine)
+    } else {
+        !dest.machines.iter().any(|m| old_machine(m))
+    }
 }
 
 fn check_section(section: &SectionFacts, dest: &Dump, verdict: &mut StreamVerdict) {
