@@ -111,6 +111,7 @@ fn write_stream(file: &mut std::fs::File) {
     }
     writer.write(&Record::Eof).unwrap();
     let vmdesc = Vmdesc {
+        configuration: None,
         page_size: 4096,
         devices: vec![section.desc],
     };
@@ -172,6 +173,7 @@ fn device_section_describes_itself_for_the_vmdesc() {
     assert_eq!(section.desc.name, "widget");
     assert_eq!(section.desc.instance_id, 1);
     let vmdesc = Vmdesc {
+        configuration: None,
         page_size: 4096,
         devices: vec![DeviceDesc {
             legacy: false,

@@ -70,6 +70,7 @@ fn models_describe_their_sections_as_qemu_does() {
 
 fn describe_json(state: &vmstate::stream::StateDesc) -> String {
     let vmdesc = vmstate::stream::Vmdesc {
+        configuration: None,
         page_size: 4096,
         devices: vec![vmstate::stream::DeviceDesc {
             name: String::new(),

@@ -7,7 +7,7 @@
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 
 use vmstate::check::{Obstacle, check_stream};
-use vmstate::stream::{Record, StreamReader, StreamWriter, command_info};
+use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::Failure;
 use crate::args::Convert;
@@ -75,6 +75,12 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 None => Record::Configuration(configuration),
             },
             Record::Command { command, .. } if plan.drop_commands.contains(&command) => continue,
+            Record::Vmdesc { json } => match &plan.machine {
+                Some(machine) => Record::Vmdesc {
+                    json: renamed_in_vmdesc(&json, machine)?,
+                },
+                None => Record::Vmdesc { json },
+            },
             other => other,
         };
         writer.write(&record)?;
@@ -85,4 +91,20 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
         .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
     drop(buffered);
     output.commit()
+}
+
+/// The vmdesc with its description of the configuration section (QEMU 10.0
+/// writes one) sized for machine type `machine`: the `name` buffer's size is
+/// the name's length.
+fn renamed_in_vmdesc(json: &[u8], machine: &str) -> Result<Vec<u8>, Failure> {
+    let mut vmdesc = Vmdesc::parse(json)?;
+    let Some(configuration) = &mut vmdesc.configuration else {
+        return Ok(json.to_vec());
+    };
+    for field in &mut configuration.fields {
+        if field.name == "name" {
+            field.size = machine.len();
+        }
+    }
+    Ok(vmdesc.to_json().into_bytes())
 }

@@ -275,6 +275,14 @@ fn convert_rewrites_only_what_carries_no_state() {
     );
     assert_eq!(after["machine"], "pc-i440fx-7.2");
     assert_eq!(after["commands"], serde_json::json!([]));
+    // The vmdesc's description of the configuration section fits the new name.
+    let tail = String::from_utf8_lossy(&b[b.len() - 2000.min(b.len())..]).into_owned();
+    assert!(
+        String::from_utf8_lossy(&b).contains(
+            r#""configuration": {"vmsd_name": "configuration", "version": 1, "fields": [{"name": "len", "type": "uint32", "size": 4}, {"name": "name", "type": "buffer", "size": 13}]}"#
+        ),
+        "{tail}"
+    );
     let fields = |d: &Value| {
         d["sections"]
             .as_array()

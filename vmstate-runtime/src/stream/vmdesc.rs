@@ -10,6 +10,9 @@ use crate::error::{Error, ErrorKind};
 /// The parsed vmdesc: page size and one entry per FULL section, in stream order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vmdesc {
+    /// The configuration section's description (`configuration`), which QEMU
+    /// 10.0 writes first and 7.2 does not write at all.
+    pub configuration: Option<StateDesc>,
     /// The target page size (`page_size`), 4096 on x86.
     pub page_size: u64,
     /// One entry per FULL section.
@@ -136,6 +139,14 @@ impl Vmdesc {
         let page_size = root
             .get("page_size")
             .map_or(Ok(4096), |v| number(v, "$.page_size"))?;
+        let configuration = match root.get("configuration") {
+            Some(value) => Some(parse_state(
+                object(value, "$.configuration")?,
+                "$.configuration",
+                0,
+            )?),
+            None => None,
+        };
         let devices = match root.get("devices") {
             Some(Value::Array(devices)) => devices
                 .iter()
@@ -145,7 +156,11 @@ impl Vmdesc {
             Some(_) => return Err(invalid("$.devices is not an array".into())),
             None => Vec::new(),
         };
-        Ok(Self { page_size, devices })
+        Ok(Self {
+            configuration,
+            page_size,
+            devices,
+        })
     }
 
     /// The description of section `name`, instance `instance_id`.
@@ -293,7 +308,13 @@ impl Vmdesc {
     #[must_use]
     pub fn to_json(&self) -> String {
         let mut out = String::new();
-        out.push_str("{\"page_size\": ");
+        out.push('{');
+        if let Some(configuration) = &self.configuration {
+            out.push_str("\"configuration\": {");
+            configuration.push_body(&mut out);
+            out.push_str("}, ");
+        }
+        out.push_str("\"page_size\": ");
         out.push_str(&self.page_size.to_string());
         out.push_str(", \"devices\": [");
         for (i, device) in self.devices.iter().enumerate() {
