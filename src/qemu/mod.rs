@@ -30,6 +30,11 @@
 //! | `hpet` | [`hpet::Hpet`] |
 //! | `serial` | [`serial::IsaSerial`] |
 //! | `<pci address>/e1000` | [`e1000::E1000`] |
+//! | `<pci address>/virtio-net` | [`virtio::net::VirtioNet`] |
+//! | `<pci address>/virtio-blk` | [`virtio::blk::VirtioBlk`] |
+//! | `<pci address>/virtio-balloon` | [`virtio::balloon::VirtioBalloon`] |
+//! | `<pci address>/virtio-rng` | [`virtio::rng::VirtioRng`] |
+//! | `<pci address>/virtio-console` (`virtio-serial-pci`) | [`virtio::serial::VirtioSerial`] |
 
 pub mod configuration;
 pub mod dma;
@@ -48,6 +53,7 @@ pub mod ps2;
 pub mod rtc;
 pub mod serial;
 pub mod timer;
+pub mod virtio;
 
 mod registry;
 pub use registry::{Decoded, MODELS, Model, delimit, model};
