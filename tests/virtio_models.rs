@@ -173,12 +173,16 @@ fn check_common(
         assert!(common.vq.is_empty() && !common.msix, "{what}");
     }
     assert_eq!(common.queue_sizes(), queue_sizes, "{what}: queue sizes");
-    assert_eq!(common.config.len() as u32, common.config_len, "{what}");
+    assert_eq!(common.config.len(), common.config_len as usize, "{what}");
     // Every device offers VIRTIO_F_VERSION_1 (bit 32): the 64-bit features
     // and the ring addresses are always sent; the features agree with the
     // low word, and with what the guest wrote through the modern interface.
     let features = virtio.features_64bit.guest_features;
-    assert_eq!(features as u32, common.guest_features_lo, "{what}");
+    assert_eq!(
+        features & 0xffff_ffff,
+        u64::from(common.guest_features_lo),
+        "{what}"
+    );
     let modern = &virtio.extra_state.extra_state.modern_state;
     assert_eq!(
         u64::from(modern.guest_features[1]) << 32 | u64::from(modern.guest_features[0]),
