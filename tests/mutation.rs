@@ -34,6 +34,7 @@ use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use vmstate::qemu::MODELS;
+use vmstate::qemu::virtio::VirtioPci;
 use vmstate::stream::{
     Record, SectionInfo, SectionKind, StreamReader, StreamWriter, Vmdesc, decode,
 };
@@ -508,7 +509,13 @@ fn run_targets(group: u32, targets: &[Target]) -> usize {
 
 // ---- Fixtures --------------------------------------------------------------
 
-const FIXTURES: [&str; 4] = ["pc-paused", "pc-ran", "pc-e1000-serial", "q35-paused"];
+const FIXTURES: [&str; 5] = [
+    "pc-paused",
+    "pc-ran",
+    "pc-e1000-serial",
+    "q35-paused",
+    "q35-virtio",
+];
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -569,17 +576,37 @@ where
     })
 }
 
+/// As [`typed_check`], for a virtio-pci model configured from the payload's
+/// own PCI configuration space (its MSI-X vectors), as the registry does.
+fn typed_check_virtio<T>(original: &[u8], version: u32) -> Box<TypedLoad>
+where
+    T: VirtioPci + Clone + PartialEq + Debug + Sync + 'static,
+{
+    let mut base = T::for_payload(original);
+    load_into(&mut base, original, version).expect("the fixture payload loads");
+    Box::new(move |input, version| {
+        let mut device = T::for_payload(input);
+        let _ = load_into(&mut device, input, version);
+        let mut device = base.clone();
+        if load_into(&mut device, input, version).is_err() {
+            assert!(device == base, "load_into changed the device on error");
+        }
+    })
+}
+
 /// Loads a mutated payload at a version, through `from_slice` and `load_into`.
 type TypedLoad = dyn Fn(&[u8], u32) + Sync;
 
 type TypedCheck = fn(&[u8], u32) -> Box<TypedLoad>;
 
 macro_rules! typed_models {
-    ($($idstr:literal => $ty:ty),* $(,)?) => {
+    (@check $ty:ty) => { typed_check::<$ty> };
+    (@check virtio $ty:ty) => { typed_check_virtio::<$ty> };
+    ($($idstr:literal $(($kind:ident))? => $ty:ty),* $(,)?) => {
         /// The typed check for a model idstr; the same list as `MODELS`.
         fn typed(idstr: &str) -> Option<TypedCheck> {
             match idstr {
-                $($idstr => Some(typed_check::<$ty>),)*
+                $($idstr => Some(typed_models!(@check $($kind)? $ty)),)*
                 _ => None,
             }
         }
@@ -605,6 +632,11 @@ typed_models! {
     "serial" => vmstate::qemu::serial::IsaSerial,
     "e1000" => vmstate::qemu::e1000::E1000,
     "configuration" => vmstate::qemu::configuration::Configuration,
+    "virtio-net" (virtio) => vmstate::qemu::virtio::net::VirtioNet,
+    "virtio-blk" (virtio) => vmstate::qemu::virtio::blk::VirtioBlk,
+    "virtio-balloon" (virtio) => vmstate::qemu::virtio::balloon::VirtioBalloon,
+    "virtio-rng" (virtio) => vmstate::qemu::virtio::rng::VirtioRng,
+    "virtio-console" (virtio) => vmstate::qemu::virtio::serial::VirtioSerial,
 }
 
 /// Cases for a payload of `len` bytes: small payloads are cheap and dense

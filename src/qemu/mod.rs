@@ -45,6 +45,11 @@
 //! | `<pci address>/ICH9LPC`, `<pci address>/ich9_smb` | [`ich9::Ich9Lpc`], [`ich9::Ich9Smb`] |
 //! | `<pci address>/mch` | [`mch::Mch`] |
 //! | `<pci address>/ich9_ahci` | [`ahci::Ich9Ahci`] |
+//! | `<pci address>/virtio-net` | [`virtio::net::VirtioNet`] |
+//! | `<pci address>/virtio-blk` | [`virtio::blk::VirtioBlk`] |
+//! | `<pci address>/virtio-balloon` | [`virtio::balloon::VirtioBalloon`] |
+//! | `<pci address>/virtio-rng` | [`virtio::rng::VirtioRng`] |
+//! | `<pci address>/virtio-console` (`virtio-serial-pci`) | [`virtio::serial::VirtioSerial`] |
 
 pub mod acpi_build;
 pub mod acpi_piix4;
@@ -78,6 +83,7 @@ pub mod serial;
 pub mod timer;
 pub mod vapic;
 pub mod vmmouse;
+pub mod virtio;
 
 mod registry;
 pub use registry::{Decoded, MODELS, Model, delimit, model};

@@ -1,6 +1,7 @@
 //! The models by section idstr, so that tools can decode a stream's sections
 //! with them and delimit sections that the stream does not describe.
 
+use super::virtio::VirtioPci;
 use crate::stream::{SectionInfo, StateDesc};
 use crate::{Error, Reader, VmState};
 
@@ -38,6 +39,29 @@ fn decode_with<T: VmState + Default + core::fmt::Debug>(
         debug: format!("{value:#?}"),
         reencoded: crate::to_vec(&value)?,
     })
+}
+
+/// Decodes a virtio-pci section with `T`, configured for the MSI-X vectors
+/// that the payload's own PCI configuration space declares.
+fn decode_virtio<T: VirtioPci + core::fmt::Debug>(
+    bytes: &[u8],
+    version_id: u32,
+) -> Result<Decoded, Error> {
+    let mut value = T::for_payload(bytes);
+    let mut reader = Reader::new(bytes);
+    value.load_state(&mut reader, version_id)?;
+    Ok(Decoded {
+        len: bytes.len() - reader.remaining(),
+        debug: format!("{value:#?}"),
+        reencoded: crate::to_vec(&value)?,
+    })
+}
+
+/// Describes a virtio-pci section decoded as [`decode_virtio`] does.
+fn describe_virtio<T: VirtioPci>(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
+    let mut value = T::for_payload(bytes);
+    value.load_state(&mut Reader::new(bytes), version_id)?;
+    Ok(value.describe_state())
 }
 
 /// Decodes with `T` and describes the value.
@@ -104,14 +128,21 @@ fn describe_piix4_pm(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> 
     Ok(load_piix4_pm(bytes, version_id)?.0.describe_state())
 }
 
+/// `"idstr" => Type` registers a model decoded from its `Default`;
+/// `"idstr" (virtio) => Type` one configured from the payload
+/// ([`VirtioPci`]).
 macro_rules! models {
-    ($($idstr:literal => $ty:ty),* $(,)?) => {
+    (@decode [] $ty:ty) => { decode_with::<$ty> };
+    (@describe [] $ty:ty) => { describe_with::<$ty> };
+    (@decode [virtio] $ty:ty) => { decode_virtio::<$ty> };
+    (@describe [virtio] $ty:ty) => { describe_virtio::<$ty> };
+    ($($idstr:literal $(($kind:ident))? => $ty:ty),* $(,)?) => {
         /// Every model, by idstr.
         pub static MODELS: &[Model] = &[
             $(Model {
                 idstr: $idstr,
-                decode: decode_with::<$ty>,
-                describe: describe_with::<$ty>,
+                decode: models!(@decode [$($kind)?] $ty),
+                describe: models!(@describe [$($kind)?] $ty),
             },)*
             Model {
                 idstr: "piix4_pm",
@@ -156,6 +187,11 @@ models! {
     "ich9_smb" => super::ich9::Ich9Smb,
     "mch" => super::mch::Mch,
     "ich9_ahci" => super::ahci::Ich9Ahci,
+    "virtio-net" (virtio) => super::virtio::net::VirtioNet,
+    "virtio-blk" (virtio) => super::virtio::blk::VirtioBlk,
+    "virtio-balloon" (virtio) => super::virtio::balloon::VirtioBalloon,
+    "virtio-rng" (virtio) => super::virtio::rng::VirtioRng,
+    "virtio-console" (virtio) => super::virtio::serial::VirtioSerial,
 }
 
 /// The model for a section's idstr, if there is one. PCI devices are found by

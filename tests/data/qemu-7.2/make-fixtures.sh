@@ -5,7 +5,7 @@
 # perl, grep, cmp.  Can be run from any directory; writes next to itself; idempotent
 # (every output is written to a temporary file first and then moved into place).
 #
-# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|pc-7.2.dump ...]
+# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|q35-virtio|pc-7.2.dump|machines ...]
 #   (no arguments: regenerate everything).  The two "ran" streams depend on host timing and
 #   change on every run; the paused ones are byte-identical across runs (checked below).
 #
@@ -28,6 +28,10 @@ Q35=(-M pc-q35-7.2)
 PC_OLD=(-M pc-i440fx-2.0)
 E1000_SERIAL=(-device e1000,romfile=,netdev=n0 -netdev user,id=n0
               -device isa-serial,chardev=c0 -chardev null,id=c0)
+VIRTIO=(-device virtio-net-pci,romfile=,netdev=n0 -netdev user,id=n0
+        -blockdev driver=null-co,node-name=d0,size=1048576 -device virtio-blk-pci,drive=d0
+        -device virtio-balloon-pci -device virtio-rng-pci
+        -device virtio-serial-pci -device virtconsole,chardev=c0 -chardev null,id=c0)
 
 version="$("$QEMU" --version | head -n1)"
 case "$version" in
@@ -84,6 +88,7 @@ want pc-ran          && make_fixture pc-ran           ran    "${PC[@]}"
 want pc-e1000-serial && make_fixture pc-e1000-serial  ran    "${PC[@]}" "${E1000_SERIAL[@]}"
 want q35-paused      && make_fixture q35-paused       paused "${Q35[@]}"
 want pc-2.0-ran      && make_fixture pc-2.0-ran       ran    "${PC_OLD[@]}"
+want q35-virtio      && make_fixture q35-virtio       ran    "${Q35[@]}" "${VIRTIO[@]}"
 
 if want pc-7.2.dump; then
   "$QEMU" "${PC[@]}" -dump-vmstate "$TMP/dump.json"
