@@ -509,19 +509,20 @@ fn run_targets(group: u32, targets: &[Target]) -> usize {
 
 // ---- Fixtures --------------------------------------------------------------
 
-const FIXTURES: [&str; 5] = [
-    "pc-paused",
-    "pc-ran",
-    "pc-e1000-serial",
-    "q35-paused",
-    "q35-virtio",
+/// Streams of both releases; a payload seen before is mutated once.
+const FIXTURES: [&str; 8] = [
+    "qemu-7.2/pc-paused",
+    "qemu-7.2/pc-ran",
+    "qemu-7.2/pc-e1000-serial",
+    "qemu-7.2/q35-paused",
+    "qemu-7.2/q35-virtio",
+    "qemu-10.0/pc-ran",
+    "qemu-10.0/q35-usb-hda",
+    "qemu-10.0/pc72-ltim",
 ];
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/tests/data/qemu-7.2/{name}.mig",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/data/{name}.mig", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -594,6 +595,28 @@ where
     })
 }
 
+/// As [`typed_check`], for `piix4_pm`, whose layout is the one of
+/// [`Piix4Pm::LAYOUTS`](vmstate::qemu::acpi_piix4::Piix4Pm::LAYOUTS) that
+/// loads the fixture payload, as the registry picks it.
+fn typed_check_piix4(original: &[u8], version: u32) -> Box<TypedLoad> {
+    use vmstate::qemu::acpi_piix4::Piix4Pm;
+    let base = Piix4Pm::LAYOUTS
+        .iter()
+        .find_map(|&(smb, index)| {
+            let mut value = Piix4Pm::with_layout(smb, index);
+            load_into(&mut value, original, version)
+                .ok()
+                .map(|()| value)
+        })
+        .expect("a piix4_pm layout loads the fixture payload");
+    Box::new(move |input, version| {
+        let mut device = base.clone();
+        if load_into(&mut device, input, version).is_err() {
+            assert!(device == base, "load_into changed the device on error");
+        }
+    })
+}
+
 /// Loads a mutated payload at a version, through `from_slice` and `load_into`.
 type TypedLoad = dyn Fn(&[u8], u32) + Sync;
 
@@ -602,6 +625,7 @@ type TypedCheck = fn(&[u8], u32) -> Box<TypedLoad>;
 macro_rules! typed_models {
     (@check $ty:ty) => { typed_check::<$ty> };
     (@check virtio $ty:ty) => { typed_check_virtio::<$ty> };
+    (@check layouts $ty:ty) => { typed_check_piix4 };
     ($($idstr:literal $(($kind:ident))? => $ty:ty),* $(,)?) => {
         /// The typed check for a model idstr; the same list as `MODELS`.
         fn typed(idstr: &str) -> Option<TypedCheck> {
@@ -632,6 +656,24 @@ typed_models! {
     "serial" => vmstate::qemu::serial::IsaSerial,
     "e1000" => vmstate::qemu::e1000::E1000,
     "configuration" => vmstate::qemu::configuration::Configuration,
+    "cpu_common" => vmstate::qemu::cpu::CpuCommon,
+    "cpu" => vmstate::qemu::cpu::X86Cpu,
+    "apic" => vmstate::qemu::apic::Apic,
+    "kvm-tpr-opt" => vmstate::qemu::vapic::Vapic,
+    "PCIBUS" => vmstate::qemu::pci_host::PciBus,
+    "PCIHost" => vmstate::qemu::pci_host::PciHost,
+    "I440FX" => vmstate::qemu::i440fx::I440fx,
+    "PIIX3" => vmstate::qemu::piix3::Piix3,
+    "ide" => vmstate::qemu::ide::PciIde,
+    "fdc" => vmstate::qemu::fdc::Fdc,
+    "vmmouse" => vmstate::qemu::vmmouse::VmMouse,
+    "i2c_bus" => vmstate::qemu::i2c::I2cBus,
+    "acpi_build" => vmstate::qemu::acpi_build::AcpiBuild,
+    "ICH9LPC" => vmstate::qemu::ich9::Ich9Lpc,
+    "ich9_smb" => vmstate::qemu::ich9::Ich9Smb,
+    "mch" => vmstate::qemu::mch::Mch,
+    "ich9_ahci" => vmstate::qemu::ahci::Ich9Ahci,
+    "piix4_pm" (layouts) => vmstate::qemu::acpi_piix4::Piix4Pm,
     "virtio-net" (virtio) => vmstate::qemu::virtio::net::VirtioNet,
     "virtio-blk" (virtio) => vmstate::qemu::virtio::blk::VirtioBlk,
     "virtio-balloon" (virtio) => vmstate::qemu::virtio::balloon::VirtioBalloon,
@@ -855,7 +897,7 @@ struct SmallStream {
 /// `pc-ran` with a few RAM pages and the FULL sections that `keep` chooses;
 /// with a vmdesc that describes exactly those, or with none.
 fn small_stream(keep: &dyn Fn(&str, u32) -> bool, with_vmdesc: bool) -> SmallStream {
-    let stream = fixture("pc-ran");
+    let stream = fixture("qemu-7.2/pc-ran");
     let all = records(&stream);
     let full_vmdesc = all
         .iter()

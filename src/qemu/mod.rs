@@ -82,8 +82,8 @@ pub mod rtc;
 pub mod serial;
 pub mod timer;
 pub mod vapic;
-pub mod vmmouse;
 pub mod virtio;
+pub mod vmmouse;
 
 mod registry;
 pub use registry::{Decoded, MODELS, Model, delimit, model};
