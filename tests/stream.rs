@@ -264,3 +264,49 @@ fn hostile_mapped_ram_headers_are_errors() {
         }
     }
 }
+
+/// The headers of a mapped-ram file point at fixed offsets: a record before
+/// the RAM regions that changes length (a renamed machine type) makes the
+/// writer refuse, rather than write a file whose pages QEMU would misread.
+#[test]
+fn mapped_ram_regions_cannot_move() {
+    let path = format!(
+        "{}/tests/data/qemu-10.0/pc-mapped-ram.mig",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let mut writer = StreamWriter::new(Vec::new()).unwrap();
+    let mut error = None;
+    for record in records(&bytes) {
+        let record = match record {
+            Record::Configuration(c) => {
+                Record::Configuration(c.with_machine("pc-i440fx-7.2").unwrap())
+            }
+            other => other,
+        };
+        if let Err(e) = writer.write(&record) {
+            error = Some(e.to_string());
+            break;
+        }
+    }
+    let error = error.expect("the writer refuses");
+    assert!(error.contains("ram") && error.contains("142"), "{error}");
+}
+
+/// A region that ends in zeros, with nothing after it, still gives the file
+/// its full length when holes are left.
+#[test]
+fn a_trailing_hole_keeps_the_length() {
+    let mut writer = StreamWriter::new(Cursor::new(Vec::new()))
+        .unwrap()
+        .with_holes();
+    writer
+        .write(&Record::Ram(RamRecord::Region {
+            offset: 8,
+            data: vec![0; 3 << 12],
+        }))
+        .unwrap();
+    let written = writer.finish().unwrap().into_inner();
+    assert_eq!(written.len(), 8 + (3 << 12));
+    assert!(written[8..].iter().all(|&b| b == 0));
+}

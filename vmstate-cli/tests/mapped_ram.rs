@@ -116,10 +116,9 @@ fn set_changes_one_byte_and_keeps_the_holes() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[test]
-fn qemu_10_0_restores_the_edited_file() {
-    let dir = scratch("mapped-ram-qemu");
-    let out = edit_imr(&dir);
+/// Starts QEMU 10.0 paused and loads the mapped-ram file `file`; panics
+/// with QEMU's status when the load fails.
+fn restore(file: &Path) -> Qemu {
     let mut qemu = Qemu::start(
         Release::V10_0,
         "pc-i440fx-10.0",
@@ -130,20 +129,37 @@ fn qemu_10_0_restores_the_edited_file() {
     );
     let incoming = serde_json::json!({
         "execute": "migrate-incoming",
-        "arguments": { "uri": format!("file:{}", out.display()) },
+        "arguments": { "uri": format!("file:{}", file.display()) },
     });
     qemu.execute(&incoming.to_string());
     let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         let status = qemu.execute(r#"{"execute": "query-migrate"}"#);
         match status["status"].as_str() {
-            Some("completed") => break,
-            Some("failed") => panic!("QEMU 10.0 refused the edited file: {status}"),
+            Some("completed") => return qemu,
+            Some("failed") => panic!("QEMU 10.0 refused {}: {status}", file.display()),
             _ => {}
         }
         assert!(Instant::now() < deadline, "the load did not end: {status}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The guest's 16 MiB of RAM, as `pmemsave` writes it.
+fn guest_ram(qemu: &mut Qemu, path: &Path) -> Vec<u8> {
+    let command = serde_json::json!({
+        "execute": "pmemsave",
+        "arguments": { "val": 0, "size": 16 << 20, "filename": path.display().to_string() },
+    });
+    qemu.execute(&command.to_string());
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn qemu_10_0_restores_the_edited_file() {
+    let dir = scratch("mapped-ram-qemu");
+    let out = edit_imr(&dir);
+    let mut qemu = restore(&out);
     let pic = qemu.human("info pic");
     let master = pic
         .lines()
@@ -151,6 +167,18 @@ fn qemu_10_0_restores_the_edited_file() {
         .unwrap_or_else(|| panic!("no pic0 in `info pic`: {pic}"));
     assert!(master.contains("imr=fb"), "{master}");
     assert!(!qemu.running(), "the guest stays paused after the load");
+    let edited_ram = guest_ram(&mut qemu, &dir.join("edited.ram"));
     qemu.quit();
+
+    // The RAM the holes stand for reads back as it did from QEMU's own file.
+    let mut qemu = restore(&fixture());
+    let original_ram = guest_ram(&mut qemu, &dir.join("original.ram"));
+    qemu.quit();
+    assert_eq!(edited_ram.len(), 16 << 20);
+    assert!(
+        edited_ram.iter().any(|&b| b != 0),
+        "the guest RAM is not empty"
+    );
+    assert!(edited_ram == original_ram, "guest RAM differs");
     std::fs::remove_dir_all(&dir).unwrap();
 }

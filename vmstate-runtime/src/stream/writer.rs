@@ -49,9 +49,26 @@ impl<W: Write> StreamWriter<W> {
     /// Writes one record.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when writing fails.
+    /// [`ErrorKind::Io`] when writing fails; [`ErrorKind::Custom`] when a
+    /// mapped-ram region would land at another file offset than the one it
+    /// was read from (a record before it changed length), since the block's
+    /// header points at the old offset.
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
-        if let Record::Ram(RamRecord::Region { data, .. }) = record {
+        if let Record::Ram(RamRecord::Region { offset, data }) = record {
+            let here = self.position + self.hole;
+            if *offset != here {
+                return Err(Error::at(
+                    ErrorKind::Custom {
+                        message: format!(
+                            "mapped-ram region read at file offset {offset} would be written at \
+                             {here}: a record before it changed length, and the block's header \
+                             points at fixed offsets"
+                        ),
+                    },
+                    *offset,
+                )
+                .in_section("ram", None));
+            }
             return self.write_region(data);
         }
         let mut out = std::mem::take(&mut self.scratch);
