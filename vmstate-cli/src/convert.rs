@@ -69,15 +69,12 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     let output = Output::create(&args.output)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
-    match output.seekable()? {
-        Some(file) => {
-            let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
-            rewrite(&mut reader, writer, &plan, args)?;
-        }
-        None => {
-            let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, output.file()?))?;
-            rewrite(&mut reader, writer, &plan, args)?;
-        }
+    if let Some(file) = output.seekable()? {
+        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
+        rewrite(&mut reader, writer, &plan, args)?;
+    } else {
+        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, output.file()?))?;
+        rewrite(&mut reader, writer, &plan, args)?;
     }
     output.commit()
 }

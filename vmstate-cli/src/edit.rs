@@ -29,15 +29,12 @@ pub fn run(args: &Set) -> Result<(), Failure> {
     let output = Output::create(&args.output)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
-    let edited = match output.seekable()? {
-        Some(file) => {
-            let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
-            rewrite(&mut reader, writer, &name, instance, &edits, args)?
-        }
-        None => {
-            let writer = StreamWriter::new(BufWriter::new(output.file()?))?;
-            rewrite(&mut reader, writer, &name, instance, &edits, args)?
-        }
+    let edited = if let Some(file) = output.seekable()? {
+        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
+        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+    } else {
+        let writer = StreamWriter::new(BufWriter::new(output.file()?))?;
+        rewrite(&mut reader, writer, &name, instance, &edits, args)?
     };
     if !edited {
         return Err(Failure::Usage(format!(

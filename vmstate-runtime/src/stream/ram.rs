@@ -72,9 +72,10 @@ impl MappedRamHeader {
     }
 
     /// The bitmap's length in bytes for a block of `used_length` bytes:
-    /// QEMU's `BITS_TO_LONGS(pages) * sizeof(unsigned long)` with 64-bit
-    /// longs (the x86_64, aarch64 and s390x hosts that run mapped-ram).
-    /// `None` when the page size is zero.
+    /// QEMU's `BITS_TO_LONGS(pages) * sizeof(unsigned long)` with the
+    /// 8-byte longs of 64-bit hosts (a 32-bit host's bitmap can be 4 bytes
+    /// shorter; both end before the 1 MiB-aligned pages). `None` when the
+    /// page size is zero.
     #[must_use]
     pub fn bitmap_len(&self, used_length: u64) -> Option<u64> {
         let pages = used_length.checked_div(self.page_size)?;
