@@ -4,7 +4,9 @@
 
 use std::io::Cursor;
 
-use vmstate::stream::{RamRecord, Record, SectionKind, StreamReader, StreamWriter, decode};
+use vmstate::stream::{
+    RamRecord, Record, SectionKind, StreamLimits, StreamReader, StreamWriter, decode,
+};
 
 const FIXTURES: [&str; 4] = ["pc-paused", "pc-ran", "pc-e1000-serial", "q35-paused"];
 
@@ -309,4 +311,62 @@ fn a_trailing_hole_keeps_the_length() {
     let written = writer.finish().unwrap().into_inner();
     assert_eq!(written.len(), 8 + (3 << 12));
     assert!(written[8..].iter().all(|&b| b == 0));
+}
+
+/// Every byte from the capabilities to the end of pc.ram's header, and the
+/// next block's length and header, set to values that break them: the reader
+/// gives records or an error, never a panic, and never a region chunk past
+/// the file's end or larger than 1 MiB.
+#[test]
+fn mutated_mapped_ram_block_lists_read_or_fail_cleanly() {
+    let path = format!(
+        "{}/tests/data/qemu-10.0/pc-mapped-ram.mig",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    // The headers of the blocks after pc.ram (found with python3).
+    let later_headers = [
+        17_825_821usize,
+        19_005_456,
+        20_185_103,
+        21_102_622,
+        22_024_219,
+    ];
+    let positions = (60..142).chain(later_headers.iter().flat_map(|&at| at - 8..at + 28));
+    for at in positions {
+        let original = bytes[at];
+        for value in [0xff, original ^ 1] {
+            // Mutated in place and restored: a copy of 23 MB per case made
+            // this test take a minute.
+            bytes[at] = value;
+            // No vmdesc: parsing its 116 KB for every case cost 20 s, and
+            // the block list does not need it.
+            let limits = StreamLimits {
+                max_vmdesc_len: 0,
+                ..StreamLimits::default()
+            };
+            let Ok(mut reader) = StreamReader::with_limits(Cursor::new(&bytes), limits) else {
+                continue;
+            };
+            // What the mutation changes is read by 2 MiB past it; the block
+            // list ends with the START part's footer.
+            while reader.offset() < at as u64 + (2 << 20)
+                && let Ok(Some(record)) = reader.next_record()
+            {
+                match record {
+                    Record::Ram(RamRecord::Region { offset, data }) => {
+                        assert!(
+                            data.len() <= 1 << 20,
+                            "@{at}={value:#x}: chunk {}",
+                            data.len()
+                        );
+                        assert!(offset as usize + data.len() <= bytes.len());
+                    }
+                    Record::Footer { .. } => break,
+                    _ => {}
+                }
+            }
+        }
+        bytes[at] = original;
+    }
 }
