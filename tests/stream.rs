@@ -360,7 +360,7 @@ fn mutated_mapped_ram_block_lists_read_or_fail_cleanly() {
                             "@{at}={value:#x}: chunk {}",
                             data.len()
                         );
-                        assert!(offset as usize + data.len() <= bytes.len());
+                        assert!(offset + data.len() as u64 <= bytes.len() as u64);
                     }
                     Record::Footer { .. } => break,
                     _ => {}
