@@ -59,6 +59,21 @@ impl Output {
         }
     }
 
+    /// The temporary file itself, when the output is a file: a writer that
+    /// can seek leaves the zero pages of mapped-ram regions as holes. `None`
+    /// for standard output.
+    pub fn seekable(&self) -> Result<Option<File>, Failure> {
+        match self {
+            Self::Stdout => Ok(None),
+            Self::File {
+                file, temporary, ..
+            } => file
+                .try_clone()
+                .map(Some)
+                .map_err(|e| Failure::BadInput(format!("{}: {e}", temporary.display()))),
+        }
+    }
+
     pub fn commit(self) -> Result<(), Failure> {
         match &self {
             Self::Stdout => Ok(()),

@@ -4,7 +4,7 @@
 //! renamed on request); anything else DEST would refuse is named and nothing is
 //! written. Records stream through one at a time: RAM is never held.
 
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use vmstate::check::{Obstacle, check_stream};
 use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
@@ -67,7 +67,25 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
         .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))?;
     let mut reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
     let output = Output::create(&args.output)?;
-    let mut writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, output.file()?))?;
+    // A file output keeps a mapped-ram file's holes; standard output cannot
+    // seek, so it gets the zeros written out.
+    if let Some(file) = output.seekable()? {
+        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
+        rewrite(&mut reader, writer, &plan, args)?;
+    } else {
+        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, output.file()?))?;
+        rewrite(&mut reader, writer, &plan, args)?;
+    }
+    output.commit()
+}
+
+/// Copies every record from `reader` to `writer` as `plan` says.
+fn rewrite<R: Read + Seek, W: Write>(
+    reader: &mut StreamReader<R>,
+    mut writer: StreamWriter<W>,
+    plan: &Plan,
+    args: &Convert,
+) -> Result<(), Failure> {
     while let Some(record) = reader.next_record()? {
         let record = match record {
             Record::Configuration(configuration) => match &plan.machine {
@@ -88,9 +106,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     let mut buffered = writer.finish()?;
     buffered
         .flush()
-        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
-    drop(buffered);
-    output.commit()
+        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))
 }
 
 /// The vmdesc with its description of the configuration section (QEMU 10.0

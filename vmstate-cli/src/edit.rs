@@ -1,7 +1,8 @@
 //! `vmstate set`: change fields of one section and write the stream again,
-//! record by record, so RAM is never held in memory.
+//! record by record, so RAM is never held in memory. A mapped-ram file's RAM
+//! regions are copied by file offset, with their zero pages left as holes.
 
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, Write};
 
 use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, decode, scalar_kind};
 
@@ -25,9 +26,36 @@ pub fn run(args: &Set) -> Result<(), Failure> {
 
     let mut input = crate::input::open(&args.file)?;
     let mut reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
-    let vmdesc = reader.vmdesc().cloned();
     let output = Output::create(&args.output)?;
-    let mut writer = StreamWriter::new(BufWriter::new(output.file()?))?;
+    // A file output keeps a mapped-ram file's holes; standard output cannot
+    // seek, so it gets the zeros written out.
+    let edited = if let Some(file) = output.seekable()? {
+        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
+        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+    } else {
+        let writer = StreamWriter::new(BufWriter::new(output.file()?))?;
+        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+    };
+    if !edited {
+        return Err(Failure::Usage(format!(
+            "the stream has no section `{name}` instance {instance}"
+        )));
+    }
+    output.commit()
+}
+
+/// Copies every record from `reader` to `writer`, applying `edits` to the
+/// payload of section `name` instance `instance`. Returns whether that
+/// section was found.
+fn rewrite<R: Read + Seek, W: Write>(
+    reader: &mut StreamReader<R>,
+    mut writer: StreamWriter<W>,
+    name: &str,
+    instance: u32,
+    edits: &[(&str, &str)],
+    args: &Set,
+) -> Result<bool, Failure> {
+    let vmdesc = reader.vmdesc().cloned();
     let mut target = None;
     let mut edited = false;
     while let Some(mut record) = reader.next_record()? {
@@ -36,7 +64,7 @@ pub fn run(args: &Set) -> Result<(), Failure> {
                 target = header
                     .info
                     .clone()
-                    .filter(|info| matches(info, &name, Some(instance)));
+                    .filter(|info| matches(info, name, Some(instance)));
             }
             Record::State { payload, offset } if target.is_some() => {
                 let info = target.take().unwrap_or_else(|| unreachable!());
@@ -47,10 +75,10 @@ pub fn run(args: &Set) -> Result<(), Failure> {
                     ))
                 })?;
                 let decoded = decode(&desc, payload, *offset)
-                    .map_err(|e| e.in_section(&name, Some(instance)))?;
-                for (path, value) in &edits {
+                    .map_err(|e| e.in_section(name, Some(instance)))?;
+                for (path, value) in edits {
                     let leaf = find_leaf(&decoded.leaves, path)
-                        .ok_or_else(|| unknown_field(&name, path, &decoded.leaves))?;
+                        .ok_or_else(|| unknown_field(name, path, &decoded.leaves))?;
                     let bytes = encode(&leaf, value)?;
                     payload[leaf.offset..leaf.offset + leaf.size].copy_from_slice(&bytes);
                 }
@@ -60,17 +88,11 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         }
         writer.write(&record)?;
     }
-    if !edited {
-        return Err(Failure::Usage(format!(
-            "the stream has no section `{name}` instance {instance}"
-        )));
-    }
     let mut buffered = writer.finish()?;
     buffered
         .flush()
         .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
-    drop(buffered);
-    output.commit()
+    Ok(edited)
 }
 
 /// The leaf at `path`, or one byte of a buffer leaf: `cmos_data[80]` is byte

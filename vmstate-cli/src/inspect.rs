@@ -82,6 +82,15 @@ fn table_text(scan: &Scan, sections: &[&Section]) -> String {
         }
         let how = decoded_by(scan, section);
         let detail = match &section.ram {
+            Some(ram) if !ram.mapped.is_empty() => format!(
+                "ram: {} blocks, mapped-ram: {} of {} pages in the file",
+                ram.blocks.len(),
+                ram.mapped.iter().map(|b| b.pages_present).sum::<u64>(),
+                ram.mapped
+                    .iter()
+                    .map(|b| b.used_length.checked_div(b.header.page_size).unwrap_or(0))
+                    .sum::<u64>(),
+            ),
             Some(ram) => format!(
                 "ram: {} blocks, {} zero pages, {} data pages",
                 ram.blocks.len(),
@@ -146,7 +155,19 @@ fn json_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
             let blocks: Vec<Value> = ram
                 .blocks
                 .iter()
-                .map(|(name, len)| json!({ "name": name, "used_length": len }))
+                .enumerate()
+                .map(|(index, (name, len))| {
+                    let mut block = json!({ "name": name, "used_length": len });
+                    if let Some(mapped) = ram.mapped.get(index) {
+                        block["mapped_ram"] = json!({
+                            "page_size": mapped.header.page_size,
+                            "bitmap_offset": mapped.header.bitmap_offset,
+                            "pages_offset": mapped.header.pages_offset,
+                            "pages_present": mapped.pages_present,
+                        });
+                    }
+                    block
+                })
                 .collect();
             entry.insert("blocks".into(), Value::Array(blocks));
             entry.insert("zero_pages".into(), json!(ram.zero_pages));

@@ -4,7 +4,9 @@
 
 use std::io::{Read, Seek};
 
-use vmstate::stream::{RamRecord, Record, SectionInfo, SectionKind, StreamReader, Vmdesc};
+use vmstate::stream::{
+    MappedRamHeader, RamRecord, Record, SectionInfo, SectionKind, StreamReader, Vmdesc,
+};
 
 use crate::Failure;
 
@@ -26,6 +28,37 @@ pub struct RamStats {
     pub blocks: Vec<(String, u64)>,
     pub zero_pages: u64,
     pub data_pages: u64,
+    /// The blocks of a mapped-ram file, in block-list order.
+    pub mapped: Vec<MappedBlock>,
+}
+
+/// A mapped-ram block: where its bitmap and pages are, and how many pages
+/// its bitmap says the file holds.
+pub struct MappedBlock {
+    pub header: MappedRamHeader,
+    pub used_length: u64,
+    pub pages_present: u64,
+}
+
+impl MappedBlock {
+    /// Counts the bitmap bits in `data`, the region bytes at `offset`.
+    fn count(&mut self, offset: u64, data: &[u8]) {
+        if self.header.is_ignored() {
+            return;
+        }
+        let start = self.header.bitmap_offset;
+        let end = start.saturating_add(self.header.bitmap_len(self.used_length).unwrap_or(0));
+        let from = start.max(offset);
+        let to = end.min(offset.saturating_add(data.len() as u64));
+        if from < to {
+            let bitmap = &data[usize::try_from(from - offset).unwrap_or(usize::MAX)
+                ..usize::try_from(to - offset).unwrap_or(usize::MAX)];
+            self.pages_present += bitmap
+                .iter()
+                .map(|b| u64::from(b.count_ones()))
+                .sum::<u64>();
+        }
+    }
 }
 
 /// A command packet, and where it was.
@@ -102,6 +135,20 @@ pub fn scan<R: Read + Seek>(input: R) -> Result<Scan, Failure> {
                             .blocks
                             .extend(blocks.into_iter().map(|b| (b.name, b.used_length)));
                     }
+                    RamRecord::MappedBlock { block, header } => {
+                        stats.blocks.push((block.name, block.used_length));
+                        stats.mapped.push(MappedBlock {
+                            header,
+                            used_length: block.used_length,
+                            pages_present: 0,
+                        });
+                    }
+                    RamRecord::Region { offset, data } => {
+                        if let Some(block) = stats.mapped.last_mut() {
+                            block.count(offset, &data);
+                        }
+                    }
+                    RamRecord::MappedMemSize { .. } => {}
                     RamRecord::Zero { .. } => stats.zero_pages += 1,
                     RamRecord::Page { .. } => stats.data_pages += 1,
                     RamRecord::Eos => {

@@ -36,15 +36,9 @@ fn fixture(path: &str) -> String {
         .to_string()
 }
 
-/// A mapped-ram file is not a stream of records; the RAM reader does not
-/// know that layout yet.
-fn is_mapped_ram(path: &std::path::Path) -> bool {
-    path.to_string_lossy().contains("mapped-ram")
-}
-
 #[test]
 fn every_stream_of_both_releases_inspects() {
-    for path in fixtures().iter().filter(|p| !is_mapped_ram(p)) {
+    for path in &fixtures() {
         let file = path.display().to_string();
         let (code, text, err) = vmstate(&["inspect", &file]);
         assert_eq!(code, 0, "{file}: {err}");

@@ -6,6 +6,9 @@
 //! [`StreamReader`] turns a stream into [`Record`]s with bounded memory (RAM
 //! arrives one page at a time) and [`StreamWriter`] writes records back, byte
 //! for byte: reading then writing an unmodified stream gives identical bytes.
+//! A mapped-ram save file's RAM regions come through as
+//! [`RamRecord::Region`] chunks, which a writer made with
+//! [`StreamWriter::with_holes`] writes back as holes where they are zero.
 
 mod command;
 mod configuration;
@@ -20,7 +23,7 @@ pub use command::{COMMANDS, CommandInfo, command_info};
 pub use configuration::Configuration;
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
-pub use ram::{RamBlock, RamRecord};
+pub use ram::{MappedRamHeader, REGION_CHUNK, RamBlock, RamRecord};
 pub use reader::{Delimiter, StreamLimits, StreamReader};
 pub use vmdesc::{DeviceDesc, FieldDesc, StateDesc, Vmdesc};
 pub use writer::StreamWriter;

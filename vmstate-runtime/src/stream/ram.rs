@@ -1,5 +1,12 @@
 //! The `ram` section's payload: a sequence of be64 words `offset | flags`, each
 //! followed by what its flags say (QEMU `migration/ram.c`, section version 4).
+//!
+//! With the `mapped-ram` capability (QEMU 9.0+, `migrate file:PATH`) the
+//! block list is different: after each block's name and length comes a
+//! [`MappedRamHeader`], then a region of the *file* that holds the block's
+//! dirty bitmap and its pages at fixed offsets (pages QEMU never wrote are
+//! holes), and the record stream goes on after that region. The later parts
+//! of the section carry no pages, only EOS.
 
 /// Flag bits in the low bits of each RAM word (QEMU `RAM_SAVE_FLAG_*`).
 pub mod flags {
@@ -15,6 +22,72 @@ pub mod flags {
     pub const CONTINUE: u64 = 0x20;
     /// Every flag this reader understands.
     pub const KNOWN: u64 = ZERO | MEM_SIZE | PAGE | EOS | CONTINUE;
+}
+
+/// `MappedRamHeader` (QEMU `migration/ram.c`): where a block's bitmap and pages
+/// live in a mapped-ram file. Packed, big-endian, 28 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MappedRamHeader {
+    /// `MAPPED_RAM_HDR_VERSION`, 1 in every QEMU release so far.
+    pub version: u32,
+    /// The target page size: one bitmap bit per page of this size.
+    pub page_size: u64,
+    /// File offset of the bitmap: `BITS_TO_LONGS(pages)` host `unsigned
+    /// long` words, one bit per page that the file holds.
+    pub bitmap_offset: u64,
+    /// File offset of page 0 (aligned to 1 MiB by QEMU); page `n` is at
+    /// `pages_offset + n * page_size`.
+    pub pages_offset: u64,
+}
+
+impl MappedRamHeader {
+    /// `sizeof(MappedRamHeader)`.
+    pub const LEN: usize = 28;
+
+    /// Parses the header's wire form.
+    #[must_use]
+    pub fn from_bytes(bytes: [u8; Self::LEN]) -> Self {
+        let be64 = |at: usize| {
+            let mut word = [0; 8];
+            word.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_be_bytes(word)
+        };
+        Self {
+            version: u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+            page_size: be64(4),
+            bitmap_offset: be64(12),
+            pages_offset: be64(20),
+        }
+    }
+
+    /// The header's wire form.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; Self::LEN] {
+        let mut bytes = [0; Self::LEN];
+        bytes[..4].copy_from_slice(&self.version.to_be_bytes());
+        bytes[4..12].copy_from_slice(&self.page_size.to_be_bytes());
+        bytes[12..20].copy_from_slice(&self.bitmap_offset.to_be_bytes());
+        bytes[20..].copy_from_slice(&self.pages_offset.to_be_bytes());
+        bytes
+    }
+
+    /// The bitmap's length in bytes for a block of `used_length` bytes:
+    /// QEMU's `BITS_TO_LONGS(pages) * sizeof(unsigned long)` with the
+    /// 8-byte longs of 64-bit hosts (a 32-bit host's bitmap can be 4 bytes
+    /// shorter; both end before the 1 MiB-aligned pages). `None` when the
+    /// page size is zero.
+    #[must_use]
+    pub fn bitmap_len(&self, used_length: u64) -> Option<u64> {
+        let pages = used_length.checked_div(self.page_size)?;
+        Some(pages.div_ceil(64) * 8)
+    }
+
+    /// Whether QEMU left the block out of the file (`x-ignore-shared`):
+    /// both offsets are zero and no region follows the header.
+    #[must_use]
+    pub fn is_ignored(&self) -> bool {
+        self.bitmap_offset == 0 && self.pages_offset == 0
+    }
 }
 
 /// One RAM block as the block list announces it.
@@ -56,7 +129,35 @@ pub enum RamRecord {
     },
     /// End of this part of the section.
     Eos,
+    /// A mapped-ram block list's first word: the sum of the blocks' lengths.
+    /// Each block follows as a [`RamRecord::MappedBlock`] and its region.
+    MappedMemSize {
+        /// The sum of the blocks' lengths, as sent.
+        total: u64,
+    },
+    /// One block of a mapped-ram block list: its name, length and header.
+    /// The block's file region follows as [`RamRecord::Region`] records.
+    MappedBlock {
+        /// The block's name and length.
+        block: RamBlock,
+        /// Where its bitmap and pages are.
+        header: MappedRamHeader,
+    },
+    /// Bytes of the file region after a [`RamRecord::MappedBlock`] (its
+    /// bitmap, the padding up to the pages, the pages), in file order, at most
+    /// [`REGION_CHUNK`] bytes, never crossing a multiple of it.
+    Region {
+        /// Absolute file offset of `data[0]`.
+        offset: u64,
+        /// The bytes, holes read as zeros.
+        data: Vec<u8>,
+    },
 }
+
+/// The most bytes of a mapped-ram region one [`RamRecord::Region`] carries:
+/// QEMU's `MAPPED_RAM_FILE_OFFSET_ALIGNMENT`, so that the pages of a block
+/// start a chunk.
+pub const REGION_CHUNK: u64 = 1 << 20;
 
 impl RamRecord {
     /// Appends the record's exact wire form.
@@ -100,6 +201,16 @@ impl RamRecord {
                 out.extend_from_slice(data);
             }
             Self::Eos => out.extend_from_slice(&flags::EOS.to_be_bytes()),
+            Self::MappedMemSize { total } => {
+                out.extend_from_slice(&(total | flags::MEM_SIZE).to_be_bytes());
+            }
+            Self::MappedBlock { block, header } => {
+                out.push(u8::try_from(block.name.len()).unwrap_or(u8::MAX));
+                out.extend_from_slice(block.name.as_bytes());
+                out.extend_from_slice(&block.used_length.to_be_bytes());
+                out.extend_from_slice(&header.to_bytes());
+            }
+            Self::Region { data, .. } => out.extend_from_slice(data),
         }
     }
 }

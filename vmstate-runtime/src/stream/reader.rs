@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use super::configuration::Configuration;
-use super::ram::{RamBlock, RamRecord, flags};
+use super::ram::{MappedRamHeader, REGION_CHUNK, RamBlock, RamRecord, flags};
 use super::vmdesc::Vmdesc;
 use super::writer::io;
 use super::{FORMAT_VERSION, MAGIC, Record, SectionHeader, SectionInfo, SectionKind, tag};
@@ -64,6 +64,16 @@ enum State {
     Top,
     /// Inside a RAM section part, until EOS.
     Ram { section_id: u32 },
+    /// In a mapped-ram block list: `remaining` bytes of blocks to come.
+    MappedBlocks { section_id: u32, remaining: u64 },
+    /// In the file region of a mapped-ram block: `next` is the next byte to
+    /// yield, `end` the region's end; then the block list goes on.
+    Region {
+        section_id: u32,
+        remaining: u64,
+        next: u64,
+        end: u64,
+    },
     /// A FULL header was read; its payload comes next.
     Payload { section_id: u32, info: SectionInfo },
     /// A payload ended; a footer may follow.
@@ -98,6 +108,9 @@ pub struct StreamReader<R: Read + Seek> {
     /// blocks and pages cost O(pages × blocks) (a review finding).
     ram_blocks: HashSet<String>,
     ram_block_named: bool,
+    /// The configuration declared the `mapped-ram` capability: the block
+    /// list carries headers and file regions.
+    mapped_ram: bool,
     page_size: usize,
     state: State,
 }
@@ -142,6 +155,7 @@ impl<R: Read + Seek> StreamReader<R> {
             sections: HashMap::new(),
             ram_blocks: HashSet::new(),
             ram_block_named: false,
+            mapped_ram: false,
             page_size,
             state: State::Top,
         };
@@ -192,6 +206,46 @@ impl<R: Read + Seek> StreamReader<R> {
                         .map_err(|e| e.in_section("ram", None))?;
                     return Ok(Some(Record::Ram(record)));
                 }
+                State::MappedBlocks {
+                    section_id,
+                    remaining,
+                } => {
+                    if remaining == 0 {
+                        self.state = State::Ram { section_id };
+                        continue;
+                    }
+                    let record = self
+                        .mapped_block(section_id, remaining)
+                        .map_err(|e| e.in_section("ram", None))?;
+                    return Ok(Some(Record::Ram(record)));
+                }
+                State::Region {
+                    section_id,
+                    remaining,
+                    next,
+                    end,
+                } => {
+                    if next == end {
+                        self.state = State::MappedBlocks {
+                            section_id,
+                            remaining,
+                        };
+                        continue;
+                    }
+                    // Chunks end at multiples of REGION_CHUNK, so a block's
+                    // pages (1 MiB aligned) start a chunk.
+                    let chunk_end = end.min((next / REGION_CHUNK + 1) * REGION_CHUNK);
+                    let data = self
+                        .bytes(usize::try_from(chunk_end - next).unwrap_or(usize::MAX))
+                        .map_err(|e| e.in_section("ram", None))?;
+                    self.state = State::Region {
+                        section_id,
+                        remaining,
+                        next: chunk_end,
+                        end,
+                    };
+                    return Ok(Some(Record::Ram(RamRecord::Region { offset: next, data })));
+                }
                 State::Payload { section_id, info } => {
                     return self
                         .payload(section_id, &info)
@@ -241,6 +295,7 @@ impl<R: Read + Seek> StreamReader<R> {
                 let (configuration, used) = Configuration::parse(&chunk, start)
                     .map_err(|e| e.in_section("configuration", None))?;
                 self.seek_to(start + used as u64)?;
+                self.mapped_ram = configuration.capabilities.iter().any(|c| c == "mapped-ram");
                 self.state = State::Top;
                 Ok(Record::Configuration(configuration))
             }
@@ -418,6 +473,13 @@ impl<R: Read + Seek> StreamReader<R> {
             ));
         }
         self.state = State::Ram { section_id };
+        if flag_bits & flags::MEM_SIZE != 0 && self.mapped_ram {
+            self.state = State::MappedBlocks {
+                section_id,
+                remaining: offset,
+            };
+            return Ok(RamRecord::MappedMemSize { total: offset });
+        }
         if flag_bits & flags::MEM_SIZE != 0 {
             return self.block_list(offset);
         }
@@ -487,6 +549,91 @@ impl<R: Read + Seek> StreamReader<R> {
             blocks.push(RamBlock { name, used_length });
         }
         Ok(RamRecord::MemSize { total, blocks })
+    }
+
+    /// One entry of a mapped-ram block list (name, length, header), checked
+    /// so that its file region lies after the header and inside the file
+    /// (QEMU `parse_ramblock_mapped_ram` reads the pages at those offsets
+    /// and goes on at `pages_offset + used_length`).
+    fn mapped_block(&mut self, section_id: u32, remaining: u64) -> Result<RamRecord, Error> {
+        if self.ram_blocks.len() >= self.limits.max_ram_blocks {
+            return Err(Error::at(
+                ErrorKind::LimitExceeded {
+                    what: "RAM block count",
+                    found: self.ram_blocks.len() as u64 + 1,
+                    limit: self.limits.max_ram_blocks as u64,
+                },
+                self.offset,
+            ));
+        }
+        let len = self.u8()?;
+        let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
+        let used_length = self.be64()?;
+        let at = self.offset;
+        let header = MappedRamHeader::from_bytes(self.array()?);
+        let header_end = self.offset;
+        let bad = |why: String| {
+            Error::at(
+                ErrorKind::Custom {
+                    message: format!("mapped-ram header of RAM block `{name}`: {why}"),
+                },
+                at,
+            )
+        };
+        if header.version != 1 {
+            return Err(bad(format!(
+                "version {} (QEMU writes version 1)",
+                header.version
+            )));
+        }
+        if !header.page_size.is_power_of_two() || !(512..=1 << 30).contains(&header.page_size) {
+            return Err(bad(format!(
+                "page size {} is not a power of two from 512 to 1 GiB",
+                header.page_size
+            )));
+        }
+        let end = if header.is_ignored() {
+            header_end
+        } else {
+            let bitmap_len = header.bitmap_len(used_length).unwrap_or(u64::MAX);
+            let bitmap_end = header.bitmap_offset.checked_add(bitmap_len);
+            let pages_end = header.pages_offset.checked_add(used_length);
+            match (bitmap_end, pages_end) {
+                _ if header.bitmap_offset < header_end => {
+                    return Err(bad(format!(
+                        "bitmap offset {} lies before the header's end ({header_end})",
+                        header.bitmap_offset
+                    )));
+                }
+                (Some(bitmap_end), _) if bitmap_end > header.pages_offset => {
+                    return Err(bad(format!(
+                        "the bitmap ({bitmap_len} bytes at {}) overlaps the pages at {}",
+                        header.bitmap_offset, header.pages_offset
+                    )));
+                }
+                (Some(_), Some(pages_end)) if pages_end <= self.len => pages_end,
+                _ => {
+                    return Err(bad(format!(
+                        "the pages ({used_length} bytes at {}) end past the end of the file \
+                         ({} bytes)",
+                        header.pages_offset, self.len
+                    )));
+                }
+            }
+        };
+        self.ram_blocks.insert(name.clone());
+        self.state = State::Region {
+            section_id,
+            // A length past the announced total ends the list, as QEMU's
+            // `total_ram_bytes -= length` loop would after that block.
+            remaining: remaining.saturating_sub(used_length),
+            next: header_end,
+            end,
+        };
+        Ok(RamRecord::MappedBlock {
+            block: RamBlock { name, used_length },
+            header,
+        })
     }
 
     fn vmdesc_record(&mut self) -> Result<Record, Error> {

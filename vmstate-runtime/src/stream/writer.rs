@@ -1,15 +1,30 @@
 //! Writing records back into a stream.
 
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 
+use super::ram::RamRecord;
 use super::{FORMAT_VERSION, MAGIC, Record, tag};
 use crate::error::{Error, ErrorKind};
+
+/// The granularity of holes: the smallest page QEMU writes and the block size
+/// of the file systems that hold save files.
+const HOLE_GRANULE: u64 = 4096;
+
+/// Moves the output forward by a number of bytes without writing them.
+type Skip<W> = fn(&mut W, u64) -> std::io::Result<()>;
 
 /// Writes a migration stream record by record. Records read by
 /// [`StreamReader`](super::StreamReader) come out byte for byte as they went in.
 pub struct StreamWriter<W: Write> {
     output: W,
     scratch: Vec<u8>,
+    /// Bytes written or skipped so far: the absolute offset of the next byte.
+    position: u64,
+    /// Set by [`StreamWriter::with_holes`]: how to leave zero pages unwritten.
+    skip: Option<Skip<W>>,
+    /// Zero bytes of a mapped-ram region not written yet; they become a hole
+    /// when the next bytes are written (or when the stream is finished).
+    hole: u64,
 }
 
 impl<W: Write> StreamWriter<W> {
@@ -25,15 +40,38 @@ impl<W: Write> StreamWriter<W> {
         Ok(Self {
             output,
             scratch: Vec::new(),
+            position: header.len() as u64,
+            skip: None,
+            hole: 0,
         })
     }
 
     /// Writes one record.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when writing fails.
+    /// [`ErrorKind::Io`] when writing fails; [`ErrorKind::Custom`] when a
+    /// mapped-ram region would land at another file offset than the one it
+    /// was read from (a record before it changed length), since the block's
+    /// header points at the old offset.
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
-        let out = &mut self.scratch;
+        if let Record::Ram(RamRecord::Region { offset, data }) = record {
+            let here = self.position + self.hole;
+            if *offset != here {
+                return Err(Error::at(
+                    ErrorKind::Custom {
+                        message: format!(
+                            "mapped-ram region read at file offset {offset} would be written at \
+                             {here}: a record before it changed length, and the block's header \
+                             points at fixed offsets"
+                        ),
+                    },
+                    *offset,
+                )
+                .in_section("ram", None));
+            }
+            return self.write_region(data);
+        }
+        let mut out = std::mem::take(&mut self.scratch);
         out.clear();
         match record {
             Record::Configuration(configuration) => {
@@ -51,7 +89,7 @@ impl<W: Write> StreamWriter<W> {
                 }
             }
             Record::State { payload, .. } => out.extend_from_slice(payload),
-            Record::Ram(ram) => ram.write_to(out),
+            Record::Ram(ram) => ram.write_to(&mut out),
             Record::Footer { section_id } => {
                 out.push(tag::SECTION_FOOTER);
                 out.extend_from_slice(&section_id.to_be_bytes());
@@ -69,16 +107,79 @@ impl<W: Write> StreamWriter<W> {
                 out.extend_from_slice(json);
             }
         }
-        self.output.write_all(out).map_err(io)
+        let result = self.put(&out);
+        self.scratch = out;
+        result
     }
 
     /// Flushes and returns the output.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when flushing fails.
+    /// [`ErrorKind::Io`] when writing or flushing fails.
     pub fn finish(mut self) -> Result<W, Error> {
+        if self.hole > 0 {
+            // Nothing follows the hole to give the file its length: skip all
+            // but one byte and write that one.
+            self.hole -= 1;
+            self.put(&[0])?;
+        }
         self.output.flush().map_err(io)?;
         Ok(self.output)
+    }
+
+    /// Writes `bytes` at the current position, after the pending hole.
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.hole > 0
+            && let Some(skip) = self.skip
+        {
+            skip(&mut self.output, self.hole).map_err(io)?;
+            self.position += self.hole;
+            self.hole = 0;
+        }
+        self.output.write_all(bytes).map_err(io)?;
+        self.position += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Writes a chunk of a mapped-ram region. With holes enabled, every
+    /// aligned [`HOLE_GRANULE`] of zeros is skipped instead of written, so a
+    /// sparse input gives a sparse output.
+    fn write_region(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.skip.is_none() {
+            return self.put(data);
+        }
+        let mut rest = data;
+        while !rest.is_empty() {
+            let position = self.position + self.hole;
+            let to_boundary = HOLE_GRANULE - position % HOLE_GRANULE;
+            let len = usize::try_from(to_boundary).map_or(rest.len(), |n| n.min(rest.len()));
+            let (piece, tail) = rest.split_at(len);
+            if len as u64 == HOLE_GRANULE && piece.iter().all(|&b| b == 0) {
+                self.hole += HOLE_GRANULE;
+            } else {
+                self.put(piece)?;
+            }
+            rest = tail;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write + Seek> StreamWriter<W> {
+    /// Leaves the all-zero pages of mapped-ram regions unwritten: the output
+    /// seeks past them, so a new file gets holes there (as QEMU's own save
+    /// file has) and reads back the same bytes. Only for an output that
+    /// starts empty: skipped bytes keep whatever the output held.
+    #[must_use]
+    pub fn with_holes(mut self) -> Self {
+        self.skip = Some(|output, len| {
+            let len = i64::try_from(len).map_err(std::io::Error::other)?;
+            output.seek(SeekFrom::Current(len)).map(drop)
+        });
+        self
     }
 }
 
