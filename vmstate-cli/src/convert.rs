@@ -55,6 +55,17 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
             other => refusals.push(other),
         }
     }
+    let mut refusals: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+    if let (Some(machine), Some(old)) = (&plan.machine, &facts.machine)
+        && machine.len() != old.len()
+        && facts.capabilities.iter().any(|c| c == "mapped-ram")
+    {
+        refusals.push(format!(
+            "machine type `{old}` -> `{machine}`: in a mapped-ram file the RAM sits at fixed \
+             file offsets after the configuration section, and a name of another length \
+             would move them"
+        ));
+    }
     if !refusals.is_empty() {
         for refusal in &refusals {
             eprintln!("vmstate: cannot convert: {refusal}");

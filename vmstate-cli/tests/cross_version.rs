@@ -131,6 +131,13 @@ const MATRIX: &[Pair] = &[
         "pc-i440fx-2.10",
         &[],
     ),
+    // A mapped-ram save file: a capability 7.2 does not know.
+    pair(
+        "qemu-10.0/pc-mapped-ram.mig",
+        Release::V7_2,
+        "pc-i440fx-7.2",
+        &[],
+    ),
     // A needed subsection 7.2 lacks (i8259/ltim), and the same stream on 10.0.
     pair(
         "qemu-10.0/pc72-ltim.mig",
