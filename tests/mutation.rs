@@ -674,6 +674,7 @@ typed_models! {
     "mch" => vmstate::qemu::mch::Mch,
     "ich9_ahci" => vmstate::qemu::ahci::Ich9Ahci,
     "piix4_pm" (layouts) => vmstate::qemu::acpi_piix4::Piix4Pm,
+    "slirp" => vmstate::qemu::slirp::Slirp,
     "virtio-net" (virtio) => vmstate::qemu::virtio::net::VirtioNet,
     "virtio-blk" (virtio) => vmstate::qemu::virtio::blk::VirtioBlk,
     "virtio-balloon" (virtio) => vmstate::qemu::virtio::balloon::VirtioBalloon,

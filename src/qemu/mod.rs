@@ -29,6 +29,7 @@
 //! | `ioapic` | [`ioapic::IoApic`] |
 //! | `hpet` | [`hpet::Hpet`] |
 //! | `serial` | [`serial::IsaSerial`] |
+//! | `slirp` (old-style, no `guestfwd` sockets) | [`slirp::Slirp`] |
 //! | `<pci address>/e1000` | [`e1000::E1000`] |
 //! | `cpu_common`, `cpu` | [`cpu::CpuCommon`], [`cpu::X86Cpu`] |
 //! | `apic` | [`apic::Apic`] |
@@ -80,6 +81,7 @@ pub mod port92;
 pub mod ps2;
 pub mod rtc;
 pub mod serial;
+pub mod slirp;
 pub mod timer;
 pub mod vapic;
 pub mod virtio;

@@ -187,6 +187,7 @@ models! {
     "ich9_smb" => super::ich9::Ich9Smb,
     "mch" => super::mch::Mch,
     "ich9_ahci" => super::ahci::Ich9Ahci,
+    "slirp" => super::slirp::Slirp,
     "virtio-net" (virtio) => super::virtio::net::VirtioNet,
     "virtio-blk" (virtio) => super::virtio::blk::VirtioBlk,
     "virtio-balloon" (virtio) => super::virtio::balloon::VirtioBalloon,

@@ -1,6 +1,7 @@
 //! Which description names a section's fields: the stream's own vmdesc where
 //! it names them, a model where the vmdesc has no entry or only an opaque one
-//! (QEMU describes a virtio device's state as one `virtio` field), and the
+//! (QEMU describes a virtio device's state as one `virtio` field, and an
+//! old-style section such as `slirp` as one buffer), and the
 //! vmdesc again where no model reads the payload. A model that fails on a
 //! payload (a layout it does not know) never makes a valid stream fail.
 
@@ -15,10 +16,10 @@ pub fn model_round_trips(info: &SectionInfo, payload: &[u8]) -> bool {
 
 /// The description that names the most of `payload`'s fields.
 pub fn describe(vmdesc: Option<&Vmdesc>, info: &SectionInfo, payload: &[u8]) -> Option<StateDesc> {
-    let from_vmdesc = vmdesc
-        .and_then(|v| v.device(&info.idstr, info.instance_id))
-        .map(|device| device.state.clone());
-    let opaque = from_vmdesc.as_ref().is_none_or(is_opaque);
+    let device = vmdesc.and_then(|v| v.device(&info.idstr, info.instance_id));
+    // An old-style section (`slirp`) is described as one buffer.
+    let opaque = device.is_none_or(|device| device.legacy || is_opaque(&device.state));
+    let from_vmdesc = device.map(|device| device.state.clone());
     if opaque && model_round_trips(info, payload) {
         let model = vmstate::qemu::model(&info.idstr)?;
         if let Ok(desc) = (model.describe)(payload, info.version_id) {
