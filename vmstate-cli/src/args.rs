@@ -36,6 +36,7 @@ temporary file and renamed over OUT only when the whole stream was written.")]
   vmstate check old.json new.json              # forward migration, old -> new
   vmstate check --reverse old.json new.json    # backward migration, new -> old
   vmstate check guest.mig qemu-7.2             # will QEMU 7.2 load this guest's stream?
+  vmstate check guest.mig qemu-7.2 --reference paused-on-7.2.mig   # and its devices
 
 For two dumps: one line per problem, in the words of QEMU's
 vmstate-static-checker.py, then a summary line. For a stream: one line per
@@ -95,6 +96,11 @@ pub struct Convert {
     /// Rename the machine type to NAME, which DEST must run.
     #[arg(long, value_name = "NAME")]
     pub machine: Option<String>,
+    /// A stream DEST wrote for the same guest configuration (machine type and
+    /// devices), e.g. of a paused guest: refuse when DEST's guest lacks a
+    /// section or a PCI device was built differently there.
+    #[arg(long, value_name = "REF")]
+    pub reference: Option<PathBuf>,
     /// Where to write the new stream (`-` for standard output).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
@@ -110,4 +116,9 @@ pub struct Check {
     /// Check migration from NEW to OLD instead (backward migration).
     #[arg(long)]
     pub reverse: bool,
+    /// With a stream: a stream DEST wrote for the same guest configuration
+    /// (machine type and devices), e.g. of a paused guest; it shows the
+    /// sections DEST's guest has and how DEST built its PCI devices.
+    #[arg(long, value_name = "REF")]
+    pub reference: Option<PathBuf>,
 }

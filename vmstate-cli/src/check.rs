@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use vmstate::check::{StreamFacts, check, check_stream};
+use vmstate::check::{StreamFacts, check, check_reference, check_stream};
 use vmstate::stream::{SectionInfo, StateDesc, StreamReader};
 
 use crate::Failure;
@@ -20,7 +20,12 @@ pub fn run(args: &Check) -> Result<(), Failure> {
                 "--reverse compares two dumps; a stream goes one way only".into(),
             ));
         }
-        return run_stream(&args.old, &args.new);
+        return run_stream(&args.old, &args.new, args.reference.as_deref());
+    }
+    if args.reference.is_some() {
+        return Err(Failure::Usage(
+            "--reference goes with a stream, not with two dumps".into(),
+        ));
     }
     let old = crate::releases::load(&args.old)?;
     let new = crate::releases::load(&args.new)?;
@@ -52,10 +57,16 @@ pub fn run(args: &Check) -> Result<(), Failure> {
 }
 
 /// The verdict for one stream.
-fn run_stream(stream: &Path, dest_path: &Path) -> Result<(), Failure> {
+fn run_stream(stream: &Path, dest_path: &Path, reference: Option<&Path>) -> Result<(), Failure> {
     let dest = crate::releases::load(dest_path)?;
     let facts = read_facts(stream)?;
-    let verdict = check_stream(&facts, &dest);
+    let mut verdict = check_stream(&facts, &dest);
+    if let Some(reference) = reference {
+        let reference = read_facts(reference)?;
+        verdict
+            .obstacles
+            .extend(check_reference(&facts, &reference));
+    }
     for obstacle in &verdict.obstacles {
         println!("{obstacle}");
     }

@@ -6,7 +6,7 @@
 
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
-use vmstate::check::{Obstacle, check_stream};
+use vmstate::check::{Obstacle, check_reference, check_stream};
 use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::Failure;
@@ -41,7 +41,20 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
         let reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
         vmstate::check::StreamFacts::read(reader, &crate::check::describe_by_model)?
     };
-    let verdict = check_stream(&facts, &dest);
+    let mut verdict = check_stream(&facts, &dest);
+    if let Some(reference) = &args.reference {
+        let reference = crate::check::read_facts(reference)?;
+        verdict
+            .obstacles
+            .extend(check_reference(&facts, &reference));
+    } else if args.machine.is_some() {
+        eprintln!(
+            "vmstate: note: the devices were built for the stream's machine type; without \
+             --reference (a stream DEST wrote for this guest configuration) their PCI \
+             configuration under `{}` is not checked",
+            args.machine.as_deref().unwrap_or_default()
+        );
+    }
     let mut plan = Plan::default();
     let mut refusals = Vec::new();
     for obstacle in verdict.obstacles {

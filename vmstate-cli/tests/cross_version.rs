@@ -512,3 +512,83 @@ fn wait_for_incoming(qemu: &mut Qemu) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// A machine-type rename keeps the devices as the source built them. With a
+/// reference stream that the destination wrote for the same guest
+/// configuration (a paused guest saved at once), `check` predicts what the
+/// destination refuses for that, and names the PCI register; without a
+/// difference, it predicts the load.
+#[test]
+fn a_reference_stream_predicts_what_a_rename_does_not_fix() {
+    let dir = scratch("reference");
+    let cases: [(&str, &str, &[&str], bool); 3] = [
+        ("qemu-10.0/q35-virtio.mig", "pc-q35-7.2", VIRTIO, false),
+        ("qemu-10.0/q35-usb-hda.mig", "pc-q35-7.2", USB_HDA, false),
+        (
+            "qemu-10.0/pc-e1000-serial.mig",
+            "pc-i440fx-7.2",
+            E1000_SERIAL,
+            true,
+        ),
+    ];
+    for (i, (stream, machine, devices, loads)) in cases.into_iter().enumerate() {
+        let converted = dir.join(format!("converted-{i}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &fixture(stream).display().to_string(),
+            "--to",
+            "qemu-7.2",
+            "--machine",
+            machine,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        assert_eq!(code, 0, "{stream}: {err}");
+        assert!(
+            err.contains("--reference"),
+            "{stream}: the rename is flagged: {err}"
+        );
+
+        // The reference: QEMU 7.2 with the same machine type and devices,
+        // paused at once and saved.
+        let reference = dir.join(format!("reference-{i}.mig"));
+        let mut args = vec!["-S"];
+        args.extend_from_slice(devices);
+        let mut qemu = Qemu::start(Release::V7_2, machine, &args);
+        qemu.save(&reference);
+        qemu.quit();
+
+        let (code, out, _) = vmstate(&[
+            "check",
+            &converted.display().to_string(),
+            "qemu-7.2",
+            "--reference",
+            &reference.display().to_string(),
+        ]);
+        let outcome = Qemu::load(Release::V7_2, machine, devices, &converted);
+        let loaded = outcome.is_ok();
+        let said = match outcome {
+            Ok(qemu) => {
+                qemu.quit();
+                String::new()
+            }
+            Err(stderr) => stderr,
+        };
+        assert_eq!(code == 0, loads, "{stream}: check says\n{out}");
+        assert_eq!(loaded, loads, "{stream}: QEMU 7.2 said\n{said}");
+        if !loads {
+            // The register check names is the one QEMU reports.
+            let reason = out
+                .lines()
+                .find(|l| l.contains("PCI configuration byte"))
+                .unwrap();
+            let quoted = reason
+                .split("(QEMU: \"")
+                .nth(1)
+                .unwrap()
+                .trim_end_matches("\")");
+            assert!(said.contains(quoted), "{stream}: `{quoted}` not in\n{said}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

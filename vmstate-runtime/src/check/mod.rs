@@ -35,19 +35,22 @@
 
 mod dump;
 mod fields;
+mod pci;
 mod renames;
 mod report;
 mod rules;
 mod stream;
 
 pub use dump::{Description, Dump, DumpError, Field, Section};
+pub use pci::{ConfigDifference, config_differences};
 pub use report::{Finding, Kind, Location, Report, Severity};
 /// The JSON value [`Dump::from_value`] reads, so that callers need no
 /// `serde_json` of their own.
 #[doc(no_inline)]
 pub use serde_json::Value;
 pub use stream::{
-    Describer, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts, check_stream,
+    Describer, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts,
+    check_reference, check_stream,
 };
 
 /// Checks whether a source described by `src` can migrate to a destination

@@ -15,8 +15,11 @@ use std::io::{Read, Seek};
 use serde_json::Value;
 
 use super::dump::{Description, Dump};
+use super::pci::config_differences;
 use crate::error::Error;
-use crate::stream::{Record, SectionInfo, StateDesc, StreamReader, Vmdesc, command_info, decode};
+use crate::stream::{
+    Leaf, Record, SectionInfo, StateDesc, StreamReader, Vmdesc, command_info, decode,
+};
 
 /// What a stream carries, as far as loading it goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,6 +49,9 @@ pub struct SectionFacts {
     pub vmsd_name: Option<String>,
     /// The subsections present in the payload, at any depth, in wire order.
     pub subsections: Vec<SubsectionFacts>,
+    /// A PCI device's configuration space (256 or 4096 bytes), when the
+    /// section is one and its description names it.
+    pub pci_config: Option<Vec<u8>>,
 }
 
 /// One subsection present in a payload.
@@ -94,6 +100,7 @@ impl StreamFacts {
                             version_id: info.version_id,
                             vmsd_name: None,
                             subsections: Vec::new(),
+                            pci_config: None,
                         });
                         current = Some(info);
                     }
@@ -102,16 +109,26 @@ impl StreamFacts {
                     let (Some(info), Some(section)) = (&current, facts.sections.last_mut()) else {
                         continue;
                     };
-                    let desc = vmdesc
+                    let described = vmdesc
                         .as_ref()
                         .and_then(|v| v.device(&info.idstr, info.instance_id))
-                        .map(|device| device.state.clone())
-                        .or_else(|| describe(info, &payload));
-                    if let Some(desc) = desc {
+                        .map(|device| device.state.clone());
+                    let modelled = || describe(info, &payload);
+                    let desc = described.clone().or_else(modelled);
+                    if let Some(desc) = &desc {
                         section.vmsd_name =
                             Some(desc.vmsd_name.clone()).filter(|name| !name.is_empty());
-                        let value = decode(&desc, &payload, offset).ok().map(|d| d.value);
-                        collect_subsections(&desc, value.as_ref(), &mut section.subsections);
+                        let decoded = decode(desc, &payload, offset).ok();
+                        let value = decoded.as_ref().map(|d| &d.value);
+                        collect_subsections(desc, value, &mut section.subsections);
+                        section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, &payload));
+                    }
+                    // A vmdesc that shows the state as one blob (virtio)
+                    // hides the configuration space a model names.
+                    if section.pci_config.is_none() && described.is_some() {
+                        section.pci_config = modelled()
+                            .and_then(|desc| decode(&desc, &payload, offset).ok())
+                            .and_then(|d| pci_config(&d.leaves, &payload));
                     }
                 }
                 Record::Ram(_) | Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
@@ -119,6 +136,20 @@ impl StreamFacts {
         }
         Ok(facts)
     }
+}
+
+/// The PCI configuration space among a payload's leaves: QEMU's `PCIDevice`
+/// saves it as the buffer `config` (`config[0]`, 256 bytes, or `config[1]`,
+/// 4096 bytes for PCI Express).
+fn pci_config(leaves: &[Leaf], payload: &[u8]) -> Option<Vec<u8>> {
+    leaves
+        .iter()
+        .find(|leaf| {
+            let name = leaf.path.rsplit('.').next().unwrap_or_default();
+            matches!(name, "config" | "config[0]" | "config[1]") && matches!(leaf.size, 256 | 4096)
+        })
+        .and_then(|leaf| payload.get(leaf.offset..leaf.offset + leaf.size))
+        .map(<[u8]>::to_vec)
 }
 
 /// Every subsection of `desc` and of the structs inside it, with the state
@@ -233,6 +264,30 @@ pub enum Obstacle {
         /// The subsection.
         subsection: SubsectionFacts,
     },
+    /// A section the destination's guest does not have, as its reference
+    /// stream shows.
+    NotInGuest {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+    },
+    /// A read-only byte of a PCI device's configuration space that the
+    /// destination's device has otherwise, as its reference stream shows.
+    PciConfig {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// Offset in the configuration space.
+        offset: usize,
+        /// The register there.
+        register: String,
+        /// The stream's byte.
+        stream: u8,
+        /// The destination's.
+        dest: u8,
+    },
     /// A subsection newer than the destination's.
     SubsectionVersion {
         /// The section's idstr.
@@ -320,6 +375,13 @@ impl fmt::Display for Obstacle {
                 }
                 Ok(())
             }
+            Self::NotInGuest { idstr, instance_id } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
+                 its reference stream shows (QEMU: \"Unknown savevm section or instance \
+                 '{idstr}' {instance_id}\")"
+            ),
+            Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::SubsectionVersion {
                 idstr,
                 instance_id,
@@ -332,6 +394,29 @@ impl fmt::Display for Obstacle {
                  {found}, DEST loads up to {maximum}"
             ),
         }
+    }
+}
+
+impl Obstacle {
+    fn fmt_pci_config(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::PciConfig {
+            idstr,
+            instance_id,
+            offset,
+            register,
+            stream,
+            dest,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: PCI configuration byte 0x{offset:02x} \
+             ({register}) is 0x{stream:02x}, DEST's device has 0x{dest:02x}: it was built \
+             with other properties, as machine types' compat properties do (QEMU: \"Bad \
+             config data: i=0x{offset:x} read: {stream:x} device: {dest:x}\")"
+        )
     }
 }
 
@@ -405,6 +490,41 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         check_section(section, dest, &mut verdict);
     }
     verdict
+}
+
+/// What a reference stream (one the destination wrote, with the guest
+/// configuration that will load `stream`) shows that a dump cannot: sections
+/// its guest lacks, and PCI devices built differently (one reason per device,
+/// its first read-only byte that differs, as QEMU stops there too).
+#[must_use]
+pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obstacle> {
+    let mut obstacles = Vec::new();
+    for section in &stream.sections {
+        let Some(theirs) = reference
+            .sections
+            .iter()
+            .find(|s| s.idstr == section.idstr && s.instance_id == section.instance_id)
+        else {
+            obstacles.push(Obstacle::NotInGuest {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+            });
+            continue;
+        };
+        if let (Some(ours), Some(theirs)) = (&section.pci_config, &theirs.pci_config)
+            && let Some(first) = config_differences(ours, theirs).into_iter().next()
+        {
+            obstacles.push(Obstacle::PciConfig {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                offset: first.offset,
+                register: first.register,
+                stream: first.stream,
+                dest: first.dest,
+            });
+        }
+    }
+    obstacles
 }
 
 /// Whether the destination refuses a stream without a configuration section.
