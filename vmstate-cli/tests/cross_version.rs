@@ -15,51 +15,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use support::qemu::{Qemu, Release, repository, scratch};
+use support::qemu::{E1000_SERIAL, Qemu, Release, USB_HDA, VIRTIO, repository, scratch};
 use support::{inspect_json, vmstate};
-
-const VIRTIO: &[&str] = &[
-    "-device",
-    "virtio-net-pci,romfile=,netdev=n0",
-    "-netdev",
-    "user,id=n0",
-    "-blockdev",
-    "driver=null-co,node-name=d0,size=1048576",
-    "-device",
-    "virtio-blk-pci,drive=d0",
-    "-device",
-    "virtio-balloon-pci",
-    "-device",
-    "virtio-rng-pci",
-    "-device",
-    "virtio-serial-pci",
-    "-device",
-    "virtconsole,chardev=c0",
-    "-chardev",
-    "null,id=c0",
-];
-const E1000_SERIAL: &[&str] = &[
-    "-device",
-    "e1000,romfile=,netdev=n0",
-    "-netdev",
-    "user,id=n0",
-    "-device",
-    "isa-serial,chardev=c0",
-    "-chardev",
-    "null,id=c0",
-];
-const USB_HDA: &[&str] = &[
-    "-device",
-    "qemu-xhci",
-    "-device",
-    "usb-tablet",
-    "-audiodev",
-    "none,id=a0",
-    "-device",
-    "intel-hda",
-    "-device",
-    "hda-duplex,audiodev=a0",
-];
 
 fn fixture(path: &str) -> PathBuf {
     repository().join("tests/data").join(path)

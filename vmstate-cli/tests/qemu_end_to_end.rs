@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use support::qemu::{Qemu, Release, scratch};
+use support::qemu::{Qemu, Release, VIRTIO, scratch};
 
 /// The machine type each release runs its own guests on.
 fn machine(release: Release) -> &'static str {
@@ -122,28 +122,6 @@ fn qemu_loads_a_stream_rewritten_record_by_record() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
-
-/// The devices of the virtio fixtures (`tests/data/qemu-*/make-fixtures.sh`).
-const VIRTIO: &[&str] = &[
-    "-device",
-    "virtio-net-pci,romfile=,netdev=n0",
-    "-netdev",
-    "user,id=n0",
-    "-blockdev",
-    "driver=null-co,node-name=d0,size=1048576",
-    "-device",
-    "virtio-blk-pci,drive=d0",
-    "-device",
-    "virtio-balloon-pci",
-    "-device",
-    "virtio-rng-pci",
-    "-device",
-    "virtio-serial-pci",
-    "-device",
-    "virtconsole,chardev=c0",
-    "-chardev",
-    "null,id=c0",
-];
 
 /// A virtio edit (virtio-net's link status and its first queue's MSI-X
 /// vector, named as `inspect --json` names them) loads in each release, which

@@ -19,19 +19,13 @@ QEMU="${QEMU:-qemu-system-x86_64}"
 RUN_SECONDS="${RUN_SECONDS:-3}"
 TIMEOUT=60   # seconds to wait for any single monitor command
 
-COMMON=(-nodefaults -m 16 -display none -accel tcg
-        -rtc base=2020-01-01T00:00:00,clock=vm -monitor stdio)
+# shellcheck source=../guest-options.sh
+source "$DIR/../guest-options.sh"
 PC=(-M pc-i440fx-7.2)
 Q35=(-M pc-q35-7.2)
 # An old machine type: its streams have no configuration section, no section footers and no
 # vmdesc, so a reader must know each section's layout to find where it ends.
 PC_OLD=(-M pc-i440fx-2.0)
-E1000_SERIAL=(-device e1000,romfile=,netdev=n0 -netdev user,id=n0
-              -device isa-serial,chardev=c0 -chardev null,id=c0)
-VIRTIO=(-device virtio-net-pci,romfile=,netdev=n0 -netdev user,id=n0
-        -blockdev driver=null-co,node-name=d0,size=1048576 -device virtio-blk-pci,drive=d0
-        -device virtio-balloon-pci -device virtio-rng-pci
-        -device virtio-serial-pci -device virtconsole,chardev=c0 -chardev null,id=c0)
 
 version="$("$QEMU" --version | head -n1)"
 case "$version" in

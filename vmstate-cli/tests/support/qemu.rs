@@ -63,6 +63,51 @@ const COMMON: [&str; 9] = [
     "base=2020-01-01T00:00:00,clock=vm",
 ];
 
+/// The device lists of the fixtures' guests (`tests/data/guest-options.sh`),
+/// so that a test loads a stream with the devices that wrote it.
+pub const VIRTIO: &[&str] = &[
+    "-device",
+    "virtio-net-pci,romfile=,netdev=n0",
+    "-netdev",
+    "user,id=n0",
+    "-blockdev",
+    "driver=null-co,node-name=d0,size=1048576",
+    "-device",
+    "virtio-blk-pci,drive=d0",
+    "-device",
+    "virtio-balloon-pci",
+    "-device",
+    "virtio-rng-pci",
+    "-device",
+    "virtio-serial-pci",
+    "-device",
+    "virtconsole,chardev=c0",
+    "-chardev",
+    "null,id=c0",
+];
+pub const E1000_SERIAL: &[&str] = &[
+    "-device",
+    "e1000,romfile=,netdev=n0",
+    "-netdev",
+    "user,id=n0",
+    "-device",
+    "isa-serial,chardev=c0",
+    "-chardev",
+    "null,id=c0",
+];
+pub const USB_HDA: &[&str] = &[
+    "-device",
+    "qemu-xhci",
+    "-device",
+    "usb-tablet",
+    "-audiodev",
+    "none,id=a0",
+    "-device",
+    "intel-hda",
+    "-device",
+    "hda-duplex,audiodev=a0",
+];
+
 /// A running QEMU.
 pub struct Qemu {
     child: Child,
