@@ -11,7 +11,12 @@ use vmstate::lock::{Lock, LockErrorKind, RecordError, Wire, record, render_entry
 
 /// Release 2 of a device, checked against tests/data/lock/uart.lock.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "lock-uart", version = 2, minimum_version = 1, lock = "data/lock/uart.lock")]
+#[vmstate(
+    name = "lock-uart",
+    version = 2,
+    minimum_version = 1,
+    lock = "data/lock/uart.lock"
+)]
 struct Uart {
     divisor: u16,
     lcr: u8,
@@ -34,11 +39,11 @@ mod release1 {
 }
 
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "lock-inner", version = 1)]
+#[vmstate(name = "lock-inner", version = 2, minimum_version = 1)]
 struct Inner {
     a: u16,
-    #[vmstate(since = 2)]
-    later: u8,
+    #[vmstate(until = 2)]
+    gone: u8,
 }
 
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -67,20 +72,26 @@ impl Outer {
 }
 
 fn temp_lock(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("vmstate-lock-{}-{name}.lock", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("vmstate-lock-{}-{name}.lock", std::process::id()));
     let _ = std::fs::remove_file(&path);
     path
 }
 
 #[test]
 fn an_old_release_kept_for_tests_ping_pongs_with_the_current_one() {
-    let old = release1::Uart { divisor: 12, lcr: 3 };
+    let old = release1::Uart {
+        divisor: 12,
+        lcr: 3,
+    };
     vmstate::testing::check_ping_pong::<release1::Uart, Uart>(&old).unwrap();
 }
 
 #[test]
 fn what_recording_writes_parses_back_as_the_schema() {
-    let text: String = (1..=3).map(|v| render_entry("Outer", &Outer::SCHEMA, v) + "\n").collect();
+    let text: String = (1..=3)
+        .map(|v| render_entry("Outer", &Outer::SCHEMA, v) + "\n")
+        .collect();
     let lock = Lock::parse(&text).unwrap();
     let v1 = lock.entry("Outer", 1).unwrap();
     let names: Vec<&str> = v1.layout.fields.iter().map(|f| f.name.as_str()).collect();
@@ -94,11 +105,11 @@ fn what_recording_writes_parses_back_as_the_schema() {
         panic!("{:?}", v3.layout.fields[1].wire)
     };
     assert!(matches!(&**element, Wire::Array { len: 2, .. }));
-    // The inlined struct at its current version: without `later`.
+    // The inlined struct at its current version: without `gone`.
     let Wire::Array { element, len: 2 } = &v3.layout.fields[2].wire else {
         panic!("{:?}", v3.layout.fields[2].wire)
     };
-    let Wire::Struct { version: 1, layout } = &**element else {
+    let Wire::Struct { version: 2, layout } = &**element else {
         panic!("{element:?}")
     };
     assert_eq!(layout.fields.len(), 1);
@@ -108,8 +119,16 @@ fn what_recording_writes_parses_back_as_the_schema() {
 #[test]
 fn an_unreadable_lock_is_refused_and_left_untouched() {
     for (name, bytes, line) in [
-        ("not-utf8", &b"[Uart v1]\nvmsd lock-uart\n# caf\xe9\n"[..], 3),
-        ("unknown-line", &b"[Uart v1]\nvmsd lock-uart\nchecksum 12\n"[..], 3),
+        (
+            "not-utf8",
+            &b"[Uart v1]\nvmsd lock-uart\n# caf\xe9\n"[..],
+            3,
+        ),
+        (
+            "unknown-line",
+            &b"[Uart v1]\nvmsd lock-uart\nchecksum 12\n"[..],
+            3,
+        ),
         ("outside", &b"field a uint8 1\n"[..], 1),
     ] {
         let path = temp_lock(name);
@@ -119,12 +138,18 @@ fn an_unreadable_lock_is_refused_and_left_untouched() {
             panic!("{error}")
         };
         assert_eq!(source.line, line, "{name}: {error}");
-        assert!(error.to_string().contains(&format!("line {line}")), "{error}");
+        assert!(
+            error.to_string().contains(&format!("line {line}")),
+            "{error}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name}");
         std::fs::remove_file(&path).unwrap();
     }
     let error = Lock::parse_bytes(b"[Uart v1]\nvmsd a\n[Uart v1]\nvmsd a\n").unwrap_err();
-    assert!(matches!(error.kind, LockErrorKind::Duplicate { first: 1, .. }), "{error}");
+    assert!(
+        matches!(error.kind, LockErrorKind::Duplicate { first: 1, .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -132,8 +157,14 @@ fn recording_appends_only_what_is_missing() {
     let path = temp_lock("append");
     let kept = "# ours\n\n[Uart v1]\nvmsd lock-uart\nfield divisor uint16 2\nfield lcr uint8 1\n";
     std::fs::write(&path, kept).unwrap();
-    assert_eq!(record(&path, "Uart", &Uart::SCHEMA, Some("2.0")).unwrap(), [2]);
-    assert_eq!(record(&path, "Uart", &Uart::SCHEMA, Some("2.0")).unwrap(), [] as [u32; 0]);
+    assert_eq!(
+        record(&path, "Uart", &Uart::SCHEMA, Some("2.0")).unwrap(),
+        [2]
+    );
+    assert_eq!(
+        record(&path, "Uart", &Uart::SCHEMA, Some("2.0")).unwrap(),
+        [] as [u32; 0]
+    );
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with(kept), "{text}");
     let lock = Lock::parse(&text).unwrap();
@@ -152,7 +183,11 @@ fn recorders_at_once_lose_nothing() {
             let path = Arc::clone(&path);
             std::thread::spawn(move || {
                 // Half record the same type, half each their own.
-                let key = if i % 2 == 0 { "Outer".to_owned() } else { format!("Outer{i}") };
+                let key = if i % 2 == 0 {
+                    "Outer".to_owned()
+                } else {
+                    format!("Outer{i}")
+                };
                 record(&path, &key, &Outer::SCHEMA, Some("1.0")).unwrap();
             })
         })

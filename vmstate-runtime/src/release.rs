@@ -31,9 +31,15 @@ impl Release {
     /// or has no such release.
     pub fn from_lock(text: &str, name: &str) -> Result<Self, Error> {
         let lock = Lock::parse(text).map_err(|e| Error::custom(format!("the lock, {e}")))?;
-        let mut blocks = lock.releases.iter().filter(|block| block.name == name).peekable();
+        let mut blocks = lock
+            .releases
+            .iter()
+            .filter(|block| block.name == name)
+            .peekable();
         if blocks.peek().is_none() {
-            return Err(Error::custom(format!("the lock has no `[release {name}]` block")));
+            return Err(Error::custom(format!(
+                "the lock has no `[release {name}]` block"
+            )));
         }
         let mut versions = BTreeMap::new();
         for (key, version) in blocks.flat_map(|block| &block.members) {

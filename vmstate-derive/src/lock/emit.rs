@@ -12,12 +12,21 @@ use vmstate_runtime::lock::{Layout, Wire};
 use super::Context;
 use super::structure::Checked;
 
-pub fn const_checks(krate: &Path, ident: &Ident, cx: &Context<'_>, checked: &Checked) -> TokenStream {
+pub fn const_checks(
+    krate: &Path,
+    ident: &Ident,
+    cx: &Context<'_>,
+    checked: &Checked,
+) -> TokenStream {
     let mut tokens = TokenStream::new();
     // A field usually has the same recorded wire at every version: one check.
     let mut seen = BTreeSet::new();
     for pair in &checked.pairs {
-        if !seen.insert((pair.index, pair.wire.to_string(), format!("{:?}", pair.wire))) {
+        if !seen.insert((
+            pair.index,
+            pair.wire.to_string(),
+            format!("{:?}", pair.wire),
+        )) {
             continue;
         }
         let recorded = wire(krate, &pair.wire);

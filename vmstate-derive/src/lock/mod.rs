@@ -84,7 +84,9 @@ pub fn apply(
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(tokens),
         Err(e) => {
-            return Err(Error::custom(format!("cannot read {}: {e}", path.display())).with_span(&span));
+            return Err(
+                Error::custom(format!("cannot read {}: {e}", path.display())).with_span(&span),
+            );
         }
     };
     let shown = path.display().to_string();
@@ -95,8 +97,7 @@ pub fn apply(
     let file = file_label(&path);
     let lock = Lock::parse_bytes(&bytes).map_err(|e| {
         Error::custom(format!(
-            "{file}:{}: {e}; the build reads the lock and never repairs it",
-            e.line
+            "{file}, {e}; the build reads the lock and never repairs it"
         ))
         .with_span(&span)
     })?;

@@ -100,13 +100,11 @@ fn until_of(field: &FieldModel<'_>) -> Option<u32> {
     }
 }
 
-#[allow(clippy::too_many_lines, reason = "one case per kind of mistake, read in order")]
-fn fields_at(
-    cx: &Context<'_>,
-    entry: &Entry,
-    errors: &mut Vec<Error>,
-    checked: &mut Checked,
-) {
+#[allow(
+    clippy::too_many_lines,
+    reason = "one case per kind of mistake, read in order"
+)]
+fn fields_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, checked: &mut Checked) {
     let version = entry.version;
     let all = &cx.described.fields;
     let current: Vec<(usize, &FieldModel<'_>)> = all
@@ -115,7 +113,10 @@ fn fields_at(
         .filter(|(_, field)| present(field, version))
         .collect();
     let recorded = &entry.layout.fields;
-    let at = format!("version {version} of `{}` ({}:{})", cx.key, cx.file, entry.line);
+    let at = format!(
+        "version {version} of `{}` ({}:{})",
+        cx.key, cx.file, entry.line
+    );
     let next = cx.next();
     let bump = cx.and_bump();
     let is_recorded = |name: &str| recorded.iter().any(|r| r.name == name);
@@ -201,7 +202,12 @@ fn fields_at(
 
     for (position, &(index, field)) in current.iter().enumerate() {
         let old = &recorded[position];
-        if renamed && old.name != field.wire_name {
+        let note = format!("field `{}` is recorded as", field.ident);
+        let warned = checked
+            .warnings
+            .iter()
+            .any(|(text, _)| text.starts_with(&note));
+        if renamed && old.name != field.wire_name && !warned {
             checked.warnings.push((
                 format!(
                     "field `{}` is recorded as `{}` at {at}: the payload is the same, but vmdesc names the field `{}` now; add `#[vmstate(rename = \"{}\")]` to keep the recorded name",
@@ -235,14 +241,12 @@ fn fields_at(
     }
 }
 
-fn subsections_at(
-    cx: &Context<'_>,
-    entry: &Entry,
-    errors: &mut Vec<Error>,
-    checked: &mut Checked,
-) {
+fn subsections_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, checked: &mut Checked) {
     let version = entry.version;
-    let at = format!("version {version} of `{}` ({}:{})", cx.key, cx.file, entry.line);
+    let at = format!(
+        "version {version} of `{}` ({}:{})",
+        cx.key, cx.file, entry.line
+    );
     let current: Vec<(usize, &crate::model::SubsectionModel<'_>)> = cx
         .described
         .subsections
@@ -272,7 +276,10 @@ fn subsections_at(
         }
     }
     for old in recorded {
-        if !current.iter().any(|(_, sub)| sub.ident == old.field.as_str()) {
+        if !current
+            .iter()
+            .any(|(_, sub)| sub.ident == old.field.as_str())
+        {
             errors.push(
                 Error::custom(format!(
                     "subsection `{}` (`{}` v{}) may follow {at}, and is no longer sent: streams of that version that carry it would not load; keep it",

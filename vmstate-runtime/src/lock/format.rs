@@ -255,7 +255,10 @@ impl Lock {
                 line,
                 kind: LockErrorKind::UnknownLine(text.to_owned()),
             };
-            if let Some(name) = header.strip_prefix(RELEASE).and_then(|n| n.strip_prefix(' ')) {
+            if let Some(name) = header
+                .strip_prefix(RELEASE)
+                .and_then(|n| n.strip_prefix(' '))
+            {
                 let mut members = Vec::new();
                 while at < lines.len() && !lines[at].2.starts_with('[') {
                     let (line, _, text) = lines[at];
@@ -287,7 +290,9 @@ impl Lock {
                 });
             }
             let vmsd = match lines.get(at) {
-                Some(&(_, 0, vtext)) if vtext.split(' ').count() == 2 && vtext.starts_with(VMSD) => {
+                Some(&(_, 0, vtext))
+                    if vtext.split(' ').count() == 2 && vtext.starts_with(VMSD) =>
+                {
                     vtext[VMSD.len() + 1..].to_owned()
                 }
                 Some(&(vline, _, vtext)) => {
@@ -359,7 +364,8 @@ fn parse_layout(
         let words: Vec<&str> = text.split(' ').collect();
         match words.first().copied() {
             Some(FIELD) if words.len() >= 3 => {
-                let field = parse_field(&words[1..], line, lines, at, indent).ok_or_else(unknown)??;
+                let field =
+                    parse_field(&words[1..], line, lines, at, indent).ok_or_else(unknown)??;
                 layout.fields.push(field);
             }
             Some(SUBSECTION) => {
@@ -396,7 +402,10 @@ fn parse_field(
 ) -> Option<Result<Field, LockError>> {
     let (name, mut rest) = words.split_first()?;
     let mut lens = Vec::new();
-    while let Some(len) = rest.first().and_then(|w| w.strip_prefix('x')?.parse::<usize>().ok()) {
+    while let Some(len) = rest
+        .first()
+        .and_then(|w| w.strip_prefix('x')?.parse::<usize>().ok())
+    {
         lens.push(len);
         rest = &rest[1..];
     }

@@ -13,6 +13,8 @@ mod format;
 mod record;
 mod render;
 
-pub use format::{Entry, Field, Layout, Lock, LockError, LockErrorKind, ReleaseBlock, Subsection, Wire};
+pub use format::{
+    Entry, Field, Layout, Lock, LockError, LockErrorKind, ReleaseBlock, Subsection, Wire,
+};
 pub use record::{RecordError, record, record_in_test};
 pub use render::render_entry;

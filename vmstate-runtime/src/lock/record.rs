@@ -46,11 +46,9 @@ impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { path, source } => write!(f, "cannot record in {}: {source}", path.display()),
-            Self::Unreadable { path, source } => write!(
-                f,
-                "{}: {source}; nothing was recorded",
-                path.display()
-            ),
+            Self::Unreadable { path, source } => {
+                write!(f, "{}: {source}; nothing was recorded", path.display())
+            }
         }
     }
 }
@@ -119,7 +117,10 @@ pub fn record(
             .flat_map(|block| &block.members)
             .any(|(member, version)| member == key && *version == schema.version);
         if !listed {
-            out.push_str(&format!("\n[release {release}]\n{key} v{}\n", schema.version));
+            out.push_str(&format!(
+                "\n[release {release}]\n{key} v{}\n",
+                schema.version
+            ));
         }
     }
     if out.trim().is_empty() {
