@@ -115,10 +115,10 @@ fn schema(krate: &Path, layout: &Layout, version: u32) -> TokenStream {
         let name = &field.name;
         let wire = wire(krate, &field.wire);
         let exists = field.exists;
-        let count = match &field.varray {
-            Some(count) => quote!(#krate::schema::Count::Field(#count)),
-            None => quote!(#krate::schema::Count::One),
-        };
+        let count = field.varray.as_ref().map_or_else(
+            || quote!(#krate::schema::Count::One),
+            |count| quote!(#krate::schema::Count::Field(#count)),
+        );
         quote! {
             #krate::schema::FieldSchema {
                 name: #name,

@@ -75,7 +75,7 @@ pub fn apply(
     let span = container
         .lock
         .as_ref()
-        .map_or_else(|| ident.span(), |lock| lock.span());
+        .map_or_else(|| ident.span(), darling::util::SpannedValue::span);
     let mut tokens = TokenStream::new();
     if !frozen {
         tokens.extend(record_test(krate, ident, &path));

@@ -185,19 +185,19 @@ fn fields_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, checked: 
     }
 
     // The same names: any difference in order is a reorder.
-    if !renamed {
-        if let Some(i) = (0..current.len()).find(|&i| current[i].1.wire_name != recorded[i].name) {
-            let moved = current[i].1;
-            let expected = &recorded[i].name;
-            errors.push(
-                Error::custom(format!(
-                    "field `{}` is declared where {at} has `{expected}`: the wire order is the declaration order, so a reorder changes the bytes of a released version; declare the fields in the recorded order again (`{expected}` before `{}`); no version number can record a new order of the same fields",
-                    moved.ident, moved.ident
-                ))
-                .with_span(&moved.ident.span()),
-            );
-            return;
-        }
+    if !renamed
+        && let Some(i) = (0..current.len()).find(|&i| current[i].1.wire_name != recorded[i].name)
+    {
+        let moved = current[i].1;
+        let expected = &recorded[i].name;
+        errors.push(
+            Error::custom(format!(
+                "field `{}` is declared where {at} has `{expected}`: the wire order is the declaration order, so a reorder changes the bytes of a released version; declare the fields in the recorded order again (`{expected}` before `{}`); no version number can record a new order of the same fields",
+                moved.ident, moved.ident
+            ))
+            .with_span(&moved.ident.span()),
+        );
+        return;
     }
 
     for (position, &(index, field)) in current.iter().enumerate() {
@@ -256,7 +256,7 @@ fn subsections_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, chec
         .collect();
     let recorded = &entry.layout.subsections;
     for (index, sub) in &current {
-        match recorded.iter().find(|r| r.field == sub.ident.to_string()) {
+        match recorded.iter().find(|r| sub.ident == r.field.as_str()) {
             Some(old) => checked.subsections.push(SubPair {
                 index: *index,
                 version,

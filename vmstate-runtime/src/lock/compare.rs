@@ -5,6 +5,16 @@
 //! constant or a nested struct that gained a field all fail the build, and a
 //! respelled type does not.
 
+#![allow(
+    clippy::large_types_passed_by_value,
+    clippy::result_large_err,
+    reason = "const fns run at compile time only, where a message cannot be boxed"
+)]
+#![allow(
+    clippy::many_single_char_names,
+    reason = "a and b, x and y: the recorded and the current side"
+)]
+
 use crate::__private::str_eq;
 use crate::schema::{Count, FieldSchema, Schema, WireType};
 
@@ -54,7 +64,9 @@ impl Message {
         let mut rest = n;
         loop {
             at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
+            #[allow(clippy::cast_possible_truncation, reason = "a digit fits in a byte")]
+            let digit = (rest % 10) as u8;
+            digits[at] = b'0' + digit;
             rest /= 10;
             if rest == 0 {
                 break;
@@ -77,7 +89,7 @@ impl Message {
 }
 
 const fn is_boundary(buf: &[u8; CAPACITY], len: usize) -> bool {
-    len == CAPACITY || (buf[len] as i8) >= -0x40 || len == 0
+    len == CAPACITY || buf[len].cast_signed() >= -0x40 || len == 0
 }
 
 /// `None` when `current` has the recorded wire type; else `prefix`, what

@@ -216,7 +216,7 @@ impl Lock {
             Ok(text) => Self::parse(text),
             Err(e) => {
                 let before = &bytes[..e.valid_up_to()];
-                let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+                let line = 1 + before.split(|&b| b == b'\n').count() - 1;
                 Err(LockError {
                     line,
                     kind: LockErrorKind::NotUtf8,

@@ -4,7 +4,7 @@
 //! refused, never replaced. An exclusive file lock makes several crates or
 //! test threads recording at once take turns.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::fs::OpenOptions;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -117,10 +117,7 @@ pub fn record(
             .flat_map(|block| &block.members)
             .any(|(member, version)| member == key && *version == schema.version);
         if !listed {
-            out.push_str(&format!(
-                "\n[release {release}]\n{key} v{}\n",
-                schema.version
-            ));
+            let _ = write!(out, "\n[release {release}]\n{key} v{}\n", schema.version);
         }
     }
     if out.trim().is_empty() {
