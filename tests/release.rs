@@ -5,25 +5,29 @@
 use vmstate::release::{Release, to_vec_for};
 use vmstate::{ErrorKind, VmState};
 
-/// As `VMSTATE_RELEASE=... VMSTATE_LOCK=record cargo build` writes it.
+/// As `VMSTATE_RELEASE=... VMSTATE_LOCK=record cargo test` writes it.
 const LOCK: &str = "\
 # vmstate layout lock
-[nic v1]
-ctrl: u32
+[Nic v1]
+vmsd nic
+field ctrl uint32 4
 
-[nic v2]
-ctrl: u32
-mask: u16
+[Nic v2]
+vmsd nic
+field ctrl uint32 4
+field mask uint16 2 since 2
+subsection offload nic/offload v1
 
-[nic/offload v1]
-tso: bool
+[NicOffload v1]
+vmsd nic/offload
+field tso bool 1
 
 [release 1.0]
-nic v1
+Nic v1
 
 [release 2.0]
-nic v2
-nic/offload v1
+Nic v2
+NicOffload v1
 ";
 
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -101,5 +105,5 @@ fn unknown_releases_and_types_are_errors() {
     let err = to_vec_for(&Nic::default(), &other).unwrap_err();
     assert_eq!(err.to_string(), "section `nic`: release `x` has no `nic`");
     let err = Release::from_lock("[release x]\nnot a version\n", "x").unwrap_err();
-    assert!(err.to_string().contains("is not `type vN`"), "{err}");
+    assert!(err.to_string().contains("line 2: `not a version`"), "{err}");
 }

@@ -36,9 +36,12 @@ pub struct Container {
     /// `fn(&Self) -> Result<(), E>`, run once the fields are loaded, before the
     /// subsections (QEMU `VMSTATE_VALIDATE` at the end of the field list).
     pub validate: Option<Path>,
-    /// The layout lock file, found by walking up from the crate's manifest
-    /// directory; `vmstate.lock` unless said otherwise.
+    /// A layout lock file other than the crate root's `vmstate.lock`, relative
+    /// to the file that holds the derive (as `include_str!` paths are).
     pub lock: Option<SpannedValue<String>>,
+    /// A copy of an earlier release kept for tests: checked against the lock,
+    /// never recorded, and allowed to be behind the lock's newest version.
+    pub frozen: Flag,
     /// Where the runtime lives, `::vmstate` unless said otherwise.
     #[darling(rename = "crate")]
     pub krate: Option<Path>,

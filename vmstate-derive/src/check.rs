@@ -479,6 +479,9 @@ fn check_no_description_keys(container: &Container, what: &str, errors: &mut Acc
     if let Some(lock) = &container.lock {
         keys.push(("lock", lock.span()));
     }
+    if container.frozen.is_present() {
+        keys.push(("frozen", container.frozen.span()));
+    }
     for (key, hook) in [
         ("pre_save", &container.pre_save),
         ("post_save", &container.post_save),

@@ -38,7 +38,7 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
         let model = check::check(&container)?;
         let expanded = expand::expand(&model);
         let locked = match &model.shape {
-            model::Shape::Struct(described) => lock::apply(&container, described),
+            model::Shape::Struct(described) => lock::apply(&container, &model, described),
             _ => Ok(proc_macro2::TokenStream::new()),
         };
         // A lock error is reported with the full impl, so nothing else fails.

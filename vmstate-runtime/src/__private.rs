@@ -493,3 +493,9 @@ pub fn set_info(entries: &mut [FieldDesc], info: &str) {
 pub fn describe_struct(name: &str, state: StateDesc, out: &mut Vec<FieldDesc>) {
     out.push(FieldDesc::structure(name, state));
 }
+
+/// The lock's compile-time comparisons and the test that records.
+pub mod lock {
+    pub use crate::lock::compare::{Message, subsection_diff, wire_diff};
+    pub use crate::lock::record_in_test;
+}

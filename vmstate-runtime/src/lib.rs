@@ -9,6 +9,7 @@ mod bulk;
 pub mod check;
 mod error;
 mod field;
+pub mod lock;
 mod reader;
 pub mod release;
 pub mod schema;

@@ -1,13 +1,14 @@
 //! Release-level targets: which version of each type, and so which
 //! subsections, a named release of a monitor knows, read from the
 //! `[release NAME]` blocks that `VMSTATE_RELEASE=NAME VMSTATE_LOCK=record cargo
-//! build` writes into the layout lock. Saving for a release then needs no
+//! test` writes into the layout lock. Saving for a release then needs no
 //! version numbers at the call site.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind};
+use crate::lock::Lock;
 use crate::schema::{Schema, WireType};
 use crate::state::VmState;
 use crate::stream::StateDesc;
@@ -21,31 +22,32 @@ pub struct Release {
 }
 
 impl Release {
-    /// Release `name` from the text of a lock file.
+    /// Release `name` from the text of a lock file: its `[release NAME]`
+    /// blocks list `Type vN`, and each type's recorded entry gives its VMSD
+    /// name.
     ///
     /// # Errors
-    /// [`ErrorKind::Custom`] when the lock has no such release or a line of it
-    /// is not `type vN`.
+    /// [`ErrorKind::Custom`] when the lock does not parse (naming the line)
+    /// or has no such release.
     pub fn from_lock(text: &str, name: &str) -> Result<Self, Error> {
-        let header = format!("[release {name}]");
-        let mut lines = text.lines().map(str::trim);
-        if !lines.any(|line| line == header) {
-            return Err(Error::custom(format!("the lock has no `{header}` block")));
+        let lock = Lock::parse(text).map_err(|e| Error::custom(format!("the lock, {e}")))?;
+        let mut blocks = lock
+            .releases
+            .iter()
+            .filter(|block| block.name == name)
+            .peekable();
+        if blocks.peek().is_none() {
+            return Err(Error::custom(format!(
+                "the lock has no `[release {name}]` block"
+            )));
         }
         let mut versions = BTreeMap::new();
-        for line in lines.take_while(|line| !line.starts_with('[')) {
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let parsed = line
-                .rsplit_once(" v")
-                .and_then(|(ty, version)| Some((ty, version.parse::<u32>().ok()?)));
-            let Some((ty, version)) = parsed else {
-                return Err(Error::custom(format!(
-                    "`{line}` in `{header}` is not `type vN`"
-                )));
-            };
-            versions.insert(ty.to_owned(), version);
+        for (key, version) in blocks.flat_map(|block| &block.members) {
+            // A type recorded under its Rust name answers to its VMSD name.
+            let vmsd = lock
+                .entry(key, *version)
+                .map_or(key.as_str(), |entry| entry.layout.vmsd.as_str());
+            versions.insert(vmsd.to_owned(), *version);
         }
         Ok(Self {
             name: name.to_owned(),

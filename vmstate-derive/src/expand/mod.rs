@@ -18,7 +18,7 @@ use crate::model::{Gate, Model, Shape, StructModel};
 /// A span at the user's code for error messages, but resolving names as the
 /// macro's own output does: generated locals such as `__out` must be found
 /// even when the field's type came out of a `macro_rules!` expansion.
-fn at(span: Span) -> Span {
+pub fn at(span: Span) -> Span {
     span.resolved_at(Span::call_site())
 }
 

@@ -1,0 +1,161 @@
+//! The `const` assertions that compare each recorded wire type with the one
+//! the compiler resolved for the field now, with the field's name and the
+//! version in the message and the error on the field.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::{Ident, Path};
+use vmstate_runtime::lock::{Layout, Wire};
+
+use super::Context;
+use super::structure::Checked;
+
+pub fn const_checks(
+    krate: &Path,
+    ident: &Ident,
+    cx: &Context<'_>,
+    checked: &Checked,
+) -> TokenStream {
+    let mut tokens = TokenStream::new();
+    // A field usually has the same recorded wire at every version: one check.
+    let mut seen = BTreeSet::new();
+    for pair in &checked.pairs {
+        if !seen.insert((
+            pair.index,
+            pair.wire.to_string(),
+            format!("{:?}", pair.wire),
+        )) {
+            continue;
+        }
+        let recorded = wire(krate, &pair.wire);
+        let index = pair.index;
+        let prefix = format!(
+            "field `{}` of `{}` no longer has the wire layout that version {} has in {}:{}: ",
+            pair.name, cx.key, pair.version, cx.file, pair.line
+        );
+        let advice = format!(
+            ". Released layouts never change: give `{}` back its recorded type, and carry a new layout in a new field with `#[vmstate(since = {})]`{}",
+            pair.name,
+            cx.next(),
+            cx.and_bump()
+        );
+        let span = crate::expand::at(pair.span);
+        tokens.extend(quote_spanned! {span=>
+            const _: () = {
+                const RECORDED: #krate::schema::WireType = #recorded;
+                const DIFFERENCE: ::core::option::Option<#krate::__private::lock::Message> =
+                    #krate::__private::lock::wire_diff(
+                        &RECORDED,
+                        &<#ident as #krate::VmState>::SCHEMA.fields[#index].wire,
+                        #prefix,
+                        #advice,
+                    );
+                if let ::core::option::Option::Some(message) = &DIFFERENCE {
+                    ::core::panic!("{}", message.as_str());
+                }
+            };
+        });
+    }
+    for sub in &checked.subsections {
+        let described = &cx.described.subsections[sub.index];
+        let ty = described.ty;
+        let (vmsd, version) = (&sub.vmsd, sub.recorded_version);
+        let prefix = format!(
+            "subsection `{}` of `{}` no longer loads what version {} sent ({}:{}): ",
+            described.ident, cx.key, sub.version, cx.file, sub.line
+        );
+        let advice = ". A subsection's name and the versions it loads are part of every released parent version";
+        let span = crate::expand::at(described.ident.span());
+        tokens.extend(quote_spanned! {span=>
+            const _: () = {
+                const DIFFERENCE: ::core::option::Option<#krate::__private::lock::Message> =
+                    #krate::__private::lock::subsection_diff(
+                        #vmsd,
+                        #version,
+                        &<#ty as #krate::VmState>::SCHEMA,
+                        #prefix,
+                        #advice,
+                    );
+                if let ::core::option::Option::Some(message) = &DIFFERENCE {
+                    ::core::panic!("{}", message.as_str());
+                }
+            };
+        });
+    }
+    tokens
+}
+
+/// A recorded wire type as a `WireType` expression.
+fn wire(krate: &Path, recorded: &Wire) -> TokenStream {
+    match recorded {
+        Wire::Scalar { info, size } => {
+            quote!(#krate::schema::WireType::Scalar { info: #info, size: #size })
+        }
+        Wire::Array { element, len } => {
+            let element = wire(krate, element);
+            quote!(#krate::schema::WireType::Array { element: &#element, len: #len })
+        }
+        Wire::Struct { version, layout } => {
+            let schema = schema(krate, layout, *version);
+            quote!(#krate::schema::WireType::Struct(&#schema))
+        }
+        Wire::Unused(size) => quote!(#krate::schema::WireType::Unused(#size)),
+        Wire::Opaque => quote!(#krate::schema::WireType::Opaque),
+    }
+}
+
+/// A recorded inlined struct as a `Schema` expression: only the fields and
+/// subsections that were on the wire, which is all the comparison reads.
+fn schema(krate: &Path, layout: &Layout, version: u32) -> TokenStream {
+    let name = &layout.vmsd;
+    let none = quote!(#krate::__private::None);
+    let fields = layout.fields.iter().map(|field| {
+        let name = &field.name;
+        let wire = wire(krate, &field.wire);
+        let exists = field.exists;
+        let count = field.varray.as_ref().map_or_else(
+            || quote!(#krate::schema::Count::One),
+            |count| quote!(#krate::schema::Count::Field(#count)),
+        );
+        quote! {
+            #krate::schema::FieldSchema {
+                name: #name,
+                rust_type: "",
+                wire: #wire,
+                count: #count,
+                since: 0,
+                until: #none,
+                exists: #exists,
+                equal: false,
+                info: #none,
+            }
+        }
+    });
+    let subsections = layout.subsections.iter().map(|sub| {
+        let (field, vmsd, version) = (&sub.field, &sub.vmsd, sub.version);
+        quote! {
+            #krate::schema::SubsectionSchema {
+                field: #field,
+                since: 0,
+                schema: &#krate::schema::Schema {
+                    name: #vmsd,
+                    version: #version,
+                    minimum_version: #version,
+                    fields: &[],
+                    subsections: &[],
+                },
+            }
+        }
+    });
+    quote! {
+        #krate::schema::Schema {
+            name: #name,
+            version: #version,
+            minimum_version: #version,
+            fields: &[#(#fields),*],
+            subsections: &[#(#subsections),*],
+        }
+    }
+}
