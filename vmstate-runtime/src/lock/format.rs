@@ -293,7 +293,7 @@ impl Lock {
                 Some(&(_, 0, vtext))
                     if vtext.split(' ').count() == 2 && vtext.starts_with(VMSD) =>
                 {
-                    vtext[VMSD.len() + 1..].to_owned()
+                    word_name(&vtext[VMSD.len() + 1..])
                 }
                 Some(&(vline, _, vtext)) => {
                     return Err(LockError {
@@ -330,6 +330,18 @@ impl Lock {
         found.sort_by_key(|entry| entry.version);
         found
     }
+}
+
+/// A VMSD name as one word of a lock line: QEMU names may hold spaces
+/// (`APM State`, `memory hotplug state`), written `%20`, and `%` is `%25`.
+#[must_use]
+pub fn name_word(name: &str) -> String {
+    name.replace('%', "%25").replace(' ', "%20")
+}
+
+/// The name a [`name_word`] stands for.
+fn word_name(word: &str) -> String {
+    word.replace("%20", " ").replace("%25", "%")
 }
 
 /// `vN` as a number.
@@ -379,7 +391,7 @@ fn parse_layout(
                 let (field, vmsd, v, since) = sub.ok_or_else(unknown)?;
                 layout.subsections.push(Subsection {
                     field: field.to_owned(),
-                    vmsd: vmsd.to_owned(),
+                    vmsd: word_name(vmsd),
                     version: version(v).ok_or_else(unknown)?,
                     since,
                     line,
@@ -418,7 +430,7 @@ fn parse_field(
             let nested = vindent == indent + 2;
             let words: Vec<&str> = vtext.split(' ').collect();
             let (vmsd, v) = match (nested, &words[..]) {
-                (true, [VMSD, name, v]) => ((*name).to_owned(), version(v)),
+                (true, [VMSD, name, v]) => (word_name(name), version(v)),
                 _ => {
                     return Some(Err(LockError {
                         line: vline,

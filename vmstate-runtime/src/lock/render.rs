@@ -4,14 +4,14 @@
 use std::fmt::{self, Write as _};
 
 use super::format::{
-    EXISTS, FIELD, OPAQUE, SINCE, STRUCT, SUBSECTION, UNTIL, UNUSED, VARRAY, VMSD, Wire,
+    EXISTS, FIELD, OPAQUE, SINCE, STRUCT, SUBSECTION, UNTIL, UNUSED, VARRAY, VMSD, Wire, name_word,
 };
 use crate::schema::{Count, FieldSchema, Schema, WireType};
 
 /// The `[key vN]` block for `schema` at `version`, ending in a newline.
 #[must_use]
 pub fn render_entry(key: &str, schema: &Schema, version: u32) -> String {
-    let mut out = format!("[{key} v{version}]\n{VMSD} {}\n", schema.name);
+    let mut out = format!("[{key} v{version}]\n{VMSD} {}\n", name_word(schema.name));
     render_layout(&mut out, schema, version, 0);
     out
 }
@@ -60,7 +60,12 @@ fn render_layout(out: &mut String, schema: &Schema, version: u32, indent: usize)
         }
         out.push('\n');
         if let WireType::Struct(inner) = wire {
-            let _ = writeln!(out, "{pad}  {VMSD} {} v{}", inner.name, inner.version);
+            let _ = writeln!(
+                out,
+                "{pad}  {VMSD} {} v{}",
+                name_word(inner.name),
+                inner.version
+            );
             render_layout(out, inner, inner.version, indent + 2);
         }
     }
@@ -68,7 +73,9 @@ fn render_layout(out: &mut String, schema: &Schema, version: u32, indent: usize)
         let _ = write!(
             out,
             "{pad}{SUBSECTION} {} {} v{}",
-            sub.field, sub.schema.name, sub.schema.version
+            sub.field,
+            name_word(sub.schema.name),
+            sub.schema.version
         );
         if sub.since > 0 {
             let _ = write!(out, " {SINCE} {}", sub.since);
@@ -84,7 +91,9 @@ impl fmt::Display for Wire {
         match self {
             Self::Scalar { info, size } => write!(f, "{info}, {size} bytes"),
             Self::Array { element, len } => write!(f, "{len} x {element}"),
-            Self::Struct { version, layout } => write!(f, "struct {} v{version}", layout.vmsd),
+            Self::Struct { version, layout } => {
+                write!(f, "struct {} v{version}", name_word(&layout.vmsd))
+            }
             Self::Unused(size) => write!(f, "{size} unused bytes"),
             Self::Opaque => f.write_str("a custom view"),
         }
