@@ -25,7 +25,7 @@ pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
 pub use ram::{MappedRamHeader, REGION_CHUNK, RamBlock, RamRecord};
 pub use reader::{Delimiter, StreamLimits, StreamReader};
-pub use vmdesc::{DeviceDesc, FieldDesc, StateDesc, Vmdesc};
+pub use vmdesc::{DeviceDesc, FieldDesc, StateDesc, Vmdesc, VmdescStyle};
 pub use writer::StreamWriter;
 
 /// `QEVM`, the first four bytes of every stream.

@@ -92,6 +92,53 @@ impl FieldDesc {
     }
 }
 
+/// How a QEMU release writes arrays of structs element by element in its
+/// vmdesc: the two forms seen in real streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VmdescStyle {
+    /// QEMU 7.2: every element carries `"index"`.
+    #[default]
+    Qemu7_2,
+    /// QEMU 10.0: the last element carries none (QEMU passes it
+    /// `max_elems = n - i`, which is 1 there).
+    Qemu10_0,
+}
+
+impl StateDesc {
+    /// The description as `style`'s release writes it; descriptions are made
+    /// in the 7.2 form, which this turns into 10.0's by dropping the `index`
+    /// of each array's last element (its elements are consecutive entries
+    /// with one name and increasing indices).
+    #[must_use]
+    pub fn in_style(mut self, style: VmdescStyle) -> Self {
+        self.apply_style(style);
+        self
+    }
+
+    fn apply_style(&mut self, style: VmdescStyle) {
+        for field in &mut self.fields {
+            if let Some(nested) = &mut field.nested {
+                nested.apply_style(style);
+            }
+        }
+        for sub in &mut self.subsections {
+            sub.apply_style(style);
+        }
+        if style == VmdescStyle::Qemu10_0 {
+            let last_of_run = |i: usize, fields: &[FieldDesc]| {
+                fields.get(i + 1).is_none_or(|next| {
+                    next.name != fields[i].name || next.index != fields[i].index.map(|n| n + 1)
+                })
+            };
+            for i in 0..self.fields.len() {
+                if self.fields[i].index.is_some() && last_of_run(i, &self.fields) {
+                    self.fields[i].index = None;
+                }
+            }
+        }
+    }
+}
+
 /// The wire size of the subsection header for `name`: marker, length, name, version.
 fn subsection_header_len(name: &str) -> usize {
     1 + 1 + name.len() + 4
