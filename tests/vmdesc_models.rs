@@ -35,10 +35,9 @@ const RENAMED_IN_10_0: [&str; 2] = ["hpet", "globalstate"];
 /// The model of `idstr` whose description is QEMU's in `style`'s release,
 /// if there is one.
 fn exact_model(idstr: &str, style: VmdescStyle) -> Option<&'static vmstate::qemu::Model> {
-    vmstate::qemu::model(idstr).filter(|model| {
-        !DESCRIBED_DIFFERENTLY.contains(&model.idstr)
-            && !(style == VmdescStyle::Qemu10_0 && RENAMED_IN_10_0.contains(&model.idstr))
-    })
+    let renamed = |name: &str| style == VmdescStyle::Qemu10_0 && RENAMED_IN_10_0.contains(&name);
+    vmstate::qemu::model(idstr)
+        .filter(|model| !DESCRIBED_DIFFERENTLY.contains(&model.idstr) && !renamed(model.idstr))
 }
 
 #[test]
