@@ -87,5 +87,7 @@ pub mod vapic;
 pub mod virtio;
 pub mod vmmouse;
 
+mod lower;
 mod registry;
-pub use registry::{Decoded, MODELS, Model, delimit, model};
+pub use lower::Lowered;
+pub use registry::{Decoded, Lower, MODELS, Model, delimit, model};

@@ -1,6 +1,7 @@
 //! The models by section idstr, so that tools can decode a stream's sections
 //! with them and delimit sections that the stream does not describe.
 
+use super::lower::{Lowered, lower_with};
 use super::virtio::VirtioPci;
 use crate::stream::{SectionInfo, StateDesc};
 use crate::{Error, Reader, VmState};
@@ -14,7 +15,14 @@ pub struct Model {
     pub decode: fn(&[u8], u32) -> Result<Decoded, Error>,
     /// Decodes a payload at a version and describes it as QEMU's vmdesc does.
     pub describe: fn(&[u8], u32) -> Result<StateDesc, Error>,
+    /// Re-encodes a payload written at the first version at the second, an
+    /// older one, when that loses nothing; `None` for models whose layout
+    /// depends on more than the version (virtio, `piix4_pm`).
+    pub lower: Option<Lower>,
 }
+
+/// Re-encodes a payload written at the first version at the second.
+pub type Lower = fn(&[u8], u32, u32) -> Result<Lowered, Error>;
 
 /// What a model made of a payload.
 pub struct Decoded {
@@ -136,6 +144,8 @@ macro_rules! models {
     (@describe [] $ty:ty) => { describe_with::<$ty> };
     (@decode [virtio] $ty:ty) => { decode_virtio::<$ty> };
     (@describe [virtio] $ty:ty) => { describe_virtio::<$ty> };
+    (@lower [] $ty:ty) => { Some(lower_with::<$ty>) };
+    (@lower [virtio] $ty:ty) => { None };
     ($($idstr:literal $(($kind:ident))? => $ty:ty),* $(,)?) => {
         /// Every model, by idstr.
         pub static MODELS: &[Model] = &[
@@ -143,11 +153,13 @@ macro_rules! models {
                 idstr: $idstr,
                 decode: models!(@decode [$($kind)?] $ty),
                 describe: models!(@describe [$($kind)?] $ty),
+                lower: models!(@lower [$($kind)?] $ty),
             },)*
             Model {
                 idstr: "piix4_pm",
                 decode: decode_piix4_pm,
                 describe: describe_piix4_pm,
+                lower: None,
             },
         ];
     };

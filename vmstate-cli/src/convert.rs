@@ -1,12 +1,16 @@
 //! `vmstate convert FILE --to DEST [--machine NAME] -o OUT`: rewrite a stream
 //! so that DEST loads it, where nothing is lost. What carries no state may
 //! change (command packets DEST does not know are dropped, the machine type is
-//! renamed on request); anything else DEST would refuse is named and nothing is
-//! written. Records stream through one at a time: RAM is never held.
+//! renamed on request), and a section DEST loads only at an older version is
+//! re-encoded by its model when the older layout holds all of its state;
+//! anything else DEST would refuse is named and nothing is written. Records
+//! stream through one at a time: RAM is never held.
 
+use std::collections::HashMap;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use vmstate::check::{Obstacle, check_reference, check_stream};
+use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::Failure;
@@ -20,6 +24,8 @@ struct Plan {
     machine: Option<String>,
     /// Command numbers to drop.
     drop_commands: Vec<u16>,
+    /// Sections re-encoded at an older version, by idstr and instance.
+    lowered: HashMap<(String, u32), (u32, Lowered)>,
 }
 
 pub fn run(args: &Convert) -> Result<(), Failure> {
@@ -57,6 +63,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     }
     let mut plan = Plan::default();
     let mut refusals = Vec::new();
+    let mut to_lower = Vec::new();
     for obstacle in verdict.obstacles {
         match obstacle {
             Obstacle::Machine { .. } if args.machine.is_some() => {
@@ -65,10 +72,33 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
             Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
                 plan.drop_commands.push(number);
             }
-            other => refusals.push(other),
+            Obstacle::Version {
+                ref idstr,
+                instance_id,
+                found,
+                minimum,
+                maximum,
+            } if i64::from(found) > maximum && maximum >= minimum => {
+                match (
+                    u32::try_from(maximum),
+                    vmstate::qemu::model(idstr).and_then(|m| m.lower),
+                ) {
+                    (Ok(target), Some(lower)) => {
+                        to_lower.push((idstr.clone(), instance_id, found, target, lower));
+                    }
+                    _ => refusals.push(format!("{obstacle}; no model re-encodes `{idstr}`")),
+                }
+            }
+            other => refusals.push(other.to_string()),
         }
     }
-    let mut refusals: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+    if !to_lower.is_empty() {
+        input
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))?;
+        let reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
+        lower_sections(reader, &to_lower, &mut plan, &mut refusals)?;
+    }
     if let (Some(machine), Some(old)) = (&plan.machine, &facts.machine)
         && machine.len() != old.len()
         && facts.capabilities.iter().any(|c| c == "mapped-ram")
@@ -103,6 +133,47 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     output.commit()
 }
 
+/// A section to re-encode: idstr, instance, the stream's version, the version
+/// DEST loads, and the model's re-encoder.
+type ToLower = (String, u32, u32, u32, Lower);
+
+/// Re-encodes the payloads of `wanted` up front, so that a section whose
+/// older layout cannot hold its state is refused before anything is written.
+fn lower_sections<R: Read + Seek>(
+    mut reader: StreamReader<R>,
+    wanted: &[ToLower],
+    plan: &mut Plan,
+    refusals: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let mut current = None;
+    while let Some(record) = reader.next_record()? {
+        match record {
+            Record::Section(header) => current = header.info,
+            Record::State { payload, .. } => {
+                let Some(info) = current.take() else { continue };
+                let Some((idstr, instance, from, to, lower)) = wanted
+                    .iter()
+                    .find(|w| w.0 == info.idstr && w.1 == info.instance_id)
+                else {
+                    continue;
+                };
+                match lower(&payload, *from, *to) {
+                    Ok(lowered) => {
+                        plan.lowered
+                            .insert((idstr.clone(), *instance), (*to, lowered));
+                    }
+                    Err(error) => refusals.push(format!(
+                        "section `{idstr}` instance {instance}: version {from} cannot be \
+                         re-encoded at version {to}: {error}"
+                    )),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Copies every record from `reader` to `writer` as `plan` says.
 fn rewrite<R: Read + Seek, W: Write>(
     reader: &mut StreamReader<R>,
@@ -110,19 +181,35 @@ fn rewrite<R: Read + Seek, W: Write>(
     plan: &Plan,
     args: &Convert,
 ) -> Result<(), Failure> {
+    let mut lowering = None;
     while let Some(record) = reader.next_record()? {
         let record = match record {
+            Record::Section(mut header) => {
+                lowering = header.info.as_mut().and_then(|info| {
+                    let (to, lowered) =
+                        plan.lowered.get(&(info.idstr.clone(), info.instance_id))?;
+                    info.version_id = *to;
+                    Some(lowered)
+                });
+                Record::Section(header)
+            }
+            Record::State { offset, .. } if lowering.is_some() => Record::State {
+                payload: lowering
+                    .take()
+                    .map(|l| l.payload.clone())
+                    .unwrap_or_default(),
+                offset,
+            },
             Record::Configuration(configuration) => match &plan.machine {
                 Some(machine) => Record::Configuration(configuration.with_machine(machine)?),
                 None => Record::Configuration(configuration),
             },
             Record::Command { command, .. } if plan.drop_commands.contains(&command) => continue,
-            Record::Vmdesc { json } => match &plan.machine {
-                Some(machine) => Record::Vmdesc {
-                    json: renamed_in_vmdesc(&json, machine)?,
-                },
-                None => Record::Vmdesc { json },
-            },
+            Record::Vmdesc { json } if plan.machine.is_some() || !plan.lowered.is_empty() => {
+                Record::Vmdesc {
+                    json: updated_vmdesc(&json, plan)?,
+                }
+            }
             other => other,
         };
         writer.write(&record)?;
@@ -133,17 +220,21 @@ fn rewrite<R: Read + Seek, W: Write>(
         .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))
 }
 
-/// The vmdesc with its description of the configuration section (QEMU 10.0
-/// writes one) sized for machine type `machine`: the `name` buffer's size is
-/// the name's length.
-fn renamed_in_vmdesc(json: &[u8], machine: &str) -> Result<Vec<u8>, Failure> {
+/// The vmdesc as `plan` leaves the stream: its description of the
+/// configuration section (QEMU 10.0 writes one) sized for the new machine
+/// type's name, and re-encoded sections described at their new versions.
+fn updated_vmdesc(json: &[u8], plan: &Plan) -> Result<Vec<u8>, Failure> {
     let mut vmdesc = Vmdesc::parse(json)?;
-    let Some(configuration) = &mut vmdesc.configuration else {
-        return Ok(json.to_vec());
-    };
-    for field in &mut configuration.fields {
-        if field.name == "name" {
-            field.size = machine.len();
+    if let (Some(machine), Some(configuration)) = (&plan.machine, &mut vmdesc.configuration) {
+        for field in &mut configuration.fields {
+            if field.name == "name" {
+                field.size = machine.len();
+            }
+        }
+    }
+    for device in &mut vmdesc.devices {
+        if let Some((_, lowered)) = plan.lowered.get(&(device.name.clone(), device.instance_id)) {
+            device.state = lowered.desc.clone();
         }
     }
     Ok(vmdesc.to_json().into_bytes())
