@@ -549,3 +549,76 @@ fn a_reference_stream_predicts_what_a_rename_does_not_fix() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A destination that loads a device only at an older version: `convert`
+/// re-encodes the section through its model when the older layout holds the
+/// state (i8254 version 3 -> 2: the field version 3 added is at its default),
+/// and real QEMU 7.2 loads the result, which it accepts at version 2 too; it
+/// refuses when state would be lost (mc146818rtc 3 -> 2 drops `base_rtc` and
+/// the other version-3 fields, which a guest that ran has set).
+#[test]
+fn convert_re_encodes_a_section_at_an_older_version_or_refuses() {
+    let dir = scratch("lower");
+    let dump_text = std::fs::read_to_string(fixture("qemu-7.2/pc-7.2.dump.json")).unwrap();
+    let older = |vmsd: &str, version: i64| {
+        let mut dump: Value = serde_json::from_str(&dump_text).unwrap();
+        for (_, section) in dump.as_object_mut().unwrap() {
+            if section["Description"]["name"] == vmsd {
+                section["version_id"] = version.into();
+                section["Description"]["version_id"] = version.into();
+            }
+        }
+        let path = dir.join(format!("{vmsd}-v{version}.json"));
+        std::fs::write(&path, dump.to_string()).unwrap();
+        path.display().to_string()
+    };
+    let stream = fixture("qemu-7.2/pc-ran.mig").display().to_string();
+    let out = dir.join("lowered.mig");
+    let out_arg = out.display().to_string();
+
+    let pit_v2 = older("i8254", 2);
+    let (code, report, _) = vmstate(&["check", &stream, &pit_v2]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("section `i8254` instance 0: version 3, DEST loads 2..=2"),
+        "{report}"
+    );
+    let (code, _, err) = vmstate(&["convert", &stream, "--to", &pit_v2, "-o", &out_arg]);
+    assert_eq!(code, 0, "{err}");
+    let (code, report, _) = vmstate(&["check", &out_arg, &pit_v2]);
+    assert_eq!(code, 0, "{report}");
+    let document = inspect_json(&out);
+    let pit = document["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["section"] == "i8254")
+        .unwrap();
+    assert_eq!(pit["version"], 2);
+    let before = inspect_json(&fixture("qemu-7.2/pc-ran.mig"));
+    let pit_before = before["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["section"] == "i8254")
+        .unwrap();
+    assert_eq!(
+        pit["bytes"].as_u64().unwrap() + 4,
+        pit_before["bytes"].as_u64().unwrap()
+    );
+    let qemu = Qemu::load(Release::V7_2, "pc-i440fx-7.2", &[], &out)
+        .unwrap_or_else(|e| panic!("QEMU 7.2 refused the re-encoded stream: {e}"));
+    qemu.quit();
+
+    let rtc_v2 = older("mc146818rtc", 2);
+    std::fs::remove_file(&out).ok();
+    let (code, _, err) = vmstate(&["convert", &stream, "--to", &rtc_v2, "-o", &out_arg]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("version 3 cannot be re-encoded at version 2"),
+        "{err}"
+    );
+    assert!(err.contains("base_rtc"), "{err}");
+    assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
