@@ -12,6 +12,8 @@ use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 use crate::Failure;
 use crate::args::Convert;
 use crate::atomic_output::Output;
+use crate::edit::WRITE_BUFFER;
+use crate::progress::Progress;
 
 /// What `convert` changes in the stream.
 #[derive(Default)]
@@ -38,7 +40,9 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     }
     let mut input = crate::input::open(&args.file)?;
     let facts = {
-        let reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
+        let reader = StreamReader::new(&mut input)?
+            .with_delimiter(vmstate::qemu::delimit)
+            .with_page_runs();
         vmstate::check::StreamFacts::read(reader, &crate::check::describe_by_model)?
     };
     let verdict = check_stream(&facts, &dest);
@@ -76,15 +80,17 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     input
         .seek(SeekFrom::Start(0))
         .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))?;
-    let mut reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
+    let mut reader = StreamReader::new(&mut input)?
+        .with_delimiter(vmstate::qemu::delimit)
+        .with_page_runs();
     let output = Output::create(&args.output)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     if let Some(file) = output.seekable()? {
-        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
+        let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
         rewrite(&mut reader, writer, &plan, args)?;
     } else {
-        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, output.file()?))?;
+        let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
         rewrite(&mut reader, writer, &plan, args)?;
     }
     output.commit()
@@ -97,6 +103,7 @@ fn rewrite<R: Read + Seek, W: Write>(
     plan: &Plan,
     args: &Convert,
 ) -> Result<(), Failure> {
+    let progress = Progress::new("convert", reader.len(), args.quiet);
     while let Some(record) = reader.next_record()? {
         let record = match record {
             Record::Configuration(configuration) => match &plan.machine {
@@ -113,6 +120,8 @@ fn rewrite<R: Read + Seek, W: Write>(
             other => other,
         };
         writer.write(&record)?;
+        progress.set(reader.offset());
+        reader.recycle(record);
     }
     let mut buffered = writer.finish()?;
     buffered

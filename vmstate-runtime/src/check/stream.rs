@@ -67,7 +67,8 @@ pub type Describer<'a> = &'a dyn Fn(&SectionInfo, &[u8]) -> Option<StateDesc>;
 impl StreamFacts {
     /// Reads a whole stream and keeps what decides whether it loads. Memory
     /// stays bounded by the largest device payload: RAM pages are dropped as
-    /// they are read.
+    /// they are read (a reader made with
+    /// [`StreamReader::with_page_runs`] reads them fastest).
     ///
     /// # Errors
     /// A malformed stream, with the section and byte offset.
@@ -114,7 +115,10 @@ impl StreamFacts {
                         collect_subsections(&desc, value.as_ref(), &mut section.subsections);
                     }
                 }
-                Record::Ram(_) | Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
+                // A page run's buffer serves the next run (see
+                // `StreamReader::with_page_runs`).
+                record @ Record::Ram(_) => reader.recycle(record),
+                Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
             }
         }
         Ok(facts)
