@@ -4,9 +4,10 @@
 //! renamed on request); anything else DEST would refuse is named and nothing is
 //! written. Records stream through one at a time: RAM is never held.
 
+use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
-use vmstate::check::{Obstacle, check_stream};
+use vmstate::check::{Dump, FactsCollector, Obstacle, StreamFacts, check_stream};
 use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::Failure;
@@ -16,12 +17,58 @@ use crate::edit::WRITE_BUFFER;
 use crate::progress::Progress;
 
 /// What `convert` changes in the stream.
-#[derive(Default)]
-struct Plan {
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Fixed {
     /// The machine type to write instead of the stream's.
     machine: Option<String>,
     /// Command numbers to drop.
     drop_commands: Vec<u16>,
+}
+
+/// How `convert` decides what to change: from the verdict on the whole
+/// stream, or record by record by the rules that verdict follows (a machine
+/// type DEST does not run is renamed when `--machine` is given; a stateless
+/// command DEST does not know is dropped).
+enum Plan<'a> {
+    Fixed(Fixed),
+    Ask(&'a Dump, &'a Convert),
+}
+
+impl Plan<'_> {
+    /// The machine type to write for a stream of machine type `machine`.
+    fn machine(&self, machine: &str) -> Option<String> {
+        match self {
+            Self::Fixed(fixed) => fixed.machine.clone(),
+            Self::Ask(dest, args) => args.machine.clone().filter(|_| !dest.runs_machine(machine)),
+        }
+    }
+
+    /// Whether command `number` is left out.
+    fn drops(&self, number: u16) -> bool {
+        match self {
+            Self::Fixed(fixed) => fixed.drop_commands.contains(&number),
+            Self::Ask(dest, _) => {
+                let known = |release| command_info(number).is_some_and(|c| c.since <= release);
+                dest.release_version()
+                    .is_some_and(|release| !known(release))
+                    && command_info(number).is_some_and(|c| c.stateless)
+            }
+        }
+    }
+
+    /// The changes made to a stream that carries `facts`.
+    fn for_stream(&self, facts: &StreamFacts) -> Fixed {
+        let mut fixed = Fixed {
+            machine: facts.machine.as_deref().and_then(|m| self.machine(m)),
+            drop_commands: Vec::new(),
+        };
+        for &number in &facts.commands {
+            if self.drops(number) && !fixed.drop_commands.contains(&number) {
+                fixed.drop_commands.push(number);
+            }
+        }
+        fixed
+    }
 }
 
 pub fn run(args: &Convert) -> Result<(), Failure> {
@@ -39,14 +86,67 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
         )));
     }
     let mut input = crate::input::open(&args.file)?;
-    let facts = {
-        let reader = StreamReader::new(&mut input)?
-            .with_delimiter(vmstate::qemu::delimit)
-            .with_page_runs();
-        vmstate::check::StreamFacts::read(reader, &crate::check::describe_by_model)?
-    };
-    let verdict = check_stream(&facts, &dest);
-    let mut plan = Plan::default();
+    let output = Output::create(&args.output)?;
+    if let Some(file) = output.seekable()? {
+        // A file output is checked and written in one pass: refused, it is
+        // dropped unnamed and OUT is not created.
+        let facts = {
+            let mut reader = open_reader(&mut input)?;
+            let writer =
+                StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
+            rewrite(&mut reader, writer, &Plan::Ask(&dest, args), args)?
+        };
+        let plan = decide(&facts, &dest, args)?;
+        if plan != Plan::Ask(&dest, args).for_stream(&facts) {
+            // What was written followed other rules than the verdict's: write
+            // it again as the verdict says.
+            rewind(&mut input, args)?;
+            file.set_len(0)
+                .and_then(|()| (&file).seek(SeekFrom::Start(0)))
+                .map_err(|e| Failure::BadInput(format!("{}: {e}", args.output.display())))?;
+            let writer =
+                StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
+            rewrite(
+                &mut open_reader(&mut input)?,
+                writer,
+                &Plan::Fixed(plan),
+                args,
+            )?;
+        }
+        return output.commit();
+    }
+    // Standard output cannot take back what it was given: check first.
+    let facts = StreamFacts::read(open_reader(&mut input)?, &crate::check::describe_by_model)?;
+    let plan = decide(&facts, &dest, args)?;
+    rewind(&mut input, args)?;
+    let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
+    rewrite(
+        &mut open_reader(&mut input)?,
+        writer,
+        &Plan::Fixed(plan),
+        args,
+    )?;
+    output.commit()
+}
+
+fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
+    Ok(StreamReader::new(input)?
+        .with_delimiter(vmstate::qemu::delimit)
+        .with_page_runs())
+}
+
+fn rewind(input: &mut File, args: &Convert) -> Result<(), Failure> {
+    input
+        .seek(SeekFrom::Start(0))
+        .map(drop)
+        .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))
+}
+
+/// What `convert` does with the stream, or the obstacles it cannot remove
+/// (printed; [`Failure::Refused`]).
+fn decide(facts: &StreamFacts, dest: &Dump, args: &Convert) -> Result<Fixed, Failure> {
+    let verdict = check_stream(facts, dest);
+    let mut plan = Fixed::default();
     let mut refusals = Vec::new();
     for obstacle in verdict.obstacles {
         match obstacle {
@@ -76,42 +176,32 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
         }
         return Err(Failure::Refused(refusals.len()));
     }
-
-    input
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))?;
-    let mut reader = StreamReader::new(&mut input)?
-        .with_delimiter(vmstate::qemu::delimit)
-        .with_page_runs();
-    let output = Output::create(&args.output)?;
-    // A file output keeps a mapped-ram file's holes; standard output cannot
-    // seek, so it gets the zeros written out.
-    if let Some(file) = output.seekable()? {
-        let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
-        rewrite(&mut reader, writer, &plan, args)?;
-    } else {
-        let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
-        rewrite(&mut reader, writer, &plan, args)?;
-    }
-    output.commit()
+    Ok(plan)
 }
 
-/// Copies every record from `reader` to `writer` as `plan` says.
+/// Copies every record from `reader` to `writer` as `plan` says, and returns
+/// what the stream carries.
 fn rewrite<R: Read + Seek, W: Write>(
     reader: &mut StreamReader<R>,
     mut writer: StreamWriter<W>,
     plan: &Plan,
     args: &Convert,
-) -> Result<(), Failure> {
+) -> Result<StreamFacts, Failure> {
     let progress = Progress::new("convert", reader.len(), args.quiet);
+    let mut facts = FactsCollector::new(reader.vmdesc().cloned(), &crate::check::describe_by_model);
+    let mut machine = None;
     while let Some(record) = reader.next_record()? {
+        facts.observe(&record);
         let record = match record {
-            Record::Configuration(configuration) => match &plan.machine {
-                Some(machine) => Record::Configuration(configuration.with_machine(machine)?),
-                None => Record::Configuration(configuration),
-            },
-            Record::Command { command, .. } if plan.drop_commands.contains(&command) => continue,
-            Record::Vmdesc { json } => match &plan.machine {
+            Record::Configuration(configuration) => {
+                machine = plan.machine(&configuration.machine);
+                match &machine {
+                    Some(machine) => Record::Configuration(configuration.with_machine(machine)?),
+                    None => Record::Configuration(configuration),
+                }
+            }
+            Record::Command { command, .. } if plan.drops(command) => continue,
+            Record::Vmdesc { json } => match &machine {
                 Some(machine) => Record::Vmdesc {
                     json: renamed_in_vmdesc(&json, machine)?,
                 },
@@ -126,7 +216,8 @@ fn rewrite<R: Read + Seek, W: Write>(
     let mut buffered = writer.finish()?;
     buffered
         .flush()
-        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))
+        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
+    Ok(facts.finish())
 }
 
 /// The vmdesc with its description of the configuration section (QEMU 10.0

@@ -47,7 +47,8 @@ pub use report::{Finding, Kind, Location, Report, Severity};
 #[doc(no_inline)]
 pub use serde_json::Value;
 pub use stream::{
-    Describer, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts, check_stream,
+    Describer, FactsCollector, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts,
+    check_stream,
 };
 
 /// Checks whether a source described by `src` can migrate to a destination

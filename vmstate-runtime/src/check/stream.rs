@@ -76,52 +76,89 @@ impl StreamFacts {
         mut reader: StreamReader<R>,
         describe: Describer<'_>,
     ) -> Result<Self, Error> {
-        let vmdesc: Option<Vmdesc> = reader.vmdesc().cloned();
-        let mut facts = Self::default();
-        let mut current: Option<SectionInfo> = None;
+        let mut collector = FactsCollector::new(reader.vmdesc().cloned(), describe);
         while let Some(record) = reader.next_record()? {
-            match record {
-                Record::Configuration(configuration) => {
-                    facts.machine = Some(configuration.machine);
-                    facts.configuration_subsections = configuration.subsections;
-                    facts.capabilities = configuration.capabilities;
-                }
-                Record::Command { command, .. } => facts.commands.push(command),
-                Record::Section(header) => {
-                    if let Some(info) = header.info {
-                        facts.sections.push(SectionFacts {
-                            idstr: info.idstr.clone(),
-                            instance_id: info.instance_id,
-                            version_id: info.version_id,
-                            vmsd_name: None,
-                            subsections: Vec::new(),
-                        });
-                        current = Some(info);
-                    }
-                }
-                Record::State { payload, offset } => {
-                    let (Some(info), Some(section)) = (&current, facts.sections.last_mut()) else {
-                        continue;
-                    };
-                    let desc = vmdesc
-                        .as_ref()
-                        .and_then(|v| v.device(&info.idstr, info.instance_id))
-                        .map(|device| device.state.clone())
-                        .or_else(|| describe(info, &payload));
-                    if let Some(desc) = desc {
-                        section.vmsd_name =
-                            Some(desc.vmsd_name.clone()).filter(|name| !name.is_empty());
-                        let value = decode(&desc, &payload, offset).ok().map(|d| d.value);
-                        collect_subsections(&desc, value.as_ref(), &mut section.subsections);
-                    }
-                }
-                // A page run's buffer serves the next run (see
-                // `StreamReader::with_page_runs`).
-                record @ Record::Ram(_) => reader.recycle(record),
-                Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
-            }
+            collector.observe(&record);
+            // A page run's buffer serves the next run.
+            reader.recycle(record);
         }
-        Ok(facts)
+        Ok(collector.finish())
+    }
+}
+
+/// Gathers [`StreamFacts`] from records as they pass, for a tool that reads
+/// the stream for another purpose at the same time (`convert` writes it):
+/// one pass instead of two.
+pub struct FactsCollector<'a> {
+    facts: StreamFacts,
+    vmdesc: Option<Vmdesc>,
+    describe: Describer<'a>,
+    /// The section whose payload comes next.
+    current: Option<SectionInfo>,
+}
+
+impl<'a> FactsCollector<'a> {
+    /// Starts with nothing seen; `vmdesc` is the stream's description
+    /// ([`StreamReader::vmdesc`]), `describe` describes what it does not.
+    #[must_use]
+    pub fn new(vmdesc: Option<Vmdesc>, describe: Describer<'a>) -> Self {
+        Self {
+            facts: StreamFacts::default(),
+            vmdesc,
+            describe,
+            current: None,
+        }
+    }
+
+    /// Takes in the next record of the stream.
+    pub fn observe(&mut self, record: &Record) {
+        let facts = &mut self.facts;
+        match record {
+            Record::Configuration(configuration) => {
+                facts.machine = Some(configuration.machine.clone());
+                facts
+                    .configuration_subsections
+                    .clone_from(&configuration.subsections);
+                facts.capabilities.clone_from(&configuration.capabilities);
+            }
+            Record::Command { command, .. } => facts.commands.push(*command),
+            Record::Section(header) => {
+                if let Some(info) = &header.info {
+                    facts.sections.push(SectionFacts {
+                        idstr: info.idstr.clone(),
+                        instance_id: info.instance_id,
+                        version_id: info.version_id,
+                        vmsd_name: None,
+                        subsections: Vec::new(),
+                    });
+                    self.current = Some(info.clone());
+                }
+            }
+            Record::State { payload, offset } => {
+                let (Some(info), Some(section)) = (&self.current, facts.sections.last_mut()) else {
+                    return;
+                };
+                let desc = self
+                    .vmdesc
+                    .as_ref()
+                    .and_then(|v| v.device(&info.idstr, info.instance_id))
+                    .map(|device| device.state.clone())
+                    .or_else(|| (self.describe)(info, payload));
+                if let Some(desc) = desc {
+                    section.vmsd_name =
+                        Some(desc.vmsd_name.clone()).filter(|name| !name.is_empty());
+                    let value = decode(&desc, payload, *offset).ok().map(|d| d.value);
+                    collect_subsections(&desc, value.as_ref(), &mut section.subsections);
+                }
+            }
+            Record::Ram(_) | Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
+        }
+    }
+
+    /// The facts of every record observed.
+    #[must_use]
+    pub fn finish(self) -> StreamFacts {
+        self.facts
     }
 }
 
