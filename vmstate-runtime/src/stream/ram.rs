@@ -219,7 +219,6 @@ impl RamRecord {
                 block_name(out, block);
                 out.extend_from_slice(data);
             }
-            Self::Pages { data, .. } => out.extend_from_slice(data),
             Self::Eos => out.extend_from_slice(&flags::EOS.to_be_bytes()),
             Self::MappedMemSize { total } => {
                 out.extend_from_slice(&(total | flags::MEM_SIZE).to_be_bytes());
@@ -230,7 +229,7 @@ impl RamRecord {
                 out.extend_from_slice(&block.used_length.to_be_bytes());
                 out.extend_from_slice(&header.to_bytes());
             }
-            Self::Region { data, .. } => out.extend_from_slice(data),
+            Self::Pages { data, .. } | Self::Region { data, .. } => out.extend_from_slice(data),
         }
     }
 }

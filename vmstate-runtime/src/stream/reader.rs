@@ -119,11 +119,16 @@ pub struct StreamReader<R: Read + Seek> {
     page_size: usize,
     state: State,
     /// Set by [`StreamReader::with_page_runs`]: pages come in runs.
-    page_runs: bool,
-    /// How far the next page run reads ahead.
-    run_len: usize,
+    runs: Option<Runs>,
+}
+
+/// Where a reader with page runs is.
+#[derive(Debug, Default)]
+struct Runs {
+    /// How far the next run reads ahead.
+    len: usize,
     /// The last run stopped at a record that is not a page: read it alone.
-    run_stopped: bool,
+    stopped: bool,
     /// A run's buffer given back by [`StreamReader::recycle`].
     spare: Vec<u8>,
 }
@@ -171,10 +176,7 @@ impl<R: Read + Seek> StreamReader<R> {
             mapped_ram: false,
             page_size,
             state: State::Top,
-            page_runs: false,
-            run_len: FIRST_RUN,
-            run_stopped: false,
-            spare: Vec::new(),
+            runs: None,
         };
         let magic = reader.be32()?;
         if magic != MAGIC {
@@ -205,7 +207,10 @@ impl<R: Read + Seek> StreamReader<R> {
     /// comes as its own record, with the same errors.
     #[must_use]
     pub fn with_page_runs(mut self) -> Self {
-        self.page_runs = true;
+        self.runs = Some(Runs {
+            len: FIRST_RUN,
+            ..Runs::default()
+        });
         self
     }
 
@@ -213,10 +218,10 @@ impl<R: Read + Seek> StreamReader<R> {
     /// run reuses its buffer instead of allocating and clearing a new one.
     /// Records without such a buffer are dropped.
     pub fn recycle(&mut self, record: Record) {
-        if let Record::Ram(RamRecord::Pages { data, .. }) = record
-            && data.capacity() > self.spare.capacity()
+        if let (Record::Ram(RamRecord::Pages { data, .. }), Some(runs)) = (record, &mut self.runs)
+            && data.capacity() > runs.spare.capacity()
         {
-            self.spare = data;
+            runs.spare = data;
         }
     }
 
@@ -254,7 +259,7 @@ impl<R: Read + Seek> StreamReader<R> {
             match std::mem::replace(&mut self.state, State::Done) {
                 State::Top => return self.top_level().map(Some),
                 State::Ram { section_id } => {
-                    if self.page_runs
+                    if self.runs.is_some()
                         && let Some(run) = self.page_run().map_err(|e| e.in_section("ram", None))?
                     {
                         self.state = State::Ram { section_id };
@@ -590,9 +595,14 @@ impl<R: Read + Seek> StreamReader<R> {
     /// next record is anything else (or cut short by the end of the input),
     /// which [`Self::ram_record`] then reads and judges.
     fn page_run(&mut self) -> Result<Option<RamRecord>, Error> {
-        if std::mem::take(&mut self.run_stopped) {
+        let Some(runs) = &mut self.runs else {
+            return Ok(None);
+        };
+        if std::mem::take(&mut runs.stopped) {
             return Ok(None);
         }
+        let run_len = runs.len;
+        let mut data = std::mem::take(&mut runs.spare);
         // Looking at the buffered word first keeps a part that opens with
         // its block list or EOS from reading ahead for nothing.
         let first = self
@@ -604,13 +614,13 @@ impl<R: Read + Seek> StreamReader<R> {
         if let Some(word) = first
             && self.page_kind(u64::from_be_bytes(word)).is_none()
         {
+            self.give_back(data, FIRST_RUN);
             return Ok(None);
         }
         let start = self.offset;
         let want = usize::try_from(self.remaining())
             .unwrap_or(usize::MAX)
-            .min(self.run_len);
-        let mut data = std::mem::take(&mut self.spare);
+            .min(run_len);
         // Only the growth is cleared: the read overwrites the rest.
         if data.len() < want {
             data.resize(want, 0);
@@ -625,22 +635,31 @@ impl<R: Read + Seek> StreamReader<R> {
             .map_err(io)?;
         self.offset = start + run.len as u64;
         if run.len == 0 {
-            self.spare = data;
-            self.run_len = FIRST_RUN;
+            self.give_back(data, FIRST_RUN);
             return Ok(None);
         }
-        self.run_stopped = run.stopped;
-        self.run_len = if run.stopped {
-            FIRST_RUN
-        } else {
-            self.run_len.saturating_mul(4).min(PAGE_RUN_MAX)
-        };
+        if let Some(runs) = &mut self.runs {
+            runs.stopped = run.stopped;
+            runs.len = if run.stopped {
+                FIRST_RUN
+            } else {
+                run_len.saturating_mul(4).min(PAGE_RUN_MAX)
+            };
+        }
         data.truncate(run.len);
         Ok(Some(RamRecord::Pages {
             data,
             zero_pages: run.zero_pages,
             data_pages: run.data_pages,
         }))
+    }
+
+    /// Keeps a run's buffer for the next run, which reads `len` ahead.
+    fn give_back(&mut self, data: Vec<u8>, len: usize) {
+        if let Some(runs) = &mut self.runs {
+            runs.spare = data;
+            runs.len = len;
+        }
     }
 
     /// The flag bits of `word` without CONTINUE when it starts a ZERO or
