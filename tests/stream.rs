@@ -386,3 +386,113 @@ fn mutated_mapped_ram_block_lists_read_or_fail_cleanly() {
         bytes[at] = original;
     }
 }
+
+/// Reads `bytes` with page runs: the records, or the first error as text.
+fn runs(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    let mut reader = StreamReader::new(Cursor::new(bytes))
+        .map_err(|e| e.to_string())?
+        .with_page_runs();
+    let mut records = Vec::new();
+    while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
+        records.push(record);
+    }
+    Ok(records)
+}
+
+/// Reads `bytes` one page at a time: the records, or the first error as text.
+fn pages(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    let mut reader = StreamReader::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut records = Vec::new();
+    while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
+        records.push(record);
+    }
+    Ok(records)
+}
+
+/// The zero and data pages among `records`, whichever way they came.
+fn page_counts(records: &[Record]) -> (u64, u64) {
+    records
+        .iter()
+        .fold((0, 0), |(zero, data), record| match record {
+            Record::Ram(RamRecord::Zero { .. }) => (zero + 1, data),
+            Record::Ram(RamRecord::Page { .. }) => (zero, data + 1),
+            Record::Ram(RamRecord::Pages {
+                zero_pages,
+                data_pages,
+                ..
+            }) => (zero + zero_pages, data + data_pages),
+            _ => (zero, data),
+        })
+}
+
+#[test]
+fn page_runs_write_back_the_same_bytes_and_count_the_same_pages() {
+    for name in FIXTURES {
+        let bytes = fixture(name);
+        let by_run = runs(&bytes).unwrap();
+        assert!(
+            by_run
+                .iter()
+                .any(|r| matches!(r, Record::Ram(RamRecord::Pages { .. }))),
+            "{name}: no page run"
+        );
+        let mut writer = StreamWriter::new(Vec::new()).unwrap();
+        for record in &by_run {
+            writer.write(record).unwrap();
+        }
+        assert!(writer.finish().unwrap() == bytes, "{name}: bytes differ");
+        let by_page = pages(&bytes).unwrap();
+        assert_eq!(page_counts(&by_run), page_counts(&by_page), "{name}");
+        // Everything else comes as the same records, in the same order.
+        let others = |records: Vec<Record>| -> Vec<Record> {
+            records
+                .into_iter()
+                .filter(|r| {
+                    !matches!(
+                        r,
+                        Record::Ram(
+                            RamRecord::Zero { .. }
+                                | RamRecord::Page { .. }
+                                | RamRecord::Pages { .. }
+                        )
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(others(by_run), others(by_page), "{name}");
+    }
+}
+
+#[test]
+fn page_runs_fail_where_single_pages_fail() {
+    let bytes = fixture("qemu-10.0/pc-ran");
+    // Cut anywhere in RAM, or with a page's flags or block name spoiled: the
+    // same error at the same offset either way.
+    let mut cases: Vec<Vec<u8>> = [300, 5_000, 100_000, 300_001]
+        .iter()
+        .map(|&cut| bytes[..cut].to_vec())
+        .collect();
+    for at in [4_300, 70_000, 200_000] {
+        for spoil in [0x40u8, 0x10, 0x04] {
+            let mut spoiled = bytes.clone();
+            // The low byte of a be64 word holds the flags: find the next
+            // page word at or after `at` and spoil it.
+            let word = (at..spoiled.len() - 8)
+                .find(|&p| {
+                    let w = u64::from_be_bytes(spoiled[p..p + 8].try_into().unwrap());
+                    w & 0xfff == 0x28 && w >> 12 < 0x10_0000
+                })
+                .unwrap();
+            spoiled[word + 7] |= spoil;
+            cases.push(spoiled);
+        }
+    }
+    for (index, case) in cases.iter().enumerate() {
+        let by_page = pages(case).map(|r| r.len());
+        let by_run = runs(case).map(|_| ());
+        match by_page {
+            Ok(_) => assert!(by_run.is_ok(), "case {index}: {by_run:?}"),
+            Err(error) => assert_eq!(by_run, Err(error), "case {index}"),
+        }
+    }
+}

@@ -27,7 +27,8 @@ pub enum Command {
 
 Values are decimal, 0x-hex, negative for signed fields, true/false for bool,
 and a hex string of the exact size for buffers. The output is written to a
-temporary file and renamed over OUT only when the whole stream was written.")]
+file that has no name until the whole stream was written, then takes OUT's
+name: a failed or interrupted run leaves OUT as it was and nothing beside it.")]
     Set(Set),
     /// Check whether DEST loads a stream, or migrates from one `-dump-vmstate` dump's QEMU.
     #[command(after_help = "Examples:
@@ -69,6 +70,10 @@ pub struct Inspect {
     /// Only this section: `NAME` or `NAME:INSTANCE`.
     #[arg(long, value_name = "NAME[:INSTANCE]")]
     pub section: Option<String>,
+    /// No progress line. It is drawn on standard error when that is a
+    /// terminal and the stream is over 256 MiB.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -84,6 +89,10 @@ pub struct Set {
     /// Where to write the new stream (`-` for standard output).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// No progress line. It is drawn on standard error when that is a
+    /// terminal and the stream is over 256 MiB.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -104,6 +113,10 @@ pub struct Convert {
     /// Where to write the new stream (`-` for standard output).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// No progress line. It is drawn on standard error when that is a
+    /// terminal and the stream is over 256 MiB.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -7,25 +7,85 @@
 //! stream through one at a time: RAM is never held.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
-use vmstate::check::{Obstacle, check_reference, check_stream};
+use vmstate::check::{
+    Dump, FactsCollector, Obstacle, StreamFacts, check_reference, check_stream,
+};
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::Failure;
 use crate::args::Convert;
 use crate::atomic_output::Output;
+use crate::edit::WRITE_BUFFER;
+use crate::progress::Progress;
 
 /// What `convert` changes in the stream.
-#[derive(Default)]
-struct Plan {
+#[derive(Debug, Default, PartialEq)]
+struct Fixed {
     /// The machine type to write instead of the stream's.
     machine: Option<String>,
     /// Command numbers to drop.
     drop_commands: Vec<u16>,
     /// Sections re-encoded at an older version, by idstr and instance.
     lowered: HashMap<(String, u32), (u32, Lowered)>,
+}
+
+/// How `convert` decides what to change: from the verdict on the whole
+/// stream, or record by record by the rules that verdict follows (a machine
+/// type DEST does not run is renamed when `--machine` is given; a stateless
+/// command DEST does not know is dropped).
+enum Plan<'a> {
+    Fixed(Fixed),
+    Ask(&'a Dump, &'a Convert),
+}
+
+impl Plan<'_> {
+    /// The machine type to write for a stream of machine type `machine`.
+    fn machine(&self, machine: &str) -> Option<String> {
+        match self {
+            Self::Fixed(fixed) => fixed.machine.clone(),
+            Self::Ask(dest, args) => args.machine.clone().filter(|_| !dest.runs_machine(machine)),
+        }
+    }
+
+    /// Whether command `number` is left out.
+    fn drops(&self, number: u16) -> bool {
+        match self {
+            Self::Fixed(fixed) => fixed.drop_commands.contains(&number),
+            Self::Ask(dest, _) => {
+                let known = |release| command_info(number).is_some_and(|c| c.since <= release);
+                dest.release_version()
+                    .is_some_and(|release| !known(release))
+                    && command_info(number).is_some_and(|c| c.stateless)
+            }
+        }
+    }
+
+    /// The new version and payload of a section re-encoded at an older version.
+    fn lowered(&self, idstr: &str, instance_id: u32) -> Option<&(u32, Lowered)> {
+        match self {
+            Self::Fixed(fixed) => fixed.lowered.get(&(idstr.to_owned(), instance_id)),
+            // Re-encoding needs the verdict: a first pass never does it.
+            Self::Ask(..) => None,
+        }
+    }
+
+    /// The changes made to a stream that carries `facts`.
+    fn for_stream(&self, facts: &StreamFacts) -> Fixed {
+        let mut fixed = Fixed {
+            machine: facts.machine.as_deref().and_then(|m| self.machine(m)),
+            ..Fixed::default()
+        };
+        for &number in &facts.commands {
+            if self.drops(number) && !fixed.drop_commands.contains(&number) {
+                fixed.drop_commands.push(number);
+            }
+        }
+        fixed
+    }
 }
 
 pub fn run(args: &Convert) -> Result<(), Failure> {
@@ -43,25 +103,86 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
         )));
     }
     let mut input = crate::input::open(&args.file)?;
-    let facts = {
-        let reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
-        vmstate::check::StreamFacts::read(reader, &crate::check::describe_by_model)?
-    };
-    let mut verdict = check_stream(&facts, &dest);
+    let output = Output::create(&args.output)?;
+    if let Some(file) = output.seekable()? {
+        // A file output is checked and written in one pass: refused, it is
+        // dropped unnamed and OUT is not created.
+        let facts = {
+            let mut reader = open_reader(&mut input)?;
+            let writer =
+                StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
+            rewrite(&mut reader, writer, &Plan::Ask(&dest, args), args)?
+        };
+        let plan = decide(&facts, &dest, args, &mut input)?;
+        if plan != Plan::Ask(&dest, args).for_stream(&facts) {
+            // What was written followed other rules than the verdict's: write
+            // it again as the verdict says.
+            rewind(&mut input, args)?;
+            file.set_len(0)
+                .and_then(|()| (&file).seek(SeekFrom::Start(0)))
+                .map_err(|e| Failure::BadInput(format!("{}: {e}", args.output.display())))?;
+            let writer =
+                StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
+            rewrite(
+                &mut open_reader(&mut input)?,
+                writer,
+                &Plan::Fixed(plan),
+                args,
+            )?;
+        }
+        return output.commit();
+    }
+    // Standard output cannot take back what it was given: check first.
+    let facts = StreamFacts::read(open_reader(&mut input)?, &crate::check::describe_by_model)?;
+    let plan = decide(&facts, &dest, args, &mut input)?;
+    rewind(&mut input, args)?;
+    let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
+    rewrite(
+        &mut open_reader(&mut input)?,
+        writer,
+        &Plan::Fixed(plan),
+        args,
+    )?;
+    output.commit()
+}
+
+fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
+    Ok(StreamReader::new(input)?
+        .with_delimiter(vmstate::qemu::delimit)
+        .with_page_runs())
+}
+
+fn rewind(input: &mut File, args: &Convert) -> Result<(), Failure> {
+    input
+        .seek(SeekFrom::Start(0))
+        .map(drop)
+        .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))
+}
+
+/// What `convert` does with the stream, or the obstacles it cannot remove
+/// (printed; [`Failure::Refused`]). Sections to re-encode are re-encoded
+/// here, reading `input` again, so that one whose older layout cannot hold
+/// its state is refused before anything is named OUT.
+fn decide(
+    facts: &StreamFacts,
+    dest: &Dump,
+    args: &Convert,
+    input: &mut File,
+) -> Result<Fixed, Failure> {
+    let mut verdict = check_stream(facts, dest);
     if let Some(reference) = &args.reference {
         let reference = crate::check::read_facts(reference)?;
         verdict
             .obstacles
-            .extend(check_reference(&facts, &reference));
-    } else if args.machine.is_some() {
+            .extend(check_reference(facts, &reference));
+    } else if let Some(machine) = &args.machine {
         eprintln!(
             "vmstate: note: the devices were built for the stream's machine type; without \
              --reference (a stream DEST wrote for this guest configuration) their PCI \
-             configuration under `{}` is not checked",
-            args.machine.as_deref().unwrap_or_default()
+             configuration under `{machine}` is not checked"
         );
     }
-    let mut plan = Plan::default();
+    let mut plan = Fixed::default();
     let mut refusals = Vec::new();
     let mut to_lower = Vec::new();
     for obstacle in verdict.obstacles {
@@ -79,10 +200,8 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 minimum,
                 maximum,
             } if i64::from(found) > maximum && maximum >= minimum => {
-                match (
-                    u32::try_from(maximum),
-                    vmstate::qemu::model(idstr).and_then(|m| m.lower),
-                ) {
+                let lower = vmstate::qemu::model(idstr).and_then(|m| m.lower);
+                match (u32::try_from(maximum), lower) {
                     (Ok(target), Some(lower)) => {
                         to_lower.push((idstr.clone(), instance_id, found, target, lower));
                     }
@@ -91,13 +210,6 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
             }
             other => refusals.push(other.to_string()),
         }
-    }
-    if !to_lower.is_empty() {
-        input
-            .seek(SeekFrom::Start(0))
-            .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))?;
-        let reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
-        lower_sections(reader, &to_lower, &mut plan, &mut refusals)?;
     }
     if let (Some(machine), Some(old)) = (&plan.machine, &facts.machine)
         && machine.len() != old.len()
@@ -109,46 +221,34 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
              would move them"
         ));
     }
+    if refusals.is_empty() && !to_lower.is_empty() {
+        rewind(input, args)?;
+        lower_sections(open_reader(input)?, &to_lower, &mut plan, &mut refusals)?;
+    }
     if !refusals.is_empty() {
         for refusal in &refusals {
             eprintln!("vmstate: cannot convert: {refusal}");
         }
         return Err(Failure::Refused(refusals.len()));
     }
-
-    input
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))?;
-    let mut reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
-    let output = Output::create(&args.output)?;
-    // A file output keeps a mapped-ram file's holes; standard output cannot
-    // seek, so it gets the zeros written out.
-    if let Some(file) = output.seekable()? {
-        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
-        rewrite(&mut reader, writer, &plan, args)?;
-    } else {
-        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, output.file()?))?;
-        rewrite(&mut reader, writer, &plan, args)?;
-    }
-    output.commit()
+    Ok(plan)
 }
 
 /// A section to re-encode: idstr, instance, the stream's version, the version
 /// DEST loads, and the model's re-encoder.
 type ToLower = (String, u32, u32, u32, Lower);
 
-/// Re-encodes the payloads of `wanted` up front, so that a section whose
-/// older layout cannot hold its state is refused before anything is written.
+/// Re-encodes the payloads of `wanted` into `plan`, or says why it cannot.
 fn lower_sections<R: Read + Seek>(
     mut reader: StreamReader<R>,
     wanted: &[ToLower],
-    plan: &mut Plan,
+    plan: &mut Fixed,
     refusals: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let mut current = None;
     while let Some(record) = reader.next_record()? {
-        match record {
-            Record::Section(header) => current = header.info,
+        match &record {
+            Record::Section(header) => current.clone_from(&header.info),
             Record::State { payload, .. } => {
                 let Some(info) = current.take() else { continue };
                 let Some((idstr, instance, from, to, lower)) = wanted
@@ -157,10 +257,9 @@ fn lower_sections<R: Read + Seek>(
                 else {
                     continue;
                 };
-                match lower(&payload, *from, *to) {
+                match lower(payload, *from, *to) {
                     Ok(lowered) => {
-                        plan.lowered
-                            .insert((idstr.clone(), *instance), (*to, lowered));
+                        plan.lowered.insert((idstr.clone(), *instance), (*to, lowered));
                     }
                     Err(error) => refusals.push(format!(
                         "section `{idstr}` instance {instance}: version {from} cannot be \
@@ -170,62 +269,70 @@ fn lower_sections<R: Read + Seek>(
             }
             _ => {}
         }
+        reader.recycle(record);
     }
     Ok(())
 }
 
-/// Copies every record from `reader` to `writer` as `plan` says.
+/// Copies every record from `reader` to `writer` as `plan` says, and returns
+/// what the stream carries.
 fn rewrite<R: Read + Seek, W: Write>(
     reader: &mut StreamReader<R>,
     mut writer: StreamWriter<W>,
     plan: &Plan,
     args: &Convert,
-) -> Result<(), Failure> {
+) -> Result<StreamFacts, Failure> {
+    let progress = Progress::new("convert", reader.len(), args.quiet);
+    let mut facts = FactsCollector::new(reader.vmdesc().cloned(), &crate::check::describe_by_model);
+    let mut machine = None;
     let mut lowering = None;
+    let mut lowered_any = false;
     while let Some(record) = reader.next_record()? {
+        facts.observe(&record);
         let record = match record {
             Record::Section(mut header) => {
                 lowering = header.info.as_mut().and_then(|info| {
-                    let (to, lowered) =
-                        plan.lowered.get(&(info.idstr.clone(), info.instance_id))?;
+                    let (to, lowered) = plan.lowered(&info.idstr, info.instance_id)?;
                     info.version_id = *to;
                     Some(lowered)
                 });
+                lowered_any |= lowering.is_some();
                 Record::Section(header)
             }
             Record::State { offset, .. } if lowering.is_some() => Record::State {
-                payload: lowering
-                    .take()
-                    .map(|l| l.payload.clone())
-                    .unwrap_or_default(),
+                payload: lowering.take().map(|l| l.payload.clone()).unwrap_or_default(),
                 offset,
             },
-            Record::Configuration(configuration) => match &plan.machine {
-                Some(machine) => Record::Configuration(configuration.with_machine(machine)?),
-                None => Record::Configuration(configuration),
-            },
-            Record::Command { command, .. } if plan.drop_commands.contains(&command) => continue,
-            Record::Vmdesc { json } if plan.machine.is_some() || !plan.lowered.is_empty() => {
-                Record::Vmdesc {
-                    json: updated_vmdesc(&json, plan)?,
+            Record::Configuration(configuration) => {
+                machine = plan.machine(&configuration.machine);
+                match &machine {
+                    Some(machine) => Record::Configuration(configuration.with_machine(machine)?),
+                    None => Record::Configuration(configuration),
                 }
             }
+            Record::Command { command, .. } if plan.drops(command) => continue,
+            Record::Vmdesc { json } if machine.is_some() || lowered_any => Record::Vmdesc {
+                json: updated_vmdesc(&json, machine.as_deref(), plan)?,
+            },
             other => other,
         };
         writer.write(&record)?;
+        progress.set(reader.offset());
+        reader.recycle(record);
     }
     let mut buffered = writer.finish()?;
     buffered
         .flush()
-        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))
+        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
+    Ok(facts.finish())
 }
 
-/// The vmdesc as `plan` leaves the stream: its description of the
+/// The vmdesc as the rewrite leaves the stream: its description of the
 /// configuration section (QEMU 10.0 writes one) sized for the new machine
 /// type's name, and re-encoded sections described at their new versions.
-fn updated_vmdesc(json: &[u8], plan: &Plan) -> Result<Vec<u8>, Failure> {
+fn updated_vmdesc(json: &[u8], machine: Option<&str>, plan: &Plan) -> Result<Vec<u8>, Failure> {
     let mut vmdesc = Vmdesc::parse(json)?;
-    if let (Some(machine), Some(configuration)) = (&plan.machine, &mut vmdesc.configuration) {
+    if let (Some(machine), Some(configuration)) = (machine, &mut vmdesc.configuration) {
         for field in &mut configuration.fields {
             if field.name == "name" {
                 field.size = machine.len();
@@ -233,7 +340,7 @@ fn updated_vmdesc(json: &[u8], plan: &Plan) -> Result<Vec<u8>, Failure> {
         }
     }
     for device in &mut vmdesc.devices {
-        if let Some((_, lowered)) = plan.lowered.get(&(device.name.clone(), device.instance_id)) {
+        if let Some((_, lowered)) = plan.lowered(&device.name, device.instance_id) {
             device.state = lowered.desc.clone();
         }
     }

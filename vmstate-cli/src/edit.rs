@@ -1,5 +1,6 @@
 //! `vmstate set`: change fields of one section and write the stream again,
-//! record by record, so RAM is never held in memory. A mapped-ram file's RAM
+//! record by record, so RAM is never held in memory: pages pass through in
+//! runs of up to a MiB, read once and written once. A mapped-ram file's RAM
 //! regions are copied by file offset, with their zero pages left as holes.
 
 use std::io::{BufWriter, Read, Seek, Write};
@@ -10,7 +11,12 @@ use crate::Failure;
 use crate::args::Set;
 use crate::atomic_output::Output;
 use crate::describe::describe;
+use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
+
+/// The output's buffer: small records gather in it, and page runs, which are
+/// larger, go past it straight to the file instead of being copied into it.
+pub const WRITE_BUFFER: usize = 64 << 10;
 
 pub fn run(args: &Set) -> Result<(), Failure> {
     let (name, instance) = parse_selector(&args.section);
@@ -25,15 +31,17 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         .collect::<Result<_, _>>()?;
 
     let mut input = crate::input::open(&args.file)?;
-    let mut reader = StreamReader::new(&mut input)?.with_delimiter(vmstate::qemu::delimit);
+    let mut reader = StreamReader::new(&mut input)?
+        .with_delimiter(vmstate::qemu::delimit)
+        .with_page_runs();
     let output = Output::create(&args.output)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {
-        let writer = StreamWriter::new(BufWriter::with_capacity(1 << 20, file))?.with_holes();
+        let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
         rewrite(&mut reader, writer, &name, instance, &edits, args)?
     } else {
-        let writer = StreamWriter::new(BufWriter::new(output.file()?))?;
+        let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
         rewrite(&mut reader, writer, &name, instance, &edits, args)?
     };
     if !edited {
@@ -56,6 +64,7 @@ fn rewrite<R: Read + Seek, W: Write>(
     args: &Set,
 ) -> Result<bool, Failure> {
     let vmdesc = reader.vmdesc().cloned();
+    let progress = Progress::new("set", reader.len(), args.quiet);
     let mut target = None;
     let mut edited = false;
     while let Some(mut record) = reader.next_record()? {
@@ -87,6 +96,8 @@ fn rewrite<R: Read + Seek, W: Write>(
             _ => {}
         }
         writer.write(&record)?;
+        progress.set(reader.offset());
+        reader.recycle(record);
     }
     let mut buffered = writer.finish()?;
     buffered

@@ -23,6 +23,16 @@ pub fn open(path: &Path) -> Result<File, Failure> {
 
 /// A new file in `dir` that is removed once closed.
 fn tempfile_in(dir: &Path) -> Result<File, Failure> {
+    match crate::atomic_output::unnamed_in(dir) {
+        Ok(Some(file)) => return Ok(file),
+        Ok(None) => {}
+        Err(e) => {
+            return Err(Failure::BadInput(format!(
+                "cannot create a file in {}: {e}",
+                dir.display()
+            )));
+        }
+    }
     let path = dir.join(format!("vmstate-stdin-{}", std::process::id()));
     let file = File::options()
         .read(true)
@@ -30,7 +40,7 @@ fn tempfile_in(dir: &Path) -> Result<File, Failure> {
         .create_new(true)
         .open(&path)
         .map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", path.display())))?;
-    // Unlinked at once: the open handle keeps the data until it is closed.
+    // Without unnamed files: unlinked at once, the open handle keeps the data until it is closed.
     let _ = std::fs::remove_file(&path);
     Ok(file)
 }

@@ -10,7 +10,7 @@ use crate::scan::{CommandSeen, Scan, Section, matches, parse_selector, scan};
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
     let input = crate::input::open(&args.file)?;
-    let scan = scan(input)?;
+    let scan = scan(input, args.quiet)?;
     let selector = args.section.as_deref().map(parse_selector);
     let selected: Vec<&Section> = scan
         .sections

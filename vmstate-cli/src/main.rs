@@ -13,6 +13,7 @@ mod edit;
 mod input;
 mod inspect;
 mod output;
+mod progress;
 mod releases;
 mod scan;
 

@@ -9,6 +9,7 @@ use vmstate::stream::{
 };
 
 use crate::Failure;
+use crate::progress::Progress;
 
 /// A section as `inspect` lists it.
 pub struct Section {
@@ -77,8 +78,13 @@ pub struct Scan {
     pub vmdesc: Option<Vmdesc>,
 }
 
-pub fn scan<R: Read + Seek>(input: R) -> Result<Scan, Failure> {
-    let mut reader = StreamReader::new(input)?.with_delimiter(vmstate::qemu::delimit);
+/// Reads the whole stream once, drawing a progress line unless `quiet`.
+pub fn scan<R: Read + Seek>(input: R, quiet: bool) -> Result<Scan, Failure> {
+    // Pages are only counted: they come in runs, read in large buffers.
+    let mut reader = StreamReader::new(input)?
+        .with_delimiter(vmstate::qemu::delimit)
+        .with_page_runs();
+    let progress = Progress::new("inspect", reader.len(), quiet);
     let vmdesc = reader.vmdesc().cloned();
     let mut scan = Scan {
         machine: None,
@@ -90,6 +96,7 @@ pub fn scan<R: Read + Seek>(input: R) -> Result<Scan, Failure> {
     let mut current: Option<usize> = None;
     let mut payload_start = reader.offset();
     while let Some(record) = reader.next_record()? {
+        progress.set(reader.offset());
         match record {
             Record::Configuration(configuration) => scan.machine = Some(configuration.machine),
             Record::Section(header) => {
@@ -151,6 +158,15 @@ pub fn scan<R: Read + Seek>(input: R) -> Result<Scan, Failure> {
                     RamRecord::MappedMemSize { .. } => {}
                     RamRecord::Zero { .. } => stats.zero_pages += 1,
                     RamRecord::Page { .. } => stats.data_pages += 1,
+                    RamRecord::Pages {
+                        zero_pages,
+                        data_pages,
+                        ..
+                    } => {
+                        stats.zero_pages += zero_pages;
+                        stats.data_pages += data_pages;
+                        reader.recycle(Record::Ram(ram));
+                    }
                     RamRecord::Eos => {
                         let section = &mut scan.sections[current.unwrap_or_default()];
                         section.bytes += reader.offset() - payload_start;

@@ -49,7 +49,7 @@ pub use report::{Finding, Kind, Location, Report, Severity};
 #[doc(no_inline)]
 pub use serde_json::Value;
 pub use stream::{
-    Describer, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts,
+    Describer, FactsCollector, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts,
     check_reference, check_stream,
 };
 

@@ -73,7 +73,8 @@ pub type Describer<'a> = &'a dyn Fn(&SectionInfo, &[u8]) -> Option<StateDesc>;
 impl StreamFacts {
     /// Reads a whole stream and keeps what decides whether it loads. Memory
     /// stays bounded by the largest device payload: RAM pages are dropped as
-    /// they are read.
+    /// they are read (a reader made with
+    /// [`StreamReader::with_page_runs`] reads them fastest).
     ///
     /// # Errors
     /// A malformed stream, with the section and byte offset.
@@ -81,60 +82,99 @@ impl StreamFacts {
         mut reader: StreamReader<R>,
         describe: Describer<'_>,
     ) -> Result<Self, Error> {
-        let vmdesc: Option<Vmdesc> = reader.vmdesc().cloned();
-        let mut facts = Self::default();
-        let mut current: Option<SectionInfo> = None;
+        let mut collector = FactsCollector::new(reader.vmdesc().cloned(), describe);
         while let Some(record) = reader.next_record()? {
-            match record {
-                Record::Configuration(configuration) => {
-                    facts.machine = Some(configuration.machine);
-                    facts.configuration_subsections = configuration.subsections;
-                    facts.capabilities = configuration.capabilities;
-                }
-                Record::Command { command, .. } => facts.commands.push(command),
-                Record::Section(header) => {
-                    if let Some(info) = header.info {
-                        facts.sections.push(SectionFacts {
-                            idstr: info.idstr.clone(),
-                            instance_id: info.instance_id,
-                            version_id: info.version_id,
-                            vmsd_name: None,
-                            subsections: Vec::new(),
-                            pci_config: None,
-                        });
-                        current = Some(info);
-                    }
-                }
-                Record::State { payload, offset } => {
-                    let (Some(info), Some(section)) = (&current, facts.sections.last_mut()) else {
-                        continue;
-                    };
-                    let described = vmdesc
-                        .as_ref()
-                        .and_then(|v| v.device(&info.idstr, info.instance_id))
-                        .map(|device| device.state.clone());
-                    let modelled = || describe(info, &payload);
-                    let desc = described.clone().or_else(modelled);
-                    if let Some(desc) = &desc {
-                        section.vmsd_name =
-                            Some(desc.vmsd_name.clone()).filter(|name| !name.is_empty());
-                        let decoded = decode(desc, &payload, offset).ok();
-                        let value = decoded.as_ref().map(|d| &d.value);
-                        collect_subsections(desc, value, &mut section.subsections);
-                        section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, &payload));
-                    }
-                    // A vmdesc that shows the state as one blob (virtio)
-                    // hides the configuration space a model names.
-                    if section.pci_config.is_none() && described.is_some() {
-                        section.pci_config = modelled()
-                            .and_then(|desc| decode(&desc, &payload, offset).ok())
-                            .and_then(|d| pci_config(&d.leaves, &payload));
-                    }
-                }
-                Record::Ram(_) | Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
-            }
+            collector.observe(&record);
+            // A page run's buffer serves the next run.
+            reader.recycle(record);
         }
-        Ok(facts)
+        Ok(collector.finish())
+    }
+}
+
+/// Gathers [`StreamFacts`] from records as they pass, for a tool that reads
+/// the stream for another purpose at the same time (`convert` writes it):
+/// one pass instead of two.
+pub struct FactsCollector<'a> {
+    facts: StreamFacts,
+    vmdesc: Option<Vmdesc>,
+    describe: Describer<'a>,
+    /// The section whose payload comes next.
+    current: Option<SectionInfo>,
+}
+
+impl<'a> FactsCollector<'a> {
+    /// Starts with nothing seen; `vmdesc` is the stream's description
+    /// ([`StreamReader::vmdesc`]), `describe` describes what it does not.
+    #[must_use]
+    pub fn new(vmdesc: Option<Vmdesc>, describe: Describer<'a>) -> Self {
+        Self {
+            facts: StreamFacts::default(),
+            vmdesc,
+            describe,
+            current: None,
+        }
+    }
+
+    /// Takes in the next record of the stream.
+    pub fn observe(&mut self, record: &Record) {
+        let facts = &mut self.facts;
+        match record {
+            Record::Configuration(configuration) => {
+                facts.machine = Some(configuration.machine.clone());
+                facts
+                    .configuration_subsections
+                    .clone_from(&configuration.subsections);
+                facts.capabilities.clone_from(&configuration.capabilities);
+            }
+            Record::Command { command, .. } => facts.commands.push(*command),
+            Record::Section(header) => {
+                if let Some(info) = &header.info {
+                    facts.sections.push(SectionFacts {
+                        idstr: info.idstr.clone(),
+                        instance_id: info.instance_id,
+                        version_id: info.version_id,
+                        vmsd_name: None,
+                        subsections: Vec::new(),
+                        pci_config: None,
+                    });
+                    self.current = Some(info.clone());
+                }
+            }
+            Record::State { payload, offset } => {
+                let (Some(info), Some(section)) = (&self.current, facts.sections.last_mut()) else {
+                    return;
+                };
+                let described = self
+                    .vmdesc
+                    .as_ref()
+                    .and_then(|v| v.device(&info.idstr, info.instance_id))
+                    .map(|device| device.state.clone());
+                let modelled = || (self.describe)(info, payload);
+                if let Some(desc) = described.clone().or_else(modelled) {
+                    section.vmsd_name =
+                        Some(desc.vmsd_name.clone()).filter(|name| !name.is_empty());
+                    let decoded = decode(&desc, payload, *offset).ok();
+                    let value = decoded.as_ref().map(|d| &d.value);
+                    collect_subsections(&desc, value, &mut section.subsections);
+                    section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
+                }
+                // A vmdesc that shows the state as one blob (virtio) hides
+                // the configuration space a model names.
+                if section.pci_config.is_none() && described.is_some() {
+                    section.pci_config = modelled()
+                        .and_then(|desc| decode(&desc, payload, *offset).ok())
+                        .and_then(|d| pci_config(&d.leaves, payload));
+                }
+            }
+            Record::Ram(_) | Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
+        }
+    }
+
+    /// The facts of every record observed.
+    #[must_use]
+    pub fn finish(self) -> StreamFacts {
+        self.facts
     }
 }
 

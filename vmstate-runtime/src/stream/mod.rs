@@ -9,6 +9,9 @@
 //! A mapped-ram save file's RAM regions come through as
 //! [`RamRecord::Region`] chunks, which a writer made with
 //! [`StreamWriter::with_holes`] writes back as holes where they are zero.
+//! A reader made with [`StreamReader::with_page_runs`] yields a stream's
+//! pages in runs of up to [`PAGE_RUN_MAX`] bytes ([`RamRecord::Pages`]), for
+//! tools that pass RAM through or only count it.
 
 mod command;
 mod configuration;
@@ -23,7 +26,7 @@ pub use command::{COMMANDS, CommandInfo, command_info};
 pub use configuration::Configuration;
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
-pub use ram::{MappedRamHeader, REGION_CHUNK, RamBlock, RamRecord};
+pub use ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord};
 pub use reader::{Delimiter, StreamLimits, StreamReader};
 pub use vmdesc::{DeviceDesc, FieldDesc, StateDesc, Vmdesc, VmdescStyle};
 pub use writer::StreamWriter;

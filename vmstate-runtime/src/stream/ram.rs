@@ -127,6 +127,20 @@ pub enum RamRecord {
         /// The page's bytes.
         data: Vec<u8>,
     },
+    /// A run of consecutive ZERO and PAGE records in their exact wire form
+    /// (each word, block name and fill byte or page), at most
+    /// [`PAGE_RUN_MAX`] bytes plus one record. Only a reader made with
+    /// [`StreamReader::with_page_runs`](super::StreamReader::with_page_runs)
+    /// yields it: RAM then moves in large buffers, read once and written once,
+    /// instead of one allocation per page.
+    Pages {
+        /// The records' bytes, whole records only.
+        data: Vec<u8>,
+        /// How many of them are ZERO records.
+        zero_pages: u64,
+        /// How many of them are PAGE records.
+        data_pages: u64,
+    },
     /// End of this part of the section.
     Eos,
     /// A mapped-ram block list's first word: the sum of the blocks' lengths.
@@ -158,6 +172,11 @@ pub enum RamRecord {
 /// QEMU's `MAPPED_RAM_FILE_OFFSET_ALIGNMENT`, so that the pages of a block
 /// start a chunk.
 pub const REGION_CHUNK: u64 = 1 << 20;
+
+/// The most bytes a [`RamRecord::Pages`] run reads ahead: large enough that
+/// the cost per system call vanishes, small enough to stay in the CPU's
+/// cache between the read and the write.
+pub const PAGE_RUN_MAX: usize = 1 << 20;
 
 impl RamRecord {
     /// Appends the record's exact wire form.
@@ -210,7 +229,7 @@ impl RamRecord {
                 out.extend_from_slice(&block.used_length.to_be_bytes());
                 out.extend_from_slice(&header.to_bytes());
             }
-            Self::Region { data, .. } => out.extend_from_slice(data),
+            Self::Pages { data, .. } | Self::Region { data, .. } => out.extend_from_slice(data),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use super::configuration::Configuration;
-use super::ram::{MappedRamHeader, REGION_CHUNK, RamBlock, RamRecord, flags};
+use super::ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord, flags};
 use super::vmdesc::Vmdesc;
 use super::writer::io;
 use super::{FORMAT_VERSION, MAGIC, Record, SectionHeader, SectionInfo, SectionKind, tag};
@@ -35,6 +35,11 @@ const DELIMITER_LOOKAHEAD: usize = 512;
 /// sections cost O(N × stream length) in copying (a review finding; see
 /// `tests/regressions.rs`).
 const FIRST_PEEK: usize = 4 << 10;
+
+/// The first read-ahead of a page run: what a run reads past its last page
+/// is read twice, so a run starts small (a part with a few pages before its
+/// EOS wastes little) and grows fourfold up to [`PAGE_RUN_MAX`].
+const FIRST_RUN: usize = 64 << 10;
 
 /// Bounds on what a stream may make the reader hold in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +118,19 @@ pub struct StreamReader<R: Read + Seek> {
     mapped_ram: bool,
     page_size: usize,
     state: State,
+    /// Set by [`StreamReader::with_page_runs`]: pages come in runs.
+    runs: Option<Runs>,
+}
+
+/// Where a reader with page runs is.
+#[derive(Debug, Default)]
+struct Runs {
+    /// How far the next run reads ahead.
+    len: usize,
+    /// The last run stopped at a record that is not a page: read it alone.
+    stopped: bool,
+    /// A run's buffer given back by [`StreamReader::recycle`].
+    spare: Vec<u8>,
 }
 
 impl<R: Read + Seek> StreamReader<R> {
@@ -158,6 +176,7 @@ impl<R: Read + Seek> StreamReader<R> {
             mapped_ram: false,
             page_size,
             state: State::Top,
+            runs: None,
         };
         let magic = reader.be32()?;
         if magic != MAGIC {
@@ -178,6 +197,45 @@ impl<R: Read + Seek> StreamReader<R> {
     pub fn with_delimiter(mut self, delimiter: Delimiter) -> Self {
         self.delimiter = Some(delimiter);
         self
+    }
+
+    /// Yields the ZERO and PAGE records of a RAM section in runs
+    /// ([`RamRecord::Pages`]) instead of one record per page: for tools that
+    /// copy RAM through or count it, a run is read into one buffer with one
+    /// system call and written out as is. Runs are checked as single pages
+    /// are (known flags, known block names); anything else ends the run and
+    /// comes as its own record, with the same errors.
+    #[must_use]
+    pub fn with_page_runs(mut self) -> Self {
+        self.runs = Some(Runs {
+            len: FIRST_RUN,
+            ..Runs::default()
+        });
+        self
+    }
+
+    /// Gives back a record that is no longer needed, so that the next page
+    /// run reuses its buffer instead of allocating and clearing a new one.
+    /// Records without such a buffer are dropped.
+    pub fn recycle(&mut self, record: Record) {
+        if let (Record::Ram(RamRecord::Pages { data, .. }), Some(runs)) = (record, &mut self.runs)
+            && data.capacity() > runs.spare.capacity()
+        {
+            runs.spare = data;
+        }
+    }
+
+    /// The stream's length in bytes.
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the stream is empty (it never is once opened: the magic and
+    /// version were read).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// The stream's JSON description, if it has one.
@@ -201,6 +259,12 @@ impl<R: Read + Seek> StreamReader<R> {
             match std::mem::replace(&mut self.state, State::Done) {
                 State::Top => return self.top_level().map(Some),
                 State::Ram { section_id } => {
+                    if self.runs.is_some()
+                        && let Some(run) = self.page_run().map_err(|e| e.in_section("ram", None))?
+                    {
+                        self.state = State::Ram { section_id };
+                        return Ok(Some(Record::Ram(run)));
+                    }
                     let record = self
                         .ram_record(section_id)
                         .map_err(|e| e.in_section("ram", None))?;
@@ -527,6 +591,131 @@ impl<R: Read + Seek> StreamReader<R> {
         }
     }
 
+    /// A run of whole ZERO and PAGE records from here, or `None` when the
+    /// next record is anything else (or cut short by the end of the input),
+    /// which [`Self::ram_record`] then reads and judges.
+    fn page_run(&mut self) -> Result<Option<RamRecord>, Error> {
+        let Some(runs) = &mut self.runs else {
+            return Ok(None);
+        };
+        if std::mem::take(&mut runs.stopped) {
+            return Ok(None);
+        }
+        let run_len = runs.len;
+        let mut data = std::mem::take(&mut runs.spare);
+        // Looking at the buffered word first keeps a part that opens with
+        // its block list or EOS from reading ahead for nothing.
+        let first = self
+            .input
+            .fill_buf()
+            .map_err(io)?
+            .first_chunk::<8>()
+            .copied();
+        if let Some(word) = first
+            && self.page_kind(u64::from_be_bytes(word)).is_none()
+        {
+            self.give_back(data, FIRST_RUN);
+            return Ok(None);
+        }
+        let start = self.offset;
+        let want = usize::try_from(self.remaining())
+            .unwrap_or(usize::MAX)
+            .min(run_len);
+        // Only the growth is cleared: the read overwrites the rest.
+        if data.len() < want {
+            data.resize(want, 0);
+        } else {
+            data.truncate(want);
+        }
+        self.input.read_exact(&mut data).map_err(io)?;
+        let run = self.parse_run(&data);
+        // The bytes after the last whole record are read again next time.
+        self.input
+            .seek_relative(-i64::try_from(want - run.len).unwrap_or(i64::MAX))
+            .map_err(io)?;
+        self.offset = start + run.len as u64;
+        if run.len == 0 {
+            self.give_back(data, FIRST_RUN);
+            return Ok(None);
+        }
+        if let Some(runs) = &mut self.runs {
+            runs.stopped = run.stopped;
+            runs.len = if run.stopped {
+                FIRST_RUN
+            } else {
+                run_len.saturating_mul(4).min(PAGE_RUN_MAX)
+            };
+        }
+        data.truncate(run.len);
+        Ok(Some(RamRecord::Pages {
+            data,
+            zero_pages: run.zero_pages,
+            data_pages: run.data_pages,
+        }))
+    }
+
+    /// Keeps a run's buffer for the next run, which reads `len` ahead.
+    fn give_back(&mut self, data: Vec<u8>, len: usize) {
+        if let Some(runs) = &mut self.runs {
+            runs.spare = data;
+            runs.len = len;
+        }
+    }
+
+    /// The flag bits of `word` without CONTINUE when it starts a ZERO or
+    /// PAGE record this reader accepts.
+    fn page_kind(&self, word: u64) -> Option<u64> {
+        let kind = word & (self.page_size as u64 - 1) & !flags::CONTINUE;
+        (kind == flags::ZERO || kind == flags::PAGE).then_some(kind)
+    }
+
+    /// How many bytes of `data` are whole page records, and what they are.
+    fn parse_run(&mut self, data: &[u8]) -> Run {
+        let mut run = Run::default();
+        let mut named = self.ram_block_named;
+        while let Some(word) = data.get(run.len..).and_then(<[u8]>::first_chunk::<8>) {
+            let word = u64::from_be_bytes(*word);
+            let Some(kind) = self.page_kind(word) else {
+                run.stopped = true;
+                break;
+            };
+            let mut end = run.len + 8;
+            if word & flags::CONTINUE == 0 {
+                let Some(&len) = data.get(end) else { break };
+                let Some(name) = data.get(end + 1..end + 1 + usize::from(len)) else {
+                    break;
+                };
+                // A name that is not known (or not UTF-8) is for
+                // `ram_record` to report.
+                if !std::str::from_utf8(name).is_ok_and(|name| self.ram_blocks.contains(name)) {
+                    run.stopped = true;
+                    break;
+                }
+                end += 1 + usize::from(len);
+            } else if !named {
+                run.stopped = true;
+                break;
+            }
+            end += if kind == flags::ZERO {
+                1
+            } else {
+                self.page_size
+            };
+            if end > data.len() {
+                break;
+            }
+            named = true;
+            if kind == flags::ZERO {
+                run.zero_pages += 1;
+            } else {
+                run.data_pages += 1;
+            }
+            run.len = end;
+        }
+        self.ram_block_named = named;
+        run
+    }
+
     fn block_list(&mut self, total: u64) -> Result<RamRecord, Error> {
         let mut blocks = Vec::new();
         let mut sum = 0u64;
@@ -730,6 +919,18 @@ impl<R: Read + Seek> StreamReader<R> {
         self.offset = offset;
         Ok(())
     }
+}
+
+/// What [`StreamReader::parse_run`] found.
+#[derive(Default)]
+struct Run {
+    /// Bytes of whole page records.
+    len: usize,
+    zero_pages: u64,
+    data_pages: u64,
+    /// It ended at a record that is not a page (rather than at the end of
+    /// the bytes read).
+    stopped: bool,
 }
 
 fn undelimited(info: &SectionInfo, offset: u64) -> Error {

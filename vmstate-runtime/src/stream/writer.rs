@@ -71,6 +71,11 @@ impl<W: Write> StreamWriter<W> {
             }
             return self.write_region(data);
         }
+        if let Record::Ram(RamRecord::Pages { data, .. }) = record {
+            // Straight to the output: a run is already in wire form, and a
+            // copy into the scratch buffer would touch every byte once more.
+            return self.put(data);
+        }
         let mut out = std::mem::take(&mut self.scratch);
         out.clear();
         match record {

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Streams at disk speed: `vmstate set`, `convert` and `inspect` on large real
+# QEMU streams against `cp` and `cat` of the same file, in the same run.
+#
+# Makes each stream with QEMU 7.2 (Debian's qemu-system-x86_64): a paused
+# pc-i440fx-7.2 guest whose RAM is a file (memory-backend-file) filled with
+# text, 7 MiB in every 8 (the 8th left as a hole: zero pages), migrated to a
+# file. Then prints, per stream, the best of RUNS wall times of each command,
+# its ratio to the peer (cp for set and convert, cat for inspect) and its
+# peak RSS. Page-cache writeback is flushed (`sync`) before every run, so one
+# run's dirty pages do not slow the next. Needs /usr/bin/time, perl.
+#
+# Usage: benches/streams.sh            (1 GiB and, disk allowing, 8 GiB guests)
+# Environment:
+#   SIZES="1024 8192"   guest RAM sizes in MiB
+#   RUNS=3              runs per command
+#   WORK=/tmp           where the streams are made (removed at the end)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SIZES="${SIZES:-1024 8192}"
+RUNS="${RUNS:-3}"
+WORK="$(mktemp -d "${WORK:-/tmp}/vmstate-streams.XXXXXX")"
+QEMU=qemu-system-x86_64
+TIMEOUT=900   # seconds for one monitor command or migration
+
+(cd "$ROOT" && cargo build --release -q -p vmstate-cli)
+VMSTATE="${CARGO_TARGET_DIR:-$ROOT/target}/release/vmstate"
+
+# shellcheck source=../tests/data/hmp-driver.sh
+source "$ROOT/tests/data/hmp-driver.sh"
+trap 'cleanup; rm -rf "$WORK"' EXIT
+
+# make_stream MiB FILE: a real QEMU 7.2 stream of a guest with MiB of RAM.
+make_stream() {
+  local mib="$1" dest="$2" ram="$WORK/ram.img"
+  { yes 'vmstate benchmark page ' || true; } | head -c $((mib << 20)) >"$ram"
+  for ((m = 7; m < mib; m += 8)); do fallocate -p -o $((m << 20)) -l 1M "$ram"; done
+  start_qemu -M pc-i440fx-7.2 -m "$mib" -nodefaults -display none -accel tcg -S \
+    -rtc base=2020-01-01T00:00:00,clock=vm -monitor stdio \
+    -object "memory-backend-file,id=ram0,size=${mib}M,mem-path=$ram,share=on" \
+    -machine memory-backend=ram0
+  hmp "migrate_set_parameter max-bandwidth 100G"
+  migrate_to "$dest"
+  stop_qemu
+  rm -f "$ram"
+}
+
+# measure NAME COMMAND...: best wall time (s) and its peak RSS (KiB) of RUNS runs.
+measure() {
+  local name="$1"; shift
+  local best="" rss="" run line
+  for ((run = 0; run < RUNS; run++)); do
+    rm -f "$WORK/out.mig"; sync
+    line="$(/usr/bin/time -f '%e %M' bash -c '"$@" >/dev/null' _ "$@" 2>&1 >/dev/null | tail -n1)"
+    if [[ -z "$best" ]] || perl -e 'exit !($ARGV[0] < $ARGV[1])' "${line% *}" "$best"; then
+      best="${line% *}"; rss="${line#* }"
+    fi
+  done
+  TIME[$name]="$best"; RSS[$name]="$rss"
+}
+
+row() { # row NAME PEER
+  local ratio="-"
+  [[ -n "${2:-}" ]] && ratio="$(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "${TIME[$1]}" "${TIME[$2]}")"
+  printf '| %-16s | %7s | %5s | %8s |\n' "$1" "${TIME[$1]}" "$ratio" \
+    "$(perl -e 'printf "%.1f", $ARGV[0] / 1024' "${RSS[$1]}")"
+}
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "vmstate: $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet || echo '+changes')"
+for mib in $SIZES; do
+  need=$(( (mib * 3) << 10 ))   # KiB: RAM file, stream and one output
+  if (( $(df -k --output=avail "$WORK" | tail -n1) < need )); then
+    echo "skipping the $mib MiB guest: $WORK has less than $((need >> 20)) GiB free"; continue
+  fi
+  in="$WORK/in.mig" out="$WORK/out.mig"
+  make_stream "$mib" "$in"
+  declare -A TIME=() RSS=()
+  measure cp cp "$in" "$out"
+  measure cat cat "$in"
+  measure "vmstate set" "$VMSTATE" set "$in" --section i8259 --field imr=0xfb -o "$out" --quiet
+  measure "vmstate convert" "$VMSTATE" convert "$in" --to qemu-10.0 -o "$out" --quiet
+  cmp -s "$in" "$out" || { echo "error: convert changed a stream that QEMU 10.0 loads as is" >&2; exit 1; }
+  measure "vmstate inspect" "$VMSTATE" inspect "$in" --quiet
+  echo
+  echo "$mib MiB guest, a $(stat -c %s "$in")-byte stream ($("$VMSTATE" inspect "$in" | grep ' ram ' | sed 's/.*ram: //')); best of $RUNS:"
+  echo
+  echo "| command          | time, s | ratio | peak RSS, MiB |"
+  echo "|---|---:|---:|---:|"
+  row cp; row cat
+  row "vmstate set" cp; row "vmstate convert" cp; row "vmstate inspect" cat
+  rm -f "$in" "$out"
+done
