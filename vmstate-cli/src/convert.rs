@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
-use vmstate::check::{
-    Dump, FactsCollector, Obstacle, StreamFacts, check_reference, check_stream,
-};
+use vmstate::check::{Dump, FactsCollector, Obstacle, StreamFacts, check_reference, check_stream};
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 
@@ -172,9 +170,7 @@ fn decide(
     let mut verdict = check_stream(facts, dest);
     if let Some(reference) = &args.reference {
         let reference = crate::check::read_facts(reference)?;
-        verdict
-            .obstacles
-            .extend(check_reference(facts, &reference));
+        verdict.obstacles.extend(check_reference(facts, &reference));
     } else if let Some(machine) = &args.machine {
         eprintln!(
             "vmstate: note: the devices were built for the stream's machine type; without \
@@ -259,7 +255,8 @@ fn lower_sections<R: Read + Seek>(
                 };
                 match lower(payload, *from, *to) {
                     Ok(lowered) => {
-                        plan.lowered.insert((idstr.clone(), *instance), (*to, lowered));
+                        plan.lowered
+                            .insert((idstr.clone(), *instance), (*to, lowered));
                     }
                     Err(error) => refusals.push(format!(
                         "section `{idstr}` instance {instance}: version {from} cannot be \
@@ -300,7 +297,10 @@ fn rewrite<R: Read + Seek, W: Write>(
                 Record::Section(header)
             }
             Record::State { offset, .. } if lowering.is_some() => Record::State {
-                payload: lowering.take().map(|l| l.payload.clone()).unwrap_or_default(),
+                payload: lowering
+                    .take()
+                    .map(|l| l.payload.clone())
+                    .unwrap_or_default(),
                 offset,
             },
             Record::Configuration(configuration) => {
