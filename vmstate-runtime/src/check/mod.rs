@@ -34,7 +34,9 @@
 //! ```
 
 mod dump;
+mod facts;
 mod fields;
+mod obstacle;
 mod pci;
 mod renames;
 mod report;
@@ -42,16 +44,15 @@ mod rules;
 mod stream;
 
 pub use dump::{Description, Dump, DumpError, Field, Section};
+pub use facts::{Describer, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts};
+pub use obstacle::Obstacle;
 pub use pci::{ConfigDifference, config_differences};
 pub use report::{Finding, Kind, Location, Report, Severity};
 /// The JSON value [`Dump::from_value`] reads, so that callers need no
 /// `serde_json` of their own.
 #[doc(no_inline)]
 pub use serde_json::Value;
-pub use stream::{
-    Describer, FactsCollector, Obstacle, SectionFacts, StreamFacts, StreamVerdict, SubsectionFacts,
-    check_reference, check_stream,
-};
+pub use stream::{StreamVerdict, check_reference, check_stream};
 
 /// Checks whether a source described by `src` can migrate to a destination
 /// described by `dest`. Run it both ways round for migration in both directions.

@@ -1,0 +1,238 @@
+//! What a stream carries, as far as loading it goes: its machine type,
+//! capabilities, command packets, and per section the version, the
+//! subsections present at any depth with the state they carry, and a PCI
+//! device's configuration space. Read once, record by record, in bounded
+//! memory.
+
+use std::io::{Read, Seek};
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::stream::{Leaf, Record, SectionInfo, StateDesc, StreamReader, Vmdesc, decode};
+
+/// What a stream carries, as far as loading it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StreamFacts {
+    /// The machine type of the configuration section, when there is one.
+    pub machine: Option<String>,
+    /// The subsections of the configuration section.
+    pub configuration_subsections: Vec<String>,
+    /// The capabilities the source declared (`configuration/capabilities`).
+    pub capabilities: Vec<String>,
+    /// The command packets, by number, in stream order.
+    pub commands: Vec<u16>,
+    /// The sections, in stream order (each START or FULL header once).
+    pub sections: Vec<SectionFacts>,
+}
+
+/// One section of a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionFacts {
+    /// The idstr, e.g. `0000:00:01.0/virtio-net`.
+    pub idstr: String,
+    /// The instance id.
+    pub instance_id: u32,
+    /// The payload's version.
+    pub version_id: u32,
+    /// The VMSD name, when the stream's vmdesc or a model describes the section.
+    pub vmsd_name: Option<String>,
+    /// The subsections present in the payload, at any depth, in wire order.
+    pub subsections: Vec<SubsectionFacts>,
+    /// A PCI device's configuration space (256 or 4096 bytes), when the
+    /// section is one and its description names it.
+    pub pci_config: Option<Vec<u8>>,
+}
+
+/// One subsection present in a payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubsectionFacts {
+    /// Its VMSD name, e.g. `i8259/ltim`.
+    pub name: String,
+    /// Its version.
+    pub version: u32,
+    /// The state it carries, as `field = value` pairs (shortened), when the
+    /// payload decodes.
+    pub state: String,
+}
+
+/// Describes a section that the stream's vmdesc does not (a typed model, for
+/// example): the section and its payload, to a description, if known.
+pub type Describer<'a> = &'a dyn Fn(&SectionInfo, &[u8]) -> Option<StateDesc>;
+
+impl StreamFacts {
+    /// Reads a whole stream and keeps what decides whether it loads. Memory
+    /// stays bounded by the largest device payload: RAM pages are dropped as
+    /// they are read (a reader made with
+    /// [`StreamReader::with_page_runs`] reads them fastest).
+    ///
+    /// # Errors
+    /// A malformed stream, with the section and byte offset.
+    pub fn read<R: Read + Seek>(
+        mut reader: StreamReader<R>,
+        describe: Describer<'_>,
+    ) -> Result<Self, Error> {
+        let mut collector = FactsCollector::new(reader.vmdesc().cloned(), describe);
+        while let Some(record) = reader.next_record()? {
+            collector.observe(&record);
+            // A page run's buffer serves the next run.
+            reader.recycle(record);
+        }
+        Ok(collector.finish())
+    }
+}
+
+/// Gathers [`StreamFacts`] from records as they pass, for a tool that reads
+/// the stream for another purpose at the same time (`convert` writes it):
+/// one pass instead of two.
+pub struct FactsCollector<'a> {
+    facts: StreamFacts,
+    vmdesc: Option<Vmdesc>,
+    describe: Describer<'a>,
+    /// The section whose payload comes next.
+    current: Option<SectionInfo>,
+}
+
+impl<'a> FactsCollector<'a> {
+    /// Starts with nothing seen; `vmdesc` is the stream's description
+    /// ([`StreamReader::vmdesc`]), `describe` describes what it does not.
+    #[must_use]
+    pub fn new(vmdesc: Option<Vmdesc>, describe: Describer<'a>) -> Self {
+        Self {
+            facts: StreamFacts::default(),
+            vmdesc,
+            describe,
+            current: None,
+        }
+    }
+
+    /// Takes in the next record of the stream.
+    pub fn observe(&mut self, record: &Record) {
+        let facts = &mut self.facts;
+        match record {
+            Record::Configuration(configuration) => {
+                facts.machine = Some(configuration.machine.clone());
+                facts
+                    .configuration_subsections
+                    .clone_from(&configuration.subsections);
+                facts.capabilities.clone_from(&configuration.capabilities);
+            }
+            Record::Command { command, .. } => facts.commands.push(*command),
+            Record::Section(header) => {
+                if let Some(info) = &header.info {
+                    facts.sections.push(SectionFacts {
+                        idstr: info.idstr.clone(),
+                        instance_id: info.instance_id,
+                        version_id: info.version_id,
+                        vmsd_name: None,
+                        subsections: Vec::new(),
+                        pci_config: None,
+                    });
+                    self.current = Some(info.clone());
+                }
+            }
+            Record::State { payload, offset } => {
+                let (Some(info), Some(section)) = (&self.current, facts.sections.last_mut()) else {
+                    return;
+                };
+                let described = self
+                    .vmdesc
+                    .as_ref()
+                    .and_then(|v| v.device(&info.idstr, info.instance_id))
+                    .map(|device| device.state.clone());
+                let modelled = || (self.describe)(info, payload);
+                if let Some(desc) = described.clone().or_else(modelled) {
+                    section.vmsd_name =
+                        Some(desc.vmsd_name.clone()).filter(|name| !name.is_empty());
+                    let decoded = decode(&desc, payload, *offset).ok();
+                    let value = decoded.as_ref().map(|d| &d.value);
+                    collect_subsections(&desc, value, &mut section.subsections);
+                    section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
+                }
+                // A vmdesc that shows the state as one blob (virtio) hides
+                // the configuration space a model names.
+                if section.pci_config.is_none() && described.is_some() {
+                    section.pci_config = modelled()
+                        .and_then(|desc| decode(&desc, payload, *offset).ok())
+                        .and_then(|d| pci_config(&d.leaves, payload));
+                }
+            }
+            Record::Ram(_) | Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
+        }
+    }
+
+    /// The facts of every record observed.
+    #[must_use]
+    pub fn finish(self) -> StreamFacts {
+        self.facts
+    }
+}
+
+/// The PCI configuration space among a payload's leaves: QEMU's `PCIDevice`
+/// saves it as the buffer `config` (`config[0]`, 256 bytes, or `config[1]`,
+/// 4096 bytes for PCI Express).
+fn pci_config(leaves: &[Leaf], payload: &[u8]) -> Option<Vec<u8>> {
+    leaves
+        .iter()
+        .find(|leaf| {
+            let name = leaf.path.rsplit('.').next().unwrap_or_default();
+            matches!(name, "config" | "config[0]" | "config[1]") && matches!(leaf.size, 256 | 4096)
+        })
+        .and_then(|leaf| payload.get(leaf.offset..leaf.offset + leaf.size))
+        .map(<[u8]>::to_vec)
+}
+
+/// Every subsection of `desc` and of the structs inside it, with the state
+/// each carries taken from `value` (the decoded payload) where it is there.
+fn collect_subsections(desc: &StateDesc, value: Option<&Value>, out: &mut Vec<SubsectionFacts>) {
+    for field in &desc.fields {
+        if let Some(nested) = &field.nested {
+            // Arrays of structs decode to a list: their elements' subsections
+            // are found, but their state is not attributed to one element.
+            let inner = value
+                .and_then(|v| v.get(&field.name))
+                .filter(|v| v.is_object());
+            collect_subsections(nested, inner, out);
+        }
+    }
+    for sub in &desc.subsections {
+        let inner = value.and_then(|v| v.get(&sub.vmsd_name));
+        out.push(SubsectionFacts {
+            name: sub.vmsd_name.clone(),
+            version: sub.version,
+            state: inner.map(summary).unwrap_or_default(),
+        });
+        collect_subsections(sub, inner, out);
+    }
+}
+
+/// `a = 1, b = 2, ...`: the first scalar fields of a decoded struct, short
+/// enough for one line.
+fn summary(value: &Value) -> String {
+    const MAX: usize = 100;
+    let Value::Object(map) = value else {
+        return value.to_string();
+    };
+    let mut text = String::new();
+    for (name, field) in map {
+        if field.is_object() {
+            continue;
+        }
+        let mut shown = field.to_string();
+        if shown.len() > 40 {
+            shown.truncate(37);
+            shown.push_str("...");
+        }
+        let next = if text.is_empty() {
+            format!("{name} = {shown}")
+        } else {
+            format!(", {name} = {shown}")
+        };
+        if text.len() + next.len() > MAX {
+            text.push_str(", ...");
+            break;
+        }
+        text.push_str(&next);
+    }
+    text
+}

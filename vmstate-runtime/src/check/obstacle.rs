@@ -1,0 +1,221 @@
+//! One reason a destination would refuse a stream, each with QEMU's own
+//! error message for it.
+
+use std::fmt;
+
+use crate::stream::command_info;
+
+use super::facts::SubsectionFacts;
+
+/// One reason the destination would refuse the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Obstacle {
+    /// The machine types differ: QEMU compares them by name.
+    Machine {
+        /// The stream's machine type.
+        stream: String,
+        /// The destination's, when its dump records one.
+        dest: Option<String>,
+        /// Whether the destination's dump lists the machine types it runs.
+        listed: bool,
+    },
+    /// The stream has no configuration section (QEMU leaves it out for
+    /// machine types 2.8 and older) and the destination expects one.
+    NoConfiguration,
+    /// A configuration subsection the destination's release does not know.
+    ConfigurationSubsection {
+        /// Its name.
+        name: String,
+    },
+    /// A capability the destination's release does not know.
+    Capability {
+        /// Its name.
+        name: String,
+        /// The first release that knows it.
+        since: (u32, u32),
+    },
+    /// A command packet the destination's release does not know.
+    Command {
+        /// Its number.
+        number: u16,
+    },
+    /// A section version outside what the destination loads.
+    Version {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The stream's version.
+        found: u32,
+        /// The oldest version the destination loads.
+        minimum: i64,
+        /// The newest.
+        maximum: i64,
+    },
+    /// A subsection the destination does not know.
+    Subsection {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The section's VMSD name, which QEMU names in its error.
+        vmsd_name: String,
+        /// The subsection.
+        subsection: SubsectionFacts,
+    },
+    /// A section the destination's guest does not have, as its reference
+    /// stream shows.
+    NotInGuest {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+    },
+    /// A read-only byte of a PCI device's configuration space that the
+    /// destination's device has otherwise, as its reference stream shows.
+    PciConfig {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// Offset in the configuration space.
+        offset: usize,
+        /// The register there.
+        register: String,
+        /// The stream's byte.
+        stream: u8,
+        /// The destination's.
+        dest: u8,
+    },
+    /// A subsection newer than the destination's.
+    SubsectionVersion {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The subsection's name.
+        name: String,
+        /// The stream's version.
+        found: u32,
+        /// The newest the destination loads.
+        maximum: i64,
+    },
+}
+
+impl fmt::Display for Obstacle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Machine {
+                stream,
+                dest: Some(dest),
+                listed: false,
+            } => write!(
+                f,
+                "machine type `{stream}`: DEST runs `{dest}` (QEMU: \"Machine type received is \
+                 '{stream}' and local is '{dest}'\"); `vmstate convert --machine {dest}` renames it"
+            ),
+            Self::Machine { stream, .. } => write!(
+                f,
+                "machine type `{stream}`: DEST does not run it (QEMU: \"Machine type received is \
+                 '{stream}' and local is ...\"); `vmstate convert --machine NAME` renames it to \
+                 one DEST runs"
+            ),
+            Self::NoConfiguration => f.write_str(
+                "the stream has no configuration section (QEMU leaves it out for machine types \
+                 2.8 and older) and DEST expects one (QEMU: \"Configuration section missing\")",
+            ),
+            Self::ConfigurationSubsection { name } => write!(
+                f,
+                "configuration subsection `{name}`: DEST's release does not know it"
+            ),
+            Self::Capability { name, since } => write!(
+                f,
+                "capability `{name}`: DEST's release does not know it (QEMU {}.{} and later do; \
+                 QEMU: \"Received unknown capability {name}\")",
+                since.0, since.1
+            ),
+            Self::Command { number } => {
+                let name = command_info(*number).map_or("unknown", |c| c.name);
+                write!(
+                    f,
+                    "command 0x{number:x} ({name}): DEST's release does not know it \
+                     (QEMU: \"MIG_CMD 0x{number:x} unknown\"); it carries no state, \
+                     `vmstate convert` drops it"
+                )
+            }
+            Self::Version {
+                idstr,
+                instance_id,
+                found,
+                minimum,
+                maximum,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: version {found}, DEST loads \
+                 {minimum}..={maximum} (QEMU: \"savevm: unsupported version {found} for \
+                 '{idstr}' v{maximum}\")"
+            ),
+            Self::Subsection {
+                idstr,
+                instance_id,
+                vmsd_name,
+                subsection,
+            } => {
+                write!(
+                    f,
+                    "section `{idstr}` instance {instance_id}: subsection `{}` is unknown to \
+                     DEST (QEMU: \"error while loading state for instance 0x{instance_id:x} of \
+                     device '{vmsd_name}'\"); it was sent because its state differs from the \
+                     default",
+                    subsection.name
+                )?;
+                if !subsection.state.is_empty() {
+                    write!(f, ": {}", subsection.state)?;
+                }
+                Ok(())
+            }
+            Self::NotInGuest { idstr, instance_id } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
+                 its reference stream shows (QEMU: \"Unknown savevm section or instance \
+                 '{idstr}' {instance_id}\")"
+            ),
+            Self::PciConfig { .. } => self.fmt_pci_config(f),
+            Self::SubsectionVersion {
+                idstr,
+                instance_id,
+                name,
+                found,
+                maximum,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: subsection `{name}` has version \
+                 {found}, DEST loads up to {maximum}"
+            ),
+        }
+    }
+}
+
+impl Obstacle {
+    fn fmt_pci_config(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::PciConfig {
+            idstr,
+            instance_id,
+            offset,
+            register,
+            stream,
+            dest,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: PCI configuration byte 0x{offset:02x} \
+             ({register}) is 0x{stream:02x}, DEST's device has 0x{dest:02x}: it was built \
+             with other properties, as machine types' compat properties do (QEMU: \"Bad \
+             config data: i=0x{offset:x} read: {stream:x} device: {dest:x}\")"
+        )
+    }
+}
