@@ -13,7 +13,7 @@ mod schema;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Gate, Model, Shape, StructModel};
+use crate::model::{Codec, Gate, Model, Shape, StructModel};
 
 /// A span at the user's code for error messages, but resolving names as the
 /// macro's own output does: generated locals such as `__out` must be found
@@ -129,6 +129,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     let min_wire_size = save::min_wire_size(krate, described);
     let compressible = describe::compressible(krate, described);
     let inline = inline_hint(described);
+    let load_infallible = load_infallible(krate, described);
     let save_fixed = save::save_fixed_body(krate, described).map(|body| {
         quote! {
             #[inline(always)]
@@ -147,6 +148,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
             const VMDESC_COMPRESSIBLE: bool = #compressible;
             const WIRE: #krate::schema::WireType =
                 #krate::schema::WireType::Struct(&<Self as #krate::VmState>::SCHEMA);
+            const LOAD_INFALLIBLE: bool = #load_infallible;
 
             fn describe_field(
                 &self,
@@ -190,6 +192,27 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
                 #krate::__private::save_struct_slice(items, out)
             }
         }
+    }
+}
+
+/// `VmStateField::LOAD_INFALLIBLE` of a struct: true only when nothing in its
+/// own load can refuse the input (hooks, `validate`, `equal`, custom views,
+/// counts, `exists`, subsections) and every field type's load cannot either.
+fn load_infallible(krate: &syn::Path, described: &StructModel<'_>) -> TokenStream {
+    let hooks = &described.hooks;
+    let own_checks =
+        hooks.pre_load.is_some() || hooks.post_load.is_some() || hooks.validate.is_some();
+    let plain = described.fields.iter().all(|field| {
+        matches!(field.codec, Codec::Plain) && field.value.is_none() && field.validate.is_none()
+    });
+    if own_checks || !plain || !described.may_be_fixed_size() {
+        return quote!(false);
+    }
+    let types = described.fields.iter().map(|field| field.ty);
+    quote! {
+        #krate::__private::all(&[
+            #(<#types as #krate::VmStateField>::LOAD_INFALLIBLE,)*
+        ])
     }
 }
 
