@@ -257,7 +257,8 @@ fn only_loads_that_copy_bits_are_infallible() {
         assert!(!Hooked::LOAD_INFALLIBLE);
         assert!(!Outer::LOAD_INFALLIBLE);
         assert!(!WithSub::LOAD_INFALLIBLE);
-        assert!(!Bytes::LOAD_INFALLIBLE);
+        // Its counts are read from the payload before the load.
+        assert!(Bytes::LOAD_INFALLIBLE);
     }
 }
 
@@ -352,4 +353,93 @@ fn a_failing_hook_in_a_fixed_size_device_leaves_it_untouched() {
     let mut device = before.clone();
     assert!(vmstate::load_into(&mut device, &payload, 1).is_err());
     assert_eq!(device, before);
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "signed_count", version = 1)]
+struct SignedCount {
+    n: i32,
+    #[vmstate(len = n)]
+    items: Vec<Timer>,
+    tail: u8,
+}
+
+#[test]
+fn payload_len_is_what_the_load_reads() {
+    for n in [0, 1, 7, 300] {
+        let value = bytes(n, 5);
+        let payload = vmstate::to_vec(&value).unwrap();
+        assert_eq!(Bytes::SCHEMA.payload_len(&payload), Some(payload.len()));
+        // Longer input: the length is still the payload's, so `load_into`
+        // goes the staged way and refuses the extra bytes.
+        let mut longer = payload.clone();
+        longer.push(0);
+        assert_eq!(Bytes::SCHEMA.payload_len(&longer), Some(payload.len()));
+    }
+    let value = SignedCount {
+        n: 2,
+        items: vec![Timer::default(); 2],
+        tail: 1,
+    };
+    let payload = vmstate::to_vec(&value).unwrap();
+    const { assert!(SignedCount::LOAD_INFALLIBLE) };
+    assert_eq!(SignedCount::SCHEMA.payload_len(&payload), Some(4 + 20 + 1));
+    let mut negative = payload.clone();
+    negative[..4].copy_from_slice(&(-1i32).to_be_bytes());
+    assert_eq!(SignedCount::SCHEMA.payload_len(&negative), None);
+    let mut device = value.clone();
+    let err = vmstate::load_into(&mut device, &negative, 1).unwrap_err();
+    assert_eq!(device, value);
+    assert_eq!(
+        err.to_string(),
+        vmstate::from_slice::<SignedCount>(&negative, 1)
+            .unwrap_err()
+            .to_string()
+    );
+}
+
+/// Any input whose length the schema confirms loads in place to what a
+/// fresh load gives; any other input leaves the device as it was, with the
+/// fresh load's error.
+#[test]
+fn variable_devices_load_in_place_only_when_the_load_cannot_fail() {
+    let mut in_place = 0;
+    for seed in 0..3000u64 {
+        let len = usize::try_from(seed % 64).unwrap();
+        let mut payload = pattern(len, seed);
+        // Small counts, so that many inputs have the confirmed length.
+        if payload.len() >= 4 {
+            payload[..3].fill(0);
+            payload[3] %= 8;
+            let at = 4 + usize::from(payload[3]);
+            if payload.len() >= at + 2 && seed % 2 == 0 {
+                payload[at] = 0;
+                payload[at + 1] %= 4;
+                if seed % 4 == 0 {
+                    // Exactly the confirmed length.
+                    payload.resize(at + 2 + usize::from(payload[at + 1]) + 2, 0xa5);
+                }
+            }
+        }
+        let before = bytes(3, 9);
+        let mut device = before.clone();
+        let fresh = vmstate::from_slice::<Bytes>(&payload, 1);
+        match vmstate::load_into(&mut device, &payload, 1) {
+            Ok(()) => {
+                assert_eq!(device, fresh.expect("a fresh load accepts it too"));
+                if Bytes::SCHEMA.payload_len(&payload) == Some(payload.len()) {
+                    in_place += 1;
+                }
+            }
+            Err(err) => {
+                assert_eq!(device, before, "seed {seed}: the device changed");
+                assert_eq!(err.to_string(), fresh.unwrap_err().to_string());
+                assert_ne!(Bytes::SCHEMA.payload_len(&payload), Some(payload.len()));
+            }
+        }
+    }
+    assert!(
+        in_place > 100,
+        "only {in_place} inputs took the in-place path"
+    );
 }

@@ -54,9 +54,10 @@ pub trait VmStateField {
     /// where it stopped.
     const WIRE: WireType = WireType::Opaque;
 
-    /// Whether a load at the current version cannot fail once the input
-    /// holds the fixed size of [`WIRE`](Self::WIRE): no hook, no checked
-    /// value (`equal`, enum discriminants, custom views), no count.
+    /// Whether a load at the current version cannot fail on an input exactly
+    /// as long as the schema says ([`WIRE`](Self::WIRE)'s fixed size, or for
+    /// a struct [`Schema::payload_len`](crate::schema::Schema::payload_len)):
+    /// no hook, no checked value (`equal`, enum discriminants, custom views).
     /// [`load_into`](crate::load_into) then loads such a device in place
     /// rather than into a copy. A wrong `true` breaks that guarantee, so it
     /// is `false` unless the type's load only copies bits.

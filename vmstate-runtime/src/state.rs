@@ -129,9 +129,10 @@ pub fn from_slice<T: VmState + Default>(bytes: &[u8], version_id: u32) -> Result
 /// that the payload does not carry keep their current value. On error `device`
 /// is left exactly as it was.
 ///
-/// When the payload is exactly the fixed size of a type whose load cannot
-/// fail ([`VmStateField::LOAD_INFALLIBLE`]) at its current version, the load
-/// goes straight into `device`. Otherwise it goes into a clone that replaces
+/// When the payload is exactly as long as the type's schema says (its fixed
+/// size, or the one its counts give), at the current version of a type
+/// whose load cannot fail on such input ([`VmStateField::LOAD_INFALLIBLE`]),
+/// the load goes straight into `device`. Otherwise it goes into a clone that replaces
 /// `device` only on success; use [`VmState::load_state`] directly where that
 /// copy matters more than atomicity.
 ///
@@ -142,11 +143,14 @@ pub fn load_into<T: VmState + Clone>(
     bytes: &[u8],
     version_id: u32,
 ) -> Result<(), Error> {
-    if const { T::LOAD_INFALLIBLE }
-        && version_id == T::VERSION
-        && const { T::SCHEMA.fixed_size() } == Some(bytes.len())
-    {
-        return load_payload(device, bytes, version_id);
+    if const { T::LOAD_INFALLIBLE } && version_id == T::VERSION {
+        let len = match const { T::SCHEMA.fixed_size() } {
+            Some(size) => Some(size),
+            None => T::SCHEMA.payload_len(bytes),
+        };
+        if len == Some(bytes.len()) {
+            return load_payload(device, bytes, version_id);
+        }
     }
     let mut staged = device.clone();
     load_payload(&mut staged, bytes, version_id)?;

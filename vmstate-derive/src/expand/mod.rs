@@ -196,23 +196,50 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
 }
 
 /// `VmStateField::LOAD_INFALLIBLE` of a struct: true only when nothing in its
-/// own load can refuse the input (hooks, `validate`, `equal`, custom views,
-/// counts, `exists`, subsections) and every field type's load cannot either.
+/// own load can refuse an input of the length its counts give (hooks,
+/// `validate`, `equal`, custom views, `exists`, subsections) and every field
+/// type's load, or variable-array element's, cannot either. A count must be
+/// found by its name in the schema, so it must not be renamed nor share its
+/// name with another field's wire name.
 fn load_infallible(krate: &syn::Path, described: &StructModel<'_>) -> TokenStream {
     let hooks = &described.hooks;
     let own_checks =
         hooks.pre_load.is_some() || hooks.post_load.is_some() || hooks.validate.is_some();
+    let count_found = |len: &syn::Ident| {
+        let name = len.to_string();
+        described
+            .fields
+            .iter()
+            .filter(|field| field.wire_name == name)
+            .map(|field| field.ident)
+            .eq([len])
+    };
     let plain = described.fields.iter().all(|field| {
-        matches!(field.codec, Codec::Plain) && field.value.is_none() && field.validate.is_none()
+        let codec = match &field.codec {
+            Codec::Plain => true,
+            Codec::Varray { len } => count_found(len),
+            Codec::Equal | Codec::With(_) => false,
+        };
+        codec
+            && field.value.is_none()
+            && field.validate.is_none()
+            && !matches!(field.gate, Gate::Exists(_))
     });
-    if own_checks || !plain || !described.may_be_fixed_size() {
+    if own_checks || !plain || !described.subsections.is_empty() {
         return quote!(false);
     }
-    let types = described.fields.iter().map(|field| field.ty);
+    let flags = described.fields.iter().map(|field| {
+        let ty = field.ty;
+        if let Codec::Varray { .. } = field.codec {
+            quote! {
+                <<#ty as #krate::__private::Varray>::Item as #krate::VmStateField>::LOAD_INFALLIBLE
+            }
+        } else {
+            quote!(<#ty as #krate::VmStateField>::LOAD_INFALLIBLE)
+        }
+    });
     quote! {
-        #krate::__private::all(&[
-            #(<#types as #krate::VmStateField>::LOAD_INFALLIBLE,)*
-        ])
+        #krate::__private::all(&[#(#flags,)*])
     }
 }
 
