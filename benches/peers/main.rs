@@ -4,7 +4,8 @@
 //! ours, a hand-written codec that produces the same bytes, versionize 0.2,
 //! serde with bitcode, serde with postcard and (W2/W3) `copy_from_slice`, and
 //! ends with one summary table: medians, throughput, and each peer's time over
-//! ours, then the targets. `cargo bench --manifest-path benches/Cargo.toml --bench peers -- --test` runs
+//! ours, then the targets. A second table times every public entry
+//! point against the hand-written code for it (`entry.rs`). `cargo bench --manifest-path benches/Cargo.toml --bench peers -- --test` runs
 //! every routine once (what CI checks). Criterion's own options work after
 //! `--`, e.g. `--measurement-time 5` or a filter like `W1`. `-- --per-device`
 //! instead times W1's load one device at a time against the hand-written code
