@@ -336,3 +336,55 @@ fn register_file_vec_of_the_same_length_reloads_without_allocating() {
     assert_eq!(count, 0, "reloading a same-length variable array allocated");
     assert_eq!(loaded, value);
 }
+
+#[test]
+fn to_vec_of_a_fixed_size_struct_allocates_only_its_result() {
+    let rtc = sample_rtc();
+    let (count, bytes) = allocations(|| vmstate::to_vec(&rtc).unwrap());
+    assert_eq!(count, 1, "to_vec of the RTC allocated more than its result");
+    assert_eq!(bytes.capacity(), bytes.len());
+    assert_eq!(bytes, {
+        let mut out = Vec::new();
+        vmstate::save_into(&rtc, &mut out).unwrap();
+        out
+    });
+    let (count, _) = allocations(|| vmstate::to_vec_at(&rtc, Rtc::VERSION).unwrap());
+    assert_eq!(
+        count, 1,
+        "to_vec_at of the RTC allocated more than its result"
+    );
+
+    with_big_stack(|| {
+        #[allow(clippy::large_stack_arrays, reason = "on a 64 MiB stack")]
+        let regs = Box::new(RegFile { regs: [7; REGS] });
+        let (count, bytes) = allocations(|| vmstate::to_vec(&*regs).unwrap());
+        assert_eq!(
+            count, 1,
+            "to_vec of the register file allocated more than its result"
+        );
+        assert_eq!(bytes.len(), 1 << 20);
+    });
+}
+
+#[derive(VmState, Clone, PartialEq, Debug, Default)]
+#[vmstate(name = "vram", version = 1)]
+struct VramVec {
+    len: u32,
+    #[vmstate(len = len)]
+    data: Vec<u8>,
+}
+
+#[test]
+fn from_slice_of_a_byte_buffer_allocates_only_the_buffer() {
+    let value = VramVec {
+        len: 1 << 20,
+        data: (0..1u32 << 20).map(|i| i.to_le_bytes()[0]).collect(),
+    };
+    let bytes = vmstate::to_vec(&value).unwrap();
+    let (count, back) = allocations(|| vmstate::from_slice::<VramVec>(&bytes, 1).unwrap());
+    assert_eq!(
+        count, 1,
+        "from_slice of a byte buffer allocated more than the buffer"
+    );
+    assert_eq!(back, value);
+}

@@ -35,7 +35,7 @@ device! {
 
 /// The same registers as a QEMU VARRAY: the count is an earlier field and is
 /// not repeated on the wire.
-#[derive(VmState, Versionize, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(VmState, Versionize, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[vmstate(name = "regfile", version = 1)]
 pub struct RegVec {
     pub count: u32,

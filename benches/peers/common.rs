@@ -46,7 +46,7 @@ pub trait Hand {
 }
 
 #[inline]
-fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+pub fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
     let (head, rest) = input.split_at_checked(n)?;
     *input = rest;
     Some(head)

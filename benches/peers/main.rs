@@ -4,7 +4,8 @@
 //! ours, a hand-written codec that produces the same bytes, versionize 0.2,
 //! serde with bitcode, serde with postcard and (W2/W3) `copy_from_slice`, and
 //! ends with one summary table: medians, throughput, and each peer's time over
-//! ours, then the issue's targets. `cargo bench --manifest-path benches/Cargo.toml --bench peers -- --test` runs
+//! ours, then the issue's targets. A second table times every public entry
+//! point against the hand-written code for it (`entry.rs`). `cargo bench --manifest-path benches/Cargo.toml --bench peers -- --test` runs
 //! every routine once (what CI checks). Criterion's own options work after
 //! `--`, e.g. `--measurement-time 5` or a filter like `W1`. `-- --per-device`
 //! instead times W1's load one device at a time against the hand-written code
@@ -41,6 +42,7 @@
 
 mod arrays;
 mod common;
+mod entry;
 mod per_device;
 mod queue;
 mod w1;
@@ -86,6 +88,11 @@ impl Peer {
 enum Dir {
     Save,
     Load,
+    ToVec,
+    ToVecAt,
+    SaveInto,
+    FromSlice,
+    LoadInto,
 }
 
 impl Dir {
@@ -93,6 +100,11 @@ impl Dir {
         match self {
             Self::Save => "save",
             Self::Load => "load",
+            Self::ToVec => "to_vec",
+            Self::ToVecAt => "to_vec_at",
+            Self::SaveInto => "save_into",
+            Self::FromSlice => "from_slice",
+            Self::LoadInto => "load_into",
         }
     }
 }
@@ -264,6 +276,7 @@ fn run() {
     w2_vec(&mut c, &mut rows, &mut sizes, samples);
     w3_vram(&mut c, &mut rows, &mut sizes, samples);
     w4_queue(&mut c, &mut rows, &mut sizes, samples);
+    entry_workloads(&mut c, &mut rows, samples);
     c.final_summary();
 
     println!("{}", summary(&rows, &sizes, samples, test_mode));
@@ -517,6 +530,161 @@ fn w4_queue(c: &mut Criterion, rows: &mut Vec<Row>, sizes: &mut Sizes, samples: 
 }
 
 // ---------------------------------------------------------------------------
+// The public entry points, each against its hand-written counterpart
+// (`entry.rs`).
+// ---------------------------------------------------------------------------
+
+const MID: &str = "mid 447 B";
+const W3V: &str = "W3 Vec<u8> len";
+
+/// The workloads of the entry-point table, in order.
+const ENTRY_WORKLOADS: [&str; 6] = [MID, W2A, W2V, W3, W3V, W4];
+
+fn entry_workloads(c: &mut Criterion, rows: &mut Vec<Row>, samples: usize) {
+    let mut ep = EntryRun { c, rows, samples };
+    let mid = Some(from_slice_rows::<entry::Mid> as FromSliceRows);
+    ep.run(MID, &entry::mid(13), &mut entry::mid(14), mid, false);
+    ep.run(
+        W2A,
+        &*arrays::reg_array(5),
+        &mut *arrays::reg_array(6),
+        None,
+        false,
+    );
+    let reg_vec = Some(from_slice_rows::<arrays::RegVec> as FromSliceRows);
+    ep.run(
+        W2V,
+        &arrays::reg_vec(7),
+        &mut arrays::reg_vec(8),
+        reg_vec,
+        false,
+    );
+    ep.run(W3, &*arrays::vram(9), &mut *arrays::vram(10), None, true);
+    let vram_vec = Some(from_slice_rows::<entry::VramVec> as FromSliceRows);
+    ep.run(
+        W3V,
+        &entry::vram_vec(9),
+        &mut entry::vram_vec(10),
+        vram_vec,
+        true,
+    );
+    let queue = Some(from_slice_rows::<queue::Queue> as FromSliceRows);
+    ep.run(W4, &queue::queue(11), &mut queue::queue(12), queue, false);
+}
+
+/// The `from_slice` rows of a workload whose type has a `Default`.
+type FromSliceRows = fn(&mut Workload<'_, '_>, &[u8]);
+
+struct EntryRun<'a> {
+    c: &'a mut Criterion,
+    rows: &'a mut Vec<Row>,
+    samples: usize,
+}
+
+impl EntryRun<'_> {
+    /// Every entry point on `value` (saves) and its payload (loads into
+    /// `dst`), ours then hand-written; `copy_bytes` adds `copy_from_slice`
+    /// of the payload's byte buffer.
+    fn run<T: VmState + Hand + Clone + PartialEq>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+        dst: &mut T,
+        from_slice: Option<FromSliceRows>,
+        copy_bytes: bool,
+    ) {
+        let ours = vmstate::to_vec(value).expect("save");
+        let mut hand = Vec::new();
+        value.put(&mut hand);
+        assert!(
+            ours == hand,
+            "{name}: the hand codec writes different bytes"
+        );
+        vmstate::load_into(dst, &ours, T::VERSION).expect("load_into");
+        assert!(*dst == *value, "{name}: load_into round trip");
+
+        let size = ours.len();
+        let mut w = Workload::new(self.c, self.rows, self.samples, name, size);
+        let mut out = Vec::with_capacity(size);
+        w.run(Dir::ToVec, Peer::Ours, || {
+            black_box(vmstate::to_vec(black_box(value)).unwrap());
+        });
+        w.run(Dir::ToVec, Peer::Hand, || {
+            black_box(hand_to_vec(black_box(value), size));
+        });
+        w.run(Dir::ToVecAt, Peer::Ours, || {
+            black_box(vmstate::to_vec_at(black_box(value), T::VERSION).unwrap());
+        });
+        w.run(Dir::ToVecAt, Peer::Hand, || {
+            black_box(hand_to_vec(black_box(value), size));
+        });
+        w.run(Dir::SaveInto, Peer::Ours, || {
+            out.clear();
+            vmstate::save_into(black_box(value), &mut out).unwrap();
+            black_box(&out);
+        });
+        w.run(Dir::SaveInto, Peer::Hand, || {
+            out.clear();
+            black_box(value).put(&mut out);
+            black_box(&out);
+        });
+        if let Some(rows) = from_slice {
+            rows(&mut w, &ours);
+        }
+        w.run(Dir::LoadInto, Peer::Ours, || {
+            vmstate::load_into(&mut *dst, black_box(&ours), T::VERSION).unwrap();
+            black_box(&*dst);
+        });
+        w.run(Dir::LoadInto, Peer::Hand, || {
+            let mut input = black_box(&ours[..]);
+            dst.get(&mut input).unwrap();
+            assert!(input.is_empty());
+            black_box(&*dst);
+        });
+        if copy_bytes {
+            let src = &ours[size - arrays::VRAM..];
+            let mut copy = vec![0u8; src.len()];
+            w.run(Dir::LoadInto, Peer::Copy, || {
+                copy.copy_from_slice(black_box(src));
+                black_box(&copy);
+            });
+        }
+        w.finish();
+    }
+}
+
+/// What a careful `to_vec` does by hand: reserve the exact size once.
+fn hand_to_vec<T: Hand>(value: &T, size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size);
+    value.put(&mut out);
+    out
+}
+
+fn from_slice_rows<T: VmState + Hand + Default + PartialEq>(
+    w: &mut Workload<'_, '_>,
+    bytes: &[u8],
+) {
+    let back: T = vmstate::from_slice(bytes, T::VERSION).expect("from_slice");
+    let mut hand = T::default();
+    hand.get(&mut &bytes[..]).expect("hand load");
+    assert!(
+        back == hand,
+        "{}: from_slice differs from the hand load",
+        w.name
+    );
+    w.run(Dir::FromSlice, Peer::Ours, || {
+        black_box(vmstate::from_slice::<T>(black_box(bytes), T::VERSION).unwrap());
+    });
+    w.run(Dir::FromSlice, Peer::Hand, || {
+        let mut input = black_box(bytes);
+        let mut value = T::default();
+        value.get(&mut input).unwrap();
+        assert!(input.is_empty());
+        black_box(value);
+    });
+}
+
+// ---------------------------------------------------------------------------
 // The summary table and the targets of issue 5.
 // ---------------------------------------------------------------------------
 
@@ -572,7 +740,10 @@ fn summary(rows: &[Row], sizes: &Sizes, samples: usize, test_mode: bool) -> Stri
         "|{:-<19}|{:-<6}|{:-<17}|{:->12}|{:->14}|{:->11}|",
         "", "", "", ":", ":", ":"
     );
-    for row in rows {
+    for row in rows
+        .iter()
+        .filter(|r| matches!(r.dir, Dir::Save | Dir::Load))
+    {
         let ours = median_of(rows, row.workload, row.dir, Peer::Ours);
         let ratio = ours.map_or_else(|| "-".to_owned(), |o| format!("{:.2}", row.median / o));
         let _ = writeln!(
@@ -652,6 +823,7 @@ fn summary(rows: &[Row], sizes: &Sizes, samples: usize, test_mode: bool) -> Stri
             );
         }
     }
+    entry_summary(&mut s, rows);
     let _ = writeln!(
         s,
         "W1 = {} device sections ({} bytes of payload)",
@@ -662,4 +834,109 @@ fn summary(rows: &[Row], sizes: &Sizes, samples: usize, test_mode: bool) -> Stri
             .map_or(0, |(_, _, n)| *n)
     );
     s
+}
+
+const ENTRIES: [Dir; 5] = [
+    Dir::ToVec,
+    Dir::ToVecAt,
+    Dir::SaveInto,
+    Dir::FromSlice,
+    Dir::LoadInto,
+];
+
+/// The entry-point table (ours and hand-written per entry point) and its
+/// targets.
+fn entry_summary(s: &mut String, rows: &[Row]) {
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "Entry points, each against the hand-written code for it (ratio = ours / hand, < 1: ours is faster):"
+    );
+    let _ = writeln!(
+        s,
+        "| {:<17} | {:<10} | {:>10} | {:>10} | {:>10} |",
+        "workload", "entry", "vmstate", "hand", "ours/hand"
+    );
+    let _ = writeln!(
+        s,
+        "|{:-<19}|{:-<12}|{:->12}|{:->12}|{:->12}|",
+        "", "", ":", ":", ":"
+    );
+    let ratio = |w: &str, dir: Dir, num: Peer, den: Peer| {
+        median_of(rows, w, dir, num)
+            .zip(median_of(rows, w, dir, den))
+            .map(|(n, d)| n / d)
+    };
+    for w in ENTRY_WORKLOADS {
+        for dir in ENTRIES {
+            let (Some(o), Some(h)) = (
+                median_of(rows, w, dir, Peer::Ours),
+                median_of(rows, w, dir, Peer::Hand),
+            ) else {
+                continue;
+            };
+            let _ = writeln!(
+                s,
+                "| {w:<17} | {:<10} | {:>10} | {:>10} | {:>10.2} |",
+                dir.name(),
+                fmt_time(o),
+                fmt_time(h),
+                o / h
+            );
+        }
+        if let Some(copy) = median_of(rows, w, Dir::LoadInto, Peer::Copy) {
+            let _ = writeln!(
+                s,
+                "| {w:<17} | {:<10} | {:>10} | {:>10} | {:>10} |",
+                "memcpy",
+                "-",
+                fmt_time(copy),
+                "-"
+            );
+        }
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Entry-point targets:");
+    let mut check = |label: String, value: Option<f64>, ok: bool, goal: &str| {
+        if let Some(v) = value {
+            let verdict = if ok { "met" } else { "MISSED" };
+            let _ = writeln!(s, "  {verdict:<6} {label:<52} {v:>7.2}  (target {goal})");
+        }
+    };
+    for w in ENTRY_WORKLOADS {
+        for dir in ENTRIES {
+            let r = ratio(w, dir, Peer::Ours, Peer::Hand);
+            check(
+                format!("ours / hand-written, {w} {}", dir.name()),
+                r,
+                r.is_some_and(|r| r <= 1.10),
+                "<= 1.10",
+            );
+        }
+    }
+    for w in [W3, W3V] {
+        for dir in [Dir::FromSlice, Dir::LoadInto] {
+            let copy = median_of(rows, w, Dir::LoadInto, Peer::Copy);
+            let r = copy
+                .zip(median_of(rows, w, dir, Peer::Ours))
+                .map(|(c, o)| c / o);
+            check(
+                format!("copy_from_slice / ours, {w} {}", dir.name()),
+                r,
+                r.is_some_and(|r| r >= 0.8),
+                ">= 0.8",
+            );
+        }
+    }
+    for w in [W2V, W3V, W4] {
+        let r = median_of(rows, w, Dir::LoadInto, Peer::Ours)
+            .zip(median_of(rows, w, Dir::FromSlice, Peer::Ours))
+            .map(|(l, f)| l / f);
+        check(
+            format!("load_into / from_slice, {w}"),
+            r,
+            r.is_some_and(|r| r <= 1.15),
+            "<= 1.15",
+        );
+    }
 }

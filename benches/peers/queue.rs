@@ -22,7 +22,7 @@ device! {
     }
 }
 
-#[derive(VmState, Versionize, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(VmState, Versionize, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[vmstate(name = "virtqueue", version = 1)]
 pub struct Queue {
     pub num: u32,

@@ -307,6 +307,15 @@ pub trait Varray {
     fn items(&self) -> &[Self::Item];
     /// Resizes to exactly `len` elements, and returns them for loading.
     fn resize_for_load(&mut self, len: usize) -> &mut [Self::Item];
+
+    /// Replaces the elements with `len` loaded from `reader`.
+    ///
+    /// # Errors
+    /// Whatever loading an element returns.
+    #[inline]
+    fn load_items(&mut self, len: usize, reader: &mut Reader<'_>) -> Result<(), Error> {
+        Self::Item::load_slice(self.resize_for_load(len), reader)
+    }
 }
 
 impl<T: VmStateField + Default> Varray for Vec<T> {
@@ -320,6 +329,11 @@ impl<T: VmStateField + Default> Varray for Vec<T> {
         self.truncate(len);
         self.resize_with(len, T::default);
         self
+    }
+
+    #[inline]
+    fn load_items(&mut self, len: usize, reader: &mut Reader<'_>) -> Result<(), Error> {
+        T::load_vec(self, len, reader)
     }
 }
 
@@ -389,7 +403,7 @@ pub fn load_varray<V: Varray>(
                 reader.offset(),
             )
         })?;
-    V::Item::load_slice(array.resize_for_load(len), reader)
+    array.load_items(len, reader)
 }
 
 /// The error for an enum discriminant that names no variant.
@@ -397,6 +411,19 @@ pub fn load_varray<V: Varray>(
 #[must_use]
 pub fn invalid_enum_value(type_name: &'static str, value: u64, offset: u64) -> Error {
     Error::at(ErrorKind::InvalidEnumValue { type_name, value }, offset)
+}
+
+/// Whether every flag is set (`&&` over a list, in `const` context).
+#[must_use]
+pub const fn all(flags: &[bool]) -> bool {
+    let mut i = 0;
+    while i < flags.len() {
+        if !flags[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Whether `child` is a valid subsection name of `parent`: `parent/...`, or,

@@ -54,6 +54,15 @@ pub trait VmStateField {
     /// where it stopped.
     const WIRE: WireType = WireType::Opaque;
 
+    /// Whether a load at the current version cannot fail on an input exactly
+    /// as long as the schema says ([`WIRE`](Self::WIRE)'s fixed size, or for
+    /// a struct [`Schema::payload_len`](crate::schema::Schema::payload_len)):
+    /// no hook, no checked value (`equal`, enum discriminants, custom views).
+    /// [`load_into`](crate::load_into) then loads such a device in place
+    /// rather than into a copy. A wrong `true` breaks that guarantee, so it
+    /// is `false` unless the type's load only copies bits.
+    const LOAD_INFALLIBLE: bool = false;
+
     /// Appends the wire encoding of `self` to `out`.
     ///
     /// # Errors
@@ -126,6 +135,22 @@ pub trait VmStateField {
         }
         Ok(())
     }
+
+    /// Replaces `items` with `len` loaded elements (a variable array).
+    /// Bytes override it to append straight from the input, so that a
+    /// buffer is written once rather than zero-filled and then copied.
+    ///
+    /// # Errors
+    /// As [`load_slice`](Self::load_slice).
+    #[inline]
+    fn load_vec(items: &mut Vec<Self>, len: usize, reader: &mut Reader<'_>) -> Result<(), Error>
+    where
+        Self: Sized + Default,
+    {
+        items.truncate(len);
+        items.resize_with(len, Self::default);
+        Self::load_slice(items, reader)
+    }
 }
 
 /// Writes `bytes` to the front of `out` and moves `out` past them: the
@@ -185,6 +210,7 @@ macro_rules! integer_fields {
     ($($ty:ty => $info:literal),*) => {$(
         impl VmStateField for $ty {
             const MIN_WIRE_SIZE: usize = size_of::<$ty>();
+            const LOAD_INFALLIBLE: bool = true;
             const WIRE: WireType = WireType::Scalar { info: $info, size: size_of::<$ty>() };
 
             fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
@@ -252,6 +278,7 @@ macro_rules! byte_fields {
     ($($ty:ty => $info:literal),*) => {$(
         impl VmStateField for $ty {
             const MIN_WIRE_SIZE: usize = 1;
+            const LOAD_INFALLIBLE: bool = true;
             const WIRE: WireType = WireType::Scalar { info: $info, size: 1 };
 
             fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
@@ -289,6 +316,14 @@ macro_rules! byte_fields {
                 }
                 Ok(())
             }
+
+            #[inline]
+            fn load_vec(items: &mut Vec<Self>, len: usize, reader: &mut Reader<'_>) -> Result<(), Error> {
+                let bytes = read_elements(reader, len, 1)?;
+                items.clear();
+                items.extend(bytes.iter().map(|byte| <$ty>::from_be_bytes([*byte])));
+                Ok(())
+            }
         }
     )*};
 }
@@ -297,6 +332,7 @@ byte_fields!(i8 => "int8");
 
 impl VmStateField for u8 {
     const MIN_WIRE_SIZE: usize = 1;
+    const LOAD_INFALLIBLE: bool = true;
     const WIRE: WireType = WireType::Scalar {
         info: "uint8",
         size: 1,
@@ -334,11 +370,20 @@ impl VmStateField for u8 {
         items.copy_from_slice(read_elements(reader, items.len(), 1)?);
         Ok(())
     }
+
+    #[inline]
+    fn load_vec(items: &mut Vec<Self>, len: usize, reader: &mut Reader<'_>) -> Result<(), Error> {
+        let bytes = read_elements(reader, len, 1)?;
+        items.clear();
+        items.extend_from_slice(bytes);
+        Ok(())
+    }
 }
 
 /// QEMU `VMSTATE_BOOL`: one byte; any non-zero byte loads as `true`.
 impl VmStateField for bool {
     const MIN_WIRE_SIZE: usize = 1;
+    const LOAD_INFALLIBLE: bool = true;
     const WIRE: WireType = WireType::Scalar {
         info: "bool",
         size: 1,
@@ -369,6 +414,7 @@ impl VmStateField for bool {
 /// QEMU `VMSTATE_FLOAT64`: the IEEE-754 bits as a big-endian `u64`.
 impl VmStateField for f64 {
     const MIN_WIRE_SIZE: usize = 8;
+    const LOAD_INFALLIBLE: bool = true;
     const WIRE: WireType = WireType::Scalar {
         info: "float64",
         size: 8,
@@ -399,6 +445,7 @@ impl VmStateField for f64 {
 /// Arrays: elements back to back, no length on the wire (QEMU `VMSTATE_*_ARRAY`).
 impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
     const MIN_WIRE_SIZE: usize = T::MIN_WIRE_SIZE.saturating_mul(N);
+    const LOAD_INFALLIBLE: bool = T::LOAD_INFALLIBLE;
     const VMDESC_COMPRESSIBLE: bool = T::VMDESC_COMPRESSIBLE;
     const WIRE: WireType = WireType::Array {
         element: &T::WIRE,
@@ -429,6 +476,7 @@ impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
 /// on the heap.
 impl<T: VmStateField + ?Sized> VmStateField for Box<T> {
     const MIN_WIRE_SIZE: usize = T::MIN_WIRE_SIZE;
+    const LOAD_INFALLIBLE: bool = T::LOAD_INFALLIBLE;
     const VMDESC_COMPRESSIBLE: bool = T::VMDESC_COMPRESSIBLE;
     const WIRE: WireType = T::WIRE;
 
@@ -459,6 +507,7 @@ pub struct Unused<const N: usize>;
 
 impl<const N: usize> VmStateField for Unused<N> {
     const MIN_WIRE_SIZE: usize = N;
+    const LOAD_INFALLIBLE: bool = true;
     const WIRE: WireType = WireType::Unused(N);
 
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {

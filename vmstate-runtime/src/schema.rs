@@ -153,6 +153,69 @@ impl Schema {
         Some(total)
     }
 
+    /// The bytes that a load at the current version reads from `bytes`, when
+    /// the schema and `bytes` tell: no subsections or `exists` fields, every
+    /// field of a fixed size or a variable array of fixed-size elements whose
+    /// count is an earlier integer field, read from `bytes`. `None` otherwise,
+    /// and for a negative count or a length past the end of `bytes`.
+    #[must_use]
+    pub fn payload_len(&self, bytes: &[u8]) -> Option<usize> {
+        if !self.subsections.is_empty() {
+            return None;
+        }
+        // Where each field starts, for the counts of later variable arrays.
+        let mut starts = Vec::with_capacity(self.fields.len());
+        let mut total = 0usize;
+        for field in self.fields {
+            starts.push(total);
+            if field.until.is_some_and(|until| until <= self.version) {
+                continue;
+            }
+            if field.exists {
+                return None;
+            }
+            let size = field.wire.fixed_size()?;
+            let count = match field.count {
+                Count::One => 1,
+                Count::Field(name) => {
+                    let index = self.fields.iter().position(|f| f.name == name)?;
+                    self.count_at(index, *starts.get(index)?, bytes)?
+                }
+            };
+            total = total.checked_add(size.checked_mul(count)?)?;
+            if total > bytes.len() {
+                return None;
+            }
+        }
+        Some(total)
+    }
+
+    /// The value of the integer field `index`, which starts at `start` in
+    /// `bytes`, as a count.
+    fn count_at(&self, index: usize, start: usize, bytes: &[u8]) -> Option<usize> {
+        let field = &self.fields[index];
+        let WireType::Scalar { info, size } = field.wire else {
+            return None;
+        };
+        if field.exists
+            || field.until.is_some_and(|until| until <= self.version)
+            || !matches!(field.count, Count::One)
+            || !matches!(
+                info,
+                "uint8" | "uint16" | "uint32" | "uint64" | "int8" | "int16" | "int32" | "int64"
+            )
+        {
+            return None;
+        }
+        let raw = bytes.get(start..start.checked_add(size)?)?;
+        let value = raw.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        let negative = info.starts_with("int") && raw.first().is_some_and(|b| b & 0x80 != 0);
+        if negative {
+            return None;
+        }
+        usize::try_from(value).ok()
+    }
+
     /// This description as QEMU's `-dump-vmstate` prints one `Description`.
     /// With `extended`, every field also carries its wire `type` and Rust type.
     #[must_use]

@@ -70,9 +70,22 @@ pub trait VmState: VmStateField {
 /// # Errors
 /// See [`VmState::save_state`].
 pub fn to_vec<T: VmState>(value: &T) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(const { size_hint::<T>() });
     save_into(value, &mut out)?;
     Ok(out)
+}
+
+/// The capacity that [`to_vec`] starts with: the exact payload size when the
+/// schema fixes it, otherwise the bytes every payload has at least, so that
+/// the one allocation is usually the only one.
+const fn size_hint<T: VmState>() -> usize {
+    match T::SCHEMA.fixed_size() {
+        Some(size) => size,
+        None => match T::SCHEMA.fields_fixed_size() {
+            Some(size) => size,
+            None => T::MIN_WIRE_SIZE,
+        },
+    }
 }
 
 /// Appends `value`'s payload to `out`. Reusing `out` across saves (after
@@ -92,7 +105,7 @@ pub fn save_into<T: VmState>(value: &T, out: &mut Vec<u8>) -> Result<(), Error> 
 /// # Errors
 /// See [`VmState::save_state_at`].
 pub fn to_vec_at<T: VmState>(value: &T, version_id: u32) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(const { size_hint::<T>() });
     value
         .save_state_at(&mut out, version_id)
         .map_err(|e| e.in_section(T::NAME, None))?;
@@ -116,8 +129,12 @@ pub fn from_slice<T: VmState + Default>(bytes: &[u8], version_id: u32) -> Result
 /// that the payload does not carry keep their current value. On error `device`
 /// is left exactly as it was.
 ///
-/// The load goes into a clone that replaces `device` only on success; use
-/// [`VmState::load_state`] directly where that copy matters more than atomicity.
+/// When the payload is exactly as long as the type's schema says (its fixed
+/// size, or the one its counts give), at the current version of a type
+/// whose load cannot fail on such input ([`VmStateField::LOAD_INFALLIBLE`]),
+/// the load goes straight into `device`. Otherwise it goes into a clone that replaces
+/// `device` only on success; use [`VmState::load_state`] directly where that
+/// copy matters more than atomicity.
 ///
 /// # Errors
 /// As [`from_slice`].
@@ -126,6 +143,15 @@ pub fn load_into<T: VmState + Clone>(
     bytes: &[u8],
     version_id: u32,
 ) -> Result<(), Error> {
+    if const { T::LOAD_INFALLIBLE } && version_id == T::VERSION {
+        let len = match const { T::SCHEMA.fixed_size() } {
+            Some(size) => Some(size),
+            None => T::SCHEMA.payload_len(bytes),
+        };
+        if len == Some(bytes.len()) {
+            return load_payload(device, bytes, version_id);
+        }
+    }
     let mut staged = device.clone();
     load_payload(&mut staged, bytes, version_id)?;
     *device = staged;

@@ -13,7 +13,7 @@ mod schema;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Gate, Model, Shape, StructModel};
+use crate::model::{Codec, Gate, Model, Shape, StructModel};
 
 /// A span at the user's code for error messages, but resolving names as the
 /// macro's own output does: generated locals such as `__out` must be found
@@ -129,6 +129,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     let min_wire_size = save::min_wire_size(krate, described);
     let compressible = describe::compressible(krate, described);
     let inline = inline_hint(described);
+    let load_infallible = load_infallible(krate, described);
     let save_fixed = save::save_fixed_body(krate, described).map(|body| {
         quote! {
             #[inline(always)]
@@ -147,6 +148,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
             const VMDESC_COMPRESSIBLE: bool = #compressible;
             const WIRE: #krate::schema::WireType =
                 #krate::schema::WireType::Struct(&<Self as #krate::VmState>::SCHEMA);
+            const LOAD_INFALLIBLE: bool = #load_infallible;
 
             fn describe_field(
                 &self,
@@ -190,6 +192,54 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
                 #krate::__private::save_struct_slice(items, out)
             }
         }
+    }
+}
+
+/// `VmStateField::LOAD_INFALLIBLE` of a struct: true only when nothing in its
+/// own load can refuse an input of the length its counts give (hooks,
+/// `validate`, `equal`, custom views, `exists`, subsections) and every field
+/// type's load, or variable-array element's, cannot either. A count must be
+/// found by its name in the schema, so it must not be renamed nor share its
+/// name with another field's wire name.
+fn load_infallible(krate: &syn::Path, described: &StructModel<'_>) -> TokenStream {
+    let hooks = &described.hooks;
+    let own_checks =
+        hooks.pre_load.is_some() || hooks.post_load.is_some() || hooks.validate.is_some();
+    let count_found = |len: &syn::Ident| {
+        let name = len.to_string();
+        described
+            .fields
+            .iter()
+            .filter(|field| field.wire_name == name)
+            .map(|field| field.ident)
+            .eq([len])
+    };
+    let plain = described.fields.iter().all(|field| {
+        let codec = match &field.codec {
+            Codec::Plain => true,
+            Codec::Varray { len } => count_found(len),
+            Codec::Equal | Codec::With(_) => false,
+        };
+        codec
+            && field.value.is_none()
+            && field.validate.is_none()
+            && !matches!(field.gate, Gate::Exists(_))
+    });
+    if own_checks || !plain || !described.subsections.is_empty() {
+        return quote!(false);
+    }
+    let flags = described.fields.iter().map(|field| {
+        let ty = field.ty;
+        if let Codec::Varray { .. } = field.codec {
+            quote! {
+                <<#ty as #krate::__private::Varray>::Item as #krate::VmStateField>::LOAD_INFALLIBLE
+            }
+        } else {
+            quote!(<#ty as #krate::VmStateField>::LOAD_INFALLIBLE)
+        }
+    });
+    quote! {
+        #krate::__private::all(&[#(#flags,)*])
     }
 }
 
