@@ -9,24 +9,24 @@
 
 use crate::VmState;
 
-/// QEMU `APM State` (version 1).
+/// QEMU `APM State` (version 1), shared with ICH9.
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "APM State", version = 1)]
-pub struct Piix4PmAPMState {
+pub struct ApmState {
     /// `apmc` (QEMU type `uint8`).
     pub apmc: u8,
     /// `apms` (QEMU type `uint8`).
     pub apms: u8,
 }
 
-/// QEMU `pmsmb` (version 1).
+/// QEMU `pmsmb` (version 1), shared with ICH9.
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "pmsmb", version = 1)]
 #[expect(
     clippy::struct_excessive_bools,
     reason = "QEMU's `PMSMBus` keeps these four flags as `bool` fields"
 )]
-pub struct Piix4PmPmsmb {
+pub struct Pmsmb {
     /// `smb_stat` (QEMU type `uint8`).
     pub smb_stat: u8,
     /// `smb_ctl` (QEMU type `uint8`).
@@ -67,20 +67,20 @@ pub struct Piix4PmGpe {
     pub en: u16,
 }
 
-/// QEMU `acpi_pcihp_pci_status` (version 1).
+/// QEMU `acpi_pcihp_pci_status` (version 1), shared with ICH9.
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "acpi_pcihp_pci_status", version = 1)]
-pub struct Piix4PmAcpiPcihpPciStatus {
+pub struct AcpiPcihpPciStatus {
     /// `up` (QEMU type `uint32`).
     pub up: u32,
     /// `down` (QEMU type `uint32`).
     pub down: u32,
 }
 
-/// QEMU `memory hotplug state` (version 1).
+/// QEMU `memory hotplug state` (version 1), shared with ICH9.
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "memory hotplug state", version = 1)]
-pub struct Piix4PmMemoryHotplugState {
+pub struct MemoryHotplugState {
     /// `selector` (QEMU type `uint32`).
     pub selector: u32,
 }
@@ -90,7 +90,7 @@ pub struct Piix4PmMemoryHotplugState {
 #[vmstate(name = "piix4_pm/memhp", version = 1, post_load = Piix4PmMemhp::post_load)]
 pub struct Piix4PmMemhp {
     /// `acpi_memory_hotplug`.
-    pub acpi_memory_hotplug: Piix4PmMemoryHotplugState,
+    pub acpi_memory_hotplug: MemoryHotplugState,
     /// Not migrated: the subsection was loaded, so saving sends it again.
     #[vmstate(skip)]
     pub present: bool,
@@ -124,11 +124,11 @@ pub struct Piix4Pm {
     #[vmstate(rename = "ar.pm1.cnt.cnt")]
     pub ar_pm1_cnt_cnt: u16,
     /// `apm`.
-    pub apm: Piix4PmAPMState,
+    pub apm: ApmState,
     /// `smb` (`VMSTATE_STRUCT_TEST`, version 3): the `SMBus` controller, sent
     /// only when [`Piix4Pm::migrate_smb`] (QEMU `vmstate_test_migrate_smb`).
     #[vmstate(exists = Piix4Pm::smb_exists)]
-    pub smb: Piix4PmPmsmb,
+    pub smb: Pmsmb,
     /// `ar.tmr.timer` (QEMU type `timer`).
     #[vmstate(info = "timer", rename = "ar.tmr.timer")]
     pub ar_tmr_timer: i64,
@@ -143,7 +143,7 @@ pub struct Piix4Pm {
     pub acpi_pci_hotplug_hotplug_select: u32,
     /// `acpi_pci_hotplug.acpi_pcihp_pci_status`.
     #[vmstate(rename = "acpi_pci_hotplug.acpi_pcihp_pci_status")]
-    pub acpi_pci_hotplug_acpi_pcihp_pci_status: [Piix4PmAcpiPcihpPciStatus; 256],
+    pub acpi_pci_hotplug_acpi_pcihp_pci_status: [AcpiPcihpPciStatus; 256],
     /// `acpi_pci_hotplug.acpi_index` (QEMU type `uint32`): sent only when
     /// [`Piix4Pm::use_acpi_index`] (QEMU `vmstate_acpi_pcihp_use_acpi_index`).
     #[vmstate(rename = "acpi_pci_hotplug.acpi_index", exists = Piix4Pm::acpi_index_exists)]
@@ -203,14 +203,14 @@ impl Default for Piix4Pm {
             ar_pm1_evt_sts: Default::default(),
             ar_pm1_evt_en: Default::default(),
             ar_pm1_cnt_cnt: Default::default(),
-            apm: Piix4PmAPMState::default(),
-            smb: Piix4PmPmsmb::default(),
+            apm: ApmState::default(),
+            smb: Pmsmb::default(),
             ar_tmr_timer: Default::default(),
             ar_tmr_overflow_time: Default::default(),
             ar_gpe: Piix4PmGpe::default(),
             acpi_pci_hotplug_hotplug_select: Default::default(),
             acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| {
-                Piix4PmAcpiPcihpPciStatus::default()
+                AcpiPcihpPciStatus::default()
             }),
             acpi_pci_hotplug_acpi_index: Default::default(),
             memhp: Piix4PmMemhp::default(),

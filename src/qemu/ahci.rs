@@ -1,60 +1,7 @@
 //! `ich9_ahci`: the q35 machine's AHCI controller (`hw/ide/ich.c`, `hw/ide/ahci.c`).
 
+use super::ide::{IdeBus, IdeDrive};
 use crate::VmState;
-
-/// QEMU `ide_bus` (version 1).
-#[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "ide_bus", version = 1)]
-pub struct Ich9AhciIdeBus {
-    /// `cmd` (QEMU type `uint8`).
-    pub cmd: u8,
-    /// `unit` (QEMU type `uint8`).
-    pub unit: u8,
-}
-
-/// QEMU `ide_drive` (version 3).
-#[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "ide_drive", version = 3)]
-pub struct Ich9AhciIdeDrive {
-    /// `mult_sectors` (QEMU type `int32`).
-    pub mult_sectors: i32,
-    /// `identify_set` (QEMU type `int32`).
-    pub identify_set: i32,
-    /// `feature` (QEMU type `uint8`).
-    pub feature: u8,
-    /// `error` (QEMU type `uint8`).
-    pub error: u8,
-    /// `nsector` (QEMU type `uint32`).
-    pub nsector: u32,
-    /// `sector` (QEMU type `uint8`).
-    pub sector: u8,
-    /// `lcyl` (QEMU type `uint8`).
-    pub lcyl: u8,
-    /// `hcyl` (QEMU type `uint8`).
-    pub hcyl: u8,
-    /// `hob_feature` (QEMU type `uint8`).
-    pub hob_feature: u8,
-    /// `hob_sector` (QEMU type `uint8`).
-    pub hob_sector: u8,
-    /// `hob_nsector` (QEMU type `uint8`).
-    pub hob_nsector: u8,
-    /// `hob_lcyl` (QEMU type `uint8`).
-    pub hob_lcyl: u8,
-    /// `hob_hcyl` (QEMU type `uint8`).
-    pub hob_hcyl: u8,
-    /// `select` (QEMU type `uint8`).
-    pub select: u8,
-    /// `status` (QEMU type `uint8`).
-    pub status: u8,
-    /// `lba48` (QEMU type `uint8`).
-    pub lba48: u8,
-    /// `sense_key` (QEMU type `uint8`).
-    pub sense_key: u8,
-    /// `asc` (QEMU type `uint8`).
-    pub asc: u8,
-    /// `cdrom_changed` (QEMU type `uint8`).
-    pub cdrom_changed: u8,
-}
 
 /// QEMU `ncq state` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
@@ -81,10 +28,10 @@ pub struct Ich9AhciNcqState {
 #[vmstate(name = "ahci port", version = 1)]
 pub struct Ich9AhciAhciPort {
     /// `port`.
-    pub port: Ich9AhciIdeBus,
+    pub port: IdeBus,
     /// `port.ifs[0]`.
     #[vmstate(rename = "port.ifs[0]")]
-    pub port_ifs0: Ich9AhciIdeDrive,
+    pub port_ifs0: IdeDrive,
     /// `port_state` (QEMU type `uint32`).
     pub port_state: u32,
     /// `finished` (QEMU type `uint32`).

@@ -1,32 +1,15 @@
 //! `ICH9LPC` and `ich9_smb`: the q35 machine's ICH9 LPC bridge with its power management,
 //! and its `SMBus` controller (`hw/isa/lpc_ich9.c`, `hw/acpi/ich9.c`, `hw/i2c/smbus_ich9.c`).
 
+use super::acpi_piix4::{AcpiPcihpPciStatus, ApmState, MemoryHotplugState, Pmsmb};
 use crate::VmState;
-
-/// QEMU `APM State` (version 1).
-#[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "APM State", version = 1)]
-pub struct Ich9LpcAPMState {
-    /// `apmc` (QEMU type `uint8`).
-    pub apmc: u8,
-    /// `apms` (QEMU type `uint8`).
-    pub apms: u8,
-}
-
-/// QEMU `memory hotplug state` (version 1).
-#[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "memory hotplug state", version = 1)]
-pub struct Ich9LpcMemoryHotplugState {
-    /// `selector` (QEMU type `uint32`).
-    pub selector: u32,
-}
 
 /// QEMU `ich9_pm/memhp` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ich9_pm/memhp", version = 1, post_load = Ich9LpcMemhp::post_load)]
 pub struct Ich9LpcMemhp {
     /// `acpi_memory_hotplug`.
-    pub acpi_memory_hotplug: Ich9LpcMemoryHotplugState,
+    pub acpi_memory_hotplug: MemoryHotplugState,
     /// Not migrated: the subsection was loaded, so saving sends it again.
     #[vmstate(skip)]
     pub present: bool,
@@ -115,16 +98,6 @@ impl Ich9LpcTco {
     }
 }
 
-/// QEMU `acpi_pcihp_pci_status` (version 1).
-#[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "acpi_pcihp_pci_status", version = 1)]
-pub struct Ich9LpcAcpiPcihpPciStatus {
-    /// `up` (QEMU type `uint32`).
-    pub up: u32,
-    /// `down` (QEMU type `uint32`).
-    pub down: u32,
-}
-
 /// QEMU `ich9_pm/pcihp` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "ich9_pm/pcihp", version = 1, post_load = Ich9LpcPcihp::post_load)]
@@ -134,7 +107,7 @@ pub struct Ich9LpcPcihp {
     pub acpi_pci_hotplug_hotplug_select: u32,
     /// `acpi_pci_hotplug.acpi_pcihp_pci_status`.
     #[vmstate(rename = "acpi_pci_hotplug.acpi_pcihp_pci_status")]
-    pub acpi_pci_hotplug_acpi_pcihp_pci_status: [Ich9LpcAcpiPcihpPciStatus; 256],
+    pub acpi_pci_hotplug_acpi_pcihp_pci_status: [AcpiPcihpPciStatus; 256],
     /// `acpi_pci_hotplug.acpi_index` (QEMU type `uint32`).
     #[vmstate(rename = "acpi_pci_hotplug.acpi_index")]
     pub acpi_pci_hotplug_acpi_index: u32,
@@ -160,7 +133,7 @@ impl Default for Ich9LpcPcihp {
         Self {
             acpi_pci_hotplug_hotplug_select: Default::default(),
             acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| {
-                Ich9LpcAcpiPcihpPciStatus::default()
+                AcpiPcihpPciStatus::default()
             }),
             acpi_pci_hotplug_acpi_index: Default::default(),
             present: false,
@@ -230,7 +203,7 @@ pub struct Ich9Lpc {
     /// `d`.
     pub d: crate::qemu::pci::PciDevice,
     /// `apm`.
-    pub apm: Ich9LpcAPMState,
+    pub apm: ApmState,
     /// `pm`.
     pub pm: Ich9LpcIch9Pm,
     /// `chip_config` (QEMU type `uint8`).
@@ -243,50 +216,12 @@ impl Default for Ich9Lpc {
     fn default() -> Self {
         Self {
             d: crate::qemu::pci::PciDevice::default(),
-            apm: Ich9LpcAPMState::default(),
+            apm: ApmState::default(),
             pm: Ich9LpcIch9Pm::default(),
             chip_config: [Default::default(); 16384],
             sci_level: Default::default(),
         }
     }
-}
-
-/// QEMU `pmsmb` (version 1).
-#[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "pmsmb", version = 1)]
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "QEMU's `PMSMBus` keeps these four flags as `bool` fields"
-)]
-pub struct Ich9SmbPmsmb {
-    /// `smb_stat` (QEMU type `uint8`).
-    pub smb_stat: u8,
-    /// `smb_ctl` (QEMU type `uint8`).
-    pub smb_ctl: u8,
-    /// `smb_cmd` (QEMU type `uint8`).
-    pub smb_cmd: u8,
-    /// `smb_addr` (QEMU type `uint8`).
-    pub smb_addr: u8,
-    /// `smb_data0` (QEMU type `uint8`).
-    pub smb_data0: u8,
-    /// `smb_data1` (QEMU type `uint8`).
-    pub smb_data1: u8,
-    /// `smb_index` (QEMU type `uint32`).
-    pub smb_index: u32,
-    /// `smb_data` (QEMU type `uint8`).
-    pub smb_data: [u8; 32],
-    /// `smb_auxctl` (QEMU type `uint8`).
-    pub smb_auxctl: u8,
-    /// `smb_blkdata` (QEMU type `uint8`).
-    pub smb_blkdata: u8,
-    /// `i2c_enable` (QEMU type `bool`).
-    pub i2c_enable: bool,
-    /// `op_done` (QEMU type `bool`).
-    pub op_done: bool,
-    /// `in_i2c_block_read` (QEMU type `bool`).
-    pub in_i2c_block_read: bool,
-    /// `start_transaction_on_status_read` (QEMU type `bool`).
-    pub start_transaction_on_status_read: bool,
 }
 
 /// QEMU `ich9_smb` (version 1).
@@ -298,5 +233,5 @@ pub struct Ich9Smb {
     /// `irq_enabled` (QEMU type `bool`).
     pub irq_enabled: bool,
     /// `smb`.
-    pub smb: Ich9SmbPmsmb,
+    pub smb: Pmsmb,
 }

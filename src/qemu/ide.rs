@@ -20,20 +20,20 @@ pub struct PciIdeIdeBmdma {
     pub migration_retry_unit: u8,
 }
 
-/// QEMU `ide_bus` (version 1).
+/// QEMU `ide_bus` (version 1), shared by every IDE controller (also ICH9 AHCI).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ide_bus", version = 1)]
-pub struct PciIdeIdeBus {
+pub struct IdeBus {
     /// `cmd` (QEMU type `uint8`).
     pub cmd: u8,
     /// `unit` (QEMU type `uint8`).
     pub unit: u8,
 }
 
-/// QEMU `ide_drive` (version 3).
+/// QEMU `ide_drive` (version 3), shared by every IDE controller (also ICH9 AHCI).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ide_drive", version = 3)]
-pub struct PciIdeIdeDrive {
+pub struct IdeDrive {
     /// `mult_sectors` (QEMU type `int32`).
     pub mult_sectors: i32,
     /// `identify_set` (QEMU type `int32`).
@@ -83,11 +83,11 @@ pub struct PciIde {
     /// `bmdma`.
     pub bmdma: [PciIdeIdeBmdma; 2],
     /// `bus`.
-    pub bus: [PciIdeIdeBus; 2],
+    pub bus: [IdeBus; 2],
     /// `bus[0].ifs`.
     #[vmstate(rename = "bus[0].ifs")]
-    pub bus0_ifs: [PciIdeIdeDrive; 2],
+    pub bus0_ifs: [IdeDrive; 2],
     /// `bus[1].ifs`.
     #[vmstate(rename = "bus[1].ifs")]
-    pub bus1_ifs: [PciIdeIdeDrive; 2],
+    pub bus1_ifs: [IdeDrive; 2],
 }
