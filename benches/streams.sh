@@ -79,7 +79,7 @@ for mib in $SIZES; do
   declare -A TIME=() RSS=()
   measure cp cp "$in" "$out"
   measure cat cat "$in"
-  measure "vmstate set" "$VMSTATE" set "$in" --section i8259 --field imr=0xfb -o "$out" --quiet
+  measure "vmstate set" "$VMSTATE" set "$in" --section i8259:0 --field imr=0xfb -o "$out" --quiet
   measure "vmstate convert" "$VMSTATE" convert "$in" --to qemu-10.0 -o "$out" --quiet
   cmp -s "$in" "$out" || { echo "error: convert changed a stream that QEMU 10.0 loads as is" >&2; exit 1; }
   measure "vmstate inspect" "$VMSTATE" inspect "$in" --quiet

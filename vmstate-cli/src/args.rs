@@ -22,7 +22,7 @@ pub enum Command {
     Inspect(Inspect),
     /// Change fields of a section and write a new stream.
     #[command(after_help = "Examples:
-  vmstate set guest.mig --section i8259 --field imr=0xfb -o fixed.mig
+  vmstate set guest.mig --section i8259:0 --field imr=0xfb -o fixed.mig
   vmstate set guest.mig --section i8254 --field 'channels[0].mode=2' -o fixed.mig
 
 Values are decimal, 0x-hex, negative for signed fields, true/false for bool,
@@ -80,7 +80,9 @@ pub struct Inspect {
 pub struct Set {
     /// The stream file, or `-` for standard input.
     pub file: PathBuf,
-    /// The section to change: `NAME` (instance 0) or `NAME:INSTANCE`.
+    /// The section to change: `NAME:INSTANCE`, or `NAME` when the stream has
+    /// one section of that name (as in `inspect`, `NAME` alone means every
+    /// instance, and `set` changes exactly one).
     #[arg(long, value_name = "NAME[:INSTANCE]")]
     pub section: String,
     /// A change: the field's path, as `inspect --json` names it, and its new value.

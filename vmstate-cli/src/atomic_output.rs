@@ -46,13 +46,13 @@ impl Output {
     /// Opens the output for `target` (`-` is standard output).
     ///
     /// # Errors
-    /// [`Failure::Usage`] when no file can be created in the target's directory.
+    /// [`Failure::Io`] when no file can be created in the target's directory,
+    /// naming a directory that does not exist.
     pub fn create(target: &Path) -> Result<Self, Failure> {
         if target == Path::new("-") {
             return Ok(Self::Stdout);
         }
-        let cannot =
-            |e: io::Error| Failure::Usage(format!("cannot create {}: {e}", target.display()));
+        let cannot = |e: io::Error| cannot_create(target, &e);
         if std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
             let file = File::options().write(true).open(target).map_err(cannot)?;
             return Ok(Self::Direct {
@@ -67,8 +67,7 @@ impl Output {
             });
         }
         let temporary = temporary_name(target);
-        let file = File::create(&temporary)
-            .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", temporary.display())))?;
+        let file = File::create(&temporary).map_err(|e| cannot_create(&temporary, &e))?;
         Ok(Self::Named {
             temporary,
             target: target.to_owned(),
@@ -116,7 +115,7 @@ impl Output {
     /// then as it was.
     pub fn commit(self) -> Result<(), Failure> {
         let failed = |target: &Path, e: io::Error| {
-            Failure::BadInput(format!("cannot write {}: {e}", target.display()))
+            Failure::Io(format!("cannot write {}: {e}", target.display()))
         };
         match &self {
             Self::Stdout | Self::Direct { .. } => Ok(()),
@@ -206,4 +205,18 @@ fn temporary_name(target: &Path) -> PathBuf {
         |name| name.to_string_lossy().into_owned(),
     );
     directory_of(target).join(format!(".{file_name}.vmstate-{}.tmp", std::process::id()))
+}
+
+/// Why `path` cannot be created, naming its directory when that is what is
+/// missing (the OS error alone says only "No such file or directory").
+fn cannot_create(path: &Path, error: &io::Error) -> Failure {
+    let directory = directory_of(path);
+    if error.kind() == io::ErrorKind::NotFound && !directory.is_dir() {
+        return Failure::Io(format!(
+            "cannot create {}: the directory {} does not exist",
+            path.display(),
+            directory.display()
+        ));
+    }
+    Failure::Io(format!("cannot create {}: {error}", path.display()))
 }

@@ -323,7 +323,7 @@ fn rewrite<R: Read + Seek, W: Write>(
     let mut buffered = writer.finish()?;
     buffered
         .flush()
-        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
+        .map_err(|e| Failure::Io(format!("writing {}: {e}", args.output.display())))?;
     Ok(facts.finish())
 }
 

@@ -13,6 +13,7 @@ use crate::atomic_output::Output;
 use crate::describe::describe;
 use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
+use crate::wording::counted;
 
 /// The output's buffer: small records gather in it, and page runs, which are
 /// larger, go past it straight to the file instead of being copied into it.
@@ -20,7 +21,6 @@ pub const WRITE_BUFFER: usize = 64 << 10;
 
 pub fn run(args: &Set) -> Result<(), Failure> {
     let (name, instance) = parse_selector(&args.section);
-    let instance = instance.unwrap_or(0);
     let edits: Vec<(&str, &str)> = args
         .fields
         .iter()
@@ -44,39 +44,52 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
         rewrite(&mut reader, writer, &name, instance, &edits, args)?
     };
-    if !edited {
-        return Err(Failure::Usage(format!(
-            "the stream has no section `{name}` instance {instance}"
-        )));
+    match edited {
+        Some(_) => output.commit(),
+        None => Err(Failure::Usage(match instance {
+            Some(instance) => format!("the stream has no section `{name}` instance {instance}"),
+            None => format!("the stream has no section `{name}`"),
+        })),
     }
-    output.commit()
 }
 
 /// Copies every record from `reader` to `writer`, applying `edits` to the
-/// payload of section `name` instance `instance`. Returns whether that
-/// section was found.
+/// payload of section `name` instance `instance`. Returns the instance
+/// edited, or `None` when the stream has no such section.
+///
+/// A selector without an instance must name exactly one section: `set`
+/// changes one device, and a second instance of the name is refused rather
+/// than left unedited or edited too. The output is only named when the
+/// command succeeds, so a refusal found late leaves nothing behind.
 fn rewrite<R: Read + Seek, W: Write>(
     reader: &mut StreamReader<R>,
     mut writer: StreamWriter<W>,
     name: &str,
-    instance: u32,
+    instance: Option<u32>,
     edits: &[(&str, &str)],
     args: &Set,
-) -> Result<bool, Failure> {
+) -> Result<Option<u32>, Failure> {
     let vmdesc = reader.vmdesc().cloned();
     let progress = Progress::new("set", reader.len(), args.quiet);
     let mut target = None;
-    let mut edited = false;
+    let mut edited = None;
     while let Some(mut record) = reader.next_record()? {
         match &mut record {
             Record::Section(header) => {
                 target = header
                     .info
                     .clone()
-                    .filter(|info| matches(info, name, Some(instance)));
+                    .filter(|info| matches(info, name, instance));
             }
             Record::State { payload, offset } if target.is_some() => {
                 let info = target.take().unwrap_or_else(|| unreachable!());
+                let instance = info.instance_id;
+                if let Some(first) = edited {
+                    return Err(Failure::Usage(format!(
+                        "the stream has more than one section `{name}` (instances {first} and \
+                         {instance}): name one, as `{name}:{first}`"
+                    )));
+                }
                 let desc = describe(vmdesc.as_ref(), &info, payload).ok_or_else(|| {
                     Failure::Usage(format!(
                         "section `{name}` instance {instance}: neither the stream's description \
@@ -91,7 +104,7 @@ fn rewrite<R: Read + Seek, W: Write>(
                     let bytes = encode(&leaf, value)?;
                     payload[leaf.offset..leaf.offset + leaf.size].copy_from_slice(&bytes);
                 }
-                edited = true;
+                edited = Some(instance);
             }
             _ => {}
         }
@@ -102,7 +115,7 @@ fn rewrite<R: Read + Seek, W: Write>(
     let mut buffered = writer.finish()?;
     buffered
         .flush()
-        .map_err(|e| Failure::BadInput(format!("writing {}: {e}", args.output.display())))?;
+        .map_err(|e| Failure::Io(format!("writing {}: {e}", args.output.display())))?;
     Ok(edited)
 }
 
@@ -141,8 +154,10 @@ fn unknown_field(section: &str, path: &str, leaves: &[Leaf]) -> Failure {
 fn encode(leaf: &Leaf, value: &str) -> Result<Vec<u8>, Failure> {
     let bad = |why: &str| {
         Failure::Usage(format!(
-            "`{value}` is not a valid value for `{}` ({}, {} bytes): {why}",
-            leaf.path, leaf.type_name, leaf.size
+            "`{value}` is not a valid value for `{}` ({}, {}): {why}",
+            leaf.path,
+            leaf.type_name,
+            counted(leaf.size, "byte")
         ))
     };
     let bits = u32::try_from(leaf.size * 8).unwrap_or(64);

@@ -39,7 +39,7 @@ fn tempfile_in(dir: &Path) -> Result<File, Failure> {
         .write(true)
         .create_new(true)
         .open(&path)
-        .map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", path.display())))?;
+        .map_err(|e| Failure::Io(format!("cannot create {}: {e}", path.display())))?;
     // Without unnamed files: unlinked at once, the open handle keeps the data until it is closed.
     let _ = std::fs::remove_file(&path);
     Ok(file)

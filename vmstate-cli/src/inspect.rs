@@ -7,6 +7,7 @@ use crate::Failure;
 use crate::args::Inspect;
 use crate::describe::{describe, model_round_trips};
 use crate::scan::{CommandSeen, Scan, Section, matches, parse_selector, scan};
+use crate::wording::counted;
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
     let input = crate::input::open(&args.file)?;
@@ -83,19 +84,22 @@ fn table_text(scan: &Scan, sections: &[&Section]) -> String {
         let how = decoded_by(scan, section);
         let detail = match &section.ram {
             Some(ram) if !ram.mapped.is_empty() => format!(
-                "ram: {} blocks, mapped-ram: {} of {} pages in the file",
-                ram.blocks.len(),
+                "ram: {}, mapped-ram: {} of {} in the file",
+                counted(ram.blocks.len(), "block"),
                 ram.mapped.iter().map(|b| b.pages_present).sum::<u64>(),
-                ram.mapped
-                    .iter()
-                    .map(|b| b.used_length.checked_div(b.header.page_size).unwrap_or(0))
-                    .sum::<u64>(),
+                counted(
+                    ram.mapped
+                        .iter()
+                        .map(|b| b.used_length.checked_div(b.header.page_size).unwrap_or(0))
+                        .sum::<u64>(),
+                    "page"
+                ),
             ),
             Some(ram) => format!(
-                "ram: {} blocks, {} zero pages, {} data pages",
-                ram.blocks.len(),
-                ram.zero_pages,
-                ram.data_pages
+                "ram: {}, {}, {}",
+                counted(ram.blocks.len(), "block"),
+                counted(ram.zero_pages, "zero page"),
+                counted(ram.data_pages, "data page")
             ),
             None => how.to_owned(),
         };

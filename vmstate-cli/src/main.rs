@@ -16,6 +16,7 @@ mod output;
 mod progress;
 mod releases;
 mod scan;
+mod wording;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,9 @@ use clap::Parser;
 enum Failure {
     /// The input is malformed: exit status 1.
     BadInput(String),
+    /// A file cannot be created or written (a missing directory, no
+    /// permission, a full disk): exit status 1.
+    Io(String),
     /// The command line asks for something impossible: exit status 2.
     Usage(String),
     /// `check` found this many problems (at most 255), already printed: the exit status.
@@ -50,7 +54,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BadInput(message)) => {
+        Err(Failure::BadInput(message) | Failure::Io(message)) => {
             eprintln!("vmstate: error: {message}");
             ExitCode::from(1)
         }

@@ -13,7 +13,7 @@ pub fn print(text: &str) -> Result<(), Failure> {
         .and_then(|()| stdout.flush())
     {
         Err(e) if e.kind() != ErrorKind::BrokenPipe => {
-            Err(Failure::BadInput(format!("writing standard output: {e}")))
+            Err(Failure::Io(format!("writing standard output: {e}")))
         }
         _ => Ok(()),
     }

@@ -145,7 +145,7 @@ fn usage_errors_exit_2() {
                 "set",
                 &ran,
                 "--section",
-                "i8259",
+                "i8259:0",
                 "--field",
                 "imx=1",
                 "-o",
@@ -158,7 +158,7 @@ fn usage_errors_exit_2() {
                 "set",
                 &ran,
                 "--section",
-                "i8259",
+                "i8259:0",
                 "--field",
                 "imr=256",
                 "-o",
@@ -171,7 +171,7 @@ fn usage_errors_exit_2() {
                 "set",
                 &ran,
                 "--section",
-                "i8259",
+                "i8259:0",
                 "--field",
                 "imr",
                 "-o",
@@ -240,5 +240,91 @@ fn set_changes_one_field_and_nothing_else() {
 fn help_shows_examples() {
     let output = vmstate(&["set", "--help"]);
     assert!(output.status.success());
-    assert!(stdout(&output).contains("vmstate set guest.mig --section i8259 --field imr=0xfb"));
+    assert!(stdout(&output).contains("vmstate set guest.mig --section i8259:0 --field imr=0xfb"));
+}
+
+#[test]
+fn set_refuses_a_name_that_means_two_instances() {
+    let ran = fixture("pc-ran");
+    let out = std::env::temp_dir().join(format!("vmstate-two-{}.mig", std::process::id()));
+    let output = vmstate(&[
+        "set",
+        &ran,
+        "--section",
+        "i8259",
+        "--field",
+        "imr=0xfb",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("more than one section `i8259` (instances 0 and 1): name one, as `i8259:0`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!out.exists(), "a refused set left its output");
+    // A name with one instance needs none.
+    let output = vmstate(&[
+        "set",
+        &ran,
+        "--section",
+        "i8254",
+        "--field",
+        "channels[0].count=1",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    std::fs::remove_file(&out).ok();
+}
+
+#[test]
+fn an_output_in_a_missing_directory_is_an_io_error_that_names_it() {
+    let missing = std::env::temp_dir().join(format!("vmstate-missing-{}", std::process::id()));
+    let out = missing.join("out.mig");
+    let output = vmstate(&[
+        "set",
+        &fixture("pc-ran"),
+        "--section",
+        "i8259:0",
+        "--field",
+        "imr=0xfb",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("vmstate: error: cannot create"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "the directory {} does not exist",
+            missing.display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let output = vmstate(&[
+        "set",
+        &fixture("pc-ran"),
+        "--section",
+        "i8259:0",
+        "--field",
+        "imr=0x100",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("(uint8, 1 byte)"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -132,7 +132,7 @@ fn a_killed_run_leaves_out_as_it_was_and_nothing_beside_it() {
         "set",
         input,
         "--section",
-        "i8259",
+        "i8259:0",
         "--field",
         "imr=0xfb",
         "-o",
@@ -181,7 +181,7 @@ fn a_failed_write_leaves_out_as_it_was_and_nothing_beside_it() {
     // Files may grow to 4 MiB, a fraction of the 32 MiB stream: the write
     // fails part-way (EFBIG) as on a full disk.
     let script = format!(
-        "ulimit -f 4096 && trap '' XFSZ && exec '{}' set '{}' --section i8259 --field imr=0xfb -o '{}'",
+        "ulimit -f 4096 && trap '' XFSZ && exec '{}' set '{}' --section i8259:0 --field imr=0xfb -o '{}'",
         env!("CARGO_BIN_EXE_vmstate"),
         input.display(),
         out.display()
@@ -202,7 +202,7 @@ fn a_device_as_out_is_written_in_place() {
         "set",
         input,
         "--section",
-        "i8259",
+        "i8259:0",
         "--field",
         "imr=0xfb",
         "-o",
@@ -218,7 +218,7 @@ fn a_device_as_out_is_written_in_place() {
         "set",
         input,
         "--section",
-        "i8259",
+        "i8259:0",
         "--field",
         "imr=0xfb",
         "-o",

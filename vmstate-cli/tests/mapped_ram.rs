@@ -23,14 +23,14 @@ fn allocated(path: &Path) -> u64 {
     std::fs::metadata(path).unwrap().blocks() * 512
 }
 
-/// `vmstate set FIXTURE --section i8259 --field imr=0xfb -o OUT` in `dir`.
+/// `vmstate set FIXTURE --section i8259:0 --field imr=0xfb -o OUT` in `dir`.
 fn edit_imr(dir: &Path) -> PathBuf {
     let out = dir.join("edited.mig");
     let (code, _, err) = vmstate(&[
         "set",
         &fixture().display().to_string(),
         "--section",
-        "i8259",
+        "i8259:0",
         "--field",
         "imr=0xfb",
         "-o",
