@@ -35,7 +35,7 @@ fn f32_and_wrapping_are_their_bits_and_numbers() {
     assert_eq!(vmstate::from_slice::<Scalars>(&bytes, 1).unwrap(), value);
     // Fixed size: the schema and `to_vec` agree.
     assert_eq!(Scalars::SCHEMA.fixed_size(), Some(8));
-    assert!(<Scalars as VmStateField>::LOAD_INFALLIBLE);
+    const { assert!(<Scalars as VmStateField>::LOAD_INFALLIBLE) };
 }
 
 #[test]
@@ -125,10 +125,10 @@ struct Fifo {
 /// `as_slices` returns two runs.
 fn wrapped<T: Clone>(items: &[T], filler: &T) -> VecDeque<T> {
     let mut deque = VecDeque::with_capacity(items.len());
-    for _ in 0..items.len() / 2 + 1 {
+    for _ in 0..=items.len() / 2 {
         deque.push_back(filler.clone());
     }
-    for _ in 0..items.len() / 2 + 1 {
+    for _ in 0..=items.len() / 2 {
         deque.pop_front();
     }
     deque.extend(items.iter().cloned());
@@ -177,7 +177,13 @@ fn vecdeque_count_mismatch_and_huge_counts_are_errors() {
     bytes.extend([0; 8]);
     let error = vmstate::from_slice::<Fifo>(&bytes, 1).unwrap_err();
     assert!(
-        matches!(error.kind(), ErrorKind::InvalidLength { count: 0xffff, max: 2 }),
+        matches!(
+            error.kind(),
+            ErrorKind::InvalidLength {
+                count: 0xffff,
+                max: 2
+            }
+        ),
         "{error}"
     );
     assert_eq!(error.path_string(), "ring");
@@ -230,7 +236,9 @@ fn iommu_bytes() -> Vec<u8> {
     bytes.extend([1, 0, 0, 0, 0, 0, 0, 0, 7, 1, 0, 0, 1, 0]);
     bytes.push(0);
     // GINT_TO_POINTER(-1) is all ones: the key sign-extends to 64 bits.
-    bytes.extend([0, 0, 0, 1, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 9, 0]);
+    bytes.extend([
+        0, 0, 0, 1, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 9, 0,
+    ]);
     bytes
 }
 
@@ -270,7 +278,14 @@ fn gtree_loads_replace_the_map_and_check_the_count() {
     // Declares 1, sends 2: refused at the second marker (`++count > nnodes`).
     bytes[3] = 1;
     let error = vmstate::from_slice::<Iommu>(&bytes, 1).unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::CountMismatch { declared: 1, found: 2, .. }));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::CountMismatch {
+            declared: 1,
+            found: 2,
+            ..
+        }
+    ));
     assert_eq!(error.offset(), Some(18));
 }
 
@@ -381,5 +396,8 @@ fn a_null_element_here_needs_the_null_marker_there() {
     // A huge count of pointer elements is refused before allocating.
     let error = vmstate::from_slice::<Hub>(&[0x30, 0x30, 0x30, 0xff, 0xff, 0xff, 0xff, 0x30], 1)
         .unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::InvalidLength { .. }), "{error}");
+    assert!(
+        matches!(error.kind(), ErrorKind::InvalidLength { .. }),
+        "{error}"
+    );
 }

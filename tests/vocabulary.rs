@@ -103,8 +103,20 @@ struct Mappings {
 fn gtree_with_a_key_vmsd() {
     let value = Mappings {
         map: BTreeMap::from([
-            (Interval { low: 0x2000, high: 0x2fff }, entry(2, 0)),
-            (Interval { low: 0x1000, high: 0x1fff }, entry(1, 1)),
+            (
+                Interval {
+                    low: 0x2000,
+                    high: 0x2fff,
+                },
+                entry(2, 0),
+            ),
+            (
+                Interval {
+                    low: 0x1000,
+                    high: 0x1fff,
+                },
+                entry(1, 1),
+            ),
         ]),
     };
     let bytes = vmstate::to_vec(&value).unwrap();
@@ -126,7 +138,14 @@ fn gtree_with_a_key_vmsd() {
     let mut short = expected.clone();
     short[3] = 3;
     let error = vmstate::from_slice::<Mappings>(&short, 1).unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::CountMismatch { declared: 3, found: 2, .. }));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::CountMismatch {
+            declared: 3,
+            found: 2,
+            ..
+        }
+    ));
     assert_eq!(error.path_string(), "map");
 }
 
@@ -179,7 +198,10 @@ struct SmallBits {
 #[test]
 fn bitmap_storage_shorter_than_the_wire_is_an_error() {
     let error = vmstate::to_vec(&SmallBits::default()).unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::Unrepresentable { view: "Bitmap", .. }));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::Unrepresentable { view: "Bitmap", .. }
+    ));
     assert_eq!(error.path_string(), "words");
     let error = vmstate::from_slice::<SmallBits>(&[0; 16], 1).unwrap_err();
     assert!(matches!(error.kind(), ErrorKind::Unrepresentable { .. }));
@@ -218,11 +240,20 @@ fn partial_buffer_sends_the_first_bytes_only() {
         ..Partial::default()
     };
     let error = vmstate::to_vec(&short).unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::Unrepresentable { view: "PartialBuffer", .. }));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::Unrepresentable {
+            view: "PartialBuffer",
+            ..
+        }
+    ));
     assert_eq!(error.path_string(), "config");
     let error = vmstate::from_slice::<Partial>(&[1, 2, 3, 4], 1).unwrap_err();
     assert!(matches!(error.kind(), ErrorKind::UnexpectedEof { .. }));
-    assert_eq!((error.path_string().as_str(), error.offset()), ("config", Some(3)));
+    assert_eq!(
+        (error.path_string().as_str(), error.offset()),
+        ("config", Some(3))
+    );
 }
 
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -251,8 +282,14 @@ fn int32_positive_le_takes_values_between_zero_and_the_local_one() {
             ),
             "{error}"
         );
-        assert_eq!((error.path_string().as_str(), error.offset()), ("size", Some(0)));
-        assert_eq!(device.size, 128, "a refused value leaves the device as it was");
+        assert_eq!(
+            (error.path_string().as_str(), error.offset()),
+            ("size", Some(0))
+        );
+        assert_eq!(
+            device.size, 128,
+            "a refused value leaves the device as it was"
+        );
     }
 }
 
@@ -291,7 +328,10 @@ fn timer_is_its_expiry_or_minus_one() {
         unsigned: None,
     })
     .unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::Unrepresentable { view: "timer", .. }));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::Unrepresentable { view: "timer", .. }
+    ));
     assert_eq!(error.path_string(), "signed");
 }
 
@@ -313,7 +353,11 @@ struct Slots {
 #[test]
 fn ptr_array_auto_alloc_marks_every_element() {
     let value = Slots {
-        slots: [Some(Box::new(Slot { value: 0x0102 })), None, Some(Box::new(Slot { value: 3 }))],
+        slots: [
+            Some(Box::new(Slot { value: 0x0102 })),
+            None,
+            Some(Box::new(Slot { value: 3 })),
+        ],
         more: vec![None],
     };
     let bytes = vmstate::to_vec(&value).unwrap();
@@ -333,8 +377,14 @@ fn ptr_array_auto_alloc_marks_every_element() {
     let mut bad = bytes.clone();
     bad[3] = 0x32;
     let error = vmstate::from_slice::<Slots>(&bad, 1).unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::BadMarker { found: 0x32, .. }), "{error}");
-    assert_eq!((error.path_string().as_str(), error.offset()), ("slots[1]", Some(3)));
+    assert!(
+        matches!(error.kind(), ErrorKind::BadMarker { found: 0x32, .. }),
+        "{error}"
+    );
+    assert_eq!(
+        (error.path_string().as_str(), error.offset()),
+        ("slots[1]", Some(3))
+    );
     assert!(error.to_string().contains("0x32"), "{error}");
 }
 
@@ -364,16 +414,35 @@ fn option_and_string_forms() {
     assert_eq!(vmstate::from_slice::<StdViews>(&bytes, 1).unwrap(), value);
 
     let error = vmstate::from_slice::<StdViews>(&[2], 1).unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::BadMarker { found: 2, .. }));
-    assert_eq!((error.path_string().as_str(), error.offset()), ("irq", Some(0)));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::BadMarker { found: 2, .. }
+    ));
+    assert_eq!(
+        (error.path_string().as_str(), error.offset()),
+        ("irq", Some(0))
+    );
 
     // A count past the end is refused before allocating.
-    let error = vmstate::from_slice::<StdViews>(&[0, 0, 0xff, 0xff, 0xff, 0xff, b'a'], 1).unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::InvalidLength { count: 0xffff_ffff, max: 1 }));
-    assert_eq!((error.path_string().as_str(), error.offset()), ("serial", Some(2)));
+    let error =
+        vmstate::from_slice::<StdViews>(&[0, 0, 0xff, 0xff, 0xff, 0xff, b'a'], 1).unwrap_err();
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::InvalidLength {
+            count: 0xffff_ffff,
+            max: 1
+        }
+    ));
+    assert_eq!(
+        (error.path_string().as_str(), error.offset()),
+        ("serial", Some(2))
+    );
 
     let error = vmstate::from_slice::<StdViews>(&[0, 0, 0, 0, 0, 2, b'a', 0xff], 1).unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::InvalidUtf8 { valid_up_to: 1 }));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::InvalidUtf8 { valid_up_to: 1 }
+    ));
     assert_eq!(error.offset(), Some(6));
 }
 
@@ -381,7 +450,11 @@ fn option_and_string_forms() {
 mod celsius {
     use vmstate::{Error, Reader, Writer};
 
-    #[allow(clippy::trivially_copy_pass_by_ref, reason = "a view's `save` receives `&field`")]
+    #[allow(
+        clippy::trivially_copy_pass_by_ref,
+        clippy::unnecessary_wraps,
+        reason = "a view's `save` receives `&field` and returns a `Result`"
+    )]
     pub fn save(value: &i16, out: &mut Vec<u8>) -> Result<(), Error> {
         out.write_be_i16(*value);
         out.write_bool(*value < 0);
@@ -409,7 +482,11 @@ struct Sensor {
 
 #[test]
 fn a_custom_view_error_names_its_field_and_offset() {
-    let bytes = vmstate::to_vec(&Sensor { id: 1, temperature: -3 }).unwrap();
+    let bytes = vmstate::to_vec(&Sensor {
+        id: 1,
+        temperature: -3,
+    })
+    .unwrap();
     assert_eq!(bytes, [0, 1, 0xff, 0xfd, 1]);
     let error = vmstate::from_slice::<Sensor>(&[0, 1, 0xff, 0xfd, 0], 1).unwrap_err();
     assert_eq!(error.path_string(), "temperature");
@@ -446,7 +523,13 @@ fn reader_and_writer_helpers_mirror_each_other() {
     assert!(reader.read_bool().unwrap());
     assert_eq!(reader.read_bytes(2).unwrap(), b"ok");
     let error: Error = reader.read_be16().unwrap_err();
-    assert!(matches!(error.kind(), ErrorKind::UnexpectedEof { needed: 2, available: 0 }));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::UnexpectedEof {
+            needed: 2,
+            available: 0
+        }
+    ));
     assert_eq!(error.offset(), Some(out.len() as u64));
 }
 
@@ -482,7 +565,10 @@ fn arb_everything() -> impl Strategy<Value = Everything> {
         .prop_map(|(list, tree, keyed, maybe, name, timer)| Everything {
             list,
             tree,
-            keyed: keyed.into_iter().map(|(k, value)| (k, Slot { value })).collect(),
+            keyed: keyed
+                .into_iter()
+                .map(|(k, value)| (k, Slot { value }))
+                .collect(),
             maybe,
             name,
             timer,
