@@ -18,13 +18,13 @@ use crate::reader::Reader;
 /// last word are sent as they are, as QEMU does.
 ///
 /// ```
-/// # use vmstate::VmState;
-/// #[derive(VmState, Debug, Default, PartialEq)]
-/// #[vmstate(name = "dev", version = 1)]
-/// struct Dev {
-///     #[vmstate(with = vmstate::with::Bitmap::<100>)]
-///     pending: [u64; 2],
-/// }
+/// use vmstate_runtime::with::Bitmap;
+///
+/// // As `#[vmstate(with = vmstate::with::Bitmap::<100>)] pending: [u64; 2]`:
+/// let mut out = Vec::new();
+/// Bitmap::<100>::save(&[1u64 << 63, 0xf], &mut out)?;
+/// assert_eq!(out, [0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xf]);
+/// # Ok::<(), vmstate_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bitmap<const BITS: usize>;
