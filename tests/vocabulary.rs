@@ -591,3 +591,28 @@ proptest! {
         let _ = vmstate::from_slice::<Slots>(&bytes, 1);
     }
 }
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "described", version = 1)]
+struct Described {
+    #[vmstate(with = vmstate::with::timer, info = "timer")]
+    timer: Option<i64>,
+    #[vmstate(with = vmstate::with::qtailq, info = "qtailq")]
+    list: Vec<Entry>,
+}
+
+#[test]
+fn views_describe_as_a_buffer_of_their_size_or_their_info() {
+    let value = Described {
+        timer: None,
+        list: vec![entry(1, 2)],
+    };
+    let desc = value.describe_state();
+    let fields: Vec<(&str, &str, usize)> = desc
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.type_name.as_str(), f.size))
+        .collect();
+    // QEMU's vmdesc gives `timer` (size 8) and `qtailq` (the bytes written).
+    assert_eq!(fields, [("timer", "timer", 8), ("list", "qtailq", 7)]);
+}
