@@ -33,7 +33,7 @@
 //! [`Reader::custom_error`](crate::Reader::custom_error) so that the error
 //! names the byte offset (the derive adds the field path).
 
-mod bitmap;
+pub mod bitmap;
 pub mod gtree;
 pub mod int32_positive_le;
 mod list;
