@@ -10,12 +10,16 @@ pub mod check;
 mod error;
 mod field;
 pub mod lock;
+mod pointer;
 mod reader;
 pub mod release;
 pub mod schema;
 mod state;
+mod std_fields;
 pub mod stream;
 pub mod testing;
+pub mod with;
+mod writer;
 
 #[doc(hidden)]
 pub mod __private;
@@ -23,4 +27,7 @@ pub mod __private;
 pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
 pub use reader::Reader;
-pub use state::{VmState, from_slice, load_into, save_into, to_vec, to_vec_at};
+pub use state::{
+    VmState, from_slice, from_slice_with, load_into, load_into_with, save_into, to_vec, to_vec_at,
+};
+pub use writer::Writer;
