@@ -148,7 +148,8 @@ pub fn from_slice_with<T: VmState>(
 /// whose load cannot fail on such input ([`VmStateField::LOAD_INFALLIBLE`]),
 /// the load goes straight into `device`. Otherwise it goes into a clone that replaces
 /// `device` only on success; use [`VmState::load_state`] directly where that
-/// copy matters more than atomicity.
+/// copy matters more than atomicity, and [`load_into_with`] for a type that
+/// is not `Clone`.
 ///
 /// # Errors
 /// As [`from_slice`].
@@ -157,15 +158,6 @@ pub fn load_into<T: VmState + Clone>(
     bytes: &[u8],
     version_id: u32,
 ) -> Result<(), Error> {
-    if const { T::LOAD_INFALLIBLE } && version_id == T::VERSION {
-        let len = match const { T::SCHEMA.fixed_size() } {
-            Some(size) => Some(size),
-            None => T::SCHEMA.payload_len(bytes),
-        };
-        if len == Some(bytes.len()) {
-            return load_payload(device, bytes, version_id);
-        }
-    }
     load_into_with(device, bytes, version_id, T::clone)
 }
 
@@ -175,7 +167,8 @@ pub fn load_into<T: VmState + Clone>(
 /// load leaves it exactly as it was. `stage` copies the migrated state and
 /// gives the copy what it cannot clone: a shared handle (`Arc::clone`), a
 /// duplicated descriptor, or a placeholder that the caller moves back in
-/// after success.
+/// after success. A load that cannot fail goes straight into `device`, as
+/// in [`load_into`], and `stage` is not called.
 ///
 /// # Errors
 /// As [`from_slice`].
@@ -185,10 +178,28 @@ pub fn load_into_with<T: VmState>(
     version_id: u32,
     stage: impl FnOnce(&T) -> T,
 ) -> Result<(), Error> {
+    if cannot_fail::<T>(bytes, version_id) {
+        return load_payload(device, bytes, version_id);
+    }
     let mut staged = stage(device);
     load_payload(&mut staged, bytes, version_id)?;
     *device = staged;
     Ok(())
+}
+
+/// Whether loading `bytes` cannot fail: the payload is exactly as long as
+/// the schema says at the current version (its fixed size, or the one its
+/// counts give) of a type whose load cannot fail on such input
+/// ([`VmStateField::LOAD_INFALLIBLE`]). Such a load needs no staging copy.
+fn cannot_fail<T: VmState>(bytes: &[u8], version_id: u32) -> bool {
+    if !const { T::LOAD_INFALLIBLE } || version_id != T::VERSION {
+        return false;
+    }
+    let len = match const { T::SCHEMA.fixed_size() } {
+        Some(size) => Some(size),
+        None => T::SCHEMA.payload_len(bytes),
+    };
+    len == Some(bytes.len())
 }
 
 fn load_payload<T: VmState>(value: &mut T, bytes: &[u8], version_id: u32) -> Result<(), Error> {
