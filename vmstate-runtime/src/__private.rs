@@ -16,7 +16,9 @@ pub use core::result::Result::{self, Err, Ok};
 pub use std::boxed::Box;
 pub use std::vec::Vec;
 
+pub use crate::count_of::{CountFromLen, count_of, save_counted_varray};
 pub use crate::field::describe_elements;
+pub use crate::layout::{min_wire_size, vmdesc_compressible};
 
 use crate::error::{Error, ErrorKind};
 use crate::field::{VmStateField, wire_size_mismatch};

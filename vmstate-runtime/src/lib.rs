@@ -7,9 +7,12 @@
 
 mod bulk;
 pub mod check;
+mod count_of;
 mod error;
 mod field;
+mod layout;
 pub mod lock;
+mod priority;
 mod reader;
 pub mod release;
 pub mod schema;
@@ -22,5 +25,6 @@ pub mod __private;
 
 pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
+pub use priority::Priority;
 pub use reader::Reader;
 pub use state::{VmState, from_slice, load_into, save_into, to_vec, to_vec_at};
