@@ -18,7 +18,9 @@ pub use std::vec::Vec;
 
 use std::collections::VecDeque;
 
+pub use crate::count_of::{CountFromLen, count_of, save_counted_varray};
 pub use crate::field::describe_elements;
+pub use crate::layout::{min_wire_size, vmdesc_compressible};
 
 use crate::error::{Error, ErrorKind};
 use crate::field::{VmStateField, wire_size_mismatch};
@@ -394,6 +396,16 @@ pub fn save_varray<V: Varray>(
             actual: len,
         }));
     }
+    save_elements(array, out)
+}
+
+/// Saves the elements of a variable array, front to back.
+///
+/// # Errors
+/// Whatever saving an element returns, with its index.
+#[inline]
+pub fn save_elements<V: Varray>(array: &V, out: &mut Vec<u8>) -> Result<(), Error> {
+    let (head, tail) = array.as_slices();
     V::Item::save_slice(head, out)?;
     for (index, item) in tail.iter().enumerate() {
         item.save_field(out)
