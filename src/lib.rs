@@ -42,6 +42,7 @@ pub use vmstate_runtime::{
 };
 
 pub use vmstate_runtime::check;
+pub use vmstate_runtime::desc;
 pub use vmstate_runtime::lock;
 pub use vmstate_runtime::release;
 pub use vmstate_runtime::schema;

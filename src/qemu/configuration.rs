@@ -2,7 +2,7 @@
 //! (`migration/savevm.c`). It has no section header or footer: the stream has
 //! `0x07` and then this payload.
 
-use crate::stream::FieldDesc;
+use crate::desc::FieldDesc;
 use crate::{Error, Reader, VmState, VmStateField};
 
 /// QEMU `vmstate_configuration` (`configuration`, version 1): the machine type

@@ -1,8 +1,8 @@
 //! Re-encoding a section at an older version, for a destination that loads
 //! only that one, when the older layout holds all of the state.
 
+use crate::desc::StateDesc;
 use crate::schema::Schema;
-use crate::stream::StateDesc;
 use crate::{Error, ErrorKind, Reader, VmState};
 
 /// A section re-encoded at an older version.

@@ -3,7 +3,8 @@
 
 use super::lower::{Lowered, lower_with};
 use super::virtio::VirtioPci;
-use crate::stream::{SectionInfo, StateDesc};
+use crate::desc::StateDesc;
+use crate::stream::SectionInfo;
 use crate::{Error, Reader, VmState};
 
 /// A model of one QEMU section, known by the section's idstr.

@@ -18,11 +18,11 @@ pub use std::vec::Vec;
 
 pub use crate::field::describe_elements;
 
+use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::field::{VmStateField, wire_size_mismatch};
 use crate::reader::Reader;
 use crate::state::VmState;
-use crate::stream::{FieldDesc, StateDesc};
 
 /// QEMU's `QEMU_VM_SUBSECTION` marker byte.
 pub const SUBSECTION_MARKER: u8 = 0x05;

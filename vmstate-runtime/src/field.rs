@@ -10,10 +10,10 @@
 )]
 
 use crate::bulk::BulkInt;
+use crate::desc::FieldDesc;
 use crate::error::Error;
 use crate::reader::Reader;
 use crate::schema::WireType;
-use crate::stream::FieldDesc;
 
 /// A type that can be a field of a `#[derive(VmState)]` struct: it knows how to
 /// write itself to, and read itself from, QEMU's wire format.

@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::desc::StateDesc;
 use crate::error::{Error, ErrorKind};
 use crate::lock::Lock;
 use crate::schema::{Schema, WireType};
 use crate::state::VmState;
-use crate::stream::StateDesc;
 
 /// What one release knows: a version for every type it has.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -109,7 +109,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
                 #load_body
             }
 
-            fn describe_state(&self) -> #krate::stream::StateDesc {
+            fn describe_state(&self) -> #krate::desc::StateDesc {
                 #describe_body
             }
         }
@@ -153,7 +153,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
             fn describe_field(
                 &self,
                 name: &str,
-                out: &mut #krate::__private::Vec<#krate::stream::FieldDesc>,
+                out: &mut #krate::__private::Vec<#krate::desc::FieldDesc>,
             ) {
                 #krate::__private::describe_struct(
                     name,

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::vmdesc::{FieldDesc, StateDesc};
 use crate::__private::SUBSECTION_MARKER;
+use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
 
