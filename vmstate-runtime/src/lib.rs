@@ -28,11 +28,15 @@ mod state;
 pub mod __private;
 
 // The stream container, on the core.
+#[cfg(feature = "stream")]
 pub mod stream;
 
 // Tooling, on the stream and the core.
+#[cfg(feature = "check")]
 pub mod check;
+#[cfg(feature = "release")]
 pub mod release;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{Error, ErrorKind, PathSegment, SectionRef};
