@@ -11,11 +11,16 @@
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
+use vmstate::desc::StateDesc;
+use vmstate::release::{Release, to_vec_for};
+use vmstate::schema::{Schema, WireType};
 use vmstate::stream::{
     RamBlock, RamRecord, Record, SectionHeader, SectionInfo, SectionKind, StreamLimits,
     StreamReader, StreamWriter, Vmdesc, decode,
 };
-use vmstate::{Error, ErrorKind, Reader, VmState, from_slice, load_into, to_vec, to_vec_at};
+use vmstate::{
+    Error, ErrorKind, Reader, VmState, VmStateField, from_slice, load_into, to_vec, to_vec_at,
+};
 
 // ---- Where an error says it happened ----------------------------------------------
 
@@ -854,6 +859,305 @@ fn io() {
     assert!(std::error::Error::source(&error).is_some());
 }
 
+// ---- The codec's and the tooling's own failures -----------------------------------------
+
+/// Declares 4 bytes on the wire but saves 2: a broken hand-written impl.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Understated(u16);
+
+impl VmStateField for Understated {
+    const MIN_WIRE_SIZE: usize = 2;
+    const WIRE: WireType = WireType::Scalar {
+        info: "uint16",
+        size: 4,
+    };
+
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.extend_from_slice(&self.0.to_be_bytes());
+        Ok(())
+    }
+
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        self.0 = u16::from_be_bytes(reader.read_array()?);
+        Ok(())
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
+#[vmstate(name = "cat-understated", version = 1)]
+struct UnderstatedDev {
+    value: Understated,
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-understated-list", version = 1)]
+struct UnderstatedList {
+    items: [UnderstatedDev; 2],
+}
+
+#[test]
+fn wire_size_mismatch() {
+    let error = to_vec(&UnderstatedList::default()).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::WireSizeMismatch),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("cat-understated-list"),
+            path: Some("items[0]"),
+            says: &["saved a different number of bytes than its type's `WIRE` declares"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unknown_section_id() {
+    // A PART record (0x02) for section id 9, which no START opened.
+    let error = stream_error(b"QEVM\0\0\0\x03\x02\0\0\0\x09");
+    assert!(
+        matches!(error.kind(), ErrorKind::UnknownSectionId { section_id: 9 }),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            offset: Some(8),
+            says: &["section id 9 continues a section that never started"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn invalid_mapped_ram() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/qemu-10.0/pc-mapped-ram.mig"
+    );
+    let mut bytes = std::fs::read(path).unwrap();
+    // pc.ram's mapped-ram header starts at 114 with its version, 1.
+    assert_eq!(&bytes[114..118], &[0, 0, 0, 1]);
+    bytes[117] = 2;
+    let error = stream_error(&bytes);
+    match error.kind() {
+        ErrorKind::InvalidMappedRam { block, reason } => {
+            assert_eq!(block, "pc.ram");
+            assert!(reason.starts_with("version 2"), "{reason}");
+        }
+        other => panic!("not InvalidMappedRam: {other}"),
+    }
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("ram"),
+            offset: Some(114),
+            says: &["mapped-ram header of RAM block `pc.ram`: version 2"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn subsection_mismatch() {
+    let json = br#"{"devices": [{"name": "port92", "instance_id": 0, "vmsd_name": "port92", "version": 1, "fields": [{"name": "outport", "type": "uint8", "size": 1}], "subsections": [{"vmsd_name": "port92/a", "version": 1, "fields": []}]}]}"#;
+    let desc = Vmdesc::parse(json).unwrap();
+    // The payload's subsection is `port92/b`, not the described `port92/a`.
+    let payload = [&[0x02, 0x05, 8][..], b"port92/b", &[0, 0, 0, 1]].concat();
+    let error = decode(&desc.devices[0].state, &payload, 100).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::SubsectionMismatch { expected } if expected == "port92/a"),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            offset: Some(101),
+            says: &["expected subsection `port92/a` as the description says"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn region_moved() {
+    let mut writer = StreamWriter::new(Cursor::new(Vec::new()))
+        .unwrap()
+        .with_holes();
+    // The stream header is 8 bytes, so a region read at 4096 would move.
+    let region = Record::Ram(RamRecord::Region {
+        offset: 4096,
+        data: vec![0; 16],
+    });
+    let error = writer.write(&region).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::RegionMoved {
+                read_at: 4096,
+                write_at: 8
+            }
+        ),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("ram"),
+            offset: Some(4096),
+            says: &["read at file offset 4096 would be written at 8"],
+            ..NOWHERE
+        },
+    );
+}
+
+const RELEASE_LOCK: &str = "\
+[CatNic v1]
+vmsd cat-nic
+field ctrl uint32 4
+
+[release 1.0]
+CatNic v1
+";
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-nic", version = 1)]
+struct CatNic {
+    ctrl: u32,
+    #[subsection(needed = CatNic::offload_needed)]
+    offload: CatNicOffload,
+}
+
+impl CatNic {
+    fn offload_needed(&self) -> bool {
+        self.offload.tso
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-nic/offload", version = 1)]
+struct CatNicOffload {
+    tso: bool,
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-other", version = 1)]
+struct CatOther {
+    value: u8,
+}
+
+#[test]
+fn invalid_lock() {
+    let error = Release::from_lock("[release x]\nnot a version\n", "x").unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::InvalidLock { .. }),
+        "{error}"
+    );
+    assert!(std::error::Error::source(&error).is_some());
+    assert_names(
+        &error,
+        &Expected {
+            says: &["the lock, line 2"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unknown_release() {
+    let error = Release::from_lock(RELEASE_LOCK, "3.0").unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::UnknownRelease { release } if release == "3.0"),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            says: &["the lock has no `[release 3.0]` block"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn not_in_release() {
+    let release = Release::from_lock(RELEASE_LOCK, "1.0").unwrap();
+    let error = to_vec_for(&CatOther::default(), &release).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::NotInRelease { release, name: "cat-other" } if release == "1.0"),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("cat-other"),
+            says: &["release `1.0` has no `cat-other`"],
+            ..NOWHERE
+        },
+    );
+}
+
+/// A hand-written state whose schema omits the subsection its description
+/// sends, so that the release check cannot name it from the schema.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Unlisted(CatNic);
+
+impl VmStateField for Unlisted {
+    const MIN_WIRE_SIZE: usize = CatNic::MIN_WIRE_SIZE;
+
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.0.save_field(out)
+    }
+
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        self.0.load_field(reader)
+    }
+}
+
+impl VmState for Unlisted {
+    const NAME: &'static str = CatNic::NAME;
+    const VERSION: u32 = CatNic::VERSION;
+    const MINIMUM_VERSION: u32 = CatNic::MINIMUM_VERSION;
+    const SCHEMA: Schema = Schema {
+        subsections: &[],
+        ..CatNic::SCHEMA
+    };
+
+    fn save_state_at(&self, out: &mut Vec<u8>, version_id: u32) -> Result<(), Error> {
+        self.0.save_state_at(out, version_id)
+    }
+
+    fn load_state(&mut self, reader: &mut Reader<'_>, version_id: u32) -> Result<(), Error> {
+        self.0.load_state(reader, version_id)
+    }
+
+    fn describe_state(&self) -> StateDesc {
+        self.0.describe_state()
+    }
+}
+
+#[test]
+fn subsection_not_in_release() {
+    let release = Release::from_lock(RELEASE_LOCK, "1.0").unwrap();
+    let mut nic = Unlisted::default();
+    nic.0.offload.tso = true;
+    let error = to_vec_for(&nic, &release).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::SubsectionNotInRelease { name, release } if name == "cat-nic/offload" && release == "1.0"),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("cat-nic"),
+            says: &["subsection `cat-nic/offload` is needed, but release `1.0` does not know it"],
+            ..NOWHERE
+        },
+    );
+}
+
 // ---- Completeness ----------------------------------------------------------------------
 
 /// The catalogue covers every variant. `ErrorKind` is `non_exhaustive`, so a
@@ -884,6 +1188,15 @@ fn every_variant_is_catalogued() {
         "InvalidVmdesc",
         "LimitExceeded",
         "Io",
+        "WireSizeMismatch",
+        "UnknownSectionId",
+        "InvalidMappedRam",
+        "SubsectionMismatch",
+        "RegionMoved",
+        "InvalidLock",
+        "UnknownRelease",
+        "NotInRelease",
+        "SubsectionNotInRelease",
         "Custom",
     ];
     let source = include_str!("../vmstate-runtime/src/error.rs");

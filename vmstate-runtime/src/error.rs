@@ -158,6 +158,61 @@ pub enum ErrorKind {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A value saved a different number of bytes than its type's `WIRE`
+    /// declares: a hand-written [`VmStateField`](crate::VmStateField) whose
+    /// `WIRE` disagrees with its save.
+    WireSizeMismatch,
+    /// A PART or END record names a section id that no START record opened.
+    UnknownSectionId {
+        /// The section id in the record.
+        section_id: u32,
+    },
+    /// A mapped-ram block header that QEMU would refuse or that points
+    /// outside the file.
+    InvalidMappedRam {
+        /// The RAM block's name.
+        block: String,
+        /// What is wrong with the header.
+        reason: String,
+    },
+    /// A payload does not carry the subsection its stream's description
+    /// (vmdesc) lists at this point.
+    SubsectionMismatch {
+        /// The subsection the description names.
+        expected: String,
+    },
+    /// A mapped-ram region would be written at another file offset than the
+    /// one it was read from, while the block's header points at fixed offsets.
+    RegionMoved {
+        /// The file offset it was read from.
+        read_at: u64,
+        /// The file offset it would be written at.
+        write_at: u64,
+    },
+    /// The layout lock does not parse.
+    InvalidLock {
+        /// The parse error, naming the line.
+        source: crate::lock::LockError,
+    },
+    /// The layout lock has no `[release NAME]` block of this name.
+    UnknownRelease {
+        /// The release asked for.
+        release: String,
+    },
+    /// A release does not list the type being saved.
+    NotInRelease {
+        /// The release.
+        release: String,
+        /// The VMSD name of the type.
+        name: &'static str,
+    },
+    /// A needed subsection that the target release does not know.
+    SubsectionNotInRelease {
+        /// The subsection's VMSD name.
+        name: String,
+        /// The release.
+        release: String,
+    },
     /// A failure reported by a custom wire view or other user code.
     Custom {
         /// The message.
@@ -478,6 +533,39 @@ impl fmt::Display for ErrorKind {
                 write!(f, "{what} of {found} exceeds the limit of {limit}")
             }
             Self::Io { source } => write!(f, "I/O error: {source}"),
+            Self::WireSizeMismatch => f.write_str(
+                "a value saved a different number of bytes than its type's `WIRE` declares",
+            ),
+            Self::UnknownSectionId { section_id } => write!(
+                f,
+                "section id {section_id} continues a section that never started"
+            ),
+            Self::InvalidMappedRam { block, reason } => {
+                write!(f, "mapped-ram header of RAM block `{block}`: {reason}")
+            }
+            Self::SubsectionMismatch { expected } => {
+                write!(
+                    f,
+                    "expected subsection `{expected}` as the description says"
+                )
+            }
+            Self::RegionMoved { read_at, write_at } => write!(
+                f,
+                "mapped-ram region read at file offset {read_at} would be written at \
+                 {write_at}: a record before it changed length, and the block's header \
+                 points at fixed offsets"
+            ),
+            Self::InvalidLock { source } => write!(f, "the lock, {source}"),
+            Self::UnknownRelease { release } => {
+                write!(f, "the lock has no `[release {release}]` block")
+            }
+            Self::NotInRelease { release, name } => {
+                write!(f, "release `{release}` has no `{name}`")
+            }
+            Self::SubsectionNotInRelease { name, release } => write!(
+                f,
+                "subsection `{name}` is needed, but release `{release}` does not know it"
+            ),
             Self::Custom { message } => f.write_str(message),
         }
     }
@@ -492,6 +580,7 @@ impl std::error::Error for Error {
         match &self.0.kind {
             ErrorKind::Hook { source, .. } => Some(&**source),
             ErrorKind::Io { source } => Some(source),
+            ErrorKind::InvalidLock { source } => Some(source),
             _ => None,
         }
     }

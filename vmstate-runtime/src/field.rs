@@ -175,7 +175,7 @@ pub(crate) fn put_bytes(out: &mut &mut [u8], bytes: &[u8]) -> Result<(), Error> 
 #[inline(never)]
 #[must_use]
 pub(crate) fn wire_size_mismatch() -> Error {
-    Error::custom("a value saved a different number of bytes than its type's `WIRE` declares")
+    Error::new(crate::ErrorKind::WireSizeMismatch)
 }
 
 /// Reads `count` elements of `size` bytes each in one bounds check, or says which

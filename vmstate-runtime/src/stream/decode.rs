@@ -125,11 +125,8 @@ impl Walker<'_> {
             let name = self.reader.read_bytes(usize::from(len))?;
             if marker != SUBSECTION_MARKER || name != sub.vmsd_name.as_bytes() {
                 return Err(Error::at(
-                    ErrorKind::Custom {
-                        message: format!(
-                            "expected subsection `{}` as the description says",
-                            sub.vmsd_name
-                        ),
+                    ErrorKind::SubsectionMismatch {
+                        expected: sub.vmsd_name.clone(),
                     },
                     at,
                 ));
