@@ -202,7 +202,7 @@ const BULK_SAVE_BYTES: usize = 1024;
 /// Arrays of at least this many bytes load through [`BulkInt`]. Lower than for
 /// saves: for smaller loads of `u64`, LLVM's baseline code swaps bytes with
 /// SSE2 unpack and shuffle sequences that are slower than one `bswap` per
-/// element (W1 load: 1.43 -> 1.34 µs with 64 rather than 1024).
+/// element (docs/performance.md).
 const BULK_LOAD_BYTES: usize = 64;
 
 /// Integers: big-endian, converted in bulk inside arrays.

@@ -36,8 +36,8 @@ pub struct Leaf {
 /// The description comes from the stream, so it is as hostile as the payload:
 /// a huge `array_len` of zero-sized elements passes every bounds check (it
 /// needs no input), and nesting such arrays multiplies them. Without a budget
-/// a few hundred bytes of vmdesc made `decode` loop and allocate for ever
-/// (found by `tests/mutation.rs`). Real descriptions stay far below it: an
+/// a few hundred bytes of vmdesc could make `decode` loop and allocate for
+/// ever. Real descriptions stay far below it: an
 /// array of 1-byte fields costs about 170 per byte, an array of structs of
 /// one byte each about twice that.
 const BUDGET_PER_BYTE: usize = 1024;
