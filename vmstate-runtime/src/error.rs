@@ -444,6 +444,10 @@ impl fmt::Display for Error {
 }
 
 impl fmt::Display for ErrorKind {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per variant: an exhaustive match catches a variant without a sentence"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnexpectedEof { needed, available } => write!(
