@@ -12,6 +12,11 @@
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use vmstate::desc::StateDesc;
+use vmstate::qemu::acpi_piix4::Piix4Pm;
+use vmstate::qemu::configuration::{Capability, ConfigurationCapabilities};
+use vmstate::qemu::rtc::Rtc;
+use vmstate::qemu::virtio::blk::VirtioBlkDevice;
+use vmstate::qemu::virtio::serial::{VirtioSerialDevice, VirtioSerialPort};
 use vmstate::release::{Release, to_vec_for};
 use vmstate::schema::{Schema, WireType};
 use vmstate::stream::{
@@ -1158,6 +1163,250 @@ fn subsection_not_in_release() {
     );
 }
 
+// ---- The QEMU models' own failures -----------------------------------------------------
+
+/// The `vmstate::Error` a hook failed with.
+fn hook_source(error: &Error) -> &Error {
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<Error>())
+        .unwrap_or_else(|| panic!("no vmstate::Error under `{error}`"))
+}
+
+#[test]
+fn unmodelled_element() {
+    let port = VirtioSerialPort {
+        elem_popped: 1,
+        ..VirtioSerialPort::default()
+    };
+    let error = from_slice::<VirtioSerialPort>(&to_vec(&port).unwrap(), 1).unwrap_err();
+    let source = hook_source(&error);
+    assert!(
+        matches!(
+            source.kind(),
+            ErrorKind::UnmodelledElement {
+                holder: "the port holds a popped guest buffer"
+            }
+        ),
+        "{source}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("virtio-serial-port"),
+            path: Some("elem_popped"),
+            offset: Some(6),
+            says: &[
+                "the port holds a popped guest buffer: its saved VirtQueueElement is not modelled",
+            ],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn count_mismatch() {
+    let mut device = VirtioSerialDevice::default();
+    device.ports_map.ports_map = vec![0, 0];
+    let error = to_vec(&device).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::CountMismatch {
+                found: 2,
+                count: 31,
+                expected: 1,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("virtio-serial-device"),
+            path: Some("ports_map"),
+            says: &["2 ports_map words for max_nr_ports 31: expected 1"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn out_of_range() {
+    let device = VirtioBlkDevice {
+        rq_end: 2,
+        ..VirtioBlkDevice::default()
+    };
+    let bytes = to_vec(&device).unwrap();
+    let error = from_slice::<VirtioBlkDevice>(&bytes, 2).unwrap_err();
+    let source = hook_source(&error);
+    match source.kind() {
+        ErrorKind::OutOfRange {
+            what,
+            found,
+            expected,
+        } => {
+            assert_eq!((what.as_str(), *found), ("request list marker", 2));
+            assert_eq!(expected, "0 (end) or 1 (a request)");
+        }
+        other => panic!("not OutOfRange: {other}"),
+    }
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("virtio-blk-device"),
+            path: Some("rq_end"),
+            offset: Some(u64::try_from(bytes.len() - 1).unwrap()),
+            says: &["request list marker 2: expected 0 (end) or 1 (a request)"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn name_too_long() {
+    let capabilities = ConfigurationCapabilities {
+        caps_count: 1,
+        capabilities: vec![Capability("x".repeat(256))],
+    };
+    let error = to_vec(&capabilities).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::NameTooLong {
+                what: "capability name",
+                max: 255,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("configuration/capabilities"),
+            path: Some("capabilities[0]"),
+            says: &["capability name `xxx", "` is longer than 255 bytes"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    // One capability: count 1, then a name of 2 bytes that are not UTF-8.
+    let bytes = [0, 0, 0, 1, 2, 0xff, 0xfe];
+    let error = from_slice::<ConfigurationCapabilities>(&bytes, 1).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::InvalidUtf8 {
+                what: "capability name",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(std::error::Error::source(&error).is_some());
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("configuration/capabilities"),
+            path: Some("capabilities[0]"),
+            offset: Some(5),
+            says: &["capability name: invalid utf-8"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn no_layout_fits() {
+    let model = vmstate::qemu::model("piix4_pm").unwrap();
+    // A real payload, changed so that every layout loads and none ends where
+    // a record (footer, header, command, EOF) could start.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/qemu-7.2/pc-paused.mig"
+    );
+    let mut reader = StreamReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut piix4_pm = None;
+    let mut in_piix4_pm = false;
+    while let Some(record) = reader.next_record().unwrap() {
+        match record {
+            Record::Section(header) => {
+                in_piix4_pm = header
+                    .info
+                    .is_some_and(|info| info.idstr.ends_with("/piix4_pm"));
+            }
+            Record::State { payload, .. } if in_piix4_pm => piix4_pm = Some(payload),
+            _ => {}
+        }
+    }
+    let mut bytes = piix4_pm.expect("the pc fixture has a piix4_pm section");
+    // Where each layout's fields end in this payload (the layouts differ in
+    // the SMBus and ACPI index state they read): a zero byte there could be
+    // an EOF record, so each end gets a byte no record starts with, and so
+    // does what follows the payload.
+    let ends: Vec<usize> = Piix4Pm::LAYOUTS
+        .iter()
+        .map(|&(smb, index)| {
+            let mut value = Piix4Pm::with_layout(smb, index);
+            let mut reader = Reader::new(&bytes);
+            value.load_state(&mut reader, 3).unwrap();
+            bytes.len() - reader.remaining()
+        })
+        .collect();
+    for &end in &ends {
+        if let Some(byte) = bytes.get_mut(end) {
+            *byte = 0x99;
+        }
+    }
+    bytes.extend([0x99; 16]);
+    let error = (model.decode)(&bytes, 3).err().expect("no layout fits");
+    assert!(
+        matches!(error.kind(), ErrorKind::NoLayoutFits { idstr: "piix4_pm" }),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            says: &["no piix4_pm layout ends where a record starts"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn cannot_lower() {
+    let rtc = Rtc {
+        base_rtc: 1_577_836_800,
+        ..Rtc::default()
+    };
+    let lower = vmstate::qemu::model("mc146818rtc")
+        .and_then(|model| model.lower)
+        .unwrap();
+    let error = lower(&to_vec(&rtc).unwrap(), 3, 2).expect_err("state is lost");
+    match error.kind() {
+        ErrorKind::CannotLower {
+            name,
+            version,
+            fields,
+        } => {
+            assert_eq!((*name, *version), ("mc146818rtc", 2));
+            assert!(fields.contains(&"base_rtc"), "{fields:?}");
+        }
+        other => panic!("not CannotLower: {other}"),
+    }
+    assert_names(
+        &error,
+        &Expected {
+            says: &["`mc146818rtc` version 2 cannot hold this state", "base_rtc"],
+            ..NOWHERE
+        },
+    );
+}
+
 // ---- Completeness ----------------------------------------------------------------------
 
 /// The catalogue covers every variant. `ErrorKind` is `non_exhaustive`, so a
@@ -1197,6 +1446,13 @@ fn every_variant_is_catalogued() {
         "UnknownRelease",
         "NotInRelease",
         "SubsectionNotInRelease",
+        "UnmodelledElement",
+        "CountMismatch",
+        "OutOfRange",
+        "NameTooLong",
+        "InvalidUtf8",
+        "NoLayoutFits",
+        "CannotLower",
         "Custom",
     ];
     let source = include_str!("../vmstate-runtime/src/error.rs");

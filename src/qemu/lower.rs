@@ -36,13 +36,10 @@ pub(super) fn lower_with<T: VmState + Default>(
             .filter(|field| field.since > to && !field.exists)
             .map(|field| field.name)
             .collect();
-        return Err(Error::new(ErrorKind::Custom {
-            message: format!(
-                "`{}` version {to} cannot hold this state: fields added after it carry \
-                 values other than their defaults ({})",
-                T::NAME,
-                newer.join(", ")
-            ),
+        return Err(Error::new(ErrorKind::CannotLower {
+            name: T::NAME,
+            version: to,
+            fields: newer,
         }));
     }
     Ok(Lowered {

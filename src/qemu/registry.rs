@@ -5,7 +5,7 @@ use super::lower::{Lowered, lower_with};
 use super::virtio::VirtioPci;
 use crate::desc::StateDesc;
 use crate::stream::SectionInfo;
-use crate::{Error, Reader, VmState};
+use crate::{Error, ErrorKind, Reader, VmState};
 
 /// A model of one QEMU section, known by the section's idstr.
 pub struct Model {
@@ -103,9 +103,7 @@ fn load_piix4_pm(
             }
         }
     }
-    Err(first_error.unwrap_or_else(|| {
-        Error::custom("no piix4_pm layout ends where a record starts".to_owned())
-    }))
+    Err(first_error.unwrap_or_else(|| Error::new(ErrorKind::NoLayoutFits { idstr: "piix4_pm" })))
 }
 
 /// Whether `rest` is empty or starts like what may follow a FULL payload: a

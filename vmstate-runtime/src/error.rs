@@ -213,6 +213,65 @@ pub enum ErrorKind {
         /// The release.
         release: String,
     },
+    /// Saved state that the model of a device does not decode (QEMU's raw
+    /// `VirtQueueElement` images).
+    UnmodelledElement {
+        /// What holds the element.
+        holder: &'static str,
+    },
+    /// A list whose length another value fixes has another length.
+    CountMismatch {
+        /// The list, e.g. `ports_map words`.
+        what: &'static str,
+        /// Its length.
+        found: usize,
+        /// The value that fixes the length.
+        count_field: &'static str,
+        /// That value.
+        count: u64,
+        /// The length the value asks for.
+        expected: usize,
+    },
+    /// A value outside the range its field allows.
+    OutOfRange {
+        /// The field, e.g. `request list marker`.
+        what: String,
+        /// The value read.
+        found: u64,
+        /// The values allowed, in words.
+        expected: String,
+    },
+    /// A name too long for its length byte.
+    NameTooLong {
+        /// What the name names, e.g. `capability name`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// The most bytes the wire can hold.
+        max: usize,
+    },
+    /// A name on the wire that is not UTF-8.
+    InvalidUtf8 {
+        /// What the name names.
+        what: &'static str,
+        /// The decoding error.
+        source: core::str::Utf8Error,
+    },
+    /// None of the layouts a section may have fits the payload.
+    NoLayoutFits {
+        /// The section idstr.
+        idstr: &'static str,
+    },
+    /// A payload cannot be written at an older version without loss: fields
+    /// added after it carry values other than their defaults.
+    CannotLower {
+        /// The VMSD name.
+        name: &'static str,
+        /// The older version asked for.
+        version: u32,
+        /// The fields added after that version.
+        fields: Vec<&'static str>,
+    },
     /// A failure reported by a custom wire view or other user code.
     Custom {
         /// The message.
@@ -570,6 +629,41 @@ impl fmt::Display for ErrorKind {
                 f,
                 "subsection `{name}` is needed, but release `{release}` does not know it"
             ),
+            Self::UnmodelledElement { holder } => {
+                write!(f, "{holder}: its saved VirtQueueElement is not modelled")
+            }
+            Self::CountMismatch {
+                what,
+                found,
+                count_field,
+                count,
+                expected,
+            } => write!(
+                f,
+                "{found} {what} for {count_field} {count}: expected {expected}"
+            ),
+            Self::OutOfRange {
+                what,
+                found,
+                expected,
+            } => write!(f, "{what} {found}: expected {expected}"),
+            Self::NameTooLong { what, name, max } => {
+                write!(f, "{what} `{name}` is longer than {max} bytes")
+            }
+            Self::InvalidUtf8 { what, source } => write!(f, "{what}: {source}"),
+            Self::NoLayoutFits { idstr } => {
+                write!(f, "no {idstr} layout ends where a record starts")
+            }
+            Self::CannotLower {
+                name,
+                version,
+                fields,
+            } => write!(
+                f,
+                "`{name}` version {version} cannot hold this state: fields added after it carry \
+                 values other than their defaults ({})",
+                fields.join(", ")
+            ),
             Self::Custom { message } => f.write_str(message),
         }
     }
@@ -585,6 +679,7 @@ impl std::error::Error for Error {
             ErrorKind::Hook { source, .. } => Some(&**source),
             ErrorKind::Io { source } => Some(source),
             ErrorKind::InvalidLock { source } => Some(source),
+            ErrorKind::InvalidUtf8 { source, .. } => Some(source),
             _ => None,
         }
     }
