@@ -23,6 +23,7 @@ pub mod lock;
 mod reader;
 pub mod schema;
 mod state;
+mod subsection;
 
 #[doc(hidden)]
 pub mod __private;

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "bulk",
             "field",
             "state",
+            "subsection",
             "schema",
             "desc",
             "lock",

@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::__private::SUBSECTION_MARKER;
 use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
+use crate::subsection::SUBSECTION_MARKER;
 
 /// A payload decoded from its description.
 #[derive(Debug, Clone, PartialEq)]
