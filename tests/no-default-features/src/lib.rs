@@ -2,6 +2,11 @@
 //! the derive's generated code (save, load, schema, the vmdesc description)
 //! must build on the codec core alone.
 
+#![allow(
+    clippy::unnecessary_wraps,
+    reason = "hooks and wire views have the signatures that the derive calls"
+)]
+
 use vmstate::{Unused, VmState};
 
 /// The FIFO's mode.
@@ -29,12 +34,30 @@ impl Default for Timer {
     }
 }
 
-/// A UART with every kind of field the derive generates code for.
+/// A UART with every kind of field and hook the derive generates code for.
 #[derive(VmState, Debug, Default, Clone, PartialEq, Eq)]
-#[vmstate(name = "minimal-uart", version = 2, minimum_version = 1)]
+#[vmstate(
+    name = "minimal-uart",
+    version = 2,
+    minimum_version = 1,
+    pre_save = Uart::pre_save,
+    post_load = Uart::post_load
+)]
 pub struct Uart {
+    /// The FIFO depth this build has, which the stream must match.
+    #[vmstate(equal)]
+    pub depth: u8,
+    /// Set by the load, not migrated.
+    #[vmstate(skip)]
+    pub loaded: bool,
+    /// The interrupt line, in a custom wire view (one byte, 0 or 1).
+    #[vmstate(with = irq_view)]
+    pub irq: bool,
     /// Divisor latch.
     pub divisor: u16,
+    /// The scratch register, on the wire when `divisor` is non-zero.
+    #[vmstate(exists = Uart::has_scratch)]
+    pub scratch: u8,
     /// Line control and status.
     pub regs: [u8; 2],
     _gap: Unused<2>,
@@ -55,6 +78,42 @@ impl Uart {
     fn timer_needed(&self) -> bool {
         self.timer.expiry_ns != -1
     }
+
+    fn has_scratch(&self, _version_id: u32) -> bool {
+        self.divisor != 0
+    }
+
+    fn pre_save(&self) -> Result<(), vmstate::Error> {
+        if usize::from(self.count) == self.fifo.len() {
+            Ok(())
+        } else {
+            Err(vmstate::Error::custom("`count` disagrees with the FIFO"))
+        }
+    }
+
+    fn post_load(&mut self, _version_id: u32) -> Result<(), vmstate::Error> {
+        self.loaded = true;
+        Ok(())
+    }
+}
+
+/// The interrupt line as one byte.
+mod irq_view {
+    use vmstate::{Error, Reader};
+
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "the signature the derive calls"
+    )]
+    pub fn save(value: &bool, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.push(u8::from(*value));
+        Ok(())
+    }
+
+    pub fn load(value: &mut bool, reader: &mut Reader<'_>) -> Result<(), Error> {
+        *value = reader.read_u8()? != 0;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -64,6 +123,9 @@ mod tests {
 
     fn uart() -> Uart {
         Uart {
+            depth: 16,
+            scratch: 0x5a,
+            irq: true,
             divisor: 12,
             regs: [3, 0x60],
             mode: Mode::Fifo,
@@ -77,13 +139,25 @@ mod tests {
     #[test]
     fn round_trips_with_the_codec_alone() {
         let bytes = vmstate::to_vec(&uart()).unwrap();
-        // 2 + 2 + 2 + 1 + 1 + 2, then the subsection: 0x05, length, name, version, 8 bytes.
+        // depth, irq, divisor, scratch, regs, the gap, mode, count and the
+        // FIFO (13 bytes), then the subsection: 0x05, length, name, version
+        // and 8 bytes.
         let name = b"minimal-uart/timer";
-        assert_eq!(bytes.len(), 10 + 1 + 1 + name.len() + 4 + 8);
-        assert_eq!(&bytes[..4], &[0, 12, 3, 0x60]);
-        assert_eq!(bytes[10], 0x05);
-        let back: Uart = vmstate::from_slice(&bytes, Uart::VERSION).unwrap();
+        assert_eq!(bytes.len(), 13 + 1 + 1 + name.len() + 4 + 8);
+        assert_eq!(&bytes[..7], &[16, 1, 0, 12, 0x5a, 3, 0x60]);
+        assert_eq!(bytes[13], 0x05);
+        // `depth` must equal the local value: load into a device that has it.
+        let mut back = Uart {
+            depth: 16,
+            ..Uart::default()
+        };
+        vmstate::load_into(&mut back, &bytes, Uart::VERSION).unwrap();
+        assert!(back.loaded);
+        back.loaded = false;
         assert_eq!(back, uart());
+
+        let error = vmstate::from_slice::<Uart>(&bytes, Uart::VERSION).unwrap_err();
+        assert_eq!(error.path_string(), "depth");
     }
 
     #[test]
@@ -91,9 +165,14 @@ mod tests {
         let desc = uart().describe_state();
         assert_eq!(desc.vmsd_name, "minimal-uart");
         let names: Vec<&str> = desc.fields.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["divisor", "regs", "_gap", "mode", "count", "fifo"]);
+        assert_eq!(
+            names,
+            [
+                "depth", "irq", "divisor", "scratch", "regs", "_gap", "mode", "count", "fifo"
+            ]
+        );
         assert_eq!(desc.subsections.len(), 1);
         assert_eq!(desc.wire_len(), vmstate::to_vec(&uart()).unwrap().len());
-        assert_eq!(Uart::SCHEMA.fields.len(), 6);
+        assert_eq!(Uart::SCHEMA.fields.len(), 9);
     }
 }
