@@ -275,7 +275,7 @@ fn harness_catches_the_mistake() -> Result<(), Box<dyn Error>> {
 fn checker_catches_the_mistake() -> Result<(), Box<dyn Error>> {
     heading("the static checker on -dump-vmstate dumps made from the schemas");
     let dump = |schema| {
-        Dump::from_value(&vmstate::schema::dump(
+        Dump::from_value(&vmstate::check::dump(
             "acme-board",
             &[("acme-wdt", schema)],
             false,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the workspace, on a fresh machine too: installs the two real QEMU releases the
 # tests use as oracles (7.2 from Debian, 10.0.2 from bookworm-backports) when they are missing,
-# then runs `cargo test --workspace` with any extra arguments passed through.
+# then checks the Cargo features (scripts/features.sh) and runs `cargo test --workspace` with any
+# extra arguments passed through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1 ||
@@ -12,4 +13,5 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1 ||
     fi
     bash scripts/install-qemu.sh
 fi
+bash scripts/features.sh
 exec cargo test --workspace "$@"

@@ -33,6 +33,7 @@
 // this crate too, for the QEMU device models.
 extern crate self as vmstate;
 
+#[cfg(feature = "qemu")]
 pub mod qemu;
 
 pub use vmstate_derive::VmState;
@@ -41,11 +42,16 @@ pub use vmstate_runtime::{
     Writer, from_slice, from_slice_with, load_into, load_into_with, save_into, to_vec, to_vec_at,
 };
 
+#[cfg(feature = "check")]
 pub use vmstate_runtime::check;
+pub use vmstate_runtime::desc;
 pub use vmstate_runtime::lock;
+#[cfg(feature = "release")]
 pub use vmstate_runtime::release;
 pub use vmstate_runtime::schema;
+#[cfg(feature = "stream")]
 pub use vmstate_runtime::stream;
+#[cfg(feature = "testing")]
 pub use vmstate_runtime::testing;
 pub use vmstate_runtime::with;
 

@@ -1,4 +1,4 @@
-//! Zero heap allocations on the hot paths (issue 5): saving into a reused
+//! Zero heap allocations on the hot paths: saving into a reused
 //! buffer, and loading fixed-size state in place, for device-shaped structs
 //! (W1: scalars, arrays, nested structs, subsections) and a 1 MiB register
 //! file (W2). A counting global allocator proves it; the same counter must see

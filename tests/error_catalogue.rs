@@ -1,4 +1,4 @@
-//! The error catalogue (issue 6, design §5 "Errors say where"): every
+//! The error catalogue (design §5 "Errors say where"): every
 //! `vmstate::ErrorKind` variant, produced through a public entry point, with a
 //! message that names the section, the field path and the byte offset where
 //! they apply. `every_variant_is_catalogued` fails to compile when a variant
@@ -11,11 +11,21 @@
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
+use vmstate::desc::StateDesc;
+use vmstate::qemu::acpi_piix4::Piix4Pm;
+use vmstate::qemu::configuration::{Capability, ConfigurationCapabilities};
+use vmstate::qemu::rtc::Rtc;
+use vmstate::qemu::virtio::blk::VirtioBlkDevice;
+use vmstate::qemu::virtio::serial::{VirtioSerialDevice, VirtioSerialPort};
+use vmstate::release::{Release, to_vec_for};
+use vmstate::schema::{Schema, WireType};
 use vmstate::stream::{
     RamBlock, RamRecord, Record, SectionHeader, SectionInfo, SectionKind, StreamLimits,
     StreamReader, StreamWriter, Vmdesc, decode,
 };
-use vmstate::{Error, ErrorKind, Reader, VmState, from_slice, load_into, to_vec, to_vec_at};
+use vmstate::{
+    Error, ErrorKind, Reader, VmState, VmStateField, from_slice, load_into, to_vec, to_vec_at,
+};
 
 // ---- Where an error says it happened ----------------------------------------------
 
@@ -879,6 +889,549 @@ fn io() {
     assert!(std::error::Error::source(&error).is_some());
 }
 
+// ---- The codec's and the tooling's own failures -----------------------------------------
+
+/// Declares 4 bytes on the wire but saves 2: a broken hand-written impl.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Understated(u16);
+
+impl VmStateField for Understated {
+    const MIN_WIRE_SIZE: usize = 2;
+    const WIRE: WireType = WireType::Scalar {
+        info: "uint16",
+        size: 4,
+    };
+
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.extend_from_slice(&self.0.to_be_bytes());
+        Ok(())
+    }
+
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        self.0 = u16::from_be_bytes(reader.read_array()?);
+        Ok(())
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, Copy, PartialEq)]
+#[vmstate(name = "cat-understated", version = 1)]
+struct UnderstatedDev {
+    value: Understated,
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-understated-list", version = 1)]
+struct UnderstatedList {
+    items: [UnderstatedDev; 2],
+}
+
+#[test]
+fn wire_size_mismatch() {
+    let error = to_vec(&UnderstatedList::default()).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::WireSizeMismatch),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("cat-understated-list"),
+            path: Some("items[0]"),
+            says: &["saved a different number of bytes than its type's `WIRE` declares"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unknown_section_id() {
+    // A PART record (0x02) for section id 9, which no START opened.
+    let error = stream_error(b"QEVM\0\0\0\x03\x02\0\0\0\x09");
+    assert!(
+        matches!(error.kind(), ErrorKind::UnknownSectionId { section_id: 9 }),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            offset: Some(8),
+            says: &["section id 9 continues a section that never started"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn invalid_mapped_ram() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/qemu-10.0/pc-mapped-ram.mig"
+    );
+    let mut bytes = std::fs::read(path).unwrap();
+    // pc.ram's mapped-ram header starts at 114 with its version, 1.
+    assert_eq!(&bytes[114..118], &[0, 0, 0, 1]);
+    bytes[117] = 2;
+    let error = stream_error(&bytes);
+    match error.kind() {
+        ErrorKind::InvalidMappedRam { block, reason } => {
+            assert_eq!(block, "pc.ram");
+            assert!(reason.starts_with("version 2"), "{reason}");
+        }
+        other => panic!("not InvalidMappedRam: {other}"),
+    }
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("ram"),
+            offset: Some(114),
+            says: &["mapped-ram header of RAM block `pc.ram`: version 2"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn subsection_mismatch() {
+    let json = br#"{"devices": [{"name": "port92", "instance_id": 0, "vmsd_name": "port92", "version": 1, "fields": [{"name": "outport", "type": "uint8", "size": 1}], "subsections": [{"vmsd_name": "port92/a", "version": 1, "fields": []}]}]}"#;
+    let desc = Vmdesc::parse(json).unwrap();
+    // The payload's subsection is `port92/b`, not the described `port92/a`.
+    let payload = [&[0x02, 0x05, 8][..], b"port92/b", &[0, 0, 0, 1]].concat();
+    let error = decode(&desc.devices[0].state, &payload, 100).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::SubsectionMismatch { expected } if expected == "port92/a"),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            offset: Some(101),
+            says: &["expected subsection `port92/a` as the description says"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn region_moved() {
+    let mut writer = StreamWriter::new(Cursor::new(Vec::new()))
+        .unwrap()
+        .with_holes();
+    // The stream header is 8 bytes, so a region read at 4096 would move.
+    let region = Record::Ram(RamRecord::Region {
+        offset: 4096,
+        data: vec![0; 16],
+    });
+    let error = writer.write(&region).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::RegionMoved {
+                read_at: 4096,
+                write_at: 8
+            }
+        ),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("ram"),
+            offset: Some(4096),
+            says: &["read at file offset 4096 would be written at 8"],
+            ..NOWHERE
+        },
+    );
+}
+
+const RELEASE_LOCK: &str = "\
+[CatNic v1]
+vmsd cat-nic
+field ctrl uint32 4
+
+[release 1.0]
+CatNic v1
+";
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-nic", version = 1)]
+struct CatNic {
+    ctrl: u32,
+    #[subsection(needed = CatNic::offload_needed)]
+    offload: CatNicOffload,
+}
+
+impl CatNic {
+    fn offload_needed(&self) -> bool {
+        self.offload.tso
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-nic/offload", version = 1)]
+struct CatNicOffload {
+    tso: bool,
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-other", version = 1)]
+struct CatOther {
+    value: u8,
+}
+
+#[test]
+fn invalid_lock() {
+    let error = Release::from_lock("[release x]\nnot a version\n", "x").unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::InvalidLock { .. }),
+        "{error}"
+    );
+    assert!(std::error::Error::source(&error).is_some());
+    assert_names(
+        &error,
+        &Expected {
+            says: &["the lock, line 2"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unknown_release() {
+    let error = Release::from_lock(RELEASE_LOCK, "3.0").unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::UnknownRelease { release } if release == "3.0"),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            says: &["the lock has no `[release 3.0]` block"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn not_in_release() {
+    let release = Release::from_lock(RELEASE_LOCK, "1.0").unwrap();
+    let error = to_vec_for(&CatOther::default(), &release).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::NotInRelease { release, name: "cat-other" } if release == "1.0"),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("cat-other"),
+            says: &["release `1.0` has no `cat-other`"],
+            ..NOWHERE
+        },
+    );
+}
+
+/// A hand-written state whose schema omits the subsection its description
+/// sends, so that the release check cannot name it from the schema.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Unlisted(CatNic);
+
+impl VmStateField for Unlisted {
+    const MIN_WIRE_SIZE: usize = CatNic::MIN_WIRE_SIZE;
+
+    fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.0.save_field(out)
+    }
+
+    fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
+        self.0.load_field(reader)
+    }
+}
+
+impl VmState for Unlisted {
+    const NAME: &'static str = CatNic::NAME;
+    const VERSION: u32 = CatNic::VERSION;
+    const MINIMUM_VERSION: u32 = CatNic::MINIMUM_VERSION;
+    const SCHEMA: Schema = Schema {
+        subsections: &[],
+        ..CatNic::SCHEMA
+    };
+
+    fn save_state_at(&self, out: &mut Vec<u8>, version_id: u32) -> Result<(), Error> {
+        self.0.save_state_at(out, version_id)
+    }
+
+    fn load_state(&mut self, reader: &mut Reader<'_>, version_id: u32) -> Result<(), Error> {
+        self.0.load_state(reader, version_id)
+    }
+
+    fn describe_state(&self) -> StateDesc {
+        self.0.describe_state()
+    }
+}
+
+#[test]
+fn subsection_not_in_release() {
+    let release = Release::from_lock(RELEASE_LOCK, "1.0").unwrap();
+    let mut nic = Unlisted::default();
+    nic.0.offload.tso = true;
+    let error = to_vec_for(&nic, &release).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::SubsectionNotInRelease { name, release } if name == "cat-nic/offload" && release == "1.0"),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("cat-nic"),
+            says: &["subsection `cat-nic/offload` is needed, but release `1.0` does not know it"],
+            ..NOWHERE
+        },
+    );
+}
+
+// ---- The QEMU models' own failures -----------------------------------------------------
+
+/// The `vmstate::Error` a hook failed with.
+fn hook_source(error: &Error) -> &Error {
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<Error>())
+        .unwrap_or_else(|| panic!("no vmstate::Error under `{error}`"))
+}
+
+#[test]
+fn unmodelled_element() {
+    let port = VirtioSerialPort {
+        elem_popped: 1,
+        ..VirtioSerialPort::default()
+    };
+    let error = from_slice::<VirtioSerialPort>(&to_vec(&port).unwrap(), 1).unwrap_err();
+    let source = hook_source(&error);
+    assert!(
+        matches!(
+            source.kind(),
+            ErrorKind::UnmodelledElement {
+                holder: "the port holds a popped guest buffer"
+            }
+        ),
+        "{source}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("virtio-serial-port"),
+            path: Some("elem_popped"),
+            offset: Some(6),
+            says: &[
+                "the port holds a popped guest buffer: its saved VirtQueueElement is not modelled",
+            ],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn list_length_mismatch() {
+    let mut device = VirtioSerialDevice::default();
+    device.ports_map.ports_map = vec![0, 0];
+    let error = to_vec(&device).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::ListLengthMismatch {
+                found: 2,
+                count: 31,
+                expected: 1,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("virtio-serial-device"),
+            path: Some("ports_map"),
+            says: &["2 ports_map words for max_nr_ports 31: expected 1"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unexpected_value() {
+    let device = VirtioBlkDevice {
+        rq_end: 2,
+        ..VirtioBlkDevice::default()
+    };
+    let bytes = to_vec(&device).unwrap();
+    let error = from_slice::<VirtioBlkDevice>(&bytes, 2).unwrap_err();
+    let source = hook_source(&error);
+    match source.kind() {
+        ErrorKind::UnexpectedValue {
+            what,
+            found,
+            expected,
+        } => {
+            assert_eq!((what.as_str(), *found), ("request list marker", 2));
+            assert_eq!(expected, "0 (end) or 1 (a request)");
+        }
+        other => panic!("not UnexpectedValue: {other}"),
+    }
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("virtio-blk-device"),
+            path: Some("rq_end"),
+            offset: Some(u64::try_from(bytes.len() - 1).unwrap()),
+            says: &["request list marker 2: expected 0 (end) or 1 (a request)"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn name_too_long() {
+    let capabilities = ConfigurationCapabilities {
+        caps_count: 1,
+        capabilities: vec![Capability("x".repeat(256))],
+    };
+    let error = to_vec(&capabilities).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::NameTooLong {
+                what: "capability name",
+                max: 255,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("configuration/capabilities"),
+            path: Some("capabilities[0]"),
+            says: &["capability name `xxx", "` is longer than 255 bytes"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn name_not_utf8() {
+    // One capability: count 1, then a name of 2 bytes that are not UTF-8.
+    let bytes = [0, 0, 0, 1, 2, 0xff, 0xfe];
+    let error = from_slice::<ConfigurationCapabilities>(&bytes, 1).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::NameNotUtf8 {
+                what: "capability name",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(std::error::Error::source(&error).is_some());
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("configuration/capabilities"),
+            path: Some("capabilities[0]"),
+            offset: Some(5),
+            says: &["capability name: invalid utf-8"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn no_layout_fits() {
+    let model = vmstate::qemu::model("piix4_pm").unwrap();
+    // A real payload, changed so that every layout loads and none ends where
+    // a record (footer, header, command, EOF) could start.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/qemu-7.2/pc-paused.mig"
+    );
+    let mut reader = StreamReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut piix4_pm = None;
+    let mut in_piix4_pm = false;
+    while let Some(record) = reader.next_record().unwrap() {
+        match record {
+            Record::Section(header) => {
+                in_piix4_pm = header
+                    .info
+                    .is_some_and(|info| info.idstr.ends_with("/piix4_pm"));
+            }
+            Record::State { payload, .. } if in_piix4_pm => piix4_pm = Some(payload),
+            _ => {}
+        }
+    }
+    let mut bytes = piix4_pm.expect("the pc fixture has a piix4_pm section");
+    // Where each layout's fields end in this payload (the layouts differ in
+    // the SMBus and ACPI index state they read): a zero byte there could be
+    // an EOF record, so each end gets a byte no record starts with, and so
+    // does what follows the payload.
+    let ends: Vec<usize> = Piix4Pm::LAYOUTS
+        .iter()
+        .map(|&(smb, index)| {
+            let mut value = Piix4Pm::with_layout(smb, index);
+            let mut reader = Reader::new(&bytes);
+            value.load_state(&mut reader, 3).unwrap();
+            bytes.len() - reader.remaining()
+        })
+        .collect();
+    for &end in &ends {
+        if let Some(byte) = bytes.get_mut(end) {
+            *byte = 0x99;
+        }
+    }
+    bytes.extend([0x99; 16]);
+    let error = (model.decode)(&bytes, 3).err().expect("no layout fits");
+    assert!(
+        matches!(error.kind(), ErrorKind::NoLayoutFits { idstr: "piix4_pm" }),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            says: &["no piix4_pm layout ends where a record starts"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn cannot_lower() {
+    let rtc = Rtc {
+        base_rtc: 1_577_836_800,
+        ..Rtc::default()
+    };
+    let lower = vmstate::qemu::model("mc146818rtc")
+        .and_then(|model| model.lower)
+        .unwrap();
+    let error = lower(&to_vec(&rtc).unwrap(), 3, 2).expect_err("state is lost");
+    match error.kind() {
+        ErrorKind::CannotLower {
+            name,
+            version,
+            fields,
+        } => {
+            assert_eq!((*name, *version), ("mc146818rtc", 2));
+            assert!(fields.contains(&"base_rtc"), "{fields:?}");
+        }
+        other => panic!("not CannotLower: {other}"),
+    }
+    assert_names(
+        &error,
+        &Expected {
+            says: &["`mc146818rtc` version 2 cannot hold this state", "base_rtc"],
+            ..NOWHERE
+        },
+    );
+}
+
 // ---- Completeness ----------------------------------------------------------------------
 
 /// The catalogue covers every variant. `ErrorKind` is `non_exhaustive`, so a
@@ -915,6 +1468,22 @@ fn every_variant_is_catalogued() {
         "CountMismatch",
         "InvalidUtf8",
         "Unrepresentable",
+        "WireSizeMismatch",
+        "UnknownSectionId",
+        "InvalidMappedRam",
+        "SubsectionMismatch",
+        "RegionMoved",
+        "InvalidLock",
+        "UnknownRelease",
+        "NotInRelease",
+        "SubsectionNotInRelease",
+        "UnmodelledElement",
+        "ListLengthMismatch",
+        "UnexpectedValue",
+        "NameTooLong",
+        "NameNotUtf8",
+        "NoLayoutFits",
+        "CannotLower",
         "Custom",
     ];
     let source = include_str!("../vmstate-runtime/src/error.rs");

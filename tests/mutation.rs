@@ -1,4 +1,4 @@
-//! Deterministic mutation test (issue 6, design §5 "Load is total"): seeded
+//! Deterministic mutation test (design §5 "Load is total"): seeded
 //! bit flips, truncations, inserted and deleted bytes and bogus lengths over
 //! the real QEMU 7.2 fixtures, fed to every public load entry point.
 //!
@@ -623,14 +623,15 @@ type TypedLoad = dyn Fn(&[u8], u32) + Sync;
 type TypedCheck = fn(&[u8], u32) -> Box<TypedLoad>;
 
 macro_rules! typed_models {
-    (@check $ty:ty) => { typed_check::<$ty> };
-    (@check virtio $ty:ty) => { typed_check_virtio::<$ty> };
-    (@check layouts $ty:ty) => { typed_check_piix4 };
-    ($($idstr:literal $(($kind:ident))? => $ty:ty),* $(,)?) => {
-        /// The typed check for a model idstr; the same list as `MODELS`.
+    (@check [] $ty:ty) => { typed_check::<$ty> };
+    (@check [record] $ty:ty) => { typed_check::<$ty> };
+    (@check [virtio] $ty:ty) => { typed_check_virtio::<$ty> };
+    (@check [layouts] $ty:ty) => { typed_check_piix4 };
+    ($($idstr:literal $([$kind:ident])? => $($path:ident)::+ $(, $note:literal)?;)*) => {
+        /// The typed check for a model idstr, for every model of the list.
         fn typed(idstr: &str) -> Option<TypedCheck> {
             match idstr {
-                $($idstr => Some(typed_models!(@check $($kind)? $ty)),)*
+                $($idstr => Some(typed_models!(@check [$($kind)?] vmstate::qemu::$($path)::+)),)*
                 _ => None,
             }
         }
@@ -638,49 +639,7 @@ macro_rules! typed_models {
     };
 }
 
-typed_models! {
-    "timer" => vmstate::qemu::timer::Timers,
-    "globalstate" => vmstate::qemu::globalstate::GlobalState,
-    "mc146818rtc" => vmstate::qemu::rtc::Rtc,
-    "i8254" => vmstate::qemu::pit::Pit,
-    "i8259" => vmstate::qemu::pic::Pic,
-    "fw_cfg" => vmstate::qemu::fw_cfg::FwCfg,
-    "ps2kbd" => vmstate::qemu::ps2::Ps2Kbd,
-    "ps2mouse" => vmstate::qemu::ps2::Ps2Mouse,
-    "pckbd" => vmstate::qemu::pckbd::Pckbd,
-    "port92" => vmstate::qemu::port92::Port92,
-    "pcspk" => vmstate::qemu::pcspk::PcSpk,
-    "dma" => vmstate::qemu::dma::Dma,
-    "ioapic" => vmstate::qemu::ioapic::IoApic,
-    "hpet" => vmstate::qemu::hpet::Hpet,
-    "serial" => vmstate::qemu::serial::IsaSerial,
-    "e1000" => vmstate::qemu::e1000::E1000,
-    "configuration" => vmstate::qemu::configuration::Configuration,
-    "cpu_common" => vmstate::qemu::cpu::CpuCommon,
-    "cpu" => vmstate::qemu::cpu::X86Cpu,
-    "apic" => vmstate::qemu::apic::Apic,
-    "kvm-tpr-opt" => vmstate::qemu::vapic::Vapic,
-    "PCIBUS" => vmstate::qemu::pci_host::PciBus,
-    "PCIHost" => vmstate::qemu::pci_host::PciHost,
-    "I440FX" => vmstate::qemu::i440fx::I440fx,
-    "PIIX3" => vmstate::qemu::piix3::Piix3,
-    "ide" => vmstate::qemu::ide::PciIde,
-    "fdc" => vmstate::qemu::fdc::Fdc,
-    "vmmouse" => vmstate::qemu::vmmouse::VmMouse,
-    "i2c_bus" => vmstate::qemu::i2c::I2cBus,
-    "acpi_build" => vmstate::qemu::acpi_build::AcpiBuild,
-    "ICH9LPC" => vmstate::qemu::ich9::Ich9Lpc,
-    "ich9_smb" => vmstate::qemu::ich9::Ich9Smb,
-    "mch" => vmstate::qemu::mch::Mch,
-    "ich9_ahci" => vmstate::qemu::ahci::Ich9Ahci,
-    "piix4_pm" (layouts) => vmstate::qemu::acpi_piix4::Piix4Pm,
-    "slirp" => vmstate::qemu::slirp::Slirp,
-    "virtio-net" (virtio) => vmstate::qemu::virtio::net::VirtioNet,
-    "virtio-blk" (virtio) => vmstate::qemu::virtio::blk::VirtioBlk,
-    "virtio-balloon" (virtio) => vmstate::qemu::virtio::balloon::VirtioBalloon,
-    "virtio-rng" (virtio) => vmstate::qemu::virtio::rng::VirtioRng,
-    "virtio-console" (virtio) => vmstate::qemu::virtio::serial::VirtioSerial,
-}
+vmstate::qemu_models!(typed_models);
 
 /// Cases for a payload of `len` bytes: small payloads are cheap and dense
 /// with lengths and subsections, so they get more.

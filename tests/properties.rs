@@ -1,4 +1,4 @@
-//! Property tests (issue 6): for the QEMU device models and for types like
+//! Property tests: for the QEMU device models and for types like
 //! the examples and tests use,
 //!
 //! - random payload bytes of the right length decode, re-encode to a

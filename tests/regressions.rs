@@ -1,5 +1,5 @@
 //! Every input that made a public load entry point panic, hang or allocate
-//! without bound, kept small and hard-coded (issue 6). `tests/mutation.rs`
+//! without bound, kept small and hard-coded. `tests/mutation.rs`
 //! found some of them; code review of the stream layer found the others. Each
 //! test says which, and what the fix was (see also docs/reliability.md).
 
@@ -123,8 +123,8 @@ fn read_all(bytes: &[u8], delimit: bool) -> Result<usize, vmstate::Error> {
     Ok(records)
 }
 
-/// What used to take minutes now takes well under a second; this leaves a
-/// wide margin for a slow, busy machine and a debug build.
+/// These inputs load in well under a second; the limit leaves a wide margin
+/// for a slow, busy machine and a debug build.
 const QUICK: Duration = Duration::from_secs(20);
 
 // ---- decode: arrays of empty elements (found by tests/mutation.rs) ----------

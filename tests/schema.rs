@@ -2,9 +2,10 @@
 //! and that the static checker finds our RTC model compatible with QEMU 7.2's
 //! own RTC while catching the mistakes it must.
 
+use vmstate::check::dump;
 use vmstate::check::{Dump, check};
 use vmstate::qemu::rtc::Rtc;
-use vmstate::schema::{Count, WireType, dump};
+use vmstate::schema::{Count, WireType};
 use vmstate::{Unused, VmState};
 
 #[derive(VmState, Debug, Default, Clone, PartialEq)]

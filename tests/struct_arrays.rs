@@ -268,7 +268,7 @@ struct Brokens {
 #[test]
 fn a_wire_size_that_disagrees_with_the_save_is_an_error_not_a_panic() {
     let err = vmstate::to_vec(&Brokens::default()).unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Custom { .. }), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::WireSizeMismatch), "{err}");
     assert_eq!(err.path_string(), "items[0]");
 }
 

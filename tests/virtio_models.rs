@@ -402,7 +402,7 @@ fn subsection_starts(payload: &[u8]) -> Vec<usize> {
 /// there), every offset from 8 before to 64 after each subsection header,
 /// and every 29th offset in between, 29 being prime to every element size
 /// of the long arrays (8, 16, 28), so each field of an element is cut
-/// somewhere. Every offset of all five payloads takes minutes unoptimised.
+/// somewhere. Every offset of all five payloads is too many for a debug build.
 fn cut_points(payload: &[u8], boundaries: &[usize]) -> Vec<usize> {
     let dense_until = boundaries.first().map_or(payload.len(), |b| b + 64);
     (0..payload.len())

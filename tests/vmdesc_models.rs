@@ -5,7 +5,8 @@
 
 use std::io::Cursor;
 
-use vmstate::stream::{Record, SectionKind, StreamReader, VmdescStyle};
+use vmstate::desc::VmdescStyle;
+use vmstate::stream::{Record, SectionKind, StreamReader};
 
 /// The fixtures of both releases, with the vmdesc form each release writes.
 const FIXTURES: [(&str, VmdescStyle); 8] = [
@@ -87,7 +88,7 @@ fn models_describe_their_sections_as_qemu_does() {
     );
 }
 
-fn describe_json(state: &vmstate::stream::StateDesc) -> String {
+fn describe_json(state: &vmstate::desc::StateDesc) -> String {
     let vmdesc = vmstate::stream::Vmdesc {
         configuration: None,
         page_size: 4096,

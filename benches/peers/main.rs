@@ -1,6 +1,6 @@
 //! vmstate against its peers, on the same values, in one run.
 //!
-//! `cargo bench --manifest-path benches/Cargo.toml --bench peers` measures W1-W4 (issue 5), saved and loaded, for
+//! `cargo bench --manifest-path benches/Cargo.toml --bench peers` measures W1-W4 (docs/performance.md), saved and loaded, for
 //! ours, a hand-written codec that produces the same bytes, versionize 0.2,
 //! serde with bitcode, serde with postcard and (W2/W3) `copy_from_slice`, and
 //! ends with one summary table: medians, throughput, and each peer's time over
@@ -685,7 +685,7 @@ fn from_slice_rows<T: VmState + Hand + Default + PartialEq>(
 }
 
 // ---------------------------------------------------------------------------
-// The summary table and the targets of issue 5.
+// The summary table and the performance targets.
 // ---------------------------------------------------------------------------
 
 fn fmt_time(secs: f64) -> String {
@@ -772,7 +772,7 @@ fn summary(rows: &[Row], sizes: &Sizes, samples: usize, test_mode: bool) -> Stri
     }
 
     let _ = writeln!(s);
-    let _ = writeln!(s, "Targets (issue 5), both directions:");
+    let _ = writeln!(s, "Targets (docs/performance.md), both directions:");
     let mut check = |label: String, value: Option<f64>, ok: &dyn Fn(f64) -> bool, goal: &str| {
         if let Some(v) = value {
             let verdict = if ok(v) { "met" } else { "MISSED" };

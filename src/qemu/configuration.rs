@@ -2,8 +2,8 @@
 //! (`migration/savevm.c`). It has no section header or footer: the stream has
 //! `0x07` and then this payload.
 
-use crate::stream::FieldDesc;
-use crate::{Error, Reader, VmState, VmStateField};
+use crate::desc::FieldDesc;
+use crate::{Error, ErrorKind, Reader, VmState, VmStateField};
 
 /// QEMU `vmstate_configuration` (`configuration`, version 1): the machine type
 /// of the source, which the destination must share.
@@ -105,10 +105,11 @@ impl VmStateField for Capability {
 
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         let len = u8::try_from(self.0.len()).map_err(|_| {
-            Error::custom(format!(
-                "capability name `{}` is longer than 255 bytes",
-                self.0
-            ))
+            Error::new(ErrorKind::NameTooLong {
+                what: "capability name",
+                name: self.0.clone(),
+                max: 255,
+            })
         })?;
         out.push(len);
         out.extend_from_slice(self.0.as_bytes());
@@ -119,8 +120,15 @@ impl VmStateField for Capability {
         let len = reader.read_u8()?;
         let offset = reader.offset();
         let bytes = reader.read_bytes(usize::from(len))?;
-        let name = core::str::from_utf8(bytes)
-            .map_err(|e| Error::custom(format!("capability name: {e}")).at_offset(offset))?;
+        let name = core::str::from_utf8(bytes).map_err(|source| {
+            Error::at(
+                ErrorKind::NameNotUtf8 {
+                    what: "capability name",
+                    source,
+                },
+                offset,
+            )
+        })?;
         name.clone_into(&mut self.0);
         Ok(())
     }

@@ -1,8 +1,8 @@
 //! Re-encoding a section at an older version, for a destination that loads
 //! only that one, when the older layout holds all of the state.
 
+use crate::desc::StateDesc;
 use crate::schema::Schema;
-use crate::stream::StateDesc;
 use crate::{Error, ErrorKind, Reader, VmState};
 
 /// A section re-encoded at an older version.
@@ -36,13 +36,10 @@ pub(super) fn lower_with<T: VmState + Default>(
             .filter(|field| field.since > to && !field.exists)
             .map(|field| field.name)
             .collect();
-        return Err(Error::new(ErrorKind::Custom {
-            message: format!(
-                "`{}` version {to} cannot hold this state: fields added after it carry \
-                 values other than their defaults ({})",
-                T::NAME,
-                newer.join(", ")
-            ),
+        return Err(Error::new(ErrorKind::CannotLower {
+            name: T::NAME,
+            version: to,
+            fields: newer,
         }));
     }
     Ok(Lowered {

@@ -12,45 +12,8 @@
 //! device configuration rather than state are `#[vmstate(skip)]` fields whose
 //! `Default` is what a QEMU 7.2 pc machine uses.
 //!
-//! | section idstr | type |
-//! |---|---|
-//! | (the `0x07` record) | [`configuration::Configuration`] |
-//! | `timer` | [`timer::Timers`] |
-//! | `globalstate` | [`globalstate::GlobalState`] |
-//! | `mc146818rtc` | [`rtc::Rtc`] |
-//! | `i8254` | [`pit::Pit`] |
-//! | `i8259` (instances 0 and 1) | [`pic::Pic`] |
-//! | `fw_cfg` | [`fw_cfg::FwCfg`] |
-//! | `ps2kbd`, `ps2mouse` | [`ps2::Ps2Kbd`], [`ps2::Ps2Mouse`] |
-//! | `pckbd` | [`pckbd::Pckbd`] |
-//! | `port92` | [`port92::Port92`] |
-//! | `pcspk` | [`pcspk::PcSpk`] |
-//! | `dma` (instances 0 and 1) | [`dma::Dma`] |
-//! | `ioapic` | [`ioapic::IoApic`] |
-//! | `hpet` | [`hpet::Hpet`] |
-//! | `serial` | [`serial::IsaSerial`] |
-//! | `slirp` (old-style, no `guestfwd` sockets) | [`slirp::Slirp`] |
-//! | `<pci address>/e1000` | [`e1000::E1000`] |
-//! | `cpu_common`, `cpu` | [`cpu::CpuCommon`], [`cpu::X86Cpu`] |
-//! | `apic` | [`apic::Apic`] |
-//! | `kvm-tpr-opt` | [`vapic::Vapic`] |
-//! | `PCIBUS`, `PCIHost` | [`pci_host::PciBus`], [`pci_host::PciHost`] |
-//! | `<pci address>/I440FX` | [`i440fx::I440fx`] |
-//! | `<pci address>/PIIX3` | [`piix3::Piix3`] |
-//! | `<pci address>/ide` | [`ide::PciIde`] |
-//! | `<pci address>/piix4_pm` | [`acpi_piix4::Piix4Pm`] (the layout chosen per stream) |
-//! | `fdc` | [`fdc::Fdc`] |
-//! | `vmmouse` | [`vmmouse::VmMouse`] |
-//! | `i2c_bus` | [`i2c::I2cBus`] |
-//! | `acpi_build` | [`acpi_build::AcpiBuild`] |
-//! | `<pci address>/ICH9LPC`, `<pci address>/ich9_smb` | [`ich9::Ich9Lpc`], [`ich9::Ich9Smb`] |
-//! | `<pci address>/mch` | [`mch::Mch`] |
-//! | `<pci address>/ich9_ahci` | [`ahci::Ich9Ahci`] |
-//! | `<pci address>/virtio-net` | [`virtio::net::VirtioNet`] |
-//! | `<pci address>/virtio-blk` | [`virtio::blk::VirtioBlk`] |
-//! | `<pci address>/virtio-balloon` | [`virtio::balloon::VirtioBalloon`] |
-//! | `<pci address>/virtio-rng` | [`virtio::rng::VirtioRng`] |
-//! | `<pci address>/virtio-console` (`virtio-serial-pci`) | [`virtio::serial::VirtioSerial`] |
+//! [`MODELS`] lists every model by section idstr, from the one list that
+//! [`qemu_models!`](crate::qemu_models) holds.
 
 pub mod acpi_build;
 pub mod acpi_piix4;
@@ -88,6 +51,7 @@ pub mod virtio;
 pub mod vmmouse;
 
 mod lower;
+mod models;
 mod registry;
 pub use lower::Lowered;
-pub use registry::{Decoded, Lower, MODELS, Model, delimit, model};
+pub use registry::{Lower, MODELS, Model, ModelOutput, delimit, model};

@@ -54,7 +54,7 @@ impl PciDevice {
 /// QEMU `vmstate_info_int32_le`: a be32 that must be at least 0 and at most
 /// the local value.
 mod int32_positive_le {
-    use crate::{Error, Reader, VmStateField};
+    use crate::{Error, ErrorKind, Reader, VmStateField};
 
     #[expect(
         clippy::trivially_copy_pass_by_ref,
@@ -72,17 +72,21 @@ mod int32_positive_le {
             *value = loaded;
             Ok(())
         } else {
-            Err(Error::custom(format!(
-                "invalid value {loaded}: expected a value from 0 to the local {value}"
+            Err(Error::at(
+                ErrorKind::UnexpectedValue {
+                    what: "value".to_owned(),
+                    found: u64::from(loaded.cast_unsigned()),
+                    expected: format!("a value from 0 to the local {value}"),
+                },
+                offset,
             ))
-            .at_offset(offset))
         }
     }
 }
 
 /// QEMU `vmstate_info_pci_irq_state`: four be32 levels, each 0 or 1.
 mod pci_irq_state {
-    use crate::{Error, Reader, VmStateField};
+    use crate::{Error, ErrorKind, Reader, VmStateField};
 
     pub fn save(value: &[u32; 4], out: &mut Vec<u8>) -> Result<(), Error> {
         value.save_field(out)
@@ -93,11 +97,14 @@ mod pci_irq_state {
         let mut levels = [0u32; 4];
         levels.load_field(reader)?;
         if let Some(pin) = levels.iter().position(|level| *level > 1) {
-            return Err(Error::custom(format!(
-                "irq state {} of pin {pin}: must be 0 or 1",
-                levels[pin]
-            ))
-            .at_offset(offset + 4 * pin as u64));
+            return Err(Error::at(
+                ErrorKind::UnexpectedValue {
+                    what: format!("pin {pin}'s irq state"),
+                    found: u64::from(levels[pin]),
+                    expected: "0 or 1".to_owned(),
+                },
+                offset + 4 * pin as u64,
+            ));
         }
         *value = levels;
         Ok(())

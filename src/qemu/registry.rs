@@ -3,8 +3,9 @@
 
 use super::lower::{Lowered, lower_with};
 use super::virtio::VirtioPci;
-use crate::stream::{SectionInfo, StateDesc};
-use crate::{Error, Reader, VmState};
+use crate::desc::StateDesc;
+use crate::stream::SectionInfo;
+use crate::{Error, ErrorKind, Reader, VmState};
 
 /// A model of one QEMU section, known by the section's idstr.
 pub struct Model {
@@ -12,7 +13,7 @@ pub struct Model {
     pub idstr: &'static str,
     /// Decodes a payload at a version; returns the bytes it took and the
     /// re-encoded payload.
-    pub decode: fn(&[u8], u32) -> Result<Decoded, Error>,
+    pub decode: fn(&[u8], u32) -> Result<ModelOutput, Error>,
     /// Decodes a payload at a version and describes it as QEMU's vmdesc does.
     pub describe: fn(&[u8], u32) -> Result<StateDesc, Error>,
     /// Re-encodes a payload written at the first version at the second, an
@@ -25,7 +26,7 @@ pub struct Model {
 pub type Lower = fn(&[u8], u32, u32) -> Result<Lowered, Error>;
 
 /// What a model made of a payload.
-pub struct Decoded {
+pub struct ModelOutput {
     /// How many bytes the payload took.
     pub len: usize,
     /// The decoded value, formatted with `{:#?}`.
@@ -38,11 +39,11 @@ pub struct Decoded {
 fn decode_with<T: VmState + Default + core::fmt::Debug>(
     bytes: &[u8],
     version_id: u32,
-) -> Result<Decoded, Error> {
+) -> Result<ModelOutput, Error> {
     let mut value = T::default();
     let mut reader = Reader::new(bytes);
     value.load_state(&mut reader, version_id)?;
-    Ok(Decoded {
+    Ok(ModelOutput {
         len: bytes.len() - reader.remaining(),
         debug: format!("{value:#?}"),
         reencoded: crate::to_vec(&value)?,
@@ -54,11 +55,11 @@ fn decode_with<T: VmState + Default + core::fmt::Debug>(
 fn decode_virtio<T: VirtioPci + core::fmt::Debug>(
     bytes: &[u8],
     version_id: u32,
-) -> Result<Decoded, Error> {
+) -> Result<ModelOutput, Error> {
     let mut value = T::for_payload(bytes);
     let mut reader = Reader::new(bytes);
     value.load_state(&mut reader, version_id)?;
-    Ok(Decoded {
+    Ok(ModelOutput {
         len: bytes.len() - reader.remaining(),
         debug: format!("{value:#?}"),
         reencoded: crate::to_vec(&value)?,
@@ -102,9 +103,7 @@ fn load_piix4_pm(
             }
         }
     }
-    Err(first_error.unwrap_or_else(|| {
-        Error::custom("no piix4_pm layout ends where a record starts".to_owned())
-    }))
+    Err(first_error.unwrap_or_else(|| Error::new(ErrorKind::NoLayoutFits { idstr: "piix4_pm" })))
 }
 
 /// Whether `rest` is empty or starts like what may follow a FULL payload: a
@@ -123,9 +122,9 @@ fn ends_at_record(rest: &[u8]) -> bool {
     }
 }
 
-fn decode_piix4_pm(bytes: &[u8], version_id: u32) -> Result<Decoded, Error> {
+fn decode_piix4_pm(bytes: &[u8], version_id: u32) -> Result<ModelOutput, Error> {
     let (value, len) = load_piix4_pm(bytes, version_id)?;
-    Ok(Decoded {
+    Ok(ModelOutput {
         len,
         debug: format!("{value:#?}"),
         reencoded: crate::to_vec(&value)?,
@@ -136,76 +135,56 @@ fn describe_piix4_pm(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> 
     Ok(load_piix4_pm(bytes, version_id)?.0.describe_state())
 }
 
-/// `"idstr" => Type` registers a model decoded from its `Default`;
-/// `"idstr" (virtio) => Type` one configured from the payload
-/// ([`VirtioPci`]).
-macro_rules! models {
-    (@decode [] $ty:ty) => { decode_with::<$ty> };
-    (@describe [] $ty:ty) => { describe_with::<$ty> };
-    (@decode [virtio] $ty:ty) => { decode_virtio::<$ty> };
-    (@describe [virtio] $ty:ty) => { describe_virtio::<$ty> };
-    (@lower [] $ty:ty) => { Some(lower_with::<$ty>) };
-    (@lower [virtio] $ty:ty) => { None };
-    ($($idstr:literal $(($kind:ident))? => $ty:ty),* $(,)?) => {
-        /// Every model, by idstr.
-        pub static MODELS: &[Model] = &[
-            $(Model {
-                idstr: $idstr,
-                decode: models!(@decode [$($kind)?] $ty),
-                describe: models!(@describe [$($kind)?] $ty),
-                lower: models!(@lower [$($kind)?] $ty),
-            },)*
-            Model {
-                idstr: "piix4_pm",
-                decode: decode_piix4_pm,
-                describe: describe_piix4_pm,
-                lower: None,
-            },
-        ];
+/// Builds [`MODELS`] and its documentation table from the list that
+/// `qemu_models!` holds.
+macro_rules! registry {
+    (@models [$($done:tt)*]) => { [$($done)*] };
+    (@models [$($done:tt)*] $idstr:literal [record] => $($ty:ident)::+; $($tail:tt)*) => {
+        registry!(@models [$($done)*] $($tail)*)
+    };
+    (@models [$($done:tt)*] $idstr:literal [virtio] => $($ty:ident)::+; $($tail:tt)*) => {
+        registry!(@models [$($done)* Model {
+            idstr: $idstr,
+            decode: decode_virtio::<super::$($ty)::+>,
+            describe: describe_virtio::<super::$($ty)::+>,
+            lower: None,
+        },] $($tail)*)
+    };
+    (@models [$($done:tt)*] $idstr:literal [layouts] => $($ty:ident)::+; $($tail:tt)*) => {
+        registry!(@models [$($done)* Model {
+            idstr: $idstr,
+            decode: decode_piix4_pm,
+            describe: describe_piix4_pm,
+            lower: None,
+        },] $($tail)*)
+    };
+    (@models [$($done:tt)*] $idstr:literal => $($ty:ident)::+; $($tail:tt)*) => {
+        registry!(@models [$($done)* Model {
+            idstr: $idstr,
+            decode: decode_with::<super::$($ty)::+>,
+            describe: describe_with::<super::$($ty)::+>,
+            lower: Some(lower_with::<super::$($ty)::+>),
+        },] $($tail)*)
+    };
+    ($($idstr:literal $([$kind:ident])? => $first:ident $(:: $rest:ident)* $(, $note:literal)?;)*) => {
+        #[doc = concat!(
+            "Every model, by section idstr. PCI devices are found by the part of \
+             the idstr after the last `/` (`0000:00:03.0/e1000` is `e1000`). The \
+             configuration record is not a section: its model is in the table, \
+             not in the slice.\n\n",
+            "| section idstr | type |\n|---|---|\n",
+            $(
+                "| `", $idstr, "`", $(" (", $note, ")",)? " | [`",
+                stringify!($first) $(, "::", stringify!($rest))*,
+                "`](super::", stringify!($first) $(, "::", stringify!($rest))*, ") |\n",
+            )*
+        )]
+        pub static MODELS: &[Model] =
+            &registry!(@models [] $($idstr $([$kind])? => $first $(:: $rest)*;)*);
     };
 }
 
-models! {
-    "timer" => super::timer::Timers,
-    "globalstate" => super::globalstate::GlobalState,
-    "mc146818rtc" => super::rtc::Rtc,
-    "i8254" => super::pit::Pit,
-    "i8259" => super::pic::Pic,
-    "fw_cfg" => super::fw_cfg::FwCfg,
-    "ps2kbd" => super::ps2::Ps2Kbd,
-    "ps2mouse" => super::ps2::Ps2Mouse,
-    "pckbd" => super::pckbd::Pckbd,
-    "port92" => super::port92::Port92,
-    "pcspk" => super::pcspk::PcSpk,
-    "dma" => super::dma::Dma,
-    "ioapic" => super::ioapic::IoApic,
-    "hpet" => super::hpet::Hpet,
-    "serial" => super::serial::IsaSerial,
-    "e1000" => super::e1000::E1000,
-    "cpu_common" => super::cpu::CpuCommon,
-    "cpu" => super::cpu::X86Cpu,
-    "apic" => super::apic::Apic,
-    "kvm-tpr-opt" => super::vapic::Vapic,
-    "PCIBUS" => super::pci_host::PciBus,
-    "PCIHost" => super::pci_host::PciHost,
-    "I440FX" => super::i440fx::I440fx,
-    "PIIX3" => super::piix3::Piix3,
-    "ide" => super::ide::PciIde,
-    "fdc" => super::fdc::Fdc,
-    "vmmouse" => super::vmmouse::VmMouse,
-    "i2c_bus" => super::i2c::I2cBus,
-    "acpi_build" => super::acpi_build::AcpiBuild,
-    "ICH9LPC" => super::ich9::Ich9Lpc,
-    "ich9_smb" => super::ich9::Ich9Smb,
-    "mch" => super::mch::Mch,
-    "ich9_ahci" => super::ahci::Ich9Ahci,
-    "slirp" => super::slirp::Slirp,
-    "virtio-net" (virtio) => super::virtio::net::VirtioNet,
-    "virtio-blk" (virtio) => super::virtio::blk::VirtioBlk,
-    "virtio-balloon" (virtio) => super::virtio::balloon::VirtioBalloon,
-    "virtio-rng" (virtio) => super::virtio::rng::VirtioRng,
-    "virtio-console" (virtio) => super::virtio::serial::VirtioSerial,
-}
+crate::qemu_models!(registry);
 
 /// The model for a section's idstr, if there is one. PCI devices are found by
 /// the part of the idstr after the last `/` (`0000:00:03.0/e1000` is `e1000`).

@@ -7,7 +7,8 @@ use std::io::Read;
 use std::path::Path;
 
 use vmstate::check::{StreamFacts, check, check_reference, check_stream};
-use vmstate::stream::{SectionInfo, StateDesc, StreamReader};
+use vmstate::desc::StateDesc;
+use vmstate::stream::{SectionInfo, StreamReader};
 
 use crate::Failure;
 use crate::args::Check;

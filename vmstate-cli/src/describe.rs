@@ -5,7 +5,8 @@
 //! vmdesc again where no model reads the payload. A model that fails on a
 //! payload (a layout it does not know) never makes a valid stream fail.
 
-use vmstate::stream::{SectionInfo, StateDesc, Vmdesc};
+use vmstate::desc::StateDesc;
+use vmstate::stream::{SectionInfo, Vmdesc};
 
 /// Whether a model decodes `payload` completely and writes it back byte for byte.
 pub fn model_round_trips(info: &SectionInfo, payload: &[u8]) -> bool {

@@ -46,7 +46,7 @@ pub fn expand(input: &DeriveInput, errors: &TokenStream) -> TokenStream {
                     -> ::vmstate::__private::Result<(), ::vmstate::Error> {
                     ::core::unreachable!()
                 }
-                fn describe_state(&self) -> ::vmstate::stream::StateDesc {
+                fn describe_state(&self) -> ::vmstate::desc::StateDesc {
                     ::core::unreachable!()
                 }
             }

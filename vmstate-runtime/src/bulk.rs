@@ -2,8 +2,8 @@
 //! big-endian wire bytes.
 //!
 //! The baseline x86-64 target has no byte-shuffle instruction (SSSE3's
-//! `pshufb` is not in it), so LLVM byte-swaps one integer at a time: a MiB of
-//! `u32` took 72 µs to convert against 27 µs to copy (docs/performance.md).
+//! `pshufb` is not in it), so LLVM byte-swaps one integer at a time, several
+//! times slower than a copy (docs/performance.md has the figures).
 //! Compiled for AVX2, the same safe loops swap 32 bytes per instruction and
 //! run at copy speed. Which copy runs is decided at run time, once per array:
 //! `is_x86_feature_detected!` caches what the CPU has, so the test is a load

@@ -214,6 +214,120 @@ pub enum ErrorKind {
         /// Why, as a sentence fragment.
         reason: String,
     },
+    /// A value saved a different number of bytes than its type's `WIRE`
+    /// declares: a hand-written [`VmStateField`](crate::VmStateField) whose
+    /// `WIRE` disagrees with its save.
+    WireSizeMismatch,
+    /// A PART or END record names a section id that no START record opened.
+    UnknownSectionId {
+        /// The section id in the record.
+        section_id: u32,
+    },
+    /// A mapped-ram block header that QEMU would refuse or that points
+    /// outside the file.
+    InvalidMappedRam {
+        /// The RAM block's name.
+        block: String,
+        /// What is wrong with the header.
+        reason: String,
+    },
+    /// A payload does not carry the subsection its stream's description
+    /// (vmdesc) lists at this point.
+    SubsectionMismatch {
+        /// The subsection the description names.
+        expected: String,
+    },
+    /// A mapped-ram region would be written at another file offset than the
+    /// one it was read from, while the block's header points at fixed offsets.
+    RegionMoved {
+        /// The file offset it was read from.
+        read_at: u64,
+        /// The file offset it would be written at.
+        write_at: u64,
+    },
+    /// The layout lock does not parse.
+    InvalidLock {
+        /// The parse error, naming the line.
+        source: crate::lock::LockError,
+    },
+    /// The layout lock has no `[release NAME]` block of this name.
+    UnknownRelease {
+        /// The release asked for.
+        release: String,
+    },
+    /// A release does not list the type being saved.
+    NotInRelease {
+        /// The release.
+        release: String,
+        /// The VMSD name of the type.
+        name: &'static str,
+    },
+    /// A needed subsection that the target release does not know.
+    SubsectionNotInRelease {
+        /// The subsection's VMSD name.
+        name: String,
+        /// The release.
+        release: String,
+    },
+    /// Saved state that the model of a device does not decode (QEMU's raw
+    /// `VirtQueueElement` images).
+    UnmodelledElement {
+        /// What holds the element.
+        holder: &'static str,
+    },
+    /// A list whose length another value fixes has another length.
+    ListLengthMismatch {
+        /// The list, e.g. `ports_map words`.
+        what: &'static str,
+        /// Its length.
+        found: usize,
+        /// The value that fixes the length.
+        count_field: &'static str,
+        /// That value.
+        count: u64,
+        /// The length the value asks for.
+        expected: usize,
+    },
+    /// A value outside the range its field allows.
+    UnexpectedValue {
+        /// The field, e.g. `request list marker`.
+        what: String,
+        /// The value read.
+        found: u64,
+        /// The values allowed, in words.
+        expected: String,
+    },
+    /// A name too long for its length byte.
+    NameTooLong {
+        /// What the name names, e.g. `capability name`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// The most bytes the wire can hold.
+        max: usize,
+    },
+    /// A name on the wire that is not UTF-8.
+    NameNotUtf8 {
+        /// What the name names.
+        what: &'static str,
+        /// The decoding error.
+        source: core::str::Utf8Error,
+    },
+    /// None of the layouts a section may have fits the payload.
+    NoLayoutFits {
+        /// The section idstr.
+        idstr: &'static str,
+    },
+    /// A payload cannot be written at an older version without loss: fields
+    /// added after it carry values other than their defaults.
+    CannotLower {
+        /// The VMSD name.
+        name: &'static str,
+        /// The older version asked for.
+        version: u32,
+        /// The fields added after that version.
+        fields: Vec<&'static str>,
+    },
     /// A failure reported by a custom wire view or other user code.
     Custom {
         /// The message.
@@ -453,6 +567,10 @@ impl fmt::Display for Error {
 }
 
 impl fmt::Display for ErrorKind {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per variant: an exhaustive match catches a variant without a sentence"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnexpectedEof { needed, available } => write!(
@@ -555,6 +673,74 @@ impl fmt::Display for ErrorKind {
             | Self::CountMismatch { .. }
             | Self::InvalidUtf8 { .. }
             | Self::Unrepresentable { .. } => self.fmt_view_error(f),
+            Self::WireSizeMismatch => f.write_str(
+                "a value saved a different number of bytes than its type's `WIRE` declares",
+            ),
+            Self::UnknownSectionId { section_id } => write!(
+                f,
+                "section id {section_id} continues a section that never started"
+            ),
+            Self::InvalidMappedRam { block, reason } => {
+                write!(f, "mapped-ram header of RAM block `{block}`: {reason}")
+            }
+            Self::SubsectionMismatch { expected } => {
+                write!(
+                    f,
+                    "expected subsection `{expected}` as the description says"
+                )
+            }
+            Self::RegionMoved { read_at, write_at } => write!(
+                f,
+                "mapped-ram region read at file offset {read_at} would be written at \
+                 {write_at}: a record before it changed length, and the block's header \
+                 points at fixed offsets"
+            ),
+            Self::InvalidLock { source } => write!(f, "the lock, {source}"),
+            Self::UnknownRelease { release } => {
+                write!(f, "the lock has no `[release {release}]` block")
+            }
+            Self::NotInRelease { release, name } => {
+                write!(f, "release `{release}` has no `{name}`")
+            }
+            Self::SubsectionNotInRelease { name, release } => write!(
+                f,
+                "subsection `{name}` is needed, but release `{release}` does not know it"
+            ),
+            Self::UnmodelledElement { holder } => {
+                write!(f, "{holder}: its saved VirtQueueElement is not modelled")
+            }
+            Self::ListLengthMismatch {
+                what,
+                found,
+                count_field,
+                count,
+                expected,
+            } => write!(
+                f,
+                "{found} {what} for {count_field} {count}: expected {expected}"
+            ),
+            Self::UnexpectedValue {
+                what,
+                found,
+                expected,
+            } => write!(f, "{what} {found}: expected {expected}"),
+            Self::NameTooLong { what, name, max } => {
+                write!(f, "{what} `{name}` is longer than {max} bytes")
+            }
+            Self::NameNotUtf8 { what, source } => write!(f, "{what}: {source}"),
+            Self::NoLayoutFits { idstr } => {
+                write!(f, "no {idstr} layout ends where a record starts")
+            }
+            Self::CannotLower {
+                name,
+                version,
+                fields,
+            } => write!(
+                f,
+                "`{name}` version {version} cannot hold this state: fields added after it carry \
+                 values other than their defaults ({})",
+                fields.join(", ")
+            ),
             Self::Custom { message } => f.write_str(message),
         }
     }
@@ -609,6 +795,8 @@ impl std::error::Error for Error {
         match &self.0.kind {
             ErrorKind::Hook { source, .. } => Some(&**source),
             ErrorKind::Io { source } => Some(source),
+            ErrorKind::InvalidLock { source } => Some(source),
+            ErrorKind::NameNotUtf8 { source, .. } => Some(source),
             _ => None,
         }
     }

@@ -10,10 +10,10 @@
 )]
 
 use crate::bulk::BulkInt;
+use crate::desc::FieldDesc;
 use crate::error::Error;
 use crate::reader::Reader;
 use crate::schema::WireType;
-use crate::stream::FieldDesc;
 
 /// A type that can be a field of a `#[derive(VmState)]` struct: it knows how to
 /// write itself to, and read itself from, QEMU's wire format.
@@ -175,7 +175,7 @@ pub(crate) fn put_bytes(out: &mut &mut [u8], bytes: &[u8]) -> Result<(), Error> 
 #[inline(never)]
 #[must_use]
 pub(crate) fn wire_size_mismatch() -> Error {
-    Error::custom("a value saved a different number of bytes than its type's `WIRE` declares")
+    Error::new(crate::ErrorKind::WireSizeMismatch)
 }
 
 /// Reads `count` elements of `size` bytes each in one bounds check, or says which
@@ -202,7 +202,7 @@ const BULK_SAVE_BYTES: usize = 1024;
 /// Arrays of at least this many bytes load through [`BulkInt`]. Lower than for
 /// saves: for smaller loads of `u64`, LLVM's baseline code swaps bytes with
 /// SSE2 unpack and shuffle sequences that are slower than one `bswap` per
-/// element (W1 load: 1.43 -> 1.34 µs with 64 rather than 1024).
+/// element (docs/performance.md).
 const BULK_LOAD_BYTES: usize = 64;
 
 /// Integers: big-endian, converted in bulk inside arrays.

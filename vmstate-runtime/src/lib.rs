@@ -2,12 +2,22 @@
 //! [`VmState`] and [`VmStateField`] traits that `#[derive(VmState)]` implements,
 //! and the [`Error`] type that says where a load failed.
 //!
+//! The crate is in layers: the codec core (traits, [`Reader`], errors,
+//! [`schema`], the [`desc`] description model, subsection framing and the
+//! [`lock`] parser), then the [`stream`] container, then the tooling on top
+//! ([`check`], [`testing`], [`release`]). Lower layers never import upper ones.
+//!
 //! Most users depend on the `vmstate` facade crate instead, which re-exports
 //! everything here together with the derive macro.
 
+// The layers, bottom first; a module imports only from its own layer and
+// those below (tests/layers.rs checks it).
+//
+// The codec core: traits, reader, errors, schemas, the description model,
+// subsection framing and the layout lock that the derive reads.
 mod bulk;
-pub mod check;
 mod count_of;
+pub mod desc;
 mod error;
 mod field;
 mod layout;
@@ -15,17 +25,27 @@ pub mod lock;
 mod pointer;
 mod priority;
 mod reader;
-pub mod release;
 pub mod schema;
 mod state;
 mod std_fields;
-pub mod stream;
-pub mod testing;
+mod subsection;
 pub mod with;
 mod writer;
 
 #[doc(hidden)]
 pub mod __private;
+
+// The stream container, on the core.
+#[cfg(feature = "stream")]
+pub mod stream;
+
+// Tooling, on the stream and the core.
+#[cfg(feature = "check")]
+pub mod check;
+#[cfg(feature = "release")]
+pub mod release;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};

@@ -2,11 +2,11 @@
 //! `Option<Box<T>>`, where `None` is a NULL pointer. `[Option<Box<T>>; N]`
 //! is the fixed array, `Vec<Option<Box<T>>>` with `len` the variable one.
 
+use crate::desc::FieldDesc;
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
 use crate::reader::Reader;
 use crate::state::VmState;
-use crate::stream::FieldDesc;
 
 /// QEMU's `VMS_NULLPTR_MARKER` (`VMS_MARKER_PTR_NULL` after 10.0): the byte
 /// sent in place of a NULL element of a pointer array.

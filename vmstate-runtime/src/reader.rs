@@ -63,7 +63,7 @@ impl<'a> Reader<'a> {
     /// Inlined, so that the cold constructor gets the reader's position as
     /// values: a reader whose address no error path takes can stay in
     /// registers across a generated load instead of being stored after every
-    /// field (docs/performance.md, fix 6).
+    /// field (docs/performance.md).
     #[must_use]
     #[inline(always)]
     pub fn eof(&self, needed: usize) -> Error {

@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::desc::StateDesc;
 use crate::error::{Error, ErrorKind};
 use crate::lock::Lock;
 use crate::schema::{Schema, WireType};
 use crate::state::VmState;
-use crate::stream::StateDesc;
 
 /// What one release knows: a version for every type it has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,19 +27,20 @@ impl Release {
     /// name.
     ///
     /// # Errors
-    /// [`ErrorKind::Custom`] when the lock does not parse (naming the line)
-    /// or has no such release.
+    /// [`ErrorKind::InvalidLock`] when the lock does not parse (naming the
+    /// line), [`ErrorKind::UnknownRelease`] when it has no such release.
     pub fn from_lock(text: &str, name: &str) -> Result<Self, Error> {
-        let lock = Lock::parse(text).map_err(|e| Error::custom(format!("the lock, {e}")))?;
+        let lock =
+            Lock::parse(text).map_err(|source| Error::new(ErrorKind::InvalidLock { source }))?;
         let mut blocks = lock
             .releases
             .iter()
             .filter(|block| block.name == name)
             .peekable();
         if blocks.peek().is_none() {
-            return Err(Error::custom(format!(
-                "the lock has no `[release {name}]` block"
-            )));
+            return Err(Error::new(ErrorKind::UnknownRelease {
+                release: name.to_owned(),
+            }));
         }
         let mut versions = BTreeMap::new();
         for (key, version) in blocks.flat_map(|block| &block.members) {
@@ -77,13 +78,16 @@ impl Release {
 /// release does not know. Never a silent loss.
 ///
 /// # Errors
-/// [`ErrorKind::Custom`] when the release has no `T`;
+/// [`ErrorKind::NotInRelease`] when the release has no `T`;
 /// [`ErrorKind::SubsectionNotAllowed`] for a needed subsection it does not
 /// know; else as [`VmState::save_state_at`].
 pub fn to_vec_for<T: VmState>(value: &T, release: &Release) -> Result<Vec<u8>, Error> {
     let version = release.version_of(T::NAME).ok_or_else(|| {
-        Error::custom(format!("release `{}` has no `{}`", release.name, T::NAME))
-            .in_section(T::NAME, None)
+        Error::new(ErrorKind::NotInRelease {
+            release: release.name.clone(),
+            name: T::NAME,
+        })
+        .in_section(T::NAME, None)
     })?;
     check_subsections(&value.describe_state(), &T::SCHEMA, release, version)
         .map_err(|e| e.in_section(T::NAME, None))?;
@@ -101,10 +105,10 @@ fn check_subsections(
         if release.version_of(&sub.vmsd_name).is_none() {
             return Err(match static_name(schema, &sub.vmsd_name) {
                 Some(name) => Error::new(ErrorKind::SubsectionNotAllowed { name, version }),
-                None => Error::custom(format!(
-                    "subsection `{}` is needed, but release `{}` does not know it",
-                    sub.vmsd_name, release.name
-                )),
+                None => Error::new(ErrorKind::SubsectionNotInRelease {
+                    name: sub.vmsd_name.clone(),
+                    release: release.name.clone(),
+                }),
             });
         }
         check_subsections(sub, schema, release, version)?;

@@ -1,9 +1,9 @@
 //! Whole device states: the `VmState` trait and the payload entry points.
 
+use crate::desc::StateDesc;
 use crate::error::Error;
 use crate::field::VmStateField;
 use crate::reader::Reader;
-use crate::stream::StateDesc;
 
 /// A device state with a QEMU VMState description: a name, a version, the oldest
 /// version it can still load, and code to save and load its payload.

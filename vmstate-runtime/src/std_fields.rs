@@ -13,11 +13,11 @@ use core::sync::atomic::{
     AtomicU64, Ordering,
 };
 
+use crate::desc::FieldDesc;
 use crate::error::Error;
 use crate::field::VmStateField;
 use crate::reader::Reader;
 use crate::schema::WireType;
-use crate::stream::FieldDesc;
 
 /// The IEEE-754 bits as a big-endian `u32`, as `f64` is a `u64` (QEMU has no
 /// `float32` info; devices that keep a `float` migrate its bits as a

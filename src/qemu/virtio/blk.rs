@@ -3,7 +3,7 @@
 
 use super::device::{Virtio, VirtioDevice};
 use super::pci::VirtioPciConfig;
-use crate::{Error, VmState};
+use crate::{Error, ErrorKind, VmState};
 
 /// QEMU `vmstate_virtio_blk` (`virtio-blk`, version 2): the section of a
 /// `virtio-blk-pci` device, idstr `<pci address>/virtio-blk`.
@@ -56,12 +56,14 @@ impl VirtioBlkDevice {
     fn check_no_request(&self) -> Result<(), Error> {
         match self.rq_end {
             0 => Ok(()),
-            1 => Err(Error::custom(
-                "a virtio-blk request in flight: its saved VirtQueueElement is not modelled",
-            )),
-            other => Err(Error::custom(format!(
-                "request list marker {other}: expected 0 (end) or 1 (a request)"
-            ))),
+            1 => Err(Error::new(ErrorKind::UnmodelledElement {
+                holder: "a virtio-blk request in flight",
+            })),
+            other => Err(Error::new(ErrorKind::UnexpectedValue {
+                what: "request list marker".to_owned(),
+                found: u64::from(other.cast_unsigned()),
+                expected: "0 (end) or 1 (a request)".to_owned(),
+            })),
         }
     }
 }

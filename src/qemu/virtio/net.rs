@@ -182,7 +182,7 @@ impl Default for QueuePairs {
 /// The wire view of [`QueuePairs`].
 mod queue_pairs {
     use super::QueuePairs;
-    use crate::{Error, Reader};
+    use crate::{Error, ErrorKind, Reader};
 
     /// QEMU's `curr_queue_pairs_1`: the flags after the first pair's.
     fn tail_len(curr_queue_pairs: u16) -> usize {
@@ -195,11 +195,13 @@ mod queue_pairs {
         }
         let expected = tail_len(value.curr_queue_pairs);
         if value.tx_waiting.len() != expected {
-            return Err(Error::custom(format!(
-                "{} tx_waiting flags for curr_queue_pairs {}: expected {expected}",
-                value.tx_waiting.len(),
-                value.curr_queue_pairs
-            )));
+            return Err(Error::new(ErrorKind::ListLengthMismatch {
+                what: "tx_waiting flags",
+                found: value.tx_waiting.len(),
+                count_field: "curr_queue_pairs",
+                count: u64::from(value.curr_queue_pairs),
+                expected,
+            }));
         }
         out.extend_from_slice(&value.max_queue_pairs.to_be_bytes());
         out.extend_from_slice(&value.curr_queue_pairs.to_be_bytes());
@@ -216,19 +218,26 @@ mod queue_pairs {
         let offset = reader.offset();
         let max = u16::from_be_bytes(reader.read_array()?);
         if max != value.max_queue_pairs {
-            return Err(Error::custom(format!(
-                "max_queue_pairs {max} differs from the local {}",
-                value.max_queue_pairs
-            ))
-            .at_offset(offset));
+            return Err(Error::at(
+                ErrorKind::NotEqual {
+                    expected: value.max_queue_pairs.to_string(),
+                    found: max.to_string(),
+                },
+                offset,
+            )
+            .in_field("max_queue_pairs"));
         }
         let offset = reader.offset();
         let curr = u16::from_be_bytes(reader.read_array()?);
         if curr > max {
-            return Err(Error::custom(format!(
-                "curr_queue_pairs {curr} is above max_queue_pairs {max}"
-            ))
-            .at_offset(offset));
+            return Err(Error::at(
+                ErrorKind::UnexpectedValue {
+                    what: "curr_queue_pairs".to_owned(),
+                    found: u64::from(curr),
+                    expected: format!("at most max_queue_pairs {max}"),
+                },
+                offset,
+            ));
         }
         let mut flags = Vec::with_capacity(tail_len(curr).min(reader.remaining() / 4));
         for _ in 0..tail_len(curr) {

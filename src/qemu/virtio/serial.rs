@@ -3,7 +3,7 @@
 
 use super::device::{Virtio, VirtioDevice};
 use super::pci::VirtioPciConfig;
-use crate::{Error, VmState};
+use crate::{Error, ErrorKind, VmState};
 
 /// QEMU `vmstate_virtio_console` (`virtio-console`, version 3): the section
 /// of a `virtio-serial-pci` device, idstr `<pci address>/virtio-console` (the
@@ -88,7 +88,7 @@ impl Default for PortsMap {
 /// The wire view of [`PortsMap`].
 mod ports_map {
     use super::PortsMap;
-    use crate::{Error, Reader};
+    use crate::{Error, ErrorKind, Reader};
 
     /// `DIV_ROUND_UP(max_nr_ports, 32)`.
     fn words(max_nr_ports: u32) -> usize {
@@ -98,11 +98,13 @@ mod ports_map {
     pub fn save(value: &PortsMap, out: &mut Vec<u8>) -> Result<(), Error> {
         let expected = words(value.max_nr_ports);
         if value.ports_map.len() != expected {
-            return Err(Error::custom(format!(
-                "{} ports_map words for max_nr_ports {}: expected {expected}",
-                value.ports_map.len(),
-                value.max_nr_ports
-            )));
+            return Err(Error::new(ErrorKind::ListLengthMismatch {
+                what: "ports_map words",
+                found: value.ports_map.len(),
+                count_field: "max_nr_ports",
+                count: u64::from(value.max_nr_ports),
+                expected,
+            }));
         }
         out.extend_from_slice(&value.max_nr_ports.to_be_bytes());
         for word in &value.ports_map {
@@ -150,9 +152,9 @@ impl VirtioSerialPort {
         if self.elem_popped == 0 {
             Ok(())
         } else {
-            Err(Error::custom(
-                "the port holds a popped guest buffer: its saved VirtQueueElement is not modelled",
-            ))
+            Err(Error::new(ErrorKind::UnmodelledElement {
+                holder: "the port holds a popped guest buffer",
+            }))
         }
     }
 }

@@ -120,7 +120,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
                 #load_body
             }
 
-            fn describe_state(&self) -> #krate::stream::StateDesc {
+            fn describe_state(&self) -> #krate::desc::StateDesc {
                 #describe_body
             }
         }
@@ -164,7 +164,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
             fn describe_field(
                 &self,
                 name: &str,
-                out: &mut #krate::__private::Vec<#krate::stream::FieldDesc>,
+                out: &mut #krate::__private::Vec<#krate::desc::FieldDesc>,
             ) {
                 #krate::__private::describe_struct(
                     name,
@@ -257,8 +257,8 @@ fn load_infallible(krate: &syn::Path, described: &StructModel<'_>) -> TokenStrea
 /// A struct that may have a fixed wire size is inlined wherever it is saved or
 /// loaded: into arrays of it and into the structs around it, where the
 /// version is a constant, every gate folds, and the one bounds check of
-/// `fields_head` stands for all of its fields' (docs/performance.md, fixes 4,
-/// 7 and 8). Others are left to the compiler.
+/// `fields_head` stands for all of its fields' (docs/performance.md). Others
+/// are left to the compiler.
 fn inline_hint(described: &StructModel<'_>) -> TokenStream {
     if described.may_be_fixed_size() {
         quote!(#[inline(always)])

@@ -23,7 +23,7 @@ pub fn expand_newtype(model: &Model<'_>, inner: &Type) -> TokenStream {
             fn describe_field(
                 &self,
                 name: &str,
-                out: &mut #krate::__private::Vec<#krate::stream::FieldDesc>,
+                out: &mut #krate::__private::Vec<#krate::desc::FieldDesc>,
             ) {
                 <#inner as #krate::VmStateField>::describe_field(&self.0, name, out);
             }
@@ -77,7 +77,7 @@ pub fn expand_enum(model: &Model<'_>, enumeration: &EnumModel<'_>) -> TokenStrea
             fn describe_field(
                 &self,
                 name: &str,
-                out: &mut #krate::__private::Vec<#krate::stream::FieldDesc>,
+                out: &mut #krate::__private::Vec<#krate::desc::FieldDesc>,
             ) {
                 let raw: #repr = 0;
                 #krate::VmStateField::describe_field(&raw, name, out);

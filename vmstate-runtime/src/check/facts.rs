@@ -8,8 +8,9 @@ use std::io::{Read, Seek};
 
 use serde_json::Value;
 
+use crate::desc::StateDesc;
 use crate::error::Error;
-use crate::stream::{Leaf, Record, SectionInfo, StateDesc, StreamReader, Vmdesc, decode};
+use crate::stream::{Leaf, Record, SectionInfo, StreamReader, Vmdesc, decode};
 
 /// What a stream carries, as far as loading it goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

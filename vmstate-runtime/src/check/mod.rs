@@ -36,6 +36,7 @@
 mod dump;
 mod facts;
 mod fields;
+mod from_schema;
 mod obstacle;
 mod pci;
 mod renames;
@@ -45,6 +46,7 @@ mod stream;
 
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use facts::{Describer, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts};
+pub use from_schema::dump;
 pub use obstacle::Obstacle;
 pub use pci::{ConfigDifference, config_differences};
 pub use report::{Finding, Kind, Location, Report, Severity};

@@ -6,7 +6,7 @@
 //! the lock with [`Lock::parse`] and turns each recorded layout into `const`
 //! assertions over the type's `SCHEMA` (the [`compare`] functions), so a build
 //! only ever reads the file; [`record`] writes it, from a test run under
-//! `VMSTATE_LOCK=record`; [`crate::release`] reads its `[release NAME]` blocks.
+//! `VMSTATE_LOCK=record`; the `release` module reads its `[release NAME]` blocks.
 
 pub mod compare;
 mod format;

@@ -1,9 +1,9 @@
 //! The configuration section (`QEMU_VM_CONFIGURATION`): the machine type, plus
 //! optional subsections. It has no section header and no footer.
 
-use crate::__private::{enter_subsection, peek_subsection};
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
+use crate::subsection::{enter_subsection, peek_subsection};
 
 /// The configuration section's payload.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use super::vmdesc::{FieldDesc, StateDesc};
-use crate::__private::SUBSECTION_MARKER;
+use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
+use crate::subsection::SUBSECTION_MARKER;
 
 /// A payload decoded from its description.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +36,8 @@ pub struct Leaf {
 /// The description comes from the stream, so it is as hostile as the payload:
 /// a huge `array_len` of zero-sized elements passes every bounds check (it
 /// needs no input), and nesting such arrays multiplies them. Without a budget
-/// a few hundred bytes of vmdesc made `decode` loop and allocate for ever
-/// (found by `tests/mutation.rs`). Real descriptions stay far below it: an
+/// a few hundred bytes of vmdesc could make `decode` loop and allocate for
+/// ever. Real descriptions stay far below it: an
 /// array of 1-byte fields costs about 170 per byte, an array of structs of
 /// one byte each about twice that.
 const BUDGET_PER_BYTE: usize = 1024;
@@ -125,11 +125,8 @@ impl Walker<'_> {
             let name = self.reader.read_bytes(usize::from(len))?;
             if marker != SUBSECTION_MARKER || name != sub.vmsd_name.as_bytes() {
                 return Err(Error::at(
-                    ErrorKind::Custom {
-                        message: format!(
-                            "expected subsection `{}` as the description says",
-                            sub.vmsd_name
-                        ),
+                    ErrorKind::SubsectionMismatch {
+                        expected: sub.vmsd_name.clone(),
                     },
                     at,
                 ));

@@ -28,7 +28,7 @@ pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
 pub use ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord};
 pub use reader::{Delimiter, StreamLimits, StreamReader};
-pub use vmdesc::{DeviceDesc, FieldDesc, StateDesc, Vmdesc, VmdescStyle};
+pub use vmdesc::{DeviceDesc, Vmdesc};
 pub use writer::StreamWriter;
 
 /// `QEVM`, the first four bytes of every stream.

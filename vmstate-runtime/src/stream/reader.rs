@@ -395,16 +395,11 @@ impl<R: Read + Seek> StreamReader<R> {
                     SectionKind::End
                 };
                 let section_id = self.be32()?;
-                let (idstr, _) = self.sections.get(&section_id).cloned().ok_or_else(|| {
-                    Error::at(
-                        ErrorKind::Custom {
-                            message: format!(
-                                "section id {section_id} continues a section that never started"
-                            ),
-                        },
-                        at,
-                    )
-                })?;
+                let (idstr, _) = self
+                    .sections
+                    .get(&section_id)
+                    .cloned()
+                    .ok_or_else(|| Error::at(ErrorKind::UnknownSectionId { section_id }, at))?;
                 if idstr != "ram" {
                     return Err(Error::at(ErrorKind::UndelimitedSection { idstr }, at));
                 }
@@ -761,10 +756,11 @@ impl<R: Read + Seek> StreamReader<R> {
         let at = self.offset;
         let header = MappedRamHeader::from_bytes(self.array()?);
         let header_end = self.offset;
-        let bad = |why: String| {
+        let bad = |reason: String| {
             Error::at(
-                ErrorKind::Custom {
-                    message: format!("mapped-ram header of RAM block `{name}`: {why}"),
+                ErrorKind::InvalidMappedRam {
+                    block: name.clone(),
+                    reason,
                 },
                 at,
             )

@@ -49,7 +49,7 @@ impl<W: Write> StreamWriter<W> {
     /// Writes one record.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when writing fails; [`ErrorKind::Custom`] when a
+    /// [`ErrorKind::Io`] when writing fails; [`ErrorKind::RegionMoved`] when a
     /// mapped-ram region would land at another file offset than the one it
     /// was read from (a record before it changed length), since the block's
     /// header points at the old offset.
@@ -58,12 +58,9 @@ impl<W: Write> StreamWriter<W> {
             let here = self.position + self.hole;
             if *offset != here {
                 return Err(Error::at(
-                    ErrorKind::Custom {
-                        message: format!(
-                            "mapped-ram region read at file offset {offset} would be written at \
-                             {here}: a record before it changed length, and the block's header \
-                             points at fixed offsets"
-                        ),
+                    ErrorKind::RegionMoved {
+                        read_at: *offset,
+                        write_at: here,
                     },
                     *offset,
                 )

@@ -11,7 +11,7 @@ use std::io::ErrorKind as IoErrorKind;
 use std::path::{Path, PathBuf};
 
 use super::diff;
-use super::report::{CheckKind, Failed, Report};
+use super::report::{CheckKind, Failed, HarnessReport};
 use crate::{VmState, from_slice, to_vec_at};
 
 /// The environment variable that lets [`check_golden`] write missing golden
@@ -94,7 +94,7 @@ pub fn golden_file<T: VmState>(root: impl AsRef<Path>, version: u32) -> PathBuf 
 /// [`Failed`], listing every problem: a missing file (with the command that
 /// writes it), a file that does not load or is not reproduced, an unreadable
 /// file or directory, a file that cannot be written when blessing.
-pub fn check_golden<T>(value: &T, root: impl AsRef<Path>) -> Result<Report, Failed>
+pub fn check_golden<T>(value: &T, root: impl AsRef<Path>) -> Result<HarnessReport, Failed>
 where
     T: VmState + Default,
 {
@@ -110,7 +110,7 @@ pub fn check_golden_files<T>(
     value: &T,
     root: impl AsRef<Path>,
     bless: Bless,
-) -> Result<Report, Failed>
+) -> Result<HarnessReport, Failed>
 where
     T: VmState + Default,
 {
@@ -118,11 +118,11 @@ where
 }
 
 /// The report of [`check_golden_files`], failures included.
-pub(crate) fn golden<T>(value: &T, root: &Path, bless: Bless) -> Report
+pub(crate) fn golden<T>(value: &T, root: &Path, bless: Bless) -> HarnessReport
 where
     T: VmState + Default,
 {
-    let mut report = Report::new(T::NAME);
+    let mut report = HarnessReport::new(T::NAME);
     let dir = golden_dir::<T>(root);
     let mut found = existing_versions(&dir, &mut report);
     for version in T::MINIMUM_VERSION..=T::VERSION {
@@ -160,7 +160,7 @@ where
 }
 
 /// The versions of the `v<N>.bin` files in `dir` (none when it does not exist).
-fn existing_versions(dir: &Path, report: &mut Report) -> Vec<u32> {
+fn existing_versions(dir: &Path, report: &mut HarnessReport) -> Vec<u32> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == IoErrorKind::NotFound => return Vec::new(),
@@ -200,7 +200,7 @@ fn write_golden<T: VmState>(
     version: u32,
     dir: &Path,
     path: &Path,
-    report: &mut Report,
+    report: &mut HarnessReport,
 ) -> bool {
     let bytes = match to_vec_at(value, version) {
         Ok(bytes) => bytes,
@@ -240,12 +240,12 @@ fn write_golden<T: VmState>(
 }
 
 /// Loads one golden file forward and saves it backward.
-fn check_file<T>(value: &T, version: u32, path: &Path, report: &mut Report)
+fn check_file<T>(value: &T, version: u32, path: &Path, report: &mut HarnessReport)
 where
     T: VmState + Default,
 {
     let shown = path.display();
-    let fail = |report: &mut Report, message: String| {
+    let fail = |report: &mut HarnessReport, message: String| {
         report.fail(CheckKind::Golden, Some(version), message);
     };
     if version > T::VERSION {

@@ -13,7 +13,7 @@
 //! - [`check_device`]: round trips and golden files together, panicking with
 //!   every failure listed; the one line a device's test needs.
 //!
-//! The checks return `Result<Report, Failed>`: a [`Report`] of what passed
+//! The checks return `Result<HarnessReport, Failed>`: a [`HarnessReport`] of what passed
 //! (with notes, and the golden files written), or [`Failed`] holding the
 //! report with every failure, not just the first. Only [`check_device`]
 //! panics.
@@ -39,7 +39,7 @@ use crate::VmState;
 
 pub use golden::{BLESS_VAR, Bless, check_golden, check_golden_files, golden_dir, golden_file};
 pub use ping_pong::{check_ping_pong, check_ping_pong_with};
-pub use report::{CheckKind, Failed, Failure, Report};
+pub use report::{CheckKind, Failed, Failure, HarnessReport};
 pub use round_trip::{check_round_trips, check_round_trips_with};
 
 /// Runs [`check_round_trips`] and [`check_golden`] on `value` (golden files
@@ -55,7 +55,7 @@ pub use round_trip::{check_round_trips, check_round_trips_with};
 /// first) and says how to fix or bless. Use [`try_check_device`] to get the
 /// failures as a value instead.
 #[track_caller]
-pub fn check_device<T>(value: &T, golden_root: impl AsRef<Path>) -> Report
+pub fn check_device<T>(value: &T, golden_root: impl AsRef<Path>) -> HarnessReport
 where
     T: VmState + Default + Clone + PartialEq + Debug,
 {
@@ -69,7 +69,10 @@ where
 ///
 /// # Errors
 /// [`Failed`], holding the report of both checks, when any check failed.
-pub fn try_check_device<T>(value: &T, golden_root: impl AsRef<Path>) -> Result<Report, Failed>
+pub fn try_check_device<T>(
+    value: &T,
+    golden_root: impl AsRef<Path>,
+) -> Result<HarnessReport, Failed>
 where
     T: VmState + Default + Clone + PartialEq + Debug,
 {

@@ -5,7 +5,7 @@
 use std::fmt::Debug;
 
 use super::diff;
-use super::report::{CheckKind, Failed, Report};
+use super::report::{CheckKind, Failed, HarnessReport};
 use crate::{VmState, from_slice, to_vec, to_vec_at};
 
 /// Migrates `old` from release `Old` to release `New` and back, twice:
@@ -22,7 +22,7 @@ use crate::{VmState, from_slice, to_vec, to_vec_at};
 /// [`Failed`], listing every hop that failed: the two types have different
 /// names, `New` cannot load version `V`, a save or load fails, the bytes `New`
 /// writes for `Old` differ from `Old`'s own, or the state changed on a hop.
-pub fn check_ping_pong<Old, New>(old: &Old) -> Result<Report, Failed>
+pub fn check_ping_pong<Old, New>(old: &Old) -> Result<HarnessReport, Failed>
 where
     Old: VmState + Default + PartialEq + Debug,
     New: VmState + Default + PartialEq + Debug,
@@ -39,7 +39,7 @@ pub fn check_ping_pong_with<Old, New, FO, FN>(
     old: &Old,
     same_old: FO,
     same_new: FN,
-) -> Result<Report, Failed>
+) -> Result<HarnessReport, Failed>
 where
     Old: VmState + Default + Debug,
     New: VmState + Default + Debug,
@@ -54,12 +54,12 @@ fn ping_pong<Old, New>(
     old: &Old,
     same_old: &dyn Fn(&Old, &Old) -> bool,
     same_new: &dyn Fn(&New, &New) -> bool,
-) -> Report
+) -> HarnessReport
 where
     Old: VmState + Default + Debug,
     New: VmState + Default + Debug,
 {
-    let mut report = Report::new(format!(
+    let mut report = HarnessReport::new(format!(
         "{} v{} <-> {} v{}",
         Old::NAME,
         Old::VERSION,
@@ -77,7 +77,7 @@ where
 }
 
 /// Whether the two releases can migrate to each other at all.
-fn meet<Old: VmState, New: VmState>(report: &mut Report) -> Result<(), String> {
+fn meet<Old: VmState, New: VmState>(report: &mut HarnessReport) -> Result<(), String> {
     let version = Old::VERSION;
     if Old::NAME != New::NAME {
         report.fail(
@@ -106,14 +106,14 @@ fn hops<Old, New>(
     old: &Old,
     same_old: &dyn Fn(&Old, &Old) -> bool,
     same_new: &dyn Fn(&New, &New) -> bool,
-    report: &mut Report,
+    report: &mut HarnessReport,
 ) -> Result<(), String>
 where
     Old: VmState + Default + Debug,
     New: VmState + Default + Debug,
 {
     let version = Old::VERSION;
-    let fail = |report: &mut Report, message: String| {
+    let fail = |report: &mut HarnessReport, message: String| {
         report.fail(CheckKind::PingPong, Some(version), message);
     };
 

@@ -55,7 +55,7 @@ impl fmt::Display for Failure {
 /// `Display` prints a summary line, every failure, the notes and the files
 /// written; the alternate form (`{:#}`) lists the checks that passed too.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Report {
+pub struct HarnessReport {
     subject: String,
     passed: Vec<String>,
     failures: Vec<Failure>,
@@ -63,7 +63,7 @@ pub struct Report {
     blessed: Vec<PathBuf>,
 }
 
-impl Report {
+impl HarnessReport {
     /// An empty report about `subject` (a VMSD name, or `old -> new`).
     pub(crate) fn new(subject: impl Into<String>) -> Self {
         Self {
@@ -98,7 +98,7 @@ impl Report {
     }
 
     /// Adds everything `other` found to this report.
-    pub fn merge(&mut self, other: Report) {
+    pub fn merge(&mut self, other: HarnessReport) {
         if self.subject.is_empty() {
             self.subject = other.subject;
         }
@@ -159,7 +159,7 @@ impl Report {
     }
 }
 
-impl fmt::Display for Report {
+impl fmt::Display for HarnessReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -193,15 +193,15 @@ impl fmt::Display for Report {
 }
 
 /// The error of the `Result`-returning checks: at least one check failed. It
-/// holds the whole [`Report`]; `Display` and `Debug` both list every failure,
+/// holds the whole [`HarnessReport`]; `Display` and `Debug` both list every failure,
 /// so `.unwrap()` in a test prints something readable.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Failed(Report);
+pub struct Failed(HarnessReport);
 
 impl Failed {
     /// The report, with every failure.
     #[must_use]
-    pub fn report(&self) -> &Report {
+    pub fn report(&self) -> &HarnessReport {
         &self.0
     }
 
@@ -213,7 +213,7 @@ impl Failed {
 
     /// Takes the report out.
     #[must_use]
-    pub fn into_report(self) -> Report {
+    pub fn into_report(self) -> HarnessReport {
         self.0
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Debug;
 
 use super::diff;
-use super::report::{CheckKind, Failed, Report};
+use super::report::{CheckKind, Failed, HarnessReport};
 use crate::{ErrorKind, VmState, from_slice, load_into, to_vec_at};
 
 /// Checks that `value` round-trips at every version from
@@ -26,7 +26,7 @@ use crate::{ErrorKind, VmState, from_slice, load_into, to_vec_at};
 /// [`Failed`], listing every version that failed and why, when a save fails, a
 /// load of bytes this type saved fails, the bytes saved again differ, or the
 /// value loaded at `T::VERSION` differs from `value`.
-pub fn check_round_trips<T>(value: &T) -> Result<Report, Failed>
+pub fn check_round_trips<T>(value: &T) -> Result<HarnessReport, Failed>
 where
     T: VmState + Default + Clone + PartialEq + Debug,
 {
@@ -39,7 +39,7 @@ where
 ///
 /// # Errors
 /// As [`check_round_trips`].
-pub fn check_round_trips_with<T, F>(value: &T, same: F) -> Result<Report, Failed>
+pub fn check_round_trips_with<T, F>(value: &T, same: F) -> Result<HarnessReport, Failed>
 where
     T: VmState + Default + Clone + Debug,
     F: Fn(&T, &T) -> bool,
@@ -48,11 +48,11 @@ where
 }
 
 /// The report of [`check_round_trips`], failures included.
-pub(crate) fn round_trips<T>(value: &T, same: &dyn Fn(&T, &T) -> bool) -> Report
+pub(crate) fn round_trips<T>(value: &T, same: &dyn Fn(&T, &T) -> bool) -> HarnessReport
 where
     T: VmState + Default + Clone + Debug,
 {
-    let mut report = Report::new(T::NAME);
+    let mut report = HarnessReport::new(T::NAME);
     if T::MINIMUM_VERSION > T::VERSION {
         report.fail(
             CheckKind::RoundTrip,
@@ -71,11 +71,11 @@ where
 }
 
 /// One version: save, load, save again, compare.
-fn at_version<T>(value: &T, version: u32, same: &dyn Fn(&T, &T) -> bool, report: &mut Report)
+fn at_version<T>(value: &T, version: u32, same: &dyn Fn(&T, &T) -> bool, report: &mut HarnessReport)
 where
     T: VmState + Default + Clone + Debug,
 {
-    let fail = |report: &mut Report, message: String| {
+    let fail = |report: &mut HarnessReport, message: String| {
         report.fail(CheckKind::RoundTrip, Some(version), message);
     };
     let saved = match to_vec_at(value, version) {

@@ -22,11 +22,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::desc::FieldDesc;
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
 use crate::reader::Reader;
 use crate::schema::WireType;
-use crate::stream::FieldDesc;
 
 /// An integer that QEMU's `GLib` trees hold in the key pointer itself
 /// (`GUINT_TO_POINTER`, `GINT_TO_POINTER`), sent as a be64.

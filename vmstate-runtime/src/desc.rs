@@ -1,0 +1,146 @@
+//! The description model of a payload: the fields and subsections a VMState
+//! description writes, with their QEMU type names and sizes, as QEMU's vmdesc
+//! JSON states them. Derived types describe themselves in it
+//! ([`VmState::describe_state`](crate::VmState::describe_state)); the stream
+//! layer parses and prints the JSON form, which this module does not need.
+
+/// One VMState description as written: a section payload, an inlined struct
+/// or a subsection.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StateDesc {
+    /// The VMSD name (`vmsd_name`); empty for old-style sections.
+    pub vmsd_name: String,
+    /// The version (`version`), 0 when absent.
+    pub version: u32,
+    /// The fields, in wire order.
+    pub fields: Vec<FieldDesc>,
+    /// The subsections that were sent, in wire order.
+    pub subsections: Vec<StateDesc>,
+}
+
+/// One field entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDesc {
+    /// The field name (may repeat, with [`index`](Self::index) telling them apart).
+    pub name: String,
+    /// QEMU's `VMStateInfo` name: `uint32`, `bool`, `timer`, `buffer`, `struct`, ...
+    pub type_name: String,
+    /// Bytes per element.
+    pub size: usize,
+    /// Elements, for arrays written as one entry (`array_len`).
+    pub array_len: Option<usize>,
+    /// Element index, for arrays written as one entry per element (`index`).
+    pub index: Option<u64>,
+    /// The inlined description, for `struct` and `tmp` fields.
+    pub nested: Option<Box<StateDesc>>,
+}
+
+impl FieldDesc {
+    /// A field with no nested description.
+    #[must_use]
+    pub fn scalar(name: &str, type_name: &str, size: usize) -> Self {
+        Self {
+            name: name.to_owned(),
+            type_name: type_name.to_owned(),
+            size,
+            array_len: None,
+            index: None,
+            nested: None,
+        }
+    }
+
+    /// A `struct` field holding `state`, whose size is the state's wire length.
+    #[must_use]
+    pub fn structure(name: &str, state: StateDesc) -> Self {
+        Self {
+            name: name.to_owned(),
+            type_name: "struct".to_owned(),
+            size: state.wire_len(),
+            array_len: None,
+            index: None,
+            nested: Some(Box::new(state)),
+        }
+    }
+}
+
+/// How a QEMU release writes arrays of structs element by element in its
+/// vmdesc: the two forms seen in real streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VmdescStyle {
+    /// QEMU 7.2: every element carries `"index"`.
+    #[default]
+    Qemu7_2,
+    /// QEMU 10.0: the last element carries none (QEMU passes it
+    /// `max_elems = n - i`, which is 1 there).
+    Qemu10_0,
+}
+
+impl StateDesc {
+    /// The description as `style`'s release writes it; descriptions are made
+    /// in the 7.2 form, which this turns into 10.0's by dropping the `index`
+    /// of each array's last element (its elements are consecutive entries
+    /// with one name and increasing indices).
+    #[must_use]
+    pub fn in_style(mut self, style: VmdescStyle) -> Self {
+        self.apply_style(style);
+        self
+    }
+
+    fn apply_style(&mut self, style: VmdescStyle) {
+        for field in &mut self.fields {
+            if let Some(nested) = &mut field.nested {
+                nested.apply_style(style);
+            }
+        }
+        for sub in &mut self.subsections {
+            sub.apply_style(style);
+        }
+        if style == VmdescStyle::Qemu10_0 {
+            let last_of_run = |i: usize, fields: &[FieldDesc]| {
+                fields.get(i + 1).is_none_or(|next| {
+                    next.name != fields[i].name || next.index != fields[i].index.map(|n| n + 1)
+                })
+            };
+            for i in 0..self.fields.len() {
+                if self.fields[i].index.is_some() && last_of_run(i, &self.fields) {
+                    self.fields[i].index = None;
+                }
+            }
+        }
+    }
+}
+
+/// The wire size of the subsection header for `name`: marker, length, name, version.
+fn subsection_header_len(name: &str) -> usize {
+    1 + 1 + name.len() + 4
+}
+
+impl StateDesc {
+    /// The payload's exact wire length: fields, then subsections with headers.
+    ///
+    /// Saturates at `usize::MAX`: sizes and counts come from the stream, so a
+    /// plain sum could overflow.
+    #[must_use]
+    pub fn wire_len(&self) -> usize {
+        let fields = self
+            .fields
+            .iter()
+            .fold(0usize, |sum, field| sum.saturating_add(field.wire_len()));
+        self.subsections.iter().fold(fields, |sum, sub| {
+            sum.saturating_add(subsection_header_len(&sub.vmsd_name))
+                .saturating_add(sub.wire_len())
+        })
+    }
+}
+
+impl FieldDesc {
+    /// The field's wire length: every element, nested structs included.
+    #[must_use]
+    pub fn wire_len(&self) -> usize {
+        let element = match &self.nested {
+            Some(nested) => nested.wire_len(),
+            None => self.size,
+        };
+        element.saturating_mul(self.array_len.unwrap_or(1))
+    }
+}
