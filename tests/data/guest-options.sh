@@ -14,3 +14,14 @@ VIRTIO=(-device virtio-net-pci,romfile=,netdev=n0 -netdev user,id=n0
         -device virtio-serial-pci -device virtconsole,chardev=c0 -chardev null,id=c0)
 USB_HDA=(-device qemu-xhci -device usb-tablet
          -audiodev none,id=a0 -device intel-hda -device hda-duplex,audiodev=a0)
+# Devices that use the rarer parts of QEMU's VMState vocabulary (tests/data/vocabulary.md says
+# which field uses which macro): virtio-iommu (GTREE, QLIST, MIG_PRI_IOMMU), virtio-mem (BITMAP;
+# it needs a maxmem above the boot RAM and a memory backend of its own), VGA (PARTIAL_BUFFER),
+# a PCIe root port (MIG_PRI_PCI_BUS); every PCI device carries INT32_POSITIVE_LE and the hpet
+# and RTC carry TIMERs. q35 only (the root port is PCIe).
+VOCAB=(-m 16M,maxmem=528M -device virtio-iommu-pci -device pcie-root-port,id=rp0,chassis=1
+       -object memory-backend-ram,id=vm0,size=128M
+       -device virtio-mem-pci,memdev=vm0,block-size=2M,requested-size=0
+       -device VGA,vgamem_mb=1)
+# QEMU 10.0 only: the UEFI variable store (QTAILQ of variables, preset with the default ones).
+VOCAB_10=(-device uefi-vars-x64)

@@ -107,6 +107,8 @@ want q35-usb-hda    && make_fixture q35-usb-hda    ran        "${Q35[@]}" "${USB
 want pc-2.10-ran    && make_fixture pc-2.10-ran    ran        "${PC_OLD[@]}"
 want pc-mapped-ram  && make_fixture pc-mapped-ram  mapped-ram "${PC[@]}"
 want pc72-ltim      && make_fixture pc72-ltim      ltim       "${PC72[@]}"
+want q35-vocab      && make_fixture q35-vocab      ran        "${Q35[@]}" "${VOCAB[@]}" "${VOCAB_10[@]}"
+want q35-72-vocab   && make_fixture q35-72-vocab   ran        "${Q35_72[@]}" "${VOCAB[@]}"
 
 if want pc-10.0.dump; then
   "$QEMU" "${PC[@]}" -dump-vmstate "$TMP/dump.json"

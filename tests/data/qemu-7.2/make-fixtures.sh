@@ -5,7 +5,7 @@
 # perl, grep, cmp.  Can be run from any directory; writes next to itself; idempotent
 # (every output is written to a temporary file first and then moved into place).
 #
-# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|q35-virtio|pc-7.2.dump|machines ...]
+# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|q35-virtio|q35-vocab|pc-7.2.dump|machines ...]
 #   (no arguments: regenerate everything).  The two "ran" streams depend on host timing and
 #   change on every run; the paused ones are byte-identical across runs (checked below).
 #
@@ -83,6 +83,7 @@ want pc-e1000-serial && make_fixture pc-e1000-serial  ran    "${PC[@]}" "${E1000
 want q35-paused      && make_fixture q35-paused       paused "${Q35[@]}"
 want pc-2.0-ran      && make_fixture pc-2.0-ran       ran    "${PC_OLD[@]}"
 want q35-virtio      && make_fixture q35-virtio       ran    "${Q35[@]}" "${VIRTIO[@]}"
+want q35-vocab       && make_fixture q35-vocab        ran    "${Q35[@]}" "${VOCAB[@]}"
 
 if want pc-7.2.dump; then
   "$QEMU" "${PC[@]}" -dump-vmstate "$TMP/dump.json"
