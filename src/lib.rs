@@ -37,8 +37,8 @@ pub mod qemu;
 
 pub use vmstate_derive::VmState;
 pub use vmstate_runtime::{
-    Error, ErrorKind, PathSegment, Reader, SectionRef, Unused, VmState, VmStateField, from_slice,
-    load_into, save_into, to_vec, to_vec_at,
+    Error, ErrorKind, PathSegment, Reader, SectionRef, Unused, VmState, VmStateField, Writer,
+    from_slice, load_into, save_into, to_vec, to_vec_at,
 };
 
 pub use vmstate_runtime::check;
@@ -47,6 +47,7 @@ pub use vmstate_runtime::release;
 pub use vmstate_runtime::schema;
 pub use vmstate_runtime::stream;
 pub use vmstate_runtime::testing;
+pub use vmstate_runtime::with;
 
 #[doc(hidden)]
 pub use vmstate_runtime::__private;

@@ -522,7 +522,7 @@ pub fn varray_element(ty: &Type) -> Option<&Type> {
         return None;
     };
     match (last.ident.to_string().as_str(), arg) {
-        ("Vec", element) => Some(element),
+        ("Vec" | "VecDeque", element) => Some(element),
         ("Box", Type::Slice(slice)) => Some(&slice.elem),
         _ => None,
     }

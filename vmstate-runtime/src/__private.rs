@@ -16,6 +16,8 @@ pub use core::result::Result::{self, Err, Ok};
 pub use std::boxed::Box;
 pub use std::vec::Vec;
 
+use std::collections::VecDeque;
+
 pub use crate::field::describe_elements;
 
 use crate::error::{Error, ErrorKind};
@@ -303,8 +305,9 @@ varray_count!(u8, u16, u32, u64, i8, i16, i32, i64);
 pub trait Varray {
     /// The element type.
     type Item: VmStateField;
-    /// The elements.
-    fn items(&self) -> &[Self::Item];
+    /// The elements, in order: the second slice continues the first (only a
+    /// ring buffer such as `VecDeque` has two).
+    fn as_slices(&self) -> (&[Self::Item], &[Self::Item]);
     /// Resizes to exactly `len` elements, and returns them for loading.
     fn resize_for_load(&mut self, len: usize) -> &mut [Self::Item];
 
@@ -321,8 +324,8 @@ pub trait Varray {
 impl<T: VmStateField + Default> Varray for Vec<T> {
     type Item = T;
 
-    fn items(&self) -> &[T] {
-        self
+    fn as_slices(&self) -> (&[T], &[T]) {
+        (self, &[])
     }
 
     fn resize_for_load(&mut self, len: usize) -> &mut [T] {
@@ -340,8 +343,8 @@ impl<T: VmStateField + Default> Varray for Vec<T> {
 impl<T: VmStateField + Default> Varray for Box<[T]> {
     type Item = T;
 
-    fn items(&self) -> &[T] {
-        self
+    fn as_slices(&self) -> (&[T], &[T]) {
+        (self, &[])
     }
 
     fn resize_for_load(&mut self, len: usize) -> &mut [T] {
@@ -355,6 +358,22 @@ impl<T: VmStateField + Default> Varray for Box<[T]> {
     }
 }
 
+/// A ring buffer (a UART's FIFO, a queue of requests) is a variable array
+/// like a `Vec`: its elements front to back.
+impl<T: VmStateField + Default> Varray for VecDeque<T> {
+    type Item = T;
+
+    fn as_slices(&self) -> (&[T], &[T]) {
+        VecDeque::as_slices(self)
+    }
+
+    fn resize_for_load(&mut self, len: usize) -> &mut [T] {
+        self.truncate(len);
+        self.resize_with(len, T::default);
+        self.make_contiguous()
+    }
+}
+
 /// Saves a variable array whose length must match its count field.
 ///
 /// # Errors
@@ -365,16 +384,22 @@ pub fn save_varray<V: Varray>(
     len_field: &'static str,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let items = array.items();
+    let (head, tail) = array.as_slices();
+    let len = head.len() + tail.len();
     let count = count.count();
-    if usize::try_from(count).ok() != Some(items.len()) {
+    if usize::try_from(count).ok() != Some(len) {
         return Err(Error::new(ErrorKind::LengthMismatch {
             len_field,
             count,
-            actual: items.len(),
+            actual: len,
         }));
     }
-    V::Item::save_slice(items, out)
+    V::Item::save_slice(head, out)?;
+    for (index, item) in tail.iter().enumerate() {
+        item.save_field(out)
+            .map_err(|e| e.in_element(head.len() + index))?;
+    }
+    Ok(())
 }
 
 /// Loads a variable array of `count` elements, refusing counts that the
@@ -486,7 +511,31 @@ pub fn state_desc(
 
 /// Describes a variable array like a fixed one of its current length.
 pub fn describe_varray<V: Varray>(array: &V, name: &str, out: &mut Vec<FieldDesc>) {
-    describe_elements(array.items(), name, out);
+    match array.as_slices() {
+        (items, []) => describe_elements(items, name, out),
+        (head, tail) => {
+            // A wrapped ring buffer: both runs form one array of
+            // `head.len() + tail.len() >= 2` elements.
+            let total = head.len() + tail.len();
+            if V::Item::VMDESC_COMPRESSIBLE {
+                let start = out.len();
+                if let Some(first) = head.first().or(tail.first()) {
+                    first.describe_field(name, out);
+                }
+                for entry in &mut out[start..] {
+                    entry.array_len = Some(total);
+                }
+            } else {
+                for (index, item) in head.iter().chain(tail).enumerate() {
+                    let at = out.len();
+                    item.describe_field(name, out);
+                    for entry in &mut out[at..] {
+                        entry.index = Some(index as u64);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Describes a field with a custom wire view as a `buffer` of its saved size.

@@ -158,6 +158,52 @@ pub enum ErrorKind {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A marker byte of a QEMU list, tree or pointer array that is none of the
+    /// values the form allows (QEMU `get_nullptr`, `vmstate_ptr_marker_load`).
+    BadMarker {
+        /// What the marker introduces, e.g. `null-pointer marker`.
+        what: &'static str,
+        /// The byte found.
+        found: u8,
+        /// The values allowed, as text.
+        expected: &'static str,
+    },
+    /// A loaded value outside the range the field accepts (QEMU
+    /// `get_int32_le`), or a key that does not fit the map's key type.
+    OutOfRange {
+        /// What was loaded.
+        what: &'static str,
+        /// The value found.
+        value: i128,
+        /// The smallest accepted value.
+        minimum: i128,
+        /// The largest accepted value.
+        maximum: i128,
+    },
+    /// A tree whose declared entry count differs from the entries that follow
+    /// it (QEMU `get_gtree`: "inconsistent stream").
+    CountMismatch {
+        /// What was counted.
+        what: &'static str,
+        /// The count the input declares.
+        declared: u64,
+        /// The entries found, up to the first one past the count.
+        found: u64,
+    },
+    /// A string field whose bytes are not UTF-8.
+    InvalidUtf8 {
+        /// Bytes before the first invalid sequence.
+        valid_up_to: usize,
+    },
+    /// A value that a wire view cannot represent: a local buffer shorter than
+    /// the bytes on the wire, an armed timer whose expiry is the "not armed"
+    /// value, more entries than a 32-bit count holds.
+    Unrepresentable {
+        /// The wire view, e.g. `PartialBuffer`.
+        view: &'static str,
+        /// Why, as a sentence fragment.
+        reason: String,
+    },
     /// A failure reported by a custom wire view or other user code.
     Custom {
         /// The message.
@@ -228,6 +274,14 @@ impl Error {
         Self::new(ErrorKind::Custom {
             message: message.to_string(),
         })
+    }
+
+    /// A [`ErrorKind::Custom`] error at absolute byte `offset`, for custom wire
+    /// views: the derive adds the field path as the error unwinds, and the
+    /// offset says where in the input the bad value starts.
+    #[must_use]
+    pub fn custom_at(message: impl fmt::Display, offset: u64) -> Self {
+        Self::custom(message).at_offset(offset)
     }
 
     fn build(kind: ErrorKind, offset: Option<u64>) -> Self {
@@ -478,6 +532,36 @@ impl fmt::Display for ErrorKind {
                 write!(f, "{what} of {found} exceeds the limit of {limit}")
             }
             Self::Io { source } => write!(f, "I/O error: {source}"),
+            Self::BadMarker {
+                what,
+                found,
+                expected,
+            } => write!(f, "{what} is {found:#04x}, expected {expected}"),
+            Self::OutOfRange {
+                what,
+                value,
+                minimum,
+                maximum,
+            } => write!(
+                f,
+                "{what} {value} is out of range: accepted values are {minimum} to {maximum}"
+            ),
+            Self::CountMismatch {
+                what,
+                declared,
+                found,
+            } => write!(
+                f,
+                "{what}: the input declares {declared} entr{} but {found} follow",
+                if *declared == 1 { "y" } else { "ies" }
+            ),
+            Self::InvalidUtf8 { valid_up_to } => write!(
+                f,
+                "string is not UTF-8: the bytes are invalid from byte {valid_up_to} on"
+            ),
+            Self::Unrepresentable { view, reason } => {
+                write!(f, "`{view}` cannot represent this value: {reason}")
+            }
             Self::Custom { message } => f.write_str(message),
         }
     }

@@ -9,13 +9,17 @@ mod bulk;
 pub mod check;
 mod error;
 mod field;
+mod pointer;
 pub mod lock;
 mod reader;
 pub mod release;
 pub mod schema;
 mod state;
+mod std_fields;
 pub mod stream;
 pub mod testing;
+pub mod with;
+mod writer;
 
 #[doc(hidden)]
 pub mod __private;
@@ -24,3 +28,4 @@ pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
 pub use reader::Reader;
 pub use state::{VmState, from_slice, load_into, save_into, to_vec, to_vec_at};
+pub use writer::Writer;

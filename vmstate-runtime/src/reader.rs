@@ -118,6 +118,15 @@ impl<'a> Reader<'a> {
         self.read_array::<1>().map(|[b]| b)
     }
 
+    /// Reads a big-endian `u16`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than 2 bytes are left.
+    #[inline]
+    pub fn read_be16(&mut self) -> Result<u16, Error> {
+        self.read_array().map(u16::from_be_bytes)
+    }
+
     /// Reads a big-endian `u32`.
     ///
     /// # Errors
@@ -134,6 +143,60 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn read_be64(&mut self) -> Result<u64, Error> {
         self.read_array().map(u64::from_be_bytes)
+    }
+
+    /// Reads one signed byte.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] at the end of the input.
+    #[inline]
+    pub fn read_i8(&mut self) -> Result<i8, Error> {
+        self.read_array().map(i8::from_be_bytes)
+    }
+
+    /// Reads a big-endian `i16`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than 2 bytes are left.
+    #[inline]
+    pub fn read_be_i16(&mut self) -> Result<i16, Error> {
+        self.read_array().map(i16::from_be_bytes)
+    }
+
+    /// Reads a big-endian `i32` (QEMU `qemu_get_sbe32`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than 4 bytes are left.
+    #[inline]
+    pub fn read_be_i32(&mut self) -> Result<i32, Error> {
+        self.read_array().map(i32::from_be_bytes)
+    }
+
+    /// Reads a big-endian `i64` (QEMU `qemu_get_sbe64`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] when fewer than 8 bytes are left.
+    #[inline]
+    pub fn read_be_i64(&mut self) -> Result<i64, Error> {
+        self.read_array().map(i64::from_be_bytes)
+    }
+
+    /// Reads a QEMU `bool`: one byte, any non-zero value is `true`
+    /// (`get_bool`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnexpectedEof`] at the end of the input.
+    #[inline]
+    pub fn read_bool(&mut self) -> Result<bool, Error> {
+        self.read_u8().map(|byte| byte != 0)
+    }
+
+    /// A [`ErrorKind::Custom`] error at the next byte's offset: what a custom
+    /// wire view returns when the value it just started to read is wrong, so
+    /// that the message names where, as the built-in errors do.
+    #[must_use]
+    pub fn custom_error(&self, message: impl core::fmt::Display) -> Error {
+        Error::custom_at(message, self.offset())
     }
 
     /// The byte `ahead` positions past the next one, without consuming anything.

@@ -1,0 +1,112 @@
+//! QEMU `VMSTATE_BITMAP`: a bitmap of `BITS` bits as 64-bit words.
+
+use crate::error::{Error, ErrorKind};
+use crate::field::VmStateField;
+use crate::reader::Reader;
+
+/// The view `#[vmstate(with = vmstate::with::Bitmap::<BITS>)]` for a bitmap of
+/// `BITS` bits held in `u64` words, bit `i` in word `i / 64` at bit `i % 64`
+/// (QEMU's `unsigned long` layout on a 64-bit host): `[u64; W]`, `Vec<u64>`
+/// or `Box<[u64]>` (see [`BitmapWords`]).
+///
+/// Wire form (QEMU `put_bitmap`/`get_bitmap` in
+/// `migration/vmstate-types.c`, the same in 7.2 and 10.0):
+/// `BITS_TO_U64S(BITS)` = `BITS.div_ceil(64)` words, each a be64, nothing
+/// else. QEMU takes `BITS` from an `int32_t` field of the device; here it is
+/// a constant, since a view sees only its own field. Words past
+/// `BITS.div_ceil(64)` are neither sent nor touched; bits past `BITS` in the
+/// last word are sent as they are, as QEMU does.
+///
+/// ```
+/// # use vmstate::VmState;
+/// #[derive(VmState, Debug, Default, PartialEq)]
+/// #[vmstate(name = "dev", version = 1)]
+/// struct Dev {
+///     #[vmstate(with = vmstate::with::Bitmap::<100>)]
+///     pending: [u64; 2],
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bitmap<const BITS: usize>;
+
+/// Storage for a [`Bitmap`]: `u64` words, bit 0 in word 0's least
+/// significant bit.
+pub trait BitmapWords {
+    /// The words.
+    fn words(&self) -> &[u64];
+    /// At least `len` words to load into, or `None` when the storage has a
+    /// fixed length below `len`. A `Vec` is resized to exactly `len`.
+    fn words_for_load(&mut self, len: usize) -> Option<&mut [u64]>;
+}
+
+impl<const W: usize> BitmapWords for [u64; W] {
+    fn words(&self) -> &[u64] {
+        self
+    }
+
+    fn words_for_load(&mut self, len: usize) -> Option<&mut [u64]> {
+        self.get_mut(..len)
+    }
+}
+
+impl BitmapWords for Vec<u64> {
+    fn words(&self) -> &[u64] {
+        self
+    }
+
+    fn words_for_load(&mut self, len: usize) -> Option<&mut [u64]> {
+        self.resize(len, 0);
+        Some(self)
+    }
+}
+
+impl BitmapWords for Box<[u64]> {
+    fn words(&self) -> &[u64] {
+        self
+    }
+
+    fn words_for_load(&mut self, len: usize) -> Option<&mut [u64]> {
+        self.get_mut(..len)
+    }
+}
+
+impl<const BITS: usize> Bitmap<BITS> {
+    /// The number of be64 words on the wire (QEMU `BITS_TO_U64S`).
+    pub const WORDS: usize = BITS.div_ceil(64);
+
+    /// Writes the first [`WORDS`](Self::WORDS) words as be64.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unrepresentable`] when the storage has fewer words.
+    pub fn save<B: BitmapWords + ?Sized>(bitmap: &B, out: &mut Vec<u8>) -> Result<(), Error> {
+        let words = bitmap.words();
+        let words = words.get(..Self::WORDS).ok_or_else(|| short(words.len()))?;
+        u64::save_slice(words, out)
+    }
+
+    /// Reads [`WORDS`](Self::WORDS) be64 words into the storage.
+    ///
+    /// # Errors
+    /// Truncated input (naming the word it ends in), or
+    /// [`ErrorKind::Unrepresentable`] at the field's offset when fixed storage
+    /// has fewer words.
+    pub fn load<B: BitmapWords + ?Sized>(
+        bitmap: &mut B,
+        reader: &mut Reader<'_>,
+    ) -> Result<(), Error> {
+        let offset = reader.offset();
+        let held = bitmap.words().len();
+        let words = bitmap
+            .words_for_load(Self::WORDS)
+            .ok_or_else(|| short(held).at_offset(offset))?;
+        u64::load_slice(&mut words[..Self::WORDS], reader)
+    }
+}
+
+#[cold]
+fn short(held: usize) -> Error {
+    Error::new(ErrorKind::Unrepresentable {
+        view: "Bitmap",
+        reason: format!("the bitmap's storage holds {held} words, fewer than the wire's"),
+    })
+}

@@ -1,0 +1,73 @@
+//! `Option<T>`, which QEMU has no single form of: a presence byte, then the
+//! value when present.
+//!
+//! Wire form: `0x00` for `None`; `0x01` and the value's encoding for
+//! `Some`. This is what a QEMU device writes for the usual idiom of a `bool`
+//! field followed by a field whose `field_exists` test reads that bool
+//! (`VMSTATE_BOOL(has_x, S)`, `VMSTATE_UINT32_TEST(x, S, x_needed)`), so a
+//! model of such a device can use it. Loading is strict: a presence byte
+//! other than 0 and 1 is an error, where QEMU's `get_bool` would take any
+//! non-zero byte.
+//!
+//! ```
+//! # use vmstate::VmState;
+//! #[derive(VmState, Debug, Default, PartialEq)]
+//! #[vmstate(name = "dev", version = 1)]
+//! struct Dev {
+//!     #[vmstate(with = vmstate::with::option)]
+//!     pending_irq: Option<u32>,
+//! }
+//! ```
+
+use crate::error::{Error, ErrorKind};
+use crate::field::VmStateField;
+use crate::reader::Reader;
+
+/// Writes `0x00`, or `0x01` and the value.
+///
+/// # Errors
+/// Whatever saving the value returns.
+#[allow(
+    clippy::ref_option,
+    reason = "a view's `save` receives `&field`, and the field is an `Option`"
+)]
+pub fn save<T: VmStateField>(value: &Option<T>, out: &mut Vec<u8>) -> Result<(), Error> {
+    match value {
+        None => {
+            out.push(0);
+            Ok(())
+        }
+        Some(value) => {
+            out.push(1);
+            value.save_field(out)
+        }
+    }
+}
+
+/// Reads the presence byte, then the value when it is `0x01`. A present value
+/// loads over the local one when there is one, else over `T::default()`.
+///
+/// # Errors
+/// Truncated input, [`ErrorKind::BadMarker`] for a presence byte other than
+/// 0 and 1, or whatever loading the value returns.
+pub fn load<T: VmStateField + Default>(
+    value: &mut Option<T>,
+    reader: &mut Reader<'_>,
+) -> Result<(), Error> {
+    let offset = reader.offset();
+    match reader.read_u8()? {
+        0 => {
+            *value = None;
+            Ok(())
+        }
+        1 => value.get_or_insert_with(T::default).load_field(reader),
+        found => Err(Error::at(
+            ErrorKind::BadMarker {
+                what: "presence byte of an optional value",
+                found,
+                expected: "0x00 (none) or 0x01 (some)",
+            },
+            offset,
+        )),
+    }
+}

@@ -1,0 +1,42 @@
+//! QEMU `VMSTATE_QTAILQ_V`: a tail queue of structs, as a `Vec<T>` or
+//! `VecDeque<T>` (see [`List`](super::List)).
+//!
+//! Wire form (QEMU `put_qtailq`/`get_qtailq` in `migration/vmstate-types.c`,
+//! the same in 7.2 and 10.0): for each element front to back, a `0x01` byte
+//! and the element's payload; then a `0x00` byte. Loading accepts any
+//! non-zero byte as "another element", as QEMU's `while (qemu_get_byte(f))`
+//! does.
+//!
+//! ```
+//! # use vmstate::VmState;
+//! # #[derive(VmState, Debug, Default, PartialEq)]
+//! # #[vmstate(name = "entry", version = 1)]
+//! # struct Entry { id: u32 }
+//! #[derive(VmState, Debug, Default, PartialEq)]
+//! #[vmstate(name = "dev", version = 1)]
+//! struct Dev {
+//!     #[vmstate(with = vmstate::with::qtailq)]
+//!     pending: Vec<Entry>,
+//! }
+//! ```
+
+use super::List;
+use crate::error::Error;
+use crate::reader::Reader;
+
+/// Writes the elements, each after a `0x01`, then `0x00`.
+///
+/// # Errors
+/// Whatever saving an element returns, with its index in the path.
+pub fn save<L: List>(list: &L, out: &mut Vec<u8>) -> Result<(), Error> {
+    super::list::save(list, out)
+}
+
+/// Replaces the list with the elements read until a `0x00` byte.
+///
+/// # Errors
+/// Truncated input, or whatever loading an element returns, with its index
+/// in the path.
+pub fn load<L: List>(list: &mut L, reader: &mut Reader<'_>) -> Result<(), Error> {
+    super::list::load(list, reader)
+}
