@@ -12,8 +12,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use vmstate::stream::{
-    DeviceDesc, DeviceSection, Priority, Record, SectionKind, StateDesc, StreamReader,
-    StreamWriter,
+    DeviceDesc, DeviceSection, Priority, Record, SectionKind, StateDesc, StreamReader, StreamWriter,
 };
 
 /// The priority QEMU 7.2 and 10.0 give a section's VMSD (`.priority`), by

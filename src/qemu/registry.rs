@@ -200,11 +200,14 @@ models! {
     "mch" => super::mch::Mch,
     "ich9_ahci" => super::ahci::Ich9Ahci,
     "slirp" => super::slirp::Slirp,
+    "uefi-vars-sysbus" => super::uefi_vars::UefiVarsSysbus,
+    "vga" => super::vga::PciVga,
     "virtio-net" (virtio) => super::virtio::net::VirtioNet,
     "virtio-blk" (virtio) => super::virtio::blk::VirtioBlk,
     "virtio-balloon" (virtio) => super::virtio::balloon::VirtioBalloon,
     "virtio-rng" (virtio) => super::virtio::rng::VirtioRng,
     "virtio-console" (virtio) => super::virtio::serial::VirtioSerial,
+    "virtio-iommu" (virtio) => super::virtio::iommu::VirtioIommu,
 }
 
 /// The model for a section's idstr, if there is one. PCI devices are found by

@@ -217,9 +217,7 @@ fn load_entries<K: Ord, V: VmStateField + Default>(
         let index = usize::try_from(found - 1).unwrap_or(usize::MAX);
         let key = load_key(reader).map_err(|e| e.in_element(index))?;
         let mut value = V::default();
-        value
-            .load_field(reader)
-            .map_err(|e| e.in_element(index))?;
+        value.load_field(reader).map_err(|e| e.in_element(index))?;
         map.insert(key, value);
     }
 }

@@ -38,8 +38,8 @@
 
 mod bitmap;
 pub mod gtree;
-mod list;
 pub mod int32_positive_le;
+mod list;
 pub mod option;
 mod partial_buffer;
 pub mod ptr_array_auto_alloc;
