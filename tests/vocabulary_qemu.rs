@@ -14,7 +14,9 @@ use std::path::PathBuf;
 use vmstate::qemu::uefi_vars::UefiVarsSysbus;
 use vmstate::qemu::vga::PciVga;
 use vmstate::qemu::virtio::VirtioPci;
-use vmstate::qemu::virtio::iommu::VirtioIommu;
+use vmstate::qemu::virtio::iommu::{
+    VirtioIommu, VirtioIommuEndpoint, VirtioIommuInterval, VirtioIommuMapping,
+};
 use vmstate::stream::{DeviceDesc, FieldDesc, Record, SectionInfo, StreamReader};
 use vmstate::{Reader, VmState, VmStateField};
 
@@ -161,27 +163,56 @@ fn qtailq_load_replaces_the_list_in_qemus_order() {
 
 #[test]
 fn gtree_and_qlist_virtio_iommu() {
+    let interval = |low, high| VirtioIommuInterval { low, high };
+    let mapping = |phys_addr, flags| VirtioIommuMapping { phys_addr, flags };
+    let endpoint = |id| VirtioIommuEndpoint { id };
     for stream in STREAMS {
         let section = find_section(stream, "virtio-iommu").unwrap();
         let iommu = round_trip(VirtioIommu::for_payload(&section.payload), &section);
-        // No guest driver attached an endpoint: the domain tree is empty.
-        assert!(iommu.device.domains.is_empty(), "{}", section.at);
-        // QEMU's `put_gtree` of an empty tree: be32 count 0, then the end
-        // marker; `bypass` (u8) follows. Both sit right after the common
-        // virtio state, so the bytes our tree writes must be in QEMU's
-        // payload there.
-        let tree = field_bytes(&iommu.device.domains);
-        assert_eq!(tree, [0, 0, 0, 0, 0]);
-        let mut device_part = tree.clone();
-        device_part.push(iommu.device.bypass);
-        let transport_and_common =
-            field_bytes(&iommu.transport).len() + field_bytes(&iommu.device.parent_obj).len();
+        // What the fixture script asked over qtest (`VOCAB_IOMMU_REQUESTS`):
+        // two domains, keyed by id in a direct-key tree.
+        let domains = &iommu.device.domains;
         assert_eq!(
-            section.payload[transport_and_common..transport_and_common + device_part.len()],
-            device_part[..],
+            domains.keys().copied().collect::<Vec<u32>>(),
+            [1, 2],
             "{}",
             section.at
         );
+        assert_eq!((domains[&1].id, domains[&2].id), (1, 2));
+        // Domain 1's mappings: a tree keyed by interval, in address order.
+        let mappings: Vec<_> = domains[&1].mappings.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(
+            mappings,
+            [
+                (interval(0x100_0000, 0x1ff_ffff), mapping(0x30_0000, 3)),
+                (interval(0x400_0000, 0x400_0fff), mapping(0x40_0000, 1)),
+            ]
+        );
+        // QLIST_INSERT_HEAD: the endpoint attached last is first on the wire.
+        assert_eq!(domains[&1].endpoint_list, [endpoint(0x10), endpoint(0x20)]);
+        assert_eq!(domains[&2].endpoint_list, [endpoint(0x18)]);
+        assert!(domains[&2].mappings.is_empty());
+        // `boot-bypass` is on by default.
+        assert_eq!(iommu.device.bypass, 1);
+
+        // The tree, as QEMU's `put_gtree` wrote it, sits right after the
+        // common virtio state: be32 count, then 0x01 + be64 key + domain per
+        // node, then 0x00.
+        let tree = field_bytes(&iommu.device.domains);
+        let at = field_bytes(&iommu.transport).len() + field_bytes(&iommu.device.parent_obj).len();
+        assert_eq!(
+            section.payload[at..at + tree.len()],
+            tree[..],
+            "{}",
+            section.at
+        );
+        assert_eq!(tree[..13], [0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let mut empty_domain = Vec::new();
+        vmstate::with::gtree::save(&domains[&2].mappings, &mut empty_domain).unwrap();
+        assert_eq!(empty_domain, [0, 0, 0, 0, 0]);
+        let mut list = Vec::new();
+        vmstate::with::qlist::save(&domains[&2].endpoint_list, &mut list).unwrap();
+        assert_eq!(list, [1, 0, 0, 0, 0x18, 0]);
         // The section is one `virtio` field in QEMU's vmdesc.
         let field = vmdesc_field(&section.desc.state.fields, "virtio");
         assert_eq!(
@@ -189,6 +220,21 @@ fn gtree_and_qlist_virtio_iommu() {
             ("virtio", section.payload.len())
         );
     }
+}
+
+#[test]
+fn qlist_and_gtree_loads_replace_what_was_there() {
+    let section = find_section("qemu-7.2/q35-vocab", "virtio-iommu").unwrap();
+    let mut stale = VirtioIommu::for_payload(&section.payload);
+    let mut domain = vmstate::qemu::virtio::iommu::VirtioIommuDomain {
+        id: 9,
+        ..Default::default()
+    };
+    domain.endpoint_list.push(VirtioIommuEndpoint { id: 0x99 });
+    stale.device.domains.insert(9, domain);
+    let iommu = round_trip(stale, &section);
+    assert_eq!(iommu.device.domains.len(), 2);
+    assert!(!iommu.device.domains.contains_key(&9));
 }
 
 // --- BITMAP: virtio-mem's early section (QEMU 10.0 machine types) -------------------------------

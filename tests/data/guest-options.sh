@@ -23,5 +23,13 @@ VOCAB=(-m 16M,maxmem=528M -device virtio-iommu-pci -device pcie-root-port,id=rp0
        -object memory-backend-ram,id=vm0,size=128M
        -device virtio-mem-pci,memdev=vm0,block-size=2M,requested-size=0
        -device VGA,vgamem_mb=1)
+# What the fixture scripts' `vocab` mode asks the virtio-iommu (PCI slot 1) over qtest once
+# SeaBIOS has run (qtest-driver.sh): domain 1 gets the root port (00:02.0, endpoint 0x10) and
+# VGA (00:04.0, 0x20), domain 2 virtio-mem (00:03.0, 0x18), and domain 1 two mappings
+# (read-write and read-only): a tree of two domains, a two-element list and a tree of two
+# interval keys.
+VOCAB_IOMMU_REQUESTS=(1 "attach 1 0x20" "attach 1 0x10" "attach 2 0x18"
+                      "map 1 0x1000000 0x1ffffff 0x300000 3"
+                      "map 1 0x4000000 0x4000fff 0x400000 1")
 # QEMU 10.0 only: the UEFI variable store (QTAILQ of variables, preset with the default ones).
 VOCAB_10=(-device uefi-vars-x64)
