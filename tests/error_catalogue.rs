@@ -884,6 +884,11 @@ fn every_variant_is_catalogued() {
         "InvalidVmdesc",
         "LimitExceeded",
         "Io",
+        "BadMarker",
+        "OutOfRange",
+        "CountMismatch",
+        "InvalidUtf8",
+        "Unrepresentable",
         "Custom",
     ];
     let source = include_str!("../vmstate-runtime/src/error.rs");
@@ -906,5 +911,124 @@ fn every_variant_is_catalogued() {
     assert_eq!(
         declared, covered,
         "ErrorKind variants and the catalogue differ"
+    );
+}
+
+// ---- QEMU's list, tree, pointer and range forms ---------------------------------------
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-slot", version = 1)]
+struct Slot {
+    value: u8,
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "cat-views", version = 1)]
+struct Views {
+    size: u16,
+    #[vmstate(with = vmstate::with::ptr_array_auto_alloc)]
+    slots: [Option<Box<Slot>>; 2],
+    #[vmstate(with = vmstate::with::int32_positive_le)]
+    index: i32,
+    tree: std::collections::BTreeMap<u8, Slot>,
+    #[vmstate(with = vmstate::with::string)]
+    name: String,
+    #[vmstate(with = vmstate::with::timer)]
+    timer: Option<i64>,
+}
+
+/// size 1, slots [0x30, 0x30], index 0, an empty tree, name "", no timer.
+fn views_payload() -> Vec<u8> {
+    let mut bytes = vec![0, 1, 0x30, 0x30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    bytes.extend([0xff; 8]);
+    bytes
+}
+
+#[test]
+fn the_views_payload_loads() {
+    let views: Views = from_slice(&views_payload(), 1).unwrap();
+    assert_eq!(views.size, 1);
+    assert_eq!(to_vec(&views).unwrap(), views_payload());
+}
+
+#[test]
+fn bad_marker() {
+    let mut bytes = views_payload();
+    bytes[3] = 0x7f;
+    assert_names(
+        &from_slice::<Views>(&bytes, 1).unwrap_err(),
+        &Expected {
+            section: Some("cat-views"),
+            path: Some("slots[1]"),
+            offset: Some(3),
+            says: &["pointer marker is 0x7f, expected 0x30 (NULL) or 0x31 (present)"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn out_of_range() {
+    let mut bytes = views_payload();
+    bytes[7] = 1;
+    assert_names(
+        &from_slice::<Views>(&bytes, 1).unwrap_err(),
+        &Expected {
+            section: Some("cat-views"),
+            path: Some("index"),
+            offset: Some(4),
+            says: &["value 1 is out of range: accepted values are 0 to 0"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn count_mismatch() {
+    let mut bytes = views_payload();
+    bytes[11] = 2;
+    assert_names(
+        &from_slice::<Views>(&bytes, 1).unwrap_err(),
+        &Expected {
+            section: Some("cat-views"),
+            path: Some("tree"),
+            offset: Some(12),
+            says: &["tree: the input declares 2 entries but 0 follow"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    let mut bytes = views_payload();
+    bytes[16] = 1;
+    bytes.insert(17, 0xc3);
+    assert_names(
+        &from_slice::<Views>(&bytes, 1).unwrap_err(),
+        &Expected {
+            section: Some("cat-views"),
+            path: Some("name"),
+            offset: Some(17),
+            says: &["string is not UTF-8: the bytes are invalid from byte 0 on"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn unrepresentable() {
+    let views = Views {
+        timer: Some(-1),
+        ..Views::default()
+    };
+    assert_names(
+        &to_vec(&views).unwrap_err(),
+        &Expected {
+            section: Some("cat-views"),
+            path: Some("timer"),
+            says: &["`timer` cannot represent this value: an armed timer expiring at -1"],
+            ..NOWHERE
+        },
     );
 }

@@ -532,6 +532,21 @@ impl fmt::Display for ErrorKind {
                 write!(f, "{what} of {found} exceeds the limit of {limit}")
             }
             Self::Io { source } => write!(f, "I/O error: {source}"),
+            Self::BadMarker { .. }
+            | Self::OutOfRange { .. }
+            | Self::CountMismatch { .. }
+            | Self::InvalidUtf8 { .. }
+            | Self::Unrepresentable { .. } => self.fmt_view_error(f),
+            Self::Custom { message } => f.write_str(message),
+        }
+    }
+}
+
+impl ErrorKind {
+    /// The sentences of the errors that QEMU's list, tree, pointer and range
+    /// forms (`vmstate::with` and the std field types) report.
+    fn fmt_view_error(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Self::BadMarker {
                 what,
                 found,
@@ -562,7 +577,7 @@ impl fmt::Display for ErrorKind {
             Self::Unrepresentable { view, reason } => {
                 write!(f, "`{view}` cannot represent this value: {reason}")
             }
-            Self::Custom { message } => f.write_str(message),
+            _ => Ok(()),
         }
     }
 }

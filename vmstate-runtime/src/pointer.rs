@@ -18,7 +18,7 @@ pub const NULL_POINTER_MARKER: u8 = 0x30;
 /// As in QEMU 7.2 and 10.0 (`vmstate_load_state`), the wire does not say
 /// which of the two follows: the *destination* decides. A local `None`
 /// expects the marker and fails on anything else (`get_nullptr`: "expected
-/// VMS_NULLPTR_MARKER"); a local `Some` loads the struct at its current
+/// `VMS_NULLPTR_MARKER`"); a local `Some` loads the struct at its current
 /// version. The destination must therefore hold the same elements as the
 /// source, as a QEMU device does after realize: give the type a `Default`
 /// that allocates them, or load into a value that has them. For a form that
@@ -45,32 +45,28 @@ impl<T: VmState> VmStateField for Option<Box<T>> {
     }
 
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        match self {
-            Some(value) => value.save_state(out),
-            None => {
-                out.push(NULL_POINTER_MARKER);
-                Ok(())
-            }
+        if let Some(value) = self {
+            return value.save_state(out);
         }
+        out.push(NULL_POINTER_MARKER);
+        Ok(())
     }
 
     fn load_field(&mut self, reader: &mut Reader<'_>) -> Result<(), Error> {
-        match self {
-            Some(value) => value.load_state(reader, T::VERSION),
-            None => {
-                let offset = reader.offset();
-                match reader.read_u8()? {
-                    NULL_POINTER_MARKER => Ok(()),
-                    found => Err(Error::at(
-                        ErrorKind::BadMarker {
-                            what: "null-pointer marker of an element that is NULL here",
-                            found,
-                            expected: "0x30 (VMS_NULLPTR_MARKER): the source must have NULL where the destination has",
-                        },
-                        offset,
-                    )),
-                }
-            }
+        if let Some(value) = self {
+            return value.load_state(reader, T::VERSION);
+        }
+        let offset = reader.offset();
+        match reader.read_u8()? {
+            NULL_POINTER_MARKER => Ok(()),
+            found => Err(Error::at(
+                ErrorKind::BadMarker {
+                    what: "null-pointer marker of an element that is NULL here",
+                    found,
+                    expected: "0x30 (VMS_NULLPTR_MARKER): the source must have NULL where the destination has",
+                },
+                offset,
+            )),
         }
     }
 }

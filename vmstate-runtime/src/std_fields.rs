@@ -2,6 +2,11 @@
 //! wire view: `f32`, `Wrapping<T>` and the atomics. Each has the wire form of
 //! the plain value it holds.
 
+#![allow(
+    clippy::mut_mut,
+    reason = "`&mut &mut [u8]` is the cursor `VmStateField::save_fixed` writes through"
+)]
+
 use core::num::Wrapping;
 use core::sync::atomic::{
     AtomicBool, AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicU8, AtomicU16, AtomicU32,

@@ -28,7 +28,7 @@ use crate::reader::Reader;
 use crate::schema::WireType;
 use crate::stream::FieldDesc;
 
-/// An integer that QEMU's GLib trees hold in the key pointer itself
+/// An integer that QEMU's `GLib` trees hold in the key pointer itself
 /// (`GUINT_TO_POINTER`, `GINT_TO_POINTER`), sent as a be64.
 pub trait DirectKey: Sized + Ord {
     /// The smallest key, for error messages.
@@ -137,7 +137,7 @@ where
     K: VmStateField + Ord + Default,
     V: VmStateField + Default,
 {
-    save_entries(map, out, |key, out| key.save_field(out))
+    save_entries(map, out, K::save_field)
 }
 
 /// Replaces the map with the tree read from `reader` (QEMU `get_gtree` with a

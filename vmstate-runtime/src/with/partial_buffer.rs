@@ -90,12 +90,12 @@ impl<const N: usize> PartialBuffer<N> {
         reader: &mut Reader<'_>,
     ) -> Result<(), Error> {
         let offset = reader.offset();
-        let held = buffer.bytes().len();
+        let capacity = buffer.bytes().len();
         let bytes = reader.read_bytes(N)?;
-        let head = buffer
+        let target = buffer
             .bytes_for_load(N)
-            .ok_or_else(|| short(held).at_offset(offset))?;
-        head[..N].copy_from_slice(bytes);
+            .ok_or_else(|| short(capacity).at_offset(offset))?;
+        target[..N].copy_from_slice(bytes);
         Ok(())
     }
 }

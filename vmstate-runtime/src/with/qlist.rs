@@ -1,5 +1,5 @@
 //! QEMU `VMSTATE_QLIST_V`: a singly linked list of structs, as a `Vec<T>` or
-//! `VecDeque<T>` (see [`List`](super::List)).
+//! `VecDeque<T>` (see [`List`]).
 //!
 //! Wire form (QEMU `put_qlist`/`get_qlist` in `migration/vmstate-types.c`):
 //! that of [`qtailq`](super::qtailq), head first: a `0x01` byte and the

@@ -1,5 +1,5 @@
 //! QEMU `VMSTATE_QTAILQ_V`: a tail queue of structs, as a `Vec<T>` or
-//! `VecDeque<T>` (see [`List`](super::List)).
+//! `VecDeque<T>` (see [`List`]).
 //!
 //! Wire form (QEMU `put_qtailq`/`get_qtailq` in `migration/vmstate-types.c`,
 //! the same in 7.2 and 10.0): for each element front to back, a `0x01` byte
