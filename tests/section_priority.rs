@@ -5,7 +5,7 @@
 //!
 //! QEMU numbers sections as it registers them (`global_section_id++`), so a
 //! stream's section ids give the registration order; the `q35-vocab` streams
-//! hold devices created last on the command line (a PCIe root port, a
+//! hold devices created last on the command line (a PCI Express root port, a
 //! virtio-iommu, virtio-mem) that QEMU saves first because of their priority.
 
 use std::fs::File;

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::path::PathBuf;
 
-use vmstate::qemu::uefi_vars::UefiVarsSysbus;
+use vmstate::qemu::uefi_vars::{UefiVariable, UefiVarsSysbus};
 use vmstate::qemu::vga::PciVga;
 use vmstate::qemu::virtio::VirtioPci;
 use vmstate::qemu::virtio::iommu::{
@@ -154,7 +154,7 @@ fn qtailq_uefi_variables() {
 fn qtailq_load_replaces_the_list_in_qemus_order() {
     let section = find_section("qemu-10.0/q35-vocab", "uefi-vars-sysbus").unwrap();
     let mut stale = UefiVarsSysbus::default();
-    stale.state.variables = VecDeque::from([Default::default()]);
+    stale.state.variables = VecDeque::from([UefiVariable::default()]);
     let vars = round_trip(stale, &section).state;
     assert_eq!(vars.variables.len(), 6);
 }

@@ -18,6 +18,10 @@ pub struct UefiVarsSysbus {
 /// QEMU `vmstate_uefi_vars` (`uefi-vars`, version 0).
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
 #[vmstate(name = "uefi-vars", version = 0)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the four boot-phase flags of QEMU's uefi_vars_state, one bool field each on the wire"
+)]
 pub struct UefiVars {
     /// `sts`: the status register.
     pub sts: u16,

@@ -1,5 +1,5 @@
 //! `virtio-iommu`: the paravirtual IOMMU (`hw/virtio/virtio-iommu.c`) on
-//! virtio-pci. Its domains are a GLib tree keyed by domain id
+//! virtio-pci. Its domains are a `GLib` tree keyed by domain id
 //! (`VMSTATE_GTREE_DIRECT_KEY_V`); each domain holds a tree of mappings keyed
 //! by address interval (`VMSTATE_GTREE_V`) and a list of endpoints
 //! (`VMSTATE_QLIST_V`).
