@@ -268,8 +268,12 @@ fn bitmap_virtio_mem_early() {
     assert_eq!(mem.tmp.block_size, 2 << 20);
     // The bitmap has a bit per block (QEMU `bitmap_size`).
     assert_eq!(mem.tmp.region_size / mem.tmp.block_size, 64);
-    // Nothing plugged: requested-size=0, and no guest driver to plug.
-    assert_eq!((mem.size, mem.bitmap), (0, [0]));
+    // The fixture script plugged blocks 0 and 63 over qtest
+    // (`VOCAB_MEM_PLUG`): 4 MiB, the bitmap's lowest and highest bit.
+    assert_eq!(mem.size, 4 << 20);
+    assert_eq!(mem.bitmap, [1 | 1 << 63]);
+    let at = section.payload.len() - 8;
+    assert_eq!(section.payload[at..], [0x80, 0, 0, 0, 0, 0, 0, 1]);
     let field = vmdesc_field(&section.desc.state.fields, "bitmap");
     assert_eq!((field.type_name.as_str(), field.size), ("bitmap", 8));
     // Machine types before 8.1 have no early section.
@@ -281,11 +285,11 @@ fn bitmap_virtio_mem_early() {
 fn bitmap_words_are_big_endian_u64() {
     let section = find_section("qemu-10.0/q35-vocab", "virtio-mem-device-early").unwrap();
     let mut mem = round_trip(VirtioMemDeviceEarly::default(), &section);
-    // Blocks 0 and 63 plugged: QEMU's `put_bitmap` writes the word as be64.
-    mem.bitmap = [1 | 1 << 63];
+    // Blocks 1 and 8 instead: QEMU's `put_bitmap` writes the word as be64.
+    mem.bitmap = [1 << 1 | 1 << 8];
     let bytes = vmstate::to_vec(&mem).unwrap();
     let at = section.payload.len() - 8;
-    assert_eq!(bytes[at..], [0x80, 0, 0, 0, 0, 0, 0, 1]);
+    assert_eq!(bytes[at..], [0, 0, 0, 0, 0, 0, 0x01, 0x02]);
     assert_eq!(bytes[..at], section.payload[..at]);
 }
 

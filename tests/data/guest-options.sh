@@ -21,7 +21,7 @@ USB_HDA=(-device qemu-xhci -device usb-tablet
 # and RTC carry TIMERs. q35 only (the root port is PCIe).
 VOCAB=(-m 16M,maxmem=528M -device virtio-iommu-pci -device pcie-root-port,id=rp0,chassis=1
        -object memory-backend-ram,id=vm0,size=128M
-       -device virtio-mem-pci,memdev=vm0,block-size=2M,requested-size=0
+       -device virtio-mem-pci,memdev=vm0,block-size=2M,requested-size=4M
        -device VGA,vgamem_mb=1)
 # What the fixture scripts' `vocab` mode asks the virtio-iommu (PCI slot 1) over qtest once
 # SeaBIOS has run (qtest-driver.sh): domain 1 gets the root port (00:02.0, endpoint 0x10) and
@@ -31,5 +31,8 @@ VOCAB=(-m 16M,maxmem=528M -device virtio-iommu-pci -device pcie-root-port,id=rp0
 VOCAB_IOMMU_REQUESTS=(1 "attach 1 0x20" "attach 1 0x10" "attach 2 0x18"
                       "map 1 0x1000000 0x1ffffff 0x300000 3"
                       "map 1 0x4000000 0x4000fff 0x400000 1")
+# The virtio-mem blocks (PCI slot 3) the `vocab` mode plugs: the first and the last of the
+# region's 64, set bits at both ends of the bitmap's one word (4 MiB, the requested size).
+VOCAB_MEM_PLUG=(3 0 63)
 # QEMU 10.0 only: the UEFI variable store (QTAILQ of variables, preset with the default ones).
 VOCAB_10=(-device uefi-vars-x64)

@@ -28,18 +28,18 @@ pci_read32() { qtest "outl 0xcf8 $(pci_addr "$1" "$2")"; qtest "inl 0xcfc"; echo
 pci_read8() { local v; v=$(pci_read32 "$1" "$2"); echo $(( (v >> (($2 & 3) * 8)) & 0xff )); }
 pci_write16() { qtest "outl 0xcf8 $(pci_addr "$1" "$2")"; qtest "outw 0xcfc $3"; }
 
-# --- a virtio-iommu driver, just enough to attach endpoints and map ranges -------------------
-# The device at PCI slot $1 of bus 0 (modern virtio-pci, BARs as SeaBIOS assigned them): reset,
-# negotiate VERSION_1 and MAP_UNMAP, set up the request queue (8 entries) in guest RAM at
-# 0x200000, then send the requests given as arguments ("attach DOMAIN ENDPOINT" or
-# "map DOMAIN VIRT_START VIRT_END PHYS_START FLAGS"), each answered VIRTIO_IOMMU_S_OK.
-VQ_DESC=0x200000 VQ_AVAIL=0x201000 VQ_USED=0x202000 VQ_REQ=0x203000 VQ_TAIL=0x203800 VQ_SIZE=8
-
-virtio_iommu_requests() {
-  local slot="$1"; shift
+# --- a minimal modern virtio-pci driver: one request queue, one request at a time -----------
+# virtio_start SLOT RING FEATURES: the device at PCI slot SLOT of bus 0 (BARs as SeaBIOS
+# assigned them) is reset and driven to DRIVER_OK with VERSION_1 and the low feature bits
+# FEATURES that it offers, its queue 0 set up with 8 entries in guest RAM at RING (descriptors;
+# the avail ring at RING+0x1000, the used ring at +0x2000, the request at +0x3000, the
+# response at +0x3800). Sets VIO_DEVICE (the device configuration's address) for the caller.
+virtio_start() {
+  local slot="$1" ring="$2" want="$3"
   # Memory decoding and bus mastering (the device reads its queue by DMA).
   pci_write16 "$slot" 0x04 0x0006
-  local bar_lo bar_hi ptr cfg_type bar off common="" notify="" mult=0
+  local ptr cfg_type bar off bar_lo bar_hi base
+  VIO_COMMON="" VIO_NOTIFY="" VIO_DEVICE="" VIO_MULT=0
   # Walk the capability list for the virtio structures (vendor-specific capability 0x09).
   ptr=$(pci_read8 "$slot" 0x34)
   while (( ptr != 0 )); do
@@ -49,65 +49,110 @@ virtio_iommu_requests() {
       off=$(pci_read32 "$slot" $((ptr + 8)))
       bar_lo=$(pci_read32 "$slot" $((0x10 + bar * 4)))
       bar_hi=$(pci_read32 "$slot" $((0x14 + bar * 4)))
-      local base=$(( (bar_hi << 32) | (bar_lo & ~0xf) ))
+      base=$(( (bar_hi << 32) | (bar_lo & ~0xf) ))
       case "$cfg_type" in
-        1) common=$((base + off)) ;;
-        2) notify=$((base + off)); mult=$(pci_read32 "$slot" $((ptr + 16))) ;;
+        1) VIO_COMMON=$((base + off)) ;;
+        2) VIO_NOTIFY=$((base + off)); VIO_MULT=$(pci_read32 "$slot" $((ptr + 16))) ;;
+        4) VIO_DEVICE=$((base + off)) ;;
       esac
     fi
     ptr=$(pci_read8 "$slot" $((ptr + 1)))
   done
-  [[ -n "$common" && -n "$notify" ]] || { echo "error: no virtio capabilities in slot $slot" >&2; exit 1; }
-  (( (common >> 32) == 0 && common != 0 )) || { echo "error: BAR not assigned" >&2; exit 1; }
-  local c; c=$(printf '0x%x' "$common")
-  qtest "writeb $((common + 0x14)) 0"                  # reset
-  qtest "writeb $((common + 0x14)) 1"                  # ACKNOWLEDGE
-  qtest "writeb $((common + 0x14)) 3"                  # DRIVER
-  qtest "writel $((common + 0x08)) 0"; qtest "writel $((common + 0x0c)) 0x4"  # MAP_UNMAP
-  qtest "writel $((common + 0x08)) 1"; qtest "writel $((common + 0x0c)) 0x1"  # VERSION_1
-  qtest "writeb $((common + 0x14)) 11"                 # FEATURES_OK
-  qtest "readb $((common + 0x14))"
-  (( (QT_VALUE & 8) != 0 )) || { echo "error: $c: features refused" >&2; exit 1; }
-  qtest "writew $((common + 0x16)) 0"                  # queue_select = 0 (requests)
-  qtest "writew $((common + 0x18)) $VQ_SIZE"
-  qtest "writeq $((common + 0x20)) $VQ_DESC"
-  qtest "writeq $((common + 0x28)) $VQ_AVAIL"
-  qtest "writeq $((common + 0x30)) $VQ_USED"
-  qtest "readw $((common + 0x1e))"; local notify_off=$((QT_VALUE))
-  qtest "write $VQ_AVAIL 4 0x00000000"                 # avail flags, idx
-  qtest "write $VQ_USED 4 0x00000000"                  # used flags, idx
-  qtest "writew $((common + 0x1c)) 1"                  # queue_enable
-  qtest "writeb $((common + 0x14)) 15"                 # DRIVER_OK
-  local idx=0 req len
+  [[ -n "$VIO_COMMON" && -n "$VIO_NOTIFY" ]] ||
+    { echo "error: no virtio capabilities in slot $slot" >&2; exit 1; }
+  (( (VIO_COMMON & 0xffffffff) != 0 )) || { echo "error: slot $slot: BAR not assigned" >&2; exit 1; }
+  local c=$VIO_COMMON
+  qtest "writeb $((c + 0x14)) 0"                       # reset
+  qtest "writeb $((c + 0x14)) 1"                       # ACKNOWLEDGE
+  qtest "writeb $((c + 0x14)) 3"                       # DRIVER
+  qtest "writel $c 0"; qtest "readl $((c + 0x04))"     # device features 0-31
+  local offered=$((QT_VALUE))
+  qtest "writel $((c + 0x08)) 0"; qtest "writel $((c + 0x0c)) $((offered & want))"
+  qtest "writel $((c + 0x08)) 1"; qtest "writel $((c + 0x0c)) 0x1"   # VERSION_1
+  qtest "writeb $((c + 0x14)) 11"                      # FEATURES_OK
+  qtest "readb $((c + 0x14))"
+  (( (QT_VALUE & 8) != 0 )) || { echo "error: slot $slot: features refused" >&2; exit 1; }
+  VIO_RING=$ring VIO_IDX=0
+  qtest "writew $((c + 0x16)) 0"                       # queue_select = 0
+  qtest "writew $((c + 0x18)) 8"                       # queue_size
+  qtest "writeq $((c + 0x20)) $ring"
+  qtest "writeq $((c + 0x28)) $((ring + 0x1000))"
+  qtest "writeq $((c + 0x30)) $((ring + 0x2000))"
+  qtest "readw $((c + 0x1e))"; VIO_NOTIFY=$((VIO_NOTIFY + QT_VALUE * VIO_MULT))
+  qtest "write $((ring + 0x1000)) 4 0x00000000"        # avail flags, idx
+  qtest "write $((ring + 0x2000)) 4 0x00000000"        # used flags, idx
+  qtest "writew $((c + 0x1c)) 1"                       # queue_enable
+  qtest "writeb $((c + 0x14)) 15"                      # DRIVER_OK
+}
+
+# virtio_call OUT_LEN IN_LEN: hands the device the request at VIO_RING+0x3000 (OUT_LEN bytes,
+# written by the caller) and IN_LEN bytes for its response at VIO_RING+0x3800, kicks queue 0 and
+# waits until the device has used them.
+virtio_call() {
+  local req=$((VIO_RING + 0x3000)) resp=$((VIO_RING + 0x3800)) avail=$((VIO_RING + 0x1000))
+  # descriptor 0: the request (device reads), chained to 1: the response (device writes)
+  qtest "writeq $VIO_RING $req"; qtest "writel $((VIO_RING + 8)) $1"
+  qtest "writew $((VIO_RING + 12)) 1"; qtest "writew $((VIO_RING + 14)) 1"
+  qtest "writeq $((VIO_RING + 16)) $resp"; qtest "writel $((VIO_RING + 24)) $2"
+  qtest "writew $((VIO_RING + 28)) 2"; qtest "writew $((VIO_RING + 30)) 0"
+  qtest "writew $((avail + 4 + (VIO_IDX % 8) * 2)) 0"
+  VIO_IDX=$((VIO_IDX + 1))
+  qtest "writew $((avail + 2)) $VIO_IDX"
+  qtest "writew $VIO_NOTIFY 0"
+  local deadline=$((SECONDS + TIMEOUT))
+  while qtest "readw $((VIO_RING + 0x2002))"; (( QT_VALUE != VIO_IDX )); do
+    (( SECONDS > deadline )) && { echo "error: the device did not use request $VIO_IDX" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+
+# virtio_iommu_requests SLOT REQUEST...: a virtio-iommu (MAP_UNMAP negotiated), its ring at
+# 0x200000; each REQUEST is "attach DOMAIN ENDPOINT" or "map DOMAIN VIRT_START VIRT_END
+# PHYS_START FLAGS" and must be answered VIRTIO_IOMMU_S_OK.
+virtio_iommu_requests() {
+  local slot="$1" req; shift
+  virtio_start "$slot" 0x200000 0x4
+  local r=$((VIO_RING + 0x3000)) len
   for req in "$@"; do
     read -r -a f <<<"$req"
     case "${f[0]}" in
       attach) # virtio_iommu_req_attach: head (type 1), domain, endpoint, flags, reserved[8]
-        qtest "writel $VQ_REQ 1"; qtest "writel $((VQ_REQ + 4)) ${f[1]}"
-        qtest "writel $((VQ_REQ + 8)) ${f[2]}"; qtest "writel $((VQ_REQ + 12)) 0"
-        qtest "writeq $((VQ_REQ + 16)) 0"; len=24 ;;
+        qtest "writel $r 1"; qtest "writel $((r + 4)) ${f[1]}"
+        qtest "writel $((r + 8)) ${f[2]}"; qtest "writel $((r + 12)) 0"
+        qtest "writeq $((r + 16)) 0"; len=24 ;;
       map) # virtio_iommu_req_map: head (type 3), domain, virt_start, virt_end, phys_start, flags
-        qtest "writel $VQ_REQ 3"; qtest "writel $((VQ_REQ + 4)) ${f[1]}"
-        qtest "writeq $((VQ_REQ + 8)) ${f[2]}"; qtest "writeq $((VQ_REQ + 16)) ${f[3]}"
-        qtest "writeq $((VQ_REQ + 24)) ${f[4]}"; qtest "writel $((VQ_REQ + 32)) ${f[5]}"; len=36 ;;
-      *) echo "error: unknown request $req" >&2; exit 1 ;;
+        qtest "writel $r 3"; qtest "writel $((r + 4)) ${f[1]}"
+        qtest "writeq $((r + 8)) ${f[2]}"; qtest "writeq $((r + 16)) ${f[3]}"
+        qtest "writeq $((r + 24)) ${f[4]}"; qtest "writel $((r + 32)) ${f[5]}"; len=36 ;;
+      *) echo "error: unknown virtio-iommu request $req" >&2; exit 1 ;;
     esac
-    qtest "writel $VQ_TAIL 0xffffffff"
-    # descriptor 0: the request (device reads), chained to 1: the tail (device writes)
-    qtest "writeq $VQ_DESC $VQ_REQ"; qtest "writel $((VQ_DESC + 8)) $len"
-    qtest "writew $((VQ_DESC + 12)) 1"; qtest "writew $((VQ_DESC + 14)) 1"
-    qtest "writeq $((VQ_DESC + 16)) $VQ_TAIL"; qtest "writel $((VQ_DESC + 24)) 4"
-    qtest "writew $((VQ_DESC + 28)) 2"; qtest "writew $((VQ_DESC + 30)) 0"
-    qtest "writew $((VQ_AVAIL + 4 + (idx % VQ_SIZE) * 2)) 0"
-    idx=$((idx + 1))
-    qtest "writew $((VQ_AVAIL + 2)) $idx"
-    qtest "writew $((notify + notify_off * mult)) 0"
-    local deadline=$((SECONDS + TIMEOUT))
-    while qtest "readw $((VQ_USED + 2))"; (( QT_VALUE != idx )); do
-      (( SECONDS > deadline )) && { echo "error: virtio-iommu did not answer $req" >&2; exit 1; }
-      sleep 0.05
-    done
-    qtest "readb $VQ_TAIL"
-    (( QT_VALUE == 0 )) || { echo "error: virtio-iommu answered $req with status $((QT_VALUE))" >&2; exit 1; }
+    qtest "writel $((VIO_RING + 0x3800)) 0xffffffff"
+    virtio_call "$len" 4
+    qtest "readb $((VIO_RING + 0x3800))"
+    (( QT_VALUE == 0 )) ||
+      { echo "error: virtio-iommu answered $req with status $((QT_VALUE))" >&2; exit 1; }
+  done
+}
+
+# virtio_mem_plug SLOT BLOCK...: a virtio-mem (every device-specific feature it offers
+# accepted: 10.0 refuses a driver without UNPLUGGED_INACCESSIBLE on new machine types), its ring
+# at 0x210000, plugs one block at each index BLOCK of its region (VIRTIO_MEM_REQ_PLUG, each
+# answered VIRTIO_MEM_RESP_ACK); the device's requested size must allow them.
+virtio_mem_plug() {
+  local slot="$1" block; shift
+  virtio_start "$slot" 0x210000 0x00ffffff
+  # struct virtio_mem_config: block_size at 0, addr at 16
+  qtest "readq $VIO_DEVICE"; local block_size=$((QT_VALUE))
+  qtest "readq $((VIO_DEVICE + 16))"; local addr=$((QT_VALUE))
+  local r=$((VIO_RING + 0x3000))
+  for block in "$@"; do
+    # virtio_mem_req: type (0 = PLUG), padding, then plug.addr and plug.nb_blocks
+    qtest "writeq $r 0"; qtest "writeq $((r + 8)) $((addr + block * block_size))"
+    qtest "writeq $((r + 16)) 1"
+    qtest "writel $((VIO_RING + 0x3800)) 0xffffffff"
+    virtio_call 24 16
+    qtest "readw $((VIO_RING + 0x3800))"
+    (( QT_VALUE == 0 )) ||
+      { echo "error: virtio-mem answered the plug of block $block with $((QT_VALUE))" >&2; exit 1; }
   done
 }

@@ -65,6 +65,7 @@ make_fixture() {
     sleep "$RUN_SECONDS"
     hmp "stop"
     virtio_iommu_requests "${VOCAB_IOMMU_REQUESTS[@]}"
+    virtio_mem_plug "${VOCAB_MEM_PLUG[@]}"
   else
     start_qemu "$@" "${COMMON[@]}"
     sleep "$RUN_SECONDS"
