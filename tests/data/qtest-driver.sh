@@ -134,13 +134,15 @@ virtio_iommu_requests() {
   done
 }
 
-# virtio_mem_plug SLOT BLOCK...: a virtio-mem (every device-specific feature it offers
-# accepted: 10.0 refuses a driver without UNPLUGGED_INACCESSIBLE on new machine types), its ring
+# virtio_mem_plug SLOT BLOCK...: a virtio-mem (ACPI_PXM and UNPLUGGED_INACCESSIBLE accepted
+# when offered: 10.0 refuses a driver without the latter on new machine types, and 7.2 refuses
+# to load a stream whose driver took 10.0's PERSISTENT_SUSPEND, which 10.0 offers even on
+# pc-q35-7.2), its ring
 # at 0x210000, plugs one block at each index BLOCK of its region (VIRTIO_MEM_REQ_PLUG, each
 # answered VIRTIO_MEM_RESP_ACK); the device's requested size must allow them.
 virtio_mem_plug() {
   local slot="$1" block; shift
-  virtio_start "$slot" 0x210000 0x00ffffff
+  virtio_start "$slot" 0x210000 0x3
   # struct virtio_mem_config: block_size at 0, addr at 16
   qtest "readq $VIO_DEVICE"; local block_size=$((QT_VALUE))
   qtest "readq $((VIO_DEVICE + 16))"; local addr=$((QT_VALUE))
