@@ -148,6 +148,21 @@ fn qtailq_uefi_variables() {
     assert_eq!((ours[0], ours[ours.len() - 1]), (1, 0));
     let empty = vmdesc_field(&section.desc.state.fields, "state.var_policies");
     assert_eq!((empty.type_name.as_str(), empty.size), ("qtailq", 1));
+    // Without the model, the section decodes from QEMU's own description:
+    // each list is the bytes its size covers, as its elements differ in length.
+    let decoded = vmstate::stream::decode(&section.desc.state, &section.payload, 0).unwrap();
+    let leaf = decoded
+        .leaves
+        .iter()
+        .find(|leaf| leaf.path == "state.variables")
+        .unwrap();
+    assert_eq!(
+        (
+            leaf.size,
+            &section.payload[leaf.offset..leaf.offset + leaf.size]
+        ),
+        (ours.len(), &ours[..])
+    );
 }
 
 #[test]
