@@ -37,8 +37,8 @@ pub mod qemu;
 
 pub use vmstate_derive::VmState;
 pub use vmstate_runtime::{
-    Error, ErrorKind, PathSegment, Reader, SectionRef, Unused, VmState, VmStateField, Writer,
-    from_slice, load_into, save_into, to_vec, to_vec_at,
+    Error, ErrorKind, PathSegment, Priority, Reader, SectionRef, Unused, VmState, VmStateField,
+    Writer, from_slice, load_into, save_into, to_vec, to_vec_at,
 };
 
 pub use vmstate_runtime::check;

@@ -11,16 +11,19 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use vmstate::qemu::virtio::iommu::VirtioIommu;
 use vmstate::stream::{
-    DeviceDesc, DeviceSection, Priority, Record, SectionKind, StateDesc, StreamReader, StreamWriter,
+    DeviceDesc, DeviceSection, Record, SectionKind, StateDesc, StreamReader, StreamWriter,
 };
+use vmstate::{Priority, VmState};
 
 /// The priority QEMU 7.2 and 10.0 give a section's VMSD (`.priority`), by
-/// the VMSD name at the end of the idstr; `MIG_PRI_DEFAULT` for the rest.
+/// the VMSD name at the end of the idstr (from the model where there is
+/// one); `MIG_PRI_DEFAULT` for the rest.
 fn qemu_priority(idstr: &str) -> Priority {
     match idstr.rsplit('/').next().unwrap_or(idstr) {
         "pcie-root-port" => Priority::PciBus,
-        "virtio-iommu" => Priority::Iommu,
+        "virtio-iommu" => VirtioIommu::PRIORITY,
         "virtio-mem-device-early" => Priority::VirtioMem,
         _ => Priority::Default,
     }
@@ -128,7 +131,7 @@ fn prioritised_sections_come_first_in_qemus_order_and_bytes() {
 }
 
 #[test]
-fn without_priorities_every_stream_is_in_registration_order() {
+fn every_stream_is_its_registration_order_sorted_by_priority() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut checked = 0;
     for release in ["qemu-7.2", "qemu-10.0"] {

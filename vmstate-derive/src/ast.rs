@@ -25,6 +25,9 @@ pub struct Container {
     pub version: Option<SpannedValue<u32>>,
     /// The oldest version this build loads, QEMU's `minimum_version_id`.
     pub minimum_version: Option<SpannedValue<u32>>,
+    /// The section's place in a stream, QEMU's `MigrationPriority`, by name
+    /// (`"iommu"`, `"pci_bus"`, ...).
+    pub priority: Option<SpannedValue<String>>,
     /// `fn(&Self) -> Result<(), E>`, run before the fields are saved.
     pub pre_save: Option<Path>,
     /// `fn(&Self) -> Result<(), E>`, run after the subsections are saved.
@@ -70,6 +73,8 @@ pub struct Field {
     pub equal: Flag,
     /// The earlier integer field that holds this variable array's element count.
     pub len: Option<Ident>,
+    /// The later variable array whose length this integer field saves.
+    pub count_of: Option<Ident>,
     /// A module with `save(&T, &mut Vec<u8>)` and `load(&mut T, &mut Reader)`.
     pub with: Option<Path>,
     /// `fn(&Self) -> T`: on save, the value written instead of the field's, for
@@ -104,4 +109,128 @@ pub struct Subsection {
 pub struct Variant {
     pub ident: Ident,
     pub fields: ast::Fields<Field>,
+}
+
+#[cfg(test)]
+mod tests {
+    use darling::{FromDeriveInput, FromField, FromMeta};
+    use syn::{DeriveInput, parse_quote};
+
+    use super::{Container, Field, Subsection};
+    use crate::symbol::{self, Symbol};
+
+    /// A value each key accepts; `None` for flags.
+    fn sample(key: Symbol) -> Option<&'static str> {
+        let flags = [
+            symbol::SKIP,
+            symbol::EQUAL,
+            symbol::FROZEN,
+            symbol::NAME_WITHOUT_SLASH,
+        ];
+        if flags.contains(&key) {
+            return None;
+        }
+        Some(match key.as_str() {
+            "since" | "until" | "version" | "minimum_version" => "1",
+            "name" | "info" | "rename" | "lock" => "\"x\"",
+            "priority" => "\"iommu\"",
+            "bound" => "\"T: Copy\"",
+            "crate" => "\"::vmstate\"",
+            "len" | "count_of" => "n",
+            _ => "f",
+        })
+    }
+
+    fn written(key: Symbol) -> String {
+        sample(key).map_or_else(|| key.to_string(), |value| format!("{key} = {value}"))
+    }
+
+    fn first_field(input: &DeriveInput) -> &syn::Field {
+        match &input.data {
+            syn::Data::Struct(data) => data.fields.iter().next().unwrap(),
+            _ => unreachable!("a struct"),
+        }
+    }
+
+    #[test]
+    fn the_field_receiver_takes_every_field_key() {
+        for key in symbol::FIELD_KEYS {
+            let source = format!("struct S {{ #[vmstate({})] x: u32 }}", written(*key));
+            let input: DeriveInput = syn::parse_str(&source).unwrap();
+            let parsed = Field::from_field(first_field(&input));
+            assert!(parsed.is_ok(), "`{key}` is named but not parsed");
+        }
+    }
+
+    #[test]
+    fn the_field_receiver_refuses_other_keys() {
+        let input: DeriveInput = parse_quote!(
+            struct S {
+                #[vmstate(sinse = 1)]
+                x: u32,
+            }
+        );
+        let error = Field::from_field(first_field(&input)).err().unwrap();
+        assert!(error.to_string().contains("sinse"), "{error}");
+    }
+
+    #[test]
+    fn the_container_receiver_takes_every_container_key() {
+        for key in symbol::CONTAINER_KEYS {
+            let source = format!("#[vmstate({})] struct S {{ x: u32 }}", written(*key));
+            let input: DeriveInput = syn::parse_str(&source).unwrap();
+            assert!(
+                Container::from_derive_input(&input).is_ok(),
+                "`{key}` is named but not parsed"
+            );
+        }
+        let input: DeriveInput = parse_quote!(
+            #[vmstate(nmae = "x")]
+            struct S {
+                x: u32,
+            }
+        );
+        assert!(Container::from_derive_input(&input).is_err());
+    }
+
+    #[test]
+    fn the_subsection_receiver_takes_every_subsection_key() {
+        let all: Vec<String> = symbol::SUBSECTION_KEYS
+            .iter()
+            .map(|key| written(*key))
+            .collect();
+        let source = format!("#[subsection({})] struct S;", all.join(", "));
+        let input: DeriveInput = syn::parse_str(&source).unwrap();
+        let parsed = Subsection::from_meta(&input.attrs[0].meta).unwrap();
+        assert_eq!(parsed.since, Some(1));
+        assert!(parsed.name_without_slash.is_present());
+        // `needed` is required.
+        let input: DeriveInput = parse_quote!(
+            #[subsection(since = 1)]
+            struct S;
+        );
+        assert!(Subsection::from_meta(&input.attrs[0].meta).is_err());
+    }
+
+    #[test]
+    fn the_container_receiver_keeps_what_the_rules_need() {
+        let input: DeriveInput = parse_quote! {
+            #[vmstate(name = "dev", version = 3, priority = "pci_bus", frozen)]
+            #[repr(C)]
+            struct S<T> { #[subsection(needed = S::f)] x: T, #[vmstate(len = x)] y: Vec<u8> }
+        };
+        let container = Container::from_derive_input(&input).unwrap();
+        assert_eq!(container.name.as_deref().map(String::as_str), Some("dev"));
+        assert_eq!(container.version.as_deref(), Some(&3));
+        assert_eq!(
+            container.priority.as_deref().map(String::as_str),
+            Some("pci_bus")
+        );
+        assert!(container.frozen.is_present());
+        assert_eq!(container.attrs.len(), 1, "`repr` is forwarded");
+        assert_eq!(container.generics.params.len(), 1);
+        let fields = container.data.take_struct().unwrap().fields;
+        assert_eq!(fields[0].attrs.len(), 1, "`subsection` is forwarded");
+        assert_eq!(fields[1].len.as_ref().unwrap(), "x");
+    }
 }

@@ -12,6 +12,7 @@ mod expand;
 mod fallback;
 mod lock;
 mod model;
+mod symbol;
 
 use darling::FromDeriveInput;
 use proc_macro::TokenStream;
@@ -35,7 +36,7 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
         return fallback::expand(input, &error.write_errors());
     }
     let checked = ast::Container::from_derive_input(input).and_then(|container| {
-        let model = check::check(&container)?;
+        let model = check::check(&container, input)?;
         let expanded = expand::expand(&model);
         let locked = match &model.shape {
             model::Shape::Struct(described) => lock::apply(&container, &model, described),

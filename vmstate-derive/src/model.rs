@@ -28,6 +28,8 @@ pub struct StructModel<'a> {
     pub name: String,
     pub version: u32,
     pub minimum_version: u32,
+    /// The name of a `vmstate::Priority`, when not the default.
+    pub priority: Option<String>,
     pub hooks: Hooks<'a>,
     /// Migrated fields in wire order; `skip` fields are not here.
     pub fields: Vec<FieldModel<'a>>,
@@ -72,6 +74,8 @@ pub struct FieldModel<'a> {
     pub info: Option<String>,
     /// Computes the value to save instead of reading the field.
     pub value: Option<&'a Path>,
+    /// The later variable array whose length is saved as this count field.
+    pub count_of: Option<&'a Ident>,
     /// Checks the struct right after this field loads.
     pub validate: Option<&'a Path>,
     pub ty: &'a Type,
@@ -115,7 +119,7 @@ pub enum Codec<'a> {
     Plain,
     /// Loaded, then compared with the local value.
     Equal,
-    /// A `Vec`/`Box<[T]>` whose count is the earlier field `len`.
+    /// A `Vec`/`VecDeque`/`Box<[T]>` whose count is the earlier field `len`.
     Varray { len: &'a Ident },
     /// A user module's `save`/`load`.
     With(&'a Path),
@@ -137,4 +141,112 @@ pub struct EnumModel<'a> {
     /// The integer type of `#[repr(...)]`.
     pub repr: Ident,
     pub variants: Vec<&'a Ident>,
+}
+
+#[cfg(test)]
+mod tests {
+    use darling::FromDeriveInput;
+    use syn::{DeriveInput, parse_quote};
+
+    use super::{Gate, Shape, StructModel};
+    use crate::ast::Container;
+    use crate::check::check;
+
+    /// Builds the struct model of `input` and hands it to `test`.
+    fn with_model(input: &DeriveInput, test: impl FnOnce(&StructModel<'_>)) {
+        let container = Container::from_derive_input(input).unwrap();
+        let model = check(&container, input).unwrap();
+        let Shape::Struct(described) = &model.shape else {
+            panic!("a struct model");
+        };
+        test(described);
+    }
+
+    #[test]
+    fn version_gates_know_where_they_hold() {
+        let always = Gate::Versions {
+            since: 0,
+            until: None,
+        };
+        assert!(always.always_within(1, 5));
+        assert!(always.static_at(0));
+        let since = Gate::Versions {
+            since: 3,
+            until: None,
+        };
+        assert!(!since.always_within(2, 5));
+        assert!(since.always_within(3, 5));
+        assert!(!since.static_at(2));
+        assert!(since.static_at(3));
+        let until = Gate::Versions {
+            since: 0,
+            until: Some(4),
+        };
+        assert!(until.always_within(1, 3));
+        assert!(!until.always_within(1, 4));
+        assert!(until.static_at(3));
+        assert!(!until.static_at(4));
+        let path: syn::Path = parse_quote!(f);
+        let exists = Gate::Exists(&path);
+        assert!(!exists.always_within(0, 0));
+        assert!(!exists.static_at(1));
+    }
+
+    #[test]
+    fn plain_fields_may_have_a_fixed_size() {
+        let input: DeriveInput = parse_quote! {
+            #[vmstate(name = "d", version = 2)]
+            struct D { a: u8, #[vmstate(since = 2, equal)] b: [u16; 4], #[vmstate(skip)] c: Vec<u8> }
+        };
+        with_model(&input, |described| {
+            assert!(described.fields_may_be_fixed_size());
+            assert!(described.may_be_fixed_size());
+        });
+    }
+
+    #[test]
+    fn variable_arrays_views_and_predicates_are_not_fixed() {
+        let sources: [DeriveInput; 3] = [
+            parse_quote!(
+                #[vmstate(name = "d", version = 1)]
+                struct D {
+                    n: u8,
+                    #[vmstate(len = n)]
+                    a: Vec<u8>,
+                }
+            ),
+            parse_quote!(
+                #[vmstate(name = "d", version = 1)]
+                struct D {
+                    #[vmstate(with = m)]
+                    a: u8,
+                }
+            ),
+            parse_quote!(
+                #[vmstate(name = "d", version = 1)]
+                struct D {
+                    #[vmstate(exists = f)]
+                    a: u8,
+                }
+            ),
+        ];
+        for input in &sources {
+            with_model(input, |described| {
+                assert!(!described.fields_may_be_fixed_size());
+                assert!(!described.may_be_fixed_size());
+            });
+        }
+    }
+
+    #[test]
+    fn subsections_leave_the_fields_fixed_but_not_the_whole() {
+        let input: DeriveInput = parse_quote! {
+            #[vmstate(name = "d", version = 1)]
+            struct D { a: u8, #[subsection(needed = f)] s: S }
+        };
+        with_model(&input, |described| {
+            assert!(described.fields_may_be_fixed_size());
+            assert!(!described.may_be_fixed_size());
+        });
+    }
 }

@@ -18,7 +18,9 @@ pub use std::vec::Vec;
 
 use std::collections::VecDeque;
 
+pub use crate::count_of::{CountFromLen, count_of, save_counted_varray};
 pub use crate::field::describe_elements;
+pub use crate::layout::{min_wire_size, vmdesc_compressible};
 
 use crate::error::{Error, ErrorKind};
 use crate::field::{VmStateField, wire_size_mismatch};

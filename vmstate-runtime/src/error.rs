@@ -89,6 +89,16 @@ pub enum ErrorKind {
         /// The actual number of elements.
         actual: usize,
     },
+    /// On save, a variable array has more elements than its `count_of` count
+    /// field's integer type can hold.
+    CountOverflow {
+        /// The name of the variable array.
+        array_field: &'static str,
+        /// The actual number of elements.
+        actual: usize,
+        /// The largest count the count field holds.
+        max: u64,
+    },
     /// Bytes were left over after a complete payload.
     TrailingBytes {
         /// How many bytes were left.
@@ -494,6 +504,14 @@ impl fmt::Display for ErrorKind {
             } => write!(
                 f,
                 "variable array has {actual} elements but its count field `{len_field}` says {count}"
+            ),
+            Self::CountOverflow {
+                array_field,
+                actual,
+                max,
+            } => write!(
+                f,
+                "variable array `{array_field}` has {actual} elements, more than this count field holds ({max} at most)"
             ),
             Self::TrailingBytes { count } => write!(
                 f,

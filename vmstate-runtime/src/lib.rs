@@ -7,10 +7,13 @@
 
 mod bulk;
 pub mod check;
+mod count_of;
 mod error;
 mod field;
+mod layout;
 pub mod lock;
 mod pointer;
+mod priority;
 mod reader;
 pub mod release;
 pub mod schema;
@@ -26,6 +29,7 @@ pub mod __private;
 
 pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
+pub use priority::Priority;
 pub use reader::Reader;
 pub use state::{VmState, from_slice, load_into, save_into, to_vec, to_vec_at};
 pub use writer::Writer;

@@ -26,6 +26,9 @@ pub trait VmState: VmStateField {
     /// The static description: every field of every version, and the
     /// subsections (what QEMU's `-dump-vmstate` prints).
     const SCHEMA: crate::schema::Schema;
+    /// Where the section goes in a stream (QEMU `VMStateDescription::priority`):
+    /// `#[vmstate(priority = "...")]`, [`Priority::Default`](crate::Priority::Default) otherwise.
+    const PRIORITY: crate::Priority = crate::Priority::Default;
 
     /// Appends the payload at [`VERSION`](Self::VERSION): fields, then needed
     /// subsections.

@@ -17,7 +17,12 @@ use crate::VmState;
 /// Configuration defaults are those of `-device virtio-iommu-pci` on QEMU
 /// 7.2 and 10.0 machine types: MSI-X with 2 vectors.
 #[derive(VmState, Debug, Clone, PartialEq)]
-#[vmstate(name = "virtio-iommu", version = 2, minimum_version = 2)]
+#[vmstate(
+    name = "virtio-iommu",
+    version = 2,
+    minimum_version = 2,
+    priority = "iommu"
+)]
 pub struct VirtioIommu {
     /// The virtio-pci transport's part (`virtio_pci_save_config`).
     pub transport: VirtioPciConfig,

@@ -78,23 +78,19 @@ fn describe_field(krate: &Path, field: &FieldModel<'_>, version: u32) -> TokenSt
 }
 
 /// QEMU's `vmsd_can_compress`: an array of this struct is one vmdesc entry
-/// unless the struct has subsections or `exists` fields, or a field type that
-/// does not compress.
+/// unless the struct has subsections or `exists` fields, which the runtime
+/// reads from `SCHEMA`, or a field type that does not compress.
 pub fn compressible(krate: &Path, described: &StructModel<'_>) -> TokenStream {
-    let has_exists = described
-        .fields
-        .iter()
-        .any(|field| matches!(field.gate, Gate::Exists(_)));
-    if has_exists || !described.subsections.is_empty() {
-        return quote!(false);
+    let flags = described.fields.iter().map(|field| {
+        let ty = field.ty;
+        match field.codec {
+            Codec::Plain | Codec::Equal => {
+                quote!(<#ty as #krate::VmStateField>::VMDESC_COMPRESSIBLE)
+            }
+            Codec::Varray { .. } | Codec::With(_) => quote!(true),
+        }
+    });
+    quote! {
+        #krate::__private::vmdesc_compressible(&<Self as #krate::VmState>::SCHEMA, &[#(#flags),*])
     }
-    let parts = described
-        .fields
-        .iter()
-        .filter(|field| matches!(field.codec, Codec::Plain | Codec::Equal))
-        .map(|field| {
-            let ty = field.ty;
-            quote!(<#ty as #krate::VmStateField>::VMDESC_COMPRESSIBLE)
-        });
-    quote!(true #(&& #parts)*)
 }

@@ -81,6 +81,16 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let const_checks = checks::subsection_checks(model, described);
     let field_impl = field_impl(model, described);
     let inline = inline_hint(described);
+    // Only given when not the default, so the trait's default stays the one place that says it.
+    let priority = described.priority.as_ref().map(|priority| {
+        quote! {
+            const PRIORITY: #krate::Priority = match #krate::Priority::from_name(#priority) {
+                #krate::__private::Some(priority) => priority,
+                // The derive accepted only names that `from_name` knows.
+                #krate::__private::None => #krate::Priority::Default,
+            };
+        }
+    });
     quote! {
         #const_checks
 
@@ -90,6 +100,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
             const VERSION: u32 = #version;
             const MINIMUM_VERSION: u32 = #minimum_version;
             const SCHEMA: #krate::schema::Schema = #schema;
+            #priority
 
             #inline
             fn save_state_at(

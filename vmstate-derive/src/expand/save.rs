@@ -31,7 +31,7 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
     let fields = described
         .fields
         .iter()
-        .map(|field| save_field(krate, field, *minimum_version, *version));
+        .map(|field| save_field(krate, field, described));
     let subsections = described.subsections.iter().map(|subsection| {
         let ident = subsection.ident;
         let field_name = ident.to_string();
@@ -71,34 +71,65 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
     }
 }
 
-fn save_field(
-    krate: &Path,
-    field: &FieldModel<'_>,
-    minimum_version: u32,
-    version: u32,
-) -> TokenStream {
+fn save_field(krate: &Path, field: &FieldModel<'_>, described: &StructModel<'_>) -> TokenStream {
     let ident = field.ident;
     let name = ident.to_string();
     let ty = field.ty;
-    let call = match (&field.codec, field.value) {
-        (Codec::Plain | Codec::Equal, Some(value)) => quote_spanned! {super::at(value.span())=>
-            <#ty as #krate::VmStateField>::save_field(&#value(self), __out)
-        },
-        (Codec::Plain | Codec::Equal, None) => quote_spanned! {super::at(ty.span())=>
-            <#ty as #krate::VmStateField>::save_field(&self.#ident, __out)
-        },
-        (Codec::Varray { len }, _) => {
-            let len_name = len.to_string();
+    let call = match (&field.codec, field.value, field.count_of) {
+        (Codec::Plain | Codec::Equal, _, Some(array)) => {
+            let array_name = array.to_string();
             quote_spanned! {super::at(ty.span())=>
-                #krate::__private::save_varray(&self.#ident, &self.#len, #len_name, __out)
+                #krate::__private::count_of::<#ty, _>(&self.#array, #array_name)
+                    .and_then(|__count| <#ty as #krate::VmStateField>::save_field(&__count, __out))
             }
         }
-        (Codec::With(module), _) => quote_spanned! {super::at(module.span())=>
+        (Codec::Plain | Codec::Equal, Some(value), None) => {
+            quote_spanned! {super::at(value.span())=>
+                <#ty as #krate::VmStateField>::save_field(&#value(self), __out)
+            }
+        }
+        (Codec::Plain | Codec::Equal, None, None) => quote_spanned! {super::at(ty.span())=>
+            <#ty as #krate::VmStateField>::save_field(&self.#ident, __out)
+        },
+        (Codec::Varray { len }, ..) => save_varray(krate, field, len, described),
+        (Codec::With(module), ..) => quote_spanned! {super::at(module.span())=>
             #module::save(&self.#ident, __out)
         },
     };
     let save = quote!(#call.map_err(|e| e.in_field(#name))?;);
-    super::gated(&field.gate, save, minimum_version, version)
+    super::gated(
+        &field.gate,
+        save,
+        described.minimum_version,
+        described.version,
+    )
+}
+
+/// A variable array is checked against the count that was *written* before
+/// it: the count field's `value`, if it has one, not the value it holds. A
+/// count computed with `count_of` is the array's length, so there is nothing
+/// to check.
+fn save_varray(
+    krate: &Path,
+    field: &FieldModel<'_>,
+    len: &syn::Ident,
+    described: &StructModel<'_>,
+) -> TokenStream {
+    let ident = field.ident;
+    let ty = field.ty;
+    let len_name = len.to_string();
+    let count_field = described.fields.iter().find(|f| f.ident == len);
+    match count_field.map(|f| (f.count_of, f.value)) {
+        Some((Some(array), _)) if array == ident => quote_spanned! {super::at(ty.span())=>
+            #krate::__private::save_counted_varray(&self.#ident, __out)
+        },
+        Some((_, Some(value))) => quote_spanned! {super::at(ty.span())=>
+            #krate::__private::save_varray(&self.#ident, &#value(self), #len_name, __out)
+        },
+        _ => quote_spanned! {super::at(ty.span())=>
+            #krate::__private::save_varray(&self.#ident, &self.#len, #len_name, __out)
+        },
+    }
 }
 
 /// `VmStateField::save_fixed` of a struct that may have a fixed wire size:
@@ -142,17 +173,18 @@ pub fn save_fixed_body(krate: &Path, described: &StructModel<'_>) -> Option<Toke
     })
 }
 
-/// The bytes a value takes at the least: every field that is always on the wire
+/// The bytes a value takes at the least: the runtime sums the field types'
+/// `MIN_WIRE_SIZE` over the fields that `SCHEMA` says are always on the wire
 /// when the struct is inlined at its current version.
 pub fn min_wire_size(krate: &Path, described: &StructModel<'_>) -> TokenStream {
-    let sizes = described
-        .fields
-        .iter()
-        .filter(|field| field.gate.static_at(described.version))
-        .filter(|field| matches!(field.codec, Codec::Plain | Codec::Equal))
-        .map(|field| {
-            let ty = field.ty;
-            quote!(<#ty as #krate::VmStateField>::MIN_WIRE_SIZE)
-        });
-    quote!(0usize #(.saturating_add(#sizes))*)
+    let sizes = described.fields.iter().map(|field| {
+        let ty = field.ty;
+        match field.codec {
+            Codec::Plain | Codec::Equal => quote!(<#ty as #krate::VmStateField>::MIN_WIRE_SIZE),
+            Codec::Varray { .. } | Codec::With(_) => quote!(0usize),
+        }
+    });
+    quote! {
+        #krate::__private::min_wire_size(&<Self as #krate::VmState>::SCHEMA, &[#(#sizes),*])
+    }
 }

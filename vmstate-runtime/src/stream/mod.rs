@@ -27,7 +27,7 @@ pub use command::{COMMANDS, CommandInfo, command_info};
 pub use configuration::Configuration;
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
-pub use priority::{Priority, sort_by_priority};
+pub use priority::sort_by_priority;
 pub use ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord};
 pub use reader::{Delimiter, StreamLimits, StreamReader};
 pub use vmdesc::{DeviceDesc, FieldDesc, StateDesc, Vmdesc, VmdescStyle};

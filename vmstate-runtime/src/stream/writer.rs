@@ -3,9 +3,10 @@
 use std::io::{Seek, SeekFrom, Write};
 
 use super::device::DeviceSection;
-use super::priority::{Priority, sort_by_priority};
+use super::priority::sort_by_priority;
 use super::ram::RamRecord;
 use super::{FORMAT_VERSION, MAGIC, Record, tag};
+use crate::Priority;
 use crate::error::{Error, ErrorKind};
 
 /// The granularity of holes: the smallest page QEMU writes and the block size
