@@ -17,7 +17,10 @@ pub trait CountFromLen: Sized {
 macro_rules! count_from_len {
     ($($ty:ty),*) => {$(
         impl CountFromLen for $ty {
-            #[expect(clippy::cast_sign_loss, reason = "`MAX` of every count type is positive")]
+            #[allow(
+                clippy::cast_sign_loss,
+                reason = "`MAX` of every count type is positive; the lint fires for the signed ones only"
+            )]
             const MAX: u64 = <$ty>::MAX as u64;
             #[inline]
             fn from_len(len: usize) -> Option<Self> {
