@@ -70,7 +70,7 @@ fn a_valued_count_that_disagrees_with_the_array_is_still_an_error() {
     }
     impl Wrong {
         fn count(&self) -> u8 {
-            7
+            self.n + 4
         }
     }
     let error = vmstate::to_vec(&Wrong {

@@ -454,6 +454,31 @@ fn length_mismatch() {
 }
 
 #[test]
+fn count_overflow() {
+    #[derive(VmState, Debug, Default)]
+    #[vmstate(name = "cat-fifo", version = 1)]
+    struct Fifo {
+        #[vmstate(count_of = buf)]
+        n: u8,
+        #[vmstate(len = n)]
+        buf: Vec<u8>,
+    }
+    let fifo = Fifo {
+        n: 0,
+        buf: vec![0; 300],
+    };
+    assert_names(
+        &to_vec(&fifo).unwrap_err(),
+        &Expected {
+            section: Some("cat-fifo"),
+            path: Some("n"),
+            says: &["variable array `buf` has 300 elements", "(255 at most)"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
 fn trailing_bytes() {
     let mut bytes = payload(true);
     let end = bytes.len() as u64;
@@ -872,6 +897,7 @@ fn every_variant_is_catalogued() {
         "InvalidEnumValue",
         "InvalidLength",
         "LengthMismatch",
+        "CountOverflow",
         "TrailingBytes",
         "Hook",
         "BadMagic",

@@ -9,7 +9,7 @@ use crate::field::VmStateField;
 /// An integer type that can hold a variable array's length, when it fits.
 pub trait CountFromLen: Sized {
     /// The largest count the type holds.
-    const MAX: u64;
+    fn max_count() -> u64;
     /// `len` as this type, or `None` when it does not fit.
     fn from_len(len: usize) -> Option<Self>;
 }
@@ -17,11 +17,11 @@ pub trait CountFromLen: Sized {
 macro_rules! count_from_len {
     ($($ty:ty),*) => {$(
         impl CountFromLen for $ty {
-            #[allow(
-                clippy::cast_sign_loss,
-                reason = "`MAX` of every count type is positive; the lint fires for the signed ones only"
-            )]
-            const MAX: u64 = <$ty>::MAX as u64;
+            #[inline]
+            fn max_count() -> u64 {
+                // Every count type's `MAX` is positive and fits.
+                u64::try_from(<$ty>::MAX).unwrap_or(u64::MAX)
+            }
             #[inline]
             fn from_len(len: usize) -> Option<Self> {
                 <$ty>::try_from(len).ok()
@@ -47,7 +47,7 @@ pub fn count_of<C: CountFromLen, V: Varray>(
         Error::new(ErrorKind::CountOverflow {
             array_field,
             actual,
-            max: C::MAX,
+            max: C::max_count(),
         })
     })
 }
