@@ -401,3 +401,74 @@ fn a_null_element_here_needs_the_null_marker_there() {
         "{error}"
     );
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{Atomics, Domain, Fifo, Hub, Iommu, Scalars, VecDeque, Wrapping};
+
+    fn arb_fifo() -> impl Strategy<Value = Fifo> {
+        (
+            proptest::collection::vec(any::<u8>(), 0..20),
+            proptest::collection::vec(any::<u32>(), 0..6),
+            0usize..8,
+        )
+            .prop_map(|(bytes, ring, rotate)| {
+                // Rotating a deque moves its start inside the buffer, so that
+                // some cases wrap.
+                let mut ring: VecDeque<u32> = ring.into();
+                if !ring.is_empty() {
+                    ring.rotate_left(rotate % ring.len());
+                }
+                Fifo {
+                    count: u8::try_from(bytes.len()).unwrap(),
+                    bytes: bytes.into(),
+                    words: u16::try_from(ring.len()).unwrap(),
+                    ring,
+                }
+            })
+    }
+
+    fn arb_iommu() -> impl Strategy<Value = Iommu> {
+        (
+            proptest::collection::btree_map(any::<u32>(), (any::<bool>(), any::<u32>()), 0..5),
+            proptest::collection::btree_map(any::<i16>(), any::<u8>(), 0..5),
+        )
+            .prop_map(|(domains, signed)| Iommu {
+                domains: domains
+                    .into_iter()
+                    .map(|(id, (bypass, pages))| (id, Domain { bypass, pages }))
+                    .collect(),
+                signed,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn std_types_round_trip(
+            fifo in arb_fifo(),
+            iommu in arb_iommu(),
+            gain in any::<f32>(),
+            idx in any::<u16>(),
+        ) {
+            let bytes = vmstate::to_vec(&fifo).unwrap();
+            prop_assert_eq!(vmstate::from_slice::<Fifo>(&bytes, 1).unwrap(), fifo);
+            let bytes = vmstate::to_vec(&iommu).unwrap();
+            prop_assert_eq!(vmstate::from_slice::<Iommu>(&bytes, 1).unwrap(), iommu);
+            let scalars = Scalars { gain, avail_idx: Wrapping(idx), used_idx: Wrapping(idx) + Wrapping(1) };
+            let back: Scalars = vmstate::from_slice(&vmstate::to_vec(&scalars).unwrap(), 1).unwrap();
+            prop_assert_eq!(back.gain.to_bits(), gain.to_bits());
+            prop_assert_eq!(back.used_idx, scalars.used_idx);
+        }
+
+        #[test]
+        fn std_types_never_panic_on_hostile_input(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let _ = vmstate::from_slice::<Fifo>(&bytes, 1);
+            let _ = vmstate::from_slice::<Iommu>(&bytes, 1);
+            let _ = vmstate::from_slice::<Hub>(&bytes, 1);
+            let _ = vmstate::from_slice::<Atomics>(&bytes, 1);
+        }
+    }
+}

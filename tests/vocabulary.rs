@@ -158,6 +158,8 @@ struct Bits {
     growing: Vec<u64>,
     #[vmstate(with = Bitmap::<64>)]
     wide: [u64; 2],
+    #[vmstate(with = vmstate::with::bitmap)]
+    whole: Vec<u64>,
 }
 
 #[test]
@@ -166,26 +168,42 @@ fn bitmap_is_its_words_as_be64() {
         fixed: [0x8000_0000_0000_0001, 0xf],
         growing: vec![1, 2],
         wide: [0x0102_0304_0506_0708, 0xdead],
+        whole: vec![0xa, 0xb],
     };
     let bytes = vmstate::to_vec(&value).unwrap();
     // put_bitmap: BITS_TO_U64S(size) = DIV_ROUND_UP(size, 64) words, each
     // qemu_put_be64. 100 bits: 2 words; 65: 2; 64: 1 (the second word of
-    // `wide` is not sent).
+    // `wide` is not sent); `bitmap` sends every word `whole` holds.
     let mut expected = Vec::new();
-    for word in [0x8000_0000_0000_0001u64, 0xf, 1, 2, 0x0102_0304_0506_0708] {
+    for word in [
+        0x8000_0000_0000_0001u64,
+        0xf,
+        1,
+        2,
+        0x0102_0304_0506_0708,
+        0xa,
+        0xb,
+    ] {
         expected.extend(word.to_be_bytes());
     }
     assert_eq!(bytes, expected);
     assert_eq!(Bitmap::<100>::WORDS, 2);
 
+    // The destination sizes `whole`, as QEMU's destination sizes its bitmap.
     let mut device = Bits {
         wide: [0, 0x55],
+        whole: vec![0; 2],
         ..Bits::default()
     };
     vmstate::load_into(&mut device, &bytes, 1).unwrap();
     assert_eq!(device.fixed, value.fixed);
     assert_eq!(device.growing, [1, 2]);
     assert_eq!(device.wide, [0x0102_0304_0506_0708, 0x55]);
+    assert_eq!(device.whole, [0xa, 0xb]);
+    // A destination whose bitmap is larger reads past the payload.
+    device.whole = vec![0; 3];
+    let error = vmstate::load_into(&mut device, &bytes, 1).unwrap_err();
+    assert_eq!(error.path_string(), "whole[2]");
 }
 
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -590,4 +608,29 @@ proptest! {
         let _ = vmstate::from_slice::<Lists>(&bytes, 1);
         let _ = vmstate::from_slice::<Slots>(&bytes, 1);
     }
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "described", version = 1)]
+struct Described {
+    #[vmstate(with = vmstate::with::timer, info = "timer")]
+    timer: Option<i64>,
+    #[vmstate(with = vmstate::with::qtailq, info = "qtailq")]
+    list: Vec<Entry>,
+}
+
+#[test]
+fn views_describe_as_a_buffer_of_their_size_or_their_info() {
+    let value = Described {
+        timer: None,
+        list: vec![entry(1, 2)],
+    };
+    let desc = value.describe_state();
+    let fields: Vec<(&str, &str, usize)> = desc
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.type_name.as_str(), f.size))
+        .collect();
+    // QEMU's vmdesc gives `timer` (size 8) and `qtailq` (the bytes written).
+    assert_eq!(fields, [("timer", "timer", 8), ("list", "qtailq", 7)]);
 }

@@ -31,5 +31,7 @@ pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
 pub use priority::Priority;
 pub use reader::Reader;
-pub use state::{VmState, from_slice, load_into, save_into, to_vec, to_vec_at};
+pub use state::{
+    VmState, from_slice, from_slice_with, load_into, load_into_with, save_into, to_vec, to_vec_at,
+};
 pub use writer::Writer;

@@ -123,7 +123,21 @@ pub fn to_vec_at<T: VmState>(value: &T, version_id: u32) -> Result<Vec<u8>, Erro
 /// See [`VmState::load_state`]; also [`ErrorKind::TrailingBytes`](crate::ErrorKind::TrailingBytes)
 /// when bytes are left after the payload.
 pub fn from_slice<T: VmState + Default>(bytes: &[u8], version_id: u32) -> Result<T, Error> {
-    let mut value = T::default();
+    from_slice_with(bytes, version_id, T::default)
+}
+
+/// [`from_slice`] for a type without `Default`: the payload loads over the
+/// value `init` builds, whose fields the payload does not carry (`skip`
+/// fields, a device's host handles) keep what `init` gave them.
+///
+/// # Errors
+/// As [`from_slice`].
+pub fn from_slice_with<T: VmState>(
+    bytes: &[u8],
+    version_id: u32,
+    init: impl FnOnce() -> T,
+) -> Result<T, Error> {
+    let mut value = init();
     load_payload(&mut value, bytes, version_id)?;
     Ok(value)
 }
@@ -155,7 +169,26 @@ pub fn load_into<T: VmState + Clone>(
             return load_payload(device, bytes, version_id);
         }
     }
-    let mut staged = device.clone();
+    load_into_with(device, bytes, version_id, T::clone)
+}
+
+/// [`load_into`] for a type that is not `Clone` (a device holding a file, an
+/// event fd, a channel): the payload loads into the copy that `stage` makes
+/// of `device`, which replaces `device` only on success, so that a failed
+/// load leaves it exactly as it was. `stage` copies the migrated state and
+/// gives the copy what it cannot clone: a shared handle (`Arc::clone`), a
+/// duplicated descriptor, or a placeholder that the caller moves back in
+/// after success.
+///
+/// # Errors
+/// As [`from_slice`].
+pub fn load_into_with<T: VmState>(
+    device: &mut T,
+    bytes: &[u8],
+    version_id: u32,
+    stage: impl FnOnce(&T) -> T,
+) -> Result<(), Error> {
+    let mut staged = stage(device);
     load_payload(&mut staged, bytes, version_id)?;
     *device = staged;
     Ok(())

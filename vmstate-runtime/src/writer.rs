@@ -6,7 +6,7 @@
 /// Implemented for `Vec<u8>`, the buffer a view's `save` receives:
 ///
 /// ```
-/// use vmstate::Writer;
+/// use vmstate_runtime::Writer;
 ///
 /// let mut out = Vec::new();
 /// out.write_be16(0x1234);

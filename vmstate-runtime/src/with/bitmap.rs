@@ -1,4 +1,26 @@
-//! QEMU `VMSTATE_BITMAP`: a bitmap of `BITS` bits as 64-bit words.
+//! QEMU `VMSTATE_BITMAP`: a bitmap as 64-bit words.
+//!
+//! Two views: [`Bitmap::<BITS>`](Bitmap) for a bitmap whose bit count is a
+//! constant, and this module's [`save`]/[`load`]
+//! (`#[vmstate(with = vmstate::with::bitmap)]`) for one whose size is the
+//! storage's own: every word of a `[u64; W]`, or of a `Vec<u64>` or
+//! `Box<[u64]>` as long as it is locally. The latter is QEMU's rule: the bit
+//! count comes from the *destination's* field, so both sides must agree on
+//! it, and a `Vec` is sized before the load, as QEMU allocates the bitmap at
+//! realize.
+//!
+//! ```
+//! use vmstate_runtime::{Reader, with::bitmap};
+//!
+//! // As `#[vmstate(with = vmstate::with::bitmap)] dirty: Vec<u64>`:
+//! let mut out = Vec::new();
+//! bitmap::save(&vec![1u64, 2], &mut out)?;
+//! assert_eq!(out.len(), 16);
+//! let mut dirty = vec![0u64; 2];
+//! bitmap::load(&mut dirty, &mut Reader::new(&out))?;
+//! assert_eq!(dirty, [1, 2]);
+//! # Ok::<(), vmstate_runtime::Error>(())
+//! ```
 
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
@@ -18,13 +40,13 @@ use crate::reader::Reader;
 /// last word are sent as they are, as QEMU does.
 ///
 /// ```
-/// # use vmstate::VmState;
-/// #[derive(VmState, Debug, Default, PartialEq)]
-/// #[vmstate(name = "dev", version = 1)]
-/// struct Dev {
-///     #[vmstate(with = vmstate::with::Bitmap::<100>)]
-///     pending: [u64; 2],
-/// }
+/// use vmstate_runtime::with::Bitmap;
+///
+/// // As `#[vmstate(with = vmstate::with::Bitmap::<100>)] pending: [u64; 2]`:
+/// let mut out = Vec::new();
+/// Bitmap::<100>::save(&[1u64 << 63, 0xf], &mut out)?;
+/// assert_eq!(out, [0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xf]);
+/// # Ok::<(), vmstate_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bitmap<const BITS: usize>;
@@ -109,4 +131,26 @@ fn short(held: usize) -> Error {
         view: "Bitmap",
         reason: format!("the bitmap's storage holds {held} words, fewer than the wire's"),
     })
+}
+
+/// Writes every word of the storage as a be64 (QEMU `put_bitmap` with
+/// `size` = 64 bits per word).
+///
+/// # Errors
+/// None: the `Result` is the view's signature.
+pub fn save<B: BitmapWords + ?Sized>(bitmap: &B, out: &mut Vec<u8>) -> Result<(), Error> {
+    u64::save_slice(bitmap.words(), out)
+}
+
+/// Reads as many be64 words as the storage holds now (QEMU `get_bitmap`,
+/// whose size is the destination's).
+///
+/// # Errors
+/// Truncated input, naming the word it ends in.
+pub fn load<B: BitmapWords + ?Sized>(bitmap: &mut B, reader: &mut Reader<'_>) -> Result<(), Error> {
+    let held = bitmap.words().len();
+    match bitmap.words_for_load(held) {
+        Some(words) => u64::load_slice(words, reader),
+        None => Err(short(held).at_offset(reader.offset())),
+    }
 }

@@ -8,13 +8,14 @@
 //! for an index or count that must not exceed what this build allocated.
 //!
 //! ```
-//! # use vmstate::VmState;
-//! #[derive(VmState, Debug, Default, PartialEq)]
-//! #[vmstate(name = "dev", version = 1)]
-//! struct Dev {
-//!     #[vmstate(with = vmstate::with::int32_positive_le)]
-//!     queue_size: i32,
-//! }
+//! use vmstate_runtime::{Reader, with::int32_positive_le};
+//!
+//! // As `#[vmstate(with = vmstate::with::int32_positive_le)] queue_size: i32`:
+//! let mut queue_size = 256;
+//! int32_positive_le::load(&mut queue_size, &mut Reader::new(&[0, 0, 0, 128]))?;
+//! assert_eq!(queue_size, 128);
+//! assert!(int32_positive_le::load(&mut queue_size, &mut Reader::new(&[0, 0, 1, 0])).is_err());
+//! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 
 use crate::error::{Error, ErrorKind};

@@ -9,25 +9,22 @@
 //!
 //! ```
 //! use std::collections::VecDeque;
-//! use vmstate::VmState;
+//! use vmstate_runtime::{Reader, with};
 //!
-//! #[derive(VmState, Debug, Default, Clone, PartialEq)]
-//! #[vmstate(name = "req", version = 1)]
-//! struct Request { id: u32 }
+//! // `#[vmstate(with = vmstate::with::qtailq)] queue: VecDeque<u32>` and
+//! // `#[vmstate(with = vmstate::with::PartialBuffer::<2>)] header: [u8; 4]`
+//! // save and load through these calls.
+//! let queue = VecDeque::from([7u32]);
+//! let mut out = Vec::new();
+//! with::qtailq::save(&queue, &mut out)?;
+//! with::PartialBuffer::<2>::save(&[1u8, 2, 3, 4], &mut out)?;
+//! assert_eq!(out, [1, 0, 0, 0, 7, 0, /* header */ 1, 2]);
 //!
-//! #[derive(VmState, Debug, Default, PartialEq)]
-//! #[vmstate(name = "dev", version = 1)]
-//! struct Dev {
-//!     #[vmstate(with = vmstate::with::qtailq)]
-//!     queue: VecDeque<Request>,
-//!     #[vmstate(with = vmstate::with::PartialBuffer::<2>)]
-//!     header: [u8; 4],
-//! }
-//!
-//! let dev = Dev { queue: [Request { id: 7 }].into(), header: [1, 2, 3, 4] };
-//! let bytes = vmstate::to_vec(&dev)?;
-//! assert_eq!(bytes, [1, 0, 0, 0, 7, 0, /* header */ 1, 2]);
-//! # Ok::<(), vmstate::Error>(())
+//! let mut reader = Reader::new(&out);
+//! let mut back = VecDeque::<u32>::new();
+//! with::qtailq::load(&mut back, &mut reader)?;
+//! assert_eq!(back, queue);
+//! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 //!
 //! Each view cites the QEMU function whose bytes it reproduces. Write your
@@ -36,7 +33,7 @@
 //! [`Reader::custom_error`](crate::Reader::custom_error) so that the error
 //! names the byte offset (the derive adds the field path).
 
-mod bitmap;
+pub mod bitmap;
 pub mod gtree;
 pub mod int32_positive_le;
 mod list;

@@ -10,13 +10,14 @@
 //! non-zero byte.
 //!
 //! ```
-//! # use vmstate::VmState;
-//! #[derive(VmState, Debug, Default, PartialEq)]
-//! #[vmstate(name = "dev", version = 1)]
-//! struct Dev {
-//!     #[vmstate(with = vmstate::with::option)]
-//!     pending_irq: Option<u32>,
-//! }
+//! use vmstate_runtime::with::option;
+//!
+//! // As `#[vmstate(with = vmstate::with::option)] pending_irq: Option<u32>`:
+//! let mut out = Vec::new();
+//! option::save(&Some(5u32), &mut out)?;
+//! option::save(&None::<u32>, &mut out)?;
+//! assert_eq!(out, [1, 0, 0, 0, 5, 0]);
+//! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 
 use crate::error::{Error, ErrorKind};

@@ -14,14 +14,16 @@ use crate::reader::Reader;
 /// keeps the rest.
 ///
 /// ```
-/// # use vmstate::VmState;
-/// #[derive(VmState, Debug, Default, PartialEq)]
-/// #[vmstate(name = "dev", version = 1)]
-/// struct Dev {
-///     // Only the first 64 bytes of the config space migrate.
-///     #[vmstate(with = vmstate::with::PartialBuffer::<64>)]
-///     config: Vec<u8>,
-/// }
+/// use vmstate_runtime::{Reader, with::PartialBuffer};
+///
+/// // As `#[vmstate(with = vmstate::with::PartialBuffer::<2>)] config: [u8; 4]`:
+/// let mut config = [1u8, 2, 3, 4];
+/// let mut out = Vec::new();
+/// PartialBuffer::<2>::save(&config, &mut out)?;
+/// assert_eq!(out, [1, 2]);
+/// PartialBuffer::<2>::load(&mut config, &mut Reader::new(&[9, 9]))?;
+/// assert_eq!(config, [9, 9, 3, 4]);
+/// # Ok::<(), vmstate_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PartialBuffer<const N: usize>;

@@ -8,16 +8,16 @@
 //! does.
 //!
 //! ```
-//! # use vmstate::VmState;
-//! # #[derive(VmState, Debug, Default, PartialEq)]
-//! # #[vmstate(name = "entry", version = 1)]
-//! # struct Entry { id: u32 }
-//! #[derive(VmState, Debug, Default, PartialEq)]
-//! #[vmstate(name = "dev", version = 1)]
-//! struct Dev {
-//!     #[vmstate(with = vmstate::with::qtailq)]
-//!     pending: Vec<Entry>,
-//! }
+//! use vmstate_runtime::{Reader, with::qtailq};
+//!
+//! // As `#[vmstate(with = vmstate::with::qtailq)] pending: Vec<u16>`:
+//! let mut out = Vec::new();
+//! qtailq::save(&vec![0x0102u16, 3], &mut out)?;
+//! assert_eq!(out, [1, 1, 2, 1, 0, 3, 0]);
+//! let mut back = Vec::<u16>::new();
+//! qtailq::load(&mut back, &mut Reader::new(&out))?;
+//! assert_eq!(back, [0x0102, 3]);
+//! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 
 use super::List;

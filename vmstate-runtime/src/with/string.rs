@@ -8,13 +8,13 @@
 //! are not UTF-8.
 //!
 //! ```
-//! # use vmstate::VmState;
-//! #[derive(VmState, Debug, Default, PartialEq)]
-//! #[vmstate(name = "dev", version = 1)]
-//! struct Dev {
-//!     #[vmstate(with = vmstate::with::string)]
-//!     serial: String,
-//! }
+//! use vmstate_runtime::with::string;
+//!
+//! // As `#[vmstate(with = vmstate::with::string)] serial: String`:
+//! let mut out = Vec::new();
+//! string::save(&"ab".to_owned(), &mut out)?;
+//! assert_eq!(out, [0, 0, 0, 2, b'a', b'b']);
+//! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 
 use crate::error::{Error, ErrorKind};

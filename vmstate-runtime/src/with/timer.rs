@@ -8,13 +8,15 @@
 //! load, `-1` deletes the timer and anything else arms it.
 //!
 //! ```
-//! # use vmstate::VmState;
-//! #[derive(VmState, Debug, Default, PartialEq)]
-//! #[vmstate(name = "dev", version = 1)]
-//! struct Dev {
-//!     #[vmstate(with = vmstate::with::timer)]
-//!     watchdog: Option<i64>,
-//! }
+//! use vmstate_runtime::with::timer;
+//!
+//! // As `#[vmstate(with = vmstate::with::timer)] watchdog: Option<i64>`:
+//! let mut out = Vec::new();
+//! timer::save(&Some(0x1000i64), &mut out)?;
+//! timer::save(&None::<i64>, &mut out)?;
+//! assert_eq!(out[..8], [0, 0, 0, 0, 0, 0, 0x10, 0]);
+//! assert_eq!(out[8..], [0xff; 8]);
+//! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 
 use crate::error::{Error, ErrorKind};
