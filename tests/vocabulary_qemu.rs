@@ -13,10 +13,12 @@ use std::path::PathBuf;
 
 use vmstate::qemu::uefi_vars::{UefiVariable, UefiVarsSysbus};
 use vmstate::qemu::vga::PciVga;
-use vmstate::qemu::virtio::VirtioPci;
+use vmstate::qemu::virtio::device::{Virtio, VirtioDevice};
 use vmstate::qemu::virtio::iommu::{
     VirtioIommu, VirtioIommuEndpoint, VirtioIommuInterval, VirtioIommuMapping,
 };
+use vmstate::qemu::virtio::pci::VirtioPciConfig;
+use vmstate::qemu::virtio::{VirtioPci, msix_vectors};
 use vmstate::stream::{DeviceDesc, FieldDesc, Record, SectionInfo, StreamReader};
 use vmstate::{Reader, VmState, VmStateField};
 
@@ -306,6 +308,59 @@ fn bitmap_words_are_big_endian_u64() {
     let at = section.payload.len() - 8;
     assert_eq!(bytes[at..], [0, 0, 0, 0, 0, 0, 0x01, 0x02]);
     assert_eq!(bytes[..at], section.payload[..at]);
+}
+
+/// QEMU 7.2's `vmstate_virtio_mem_device` (`virtio-mem-device`, version 1),
+/// which 10.0 still sends on machine types before 8.1: the sanity checks,
+/// the sizes and the bitmap, after the common virtio state.
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "virtio-mem-device", version = 1)]
+struct VirtioMemDevice {
+    parent_obj: VirtioDevice,
+    tmp: VirtioMemSanityChecks,
+    usable_region_size: u64,
+    size: u64,
+    requested_size: u64,
+    /// As long as the destination's region has blocks (QEMU's
+    /// `bitmap_size`, from the device's configuration).
+    #[vmstate(with = vmstate::with::bitmap, info = "bitmap")]
+    bitmap: Vec<u64>,
+}
+
+/// QEMU `vmstate_virtio_mem` (`virtio-mem`, version 1): a virtio section.
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "virtio-mem", version = 1, priority = "virtio_mem")]
+struct VirtioMem {
+    transport: VirtioPciConfig,
+    device: VirtioMemDevice,
+    virtio: Virtio,
+}
+
+#[test]
+fn bitmap_virtio_mem_inside_the_virtio_section() {
+    for stream in ["qemu-7.2/q35-vocab", "qemu-10.0/q35-72-vocab"] {
+        let section = find_section(stream, "virtio-mem").unwrap();
+        let vectors = msix_vectors(&section.payload).unwrap();
+        let mut local = VirtioMem {
+            transport: VirtioPciConfig::with_vectors(vectors),
+            ..VirtioMem::default()
+        };
+        local.device.parent_obj.msix = vectors > 0;
+        // The destination's bitmap: 128 MiB in 2 MiB blocks, one word.
+        local.device.bitmap = vec![0];
+        let mem = round_trip(local, &section).device;
+        assert_eq!(
+            (mem.tmp.region_size, mem.tmp.block_size),
+            (128 << 20, 2 << 20)
+        );
+        assert_eq!(
+            (mem.size, mem.requested_size),
+            (4 << 20, 4 << 20),
+            "{}",
+            section.at
+        );
+        assert_eq!(mem.bitmap, [1 | 1 << 63], "{}", section.at);
+    }
 }
 
 // --- PARTIAL_BUFFER and INT32_POSITIVE_LE: VGA --------------------------------------------------
