@@ -510,7 +510,7 @@ fn run_targets(group: u32, targets: &[Target]) -> usize {
 // ---- Fixtures --------------------------------------------------------------
 
 /// Streams of both releases; a payload seen before is mutated once.
-const FIXTURES: [&str; 8] = [
+const FIXTURES: [&str; 10] = [
     "qemu-7.2/pc-paused",
     "qemu-7.2/pc-ran",
     "qemu-7.2/pc-e1000-serial",
@@ -519,6 +519,8 @@ const FIXTURES: [&str; 8] = [
     "qemu-10.0/pc-ran",
     "qemu-10.0/q35-usb-hda",
     "qemu-10.0/pc72-ltim",
+    "qemu-7.2/q35-vocab",
+    "qemu-10.0/q35-vocab",
 ];
 
 fn fixture(name: &str) -> Vec<u8> {

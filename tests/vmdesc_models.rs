@@ -9,7 +9,7 @@ use vmstate::desc::VmdescStyle;
 use vmstate::stream::{Record, SectionKind, StreamReader};
 
 /// The fixtures of both releases, with the vmdesc form each release writes.
-const FIXTURES: [(&str, VmdescStyle); 8] = [
+const FIXTURES: [(&str, VmdescStyle); 11] = [
     ("qemu-7.2/pc-paused", VmdescStyle::Qemu7_2),
     ("qemu-7.2/pc-ran", VmdescStyle::Qemu7_2),
     ("qemu-7.2/pc-e1000-serial", VmdescStyle::Qemu7_2),
@@ -18,14 +18,36 @@ const FIXTURES: [(&str, VmdescStyle); 8] = [
     ("qemu-10.0/pc-ran", VmdescStyle::Qemu10_0),
     ("qemu-10.0/pc-e1000-serial", VmdescStyle::Qemu10_0),
     ("qemu-10.0/q35-paused", VmdescStyle::Qemu10_0),
+    ("qemu-7.2/q35-vocab", VmdescStyle::Qemu7_2),
+    ("qemu-10.0/q35-vocab", VmdescStyle::Qemu10_0),
+    ("qemu-10.0/q35-72-vocab", VmdescStyle::Qemu10_0),
 ];
 
 /// Models whose payloads round-trip byte for byte but whose description is
 /// not QEMU's: QEMU lists each element of their arrays of structs as its own
 /// entry (`index`), and describes `cpu`'s `env.fpregs` as a `tmp` view, which
 /// the derive cannot say yet; `slirp` is an old-style section, which QEMU
-/// describes as one buffer. Every other model must match exactly.
-const DESCRIBED_DIFFERENTLY: [&str; 5] = ["cpu", "ide", "piix4_pm", "ich9_ahci", "slirp"];
+/// describes as one buffer; a virtio section (`virtio-iommu`) is one
+/// `virtio` field to QEMU; `uefi-vars-sysbus` has an empty VBUFFER, which
+/// QEMU lists as a 0-byte `buffer` and the derive leaves out, and tail
+/// queues, which QEMU describes with their first element's fields. Every
+/// other model must match exactly.
+const DESCRIBED_DIFFERENTLY: [&str; 7] = [
+    "cpu",
+    "ide",
+    "piix4_pm",
+    "ich9_ahci",
+    "slirp",
+    "virtio-iommu",
+    "uefi-vars-sysbus",
+];
+
+/// Fixtures whose vmdesc JSON cannot be written back as QEMU wrote it: QEMU
+/// 10.0 describes a tail queue's element VMSD once per element inside the
+/// field's one JSON object (`uefi-vars-sysbus`'s `variables`: six
+/// `vmsd_name`/`version`/`fields` keys each), and a parsed description keeps
+/// one of the duplicated keys.
+const VMDESC_WITH_DUPLICATE_KEYS: [&str; 1] = ["qemu-10.0/q35-vocab"];
 
 /// Sections whose fields QEMU 10.0 names otherwise, with the same bytes:
 /// `hpet`'s `num_timers` became `num_timers_save`, and `globalstate`'s
@@ -110,6 +132,9 @@ fn streams_rebuilt_from_models_are_identical() {
     use vmstate::stream::{StreamWriter, Vmdesc};
 
     for (name, style) in FIXTURES {
+        if VMDESC_WITH_DUPLICATE_KEYS.contains(&name) {
+            continue;
+        }
         let path = format!("{}/tests/data/{name}.mig", env!("CARGO_MANIFEST_DIR"));
         let bytes = std::fs::read(&path).unwrap();
         let mut reader = StreamReader::new(Cursor::new(&bytes)).unwrap();

@@ -46,7 +46,9 @@ pub mod rtc;
 pub mod serial;
 pub mod slirp;
 pub mod timer;
+pub mod uefi_vars;
 pub mod vapic;
+pub mod vga;
 pub mod virtio;
 pub mod vmmouse;
 

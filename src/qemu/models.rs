@@ -67,11 +67,14 @@ macro_rules! qemu_models {
             "mch" => mch::Mch;
             "ich9_ahci" => ahci::Ich9Ahci;
             "slirp" => slirp::Slirp, "old-style, no `guestfwd` sockets";
+            "uefi-vars-sysbus" => uefi_vars::UefiVarsSysbus, "QTAILQ of variables";
+            "vga" => vga::PciVga, "PARTIAL_BUFFER and INT32_POSITIVE_LE";
             "virtio-net" [virtio] => virtio::net::VirtioNet;
             "virtio-blk" [virtio] => virtio::blk::VirtioBlk;
             "virtio-balloon" [virtio] => virtio::balloon::VirtioBalloon;
             "virtio-rng" [virtio] => virtio::rng::VirtioRng;
             "virtio-console" [virtio] => virtio::serial::VirtioSerial, "`virtio-serial-pci`";
+            "virtio-iommu" [virtio] => virtio::iommu::VirtioIommu, "GTREE and QLIST";
             "piix4_pm" [layouts] => acpi_piix4::Piix4Pm, "the layout chosen per stream";
         }
     };

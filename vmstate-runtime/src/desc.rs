@@ -138,6 +138,9 @@ impl FieldDesc {
     #[must_use]
     pub fn wire_len(&self) -> usize {
         let element = match &self.nested {
+            // A list or tree describes the VMSD of its first element, while
+            // `size` counts every element and marker QEMU wrote.
+            Some(_) if matches!(self.type_name.as_str(), "qtailq" | "qlist" | "gtree") => self.size,
             Some(nested) => nested.wire_len(),
             None => self.size,
         };

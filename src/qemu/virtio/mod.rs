@@ -22,6 +22,7 @@
 pub mod balloon;
 pub mod blk;
 pub mod device;
+pub mod iommu;
 pub mod net;
 pub mod pci;
 pub mod rng;
@@ -118,6 +119,17 @@ impl VirtioPci for rng::VirtioRng {
 }
 
 impl VirtioPci for serial::VirtioSerial {
+    fn with_vectors(vectors: u16) -> Self {
+        let mut model = Self {
+            transport: pci::VirtioPciConfig::with_vectors(vectors),
+            ..Self::default()
+        };
+        model.device.parent_obj.msix = vectors > 0;
+        model
+    }
+}
+
+impl VirtioPci for iommu::VirtioIommu {
     fn with_vectors(vectors: u16) -> Self {
         let mut model = Self {
             transport: pci::VirtioPciConfig::with_vectors(vectors),

@@ -38,26 +38,10 @@ capture_infos() { # $1 = basename
   capture "info pic" "$DIR/$1.info-pic.txt"
 }
 
-# --- qtest: port I/O without guest code ---------------------------------------------------
-# QEMU's qtest protocol on a pipe chardev ($TMP/qt.in is what QEMU reads, $TMP/qt.out what it
-# writes) runs beside TCG: `outb PORT VALUE` does the guest's port write and answers `OK`.
-QTEST=(-chardev "pipe,id=qt,path=$TMP/qt" -qtest chardev:qt)
+# shellcheck source=../qtest-driver.sh
+source "$DIR/../qtest-driver.sh"
 
-qtest_open() {
-  rm -f "$TMP/qt.in" "$TMP/qt.out"; mkfifo "$TMP/qt.in" "$TMP/qt.out"
-}
-
-qtest() { # qtest CMD: send one command, fail unless QEMU answers OK
-  local reply
-  exec 4>"$TMP/qt.in" 5<"$TMP/qt.out"
-  printf '%s\n' "$1" >&4
-  if ! IFS= read -r -t "$TIMEOUT" reply <&5 || [[ "$reply" != OK* ]]; then
-    echo "error: qtest \`$1' answered: ${reply:-nothing}" >&2; exit 1
-  fi
-  exec 4>&- 5<&-
-}
-
-# make_fixture NAME MODE(paused|ran|mapped-ram|ltim) [extra qemu args...]
+# make_fixture NAME MODE(paused|ran|mapped-ram|ltim|vocab) [extra qemu args...]
 make_fixture() {
   local name="$1" mode="$2"; shift 2
   local dest="$TMP/$name.mig"
@@ -73,6 +57,13 @@ make_fixture() {
     qtest "outb 0x21 0x08"
     qtest "outb 0x21 0x04"
     qtest "outb 0x21 0x01"
+  elif [[ "$mode" == vocab ]]; then
+    qtest_open
+    start_qemu "$@" "${COMMON[@]}" "${QTEST[@]}"
+    sleep "$RUN_SECONDS"
+    hmp "stop"
+    virtio_iommu_requests "${VOCAB_IOMMU_REQUESTS[@]}"
+    virtio_mem_plug "${VOCAB_MEM_PLUG[@]}"
   else
     start_qemu "$@" "${COMMON[@]}"
     sleep "$RUN_SECONDS"
@@ -107,6 +98,8 @@ want q35-usb-hda    && make_fixture q35-usb-hda    ran        "${Q35[@]}" "${USB
 want pc-2.10-ran    && make_fixture pc-2.10-ran    ran        "${PC_OLD[@]}"
 want pc-mapped-ram  && make_fixture pc-mapped-ram  mapped-ram "${PC[@]}"
 want pc72-ltim      && make_fixture pc72-ltim      ltim       "${PC72[@]}"
+want q35-vocab      && make_fixture q35-vocab      vocab      "${Q35[@]}" "${VOCAB[@]}" "${VOCAB_10[@]}"
+want q35-72-vocab   && make_fixture q35-72-vocab   vocab      "${Q35_72[@]}" "${VOCAB[@]}"
 
 if want pc-10.0.dump; then
   "$QEMU" "${PC[@]}" -dump-vmstate "$TMP/dump.json"

@@ -5,7 +5,7 @@
 # perl, grep, cmp.  Can be run from any directory; writes next to itself; idempotent
 # (every output is written to a temporary file first and then moved into place).
 #
-# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|q35-virtio|pc-7.2.dump|machines ...]
+# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|q35-virtio|q35-vocab|pc-7.2.dump|machines ...]
 #   (no arguments: regenerate everything).  The two "ran" streams depend on host timing and
 #   change on every run; the paused ones are byte-identical across runs (checked below).
 #
@@ -35,6 +35,8 @@ esac
 
 # shellcheck source=../hmp-driver.sh
 source "$DIR/../hmp-driver.sh"
+# shellcheck source=../qtest-driver.sh
+source "$DIR/../qtest-driver.sh"
 
 # Device-register views the 7.2 monitor offers.  `info pic` (IOAPIC + both i8259) goes to
 # NAME.info-pic.txt; the CPU/APIC/PCI views and the RTC date go to NAME.monitor.txt.  QEMU 7.2
@@ -51,12 +53,19 @@ capture_infos() { # $1 = basename
   mv "$out" "$DIR/$1.monitor.txt"
 }
 
-# make_fixture NAME MODE(paused|ran) [extra qemu args...]
+# make_fixture NAME MODE(paused|ran|vocab) [extra qemu args...]
 make_fixture() {
   local name="$1" mode="$2"; shift 2
   local dest="$TMP/$name.mig"
   if [[ "$mode" == paused ]]; then
     start_qemu "$@" "${COMMON[@]}" -S
+  elif [[ "$mode" == vocab ]]; then
+    qtest_open
+    start_qemu "$@" "${COMMON[@]}" "${QTEST[@]}"
+    sleep "$RUN_SECONDS"
+    hmp "stop"
+    virtio_iommu_requests "${VOCAB_IOMMU_REQUESTS[@]}"
+    virtio_mem_plug "${VOCAB_MEM_PLUG[@]}"
   else
     start_qemu "$@" "${COMMON[@]}"
     sleep "$RUN_SECONDS"
@@ -83,6 +92,7 @@ want pc-e1000-serial && make_fixture pc-e1000-serial  ran    "${PC[@]}" "${E1000
 want q35-paused      && make_fixture q35-paused       paused "${Q35[@]}"
 want pc-2.0-ran      && make_fixture pc-2.0-ran       ran    "${PC_OLD[@]}"
 want q35-virtio      && make_fixture q35-virtio       ran    "${Q35[@]}" "${VIRTIO[@]}"
+want q35-vocab       && make_fixture q35-vocab        vocab  "${Q35[@]}" "${VOCAB[@]}"
 
 if want pc-7.2.dump; then
   "$QEMU" "${PC[@]}" -dump-vmstate "$TMP/dump.json"

@@ -199,7 +199,11 @@ impl Walker<'_> {
     }
 
     fn element(&mut self, field: &FieldDesc, path: &str) -> Result<Value, Error> {
-        if let Some(nested) = &field.nested {
+        // A list or tree is described by its first element's VMSD, whose
+        // buffers may be sized for that element alone, and by its whole wire
+        // size: it is kept as the bytes that size covers.
+        let whole = matches!(field.type_name.as_str(), "qtailq" | "qlist" | "gtree");
+        if let (Some(nested), false) = (&field.nested, whole) {
             return self.state(nested, path);
         }
         let offset = self.position();

@@ -2,8 +2,11 @@
 
 use std::io::{Seek, SeekFrom, Write};
 
+use super::device::DeviceSection;
+use super::priority::sort_by_priority;
 use super::ram::RamRecord;
 use super::{FORMAT_VERSION, MAGIC, Record, tag};
+use crate::Priority;
 use crate::error::{Error, ErrorKind};
 
 /// The granularity of holes: the smallest page QEMU writes and the block size
@@ -44,6 +47,23 @@ impl<W: Write> StreamWriter<W> {
             skip: None,
             hole: 0,
         })
+    }
+
+    /// Writes device sections, given in registration order with their VMSD's
+    /// priority, in the order QEMU saves them: highest priority first, equal
+    /// priorities in the given order (see [`sort_by_priority`]).
+    ///
+    /// # Errors
+    /// As [`write`](Self::write).
+    pub fn write_devices(&mut self, sections: &[(Priority, DeviceSection)]) -> Result<(), Error> {
+        let mut order: Vec<&(Priority, DeviceSection)> = sections.iter().collect();
+        sort_by_priority(&mut order, |(priority, _)| *priority);
+        for (_, section) in order {
+            for record in section.records() {
+                self.write(&record)?;
+            }
+        }
+        Ok(())
     }
 
     /// Writes one record.
