@@ -510,7 +510,7 @@ fn run_targets(group: u32, targets: &[Target]) -> usize {
 // ---- Fixtures --------------------------------------------------------------
 
 /// Streams of both releases; a payload seen before is mutated once.
-const FIXTURES: [&str; 8] = [
+const FIXTURES: [&str; 9] = [
     "qemu-7.2/pc-paused",
     "qemu-7.2/pc-ran",
     "qemu-7.2/pc-e1000-serial",
@@ -519,6 +519,7 @@ const FIXTURES: [&str; 8] = [
     "qemu-10.0/pc-ran",
     "qemu-10.0/q35-usb-hda",
     "qemu-10.0/pc72-ltim",
+    "qemu-10.0/q35-vocab",
 ];
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -680,6 +681,9 @@ typed_models! {
     "virtio-balloon" (virtio) => vmstate::qemu::virtio::balloon::VirtioBalloon,
     "virtio-rng" (virtio) => vmstate::qemu::virtio::rng::VirtioRng,
     "virtio-console" (virtio) => vmstate::qemu::virtio::serial::VirtioSerial,
+    "virtio-iommu" (virtio) => vmstate::qemu::virtio::iommu::VirtioIommu,
+    "uefi-vars-sysbus" => vmstate::qemu::uefi_vars::UefiVarsSysbus,
+    "vga" => vmstate::qemu::vga::PciVga,
 }
 
 /// Cases for a payload of `len` bytes: small payloads are cheap and dense
