@@ -162,6 +162,42 @@ fn count_of_works_with_boxed_slices_and_signed_counts() {
 }
 
 #[test]
+fn arrays_sharing_a_computed_count_are_checked_against_it() {
+    #[derive(VmState, Debug, Default)]
+    #[vmstate(name = "fifo-shared", version = 1)]
+    struct Shared {
+        #[vmstate(count_of = keys)]
+        n: u8,
+        #[vmstate(len = n)]
+        keys: Vec<u8>,
+        #[vmstate(len = n)]
+        values: Vec<u8>,
+    }
+    let pairs = Shared {
+        n: 0,
+        keys: vec![1, 2],
+        values: vec![3, 4],
+    };
+    assert_eq!(vmstate::to_vec(&pairs).unwrap(), [2, 1, 2, 3, 4]);
+    let short = Shared {
+        values: vec![3],
+        ..pairs
+    };
+    let error = vmstate::to_vec(&short).unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::LengthMismatch {
+                len_field: "n",
+                count: 2,
+                actual: 1
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
 fn the_schema_and_vmdesc_see_a_plain_count_field() {
     let schema = CountedFifo::SCHEMA;
     assert_eq!(schema.fields[1].name, "n");

@@ -15,6 +15,12 @@ struct Vec;
 struct Ok;
 #[allow(dead_code)]
 struct Error;
+#[allow(dead_code)]
+struct Some;
+#[allow(dead_code)]
+struct None;
+#[allow(dead_code)]
+struct Priority;
 
 #[derive(
     vmstate::VmState,
@@ -88,6 +94,32 @@ enum Mode {
     ::core::clone::Clone,
 )]
 struct Wrapper(Hygienic);
+
+/// A computed count and a priority, whose generated code matches on `Option`.
+#[derive(
+    vmstate::VmState, ::core::default::Default, ::core::fmt::Debug, ::core::cmp::PartialEq,
+)]
+#[vmstate(name = "hygienic-fifo", version = 1, priority = "iommu")]
+struct HygienicFifo {
+    #[vmstate(count_of = buf)]
+    n: u8,
+    #[vmstate(len = n)]
+    buf: ::std::vec::Vec<u16>,
+}
+
+#[test]
+fn computed_counts_and_priorities_derive_without_prelude() {
+    let value = HygienicFifo {
+        n: 0,
+        buf: ::std::vec![1, 2],
+    };
+    let bytes = vmstate::to_vec(&value).unwrap();
+    ::std::assert_eq!(bytes, [2, 0, 1, 0, 2]);
+    ::std::assert_eq!(
+        <HygienicFifo as vmstate::VmState>::PRIORITY,
+        vmstate::Priority::Iommu
+    );
+}
 
 #[test]
 fn derives_without_prelude() {

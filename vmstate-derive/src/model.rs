@@ -41,7 +41,10 @@ impl StructModel<'_> {
     /// Whether the wire form can have a fixed size, depending on the field
     /// types: no subsections, no `exists` predicates, no variable arrays or
     /// custom views. Arrays of such structs save each element into a slice of
-    /// exactly its size (`VmStateField::save_fixed`).
+    /// exactly its size (`VmStateField::save_fixed`). This only decides which
+    /// code to emit: whether the size is fixed, and what it is, the runtime
+    /// computes from `SCHEMA` (`Schema::fixed_size`), where the field types
+    /// are known.
     pub fn may_be_fixed_size(&self) -> bool {
         self.subsections.is_empty() && self.fields_may_be_fixed_size()
     }

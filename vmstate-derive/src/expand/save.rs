@@ -106,9 +106,9 @@ fn save_field(krate: &Path, field: &FieldModel<'_>, described: &StructModel<'_>)
 }
 
 /// A variable array is checked against the count that was *written* before
-/// it: the count field's `value`, if it has one, not the value it holds. A
-/// count computed with `count_of` is the array's length, so there is nothing
-/// to check.
+/// it: the count field's `value`, or the length of its `count_of` array, not
+/// the value it holds. An array whose own length is the count has nothing to
+/// check.
 fn save_varray(
     krate: &Path,
     field: &FieldModel<'_>,
@@ -119,11 +119,21 @@ fn save_varray(
     let ty = field.ty;
     let len_name = len.to_string();
     let count_field = described.fields.iter().find(|f| f.ident == len);
-    match count_field.map(|f| (f.count_of, f.value)) {
-        Some((Some(array), _)) if array == ident => quote_spanned! {super::at(ty.span())=>
+    match count_field.map(|f| (f.count_of, f.value, f.ty)) {
+        Some((Some(array), ..)) if array == ident => quote_spanned! {super::at(ty.span())=>
             #krate::__private::save_counted_varray(&self.#ident, __out)
         },
-        Some((_, Some(value))) => quote_spanned! {super::at(ty.span())=>
+        // Another array's length was written as the count: this one must match it.
+        Some((Some(array), _, count_ty)) => {
+            let array_name = array.to_string();
+            quote_spanned! {super::at(ty.span())=>
+                #krate::__private::count_of::<#count_ty, _>(&self.#array, #array_name)
+                    .and_then(|__count| {
+                        #krate::__private::save_varray(&self.#ident, &__count, #len_name, __out)
+                    })
+            }
+        }
+        Some((None, Some(value), _)) => quote_spanned! {super::at(ty.span())=>
             #krate::__private::save_varray(&self.#ident, &#value(self), #len_name, __out)
         },
         _ => quote_spanned! {super::at(ty.span())=>
