@@ -18,6 +18,14 @@ import sys
 ROW = re.compile(
     r"^\| (?P<w>[^|]+?) +\| (?P<d>save|load) +\| (?P<p>[^|]+?) +\| +(?P<t>[\d.]+) (?P<u>ns|µs|ms|s) +\|"
 )
+# A row of the entry-point table: ours and hand-written per entry point, or
+# the memcpy row (hand column only) of a byte-buffer workload.
+ENTRY = re.compile(
+    r"^\| (?P<w>[^|]+?) +\| (?P<e>to_vec|to_vec_at|save_into|from_slice|load_into|memcpy) +\| +"
+    r"(?:(?P<o>[\d.]+) (?P<ou>ns|µs|ms|s)|-) +\| +(?P<h>[\d.]+) (?P<hu>ns|µs|ms|s) +\|"
+)
+ENTRY_TARGET_WORKLOADS = ("W3 16 MiB bytes", "W3 Vec<u8> len")
+LOAD_INTO_WORKLOADS = ("W2 Vec<u32> len", "W3 Vec<u8> len", "W4 10k descs")
 UNIT = {"ns": 1e-9, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 SIZE = re.compile(r"^  (?P<w>W\d[^,]*?) {2,}(?P<rest>vmstate \d+.*)$")
 
@@ -45,6 +53,8 @@ def main():
 
     best = {}  # (workload, dir, peer) -> seconds
     order = []
+    entry_best = {}  # (workload, entry, "vmstate" | "hand") -> seconds
+    entry_order = []
     payload = {}  # workload -> our payload bytes
     for run in range(args.runs):
         out = subprocess.run(
@@ -61,6 +71,15 @@ def main():
                 if key not in best:
                     order.append(key)
                 best[key] = min(best.get(key, secs), secs)
+            e = ENTRY.match(line)
+            if e:
+                key = (e["w"], e["e"])
+                if key not in entry_order:
+                    entry_order.append(key)
+                for peer, value, unit in (("vmstate", e["o"], e["ou"]), ("hand", e["h"], e["hu"])):
+                    if value is not None:
+                        secs = float(value) * UNIT[unit]
+                        entry_best[key + (peer,)] = min(entry_best.get(key + (peer,), secs), secs)
             s = SIZE.match(line)
             if s:
                 payload[s["w"].strip()] = int(s["rest"].split(",")[0].split()[1])
@@ -103,6 +122,36 @@ def main():
     for label, value, ok, goal in checks:
         if value is not None:
             print(f"  {'met' if ok(value) else 'MISSED':<6} {label:<48} {value:6.2f}  (target {goal})")
+    if entry_order:
+        print_entry_points(entry_best, entry_order, args.runs)
+
+
+def print_entry_points(best, order, runs):
+    """The entry-point table and its targets, from the lowest median of each
+    cell over the runs."""
+    print(f"\nEntry points, lowest median of {runs} runs per cell (ratio = ours / hand, < 1: ours is faster):")
+    print("| workload | entry | vmstate | hand | ours/hand |")
+    print("|---|---|---:|---:|---:|")
+    for w, e in order:
+        ours, hand = best.get((w, e, "vmstate")), best[(w, e, "hand")]
+        if ours is None:
+            print(f"| {w} | {e} | - | {fmt_time(hand)} | - |")
+        else:
+            print(f"| {w} | {e} | {fmt_time(ours)} | {fmt_time(hand)} | {ours / hand:.2f} |")
+    print("\nEntry-point targets:")
+    checks = []
+    for w, e in order:
+        if e != "memcpy":
+            checks.append((f"ours / hand-written, {w} {e}", best[(w, e, "vmstate")] / best[(w, e, "hand")], lambda r: r <= 1.10, "<= 1.10"))
+    for w in ENTRY_TARGET_WORKLOADS:
+        for e in ("from_slice", "load_into"):
+            if (w, "memcpy", "hand") in best and (w, e, "vmstate") in best:
+                checks.append((f"copy_from_slice / ours, {w} {e}", best[(w, "memcpy", "hand")] / best[(w, e, "vmstate")], lambda r: r >= 0.8, ">= 0.8"))
+    for w in LOAD_INTO_WORKLOADS:
+        if (w, "load_into", "vmstate") in best and (w, "from_slice", "vmstate") in best:
+            checks.append((f"load_into / from_slice, {w}", best[(w, "load_into", "vmstate")] / best[(w, "from_slice", "vmstate")], lambda r: r <= 1.15, "<= 1.15"))
+    for label, value, ok, goal in checks:
+        print(f"  {'met' if ok(value) else 'MISSED':<6} {label:<52} {value:6.2f}  (target {goal})")
 
 
 if __name__ == "__main__":

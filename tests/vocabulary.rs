@@ -515,6 +515,48 @@ fn a_custom_view_error_names_its_field_and_offset() {
     );
 }
 
+/// A view that reports with a plain `Error::custom`, without an offset.
+mod even {
+    use vmstate::{Error, Reader};
+
+    #[allow(
+        clippy::trivially_copy_pass_by_ref,
+        clippy::unnecessary_wraps,
+        reason = "a view's `save` receives `&field` and returns a `Result`"
+    )]
+    pub fn save(value: &u8, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.push(*value);
+        Ok(())
+    }
+
+    pub fn load(value: &mut u8, reader: &mut Reader<'_>) -> Result<(), Error> {
+        let raw = reader.read_u8()?;
+        if raw % 2 != 0 {
+            return Err(Error::custom(format!("{raw} is odd")));
+        }
+        *value = raw;
+        Ok(())
+    }
+}
+
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "pair", version = 1)]
+struct Pair {
+    id: u32,
+    #[vmstate(with = even)]
+    level: u8,
+}
+
+#[test]
+fn a_plain_custom_error_gets_the_offset_of_its_field() {
+    let error = vmstate::from_slice::<Pair>(&[0, 0, 0, 1, 3], 1).unwrap_err();
+    assert_eq!(error.offset(), Some(4));
+    assert_eq!(
+        error.to_string(),
+        "section `pair`, field `level`, byte offset 4: 3 is odd"
+    );
+}
+
 #[test]
 fn reader_and_writer_helpers_mirror_each_other() {
     let mut out = Vec::new();

@@ -107,8 +107,14 @@ fn load_field(
         Codec::Varray { len } => quote_spanned! {super::at(ty.span())=>
             #krate::__private::load_varray(&mut self.#ident, &self.#len, __reader)
         },
+        // A view's own error (`Error::custom`) gets the field's first byte as
+        // its offset, as built-in loads have theirs; an offset the view set
+        // stays.
         Codec::With(module) => quote_spanned! {super::at(module.span())=>
-            #module::load(&mut self.#ident, __reader)
+            {
+                let __at = __reader.offset();
+                #module::load(&mut self.#ident, __reader).map_err(|e| e.at_offset(__at))
+            }
         },
     };
     // A validator sees the struct with this field loaded, and its error points
