@@ -388,3 +388,44 @@ fn from_slice_of_a_byte_buffer_allocates_only_the_buffer() {
     );
     assert_eq!(back, value);
 }
+
+/// `to_vec` and `to_vec_at` of `value` allocate once, exactly the payload.
+fn exactly_once<T: VmState>(what: &str, value: &T) {
+    let (count, bytes) = allocations(|| vmstate::to_vec(value).unwrap());
+    assert_eq!(count, 1, "to_vec of {what} allocated more than its result");
+    assert_eq!(
+        bytes.capacity(),
+        bytes.len(),
+        "{what}: capacity is not the payload's size"
+    );
+    let (count, _) = allocations(|| vmstate::to_vec_at(value, T::VERSION).unwrap());
+    assert_eq!(
+        count, 1,
+        "to_vec_at of {what} allocated more than its result"
+    );
+}
+
+#[test]
+fn to_vec_of_variable_arrays_and_subsections_allocates_only_its_result() {
+    let vram = VramVec {
+        len: 1 << 20,
+        data: vec![0x5a; 1 << 20],
+    };
+    let regs = RegVec {
+        count: 1000,
+        regs: (0..1000).collect(),
+    };
+    // Both subsections needed, then neither.
+    let mut cpu = sample_cpu(3);
+    cpu.pending.nmi = 1;
+    cpu.xsave.xcr0 = 7;
+    let quiet = Cpu {
+        pending: CpuPending::default(),
+        xsave: CpuXsave::default(),
+        ..cpu.clone()
+    };
+    exactly_once("a 1 MiB byte buffer", &vram);
+    exactly_once("an integer variable array", &regs);
+    exactly_once("a CPU with both subsections", &cpu);
+    exactly_once("a CPU with none", &quiet);
+}

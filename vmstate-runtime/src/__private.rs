@@ -320,6 +320,27 @@ pub fn save_varray<V: Varray>(
     save_elements(array, out)
 }
 
+/// [`VmStateField::saved_len_hint`] of a variable array: its length times
+/// the element's fixed size, or the elements' hints summed.
+#[inline]
+pub fn varray_len_hint<V: Varray>(array: &V) -> usize {
+    let (head, tail) = array.as_slices();
+    match V::Item::WIRE.fixed_size() {
+        Some(size) => (head.len() + tail.len()).saturating_mul(size),
+        None => head
+            .iter()
+            .chain(tail)
+            .fold(0, |sum, item| sum.saturating_add(item.saved_len_hint())),
+    }
+}
+
+/// [`VmStateField::saved_len_hint`] of a subsection: its header (marker,
+/// name length, name, version) and payload.
+#[inline]
+pub fn subsection_len_hint<T: VmState>(value: &T) -> usize {
+    (1 + 1 + T::NAME.len() + 4).saturating_add(value.saved_len_hint())
+}
+
 /// Saves the elements of a variable array, front to back.
 ///
 /// # Errors

@@ -85,6 +85,21 @@ pub trait VmStateField {
         out.push(FieldDesc::scalar(name, "buffer", size));
     }
 
+    /// How many bytes [`save_field`](Self::save_field) writes for this value,
+    /// as far as it can tell without saving: exact for a fixed
+    /// [`WIRE`](Self::WIRE) size and for derived structs of fields, variable
+    /// arrays and subsections of such types; at least
+    /// [`MIN_WIRE_SIZE`](Self::MIN_WIRE_SIZE) otherwise (custom views).
+    /// [`to_vec`](crate::to_vec) reserves it, so that the result is the
+    /// payload's one allocation.
+    #[inline]
+    fn saved_len_hint(&self) -> usize {
+        match Self::WIRE.fixed_size() {
+            Some(size) => size,
+            None => Self::MIN_WIRE_SIZE,
+        }
+    }
+
     /// Writes the wire encoding of `self` to the front of `out` and moves `out`
     /// past it, for a type whose [`WIRE`](Self::WIRE) has a fixed size. Arrays
     /// of derived structs with a fixed size save through it into space they

@@ -73,21 +73,19 @@ pub trait VmState: VmStateField {
 /// # Errors
 /// See [`VmState::save_state`].
 pub fn to_vec<T: VmState>(value: &T) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(const { size_hint::<T>() });
+    let mut out = Vec::with_capacity(capacity_for(value));
     save_into(value, &mut out)?;
     Ok(out)
 }
 
 /// The capacity that [`to_vec`] starts with: the exact payload size when the
-/// schema fixes it, otherwise the bytes every payload has at least, so that
-/// the one allocation is usually the only one.
-const fn size_hint<T: VmState>() -> usize {
-    match T::SCHEMA.fixed_size() {
+/// schema fixes it, otherwise what the value says it will write
+/// ([`VmStateField::saved_len_hint`]: exact for derived types whose fields
+/// all know their size), so that the one allocation is the only one.
+fn capacity_for<T: VmState>(value: &T) -> usize {
+    match const { T::SCHEMA.fixed_size() } {
         Some(size) => size,
-        None => match T::SCHEMA.fields_fixed_size() {
-            Some(size) => size,
-            None => T::MIN_WIRE_SIZE,
-        },
+        None => value.saved_len_hint(),
     }
 }
 
@@ -108,7 +106,7 @@ pub fn save_into<T: VmState>(value: &T, out: &mut Vec<u8>) -> Result<(), Error> 
 /// # Errors
 /// See [`VmState::save_state_at`].
 pub fn to_vec_at<T: VmState>(value: &T, version_id: u32) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(const { size_hint::<T>() });
+    let mut out = Vec::with_capacity(capacity_for(value));
     value
         .save_state_at(&mut out, version_id)
         .map_err(|e| e.in_section(T::NAME, None))?;

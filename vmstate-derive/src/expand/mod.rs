@@ -141,6 +141,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     let compressible = describe::compressible(krate, described);
     let inline = inline_hint(described);
     let load_infallible = load_infallible(krate, described);
+    let saved_len_hint = save::saved_len_hint(krate, described);
     let save_fixed = save::save_fixed_body(krate, described).map(|body| {
         quote! {
             #[inline(always)]
@@ -191,6 +192,11 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
                     reader,
                     <Self as #krate::VmState>::VERSION,
                 )
+            }
+
+            #[inline]
+            fn saved_len_hint(&self) -> usize {
+                #saved_len_hint
             }
 
             #save_fixed

@@ -8,7 +8,7 @@ use quote::{quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
-use crate::model::{Codec, FieldModel, StructModel};
+use crate::model::{Codec, FieldModel, Gate, StructModel};
 
 pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     let StructModel {
@@ -196,5 +196,46 @@ pub fn min_wire_size(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     });
     quote! {
         #krate::__private::min_wire_size(&<Self as #krate::VmState>::SCHEMA, &[#(#sizes),*])
+    }
+}
+
+/// `VmStateField::saved_len_hint` of a struct: what `save_state` writes at
+/// `VERSION`, field by field (the fields on the wire at that version, with
+/// `exists` fields counted), then the needed subsections. A custom view
+/// counts nothing, so the hint is then a lower bound.
+pub fn saved_len_hint(krate: &Path, described: &StructModel<'_>) -> TokenStream {
+    let version = described.version;
+    let fields = described.fields.iter().filter_map(|field| {
+        if let Gate::Versions { since, until } = field.gate
+            && (since > version || until.is_some_and(|until| until <= version))
+        {
+            return None;
+        }
+        let ident = field.ident;
+        let ty = field.ty;
+        match &field.codec {
+            Codec::Plain | Codec::Equal => Some(quote! {
+                <#ty as #krate::VmStateField>::saved_len_hint(&self.#ident)
+            }),
+            Codec::Varray { .. } => Some(quote! {
+                #krate::__private::varray_len_hint(&self.#ident)
+            }),
+            Codec::With(_) => None,
+        }
+    });
+    let subsections = described.subsections.iter().map(|subsection| {
+        let ident = subsection.ident;
+        let ty = subsection.ty;
+        let needed = &subsection.needed;
+        quote! {
+            if #needed(self) {
+                #krate::__private::subsection_len_hint::<#ty>(&self.#ident)
+            } else {
+                0
+            }
+        }
+    });
+    quote! {
+        0usize #(.saturating_add(#fields))* #(.saturating_add(#subsections))*
     }
 }

@@ -29,9 +29,10 @@
 //!
 //! Each view cites the QEMU function whose bytes it reproduces. Write your
 //! own the same way, with [`Reader`](crate::Reader)'s reads and
-//! [`Writer`](crate::Writer)'s writes; return
-//! [`Reader::custom_error`](crate::Reader::custom_error) so that the error
-//! names the byte offset (the derive adds the field path).
+//! [`Writer`](crate::Writer)'s writes. An [`Error::custom`](crate::Error::custom)
+//! from `load` names the field's first byte and the field path (the derive
+//! adds both); [`Reader::custom_error`](crate::Reader::custom_error) names the
+//! exact byte the reader is at.
 
 pub mod bitmap;
 pub mod gtree;
