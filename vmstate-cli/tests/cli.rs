@@ -243,20 +243,25 @@ fn help_shows_examples() {
     assert!(stdout(&output).contains("vmstate set guest.mig --section i8259:0 --field imr=0xfb"));
 }
 
+/// `vmstate set FILE --section SECTION --field FIELD -o OUT`.
+fn set(file: &str, section: &str, field: &str, out: &str) -> Output {
+    vmstate(&[
+        "set",
+        file,
+        "--section",
+        section,
+        "--field",
+        field,
+        "-o",
+        out,
+    ])
+}
+
 #[test]
 fn set_refuses_a_name_that_means_two_instances() {
     let ran = fixture("pc-ran");
     let out = std::env::temp_dir().join(format!("vmstate-two-{}.mig", std::process::id()));
-    let output = vmstate(&[
-        "set",
-        &ran,
-        "--section",
-        "i8259",
-        "--field",
-        "imr=0xfb",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let output = set(&ran, "i8259", "imr=0xfb", out.to_str().unwrap());
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
         stderr(&output)
@@ -266,16 +271,7 @@ fn set_refuses_a_name_that_means_two_instances() {
     );
     assert!(!out.exists(), "a refused set left its output");
     // A name with one instance needs none.
-    let output = vmstate(&[
-        "set",
-        &ran,
-        "--section",
-        "i8254",
-        "--field",
-        "channels[0].count=1",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let output = set(&ran, "i8254", "channels[0].count=1", out.to_str().unwrap());
     assert!(output.status.success(), "{}", stderr(&output));
     std::fs::remove_file(&out).ok();
 }
@@ -284,16 +280,12 @@ fn set_refuses_a_name_that_means_two_instances() {
 fn an_output_in_a_missing_directory_is_an_io_error_that_names_it() {
     let missing = std::env::temp_dir().join(format!("vmstate-missing-{}", std::process::id()));
     let out = missing.join("out.mig");
-    let output = vmstate(&[
-        "set",
+    let output = set(
         &fixture("pc-ran"),
-        "--section",
         "i8259:0",
-        "--field",
         "imr=0xfb",
-        "-o",
         out.to_str().unwrap(),
-    ]);
+    );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let message = stderr(&output);
     assert!(
@@ -311,16 +303,7 @@ fn an_output_in_a_missing_directory_is_an_io_error_that_names_it() {
 
 #[test]
 fn counts_of_one_are_singular() {
-    let output = vmstate(&[
-        "set",
-        &fixture("pc-ran"),
-        "--section",
-        "i8259:0",
-        "--field",
-        "imr=0x100",
-        "-o",
-        "-",
-    ]);
+    let output = set(&fixture("pc-ran"), "i8259:0", "imr=0x100", "-");
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("(uint8, 1 byte)"),

@@ -79,27 +79,30 @@ pub trait VirtioPci: VmState + Default {
     }
 }
 
-impl VirtioPci for net::VirtioNet {
-    fn with_vectors(vectors: u16) -> Self {
-        let mut model = Self {
-            transport: pci::VirtioPciConfig::with_vectors(vectors),
-            ..Self::default()
-        };
-        model.device.parent_obj.msix = vectors > 0;
-        model
-    }
+/// `VirtioPci` for models whose transport and common device state are the
+/// fields `transport` and `device`: the vectors go to the transport, and the
+/// device uses MSI-X when it has any.
+macro_rules! virtio_pci_with_device {
+    ($($model:ty),*) => {$(
+        impl VirtioPci for $model {
+            fn with_vectors(vectors: u16) -> Self {
+                let mut model = Self {
+                    transport: pci::VirtioPciConfig::with_vectors(vectors),
+                    ..Self::default()
+                };
+                model.device.parent_obj.msix = vectors > 0;
+                model
+            }
+        }
+    )*};
 }
 
-impl VirtioPci for blk::VirtioBlk {
-    fn with_vectors(vectors: u16) -> Self {
-        let mut model = Self {
-            transport: pci::VirtioPciConfig::with_vectors(vectors),
-            ..Self::default()
-        };
-        model.device.parent_obj.msix = vectors > 0;
-        model
-    }
-}
+virtio_pci_with_device!(
+    net::VirtioNet,
+    blk::VirtioBlk,
+    serial::VirtioSerial,
+    iommu::VirtioIommu
+);
 
 impl VirtioPci for balloon::VirtioBalloon {
     fn with_vectors(vectors: u16) -> Self {
@@ -114,28 +117,6 @@ impl VirtioPci for rng::VirtioRng {
             ..Self::default()
         };
         model.parent_obj.msix = vectors > 0;
-        model
-    }
-}
-
-impl VirtioPci for serial::VirtioSerial {
-    fn with_vectors(vectors: u16) -> Self {
-        let mut model = Self {
-            transport: pci::VirtioPciConfig::with_vectors(vectors),
-            ..Self::default()
-        };
-        model.device.parent_obj.msix = vectors > 0;
-        model
-    }
-}
-
-impl VirtioPci for iommu::VirtioIommu {
-    fn with_vectors(vectors: u16) -> Self {
-        let mut model = Self {
-            transport: pci::VirtioPciConfig::with_vectors(vectors),
-            ..Self::default()
-        };
-        model.device.parent_obj.msix = vectors > 0;
         model
     }
 }

@@ -206,9 +206,8 @@ pub fn min_wire_size(krate: &Path, described: &StructModel<'_>) -> TokenStream {
 pub fn saved_len_hint(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     let version = described.version;
     let fields = described.fields.iter().filter_map(|field| {
-        if let Gate::Versions { since, until } = field.gate
-            && (since > version || until.is_some_and(|until| until <= version))
-        {
+        // `exists` fields count: a hint may be over, and those are rarely large.
+        if !(matches!(field.gate, Gate::Exists(_)) || field.gate.static_at(version)) {
             return None;
         }
         let ident = field.ident;
