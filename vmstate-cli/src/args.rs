@@ -42,9 +42,10 @@ name: a failed or interrupted run leaves OUT as it was and nothing beside it.")]
 For two dumps: one line per problem, in the words of QEMU's
 vmstate-static-checker.py, then a summary line. For a stream: one line per
 reason DEST would refuse it (only what the stream carries counts), with QEMU's
-own error message, then a summary line. Exit status: the number of problems (at most 255), 0 when
-the migration is compatible; 2 also for usage errors and unreadable dumps,
-which print no summary line.")]
+own error message, then a summary line counting them. Exit status, as diff
+and cmp: 0 DEST loads it (or the migration is compatible), 1 DEST refuses it
+(problems found), 2 no verdict (bad arguments, an unreadable stream or dump;
+no summary line).")]
     Check(Check),
     /// Rewrite a stream so that an older (or newer) QEMU loads it, where nothing is lost.
     #[command(after_help = "Examples:

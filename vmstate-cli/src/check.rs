@@ -1,7 +1,8 @@
 //! `vmstate check SRC DEST`: will DEST load what SRC sends? SRC is a
 //! `-dump-vmstate` dump (every device type, every subsection) or a migration
 //! stream (this guest: only what it carries). One line per reason, then a
-//! summary line; the exit status is the number of reasons.
+//! summary line. The exit status answers as `diff` and `cmp` do: 0 DEST loads
+//! it, 1 DEST refuses it, 2 no verdict (an unreadable input, bad arguments).
 
 use std::io::Read;
 use std::path::Path;
@@ -13,8 +14,16 @@ use vmstate::stream::{SectionInfo, StreamReader};
 use crate::Failure;
 use crate::args::Check;
 
-/// Runs the check; the problems found become the exit status.
+/// Runs the check: `Ok` when DEST loads SRC, [`Failure::Refuses`] when it
+/// does not, and every failure to read an input is [`Failure::NoVerdict`].
 pub fn run(args: &Check) -> Result<(), Failure> {
+    verdict(args).map_err(|failure| match failure {
+        Failure::BadInput(message) | Failure::Io(message) => Failure::NoVerdict(message),
+        other => other,
+    })
+}
+
+fn verdict(args: &Check) -> Result<(), Failure> {
     if is_stream(&args.old) {
         if args.reverse {
             return Err(Failure::Usage(
@@ -51,9 +60,10 @@ pub fn run(args: &Check) -> Result<(), Failure> {
             "can fail"
         },
     );
-    match report.exit_status() {
-        0 => Ok(()),
-        count => Err(Failure::Problems(count)),
+    if problems == 0 {
+        Ok(())
+    } else {
+        Err(Failure::Refuses)
     }
 }
 
@@ -89,9 +99,10 @@ fn run_stream(stream: &Path, dest_path: &Path, reference: Option<&Path>) -> Resu
         if count == 0 { "loads" } else { "refuses" },
         stream.display(),
     );
-    match u8::try_from(count).unwrap_or(u8::MAX) {
-        0 => Ok(()),
-        count => Err(Failure::Problems(count)),
+    if count == 0 {
+        Ok(())
+    } else {
+        Err(Failure::Refuses)
     }
 }
 

@@ -41,11 +41,12 @@ enum Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// The machine type to write for a stream of machine type `machine`.
-    fn machine(&self, machine: &str) -> Option<String> {
+    /// The machine type to write instead of the stream's: `--machine NAME`
+    /// is always written, even when DEST also runs the stream's own.
+    fn machine(&self) -> Option<String> {
         match self {
             Self::Fixed(fixed) => fixed.machine.clone(),
-            Self::Ask(dest, args) => args.machine.clone().filter(|_| !dest.runs_machine(machine)),
+            Self::Ask(_, args) => args.machine.clone(),
         }
     }
 
@@ -74,7 +75,7 @@ impl Plan<'_> {
     /// The changes made to a stream that carries `facts`.
     fn for_stream(&self, facts: &StreamFacts) -> Fixed {
         let mut fixed = Fixed {
-            machine: facts.machine.as_deref().and_then(|m| self.machine(m)),
+            machine: facts.machine.as_ref().and_then(|_| self.machine()),
             ..Fixed::default()
         };
         for &number in &facts.commands {
@@ -180,12 +181,18 @@ fn decide(
     }
     let mut plan = Fixed::default();
     let mut refusals = Vec::new();
+    if facts.machine.is_some() {
+        plan.machine.clone_from(&args.machine);
+    } else if let Some(machine) = &args.machine {
+        refusals.push(format!(
+            "machine type `{machine}`: the stream has no configuration section to name it \
+             (QEMU leaves it out for machine types 2.8 and older)"
+        ));
+    }
     let mut to_lower = Vec::new();
     for obstacle in verdict.obstacles {
         match obstacle {
-            Obstacle::Machine { .. } if args.machine.is_some() => {
-                plan.machine.clone_from(&args.machine);
-            }
+            Obstacle::Machine { .. } if plan.machine.is_some() => {}
             Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
                 plan.drop_commands.push(number);
             }
@@ -304,7 +311,7 @@ fn rewrite<R: Read + Seek, W: Write>(
                 offset,
             },
             Record::Configuration(configuration) => {
-                machine = plan.machine(&configuration.machine);
+                machine = plan.machine();
                 match &machine {
                     Some(machine) => Record::Configuration(configuration.with_machine(machine)?),
                     None => Record::Configuration(configuration),

@@ -1,8 +1,8 @@
 //! `vmstate`: look inside QEMU migration streams and repair them.
 //!
 //! Exit status: 0 on success, 1 when the input is bad (the message names the
-//! section, field and byte offset), 2 on usage errors. `check` exits with the
-//! number of problems it found (at most 255).
+//! section, field and byte offset), 2 on usage errors. `check` answers as
+//! `diff` and `cmp` do: 0 DEST loads it, 1 DEST refuses it, 2 no verdict.
 
 mod args;
 mod atomic_output;
@@ -32,8 +32,10 @@ enum Failure {
     Io(String),
     /// The command line asks for something impossible: exit status 2.
     Usage(String),
-    /// `check` found this many problems (at most 255), already printed: the exit status.
-    Problems(u8),
+    /// `check`'s verdict is a refusal (its reasons already printed): exit status 1.
+    Refuses,
+    /// `check` cannot give a verdict (an unreadable stream or dump): exit status 2.
+    NoVerdict(String),
     /// `convert` refused: this many obstacles, already printed. Exit status 1.
     Refused(usize),
 }
@@ -62,7 +64,11 @@ fn main() -> ExitCode {
             eprintln!("vmstate: usage error: {message}");
             ExitCode::from(2)
         }
-        Err(Failure::Problems(count)) => ExitCode::from(count),
+        Err(Failure::Refuses) => ExitCode::from(1),
+        Err(Failure::NoVerdict(message)) => {
+            eprintln!("vmstate: no verdict: {message}");
+            ExitCode::from(2)
+        }
         Err(Failure::Refused(count)) => {
             eprintln!(
                 "vmstate: nothing written: {count} obstacle{} above",

@@ -180,11 +180,12 @@ fn command_packets_are_listed_by_name() {
     }
 }
 
-/// `check STREAM DEST`: one line per reason and their number as the status.
+/// `check STREAM DEST`: one line per reason, their number in the last line,
+/// and the status as `diff`'s (0 loads, 1 refuses, 2 no verdict).
 #[test]
 fn check_on_a_stream_names_each_reason() {
     let (code, out, _) = vmstate(&["check", &fixture("qemu-10.0/pc-ran.mig"), "qemu-7.2"]);
-    assert_eq!(code, 2, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(out.contains("machine type `pc-i440fx-10.0`"), "{out}");
     assert!(out.contains("command 0xb (SWITCHOVER_START)"), "{out}");
     assert!(
@@ -210,6 +211,15 @@ fn check_on_a_stream_names_each_reason() {
     let (code, out, _) = vmstate(&["check", &fixture("qemu-10.0/q35-72-ran.mig"), &dump]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("DEST runs `pc-i440fx-7.2`"), "{out}");
+    // A stream that cannot be read gives no verdict: 2, not a refusal.
+    let dir = support::qemu::scratch("check-no-verdict");
+    let cut = dir.join("cut.mig");
+    let bytes = std::fs::read(fixture("qemu-10.0/pc72-ran.mig")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, out, err) = vmstate(&["check", &cut.display().to_string(), "qemu-7.2"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.starts_with("vmstate: no verdict: "), "{err}");
+    assert!(out.is_empty(), "{out}");
 }
 
 /// `convert` changes only the machine type and the command packet, and
@@ -290,5 +300,31 @@ fn convert_rewrites_only_what_carries_no_state() {
         fields(&after),
         "the device state is the same"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--machine NAME` always writes NAME, also when DEST already runs the
+/// stream's own machine type; a stream without a configuration section has
+/// nowhere to write it, which is a refusal.
+#[test]
+fn convert_machine_always_writes_the_name() {
+    let dir = support::qemu::scratch("convert-machine-always");
+    let out = dir.join("out.mig");
+    let out_arg = out.display().to_string();
+    let file = fixture("qemu-10.0/pc72-ran.mig");
+    let (code, _, err) = vmstate(&[
+        "convert", &file, "--to", "qemu-7.2", "--machine", "pc-i440fx-7.1", "-o", &out_arg,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, after, _) = vmstate(&["inspect", "--json", &out_arg]);
+    let after: Value = serde_json::from_str(&after).unwrap();
+    assert_eq!(after["machine"], "pc-i440fx-7.1");
+
+    let old = fixture("qemu-7.2/pc-2.0-ran.mig");
+    let (code, _, err) = vmstate(&[
+        "convert", &old, "--to", "qemu-7.2", "--machine", "pc-i440fx-2.0", "-o", &out_arg,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no configuration section"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
