@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use vmstate::check::{StreamFacts, check, check_reference, check_stream};
+use vmstate::check::{StreamFacts, check, check_stream};
 use vmstate::desc::StateDesc;
 use vmstate::stream::{SectionInfo, StreamReader};
 
@@ -74,9 +74,7 @@ fn run_stream(stream: &Path, dest_path: &Path, reference: Option<&Path>) -> Resu
     let mut verdict = check_stream(&facts, &dest);
     if let Some(reference) = reference {
         let reference = read_facts(reference)?;
-        verdict
-            .obstacles
-            .extend(check_reference(&facts, &reference));
+        verdict.add_reference(&facts, &reference);
     }
     for obstacle in &verdict.obstacles {
         println!("{obstacle}");

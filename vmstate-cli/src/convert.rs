@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
-use vmstate::check::{Dump, FactsCollector, Obstacle, StreamFacts, check_reference, check_stream};
+use vmstate::check::{Dump, FactsCollector, Obstacle, StreamFacts, check_stream};
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 
@@ -171,7 +171,7 @@ fn decide(
     let mut verdict = check_stream(facts, dest);
     if let Some(reference) = &args.reference {
         let reference = crate::check::read_facts(reference)?;
-        verdict.obstacles.extend(check_reference(facts, &reference));
+        verdict.add_reference(facts, &reference);
     } else if let Some(machine) = &args.machine {
         eprintln!(
             "vmstate: note: the devices were built for the stream's machine type; without \

@@ -1,8 +1,9 @@
 //! What a stream carries, as far as loading it goes: its machine type,
-//! capabilities, command packets, and per section the version, the
-//! subsections present at any depth with the state they carry, and a PCI
-//! device's configuration space. Read once, record by record, in bounded
-//! memory.
+//! capabilities, page size, command packets, RAM blocks, and per section the
+//! version, the layout written (its description), the subsections present at
+//! any depth with the state they carry, the values QEMU requires to be equal
+//! on both sides, and a PCI device's configuration space. Read once, record by
+//! record, in bounded memory.
 
 use std::io::{Read, Seek};
 
@@ -10,10 +11,10 @@ use serde_json::Value;
 
 use crate::desc::StateDesc;
 use crate::error::Error;
-use crate::stream::{Leaf, Record, SectionInfo, StreamReader, Vmdesc, decode};
+use crate::stream::{Leaf, RamBlock, RamRecord, Record, SectionInfo, StreamReader, Vmdesc, decode};
 
 /// What a stream carries, as far as loading it goes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StreamFacts {
     /// The machine type of the configuration section, when there is one.
     pub machine: Option<String>,
@@ -21,14 +22,23 @@ pub struct StreamFacts {
     pub configuration_subsections: Vec<String>,
     /// The capabilities the source declared (`configuration/capabilities`).
     pub capabilities: Vec<String>,
+    /// The source's target page size as a power of two
+    /// (`configuration/target-page-bits`), when sent.
+    pub target_page_bits: Option<u32>,
     /// The command packets, by number, in stream order.
     pub commands: Vec<u16>,
+    /// The RAM blocks the RAM section lists, with their lengths.
+    pub ram_blocks: Vec<RamBlock>,
+    /// Whether sections end with footers (machine types 2.4 and later): a
+    /// destination that reads a section with another layout then fails at the
+    /// footer.
+    pub footers: bool,
     /// The sections, in stream order (each START or FULL header once).
     pub sections: Vec<SectionFacts>,
 }
 
 /// One section of a stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SectionFacts {
     /// The idstr, e.g. `0000:00:01.0/virtio-net`.
     pub idstr: String,
@@ -38,6 +48,12 @@ pub struct SectionFacts {
     pub version_id: u32,
     /// The VMSD name, when the stream's vmdesc or a model describes the section.
     pub vmsd_name: Option<String>,
+    /// The layout written: the stream's vmdesc entry, or else a model's
+    /// description of the payload.
+    pub desc: Option<StateDesc>,
+    /// The fields whose value QEMU's loader requires to equal its own
+    /// (`VMSTATE_*_EQUAL`: `uint32 equal`, ...), by path, with their value.
+    pub equal_values: Vec<(String, u64)>,
     /// The subsections present in the payload, at any depth, in wire order.
     pub subsections: Vec<SubsectionFacts>,
     /// A PCI device's configuration space (256 or 4096 bytes), when the
@@ -113,6 +129,7 @@ impl<'a> FactsCollector<'a> {
         match record {
             Record::Configuration(configuration) => {
                 facts.machine = Some(configuration.machine.clone());
+                facts.target_page_bits = configuration.target_page_bits;
                 facts
                     .configuration_subsections
                     .clone_from(&configuration.subsections);
@@ -126,6 +143,8 @@ impl<'a> FactsCollector<'a> {
                         instance_id: info.instance_id,
                         version_id: info.version_id,
                         vmsd_name: None,
+                        desc: None,
+                        equal_values: Vec::new(),
                         subsections: Vec::new(),
                         pci_config: None,
                     });
@@ -148,7 +167,11 @@ impl<'a> FactsCollector<'a> {
                     let decoded = decode(&desc, payload, *offset).ok();
                     let value = decoded.as_ref().map(|d| &d.value);
                     collect_subsections(&desc, value, &mut section.subsections);
+                    if let Some(decoded) = &decoded {
+                        section.equal_values = equal_values(&decoded.leaves, payload);
+                    }
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
+                    section.desc = Some(desc);
                 }
                 // A vmdesc that shows the state as one blob (virtio) hides
                 // the configuration space a model names.
@@ -158,7 +181,11 @@ impl<'a> FactsCollector<'a> {
                         .and_then(|d| pci_config(&d.leaves, payload));
                 }
             }
-            Record::Ram(_) | Record::Footer { .. } | Record::Eof | Record::Vmdesc { .. } => {}
+            Record::Ram(RamRecord::MemSize { blocks, .. }) => {
+                facts.ram_blocks.extend(blocks.iter().cloned());
+            }
+            Record::Footer { .. } => facts.footers = true,
+            Record::Ram(_) | Record::Eof | Record::Vmdesc { .. } => {}
         }
     }
 
@@ -181,6 +208,20 @@ fn pci_config(leaves: &[Leaf], payload: &[u8]) -> Option<Vec<u8>> {
         })
         .and_then(|leaf| payload.get(leaf.offset..leaf.offset + leaf.size))
         .map(<[u8]>::to_vec)
+}
+
+/// The values of the fields QEMU's loader compares with its own
+/// (`VMSTATE_UINT32_EQUAL` and the like: type names ending in ` equal`).
+fn equal_values(leaves: &[Leaf], payload: &[u8]) -> Vec<(String, u64)> {
+    leaves
+        .iter()
+        .filter(|leaf| leaf.type_name.ends_with(" equal") && leaf.size <= 8)
+        .filter_map(|leaf| {
+            let bytes = payload.get(leaf.offset..leaf.offset + leaf.size)?;
+            let value = bytes.iter().fold(0u64, |v, b| v << 8 | u64::from(*b));
+            Some((leaf.path.clone(), value))
+        })
+        .collect()
 }
 
 /// Every subsection of `desc` and of the structs inside it, with the state

@@ -6,6 +6,7 @@ use std::fmt;
 use crate::stream::command_info;
 
 use super::facts::SubsectionFacts;
+use super::layout::LayoutDifference;
 
 /// One reason the destination would refuse the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +88,58 @@ pub enum Obstacle {
         stream: u8,
         /// The destination's.
         dest: u8,
+    },
+    /// A section whose fields the destination reads with another layout
+    /// than the stream's (a field added or removed without a version bump,
+    /// another size or element count, at any depth).
+    Layout {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The first difference, with the field path.
+        difference: LayoutDifference,
+        /// Whether the stream's sections end with footers, where QEMU then
+        /// notices.
+        footers: bool,
+    },
+    /// A field QEMU requires to hold the destination's own value
+    /// (`VMSTATE_*_EQUAL`) holds another, as the reference stream shows.
+    EqualValue {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The field path.
+        path: String,
+        /// The stream's value.
+        stream: u64,
+        /// The destination's.
+        dest: u64,
+    },
+    /// A RAM block the destination does not have, as its reference shows.
+    UnknownRamBlock {
+        /// The block's idstr.
+        name: String,
+    },
+    /// A RAM block whose length differs from the destination's, which
+    /// cannot be resized to it.
+    RamBlockSize {
+        /// The block's idstr.
+        name: String,
+        /// The stream's length.
+        stream: u64,
+        /// The destination's.
+        dest: u64,
+        /// For a block QEMU resizes on load, the most it grows to.
+        max: Option<u64>,
+    },
+    /// The source's target page size differs from the destination's.
+    PageBits {
+        /// The stream's, as a power of two.
+        stream: u32,
+        /// The destination's.
+        dest: u32,
     },
     /// A subsection newer than the destination's.
     SubsectionVersion {
@@ -182,6 +235,48 @@ impl fmt::Display for Obstacle {
                  '{idstr}' {instance_id}\")"
             ),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
+            Self::Layout { .. } => self.fmt_layout(f),
+            Self::EqualValue {
+                idstr,
+                instance_id,
+                path,
+                stream,
+                dest,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: field `{path}` is 0x{stream:x} and \
+                 DEST requires its own value 0x{dest:x} (QEMU: \"{stream:x} != {dest:x}\")"
+            ),
+            Self::UnknownRamBlock { name } => write!(
+                f,
+                "RAM block `{name}`: DEST's guest has no such block, as its reference stream \
+                 shows (QEMU: \"Unknown ramblock \"{name}\", cannot accept migration\")"
+            ),
+            Self::RamBlockSize {
+                name,
+                stream,
+                dest,
+                max: None,
+            } => write!(
+                f,
+                "RAM block `{name}`: 0x{stream:x} bytes, DEST's is 0x{dest:x} and cannot be \
+                 resized (QEMU: \"Size mismatch: {name}: 0x{stream:x} != 0x{dest:x}\")"
+            ),
+            Self::RamBlockSize {
+                name,
+                stream,
+                max: Some(max),
+                ..
+            } => write!(
+                f,
+                "RAM block `{name}`: 0x{stream:x} bytes, DEST grows it to 0x{max:x} at most \
+                 (QEMU: \"Size too large: {name}: 0x{stream:x} > 0x{max:x}\")"
+            ),
+            Self::PageBits { stream, dest } => write!(
+                f,
+                "target page size: the stream's is 2^{stream} bytes, DEST's 2^{dest} (QEMU: \
+                 \"Received TARGET_PAGE_BITS is {stream} but local is {dest}\")"
+            ),
             Self::SubsectionVersion {
                 idstr,
                 instance_id,
@@ -198,6 +293,29 @@ impl fmt::Display for Obstacle {
 }
 
 impl Obstacle {
+    fn fmt_layout(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::Layout {
+            idstr,
+            instance_id,
+            difference,
+            footers,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: field `{}`: the stream has {}, DEST {}; \
+             DEST reads the section with its own layout and fails",
+            difference.path, difference.stream, difference.dest
+        )?;
+        if *footers {
+            write!(f, " (QEMU: \"Missing section footer for {idstr}\")")
+        } else {
+            f.write_str(" (QEMU then reads past the section and fails on what follows)")
+        }
+    }
+
     fn fmt_pci_config(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self::PciConfig {
             idstr,

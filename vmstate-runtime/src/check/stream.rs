@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
+use super::layout::{compare_section, description_of};
 use super::obstacle::Obstacle;
 use super::pci::config_differences;
 use crate::stream::command_info;
@@ -83,18 +84,120 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         }
     }
     for section in &stream.sections {
-        check_section(section, dest, &mut verdict);
+        check_section(section, dest, stream.footers, &mut verdict);
     }
     verdict
+}
+
+/// RAM blocks QEMU resizes on load (`memory_region_init_resizeable_ram`: the
+/// ACPI blobs that `acpi_add_rom_blob` registers, hw/acpi/utils.c), with the
+/// most each grows to; any other block must have the destination's length.
+const RESIZEABLE_RAM_BLOCKS: &[(&str, u64)] = &[
+    ("/rom@etc/acpi/tables", 0x20_0000),
+    ("/rom@etc/table-loader", 0x1_0000),
+    ("/rom@etc/acpi/rsdp", 0x1000),
+];
+
+impl StreamVerdict {
+    /// Adds what a reference stream shows (one the destination wrote with the
+    /// guest configuration that will load `stream`, see [`check_reference`]),
+    /// and checks the layout of the sections the dump did not describe
+    /// against the reference's own description of them.
+    pub fn add_reference(&mut self, stream: &StreamFacts, reference: &StreamFacts) {
+        let has_machine_reason = self
+            .obstacles
+            .iter()
+            .any(|o| matches!(o, Obstacle::Machine { .. }));
+        for obstacle in check_reference(stream, reference) {
+            if !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
+                self.obstacles.push(obstacle);
+            }
+        }
+        let mut still_unchecked = Vec::new();
+        for idstr in std::mem::take(&mut self.unchecked) {
+            let mut compared = false;
+            for section in stream.sections.iter().filter(|s| s.idstr == idstr) {
+                let theirs = reference
+                    .sections
+                    .iter()
+                    .find(|s| s.idstr == idstr && s.instance_id == section.instance_id);
+                let (Some(ours), Some(theirs)) = (&section.desc, theirs.and_then(|t| t.desc.as_ref()))
+                else {
+                    continue;
+                };
+                compared = true;
+                if let Some(difference) =
+                    compare_section(ours, &description_of(theirs), i64::from(section.version_id))
+                {
+                    self.obstacles.push(Obstacle::Layout {
+                        idstr: idstr.clone(),
+                        instance_id: section.instance_id,
+                        difference,
+                        footers: stream.footers,
+                    });
+                }
+            }
+            if !compared {
+                still_unchecked.push(idstr);
+            }
+        }
+        self.unchecked = still_unchecked;
+    }
 }
 
 /// What a reference stream (one the destination wrote, with the guest
 /// configuration that will load `stream`) shows that a dump cannot: sections
 /// its guest lacks, and PCI devices built differently (one reason per device,
 /// its first read-only byte that differs, as QEMU stops there too).
+///
+/// Before any device state, what QEMU's loader checks against its own guest:
+/// the machine type (by name), the target page size, and every RAM block the
+/// stream lists (known by name, and of the same length unless QEMU resizes
+/// it); per section, the values that `VMSTATE_*_EQUAL` fields require to be
+/// the destination's own.
 #[must_use]
 pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obstacle> {
     let mut obstacles = Vec::new();
+    if let (Some(ours), Some(theirs)) = (&stream.machine, &reference.machine)
+        && ours != theirs
+    {
+        obstacles.push(Obstacle::Machine {
+            stream: ours.clone(),
+            dest: Some(theirs.clone()),
+            listed: false,
+        });
+    }
+    if let (Some(ours), Some(theirs)) = (stream.target_page_bits, reference.target_page_bits)
+        && ours != theirs
+    {
+        obstacles.push(Obstacle::PageBits {
+            stream: ours,
+            dest: theirs,
+        });
+    }
+    for block in &stream.ram_blocks {
+        let Some(theirs) = reference.ram_blocks.iter().find(|b| b.name == block.name) else {
+            obstacles.push(Obstacle::UnknownRamBlock {
+                name: block.name.clone(),
+            });
+            continue;
+        };
+        if block.used_length == theirs.used_length {
+            continue;
+        }
+        let max = RESIZEABLE_RAM_BLOCKS
+            .iter()
+            .find(|(name, _)| *name == block.name)
+            .map(|(_, max)| *max);
+        if max.is_none_or(|max| block.used_length > max) {
+            obstacles.push(Obstacle::RamBlockSize {
+                name: block.name.clone(),
+                stream: block.used_length,
+                dest: theirs.used_length,
+                max,
+            });
+        }
+    }
     for section in &stream.sections {
         let Some(theirs) = reference
             .sections
@@ -107,6 +210,19 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
             });
             continue;
         };
+        for (path, value) in &section.equal_values {
+            if let Some((_, required)) = theirs.equal_values.iter().find(|(p, _)| p == path)
+                && required != value
+            {
+                obstacles.push(Obstacle::EqualValue {
+                    idstr: section.idstr.clone(),
+                    instance_id: section.instance_id,
+                    path: path.clone(),
+                    stream: *value,
+                    dest: *required,
+                });
+            }
+        }
         if let (Some(ours), Some(theirs)) = (&section.pci_config, &theirs.pci_config)
             && let Some(first) = config_differences(ours, theirs).into_iter().next()
         {
@@ -149,7 +265,7 @@ fn expects_configuration(dest: &Dump) -> bool {
     }
 }
 
-fn check_section(section: &SectionFacts, dest: &Dump, verdict: &mut StreamVerdict) {
+fn check_section(section: &SectionFacts, dest: &Dump, footers: bool, verdict: &mut StreamVerdict) {
     let Some(vmsd_name) = &section.vmsd_name else {
         verdict.unchecked.push(section.idstr.clone());
         return;
@@ -198,6 +314,24 @@ fn check_section(section: &SectionFacts, dest: &Dump, verdict: &mut StreamVerdic
             }
             Some(_) => {}
         }
+    }
+    // Several devices may save with one VMSD name (`serial` is both the
+    // UART's and the ISA card's that holds one): the section loads when one
+    // of those that take its version reads it as written.
+    let differences = candidates
+        .iter()
+        .filter(|d| loads(d))
+        .map(|d| compare_section(section.desc.as_ref()?, d, found));
+    if let Some(difference) = differences
+        .reduce(|first, next| first.and(next))
+        .flatten()
+    {
+        verdict.obstacles.push(Obstacle::Layout {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            difference,
+            footers,
+        });
     }
 }
 

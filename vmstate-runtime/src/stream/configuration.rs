@@ -15,6 +15,9 @@ pub struct Configuration {
     /// The migration capabilities the source declared
     /// (`configuration/capabilities`), e.g. `mapped-ram`.
     pub capabilities: Vec<String>,
+    /// The source's target page size as a power of two
+    /// (`configuration/target-page-bits`), when sent.
+    pub target_page_bits: Option<u32>,
     /// The raw payload (machine type and subsections), kept for lossless writing.
     pub payload: Vec<u8>,
 }
@@ -36,13 +39,16 @@ impl Configuration {
         let machine = String::from_utf8_lossy(name).into_owned();
         let mut subsections = Vec::new();
         let mut capabilities = Vec::new();
+        let mut target_page_bits = None;
         while let Some(sub) = peek_subsection(&reader, NAME) {
             let at = reader.offset();
             let name = String::from_utf8_lossy(sub).into_owned();
             enter_subsection(&mut reader)?;
             subsections.push(name.clone());
             match name.as_str() {
-                "configuration/target-page-bits" => reader.skip(4)?,
+                "configuration/target-page-bits" => {
+                    target_page_bits = Some(reader.read_be32()?);
+                }
                 "configuration/uuid" => reader.skip(16)?,
                 "configuration/capabilities" => {
                     let count = reader.read_be32()?;
@@ -66,6 +72,7 @@ impl Configuration {
                 machine,
                 subsections,
                 capabilities,
+                target_page_bits,
                 payload: data[..used].to_vec(),
             },
             used,
@@ -96,6 +103,7 @@ impl Configuration {
             machine: machine.to_owned(),
             subsections: self.subsections.clone(),
             capabilities: self.capabilities.clone(),
+            target_page_bits: self.target_page_bits,
             payload,
         })
     }

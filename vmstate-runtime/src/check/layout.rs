@@ -1,0 +1,503 @@
+//! Whether the destination reads a section's payload with the layout the
+//! source wrote it in, field by field.
+//!
+//! QEMU's loader interprets the payload with *its own* description: a field
+//! the source did not write makes it read the next field's bytes (or the
+//! section footer), a field the source wrote and it does not know is left in
+//! the stream, and either way the load fails a few bytes later ("Missing
+//! section footer for ..."). The version number alone does not show this: a
+//! nested struct's version never goes on the wire, so a release that adds a
+//! field to one (QEMU 10.0's `esp.drq_state`) keeps the section's version.
+//!
+//! The stream's side is what was written (its vmdesc, or a model's
+//! description): fields, element counts, sizes, nested structs and the
+//! subsections present. The destination's side is a `-dump-vmstate`
+//! [`Description`] evaluated as QEMU's loader does: a field is read when its
+//! `version_id` is at most the version being loaded; a field with a
+//! `field_exists` test may or may not be, which only the test knows, so it is
+//! matched when the stream has it in that place and skipped otherwise.
+
+use crate::desc::{FieldDesc, StateDesc};
+
+use super::dump::{Description, Field};
+
+/// The first place where the destination's layout departs from the stream's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutDifference {
+    /// The field path, dotted through nested structs and subsections
+    /// (`esp.drq_state`, `cpu/xsave.xsave.zmm`).
+    pub path: String,
+    /// What the stream has there.
+    pub stream: String,
+    /// What the destination reads there.
+    pub dest: String,
+}
+
+/// Compares the payload the stream carries (`stream`) with the description
+/// the destination loads it with, at the stream's `version`. Subsections the
+/// destination lacks are another obstacle and are not looked into here.
+#[must_use]
+pub fn compare_section(
+    stream: &StateDesc,
+    dest: &Description,
+    version: i64,
+) -> Option<LayoutDifference> {
+    compare_state(stream, dest, version, "")
+}
+
+/// The destination's description as a reference stream shows it: every field
+/// it wrote, with its element count and size, so that a stream is compared
+/// with what the destination itself writes for its guest. The reference guest
+/// was paused where the stream's may have run, and a `field_exists` test can
+/// depend on the state: a field the reference has and the stream lacks counts
+/// as tested, one the stream has and the reference lacks is a difference.
+#[must_use]
+pub fn description_of(state: &StateDesc) -> Description {
+    Description {
+        name: state.vmsd_name.clone(),
+        version_id: i64::from(state.version),
+        minimum_version_id: None,
+        fields: group(&state.fields)
+            .into_iter()
+            .map(|group| Field {
+                name: group.name.to_owned(),
+                version_id: 0,
+                field_exists: true,
+                size: group.element_size() as u64,
+                num: Some(group.count() as u64),
+                type_name: Some(group.type_name().to_owned()),
+                description: group.nested().map(description_of),
+            })
+            .collect(),
+        subsections: state.subsections.iter().map(description_of).collect(),
+    }
+}
+
+fn compare_state(
+    stream: &StateDesc,
+    dest: &Description,
+    version: i64,
+    prefix: &str,
+) -> Option<LayoutDifference> {
+    let written = group(&stream.fields);
+    let names = vmdesc_names(&dest.fields);
+    let mut next = 0;
+    for (i, (field, name)) in dest.fields.iter().zip(&names).enumerate() {
+        let read = if field.field_exists {
+            Read::Maybe
+        } else if field.version_id <= version {
+            Read::Always
+        } else {
+            continue;
+        };
+        let path = join(prefix, name);
+        match written.get(next) {
+            // A tested field is taken for a renamed one only when the
+            // stream's entry is not a later field of the destination's.
+            Some(group)
+                if same_field(group.name, name)
+                    || (renamed(group, field)
+                        && (read == Read::Always
+                            || !names[i + 1..].iter().any(|n| same_field(group.name, n)))) =>
+            {
+                next += 1;
+                if let Some(difference) = compare_field(group, field, &path) {
+                    return Some(difference);
+                }
+            }
+            _ if read == Read::Maybe || may_be_empty(field) => {}
+            other => {
+                return Some(LayoutDifference {
+                    stream: other.map_or_else(
+                        || "no more fields".to_owned(),
+                        |group| format!("`{}` there", join(prefix, group.name)),
+                    ),
+                    dest: format!("reads `{path}` ({})", shape_of_dest(field)),
+                    path,
+                });
+            }
+        }
+    }
+    if let Some(extra) = written.get(next) {
+        return Some(LayoutDifference {
+            path: join(prefix, extra.name),
+            stream: format!("`{}` ({})", join(prefix, extra.name), extra.shape()),
+            dest: "has no such field there".to_owned(),
+        });
+    }
+    for sub in &stream.subsections {
+        let Some(theirs) = dest.subsections.iter().find(|d| d.name == sub.vmsd_name) else {
+            continue;
+        };
+        let inner = join(prefix, &sub.vmsd_name);
+        if let Some(difference) = compare_state(sub, theirs, i64::from(sub.version), &inner) {
+            return Some(difference);
+        }
+    }
+    None
+}
+
+/// The names the vmdesc gives `fields`: QEMU tells apart fields of one name
+/// in a description by their order among them (`vmsd_field_index`), as
+/// `cur_offset[0]`, `cur_offset[1]`; a name used once stays bare.
+fn vmdesc_names(fields: &[Field]) -> Vec<String> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let same = |other: &&Field| other.name == field.name;
+            if fields.iter().filter(same).count() > 1 {
+                let k = fields[..i].iter().filter(same).count();
+                format!("{}[{k}]", field.name)
+            } else {
+                field.name.clone()
+            }
+        })
+        .collect()
+}
+
+/// Whether the stream's entry `written` is the destination's field `read`
+/// (both as the vmdesc names them). Where one side has a name once and the
+/// other several times, the bare name matches any of them.
+fn same_field(written: &str, read: &str) -> bool {
+    fn split(name: &str) -> (&str, bool) {
+        match name.strip_suffix(']').and_then(|n| n.rsplit_once('[')) {
+            Some((base, index)) if index.bytes().all(|b| b.is_ascii_digit()) => (base, true),
+            _ => (name, false),
+        }
+    }
+    let ((ours, our_index), (theirs, their_index)) = (split(written), split(read));
+    written == read || (ours == theirs && !(our_index && their_index))
+}
+
+/// Whether the stream's entry is the destination's field under another name:
+/// QEMU reads by position, not by name, so a scalar renamed between releases
+/// (`hpet`'s `num_timers`, `num_timers_save` in 10.0) with the same size
+/// loads (`esp`'s `data_in_ready` is `data_ready` in 10.0, behind a test).
+fn renamed(written: &Group<'_>, read: &Field) -> bool {
+    written.nested().is_none()
+        && read.description.is_none()
+        && size_is_wire_size(written.type_name())
+        && written.count() == 1
+        && read.num.is_none_or(|n| n == 1)
+        && written.element_size() as u64 == read.size
+}
+
+/// Whether a field the destination reads may have no bytes at all, so that
+/// a vmdesc without it says nothing: an array of structs whose length comes
+/// from another field (`VMSTATE_STRUCT_VARRAY_*`: a dump does not tell it
+/// from a single struct, and QEMU's vmdesc leaves out an array with no
+/// elements), or a buffer whose size does (`size` 0 in the dump).
+fn may_be_empty(read: &Field) -> bool {
+    (read.description.is_some() && read.num.is_none()) || read.size == 0
+}
+
+/// Whether QEMU's loader reads a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Its version says so.
+    Always,
+    /// Its `field_exists` test decides at load time.
+    Maybe,
+}
+
+/// One field as the stream wrote it: its vmdesc entries (one for a scalar or
+/// a compressed array, one per element for an array of structs).
+struct Group<'a> {
+    name: &'a str,
+    entries: Vec<&'a FieldDesc>,
+}
+
+impl Group<'_> {
+    /// Elements written.
+    fn count(&self) -> usize {
+        match self.entries.as_slice() {
+            [single] => single.array_len.unwrap_or(1),
+            entries => entries.len(),
+        }
+    }
+
+    fn element_size(&self) -> usize {
+        self.entries.first().map_or(0, |e| e.size)
+    }
+
+    fn type_name(&self) -> &str {
+        self.entries.first().map_or("", |e| e.type_name.as_str())
+    }
+
+    fn nested(&self) -> Option<&StateDesc> {
+        self.entries.first().and_then(|e| e.nested.as_deref())
+    }
+
+    fn shape(&self) -> String {
+        shape(self.type_name(), self.element_size(), Some(self.count()))
+    }
+}
+
+/// Groups vmdesc entries into fields: the elements of an array of structs
+/// are consecutive entries of one name with `index` 0, 1, ... (QEMU 10.0
+/// leaves the last one's out).
+fn group(fields: &[FieldDesc]) -> Vec<Group<'_>> {
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for field in fields {
+        let continues = groups.last().is_some_and(|last| {
+            let previous = last.entries[last.entries.len() - 1];
+            last.name == field.name
+                && previous.index.is_some()
+                && (field.index.is_none() || field.index == previous.index.map(|i| i + 1))
+        });
+        match groups.last_mut() {
+            Some(last) if continues => last.entries.push(field),
+            _ => groups.push(Group {
+                name: &field.name,
+                entries: vec![field],
+            }),
+        }
+    }
+    groups
+}
+
+/// QEMU types whose bytes on the wire are the field's size in memory, which
+/// is what a dump records: only for these does a size difference mean a
+/// different layout (a custom `VMStateInfo` may write more or less).
+fn size_is_wire_size(type_name: &str) -> bool {
+    matches!(
+        type_name,
+        "bool" | "float64" | "timer" | "unused_buffer" | "int32 le"
+    ) || ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+        .iter()
+        .any(|int| {
+            type_name == *int
+                || type_name
+                    .strip_prefix(int)
+                    .is_some_and(|rest| rest == " equal")
+        })
+}
+
+fn compare_field(written: &Group<'_>, read: &Field, path: &str) -> Option<LayoutDifference> {
+    let differs = |stream: String, dest: String| {
+        Some(LayoutDifference {
+            path: path.to_owned(),
+            stream,
+            dest,
+        })
+    };
+    if let Some(num) = read.num
+        && usize::try_from(num).ok() != Some(written.count())
+    {
+        return differs(
+            format!("{} element(s)", written.count()),
+            format!("reads {num}"),
+        );
+    }
+    match (written.nested(), &read.description) {
+        (Some(_), Some(theirs)) => {
+            for (i, entry) in written.entries.iter().enumerate() {
+                let Some(ours) = entry.nested.as_deref() else {
+                    continue;
+                };
+                let inner = if written.entries.len() > 1 {
+                    format!("{path}[{i}]")
+                } else {
+                    path.to_owned()
+                };
+                // A nested struct is loaded at the destination's own version
+                // of it: its version never goes on the wire.
+                if let Some(difference) = compare_state(ours, theirs, theirs.version_id, &inner) {
+                    return Some(difference);
+                }
+            }
+            None
+        }
+        (None, None)
+            if read.size != 0
+                && size_is_wire_size(written.type_name())
+                && written.element_size() as u64 != read.size =>
+        {
+            differs(
+                written.shape(),
+                format!("reads {} byte(s) per element", read.size),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn shape(type_name: &str, size: usize, count: Option<usize>) -> String {
+    match count {
+        Some(count) if count != 1 => format!("{count} x {type_name}, {size} byte(s) each"),
+        _ => format!("{type_name}, {size} byte(s)"),
+    }
+}
+
+fn shape_of_dest(field: &Field) -> String {
+    if let Some(nested) = &field.description {
+        return format!("struct `{}`", nested.name);
+    }
+    let count = field.num.and_then(|n| usize::try_from(n).ok());
+    let size = usize::try_from(field.size).unwrap_or(usize::MAX);
+    shape(field.type_name.as_deref().unwrap_or("field"), size, count)
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dest_field(name: &str, version_id: i64, field_exists: bool, size: u64) -> Field {
+        Field {
+            name: name.to_owned(),
+            version_id,
+            field_exists,
+            size,
+            num: None,
+            type_name: None,
+            description: None,
+        }
+    }
+
+    fn dest(fields: Vec<Field>) -> Description {
+        Description {
+            name: "dev".into(),
+            version_id: 3,
+            minimum_version_id: Some(1),
+            fields,
+            subsections: Vec::new(),
+        }
+    }
+
+    fn written(fields: &[(&str, usize)]) -> StateDesc {
+        StateDesc {
+            vmsd_name: "dev".into(),
+            version: 3,
+            fields: fields
+                .iter()
+                .map(|(name, size)| FieldDesc::scalar(name, "uint32", *size))
+                .collect(),
+            subsections: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn equal_layouts_and_skipped_versions_compare_equal() {
+        let d = dest(vec![
+            dest_field("a", 0, false, 4),
+            dest_field("b", 3, false, 4),
+            dest_field("c", 4, false, 4),
+        ]);
+        assert_eq!(
+            compare_section(&written(&[("a", 4), ("b", 4)]), &d, 3),
+            None
+        );
+        // Loaded at version 2, `b` is not read either.
+        let diff = compare_section(&written(&[("a", 4), ("b", 4)]), &d, 2).unwrap();
+        assert_eq!(diff.path, "b");
+        assert_eq!(diff.dest, "has no such field there");
+    }
+
+    #[test]
+    fn a_field_dest_reads_and_the_stream_lacks_is_named() {
+        let d = dest(vec![
+            dest_field("a", 0, false, 4),
+            dest_field("t", 0, true, 4),
+            dest_field("drq_state", 0, false, 1),
+        ]);
+        // The tested field is skipped when absent, matched when present.
+        assert_eq!(
+            compare_section(&written(&[("a", 4), ("drq_state", 1)]), &d, 3),
+            None
+        );
+        let diff = compare_section(&written(&[("a", 4), ("t", 4)]), &d, 3).unwrap();
+        assert_eq!(diff.path, "drq_state");
+        assert_eq!(diff.stream, "no more fields");
+    }
+
+    #[test]
+    fn repeated_names_are_told_apart_as_the_vmdesc_does() {
+        // fw_cfg: `cur_offset` twice, the first behind a test; the stream
+        // wrote the second, which its vmdesc calls `cur_offset[1]`.
+        let d = dest(vec![
+            dest_field("cur_entry", 0, false, 2),
+            dest_field("cur_offset", 0, true, 4),
+            dest_field("cur_offset", 2, false, 4),
+        ]);
+        let stream = written(&[("cur_entry", 2), ("cur_offset[1]", 4)]);
+        assert_eq!(compare_section(&stream, &d, 3), None);
+    }
+
+    #[test]
+    fn renamed_fields_load_and_the_missing_one_is_named() {
+        // 10.0's esp: `data_in_ready` became the tested `data_ready`, and
+        // `drq_state` is read unconditionally at the end.
+        let d = dest(vec![
+            dest_field("dma", 0, false, 4),
+            dest_field("mig_dma_left", 0, true, 4),
+            dest_field("data_ready", 0, true, 1),
+            dest_field("lun", 0, true, 1),
+            dest_field("drq_state", 0, false, 1),
+        ]);
+        let mut stream = written(&[("dma", 4), ("data_in_ready", 1), ("lun", 1)]);
+        stream.fields[1].type_name = "bool".into();
+        stream.fields[2].type_name = "uint8".into();
+        let diff = compare_section(&stream, &d, 3).unwrap();
+        assert_eq!(diff.path, "drq_state");
+        stream.fields.push(FieldDesc::scalar("drq_state", "uint8", 1));
+        assert_eq!(compare_section(&stream, &d, 3), None);
+    }
+
+    #[test]
+    fn sizes_count_only_where_the_type_writes_its_memory_size() {
+        let d = dest(vec![dest_field("a", 0, false, 2)]);
+        assert!(compare_section(&written(&[("a", 4)]), &d, 3).is_some());
+        let mut custom = written(&[("a", 4)]);
+        custom.fields[0].type_name = "qtailq".into();
+        assert_eq!(compare_section(&custom, &d, 3), None);
+    }
+
+    #[test]
+    fn nested_structs_are_compared_at_the_destinations_version() {
+        let inner = StateDesc {
+            vmsd_name: "esp".into(),
+            version: 6,
+            fields: vec![FieldDesc::scalar("ti_size", "int32", 4)],
+            subsections: Vec::new(),
+        };
+        let stream = StateDesc {
+            vmsd_name: "dev".into(),
+            version: 2,
+            fields: vec![FieldDesc::structure("esp", inner)],
+            subsections: Vec::new(),
+        };
+        let mut theirs = dest(vec![
+            dest_field("ti_size", 0, false, 4),
+            dest_field("drq_state", 0, false, 1),
+        ]);
+        theirs.name = "esp".into();
+        theirs.version_id = 7;
+        let outer = dest(vec![Field {
+            description: Some(theirs),
+            ..dest_field("esp", 0, false, 568)
+        }]);
+        let diff = compare_section(&stream, &outer, 2).unwrap();
+        assert_eq!(diff.path, "esp.drq_state");
+    }
+
+    #[test]
+    fn a_reference_description_counts_elements() {
+        let mut ours = written(&[("regs", 4)]);
+        ours.fields[0].array_len = Some(274);
+        let mut theirs = ours.clone();
+        theirs.fields[0].array_len = Some(258);
+        let diff = compare_section(&ours, &description_of(&theirs), 3).unwrap();
+        assert_eq!(diff.path, "regs");
+        assert_eq!(diff.stream, "274 element(s)");
+        assert_eq!(compare_section(&ours, &description_of(&ours), 3), None);
+    }
+}
