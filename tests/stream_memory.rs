@@ -58,6 +58,7 @@ fn write_stream(file: &mut std::fs::File) {
             machine: machine.into(),
             subsections: Vec::new(),
             capabilities: Vec::new(),
+            target_page_bits: None,
             payload,
         }))
         .unwrap();

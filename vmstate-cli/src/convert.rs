@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
-use vmstate::check::{Dump, FactsCollector, Obstacle, StreamFacts, check_stream};
+use vmstate::check::{
+    Dump, FactsCollector, Obstacle, Renumbering, StreamFacts, check_stream, instance_renumbering,
+};
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
 
@@ -29,6 +31,8 @@ struct Fixed {
     drop_commands: Vec<u16>,
     /// Sections re-encoded at an older version, by idstr and instance.
     lowered: HashMap<(String, u32), (u32, Lowered)>,
+    /// Sections given the instance id DEST gives them, by idstr and rank.
+    renumbering: Renumbering,
 }
 
 /// How `convert` decides what to change: from the verdict on the whole
@@ -70,6 +74,19 @@ impl Plan<'_> {
             // Re-encoding needs the verdict: a first pass never does it.
             Self::Ask(..) => None,
         }
+    }
+
+    /// The instance id to write for the `rank`-th section of `idstr`.
+    fn renumbered(&self, idstr: &str, rank: usize) -> Option<u32> {
+        match self {
+            Self::Fixed(fixed) => fixed.renumbering.get(&(idstr.to_owned(), rank)).copied(),
+            Self::Ask(..) => None,
+        }
+    }
+
+    /// Whether any section is renumbered.
+    fn renumbers(&self) -> bool {
+        matches!(self, Self::Fixed(fixed) if !fixed.renumbering.is_empty())
     }
 
     /// The changes made to a stream that carries `facts`.
@@ -168,10 +185,20 @@ fn decide(
     args: &Convert,
     input: &mut File,
 ) -> Result<Fixed, Failure> {
+    let mut plan = Fixed::default();
+    let reference = match &args.reference {
+        Some(path) => Some(crate::check::read_facts(path)?),
+        None => None,
+    };
+    // Sections numbered otherwise than DEST numbers them are renumbered
+    // first, and the verdict is on the stream as it will be written.
+    if let Some(reference) = &reference {
+        plan.renumbering = instance_renumbering(facts, reference);
+    }
+    let facts = &facts.renumbered(&plan.renumbering);
     let mut verdict = check_stream(facts, dest);
-    if let Some(reference) = &args.reference {
-        let reference = crate::check::read_facts(reference)?;
-        verdict.add_reference(facts, &reference);
+    if let Some(reference) = &reference {
+        verdict.add_reference(facts, reference);
     } else if let Some(machine) = &args.machine {
         eprintln!(
             "vmstate: note: the devices were built for the stream's machine type; without \
@@ -179,7 +206,6 @@ fn decide(
              configuration under `{machine}` is not checked"
         );
     }
-    let mut plan = Fixed::default();
     let mut refusals = Vec::new();
     if facts.machine.is_some() {
         plan.machine.clone_from(&args.machine);
@@ -291,10 +317,18 @@ fn rewrite<R: Read + Seek, W: Write>(
     let mut machine = None;
     let mut lowering = None;
     let mut lowered_any = false;
+    let mut ranks: HashMap<String, usize> = HashMap::new();
     while let Some(record) = reader.next_record()? {
         facts.observe(&record);
         let record = match record {
             Record::Section(mut header) => {
+                if let Some(info) = &mut header.info {
+                    let rank = ranks.entry(info.idstr.clone()).or_default();
+                    if let Some(instance) = plan.renumbered(&info.idstr, *rank) {
+                        info.instance_id = instance;
+                    }
+                    *rank += 1;
+                }
                 lowering = header.info.as_mut().and_then(|info| {
                     let (to, lowered) = plan.lowered(&info.idstr, info.instance_id)?;
                     info.version_id = *to;
@@ -318,9 +352,11 @@ fn rewrite<R: Read + Seek, W: Write>(
                 }
             }
             Record::Command { command, .. } if plan.drops(command) => continue,
-            Record::Vmdesc { json } if machine.is_some() || lowered_any => Record::Vmdesc {
-                json: updated_vmdesc(&json, machine.as_deref(), plan)?,
-            },
+            Record::Vmdesc { json } if machine.is_some() || lowered_any || plan.renumbers() => {
+                Record::Vmdesc {
+                    json: updated_vmdesc(&json, machine.as_deref(), plan)?,
+                }
+            }
             other => other,
         };
         writer.write(&record)?;
@@ -336,7 +372,8 @@ fn rewrite<R: Read + Seek, W: Write>(
 
 /// The vmdesc as the rewrite leaves the stream: its description of the
 /// configuration section (QEMU 10.0 writes one) sized for the new machine
-/// type's name, and re-encoded sections described at their new versions.
+/// type's name, renumbered sections under their new instance ids, and
+/// re-encoded sections described at their new versions.
 fn updated_vmdesc(json: &[u8], machine: Option<&str>, plan: &Plan) -> Result<Vec<u8>, Failure> {
     let mut vmdesc = Vmdesc::parse(json)?;
     if let (Some(machine), Some(configuration)) = (machine, &mut vmdesc.configuration) {
@@ -346,7 +383,13 @@ fn updated_vmdesc(json: &[u8], machine: Option<&str>, plan: &Plan) -> Result<Vec
             }
         }
     }
+    let mut ranks: HashMap<String, usize> = HashMap::new();
     for device in &mut vmdesc.devices {
+        let rank = ranks.entry(device.name.clone()).or_default();
+        if let Some(instance) = plan.renumbered(&device.name, *rank) {
+            device.instance_id = instance;
+        }
+        *rank += 1;
         if let Some((_, lowered)) = plan.lowered(&device.name, device.instance_id) {
             device.state = lowered.desc.clone();
         }

@@ -76,7 +76,10 @@ fn each_problem_is_a_line_and_the_summary_counts_them() {
 
     let (status, lines) = run(&[&fixture(), &new]);
     assert_eq!(status, 1, "{lines:?}");
-    assert!(lines.last().unwrap().starts_with("4 problems, "), "{lines:?}");
+    assert!(
+        lines.last().unwrap().starts_with("4 problems, "),
+        "{lines:?}"
+    );
     let rtc = "Section \"mc146818rtc\" Description \"mc146818rtc\"";
     assert_eq!(lines[0], "Section \"isa-pit\": does not exist in dest");
     assert_eq!(

@@ -313,7 +313,14 @@ fn convert_machine_always_writes_the_name() {
     let out_arg = out.display().to_string();
     let file = fixture("qemu-10.0/pc72-ran.mig");
     let (code, _, err) = vmstate(&[
-        "convert", &file, "--to", "qemu-7.2", "--machine", "pc-i440fx-7.1", "-o", &out_arg,
+        "convert",
+        &file,
+        "--to",
+        "qemu-7.2",
+        "--machine",
+        "pc-i440fx-7.1",
+        "-o",
+        &out_arg,
     ]);
     assert_eq!(code, 0, "{err}");
     let (_, after, _) = vmstate(&["inspect", "--json", &out_arg]);
@@ -322,7 +329,14 @@ fn convert_machine_always_writes_the_name() {
 
     let old = fixture("qemu-7.2/pc-2.0-ran.mig");
     let (code, _, err) = vmstate(&[
-        "convert", &old, "--to", "qemu-7.2", "--machine", "pc-i440fx-2.0", "-o", &out_arg,
+        "convert",
+        &old,
+        "--to",
+        "qemu-7.2",
+        "--machine",
+        "pc-i440fx-2.0",
+        "-o",
+        &out_arg,
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("no configuration section"), "{err}");

@@ -51,6 +51,10 @@ pub struct SectionFacts {
     /// The layout written: the stream's vmdesc entry, or else a model's
     /// description of the payload.
     pub desc: Option<StateDesc>,
+    /// Whether [`desc`](Self::desc) is the stream's own vmdesc entry (QEMU
+    /// describes only sections with a VMSD; a model describes the others
+    /// from their content).
+    pub desc_in_vmdesc: bool,
     /// The fields whose value QEMU's loader requires to equal its own
     /// (`VMSTATE_*_EQUAL`: `uint32 equal`, ...), by path, with their value.
     pub equal_values: Vec<(String, u64)>,
@@ -144,6 +148,7 @@ impl<'a> FactsCollector<'a> {
                         version_id: info.version_id,
                         vmsd_name: None,
                         desc: None,
+                        desc_in_vmdesc: false,
                         equal_values: Vec::new(),
                         subsections: Vec::new(),
                         pci_config: None,
@@ -172,6 +177,7 @@ impl<'a> FactsCollector<'a> {
                     }
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
                     section.desc = Some(desc);
+                    section.desc_in_vmdesc = described.is_some();
                 }
                 // A vmdesc that shows the state as one blob (virtio) hides
                 // the configuration space a model names.

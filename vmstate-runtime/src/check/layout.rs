@@ -264,14 +264,16 @@ fn size_is_wire_size(type_name: &str) -> bool {
     matches!(
         type_name,
         "bool" | "float64" | "timer" | "unused_buffer" | "int32 le"
-    ) || ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
-        .iter()
-        .any(|int| {
-            type_name == *int
-                || type_name
-                    .strip_prefix(int)
-                    .is_some_and(|rest| rest == " equal")
-        })
+    ) || [
+        "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    ]
+    .iter()
+    .any(|int| {
+        type_name == *int
+            || type_name
+                .strip_prefix(int)
+                .is_some_and(|rest| rest == " equal")
+    })
 }
 
 fn compare_field(written: &Group<'_>, read: &Field, path: &str) -> Option<LayoutDifference> {
@@ -448,7 +450,9 @@ mod tests {
         stream.fields[2].type_name = "uint8".into();
         let diff = compare_section(&stream, &d, 3).unwrap();
         assert_eq!(diff.path, "drq_state");
-        stream.fields.push(FieldDesc::scalar("drq_state", "uint8", 1));
+        stream
+            .fields
+            .push(FieldDesc::scalar("drq_state", "uint8", 1));
         assert_eq!(compare_section(&stream, &d, 3), None);
     }
 

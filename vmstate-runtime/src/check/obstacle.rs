@@ -236,6 +236,29 @@ impl fmt::Display for Obstacle {
             ),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::Layout { .. } => self.fmt_layout(f),
+            Self::EqualValue { .. }
+            | Self::UnknownRamBlock { .. }
+            | Self::RamBlockSize { .. }
+            | Self::PageBits { .. } => self.fmt_reference(f),
+            Self::SubsectionVersion {
+                idstr,
+                instance_id,
+                name,
+                found,
+                maximum,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: subsection `{name}` has version \
+                 {found}, DEST loads up to {maximum}"
+            ),
+        }
+    }
+}
+
+impl Obstacle {
+    /// The reasons only a reference stream shows.
+    fn fmt_reference(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Self::EqualValue {
                 idstr,
                 instance_id,
@@ -277,22 +300,10 @@ impl fmt::Display for Obstacle {
                 "target page size: the stream's is 2^{stream} bytes, DEST's 2^{dest} (QEMU: \
                  \"Received TARGET_PAGE_BITS is {stream} but local is {dest}\")"
             ),
-            Self::SubsectionVersion {
-                idstr,
-                instance_id,
-                name,
-                found,
-                maximum,
-            } => write!(
-                f,
-                "section `{idstr}` instance {instance_id}: subsection `{name}` has version \
-                 {found}, DEST loads up to {maximum}"
-            ),
+            _ => Ok(()),
         }
     }
-}
 
-impl Obstacle {
     fn fmt_layout(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self::Layout {
             idstr,
