@@ -21,6 +21,7 @@ use crate::args::Convert;
 use crate::atomic_output::Output;
 use crate::edit::WRITE_BUFFER;
 use crate::progress::Progress;
+use crate::rom_blocks::{RomBlocks, is_image};
 
 /// What `convert` changes in the stream.
 #[derive(Debug, Default, PartialEq)]
@@ -33,6 +34,26 @@ struct Fixed {
     lowered: HashMap<(String, u32), (u32, Lowered)>,
     /// Sections given the instance id DEST gives them, by idstr and rank.
     renumbering: Renumbering,
+    /// Image blocks (firmware, option ROMs) to take from the reference.
+    images_from_reference: Vec<String>,
+    /// Image blocks DEST does not have, to leave out.
+    images_dropped: Vec<String>,
+}
+
+impl Fixed {
+    /// The image blocks to rewrite, read from the reference, when any.
+    fn rom_blocks(&self, args: &Convert) -> Result<Option<RomBlocks>, Failure> {
+        if self.images_from_reference.is_empty() && self.images_dropped.is_empty() {
+            return Ok(None);
+        }
+        let Some(path) = &args.reference else {
+            return Ok(None);
+        };
+        let reader =
+            StreamReader::new(crate::input::open(path)?)?.with_delimiter(vmstate::qemu::delimit);
+        RomBlocks::from_reference(reader, &self.images_from_reference, &self.images_dropped)
+            .map(Some)
+    }
 }
 
 /// How `convert` decides what to change: from the verdict on the whole
@@ -127,7 +148,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
             let mut reader = open_reader(&mut input)?;
             let writer =
                 StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
-            rewrite(&mut reader, writer, &Plan::Ask(&dest, args), args)?
+            rewrite(&mut reader, writer, &Plan::Ask(&dest, args), None, args)?
         };
         let plan = decide(&facts, &dest, args, &mut input)?;
         if plan != Plan::Ask(&dest, args).for_stream(&facts) {
@@ -139,10 +160,12 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 .map_err(|e| Failure::BadInput(format!("{}: {e}", args.output.display())))?;
             let writer =
                 StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
+            let mut rom_blocks = plan.rom_blocks(args)?;
             rewrite(
-                &mut open_reader(&mut input)?,
+                &mut open_reader_for(&mut input, rom_blocks.as_ref())?,
                 writer,
                 &Plan::Fixed(plan),
+                rom_blocks.as_mut(),
                 args,
             )?;
         }
@@ -153,10 +176,12 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     let plan = decide(&facts, &dest, args, &mut input)?;
     rewind(&mut input, args)?;
     let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
+    let mut rom_blocks = plan.rom_blocks(args)?;
     rewrite(
-        &mut open_reader(&mut input)?,
+        &mut open_reader_for(&mut input, rom_blocks.as_ref())?,
         writer,
         &Plan::Fixed(plan),
+        rom_blocks.as_mut(),
         args,
     )?;
     output.commit()
@@ -166,6 +191,18 @@ fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
     Ok(StreamReader::new(input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs())
+}
+
+/// A reader for the rewrite: pages one by one where image blocks change
+/// (their pages are told apart by block), in runs otherwise.
+fn open_reader_for<'a>(
+    input: &'a mut File,
+    rom_blocks: Option<&RomBlocks>,
+) -> Result<StreamReader<&'a mut File>, Failure> {
+    if rom_blocks.is_some() {
+        return Ok(StreamReader::new(input)?.with_delimiter(vmstate::qemu::delimit));
+    }
+    open_reader(input)
 }
 
 fn rewind(input: &mut File, args: &Convert) -> Result<(), Failure> {
@@ -207,6 +244,8 @@ fn decide(
         );
     }
     let mut refusals = Vec::new();
+    // A mapped-ram file keeps each block at a fixed offset: no block changes.
+    let mapped_ram = facts.capabilities.iter().any(|c| c == "mapped-ram");
     if facts.machine.is_some() {
         plan.machine.clone_from(&args.machine);
     } else if let Some(machine) = &args.machine {
@@ -221,6 +260,14 @@ fn decide(
             Obstacle::Machine { .. } if plan.machine.is_some() => {}
             Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
                 plan.drop_commands.push(number);
+            }
+            Obstacle::RamBlockSize { ref name, .. }
+                if is_image(name) && reference.is_some() && !mapped_ram =>
+            {
+                plan.images_from_reference.push(name.clone());
+            }
+            Obstacle::UnknownRamBlock { ref name } if is_image(name) && !mapped_ram => {
+                plan.images_dropped.push(name.clone());
             }
             Obstacle::Version {
                 ref idstr,
@@ -242,7 +289,7 @@ fn decide(
     }
     if let (Some(machine), Some(old)) = (&plan.machine, &facts.machine)
         && machine.len() != old.len()
-        && facts.capabilities.iter().any(|c| c == "mapped-ram")
+        && mapped_ram
     {
         refusals.push(format!(
             "machine type `{old}` -> `{machine}`: in a mapped-ram file the RAM sits at fixed \
@@ -310,6 +357,7 @@ fn rewrite<R: Read + Seek, W: Write>(
     reader: &mut StreamReader<R>,
     mut writer: StreamWriter<W>,
     plan: &Plan,
+    mut rom_blocks: Option<&mut RomBlocks>,
     args: &Convert,
 ) -> Result<StreamFacts, Failure> {
     let progress = Progress::new("convert", reader.len(), args.quiet);
@@ -352,6 +400,14 @@ fn rewrite<R: Read + Seek, W: Write>(
                 }
             }
             Record::Command { command, .. } if plan.drops(command) => continue,
+            Record::Ram(ram) if rom_blocks.is_some() => {
+                let blocks = rom_blocks.as_deref_mut().unwrap_or_else(|| unreachable!());
+                for ram in blocks.rewrite(ram) {
+                    writer.write(&Record::Ram(ram))?;
+                }
+                progress.set(reader.offset());
+                continue;
+            }
             Record::Vmdesc { json } if machine.is_some() || lowered_any || plan.renumbers() => {
                 Record::Vmdesc {
                     json: updated_vmdesc(&json, machine.as_deref(), plan)?,

@@ -15,6 +15,7 @@ mod inspect;
 mod output;
 mod progress;
 mod releases;
+mod rom_blocks;
 mod scan;
 mod wording;
 

@@ -199,7 +199,9 @@ fn bytes_fit(written: &[Group<'_>], dest: &Description, version: i64) -> bool {
             {
                 let mut sum = 0;
                 for (k, group) in written.iter().enumerate().skip(i) {
-                    let Some(bytes) = written_len(group) else { break };
+                    let Some(bytes) = written_len(group) else {
+                        break;
+                    };
                     sum += bytes;
                     if sum >= len {
                         reachable[k + 1][j + 1] |= sum == len;
@@ -221,7 +223,9 @@ fn bytes_fit(written: &[Group<'_>], dest: &Description, version: i64) -> bool {
                     if !read(next) {
                         continue;
                     }
-                    let Some(lens) = dest_lens(next, len) else { break };
+                    let Some(lens) = dest_lens(next, len) else {
+                        break;
+                    };
                     sums = sums
                         .iter()
                         .flat_map(|sum| lens.iter().map(move |l| sum + l))
