@@ -1,5 +1,6 @@
 //! The command line.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
@@ -58,6 +59,24 @@ know are dropped and, with --machine, the machine type is renamed. Anything
 else DEST would refuse (a subsection DEST lacks, a section version it does not
 load) is named, the exit status is 1, and OUT is not created.")]
     Convert(Convert),
+    /// Save the state a destination QEMU builds for a guest's command line, paused: a REF.
+    #[command(after_help = "Examples:
+  vmstate reference -o ref.mig -- qemu-system-x86_64 -M pc-i440fx-7.2 -m 1G \\
+      -drive file=guest.qcow2,if=virtio -nic user,model=virtio-net-pci
+  vmstate check guest.mig qemu-7.2 --reference ref.mig
+
+QEMU starts with the guest's options and -S (no guest code runs), -snapshot
+(disks given with -drive are only read: writes go to temporary overlays),
+-qmp stdio and, unless the options choose a display, -display none; vmstate
+then migrates it into REF over QMP and quits it. -snapshot does not cover
+-blockdev nodes: QEMU opens them as given (a paused guest writes nothing to
+them; read-only=on makes sure where the device allows it). Options on the
+standard streams move off them (-nographic, -serial stdio, -monitor stdio,
+-chardev stdio); -incoming, -loadvm, -daemonize, -preconfig and -drive
+snapshot=off are refused (exit status 2). REF takes its name only once QEMU
+wrote a whole stream: a failed run (exit status 1, with QEMU's messages)
+leaves REF as it was and nothing beside it.")]
+    Reference(Reference),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -136,4 +155,19 @@ pub struct Check {
     /// sections DEST's guest has and how DEST built its PCI devices.
     #[arg(long, value_name = "REF")]
     pub reference: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct Reference {
+    /// Where to write the stream (`-` for standard output).
+    #[arg(short, long, value_name = "REF")]
+    pub output: PathBuf,
+    /// The destination QEMU and the guest's options, after `--`.
+    #[arg(
+        last = true,
+        required = true,
+        num_args = 1..,
+        value_name = "QEMU_BINARY ARGS"
+    )]
+    pub qemu: Vec<OsString>,
 }

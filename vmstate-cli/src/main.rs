@@ -14,6 +14,9 @@ mod input;
 mod inspect;
 mod output;
 mod progress;
+mod qemu_args;
+mod qmp;
+mod reference;
 mod releases;
 mod scan;
 mod wording;
@@ -30,6 +33,9 @@ enum Failure {
     /// A file cannot be created or written (a missing directory, no
     /// permission, a full disk): exit status 1.
     Io(String),
+    /// QEMU, run by `reference`, failed: it exited, refused a command or did
+    /// not answer (the message carries its own). Exit status 1.
+    Qemu(String),
     /// The command line asks for something impossible: exit status 2.
     Usage(String),
     /// `check` found this many problems (at most 255), already printed: the exit status.
@@ -51,10 +57,11 @@ fn main() -> ExitCode {
         args::Command::Set(set) => edit::run(&set),
         args::Command::Check(check) => check::run(&check),
         args::Command::Convert(convert) => convert::run(&convert),
+        args::Command::Reference(reference) => reference::run(&reference),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BadInput(message) | Failure::Io(message)) => {
+        Err(Failure::BadInput(message) | Failure::Io(message) | Failure::Qemu(message)) => {
             eprintln!("vmstate: error: {message}");
             ExitCode::from(1)
         }
