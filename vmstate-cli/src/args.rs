@@ -38,7 +38,8 @@ name: a failed or interrupted run leaves OUT as it was and nothing beside it.")]
   vmstate check old.json new.json              # forward migration, old -> new
   vmstate check --reverse old.json new.json    # backward migration, new -> old
   vmstate check guest.mig qemu-7.2             # will QEMU 7.2 load this guest's stream?
-  vmstate check guest.mig qemu-7.2 --reference paused-on-7.2.mig   # and its devices
+  vmstate reference -o ref.mig -- qemu-system-x86_64 -M pc-i440fx-7.2 ...   # 7.2's own guest
+  vmstate check guest.mig qemu-7.2 --reference ref.mig   # and its devices
 
 For two dumps: one line per problem, in the words of QEMU's
 vmstate-static-checker.py, then a summary line. For a stream: one line per
@@ -127,7 +128,7 @@ pub struct Convert {
     #[arg(long, value_name = "NAME")]
     pub machine: Option<String>,
     /// A stream DEST wrote for the same guest configuration (machine type and
-    /// devices), e.g. of a paused guest: refuse when DEST's guest lacks a
+    /// devices), e.g. by `vmstate reference`: refuse when DEST's guest lacks a
     /// section or a PCI device was built differently there.
     #[arg(long, value_name = "REF")]
     pub reference: Option<PathBuf>,
@@ -151,7 +152,7 @@ pub struct Check {
     #[arg(long)]
     pub reverse: bool,
     /// With a stream: a stream DEST wrote for the same guest configuration
-    /// (machine type and devices), e.g. of a paused guest; it shows the
+    /// (machine type and devices), e.g. by `vmstate reference`; it shows the
     /// sections DEST's guest has and how DEST built its PCI devices.
     #[arg(long, value_name = "REF")]
     pub reference: Option<PathBuf>,
