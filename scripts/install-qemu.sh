@@ -2,7 +2,8 @@
 # Install the two real QEMU releases the tests use as oracles, when missing:
 #   - QEMU 7.2: Debian 12's qemu-system-x86, installed with apt (qemu-system-x86_64 on PATH);
 #   - QEMU 10.0.2: bookworm-backports' qemu-system-x86, which apt cannot install beside 7.2, so
-#     its .debs are downloaded and extracted into a private prefix (default /opt/vmstate-qemu-10.0).
+#     its .debs are downloaded and extracted into a private prefix (default /opt/vmstate-qemu-10.0);
+#   - qemu-img (Debian 12's qemu-utils): the `reference` tests give their guests a qcow2 disk.
 # Idempotent; needs root (apt). Prints where each release is.
 #
 # Environment: VMSTATE_QEMU10_PREFIX=/path   (where 10.0.2 is extracted)
@@ -18,6 +19,11 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
     apt_update
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         qemu-system-x86
+fi
+
+if ! command -v qemu-img >/dev/null 2>&1; then
+    apt_update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-utils
 fi
 
 if [[ ! -x "$PREFIX/usr/bin/qemu-system-x86_64" ]]; then

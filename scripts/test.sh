@@ -5,10 +5,10 @@
 # extra arguments passed through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! command -v qemu-img >/dev/null 2>&1 ||
    [[ ! -x "${VMSTATE_QEMU10_PREFIX:-/opt/vmstate-qemu-10.0}/usr/bin/qemu-system-x86_64" ]]; then
     if [[ "$(id -u)" != 0 ]]; then
-        echo "error: QEMU 7.2 and 10.0.2 are needed; run scripts/install-qemu.sh as root" >&2
+        echo "error: QEMU 7.2, 10.0.2 and qemu-img are needed; run scripts/install-qemu.sh as root" >&2
         exit 1
     fi
     bash scripts/install-qemu.sh

@@ -1,5 +1,6 @@
 //! The command line.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
@@ -37,7 +38,8 @@ name: a failed or interrupted run leaves OUT as it was and nothing beside it.")]
   vmstate check old.json new.json              # forward migration, old -> new
   vmstate check --reverse old.json new.json    # backward migration, new -> old
   vmstate check guest.mig qemu-7.2             # will QEMU 7.2 load this guest's stream?
-  vmstate check guest.mig qemu-7.2 --reference paused-on-7.2.mig   # and its devices
+  vmstate reference -o ref.mig -- qemu-system-x86_64 -M pc-i440fx-7.2 ...   # 7.2's own guest
+  vmstate check guest.mig qemu-7.2 --reference ref.mig   # and its devices
 
 For two dumps: one line per problem, in the words of QEMU's
 vmstate-static-checker.py, then a summary line. For a stream: one line per
@@ -59,6 +61,24 @@ know are dropped and, with --machine, the machine type is renamed. Anything
 else DEST would refuse (a subsection DEST lacks, a section version it does not
 load) is named, the exit status is 1, and OUT is not created.")]
     Convert(Convert),
+    /// Save the state a destination QEMU builds for a guest's command line, paused: a REF.
+    #[command(after_help = "Examples:
+  vmstate reference -o ref.mig -- qemu-system-x86_64 -M pc-i440fx-7.2 -m 1G \\
+      -drive file=guest.qcow2,if=virtio -nic user,model=virtio-net-pci
+  vmstate check guest.mig qemu-7.2 --reference ref.mig
+
+QEMU starts with the guest's options and -S (no guest code runs), -snapshot
+(disks given with -drive are only read: writes go to temporary overlays),
+-qmp stdio and, unless the options choose a display, -display none; vmstate
+then migrates it into REF over QMP and quits it. -snapshot does not cover
+-blockdev nodes: QEMU opens them as given (a paused guest writes nothing to
+them; read-only=on makes sure where the device allows it). Options on the
+standard streams move off them (-nographic, -serial stdio, -monitor stdio,
+-chardev stdio); -incoming, -loadvm, -daemonize, -preconfig and -drive
+snapshot=off are refused (exit status 2). REF takes its name only once QEMU
+wrote a whole stream: a failed run (exit status 1, with QEMU's messages)
+leaves REF as it was and nothing beside it.")]
+    Reference(Reference),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -109,7 +129,7 @@ pub struct Convert {
     #[arg(long, value_name = "NAME")]
     pub machine: Option<String>,
     /// A stream DEST wrote for the same guest configuration (machine type and
-    /// devices), e.g. of a paused guest: refuse when DEST's guest lacks a
+    /// devices), e.g. by `vmstate reference`: refuse when DEST's guest lacks a
     /// section or a PCI device was built differently there.
     #[arg(long, value_name = "REF")]
     pub reference: Option<PathBuf>,
@@ -133,8 +153,23 @@ pub struct Check {
     #[arg(long)]
     pub reverse: bool,
     /// With a stream: a stream DEST wrote for the same guest configuration
-    /// (machine type and devices), e.g. of a paused guest; it shows the
+    /// (machine type and devices), e.g. by `vmstate reference`; it shows the
     /// sections DEST's guest has and how DEST built its PCI devices.
     #[arg(long, value_name = "REF")]
     pub reference: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct Reference {
+    /// Where to write the stream (`-` for standard output).
+    #[arg(short, long, value_name = "REF")]
+    pub output: PathBuf,
+    /// The destination QEMU and the guest's options, after `--`.
+    #[arg(
+        last = true,
+        required = true,
+        num_args = 1..,
+        value_name = "QEMU_BINARY ARGS"
+    )]
+    pub qemu: Vec<OsString>,
 }

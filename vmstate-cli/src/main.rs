@@ -14,6 +14,9 @@ mod input;
 mod inspect;
 mod output;
 mod progress;
+mod qemu_args;
+mod qmp;
+mod reference;
 mod releases;
 mod rom_blocks;
 mod scan;
@@ -31,6 +34,9 @@ enum Failure {
     /// A file cannot be created or written (a missing directory, no
     /// permission, a full disk): exit status 1.
     Io(String),
+    /// QEMU, run by `reference`, failed: it exited, refused a command or did
+    /// not answer (the message carries its own). Exit status 1.
+    Qemu(String),
     /// The command line asks for something impossible: exit status 2.
     Usage(String),
     /// `check`'s verdict is a refusal (its reasons already printed): exit status 1.
@@ -54,10 +60,11 @@ fn main() -> ExitCode {
         args::Command::Set(set) => edit::run(&set),
         args::Command::Check(check) => check::run(&check),
         args::Command::Convert(convert) => convert::run(&convert),
+        args::Command::Reference(reference) => reference::run(&reference),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BadInput(message) | Failure::Io(message)) => {
+        Err(Failure::BadInput(message) | Failure::Io(message) | Failure::Qemu(message)) => {
             eprintln!("vmstate: error: {message}");
             ExitCode::from(1)
         }
