@@ -84,10 +84,21 @@ fn run_stream(stream: &Path, dest_path: &Path, reference: Option<&Path>) -> Resu
         let mut names = verdict.unchecked.clone();
         names.dedup();
         println!(
-            "note: {} section{} not described by DEST's dump (not checked): {}",
+            "note: {} section{} described neither by DEST's dump nor by a reference (layout \
+             not checked): {}",
             names.len(),
             plural(names.len()),
             names.join(", ")
+        );
+    }
+    if reference.is_none() {
+        // A dump describes device types only: what QEMU checks against its
+        // own guest needs a stream that guest wrote.
+        println!(
+            "note: without --reference, what DEST checks against its own guest is not \
+             checked: RAM blocks and their sizes, section instances, PCI read-only registers, \
+             values that must equal DEST's (`vmstate reference -o REF -- QEMU ARGS...` makes \
+             one)"
         );
     }
     println!(

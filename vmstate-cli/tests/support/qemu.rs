@@ -21,9 +21,14 @@ pub enum Release {
 
 impl Release {
     fn command(self) -> Command {
+        Command::new(self.program())
+    }
+
+    /// The program that runs this release.
+    pub fn program(self) -> PathBuf {
         match self {
-            Self::V7_2 => Command::new("qemu-system-x86_64"),
-            Self::V10_0 => Command::new(repository().join("scripts/qemu-10.0")),
+            Self::V7_2 => PathBuf::from("qemu-system-x86_64"),
+            Self::V10_0 => repository().join("scripts/qemu-10.0"),
         }
     }
 
@@ -51,7 +56,7 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// The options every guest here uses: small, no default devices, a clock
 /// that only moves while the guest runs.
-const COMMON: [&str; 9] = [
+pub const COMMON: [&str; 9] = [
     "-nodefaults",
     "-m",
     "16",
