@@ -326,7 +326,10 @@ fn make_reference(release: Release, guest: Guest, path: &Path) {
     args.extend(COMMON);
     args.extend_from_slice(guest.devices.args);
     let (code, _, stderr) = vmstate(&args);
-    assert_eq!(code, 0, "vmstate reference for {guest:?} on {release:?}: {stderr}");
+    assert_eq!(
+        code, 0,
+        "vmstate reference for {guest:?} on {release:?}: {stderr}"
+    );
 }
 
 /// The source's stream.

@@ -363,3 +363,82 @@ fn subsections_of<'a>(description: &'a Description, out: &mut Vec<&'a Descriptio
         subsections_of(sub, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::RamBlock;
+
+    fn block(name: &str, used_length: u64) -> RamBlock {
+        RamBlock {
+            name: name.to_owned(),
+            used_length,
+        }
+    }
+
+    fn section(idstr: &str, instance_id: u32, equal: &[(&str, u64)]) -> SectionFacts {
+        SectionFacts {
+            idstr: idstr.to_owned(),
+            instance_id,
+            version_id: 1,
+            vmsd_name: None,
+            desc: None,
+            desc_in_vmdesc: false,
+            equal_values: equal.iter().map(|(p, v)| ((*p).to_owned(), *v)).collect(),
+            subsections: Vec::new(),
+            pci_config: None,
+        }
+    }
+
+    #[test]
+    fn a_reference_shows_ram_blocks_machine_page_size_and_equal_values() {
+        let stream = StreamFacts {
+            machine: Some("microvm".into()),
+            target_page_bits: Some(12),
+            ram_blocks: vec![
+                block("pc.bios", 0x1_0000),
+                block("/rom@etc/acpi/tables", 0x2_0000),
+                block("/rom@etc/table-loader", 0x2_0000),
+                block("0000:00:03.0/e1000.rom", 0x4_0000),
+            ],
+            sections: vec![section("dev", 0, &[("num_irq", 5)])],
+            ..StreamFacts::default()
+        };
+        let reference = StreamFacts {
+            machine: Some("pc-i440fx-7.2".into()),
+            target_page_bits: Some(14),
+            ram_blocks: vec![
+                block("pc.bios", 0x2_0000),
+                block("/rom@etc/acpi/tables", 0x1000),
+                block("/rom@etc/table-loader", 0x1000),
+            ],
+            sections: vec![section("dev", 0, &[("num_irq", 4)])],
+            ..StreamFacts::default()
+        };
+        let lines: Vec<String> = check_reference(&stream, &reference)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(lines.len(), 6, "{lines:#?}");
+        assert!(
+            lines[0].contains("Machine type received is 'microvm' and local is 'pc-i440fx-7.2'")
+        );
+        assert!(lines[1].contains("Received TARGET_PAGE_BITS is 12 but local is 14"));
+        assert!(lines[2].contains("Size mismatch: pc.bios: 0x10000 != 0x20000"));
+        // The tables grow up to 2 MiB, the loader only to 64 KiB.
+        assert!(lines[3].contains("Size too large: /rom@etc/table-loader: 0x20000 > 0x10000"));
+        assert!(lines[4].contains("Unknown ramblock \"0000:00:03.0/e1000.rom\""));
+        assert!(lines[5].contains("field `num_irq` is 0x5") && lines[5].contains("\"5 != 4\""));
+    }
+
+    #[test]
+    fn a_reference_that_agrees_adds_nothing() {
+        let stream = StreamFacts {
+            machine: Some("pc-i440fx-7.2".into()),
+            ram_blocks: vec![block("pc.ram", 0x100_0000)],
+            sections: vec![section("dev", 0, &[("num_irq", 4)])],
+            ..StreamFacts::default()
+        };
+        assert_eq!(check_reference(&stream, &stream), Vec::new());
+    }
+}
