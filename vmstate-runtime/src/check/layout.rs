@@ -247,7 +247,9 @@ fn field_fits(written: &Group<'_>, read: &Field) -> bool {
         (Some(_), Some(_)) => compare_field(written, read, "").is_none(),
         (None, None) => {
             read.size == 0
-                || (read.num.is_none_or(|n| n as usize == written.count())
+                || (read
+                    .num
+                    .is_none_or(|n| usize::try_from(n).ok() == Some(written.count()))
                     && (written.element_size() as u64 == read.size
                         || written_len(written) == dest_len(read)))
         }
