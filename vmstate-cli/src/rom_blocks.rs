@@ -39,6 +39,10 @@ const MAX_IMAGE: u64 = 64 << 20;
 /// Whether RAM block `name` only holds an image QEMU loads from a file: the
 /// PC firmware (`pc.bios`), the option-ROM area (`pc.rom`), or a PCI device's
 /// option ROM (`0000:00:03.0/virtio-net-pci.rom`).
+#[allow(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "QEMU names an option ROM's block `<device>.rom` exactly (hw/pci/pci.c)"
+)]
 pub fn is_image(name: &str) -> bool {
     matches!(name, "pc.bios" | "pc.rom")
         || name
