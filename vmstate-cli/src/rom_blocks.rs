@@ -97,32 +97,14 @@ impl RomBlocks {
                         }
                     }
                 }
-                RamRecord::Zero {
-                    offset,
-                    block,
-                    fill,
-                } => {
-                    if let Some(name) = &block {
+                RamRecord::Zero { ref block, .. } | RamRecord::Page { ref block, .. } => {
+                    if let Some(name) = block {
                         current = Some(name.clone());
                     }
-                    if let Some(image) = image_of(&mut images, current.as_deref()) {
-                        let block = image.pages.is_empty().then(|| current.clone()).flatten();
-                        image.pages.push(RamRecord::Zero {
-                            offset,
-                            block,
-                            fill,
-                        });
-                    }
-                }
-                RamRecord::Page {
-                    offset,
-                    block,
-                    data,
-                } => {
-                    if let Some(name) = &block {
-                        current = Some(name.clone());
-                    }
-                    if let Some(image) = image_of(&mut images, current.as_deref()) {
+                    let Some(image) = image_of(&mut images, current.as_deref()) else {
+                        continue;
+                    };
+                    if let RamRecord::Page { data, .. } = &ram {
                         taken += data.len() as u64;
                         if taken > MAX_IMAGE {
                             return Err(Failure::BadInput(format!(
@@ -131,13 +113,11 @@ impl RomBlocks {
                                 current.as_deref().unwrap_or_default()
                             )));
                         }
-                        let block = image.pages.is_empty().then(|| current.clone()).flatten();
-                        image.pages.push(RamRecord::Page {
-                            offset,
-                            block,
-                            data,
-                        });
                     }
+                    // The image's first page names its block, the others
+                    // continue it.
+                    let named = image.pages.is_empty().then(|| current.clone()).flatten();
+                    image.pages.push(with_block(ram, named));
                 }
                 _ => {}
             }
@@ -197,6 +177,23 @@ impl RomBlocks {
             }
             other => vec![other],
         }
+    }
+}
+
+/// The same page record naming `block` (`None`: continuing the last one).
+fn with_block(record: RamRecord, block: Option<String>) -> RamRecord {
+    match record {
+        RamRecord::Zero { offset, fill, .. } => RamRecord::Zero {
+            offset,
+            block,
+            fill,
+        },
+        RamRecord::Page { offset, data, .. } => RamRecord::Page {
+            offset,
+            block,
+            data,
+        },
+        other => other,
     }
 }
 

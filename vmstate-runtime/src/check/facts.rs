@@ -65,6 +65,24 @@ pub struct SectionFacts {
     pub pci_config: Option<Vec<u8>>,
 }
 
+impl SectionFacts {
+    /// A section as its header names it, before its payload is seen.
+    #[must_use]
+    pub fn new(info: &SectionInfo) -> Self {
+        Self {
+            idstr: info.idstr.clone(),
+            instance_id: info.instance_id,
+            version_id: info.version_id,
+            vmsd_name: None,
+            desc: None,
+            desc_in_vmdesc: false,
+            equal_values: Vec::new(),
+            subsections: Vec::new(),
+            pci_config: None,
+        }
+    }
+}
+
 /// One subsection present in a payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubsectionFacts {
@@ -142,17 +160,7 @@ impl<'a> FactsCollector<'a> {
             Record::Command { command, .. } => facts.commands.push(*command),
             Record::Section(header) => {
                 if let Some(info) = &header.info {
-                    facts.sections.push(SectionFacts {
-                        idstr: info.idstr.clone(),
-                        instance_id: info.instance_id,
-                        version_id: info.version_id,
-                        vmsd_name: None,
-                        desc: None,
-                        desc_in_vmdesc: false,
-                        equal_values: Vec::new(),
-                        subsections: Vec::new(),
-                        pci_config: None,
-                    });
+                    facts.sections.push(SectionFacts::new(info));
                     self.current = Some(info.clone());
                 }
             }

@@ -72,21 +72,18 @@ impl StreamFacts {
 mod tests {
     use super::*;
     use crate::check::SectionFacts;
+    use crate::stream::SectionInfo;
 
     fn facts(sections: &[(&str, u32)]) -> StreamFacts {
         StreamFacts {
             sections: sections
                 .iter()
-                .map(|(idstr, instance_id)| SectionFacts {
-                    idstr: (*idstr).to_owned(),
-                    instance_id: *instance_id,
-                    version_id: 4,
-                    vmsd_name: None,
-                    desc: None,
-                    desc_in_vmdesc: false,
-                    equal_values: Vec::new(),
-                    subsections: Vec::new(),
-                    pci_config: None,
+                .map(|(idstr, instance_id)| {
+                    SectionFacts::new(&SectionInfo {
+                        idstr: (*idstr).to_owned(),
+                        instance_id: *instance_id,
+                        version_id: 4,
+                    })
                 })
                 .collect(),
             ..StreamFacts::default()

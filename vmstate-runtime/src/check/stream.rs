@@ -367,7 +367,7 @@ fn subsections_of<'a>(description: &'a Description, out: &mut Vec<&'a Descriptio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::RamBlock;
+    use crate::stream::{RamBlock, SectionInfo};
 
     fn block(name: &str, used_length: u64) -> RamBlock {
         RamBlock {
@@ -378,15 +378,12 @@ mod tests {
 
     fn section(idstr: &str, instance_id: u32, equal: &[(&str, u64)]) -> SectionFacts {
         SectionFacts {
-            idstr: idstr.to_owned(),
-            instance_id,
-            version_id: 1,
-            vmsd_name: None,
-            desc: None,
-            desc_in_vmdesc: false,
             equal_values: equal.iter().map(|(p, v)| ((*p).to_owned(), *v)).collect(),
-            subsections: Vec::new(),
-            pci_config: None,
+            ..SectionFacts::new(&SectionInfo {
+                idstr: idstr.to_owned(),
+                instance_id,
+                version_id: 1,
+            })
         }
     }
 
