@@ -722,7 +722,11 @@ fn undelimited_section() {
             section: Some("port92"),
             instance: Some(1),
             offset: Some(PAYLOAD_AT),
-            says: &["cannot tell where section `port92` ends"],
+            says: &[
+                "cannot tell where section `port92` (instance 1, version 1) ends",
+                "no vmdesc",
+                "only a model knows where a section ends",
+            ],
             ..NOWHERE
         },
     );
@@ -1375,8 +1379,8 @@ fn no_layout_fits() {
     // does what follows the payload.
     let ends: Vec<usize> = Piix4Pm::LAYOUTS
         .iter()
-        .map(|&(smb, index)| {
-            let mut value = Piix4Pm::with_layout(smb, index);
+        .map(|&layout| {
+            let mut value = Piix4Pm::with_layout(layout);
             let mut reader = Reader::new(&bytes);
             value.load_state(&mut reader, 3).unwrap();
             bytes.len() - reader.remaining()
@@ -1458,6 +1462,8 @@ fn every_variant_is_catalogued() {
         "UnknownRecord",
         "BadFooter",
         "UndelimitedSection",
+        "IterativeSection",
+        "MisdelimitedSection",
         "UnsupportedRamFlags",
         "UnknownRamBlock",
         "InvalidVmdesc",

@@ -604,8 +604,8 @@ fn typed_check_piix4(original: &[u8], version: u32) -> Box<TypedLoad> {
     use vmstate::qemu::acpi_piix4::Piix4Pm;
     let base = Piix4Pm::LAYOUTS
         .iter()
-        .find_map(|&(smb, index)| {
-            let mut value = Piix4Pm::with_layout(smb, index);
+        .find_map(|&layout| {
+            let mut value = Piix4Pm::with_layout(layout);
             load_into(&mut value, original, version)
                 .ok()
                 .map(|()| value)
