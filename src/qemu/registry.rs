@@ -35,6 +35,38 @@ pub struct ModelOutput {
     pub reencoded: Vec<u8>,
 }
 
+/// A model whose layout depends on machine configuration that the section
+/// does not carry, and that the payload's bytes show.
+pub trait ForPayload: VmState {
+    /// A value configured for the layout that `bytes` show: the payload,
+    /// possibly followed by the rest of the stream (when a stream without a
+    /// description is being delimited). Never fails: a layout that does not
+    /// fit makes the load fail instead.
+    fn for_payload(bytes: &[u8]) -> Self;
+}
+
+/// Decodes with `T` configured by [`ForPayload::for_payload`].
+fn decode_for_payload<T: ForPayload + core::fmt::Debug>(
+    bytes: &[u8],
+    version_id: u32,
+) -> Result<ModelOutput, Error> {
+    let mut value = T::for_payload(bytes);
+    let mut reader = Reader::new(bytes);
+    value.load_state(&mut reader, version_id)?;
+    Ok(ModelOutput {
+        len: bytes.len() - reader.remaining(),
+        debug: format!("{value:#?}"),
+        reencoded: crate::to_vec(&value)?,
+    })
+}
+
+/// Describes a payload decoded as [`decode_for_payload`] does.
+fn describe_for_payload<T: ForPayload>(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
+    let mut value = T::for_payload(bytes);
+    value.load_state(&mut Reader::new(bytes), version_id)?;
+    Ok(value.describe_state())
+}
+
 /// Decodes with `T` from the start of `bytes`.
 fn decode_with<T: VmState + Default + core::fmt::Debug>(
     bytes: &[u8],
@@ -139,13 +171,13 @@ fn load_piix4_pm(
 
 /// Whether `rest` starts with a START or FULL section header whose idstr is
 /// printable.
-fn starts_section_header(rest: &[u8]) -> bool {
+pub(crate) fn starts_section_header(rest: &[u8]) -> bool {
     matches!(rest.first(), Some(0x01 | 0x04)) && ends_at_record(rest)
 }
 
 /// Whether `rest` is empty or starts like what may follow a FULL payload: a
 /// section footer, a section header, a command or the EOF marker.
-fn ends_at_record(rest: &[u8]) -> bool {
+pub(crate) fn ends_at_record(rest: &[u8]) -> bool {
     match rest.first() {
         None | Some(0x00 | 0x02 | 0x03 | 0x08 | 0x7e) => true,
         // START/FULL: be32 section id, then an idstr of printable bytes.
@@ -184,6 +216,14 @@ macro_rules! registry {
             idstr: $idstr,
             decode: decode_virtio::<super::$($ty)::+>,
             describe: describe_virtio::<super::$($ty)::+>,
+            lower: None,
+        },] $($tail)*)
+    };
+    (@models [$($done:tt)*] $idstr:literal [payload] => $($ty:ident)::+; $($tail:tt)*) => {
+        registry!(@models [$($done)* Model {
+            idstr: $idstr,
+            decode: decode_for_payload::<super::$($ty)::+>,
+            describe: describe_for_payload::<super::$($ty)::+>,
             lower: None,
         },] $($tail)*)
     };
