@@ -705,6 +705,66 @@ fn bad_footer() {
 }
 
 #[test]
+fn misdelimited_section() {
+    // No vmdesc and no footer: the `port92` model reads one byte of a
+    // two-byte payload, and the reader finds 0x09 where a record should start.
+    let bytes = write_stream(&[
+        section(SectionKind::Full, 3, "port92", 1),
+        Record::State {
+            payload: vec![0x02, 0x09],
+            offset: 0,
+        },
+        Record::Eof,
+    ]);
+    let error = stream_error_with(&bytes, StreamLimits::default(), true);
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::MisdelimitedSection {
+                byte: 0x09,
+                instance_id: 1,
+                version_id: 1,
+                payload_offset: PAYLOAD_AT,
+                len: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("port92"),
+            instance: Some(1),
+            offset: Some(PAYLOAD_AT + 1),
+            says: &[
+                "unknown record type 0x09 right after the payload of section `port92`",
+                "no vmdesc",
+                "the model's layout is not the one that wrote it",
+            ],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn iterative_section() {
+    // A START section other than RAM: its parts have no framing this reader knows.
+    let bytes = write_stream(&[
+        section(SectionKind::Start, 3, "dirty-bitmap", 0),
+        Record::Eof,
+    ]);
+    assert_names(
+        &stream_error(&bytes),
+        &Expected {
+            offset: Some(8),
+            says: &["section `dirty-bitmap` is sent in parts"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
 fn undelimited_section() {
     // No vmdesc and no delimiter: nothing says where the payload ends.
     let bytes = write_stream(&[

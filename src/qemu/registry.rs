@@ -137,10 +137,13 @@ fn load_piix4_pm(
         let mut value = Piix4Pm::with_layout(layout);
         let mut reader = Reader::new(bytes);
         match value.load_state(&mut reader, version_id) {
-            // A subsection started exactly at this layout's end.
+            // A subsection started exactly at this layout's end, and a
+            // record starts after it.
             Ok(()) if value.memhp.present => {
                 let len = bytes.len() - reader.remaining();
-                return Ok((value, len));
+                if ends_at_record(&bytes[len..]) {
+                    return Ok((value, len));
+                }
             }
             Ok(()) => {
                 let len = bytes.len() - reader.remaining();
