@@ -3,12 +3,15 @@
 use super::pci::PciDevice;
 use crate::VmState;
 
-/// QEMU `vmstate_i6300esb` (`i6300esb_wdt`, version 10000, minimum 1: QEMU
-/// numbered it so to stay above a version an out-of-tree build once used).
-/// The section idstr has the PCI address in front, e.g.
-/// `0000:00:04.0/i6300esb_wdt`.
+/// QEMU `vmstate_i6300esb` (`i6300esb_wdt`, version 10000; QEMU numbered it
+/// so to stay above a version an out-of-tree build once used). The section
+/// idstr has the PCI address in front, e.g. `0000:00:04.0/i6300esb_wdt`.
+///
+/// QEMU's minimum is 1, with the same fields; this model accepts 10000 only,
+/// the one version QEMU has sent since 2009, so that the layout lock does not
+/// list ten thousand identical versions.
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "i6300esb_wdt", version = 10000, minimum_version = 1)]
+#[vmstate(name = "i6300esb_wdt", version = 10000)]
 pub struct I6300Esb {
     /// `dev`: the PCI function.
     pub dev: PciDevice,

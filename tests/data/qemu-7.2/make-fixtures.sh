@@ -111,9 +111,14 @@ if want pc-7.2.dump; then
 fi
 
 # Determinism check: a second paused run must give a byte-identical stream.
-for name in pc-paused q35-paused; do
+for name in pc-paused q35-paused pc-2.0-paused pc-2.2-paused; do
   want "$name" || continue
-  if [[ "$name" == pc-paused ]]; then args=("${PC[@]}"); else args=("${Q35[@]}"); fi
+  case "$name" in
+    pc-paused) args=("${PC[@]}") ;;
+    q35-paused) args=("${Q35[@]}") ;;
+    pc-2.0-paused) args=("${PC_OLD[@]}") ;;
+    pc-2.2-paused) args=("${PC_22[@]}") ;;
+  esac
   start_qemu "${args[@]}" "${COMMON[@]}" -S
   migrate_to "$TMP/$name.again.mig"
   stop_qemu
