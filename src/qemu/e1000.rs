@@ -379,10 +379,6 @@ impl E1000 {
     /// machine types before 2.0, `extra_mac_registers` before 2.5,
     /// `migrate_tso_props` before 3.0), so that saving again writes what was
     /// loaded.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
     fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
         self.mitigation = self.mit_state.present;
         self.extra_mac_registers = self.full_mac_state.present;
@@ -396,10 +392,6 @@ macro_rules! remember_presence {
     ($($ty:ty),*) => {$(
         impl $ty {
             /// Remembers that the subsection was on the wire.
-            #[expect(
-                clippy::unnecessary_wraps,
-                reason = "hooks have the signature the derive calls"
-            )]
             fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
                 self.present = true;
                 Ok(())
