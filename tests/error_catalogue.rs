@@ -705,6 +705,66 @@ fn bad_footer() {
 }
 
 #[test]
+fn misdelimited_section() {
+    // No vmdesc and no footer: the `port92` model reads one byte of a
+    // two-byte payload, and the reader finds 0x09 where a record should start.
+    let bytes = write_stream(&[
+        section(SectionKind::Full, 3, "port92", 1),
+        Record::State {
+            payload: vec![0x02, 0x09],
+            offset: 0,
+        },
+        Record::Eof,
+    ]);
+    let error = stream_error_with(&bytes, StreamLimits::default(), true);
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::MisdelimitedSection {
+                byte: 0x09,
+                instance_id: 1,
+                version_id: 1,
+                payload_offset: PAYLOAD_AT,
+                len: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            section: Some("port92"),
+            instance: Some(1),
+            offset: Some(PAYLOAD_AT + 1),
+            says: &[
+                "unknown record type 0x09 right after the payload of section `port92`",
+                "no vmdesc",
+                "the model's layout is not the one that wrote it",
+            ],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn iterative_section() {
+    // A START section other than RAM: its parts have no framing this reader knows.
+    let bytes = write_stream(&[
+        section(SectionKind::Start, 3, "dirty-bitmap", 0),
+        Record::Eof,
+    ]);
+    assert_names(
+        &stream_error(&bytes),
+        &Expected {
+            offset: Some(8),
+            says: &["section `dirty-bitmap` is sent in parts"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
 fn undelimited_section() {
     // No vmdesc and no delimiter: nothing says where the payload ends.
     let bytes = write_stream(&[
@@ -722,7 +782,11 @@ fn undelimited_section() {
             section: Some("port92"),
             instance: Some(1),
             offset: Some(PAYLOAD_AT),
-            says: &["cannot tell where section `port92` ends"],
+            says: &[
+                "cannot tell where section `port92` (instance 1, version 1) ends",
+                "no vmdesc",
+                "only a model knows where a section ends",
+            ],
             ..NOWHERE
         },
     );
@@ -1375,8 +1439,8 @@ fn no_layout_fits() {
     // does what follows the payload.
     let ends: Vec<usize> = Piix4Pm::LAYOUTS
         .iter()
-        .map(|&(smb, index)| {
-            let mut value = Piix4Pm::with_layout(smb, index);
+        .map(|&layout| {
+            let mut value = Piix4Pm::with_layout(layout);
             let mut reader = Reader::new(&bytes);
             value.load_state(&mut reader, 3).unwrap();
             bytes.len() - reader.remaining()
@@ -1458,6 +1522,8 @@ fn every_variant_is_catalogued() {
         "UnknownRecord",
         "BadFooter",
         "UndelimitedSection",
+        "IterativeSection",
+        "MisdelimitedSection",
         "UnsupportedRamFlags",
         "UnknownRamBlock",
         "InvalidVmdesc",

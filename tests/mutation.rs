@@ -33,8 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
-use vmstate::qemu::MODELS;
 use vmstate::qemu::virtio::VirtioPci;
+use vmstate::qemu::{ForPayload, MODELS};
 use vmstate::stream::{
     Record, SectionInfo, SectionKind, StreamReader, StreamWriter, Vmdesc, decode,
 };
@@ -510,7 +510,7 @@ fn run_targets(group: u32, targets: &[Target]) -> usize {
 // ---- Fixtures --------------------------------------------------------------
 
 /// Streams of both releases; a payload seen before is mutated once.
-const FIXTURES: [&str; 10] = [
+const FIXTURES: [&str; 12] = [
     "qemu-7.2/pc-paused",
     "qemu-7.2/pc-ran",
     "qemu-7.2/pc-e1000-serial",
@@ -521,6 +521,8 @@ const FIXTURES: [&str; 10] = [
     "qemu-10.0/pc72-ltim",
     "qemu-7.2/q35-vocab",
     "qemu-10.0/q35-vocab",
+    "qemu-10.0/pc-2.4-devices",
+    "qemu-10.0/q35-2.4-devices",
 ];
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -597,6 +599,24 @@ where
     })
 }
 
+/// As [`typed_check`], for a model configured from the payload's bytes
+/// (`ForPayload`), as the registry does.
+fn typed_check_payload<T>(original: &[u8], version: u32) -> Box<TypedLoad>
+where
+    T: ForPayload + Clone + PartialEq + Debug + Sync + 'static,
+{
+    let mut base = T::for_payload(original);
+    load_into(&mut base, original, version).expect("the fixture payload loads");
+    Box::new(move |input, version| {
+        let mut device = T::for_payload(input);
+        let _ = load_into(&mut device, input, version);
+        let mut device = base.clone();
+        if load_into(&mut device, input, version).is_err() {
+            assert!(device == base, "load_into changed the device on error");
+        }
+    })
+}
+
 /// As [`typed_check`], for `piix4_pm`, whose layout is the one of
 /// [`Piix4Pm::LAYOUTS`](vmstate::qemu::acpi_piix4::Piix4Pm::LAYOUTS) that
 /// loads the fixture payload, as the registry picks it.
@@ -604,8 +624,8 @@ fn typed_check_piix4(original: &[u8], version: u32) -> Box<TypedLoad> {
     use vmstate::qemu::acpi_piix4::Piix4Pm;
     let base = Piix4Pm::LAYOUTS
         .iter()
-        .find_map(|&(smb, index)| {
-            let mut value = Piix4Pm::with_layout(smb, index);
+        .find_map(|&layout| {
+            let mut value = Piix4Pm::with_layout(layout);
             load_into(&mut value, original, version)
                 .ok()
                 .map(|()| value)
@@ -628,6 +648,7 @@ macro_rules! typed_models {
     (@check [] $ty:ty) => { typed_check::<$ty> };
     (@check [record] $ty:ty) => { typed_check::<$ty> };
     (@check [virtio] $ty:ty) => { typed_check_virtio::<$ty> };
+    (@check [payload] $ty:ty) => { typed_check_payload::<$ty> };
     (@check [layouts] $ty:ty) => { typed_check_piix4 };
     ($($idstr:literal $([$kind:ident])? => $($path:ident)::+ $(, $note:literal)?;)*) => {
         /// The typed check for a model idstr, for every model of the list.

@@ -2,10 +2,9 @@
 //! GPE and PCI hotplug state (`hw/acpi/piix4.c`, `hw/acpi/pcihp.c`).
 //!
 //! Which fields are on the wire depends on the machine type, which the section
-//! does not carry: [`Piix4Pm::LAYOUTS`] lists the ones the fixtures show, and
-//! the registry picks the layout whose payload ends where the next record starts.
-//! The legacy layout without the bridge hotplug block (`pc-i440fx-1.7` and
-//! older) is not modelled.
+//! does not carry: [`Piix4Pm::LAYOUTS`] lists every combination of the three
+//! compat properties that decide it, and the registry picks the layout from
+//! the bytes (see [`Piix4Layout`]).
 
 use crate::VmState;
 
@@ -108,6 +107,49 @@ impl Piix4PmMemhp {
     }
 }
 
+/// QEMU `pci_status` (version 1): the one bus's hotplug status that a
+/// machine without bridge hotplug sends (`pc-i440fx-1.7` and older, or
+/// `acpi-pci-hotplug-with-bridge-support=off`).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "pci_status", version = 1)]
+pub struct PciStatus {
+    /// `up` (QEMU type `uint32`).
+    pub up: u32,
+    /// `down` (QEMU type `uint32`).
+    pub down: u32,
+}
+
+/// The machine configuration that decides which `piix4_pm` fields are on the
+/// wire. What each machine type of QEMU 7.2 and 10.0 gives:
+///
+/// | machine types | `migrate_smb` | `acpi_hotplug_bridge` | `use_acpi_index` | `piix4_pm/memhp` | field bytes |
+/// |---|---|---|---|---|---|
+/// | `pc-i440fx-1.4` ... `1.7` | no | no | no | no | 312 |
+/// | `pc-i440fx-2.0` | no | yes | no | no | 2356 |
+/// | `pc-i440fx-2.1` ... `2.9` | no | yes | no | yes | 2356 |
+/// | `pc-i440fx-2.10` ... `6.0` | yes | yes | no | yes | 2404 |
+/// | `pc-i440fx-6.1` and newer | yes | yes | yes | yes | 2408 |
+///
+/// (`smbus_no_migration_support` of the 2.9 and older machine classes;
+/// `acpi-pci-hotplug-with-bridge-support` off in `pc_compat_1_7`;
+/// `x-not-migrate-acpi-index` on in `pc_compat_6_0`;
+/// `memory-hotplug-support` off in `pc_compat_2_0`.) The memhp subsection,
+/// 24 bytes, is sent whenever memory hotplug is on, so from 2.1 on its header
+/// marks where the fields end. The `piix4_pm/cpuhp` subsection follows once
+/// a guest's ACPI code switched to the modern CPU hotplug interface (2.7 and
+/// newer machine types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piix4Layout {
+    /// The `SMBus` state is sent (QEMU `vmstate_test_migrate_smb`).
+    pub migrate_smb: bool,
+    /// PCI hotplug covers bridges: the hotplug selector and the status of
+    /// 256 buses are sent, instead of one bus's `pci_status`
+    /// (QEMU `use_acpi_hotplug_bridge`).
+    pub acpi_hotplug_bridge: bool,
+    /// `acpi_index` is sent (QEMU `vmstate_acpi_pcihp_use_acpi_index`).
+    pub use_acpi_index: bool,
+}
+
 /// QEMU `piix4_pm` (version 3).
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "piix4_pm", version = 3)]
@@ -126,7 +168,7 @@ pub struct Piix4Pm {
     /// `apm`.
     pub apm: ApmState,
     /// `smb` (`VMSTATE_STRUCT_TEST`, version 3): the `SMBus` controller, sent
-    /// only when [`Piix4Pm::migrate_smb`] (QEMU `vmstate_test_migrate_smb`).
+    /// only when [`Piix4Layout::migrate_smb`] (QEMU `vmstate_test_migrate_smb`).
     #[vmstate(exists = Piix4Pm::smb_exists)]
     pub smb: Pmsmb,
     /// `ar.tmr.timer` (QEMU type `timer`).
@@ -138,54 +180,94 @@ pub struct Piix4Pm {
     /// `ar.gpe`.
     #[vmstate(rename = "ar.gpe")]
     pub ar_gpe: Piix4PmGpe,
-    /// `acpi_pci_hotplug.hotplug_select` (QEMU type `uint32`).
-    #[vmstate(rename = "acpi_pci_hotplug.hotplug_select")]
+    /// `acpi_pci_hotplug.acpi_pcihp_pci_status[ACPI_PCIHP_BSEL_DEFAULT]`:
+    /// the root bus's status, sent only without bridge hotplug (QEMU
+    /// `vmstate_test_no_use_acpi_hotplug_bridge`).
+    #[vmstate(
+        rename = "acpi_pci_hotplug.acpi_pcihp_pci_status[ACPI_PCIHP_BSEL_DEFAULT]",
+        exists = Piix4Pm::no_bridge_exists
+    )]
+    pub pci_status: PciStatus,
+    /// `acpi_pci_hotplug.hotplug_select` (QEMU type `uint32`), sent with
+    /// bridge hotplug.
+    #[vmstate(
+        rename = "acpi_pci_hotplug.hotplug_select",
+        exists = Piix4Pm::bridge_exists
+    )]
     pub acpi_pci_hotplug_hotplug_select: u32,
-    /// `acpi_pci_hotplug.acpi_pcihp_pci_status`.
-    #[vmstate(rename = "acpi_pci_hotplug.acpi_pcihp_pci_status")]
+    /// `acpi_pci_hotplug.acpi_pcihp_pci_status`, sent with bridge hotplug.
+    #[vmstate(
+        rename = "acpi_pci_hotplug.acpi_pcihp_pci_status",
+        exists = Piix4Pm::bridge_exists
+    )]
     pub acpi_pci_hotplug_acpi_pcihp_pci_status: [AcpiPcihpPciStatus; 256],
     /// `acpi_pci_hotplug.acpi_index` (QEMU type `uint32`): sent only when
-    /// [`Piix4Pm::use_acpi_index`] (QEMU `vmstate_acpi_pcihp_use_acpi_index`).
+    /// [`Piix4Layout::use_acpi_index`] (QEMU `vmstate_acpi_pcihp_use_acpi_index`).
     #[vmstate(rename = "acpi_pci_hotplug.acpi_index", exists = Piix4Pm::acpi_index_exists)]
     pub acpi_pci_hotplug_acpi_index: u32,
     /// The `piix4_pm/memhp` subsection; sent when it was loaded.
     #[subsection(needed = Piix4Pm::memhp_needed)]
     pub memhp: Piix4PmMemhp,
-    /// Not migrated: machine configuration that decides whether `smb` is on
-    /// the wire (QEMU's `smb_enabled` and the machine type: `pc-i440fx-2.0`
-    /// and `pc-i440fx-2.10` leave it out, 7.2 and 10.0 send it).
+    /// Not migrated: the machine configuration that decides which fields
+    /// are on the wire.
     #[vmstate(skip)]
-    pub migrate_smb: bool,
-    /// Not migrated: whether `acpi_index` is on the wire (QEMU's
-    /// `use_acpi_index`, off for machine types older than 6.1).
-    #[vmstate(skip)]
-    pub use_acpi_index: bool,
+    pub layout: Piix4Layout,
 }
 
 impl Piix4Pm {
-    /// The layouts QEMU's machine types give this section, newest first, as
-    /// (`migrate_smb`, `use_acpi_index`).
-    pub const LAYOUTS: [(bool, bool); 4] =
-        [(true, true), (false, false), (true, false), (false, true)];
+    /// Every layout, the machine types' own first (newest first), then the
+    /// combinations only `-global` options give.
+    pub const LAYOUTS: [Piix4Layout; 8] = {
+        const fn l(
+            migrate_smb: bool,
+            acpi_hotplug_bridge: bool,
+            use_acpi_index: bool,
+        ) -> Piix4Layout {
+            Piix4Layout {
+                migrate_smb,
+                acpi_hotplug_bridge,
+                use_acpi_index,
+            }
+        }
+        [
+            l(true, true, true),
+            l(true, true, false),
+            l(false, true, false),
+            l(false, false, false),
+            l(true, false, true),
+            l(true, false, false),
+            l(false, true, true),
+            l(false, false, true),
+        ]
+    };
 
-    /// A value of the layout (`migrate_smb`, `use_acpi_index`), else default.
+    /// A value of `layout`, else default.
     #[must_use]
-    pub fn with_layout(migrate_smb: bool, use_acpi_index: bool) -> Self {
+    pub fn with_layout(layout: Piix4Layout) -> Self {
         Self {
-            migrate_smb,
-            use_acpi_index,
+            layout,
             ..Self::default()
         }
     }
 
     /// QEMU `vmstate_test_migrate_smb`.
     fn smb_exists(&self, _version_id: u32) -> bool {
-        self.migrate_smb
+        self.layout.migrate_smb
+    }
+
+    /// QEMU `vmstate_test_use_acpi_hotplug_bridge`.
+    fn bridge_exists(&self, _version_id: u32) -> bool {
+        self.layout.acpi_hotplug_bridge
+    }
+
+    /// QEMU `vmstate_test_no_use_acpi_hotplug_bridge`.
+    fn no_bridge_exists(&self, _version_id: u32) -> bool {
+        !self.layout.acpi_hotplug_bridge
     }
 
     /// QEMU `vmstate_acpi_pcihp_use_acpi_index`.
     fn acpi_index_exists(&self, _version_id: u32) -> bool {
-        self.use_acpi_index
+        self.layout.use_acpi_index
     }
 }
 
@@ -208,14 +290,14 @@ impl Default for Piix4Pm {
             ar_tmr_timer: Default::default(),
             ar_tmr_overflow_time: Default::default(),
             ar_gpe: Piix4PmGpe::default(),
+            pci_status: PciStatus::default(),
             acpi_pci_hotplug_hotplug_select: Default::default(),
             acpi_pci_hotplug_acpi_pcihp_pci_status: core::array::from_fn(|_| {
                 AcpiPcihpPciStatus::default()
             }),
             acpi_pci_hotplug_acpi_index: Default::default(),
             memhp: Piix4PmMemhp::default(),
-            migrate_smb: true,
-            use_acpi_index: true,
+            layout: Self::LAYOUTS[0],
         }
     }
 }

@@ -18,7 +18,13 @@ pub const E1000_MAC_SIZE: usize = 0x8000;
 /// The value is about 200 KiB: keep it on the heap (`Box`) in deep call
 /// chains or small-stack threads.
 #[derive(VmState, Debug, Clone, PartialEq)]
-#[vmstate(name = "e1000", version = 2, minimum_version = 1)]
+#[vmstate(
+    name = "e1000",
+    version = 2,
+    minimum_version = 1,
+    pre_load = E1000::pre_load,
+    post_load = E1000::post_load
+)]
 pub struct E1000 {
     /// `parent_obj`: the PCI function (`VMSTATE_PCI_DEVICE`).
     pub parent_obj: PciDevice,
@@ -354,7 +360,47 @@ impl E1000 {
     fn tx_tso_state_needed(&self) -> bool {
         self.migrate_tso_props
     }
+
+    /// Forgets which subsections an earlier load found.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn pre_load(&mut self) -> Result<(), core::convert::Infallible> {
+        self.mit_state.present = false;
+        self.full_mac_state.present = false;
+        self.tx_tso_state.present = false;
+        Ok(())
+    }
+
+    /// The section does not name its machine type, and each subsection is
+    /// sent exactly when its flag is on: a subsection on the wire says the
+    /// flag was on, its absence that it was off (`mitigation` is off for
+    /// machine types before 2.0, `extra_mac_registers` before 2.5,
+    /// `migrate_tso_props` before 3.0), so that saving again writes what was
+    /// loaded.
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.mitigation = self.mit_state.present;
+        self.extra_mac_registers = self.full_mac_state.present;
+        self.migrate_tso_props = self.tx_tso_state.present;
+        self.pre_load()
+    }
 }
+
+/// Remembers in `present` that a subsection was on the wire.
+macro_rules! remember_presence {
+    ($($ty:ty),*) => {$(
+        impl $ty {
+            /// Remembers that the subsection was on the wire.
+            fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+                self.present = true;
+                Ok(())
+            }
+        }
+    )*};
+}
+
+remember_presence!(E1000MitState, E1000FullMacState, E1000TxTsoState);
 
 /// QEMU `is_version_1`.
 fn is_version_1(_: &E1000, version_id: u32) -> bool {
@@ -363,7 +409,7 @@ fn is_version_1(_: &E1000, version_id: u32) -> bool {
 
 /// QEMU `vmstate_e1000_mit_state` (`e1000/mit_state`, version 1).
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "e1000/mit_state", version = 1)]
+#[vmstate(name = "e1000/mit_state", version = 1, post_load = E1000MitState::post_load)]
 pub struct E1000MitState {
     /// QEMU `mac_reg[RDTR]`: receive delay timer.
     #[vmstate(rename = "mac_reg[RDTR]")]
@@ -379,14 +425,26 @@ pub struct E1000MitState {
     pub mac_reg_itr: u32,
     /// `mit_irq_level`: the interrupt level held back by mitigation.
     pub mit_irq_level: bool,
+    /// Not migrated: set while loading when the subsection was present;
+    /// [`E1000`]'s `post_load` turns it into configuration and clears it.
+    #[vmstate(skip)]
+    pub present: bool,
 }
 
 /// QEMU `vmstate_e1000_full_mac_state` (`e1000/full_mac_state`, version 1).
 #[derive(VmState, Debug, Clone, PartialEq)]
-#[vmstate(name = "e1000/full_mac_state", version = 1)]
+#[vmstate(
+    name = "e1000/full_mac_state",
+    version = 1,
+    post_load = E1000FullMacState::post_load
+)]
 pub struct E1000FullMacState {
     /// `mac_reg`: every MAC register, indexed by offset / 4.
     pub mac_reg: [u32; E1000_MAC_SIZE],
+    /// Not migrated: set while loading when the subsection was present;
+    /// [`E1000`]'s `post_load` turns it into configuration and clears it.
+    #[vmstate(skip)]
+    pub present: bool,
 }
 
 impl Default for E1000FullMacState {
@@ -397,6 +455,7 @@ impl Default for E1000FullMacState {
     fn default() -> Self {
         Self {
             mac_reg: [0; E1000_MAC_SIZE],
+            present: false,
         }
     }
 }
@@ -404,7 +463,11 @@ impl Default for E1000FullMacState {
 /// QEMU `vmstate_e1000_tx_tso_state` (`e1000/tx_tso_state`, version 1): the
 /// TSO context, kept apart from the checksum context since QEMU 3.0.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "e1000/tx_tso_state", version = 1)]
+#[vmstate(
+    name = "e1000/tx_tso_state",
+    version = 1,
+    post_load = E1000TxTsoState::post_load
+)]
 pub struct E1000TxTsoState {
     /// QEMU `tx.tso_props.ipcss`.
     #[vmstate(rename = "tx.tso_props.ipcss")]
@@ -439,4 +502,8 @@ pub struct E1000TxTsoState {
     /// QEMU `tx.tso_props.tcp`.
     #[vmstate(rename = "tx.tso_props.tcp")]
     pub tx_tso_props_tcp: i8,
+    /// Not migrated: set while loading when the subsection was present;
+    /// [`E1000`]'s `post_load` turns it into configuration and clears it.
+    #[vmstate(skip)]
+    pub present: bool,
 }

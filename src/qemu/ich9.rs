@@ -225,13 +225,57 @@ impl Default for Ich9Lpc {
 }
 
 /// QEMU `ich9_smb` (version 1).
-#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "ich9_smb", version = 1)]
 pub struct Ich9Smb {
     /// `dev`.
     pub dev: crate::qemu::pci::PciDevice,
-    /// `irq_enabled` (QEMU type `bool`).
+    /// `irq_enabled` (QEMU type `bool`), sent when [`Ich9Smb::migrate_smb`].
+    #[vmstate(exists = Ich9Smb::smb_exists)]
     pub irq_enabled: bool,
-    /// `smb`.
+    /// `smb`, sent when [`Ich9Smb::migrate_smb`].
+    #[vmstate(exists = Ich9Smb::smb_exists)]
     pub smb: Pmsmb,
+    /// Not migrated: whether the `SMBus` state is on the wire (QEMU
+    /// `ich9_vmstate_need_smbus`: off for the machine types that set
+    /// `smbus_no_migration_support`, `pc-q35-2.9` and older).
+    #[vmstate(skip)]
+    pub migrate_smb: bool,
+}
+
+impl Ich9Smb {
+    /// The payload's bytes when the `SMBus` state is not sent: the PCI function.
+    const WITHOUT_SMB: usize = 276;
+
+    /// QEMU `ich9_vmstate_need_smbus`.
+    fn smb_exists(&self, _version_id: u32) -> bool {
+        self.migrate_smb
+    }
+}
+
+impl Default for Ich9Smb {
+    fn default() -> Self {
+        Self {
+            dev: crate::qemu::pci::PciDevice::default(),
+            irq_enabled: false,
+            smb: Pmsmb::default(),
+            migrate_smb: true,
+        }
+    }
+}
+
+impl crate::qemu::ForPayload for Ich9Smb {
+    /// Without the `SMBus` state the payload is the PCI function alone: it
+    /// ends there, or a section footer or header follows (`irq_enabled` is a
+    /// `bool`, 0 or 1, so neither a footer's 0x7e nor a FULL header's 4; a
+    /// START header's 1 must be followed by a printable idstr).
+    fn for_payload(bytes: &[u8]) -> Self {
+        use crate::qemu::registry::starts_section_header;
+        let rest = bytes.get(Self::WITHOUT_SMB..).unwrap_or_default();
+        let ends = rest.is_empty() || rest.first() == Some(&0x7e) || starts_section_header(rest);
+        Self {
+            migrate_smb: !ends,
+            ..Self::default()
+        }
+    }
 }

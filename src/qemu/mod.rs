@@ -15,6 +15,7 @@
 //! [`MODELS`] lists every model by section idstr, from the one list that
 //! [`qemu_models!`](crate::qemu_models) holds.
 
+pub mod ac97;
 pub mod acpi_build;
 pub mod acpi_piix4;
 pub mod ahci;
@@ -29,6 +30,7 @@ pub mod globalstate;
 pub mod hpet;
 pub mod i2c;
 pub mod i440fx;
+pub mod i6300esb;
 pub mod ich9;
 pub mod ide;
 pub mod ioapic;
@@ -43,10 +45,13 @@ pub mod pit;
 pub mod port92;
 pub mod ps2;
 pub mod rtc;
+pub mod rtl8139;
 pub mod serial;
 pub mod slirp;
 pub mod timer;
 pub mod uefi_vars;
+pub mod uhci;
+pub mod usb;
 pub mod vapic;
 pub mod vga;
 pub mod virtio;
@@ -54,6 +59,6 @@ pub mod vmmouse;
 
 mod lower;
 mod models;
-mod registry;
+pub(crate) mod registry;
 pub use lower::Lowered;
-pub use registry::{Lower, MODELS, Model, ModelOutput, delimit, model};
+pub use registry::{ForPayload, Lower, MODELS, Model, ModelOutput, delimit, model};

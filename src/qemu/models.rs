@@ -12,7 +12,8 @@
 /// `"idstr"` is the section idstr QEMU uses (for PCI devices, the part after
 /// the last `/`). The optional `[kind]` says how the model decodes a payload:
 /// none for a type loaded from its `Default`, `[virtio]` for a virtio-pci
-/// device configured from the payload (`VirtioPci::for_payload`), `[layouts]`
+/// device configured from the payload (`VirtioPci::for_payload`), `[payload]`
+/// for another type configured from the payload (`ForPayload`), `[layouts]`
 /// for `piix4_pm`, whose layout is chosen per stream, and `[record]` for the
 /// configuration record, which is not a section. The path is relative to
 /// `vmstate::qemu`, written `first $(:: rest)*` so that a callback can both
@@ -49,6 +50,11 @@ macro_rules! qemu_models {
             "hpet" => hpet::Hpet;
             "serial" => serial::IsaSerial;
             "e1000" => e1000::E1000;
+            "rtl8139" => rtl8139::Rtl8139;
+            "i6300esb_wdt" => i6300esb::I6300Esb;
+            "ac97" => ac97::Ac97;
+            "uhci" => uhci::Uhci, "`piix3-usb-uhci` and the other UHCI controllers";
+            "usb-ptr" => usb::UsbPtr, "`usb-tablet`, `usb-mouse`";
             "cpu_common" => cpu::CpuCommon;
             "cpu" => cpu::X86Cpu;
             "apic" => apic::Apic;
@@ -63,7 +69,7 @@ macro_rules! qemu_models {
             "i2c_bus" => i2c::I2cBus;
             "acpi_build" => acpi_build::AcpiBuild;
             "ICH9LPC" => ich9::Ich9Lpc;
-            "ich9_smb" => ich9::Ich9Smb;
+            "ich9_smb" [payload] => ich9::Ich9Smb, "`SMBus` state from `pc-q35-2.10` on";
             "mch" => mch::Mch;
             "ich9_ahci" => ahci::Ich9Ahci;
             "slirp" => slirp::Slirp, "old-style, no `guestfwd` sockets";

@@ -35,6 +35,38 @@ pub struct ModelOutput {
     pub reencoded: Vec<u8>,
 }
 
+/// A model whose layout depends on machine configuration that the section
+/// does not carry, and that the payload's bytes show.
+pub trait ForPayload: VmState {
+    /// A value configured for the layout that `bytes` show: the payload,
+    /// possibly followed by the rest of the stream (when a stream without a
+    /// description is being delimited). Never fails: a layout that does not
+    /// fit makes the load fail instead.
+    fn for_payload(bytes: &[u8]) -> Self;
+}
+
+/// Decodes with `T` configured by [`ForPayload::for_payload`].
+fn decode_for_payload<T: ForPayload + core::fmt::Debug>(
+    bytes: &[u8],
+    version_id: u32,
+) -> Result<ModelOutput, Error> {
+    let mut value = T::for_payload(bytes);
+    let mut reader = Reader::new(bytes);
+    value.load_state(&mut reader, version_id)?;
+    Ok(ModelOutput {
+        len: bytes.len() - reader.remaining(),
+        debug: format!("{value:#?}"),
+        reencoded: crate::to_vec(&value)?,
+    })
+}
+
+/// Describes a payload decoded as [`decode_for_payload`] does.
+fn describe_for_payload<T: ForPayload>(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
+    let mut value = T::for_payload(bytes);
+    value.load_state(&mut Reader::new(bytes), version_id)?;
+    Ok(value.describe_state())
+}
+
 /// Decodes with `T` from the start of `bytes`.
 fn decode_with<T: VmState + Default + core::fmt::Debug>(
     bytes: &[u8],
@@ -80,35 +112,75 @@ fn describe_with<T: VmState + Default>(bytes: &[u8], version_id: u32) -> Result<
     Ok(value.describe_state())
 }
 
-/// Loads a [`Piix4Pm`](super::acpi_piix4::Piix4Pm) in the first of its
-/// layouts that loads and ends where a record can start: the section does not
-/// say which machine type (and so which fields) wrote it.
+/// Loads a [`Piix4Pm`](super::acpi_piix4::Piix4Pm) in the layout its bytes
+/// show: the section does not say which machine type (and so which fields)
+/// wrote it, and in a stream without a description a wrong guess loses the
+/// reader's place.
+///
+/// A layout whose fields end exactly where a `piix4_pm/` subsection header
+/// starts is the one (every machine type from `pc-i440fx-2.1` on sends
+/// `piix4_pm/memhp`). Without a subsection, the payload comes from
+/// `pc-i440fx-2.0` or older, which send neither the `SMBus` state nor
+/// `acpi_index`: of those layouts, the one that ends where a record starts,
+/// the bridge layout unless a section header starts where its hotplug
+/// selector would be (a selector indexes at most 256 buses, and a header's
+/// first byte would make it at least 2^24). Only then the other layouts, which
+/// only `-global` options give.
 fn load_piix4_pm(
     bytes: &[u8],
     version_id: u32,
 ) -> Result<(super::acpi_piix4::Piix4Pm, usize), Error> {
+    use super::acpi_piix4::{Piix4Layout, Piix4Pm};
     let mut first_error = None;
-    for (smb, index) in super::acpi_piix4::Piix4Pm::LAYOUTS {
-        let mut value = super::acpi_piix4::Piix4Pm::with_layout(smb, index);
+    let mut loaded = Vec::new();
+    for layout in Piix4Pm::LAYOUTS {
+        let mut value = Piix4Pm::with_layout(layout);
         let mut reader = Reader::new(bytes);
         match value.load_state(&mut reader, version_id) {
-            Ok(()) => {
+            // A subsection started exactly at this layout's end, and a
+            // record starts after it.
+            Ok(()) if value.memhp.present => {
                 let len = bytes.len() - reader.remaining();
                 if ends_at_record(&bytes[len..]) {
                     return Ok((value, len));
                 }
+            }
+            Ok(()) => {
+                let len = bytes.len() - reader.remaining();
+                loaded.push((value, len));
             }
             Err(error) => {
                 first_error.get_or_insert(error);
             }
         }
     }
-    Err(first_error.unwrap_or_else(|| Error::new(ErrorKind::NoLayoutFits { idstr: "piix4_pm" })))
+    let old = |layout: &Piix4Layout| !layout.migrate_smb && !layout.use_acpi_index;
+    let no_bridge_header = loaded
+        .iter()
+        .find(|(value, _)| old(&value.layout) && !value.layout.acpi_hotplug_bridge)
+        .is_some_and(|(_, len)| starts_section_header(&bytes[*len..]));
+    let rank = |layout: &Piix4Layout| match (old(layout), layout.acpi_hotplug_bridge) {
+        (true, bridge) => usize::from(bridge == no_bridge_header),
+        (false, _) => 2,
+    };
+    loaded.sort_by_key(|(value, _)| rank(&value.layout));
+    loaded
+        .into_iter()
+        .find(|(_, len)| ends_at_record(&bytes[*len..]))
+        .ok_or_else(|| {
+            first_error.unwrap_or_else(|| Error::new(ErrorKind::NoLayoutFits { idstr: "piix4_pm" }))
+        })
+}
+
+/// Whether `rest` starts with a START or FULL section header whose idstr is
+/// printable.
+pub(crate) fn starts_section_header(rest: &[u8]) -> bool {
+    matches!(rest.first(), Some(0x01 | 0x04)) && ends_at_record(rest)
 }
 
 /// Whether `rest` is empty or starts like what may follow a FULL payload: a
 /// section footer, a section header, a command or the EOF marker.
-fn ends_at_record(rest: &[u8]) -> bool {
+pub(crate) fn ends_at_record(rest: &[u8]) -> bool {
     match rest.first() {
         None | Some(0x00 | 0x02 | 0x03 | 0x08 | 0x7e) => true,
         // START/FULL: be32 section id, then an idstr of printable bytes.
@@ -147,6 +219,14 @@ macro_rules! registry {
             idstr: $idstr,
             decode: decode_virtio::<super::$($ty)::+>,
             describe: describe_virtio::<super::$($ty)::+>,
+            lower: None,
+        },] $($tail)*)
+    };
+    (@models [$($done:tt)*] $idstr:literal [payload] => $($ty:ident)::+; $($tail:tt)*) => {
+        registry!(@models [$($done)* Model {
+            idstr: $idstr,
+            decode: decode_for_payload::<super::$($ty)::+>,
+            describe: describe_for_payload::<super::$($ty)::+>,
             lower: None,
         },] $($tail)*)
     };

@@ -12,6 +12,14 @@ VIRTIO=(-device virtio-net-pci,romfile=,netdev=n0 -netdev user,id=n0
         -blockdev driver=null-co,node-name=d0,size=1048576 -device virtio-blk-pci,drive=d0
         -device virtio-balloon-pci -device virtio-rng-pci
         -device virtio-serial-pci -device virtconsole,chardev=c0 -chardev null,id=c0)
+# Devices users put on old machine types (pc-i440fx-2.x, pc-q35-2.4): the PCI NICs, the
+# watchdog, the AC97 sound card and a UHCI controller with a tablet. The rtl8139 has no
+# backend: a second `-netdev user` gets `slirp` instance 1 on QEMU 10.0, which 7.2 refuses
+# (it numbers every `slirp` section 0), and these streams are meant to load on both.
+OLD_DEVICES=(-device e1000,romfile=,netdev=n0 -netdev user,id=n0
+             -device rtl8139,romfile=
+             -device i6300esb -audiodev none,id=a0 -device AC97,audiodev=a0
+             -device piix3-usb-uhci -device usb-tablet)
 USB_HDA=(-device qemu-xhci -device usb-tablet
          -audiodev none,id=a0 -device intel-hda -device hda-duplex,audiodev=a0)
 # Devices that use the rarer parts of QEMU's VMState vocabulary (tests/data/vocabulary.md says

@@ -1,14 +1,14 @@
-//! `vmstate inspect` on a stream of an old machine type (`pc-i440fx-2.0`,
-//! written by QEMU 7.2): no vmdesc, no footers, no configuration section, so
-//! every section's end comes from its model, and all of them must have one.
+//! Streams of old machine types (`pc-i440fx-2.0`, `pc-i440fx-2.2`,
+//! `pc-q35-2.4`, `pc-i440fx-2.4`), written by QEMU 7.2 and 10.0: every
+//! section is decoded by its model, and `vmstate check` says QEMU 7.2 loads
+//! them. The 2.0 and 2.2 streams have no vmdesc, no footers and no
+//! configuration section, so every section's end comes from its model.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
-/// The sections `-M pc-i440fx-2.0` writes, in stream order (the RAM section,
-/// which has its own framing, first).
-const SECTIONS: [&str; 28] = [
-    "ram",
-    "timer",
+/// The sections of a bare `pc-i440fx-2.x` machine between `timer` and
+/// `piix4_pm`, in stream order.
+const PC_CORE: [&str; 25] = [
     "cpu_common",
     "cpu",
     "kvm-tpr-opt",
@@ -34,35 +34,248 @@ const SECTIONS: [&str; 28] = [
     "0000:00:01.1/ide",
     "i2c_bus",
     "0000:00:01.3/piix4_pm",
-    "acpi_build",
 ];
 
-#[test]
-fn inspect_decodes_every_section_of_an_old_machine_stream_with_a_model() {
-    let path = format!(
-        "{}/../tests/data/qemu-7.2/pc-2.0-ran.mig",
-        env!("CARGO_MANIFEST_DIR")
+/// The devices of `OLD_DEVICES` (tests/data/guest-options.sh) in PCI slots
+/// `first` and on: e1000, rtl8139, i6300esb, AC97, UHCI and its tablet.
+fn devices(first: u8) -> Vec<String> {
+    let slot = |n: u8| format!("0000:00:{:02x}.0", first + n);
+    vec![
+        format!("{}/e1000", slot(0)),
+        format!("{}/rtl8139", slot(1)),
+        format!("{}/i6300esb_wdt", slot(2)),
+        format!("{}/ac97", slot(3)),
+        format!("{}/uhci", slot(4)),
+        format!("{}/1/usb-ptr", slot(4)),
+    ]
+}
+
+/// A bare `pc-i440fx-2.x` guest; `globalstate` is sent by these machine
+/// types only while the guest never ran (its run state is then `prelaunch`).
+fn pc_bare(paused: bool) -> Vec<String> {
+    let mut sections = vec!["ram".to_owned(), "timer".to_owned()];
+    sections.extend(PC_CORE.map(str::to_owned));
+    sections.push("acpi_build".to_owned());
+    if paused {
+        sections.push("globalstate".to_owned());
+    }
+    sections
+}
+
+/// A `pc-i440fx-2.0`/`2.2` guest of QEMU 7.2 with the `OLD_DEVICES`.
+fn pc_devices() -> Vec<String> {
+    let mut sections = vec!["ram".to_owned(), "timer".to_owned(), "slirp".to_owned()];
+    sections.extend(PC_CORE.map(str::to_owned));
+    sections.extend(devices(2));
+    sections.push("acpi_build".to_owned());
+    sections
+}
+
+/// A `pc-q35-2.4` guest with the `OLD_DEVICES`; `mc146818rtc` comes where
+/// the release registers it.
+fn q35_devices(rtc_early: bool) -> Vec<String> {
+    let mut sections: Vec<String> = [
+        "ram",
+        "timer",
+        "slirp",
+        "cpu_common",
+        "cpu",
+        "kvm-tpr-opt",
+        "apic",
+        "fw_cfg",
+        "0000:00:00.0/mch",
+        "PCIBUS",
+        "dma",
+        "dma",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if rtc_early {
+        sections.push("mc146818rtc".to_owned());
+    }
+    sections
+        .extend(["0000:00:1f.0/ICH9LPC", "i8259", "i8259", "ioapic", "hpet"].map(str::to_owned));
+    if !rtc_early {
+        sections.push("mc146818rtc".to_owned());
+    }
+    sections.extend(
+        [
+            "i8254",
+            "ps2kbd",
+            "ps2mouse",
+            "pckbd",
+            "vmmouse",
+            "port92",
+            "0000:00:1f.2/ich9_ahci",
+            "i2c_bus",
+            "0000:00:1f.3/ich9_smb",
+        ]
+        .map(str::to_owned),
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_vmstate"))
-        .args(["inspect", &path])
+    sections.extend(devices(1));
+    sections.extend(["acpi_build", "globalstate"].map(str::to_owned));
+    sections
+}
+
+/// QEMU 10.0's `pc-i440fx-2.4` with the `OLD_DEVICES`: 10.0 registers the
+/// PCI host, RTC, IDE and ACPI functions before the PIIX3 bridge.
+fn pc24_devices_10() -> Vec<String> {
+    let mut sections: Vec<String> = [
+        "ram",
+        "timer",
+        "slirp",
+        "cpu_common",
+        "cpu",
+        "kvm-tpr-opt",
+        "apic",
+        "0000:00:00.0/I440FX",
+        "PCIBUS",
+        "fw_cfg",
+        "dma",
+        "dma",
+        "mc146818rtc",
+        "0000:00:01.1/ide",
+        "i2c_bus",
+        "0000:00:01.3/piix4_pm",
+        "0000:00:01.0/PIIX3",
+        "i8259",
+        "i8259",
+        "ioapic",
+        "hpet",
+        "i8254",
+        "fdc",
+        "ps2kbd",
+        "ps2mouse",
+        "pckbd",
+        "vmmouse",
+        "port92",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    sections.extend(devices(2));
+    sections.extend(["acpi_build", "globalstate"].map(str::to_owned));
+    sections
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/../tests/data/{name}.mig", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn vmstate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vmstate"))
+        .args(args)
         .output()
-        .expect("runs vmstate");
+        .expect("runs vmstate")
+}
+
+/// `vmstate inspect` lists exactly `expected`, every section but RAM decoded
+/// by its model, and `vmstate check` says QEMU 7.2 loads the stream.
+fn assert_decoded_and_loads(name: &str, expected: &[String]) {
+    let path = fixture(name);
+    let output = vmstate(&["inspect", &path]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        "{name}: exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    // Rows: id, section, instance, version, bytes, decoded by.
+    // Rows: id, section, instance, version, bytes, decoded by; the machine
+    // line (streams with a configuration section) and commands are skipped.
     let rows: Vec<Vec<&str>> = stdout
         .lines()
+        .filter(|line| !line.starts_with("machine:"))
         .skip(1)
         .map(|line| line.split_whitespace().collect())
+        .filter(|row: &Vec<&str>| row.first() != Some(&"-"))
         .collect();
     let names: Vec<&str> = rows.iter().map(|row| row[1]).collect();
-    assert_eq!(names, SECTIONS, "{stdout}");
+    assert_eq!(names, expected, "{name}:\n{stdout}");
     for row in &rows[1..] {
-        assert_eq!(row.last(), Some(&"model"), "{}: {stdout}", row[1]);
+        assert_eq!(row.last(), Some(&"model"), "{name}, {}:\n{stdout}", row[1]);
+    }
+    let output = vmstate(&["check", &path, "qemu-7.2"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{name}: check says QEMU 7.2 does not load it\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn pc_2_0_ran() {
+    assert_decoded_and_loads("qemu-7.2/pc-2.0-ran", &pc_bare(false));
+}
+
+#[test]
+fn pc_2_0_paused() {
+    assert_decoded_and_loads("qemu-7.2/pc-2.0-paused", &pc_bare(true));
+}
+
+#[test]
+fn pc_2_0_devices() {
+    assert_decoded_and_loads("qemu-7.2/pc-2.0-devices", &pc_devices());
+}
+
+#[test]
+fn pc_2_2_paused() {
+    assert_decoded_and_loads("qemu-7.2/pc-2.2-paused", &pc_bare(true));
+}
+
+#[test]
+fn pc_2_2_ran() {
+    assert_decoded_and_loads("qemu-7.2/pc-2.2-ran", &pc_bare(false));
+}
+
+#[test]
+fn pc_2_2_devices() {
+    assert_decoded_and_loads("qemu-7.2/pc-2.2-devices", &pc_devices());
+}
+
+#[test]
+fn q35_2_4_devices_of_7_2() {
+    assert_decoded_and_loads("qemu-7.2/q35-2.4-devices", &q35_devices(false));
+}
+
+#[test]
+fn q35_2_4_devices_of_10_0() {
+    assert_decoded_and_loads("qemu-10.0/q35-2.4-devices", &q35_devices(true));
+}
+
+#[test]
+fn pc_2_4_devices_of_10_0() {
+    assert_decoded_and_loads("qemu-10.0/pc-2.4-devices", &pc24_devices_10());
+}
+
+/// A section no model knows, in a stream without a vmdesc: the error names
+/// it (idstr, instance, version, offset) and says why the stream cannot be
+/// cut without it. `port92` renamed to `port93` (same length, so the rest of
+/// the stream is unchanged).
+#[test]
+fn a_section_no_model_knows_is_named() {
+    let mut bytes = std::fs::read(fixture("qemu-7.2/pc-2.0-paused")).expect("fixture");
+    let at = bytes
+        .windows(7)
+        .position(|w| w == b"\x06port92")
+        .expect("a port92 section header");
+    bytes[at + 6] = b'3';
+    // The header: 0x04, be32 section id, the idstr, be32 instance, be32
+    // version; the payload follows.
+    let payload_at = at + 7 + 8;
+    let path = std::env::temp_dir().join(format!("vmstate-renamed-{}.mig", std::process::id()));
+    std::fs::write(&path, &bytes).expect("writes the stream");
+    let output = vmstate(&["inspect", path.to_str().expect("utf-8 path")]);
+    let _ = std::fs::remove_file(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    for says in [
+        "section `port93` (instance 0, version 1)".to_owned(),
+        format!("byte offset {payload_at}"),
+        "no vmdesc".to_owned(),
+        "only a model knows where a section ends".to_owned(),
+    ] {
+        assert!(stderr.contains(&says), "missing {says:?} in: {stderr}");
     }
 }

@@ -138,6 +138,34 @@ pub enum ErrorKind {
     UndelimitedSection {
         /// The section's idstr.
         idstr: String,
+        /// The section's instance id.
+        instance_id: u32,
+        /// The section's version id.
+        version_id: u32,
+    },
+    /// An iterative section (START, PART, END) other than RAM, whose framing
+    /// this reader does not know.
+    IterativeSection {
+        /// The section's idstr.
+        idstr: String,
+    },
+    /// A byte where a record type was expected, right after a payload whose
+    /// end only a model (the reader's delimiter) gave: in a stream without a
+    /// description, the model's layout was not the one that wrote the
+    /// section, so the reader lost its place.
+    MisdelimitedSection {
+        /// The byte found.
+        byte: u8,
+        /// The idstr of the section the model delimited.
+        idstr: String,
+        /// Its instance id.
+        instance_id: u32,
+        /// Its version id.
+        version_id: u32,
+        /// The byte offset of its payload.
+        payload_offset: u64,
+        /// The payload's length as the model read it.
+        len: usize,
     },
     /// A RAM page header with flags this reader does not support.
     UnsupportedRamFlags {
@@ -650,9 +678,37 @@ impl fmt::Display for ErrorKind {
                 f,
                 "section footer for section id {expected} expected, found {found}"
             ),
-            Self::UndelimitedSection { idstr } => write!(
+            Self::UndelimitedSection {
+                idstr,
+                instance_id,
+                version_id,
+            } => write!(
                 f,
-                "cannot tell where section `{idstr}` ends: no model knows it and the stream has no description of it"
+                "cannot tell where section `{idstr}` (instance {instance_id}, version {version_id}) \
+                 ends: the stream has no description of its sections (no vmdesc: machine types \
+                 before 2.4 send none, and no section footers), so only a model knows where a \
+                 section ends, and no model knows this one"
+            ),
+            Self::IterativeSection { idstr } => write!(
+                f,
+                "section `{idstr}` is sent in parts (START/PART/END), and only RAM's parts \
+                 can be read"
+            ),
+            Self::MisdelimitedSection {
+                byte,
+                idstr,
+                instance_id,
+                version_id,
+                payload_offset,
+                len,
+            } => write!(
+                f,
+                "unknown record type {byte:#04x} right after the payload of section `{idstr}` \
+                 (instance {instance_id}, version {version_id}: {len} byte{} from byte offset \
+                 {payload_offset}, as its model reads them): the stream has no description \
+                 of its sections (no vmdesc), so only the model says where that section ends, \
+                 and the model's layout is not the one that wrote it",
+                plural(*len)
             ),
             Self::UnsupportedRamFlags { flags } => {
                 write!(f, "unsupported RAM page flags {flags:#x}")

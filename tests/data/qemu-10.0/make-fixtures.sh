@@ -24,6 +24,9 @@ Q35=(-M pc-q35-10.0)
 PC72=(-M pc-i440fx-7.2)
 Q35_72=(-M pc-q35-7.2)
 PC_OLD=(-M pc-i440fx-2.10)
+# The oldest machine types QEMU 10.0 runs.
+PC_24=(-M pc-i440fx-2.4)
+Q35_24=(-M pc-q35-2.4)
 
 version="$("$QEMU" --version | head -n1)"
 case "$version" in
@@ -96,6 +99,8 @@ want q35-virtio     && make_fixture q35-virtio     ran        "${Q35[@]}" "${VIR
 want q35-72-virtio  && make_fixture q35-72-virtio  ran        "${Q35_72[@]}" "${VIRTIO[@]}"
 want q35-usb-hda    && make_fixture q35-usb-hda    ran        "${Q35[@]}" "${USB_HDA[@]}"
 want pc-2.10-ran    && make_fixture pc-2.10-ran    ran        "${PC_OLD[@]}"
+want pc-2.4-devices && make_fixture pc-2.4-devices ran        "${PC_24[@]}" "${OLD_DEVICES[@]}"
+want q35-2.4-devices && make_fixture q35-2.4-devices ran      "${Q35_24[@]}" "${OLD_DEVICES[@]}"
 want pc-mapped-ram  && make_fixture pc-mapped-ram  mapped-ram "${PC[@]}"
 want pc72-ltim      && make_fixture pc72-ltim      ltim       "${PC72[@]}"
 want q35-vocab      && make_fixture q35-vocab      vocab      "${Q35[@]}" "${VOCAB[@]}" "${VOCAB_10[@]}"

@@ -5,7 +5,8 @@
 # perl, grep, cmp.  Can be run from any directory; writes next to itself; idempotent
 # (every output is written to a temporary file first and then moved into place).
 #
-# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|q35-virtio|q35-vocab|pc-7.2.dump|machines ...]
+# Usage: make-fixtures.sh [pc-paused|pc-ran|pc-e1000-serial|q35-paused|pc-2.0-ran|pc-2.0-paused|
+#   pc-2.0-devices|pc-2.2-paused|pc-2.2-ran|pc-2.2-devices|q35-2.4-devices|q35-virtio|q35-vocab|pc-7.2.dump|machines ...]
 #   (no arguments: regenerate everything).  The two "ran" streams depend on host timing and
 #   change on every run; the paused ones are byte-identical across runs (checked below).
 #
@@ -26,6 +27,9 @@ Q35=(-M pc-q35-7.2)
 # An old machine type: its streams have no configuration section, no section footers and no
 # vmdesc, so a reader must know each section's layout to find where it ends.
 PC_OLD=(-M pc-i440fx-2.0)
+PC_22=(-M pc-i440fx-2.2)
+# The oldest q35 machine type that QEMU 10.0 also runs.
+Q35_OLD=(-M pc-q35-2.4)
 
 version="$("$QEMU" --version | head -n1)"
 case "$version" in
@@ -77,7 +81,7 @@ make_fixture() {
   # sanity: QEVM magic at the start, and the stream ends with the vmdesc JSON ("...}"), or,
   # for the old machine types that send no vmdesc, with the EOF byte 0x00
   local want_last=7d   # "}"
-  if [[ "$name" == pc-2.0-* ]]; then want_last=00; fi
+  if [[ "$name" == pc-2.[02]-* ]]; then want_last=00; fi
   [[ "$(head -c 4 "$dest")" == QEVM && "$(tail -c 1 "$dest" | od -An -tx1 | tr -d ' ')" == "$want_last" ]] ||
     { echo "error: $dest is not a complete migration stream" >&2; exit 1; }
   mv "$dest" "$DIR/$name.mig"
@@ -91,6 +95,12 @@ want pc-ran          && make_fixture pc-ran           ran    "${PC[@]}"
 want pc-e1000-serial && make_fixture pc-e1000-serial  ran    "${PC[@]}" "${E1000_SERIAL[@]}"
 want q35-paused      && make_fixture q35-paused       paused "${Q35[@]}"
 want pc-2.0-ran      && make_fixture pc-2.0-ran       ran    "${PC_OLD[@]}"
+want pc-2.0-paused   && make_fixture pc-2.0-paused    paused "${PC_OLD[@]}"
+want pc-2.0-devices  && make_fixture pc-2.0-devices   ran    "${PC_OLD[@]}" "${OLD_DEVICES[@]}"
+want pc-2.2-paused   && make_fixture pc-2.2-paused    paused "${PC_22[@]}"
+want pc-2.2-ran      && make_fixture pc-2.2-ran       ran    "${PC_22[@]}"
+want pc-2.2-devices  && make_fixture pc-2.2-devices   ran    "${PC_22[@]}" "${OLD_DEVICES[@]}"
+want q35-2.4-devices && make_fixture q35-2.4-devices  ran    "${Q35_OLD[@]}" "${OLD_DEVICES[@]}"
 want q35-virtio      && make_fixture q35-virtio       ran    "${Q35[@]}" "${VIRTIO[@]}"
 want q35-vocab       && make_fixture q35-vocab        vocab  "${Q35[@]}" "${VOCAB[@]}"
 
@@ -101,9 +111,14 @@ if want pc-7.2.dump; then
 fi
 
 # Determinism check: a second paused run must give a byte-identical stream.
-for name in pc-paused q35-paused; do
+for name in pc-paused q35-paused pc-2.0-paused pc-2.2-paused; do
   want "$name" || continue
-  if [[ "$name" == pc-paused ]]; then args=("${PC[@]}"); else args=("${Q35[@]}"); fi
+  case "$name" in
+    pc-paused) args=("${PC[@]}") ;;
+    q35-paused) args=("${Q35[@]}") ;;
+    pc-2.0-paused) args=("${PC_OLD[@]}") ;;
+    pc-2.2-paused) args=("${PC_22[@]}") ;;
+  esac
   start_qemu "${args[@]}" "${COMMON[@]}" -S
   migrate_to "$TMP/$name.again.mig"
   stop_qemu

@@ -118,8 +118,39 @@ pub struct StreamReader<R: Read + Seek> {
     mapped_ram: bool,
     page_size: usize,
     state: State,
+    /// The last payload whose end the delimiter gave, until the next section
+    /// or command header: when the bytes after it are no record, the model
+    /// misread it, and the error must name that section rather than the
+    /// byte where the reader lost its place.
+    delimited: Option<Delimited>,
     /// Set by [`StreamReader::with_page_runs`]: pages come in runs.
     runs: Option<Runs>,
+}
+
+/// A payload delimited by the [`Delimiter`], kept for error messages.
+#[derive(Debug)]
+struct Delimited {
+    info: SectionInfo,
+    offset: u64,
+    len: usize,
+}
+
+impl Delimited {
+    /// The error for `byte` found where a record should start after this payload.
+    fn misread(self, byte: u8, at: u64) -> Error {
+        Error::at(
+            ErrorKind::MisdelimitedSection {
+                byte,
+                idstr: self.info.idstr.clone(),
+                instance_id: self.info.instance_id,
+                version_id: self.info.version_id,
+                payload_offset: self.offset,
+                len: self.len,
+            },
+            at,
+        )
+        .in_section(&self.info.idstr, Some(self.info.instance_id))
+    }
 }
 
 /// Where a reader with page runs is.
@@ -176,6 +207,7 @@ impl<R: Read + Seek> StreamReader<R> {
             mapped_ram: false,
             page_size,
             state: State::Top,
+            delimited: None,
             runs: None,
         };
         let magic = reader.be32()?;
@@ -371,7 +403,15 @@ impl<R: Read + Seek> StreamReader<R> {
                 };
                 let section_id = self.be32()?;
                 let len = self.u8()?;
-                let idstr = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
+                let raw = self.bytes(usize::from(len))?;
+                // QEMU's idstrs are printable: a header whose name is not
+                // comes from a model that misread the payload before it.
+                let plausible = !raw.is_empty() && raw.iter().all(u8::is_ascii_graphic);
+                if let (false, Some(delimited)) = (plausible, self.delimited.take()) {
+                    return Err(delimited.misread(byte, at));
+                }
+                self.delimited = None;
+                let idstr = String::from_utf8_lossy(&raw).into_owned();
                 let instance_id = self.be32()?;
                 let version_id = self.be32()?;
                 let info = SectionInfo {
@@ -395,13 +435,14 @@ impl<R: Read + Seek> StreamReader<R> {
                     SectionKind::End
                 };
                 let section_id = self.be32()?;
-                let (idstr, _) = self
-                    .sections
-                    .get(&section_id)
-                    .cloned()
-                    .ok_or_else(|| Error::at(ErrorKind::UnknownSectionId { section_id }, at))?;
+                let Some((idstr, _)) = self.sections.get(&section_id).cloned() else {
+                    return Err(match self.delimited.take() {
+                        Some(delimited) => delimited.misread(byte, at),
+                        None => Error::at(ErrorKind::UnknownSectionId { section_id }, at),
+                    });
+                };
                 if idstr != "ram" {
-                    return Err(Error::at(ErrorKind::UndelimitedSection { idstr }, at));
+                    return Err(Error::at(ErrorKind::IterativeSection { idstr }, at));
                 }
                 self.state = State::Ram { section_id };
                 Ok(Record::Section(SectionHeader {
@@ -411,6 +452,7 @@ impl<R: Read + Seek> StreamReader<R> {
                 }))
             }
             tag::COMMAND => {
+                self.delimited = None;
                 let command = u16::from_be_bytes(self.array()?);
                 let len = u16::from_be_bytes(self.array()?);
                 let data = self.bytes(usize::from(len))?;
@@ -421,7 +463,10 @@ impl<R: Read + Seek> StreamReader<R> {
                 self.state = State::AfterEof;
                 Ok(Record::Eof)
             }
-            byte => Err(Error::at(ErrorKind::UnknownRecord { byte }, at)),
+            byte => Err(match self.delimited.take() {
+                Some(delimited) => delimited.misread(byte, at),
+                None => Error::at(ErrorKind::UnknownRecord { byte }, at),
+            }),
         }
     }
 
@@ -441,7 +486,7 @@ impl<R: Read + Seek> StreamReader<R> {
             });
         }
         Err(Error::at(
-            ErrorKind::UndelimitedSection {
+            ErrorKind::IterativeSection {
                 idstr: info.idstr.clone(),
             },
             at,
@@ -456,10 +501,17 @@ impl<R: Read + Seek> StreamReader<R> {
             .get(&(info.idstr.clone(), info.instance_id))
             .copied();
         let len = if let Some(len) = described {
+            self.delimited = None;
             len
         } else {
             let delimiter = self.delimiter.ok_or_else(|| undelimited(info, offset))?;
-            self.delimit(delimiter, info, offset)?
+            let len = self.delimit(delimiter, info, offset)?;
+            self.delimited = Some(Delimited {
+                info: info.clone(),
+                offset,
+                len,
+            });
+            len
         };
         if len > self.limits.max_state_len {
             return Err(Error::at(
@@ -825,7 +877,12 @@ impl<R: Read + Seek> StreamReader<R> {
         let at = self.offset;
         let byte = self.u8()?;
         if byte != tag::VMDESCRIPTION {
-            return Err(Error::at(ErrorKind::UnknownRecord { byte }, at));
+            // After a model-delimited payload, an "EOF" byte followed by
+            // more bytes is a payload the model cut short.
+            return Err(match self.delimited.take() {
+                Some(delimited) => delimited.misread(byte, at),
+                None => Error::at(ErrorKind::UnknownRecord { byte }, at),
+            });
         }
         let len = self.be32()?;
         let len = usize::try_from(len).unwrap_or(usize::MAX);
@@ -933,6 +990,8 @@ fn undelimited(info: &SectionInfo, offset: u64) -> Error {
     Error::at(
         ErrorKind::UndelimitedSection {
             idstr: info.idstr.clone(),
+            instance_id: info.instance_id,
+            version_id: info.version_id,
         },
         offset,
     )
