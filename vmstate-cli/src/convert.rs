@@ -246,9 +246,13 @@ fn decide(
     let mut refusals = Vec::new();
     // A mapped-ram file keeps each block at a fixed offset: no block changes.
     let mapped_ram = facts.capabilities.iter().any(|c| c == "mapped-ram");
+    let no_configuration = verdict
+        .obstacles
+        .iter()
+        .any(|o| matches!(o, Obstacle::NoConfiguration));
     if facts.machine.is_some() {
         plan.machine.clone_from(&args.machine);
-    } else if let Some(machine) = &args.machine {
+    } else if let Some(machine) = args.machine.as_ref().filter(|_| !no_configuration) {
         refusals.push(format!(
             "machine type `{machine}`: the stream has no configuration section to name it \
              (QEMU leaves it out for machine types 2.8 and older)"

@@ -73,6 +73,14 @@ pub enum Obstacle {
         /// Its instance.
         instance_id: u32,
     },
+    /// A section instance the destination's release never numbers so: it
+    /// registers every device of that idstr as instance 0.
+    InstanceZeroOnly {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+    },
     /// A read-only byte of a PCI device's configuration space that the
     /// destination's device has otherwise, as its reference stream shows.
     PciConfig {
@@ -233,6 +241,12 @@ impl fmt::Display for Obstacle {
                 "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
                  its reference stream shows (QEMU: \"Unknown savevm section or instance \
                  '{idstr}' {instance_id}\")"
+            ),
+            Self::InstanceZeroOnly { idstr, instance_id } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's release numbers every \
+                 `{idstr}` section 0 (QEMU: \"Unknown savevm section or instance '{idstr}' \
+                 {instance_id}\"); `vmstate convert --reference REF` renumbers it as DEST does"
             ),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::Layout { .. } => self.fmt_layout(f),

@@ -39,6 +39,13 @@ const CONFIGURATION_SUBSECTIONS: &[(&str, (u32, u32))] = &[
 /// first release that knows each.
 const CAPABILITIES: &[(&str, (u32, u32))] = &[("x-ignore-shared", (3, 0)), ("mapped-ram", (9, 0))];
 
+/// Sections that QEMU registered with instance 0 for every device up to the
+/// release given, where later releases count them (0, 1, ...): such a
+/// release knows no other instance. `slirp`: `register_savevm_live("slirp",
+/// 0, ...)` in QEMU 7.2's net/slirp.c; QEMU 10.0 numbers a second
+/// `-netdev user` 1.
+const INSTANCE_ZERO_ONLY: &[(&str, (u32, u32))] = &[("slirp", (7, 2))];
+
 /// Checks whether a QEMU described by `dest` loads the stream described by `stream`.
 #[must_use]
 pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
@@ -85,6 +92,15 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
+        let zero_only = INSTANCE_ZERO_ONLY.iter().any(|(idstr, until)| {
+            *idstr == section.idstr && dest.release_version().is_some_and(|r| r <= *until)
+        });
+        if zero_only && section.instance_id != 0 {
+            verdict.obstacles.push(Obstacle::InstanceZeroOnly {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+            });
+        }
     }
     verdict
 }
@@ -119,6 +135,9 @@ impl StreamVerdict {
             .obstacles
             .iter()
             .any(|o| matches!(o, Obstacle::Machine { .. }));
+        // The reference says exactly which instances DEST has.
+        self.obstacles
+            .retain(|o| !matches!(o, Obstacle::InstanceZeroOnly { .. }));
         for obstacle in check_reference(stream, reference) {
             if !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
                 self.obstacles.push(obstacle);
@@ -437,5 +456,43 @@ mod tests {
             ..StreamFacts::default()
         };
         assert_eq!(check_reference(&stream, &stream), Vec::new());
+    }
+}
+
+#[cfg(test)]
+mod instance_tests {
+    use super::*;
+    use crate::stream::SectionInfo;
+
+    #[test]
+    fn a_release_that_numbers_slirp_zero_refuses_instance_one() {
+        let slirp = |instance_id| {
+            SectionFacts::new(&SectionInfo {
+                idstr: "slirp".into(),
+                instance_id,
+                version_id: 4,
+            })
+        };
+        let stream = StreamFacts {
+            sections: vec![slirp(0), slirp(1)],
+            ..StreamFacts::default()
+        };
+        let release = |version: &str| Dump {
+            release: Some(version.into()),
+            ..Dump::default()
+        };
+        let verdict = check_stream(&stream, &release("7.2.22"));
+        assert_eq!(
+            verdict.obstacles,
+            vec![Obstacle::InstanceZeroOnly {
+                idstr: "slirp".into(),
+                instance_id: 1
+            }]
+        );
+        assert!(
+            check_stream(&stream, &release("10.0.2"))
+                .obstacles
+                .is_empty()
+        );
     }
 }
