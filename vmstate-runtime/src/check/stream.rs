@@ -474,6 +474,7 @@ mod instance_tests {
             })
         };
         let stream = StreamFacts {
+            machine: Some("pc-i440fx-7.2".into()),
             sections: vec![slirp(0), slirp(1)],
             ..StreamFacts::default()
         };
