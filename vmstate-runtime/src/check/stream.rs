@@ -480,6 +480,7 @@ mod instance_tests {
         };
         let release = |version: &str| Dump {
             release: Some(version.into()),
+            machines: vec!["pc-i440fx-7.2".into()],
             ..Dump::default()
         };
         let verdict = check_stream(&stream, &release("7.2.22"));
