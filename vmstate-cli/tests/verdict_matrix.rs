@@ -622,7 +622,7 @@ impl Row {
                     "without --reference check says loads, and QEMU's refusal is one a dump \
                      shows: {}",
                     self.outcome.message
-                ))
+                ));
             }
             (Verdict::Refuses, true)
                 if !loads_into_other_fields(&self.pair, &self.check_alone.reasons) =>
