@@ -198,6 +198,9 @@ impl<'a> FactsCollector<'a> {
             Record::Ram(RamRecord::MemSize { blocks, .. }) => {
                 facts.ram_blocks.extend(blocks.iter().cloned());
             }
+            Record::Ram(RamRecord::MappedBlock { block, .. }) => {
+                facts.ram_blocks.push(block.clone());
+            }
             Record::Footer { .. } => facts.footers = true,
             Record::Ram(_) | Record::Eof | Record::Vmdesc { .. } => {}
         }
