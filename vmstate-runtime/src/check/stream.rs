@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use super::cpregs::{compare_cpregs, nearest_model};
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
 use super::layout::{compare_section, description_of};
@@ -92,6 +93,20 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
+        // QEMU's dump has no `cpu` entry: the release's shipped register
+        // lists stand for its CPU, the model nearest the stream's taken.
+        if let Some(ours) = &section.cpregs
+            && let Some((model, theirs)) = nearest_model(ours, &dest.cpregs)
+            && let Some(obstacle) = compare_cpregs(
+                &section.idstr,
+                section.instance_id,
+                ours,
+                theirs,
+                Some(model),
+            )
+        {
+            verdict.obstacles.push(obstacle);
+        }
         let zero_only = INSTANCE_ZERO_ONLY.iter().any(|(idstr, until)| {
             *idstr == section.idstr && dest.release_version().is_some_and(|r| r <= *until)
         });
@@ -135,9 +150,16 @@ impl StreamVerdict {
             .obstacles
             .iter()
             .any(|o| matches!(o, Obstacle::Machine { .. }));
-        // The reference says exactly which instances DEST has.
-        self.obstacles
-            .retain(|o| !matches!(o, Obstacle::InstanceZeroOnly { .. }));
+        // The reference says exactly which instances DEST has, and which
+        // registers its CPU migrates.
+        self.obstacles.retain(|o| {
+            !matches!(
+                o,
+                Obstacle::InstanceZeroOnly { .. }
+                    | Obstacle::CpregCount { .. }
+                    | Obstacle::CpregUnknown { .. }
+            )
+        });
         for obstacle in check_reference(stream, reference) {
             if !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
                 self.obstacles.push(obstacle);
@@ -260,6 +282,12 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
                     dest: *required,
                 });
             }
+        }
+        if let (Some(ours), Some(dest)) = (&section.cpregs, &theirs.cpregs)
+            && let Some(obstacle) =
+                compare_cpregs(&section.idstr, section.instance_id, ours, dest, None)
+        {
+            obstacles.push(obstacle);
         }
         if let (Some(ours), Some(theirs)) = (&section.pci_config, &theirs.pci_config)
             && let Some(first) = config_differences(ours, theirs).into_iter().next()
