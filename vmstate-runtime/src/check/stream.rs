@@ -131,6 +131,14 @@ fn fields_len(state: &crate::desc::StateDesc) -> usize {
         .fold(0usize, |sum, field| sum.saturating_add(field.wire_len()))
 }
 
+/// Whether a field is an array whose length the stream itself sends (the Arm
+/// CPU's register lists: `VMSTATE_VARRAY_INT32` by `cpreg_vmstate_array_len`),
+/// so that another length in the reference is no layout difference; the
+/// register lists are compared by [`compare_cpregs`] instead.
+fn sized_by_stream(path: &str) -> bool {
+    path.starts_with("cpreg_vmstate_indexes") || path.starts_with("cpreg_vmstate_values")
+}
+
 /// RAM blocks QEMU resizes on load (`memory_region_init_resizeable_ram`: the
 /// ACPI blobs that `acpi_add_rom_blob` registers, hw/acpi/utils.c), with the
 /// most each grows to; any other block must have the destination's length.
@@ -188,6 +196,7 @@ impl StreamVerdict {
                 let version = i64::from(section.version_id);
                 if let Some(difference) = compare_section(ours, &description_of(theirs), version)
                     && fields_len(ours) != fields_len(theirs)
+                    && !sized_by_stream(&difference.path)
                 {
                     self.obstacles.push(Obstacle::Layout {
                         idstr: idstr.clone(),
@@ -214,7 +223,8 @@ impl StreamVerdict {
 /// the machine type (by name), the target page size, and every RAM block the
 /// stream lists (known by name, and of the same length unless QEMU resizes
 /// it); per section, the values that `VMSTATE_*_EQUAL` fields require to be
-/// the destination's own.
+/// the destination's own; an Arm CPU's coprocessor register list against the
+/// destination CPU's.
 #[must_use]
 pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obstacle> {
     let mut obstacles = Vec::new();
