@@ -101,13 +101,12 @@ fn make_reference(release: Release, guest: Guest, path: &Path) {
 /// What `check` must print beside its verdict when QEMU refused with `stderr`.
 fn expected_names(stderr: &str) -> Vec<String> {
     let mut names = Vec::new();
-    if let Some(line) = stderr
+    if let Some(at) = stderr
         .lines()
-        .find(|l| l.contains("Invalid value") && l.contains("expecting positive value"))
+        .find_map(|l| l.find("Invalid value").map(|at| (l, at)))
     {
-        // QEMU's own sentence, numbers included.
-        let sentence = line.split(": ").skip(1).collect::<Vec<_>>().join(": ");
-        names.push(sentence);
+        // QEMU's own sentence, numbers included, without its program prefix.
+        names.push(at.0[at.1..].to_owned());
     } else if stderr.contains("of device 'cpu'") {
         names.push("error while loading state for instance 0x0 of device 'cpu'".into());
         names.push("only in the stream: 0x".into());
