@@ -1,7 +1,7 @@
 //! The QEMU releases whose `-dump-vmstate` dumps ship inside the tool, so that
 //! `--to qemu-7.2` needs no file: each dump with the release's version and the
 //! machine types it runs (`-M help`), both written by the fixture scripts in
-//! `tests/data/qemu-*/`, for each architecture the tool reads (x86_64 and
+//! `tests/data/qemu-*/`, for each architecture the tool reads (`x86_64` and
 //! aarch64). The architecture is the stream's: its machine type tells it.
 //! For aarch64, each release's CPU register lists ship too
 //! (`scripts/arm-cpregs.sh`), as QEMU's dump has no `cpu` entry.
@@ -82,7 +82,7 @@ fn is_aarch64(machine: &str) -> bool {
 }
 
 /// Reads a destination: a shipped release by name (its aarch64 dump when the
-/// stream's `machine` is an aarch64 machine type, else its x86_64 one), or a
+/// stream's `machine` is an aarch64 machine type, else its `x86_64` one), or a
 /// dump file.
 pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, Failure> {
     if let Some(release) = RELEASES.iter().find(|r| Path::new(r.name) == path) {

@@ -10,6 +10,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -144,16 +145,17 @@ fn check_agrees_with_real_qemu_on_arm_pairs() {
                     &reference_arg,
                 ]);
                 let without = vmstate(&["check", &stream_arg, dest.dump_name()]);
-                let want = if refused.is_some() { 1 } else { 0 };
+                let want = i32::from(refused.is_some());
                 let pair = format!("{} {source:?} -> {dest:?}", guest.name);
-                table.push_str(&format!(
-                    "{pair}: QEMU {} | check --reference {} | check {}\n",
+                let _ = writeln!(
+                    table,
+                    "{pair}: QEMU {} | check --reference {} | check {}",
                     refused
                         .as_deref()
                         .map_or("loads".to_owned(), |e| e.trim().replace('\n', " / ")),
                     with_ref.0,
                     without.0
-                ));
+                );
                 for (how, (code, out, err)) in
                     [("--reference", &with_ref), ("no reference", &without)]
                 {

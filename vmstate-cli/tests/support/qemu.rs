@@ -110,7 +110,7 @@ pub const COMMON_ARM: [&str; 9] = [
     "none",
 ];
 
-/// The Arm fixtures' tiny guest: an AArch64 `b .` 2 MiB into RAM (the
+/// The Arm fixtures' tiny guest: an `AArch64` `b .` 2 MiB into RAM (the
 /// device tree takes its start) and the PC set to it.
 pub const ARM_GUEST: &[&str] = &[
     "-device",

@@ -16,14 +16,14 @@ use super::obstacle::Obstacle;
 
 /// `CP_REG_ARCH_MASK` (target/arm/kvm-consts.h): the architecture byte.
 const ARCH_MASK: u64 = 0xff00_0000_0000_0000;
-/// `CP_REG_ARM64`: an AArch64 system register.
+/// `CP_REG_ARM64`: an `AArch64` system register.
 const ARCH_ARM64: u64 = 0x6000_0000_0000_0000;
-/// `CP_REG_ARM`: an AArch32 coprocessor register.
+/// `CP_REG_ARM`: an `AArch32` coprocessor register.
 const ARCH_ARM: u64 = 0x4000_0000_0000_0000;
 /// `CP_REG_SIZE_MASK` and the 64-bit size (`CP_REG_SIZE_U64`).
 const SIZE_MASK: u64 = 0x00f0_0000_0000_0000;
 const SIZE_U64: u64 = 0x0030_0000_0000_0000;
-/// `CP_REG_ARM64_SYSREG`: the coprocessor field of AArch64 system registers.
+/// `CP_REG_ARM64_SYSREG`: the coprocessor field of `AArch64` system registers.
 const ARM64_SYSREG: u64 = 0x0013_0000;
 
 /// One register index of the list, shown with the encoding it stands for.

@@ -292,17 +292,7 @@ impl fmt::Display for Obstacle {
             | Self::UnknownRamBlock { .. }
             | Self::RamBlockSize { .. }
             | Self::PageBits { .. } => self.fmt_reference(f),
-            Self::SubsectionVersion {
-                idstr,
-                instance_id,
-                name,
-                found,
-                maximum,
-            } => write!(
-                f,
-                "section `{idstr}` instance {instance_id}: subsection `{name}` has version \
-                 {found}, DEST loads up to {maximum}"
-            ),
+            Self::SubsectionVersion { .. } => self.fmt_subsection_version(f),
         }
     }
 }
@@ -377,6 +367,24 @@ impl Obstacle {
         } else {
             f.write_str(" (QEMU then reads past the section and fails on what follows)")
         }
+    }
+
+    fn fmt_subsection_version(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::SubsectionVersion {
+            idstr,
+            instance_id,
+            name,
+            found,
+            maximum,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: subsection `{name}` has version \
+                 {found}, DEST loads up to {maximum}"
+        )
     }
 
     fn fmt_cpregs(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
