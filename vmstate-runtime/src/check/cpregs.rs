@@ -10,6 +10,7 @@
 //! reset value, and incoming ones past the destination's last are not looked
 //! at.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use super::obstacle::Obstacle;
@@ -97,11 +98,9 @@ pub fn compare_cpregs(
         .copied()
         .filter(|i| dest.binary_search(i).is_err())
         .collect();
-    let missing: Vec<u64> = dest
-        .iter()
-        .copied()
-        .filter(|i| !stream.contains(i))
-        .collect();
+    // A set: the stream's list is as long as its payload allows.
+    let sent: BTreeSet<u64> = stream.iter().copied().collect();
+    let missing: Vec<u64> = dest.iter().copied().filter(|i| !sent.contains(i)).collect();
     let model = model.map(str::to_owned);
     if stream.len() > dest.len() {
         return Some(Obstacle::CpregCount {
@@ -151,12 +150,13 @@ pub fn nearest_model<'a>(
     stream: &[u64],
     models: &'a [(String, Vec<u64>)],
 ) -> Option<&'a (String, Vec<u64>)> {
+    let sent: BTreeSet<u64> = stream.iter().copied().collect();
     models.iter().min_by_key(|(_, list)| {
         let extra = stream
             .iter()
             .filter(|i| list.binary_search(i).is_err())
             .count();
-        let lacking = list.iter().filter(|i| !stream.contains(i)).count();
+        let lacking = list.iter().filter(|i| !sent.contains(i)).count();
         extra + lacking
     })
 }

@@ -9,6 +9,10 @@ use super::cpregs::CpReg;
 use super::facts::SubsectionFacts;
 use super::layout::LayoutDifference;
 
+/// How many registers a reason names at most: real releases differ by a few
+/// dozen, a hostile stream may list millions, and one line stays readable.
+const SHOWN: usize = 64;
+
 /// One reason the destination would refuse the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -434,11 +438,14 @@ impl Obstacle {
                 return Ok(());
             }
             write!(f, "; {} {what}: ", indexes.len())?;
-            for (n, index) in indexes.iter().enumerate() {
+            for (n, index) in indexes.iter().take(SHOWN).enumerate() {
                 if n > 0 {
                     f.write_str(", ")?;
                 }
                 write!(f, "{}", CpReg(*index))?;
+            }
+            if indexes.len() > SHOWN {
+                write!(f, ", and {} more", indexes.len() - SHOWN)?;
             }
             Ok(())
         };
