@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Every test of the workspace, on a fresh machine too: installs the two real QEMU releases the
-# tests use as oracles (7.2 from Debian, 10.0.2 from bookworm-backports) when they are missing,
-# then checks the Cargo features (scripts/features.sh) and runs `cargo test --workspace` with any
-# extra arguments passed through.
+# Every test of the workspace, on a fresh machine too: installs the real QEMU releases the tests
+# use as oracles (7.2 from Debian, 10.0.2 from bookworm-backports; x86_64 and aarch64) when they
+# are missing, then checks the Cargo features (scripts/features.sh) and runs
+# `cargo test --workspace` with any extra arguments passed through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! command -v qemu-img >/dev/null 2>&1 ||
-   [[ ! -x "${VMSTATE_QEMU10_PREFIX:-/opt/vmstate-qemu-10.0}/usr/bin/qemu-system-x86_64" ]]; then
+# Both architectures of both releases (x86_64 and aarch64), as install-qemu.sh installs them.
+prefix="${VMSTATE_QEMU10_PREFIX:-/opt/vmstate-qemu-10.0}"
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! command -v qemu-system-aarch64 >/dev/null 2>&1 ||
+   ! command -v qemu-img >/dev/null 2>&1 || [[ ! -x "$prefix/usr/bin/qemu-system-x86_64" ]] ||
+   [[ ! -x "$prefix/usr/bin/qemu-system-aarch64" ]]; then
     if [[ "$(id -u)" != 0 ]]; then
         echo "error: QEMU 7.2, 10.0.2 and qemu-img are needed; run scripts/install-qemu.sh as root" >&2
         exit 1

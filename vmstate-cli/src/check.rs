@@ -37,8 +37,9 @@ fn verdict(args: &Check) -> Result<(), Failure> {
             "--reference goes with a stream, not with two dumps".into(),
         ));
     }
-    let old = crate::releases::load(&args.old)?;
-    let new = crate::releases::load(&args.new)?;
+    // Two dumps: a shipped release stands for its x86_64 dump.
+    let old = crate::releases::load(&args.old, None)?;
+    let new = crate::releases::load(&args.new, None)?;
     let ((src, src_path), (dest, dest_path)) = if args.reverse {
         ((&new, &args.new), (&old, &args.old))
     } else {
@@ -69,8 +70,9 @@ fn verdict(args: &Check) -> Result<(), Failure> {
 
 /// The verdict for one stream.
 fn run_stream(stream: &Path, dest_path: &Path, reference: Option<&Path>) -> Result<(), Failure> {
-    let dest = crate::releases::load(dest_path)?;
     let facts = read_facts(stream)?;
+    // A shipped release answers for the stream's architecture.
+    let dest = crate::releases::load(dest_path, facts.machine.as_deref())?;
     let mut verdict = check_stream(&facts, &dest);
     if let Some(reference) = reference {
         let reference = read_facts(reference)?;

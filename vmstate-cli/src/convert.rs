@@ -126,7 +126,9 @@ impl Plan<'_> {
 }
 
 pub fn run(args: &Convert) -> Result<(), Failure> {
-    let dest = crate::releases::load(&args.dest)?;
+    // The stream is read once, after this (it may be a pipe): a shipped
+    // release stands for its x86_64 dump here.
+    let dest = crate::releases::load(&args.dest, None)?;
     if let Some(machine) = &args.machine
         && !dest.runs_machine(machine)
     {

@@ -1,13 +1,24 @@
 //! The QEMU releases whose `-dump-vmstate` dumps ship inside the tool, so that
 //! `--to qemu-7.2` needs no file: each dump with the release's version and the
 //! machine types it runs (`-M help`), both written by the fixture scripts in
-//! `tests/data/qemu-*/`.
+//! `tests/data/qemu-*/`, for each architecture the tool reads (`x86_64` and
+//! aarch64). The architecture is the stream's: its machine type tells it.
+//! For aarch64, each release's CPU register lists ship too
+//! (`scripts/arm-cpregs.sh`), as QEMU's dump has no `cpu` entry.
 
 use std::path::Path;
 
-use vmstate::check::Dump;
+use vmstate::check::{Dump, parse_cpreg_lists};
 
 use crate::Failure;
+
+/// What a release ships for one architecture.
+struct Target {
+    dump: &'static str,
+    machines: &'static str,
+    /// The CPU register lists per model (aarch64 only; empty otherwise).
+    cpregs: &'static str,
+}
 
 /// A release shipped with the tool.
 struct Release {
@@ -15,22 +26,38 @@ struct Release {
     name: &'static str,
     /// The full version, as `qemu-system-x86_64 --version` prints it.
     version: &'static str,
-    dump: &'static str,
-    machines: &'static str,
+    x86_64: Target,
+    aarch64: Target,
 }
 
 const RELEASES: &[Release] = &[
     Release {
         name: "qemu-7.2",
         version: "7.2.22",
-        dump: include_str!("../../tests/data/qemu-7.2/pc-7.2.dump.json"),
-        machines: include_str!("../../tests/data/qemu-7.2/machines.txt"),
+        x86_64: Target {
+            dump: include_str!("../../tests/data/qemu-7.2/pc-7.2.dump.json"),
+            machines: include_str!("../../tests/data/qemu-7.2/machines.txt"),
+            cpregs: "",
+        },
+        aarch64: Target {
+            dump: include_str!("../../tests/data/qemu-7.2-aarch64/virt-7.2.dump.json"),
+            machines: include_str!("../../tests/data/qemu-7.2-aarch64/machines.txt"),
+            cpregs: include_str!("../../tests/data/qemu-7.2-aarch64/cpregs.txt"),
+        },
     },
     Release {
         name: "qemu-10.0",
         version: "10.0.2",
-        dump: include_str!("../../tests/data/qemu-10.0/pc-10.0.dump.json"),
-        machines: include_str!("../../tests/data/qemu-10.0/machines.txt"),
+        x86_64: Target {
+            dump: include_str!("../../tests/data/qemu-10.0/pc-10.0.dump.json"),
+            machines: include_str!("../../tests/data/qemu-10.0/machines.txt"),
+            cpregs: "",
+        },
+        aarch64: Target {
+            dump: include_str!("../../tests/data/qemu-10.0-aarch64/virt-7.2.dump.json"),
+            machines: include_str!("../../tests/data/qemu-10.0-aarch64/machines.txt"),
+            cpregs: include_str!("../../tests/data/qemu-10.0-aarch64/cpregs.txt"),
+        },
     },
 ];
 
@@ -43,17 +70,37 @@ pub fn names() -> String {
         .join(", ")
 }
 
-/// Reads a destination: a shipped release by name, or a dump file.
-pub fn load(path: &Path) -> Result<Dump, Failure> {
+/// Whether a machine type is an aarch64 one: `virt` and its versions, or a
+/// name only the aarch64 emulators run (`none` is both, and stays x86).
+fn is_aarch64(machine: &str) -> bool {
+    let listed = |machines: &str| machines.lines().any(|m| m == machine);
+    machine == "virt"
+        || machine.starts_with("virt-")
+        || RELEASES
+            .iter()
+            .any(|r| listed(r.aarch64.machines) && !listed(r.x86_64.machines))
+}
+
+/// Reads a destination: a shipped release by name (its aarch64 dump when the
+/// stream's `machine` is an aarch64 machine type, else its `x86_64` one), or a
+/// dump file.
+pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, Failure> {
     if let Some(release) = RELEASES.iter().find(|r| Path::new(r.name) == path) {
-        let mut dump = Dump::parse(release.dump).map_err(|e| {
+        let target = if machine.is_some_and(is_aarch64) {
+            &release.aarch64
+        } else {
+            &release.x86_64
+        };
+        let damaged = |e: String| {
             Failure::BadInput(format!(
                 "the shipped dump of {} is damaged: {e}",
                 release.name
             ))
-        })?;
+        };
+        let mut dump = Dump::parse(target.dump).map_err(|e| damaged(e.to_string()))?;
         dump.release = Some(release.version.to_owned());
-        dump.machines = release.machines.lines().map(str::to_owned).collect();
+        dump.machines = target.machines.lines().map(str::to_owned).collect();
+        dump.cpregs = parse_cpreg_lists(target.cpregs).map_err(damaged)?;
         return Ok(dump);
     }
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -69,4 +116,27 @@ pub fn load(path: &Path) -> Result<Dump, Failure> {
             path.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_machine_type_picks_the_architecture() {
+        assert!(is_aarch64("virt-7.2") && is_aarch64("virt") && is_aarch64("sbsa-ref"));
+        assert!(!is_aarch64("pc-i440fx-7.2") && !is_aarch64("q35") && !is_aarch64("none"));
+        assert!(!is_aarch64("microvm"));
+        for release in ["qemu-7.2", "qemu-10.0"] {
+            let arm = load(Path::new(release), Some("virt-7.2")).unwrap();
+            assert!(arm.runs_machine("virt-7.2") && !arm.runs_machine("pc-i440fx-7.2"));
+            assert!(
+                arm.cpregs
+                    .iter()
+                    .any(|(model, list)| model == "cortex-a57" && !list.is_empty())
+            );
+            let x86 = load(Path::new(release), Some("pc-i440fx-7.2")).unwrap();
+            assert!(x86.runs_machine("pc-i440fx-7.2") && x86.cpregs.is_empty());
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! Real QEMU processes of both releases, driven through QMP on stdio: the
-//! oracle for what loads. QEMU 7.2 is Debian's `qemu-system-x86_64`; 10.0.2
-//! runs through `scripts/qemu-10.0` (both installed by
-//! `scripts/install-qemu.sh`). A missing QEMU fails the test, never skips it.
+//! oracle for what loads. QEMU 7.2 is Debian's `qemu-system-x86_64` (and
+//! `qemu-system-aarch64`); 10.0.2 runs through `scripts/qemu-10.0` (and
+//! `scripts/qemu-10.0-aarch64`), all installed by `scripts/install-qemu.sh`.
+//! A missing QEMU fails the test, never skips it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,9 +20,37 @@ pub enum Release {
     V10_0,
 }
 
+/// The guest's architecture: which emulator of a release runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Arch {
+    /// `qemu-system-x86_64`, with [`COMMON`].
+    X86_64,
+    /// `qemu-system-aarch64`, with [`COMMON_ARM`].
+    Aarch64,
+}
+
+impl Arch {
+    /// The options every guest of this architecture uses here.
+    pub fn common(self) -> &'static [&'static str] {
+        match self {
+            Self::X86_64 => &COMMON,
+            Self::Aarch64 => &COMMON_ARM,
+        }
+    }
+}
+
 impl Release {
-    fn command(self) -> Command {
-        Command::new(self.program())
+    fn command(self, arch: Arch) -> Command {
+        Command::new(self.program_for(arch))
+    }
+
+    /// The program that runs this release's emulator for `arch`.
+    pub fn program_for(self, arch: Arch) -> PathBuf {
+        match (self, arch) {
+            (_, Arch::X86_64) => self.program(),
+            (Self::V7_2, Arch::Aarch64) => PathBuf::from("qemu-system-aarch64"),
+            (Self::V10_0, Arch::Aarch64) => repository().join("scripts/qemu-10.0-aarch64"),
+        }
     }
 
     /// The program that runs this release.
@@ -66,6 +95,42 @@ pub const COMMON: [&str; 9] = [
     "tcg",
     "-rtc",
     "base=2020-01-01T00:00:00,clock=vm",
+];
+
+/// The options of the Arm fixtures' guests (`tests/data/arm-fixtures.sh`).
+pub const COMMON_ARM: [&str; 9] = [
+    "-cpu",
+    "cortex-a57",
+    "-accel",
+    "tcg",
+    "-m",
+    "64",
+    "-nodefaults",
+    "-display",
+    "none",
+];
+
+/// The Arm fixtures' tiny guest: an `AArch64` `b .` 2 MiB into RAM (the
+/// device tree takes its start) and the PC set to it.
+pub const ARM_GUEST: &[&str] = &[
+    "-device",
+    "loader,addr=0x40200000,data=0x14000000,data-len=4",
+    "-device",
+    "loader,addr=0x40200000,cpu-num=0",
+];
+
+/// The Arm fixtures' devices: virtio over PCI and over virtio-mmio.
+pub const ARM_DEVICES: &[&str] = &[
+    "-netdev",
+    "user,id=n0",
+    "-device",
+    "virtio-net-pci,romfile=,netdev=n0",
+    "-blockdev",
+    "driver=null-co,node-name=d0,size=1048576",
+    "-device",
+    "virtio-blk-device,drive=d0",
+    "-device",
+    "virtio-rng-device",
 ];
 
 /// The device lists of the fixtures' guests (`tests/data/guest-options.sh`),
@@ -125,16 +190,22 @@ pub struct Qemu {
 impl Qemu {
     /// Starts `release` with machine type `machine` and `extra` options.
     pub fn start(release: Release, machine: &str, extra: &[&str]) -> Self {
-        Self::spawn(release, machine, extra)
-            .unwrap_or_else(|e| panic!("QEMU {release:?} did not start: {e}"))
+        Self::start_arch(release, Arch::X86_64, machine, extra)
+    }
+
+    /// Starts `release`'s emulator for `arch` with machine type `machine`
+    /// and `extra` options.
+    pub fn start_arch(release: Release, arch: Arch, machine: &str, extra: &[&str]) -> Self {
+        Self::spawn(release, arch, machine, extra)
+            .unwrap_or_else(|e| panic!("QEMU {release:?} {arch:?} did not start: {e}"))
     }
 
     /// Starts a QEMU; `Err` with its error output when it exits at once.
-    fn spawn(release: Release, machine: &str, extra: &[&str]) -> Result<Self, String> {
+    fn spawn(release: Release, arch: Arch, machine: &str, extra: &[&str]) -> Result<Self, String> {
         let mut child = release
-            .command()
+            .command(arch)
             .args(["-M", machine])
-            .args(COMMON)
+            .args(arch.common())
             .args(["-qmp", "stdio"])
             .args(extra)
             .stdin(Stdio::piped())
@@ -188,10 +259,21 @@ impl Qemu {
         extra: &[&str],
         stream: &Path,
     ) -> Result<Self, String> {
+        Self::load_arch(release, Arch::X86_64, machine, extra, stream)
+    }
+
+    /// [`Qemu::load`] with `release`'s emulator for `arch`.
+    pub fn load_arch(
+        release: Release,
+        arch: Arch,
+        machine: &str,
+        extra: &[&str],
+        stream: &Path,
+    ) -> Result<Self, String> {
         let incoming = format!("exec:cat {}", stream.display());
         let mut args = vec!["-S", "-incoming", &incoming];
         args.extend_from_slice(extra);
-        let mut qemu = Self::spawn(release, machine, &args)?;
+        let mut qemu = Self::spawn(release, arch, machine, &args)?;
         let deadline = Instant::now() + Duration::from_mins(1);
         loop {
             let status = qemu.try_execute(r#"{"execute": "query-migrate"}"#)?;

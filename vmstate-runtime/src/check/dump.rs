@@ -28,6 +28,10 @@ pub struct Dump {
     pub machines: Vec<String>,
     /// The sections, in file order.
     pub sections: Vec<Section>,
+    /// The Arm CPU register lists of that release, per CPU model
+    /// (`parse_cpreg_lists`): QEMU's dump has no `cpu` entry, so they ship
+    /// beside it; empty when not known.
+    pub cpregs: Vec<(String, Vec<u64>)>,
 }
 
 /// One section: a device type's entry in the dump.

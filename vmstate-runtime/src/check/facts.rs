@@ -63,6 +63,9 @@ pub struct SectionFacts {
     /// A PCI device's configuration space (256 or 4096 bytes), when the
     /// section is one and its description names it.
     pub pci_config: Option<Vec<u8>>,
+    /// An Arm CPU's coprocessor register indexes (`cpreg_vmstate_indexes`,
+    /// as many as `cpreg_vmstate_array_len` says), when the section is one.
+    pub cpregs: Option<Vec<u64>>,
 }
 
 impl SectionFacts {
@@ -79,6 +82,7 @@ impl SectionFacts {
             equal_values: Vec::new(),
             subsections: Vec::new(),
             pci_config: None,
+            cpregs: None,
         }
     }
 }
@@ -183,6 +187,7 @@ impl<'a> FactsCollector<'a> {
                     if let Some(decoded) = &decoded {
                         section.equal_values = equal_values(&decoded.leaves, payload);
                     }
+                    section.cpregs = value.and_then(cpregs);
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
                     section.desc = Some(desc);
                     section.desc_in_vmdesc = described.is_some();
@@ -225,6 +230,18 @@ fn pci_config(leaves: &[Leaf], payload: &[u8]) -> Option<Vec<u8>> {
         })
         .and_then(|leaf| payload.get(leaf.offset..leaf.offset + leaf.size))
         .map(<[u8]>::to_vec)
+}
+
+/// An Arm CPU's register index list in a decoded `cpu` payload: the
+/// varray's first `cpreg_vmstate_array_len` elements (QEMU sends that many).
+fn cpregs(value: &Value) -> Option<Vec<u64>> {
+    let indexes = value.get("cpreg_vmstate_indexes")?.as_array()?;
+    let len = value
+        .get("cpreg_vmstate_array_len")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(indexes.len());
+    indexes.iter().take(len).map(Value::as_u64).collect()
 }
 
 /// The values of the fields QEMU's loader compares with its own

@@ -33,6 +33,7 @@
 //! # Ok::<(), vmstate::check::DumpError>(())
 //! ```
 
+mod cpregs;
 mod dump;
 mod facts;
 mod fields;
@@ -46,6 +47,7 @@ mod report;
 mod rules;
 mod stream;
 
+pub use cpregs::{CpReg, compare_cpregs, nearest_model, parse_cpreg_lists};
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use facts::{Describer, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts};
 pub use from_schema::dump;

@@ -5,8 +5,13 @@ use std::fmt;
 
 use crate::stream::command_info;
 
+use super::cpregs::CpReg;
 use super::facts::SubsectionFacts;
 use super::layout::LayoutDifference;
+
+/// How many registers a reason names at most: real releases differ by a few
+/// dozen, a hostile stream may list millions, and one line stays readable.
+const SHOWN: usize = 64;
 
 /// One reason the destination would refuse the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +154,42 @@ pub enum Obstacle {
         /// The destination's.
         dest: u32,
     },
+    /// An Arm CPU's register list longer than the destination's: QEMU loads
+    /// the count `cpreg_vmstate_array_len` as `VMSTATE_INT32_POSITIVE_LE`
+    /// against its own list's length.
+    CpregCount {
+        /// The section's idstr (`cpu`).
+        idstr: String,
+        /// Its instance (the CPU's index).
+        instance_id: u32,
+        /// How many registers the stream lists.
+        stream: usize,
+        /// How many the destination's CPU has.
+        dest: usize,
+        /// The register indexes the stream has and the destination lacks.
+        unknown: Vec<u64>,
+        /// Those the destination has and the stream lacks.
+        missing: Vec<u64>,
+        /// The CPU model whose shipped list stood for the destination's, when
+        /// no reference showed it.
+        model: Option<String>,
+    },
+    /// An Arm CPU register the destination does not have: `cpu_post_load`
+    /// (target/arm/machine.c) fails on an incoming index it does not know.
+    CpregUnknown {
+        /// The section's idstr (`cpu`).
+        idstr: String,
+        /// Its instance (the CPU's index).
+        instance_id: u32,
+        /// The register indexes the stream has and the destination lacks.
+        unknown: Vec<u64>,
+        /// Those the destination has and the stream lacks (they keep their
+        /// reset value; QEMU accepts that).
+        missing: Vec<u64>,
+        /// The CPU model whose shipped list stood for the destination's, when
+        /// no reference showed it.
+        model: Option<String>,
+    },
     /// A subsection newer than the destination's.
     SubsectionVersion {
         /// The section's idstr.
@@ -249,22 +290,13 @@ impl fmt::Display for Obstacle {
                  {instance_id}\"); `vmstate convert --reference REF` renumbers it as DEST does"
             ),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
+            Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
             Self::Layout { .. } => self.fmt_layout(f),
             Self::EqualValue { .. }
             | Self::UnknownRamBlock { .. }
             | Self::RamBlockSize { .. }
             | Self::PageBits { .. } => self.fmt_reference(f),
-            Self::SubsectionVersion {
-                idstr,
-                instance_id,
-                name,
-                found,
-                maximum,
-            } => write!(
-                f,
-                "section `{idstr}` instance {instance_id}: subsection `{name}` has version \
-                 {found}, DEST loads up to {maximum}"
-            ),
+            Self::SubsectionVersion { .. } => self.fmt_subsection_version(f),
         }
     }
 }
@@ -339,6 +371,86 @@ impl Obstacle {
         } else {
             f.write_str(" (QEMU then reads past the section and fails on what follows)")
         }
+    }
+
+    fn fmt_subsection_version(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::SubsectionVersion {
+            idstr,
+            instance_id,
+            name,
+            found,
+            maximum,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: subsection `{name}` has version \
+                 {found}, DEST loads up to {maximum}"
+        )
+    }
+
+    fn fmt_cpregs(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (idstr, instance_id, unknown, missing, model) = match self {
+            Self::CpregCount {
+                idstr,
+                instance_id,
+                stream,
+                dest,
+                unknown,
+                missing,
+                model,
+            } => {
+                write!(
+                    f,
+                    "section `{idstr}` instance {instance_id}: the CPU migrates {stream} \
+                     coprocessor registers, DEST's {dest} (QEMU: \"Invalid value {stream} \
+                     expecting positive value <= {dest}\", \"Failed to load \
+                     {idstr}:cpreg_vmstate_array_len\")"
+                )?;
+                (idstr, instance_id, unknown, missing, model)
+            }
+            Self::CpregUnknown {
+                idstr,
+                instance_id,
+                unknown,
+                missing,
+                model,
+            } => {
+                write!(
+                    f,
+                    "section `{idstr}` instance {instance_id}: the CPU migrates coprocessor \
+                     registers DEST's CPU does not have, and cpu_post_load refuses them (QEMU: \
+                     \"error while loading state for instance 0x{instance_id:x} of device \
+                     '{idstr}'\")"
+                )?;
+                (idstr, instance_id, unknown, missing, model)
+            }
+            _ => return Ok(()),
+        };
+        let _ = (idstr, instance_id);
+        if let Some(model) = model {
+            write!(f, "; DEST's list is its {model}'s")?;
+        }
+        let list = |f: &mut fmt::Formatter<'_>, what: &str, indexes: &[u64]| {
+            if indexes.is_empty() {
+                return Ok(());
+            }
+            write!(f, "; {} {what}: ", indexes.len())?;
+            for (n, index) in indexes.iter().take(SHOWN).enumerate() {
+                if n > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{}", CpReg(*index))?;
+            }
+            if indexes.len() > SHOWN {
+                write!(f, ", and {} more", indexes.len() - SHOWN)?;
+            }
+            Ok(())
+        };
+        list(f, "only in the stream", unknown)?;
+        list(f, "only in DEST", missing)
     }
 
     fn fmt_pci_config(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use super::cpregs::{compare_cpregs, nearest_model};
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
 use super::layout::{compare_section, description_of};
@@ -92,6 +93,20 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
+        // QEMU's dump has no `cpu` entry: the release's shipped register
+        // lists stand for its CPU, the model nearest the stream's taken.
+        if let Some(ours) = &section.cpregs
+            && let Some((model, theirs)) = nearest_model(ours, &dest.cpregs)
+            && let Some(obstacle) = compare_cpregs(
+                &section.idstr,
+                section.instance_id,
+                ours,
+                theirs,
+                Some(model),
+            )
+        {
+            verdict.obstacles.push(obstacle);
+        }
         let zero_only = INSTANCE_ZERO_ONLY.iter().any(|(idstr, until)| {
             *idstr == section.idstr && dest.release_version().is_some_and(|r| r <= *until)
         });
@@ -116,6 +131,14 @@ fn fields_len(state: &crate::desc::StateDesc) -> usize {
         .fold(0usize, |sum, field| sum.saturating_add(field.wire_len()))
 }
 
+/// Whether a field is an array whose length the stream itself sends (the Arm
+/// CPU's register lists: `VMSTATE_VARRAY_INT32` by `cpreg_vmstate_array_len`),
+/// so that another length in the reference is no layout difference; the
+/// register lists are compared by [`compare_cpregs`] instead.
+fn sized_by_stream(path: &str) -> bool {
+    path.starts_with("cpreg_vmstate_indexes") || path.starts_with("cpreg_vmstate_values")
+}
+
 /// RAM blocks QEMU resizes on load (`memory_region_init_resizeable_ram`: the
 /// ACPI blobs that `acpi_add_rom_blob` registers, hw/acpi/utils.c), with the
 /// most each grows to; any other block must have the destination's length.
@@ -135,9 +158,16 @@ impl StreamVerdict {
             .obstacles
             .iter()
             .any(|o| matches!(o, Obstacle::Machine { .. }));
-        // The reference says exactly which instances DEST has.
-        self.obstacles
-            .retain(|o| !matches!(o, Obstacle::InstanceZeroOnly { .. }));
+        // The reference says exactly which instances DEST has, and which
+        // registers its CPU migrates.
+        self.obstacles.retain(|o| {
+            !matches!(
+                o,
+                Obstacle::InstanceZeroOnly { .. }
+                    | Obstacle::CpregCount { .. }
+                    | Obstacle::CpregUnknown { .. }
+            )
+        });
         for obstacle in check_reference(stream, reference) {
             if !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
                 self.obstacles.push(obstacle);
@@ -166,6 +196,7 @@ impl StreamVerdict {
                 let version = i64::from(section.version_id);
                 if let Some(difference) = compare_section(ours, &description_of(theirs), version)
                     && fields_len(ours) != fields_len(theirs)
+                    && !sized_by_stream(&difference.path)
                 {
                     self.obstacles.push(Obstacle::Layout {
                         idstr: idstr.clone(),
@@ -192,7 +223,8 @@ impl StreamVerdict {
 /// the machine type (by name), the target page size, and every RAM block the
 /// stream lists (known by name, and of the same length unless QEMU resizes
 /// it); per section, the values that `VMSTATE_*_EQUAL` fields require to be
-/// the destination's own.
+/// the destination's own; an Arm CPU's coprocessor register list against the
+/// destination CPU's.
 #[must_use]
 pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obstacle> {
     let mut obstacles = Vec::new();
@@ -260,6 +292,12 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
                     dest: *required,
                 });
             }
+        }
+        if let (Some(ours), Some(dest)) = (&section.cpregs, &theirs.cpregs)
+            && let Some(obstacle) =
+                compare_cpregs(&section.idstr, section.instance_id, ours, dest, None)
+        {
+            obstacles.push(obstacle);
         }
         if let (Some(ours), Some(theirs)) = (&section.pci_config, &theirs.pci_config)
             && let Some(first) = config_differences(ours, theirs).into_iter().next()

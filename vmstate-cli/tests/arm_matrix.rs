@@ -1,0 +1,190 @@
+//! The Arm part of the oracle matrix: for each (stream, destination) pair of
+//! aarch64 `virt` guests, `vmstate check STREAM DEST` — with a reference the
+//! destination wrote and without one — must give the verdict the real
+//! destination QEMU gives when it loads the stream, and name what QEMU's
+//! message names (the CPU register count, or the registers it does not know).
+//!
+//! Nothing here is a committed fixture: each source QEMU writes its stream at
+//! test time, paused before any guest code ran or after the tiny guest of the
+//! fixtures ran, with the guest configurations of tests/data/arm-fixtures.sh.
+
+mod support;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use support::qemu::{ARM_DEVICES, ARM_GUEST, Arch, Qemu, Release, scratch};
+use support::vmstate;
+
+/// How long a source guest runs its loop before it stops.
+const RUN_TIME: Duration = Duration::from_secs(1);
+
+/// One guest configuration: machine type and devices.
+#[derive(Debug, Clone, Copy)]
+struct Guest {
+    name: &'static str,
+    machine: &'static str,
+    devices: &'static [&'static str],
+    /// Whether the tiny guest runs before the stream is written.
+    ran: bool,
+}
+
+const GUESTS: &[Guest] = &[
+    Guest {
+        name: "virt-7.2 paused",
+        machine: "virt-7.2",
+        devices: &[],
+        ran: false,
+    },
+    Guest {
+        name: "virt-7.2 ran",
+        machine: "virt-7.2",
+        devices: &[],
+        ran: true,
+    },
+    Guest {
+        name: "virt-7.2 gic-version=3 ran",
+        machine: "virt-7.2,gic-version=3",
+        devices: &[],
+        ran: true,
+    },
+    Guest {
+        name: "virt-7.2 virtio-pci + virtio-mmio ran",
+        machine: "virt-7.2",
+        devices: ARM_DEVICES,
+        ran: true,
+    },
+];
+
+const RELEASES: [Release; 2] = [Release::V7_2, Release::V10_0];
+
+/// The source's stream, written by real QEMU.
+fn make_stream(release: Release, guest: Guest, path: &Path) {
+    let mut args: Vec<&str> = guest.devices.to_vec();
+    if guest.ran {
+        args.extend_from_slice(ARM_GUEST);
+    } else {
+        args.push("-S");
+    }
+    let mut qemu = Qemu::start_arch(release, Arch::Aarch64, guest.machine, &args);
+    if guest.ran {
+        std::thread::sleep(RUN_TIME);
+        qemu.execute(r#"{"execute": "stop"}"#);
+    }
+    qemu.save(path);
+    qemu.quit();
+}
+
+/// The destination's reference for the guest, as a user makes it.
+fn make_reference(release: Release, guest: Guest, path: &Path) {
+    let program = release.program_for(Arch::Aarch64).display().to_string();
+    let path = path.display().to_string();
+    let mut args = vec![
+        "reference",
+        "-o",
+        &path,
+        "--",
+        &program,
+        "-M",
+        guest.machine,
+    ];
+    args.extend(Arch::Aarch64.common());
+    args.extend_from_slice(guest.devices);
+    let (code, _, stderr) = vmstate(&args);
+    assert_eq!(
+        code, 0,
+        "vmstate reference {guest:?} on {release:?}: {stderr}"
+    );
+}
+
+/// What `check` must print beside its verdict when QEMU refused with `stderr`.
+fn expected_names(stderr: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Some(at) = stderr
+        .lines()
+        .find_map(|l| l.find("Invalid value").map(|at| (l, at)))
+    {
+        // QEMU's own sentence, numbers included, without its program prefix.
+        names.push(at.0[at.1..].to_owned());
+    } else if stderr.contains("of device 'cpu'") {
+        names.push("error while loading state for instance 0x0 of device 'cpu'".into());
+        names.push("only in the stream: 0x".into());
+    }
+    names
+}
+
+#[test]
+fn check_agrees_with_real_qemu_on_arm_pairs() {
+    let dir = scratch("arm-matrix");
+    let failures = Mutex::new(Vec::new());
+    let mut table = String::new();
+    for (g, guest) in GUESTS.iter().enumerate() {
+        for dest in RELEASES {
+            let reference = dir.join(format!("ref-{g}-{dest:?}.mig"));
+            make_reference(dest, *guest, &reference);
+            for source in RELEASES {
+                let stream = dir.join(format!("src-{g}-{source:?}.mig"));
+                if !stream.exists() {
+                    make_stream(source, *guest, &stream);
+                }
+                let extra: Vec<&str> = guest.devices.to_vec();
+                let qemu = Qemu::load_arch(dest, Arch::Aarch64, guest.machine, &extra, &stream);
+                let refused = qemu.as_ref().err().cloned();
+                if let Ok(qemu) = qemu {
+                    qemu.quit();
+                }
+                let stream_arg = stream.display().to_string();
+                let reference_arg = reference.display().to_string();
+                let with_ref = vmstate(&[
+                    "check",
+                    &stream_arg,
+                    dest.dump_name(),
+                    "--reference",
+                    &reference_arg,
+                ]);
+                let without = vmstate(&["check", &stream_arg, dest.dump_name()]);
+                let want = i32::from(refused.is_some());
+                let pair = format!("{} {source:?} -> {dest:?}", guest.name);
+                let _ = writeln!(
+                    table,
+                    "{pair}: QEMU {} | check --reference {} | check {}",
+                    refused
+                        .as_deref()
+                        .map_or("loads".to_owned(), |e| e.trim().replace('\n', " / ")),
+                    with_ref.0,
+                    without.0
+                );
+                for (how, (code, out, err)) in
+                    [("--reference", &with_ref), ("no reference", &without)]
+                {
+                    if *code != want {
+                        failures.lock().unwrap().push(format!(
+                            "{pair} ({how}): check exit {code}, QEMU {}:\n{out}{err}",
+                            refused.as_deref().unwrap_or("loads")
+                        ));
+                        continue;
+                    }
+                    for name in refused.as_deref().map(expected_names).unwrap_or_default() {
+                        if !out.contains(&name) {
+                            failures.lock().unwrap().push(format!(
+                                "{pair} ({how}): QEMU said `{name}`, check did not:\n{out}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("{table}");
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // The matrix holds both refusals: without them it tests nothing of the CPU.
+    assert!(
+        table.contains("Invalid value 274 expecting positive value <= 258"),
+        "{table}"
+    );
+    assert!(table.contains("of device 'cpu'"), "{table}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,252 @@
+//! The Arm CPU's coprocessor register list: `cpu` sections of Arm guests carry
+//! the index of every register they migrate (`cpreg_vmstate_indexes`, sorted)
+//! and its value, and QEMU loads them only when it knows every index.
+//!
+//! QEMU's rules (target/arm/machine.c): the count `cpreg_vmstate_array_len`
+//! is `VMSTATE_INT32_POSITIVE_LE` against the destination's own list length,
+//! and `cpu_post_load` walks both sorted lists together, failing at the first
+//! incoming index below the destination's next one (a register the
+//! destination does not have); registers only the destination has keep their
+//! reset value, and incoming ones past the destination's last are not looked
+//! at.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use super::obstacle::Obstacle;
+
+/// `CP_REG_ARCH_MASK` (target/arm/kvm-consts.h): the architecture byte.
+const ARCH_MASK: u64 = 0xff00_0000_0000_0000;
+/// `CP_REG_ARM64`: an `AArch64` system register.
+const ARCH_ARM64: u64 = 0x6000_0000_0000_0000;
+/// `CP_REG_ARM`: an `AArch32` coprocessor register.
+const ARCH_ARM: u64 = 0x4000_0000_0000_0000;
+/// `CP_REG_SIZE_MASK` and the 64-bit size (`CP_REG_SIZE_U64`).
+const SIZE_MASK: u64 = 0x00f0_0000_0000_0000;
+const SIZE_U64: u64 = 0x0030_0000_0000_0000;
+/// `CP_REG_ARM64_SYSREG`: the coprocessor field of `AArch64` system registers.
+const ARM64_SYSREG: u64 = 0x0013_0000;
+
+/// One register index of the list, shown with the encoding it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpReg(pub u64);
+
+impl fmt::Display for CpReg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let index = self.0;
+        write!(f, "0x{index:016x}")?;
+        let field = |shift: u32, bits: u32| (index >> shift) & ((1 << bits) - 1);
+        match index & ARCH_MASK {
+            // ENCODE_AA64_CP_REG: op0 << 14 | op1 << 11 | CRn << 7 | CRm << 3 | op2.
+            ARCH_ARM64 if index & 0xffff_0000 == ARM64_SYSREG => write!(
+                f,
+                " (AArch64 op0={} op1={} CRn={} CRm={} op2={})",
+                field(14, 2),
+                field(11, 3),
+                field(7, 4),
+                field(3, 4),
+                field(0, 3)
+            ),
+            // ENCODE_CP_REG as cpreg_to_kvm_id keeps it: the non-secure
+            // bank in bit 29, the coprocessor from bit 16; a 64-bit (MCRR)
+            // register has only opc1 and CRm.
+            ARCH_ARM => {
+                let bank = if field(29, 1) == 1 {
+                    ", non-secure"
+                } else {
+                    ""
+                };
+                if index & SIZE_MASK == SIZE_U64 {
+                    write!(
+                        f,
+                        " (AArch32 64-bit cp{} opc1={} CRm={}{bank})",
+                        field(16, 4),
+                        field(3, 4),
+                        field(7, 4)
+                    )
+                } else {
+                    write!(
+                        f,
+                        " (AArch32 cp{} opc1={} CRn={} CRm={} opc2={}{bank})",
+                        field(16, 4),
+                        field(3, 4),
+                        field(11, 4),
+                        field(7, 4),
+                        field(0, 3)
+                    )
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether a destination whose CPU migrates the registers `dest` loads a
+/// `cpu` section that carries `stream`, as QEMU decides it: `None` when it
+/// does, else the reason, naming every register one side has and the other
+/// lacks.
+#[must_use]
+pub fn compare_cpregs(
+    idstr: &str,
+    instance_id: u32,
+    stream: &[u64],
+    dest: &[u64],
+    model: Option<&str>,
+) -> Option<Obstacle> {
+    let unknown: Vec<u64> = stream
+        .iter()
+        .copied()
+        .filter(|i| dest.binary_search(i).is_err())
+        .collect();
+    // A set: the stream's list is as long as its payload allows.
+    let sent: BTreeSet<u64> = stream.iter().copied().collect();
+    let missing: Vec<u64> = dest.iter().copied().filter(|i| !sent.contains(i)).collect();
+    let model = model.map(str::to_owned);
+    if stream.len() > dest.len() {
+        return Some(Obstacle::CpregCount {
+            idstr: idstr.to_owned(),
+            instance_id,
+            stream: stream.len(),
+            dest: dest.len(),
+            unknown,
+            missing,
+            model,
+        });
+    }
+    if refused_by_post_load(stream, dest) {
+        return Some(Obstacle::CpregUnknown {
+            idstr: idstr.to_owned(),
+            instance_id,
+            unknown,
+            missing,
+            model,
+        });
+    }
+    None
+}
+
+/// `cpu_post_load`'s walk over both sorted lists: it fails on an incoming
+/// index below the destination's current one.
+fn refused_by_post_load(stream: &[u64], dest: &[u64]) -> bool {
+    let mut incoming = stream.iter().peekable();
+    for ours in dest {
+        let Some(&&theirs) = incoming.peek() else {
+            return false;
+        };
+        if theirs < *ours {
+            return true;
+        }
+        if theirs == *ours {
+            incoming.next();
+        }
+    }
+    false
+}
+
+/// The shipped list (of one CPU model) nearest to a stream's: QEMU's stream
+/// does not name the model, so the one that differs least is taken.
+#[must_use]
+pub fn nearest_model<'a>(
+    stream: &[u64],
+    models: &'a [(String, Vec<u64>)],
+) -> Option<&'a (String, Vec<u64>)> {
+    let sent: BTreeSet<u64> = stream.iter().copied().collect();
+    models.iter().min_by_key(|(_, list)| {
+        let extra = stream
+            .iter()
+            .filter(|i| list.binary_search(i).is_err())
+            .count();
+        let lacking = list.iter().filter(|i| !sent.contains(i)).count();
+        extra + lacking
+    })
+}
+
+/// Parses a shipped register list: a CPU model name on a `# model NAME` line,
+/// then its indexes, one hexadecimal number a line, sorted.
+///
+/// # Errors
+/// A line that is neither, with its number.
+pub fn parse_cpreg_lists(text: &str) -> Result<Vec<(String, Vec<u64>)>, String> {
+    let mut models: Vec<(String, Vec<u64>)> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("# model ") {
+            models.push((name.trim().to_owned(), Vec::new()));
+        } else if line.is_empty() || line.starts_with('#') {
+        } else {
+            let digits = line.strip_prefix("0x").unwrap_or(line);
+            let index = u64::from_str_radix(digits, 16)
+                .map_err(|e| format!("line {}: `{line}`: {e}", number + 1))?;
+            let Some((_, list)) = models.last_mut() else {
+                return Err(format!(
+                    "line {}: an index before any `# model` line",
+                    number + 1
+                ));
+            };
+            list.push(index);
+        }
+    }
+    for (_, list) in &mut models {
+        // QEMU keeps its lists sorted; a hand-edited file need not be.
+        list.sort_unstable();
+        list.dedup();
+    }
+    Ok(models)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_decode_to_their_encoding() {
+        // CNTV_CTL_EL0 is op0=3 op1=3 CRn=14 CRm=3 op2=1.
+        let cntv_ctl = 0x6030_0000_0013_0000 | 3 << 14 | 3 << 11 | 14 << 7 | 3 << 3 | 1;
+        assert_eq!(
+            CpReg(cntv_ctl).to_string(),
+            "0x603000000013df19 (AArch64 op0=3 op1=3 CRn=14 CRm=3 op2=1)"
+        );
+        // PAR (cp15, c7, c4, 0), non-secure bank, as QEMU 7.2 lists it.
+        assert_eq!(
+            CpReg(0x4020_0000_200f_3a00).to_string(),
+            "0x40200000200f3a00 (AArch32 cp15 opc1=0 CRn=7 CRm=4 opc2=0, non-secure)"
+        );
+        assert_eq!(CpReg(7).to_string(), "0x0000000000000007");
+    }
+
+    #[test]
+    fn qemu_refuses_a_longer_list_and_an_unknown_index_only() {
+        let dest = [10, 20, 30];
+        assert!(matches!(
+            compare_cpregs("cpu", 0, &[10, 20, 30, 40], &dest, None),
+            Some(Obstacle::CpregCount {
+                stream: 4,
+                dest: 3,
+                ..
+            })
+        ));
+        let Some(Obstacle::CpregUnknown {
+            unknown, missing, ..
+        }) = compare_cpregs("cpu", 0, &[10, 15, 30], &dest, None)
+        else {
+            panic!("15 is unknown");
+        };
+        assert_eq!((unknown, missing), (vec![15], vec![20]));
+        // Registers only the destination has keep their reset value.
+        assert_eq!(compare_cpregs("cpu", 0, &[10, 30], &dest, None), None);
+        // Past the destination's last index, QEMU stops looking.
+        assert_eq!(compare_cpregs("cpu", 0, &[10, 20, 40], &dest, None), None);
+    }
+
+    #[test]
+    fn lists_parse_and_the_nearest_model_is_taken() {
+        let models = parse_cpreg_lists("# model a\n0x1\n0x2\n# model b\n3\n1\n").unwrap();
+        assert_eq!(models[1], ("b".to_owned(), vec![1, 3]));
+        assert_eq!(
+            nearest_model(&[1, 3], &models).map(|m| m.0.as_str()),
+            Some("b")
+        );
+        assert!(parse_cpreg_lists("0x1\n").is_err());
+        assert!(parse_cpreg_lists("# model a\nzz\n").is_err());
+    }
+}
