@@ -527,7 +527,7 @@ const FIXTURES: [&str; 12] = [
 
 /// The Arm `virt` fixtures' directories (they come with the aarch64 QEMUs),
 /// under `tests/data` or under `VMSTATE_ARM_FIXTURES` when it is set (as in
-/// tests/qemu_models_arm.rs).
+/// `tests/qemu_models_arm.rs`).
 const ARM_FIXTURE_DIRS: [&str; 2] = ["qemu-7.2-aarch64", "qemu-10.0-aarch64"];
 
 /// The streams whose payloads are mutated: [`FIXTURES`], then every Arm

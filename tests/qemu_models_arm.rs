@@ -9,6 +9,7 @@
 //! and `DIR/qemu-10.0-aarch64` instead (streams made locally with the command
 //! lines of the committed fixtures).
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -222,7 +223,7 @@ fn every_section_of_the_arm_fixtures_has_a_model_that_round_trips_it() {
     let mut report = String::new();
     for path in fixtures() {
         let (modelled, mut found) = check_stream(&path);
-        report.push_str(&format!("{}: {modelled} sections modelled\n", name(&path)));
+        writeln!(report, "{}: {modelled} sections modelled", name(&path)).unwrap();
         assert!(modelled >= 12, "{}: only {modelled} sections", name(&path));
         problems.append(&mut found);
     }
@@ -250,7 +251,7 @@ fn the_arm_cpu_register_lists_have_each_releases_length() {
         while let Some(record) = reader.next_record().unwrap() {
             match record {
                 Record::Section(header) if header.kind == SectionKind::Full => {
-                    current = header.info
+                    current = header.info;
                 }
                 Record::State { payload, .. } => {
                     let Some(info) = current.take() else { continue };
@@ -263,7 +264,7 @@ fn the_arm_cpu_register_lists_have_each_releases_length() {
                     assert_eq!(cpu.cpreg_vmstate_array_len, expected, "{fixture}");
                     assert_eq!(
                         cpu.cpreg_vmstate_indexes.len(),
-                        expected as usize,
+                        usize::try_from(expected).unwrap(),
                         "{fixture}"
                     );
                     assert!(cpu.vfp.present && cpu.irq_line_state.present, "{fixture}");

@@ -1,5 +1,5 @@
 //! `cpu`: an Arm CPU's architectural state (`target/arm/machine.c`,
-//! `vmstate_arm_cpu`), as QEMU 7.2 and 10.0.2 save an AArch64 `cortex-a57`
+//! `vmstate_arm_cpu`), as QEMU 7.2 and 10.0.2 save an `AArch64` `cortex-a57`
 //! under TCG. The generic part is the separate `cpu_common` section
 //! ([`CpuCommon`](crate::qemu::cpu::CpuCommon)).
 //!
@@ -12,7 +12,7 @@
 //!
 //! Of the many subsections, the models know those a `cortex-a57` sends
 //! (`cpu/vfp` with, on 10.0, `cpu/vfp/fpcr_fpsr`; `cpu/irq-line-state`;
-//! `cpu/serror`). The M-profile, iWMMXt, ThumbEE, PMSA, SVE, SME and WFxT
+//! `cpu/serror`). The M-profile, iWMMXt, `ThumbEE`, PMSA, SVE, SME and `WFxT`
 //! subsections belong to other CPU models; a stream that carries one is
 //! refused with an error that names it.
 
@@ -22,16 +22,16 @@ use crate::{Error, Unused, VmState};
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "cpu", version = 22)]
 pub struct ArmCpu {
-    /// `env.regs`: the AArch32 general registers.
+    /// `env.regs`: the `AArch32` general registers.
     #[vmstate(rename = "env.regs")]
     pub env_regs: [u32; 16],
-    /// `env.xregs`: the AArch64 general registers (31 is SP).
+    /// `env.xregs`: the `AArch64` general registers (31 is SP).
     #[vmstate(rename = "env.xregs")]
     pub env_xregs: [u64; 32],
     /// `env.pc`.
     #[vmstate(rename = "env.pc")]
     pub env_pc: u64,
-    /// `cpsr` (QEMU's `vmstate_cpsr`, a be32): CPSR, or PSTATE in AArch64.
+    /// `cpsr` (QEMU's `vmstate_cpsr`, a be32): CPSR, or PSTATE in `AArch64`.
     #[vmstate(info = "cpsr")]
     pub cpsr: u32,
     /// `env.spsr`.
@@ -109,7 +109,7 @@ pub struct ArmCpu {
     /// `cpu/vfp`, sent by every CPU with floating point.
     #[subsection(needed = ArmCpu::vfp_needed)]
     pub vfp: ArmCpuVfp,
-    /// `cpu/serror`, sent while an SError is pending.
+    /// `cpu/serror`, sent while an `SError` is pending.
     #[subsection(needed = ArmCpu::serror_needed)]
     pub serror: ArmCpuSerror,
     /// `cpu/irq-line-state`, which QEMU 7.2 and 10.0 always send.
@@ -189,7 +189,7 @@ impl ArmCpu {
 /// registers. QEMU saves the low 128 bits of each SVE `zregs` element as a
 /// `VMSTATE_UINT64_SUB_ARRAY`, and splits `env.vfp.xregs` around FPSCR
 /// (`xregs[1]`), which has its own accessor.
-#[derive(VmState, Debug, Clone, PartialEq)]
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "cpu/vfp", version = 3, post_load = ArmCpuVfp::post_load)]
 pub struct ArmCpuVfp {
     /// `env.vfp.zregs[0].d[0..2]`: the low 128 bits of Z0 (V0).
@@ -307,52 +307,12 @@ pub struct ArmCpuVfp {
     pub present: bool,
 }
 
-impl Default for ArmCpuVfp {
-    fn default() -> Self {
-        Self {
-            env_vfp_zregs0_d: [0; 2],
-            env_vfp_zregs1_d: [0; 2],
-            env_vfp_zregs2_d: [0; 2],
-            env_vfp_zregs3_d: [0; 2],
-            env_vfp_zregs4_d: [0; 2],
-            env_vfp_zregs5_d: [0; 2],
-            env_vfp_zregs6_d: [0; 2],
-            env_vfp_zregs7_d: [0; 2],
-            env_vfp_zregs8_d: [0; 2],
-            env_vfp_zregs9_d: [0; 2],
-            env_vfp_zregs10_d: [0; 2],
-            env_vfp_zregs11_d: [0; 2],
-            env_vfp_zregs12_d: [0; 2],
-            env_vfp_zregs13_d: [0; 2],
-            env_vfp_zregs14_d: [0; 2],
-            env_vfp_zregs15_d: [0; 2],
-            env_vfp_zregs16_d: [0; 2],
-            env_vfp_zregs17_d: [0; 2],
-            env_vfp_zregs18_d: [0; 2],
-            env_vfp_zregs19_d: [0; 2],
-            env_vfp_zregs20_d: [0; 2],
-            env_vfp_zregs21_d: [0; 2],
-            env_vfp_zregs22_d: [0; 2],
-            env_vfp_zregs23_d: [0; 2],
-            env_vfp_zregs24_d: [0; 2],
-            env_vfp_zregs25_d: [0; 2],
-            env_vfp_zregs26_d: [0; 2],
-            env_vfp_zregs27_d: [0; 2],
-            env_vfp_zregs28_d: [0; 2],
-            env_vfp_zregs29_d: [0; 2],
-            env_vfp_zregs30_d: [0; 2],
-            env_vfp_zregs31_d: [0; 2],
-            env_vfp_xregs0: 0,
-            env_vfp_xregs: [0; 14],
-            fpscr: 0,
-            fpcr_fpsr: ArmCpuVfpFpcrFpsr::default(),
-            present: false,
-        }
-    }
-}
-
 impl ArmCpuVfp {
     /// Records that the stream carried the subsection.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
     fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
         self.present = true;
         Ok(())
@@ -383,6 +343,10 @@ pub struct ArmCpuVfpFpcrFpsr {
 
 impl ArmCpuVfpFpcrFpsr {
     /// Records that the stream carried the subsection.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
     fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
         self.present = true;
         Ok(())
@@ -419,6 +383,10 @@ pub struct ArmCpuIrqLineState {
 
 impl ArmCpuIrqLineState {
     /// Records that the stream carried the subsection.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
     fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
         self.present = true;
         Ok(())

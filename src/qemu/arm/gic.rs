@@ -1,4 +1,4 @@
-//! `arm_gic`: the GICv2 interrupt controller's common state
+//! `arm_gic`: the `GICv2` interrupt controller's common state
 //! (`hw/intc/arm_gic_common.c`), the `virt` machine's default.
 
 use crate::VmState;

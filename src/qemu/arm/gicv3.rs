@@ -1,4 +1,4 @@
-//! `arm_gicv3` and `arm_gicv3_its`: the GICv3 interrupt controller's common
+//! `arm_gicv3` and `arm_gicv3_its`: the `GICv3` interrupt controller's common
 //! state (`hw/intc/arm_gicv3_common.c`) and its interrupt translation
 //! service (`hw/intc/arm_gicv3_its_common.c`), with `-M virt,gic-version=3`.
 
@@ -55,7 +55,7 @@ pub struct ArmGicv3 {
 }
 
 impl Default for ArmGicv3 {
-    /// A GICv3 before reset, with one vCPU.
+    /// A `GICv3` before reset, with one vCPU.
     fn default() -> Self {
         Self {
             gicd_ctlr: 0,
@@ -105,7 +105,7 @@ pub struct ArmGicv3NoMigrationShiftBug {
 /// The `arm_gicv3_cpu/virt` (virtualization extensions), `arm_gicv3_cpu/nmi`
 /// and `arm_gicv3_cpu/gicv4` subsections (QEMU 10.0) are sent only with
 /// configurations that the `virt` machine does not have by default
-/// (`virtualization=on`, FEAT_NMI, GICv4); they are not modelled.
+/// (`virtualization=on`, `FEAT_NMI`, `GICv4`); they are not modelled.
 #[derive(VmState, Debug, Clone, PartialEq, Eq)]
 #[vmstate(name = "arm_gicv3_cpu", version = 1)]
 pub struct ArmGicv3Cpu {

@@ -1,4 +1,4 @@
-//! Small sections of the `virt` machine: the PCIe host's root function
+//! Small sections of the `virt` machine: the `PCIe` host's root function
 //! (`hw/pci-host/gpex.c`), the power key (`hw/gpio/gpio_key.c`) and the ACPI
 //! patch flag (`hw/arm/virt-acpi-build.c`).
 

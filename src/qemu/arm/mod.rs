@@ -1,8 +1,8 @@
 //! Models of the sections of QEMU's Arm `virt` machine (`hw/arm/virt.c`) with
 //! a `cortex-a57` CPU under TCG, QEMU 7.2 and 10.0.2: the CPU
-//! (`target/arm/machine.c`), the GICv2 and GICv3 interrupt controllers and
-//! the GICv3 ITS, the PL011 UART, PL031 RTC and PL061 GPIO, the two CFI01
-//! flash devices, the PCIe host's root function, the power key, the ACPI
+//! (`target/arm/machine.c`), the `GICv2` and `GICv3` interrupt controllers and
+//! the `GICv3` ITS, the PL011 UART, PL031 RTC and PL061 GPIO, the two CFI01
+//! flash devices, the `PCIe` host's root function, the power key, the ACPI
 //! patch flag, and virtio devices on the virtio-mmio transport.
 //!
 //! Field names are QEMU's, flattened as in the rest of [`crate::qemu`]

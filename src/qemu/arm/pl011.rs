@@ -1,4 +1,4 @@
-//! `pl011`: the PrimeCell UART (`hw/char/pl011.c`), the `virt` machine's
+//! `pl011`: the `PrimeCell` UART (`hw/char/pl011.c`), the `virt` machine's
 //! serial port.
 
 use crate::VmState;
@@ -26,7 +26,7 @@ pub struct Pl011 {
     pub int_level: u32,
     /// `read_fifo`: the receive FIFO (`PL011_FIFO_DEPTH` entries).
     pub read_fifo: [u32; 16],
-    /// `ilpr`: the IrDA low-power counter.
+    /// `ilpr`: the `IrDA` low-power counter.
     pub ilpr: u32,
     /// `ibrd`: the integer baud-rate divisor.
     pub ibrd: u32,
@@ -68,6 +68,10 @@ pub struct Pl011Clock {
 
 impl Pl011Clock {
     /// Records that the stream carried the subsection.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
     fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
         self.present = true;
         Ok(())

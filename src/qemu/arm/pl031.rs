@@ -1,4 +1,4 @@
-//! `pl031`: the PrimeCell real-time clock (`hw/rtc/pl031.c`).
+//! `pl031`: the `PrimeCell` real-time clock (`hw/rtc/pl031.c`).
 
 use crate::VmState;
 
@@ -48,6 +48,10 @@ pub struct Pl031TickOffset {
 
 impl Pl031TickOffset {
     /// Records that the stream carried the subsection.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
     fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
         self.present = true;
         Ok(())

@@ -1,4 +1,4 @@
-//! `pl061`: the PrimeCell GPIO controller (`hw/gpio/pl061.c`), which the
+//! `pl061`: the `PrimeCell` GPIO controller (`hw/gpio/pl061.c`), which the
 //! `virt` machine wires to the power key.
 
 use crate::VmState;
