@@ -16,13 +16,15 @@
 use crate::qemu::virtio::device::Virtio;
 use crate::{Error, ErrorKind, VmState};
 
-/// The features above bit 31 that a device on the legacy virtio-mmio transport offers, as far as the `virtio` VMSD's
-/// `needed` tests read them. QEMU 7.2 and 10.0 send `virtio/64bit_features`
-/// for such a device (some feature above bit 31 is offered) but not
+/// The features above bit 31 that a device on the legacy virtio-mmio
+/// transport offers, as far as the `virtio` VMSD's `needed` tests read them.
+/// QEMU 7.2 and 10.0 send `virtio/64bit_features` for such a device (some
+/// feature above bit 31 is offered: presumably `VIRTIO_F_RING_RESET`, bit 40,
+/// which the common `queue_reset` property offers by default) but not
 /// `virtio/virtqueues` or `virtio/packed_virtqueues` (neither
-/// `VIRTIO_F_VERSION_1`, bit 32, nor `VIRTIO_F_RING_PACKED`, bit 34): bit 33
-/// (`VIRTIO_F_ACCESS_PLATFORM`'s place) stands for them.
-const LEGACY_MMIO_HIGH_FEATURES: u64 = 1 << 33;
+/// `VIRTIO_F_VERSION_1`, bit 32, which only a non-legacy transport adds, nor
+/// `VIRTIO_F_RING_PACKED`, bit 34).
+const LEGACY_MMIO_HIGH_FEATURES: u64 = 1 << 40;
 
 /// The `virtio` VMSD's subsections for a legacy virtio-mmio transport: no
 /// extra transport state.
