@@ -525,6 +525,41 @@ const FIXTURES: [&str; 12] = [
     "qemu-10.0/q35-2.4-devices",
 ];
 
+/// The Arm `virt` fixtures' directories (they come with the aarch64 QEMUs),
+/// under `tests/data` or under `VMSTATE_ARM_FIXTURES` when it is set (as in
+/// `tests/qemu_models_arm.rs`).
+const ARM_FIXTURE_DIRS: [&str; 2] = ["qemu-7.2-aarch64", "qemu-10.0-aarch64"];
+
+/// The streams whose payloads are mutated: [`FIXTURES`], then every Arm
+/// `virt` fixture, by name and bytes.
+fn payload_fixtures() -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<(String, Vec<u8>)> = FIXTURES
+        .iter()
+        .map(|name| ((*name).to_owned(), fixture(name)))
+        .collect();
+    let root = std::env::var_os("VMSTATE_ARM_FIXTURES").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data"),
+        std::path::PathBuf::from,
+    );
+    for dir in ARM_FIXTURE_DIRS {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+            .map(|entries| {
+                entries
+                    .filter_map(|entry| Some(entry.ok()?.path()))
+                    .filter(|path| path.extension().is_some_and(|ext| ext == "mig"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        paths.sort();
+        for path in paths {
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            all.push((format!("{dir}/{stem}"), bytes));
+        }
+    }
+    all
+}
+
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/{name}.mig", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -651,15 +686,23 @@ macro_rules! typed_models {
     (@check [payload] $ty:ty) => { typed_check_payload::<$ty> };
     (@check [layouts] $ty:ty) => { typed_check_piix4 };
     ($($idstr:literal $([$kind:ident])? => $($path:ident)::+ $(, $note:literal)?;)*) => {
-        /// The typed check for a model idstr, for every model of the list.
-        fn typed(idstr: &str) -> Option<TypedCheck> {
-            match idstr {
-                $($idstr => Some(typed_models!(@check [$($kind)?] vmstate::qemu::$($path)::+)),)*
-                _ => None,
-            }
-        }
-        const TYPED: &[&str] = &[$($idstr),*];
+        /// Every model of the list: its idstr, the versions it loads (two
+        /// models share `cpu`: x86's and Arm's), and its typed check.
+        const TYPED: &[(&str, std::ops::RangeInclusive<u32>, TypedCheck)] = &[$((
+            $idstr,
+            <vmstate::qemu::$($path)::+ as VmState>::MINIMUM_VERSION
+                ..=<vmstate::qemu::$($path)::+ as VmState>::VERSION,
+            typed_models!(@check [$($kind)?] vmstate::qemu::$($path)::+),
+        ),)*];
     };
+}
+
+/// The typed check of the model registered as `idstr` that loads `version`.
+fn typed(idstr: &str, version: u32) -> Option<TypedCheck> {
+    TYPED
+        .iter()
+        .find(|(name, versions, _)| *name == idstr && versions.contains(&version))
+        .map(|(_, _, check)| *check)
 }
 
 vmstate::qemu_models!(typed_models);
@@ -706,8 +749,7 @@ fn pick_version(rng: &mut Rng, version: u32) -> u32 {
 fn payload_targets() -> Vec<Target> {
     let mut targets: Vec<Target> = Vec::new();
     let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
-    for name in FIXTURES {
-        let stream = fixture(name);
+    for (name, stream) in payload_fixtures() {
         let mut sections = payloads(&stream);
         // The configuration record, as a payload of its model.
         for record in records(&stream) {
@@ -723,19 +765,32 @@ fn payload_targets() -> Vec<Target> {
             }
         }
         for section in sections {
-            let short = section.info.idstr.rsplit('/').next().unwrap_or_default();
-            let Some(typed) = typed(short) else { continue };
-            let model = MODELS.iter().find(|m| m.idstr == short);
+            let version = section.info.version_id;
+            // The registry's own lookup: `virtio-mmio@.../virtio-blk` is
+            // `virtio-mmio/virtio-blk`, and `cpu` is x86's or Arm's by version.
+            let model = vmstate::qemu::model_for(&section.info.idstr, version);
+            let short = match model {
+                Some(model) => model.idstr,
+                // The configuration record is no section: its model is not
+                // in the registry.
+                None if section.info.idstr == "configuration" => "configuration",
+                None => continue,
+            };
+            let Some(typed) = typed(short, version) else {
+                continue;
+            };
             let key = (short.to_owned(), section.bytes.clone());
             if seen.contains(&key) {
                 continue;
             }
             seen.push(key);
-            let version = section.info.version_id;
             let typed = typed(&section.bytes, version);
             let decode_fn = model.map(|m| m.decode);
             targets.push(Target {
-                name: format!("{name}: payload `{}`", section.info.idstr),
+                name: format!(
+                    "{name}: payload `{}` (model `{short}` v{version})",
+                    section.info.idstr
+                ),
                 cases: payload_cases(section.bytes.len()),
                 hot: subsection_headers(&section.bytes),
                 seed_input: section.bytes,
@@ -757,15 +812,23 @@ fn payload_targets() -> Vec<Target> {
 #[test]
 fn mutated_payloads_load_or_fail_cleanly() {
     let targets = payload_targets();
-    let modelled: Vec<&str> = MODELS.iter().map(|m| m.idstr).collect();
-    for idstr in modelled {
-        assert!(TYPED.contains(&idstr), "model `{idstr}` has no typed check");
+    for model in MODELS {
+        let idstr = model.idstr;
         assert!(
-            targets
+            TYPED
                 .iter()
-                .any(|t| t.name.contains(&format!("`{idstr}`"))
-                    || t.name.ends_with(&format!("/{idstr}`"))),
-            "no fixture payload for model `{idstr}`"
+                .any(|(name, versions, _)| *name == idstr && *versions == model.versions),
+            "model `{idstr}` has no typed check"
+        );
+        assert!(
+            targets.iter().any(|t| {
+                t.name
+                    .split_once(&format!("(model `{idstr}` v"))
+                    .and_then(|(_, version)| version.trim_end_matches(')').parse().ok())
+                    .is_some_and(|version| model.versions.contains(&version))
+            }),
+            "no fixture payload for model `{idstr}` (versions {:?})",
+            model.versions
         );
     }
     let total = run_targets(1, &targets);

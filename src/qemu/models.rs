@@ -81,6 +81,19 @@ macro_rules! qemu_models {
             "virtio-rng" [virtio] => virtio::rng::VirtioRng;
             "virtio-console" [virtio] => virtio::serial::VirtioSerial, "`virtio-serial-pci`";
             "virtio-iommu" [virtio] => virtio::iommu::VirtioIommu, "GTREE and QLIST";
+            "cpu" => arm::cpu::ArmCpu, "Arm, version 22 (x86's is 12)";
+            "arm_gic" => arm::gic::ArmGic;
+            "arm_gicv3" => arm::gicv3::ArmGicv3, "one vCPU";
+            "arm_gicv3_its" => arm::gicv3::ArmGicv3Its;
+            "pl011" => arm::pl011::Pl011;
+            "pl031" => arm::pl031::Pl031;
+            "pl061" => arm::pl061::Pl061;
+            "pflash_cfi01" => arm::pflash::PflashCfi01;
+            "gpex_root" => arm::misc::GpexRoot;
+            "gpio-key" => arm::misc::GpioKey;
+            "virt_acpi_build" => arm::misc::VirtAcpiBuild;
+            "virtio-mmio/virtio-blk" => arm::virtio_mmio::VirtioMmioBlk, "legacy transport";
+            "virtio-mmio/virtio-rng" => arm::virtio_mmio::VirtioMmioRng, "legacy transport";
             "piix4_pm" [layouts] => acpi_piix4::Piix4Pm, "the layout chosen per stream";
         }
     };

@@ -20,6 +20,10 @@ pub struct Model {
     /// older one, when that loses nothing; `None` for models whose layout
     /// depends on more than the version (virtio, `piix4_pm`).
     pub lower: Option<Lower>,
+    /// The section versions the model loads (`MINIMUM_VERSION..=VERSION`):
+    /// how [`model_for`] tells apart two models of one idstr (x86's and
+    /// Arm's `cpu`).
+    pub versions: core::ops::RangeInclusive<u32>,
 }
 
 /// Re-encodes a payload written at the first version at the second.
@@ -220,6 +224,7 @@ macro_rules! registry {
             decode: decode_virtio::<super::$($ty)::+>,
             describe: describe_virtio::<super::$($ty)::+>,
             lower: None,
+            versions: <super::$($ty)::+ as VmState>::MINIMUM_VERSION..=<super::$($ty)::+ as VmState>::VERSION,
         },] $($tail)*)
     };
     (@models [$($done:tt)*] $idstr:literal [payload] => $($ty:ident)::+; $($tail:tt)*) => {
@@ -228,6 +233,7 @@ macro_rules! registry {
             decode: decode_for_payload::<super::$($ty)::+>,
             describe: describe_for_payload::<super::$($ty)::+>,
             lower: None,
+            versions: <super::$($ty)::+ as VmState>::MINIMUM_VERSION..=<super::$($ty)::+ as VmState>::VERSION,
         },] $($tail)*)
     };
     (@models [$($done:tt)*] $idstr:literal [layouts] => $($ty:ident)::+; $($tail:tt)*) => {
@@ -236,6 +242,7 @@ macro_rules! registry {
             decode: decode_piix4_pm,
             describe: describe_piix4_pm,
             lower: None,
+            versions: <super::$($ty)::+ as VmState>::MINIMUM_VERSION..=<super::$($ty)::+ as VmState>::VERSION,
         },] $($tail)*)
     };
     (@models [$($done:tt)*] $idstr:literal => $($ty:ident)::+; $($tail:tt)*) => {
@@ -244,6 +251,7 @@ macro_rules! registry {
             decode: decode_with::<super::$($ty)::+>,
             describe: describe_with::<super::$($ty)::+>,
             lower: Some(lower_with::<super::$($ty)::+>),
+            versions: <super::$($ty)::+ as VmState>::MINIMUM_VERSION..=<super::$($ty)::+ as VmState>::VERSION,
         },] $($tail)*)
     };
     ($($idstr:literal $([$kind:ident])? => $first:ident $(:: $rest:ident)* $(, $note:literal)?;)*) => {
@@ -266,20 +274,51 @@ macro_rules! registry {
 
 crate::qemu_models!(registry);
 
-/// The model for a section's idstr, if there is one. PCI devices are found by
-/// the part of the idstr after the last `/` (`0000:00:03.0/e1000` is `e1000`).
-#[must_use]
-pub fn model(idstr: &str) -> Option<&'static Model> {
-    let short = idstr.rsplit('/').next().unwrap_or(idstr);
+/// The name a section's idstr is registered under: the part after the last
+/// `/` (`0000:00:03.0/e1000` is `e1000`), prefixed with `virtio-mmio/` when
+/// the device sits on a virtio-mmio transport
+/// (`virtio-mmio@000000000a003e00/virtio-blk` is `virtio-mmio/virtio-blk`),
+/// whose payload differs from the same device's on virtio-pci.
+fn registered_name(idstr: &str) -> std::borrow::Cow<'_, str> {
+    let mut parts = idstr.rsplit('/');
+    let short = parts.next().unwrap_or(idstr);
+    match parts.next() {
+        Some(parent) if parent.starts_with("virtio-mmio@") => {
+            std::borrow::Cow::Owned(format!("virtio-mmio/{short}"))
+        }
+        _ => std::borrow::Cow::Borrowed(short),
+    }
+}
+
+/// The models registered for a section's idstr, in registry order.
+fn models_of(idstr: &str) -> impl Iterator<Item = &'static Model> {
+    let name = registered_name(idstr);
     MODELS
         .iter()
-        .find(|model| model.idstr == idstr || model.idstr == short)
+        .filter(move |model| model.idstr == idstr || model.idstr == name)
+}
+
+/// The model for a section's idstr, if there is one. PCI devices are found by
+/// the part of the idstr after the last `/` (`0000:00:03.0/e1000` is `e1000`),
+/// virtio devices on virtio-mmio as `virtio-mmio/<device>`. Where two models
+/// share an idstr (`cpu`: x86's, then Arm's), this is the first; prefer
+/// [`model_for`], which also knows the section's version.
+#[must_use]
+pub fn model(idstr: &str) -> Option<&'static Model> {
+    models_of(idstr).next()
+}
+
+/// The model for a section's idstr that loads its version: the x86 `cpu`
+/// (versions 11 and 12) or the Arm one (22). Found as [`model`] finds them.
+#[must_use]
+pub fn model_for(idstr: &str, version_id: u32) -> Option<&'static Model> {
+    models_of(idstr).find(|model| model.versions.contains(&version_id))
 }
 
 /// A [`Delimiter`](crate::stream::Delimiter) for streams without a description:
 /// the section's length as its model reads it.
 #[must_use]
 pub fn delimit(info: &SectionInfo, bytes: &[u8]) -> Option<Result<usize, Error>> {
-    let model = model(&info.idstr)?;
+    let model = model_for(&info.idstr, info.version_id)?;
     Some((model.decode)(bytes, info.version_id).map(|decoded| decoded.len))
 }

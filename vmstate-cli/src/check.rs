@@ -127,7 +127,7 @@ pub fn read_facts(path: &Path) -> Result<StreamFacts, Failure> {
 
 /// A model's description of a section, when a model reads the payload.
 pub fn describe_by_model(info: &SectionInfo, payload: &[u8]) -> Option<StateDesc> {
-    let model = vmstate::qemu::model(&info.idstr)?;
+    let model = vmstate::qemu::model_for(&info.idstr, info.version_id)?;
     (model.describe)(payload, info.version_id).ok()
 }
 

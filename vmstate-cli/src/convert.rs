@@ -282,7 +282,7 @@ fn decide(
                 minimum,
                 maximum,
             } if i64::from(found) > maximum && maximum >= minimum => {
-                let lower = vmstate::qemu::model(idstr).and_then(|m| m.lower);
+                let lower = vmstate::qemu::model_for(idstr, found).and_then(|m| m.lower);
                 match (u32::try_from(maximum), lower) {
                     (Ok(target), Some(lower)) => {
                         to_lower.push((idstr.clone(), instance_id, found, target, lower));

@@ -1,0 +1,59 @@
+//! `pl031`: the `PrimeCell` real-time clock (`hw/rtc/pl031.c`).
+
+use crate::VmState;
+
+/// QEMU `vmstate_pl031` (`pl031`, version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "pl031", version = 1)]
+pub struct Pl031 {
+    /// `tick_offset_vmstate`: the tick offset, adjusted by `pre_save` for
+    /// receivers that lack the `pl031/tick-offset` subsection.
+    pub tick_offset_vmstate: u32,
+    /// `mr`: the match register.
+    pub mr: u32,
+    /// `lr`: the load register.
+    pub lr: u32,
+    /// `cr`: the control register.
+    pub cr: u32,
+    /// `im`: the interrupt mask.
+    pub im: u32,
+    /// `is`: the raw interrupt status.
+    pub is: u32,
+    /// `pl031/tick-offset`, sent when the device's `migrate-tick-offset`
+    /// property is on (every machine type from QEMU 4.1 on, `virt-7.2`
+    /// included).
+    #[subsection(needed = Pl031::tick_offset_needed)]
+    pub tick_offset: Pl031TickOffset,
+}
+
+impl Pl031 {
+    /// QEMU `pl031_tick_offset_needed` reads the `migrate-tick-offset`
+    /// property, which is configuration: the model sends the subsection
+    /// exactly when it was loaded.
+    fn tick_offset_needed(&self) -> bool {
+        self.tick_offset.present
+    }
+}
+
+/// QEMU `vmstate_pl031_tick_offset` (`pl031/tick-offset`, version 1).
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "pl031/tick-offset", version = 1, post_load = Pl031TickOffset::post_load)]
+pub struct Pl031TickOffset {
+    /// `tick_offset`: the offset between the host's RTC and the guest's.
+    pub tick_offset: u32,
+    /// Not migrated: the subsection was in the stream.
+    #[vmstate(skip)]
+    pub present: bool,
+}
+
+impl Pl031TickOffset {
+    /// Records that the stream carried the subsection.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.present = true;
+        Ok(())
+    }
+}
