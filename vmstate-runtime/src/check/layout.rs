@@ -16,6 +16,12 @@
 //! `version_id` is at most the version being loaded; a field with a
 //! `field_exists` test may or may not be, which only the test knows, so it is
 //! matched when the stream has it in that place and skipped otherwise.
+//!
+//! Names align the two sides and name the difference; the verdict is about
+//! bytes. Where the names disagree but every written field falls on a field
+//! of the same size (a rename, fields turned into `VMSTATE_UNUSED` padding, a
+//! buffer split in several fields), QEMU loads the payload, and so does this
+//! check.
 
 use crate::desc::{FieldDesc, StateDesc};
 
