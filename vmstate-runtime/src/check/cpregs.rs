@@ -500,4 +500,43 @@ mod tests {
         assert!(parse_cpreg_lists("0x1\n").is_err());
         assert!(parse_cpreg_lists("# model a\nzz\n").is_err());
     }
+
+    #[test]
+    fn only_views_constants_and_unwritten_state_are_dropped() {
+        let par = 0x4020_0000_200f_3a00;
+        // PAR goes when its 64-bit view travels and DEST migrates it.
+        assert_eq!(why_not_droppable(par, 5, &[par, PAR64], &[par]), None);
+        assert!(why_not_droppable(par, 5, &[par], &[par]).is_some());
+        // RMR_EL1 is the constant 1; another value is another CPU.
+        assert_eq!(why_not_droppable(0x6030_0000_0013_c602, 1, &[], &[]), None);
+        assert!(why_not_droppable(0x6030_0000_0013_c602, 0, &[], &[]).is_some());
+        // Claim tags the guest set are state DEST has no register for.
+        assert_eq!(why_not_droppable(DBGCLAIMCLR_EL1, 0, &[], &[]), None);
+        let why = why_not_droppable(DBGCLAIMCLR_EL1, 3, &[], &[]).unwrap();
+        assert!(why.contains("0x60300000001383ce"), "{why}");
+        // A register the table does not know is refused, named.
+        let why = why_not_droppable(0x6030_0000_0013_c000, 0, &[], &[]).unwrap();
+        assert!(why.contains("0x603000000013c000"), "{why}");
+        // Supplied: constants, reset values, and a view from its register.
+        let registers = BTreeMap::from([(RVBAR_EL1, 0x1_2345_6789)]);
+        assert_eq!(
+            supplied_value(0x4020_0000_200f_6001, &registers),
+            Some(0x2345_6789)
+        );
+        assert_eq!(supplied_value(0x6030_0000_0013_c602, &registers), Some(1));
+        assert_eq!(supplied_value(0x6030_0000_0013_c000, &registers), None);
+        // ID_DFR0 takes DEST's value only where it has the other release's.
+        assert_eq!(
+            dest_constant(0x6030_0000_0013_c00a, 0x0300_0006, "7.2.22"),
+            Some(0x0301_0006)
+        );
+        assert_eq!(
+            dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "10.0.2"),
+            Some(0x0300_0006)
+        );
+        assert_eq!(
+            dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "7.2.22"),
+            None
+        );
+    }
 }
