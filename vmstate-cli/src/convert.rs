@@ -324,6 +324,7 @@ fn decide(
                 add_cpregs(&mut cpreg_drops, (idstr.clone(), instance_id), unknown);
                 add_cpregs(&mut cpreg_supply, (idstr, instance_id), missing);
             }
+            Obstacle::Machine { .. } if plan.machine.is_some() => {}
             Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
                 plan.drop_commands.push(number);
             }
