@@ -38,6 +38,9 @@ struct Fixed {
     images_from_reference: Vec<String>,
     /// Image blocks DEST does not have, to leave out.
     images_dropped: Vec<String>,
+    /// Arm `cpu` sections rewritten without the coprocessor registers DEST
+    /// lacks, by idstr and instance: the new payload and register count.
+    cpregs: HashMap<(String, u32), (Vec<u8>, usize)>,
 }
 
 impl Fixed {
@@ -56,6 +59,8 @@ impl Fixed {
     }
 }
 
+// One plan exists per run: its size does not matter.
+#[expect(clippy::large_enum_variant, reason = "one value per run")]
 /// How `convert` decides what to change: from the verdict on the whole
 /// stream, or record by record by the rules that verdict follows (a machine
 /// type DEST does not run is renamed when `--machine` is given; a stateless
@@ -97,12 +102,26 @@ impl Plan<'_> {
         }
     }
 
+    /// The new payload and register count of an Arm `cpu` section whose
+    /// register lists lose the registers DEST lacks.
+    fn cpregs(&self, idstr: &str, instance_id: u32) -> Option<&(Vec<u8>, usize)> {
+        match self {
+            Self::Fixed(fixed) => fixed.cpregs.get(&(idstr.to_owned(), instance_id)),
+            Self::Ask(..) => None,
+        }
+    }
+
     /// The instance id to write for the `rank`-th section of `idstr`.
     fn renumbered(&self, idstr: &str, rank: usize) -> Option<u32> {
         match self {
             Self::Fixed(fixed) => fixed.renumbering.get(&(idstr.to_owned(), rank)).copied(),
             Self::Ask(..) => None,
         }
+    }
+
+    /// Whether any `cpu` section loses registers.
+    fn drops_cpregs(&self) -> bool {
+        matches!(self, Self::Fixed(fixed) if !fixed.cpregs.is_empty())
     }
 
     /// Whether any section is renumbered.
@@ -126,9 +145,11 @@ impl Plan<'_> {
 }
 
 pub fn run(args: &Convert) -> Result<(), Failure> {
-    // The stream is read once, after this (it may be a pipe): a shipped
-    // release stands for its x86_64 dump here.
-    let dest = crate::releases::load(&args.dest, None)?;
+    // `-` is spooled to a file, so the configuration section can be read
+    // first: a shipped release answers for the stream's architecture.
+    let mut input = crate::input::open(&args.file)?;
+    let machine = stream_machine(&mut input, args)?;
+    let dest = crate::releases::load(&args.dest, machine.as_deref())?;
     if let Some(machine) = &args.machine
         && !dest.runs_machine(machine)
     {
@@ -141,7 +162,6 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 .unwrap_or_default()
         )));
     }
-    let mut input = crate::input::open(&args.file)?;
     let output = Output::create(&args.output)?;
     if let Some(file) = output.seekable()? {
         // A file output is checked and written in one pass: refused, it is
@@ -189,6 +209,21 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     output.commit()
 }
 
+/// The machine type the stream's configuration section names, if it has
+/// one; the input is left at its start.
+fn stream_machine(input: &mut File, args: &Convert) -> Result<Option<String>, Failure> {
+    let mut machine = None;
+    {
+        let mut reader = StreamReader::new(&mut *input)?;
+        // The configuration section, when there is one, is the first record.
+        if let Some(Record::Configuration(configuration)) = reader.next_record()? {
+            machine = Some(configuration.machine.clone());
+        }
+    }
+    rewind(input, args)?;
+    Ok(machine)
+}
+
 fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
     Ok(StreamReader::new(input)?
         .with_delimiter(vmstate::qemu::delimit)
@@ -218,6 +253,10 @@ fn rewind(input: &mut File, args: &Convert) -> Result<(), Failure> {
 /// (printed; [`Failure::Refused`]). Sections to re-encode are re-encoded
 /// here, reading `input` again, so that one whose older layout cannot hold
 /// its state is refused before anything is named OUT.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one match over every obstacle kind reads best in one place"
+)]
 fn decide(
     facts: &StreamFacts,
     dest: &Dump,
@@ -261,8 +300,30 @@ fn decide(
         ));
     }
     let mut to_lower = Vec::new();
+    // Registers DEST's CPU lacks, per `cpu` section: with a reference, both
+    // the shipped list and the reference's may name them.
+    let mut cpreg_drops: HashMap<(String, u32), Vec<u64>> = HashMap::new();
+    // And those DEST migrates that the stream lacks, to supply.
+    let mut cpreg_supply: HashMap<(String, u32), Vec<u64>> = HashMap::new();
     for obstacle in verdict.obstacles {
         match obstacle {
+            Obstacle::CpregCount {
+                idstr,
+                instance_id,
+                unknown,
+                missing,
+                ..
+            }
+            | Obstacle::CpregUnknown {
+                idstr,
+                instance_id,
+                unknown,
+                missing,
+                ..
+            } => {
+                add_cpregs(&mut cpreg_drops, (idstr.clone(), instance_id), unknown);
+                add_cpregs(&mut cpreg_supply, (idstr, instance_id), missing);
+            }
             Obstacle::Machine { .. } if plan.machine.is_some() => {}
             Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
                 plan.drop_commands.push(number);
@@ -303,6 +364,18 @@ fn decide(
              would move them"
         ));
     }
+    if !dest.cpregs.is_empty() && facts.sections.iter().any(|s| s.cpregs.is_some()) {
+        rewind(input, args)?;
+        drop_cpregs(
+            open_reader(input)?,
+            facts,
+            &cpreg_drops,
+            &cpreg_supply,
+            dest.release.as_deref(),
+            &mut plan,
+            &mut refusals,
+        )?;
+    }
     if refusals.is_empty() && !to_lower.is_empty() {
         rewind(input, args)?;
         lower_sections(open_reader(input)?, &to_lower, &mut plan, &mut refusals)?;
@@ -314,6 +387,89 @@ fn decide(
         return Err(Failure::Refused(refusals.len()));
     }
     Ok(plan)
+}
+
+/// Rewrites the Arm `cpu` sections without the registers DEST's CPU lacks
+/// (`drops`) and with those it lacks that DEST has and computes (`supply`),
+/// into `plan`, where the guest cannot tell (the rule and the
+/// verdict on each register: [`vmstate::check::DROPPABLE_CPREGS`]), and with
+/// the constants DEST's release computes otherwise given DEST's value
+/// ([`vmstate::check::RELEASE_CONSTANTS`]); names each register that
+/// carries state otherwise.
+fn drop_cpregs<R: Read + Seek>(
+    mut reader: StreamReader<R>,
+    facts: &StreamFacts,
+    drops: &HashMap<(String, u32), Vec<u64>>,
+    supply: &HashMap<(String, u32), Vec<u64>>,
+    dest_release: Option<&str>,
+    plan: &mut Fixed,
+    refusals: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let mut current = None;
+    while let Some(record) = reader.next_record()? {
+        match &record {
+            Record::Section(header) => current.clone_from(&header.info),
+            Record::State { payload, .. } => {
+                let Some(info) = current.take() else { continue };
+                let key = (info.idstr.clone(), info.instance_id);
+                // Every Arm `cpu` section: one DEST lists all registers of
+                // may still carry a constant DEST computes otherwise.
+                let Some(stream) = facts
+                    .sections
+                    .iter()
+                    .find(|s| s.idstr == info.idstr && s.instance_id == info.instance_id)
+                    .and_then(|s| s.cpregs.as_deref())
+                else {
+                    continue;
+                };
+                let unknown = drops.get(&key).map_or(&[][..], Vec::as_slice);
+                let where_ = format!("section `{}` instance {}", info.idstr, info.instance_id);
+                let value_for = |index, value| {
+                    dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r))
+                };
+                match vmstate::qemu::arm::cpu::rewrite_cpregs(
+                    payload,
+                    info.version_id,
+                    unknown,
+                    &value_for,
+                    supply.get(&key).map_or(&[][..], Vec::as_slice),
+                    &vmstate::check::supplied_value,
+                ) {
+                    Ok(rewrite) => {
+                        let before = refusals.len();
+                        for &(index, value) in &rewrite.dropped {
+                            if let Some(why) =
+                                vmstate::check::why_not_droppable(index, value, stream, unknown)
+                            {
+                                refusals
+                                    .push(format!("{where_}: DEST's CPU does not migrate {why}"));
+                            }
+                        }
+                        let changed = !rewrite.dropped.is_empty()
+                            || !rewrite.replaced.is_empty()
+                            || !rewrite.supplied.is_empty();
+                        if refusals.len() == before && changed {
+                            plan.cpregs.insert(key, (rewrite.payload, rewrite.count));
+                        }
+                    }
+                    Err(error) => refusals.push(format!(
+                        "{where_}: the CPU registers DEST lacks cannot be left out: {error}"
+                    )),
+                }
+            }
+            _ => {}
+        }
+        reader.recycle(record);
+    }
+    Ok(())
+}
+
+/// Adds `indexes` to the sorted register list of section `key`.
+fn add_cpregs(lists: &mut HashMap<(String, u32), Vec<u64>>, key: (String, u32), indexes: Vec<u64>) {
+    let list = lists.entry(key).or_default();
+    list.extend(indexes);
+    list.sort_unstable();
+    list.dedup();
 }
 
 /// A section to re-encode: idstr, instance, the stream's version, the version
@@ -371,6 +527,8 @@ fn rewrite<R: Read + Seek, W: Write>(
     let mut machine = None;
     let mut lowering = None;
     let mut lowered_any = false;
+    // The Arm `cpu` section being written without registers DEST lacks.
+    let mut cpregs = None;
     let mut ranks: HashMap<String, usize> = HashMap::new();
     while let Some(record) = reader.next_record()? {
         facts.observe(&record);
@@ -389,8 +547,16 @@ fn rewrite<R: Read + Seek, W: Write>(
                     Some(lowered)
                 });
                 lowered_any |= lowering.is_some();
+                cpregs = header
+                    .info
+                    .as_ref()
+                    .and_then(|info| plan.cpregs(&info.idstr, info.instance_id));
                 Record::Section(header)
             }
+            Record::State { offset, .. } if cpregs.is_some() => Record::State {
+                payload: cpregs.take().map(|c| c.0.clone()).unwrap_or_default(),
+                offset,
+            },
             Record::State { offset, .. } if lowering.is_some() => Record::State {
                 payload: lowering
                     .take()
@@ -414,7 +580,9 @@ fn rewrite<R: Read + Seek, W: Write>(
                 progress.set(reader.offset());
                 continue;
             }
-            Record::Vmdesc { json } if machine.is_some() || lowered_any || plan.renumbers() => {
+            Record::Vmdesc { json }
+                if machine.is_some() || lowered_any || plan.renumbers() || plan.drops_cpregs() =>
+            {
                 Record::Vmdesc {
                     json: updated_vmdesc(&json, machine.as_deref(), plan)?,
                 }
@@ -454,6 +622,14 @@ fn updated_vmdesc(json: &[u8], machine: Option<&str>, plan: &Plan) -> Result<Vec
         *rank += 1;
         if let Some((_, lowered)) = plan.lowered(&device.name, device.instance_id) {
             device.state = lowered.desc.clone();
+        }
+        if let Some((_, count)) = plan.cpregs(&device.name, device.instance_id) {
+            // The lists are two varrays of `count` elements now.
+            for field in &mut device.state.fields {
+                if field.name == "cpreg_vmstate_indexes" || field.name == "cpreg_vmstate_values" {
+                    field.array_len = Some(*count);
+                }
+            }
         }
     }
     Ok(vmdesc.to_json().into_bytes())

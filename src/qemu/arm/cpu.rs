@@ -16,7 +16,9 @@
 //! subsections belong to other CPU models; a stream that carries one is
 //! refused with an error that names it.
 
-use crate::{Error, Unused, VmState};
+use std::collections::BTreeMap;
+
+use crate::{Error, Reader, Unused, VmState};
 
 /// QEMU `vmstate_arm_cpu` (`cpu`, version 22).
 #[derive(VmState, Debug, Clone, PartialEq)]
@@ -183,6 +185,109 @@ impl ArmCpu {
     fn irq_line_state_needed(&self) -> bool {
         self.irq_line_state.present
     }
+}
+
+/// How [`rewrite_cpregs`] finds the value of a register it adds: from its
+/// index and the payload's registers, by index.
+pub type SupplyValue = dyn Fn(u64, &BTreeMap<u64, u64>) -> Option<u64>;
+
+/// What [`rewrite_cpregs`] did to a `cpu` payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpregRewrite {
+    /// The payload saved again.
+    pub payload: Vec<u8>,
+    /// How many registers it lists.
+    pub count: usize,
+    /// Each register left out: index and value, in list order.
+    pub dropped: Vec<(u64, u64)>,
+    /// Each register given another value: index, old value, new value.
+    pub replaced: Vec<(u64, u64, u64)>,
+    /// Each register added: index and value.
+    pub supplied: Vec<(u64, u64)>,
+}
+
+/// A `cpu` payload (written at `version_id`) with the coprocessor registers
+/// `drop` removed from both lists, `cpreg_vmstate_array_len` counting what
+/// is left, and each register for which `value_for(index, value)` says so
+/// given that value, and each register of `supply` the payload lacks added
+/// in its sorted place with the value `supply_value(index, registers)` gives
+/// (from the payload's `registers`, by index; `None` leaves it out);
+/// everything else is saved again unchanged.
+///
+/// # Errors
+/// The payload does not load with this model, or does not come back byte
+/// for byte when saved again (then the model would change more than the
+/// lists, and nothing is rewritten).
+pub fn rewrite_cpregs(
+    payload: &[u8],
+    version_id: u32,
+    drop: &[u64],
+    value_for: &dyn Fn(u64, u64) -> Option<u64>,
+    supply: &[u64],
+    supply_value: &SupplyValue,
+) -> Result<CpregRewrite, Error> {
+    let mut cpu = ArmCpu::default();
+    let mut reader = Reader::new(payload);
+    cpu.load_state(&mut reader, version_id)?;
+    // What the model does not read would be lost on saving: refuse it.
+    if reader.remaining() != 0 || crate::to_vec_at(&cpu, version_id)? != payload {
+        return Err(Error::custom(
+            "the Arm cpu model does not save this payload back byte for byte",
+        ));
+    }
+    let (mut dropped, mut replaced) = (Vec::new(), Vec::new());
+    let (mut indexes, mut values) = (Vec::new(), Vec::new());
+    for (&index, &value) in cpu
+        .cpreg_vmstate_indexes
+        .iter()
+        .zip(&cpu.cpreg_vmstate_values)
+    {
+        if drop.contains(&index) {
+            dropped.push((index, value));
+            continue;
+        }
+        indexes.push(index);
+        match value_for(index, value) {
+            Some(new) if new != value => {
+                replaced.push((index, value, new));
+                values.push(new);
+            }
+            _ => values.push(value),
+        }
+    }
+    let registers: BTreeMap<u64, u64> = indexes
+        .iter()
+        .copied()
+        .zip(values.iter().copied())
+        .collect();
+    let mut supplied = Vec::new();
+    for &index in supply {
+        if registers.contains_key(&index) {
+            continue;
+        }
+        if let Some(value) = supply_value(index, &registers) {
+            supplied.push((index, value));
+        }
+    }
+    if !supplied.is_empty() {
+        // QEMU walks both lists sorted (cpu_post_load): keep them sorted.
+        let mut all: Vec<(u64, u64)> = indexes.into_iter().zip(values).collect();
+        all.extend(supplied.iter().copied());
+        all.sort_unstable_by_key(|&(index, _)| index);
+        (indexes, values) = all.into_iter().unzip();
+    }
+    let count = indexes.len();
+    cpu.cpreg_vmstate_array_len = i32::try_from(count)
+        .map_err(|_| Error::custom("more coprocessor registers than an int32 counts"))?;
+    cpu.cpreg_vmstate_indexes = indexes;
+    cpu.cpreg_vmstate_values = values;
+    Ok(CpregRewrite {
+        payload: crate::to_vec_at(&cpu, version_id)?,
+        count,
+        dropped,
+        replaced,
+        supplied,
+    })
 }
 
 /// QEMU `vmstate_vfp` (`cpu/vfp`, version 3): the SIMD and floating-point

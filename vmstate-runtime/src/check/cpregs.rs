@@ -10,7 +10,7 @@
 //! reset value, and incoming ones past the destination's last are not looked
 //! at.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::obstacle::Obstacle;
@@ -78,6 +78,257 @@ impl fmt::Display for CpReg {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// Why a register one release migrates and the other lacks may be left out
+/// of a stream without the guest being able to tell (QEMU's `target/arm`
+/// source, each register found by its encoding; docs/cross-version.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dropping {
+    /// An `AArch32` view of a register whose state lives in the `AArch64`
+    /// register of this index (the same `CPUARMState` field), which the
+    /// stream must carry and DEST must migrate too.
+    ViewOf(u64),
+    /// A value QEMU computes (`ARM_CP_CONST`, `ARM_CP_NOP`: reads give it,
+    /// writes are ignored): the stream's value must be this one.
+    Constant(u64),
+    /// Guest-writable state that the other release does not have at all:
+    /// droppable only while it holds its reset value (nothing was written).
+    ResetValue(u64),
+}
+
+/// A register that may be dropped: its index, QEMU's name, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DroppableCpreg {
+    /// The register's index (`cpreg_to_kvm_id`).
+    pub index: u64,
+    /// QEMU's name for it.
+    pub name: &'static str,
+    /// Why dropping it loses nothing.
+    pub why: Dropping,
+}
+
+/// The 64-bit `AArch32` PAR (cp15 64-bit opc1=0 CRm=7, non-secure bank:
+/// `cp15.par_ns`, the same field as `PAR_EL1`, which both releases list as
+/// an alias), whose low half is the 32-bit PAR.
+const PAR64: u64 = 0x4030_0000_200f_0380;
+/// `RVBAR_EL1` (op0=3 op1=0 CRn=12 CRm=0 op2=1), which holds `AArch32` RVBAR.
+const RVBAR_EL1: u64 = 0x6030_0000_0013_c601;
+/// `DBGCLAIMCLR_EL1` (op0=2 op1=0 CRn=7 CRm=9 op2=6), `cp15.dbgclaim`.
+const DBGCLAIMCLR_EL1: u64 = 0x6030_0000_0013_83ce;
+
+/// The registers a `cortex-a57` migrates in one of QEMU 7.2 and 10.0.2 and
+/// not in the other, each with why it may be dropped. Every one of the 18
+/// that differ is here; one missing from this table is refused.
+pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
+    // QEMU 7.2 only: the 32-bit PAR, non-secure bank (cp15.par_ns, the low
+    // half of par_el[1]); 10.0 marks it ARM_CP_ALIAS when LPAE exists.
+    DroppableCpreg {
+        index: 0x4020_0000_200f_3a00,
+        name: "PAR",
+        why: Dropping::ViewOf(PAR64),
+    },
+    // QEMU 10.0 only (debug_helper.c, debug_cp_reginfo and
+    // debug_aa32_el1_reginfo; helper.c, el1_reset_regs).
+    DroppableCpreg {
+        index: 0x4020_0000_200e_0002,
+        name: "DBGDTRRXext (OSDTRRX_EL1)",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x4020_0000_200e_0100,
+        name: "DBGDCCINT (MDCCINT_EL1)",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x4020_0000_200e_0182,
+        name: "DBGDTRTXext (OSDTRTX_EL1)",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x4020_0000_200e_0298,
+        name: "DBGDTRRXint/TXint (DBGDTR_EL0)",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x4020_0000_200e_0302,
+        name: "DBGOSECCR (OSECCR_EL1)",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x4020_0000_200e_0380,
+        name: "DBGVCR",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x4020_0000_200e_3c86,
+        name: "DBGCLAIMCLR",
+        why: Dropping::ResetValue(0),
+    },
+    DroppableCpreg {
+        index: 0x4020_0000_200f_6001,
+        name: "RVBAR",
+        why: Dropping::ViewOf(RVBAR_EL1),
+    },
+    DroppableCpreg {
+        index: 0x4020_0000_200f_6002,
+        name: "RMR",
+        why: Dropping::Constant(1),
+    },
+    DroppableCpreg {
+        index: 0x6030_0000_0013_8002,
+        name: "OSDTRRX_EL1",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x6030_0000_0013_8010,
+        name: "MDCCINT_EL1",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x6030_0000_0013_801a,
+        name: "OSDTRTX_EL1",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x6030_0000_0013_8032,
+        name: "OSECCR_EL1",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: DBGCLAIMCLR_EL1,
+        name: "DBGCLAIMCLR_EL1",
+        why: Dropping::ResetValue(0),
+    },
+    DroppableCpreg {
+        index: 0x6030_0000_0013_9828,
+        name: "DBGDTR_EL0",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x6030_0000_0013_a038,
+        name: "DBGVCR32_EL2",
+        why: Dropping::Constant(0),
+    },
+    DroppableCpreg {
+        index: 0x6030_0000_0013_c602,
+        name: "RMR_EL1",
+        why: Dropping::Constant(1),
+    },
+];
+
+/// A register both releases migrate whose value QEMU computes from the CPU
+/// model (an ID register, `ARM_CP_CONST`) and computes otherwise in each:
+/// `write_list_to_cpustate` refuses an incoming value that differs from its
+/// own, so the destination's value is supplied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleaseConstant {
+    /// The register's index.
+    pub index: u64,
+    /// QEMU's name for it.
+    pub name: &'static str,
+    /// Its value in QEMU 7.2 (`cortex-a57`, TCG).
+    pub v7_2: u64,
+    /// Its value in QEMU 10.0.2.
+    pub v10_0: u64,
+}
+
+/// The constants that differ between QEMU 7.2 and 10.0.2 for a `cortex-a57`
+/// (measured in real streams): `ID_DFR0`, whose `MMapTrc` field (bits 19:16)
+/// 10.0's `arm_cpu_realizefn` clears under TCG since QEMU implements no
+/// trace, in its `AArch32` and `AArch64` encodings.
+pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
+    ReleaseConstant {
+        index: 0x4020_0000_200f_0082,
+        name: "ID_DFR0",
+        v7_2: 0x0301_0006,
+        v10_0: 0x0300_0006,
+    },
+    ReleaseConstant {
+        index: 0x6030_0000_0013_c00a,
+        name: "ID_DFR0_EL1",
+        v7_2: 0x0301_0006,
+        v10_0: 0x0300_0006,
+    },
+];
+
+/// The value a destination running QEMU `dest_release` (its version, e.g.
+/// `7.2.22`) computes for register `index` where the stream carries the
+/// other release's `value`; `None` when it keeps the stream's value.
+#[must_use]
+pub fn dest_constant(index: u64, value: u64, dest_release: &str) -> Option<u64> {
+    let entry = RELEASE_CONSTANTS.iter().find(|c| c.index == index)?;
+    if dest_release.starts_with("7.2") && value == entry.v10_0 {
+        Some(entry.v7_2)
+    } else if dest_release.starts_with("10.0") && value == entry.v7_2 {
+        Some(entry.v10_0)
+    } else {
+        None
+    }
+}
+
+/// The value to supply for register `index`, which DEST migrates and the
+/// stream lacks, from the stream's `registers` (by index): a constant's
+/// value, a reset value (the source had no such register to write), or the
+/// register it is a view of (its low 32 bits for a 32-bit register). `None`
+/// for a register this table does not know: DEST keeps its own value.
+#[must_use]
+pub fn supplied_value(index: u64, registers: &BTreeMap<u64, u64>) -> Option<u64> {
+    let entry = DROPPABLE_CPREGS.iter().find(|e| e.index == index)?;
+    match entry.why {
+        Dropping::Constant(value) | Dropping::ResetValue(value) => Some(value),
+        Dropping::ViewOf(of) => {
+            let value = *registers.get(&of)?;
+            Some(if index & SIZE_MASK == SIZE_U64 {
+                value
+            } else {
+                value & 0xffff_ffff
+            })
+        }
+    }
+}
+
+/// Why the register `index` with `value` cannot be dropped from a stream
+/// that carries `stream` (indexes) for a DEST that lacks `unknown` of them,
+/// or `None` when it can.
+#[must_use]
+pub fn why_not_droppable(
+    index: u64,
+    value: u64,
+    stream: &[u64],
+    unknown: &[u64],
+) -> Option<String> {
+    let Some(entry) = DROPPABLE_CPREGS.iter().find(|e| e.index == index) else {
+        return Some(format!(
+            "register {}: not known to carry no state of its own",
+            CpReg(index)
+        ));
+    };
+    let name = entry.name;
+    match entry.why {
+        Dropping::ViewOf(of) if stream.contains(&of) && !unknown.contains(&of) => None,
+        Dropping::ViewOf(of) => Some(format!(
+            "register {} ({name}): its state lives in {}, which {}",
+            CpReg(index),
+            CpReg(of),
+            if stream.contains(&of) {
+                "DEST does not migrate"
+            } else {
+                "the stream does not carry"
+            }
+        )),
+        Dropping::Constant(want) | Dropping::ResetValue(want) if value == want => None,
+        Dropping::Constant(want) => Some(format!(
+            "register {} ({name}): QEMU computes it as 0x{want:x}, the stream has 0x{value:x} \
+             (another CPU model or configuration)",
+            CpReg(index)
+        )),
+        Dropping::ResetValue(want) => Some(format!(
+            "register {} ({name}): the guest wrote 0x{value:x} to it (reset value 0x{want:x}), \
+             and DEST's CPU has no such register to hold it",
+            CpReg(index)
+        )),
     }
 }
 
@@ -248,5 +499,44 @@ mod tests {
         );
         assert!(parse_cpreg_lists("0x1\n").is_err());
         assert!(parse_cpreg_lists("# model a\nzz\n").is_err());
+    }
+
+    #[test]
+    fn only_views_constants_and_unwritten_state_are_dropped() {
+        let par = 0x4020_0000_200f_3a00;
+        // PAR goes when its 64-bit view travels and DEST migrates it.
+        assert_eq!(why_not_droppable(par, 5, &[par, PAR64], &[par]), None);
+        assert!(why_not_droppable(par, 5, &[par], &[par]).is_some());
+        // RMR_EL1 is the constant 1; another value is another CPU.
+        assert_eq!(why_not_droppable(0x6030_0000_0013_c602, 1, &[], &[]), None);
+        assert!(why_not_droppable(0x6030_0000_0013_c602, 0, &[], &[]).is_some());
+        // Claim tags the guest set are state DEST has no register for.
+        assert_eq!(why_not_droppable(DBGCLAIMCLR_EL1, 0, &[], &[]), None);
+        let why = why_not_droppable(DBGCLAIMCLR_EL1, 3, &[], &[]).unwrap();
+        assert!(why.contains("0x60300000001383ce"), "{why}");
+        // A register the table does not know is refused, named.
+        let why = why_not_droppable(0x6030_0000_0013_c000, 0, &[], &[]).unwrap();
+        assert!(why.contains("0x603000000013c000"), "{why}");
+        // Supplied: constants, reset values, and a view from its register.
+        let registers = BTreeMap::from([(RVBAR_EL1, 0x1_2345_6789)]);
+        assert_eq!(
+            supplied_value(0x4020_0000_200f_6001, &registers),
+            Some(0x2345_6789)
+        );
+        assert_eq!(supplied_value(0x6030_0000_0013_c602, &registers), Some(1));
+        assert_eq!(supplied_value(0x6030_0000_0013_c000, &registers), None);
+        // ID_DFR0 takes DEST's value only where it has the other release's.
+        assert_eq!(
+            dest_constant(0x6030_0000_0013_c00a, 0x0300_0006, "7.2.22"),
+            Some(0x0301_0006)
+        );
+        assert_eq!(
+            dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "10.0.2"),
+            Some(0x0300_0006)
+        );
+        assert_eq!(
+            dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "7.2.22"),
+            None
+        );
     }
 }

@@ -47,7 +47,11 @@ mod report;
 mod rules;
 mod stream;
 
-pub use cpregs::{CpReg, compare_cpregs, nearest_model, parse_cpreg_lists};
+pub use cpregs::{
+    CpReg, DROPPABLE_CPREGS, DroppableCpreg, Dropping, RELEASE_CONSTANTS, ReleaseConstant,
+    compare_cpregs, dest_constant, nearest_model, parse_cpreg_lists, supplied_value,
+    why_not_droppable,
+};
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use facts::{Describer, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts};
 pub use from_schema::dump;
