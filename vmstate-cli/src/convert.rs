@@ -324,6 +324,15 @@ fn decide(
                 add_cpregs(&mut cpreg_drops, (idstr.clone(), instance_id), unknown);
                 add_cpregs(&mut cpreg_supply, (idstr, instance_id), missing);
             }
+            // Constants that differ between the releases are given DEST's
+            // value when the `cpu` section is rewritten.
+            Obstacle::CpregConstant { ref registers, .. }
+                if registers.iter().all(|(index, value, theirs)| {
+                    dest.release
+                        .as_deref()
+                        .and_then(|r| vmstate::check::dest_constant(*index, *value, r))
+                        == Some(*theirs)
+                }) => {}
             Obstacle::Machine { .. } if plan.machine.is_some() => {}
             Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
                 plan.drop_commands.push(number);

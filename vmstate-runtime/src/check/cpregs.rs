@@ -394,6 +394,50 @@ fn refused_by_post_load(stream: &[u64], dest: &[u64]) -> bool {
     false
 }
 
+/// Whether register `index` is an ID register: `AArch64` op0=3, op1=0,
+/// CRn=0, or `AArch32` cp15 opc1=0, CRn=0. QEMU computes their values from the
+/// CPU model (`ARM_CP_CONST`), and `write_list_to_cpustate` refuses an
+/// incoming value that differs from its own, since writing it leaves the
+/// register as it was.
+#[must_use]
+pub fn is_id_register(index: u64) -> bool {
+    let field = |shift: u32, bits: u32| (index >> shift) & ((1 << bits) - 1);
+    match index & ARCH_MASK {
+        ARCH_ARM64 => {
+            index & 0xffff_0000 == ARM64_SYSREG
+                && field(14, 2) == 3
+                && field(11, 3) == 0
+                && field(7, 4) == 0
+        }
+        ARCH_ARM => {
+            index & SIZE_MASK != SIZE_U64
+                && field(16, 4) == 15
+                && field(3, 4) == 0
+                && field(11, 4) == 0
+        }
+        _ => false,
+    }
+}
+
+/// The registers whose value the destination computes itself and that the
+/// stream carries with another value: (index, stream's, destination's).
+/// `dest` gives the destination's value of a register, where known.
+#[must_use]
+pub fn constants_that_differ(
+    indexes: &[u64],
+    values: &[u64],
+    dest: impl Fn(u64, u64) -> Option<u64>,
+) -> Vec<(u64, u64, u64)> {
+    indexes
+        .iter()
+        .zip(values)
+        .filter_map(|(&index, &value)| {
+            let theirs = dest(index, value)?;
+            (theirs != value).then_some((index, value, theirs))
+        })
+        .collect()
+}
+
 /// The shipped list (of one CPU model) nearest to a stream's: QEMU's stream
 /// does not name the model, so the one that differs least is taken.
 #[must_use]

@@ -66,6 +66,8 @@ pub struct SectionFacts {
     /// An Arm CPU's coprocessor register indexes (`cpreg_vmstate_indexes`,
     /// as many as `cpreg_vmstate_array_len` says), when the section is one.
     pub cpregs: Option<Vec<u64>>,
+    /// Their values (`cpreg_vmstate_values`), in the same order.
+    pub cpreg_values: Option<Vec<u64>>,
 }
 
 impl SectionFacts {
@@ -83,6 +85,7 @@ impl SectionFacts {
             subsections: Vec::new(),
             pci_config: None,
             cpregs: None,
+            cpreg_values: None,
         }
     }
 }
@@ -187,7 +190,8 @@ impl<'a> FactsCollector<'a> {
                     if let Some(decoded) = &decoded {
                         section.equal_values = equal_values(&decoded.leaves, payload);
                     }
-                    section.cpregs = value.and_then(cpregs);
+                    section.cpregs = value.and_then(|v| cpregs(v, "cpreg_vmstate_indexes"));
+                    section.cpreg_values = value.and_then(|v| cpregs(v, "cpreg_vmstate_values"));
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
                     section.desc = Some(desc);
                     section.desc_in_vmdesc = described.is_some();
@@ -232,10 +236,11 @@ fn pci_config(leaves: &[Leaf], payload: &[u8]) -> Option<Vec<u8>> {
         .map(<[u8]>::to_vec)
 }
 
-/// An Arm CPU's register index list in a decoded `cpu` payload: the
-/// varray's first `cpreg_vmstate_array_len` elements (QEMU sends that many).
-fn cpregs(value: &Value) -> Option<Vec<u64>> {
-    let indexes = value.get("cpreg_vmstate_indexes")?.as_array()?;
+/// An Arm CPU's register index or value list (`list`) in a decoded `cpu`
+/// payload: the varray's first `cpreg_vmstate_array_len` elements (QEMU
+/// sends that many).
+fn cpregs(value: &Value, list: &str) -> Option<Vec<u64>> {
+    let indexes = value.get(list)?.as_array()?;
     let len = value
         .get("cpreg_vmstate_array_len")
         .and_then(Value::as_u64)

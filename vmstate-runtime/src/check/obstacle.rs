@@ -86,6 +86,17 @@ pub enum Obstacle {
         /// Its instance.
         instance_id: u32,
     },
+    /// Arm coprocessor registers whose value QEMU computes from the CPU model
+    /// (ID registers, constants) and that the stream carries with another
+    /// value than the destination's.
+    CpregConstant {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// (index, the stream's value, the destination's).
+        registers: Vec<(u64, u64, u64)>,
+    },
     /// A read-only byte of a PCI device's configuration space that the
     /// destination's device has otherwise, as its reference stream shows.
     PciConfig {
@@ -289,6 +300,7 @@ impl fmt::Display for Obstacle {
                  `{idstr}` section 0 (QEMU: \"Unknown savevm section or instance '{idstr}' \
                  {instance_id}\"); `vmstate convert --reference REF` renumbers it as DEST does"
             ),
+            Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
             Self::Layout { .. } => self.fmt_layout(f),
@@ -302,6 +314,31 @@ impl fmt::Display for Obstacle {
 }
 
 impl Obstacle {
+    fn fmt_cpreg_constant(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::CpregConstant {
+            idstr,
+            instance_id,
+            registers,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: DEST's CPU computes these \
+             registers itself and refuses another value (QEMU: \"error while loading \
+             state for instance 0x{instance_id:x} of device '{idstr}'\"):"
+        )?;
+        for (index, stream, dest) in registers {
+            write!(
+                f,
+                " {} is 0x{stream:x}, DEST's 0x{dest:x};",
+                super::cpregs::CpReg(*index)
+            )?;
+        }
+        f.write_str(" `vmstate convert` gives a known one DEST's value")
+    }
+
     /// The reasons only a reference stream shows.
     fn fmt_reference(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -10,7 +10,9 @@
 
 use std::collections::BTreeSet;
 
-use super::cpregs::{compare_cpregs, nearest_model};
+use super::cpregs::{
+    compare_cpregs, constants_that_differ, dest_constant, is_id_register, nearest_model,
+};
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
 use super::layout::{compare_section, description_of};
@@ -107,6 +109,20 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         {
             verdict.obstacles.push(obstacle);
         }
+        // The constants that differ between the shipped releases.
+        if let (Some(indexes), Some(values), Some(release)) =
+            (&section.cpregs, &section.cpreg_values, &dest.release)
+        {
+            let registers =
+                constants_that_differ(indexes, values, |i, v| dest_constant(i, v, release));
+            if !registers.is_empty() {
+                verdict.obstacles.push(Obstacle::CpregConstant {
+                    idstr: section.idstr.clone(),
+                    instance_id: section.instance_id,
+                    registers,
+                });
+            }
+        }
         let zero_only = INSTANCE_ZERO_ONLY.iter().any(|(idstr, until)| {
             *idstr == section.idstr && dest.release_version().is_some_and(|r| r <= *until)
         });
@@ -158,14 +174,15 @@ impl StreamVerdict {
             .obstacles
             .iter()
             .any(|o| matches!(o, Obstacle::Machine { .. }));
-        // The reference says exactly which instances DEST has, and which
-        // registers its CPU migrates.
+        // The reference says exactly which instances DEST has, which
+        // registers its CPU migrates, and the values it computes for them.
         self.obstacles.retain(|o| {
             !matches!(
                 o,
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::CpregCount { .. }
                     | Obstacle::CpregUnknown { .. }
+                    | Obstacle::CpregConstant { .. }
             )
         });
         for obstacle in check_reference(stream, reference) {
@@ -245,29 +262,7 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
             dest: theirs,
         });
     }
-    for block in &stream.ram_blocks {
-        let Some(theirs) = reference.ram_blocks.iter().find(|b| b.name == block.name) else {
-            obstacles.push(Obstacle::UnknownRamBlock {
-                name: block.name.clone(),
-            });
-            continue;
-        };
-        if block.used_length == theirs.used_length {
-            continue;
-        }
-        let max = RESIZEABLE_RAM_BLOCKS
-            .iter()
-            .find(|(name, _)| *name == block.name)
-            .map(|(_, max)| *max);
-        if max.is_none_or(|max| block.used_length > max) {
-            obstacles.push(Obstacle::RamBlockSize {
-                name: block.name.clone(),
-                stream: block.used_length,
-                dest: theirs.used_length,
-                max,
-            });
-        }
-    }
+    check_ram_blocks(stream, reference, &mut obstacles);
     for section in &stream.sections {
         let Some(theirs) = reference
             .sections
@@ -299,6 +294,26 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         {
             obstacles.push(obstacle);
         }
+        // The reference's ID registers are DEST's own values.
+        if let (Some(ours), Some(values), Some(dest), Some(dest_values)) = (
+            &section.cpregs,
+            &section.cpreg_values,
+            &theirs.cpregs,
+            &theirs.cpreg_values,
+        ) {
+            let theirs_of = |index: u64, _| {
+                let at = dest.iter().position(|i| *i == index)?;
+                is_id_register(index).then(|| dest_values.get(at).copied())?
+            };
+            let registers = constants_that_differ(ours, values, theirs_of);
+            if !registers.is_empty() {
+                obstacles.push(Obstacle::CpregConstant {
+                    idstr: section.idstr.clone(),
+                    instance_id: section.instance_id,
+                    registers,
+                });
+            }
+        }
         if let (Some(ours), Some(theirs)) = (&section.pci_config, &theirs.pci_config)
             && let Some(first) = config_differences(ours, theirs).into_iter().next()
         {
@@ -313,6 +328,34 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         }
     }
     obstacles
+}
+
+/// QEMU's `parse_ramblock`: every block the stream lists must be DEST's, of
+/// DEST's length unless QEMU resizes it (up to its maximum).
+fn check_ram_blocks(stream: &StreamFacts, reference: &StreamFacts, obstacles: &mut Vec<Obstacle>) {
+    for block in &stream.ram_blocks {
+        let Some(theirs) = reference.ram_blocks.iter().find(|b| b.name == block.name) else {
+            obstacles.push(Obstacle::UnknownRamBlock {
+                name: block.name.clone(),
+            });
+            continue;
+        };
+        if block.used_length == theirs.used_length {
+            continue;
+        }
+        let max = RESIZEABLE_RAM_BLOCKS
+            .iter()
+            .find(|(name, _)| *name == block.name)
+            .map(|(_, max)| *max);
+        if max.is_none_or(|max| block.used_length > max) {
+            obstacles.push(Obstacle::RamBlockSize {
+                name: block.name.clone(),
+                stream: block.used_length,
+                dest: theirs.used_length,
+                max,
+            });
+        }
+    }
 }
 
 /// Whether the destination refuses a stream without a configuration section.
@@ -534,5 +577,56 @@ mod instance_tests {
                 .obstacles
                 .is_empty()
         );
+    }
+}
+
+#[cfg(test)]
+mod cpreg_constant_tests {
+    use super::*;
+    use crate::stream::SectionInfo;
+
+    const ID_DFR0_EL1: u64 = 0x6030_0000_0013_c00a;
+
+    fn cpu(value: u64) -> StreamFacts {
+        StreamFacts {
+            machine: Some("virt-7.2".into()),
+            sections: vec![SectionFacts {
+                cpregs: Some(vec![ID_DFR0_EL1]),
+                cpreg_values: Some(vec![value]),
+                ..SectionFacts::new(&SectionInfo {
+                    idstr: "cpu".into(),
+                    instance_id: 0,
+                    version_id: 22,
+                })
+            }],
+            ..StreamFacts::default()
+        }
+    }
+
+    #[test]
+    fn an_id_register_of_the_other_release_is_refused_with_or_without_a_reference() {
+        // The register lists agree; only the value QEMU computes differs
+        // (10.0 clears ID_DFR0's trace field under TCG).
+        let dest = Dump {
+            release: Some("7.2.22".into()),
+            machines: vec!["virt-7.2".into()],
+            cpregs: vec![("cortex-a57".into(), vec![ID_DFR0_EL1])],
+            ..Dump::default()
+        };
+        let stream = cpu(0x0300_0006);
+        let verdict = check_stream(&stream, &dest);
+        assert_eq!(
+            verdict.obstacles,
+            vec![Obstacle::CpregConstant {
+                idstr: "cpu".into(),
+                instance_id: 0,
+                registers: vec![(ID_DFR0_EL1, 0x0300_0006, 0x0301_0006)],
+            }]
+        );
+        let mut with_reference = verdict.clone();
+        with_reference.add_reference(&stream, &cpu(0x0301_0006));
+        assert_eq!(with_reference.obstacles, verdict.obstacles);
+        // The release's own value loads.
+        assert!(check_stream(&cpu(0x0301_0006), &dest).obstacles.is_empty());
     }
 }
