@@ -54,7 +54,15 @@ fn decode_for_payload<T: ForPayload + core::fmt::Debug>(
     bytes: &[u8],
     version_id: u32,
 ) -> Result<ModelOutput, Error> {
-    let mut value = T::for_payload(bytes);
+    decode_into(T::for_payload(bytes), bytes, version_id)
+}
+
+/// Loads `bytes` into `value`, then shows and saves it again.
+fn decode_into<T: VmState + core::fmt::Debug>(
+    mut value: T,
+    bytes: &[u8],
+    version_id: u32,
+) -> Result<ModelOutput, Error> {
     let mut reader = Reader::new(bytes);
     value.load_state(&mut reader, version_id)?;
     Ok(ModelOutput {
@@ -76,14 +84,7 @@ fn decode_with<T: VmState + Default + core::fmt::Debug>(
     bytes: &[u8],
     version_id: u32,
 ) -> Result<ModelOutput, Error> {
-    let mut value = T::default();
-    let mut reader = Reader::new(bytes);
-    value.load_state(&mut reader, version_id)?;
-    Ok(ModelOutput {
-        len: bytes.len() - reader.remaining(),
-        debug: format!("{value:#?}"),
-        reencoded: crate::to_vec(&value)?,
-    })
+    decode_into(T::default(), bytes, version_id)
 }
 
 /// Decodes a virtio-pci section with `T`, configured for the MSI-X vectors
@@ -92,14 +93,7 @@ fn decode_virtio<T: VirtioPci + core::fmt::Debug>(
     bytes: &[u8],
     version_id: u32,
 ) -> Result<ModelOutput, Error> {
-    let mut value = T::for_payload(bytes);
-    let mut reader = Reader::new(bytes);
-    value.load_state(&mut reader, version_id)?;
-    Ok(ModelOutput {
-        len: bytes.len() - reader.remaining(),
-        debug: format!("{value:#?}"),
-        reencoded: crate::to_vec(&value)?,
-    })
+    decode_into(T::for_payload(bytes), bytes, version_id)
 }
 
 /// Describes a virtio-pci section decoded as [`decode_virtio`] does.

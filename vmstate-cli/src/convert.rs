@@ -14,7 +14,7 @@ use vmstate::check::{
     Dump, FactsCollector, Obstacle, Renumbering, StreamFacts, check_stream, instance_renumbering,
 };
 use vmstate::qemu::{Lower, Lowered};
-use vmstate::stream::{Record, StreamReader, StreamWriter, Vmdesc, command_info};
+use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::Failure;
 use crate::args::Convert;
@@ -406,7 +406,7 @@ fn decide(
 /// ([`vmstate::check::RELEASE_CONSTANTS`]); names each register that
 /// carries state otherwise.
 fn drop_cpregs<R: Read + Seek>(
-    mut reader: StreamReader<R>,
+    reader: StreamReader<R>,
     facts: &StreamFacts,
     drops: &HashMap<(String, u32), Vec<u64>>,
     supply: &HashMap<(String, u32), Vec<u64>>,
@@ -414,63 +414,52 @@ fn drop_cpregs<R: Read + Seek>(
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
 ) -> Result<(), Failure> {
-    let mut current = None;
-    while let Some(record) = reader.next_record()? {
-        match &record {
-            Record::Section(header) => current.clone_from(&header.info),
-            Record::State { payload, .. } => {
-                let Some(info) = current.take() else { continue };
-                let key = (info.idstr.clone(), info.instance_id);
-                // Every Arm `cpu` section: one DEST lists all registers of
-                // may still carry a constant DEST computes otherwise.
-                let Some(stream) = facts
-                    .sections
-                    .iter()
-                    .find(|s| s.idstr == info.idstr && s.instance_id == info.instance_id)
-                    .and_then(|s| s.cpregs.as_deref())
-                else {
-                    continue;
-                };
-                let unknown = drops.get(&key).map_or(&[][..], Vec::as_slice);
-                let where_ = format!("section `{}` instance {}", info.idstr, info.instance_id);
-                let value_for = |index, value| {
-                    dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r))
-                };
-                match vmstate::qemu::arm::cpu::rewrite_cpregs(
-                    payload,
-                    info.version_id,
-                    unknown,
-                    &value_for,
-                    supply.get(&key).map_or(&[][..], Vec::as_slice),
-                    &vmstate::check::supplied_value,
-                ) {
-                    Ok(rewrite) => {
-                        let before = refusals.len();
-                        for &(index, value) in &rewrite.dropped {
-                            if let Some(why) =
-                                vmstate::check::why_not_droppable(index, value, stream, unknown)
-                            {
-                                refusals
-                                    .push(format!("{where_}: DEST's CPU does not migrate {why}"));
-                            }
-                        }
-                        let changed = !rewrite.dropped.is_empty()
-                            || !rewrite.replaced.is_empty()
-                            || !rewrite.supplied.is_empty();
-                        if refusals.len() == before && changed {
-                            plan.cpregs.insert(key, (rewrite.payload, rewrite.count));
-                        }
+    for_each_payload(reader, |info, payload| {
+        let key = (info.idstr.clone(), info.instance_id);
+        // Every Arm `cpu` section: one DEST lists all registers of
+        // may still carry a constant DEST computes otherwise.
+        let Some(stream) = facts
+            .sections
+            .iter()
+            .find(|s| s.idstr == info.idstr && s.instance_id == info.instance_id)
+            .and_then(|s| s.cpregs.as_deref())
+        else {
+            return;
+        };
+        let unknown = drops.get(&key).map_or(&[][..], Vec::as_slice);
+        let where_ = format!("section `{}` instance {}", info.idstr, info.instance_id);
+        let value_for = |index, value| {
+            dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r))
+        };
+        match vmstate::qemu::arm::cpu::rewrite_cpregs(
+            payload,
+            info.version_id,
+            unknown,
+            &value_for,
+            supply.get(&key).map_or(&[][..], Vec::as_slice),
+            &vmstate::check::supplied_value,
+        ) {
+            Ok(rewrite) => {
+                let before = refusals.len();
+                for &(index, value) in &rewrite.dropped {
+                    if let Some(why) =
+                        vmstate::check::why_not_droppable(index, value, stream, unknown)
+                    {
+                        refusals.push(format!("{where_}: DEST's CPU does not migrate {why}"));
                     }
-                    Err(error) => refusals.push(format!(
-                        "{where_}: the CPU registers DEST lacks cannot be left out: {error}"
-                    )),
+                }
+                let changed = !rewrite.dropped.is_empty()
+                    || !rewrite.replaced.is_empty()
+                    || !rewrite.supplied.is_empty();
+                if refusals.len() == before && changed {
+                    plan.cpregs.insert(key, (rewrite.payload, rewrite.count));
                 }
             }
-            _ => {}
+            Err(error) => refusals.push(format!(
+                "{where_}: the CPU registers DEST lacks cannot be left out: {error}"
+            )),
         }
-        reader.recycle(record);
-    }
-    Ok(())
+    })
 }
 
 /// Adds `indexes` to the sorted register list of section `key`.
@@ -487,32 +476,43 @@ type ToLower = (String, u32, u32, u32, Lower);
 
 /// Re-encodes the payloads of `wanted` into `plan`, or says why it cannot.
 fn lower_sections<R: Read + Seek>(
-    mut reader: StreamReader<R>,
+    reader: StreamReader<R>,
     wanted: &[ToLower],
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
+) -> Result<(), Failure> {
+    for_each_payload(reader, |info, payload| {
+        let Some((idstr, instance, from, to, lower)) = wanted
+            .iter()
+            .find(|w| w.0 == info.idstr && w.1 == info.instance_id)
+        else {
+            return;
+        };
+        match lower(payload, *from, *to) {
+            Ok(lowered) => {
+                plan.lowered
+                    .insert((idstr.clone(), *instance), (*to, lowered));
+            }
+            Err(error) => refusals.push(format!(
+                "section `{idstr}` instance {instance}: version {from} cannot be \
+                         re-encoded at version {to}: {error}"
+            )),
+        }
+    })
+}
+
+/// Calls `visit` with each FULL section's header and payload, in stream order.
+fn for_each_payload<R: Read + Seek>(
+    mut reader: StreamReader<R>,
+    mut visit: impl FnMut(&SectionInfo, &[u8]),
 ) -> Result<(), Failure> {
     let mut current = None;
     while let Some(record) = reader.next_record()? {
         match &record {
             Record::Section(header) => current.clone_from(&header.info),
             Record::State { payload, .. } => {
-                let Some(info) = current.take() else { continue };
-                let Some((idstr, instance, from, to, lower)) = wanted
-                    .iter()
-                    .find(|w| w.0 == info.idstr && w.1 == info.instance_id)
-                else {
-                    continue;
-                };
-                match lower(payload, *from, *to) {
-                    Ok(lowered) => {
-                        plan.lowered
-                            .insert((idstr.clone(), *instance), (*to, lowered));
-                    }
-                    Err(error) => refusals.push(format!(
-                        "section `{idstr}` instance {instance}: version {from} cannot be \
-                         re-encoded at version {to}: {error}"
-                    )),
+                if let Some(info) = current.take() {
+                    visit(&info, payload);
                 }
             }
             _ => {}
