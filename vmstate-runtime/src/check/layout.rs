@@ -23,6 +23,8 @@
 //! buffer split in several fields), QEMU loads the payload, and so does this
 //! check.
 
+use std::collections::HashMap;
+
 use crate::desc::{FieldDesc, StateDesc};
 
 use super::dump::{Description, Field};
@@ -114,6 +116,7 @@ fn compare_fields(
     prefix: &str,
 ) -> Option<LayoutDifference> {
     let names = vmdesc_names(&dest.fields);
+    let at = positions(&names);
     let mut next = 0;
     for (i, (field, name)) in dest.fields.iter().zip(&names).enumerate() {
         let read = if field.field_exists {
@@ -131,7 +134,11 @@ fn compare_fields(
                 if same_field(group.name, name)
                     || (renamed(group, field)
                         && (read == Read::Always
-                            || !names[i + 1..].iter().any(|n| same_field(group.name, n)))) =>
+                            || !at.get(split_index(group.name).0).is_some_and(|later| {
+                                later
+                                    .iter()
+                                    .any(|&k| k > i && same_field(group.name, &names[k]))
+                            }))) =>
             {
                 next += 1;
                 if let Some(difference) = compare_field(group, field, &path) {
@@ -169,6 +176,12 @@ fn compare_fields(
 /// at least one destination field.
 fn bytes_fit(written: &[Group<'_>], dest: &Description, version: i64) -> bool {
     let fields = &dest.fields;
+    // The stream's description is as hostile as its payload: past these
+    // bounds the names' verdict stands, and the search neither allocates nor
+    // runs without limit.
+    if written.len().saturating_mul(fields.len()) > MAX_SEARCH_CELLS {
+        return false;
+    }
     let names = vmdesc_names(fields);
     let read = |field: &Field| !field.field_exists && field.version_id <= version;
     let mut reachable = vec![vec![false; fields.len() + 1]; written.len() + 1];
@@ -201,10 +214,10 @@ fn bytes_fit(written: &[Group<'_>], dest: &Description, version: i64) -> bool {
             }
             // Padding of the destination's taking several written fields.
             if field.name == "unused"
-                && let Some(len) = dest_len(field)
+                && let Some(len) = dest_len(field).filter(|len| *len <= MAX_PADDING)
             {
                 let mut sum = 0;
-                for (k, group) in written.iter().enumerate().skip(i) {
+                for (k, group) in written.iter().enumerate().skip(i).take(MAX_SPAN) {
                     let Some(bytes) = written_len(group) else {
                         break;
                     };
@@ -218,11 +231,11 @@ fn bytes_fit(written: &[Group<'_>], dest: &Description, version: i64) -> bool {
             // Written padding taking several of the destination's fields.
             if let Some(group) = written.get(i)
                 && group.type_name() == "unused_buffer"
-                && let Some(len) = written_len(group)
+                && let Some(len) = written_len(group).filter(|len| *len <= MAX_PADDING)
             {
                 // The byte counts the fields so far can take together.
                 let mut sums = vec![0u64];
-                for (l, next) in fields.iter().enumerate().skip(j) {
+                for (l, next) in fields.iter().enumerate().skip(j).take(MAX_SPAN) {
                     if next.field_exists || sums.is_empty() {
                         break;
                     }
@@ -246,6 +259,14 @@ fn bytes_fit(written: &[Group<'_>], dest: &Description, version: i64) -> bool {
     }
     reachable[written.len()][fields.len()]
 }
+
+/// The most (stream field, destination field) pairs the byte search visits.
+const MAX_SEARCH_CELLS: usize = 1 << 20;
+/// The largest padding matched against several fields: QEMU's
+/// `VMSTATE_UNUSED` paddings are a few bytes to a few hundred.
+const MAX_PADDING: u64 = 4096;
+/// The most fields one padding stands for.
+const MAX_SPAN: usize = 64;
 
 /// Whether one written field is read whole by one destination field.
 fn field_fits(written: &Group<'_>, read: &Field) -> bool {
@@ -295,14 +316,18 @@ fn dest_len(field: &Field) -> Option<u64> {
 /// in a description by their order among them (`vmsd_field_index`), as
 /// `cur_offset[0]`, `cur_offset[1]`; a name used once stays bare.
 fn vmdesc_names(fields: &[Field]) -> Vec<String> {
+    let mut total: HashMap<&str, usize> = HashMap::new();
+    for field in fields {
+        *total.entry(&field.name).or_default() += 1;
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     fields
         .iter()
-        .enumerate()
-        .map(|(i, field)| {
-            let same = |other: &&Field| other.name == field.name;
-            if fields.iter().filter(same).count() > 1 {
-                let k = fields[..i].iter().filter(same).count();
-                format!("{}[{k}]", field.name)
+        .map(|field| {
+            let k = seen.entry(&field.name).or_default();
+            *k += 1;
+            if total[field.name.as_str()] > 1 {
+                format!("{}[{}]", field.name, *k - 1)
             } else {
                 field.name.clone()
             }
@@ -310,17 +335,31 @@ fn vmdesc_names(fields: &[Field]) -> Vec<String> {
         .collect()
 }
 
+/// A name without the `[k]` QEMU's vmdesc adds to tell apart fields of one
+/// name, and whether it had one.
+fn split_index(name: &str) -> (&str, bool) {
+    match name.strip_suffix(']').and_then(|n| n.rsplit_once('[')) {
+        Some((base, index)) if index.bytes().all(|b| b.is_ascii_digit()) => (base, true),
+        _ => (name, false),
+    }
+}
+
+/// Where each base name stands among the destination's fields, so that
+/// "is this a later field's name" costs a lookup (a reference's description
+/// is as long as a hostile stream makes it).
+fn positions(names: &[String]) -> HashMap<&str, Vec<usize>> {
+    let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, name) in names.iter().enumerate() {
+        at.entry(split_index(name).0).or_default().push(i);
+    }
+    at
+}
+
 /// Whether the stream's entry `written` is the destination's field `read`
 /// (both as the vmdesc names them). Where one side has a name once and the
 /// other several times, the bare name matches any of them.
 fn same_field(written: &str, read: &str) -> bool {
-    fn split(name: &str) -> (&str, bool) {
-        match name.strip_suffix(']').and_then(|n| n.rsplit_once('[')) {
-            Some((base, index)) if index.bytes().all(|b| b.is_ascii_digit()) => (base, true),
-            _ => (name, false),
-        }
-    }
-    let ((ours, our_index), (theirs, their_index)) = (split(written), split(read));
+    let ((ours, our_index), (theirs, their_index)) = (split_index(written), split_index(read));
     written == read || (ours == theirs && !(our_index && their_index))
 }
 
@@ -640,6 +679,23 @@ mod tests {
             field.num = Some(1);
         }
         assert!(compare_section(&padded, &counted, 3).is_some());
+    }
+
+    #[test]
+    fn a_hostile_description_is_judged_in_bounded_work() {
+        // Four billion bytes of padding and a million fields: the names'
+        // verdict stands, at once and without a large allocation.
+        let d = dest(vec![
+            dest_field("a", 0, false, 1),
+            dest_field("b", 0, false, 1),
+        ]);
+        let mut stream = written(&[("unused", 1 << 32)]);
+        stream.fields[0].type_name = "unused_buffer".into();
+        assert!(compare_section(&stream, &d, 3).is_some());
+        let many = written(&vec![("x", 1); 1 << 20]);
+        assert!(compare_section(&many, &d, 3).is_some());
+        // A reference as long: its names are counted in linear time.
+        assert_eq!(compare_section(&many, &description_of(&many), 3), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! only those against the destination's dump, and each [`Obstacle`] is one
 //! reason QEMU would refuse the stream, with QEMU's own error beside it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::cpregs::{
     compare_cpregs, constants_that_differ, dest_constant, is_id_register, nearest_model,
@@ -18,7 +18,7 @@ use super::facts::{SectionFacts, StreamFacts};
 use super::layout::{compare_section, description_of};
 use super::obstacle::Obstacle;
 use super::pci::config_differences;
-use crate::stream::command_info;
+use crate::stream::{RamBlock, command_info};
 
 /// The verdict on one stream for one destination.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -155,6 +155,18 @@ fn sized_by_stream(path: &str) -> bool {
     path.starts_with("cpreg_vmstate_indexes") || path.starts_with("cpreg_vmstate_values")
 }
 
+/// A stream's sections by idstr and instance (the first of each, as QEMU's
+/// `find_se` takes it): a lookup each, however many sections a stream has.
+fn by_key(facts: &StreamFacts) -> HashMap<(&str, u32), &SectionFacts> {
+    let mut sections = HashMap::new();
+    for section in &facts.sections {
+        sections
+            .entry((section.idstr.as_str(), section.instance_id))
+            .or_insert(section);
+    }
+    sections
+}
+
 /// RAM blocks QEMU resizes on load (`memory_region_init_resizeable_ram`: the
 /// ACPI blobs that `acpi_add_rom_blob` registers, hw/acpi/utils.c), with the
 /// most each grows to; any other block must have the destination's length.
@@ -193,13 +205,20 @@ impl StreamVerdict {
         let mut still_unchecked = Vec::new();
         // The RAM section's blocks were compared above.
         self.unchecked.retain(|idstr| idstr != "ram");
+        let theirs_by_key = by_key(reference);
+        let mut ours_by_idstr: HashMap<&str, Vec<&SectionFacts>> = HashMap::new();
+        for section in &stream.sections {
+            ours_by_idstr
+                .entry(&section.idstr)
+                .or_default()
+                .push(section);
+        }
         for idstr in std::mem::take(&mut self.unchecked) {
             let mut compared = false;
-            for section in stream.sections.iter().filter(|s| s.idstr == idstr) {
-                let theirs = reference
-                    .sections
-                    .iter()
-                    .find(|s| s.idstr == idstr && s.instance_id == section.instance_id);
+            for section in ours_by_idstr.get(idstr.as_str()).into_iter().flatten() {
+                let theirs = theirs_by_key
+                    .get(&(idstr.as_str(), section.instance_id))
+                    .copied();
                 // Only QEMU's own descriptions are compared: a model
                 // describes an old-style section (`slirp`) by its content,
                 // which differs with the guest's state.
@@ -263,11 +282,11 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         });
     }
     check_ram_blocks(stream, reference, &mut obstacles);
+    let theirs_by_key = by_key(reference);
     for section in &stream.sections {
-        let Some(theirs) = reference
-            .sections
-            .iter()
-            .find(|s| s.idstr == section.idstr && s.instance_id == section.instance_id)
+        let Some(theirs) = theirs_by_key
+            .get(&(section.idstr.as_str(), section.instance_id))
+            .copied()
         else {
             obstacles.push(Obstacle::NotInGuest {
                 idstr: section.idstr.clone(),
@@ -333,8 +352,13 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
 /// QEMU's `parse_ramblock`: every block the stream lists must be DEST's, of
 /// DEST's length unless QEMU resizes it (up to its maximum).
 fn check_ram_blocks(stream: &StreamFacts, reference: &StreamFacts, obstacles: &mut Vec<Obstacle>) {
+    let theirs_by_name: HashMap<&str, &RamBlock> = reference
+        .ram_blocks
+        .iter()
+        .map(|block| (block.name.as_str(), block))
+        .collect();
     for block in &stream.ram_blocks {
-        let Some(theirs) = reference.ram_blocks.iter().find(|b| b.name == block.name) else {
+        let Some(theirs) = theirs_by_name.get(block.name.as_str()) else {
             obstacles.push(Obstacle::UnknownRamBlock {
                 name: block.name.clone(),
             });
