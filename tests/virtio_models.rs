@@ -12,6 +12,7 @@
 use std::io::Cursor;
 
 use vmstate::Reader;
+use vmstate::qemu::ForPayload;
 use vmstate::qemu::virtio::balloon::VirtioBalloon;
 use vmstate::qemu::virtio::blk::VirtioBlk;
 use vmstate::qemu::virtio::device::{Virtio, VirtioDevice};

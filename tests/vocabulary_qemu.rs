@@ -12,14 +12,15 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use vmstate::desc::FieldDesc;
+use vmstate::qemu::ForPayload;
 use vmstate::qemu::uefi_vars::{UefiVariable, UefiVarsSysbus};
 use vmstate::qemu::vga::PciVga;
 use vmstate::qemu::virtio::device::{Virtio, VirtioDevice};
 use vmstate::qemu::virtio::iommu::{
     VirtioIommu, VirtioIommuEndpoint, VirtioIommuInterval, VirtioIommuMapping,
 };
+use vmstate::qemu::virtio::msix_vectors;
 use vmstate::qemu::virtio::pci::VirtioPciConfig;
-use vmstate::qemu::virtio::{VirtioPci, msix_vectors};
 use vmstate::stream::{DeviceDesc, Record, SectionInfo, StreamReader};
 use vmstate::{Reader, VmState, VmStateField};
 

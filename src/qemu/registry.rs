@@ -2,7 +2,6 @@
 //! with them and delimit sections that the stream does not describe.
 
 use super::lower::{Lowered, lower_with};
-use super::virtio::VirtioPci;
 use crate::desc::StateDesc;
 use crate::stream::SectionInfo;
 use crate::{Error, ErrorKind, Reader, VmState};
@@ -85,22 +84,6 @@ fn decode_with<T: VmState + Default + core::fmt::Debug>(
     version_id: u32,
 ) -> Result<ModelOutput, Error> {
     decode_into(T::default(), bytes, version_id)
-}
-
-/// Decodes a virtio-pci section with `T`, configured for the MSI-X vectors
-/// that the payload's own PCI configuration space declares.
-fn decode_virtio<T: VirtioPci + core::fmt::Debug>(
-    bytes: &[u8],
-    version_id: u32,
-) -> Result<ModelOutput, Error> {
-    decode_into(T::for_payload(bytes), bytes, version_id)
-}
-
-/// Describes a virtio-pci section decoded as [`decode_virtio`] does.
-fn describe_virtio<T: VirtioPci>(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
-    let mut value = T::for_payload(bytes);
-    value.load_state(&mut Reader::new(bytes), version_id)?;
-    Ok(value.describe_state())
 }
 
 /// Decodes with `T` and describes the value.
@@ -215,8 +198,8 @@ macro_rules! registry {
     (@models [$($done:tt)*] $idstr:literal [virtio] => $($ty:ident)::+; $($tail:tt)*) => {
         registry!(@models [$($done)* Model {
             idstr: $idstr,
-            decode: decode_virtio::<super::$($ty)::+>,
-            describe: describe_virtio::<super::$($ty)::+>,
+            decode: decode_for_payload::<super::$($ty)::+>,
+            describe: describe_for_payload::<super::$($ty)::+>,
             lower: None,
             versions: <super::$($ty)::+ as VmState>::MINIMUM_VERSION..=<super::$($ty)::+ as VmState>::VERSION,
         },] $($tail)*)

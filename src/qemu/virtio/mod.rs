@@ -28,6 +28,7 @@ pub mod pci;
 pub mod rng;
 pub mod serial;
 
+use super::ForPayload;
 use crate::VmState;
 
 /// `PCI_CAP_ID_MSIX`.
@@ -65,15 +66,18 @@ pub fn msix_vectors(payload: &[u8]) -> Option<u16> {
 }
 
 /// A virtio-pci device model whose layout depends on the number of MSI-X
-/// vectors.
+/// vectors. Each is a [`ForPayload`] model: configured as the PCI function at
+/// the start of its payload says.
 pub trait VirtioPci: VmState + Default {
     /// Reset state of a device with `vectors` MSI-X vectors (0: no MSI-X).
     #[must_use]
     fn with_vectors(vectors: u16) -> Self;
+}
 
-    /// A model configured as the PCI function at the start of `payload` says
-    /// (see [`msix_vectors`]); the default when the payload is too short.
-    #[must_use]
+/// A virtio-pci model configured by the MSI-X vectors its payload's PCI
+/// function declares ([`msix_vectors`]); the default when the payload is too
+/// short.
+impl<T: VirtioPci> ForPayload for T {
     fn for_payload(payload: &[u8]) -> Self {
         msix_vectors(payload).map_or_else(Self::default, Self::with_vectors)
     }
