@@ -95,18 +95,6 @@ pub struct Piix4PmMemhp {
     pub present: bool,
 }
 
-impl Piix4PmMemhp {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
-
 /// QEMU `pci_status` (version 1): the one bus's hotplug status that a
 /// machine without bridge hotplug sends (`pc-i440fx-1.7` and older, or
 /// `acpi-pci-hotplug-with-bridge-support=off`).
@@ -301,3 +289,5 @@ impl Default for Piix4Pm {
         }
     }
 }
+
+remember_presence!(Piix4PmMemhp);

@@ -95,18 +95,6 @@ pub struct X86CpuPollControlMsr {
     pub present: bool,
 }
 
-impl X86CpuPollControlMsr {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
-
 /// QEMU `cpu/msr_smi_count` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "cpu/msr_smi_count", version = 1, post_load = X86CpuMsrSmiCount::post_load)]
@@ -117,18 +105,6 @@ pub struct X86CpuMsrSmiCount {
     /// Not migrated: the subsection was loaded, so saving sends it again.
     #[vmstate(skip)]
     pub present: bool,
-}
-
-impl X86CpuMsrSmiCount {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
 }
 
 /// QEMU `cpu` (version 12).
@@ -426,3 +402,5 @@ impl Default for X86Cpu {
         }
     }
 }
+
+remember_presence!(X86CpuPollControlMsr, X86CpuMsrSmiCount);

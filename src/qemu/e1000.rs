@@ -387,19 +387,6 @@ impl E1000 {
     }
 }
 
-/// Remembers in `present` that a subsection was on the wire.
-macro_rules! remember_presence {
-    ($($ty:ty),*) => {$(
-        impl $ty {
-            /// Remembers that the subsection was on the wire.
-            fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-                self.present = true;
-                Ok(())
-            }
-        }
-    )*};
-}
-
 remember_presence!(E1000MitState, E1000FullMacState, E1000TxTsoState);
 
 /// QEMU `is_version_1`.

@@ -13,18 +13,6 @@ pub struct FdcMediaRate {
     pub present: bool,
 }
 
-impl FdcMediaRate {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
-
 /// QEMU `fdrive` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "fdrive", version = 1)]
@@ -137,3 +125,5 @@ pub struct Fdc {
     /// `state`.
     pub state: FdcFdc,
 }
+
+remember_presence!(FdcMediaRate);

@@ -134,18 +134,6 @@ pub struct FwCfgDma {
     pub present: bool,
 }
 
-impl FwCfgDma {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
-
 /// QEMU `vmstate_fw_cfg_acpi_mr` (`fw_cfg/acpi_mr`, version 1): the used
 /// lengths of the ACPI RAM blocks, which the destination resizes to.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -163,14 +151,4 @@ pub struct FwCfgAcpiMr {
     pub present: bool,
 }
 
-impl FwCfgAcpiMr {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
+remember_presence!(FwCfgDma, FwCfgAcpiMr);

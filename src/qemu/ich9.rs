@@ -15,18 +15,6 @@ pub struct Ich9LpcMemhp {
     pub present: bool,
 }
 
-impl Ich9LpcMemhp {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
-
 /// QEMU `tco io device status` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "tco io device status", version = 1)]
@@ -86,18 +74,6 @@ pub struct Ich9LpcTco {
     pub present: bool,
 }
 
-impl Ich9LpcTco {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
-
 /// QEMU `ich9_pm/pcihp` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "ich9_pm/pcihp", version = 1, post_load = Ich9LpcPcihp::post_load)]
@@ -114,18 +90,6 @@ pub struct Ich9LpcPcihp {
     /// Not migrated: the subsection was loaded, so saving sends it again.
     #[vmstate(skip)]
     pub present: bool,
-}
-
-impl Ich9LpcPcihp {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
 }
 
 impl Default for Ich9LpcPcihp {
@@ -279,3 +243,5 @@ impl crate::qemu::ForPayload for Ich9Smb {
         }
     }
 }
+
+remember_presence!(Ich9LpcMemhp, Ich9LpcTco, Ich9LpcPcihp);

@@ -15,6 +15,21 @@
 //! [`MODELS`] lists every model by section idstr, from the one list that
 //! [`qemu_models!`](crate::qemu_models) holds.
 
+/// The `post_load` hook of a subsection model that remembers, in its
+/// `present` field (not migrated), that the subsection was on the wire, so
+/// that saving the device back sends it again.
+macro_rules! remember_presence {
+    ($($ty:ty),* $(,)?) => {$(
+        impl $ty {
+            /// Remembers that the subsection was on the wire.
+            fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+                self.present = true;
+                Ok(())
+            }
+        }
+    )*};
+}
+
 pub mod ac97;
 pub mod acpi_build;
 pub mod acpi_piix4;

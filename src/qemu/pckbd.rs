@@ -150,18 +150,6 @@ pub struct KbdOutport {
     pub present: bool,
 }
 
-impl KbdOutport {
-    /// QEMU `kbd_outport_post_load`.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
-
 /// QEMU `vmstate_kbd_extended_state` (`pckbd/extended_state`), which has no
 /// `version_id`, so version 0.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -186,14 +174,4 @@ pub struct KbdExtendedState {
     pub present: bool,
 }
 
-impl KbdExtendedState {
-    /// Remembers that the subsection was on the wire.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
+remember_presence!(KbdOutport, KbdExtendedState);

@@ -413,16 +413,6 @@ pub struct ArmCpuVfp {
 }
 
 impl ArmCpuVfp {
-    /// Records that the stream carried the subsection.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-
     /// QEMU `fpcr_fpsr_needed` reads the CPU's FPCR and FPSR, which the
     /// section holds only as `fpscr`: sent exactly when it was loaded.
     fn fpcr_fpsr_needed(&self) -> bool {
@@ -444,18 +434,6 @@ pub struct ArmCpuVfpFpcrFpsr {
     /// Not migrated: the subsection was in the stream.
     #[vmstate(skip)]
     pub present: bool,
-}
-
-impl ArmCpuVfpFpcrFpsr {
-    /// Records that the stream carried the subsection.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
 }
 
 /// QEMU `vmstate_serror` (`cpu/serror`, version 1).
@@ -486,14 +464,4 @@ pub struct ArmCpuIrqLineState {
     pub present: bool,
 }
 
-impl ArmCpuIrqLineState {
-    /// Records that the stream carried the subsection.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
+remember_presence!(ArmCpuVfp, ArmCpuVfpFpcrFpsr, ArmCpuIrqLineState);

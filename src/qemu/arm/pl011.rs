@@ -66,18 +66,6 @@ pub struct Pl011Clock {
     pub present: bool,
 }
 
-impl Pl011Clock {
-    /// Records that the stream carried the subsection.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
-
 /// QEMU `vmstate_clock` (`clock`, version 0, `hw/core/clock-vmstate.c`).
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "clock", version = 0)]
@@ -119,3 +107,5 @@ pub struct ClockMuldiv {
     /// `divider`.
     pub divider: u32,
 }
+
+remember_presence!(Pl011Clock);

@@ -46,14 +46,4 @@ pub struct Pl031TickOffset {
     pub present: bool,
 }
 
-impl Pl031TickOffset {
-    /// Records that the stream carried the subsection.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.present = true;
-        Ok(())
-    }
-}
+remember_presence!(Pl031TickOffset);
