@@ -14,7 +14,7 @@
 //! `force-legacy=off` device is refused by them and decoded from its vmdesc.
 
 use crate::qemu::virtio::device::Virtio;
-use crate::{Error, ErrorKind, VmState};
+use crate::{Error, VmState};
 
 /// The features above bit 31 that a device on the legacy virtio-mmio
 /// transport offers, as far as the `virtio` VMSD's `needed` tests read them.
@@ -126,17 +126,7 @@ impl Default for VirtioMmioBlk {
 impl VirtioMmioBlk {
     /// Only the end of an empty request list is modelled.
     fn check_no_request(&self) -> Result<(), Error> {
-        match self.rq_end {
-            0 => Ok(()),
-            1 => Err(Error::new(ErrorKind::UnmodelledElement {
-                holder: "a virtio-blk request in flight",
-            })),
-            other => Err(Error::new(ErrorKind::UnexpectedValue {
-                what: "request list marker".to_owned(),
-                found: u64::from(other.cast_unsigned()),
-                expected: "0 (end) or 1 (a request)".to_owned(),
-            })),
-        }
+        crate::qemu::virtio::blk::request_list_end(self.rq_end)
     }
 }
 

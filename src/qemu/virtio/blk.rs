@@ -54,16 +54,22 @@ pub struct VirtioBlkDevice {
 impl VirtioBlkDevice {
     /// Only the end of an empty request list is modelled.
     fn check_no_request(&self) -> Result<(), Error> {
-        match self.rq_end {
-            0 => Ok(()),
-            1 => Err(Error::new(ErrorKind::UnmodelledElement {
-                holder: "a virtio-blk request in flight",
-            })),
-            other => Err(Error::new(ErrorKind::UnexpectedValue {
-                what: "request list marker".to_owned(),
-                found: u64::from(other.cast_unsigned()),
-                expected: "0 (end) or 1 (a request)".to_owned(),
-            })),
-        }
+        request_list_end(self.rq_end)
+    }
+}
+
+/// The end of virtio-blk's request list (`virtio_blk_save_device`): 0 ends
+/// it; 1 starts a request in flight, which no model holds.
+pub(crate) fn request_list_end(marker: i8) -> Result<(), Error> {
+    match marker {
+        0 => Ok(()),
+        1 => Err(Error::new(ErrorKind::UnmodelledElement {
+            holder: "a virtio-blk request in flight",
+        })),
+        other => Err(Error::new(ErrorKind::UnexpectedValue {
+            what: "request list marker".to_owned(),
+            found: u64::from(other.cast_unsigned()),
+            expected: "0 (end) or 1 (a request)".to_owned(),
+        })),
     }
 }
