@@ -1,78 +1,95 @@
 //! Where `set` and `convert` write: standard output, or a file that takes
-//! the target's name only once the whole stream is written.
+//! the target's name only once the whole stream is written and on disk.
 //!
-//! The file is unnamed while it is written (Linux `O_TMPFILE`): a run that
-//! fails, is interrupted (SIGINT, SIGTERM, even SIGKILL) or fills the disk
-//! leaves the target as it was and nothing beside it, since the kernel frees
-//! an unnamed file when its last descriptor closes. On file systems without
-//! unnamed files a hidden named file is used instead, removed on failure.
+//! The file is created private (mode 0600) and unnamed (Linux `O_TMPFILE`):
+//! a run that fails, is interrupted (SIGINT, SIGTERM, even SIGKILL) or fills
+//! the disk leaves the target as it was and nothing beside it, since the
+//! kernel frees an unnamed file when its last descriptor closes. On file
+//! systems without unnamed files, a hidden file with an unpredictable name
+//! is created instead (`O_EXCL|O_NOFOLLOW`), removed on failure.
+//!
+//! Replacing an existing target needs a name for a moment (`linkat` never
+//! replaces a file; `rename` does): `.NAME.vmstate-RANDOM.tmp`. Its writer
+//! holds an `flock` on it from creation to the end, so a run killed between
+//! the link and the rename leaves a file nobody has locked, which the next
+//! run writing beside it recognises and removes (see [`remove_leftovers`]).
+//!
+//! Before the name is taken the file gets the owner, group and mode of the
+//! file it replaces (or of the input, for a new target), is synced, and the
+//! input is checked to be unchanged under a lock ([`Guard`]); the directory
+//! is synced after.
 
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, CWD, Mode, OFlags};
 use rustix::io::Errno;
 
 use crate::Failure;
+use crate::input_guard::Guard;
 
-/// The output of `set` and `convert`.
-pub enum Output {
+/// Where the output goes.
+enum Kind {
     Stdout,
     /// An existing file that is not a regular file (a device such as
     /// `/dev/null`, a FIFO): written in place, since renaming over it would
     /// replace the node.
     Direct {
-        target: PathBuf,
         file: File,
     },
     /// An unnamed file in the target's directory, linked in place by
     /// [`Output::commit`].
     Unnamed {
-        target: PathBuf,
         file: File,
     },
     /// A hidden file beside the target, renamed over it by
     /// [`Output::commit`] and removed when dropped before that.
     Named {
         temporary: PathBuf,
-        target: PathBuf,
         file: File,
     },
 }
 
+/// The output of `set` and `convert`.
+pub struct Output {
+    kind: Kind,
+    target: PathBuf,
+    /// The input, checked to be unchanged when the output is committed.
+    input: Option<Guard>,
+}
+
 impl Output {
-    /// Opens the output for `target` (`-` is standard output).
+    /// Opens the output for `target` (`-` is standard output), made from
+    /// `input`.
     ///
     /// # Errors
     /// [`Failure::Io`] when no file can be created in the target's directory,
     /// naming a directory that does not exist.
-    pub fn create(target: &Path) -> Result<Self, Failure> {
+    pub fn create(target: &Path, input: Option<Guard>) -> Result<Self, Failure> {
+        let output = |kind| Self {
+            kind,
+            target: target.to_owned(),
+            input,
+        };
         if target == Path::new("-") {
-            return Ok(Self::Stdout);
+            return Ok(output(Kind::Stdout));
         }
         let cannot = |e: io::Error| cannot_create(target, &e);
         if std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
             let file = File::options().write(true).open(target).map_err(cannot)?;
-            return Ok(Self::Direct {
-                target: target.to_owned(),
-                file,
-            });
+            return Ok(output(Kind::Direct { file }));
         }
-        if let Some(file) = unnamed_in(&directory_of(target)).map_err(cannot)? {
-            return Ok(Self::Unnamed {
-                target: target.to_owned(),
-                file,
-            });
+        let directory = directory_of(target);
+        remove_leftovers(&directory, target);
+        if let Some(file) = unnamed_in(&directory).map_err(cannot)? {
+            hold(&file, target)?;
+            return Ok(output(Kind::Unnamed { file }));
         }
-        let temporary = temporary_name(target);
-        let file = File::create(&temporary).map_err(|e| cannot_create(&temporary, &e))?;
-        Ok(Self::Named {
-            temporary,
-            target: target.to_owned(),
-            file,
-        })
+        let (temporary, file) = named_beside(target)?;
+        Ok(output(Kind::Named { temporary, file }))
     }
 
     /// A writer at the start of the output.
@@ -80,80 +97,149 @@ impl Output {
     /// # Errors
     /// [`Failure::BadInput`] when the file cannot be duplicated.
     pub fn file(&self) -> Result<Box<dyn Write>, Failure> {
-        match self {
-            Self::Stdout => Ok(Box::new(io::stdout().lock())),
-            Self::Direct { file, target } => Ok(Box::new(clone(file, target)?)),
-            Self::Unnamed { file, target } | Self::Named { file, target, .. } => {
-                let mut clone = clone(file, target)?;
+        match &self.kind {
+            Kind::Stdout => Ok(Box::new(io::stdout().lock())),
+            Kind::Direct { file } => Ok(Box::new(clone(file, &self.target)?)),
+            Kind::Unnamed { file } | Kind::Named { file, .. } => {
+                let mut clone = clone(file, &self.target)?;
                 clone
                     .seek(SeekFrom::Start(0))
-                    .map_err(|e| Failure::BadInput(format!("{}: {e}", target.display())))?;
+                    .map_err(|e| Failure::BadInput(format!("{}: {e}", self.target.display())))?;
                 Ok(Box::new(clone))
             }
         }
     }
 
     /// The file itself, when the output is a new regular file: a writer that
-    /// can seek leaves the zero pages of mapped-ram regions as holes. `None`
-    /// for standard output and for devices.
+    /// can seek leaves the zero pages of mapped-ram regions as holes, and
+    /// RAM can be copied into it by the kernel. `None` for standard output
+    /// and for devices.
     ///
     /// # Errors
     /// [`Failure::BadInput`] when the file cannot be duplicated.
     pub fn seekable(&self) -> Result<Option<File>, Failure> {
-        match self {
-            Self::Stdout | Self::Direct { .. } => Ok(None),
-            Self::Unnamed { file, target } | Self::Named { file, target, .. } => {
-                clone(file, target).map(Some)
+        match &self.kind {
+            Kind::Stdout | Kind::Direct { .. } => Ok(None),
+            Kind::Unnamed { file } | Kind::Named { file, .. } => {
+                clone(file, &self.target).map(Some)
             }
         }
     }
 
-    /// Gives the written file the target's name.
+    /// A path by which another process (QEMU's `exec:`) writes the output.
+    pub fn path_for_others(&self) -> PathBuf {
+        let by_descriptor =
+            |fd: i32| PathBuf::from(format!("/proc/{}/fd/{fd}", std::process::id()));
+        match &self.kind {
+            Kind::Stdout => by_descriptor(1),
+            Kind::Direct { file } | Kind::Unnamed { file } => {
+                by_descriptor(rustix::fd::AsRawFd::as_raw_fd(file))
+            }
+            Kind::Named { temporary, .. } => temporary.clone(),
+        }
+    }
+
+    /// Gives the written file the target's name, with the replaced file's
+    /// owner, group and mode, once it is on disk.
     ///
     /// # Errors
-    /// [`Failure::BadInput`] when linking or renaming fails; the target is
-    /// then as it was.
-    pub fn commit(self) -> Result<(), Failure> {
-        let failed = |target: &Path, e: io::Error| {
-            Failure::Io(format!("cannot write {}: {e}", target.display()))
+    /// [`Failure::Io`] when the input changed since it was opened, or when
+    /// syncing, linking or renaming fails; the target is then as it was.
+    pub fn commit(mut self) -> Result<(), Failure> {
+        let target = self.target.clone();
+        let failed = |e: io::Error| Failure::Io(format!("cannot write {}: {e}", target.display()));
+        let file = match &self.kind {
+            Kind::Stdout | Kind::Direct { .. } => return Ok(()),
+            Kind::Unnamed { file } | Kind::Named { file, .. } => file,
         };
-        match &self {
-            Self::Stdout | Self::Direct { .. } => Ok(()),
-            Self::Named {
-                temporary, target, ..
-            } => std::fs::rename(temporary, target).map_err(|e| failed(target, e)),
-            Self::Unnamed { target, file } => {
-                // A new target is linked in one step. `linkat` never replaces
-                // a file, so an existing one is replaced by linking under a
-                // hidden name and renaming that over it.
-                match link(file, target) {
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                    other => return other.map_err(|e| failed(target, e)),
-                }
-                let temporary = temporary_name(target);
-                link(file, &temporary).map_err(|e| failed(target, e))?;
-                std::fs::rename(&temporary, target).map_err(|e| {
-                    let _ = std::fs::remove_file(&temporary);
-                    failed(target, e)
-                })
+        // The lock is held until the new file has its name: of several runs
+        // that read one file, one commits and the others see it replaced.
+        let _locked = self.input.as_ref().map(Guard::lock).transpose()?;
+        take_ownership(file, &target, self.input.as_ref())?;
+        file.sync_all().map_err(failed)?;
+        match &self.kind {
+            Kind::Named { temporary, .. } => {
+                std::fs::rename(temporary, &target).map_err(failed)?;
+                // Renamed: nothing is left for `drop` to remove.
+                self.kind = Kind::Stdout;
             }
+            Kind::Unnamed { file } => match link(file, &target) {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let temporary = temporary_name(&target)?;
+                    link(file, &temporary).map_err(failed)?;
+                    std::fs::rename(&temporary, &target).map_err(|e| {
+                        let _ = std::fs::remove_file(&temporary);
+                        failed(e)
+                    })?;
+                }
+                other => other.map_err(failed)?,
+            },
+            Kind::Stdout | Kind::Direct { .. } => {}
         }
+        sync_directory(&directory_of(&target)).map_err(failed)
     }
 }
 
 impl Drop for Output {
     fn drop(&mut self) {
-        // Still here means not committed: remove the partial file. After a
-        // rename this finds nothing to remove; an unnamed file goes away with
-        // its descriptor.
-        if let Self::Named { temporary, .. } = self {
+        // Still here means not committed: remove the partial file. An
+        // unnamed file goes away with its descriptor.
+        if let Kind::Named { temporary, .. } = &self.kind {
             let _ = std::fs::remove_file(temporary);
         }
     }
 }
 
-/// A new file in `dir` that has no name, so that nothing is left if the
-/// process ends before it is linked; `None` when the file system has no
+/// Gives `file` the owner, group and permission bits of the file `target`
+/// names now, or else of the input, or else the umask's default. An owner or
+/// group that cannot be given (not root, not a member of the group) is left
+/// as the creator's, and the permission bits it would have had are cleared,
+/// so that nobody reads the new file who could not read the old one.
+fn take_ownership(file: &File, target: &Path, input: Option<&Guard>) -> Result<(), Failure> {
+    let failed = |e: io::Error| Failure::Io(format!("cannot write {}: {e}", target.display()));
+    let (uid, gid, mut mode) = match std::fs::metadata(target) {
+        Ok(old) if old.is_file() => (old.uid(), old.gid(), old.mode() & 0o7777),
+        _ => {
+            if let Some(input) = input {
+                let stat = input.ownership()?;
+                (stat.uid(), stat.gid(), stat.mode() & 0o7777)
+            } else {
+                let mine = file.metadata().map_err(failed)?;
+                (mine.uid(), mine.gid(), 0o666 & !umask())
+            }
+        }
+    };
+    let mine = file.metadata().map_err(failed)?;
+    if (mine.uid(), mine.gid()) != (uid, gid)
+        && std::os::unix::fs::fchown(file, Some(uid), Some(gid)).is_err()
+    {
+        // Not permitted: keep the group at least, when we are in it.
+        let _ = std::os::unix::fs::fchown(file, None, Some(gid));
+    }
+    let now = file.metadata().map_err(failed)?;
+    if now.uid() != uid {
+        mode &= !0o6000;
+    }
+    if now.gid() != gid {
+        mode &= !0o2070;
+    }
+    rustix::fs::fchmod(file, Mode::from_raw_mode(mode)).map_err(|e| failed(e.into()))
+}
+
+/// The process's umask, read without changing it.
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| u32::from_str_radix(line.strip_prefix("Umask:")?.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
+}
+
+/// A new private file in `dir` that has no name, so that nothing is left if
+/// the process ends before it is linked; `None` when the file system has no
 /// unnamed files.
 ///
 /// # Errors
@@ -163,12 +249,91 @@ pub fn unnamed_in(dir: &Path) -> io::Result<Option<File>> {
         CWD,
         dir,
         OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o666),
+        Mode::from_raw_mode(0o600),
     ) {
         Ok(fd) => Ok(Some(File::from(fd))),
         // Kernels and file systems without O_TMPFILE answer one of these.
         Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOSYS) => Ok(None),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// A new private file with an unpredictable name beside `target`, created
+/// only if no file or link has that name, and locked (see [`hold`]).
+fn named_beside(target: &Path) -> Result<(PathBuf, File), Failure> {
+    let temporary = temporary_name(target)?;
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc_flags(OFlags::NOFOLLOW | OFlags::CLOEXEC))
+        .open(&temporary)
+        .map_err(|e| cannot_create(&temporary, &e))?;
+    if let Err(e) = hold(&file, target) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e);
+    }
+    Ok((temporary, file))
+}
+
+fn libc_flags(flags: OFlags) -> i32 {
+    i32::try_from(flags.bits()).unwrap_or(0)
+}
+
+/// Locks `file` for as long as this run has it open: a named copy whose
+/// lock nobody holds is a leftover of a run that died.
+fn hold(file: &File, target: &Path) -> Result<(), Failure> {
+    file.try_lock().map_err(|e| {
+        Failure::Io(format!(
+            "cannot lock the output for {}: {e}",
+            target.display()
+        ))
+    })
+}
+
+/// Removes the `.NAME.vmstate-*.tmp` files beside `target` that no running
+/// vmstate holds: what a run killed between linking and renaming its output
+/// left. A file some run holds (still writing) is left alone; the lock is
+/// taken on the very file the name pointed to, and the name is removed only
+/// if it still points there.
+pub fn remove_leftovers(directory: &Path, target: &Path) {
+    let Some(prefix) = target
+        .file_name()
+        .map(|name| format!(".{}.vmstate-", name.to_string_lossy()))
+    else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(&prefix) && name.ends_with(".tmp")) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = File::options()
+            .read(true)
+            .custom_flags(libc_flags(
+                OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            ))
+            .open(&path)
+        else {
+            continue;
+        };
+        let same = |a: &std::fs::Metadata, b: &std::fs::Metadata| {
+            a.is_file() && (a.dev(), a.ino()) == (b.dev(), b.ino())
+        };
+        if let (Ok(opened), Ok(()), Ok(named)) = (
+            file.metadata(),
+            file.try_lock(),
+            std::fs::symlink_metadata(&path),
+        ) && same(&opened, &named)
+        {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 
@@ -185,6 +350,11 @@ fn link(file: &File, path: &Path) -> io::Result<()> {
     }
 }
 
+/// Makes a rename or link in `directory` durable.
+fn sync_directory(directory: &Path) -> io::Result<()> {
+    File::open(directory)?.sync_all()
+}
+
 fn clone(file: &File, target: &Path) -> Result<File, Failure> {
     file.try_clone()
         .map_err(|e| Failure::BadInput(format!("{}: {e}", target.display())))
@@ -198,13 +368,20 @@ fn directory_of(target: &Path) -> PathBuf {
         .to_owned()
 }
 
-/// `.NAME.vmstate-PID.tmp` beside `target`.
-fn temporary_name(target: &Path) -> PathBuf {
+/// `.NAME.vmstate-RANDOM.tmp` beside `target`: hidden, recognisable by the
+/// next run, and not guessable by another user who could plant a link there.
+fn temporary_name(target: &Path) -> Result<PathBuf, Failure> {
     let file_name = target.file_name().map_or_else(
         || "output".into(),
         |name| name.to_string_lossy().into_owned(),
     );
-    directory_of(target).join(format!(".{file_name}.vmstate-{}.tmp", std::process::id()))
+    let mut random = [0u8; 8];
+    rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())
+        .map_err(|e| Failure::Io(format!("cannot create {}: {e}", target.display())))?;
+    Ok(directory_of(target).join(format!(
+        ".{file_name}.vmstate-{:016x}.tmp",
+        u64::from_ne_bytes(random)
+    )))
 }
 
 /// Why `path` cannot be created, naming its directory when that is what is

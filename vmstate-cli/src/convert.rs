@@ -148,6 +148,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
     let mut input = crate::input::open(&args.file)?;
+    let guard = crate::input_guard::Guard::watch(&args.file, &input)?;
     let machine = stream_machine(&mut input, args)?;
     let dest = crate::releases::load(&args.dest, machine.as_deref())?;
     if let Some(machine) = &args.machine
@@ -162,7 +163,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 .unwrap_or_default()
         )));
     }
-    let output = Output::create(&args.output)?;
+    let output = Output::create(&args.output, guard)?;
     if let Some(file) = output.seekable()? {
         // A file output is checked and written in one pass: refused, it is
         // dropped unnamed and OUT is not created.

@@ -31,10 +31,11 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         .collect::<Result<_, _>>()?;
 
     let mut input = crate::input::open(&args.file)?;
+    let guard = crate::input_guard::Guard::watch(&args.file, &input)?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs();
-    let output = Output::create(&args.output)?;
+    let output = Output::create(&args.output, guard)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {

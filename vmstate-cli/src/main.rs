@@ -11,6 +11,7 @@ mod convert;
 mod describe;
 mod edit;
 mod input;
+mod input_guard;
 mod inspect;
 mod output;
 mod progress;

@@ -7,7 +7,6 @@
 
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -44,7 +43,7 @@ pub fn run(args: &Reference) -> Result<(), Failure> {
     for note in &command.notes {
         eprintln!("vmstate: note: {note}");
     }
-    let output = Output::create(&args.output)?;
+    let output = Output::create(&args.output, None)?;
     let mut qemu = Qmp::start(binary, &command.args)?;
     save(&mut qemu, &destination(&output))?;
     let messages = qemu.quit();
@@ -97,14 +96,7 @@ fn save(qemu: &mut Qmp, path: &Path) -> Result<(), Failure> {
 /// A path QEMU's `exec:` child can open to write the output: the unnamed
 /// file through this process's descriptor table, the named one by its name.
 fn destination(output: &Output) -> PathBuf {
-    let by_descriptor = |fd: i32| PathBuf::from(format!("/proc/{}/fd/{fd}", std::process::id()));
-    match output {
-        Output::Stdout => by_descriptor(1),
-        Output::Direct { file, .. } | Output::Unnamed { file, .. } => {
-            by_descriptor(file.as_raw_fd())
-        }
-        Output::Named { temporary, .. } => temporary.clone(),
-    }
+    output.path_for_others()
 }
 
 /// `path` in single quotes for `/bin/sh`, which QEMU's `exec:` runs.

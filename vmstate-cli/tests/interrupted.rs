@@ -4,88 +4,13 @@
 
 mod support;
 
-use std::io::{BufWriter, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use vmstate::stream::{RamRecord, Record, StreamReader};
-
 /// What OUT holds before each run: a run that does not finish keeps it.
 const PREVIOUS: &[u8] = b"the previous OUT\n";
-
-/// A directory of its own for each test, removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("vmstate-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    /// The names in the directory, sorted.
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.0)
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A real stream (QEMU 10.0, a paused 16 MiB pc guest) with `pages` more
-/// data pages of `pc.ram` at the end of RAM's first part, as a live
-/// migration resends pages: a stream of any size that loads, written fast.
-fn big_stream(path: &Path, pages: u64) {
-    let fixture = support::qemu::repository().join("tests/data/qemu-10.0/pc-paused.mig");
-    let bytes = std::fs::read(&fixture).unwrap();
-    let mut reader = StreamReader::new(std::io::Cursor::new(&bytes)).unwrap();
-    let mut block_len = 0;
-    let eos_at = loop {
-        let at = reader.offset();
-        match reader.next_record().unwrap().expect("a RAM section") {
-            Record::Ram(RamRecord::MemSize { blocks, .. }) => {
-                block_len = blocks
-                    .iter()
-                    .find(|b| b.name == "pc.ram")
-                    .unwrap()
-                    .used_length;
-            }
-            Record::Ram(RamRecord::Eos) => break usize::try_from(at).unwrap(),
-            _ => {}
-        }
-    };
-    let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
-    out.write_all(&bytes[..eos_at]).unwrap();
-    let mut page = [0u8; 4096];
-    for (i, byte) in page.iter_mut().enumerate() {
-        *byte = u8::try_from(i % 251).unwrap() + 1;
-    }
-    for n in 0..pages {
-        let offset = (n * 4096) % block_len;
-        if n == 0 {
-            out.write_all(&(offset | 0x08).to_be_bytes()).unwrap();
-            out.write_all(&[6]).unwrap();
-            out.write_all(b"pc.ram").unwrap();
-        } else {
-            out.write_all(&(offset | 0x08 | 0x20).to_be_bytes())
-                .unwrap();
-        }
-        out.write_all(&page).unwrap();
-    }
-    out.write_all(&bytes[eos_at..]).unwrap();
-    out.flush().unwrap();
-}
 
 /// Bytes the process has written so far (`wchar` of /proc/PID/io).
 fn written(child: &Child) -> Option<u64> {
@@ -122,10 +47,10 @@ fn interrupt(args: &[&str], after: u64, signal: &str) -> Option<i32> {
 
 #[test]
 fn a_killed_run_leaves_out_as_it_was_and_nothing_beside_it() {
-    let scratch = Scratch::new("interrupted");
+    let scratch = support::Scratch::new("interrupted");
     let input = scratch.0.join("in.mig");
     // 320 MiB: long enough to be caught part-way even in a release build.
-    big_stream(&input, 80 << 10);
+    support::big_stream(&input, 80 << 10);
     let out = scratch.0.join("out.mig");
     let (input, out_arg) = (input.to_str().unwrap(), out.to_str().unwrap());
     let set = [
@@ -173,9 +98,9 @@ fn a_killed_run_leaves_out_as_it_was_and_nothing_beside_it() {
 
 #[test]
 fn a_failed_write_leaves_out_as_it_was_and_nothing_beside_it() {
-    let scratch = Scratch::new("write-fails");
+    let scratch = support::Scratch::new("write-fails");
     let input = scratch.0.join("in.mig");
-    big_stream(&input, 8 << 10);
+    support::big_stream(&input, 8 << 10);
     let out = scratch.0.join("out.mig");
     std::fs::write(&out, PREVIOUS).unwrap();
     // Files may grow to 4 MiB, a fraction of the 32 MiB stream: the write

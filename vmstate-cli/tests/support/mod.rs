@@ -4,8 +4,11 @@
 
 pub mod qemu;
 
-use std::path::Path;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use vmstate::stream::{RamRecord, Record, StreamReader};
 
 /// Runs `vmstate ARGS`; returns its exit code, standard output and error.
 pub fn vmstate(args: &[&str]) -> (i32, String, String) {
@@ -25,4 +28,76 @@ pub fn inspect_json(file: &Path) -> serde_json::Value {
     let (code, out, err) = vmstate(&["inspect", "--json", &file.display().to_string()]);
     assert_eq!(code, 0, "inspect {} failed: {err}", file.display());
     serde_json::from_str(&out).unwrap()
+}
+
+/// A directory of its own for each test, removed at the end.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("vmstate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    /// The names in the directory, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.0)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A real stream (QEMU 10.0, a paused 16 MiB pc guest) with `pages` more
+/// data pages of `pc.ram` at the end of RAM's first part, as a live
+/// migration resends pages: a stream of any size that loads, written fast.
+pub fn big_stream(path: &Path, pages: u64) {
+    let fixture = qemu::repository().join("tests/data/qemu-10.0/pc-paused.mig");
+    let bytes = std::fs::read(&fixture).unwrap();
+    let mut reader = StreamReader::new(std::io::Cursor::new(&bytes)).unwrap();
+    let mut block_len = 0;
+    let eos_at = loop {
+        let at = reader.offset();
+        match reader.next_record().unwrap().expect("a RAM section") {
+            Record::Ram(RamRecord::MemSize { blocks, .. }) => {
+                block_len = blocks
+                    .iter()
+                    .find(|b| b.name == "pc.ram")
+                    .unwrap()
+                    .used_length;
+            }
+            Record::Ram(RamRecord::Eos) => break usize::try_from(at).unwrap(),
+            _ => {}
+        }
+    };
+    let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
+    out.write_all(&bytes[..eos_at]).unwrap();
+    let mut page = [0u8; 4096];
+    for (i, byte) in page.iter_mut().enumerate() {
+        *byte = u8::try_from(i % 251).unwrap() + 1;
+    }
+    for n in 0..pages {
+        let offset = (n * 4096) % block_len;
+        if n == 0 {
+            out.write_all(&(offset | 0x08).to_be_bytes()).unwrap();
+            out.write_all(&[6]).unwrap();
+            out.write_all(b"pc.ram").unwrap();
+        } else {
+            out.write_all(&(offset | 0x08 | 0x20).to_be_bytes())
+                .unwrap();
+        }
+        out.write_all(&page).unwrap();
+    }
+    out.write_all(&bytes[eos_at..]).unwrap();
+    out.flush().unwrap();
 }
