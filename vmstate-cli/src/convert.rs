@@ -228,7 +228,8 @@ fn stream_machine(input: &mut File, args: &Convert) -> Result<Option<String>, Fa
 fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
     Ok(StreamReader::new(input)?
         .with_delimiter(vmstate::qemu::delimit)
-        .with_page_runs())
+        .with_page_runs()
+        .with_data_extents(crate::input::data_extent))
 }
 
 /// A reader for the rewrite: pages one by one where image blocks change
@@ -238,7 +239,9 @@ fn open_reader_for<'a>(
     rom_blocks: Option<&RomBlocks>,
 ) -> Result<StreamReader<&'a mut File>, Failure> {
     if rom_blocks.is_some() {
-        return Ok(StreamReader::new(input)?.with_delimiter(vmstate::qemu::delimit));
+        return Ok(StreamReader::new(input)?
+            .with_delimiter(vmstate::qemu::delimit)
+            .with_data_extents(crate::input::data_extent));
     }
     open_reader(input)
 }

@@ -34,7 +34,8 @@ pub fn run(args: &Set) -> Result<(), Failure> {
     let guard = crate::input_guard::Guard::watch(&args.file, &input)?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
-        .with_page_runs();
+        .with_page_runs()
+        .with_data_extents(crate::input::data_extent);
     let output = Output::create(&args.output, guard)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.

@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use crate::Failure;
@@ -19,6 +20,21 @@ pub fn open(path: &Path) -> Result<File, Failure> {
         return Ok(spool);
     }
     File::open(path).map_err(|e| Failure::Usage(format!("cannot open {}: {e}", path.display())))
+}
+
+/// The first extent of `file` that holds data at or after `from`, or `None`
+/// when only a hole follows: what lets a mapped-ram file be read in time
+/// proportional to the pages it holds (see
+/// [`vmstate::stream::DataExtents`]).
+pub fn data_extent<F: AsFd>(file: &F, from: u64) -> io::Result<Option<(u64, u64)>> {
+    match rustix::fs::seek(file, rustix::fs::SeekFrom::Data(from)) {
+        Ok(start) => {
+            let end = rustix::fs::seek(file, rustix::fs::SeekFrom::Hole(start))?;
+            Ok(Some((start, end)))
+        }
+        Err(rustix::io::Errno::NXIO) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A new file in `dir` that is removed once closed.

@@ -6,17 +6,19 @@ use vmstate::stream::{command_info, decode};
 use crate::Failure;
 use crate::args::Inspect;
 use crate::describe::{describe, model_round_trips};
-use crate::scan::{CommandSeen, Scan, Section, matches, parse_selector, scan};
+use crate::scan::{Scan, Section, matches, parse_selector, scan};
 use crate::wording::counted;
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
     let input = crate::input::open(&args.file)?;
     let scan = scan(input, args.quiet)?;
     let selector = args.section.as_deref().map(parse_selector);
-    let selected: Vec<&Section> = scan
+    // Each with its position in the stream, which places the commands.
+    let selected: Vec<(usize, &Section)> = scan
         .sections
         .iter()
-        .filter(|s| {
+        .enumerate()
+        .filter(|(_, s)| {
             selector
                 .as_ref()
                 .is_none_or(|(name, instance)| matches(&s.info, name, *instance))
@@ -58,7 +60,7 @@ fn decoded_by(scan: &Scan, section: &Section) -> &'static str {
     }
 }
 
-fn table_text(scan: &Scan, sections: &[&Section]) -> String {
+fn table_text(scan: &Scan, sections: &[(usize, &Section)]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     if let Some(machine) = &scan.machine {
@@ -69,8 +71,18 @@ fn table_text(scan: &Scan, sections: &[&Section]) -> String {
         "{:>4}  {:<28} {:>4} {:>4} {:>9}  decoded by",
         "id", "section", "inst", "ver", "bytes"
     );
-    for (index, section) in sections.iter().enumerate() {
-        for command in commands_before(scan, sections, index) {
+    // The commands are in stream order, as the sections are: one cursor
+    // walks them all once.
+    let mut commands = scan.commands.iter().peekable();
+    let mut listed_up_to = 0;
+    for &(position, section) in sections {
+        // The commands after the section listed before this one.
+        while commands
+            .next_if(|c| c.after_sections < listed_up_to)
+            .is_some()
+        {}
+        listed_up_to = position + 1;
+        while let Some(command) = commands.next_if(|c| c.after_sections <= position) {
             let _ = writeln!(
                 out,
                 "{:>4}  {:<28} {:>4} {:>4} {:>9}  command packet",
@@ -116,94 +128,101 @@ fn table_text(scan: &Scan, sections: &[&Section]) -> String {
     out
 }
 
-/// The command packets that came right before `sections[index]` in the
-/// stream (after the section listed before it).
-fn commands_before<'a>(
-    scan: &'a Scan,
-    sections: &[&Section],
-    index: usize,
-) -> impl Iterator<Item = &'a CommandSeen> {
-    let position = |section: &Section| {
-        scan.sections
-            .iter()
-            .position(|s| std::ptr::eq(s, section))
-            .unwrap_or_default()
-    };
-    let end = position(sections[index]);
-    let start = if index == 0 {
-        0
-    } else {
-        position(sections[index - 1]) + 1
-    };
-    scan.commands
-        .iter()
-        .filter(move |c| (start..=end).contains(&c.after_sections))
-}
-
 /// QEMU's name for a command number, e.g. `SWITCHOVER_START`.
 fn command_name(number: u16) -> String {
     command_info(number).map_or_else(|| format!("command 0x{number:x}"), |c| c.name.to_owned())
 }
 
-fn json_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
-    let mut list = Vec::new();
-    for section in sections {
-        let mut entry = Map::new();
-        entry.insert("id".into(), json!(section.id));
-        entry.insert("section".into(), json!(section.info.idstr));
-        entry.insert("instance".into(), json!(section.info.instance_id));
-        entry.insert("version".into(), json!(section.info.version_id));
-        entry.insert("bytes".into(), json!(section.bytes));
-        entry.insert("decoded_by".into(), json!(decoded_by(scan, section)));
-        if let Some(ram) = &section.ram {
-            let blocks: Vec<Value> = ram
-                .blocks
-                .iter()
-                .enumerate()
-                .map(|(index, (name, len))| {
-                    let mut block = json!({ "name": name, "used_length": len });
-                    if let Some(mapped) = ram.mapped.get(index) {
-                        block["mapped_ram"] = json!({
-                            "page_size": mapped.header.page_size,
-                            "bitmap_offset": mapped.header.bitmap_offset,
-                            "pages_offset": mapped.header.pages_offset,
-                            "pages_present": mapped.pages_present,
-                        });
-                    }
-                    block
-                })
-                .collect();
-            entry.insert("blocks".into(), Value::Array(blocks));
-            entry.insert("zero_pages".into(), json!(ram.zero_pages));
-            entry.insert("data_pages".into(), json!(ram.data_pages));
+fn json_text(scan: &Scan, sections: &[(usize, &Section)]) -> Result<String, Failure> {
+    // The document is written entry by entry: a tree of values for every
+    // section at once took a hundred times the input's size.
+    let mut out = String::from("{\n");
+    out.push_str(&format!(
+        "  \"machine\": {},\n  \"commands\": ",
+        json!(scan.machine)
+    ));
+    let commands = scan.commands.iter().map(|c| {
+        Ok(json!({
+            "number": c.number,
+            "name": command_name(c.number),
+            "bytes": c.data_len,
+            "after_section": c
+                .after_sections
+                .checked_sub(1)
+                .and_then(|i| scan.sections.get(i))
+                .map(|s| s.id),
+        }))
+    });
+    push_array(&mut out, commands)?;
+    out.push_str(",\n  \"sections\": ");
+    push_array(
+        &mut out,
+        sections.iter().map(|(_, section)| section_json(scan, section)),
+    )?;
+    out.push_str("\n}\n");
+    Ok(out)
+}
+
+/// Appends `items` as a JSON array at the second level of a pretty-printed
+/// document, as `serde_json::to_string_pretty` lays it out.
+fn push_array(
+    out: &mut String,
+    items: impl Iterator<Item = Result<Value, Failure>>,
+) -> Result<(), Failure> {
+    let mut empty = true;
+    for item in items {
+        out.push_str(if empty { "[\n" } else { ",\n" });
+        empty = false;
+        let text = serde_json::to_string_pretty(&item?).unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(line);
         }
-        if let Some((payload, offset)) = &section.payload
-            && let Some(desc) = describe(scan.vmdesc.as_ref(), &section.info, payload)
-        {
-            let decoded = decode(&desc, payload, *offset)
-                .map_err(|e| e.in_section(&section.info.idstr, Some(section.info.instance_id)))?;
-            entry.insert("fields".into(), decoded.value);
-        }
-        list.push(Value::Object(entry));
     }
-    let commands: Vec<Value> = scan
-        .commands
-        .iter()
-        .map(|c| {
-            json!({
-                "number": c.number,
-                "name": command_name(c.number),
-                "bytes": c.data_len,
-                "after_section": c
-                    .after_sections
-                    .checked_sub(1)
-                    .and_then(|i| scan.sections.get(i))
-                    .map(|s| s.id),
+    out.push_str(if empty { "[]" } else { "\n  ]" });
+    Ok(())
+}
+
+/// One section's entry in `inspect --json`.
+fn section_json(scan: &Scan, section: &Section) -> Result<Value, Failure> {
+    let mut entry = Map::new();
+    entry.insert("id".into(), json!(section.id));
+    entry.insert("section".into(), json!(section.info.idstr));
+    entry.insert("instance".into(), json!(section.info.instance_id));
+    entry.insert("version".into(), json!(section.info.version_id));
+    entry.insert("bytes".into(), json!(section.bytes));
+    entry.insert("decoded_by".into(), json!(decoded_by(scan, section)));
+    if let Some(ram) = &section.ram {
+        let blocks: Vec<Value> = ram
+            .blocks
+            .iter()
+            .enumerate()
+            .map(|(index, (name, len))| {
+                let mut block = json!({ "name": name, "used_length": len });
+                if let Some(mapped) = ram.mapped.get(index) {
+                    block["mapped_ram"] = json!({
+                        "page_size": mapped.header.page_size,
+                        "bitmap_offset": mapped.header.bitmap_offset,
+                        "pages_offset": mapped.header.pages_offset,
+                        "pages_present": mapped.pages_present,
+                    });
+                }
+                block
             })
-        })
-        .collect();
-    let document = json!({ "machine": scan.machine, "commands": commands, "sections": list });
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    Ok(text)
+            .collect();
+        entry.insert("blocks".into(), Value::Array(blocks));
+        entry.insert("zero_pages".into(), json!(ram.zero_pages));
+        entry.insert("data_pages".into(), json!(ram.data_pages));
+    }
+    if let Some((payload, offset)) = &section.payload
+        && let Some(desc) = describe(scan.vmdesc.as_ref(), &section.info, payload)
+    {
+        let decoded = decode(&desc, payload, *offset)
+            .map_err(|e| e.in_section(&section.info.idstr, Some(section.info.instance_id)))?;
+        entry.insert("fields".into(), decoded.value);
+    }
+    Ok(Value::Object(entry))
 }

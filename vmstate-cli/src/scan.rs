@@ -2,7 +2,8 @@
 //! section's identity and size, FULL payloads (device state is small), and
 //! RAM statistics (RAM itself is never held).
 
-use std::io::{Read, Seek};
+use std::collections::HashMap;
+use std::fs::File;
 
 use vmstate::stream::{
     MappedRamHeader, RamRecord, Record, SectionInfo, SectionKind, StreamReader, Vmdesc,
@@ -79,11 +80,13 @@ pub struct Scan {
 }
 
 /// Reads the whole stream once, drawing a progress line unless `quiet`.
-pub fn scan<R: Read + Seek>(input: R, quiet: bool) -> Result<Scan, Failure> {
-    // Pages are only counted: they come in runs, read in large buffers.
+pub fn scan(input: File, quiet: bool) -> Result<Scan, Failure> {
+    // Pages are only counted: they come in runs, read in large buffers; a
+    // mapped-ram file's holes are not read at all.
     let mut reader = StreamReader::new(input)?
         .with_delimiter(vmstate::qemu::delimit)
-        .with_page_runs();
+        .with_page_runs()
+        .with_data_extents(crate::input::data_extent);
     let progress = Progress::new("inspect", reader.len(), quiet);
     let vmdesc = reader.vmdesc().cloned();
     let mut scan = Scan {
@@ -94,6 +97,8 @@ pub fn scan<R: Read + Seek>(input: R, quiet: bool) -> Result<Scan, Failure> {
     };
     // Index into `sections` of the section whose payload is being read.
     let mut current: Option<usize> = None;
+    // The last section listed under each section id, for PART and END.
+    let mut by_id: HashMap<u32, usize> = HashMap::new();
     let mut payload_start = reader.offset();
     while let Some(record) = reader.next_record()? {
         progress.set(reader.offset());
@@ -109,12 +114,12 @@ pub fn scan<R: Read + Seek>(input: R, quiet: bool) -> Result<Scan, Failure> {
                             bytes: 0,
                             payload: None,
                         });
+                        by_id.insert(header.section_id, scan.sections.len() - 1);
                         scan.sections.len() - 1
                     }
-                    None => scan
-                        .sections
-                        .iter()
-                        .rposition(|s| s.id == header.section_id)
+                    None => by_id
+                        .get(&header.section_id)
+                        .copied()
                         .unwrap_or_default(),
                 };
                 debug_assert!(

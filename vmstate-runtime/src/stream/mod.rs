@@ -29,7 +29,7 @@ pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
 pub use priority::sort_by_priority;
 pub use ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord};
-pub use reader::{Delimiter, StreamLimits, StreamReader};
+pub use reader::{DataExtents, Delimiter, StreamLimits, StreamReader};
 pub use vmdesc::{DeviceDesc, Vmdesc};
 pub use writer::StreamWriter;
 

@@ -25,6 +25,16 @@ use crate::error::{Error, ErrorKind};
 /// one subsection header, does.
 pub type Delimiter = fn(&SectionInfo, &[u8]) -> Option<Result<usize, Error>>;
 
+/// Finds the data of a sparse input: the first extent that may hold data at
+/// or after the given offset, as `(start, end)`, or `None` when only a hole
+/// follows (Linux `lseek` with `SEEK_DATA` then `SEEK_HOLE`). The reader
+/// seeks the input itself afterwards, so the function may move it.
+///
+/// A mapped-ram file keeps each RAM block at a fixed offset with the pages
+/// QEMU never wrote left as holes; with this, reading it costs what it
+/// holds rather than what its blocks claim.
+pub type DataExtents<R> = fn(&R, u64) -> std::io::Result<Option<(u64, u64)>>;
+
 /// How far past a payload's end a [`Delimiter`] may look: a subsection
 /// header (marker, length, a name of up to 255 bytes, version) with room to
 /// spare.
@@ -72,12 +82,14 @@ enum State {
     /// In a mapped-ram block list: `remaining` bytes of blocks to come.
     MappedBlocks { section_id: u32, remaining: u64 },
     /// In the file region of a mapped-ram block: `next` is the next byte to
-    /// yield, `end` the region's end; then the block list goes on.
+    /// yield, `end` the region's end; then the block list goes on. Bytes
+    /// from `next` to `data_end` are known to be data (no hole).
     Region {
         section_id: u32,
         remaining: u64,
         next: u64,
         end: u64,
+        data_end: u64,
     },
     /// A FULL header was read; its payload comes next.
     Payload { section_id: u32, info: SectionInfo },
@@ -125,6 +137,8 @@ pub struct StreamReader<R: Read + Seek> {
     delimited: Option<Delimited>,
     /// Set by [`StreamReader::with_page_runs`]: pages come in runs.
     runs: Option<Runs>,
+    /// Set by [`StreamReader::with_data_extents`]: holes are skipped.
+    extents: Option<DataExtents<R>>,
 }
 
 /// A payload delimited by the [`Delimiter`], kept for error messages.
@@ -209,6 +223,7 @@ impl<R: Read + Seek> StreamReader<R> {
             state: State::Top,
             delimited: None,
             runs: None,
+            extents: None,
         };
         let magic = reader.be32()?;
         if magic != MAGIC {
@@ -243,6 +258,15 @@ impl<R: Read + Seek> StreamReader<R> {
             len: FIRST_RUN,
             ..Runs::default()
         });
+        self
+    }
+
+    /// Skips the holes of a mapped-ram file's regions, found by `extents`:
+    /// the [`RamRecord::Region`] chunks then cover only the data, with gaps
+    /// between them where the file has holes (which read as zeros).
+    #[must_use]
+    pub fn with_data_extents(mut self, extents: DataExtents<R>) -> Self {
+        self.extents = Some(extents);
         self
     }
 
@@ -318,9 +342,13 @@ impl<R: Read + Seek> StreamReader<R> {
                 State::Region {
                     section_id,
                     remaining,
-                    next,
+                    mut next,
                     end,
+                    mut data_end,
                 } => {
+                    if next < end && next >= data_end {
+                        (next, data_end) = self.next_data(next, end)?;
+                    }
                     if next == end {
                         self.state = State::MappedBlocks {
                             section_id,
@@ -330,7 +358,9 @@ impl<R: Read + Seek> StreamReader<R> {
                     }
                     // Chunks end at multiples of REGION_CHUNK, so a block's
                     // pages (1 MiB aligned) start a chunk.
-                    let chunk_end = end.min((next / REGION_CHUNK + 1) * REGION_CHUNK);
+                    let chunk_end = end
+                        .min((next / REGION_CHUNK + 1) * REGION_CHUNK)
+                        .min(data_end);
                     let data = self
                         .bytes(usize::try_from(chunk_end - next).unwrap_or(usize::MAX))
                         .map_err(|e| e.in_section("ram", None))?;
@@ -339,6 +369,7 @@ impl<R: Read + Seek> StreamReader<R> {
                         remaining,
                         next: chunk_end,
                         end,
+                        data_end,
                     };
                     return Ok(Some(Record::Ram(RamRecord::Region { offset: next, data })));
                 }
@@ -866,11 +897,32 @@ impl<R: Read + Seek> StreamReader<R> {
             remaining: remaining.saturating_sub(used_length),
             next: header_end,
             end,
+            data_end: header_end,
         };
         Ok(RamRecord::MappedBlock {
             block: RamBlock { name, used_length },
             header,
         })
+    }
+
+    /// Where the next data of a region at or after `next` starts, and where
+    /// it ends, the reader moved there: `(end, end)` when only holes are
+    /// left. Without [`DataExtents`], or when the file system cannot tell,
+    /// everything is data.
+    fn next_data(&mut self, next: u64, end: u64) -> Result<(u64, u64), Error> {
+        let Some(extents) = self.extents else {
+            return Ok((next, end));
+        };
+        let (start, stop) = match extents(self.input.get_ref(), next) {
+            Ok(Some((start, stop))) if start < end && stop > start.max(next) => {
+                (start.max(next), stop.min(end))
+            }
+            Ok(_) => (end, end),
+            Err(_) => (next, end),
+        };
+        // The function may have moved the input under the buffer.
+        self.seek_to(start)?;
+        Ok((start, stop))
     }
 
     fn vmdesc_record(&mut self) -> Result<Record, Error> {

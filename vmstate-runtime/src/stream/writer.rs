@@ -28,6 +28,10 @@ pub struct StreamWriter<W: Write> {
     /// Zero bytes of a mapped-ram region not written yet; they become a hole
     /// when the next bytes are written (or when the stream is finished).
     hole: u64,
+    /// The end of the mapped-ram region being written: a reader that skips
+    /// holes leaves gaps between its chunks, and after the last one, up to
+    /// here, which are zeros.
+    region_end: Option<u64>,
 }
 
 impl<W: Write> StreamWriter<W> {
@@ -46,6 +50,7 @@ impl<W: Write> StreamWriter<W> {
             position: header.len() as u64,
             skip: None,
             hole: 0,
+            region_end: None,
         })
     }
 
@@ -76,7 +81,12 @@ impl<W: Write> StreamWriter<W> {
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
         if let Record::Ram(RamRecord::Region { offset, data }) = record {
             let here = self.position + self.hole;
-            if *offset != here {
+            let in_region = self
+                .region_end
+                .is_some_and(|end| offset.saturating_add(data.len() as u64) <= end);
+            if *offset > here && in_region {
+                self.zeros(*offset - here)?;
+            } else if *offset != here {
                 return Err(Error::at(
                     ErrorKind::RegionMoved {
                         read_at: *offset,
@@ -87,6 +97,12 @@ impl<W: Write> StreamWriter<W> {
                 .in_section("ram", None));
             }
             return self.write_region(data);
+        }
+        self.end_region()?;
+        if let Record::Ram(RamRecord::MappedBlock { block, header }) = record
+            && !header.is_ignored()
+        {
+            self.region_end = header.pages_offset.checked_add(block.used_length);
         }
         if let Record::Ram(RamRecord::Pages { data, .. }) = record {
             // Straight to the output: a run is already in wire form, and a
@@ -139,6 +155,7 @@ impl<W: Write> StreamWriter<W> {
     /// # Errors
     /// [`ErrorKind::Io`] when writing or flushing fails.
     pub fn finish(mut self) -> Result<W, Error> {
+        self.end_region()?;
         if self.hole > 0 {
             // Nothing follows the hole to give the file its length: skip all
             // but one byte and write that one.
@@ -147,6 +164,44 @@ impl<W: Write> StreamWriter<W> {
         }
         self.output.flush().map_err(io)?;
         Ok(self.output)
+    }
+
+    /// Zeros up to the end of the region being written, which the reader
+    /// skipped as a hole.
+    fn end_region(&mut self) -> Result<(), Error> {
+        if let Some(end) = self.region_end.take() {
+            let here = self.position + self.hole;
+            if end > here {
+                self.zeros(end - here)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `len` zero bytes of a region: a hole where the output can seek,
+    /// written out where it cannot.
+    fn zeros(&mut self, len: u64) -> Result<(), Error> {
+        if self.skip.is_some() {
+            let aligned = self.position + self.hole;
+            // Holes are whole granules; the unaligned edges are written.
+            let head = (HOLE_GRANULE - aligned % HOLE_GRANULE) % HOLE_GRANULE;
+            let head = head.min(len);
+            self.put_zeros(head)?;
+            let body = (len - head) / HOLE_GRANULE * HOLE_GRANULE;
+            self.hole += body;
+            return self.put_zeros(len - head - body);
+        }
+        self.put_zeros(len)
+    }
+
+    fn put_zeros(&mut self, mut len: u64) -> Result<(), Error> {
+        const ZEROS: [u8; 64 << 10] = [0; 64 << 10];
+        while len > 0 {
+            let n = usize::try_from(len).map_or(ZEROS.len(), |n| n.min(ZEROS.len()));
+            self.put(&ZEROS[..n])?;
+            len -= n as u64;
+        }
+        Ok(())
     }
 
     /// Writes `bytes` at the current position, after the pending hole.
