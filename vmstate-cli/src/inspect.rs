@@ -137,10 +137,9 @@ fn json_text(scan: &Scan, sections: &[(usize, &Section)]) -> Result<String, Fail
     // The document is written entry by entry: a tree of values for every
     // section at once took a hundred times the input's size.
     let mut out = String::from("{\n");
-    out.push_str(&format!(
-        "  \"machine\": {},\n  \"commands\": ",
-        json!(scan.machine)
-    ));
+    out.push_str("  \"machine\": ");
+    out.push_str(&json!(scan.machine).to_string());
+    out.push_str(",\n  \"commands\": ");
     let commands = scan.commands.iter().map(|c| {
         Ok(json!({
             "number": c.number,
@@ -157,7 +156,9 @@ fn json_text(scan: &Scan, sections: &[(usize, &Section)]) -> Result<String, Fail
     out.push_str(",\n  \"sections\": ");
     push_array(
         &mut out,
-        sections.iter().map(|(_, section)| section_json(scan, section)),
+        sections
+            .iter()
+            .map(|(_, section)| section_json(scan, section)),
     )?;
     out.push_str("\n}\n");
     Ok(out)

@@ -81,6 +81,11 @@ fn is_aarch64(machine: &str) -> bool {
             .any(|r| listed(r.aarch64.machines) && !listed(r.x86_64.machines))
 }
 
+/// The largest `-dump-vmstate` file read: QEMU's own are under 2 MiB (every
+/// device of an emulator, every machine type), and parsing takes about
+/// eight times the file's size in memory.
+pub const MAX_DUMP_LEN: u64 = 64 << 20;
+
 /// Reads a destination: a shipped release by name (its aarch64 dump when the
 /// stream's `machine` is an aarch64 machine type, else its `x86_64` one), or a
 /// dump file.
@@ -103,13 +108,25 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, Failure> {
         dump.cpregs = parse_cpreg_lists(target.cpregs).map_err(damaged)?;
         return Ok(dump);
     }
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let cannot = |e: &dyn std::fmt::Display| {
         Failure::Usage(format!(
             "cannot read {} ({e}); a destination is a -dump-vmstate file or one of: {}",
             path.display(),
             names()
         ))
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_DUMP_LEN + 1), &mut text)
+        .map_err(|e| cannot(&e))?;
+    if text.len() as u64 > MAX_DUMP_LEN {
+        return Err(Failure::Usage(format!(
+            "{} is larger than {} MiB, the most a -dump-vmstate dump may be (QEMU's own are \
+             under 2 MiB)",
+            path.display(),
+            MAX_DUMP_LEN >> 20
+        )));
+    }
     Dump::parse(&text).map_err(|e| {
         Failure::Usage(format!(
             "{} is not a -dump-vmstate dump: {e}",

@@ -117,10 +117,7 @@ pub fn scan(input: File, quiet: bool) -> Result<Scan, Failure> {
                         by_id.insert(header.section_id, scan.sections.len() - 1);
                         scan.sections.len() - 1
                     }
-                    None => by_id
-                        .get(&header.section_id)
-                        .copied()
-                        .unwrap_or_default(),
+                    None => by_id.get(&header.section_id).copied().unwrap_or_default(),
                 };
                 debug_assert!(
                     header.kind != SectionKind::Full || scan.sections[index].ram.is_none()

@@ -30,7 +30,10 @@ pub struct Vmdesc {
 /// A cache of positions in [`Vmdesc::devices`]: not part of the value (equal,
 /// cloned empty).
 #[derive(Default)]
-struct DeviceIndex(OnceLock<(usize, HashMap<(String, u32), usize>)>);
+struct DeviceIndex(OnceLock<(usize, Positions)>);
+
+/// The position of each (name, instance) in `devices`.
+type Positions = HashMap<(String, u32), usize>;
 
 impl Clone for DeviceIndex {
     fn clone(&self) -> Self {
@@ -117,7 +120,9 @@ impl Vmdesc {
             .get(&(name.to_owned(), instance_id))
             .and_then(|&i| self.devices.get(i));
         match found {
-            Some(device) if device.name == name && device.instance_id == instance_id => Some(device),
+            Some(device) if device.name == name && device.instance_id == instance_id => {
+                Some(device)
+            }
             // `devices` was changed after the index was built: search it.
             _ if *built_for != self.devices.len() || found.is_some() => self
                 .devices

@@ -195,7 +195,7 @@ impl<W: Write> StreamWriter<W> {
     }
 
     fn put_zeros(&mut self, mut len: u64) -> Result<(), Error> {
-        const ZEROS: [u8; 64 << 10] = [0; 64 << 10];
+        static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
         while len > 0 {
             let n = usize::try_from(len).map_or(ZEROS.len(), |n| n.min(ZEROS.len()));
             self.put(&ZEROS[..n])?;
