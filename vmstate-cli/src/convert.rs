@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom};
 
 use vmstate::check::{
     Dump, FactsCollector, Obstacle, Renumbering, StreamFacts, check_stream, instance_renumbering,
@@ -19,6 +19,7 @@ use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, c
 use crate::Failure;
 use crate::args::Convert;
 use crate::atomic_output::Output;
+use crate::copy_range::RangeSink;
 use crate::edit::WRITE_BUFFER;
 use crate::progress::Progress;
 use crate::rom_blocks::{RomBlocks, is_image};
@@ -148,6 +149,10 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
     let mut input = crate::input::open(&args.file)?;
+    // A second descriptor for the kernel's copies, which name their offsets.
+    let copy_from = input
+        .try_clone()
+        .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
     let guard = crate::input_guard::Guard::watch(&args.file, &input)?;
     let machine = stream_machine(&mut input, args)?;
     let dest = crate::releases::load(&args.dest, machine.as_deref())?;
@@ -171,7 +176,14 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
             let mut reader = open_reader(&mut input)?;
             let writer =
                 StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
-            rewrite(&mut reader, writer, &Plan::Ask(&dest, args), None, args)?
+            rewrite(
+                &mut reader,
+                writer,
+                &Plan::Ask(&dest, args),
+                None,
+                Some(&copy_from),
+                args,
+            )?
         };
         let plan = decide(&facts, &dest, args, &mut input)?;
         if plan != Plan::Ask(&dest, args).for_stream(&facts) {
@@ -189,6 +201,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 writer,
                 &Plan::Fixed(plan),
                 rom_blocks.as_mut(),
+                Some(&copy_from),
                 args,
             )?;
         }
@@ -205,6 +218,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
         writer,
         &Plan::Fixed(plan),
         rom_blocks.as_mut(),
+        None,
         args,
     )?;
     output.commit()
@@ -528,11 +542,12 @@ fn for_each_payload<R: Read + Seek>(
 
 /// Copies every record from `reader` to `writer` as `plan` says, and returns
 /// what the stream carries.
-fn rewrite<R: Read + Seek, W: Write>(
+fn rewrite<R: Read + Seek, W: RangeSink>(
     reader: &mut StreamReader<R>,
     mut writer: StreamWriter<W>,
     plan: &Plan,
     mut rom_blocks: Option<&mut RomBlocks>,
+    copy_from: Option<&File>,
     args: &Convert,
 ) -> Result<StreamFacts, Failure> {
     let progress = Progress::new("convert", reader.len(), args.quiet);
@@ -602,7 +617,7 @@ fn rewrite<R: Read + Seek, W: Write>(
             }
             other => other,
         };
-        writer.write(&record)?;
+        crate::copy_range::write(&mut writer, &record, reader, copy_from)?;
         progress.set(reader.offset());
         reader.recycle(record);
     }

@@ -3,13 +3,15 @@
 //! runs of up to a MiB, read once and written once. A mapped-ram file's RAM
 //! regions are copied by file offset, with their zero pages left as holes.
 
-use std::io::{BufWriter, Read, Seek, Write};
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek};
 
 use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, decode, scalar_kind};
 
 use crate::Failure;
 use crate::args::Set;
 use crate::atomic_output::Output;
+use crate::copy_range::RangeSink;
 use crate::describe::describe;
 use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
@@ -31,6 +33,10 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         .collect::<Result<_, _>>()?;
 
     let mut input = crate::input::open(&args.file)?;
+    // A second descriptor for the kernel's copies, which name their offsets.
+    let copy_from = input
+        .try_clone()
+        .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
     let guard = crate::input_guard::Guard::watch(&args.file, &input)?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
@@ -41,10 +47,20 @@ pub fn run(args: &Set) -> Result<(), Failure> {
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
-        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+        let target = Target {
+            name: &name,
+            instance,
+            edits: &edits,
+        };
+        rewrite(&mut reader, writer, &target, Some(&copy_from), args)?
     } else {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
-        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+        let target = Target {
+            name: &name,
+            instance,
+            edits: &edits,
+        };
+        rewrite(&mut reader, writer, &target, None, args)?
     };
     match edited {
         Some(_) => output.commit(),
@@ -55,6 +71,13 @@ pub fn run(args: &Set) -> Result<(), Failure> {
     }
 }
 
+/// What `set` changes: `edits` in section `name` (instance `instance`).
+struct Target<'a> {
+    name: &'a str,
+    instance: Option<u32>,
+    edits: &'a [(&'a str, &'a str)],
+}
+
 /// Copies every record from `reader` to `writer`, applying `edits` to the
 /// payload of section `name` instance `instance`. Returns the instance
 /// edited, or `None` when the stream has no such section.
@@ -63,12 +86,15 @@ pub fn run(args: &Set) -> Result<(), Failure> {
 /// changes one device, and a second instance of the name is refused rather
 /// than left unedited or edited too. The output is only named when the
 /// command succeeds, so a refusal found late leaves nothing behind.
-fn rewrite<R: Read + Seek, W: Write>(
+fn rewrite<R: Read + Seek, W: RangeSink>(
     reader: &mut StreamReader<R>,
     mut writer: StreamWriter<W>,
-    name: &str,
-    instance: Option<u32>,
-    edits: &[(&str, &str)],
+    &Target {
+        name,
+        instance,
+        edits,
+    }: &Target,
+    copy_from: Option<&File>,
     args: &Set,
 ) -> Result<Option<u32>, Failure> {
     let vmdesc = reader.vmdesc().cloned();
@@ -110,7 +136,7 @@ fn rewrite<R: Read + Seek, W: Write>(
             }
             _ => {}
         }
-        writer.write(&record)?;
+        crate::copy_range::write(&mut writer, &record, reader, copy_from)?;
         progress.set(reader.offset());
         reader.recycle(record);
     }

@@ -8,6 +8,7 @@ mod args;
 mod atomic_output;
 mod check;
 mod convert;
+mod copy_range;
 mod describe;
 mod edit;
 mod input;

@@ -83,13 +83,15 @@ enum State {
     MappedBlocks { section_id: u32, remaining: u64 },
     /// In the file region of a mapped-ram block: `next` is the next byte to
     /// yield, `end` the region's end; then the block list goes on. Bytes
-    /// from `next` to `data_end` are known to be data (no hole).
+    /// from `next` to `data_end` are known to be data (no hole). `anchored`
+    /// once a chunk was yielded at the region's start.
     Region {
         section_id: u32,
         remaining: u64,
         next: u64,
         end: u64,
         data_end: u64,
+        anchored: bool,
     },
     /// A FULL header was read; its payload comes next.
     Payload { section_id: u32, info: SectionInfo },
@@ -339,39 +341,10 @@ impl<R: Read + Seek> StreamReader<R> {
                         .map_err(|e| e.in_section("ram", None))?;
                     return Ok(Some(Record::Ram(record)));
                 }
-                State::Region {
-                    section_id,
-                    remaining,
-                    mut next,
-                    end,
-                    mut data_end,
-                } => {
-                    if next < end && next >= data_end {
-                        (next, data_end) = self.next_data(next, end)?;
+                state @ State::Region { .. } => {
+                    if let Some(record) = self.region(&state)? {
+                        return Ok(Some(record));
                     }
-                    if next == end {
-                        self.state = State::MappedBlocks {
-                            section_id,
-                            remaining,
-                        };
-                        continue;
-                    }
-                    // Chunks end at multiples of REGION_CHUNK, so a block's
-                    // pages (1 MiB aligned) start a chunk.
-                    let chunk_end = end
-                        .min((next / REGION_CHUNK + 1) * REGION_CHUNK)
-                        .min(data_end);
-                    let data = self
-                        .bytes(usize::try_from(chunk_end - next).unwrap_or(usize::MAX))
-                        .map_err(|e| e.in_section("ram", None))?;
-                    self.state = State::Region {
-                        section_id,
-                        remaining,
-                        next: chunk_end,
-                        end,
-                        data_end,
-                    };
-                    return Ok(Some(Record::Ram(RamRecord::Region { offset: next, data })));
                 }
                 State::Payload { section_id, info } => {
                     return self
@@ -410,6 +383,67 @@ impl<R: Read + Seek> StreamReader<R> {
                 }
             }
         }
+    }
+
+    /// The next chunk of a mapped-ram region (`state`, a [`State::Region`]),
+    /// or `None` when the region ended and the block list goes on.
+    fn region(&mut self, state: &State) -> Result<Option<Record>, Error> {
+        let &State::Region {
+            section_id,
+            remaining,
+            mut next,
+            end,
+            mut data_end,
+            anchored,
+        } = state
+        else {
+            return Ok(None);
+        };
+        if next < end && next >= data_end {
+            let at = next;
+            (next, data_end) = self.next_data(next, end)?;
+            if !anchored && next > at {
+                // The region starts with a hole: an empty chunk at its start
+                // tells a writer where the region is, so that the gap after
+                // it is known to be one and not a record that changed length.
+                self.state = State::Region {
+                    section_id,
+                    remaining,
+                    next,
+                    end,
+                    data_end,
+                    anchored: true,
+                };
+                return Ok(Some(Record::Ram(RamRecord::Region {
+                    offset: at,
+                    data: Vec::new(),
+                })));
+            }
+        }
+        if next == end {
+            self.state = State::MappedBlocks {
+                section_id,
+                remaining,
+            };
+            return Ok(None);
+        }
+        // Chunks end at multiples of REGION_CHUNK, so a block's pages (1 MiB
+        // aligned) start a chunk.
+        let chunk_end = end
+            .min((next / REGION_CHUNK + 1) * REGION_CHUNK)
+            .min(data_end);
+        let data = self
+            .bytes(usize::try_from(chunk_end - next).unwrap_or(usize::MAX))
+            .map_err(|e| e.in_section("ram", None))?;
+        self.state = State::Region {
+            section_id,
+            remaining,
+            next: chunk_end,
+            end,
+            data_end,
+            anchored: true,
+        };
+        Ok(Some(Record::Ram(RamRecord::Region { offset: next, data })))
     }
 
     fn top_level(&mut self) -> Result<Record, Error> {
@@ -898,6 +932,7 @@ impl<R: Read + Seek> StreamReader<R> {
             next: header_end,
             end,
             data_end: header_end,
+            anchored: false,
         };
         Ok(RamRecord::MappedBlock {
             block: RamBlock { name, used_length },

@@ -28,10 +28,14 @@ pub struct StreamWriter<W: Write> {
     /// Zero bytes of a mapped-ram region not written yet; they become a hole
     /// when the next bytes are written (or when the stream is finished).
     hole: u64,
-    /// The end of the mapped-ram region being written: a reader that skips
-    /// holes leaves gaps between its chunks, and after the last one, up to
-    /// here, which are zeros.
+    /// The end of the mapped-ram region being written, once its first chunk
+    /// came at the offset it was read from: a reader that skips holes leaves
+    /// gaps between its chunks, and after the last one, up to here, which
+    /// are zeros.
     region_end: Option<u64>,
+    /// The end of the region announced by the last mapped-ram block header,
+    /// until its first chunk is written.
+    announced_end: Option<u64>,
 }
 
 impl<W: Write> StreamWriter<W> {
@@ -51,6 +55,7 @@ impl<W: Write> StreamWriter<W> {
             skip: None,
             hole: 0,
             region_end: None,
+            announced_end: None,
         })
     }
 
@@ -86,7 +91,11 @@ impl<W: Write> StreamWriter<W> {
                 .is_some_and(|end| offset.saturating_add(data.len() as u64) <= end);
             if *offset > here && in_region {
                 self.zeros(*offset - here)?;
-            } else if *offset != here {
+            } else if *offset == here {
+                if let Some(end) = self.announced_end.take() {
+                    self.region_end = Some(end);
+                }
+            } else {
                 return Err(Error::at(
                     ErrorKind::RegionMoved {
                         read_at: *offset,
@@ -102,7 +111,7 @@ impl<W: Write> StreamWriter<W> {
         if let Record::Ram(RamRecord::MappedBlock { block, header }) = record
             && !header.is_ignored()
         {
-            self.region_end = header.pages_offset.checked_add(block.used_length);
+            self.announced_end = header.pages_offset.checked_add(block.used_length);
         }
         if let Record::Ram(RamRecord::Pages { data, .. }) = record {
             // Straight to the output: a run is already in wire form, and a
@@ -150,6 +159,35 @@ impl<W: Write> StreamWriter<W> {
         result
     }
 
+    /// Writes `len` bytes of a record that `copy` puts into the output
+    /// itself, after any pending hole: for a tool that has the kernel copy a
+    /// [`RamRecord::Pages`] run from the input file (`copy_file_range`)
+    /// instead of passing its bytes through a buffer. `copy` must write
+    /// exactly `len` bytes at the output's current position.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when skipping the hole or `copy` fails.
+    pub fn write_with(
+        &mut self,
+        len: u64,
+        copy: impl FnOnce(&mut W) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        self.end_region()?;
+        if len == 0 {
+            return Ok(());
+        }
+        if self.hole > 0
+            && let Some(skip) = self.skip
+        {
+            skip(&mut self.output, self.hole).map_err(io)?;
+            self.position += self.hole;
+            self.hole = 0;
+        }
+        copy(&mut self.output).map_err(io)?;
+        self.position += len;
+        Ok(())
+    }
+
     /// Flushes and returns the output.
     ///
     /// # Errors
@@ -169,6 +207,7 @@ impl<W: Write> StreamWriter<W> {
     /// Zeros up to the end of the region being written, which the reader
     /// skipped as a hole.
     fn end_region(&mut self) -> Result<(), Error> {
+        self.announced_end = None;
         if let Some(end) = self.region_end.take() {
             let here = self.position + self.hole;
             if end > here {
