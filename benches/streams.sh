@@ -7,14 +7,18 @@
 # text, 7 MiB in every 8 (the 8th left as a hole: zero pages), migrated to a
 # file. Then prints, per stream, the best of RUNS wall times of each command,
 # its ratio to the peer (cp for set and convert, cat for inspect) and its
-# peak RSS. Page-cache writeback is flushed (`sync`) before every run, so one
-# run's dirty pages do not slow the next. Needs /usr/bin/time, perl.
+# peak RSS. The commands take turns (cp, cat, set, convert, inspect, then
+# again), so a change in the machine's load falls on all of them alike.
+# Page-cache writeback is flushed (`sync`) before every run, so one run's
+# dirty pages do not slow the next. Needs /usr/bin/time, perl.
 #
 # Usage: benches/streams.sh            (1 GiB and, disk allowing, 8 GiB guests)
 # Environment:
 #   SIZES="1024 8192"   guest RAM sizes in MiB
 #   RUNS=3              runs per command
 #   WORK=/tmp           where the streams are made (removed at the end)
+#   BASELINE=PATH       another vmstate binary (an older build) measured in
+#                       the same turns, as "... (baseline)" rows
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,24 +50,32 @@ make_stream() {
   rm -f "$ram"
 }
 
-# measure NAME COMMAND...: best wall time (s) and its peak RSS (KiB) of RUNS runs.
-measure() {
+# add NAME COMMAND...: a command for `measure_all`.
+add() {
   local name="$1"; shift
-  local best="" rss="" run line
+  NAMES+=("$name"); CMDS+=("$(printf '%q ' "$@")")
+}
+
+# measure_all: best wall time (s) and its peak RSS (KiB) of RUNS runs of each
+# added command, the commands taking turns.
+measure_all() {
+  local run i line
   for ((run = 0; run < RUNS; run++)); do
-    rm -f "$WORK/out.mig"; sync
-    line="$(/usr/bin/time -f '%e %M' bash -c '"$@" >/dev/null' _ "$@" 2>&1 >/dev/null | tail -n1)"
-    if [[ -z "$best" ]] || perl -e 'exit !($ARGV[0] < $ARGV[1])' "${line% *}" "$best"; then
-      best="${line% *}"; rss="${line#* }"
-    fi
+    for i in "${!NAMES[@]}"; do
+      rm -f "$WORK/out.mig"; sync
+      line="$(/usr/bin/time -f '%e %M' bash -c "${CMDS[$i]} >/dev/null" 2>&1 >/dev/null | tail -n1)"
+      local name="${NAMES[$i]}" best="${TIME[${NAMES[$i]}]:-}"
+      if [[ -z "$best" ]] || perl -e 'exit !($ARGV[0] < $ARGV[1])' "${line% *}" "$best"; then
+        TIME[$name]="${line% *}"; RSS[$name]="${line#* }"
+      fi
+    done
   done
-  TIME[$name]="$best"; RSS[$name]="$rss"
 }
 
 row() { # row NAME PEER
   local ratio="-"
   [[ -n "${2:-}" ]] && ratio="$(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "${TIME[$1]}" "${TIME[$2]}")"
-  printf '| %-16s | %7s | %5s | %8s |\n' "$1" "${TIME[$1]}" "$ratio" \
+  printf '| %-18s | %7s | %5s | %8s |\n' "$1" "${TIME[$1]}" "$ratio" \
     "$(perl -e 'printf "%.1f", $ARGV[0] / 1024' "${RSS[$1]}")"
 }
 
@@ -77,12 +89,20 @@ for mib in $SIZES; do
   in="$WORK/in.mig" out="$WORK/out.mig"
   make_stream "$mib" "$in"
   declare -A TIME=() RSS=()
-  measure cp cp "$in" "$out"
-  measure cat cat "$in"
-  measure "vmstate set" "$VMSTATE" set "$in" --section i8259:0 --field imr=0xfb -o "$out" --quiet
-  measure "vmstate convert" "$VMSTATE" convert "$in" --to qemu-10.0 -o "$out" --quiet
+  NAMES=() CMDS=()
+  add cp cp "$in" "$out"
+  add cat cat "$in"
+  add "vmstate set" "$VMSTATE" set "$in" --section i8259:0 --field imr=0xfb -o "$out" --quiet
+  add "vmstate convert" "$VMSTATE" convert "$in" --to qemu-10.0 -o "$out" --quiet
+  add "vmstate inspect" "$VMSTATE" inspect "$in" --quiet
+  if [[ -n "${BASELINE:-}" ]]; then
+    add "set (baseline)" "$BASELINE" set "$in" --section i8259:0 --field imr=0xfb -o "$out" --quiet
+    add "convert (baseline)" "$BASELINE" convert "$in" --to qemu-10.0 -o "$out" --quiet
+    add "inspect (baseline)" "$BASELINE" inspect "$in" --quiet
+  fi
+  measure_all
+  "$VMSTATE" convert "$in" --to qemu-10.0 -o "$out" --quiet
   cmp -s "$in" "$out" || { echo "error: convert changed a stream that QEMU 10.0 loads as is" >&2; exit 1; }
-  measure "vmstate inspect" "$VMSTATE" inspect "$in" --quiet
   echo
   echo "$mib MiB guest, a $(stat -c %s "$in")-byte stream ($("$VMSTATE" inspect "$in" | grep ' ram ' | sed 's/.*ram: //')); best of $RUNS:"
   echo
@@ -90,5 +110,8 @@ for mib in $SIZES; do
   echo "|---|---:|---:|---:|"
   row cp; row cat
   row "vmstate set" cp; row "vmstate convert" cp; row "vmstate inspect" cat
+  if [[ -n "${BASELINE:-}" ]]; then
+    row "set (baseline)" cp; row "convert (baseline)" cp; row "inspect (baseline)" cat
+  fi
   rm -f "$in" "$out"
 done
