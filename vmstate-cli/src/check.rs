@@ -133,7 +133,12 @@ pub fn describe_by_model(info: &SectionInfo, payload: &[u8]) -> Option<StateDesc
 
 /// Whether `path` holds a migration stream (`QEVM`) rather than a dump.
 fn is_stream(path: &Path) -> bool {
-    if path == Path::new("-") {
+    if path == Path::new("-")
+        || matches!(
+            crate::input::Location::of(path),
+            Ok(crate::input::Location::Qcow2 { .. })
+        )
+    {
         return true;
     }
     // A shipped release name or an unreadable file: `releases::load` says which.

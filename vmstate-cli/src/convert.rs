@@ -6,8 +6,8 @@
 //! anything else DEST would refuse is named and nothing is written. Records
 //! stream through one at a time: RAM is never held.
 
+use crate::input::Input;
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use vmstate::check::{
@@ -18,10 +18,10 @@ use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, c
 
 use crate::Failure;
 use crate::args::Convert;
-use crate::atomic_output::Output;
 use crate::edit::WRITE_BUFFER;
 use crate::progress::Progress;
 use crate::rom_blocks::{RomBlocks, is_image};
+use crate::target::Target;
 
 /// What `convert` changes in the stream.
 #[derive(Debug, Default, PartialEq)]
@@ -162,7 +162,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 .unwrap_or_default()
         )));
     }
-    let output = Output::create(&args.output)?;
+    let output = Target::create(&args.output, &input)?;
     if let Some(file) = output.seekable()? {
         // A file output is checked and written in one pass: refused, it is
         // dropped unnamed and OUT is not created.
@@ -211,7 +211,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
 
 /// The machine type the stream's configuration section names, if it has
 /// one; the input is left at its start.
-fn stream_machine(input: &mut File, args: &Convert) -> Result<Option<String>, Failure> {
+fn stream_machine(input: &mut Input, args: &Convert) -> Result<Option<String>, Failure> {
     let mut machine = None;
     {
         let mut reader = StreamReader::new(&mut *input)?;
@@ -224,7 +224,7 @@ fn stream_machine(input: &mut File, args: &Convert) -> Result<Option<String>, Fa
     Ok(machine)
 }
 
-fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
+fn open_reader(input: &mut Input) -> Result<StreamReader<&mut Input>, Failure> {
     Ok(StreamReader::new(input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs())
@@ -233,16 +233,16 @@ fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
 /// A reader for the rewrite: pages one by one where image blocks change
 /// (their pages are told apart by block), in runs otherwise.
 fn open_reader_for<'a>(
-    input: &'a mut File,
+    input: &'a mut Input,
     rom_blocks: Option<&RomBlocks>,
-) -> Result<StreamReader<&'a mut File>, Failure> {
+) -> Result<StreamReader<&'a mut Input>, Failure> {
     if rom_blocks.is_some() {
         return Ok(StreamReader::new(input)?.with_delimiter(vmstate::qemu::delimit));
     }
     open_reader(input)
 }
 
-fn rewind(input: &mut File, args: &Convert) -> Result<(), Failure> {
+fn rewind(input: &mut Input, args: &Convert) -> Result<(), Failure> {
     input
         .seek(SeekFrom::Start(0))
         .map(drop)
@@ -261,7 +261,7 @@ fn decide(
     facts: &StreamFacts,
     dest: &Dump,
     args: &Convert,
-    input: &mut File,
+    input: &mut Input,
 ) -> Result<Fixed, Failure> {
     let mut plan = Fixed::default();
     let reference = match &args.reference {

@@ -9,10 +9,10 @@ use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, deco
 
 use crate::Failure;
 use crate::args::Set;
-use crate::atomic_output::Output;
 use crate::describe::describe;
 use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
+use crate::target::Target;
 use crate::wording::counted;
 
 /// The output's buffer: small records gather in it, and page runs, which are
@@ -31,10 +31,10 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         .collect::<Result<_, _>>()?;
 
     let mut input = crate::input::open(&args.file)?;
+    let output = Target::create(&args.output, &input)?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs();
-    let output = Output::create(&args.output)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {

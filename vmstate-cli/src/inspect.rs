@@ -10,6 +10,13 @@ use crate::scan::{CommandSeen, Scan, Section, matches, parse_selector, scan};
 use crate::wording::counted;
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
+    if let crate::input::Location::Qcow2 {
+        image,
+        snapshot: None,
+    } = crate::input::Location::of(&args.file)?
+    {
+        return crate::snapshots::list(&image, args.json);
+    }
     let input = crate::input::open(&args.file)?;
     let scan = scan(input, args.quiet)?;
     let selector = args.section.as_deref().map(parse_selector);
