@@ -26,7 +26,7 @@ pub enum Target {
     /// A stream file or standard output.
     Stream(Output),
     /// A snapshot of a qcow2 image.
-    Snapshot(SnapshotTarget),
+    Snapshot(Box<SnapshotTarget>),
 }
 
 /// A qcow2 snapshot being written: the new state gathers in `spool`.
@@ -49,13 +49,13 @@ impl Target {
             && let (Some(from), Some((image, name))) = (&input.snapshot, split_snapshot(path))
             && std::fs::symlink_metadata(&image).is_err()
         {
-            return Ok(Self::Snapshot(SnapshotTarget {
+            return Ok(Self::Snapshot(Box::new(SnapshotTarget {
                 spool: spool_beside(&image)?,
                 expected: names(&from.snapshot, &name).then(|| from.snapshot.clone()),
                 image,
                 name,
                 copy_of: Some(from.image.clone()),
-            }));
+            })));
         }
         match Location::of(path)? {
             Location::Stream(path) => Ok(Self::Stream(Output::create(&path)?)),
@@ -75,13 +75,13 @@ impl Target {
                     (same_file(&from.image, &image) && names(&from.snapshot, &name))
                         .then(|| from.snapshot.clone())
                 });
-                Ok(Self::Snapshot(SnapshotTarget {
+                Ok(Self::Snapshot(Box::new(SnapshotTarget {
                     spool: spool_beside(&image)?,
                     image,
                     name,
                     expected,
                     copy_of: None,
-                }))
+                })))
             }
         }
     }
