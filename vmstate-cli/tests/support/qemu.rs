@@ -200,6 +200,13 @@ impl Qemu {
             .unwrap_or_else(|e| panic!("QEMU {release:?} {arch:?} did not start: {e}"))
     }
 
+    /// Starts `release` with machine type `machine` and `extra` options;
+    /// `Err` with QEMU's error output when it exits at once (a `-loadvm`
+    /// it refuses, say).
+    pub fn try_start(release: Release, machine: &str, extra: &[&str]) -> Result<Self, String> {
+        Self::spawn(release, Arch::X86_64, machine, extra)
+    }
+
     /// Starts a QEMU; `Err` with its error output when it exits at once.
     fn spawn(release: Release, arch: Arch, machine: &str, extra: &[&str]) -> Result<Self, String> {
         let mut child = release
