@@ -227,7 +227,7 @@ fn to(release: Release, source: Guest, run: Run, dest: Release, dest_guest: Gues
 /// section; device sets the models do not all know; same-release loads.
 fn matrix() -> Vec<Pair> {
     use Release::{V7_2 as OLD, V10_0 as NEW};
-    use Run::{Paused, Ran, Suspended};
+    use Run::{Paused, Ran};
     let mut pairs = Vec::new();
     // Forward and backward on the machine types both releases run.
     for (machine, run) in [
@@ -307,9 +307,30 @@ fn matrix() -> Vec<Pair> {
         NEW,
         guest("pc-i440fx-10.0", BARE),
     ));
-    // Guests suspended in their qcow2 images (`savevm`), resumed with
-    // `-loadvm`: across on a machine type both run, onto the other
-    // release's own machine type, and with PCI devices and their ROMs.
+    pairs.extend(suspended_pairs());
+    // Machine types without a configuration section (2.7 and older): 10.0
+    // runs none older than 2.4, and expects the section on every one.
+    pairs.push(same(OLD, "pc-i440fx-2.0", BARE, Paused, OLD));
+    for machine in ["pc-i440fx-2.0", "pc-i440fx-2.2"] {
+        pairs.push(same(OLD, machine, BARE, Ran, OLD));
+        pairs.push(to(
+            OLD,
+            guest(machine, BARE),
+            Ran,
+            NEW,
+            guest("pc-i440fx-2.4", BARE),
+        ));
+    }
+    pairs
+}
+
+/// Guests suspended in their qcow2 images (`savevm`), resumed with
+/// `-loadvm`: across on a machine type both run, onto the other release's
+/// own machine type, and with PCI devices and their ROMs.
+fn suspended_pairs() -> Vec<Pair> {
+    use Release::{V7_2 as OLD, V10_0 as NEW};
+    use Run::Suspended;
+    let mut pairs = Vec::new();
     for (from, dest) in [(OLD, NEW), (NEW, OLD)] {
         pairs.push(same(from, "pc-i440fx-7.2", BARE, Suspended, dest));
         pairs.push(same(from, "pc-i440fx-7.2", NIC_ROMS, Suspended, dest));
@@ -328,19 +349,6 @@ fn matrix() -> Vec<Pair> {
         OLD,
         guest("pc-i440fx-7.2", BARE),
     ));
-    // Machine types without a configuration section (2.7 and older): 10.0
-    // runs none older than 2.4, and expects the section on every one.
-    pairs.push(same(OLD, "pc-i440fx-2.0", BARE, Paused, OLD));
-    for machine in ["pc-i440fx-2.0", "pc-i440fx-2.2"] {
-        pairs.push(same(OLD, machine, BARE, Ran, OLD));
-        pairs.push(to(
-            OLD,
-            guest(machine, BARE),
-            Ran,
-            NEW,
-            guest("pc-i440fx-2.4", BARE),
-        ));
-    }
     pairs
 }
 
