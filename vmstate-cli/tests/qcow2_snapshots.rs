@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::qemu::{Qemu, Release, scratch};
+use support::qemu::{Qemu, Release, create_qcow2, qcow2_drive, scratch};
 use support::vmstate;
 
 /// How long the guest's firmware runs before `savevm`.
@@ -35,18 +35,6 @@ fn qemu_img(args: &[&str]) -> (i32, String) {
     )
 }
 
-/// A new image of 16 MiB with `options` (`-o` of `qemu-img create`).
-fn create_image(path: &Path, options: &str) {
-    let path = path.display().to_string();
-    let mut args = vec!["create", "-q", "-f", "qcow2"];
-    if !options.is_empty() {
-        args.extend(["-o", options]);
-    }
-    args.extend([path.as_str(), "16M"]);
-    let (code, text) = qemu_img(&args);
-    assert_eq!(code, 0, "qemu-img create {options}: {text}");
-}
-
 /// `qemu-img check` finds no error and no leak.
 fn assert_clean(image: &Path, when: &str) {
     let (code, text) = qemu_img(&["check", &image.display().to_string()]);
@@ -57,14 +45,10 @@ fn assert_clean(image: &Path, when: &str) {
     );
 }
 
-fn drive(image: &Path) -> String {
-    format!("file={},if=none,id=d0,format=qcow2", image.display())
-}
-
 /// Runs a guest of `release` on `image` for a moment and saves it as
 /// snapshot `name`.
 fn savevm(release: Release, machine: &str, image: &Path, name: &str, extra: &[&str]) {
-    let drive = drive(image);
+    let drive = qcow2_drive(image);
     let mut args = vec!["-drive", drive.as_str()];
     args.extend_from_slice(extra);
     let mut qemu = Qemu::start(release, machine, &args);
@@ -90,7 +74,7 @@ fn loadvm_with(
     name: &str,
     extra: &[&str],
 ) -> Result<Qemu, String> {
-    let drive = drive(image);
+    let drive = qcow2_drive(image);
     let mut args = vec!["-S", "-drive", drive.as_str(), "-loadvm", name];
     args.extend_from_slice(extra);
     Qemu::try_start(release, machine, &args)
@@ -133,6 +117,16 @@ fn set_imr(input: &str, output: &str, value: u8) -> (i32, String) {
     (code, err)
 }
 
+/// A repeatable stream of pseudo-random numbers (xorshift64).
+fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 /// Each layout `qemu-img create` offers that moves the VM state around.
 const LAYOUTS: [(&str, &str); 6] = [
     ("v3-64k", ""),
@@ -154,7 +148,7 @@ fn a_snapshot_edited_in_its_image_loads_in_qemu_with_the_change_for_every_layout
     let dir = scratch("qcow2-layouts");
     for (name, options) in LAYOUTS {
         let image = dir.join(format!("{name}.qcow2"));
-        create_image(&image, options);
+        create_qcow2(&image, options);
         eprintln!("layout {name}");
         savevm(Release::V7_2, "pc-i440fx-7.2", &image, "suspended", &[]);
         let at = format!("{}@suspended", image.display());
@@ -190,7 +184,7 @@ fn a_snapshot_edited_in_its_image_loads_in_qemu_with_the_change_for_every_layout
 fn a_second_edit_and_other_snapshots_are_kept_apart() {
     let dir = scratch("qcow2-two");
     let image = dir.join("two.qcow2");
-    create_image(&image, "");
+    create_qcow2(&image, "");
     savevm(Release::V7_2, "pc-i440fx-7.2", &image, "first", &[]);
     savevm(Release::V7_2, "pc-i440fx-7.2", &image, "second", &[]);
     let first = format!("{}@first", image.display());
@@ -225,7 +219,7 @@ fn a_second_edit_and_other_snapshots_are_kept_apart() {
 fn an_edit_into_a_new_image_leaves_the_original_as_it_was() {
     let dir = scratch("qcow2-copy");
     let image = dir.join("original.qcow2");
-    create_image(&image, "");
+    create_qcow2(&image, "");
     savevm(Release::V7_2, "pc-i440fx-7.2", &image, "s", &[]);
     let before = std::fs::read(&image).unwrap();
     let copy = dir.join("copy.qcow2");
@@ -252,7 +246,7 @@ fn an_edit_into_a_new_image_leaves_the_original_as_it_was() {
     let mut qemu = Qemu::load(
         Release::V7_2,
         "pc-i440fx-7.2",
-        &["-drive", &drive(&image)],
+        &["-drive", &qcow2_drive(&image)],
         &stream,
     )
     .unwrap();
@@ -264,11 +258,11 @@ fn an_edit_into_a_new_image_leaves_the_original_as_it_was() {
 fn a_running_qemu_keeps_its_image_and_unknown_snapshots_are_named() {
     let dir = scratch("qcow2-busy");
     let image = dir.join("busy.qcow2");
-    create_image(&image, "");
+    create_qcow2(&image, "");
     savevm(Release::V7_2, "pc-i440fx-7.2", &image, "s", &[]);
     let at = format!("{}@s", image.display());
     let before = std::fs::read(&image).unwrap();
-    let drive = drive(&image);
+    let drive = qcow2_drive(&image);
     let qemu = Qemu::start(Release::V7_2, "pc-i440fx-7.2", &["-S", "-drive", &drive]);
     let (code, err) = set_imr(&at, &at, 0x12);
     assert_eq!(code, 1, "a write while QEMU has the image open: {err}");
@@ -329,7 +323,7 @@ fn a_suspended_guest_crosses_releases_in_its_own_image() {
     ] {
         let what = format!("{from:?} {from_machine} -> {to:?} {to_machine}");
         let image = dir.join(format!("{from:?}.qcow2"));
-        create_image(&image, "");
+        create_qcow2(&image, "");
         savevm(from, from_machine, &image, "suspended", &[]);
         let at = format!("{}@suspended", image.display());
         let reference = dir.join(format!("{to:?}.ref"));
@@ -396,24 +390,21 @@ fn a_suspended_guest_crosses_releases_in_its_own_image() {
 fn an_edit_killed_at_any_moment_leaves_a_clean_image_with_one_whole_state() {
     let dir = scratch("qcow2-kill");
     let image = dir.join("kill.qcow2");
-    create_image(&image, "cluster_size=4096");
+    create_qcow2(&image, "cluster_size=4096");
     // 32 MiB of guest RAM that is not zero, so the state takes a while to
     // write: a file loaded into RAM by QEMU's generic loader.
     let noise = dir.join("noise.bin");
     let mut bytes = vec![0u8; 32 << 20];
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut random = xorshift(0x9e37_79b9_7f4a_7c15);
     for chunk in bytes.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+        chunk.copy_from_slice(&random().to_le_bytes()[..chunk.len()]);
     }
     std::fs::write(&noise, &bytes).unwrap();
     let loader = format!(
         "loader,file={},addr=0x1000000,force-raw=on",
         noise.display()
     );
-    let drive = drive(&image);
+    let drive = qcow2_drive(&image);
     let mut qemu = Qemu::start(
         Release::V7_2,
         "pc-i440fx-7.2",
@@ -485,18 +476,12 @@ fn an_edit_killed_at_any_moment_leaves_a_clean_image_with_one_whole_state() {
 fn damaged_images_are_errors_not_panics() {
     let dir = scratch("qcow2-damaged");
     let image = dir.join("good.qcow2");
-    create_image(&image, "cluster_size=4096");
+    create_qcow2(&image, "cluster_size=4096");
     savevm(Release::V7_2, "pc-i440fx-7.2", &image, "s", &["-S"]);
     let good = std::fs::read(&image).unwrap();
     let bad: PathBuf = dir.join("bad.qcow2");
     let at = format!("{}@s", bad.display());
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let mut random = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut random = xorshift(0x2545_f491_4f6c_dd1d);
     for round in 0..200 {
         let mut bytes = good.clone();
         if round % 10 == 0 {
@@ -504,7 +489,7 @@ fn damaged_images_are_errors_not_panics() {
         } else {
             // The metadata lives in the first clusters and at the end.
             for _ in 0..4 {
-                let region = if random() % 2 == 0 {
+                let region = if random().is_multiple_of(2) {
                     4096 * 8
                 } else {
                     good.len()

@@ -21,7 +21,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use support::qemu::{COMMON, E1000_SERIAL, Qemu, Release, USB_HDA, VIRTIO, scratch};
+use support::qemu::{
+    COMMON, E1000_SERIAL, Qemu, Release, USB_HDA, VIRTIO, create_qcow2, qcow2_drive, scratch,
+};
 use support::vmstate;
 
 /// Pairs run at once: each QEMU is one busy thread, and the machine has few cores.
@@ -378,19 +380,8 @@ fn make_stream(source: Source, path: &Path) {
     args.extend_from_slice(source.guest.devices.args);
     if source.run == Run::Suspended {
         let image = image_of(path).unwrap();
-        let status = std::process::Command::new("qemu-img")
-            .args([
-                "create",
-                "-q",
-                "-f",
-                "qcow2",
-                &image.display().to_string(),
-                "16M",
-            ])
-            .status()
-            .expect("qemu-img runs");
-        assert!(status.success(), "qemu-img create {}", image.display());
-        let drive = drive(&image);
+        create_qcow2(&image, "");
+        let drive = qcow2_drive(&image);
         let mut args = args.clone();
         args.extend(["-drive", drive.as_str()]);
         let mut qemu = Qemu::start(source.release, source.guest.machine, &args);
@@ -506,16 +497,12 @@ fn image_of(stream: &Path) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-fn drive(image: &Path) -> String {
-    format!("file={},if=none,id=d0,format=qcow2", image.display())
-}
-
 /// Starts `dest` resuming snapshot [`SNAPSHOT`] of a copy of `image` (QEMU
 /// changes the image it resumes from).
 fn resume(dest: Release, guest: Guest, image: &Path) -> Result<Qemu, String> {
     let copy = image.with_extension(format!("{}.qcow2", COPIES.fetch_add(1, Ordering::Relaxed)));
     std::fs::copy(image, &copy).unwrap();
-    let drive = drive(&copy);
+    let drive = qcow2_drive(&copy);
     let mut args = vec!["-S", "-drive", drive.as_str(), "-loadvm", SNAPSHOT];
     args.extend_from_slice(guest.devices.args);
     Qemu::try_start(dest, guest.machine, &args)
