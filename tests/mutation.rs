@@ -1,4 +1,4 @@
-//! Deterministic mutation test (design §5 "Load is total"): seeded
+//! Deterministic mutation test (a load is total): seeded
 //! bit flips, truncations, inserted and deleted bytes and bogus lengths over
 //! the real QEMU 7.2 fixtures, fed to every public load entry point.
 //!
