@@ -44,6 +44,8 @@ pub use vmstate_runtime::{
 
 #[cfg(feature = "check")]
 pub use vmstate_runtime::check;
+#[cfg(feature = "stream")]
+pub use vmstate_runtime::container;
 pub use vmstate_runtime::desc;
 pub use vmstate_runtime::lock;
 #[cfg(feature = "release")]

@@ -35,7 +35,9 @@ mod writer;
 #[doc(hidden)]
 pub mod __private;
 
-// The stream container, on the core.
+// The stream container, on the core, and the files that hold a stream.
+#[cfg(feature = "stream")]
+pub mod container;
 #[cfg(feature = "stream")]
 pub mod stream;
 
