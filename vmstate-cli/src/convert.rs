@@ -18,7 +18,6 @@ use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, c
 
 use crate::Failure;
 use crate::args::Convert;
-use crate::atomic_output::Output;
 use crate::edit::WRITE_BUFFER;
 use crate::progress::Progress;
 use crate::rom_blocks::{RomBlocks, is_image};
@@ -147,7 +146,7 @@ impl Plan<'_> {
 pub fn run(args: &Convert) -> Result<(), Failure> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
-    let mut input = crate::input::open(&args.file)?;
+    let (mut input, image) = crate::input::open_with_image(&args.file)?;
     let machine = stream_machine(&mut input, args)?;
     let dest = crate::releases::load(&args.dest, machine.as_deref())?;
     if let Some(machine) = &args.machine
@@ -162,7 +161,12 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 .unwrap_or_default()
         )));
     }
-    let output = Output::create(&args.output)?;
+    if let (Some(image), Some(machine)) = (&image, &args.machine)
+        && let Some(note) = crate::libvirt_image::machine_mismatch(image, Some(machine))
+    {
+        eprintln!("vmstate: note: {note}");
+    }
+    let output = crate::libvirt_image::output(&args.output, image)?;
     if let Some(file) = output.seekable()? {
         // A file output is checked and written in one pass: refused, it is
         // dropped unnamed and OUT is not created.

@@ -9,7 +9,6 @@ use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, deco
 
 use crate::Failure;
 use crate::args::Set;
-use crate::atomic_output::Output;
 use crate::describe::describe;
 use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
@@ -30,11 +29,11 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         })
         .collect::<Result<_, _>>()?;
 
-    let mut input = crate::input::open(&args.file)?;
+    let (mut input, image) = crate::input::open_with_image(&args.file)?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs();
-    let output = Output::create(&args.output)?;
+    let output = crate::libvirt_image::output(&args.output, image)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {

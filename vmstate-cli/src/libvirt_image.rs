@@ -1,0 +1,291 @@
+//! libvirt save images (`virsh save`, managed save) as input and output.
+//!
+//! An image is recognised by its magic. Its stream is spooled to an unnamed
+//! temporary file, decompressed by the program libvirt runs for the image's
+//! format (`gzip -dc`, `xz -dc`, ...), so that every command reads it as a
+//! stream file. `set` and `convert` write the stream to a spool beside the
+//! output, then the image around it: the header and data (domain XML,
+//! cookie, room) as found, the stream compressed as libvirt compresses it,
+//! and the complete magic only once the stream is whole.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+use vmstate::container::libvirt::{Format, Header, MAGIC, SaveImage};
+
+use crate::Failure;
+use crate::atomic_output::Output;
+use crate::scan::Scan;
+use crate::wording::counted;
+
+/// `file` as a stream: itself (rewound) when it is not a libvirt save image,
+/// else its stream spooled and decompressed, with the image's header.
+///
+/// # Errors
+/// [`Failure::BadInput`] when the image cannot be read (the message names
+/// the byte offset), is incomplete, is a mapped-ram (`sparse`) image, or its
+/// decompressor fails.
+pub fn unwrap(mut file: File, path: &Path) -> Result<(File, Option<SaveImage>), Failure> {
+    let bad = |message: String| Failure::BadInput(format!("{}: {message}", path.display()));
+    let mut magic = Vec::with_capacity(16);
+    (&mut file)
+        .take(16)
+        .read_to_end(&mut magic)
+        .and_then(|_| file.seek(SeekFrom::Start(0)))
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    if !Header::has_magic(&magic) {
+        return Ok((file, None));
+    }
+    let image = SaveImage::read(&mut file).map_err(|e| bad(e.to_string()))?;
+    let format = image.header.compression();
+    if format == Format::Sparse {
+        return Err(bad(
+            "a libvirt save image in the `sparse` format (a mapped-ram stream at fixed file \
+             offsets) is not supported"
+                .into(),
+        ));
+    }
+    let mut spool = crate::input::tempfile_in(&std::env::temp_dir(), "libvirt")?;
+    // The file is at the stream's first byte.
+    match format.program() {
+        None => io::copy(&mut file, &mut spool)
+            .map(drop)
+            .map_err(|e| bad(format!("spooling the stream: {e}")))?,
+        Some(program) => filter(program, format.decompress_args(), file, &mut spool)
+            .map_err(|e| bad(format!("decompressing the {} stream: {e}", format.name())))?,
+    }
+    spool
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| bad(format!("spooling the stream: {e}")))?;
+    Ok((spool, Some(image)))
+}
+
+/// Where `set` and `convert` write: `target` itself for a stream, or, for a
+/// stream that came out of `image`, a spool that [`Output::commit`] wraps
+/// in the same kind of image at `target`.
+///
+/// # Errors
+/// [`Failure::Io`] when the target or the spool cannot be created.
+pub fn output(target: &Path, image: Option<SaveImage>) -> Result<Output, Failure> {
+    let Some(image) = image else {
+        return Output::create(target);
+    };
+    // Created now, so that a target that cannot be written is named before
+    // any work is done.
+    let output = Output::create(target)?;
+    let directory = match target.parent() {
+        _ if target == Path::new("-") => std::env::temp_dir(),
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => Path::new(".").to_owned(),
+    };
+    let spool = crate::input::tempfile_in(&directory, "libvirt-out")?;
+    let target = target.to_owned();
+    Ok(Output::spool(
+        spool,
+        Box::new(move |stream| {
+            write_image(&image, stream, &output)
+                .map_err(|e| Failure::Io(format!("writing {}: {e}", target.display())))?;
+            output.commit()
+        }),
+    ))
+}
+
+/// Writes `image`'s header and data, then `stream` stored as its format
+/// says. A file gets the partial magic first and the complete one once the
+/// stream is written, as libvirt does; standard output gets the complete one.
+fn write_image(image: &SaveImage, stream: File, output: &Output) -> Result<(), String> {
+    let format = image.header.compression();
+    let seekable = output.seekable().map_err(|e| format!("{e:?}"))?;
+    let complete_now = seekable.is_none();
+    let mut writer: Box<dyn Write> = match &seekable {
+        Some(file) => Box::new(io::BufWriter::new(file)),
+        None => output.file().map_err(|e| format!("{e:?}"))?,
+    };
+    image
+        .write_to(&mut writer, complete_now)
+        .map_err(|e| e.to_string())?;
+    match format.program() {
+        None => {
+            let mut stream = stream;
+            io::copy(&mut stream, &mut writer).map_err(|e| e.to_string())?;
+        }
+        Some(program) => filter(program, format.compress_args(), stream, &mut writer)
+            .map_err(|e| format!("compressing the stream with {program}: {e}"))?,
+    }
+    writer.flush().map_err(|e| e.to_string())?;
+    drop(writer);
+    if let Some(mut file) = seekable {
+        file.sync_data()
+            .and_then(|()| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| file.write_all(MAGIC))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Runs `program args` with `input` as standard input and copies its
+/// standard output to `output`: how libvirt runs its compressors.
+fn filter(program: &str, args: &[&str], input: File, output: &mut dyn Write) -> Result<(), String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::from(input))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+    let mut errors = child.stderr.take();
+    // Read beside the copy, so that a program that writes much there cannot
+    // stall on a full pipe.
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(errors) = &mut errors {
+            let _ = errors.read_to_string(&mut text);
+        }
+        text
+    });
+    let copied = match child.stdout.take() {
+        Some(mut stdout) => io::copy(&mut stdout, output).map(drop),
+        None => Ok(()),
+    };
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let stderr = stderr.join().unwrap_or_default();
+    copied.map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!(
+            "`{program} {}` failed ({status}): {}",
+            args.join(" "),
+            stderr.trim()
+        ));
+    }
+    Ok(())
+}
+
+/// The sections of `scan` that belong to the PCI device at `address`:
+/// QEMU names them `ADDRESS/NAME`.
+fn sections_at<'a>(scan: &'a Scan, address: &str) -> Vec<&'a str> {
+    let prefix = format!("{address}/");
+    scan.sections
+        .iter()
+        .map(|s| s.info.idstr.as_str())
+        .filter(|idstr| idstr.starts_with(&prefix))
+        .collect()
+}
+
+/// A note when the domain XML and the stream name different machine types:
+/// libvirt starts QEMU with the XML's, which then refuses the stream.
+pub fn machine_mismatch(image: &SaveImage, stream_machine: Option<&str>) -> Option<String> {
+    let xml = image.domain().machine?;
+    let stream = stream_machine?;
+    (xml != stream).then(|| {
+        format!(
+            "the domain XML names machine type `{xml}` and the stream `{stream}`: libvirt starts \
+             QEMU with the XML's (change it with `virsh save-image-edit`)"
+        )
+    })
+}
+
+/// The lines `inspect` prints above the sections: the header, the domain
+/// XML's machine type beside the stream's, and its devices beside the
+/// stream's sections of the same PCI address.
+pub fn table(image: &SaveImage, scan: &Scan) -> String {
+    let mut out = String::new();
+    let header = &image.header;
+    let domain = image.domain();
+    let _ = writeln!(
+        out,
+        "libvirt save image: version {}, {}, {}; domain XML {}{}; stream from byte {} (stream \
+         offsets below count from there)",
+        header.version,
+        header.compression().name(),
+        if header.was_running == 0 {
+            "paused"
+        } else {
+            "was running"
+        },
+        counted(image.xml().len(), "byte"),
+        image
+            .cookie()
+            .map(|c| format!(", cookie {}", counted(c.len(), "byte")))
+            .unwrap_or_default(),
+        image.stream_offset()
+    );
+    let _ = writeln!(
+        out,
+        "domain: {}, machine {} (the stream's: {})",
+        domain.name.as_deref().unwrap_or("-"),
+        domain.machine.as_deref().unwrap_or("-"),
+        scan.machine.as_deref().unwrap_or("-")
+    );
+    if let Some(note) = machine_mismatch(image, scan.machine.as_deref()) {
+        let _ = writeln!(out, "note: {note}");
+    }
+    let _ = writeln!(out, "devices in the domain XML:");
+    for device in &domain.devices {
+        let summary = device.summary();
+        let sections = device
+            .pci_address
+            .as_deref()
+            .map(|address| sections_at(scan, address))
+            .unwrap_or_default();
+        if sections.is_empty() {
+            let _ = writeln!(out, "  {summary}");
+        } else {
+            let _ = writeln!(out, "  {summary:<44} sections: {}", sections.join(", "));
+        }
+    }
+    out
+}
+
+/// `inspect --json`'s `libvirt` member.
+pub fn json(image: &SaveImage, scan: &Scan) -> Value {
+    let header = &image.header;
+    let domain = image.domain();
+    let devices: Vec<Value> = domain
+        .devices
+        .iter()
+        .map(|device| {
+            let attributes: serde_json::Map<String, Value> = device
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            json!({
+                "kind": device.kind,
+                "attributes": attributes,
+                "model": device.model,
+                "target": device.target,
+                "pci_address": device.pci_address,
+                "text": device.text,
+                "sections": device
+                    .pci_address
+                    .as_deref()
+                    .map(|address| sections_at(scan, address))
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({
+        "complete": header.complete,
+        "version": header.version,
+        "byte_order": format!("{:?}", header.byte_order).to_lowercase(),
+        "format": header.format.name(),
+        "compression": header.compression().name(),
+        "was_running": header.was_running != 0,
+        "data_len": header.data_len,
+        "cookie_offset": header.cookie_offset,
+        "stream_offset": image.stream_offset(),
+        "xml": image.xml(),
+        "cookie": image.cookie(),
+        "domain": {
+            "name": domain.name,
+            "machine": domain.machine,
+            "arch": domain.arch,
+            "devices": devices,
+        },
+        "machine_mismatch": machine_mismatch(image, scan.machine.as_deref()),
+    })
+}
