@@ -13,6 +13,7 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use vmstate::check::{
     Dump, FactsCollector, Obstacle, Renumbering, StreamFacts, check_stream, instance_renumbering,
 };
+use vmstate::container::libvirt::SaveImage;
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info};
 
@@ -146,7 +147,14 @@ impl Plan<'_> {
 pub fn run(args: &Convert) -> Result<(), Failure> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
-    let (mut input, image) = crate::input::open_with_image(&args.file)?;
+    let (input, image) = crate::input::open_with_image(&args.file)?;
+    let stream_offset = image.as_ref().map(SaveImage::stream_offset);
+    convert(args, input, image).map_err(|f| crate::libvirt_image::locate(f, stream_offset))
+}
+
+/// Converts the stream in `input`, which came out of `image` when that is
+/// a libvirt save image.
+fn convert(args: &Convert, mut input: File, image: Option<SaveImage>) -> Result<(), Failure> {
     let machine = stream_machine(&mut input, args)?;
     let dest = crate::releases::load(&args.dest, machine.as_deref())?;
     if let Some(machine) = &args.machine

@@ -3,8 +3,10 @@
 //! runs of up to a MiB, read once and written once. A mapped-ram file's RAM
 //! regions are copied by file offset, with their zero pages left as holes.
 
+use std::fs::File;
 use std::io::{BufWriter, Read, Seek, Write};
 
+use vmstate::container::libvirt::SaveImage;
 use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, decode, scalar_kind};
 
 use crate::Failure;
@@ -29,7 +31,22 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         })
         .collect::<Result<_, _>>()?;
 
-    let (mut input, image) = crate::input::open_with_image(&args.file)?;
+    let (input, image) = crate::input::open_with_image(&args.file)?;
+    let stream_offset = image.as_ref().map(SaveImage::stream_offset);
+    set(args, input, image, &name, instance, &edits)
+        .map_err(|f| crate::libvirt_image::locate(f, stream_offset))
+}
+
+/// Applies `edits` to the stream in `input`, which came out of `image` when
+/// that is a libvirt save image.
+fn set(
+    args: &Set,
+    mut input: File,
+    image: Option<SaveImage>,
+    name: &str,
+    instance: Option<u32>,
+    edits: &[(&str, &str)],
+) -> Result<(), Failure> {
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs();
@@ -38,10 +55,10 @@ pub fn run(args: &Set) -> Result<(), Failure> {
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
-        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+        rewrite(&mut reader, writer, name, instance, edits, args)?
     } else {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
-        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+        rewrite(&mut reader, writer, name, instance, edits, args)?
     };
     match edited {
         Some(_) => output.commit(),

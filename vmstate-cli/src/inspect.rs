@@ -11,7 +11,11 @@ use crate::wording::counted;
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
     let (input, image) = crate::input::open_with_image(&args.file)?;
-    let scan = scan(input, args.quiet)?;
+    let stream_offset = image
+        .as_ref()
+        .map(vmstate::container::libvirt::SaveImage::stream_offset);
+    let scan =
+        scan(input, args.quiet).map_err(|f| crate::libvirt_image::locate(f, stream_offset))?;
     let selector = args.section.as_deref().map(parse_selector);
     let selected: Vec<&Section> = scan
         .sections

@@ -64,6 +64,18 @@ pub fn unwrap(mut file: File, path: &Path) -> Result<(File, Option<SaveImage>), 
     Ok((spool, Some(image)))
 }
 
+/// `failure` with a note that its byte offsets count in the stream, when
+/// the stream came out of a libvirt save image where it starts at
+/// `stream_offset`.
+pub fn locate(failure: Failure, stream_offset: Option<u64>) -> Failure {
+    match (failure, stream_offset) {
+        (Failure::BadInput(message), Some(offset)) => Failure::BadInput(format!(
+            "{message} (in the stream, which starts at byte {offset} of the libvirt save image)"
+        )),
+        (failure, _) => failure,
+    }
+}
+
 /// Where `set` and `convert` write: `target` itself for a stream, or, for a
 /// stream that came out of `image`, a spool that [`Output::commit`] wraps
 /// in the same kind of image at `target`.

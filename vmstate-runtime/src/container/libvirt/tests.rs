@@ -15,6 +15,11 @@ fn bytes_of(image: &SaveImage, stream: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// Where the stream starts, as an index.
+fn stream_start(image: &SaveImage) -> usize {
+    usize::try_from(image.stream_offset()).unwrap()
+}
+
 fn read(bytes: &[u8]) -> Result<SaveImage, ImageError> {
     SaveImage::read(&mut Cursor::new(bytes))
 }
@@ -38,7 +43,7 @@ fn a_new_image_reads_back_as_libvirt_lays_it_out() {
     assert_eq!(image.header.data_len as usize, texts + ROOM as usize);
     assert_eq!(image.header.cookie_offset as usize, XML.len() + 1);
     assert_eq!(image.stream_offset(), cursor.position());
-    assert_eq!(&bytes[image.stream_offset() as usize..], b"QEVM");
+    assert_eq!(&bytes[stream_start(&image)..], b"QEVM");
     assert_eq!(image.domain().machine.as_deref(), Some("pc-i440fx-7.2"));
 }
 
@@ -51,7 +56,7 @@ fn header_and_data_are_written_back_byte_for_byte() {
     let image = read(&bytes).unwrap();
     let mut written = Vec::new();
     image.write_to(&mut written, true).unwrap();
-    assert_eq!(written, bytes[..image.stream_offset() as usize]);
+    assert_eq!(written, bytes[..stream_start(&image)]);
     let mut partial = Vec::new();
     image.write_to(&mut partial, false).unwrap();
     assert_eq!(&partial[..16], MAGIC_PARTIAL);
@@ -71,7 +76,7 @@ fn a_big_endian_header_is_read_and_kept_big_endian() {
     assert_eq!(image.header.format, Format::Gzip);
     let mut written = Vec::new();
     image.write_to(&mut written, true).unwrap();
-    assert_eq!(written, big[..image.stream_offset() as usize]);
+    assert_eq!(written, big[..stream_start(&image)]);
 }
 
 #[test]
@@ -98,11 +103,12 @@ fn with_word(mut bytes: Vec<u8>, at: usize, word: u32) -> Vec<u8> {
     bytes
 }
 
-#[test]
-fn hostile_headers_are_refused_with_the_offset() {
+/// Damaged images: what is wrong, the bytes, the offset the error names and
+/// words its message has.
+fn hostile_cases() -> Vec<(&'static str, Vec<u8>, u64, &'static str)> {
     let good = sample();
     let data_len = u32::from_le_bytes(good[DATA_LEN_AT..DATA_LEN_AT + 4].try_into().unwrap());
-    let cases: Vec<(&str, Vec<u8>, u64, &str)> = vec![
+    vec![
         (
             "partial magic",
             {
@@ -199,8 +205,12 @@ fn hostile_headers_are_refused_with_the_offset() {
             (HEADER_LEN + 3) as u64,
             "not UTF-8",
         ),
-    ];
-    for (what, bytes, offset, words) in cases {
+    ]
+}
+
+#[test]
+fn hostile_headers_are_refused_with_the_offset() {
+    for (what, bytes, offset, words) in hostile_cases() {
         let error = read(&bytes).expect_err(what);
         assert_eq!(error.offset(), offset, "{what}: {error}");
         let message = error.to_string();
@@ -215,7 +225,7 @@ fn hostile_headers_are_refused_with_the_offset() {
 #[test]
 fn every_prefix_and_every_byte_flip_of_the_header_reads_or_fails() {
     let good = sample();
-    let header_and_data = read(&good).unwrap().stream_offset() as usize;
+    let header_and_data = stream_start(&read(&good).unwrap());
     for cut in 0..header_and_data {
         assert!(read(&good[..cut]).is_err(), "a cut at {cut} read");
     }
@@ -266,7 +276,7 @@ fn real_libvirt_images_read_and_write_back() {
         }
         let bytes = std::fs::read(&path).unwrap();
         let image = read(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let stream = &bytes[image.stream_offset() as usize..];
+        let stream = &bytes[stream_start(&image)..];
         let magic: &[u8] = match image.header.compression() {
             Format::Raw => b"QEVM",
             Format::Gzip => b"\x1f\x8b",
