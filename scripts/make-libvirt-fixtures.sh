@@ -87,15 +87,7 @@ run_virsh() {
 new_root() {
   local root="$TMP/root-$1"
   rm -rf "$root"; mkdir -p "$root/etc"
-  cat >"$root/etc/qemu.conf" <<CONF
-user = "root"
-group = "root"
-security_driver = "none"
-namespaces = [ ]
-cgroup_controllers = [ ]
-stdio_handler = "file"
-save_image_format = "$1"
-CONF
+  { cat "$OUT/qemu.conf"; echo "save_image_format = \"$1\""; } >"$root/etc/qemu.conf"
   echo "$root"
 }
 

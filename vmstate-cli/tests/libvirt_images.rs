@@ -402,3 +402,58 @@ fn a_zstd_image_reads_and_is_written_back_with_zstd() {
     assert_eq!(stored[..4], [0x28, 0xb5, 0x2f, 0xfd], "zstd's frame magic");
     assert_eq!(stream_of(&out), stream);
 }
+
+/// Real libvirt restores an image `set` wrote, and its guest reads the new
+/// value. Needs libvirt (the packages and the `libvirt-qemu` user that
+/// scripts/make-libvirt-fixtures.sh sets up), which CI does not install:
+/// run it with `cargo test -p vmstate-cli --test libvirt_images -- --ignored`.
+#[test]
+#[ignore = "needs libvirt, set up by scripts/make-libvirt-fixtures.sh"]
+fn real_libvirt_restores_an_image_set_changed() {
+    let dir = scratch("libvirt-restore");
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::copy(fixture("qemu.conf"), root.join("etc/qemu.conf")).unwrap();
+    let set = dir.join("set.save");
+    let (code, _, err) = vmstate(&[
+        "set",
+        &fixture("qemu-7.2-pc-gzip.save").display().to_string(),
+        "--section",
+        "mc146818rtc",
+        "--field",
+        "cmos_data[80]=0x5a",
+        "-o",
+        &set.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // One virsh process runs libvirt's QEMU driver in itself over `root`.
+    let commands = format!(
+        "restore {} --paused\nqemu-monitor-command fixture --hmp 'o /b 0x70 0x50'\n\
+         qemu-monitor-command fixture --hmp 'i /b 0x71'\nresume fixture\ndomstate fixture\n\
+         destroy fixture\n",
+        set.display()
+    );
+    let mut virsh = Command::new("virsh")
+        .args([
+            "-q",
+            "-c",
+            &format!("qemu:///embed?root={}", root.display()),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("virsh runs (install libvirt-clients and libvirt-daemon-driver-qemu)");
+    virsh
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.as_bytes())
+        .unwrap();
+    let output = virsh.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(!err.contains("error:"), "libvirt: {err}");
+    assert!(out.contains("portb[0x0071] = 0x5a"), "{out}{err}");
+    assert!(out.contains("running"), "{out}{err}");
+}
