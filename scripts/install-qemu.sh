@@ -63,8 +63,17 @@ for binary in "${QEMU72_BINARIES[@]}"; do
 done
 if ((${#missing72[@]})); then
     apt_update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        qemu-system-x86 qemu-system-arm qemu-utils
+    # The 7.2 build of Debian 12 itself (not a backport), for all three packages at once: a
+    # machine may come with a newer qemu-utils (a backport), which declares it Breaks 7.2's
+    # qemu-system-common, so qemu-utils is brought to the same 7.2 build.
+    QEMU72_VERSION="$(apt-cache madison qemu-system-x86 | awk -F'|' '$2 ~ /7\.2/ && $2 !~ /bpo/ {gsub(/ /, "", $2); print $2; exit}')"
+    if [[ -z "$QEMU72_VERSION" ]]; then
+        echo "error: the configured apt sources offer no qemu-system-x86 7.2" >&2
+        exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --allow-downgrades \
+        "qemu-system-x86=$QEMU72_VERSION" "qemu-system-arm=$QEMU72_VERSION" \
+        "qemu-utils=$QEMU72_VERSION"
 fi
 
 COMPRESSORS=(gzip bzip2 xz lzop zstd)

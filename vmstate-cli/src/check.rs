@@ -134,7 +134,12 @@ pub fn describe_by_model(info: &SectionInfo, payload: &[u8]) -> Option<StateDesc
 /// Whether `path` holds a migration stream (`QEVM`, or a libvirt save image
 /// around one) rather than a dump.
 fn is_stream(path: &Path) -> bool {
-    if path == Path::new("-") {
+    if path == Path::new("-")
+        || matches!(
+            crate::input::Location::of(path),
+            Ok(crate::input::Location::Qcow2 { .. })
+        )
+    {
         return true;
     }
     // A shipped release name or an unreadable file: `releases::load` says which.

@@ -3,7 +3,6 @@
 //! runs of up to a MiB, read once and written once. A mapped-ram file's RAM
 //! regions are copied by file offset, with their zero pages left as holes.
 
-use std::fs::File;
 use std::io::{BufWriter, Read, Seek, Write};
 
 use vmstate::container::libvirt::SaveImage;
@@ -12,8 +11,10 @@ use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, deco
 use crate::Failure;
 use crate::args::Set;
 use crate::describe::describe;
+use crate::input::Input;
 use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
+use crate::target::Target;
 use crate::wording::counted;
 
 /// The output's buffer: small records gather in it, and page runs, which are
@@ -31,26 +32,24 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         })
         .collect::<Result<_, _>>()?;
 
-    let (input, image) = crate::input::open_with_image(&args.file)?;
-    let stream_offset = image.as_ref().map(SaveImage::stream_offset);
-    set(args, input, image, &name, instance, &edits)
+    let input = crate::input::open(&args.file)?;
+    let stream_offset = input.libvirt.as_ref().map(SaveImage::stream_offset);
+    set(args, input, &name, instance, &edits)
         .map_err(|f| crate::libvirt_image::locate(f, stream_offset))
 }
 
-/// Applies `edits` to the stream in `input`, which came out of `image` when
-/// that is a libvirt save image.
+/// Applies `edits` to the stream in `input`.
 fn set(
     args: &Set,
-    mut input: File,
-    image: Option<SaveImage>,
+    mut input: Input,
     name: &str,
     instance: Option<u32>,
     edits: &[(&str, &str)],
 ) -> Result<(), Failure> {
+    let output = Target::create(&args.output, &input)?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs();
-    let output = crate::libvirt_image::output(&args.output, image)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {

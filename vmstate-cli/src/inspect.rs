@@ -10,7 +10,15 @@ use crate::scan::{CommandSeen, Scan, Section, matches, parse_selector, scan};
 use crate::wording::counted;
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
-    let (input, image) = crate::input::open_with_image(&args.file)?;
+    if let crate::input::Location::Qcow2 {
+        image,
+        snapshot: None,
+    } = crate::input::Location::of(&args.file)?
+    {
+        return crate::snapshots::list(&image, args.json);
+    }
+    let input = crate::input::open(&args.file)?;
+    let image = input.libvirt.clone();
     let stream_offset = image
         .as_ref()
         .map(vmstate::container::libvirt::SaveImage::stream_offset);

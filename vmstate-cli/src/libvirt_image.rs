@@ -1,9 +1,9 @@
 //! libvirt save images (`virsh save`, managed save) as input and output.
 //!
-//! An image is recognised by its magic. Its stream is spooled to an unnamed
-//! temporary file, decompressed by the program libvirt runs for the image's
-//! format (`gzip -dc`, `xz -dc`, ...), so that every command reads it as a
-//! stream file. `set` and `convert` write the stream to a spool beside the
+//! An image is recognised by its magic. A raw stream is read in place; a
+//! compressed one is decompressed by the program libvirt runs for the
+//! image's format (`gzip -dc`, `xz -dc`, ...) into an unnamed temporary
+//! file, since the stream reader seeks (to the description at its end). `set` and `convert` write the stream to a spool beside the
 //! output, then the image around it: the header and data (domain XML,
 //! cookie, room) as found, the stream compressed as libvirt compresses it,
 //! and the complete magic only once the stream is whole.
@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -22,25 +23,104 @@ use crate::atomic_output::Output;
 use crate::scan::Scan;
 use crate::wording::counted;
 
-/// `file` as a stream: itself (rewound) when it is not a libvirt save image,
-/// else its stream spooled and decompressed, with the image's header.
+/// The stream of a libvirt save image: read in place when it is stored raw,
+/// else decompressed into a spool.
+#[derive(Debug)]
+pub enum ImageStream {
+    /// The image file from the stream's first byte on; positions count from
+    /// there.
+    InPlace {
+        /// The image file.
+        file: File,
+        /// Where the stream starts in it.
+        start: u64,
+        /// The position in the stream.
+        position: u64,
+    },
+    /// The decompressed stream in an unnamed temporary file.
+    Spooled(File),
+}
+
+impl Read for ImageStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::InPlace {
+                file,
+                start,
+                position,
+            } => {
+                let at = start
+                    .checked_add(*position)
+                    .ok_or(io::ErrorKind::InvalidInput)?;
+                let read = file.read_at(buf, at)?;
+                *position += read as u64;
+                Ok(read)
+            }
+            Self::Spooled(file) => file.read(buf),
+        }
+    }
+}
+
+impl Seek for ImageStream {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        match self {
+            Self::InPlace {
+                file,
+                start,
+                position,
+            } => {
+                let base = match to {
+                    SeekFrom::Start(offset) => Some(offset),
+                    SeekFrom::Current(delta) => position.checked_add_signed(delta),
+                    SeekFrom::End(delta) => file
+                        .metadata()?
+                        .len()
+                        .saturating_sub(*start)
+                        .checked_add_signed(delta),
+                };
+                *position = base.ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "seek before the start of the stream",
+                    )
+                })?;
+                Ok(*position)
+            }
+            Self::Spooled(file) => file.seek(to),
+        }
+    }
+}
+
+/// When `file` is a libvirt save image: its header and data, and its stream
+/// (a raw one read in place, a compressed one decompressed into a spool by
+/// the program libvirt runs for its format); `None` for any other file.
 ///
 /// # Errors
 /// [`Failure::BadInput`] when the image cannot be read (the message names
 /// the byte offset), is incomplete, is a mapped-ram (`sparse`) image, or its
 /// decompressor fails.
-pub fn unwrap(mut file: File, path: &Path) -> Result<(File, Option<SaveImage>), Failure> {
+pub fn detect(file: &File, path: &Path) -> Result<Option<(SaveImage, ImageStream)>, Failure> {
     let bad = |message: String| Failure::BadInput(format!("{}: {message}", path.display()));
-    let mut magic = Vec::with_capacity(16);
-    (&mut file)
-        .take(16)
-        .read_to_end(&mut magic)
-        .and_then(|_| file.seek(SeekFrom::Start(0)))
-        .map_err(|e| bad(format!("cannot read: {e}")))?;
-    if !Header::has_magic(&magic) {
-        return Ok((file, None));
+    let mut magic = [0; 16];
+    let mut len = 0;
+    while len < magic.len() {
+        match file.read_at(&mut magic[len..], len as u64) {
+            Ok(0) => break,
+            Ok(read) => len += read,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(bad(format!("cannot read: {e}"))),
+        }
     }
-    let image = SaveImage::read(&mut file).map_err(|e| bad(e.to_string()))?;
+    if !Header::has_magic(&magic[..len]) {
+        return Ok(None);
+    }
+    let mut reader = file
+        .try_clone()
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let image = SaveImage::read(&mut reader).map_err(|e| bad(e.to_string()))?;
     let format = image.header.compression();
     if format == Format::Sparse {
         return Err(bad(
@@ -49,19 +129,25 @@ pub fn unwrap(mut file: File, path: &Path) -> Result<(File, Option<SaveImage>), 
                 .into(),
         ));
     }
-    let mut spool = crate::input::tempfile_in(&std::env::temp_dir(), "libvirt")?;
-    // The file is at the stream's first byte.
-    match format.program() {
-        None => io::copy(&mut file, &mut spool)
-            .map(drop)
-            .map_err(|e| bad(format!("spooling the stream: {e}")))?,
-        Some(program) => filter(program, format.decompress_args(), file, &mut spool)
-            .map_err(|e| bad(format!("decompressing the {} stream: {e}", format.name())))?,
-    }
+    let Some(program) = format.program() else {
+        let start = image.stream_offset();
+        return Ok(Some((
+            image,
+            ImageStream::InPlace {
+                file: reader,
+                start,
+                position: 0,
+            },
+        )));
+    };
+    // The reader is at the stream's first byte, where the program starts.
+    let mut spool = crate::input::tempfile_in(&std::env::temp_dir())?;
+    filter(program, format.decompress_args(), reader, &mut spool)
+        .map_err(|e| bad(format!("decompressing the {} stream: {e}", format.name())))?;
     spool
         .seek(SeekFrom::Start(0))
         .map_err(|e| bad(format!("spooling the stream: {e}")))?;
-    Ok((spool, Some(image)))
+    Ok(Some((image, ImageStream::Spooled(spool))))
 }
 
 /// `failure` with a note that its byte offsets count in the stream, when
@@ -94,7 +180,7 @@ pub fn output(target: &Path, image: Option<SaveImage>) -> Result<Output, Failure
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => Path::new(".").to_owned(),
     };
-    let spool = crate::input::tempfile_in(&directory, "libvirt-out")?;
+    let spool = crate::input::tempfile_in(&directory)?;
     let target = target.to_owned();
     Ok(Output::spool(
         spool,

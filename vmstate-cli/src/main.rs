@@ -21,6 +21,8 @@ mod reference;
 mod releases;
 mod rom_blocks;
 mod scan;
+mod snapshots;
+mod target;
 mod wording;
 
 use std::process::ExitCode;

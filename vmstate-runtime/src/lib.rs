@@ -35,11 +35,13 @@ mod writer;
 #[doc(hidden)]
 pub mod __private;
 
-// The stream container, on the core, and the files that hold a stream.
-#[cfg(feature = "stream")]
-pub mod container;
+// The stream container, on the core.
 #[cfg(feature = "stream")]
 pub mod stream;
+// Files that hold a stream (qcow2 internal snapshots, libvirt save images),
+// beside it.
+#[cfg(feature = "stream")]
+pub mod container;
 
 // Tooling, on the stream and the core.
 #[cfg(feature = "check")]
