@@ -387,3 +387,32 @@ pub fn json(image: &SaveImage, scan: &Scan) -> Value {
         "machine_mismatch": machine_mismatch(image, scan.machine.as_deref()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A raw stream read in place: positions count from the stream's start,
+    /// whichever way the reader seeks.
+    #[test]
+    fn a_raw_stream_is_read_in_place_from_its_start() {
+        let mut file = crate::input::tempfile_in(&std::env::temp_dir()).unwrap();
+        file.write_all(b"HEADERQEVM-stream-end").unwrap();
+        let mut stream = ImageStream::InPlace {
+            file,
+            start: 6,
+            position: 0,
+        };
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "QEVM-stream-end");
+        assert_eq!(stream.seek(SeekFrom::End(-3)).unwrap(), 12);
+        let mut end = [0; 3];
+        stream.read_exact(&mut end).unwrap();
+        assert_eq!(&end, b"end");
+        assert_eq!(stream.seek(SeekFrom::Current(-15)).unwrap(), 0);
+        assert!(stream.seek(SeekFrom::Current(-1)).is_err());
+        assert_eq!(stream.seek(SeekFrom::Start(100)).unwrap(), 100);
+        assert_eq!(stream.read(&mut end).unwrap(), 0);
+    }
+}
