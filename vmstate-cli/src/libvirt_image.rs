@@ -185,8 +185,7 @@ pub fn output(target: &Path, image: Option<SaveImage>) -> Result<Output, Failure
     Ok(Output::spool(
         spool,
         Box::new(move |stream| {
-            write_image(&image, stream, &output)
-                .map_err(|e| Failure::Io(format!("writing {}: {e}", target.display())))?;
+            write_image(&image, stream, &output, &target)?;
             output.commit()
         }),
     ))
@@ -195,32 +194,38 @@ pub fn output(target: &Path, image: Option<SaveImage>) -> Result<Output, Failure
 /// Writes `image`'s header and data, then `stream` stored as its format
 /// says. A file gets the partial magic first and the complete one once the
 /// stream is written, as libvirt does; standard output gets the complete one.
-fn write_image(image: &SaveImage, stream: File, output: &Output) -> Result<(), String> {
+fn write_image(
+    image: &SaveImage,
+    mut stream: File,
+    output: &Output,
+    target: &Path,
+) -> Result<(), Failure> {
+    let failed =
+        |e: &dyn std::fmt::Display| Failure::Io(format!("writing {}: {e}", target.display()));
     let format = image.header.compression();
-    let seekable = output.seekable().map_err(|e| format!("{e:?}"))?;
+    let seekable = output.seekable()?;
     let complete_now = seekable.is_none();
     let mut writer: Box<dyn Write> = match &seekable {
         Some(file) => Box::new(io::BufWriter::new(file)),
-        None => output.file().map_err(|e| format!("{e:?}"))?,
+        None => output.file()?,
     };
     image
         .write_to(&mut writer, complete_now)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| failed(&e))?;
     match format.program() {
-        None => {
-            let mut stream = stream;
-            io::copy(&mut stream, &mut writer).map_err(|e| e.to_string())?;
-        }
+        None => io::copy(&mut stream, &mut writer)
+            .map(drop)
+            .map_err(|e| failed(&e))?,
         Some(program) => filter(program, format.compress_args(), stream, &mut writer)
-            .map_err(|e| format!("compressing the stream with {program}: {e}"))?,
+            .map_err(|e| failed(&format!("compressing the stream: {e}")))?,
     }
-    writer.flush().map_err(|e| e.to_string())?;
+    writer.flush().map_err(|e| failed(&e))?;
     drop(writer);
     if let Some(mut file) = seekable {
         file.sync_data()
             .and_then(|()| file.seek(SeekFrom::Start(0)))
             .and_then(|_| file.write_all(MAGIC))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(&e))?;
     }
     Ok(())
 }
