@@ -22,10 +22,11 @@ pub mod incompatible {
     pub const KNOWN: u64 = DIRTY | CORRUPT | EXTERNAL_DATA | COMPRESSION_TYPE | EXTENDED_L2;
 }
 
-/// Byte offset of `refcount_table_offset`: the fields from here to
-/// `snapshots_offset` (24 bytes, one sector) are rewritten in one write when a
-/// new state takes its place.
-pub const COMMIT_OFFSET: u64 = 48;
+/// Byte offset of `l1_size`: the fields from here to `snapshots_offset`
+/// (36 bytes, within the first sector) are rewritten in one write when a new
+/// state takes its place: the active L1 table, the refcount table and the
+/// snapshot table.
+pub const COMMIT_OFFSET: u64 = 36;
 
 /// The header fields this crate reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,15 +118,18 @@ impl Header {
         })
     }
 
-    /// The bytes `COMMIT_OFFSET..COMMIT_OFFSET + 24`: refcount table offset and
-    /// clusters, snapshot count and snapshot table offset.
+    /// The bytes `COMMIT_OFFSET..COMMIT_OFFSET + 36`: the active L1 table's
+    /// size and offset, the refcount table's offset and clusters, the
+    /// snapshot count and the snapshot table's offset.
     #[must_use]
-    pub fn commit_bytes(&self) -> [u8; 24] {
-        let mut out = [0u8; 24];
-        out[0..8].copy_from_slice(&self.refcount_table_offset.to_be_bytes());
-        out[8..12].copy_from_slice(&self.refcount_table_clusters.to_be_bytes());
-        out[12..16].copy_from_slice(&self.nb_snapshots.to_be_bytes());
-        out[16..24].copy_from_slice(&self.snapshots_offset.to_be_bytes());
+    pub fn commit_bytes(&self) -> [u8; 36] {
+        let mut out = [0u8; 36];
+        out[0..4].copy_from_slice(&self.l1_size.to_be_bytes());
+        out[4..12].copy_from_slice(&self.l1_table_offset.to_be_bytes());
+        out[12..20].copy_from_slice(&self.refcount_table_offset.to_be_bytes());
+        out[20..24].copy_from_slice(&self.refcount_table_clusters.to_be_bytes());
+        out[24..28].copy_from_slice(&self.nb_snapshots.to_be_bytes());
+        out[28..36].copy_from_slice(&self.snapshots_offset.to_be_bytes());
         out
     }
 

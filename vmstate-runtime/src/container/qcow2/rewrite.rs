@@ -58,7 +58,7 @@ pub(super) fn replace(
         .metadata()
         .map_err(|e| Qcow2Error::io("cannot read the image's size", 0, &e))?
         .len();
-    let plan = plan(image, &snapshot, len, old_len)?;
+    let plan = plan(image, &snapshot, len)?;
     let written = write_state(image, source, len, &plan)
         .and_then(|()| write_snapshot_table(image, &snapshot, index, len, &plan))
         .and_then(|snapshots| {
@@ -68,10 +68,14 @@ pub(super) fn replace(
             Ok(freed)
         });
     match written {
-        Ok(freed) => Ok(Replaced {
-            freed,
-            file_len: plan.end << image.header.cluster_bits,
-        }),
+        Ok(freed) => {
+            let file_len = plan.end << image.header.cluster_bits;
+            if old_len > file_len {
+                // What an interrupted run left past the image's end.
+                let _ = image.file.set_len(file_len);
+            }
+            Ok(Replaced { freed, file_len })
+        }
         Err(error) => {
             // Nothing refers to what was written past the old end: drop it.
             let _ = image.file.set_len(old_len);
@@ -85,6 +89,8 @@ struct Plan {
     /// The snapshot's first L1 entry past the disk.
     first: u64,
     old_l1: Vec<u64>,
+    /// The active L1 table's new place and entries, when it changes.
+    active_l1: Option<(u64, Vec<u64>)>,
     data_at: u64,
     data_clusters: u64,
     l2_at: u64,
@@ -106,7 +112,7 @@ struct Plan {
 
 /// Places the new structures past the old end of the file and counts what
 /// they free and take.
-fn plan(image: &Image, snapshot: &Snapshot, len: u64, old_len: u64) -> Result<Plan, Qcow2Error> {
+fn plan(image: &Image, snapshot: &Snapshot, len: u64) -> Result<Plan, Qcow2Error> {
     let header = &image.header;
     let cluster_size = header.cluster_size();
     let cluster_bits = header.cluster_bits;
@@ -123,7 +129,20 @@ fn plan(image: &Image, snapshot: &Snapshot, len: u64, old_len: u64) -> Result<Pl
 
     // What the old state and the replaced structures free.
     let mut deltas = Deltas::new();
-    let old_l1 = free_old_state(image, snapshot, first, &mut deltas)?;
+    let old_l1 = read_u64s(
+        &image.file,
+        snapshot.l1_table_offset,
+        u64::from(snapshot.l1_size),
+        "the snapshot's L1 table",
+    )?;
+    free_range(
+        &mut deltas,
+        snapshot.l1_table_offset,
+        u64::from(snapshot.l1_size) * 8,
+        cluster_bits,
+    );
+    free_vm_state_area(image, &old_l1, first, &mut deltas, "the old")?;
+    let active_l1 = free_active_vm_state(image, &mut deltas)?;
     free_range(
         &mut deltas,
         header.snapshots_offset,
@@ -138,14 +157,19 @@ fn plan(image: &Image, snapshot: &Snapshot, len: u64, old_len: u64) -> Result<Pl
         cluster_bits,
     );
 
-    // Where the new structures go: past the end of the file, where nothing
-    // is allocated, in this order; the refcount blocks last, since how many
+    // Where the new structures go: past the last cluster in use, where
+    // nothing is allocated (what an interrupted run left there is
+    // overwritten), in this order; the refcount blocks last, since how many
     // there are depends on where everything else is.
-    let data_at = old_len.div_ceil(cluster_size);
+    let data_at = first_unused_tail(image, &old_refcount_table)?;
     let l2_at = data_at + data_clusters;
     let l1_at = l2_at + l2_tables;
     let l1_clusters = (new_l1_size * 8).div_ceil(cluster_size);
-    let table_at = l1_at + l1_clusters;
+    let active_l1_at = l1_at + l1_clusters;
+    let active_l1_clusters = active_l1
+        .as_ref()
+        .map_or(0, |new| (new.len() as u64 * 8).div_ceil(cluster_size));
+    let table_at = active_l1_at + active_l1_clusters;
     let refcount_table_at = table_at + table_bytes.div_ceil(cluster_size);
     let (blocks, refcount_table_clusters) = place_refcount_blocks(
         header,
@@ -173,6 +197,7 @@ fn plan(image: &Image, snapshot: &Snapshot, len: u64, old_len: u64) -> Result<Pl
     Ok(Plan {
         first,
         old_l1,
+        active_l1: active_l1.map(|new| (active_l1_at, new)),
         data_at,
         data_clusters,
         l2_at,
@@ -189,6 +214,75 @@ fn plan(image: &Image, snapshot: &Snapshot, len: u64, old_len: u64) -> Result<Pl
         deltas,
         end,
     })
+}
+
+/// The active L1 table refers to a VM state area too after `-loadvm` or
+/// `qemu-img snapshot -a`: a copy of a snapshot's, which QEMU drops at the
+/// next `savevm`. Left in place it would share the clusters the replacement
+/// frees, so it is dropped: freed here, and the active table's new entries
+/// returned (`None` when it has no such area).
+fn free_active_vm_state(
+    image: &Image,
+    deltas: &mut Deltas,
+) -> Result<Option<Vec<u64>>, Qcow2Error> {
+    let header = &image.header;
+    if u64::from(header.l1_size) > MAX_L1_ENTRIES {
+        return Err(Qcow2Error::at(
+            36,
+            format!(
+                "the active L1 table has {} entries; QEMU allows {MAX_L1_ENTRIES}",
+                header.l1_size
+            ),
+        ));
+    }
+    let old = read_u64s(
+        &image.file,
+        header.l1_table_offset,
+        u64::from(header.l1_size),
+        "the active L1 table",
+    )?;
+    let first = header.vm_state_l1_index(header.size);
+    let skip = usize::try_from(first).unwrap_or(usize::MAX);
+    if old.iter().skip(skip).all(|&entry| entry & OFFSET_MASK == 0) {
+        return Ok(None);
+    }
+    free_range(
+        deltas,
+        header.l1_table_offset,
+        u64::from(header.l1_size) * 8,
+        header.cluster_bits,
+    );
+    free_vm_state_area(image, &old, first, deltas, "the active image's")?;
+    let mut new = old;
+    for entry in new.iter_mut().skip(skip) {
+        *entry = 0;
+    }
+    Ok(Some(new))
+}
+
+/// The cluster after the last one whose refcount is not 0: from there on
+/// nothing in the image is in use.
+fn first_unused_tail(image: &Image, refcount_table: &[u64]) -> Result<u64, Qcow2Error> {
+    let header = &image.header;
+    let per_block = header.refcounts_per_block();
+    let mut bytes = vec![0u8; usize::try_from(header.cluster_size()).unwrap_or(0)];
+    for (block, &entry) in refcount_table.iter().enumerate().rev() {
+        let offset = entry & REFCOUNT_TABLE_MASK;
+        if offset == 0 {
+            continue;
+        }
+        read_exact_at(&image.file, &mut bytes, offset, "a refcount block")?;
+        if let Some(last) = (0..per_block)
+            .rev()
+            .find(|&i| get_refcount(&bytes, i, header.refcount_order) != 0)
+        {
+            return Ok(block as u64 * per_block + last + 1);
+        }
+    }
+    Err(Qcow2Error::at(
+        48,
+        "no cluster has a refcount, not even the header's: the refcount table is damaged",
+    ))
 }
 
 /// The refcount table's entries, checked against QEMU's limits.
@@ -336,7 +430,13 @@ fn write_state(
         let at = usize::try_from(i * 8).unwrap_or(0);
         l1[at..at + 8].copy_from_slice(&entry.to_be_bytes());
     }
-    write(&l1, plan.l1_at << cluster_bits, "the snapshot's L1 table")
+    write(&l1, plan.l1_at << cluster_bits, "the snapshot's L1 table")?;
+    if let Some((at, entries)) = &plan.active_l1 {
+        let mut bytes: Vec<u8> = entries.iter().flat_map(|e| e.to_be_bytes()).collect();
+        bytes.resize(bytes.len().next_multiple_of(cluster), 0);
+        write(&bytes, at << cluster_bits, "the active L1 table")?;
+    }
+    Ok(())
 }
 
 /// The snapshot table with only this snapshot's entry changed; the new
@@ -452,49 +552,39 @@ fn commit(image: &mut Image, plan: &Plan) -> Result<(), Qcow2Error> {
     committed.refcount_table_clusters =
         u32::try_from(plan.refcount_table_clusters).unwrap_or(u32::MAX);
     committed.snapshots_offset = plan.table_at << cluster_bits;
+    if let Some((at, _)) = &plan.active_l1 {
+        committed.l1_table_offset = at << cluster_bits;
+    }
     writer(image)(&committed.commit_bytes(), COMMIT_OFFSET, "the header")?;
     flush(&image.file)?;
     image.header = committed;
     Ok(())
 }
-/// Frees the snapshot's old L1 table, and the L2 tables and data clusters of
-/// its old state (entries from `first` on); the old L1 table's entries.
-fn free_old_state(
+/// Frees the L2 tables, and the data clusters they point at, of the L1
+/// entries from `first` on: the VM state area of an L1 table.
+fn free_vm_state_area(
     image: &Image,
-    snapshot: &Snapshot,
+    l1: &[u64],
     first: u64,
     deltas: &mut Deltas,
-) -> Result<Vec<u64>, Qcow2Error> {
+    whose: &str,
+) -> Result<(), Qcow2Error> {
     let header = &image.header;
-    let file = &image.file;
-    let cluster_size = header.cluster_size();
     let cluster_bits = header.cluster_bits;
-    let old_l1 = read_u64s(
-        file,
-        snapshot.l1_table_offset,
-        u64::from(snapshot.l1_size),
-        "the snapshot's L1 table",
-    )?;
-    free_range(
-        deltas,
-        snapshot.l1_table_offset,
-        u64::from(snapshot.l1_size) * 8,
-        cluster_bits,
-    );
     let skip = usize::try_from(first).unwrap_or(usize::MAX);
-    let mut table = vec![0u8; usize::try_from(cluster_size).unwrap_or(0)];
+    let mut table = vec![0u8; usize::try_from(header.cluster_size()).unwrap_or(0)];
     let step = usize::try_from(header.l2_entry_size()).unwrap_or(8);
-    for (i, &entry) in old_l1.iter().enumerate().skip(skip) {
+    for (i, &entry) in l1.iter().enumerate().skip(skip) {
         let l2_offset = entry & OFFSET_MASK;
         if l2_offset == 0 {
             continue;
         }
         free_cluster(deltas, l2_offset >> cluster_bits);
         read_exact_at(
-            file,
+            &image.file,
             &mut table,
             l2_offset,
-            "an L2 table of the old VM state",
+            "an L2 table of a VM state",
         )?;
         for at in (0..table.len()).step_by(step) {
             let entry = be64(&table, at).unwrap_or(0);
@@ -502,7 +592,7 @@ fn free_old_state(
                 return Err(Qcow2Error::at(
                     l2_offset + at as u64,
                     format!(
-                        "the old VM state (L1 entry {i}) has a compressed cluster; this tool does not free compressed clusters"
+                        "{whose} VM state (L1 entry {i}) has a compressed cluster; this tool does not free compressed clusters"
                     ),
                 ));
             }
@@ -512,7 +602,7 @@ fn free_old_state(
             }
         }
     }
-    Ok(old_l1)
+    Ok(())
 }
 
 /// Which refcount blocks are copied (every block with a count that
