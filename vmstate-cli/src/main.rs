@@ -12,6 +12,7 @@ mod describe;
 mod edit;
 mod input;
 mod inspect;
+mod libvirt_image;
 mod output;
 mod progress;
 mod qemu_args;
