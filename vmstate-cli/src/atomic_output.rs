@@ -51,7 +51,17 @@ enum Kind {
         temporary: PathBuf,
         file: File,
     },
+    /// A spool for a stream that goes into a container (a libvirt save
+    /// image): [`Output::commit`] hands it, rewound, to `finish`, which
+    /// writes the container to the real output and commits that.
+    Spool {
+        file: File,
+        finish: Option<Finish>,
+    },
 }
+
+/// What a spooled output does with the stream once it is whole.
+pub type Finish = Box<dyn FnOnce(File) -> Result<(), Failure>>;
 
 /// The output of `set` and `convert`.
 pub struct Output {
@@ -62,17 +72,16 @@ pub struct Output {
 }
 
 impl Output {
-    /// Opens the output for `target` (`-` is standard output), made from
-    /// `input`.
+    /// Opens the output for `target` (`-` is standard output).
     ///
     /// # Errors
     /// [`Failure::Io`] when no file can be created in the target's directory,
     /// naming a directory that does not exist.
-    pub fn create(target: &Path, input: Option<Guard>) -> Result<Self, Failure> {
+    pub fn create(target: &Path) -> Result<Self, Failure> {
         let output = |kind| Self {
             kind,
             target: target.to_owned(),
-            input,
+            input: None,
         };
         if target == Path::new("-") {
             return Ok(output(Kind::Stdout));
@@ -92,6 +101,27 @@ impl Output {
         Ok(output(Kind::Named { temporary, file }))
     }
 
+    /// An output that collects the stream in `spool` and, on commit, gives
+    /// it to `finish`.
+    pub fn spool(spool: File, finish: Finish) -> Self {
+        Self {
+            kind: Kind::Spool {
+                file: spool,
+                finish: Some(finish),
+            },
+            target: PathBuf::from("the spool"),
+            input: None,
+        }
+    }
+
+    /// The same output, committed only if `input` (what it is made from) is
+    /// unchanged then.
+    #[must_use]
+    pub fn watching(mut self, input: Option<Guard>) -> Self {
+        self.input = input;
+        self
+    }
+
     /// A writer at the start of the output.
     ///
     /// # Errors
@@ -100,7 +130,7 @@ impl Output {
         match &self.kind {
             Kind::Stdout => Ok(Box::new(io::stdout().lock())),
             Kind::Direct { file } => Ok(Box::new(clone(file, &self.target)?)),
-            Kind::Unnamed { file } | Kind::Named { file, .. } => {
+            Kind::Unnamed { file } | Kind::Named { file, .. } | Kind::Spool { file, .. } => {
                 let mut clone = clone(file, &self.target)?;
                 clone
                     .seek(SeekFrom::Start(0))
@@ -120,7 +150,7 @@ impl Output {
     pub fn seekable(&self) -> Result<Option<File>, Failure> {
         match &self.kind {
             Kind::Stdout | Kind::Direct { .. } => Ok(None),
-            Kind::Unnamed { file } | Kind::Named { file, .. } => {
+            Kind::Unnamed { file } | Kind::Named { file, .. } | Kind::Spool { file, .. } => {
                 clone(file, &self.target).map(Some)
             }
         }
@@ -132,7 +162,7 @@ impl Output {
             |fd: i32| PathBuf::from(format!("/proc/{}/fd/{fd}", std::process::id()));
         match &self.kind {
             Kind::Stdout => by_descriptor(1),
-            Kind::Direct { file } | Kind::Unnamed { file } => {
+            Kind::Direct { file } | Kind::Unnamed { file } | Kind::Spool { file, .. } => {
                 by_descriptor(rustix::fd::AsRawFd::as_raw_fd(file))
             }
             Kind::Named { temporary, .. } => temporary.clone(),
@@ -148,13 +178,22 @@ impl Output {
     pub fn commit(mut self) -> Result<(), Failure> {
         let target = self.target.clone();
         let failed = |e: io::Error| Failure::Io(format!("cannot write {}: {e}", target.display()));
-        let file = match &self.kind {
-            Kind::Stdout | Kind::Direct { .. } => return Ok(()),
-            Kind::Unnamed { file } | Kind::Named { file, .. } => file,
-        };
         // The lock is held until the new file has its name: of several runs
         // that read one file, one commits and the others see it replaced.
         let _locked = self.input.as_ref().map(Guard::lock).transpose()?;
+        if let Kind::Spool { file, finish } = &mut self.kind {
+            let Some(finish) = finish.take() else {
+                return Ok(());
+            };
+            let mut file = clone(file, &target)?;
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| Failure::Io(format!("the spool: {e}")))?;
+            return finish(file);
+        }
+        let file = match &self.kind {
+            Kind::Stdout | Kind::Direct { .. } | Kind::Spool { .. } => return Ok(()),
+            Kind::Unnamed { file } | Kind::Named { file, .. } => file,
+        };
         take_ownership(file, &target, self.input.as_ref())?;
         file.sync_all().map_err(failed)?;
         match &self.kind {
@@ -174,7 +213,7 @@ impl Output {
                 }
                 other => other.map_err(failed)?,
             },
-            Kind::Stdout | Kind::Direct { .. } => {}
+            Kind::Stdout | Kind::Direct { .. } | Kind::Spool { .. } => {}
         }
         sync_directory(&directory_of(&target)).map_err(failed)
     }

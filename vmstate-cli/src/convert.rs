@@ -13,16 +13,18 @@ use std::io::{BufWriter, Read, Seek, SeekFrom};
 use vmstate::check::{
     Dump, FactsCollector, Obstacle, Renumbering, StreamFacts, check_stream, instance_renumbering,
 };
+use vmstate::container::libvirt::SaveImage;
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::Failure;
 use crate::args::Convert;
-use crate::atomic_output::Output;
 use crate::copy_range::RangeSink;
 use crate::edit::WRITE_BUFFER;
+use crate::input::Input;
 use crate::progress::Progress;
 use crate::rom_blocks::{RomBlocks, is_image};
+use crate::target::Target;
 
 /// What `convert` changes in the stream.
 #[derive(Debug, Default, PartialEq)]
@@ -148,12 +150,19 @@ impl Plan<'_> {
 pub fn run(args: &Convert) -> Result<(), Failure> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
-    let mut input = crate::input::open(&args.file)?;
+    let input = crate::input::open(&args.file)?;
+    let stream_offset = input.libvirt.as_ref().map(SaveImage::stream_offset);
+    convert(args, input).map_err(|f| crate::libvirt_image::locate(f, stream_offset))
+}
+
+/// Converts the stream in `input`.
+fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
     // A second descriptor for the kernel's copies, which name their offsets.
     let copy_from = input
-        .try_clone()
+        .plain_file()
+        .map(File::try_clone)
+        .transpose()
         .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
-    let guard = crate::input_guard::Guard::watch(&args.file, &input)?;
     let machine = stream_machine(&mut input, args)?;
     let dest = crate::releases::load(&args.dest, machine.as_deref())?;
     if let Some(machine) = &args.machine
@@ -168,7 +177,12 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 .unwrap_or_default()
         )));
     }
-    let output = Output::create(&args.output, guard)?;
+    if let (Some(image), Some(machine)) = (&input.libvirt, &args.machine)
+        && let Some(note) = crate::libvirt_image::machine_mismatch(image, Some(machine))
+    {
+        eprintln!("vmstate: note: {note}");
+    }
+    let output = Target::create(&args.output, &input)?;
     if let Some(file) = output.seekable()? {
         // A file output is checked and written in one pass: refused, it is
         // dropped unnamed and OUT is not created.
@@ -181,7 +195,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 writer,
                 &Plan::Ask(&dest, args),
                 None,
-                Some(&copy_from),
+                copy_from.as_ref(),
                 args,
             )?
         };
@@ -201,7 +215,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 writer,
                 &Plan::Fixed(plan),
                 rom_blocks.as_mut(),
-                Some(&copy_from),
+                copy_from.as_ref(),
                 args,
             )?;
         }
@@ -226,7 +240,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
 
 /// The machine type the stream's configuration section names, if it has
 /// one; the input is left at its start.
-fn stream_machine(input: &mut File, args: &Convert) -> Result<Option<String>, Failure> {
+fn stream_machine(input: &mut Input, args: &Convert) -> Result<Option<String>, Failure> {
     let mut machine = None;
     {
         let mut reader = StreamReader::new(&mut *input)?;
@@ -239,7 +253,7 @@ fn stream_machine(input: &mut File, args: &Convert) -> Result<Option<String>, Fa
     Ok(machine)
 }
 
-fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
+fn open_reader(input: &mut Input) -> Result<StreamReader<&mut Input>, Failure> {
     Ok(StreamReader::new(input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs()
@@ -249,9 +263,9 @@ fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
 /// A reader for the rewrite: pages one by one where image blocks change
 /// (their pages are told apart by block), in runs otherwise.
 fn open_reader_for<'a>(
-    input: &'a mut File,
+    input: &'a mut Input,
     rom_blocks: Option<&RomBlocks>,
-) -> Result<StreamReader<&'a mut File>, Failure> {
+) -> Result<StreamReader<&'a mut Input>, Failure> {
     if rom_blocks.is_some() {
         return Ok(StreamReader::new(input)?
             .with_delimiter(vmstate::qemu::delimit)
@@ -260,7 +274,7 @@ fn open_reader_for<'a>(
     open_reader(input)
 }
 
-fn rewind(input: &mut File, args: &Convert) -> Result<(), Failure> {
+fn rewind(input: &mut Input, args: &Convert) -> Result<(), Failure> {
     input
         .seek(SeekFrom::Start(0))
         .map(drop)
@@ -279,7 +293,7 @@ fn decide(
     facts: &StreamFacts,
     dest: &Dump,
     args: &Convert,
-    input: &mut File,
+    input: &mut Input,
 ) -> Result<Fixed, Failure> {
     let mut plan = Fixed::default();
     let reference = match &args.reference {

@@ -6,15 +6,17 @@
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek};
 
+use vmstate::container::libvirt::SaveImage;
 use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, decode, scalar_kind};
 
 use crate::Failure;
 use crate::args::Set;
-use crate::atomic_output::Output;
 use crate::copy_range::RangeSink;
 use crate::describe::describe;
+use crate::input::Input;
 use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
+use crate::target::Target;
 use crate::wording::counted;
 
 /// The output's buffer: small records gather in it, and page runs, which are
@@ -32,35 +34,44 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         })
         .collect::<Result<_, _>>()?;
 
-    let mut input = crate::input::open(&args.file)?;
+    let input = crate::input::open(&args.file)?;
+    let stream_offset = input.libvirt.as_ref().map(SaveImage::stream_offset);
+    set(args, input, &name, instance, &edits)
+        .map_err(|f| crate::libvirt_image::locate(f, stream_offset))
+}
+
+/// Applies `edits` to the stream in `input`.
+fn set(
+    args: &Set,
+    mut input: Input,
+    name: &str,
+    instance: Option<u32>,
+    edits: &[(&str, &str)],
+) -> Result<(), Failure> {
+    let output = Target::create(&args.output, &input)?;
     // A second descriptor for the kernel's copies, which name their offsets.
     let copy_from = input
-        .try_clone()
+        .plain_file()
+        .map(File::try_clone)
+        .transpose()
         .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
-    let guard = crate::input_guard::Guard::watch(&args.file, &input)?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs()
         .with_data_extents(crate::input::data_extent);
-    let output = Output::create(&args.output, guard)?;
+    let edit = Edit {
+        name,
+        instance,
+        edits,
+    };
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
-        let target = Target {
-            name: &name,
-            instance,
-            edits: &edits,
-        };
-        rewrite(&mut reader, writer, &target, Some(&copy_from), args)?
+        rewrite(&mut reader, writer, &edit, copy_from.as_ref(), args)?
     } else {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
-        let target = Target {
-            name: &name,
-            instance,
-            edits: &edits,
-        };
-        rewrite(&mut reader, writer, &target, None, args)?
+        rewrite(&mut reader, writer, &edit, None, args)?
     };
     match edited {
         Some(_) => output.commit(),
@@ -72,7 +83,7 @@ pub fn run(args: &Set) -> Result<(), Failure> {
 }
 
 /// What `set` changes: `edits` in section `name` (instance `instance`).
-struct Target<'a> {
+struct Edit<'a> {
     name: &'a str,
     instance: Option<u32>,
     edits: &'a [(&'a str, &'a str)],
@@ -89,11 +100,11 @@ struct Target<'a> {
 fn rewrite<R: Read + Seek, W: RangeSink>(
     reader: &mut StreamReader<R>,
     mut writer: StreamWriter<W>,
-    &Target {
+    &Edit {
         name,
         instance,
         edits,
-    }: &Target,
+    }: &Edit,
     copy_from: Option<&File>,
     args: &Set,
 ) -> Result<Option<u32>, Failure> {

@@ -25,6 +25,7 @@ use crate::Failure;
 const LOCK_WAIT: Duration = Duration::from_mins(1);
 
 /// The input as it was opened.
+#[derive(Debug)]
 pub struct Guard {
     path: PathBuf,
     file: File,
@@ -83,6 +84,21 @@ impl Guard {
             file: file.try_clone().map_err(failed)?,
             opened: Fingerprint::of(&opened),
         }))
+    }
+
+    /// Another guard on the same file, with what was seen at its opening.
+    ///
+    /// # Errors
+    /// [`Failure::BadInput`] when the file cannot be duplicated.
+    pub fn duplicate(&self) -> Result<Self, Failure> {
+        Ok(Self {
+            path: self.path.clone(),
+            file: self
+                .file
+                .try_clone()
+                .map_err(|e| Failure::BadInput(format!("{}: {e}", self.path.display())))?,
+            opened: self.opened,
+        })
     }
 
     /// The input's owner, group and mode bits as opened: what a new output

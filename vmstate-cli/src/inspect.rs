@@ -10,8 +10,20 @@ use crate::scan::{Scan, Section, matches, parse_selector, scan};
 use crate::wording::counted;
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
+    if let crate::input::Location::Qcow2 {
+        image,
+        snapshot: None,
+    } = crate::input::Location::of(&args.file)?
+    {
+        return crate::snapshots::list(&image, args.json);
+    }
     let input = crate::input::open(&args.file)?;
-    let scan = scan(input, args.quiet)?;
+    let image = input.libvirt.clone();
+    let stream_offset = image
+        .as_ref()
+        .map(vmstate::container::libvirt::SaveImage::stream_offset);
+    let scan =
+        scan(input, args.quiet).map_err(|f| crate::libvirt_image::locate(f, stream_offset))?;
     let selector = args.section.as_deref().map(parse_selector);
     // Each with its position in the stream, which places the commands.
     let selected: Vec<(usize, &Section)> = scan
@@ -30,9 +42,16 @@ pub fn run(args: &Inspect) -> Result<(), Failure> {
         )));
     }
     let text = if args.json {
-        json_text(&scan, &selected)?
+        let libvirt = image
+            .as_ref()
+            .map(|image| crate::libvirt_image::json(image, &scan));
+        json_text(&scan, &selected, libvirt)?
     } else {
-        table_text(&scan, &selected)
+        let table = table_text(&scan, &selected);
+        match &image {
+            Some(image) => crate::libvirt_image::table(image, &scan) + &table,
+            None => table,
+        }
     };
     crate::output::print(&text)
 }
@@ -133,7 +152,13 @@ fn command_name(number: u16) -> String {
     command_info(number).map_or_else(|| format!("command 0x{number:x}"), |c| c.name.to_owned())
 }
 
-fn json_text(scan: &Scan, sections: &[(usize, &Section)]) -> Result<String, Failure> {
+/// The `inspect --json` document; `libvirt` describes the save image the
+/// stream came out of, when it did.
+fn json_text(
+    scan: &Scan,
+    sections: &[(usize, &Section)],
+    libvirt: Option<Value>,
+) -> Result<String, Failure> {
     // The document is written entry by entry: a tree of values for every
     // section at once took a hundred times the input's size.
     let mut out = String::from("{\n");
@@ -160,6 +185,11 @@ fn json_text(scan: &Scan, sections: &[(usize, &Section)]) -> Result<String, Fail
             .iter()
             .map(|(_, section)| section_json(scan, section)),
     )?;
+    if let Some(libvirt) = libvirt {
+        out.push_str(",\n  \"libvirt\": ");
+        let text = serde_json::to_string_pretty(&libvirt).unwrap_or_default();
+        push_indented(&mut out, &text, "  ");
+    }
     out.push_str("\n}\n");
     Ok(out)
 }
@@ -174,17 +204,24 @@ fn push_array(
     for item in items {
         out.push_str(if empty { "[\n" } else { ",\n" });
         empty = false;
+        out.push_str("    ");
         let text = serde_json::to_string_pretty(&item?).unwrap_or_default();
-        for (i, line) in text.lines().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            out.push_str("    ");
-            out.push_str(line);
-        }
+        push_indented(out, &text, "    ");
     }
     out.push_str(if empty { "[]" } else { "\n  ]" });
     Ok(())
+}
+
+/// Appends pretty-printed `text` whose first line is already placed, its
+/// other lines indented by `indent`.
+fn push_indented(out: &mut String, text: &str, indent: &str) {
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        out.push_str(line);
+    }
 }
 
 /// One section's entry in `inspect --json`.

@@ -14,6 +14,7 @@ mod edit;
 mod input;
 mod input_guard;
 mod inspect;
+mod libvirt_image;
 mod output;
 mod progress;
 mod qemu_args;
@@ -22,6 +23,8 @@ mod reference;
 mod releases;
 mod rom_blocks;
 mod scan;
+mod snapshots;
+mod target;
 mod wording;
 
 use std::process::ExitCode;

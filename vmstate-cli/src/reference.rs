@@ -43,7 +43,7 @@ pub fn run(args: &Reference) -> Result<(), Failure> {
     for note in &command.notes {
         eprintln!("vmstate: note: {note}");
     }
-    let output = Output::create(&args.output, None)?;
+    let output = Output::create(&args.output)?;
     let mut qemu = Qmp::start(binary, &command.args)?;
     save(&mut qemu, &destination(&output))?;
     let messages = qemu.quit();

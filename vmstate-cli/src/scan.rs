@@ -3,13 +3,13 @@
 //! RAM statistics (RAM itself is never held).
 
 use std::collections::HashMap;
-use std::fs::File;
 
 use vmstate::stream::{
     MappedRamHeader, RamRecord, Record, SectionInfo, SectionKind, StreamReader, Vmdesc,
 };
 
 use crate::Failure;
+use crate::input::Input;
 use crate::progress::Progress;
 
 /// A section as `inspect` lists it.
@@ -80,7 +80,7 @@ pub struct Scan {
 }
 
 /// Reads the whole stream once, drawing a progress line unless `quiet`.
-pub fn scan(input: File, quiet: bool) -> Result<Scan, Failure> {
+pub fn scan(input: Input, quiet: bool) -> Result<Scan, Failure> {
     // Pages are only counted: they come in runs, read in large buffers; a
     // mapped-ram file's holes are not read at all.
     let mut reader = StreamReader::new(input)?
