@@ -19,7 +19,7 @@ use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, c
 
 use crate::Failure;
 use crate::args::Convert;
-use crate::copy_range::RangeSink;
+use crate::copy_range::{Copier, RangeSink};
 use crate::edit::WRITE_BUFFER;
 use crate::input::Input;
 use crate::progress::Progress;
@@ -184,6 +184,7 @@ fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
     }
     let output = Target::create(&args.output, &input)?;
     if let Some(file) = output.seekable()? {
+        let copy_from = copy_from.filter(|input| crate::copy_range::pays(input, &file));
         // A file output is checked and written in one pass: refused, it is
         // dropped unnamed and OUT is not created.
         let facts = {
@@ -572,6 +573,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     // The Arm `cpu` section being written without registers DEST lacks.
     let mut cpregs = None;
     let mut ranks: HashMap<String, usize> = HashMap::new();
+    let mut copier = Copier::new(copy_from);
     while let Some(record) = reader.next_record()? {
         facts.observe(&record);
         let record = match record {
@@ -616,6 +618,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
             Record::Command { command, .. } if plan.drops(command) => continue,
             Record::Ram(ram) if rom_blocks.is_some() => {
                 let blocks = rom_blocks.as_deref_mut().unwrap_or_else(|| unreachable!());
+                copier.flush(&mut writer)?;
                 for ram in blocks.rewrite(ram) {
                     writer.write(&Record::Ram(ram))?;
                 }
@@ -631,10 +634,11 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
             }
             other => other,
         };
-        crate::copy_range::write(&mut writer, &record, reader, copy_from)?;
+        copier.write(&mut writer, &record, reader)?;
         progress.set(reader.offset());
         reader.recycle(record);
     }
+    copier.flush(&mut writer)?;
     let mut buffered = writer.finish()?;
     buffered
         .flush()

@@ -11,7 +11,7 @@ use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, deco
 
 use crate::Failure;
 use crate::args::Set;
-use crate::copy_range::RangeSink;
+use crate::copy_range::{Copier, RangeSink};
 use crate::describe::describe;
 use crate::input::Input;
 use crate::progress::Progress;
@@ -67,6 +67,7 @@ fn set(
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {
+        let copy_from = copy_from.filter(|input| crate::copy_range::pays(input, &file));
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
         rewrite(&mut reader, writer, &edit, copy_from.as_ref(), args)?
     } else {
@@ -112,6 +113,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     let progress = Progress::new("set", reader.len(), args.quiet);
     let mut target = None;
     let mut edited = None;
+    let mut copier = Copier::new(copy_from);
     while let Some(mut record) = reader.next_record()? {
         match &mut record {
             Record::Section(header) => {
@@ -147,10 +149,11 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
             }
             _ => {}
         }
-        crate::copy_range::write(&mut writer, &record, reader, copy_from)?;
+        copier.write(&mut writer, &record, reader)?;
         progress.set(reader.offset());
         reader.recycle(record);
     }
+    copier.flush(&mut writer)?;
     let mut buffered = writer.finish()?;
     buffered
         .flush()

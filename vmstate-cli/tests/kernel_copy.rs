@@ -1,7 +1,8 @@
-//! RAM runs copied by the kernel (`copy_file_range`) give the same bytes as
-//! runs written from memory: to a file on the input's file system, to one on
-//! another (where the kernel may refuse and the bytes are written instead),
-//! and to standard output (never copied by the kernel).
+//! RAM runs give the same bytes whichever way they reach OUT: to a file on
+//! the input's file system (copied by the kernel where that file system
+//! shares extents, written from memory elsewhere), to one on another file
+//! system, and to standard output (always written). `copy_range`'s unit
+//! test copies with `copy_file_range` itself, on any file system.
 
 mod support;
 
