@@ -6,7 +6,7 @@
 //! payload (a layout it does not know) never makes a valid stream fail.
 
 use vmstate::desc::StateDesc;
-use vmstate::stream::{SectionInfo, Vmdesc};
+use vmstate::stream::{DeviceDesc, SectionInfo};
 
 /// Whether a model decodes `payload` completely and writes it back byte for byte.
 pub fn model_round_trips(info: &SectionInfo, payload: &[u8]) -> bool {
@@ -15,9 +15,13 @@ pub fn model_round_trips(info: &SectionInfo, payload: &[u8]) -> bool {
         .is_some_and(|decoded| decoded.len == payload.len() && decoded.reencoded == payload)
 }
 
-/// The description that names the most of `payload`'s fields.
-pub fn describe(vmdesc: Option<&Vmdesc>, info: &SectionInfo, payload: &[u8]) -> Option<StateDesc> {
-    let device = vmdesc.and_then(|v| v.device(&info.idstr, info.instance_id));
+/// The description that names the most of `payload`'s fields; `device` is
+/// the stream's vmdesc entry for the section, if it has one.
+pub fn describe(
+    device: Option<&DeviceDesc>,
+    info: &SectionInfo,
+    payload: &[u8],
+) -> Option<StateDesc> {
     // An old-style section (`slirp`) is described as one buffer.
     let opaque = device.is_none_or(|device| device.legacy || is_opaque(&device.state));
     let from_vmdesc = device.map(|device| device.state.clone());

@@ -131,7 +131,8 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
                          {instance}): name one, as `{name}:{first}`"
                     )));
                 }
-                let desc = describe(vmdesc.as_ref(), &info, payload).ok_or_else(|| {
+                let device = vmdesc.as_ref().and_then(|v| v.device(name, instance));
+                let desc = describe(device, &info, payload).ok_or_else(|| {
                     Failure::Usage(format!(
                         "section `{name}` instance {instance}: neither the stream's description \
                          nor a model names its fields"

@@ -67,12 +67,7 @@ fn decoded_by(scan: &Scan, section: &Section) -> &'static str {
     };
     if model_round_trips(&section.info, payload) {
         "model"
-    } else if scan
-        .vmdesc
-        .as_ref()
-        .and_then(|v| v.device(&section.info.idstr, section.info.instance_id))
-        .is_some()
-    {
+    } else if scan.device(section).is_some() {
         "vmdesc"
     } else {
         "-"
@@ -256,7 +251,7 @@ fn section_json(scan: &Scan, section: &Section) -> Result<Value, Failure> {
         entry.insert("data_pages".into(), json!(ram.data_pages));
     }
     if let Some((payload, offset)) = &section.payload
-        && let Some(desc) = describe(scan.vmdesc.as_ref(), &section.info, payload)
+        && let Some(desc) = describe(scan.device(section), &section.info, payload)
     {
         let decoded = decode(&desc, payload, *offset)
             .map_err(|e| e.in_section(&section.info.idstr, Some(section.info.instance_id)))?;

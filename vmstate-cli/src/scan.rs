@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use vmstate::stream::{
-    MappedRamHeader, RamRecord, Record, SectionInfo, SectionKind, StreamReader, Vmdesc,
+    DeviceDesc, DeviceIndex, MappedRamHeader, RamRecord, Record, SectionInfo, SectionKind,
+    StreamReader, Vmdesc,
 };
 
 use crate::Failure;
@@ -77,6 +78,17 @@ pub struct Scan {
     pub sections: Vec<Section>,
     pub commands: Vec<CommandSeen>,
     pub vmdesc: Option<Vmdesc>,
+    /// Where each section is in `vmdesc`: one lookup per section.
+    pub index: DeviceIndex,
+}
+
+impl Scan {
+    /// The stream's vmdesc entry for `section`.
+    pub fn device(&self, section: &Section) -> Option<&DeviceDesc> {
+        let vmdesc = self.vmdesc.as_ref()?;
+        self.index
+            .device(vmdesc, &section.info.idstr, section.info.instance_id)
+    }
 }
 
 /// Reads the whole stream once, drawing a progress line unless `quiet`.
@@ -93,6 +105,7 @@ pub fn scan(input: Input, quiet: bool) -> Result<Scan, Failure> {
         machine: None,
         sections: Vec::new(),
         commands: Vec::new(),
+        index: vmdesc.as_ref().map(Vmdesc::index).unwrap_or_default(),
         vmdesc,
     };
     // Index into `sections` of the section whose payload is being read.

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::desc::StateDesc;
 use crate::error::Error;
-use crate::stream::{Leaf, RamBlock, RamRecord, Record, SectionInfo, StreamReader, Vmdesc, decode};
+use crate::stream::{
+    DeviceIndex, Leaf, RamBlock, RamRecord, Record, SectionInfo, StreamReader, Vmdesc, decode,
+};
 
 /// What a stream carries, as far as loading it goes.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -134,6 +136,8 @@ impl StreamFacts {
 pub struct FactsCollector<'a> {
     facts: StreamFacts,
     vmdesc: Option<Vmdesc>,
+    /// Where each section is in `vmdesc`: one lookup per section.
+    index: DeviceIndex,
     describe: Describer<'a>,
     /// The section whose payload comes next.
     current: Option<SectionInfo>,
@@ -146,6 +150,7 @@ impl<'a> FactsCollector<'a> {
     pub fn new(vmdesc: Option<Vmdesc>, describe: Describer<'a>) -> Self {
         Self {
             facts: StreamFacts::default(),
+            index: vmdesc.as_ref().map(Vmdesc::index).unwrap_or_default(),
             vmdesc,
             describe,
             current: None,
@@ -178,7 +183,7 @@ impl<'a> FactsCollector<'a> {
                 let described = self
                     .vmdesc
                     .as_ref()
-                    .and_then(|v| v.device(&info.idstr, info.instance_id))
+                    .and_then(|v| self.index.device(v, &info.idstr, info.instance_id))
                     .map(|device| device.state.clone());
                 let modelled = || (self.describe)(info, payload);
                 if let Some(desc) = described.clone().or_else(modelled) {

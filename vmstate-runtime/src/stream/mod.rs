@@ -30,7 +30,7 @@ pub use device::DeviceSection;
 pub use priority::sort_by_priority;
 pub use ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord};
 pub use reader::{DataExtents, Delimiter, StreamLimits, StreamReader};
-pub use vmdesc::{DeviceDesc, Vmdesc};
+pub use vmdesc::{DeviceDesc, DeviceIndex, Vmdesc};
 pub use writer::StreamWriter;
 
 /// `QEVM`, the first four bytes of every stream.

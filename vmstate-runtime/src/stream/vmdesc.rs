@@ -4,7 +4,6 @@
 //! Rust model knows.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -21,35 +20,28 @@ pub struct Vmdesc {
     pub page_size: u64,
     /// One entry per FULL section.
     pub devices: Vec<DeviceDesc>,
-    /// Where each (name, instance) first appears in `devices`, built at the
-    /// first [`Vmdesc::device`]: a search of the list per section made a
-    /// stream of N sections cost O(N²).
-    index: DeviceIndex,
 }
 
-/// A cache of positions in [`Vmdesc::devices`]: not part of the value (equal,
-/// cloned empty).
-#[derive(Default)]
-struct DeviceIndex(OnceLock<(usize, Positions)>);
+/// Where each (name, instance) first appears in [`Vmdesc::devices`]: a
+/// search of the list per section made a stream of N sections cost O(N²).
+/// Built once by [`Vmdesc::index`], valid while the list is unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceIndex(HashMap<(String, u32), usize>);
 
-/// The position of each (name, instance) in `devices`.
-type Positions = HashMap<(String, u32), usize>;
-
-impl Clone for DeviceIndex {
-    fn clone(&self) -> Self {
-        Self::default()
-    }
-}
-
-impl PartialEq for DeviceIndex {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for DeviceIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeviceIndex")
+impl DeviceIndex {
+    /// The description of section `name`, instance `instance_id` in
+    /// `vmdesc` (the one this index was built from), in constant time.
+    #[must_use]
+    pub fn device<'v>(
+        &self,
+        vmdesc: &'v Vmdesc,
+        name: &str,
+        instance_id: u32,
+    ) -> Option<&'v DeviceDesc> {
+        self.0
+            .get(&(name.to_owned(), instance_id))
+            .and_then(|&i| vmdesc.devices.get(i))
+            .filter(|d| d.name == name && d.instance_id == instance_id)
     }
 }
 
@@ -99,37 +91,29 @@ impl Vmdesc {
             configuration,
             page_size,
             devices,
-            index: DeviceIndex::default(),
         })
     }
 
-    /// The description of section `name`, instance `instance_id` (the first,
-    /// when the vmdesc repeats it), found in constant time.
+    /// The description of section `name`, instance `instance_id` (the
+    /// first, when the vmdesc repeats it). A search of the list: for a
+    /// lookup per section, build an [`index`](Self::index) once.
     #[must_use]
     pub fn device(&self, name: &str, instance_id: u32) -> Option<&DeviceDesc> {
-        let (built_for, index) = self.index.0.get_or_init(|| {
-            let mut index = HashMap::with_capacity(self.devices.len());
-            for (i, device) in self.devices.iter().enumerate() {
-                index
-                    .entry((device.name.clone(), device.instance_id))
-                    .or_insert(i);
-            }
-            (self.devices.len(), index)
-        });
-        let found = index
-            .get(&(name.to_owned(), instance_id))
-            .and_then(|&i| self.devices.get(i));
-        match found {
-            Some(device) if device.name == name && device.instance_id == instance_id => {
-                Some(device)
-            }
-            // `devices` was changed after the index was built: search it.
-            _ if *built_for != self.devices.len() || found.is_some() => self
-                .devices
-                .iter()
-                .find(|d| d.name == name && d.instance_id == instance_id),
-            _ => None,
+        self.devices
+            .iter()
+            .find(|d| d.name == name && d.instance_id == instance_id)
+    }
+
+    /// Where each device is, for lookups in constant time.
+    #[must_use]
+    pub fn index(&self) -> DeviceIndex {
+        let mut index = HashMap::with_capacity(self.devices.len());
+        for (i, device) in self.devices.iter().enumerate() {
+            index
+                .entry((device.name.clone(), device.instance_id))
+                .or_insert(i);
         }
+        DeviceIndex(index)
     }
 }
 
