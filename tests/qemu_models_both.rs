@@ -8,25 +8,18 @@
 //! delimited by the models themselves, so there the proof is that the whole
 //! stream parses to its EOF with every section decoded by a model.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::path::PathBuf;
 
+use support::fixtures;
 use vmstate::stream::{Record, SectionInfo, StreamReader};
 
 fn fixtures() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let mut paths = Vec::new();
-    for dir in ["qemu-7.2", "qemu-10.0"] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|ext| ext == "mig") {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
+    let paths: Vec<PathBuf> = fixtures::x86().into_iter().map(|f| f.path).collect();
     assert!(paths.len() >= 18, "fixtures missing: {paths:?}");
     paths
 }
@@ -179,7 +172,7 @@ fn the_machine_sections_all_have_models() {
 
 #[test]
 fn the_old_machine_stream_is_delimited_by_the_models_alone() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/qemu-7.2/pc-2.0-ran.mig");
+    let path = fixtures::path("qemu-7.2/pc-2.0-ran");
     let reader = StreamReader::new(File::open(&path).unwrap()).unwrap();
     assert!(
         reader.vmdesc().is_none(),
