@@ -128,8 +128,10 @@ fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
 }
 
 /// Each layout `qemu-img create` offers that moves the VM state around.
-const LAYOUTS: [(&str, &str); 6] = [
+const LAYOUTS: [(&str, &str); 7] = [
     ("v3-64k", ""),
+    // The smallest clusters: the state spans many L2 tables.
+    ("512-byte-clusters", "cluster_size=512"),
     ("v2", "compat=0.10"),
     (
         "4k-clusters-2-bit-refcounts",
@@ -149,7 +151,6 @@ fn a_snapshot_edited_in_its_image_loads_in_qemu_with_the_change_for_every_layout
     for (name, options) in LAYOUTS {
         let image = dir.join(format!("{name}.qcow2"));
         create_qcow2(&image, options);
-        eprintln!("layout {name}");
         savevm(Release::V7_2, "pc-i440fx-7.2", &image, "suspended", &[]);
         let at = format!("{}@suspended", image.display());
 
