@@ -191,6 +191,7 @@ fn a_second_edit_and_other_snapshots_are_kept_apart() {
     let first = format!("{}@first", image.display());
     let second = format!("{}@second", image.display());
     let untouched = stream_imr(&second);
+    let length_before = std::fs::metadata(&image).unwrap().len();
     for value in [0x11u8, 0x22, 0x33] {
         let (code, err) = set_imr(&first, &first, value);
         assert_eq!(code, 0, "set {value:#x}: {err}");
@@ -213,6 +214,13 @@ fn a_second_edit_and_other_snapshots_are_kept_apart() {
     assert!(
         allocated < 4 * state,
         "{allocated} bytes allocated for two snapshots of {state} bytes after three edits"
+    );
+    // And the second and third edits took the clusters the first freed:
+    // the file grew by less than one state in all.
+    let length = std::fs::metadata(&image).unwrap().len();
+    assert!(
+        length < length_before + state,
+        "the file grew from {length_before} to {length} bytes over three edits of a {state}-byte state"
     );
 }
 
