@@ -33,6 +33,8 @@
 // this crate too, for the QEMU device models.
 extern crate self as vmstate;
 
+#[cfg(feature = "stream")]
+pub mod models;
 #[cfg(feature = "qemu")]
 pub mod qemu;
 

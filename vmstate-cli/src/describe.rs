@@ -10,7 +10,7 @@ use vmstate::stream::{SectionInfo, Vmdesc};
 
 /// Whether a model decodes `payload` completely and writes it back byte for byte.
 pub fn model_round_trips(info: &SectionInfo, payload: &[u8]) -> bool {
-    vmstate::qemu::model_for(&info.idstr, info.version_id)
+    crate::models::model_for(&info.idstr, info.version_id)
         .and_then(|model| (model.decode)(payload, info.version_id).ok())
         .is_some_and(|decoded| decoded.len == payload.len() && decoded.reencoded == payload)
 }
@@ -22,7 +22,7 @@ pub fn describe(vmdesc: Option<&Vmdesc>, info: &SectionInfo, payload: &[u8]) -> 
     let opaque = device.is_none_or(|device| device.legacy || is_opaque(&device.state));
     let from_vmdesc = device.map(|device| device.state.clone());
     if opaque && model_round_trips(info, payload) {
-        let model = vmstate::qemu::model_for(&info.idstr, info.version_id)?;
+        let model = crate::models::model_for(&info.idstr, info.version_id)?;
         if let Ok(desc) = (model.describe)(payload, info.version_id) {
             return Some(desc);
         }
