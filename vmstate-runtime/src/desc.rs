@@ -134,13 +134,23 @@ impl StateDesc {
 }
 
 impl FieldDesc {
+    /// Whether `size` is the field's whole wire length even though it has a
+    /// nested description: a list or tree describes the VMSD of its first
+    /// element, while `size` counts every element and marker QEMU wrote; an
+    /// `option` describes its value, without the presence byte.
+    #[must_use]
+    pub fn sized_whole(&self) -> bool {
+        matches!(
+            self.type_name.as_str(),
+            "qtailq" | "qlist" | "gtree" | "option"
+        )
+    }
+
     /// The field's wire length: every element, nested structs included.
     #[must_use]
     pub fn wire_len(&self) -> usize {
         let element = match &self.nested {
-            // A list or tree describes the VMSD of its first element, while
-            // `size` counts every element and marker QEMU wrote.
-            Some(_) if matches!(self.type_name.as_str(), "qtailq" | "qlist" | "gtree") => self.size,
+            Some(_) if self.sized_whole() => self.size,
             Some(nested) => nested.wire_len(),
             None => self.size,
         };

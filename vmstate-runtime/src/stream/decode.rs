@@ -201,8 +201,9 @@ impl Walker<'_> {
     fn element(&mut self, field: &FieldDesc, path: &str) -> Result<Value, Error> {
         // A list or tree is described by its first element's VMSD, whose
         // buffers may be sized for that element alone, and by its whole wire
-        // size: it is kept as the bytes that size covers.
-        let whole = matches!(field.type_name.as_str(), "qtailq" | "qlist" | "gtree");
+        // size: it is kept as the bytes that size covers (and an option, its
+        // presence byte included).
+        let whole = field.sized_whole();
         if let (Some(nested), false) = (&field.nested, whole) {
             return self.state(nested, path);
         }
