@@ -22,7 +22,7 @@ pub fn install(registry: Registry) {
 pub fn model_for(idstr: &str, version_id: u32) -> Option<&'static Model> {
     OWN.get()
         .and_then(|own| own.model_for(idstr, version_id))
-        .or_else(|| crate::models::model_for(idstr, version_id))
+        .or_else(|| vmstate::qemu::model_for(idstr, version_id))
 }
 
 /// A [`Delimiter`](vmstate::stream::Delimiter): the section's length as its
@@ -30,7 +30,7 @@ pub fn model_for(idstr: &str, version_id: u32) -> Option<&'static Model> {
 pub fn delimit(info: &SectionInfo, bytes: &[u8]) -> Option<Result<usize, Error>> {
     match OWN.get().and_then(|own| own.delimit(info, bytes)) {
         Some(found) => Some(found),
-        None => crate::models::delimit(info, bytes),
+        None => vmstate::qemu::delimit(info, bytes),
     }
 }
 
