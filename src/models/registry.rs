@@ -75,6 +75,18 @@ impl Registry {
         })
     }
 
+    /// The static description of the type registered for a section's idstr
+    /// that loads `version_id`, found as [`model_for`](Self::model_for)
+    /// finds the model.
+    #[must_use]
+    pub fn schema_for(&self, idstr: &str, version_id: u32) -> Option<&'static Schema> {
+        let model = self.model_for(idstr, version_id)?;
+        self.entries
+            .iter()
+            .find(|entry| core::ptr::eq(&entry.model, model))
+            .map(|entry| entry.schema)
+    }
+
     /// Whether some model is registered for `idstr`, at any version.
     #[must_use]
     pub fn knows(&self, idstr: &str) -> bool {

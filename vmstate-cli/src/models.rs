@@ -25,6 +25,12 @@ pub fn model_for(idstr: &str, version_id: u32) -> Option<&'static Model> {
         .or_else(|| vmstate::qemu::model_for(idstr, version_id))
 }
 
+/// The static description of the monitor's own type for a section, which
+/// shapes how its values are shown (arrays at any length).
+pub fn own_schema(info: &SectionInfo) -> Option<&'static vmstate::schema::Schema> {
+    OWN.get()?.schema_for(&info.idstr, info.version_id)
+}
+
 /// A [`Delimiter`](vmstate::stream::Delimiter): the section's length as its
 /// model reads it.
 pub fn delimit(info: &SectionInfo, bytes: &[u8]) -> Option<Result<usize, Error>> {

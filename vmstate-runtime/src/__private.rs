@@ -30,7 +30,6 @@ use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::field::{VmStateField, wire_size_mismatch};
 use crate::reader::Reader;
-use crate::schema::WireType;
 use crate::state::VmState;
 
 /// Rejects a `version_id` outside `minimum..=maximum`, as `vmstate_load_state` does.
@@ -457,21 +456,8 @@ pub fn described_at_version(
     described.unwrap_or_else(|_| state_desc(name, version, Vec::new(), Vec::new()))
 }
 
-/// Describes a variable array like a fixed one of its current length, except
-/// that an array of scalars stays an array at any length: one element has
-/// its `array_len` of 1 and an empty one is an entry of `array_len` 0, so
-/// that a reader shows a list (QEMU writes neither for its VARRAYs, and its
-/// tools read both).
+/// Describes a variable array like a fixed one of its current length.
 pub fn describe_varray<V: Varray>(array: &V, name: &str, out: &mut Vec<FieldDesc>) {
-    if let WireType::Scalar { info, size } = <V::Item as VmStateField>::WIRE {
-        let (head, tail) = array.as_slices();
-        if head.len() + tail.len() <= 1 {
-            let mut entry = FieldDesc::scalar(name, info, size);
-            entry.array_len = Some(head.len() + tail.len());
-            out.push(entry);
-            return;
-        }
-    }
     match array.as_slices() {
         (items, []) => describe_elements(items, name, out),
         (head, tail) => {

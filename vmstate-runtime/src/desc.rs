@@ -4,6 +4,8 @@
 //! ([`VmState::describe_state`](crate::VmState::describe_state)); the stream
 //! layer parses and prints the JSON form, which this module does not need.
 
+use crate::schema::{Count, Schema, WireType};
+
 /// One VMState description as written: a section payload, an inlined struct
 /// or a subsection.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -105,6 +107,73 @@ impl StateDesc {
                 if self.fields[i].index.is_some() && last_of_run(i, &self.fields) {
                     self.fields[i].index = None;
                 }
+            }
+        }
+    }
+}
+
+impl StateDesc {
+    /// Makes every array of scalars that `schema` declares an array entry at
+    /// any length, for showing values: QEMU's vmdesc (which this crate
+    /// writes as QEMU does) gives a one-element array no `array_len` and an
+    /// empty one no entry at all, so a reader would show a scalar or
+    /// nothing. A one-element entry gets `array_len` 1; an empty variable
+    /// array on the wire at this description's version gets an entry of
+    /// `array_len` 0 where the schema puts it. Inlined structs and
+    /// subsections are shaped by their own schemas. Fields an `exists`
+    /// predicate decides, and byte arrays given a type with `info`, are left
+    /// as described.
+    pub fn shape_arrays(&mut self, schema: &Schema) {
+        let mut cursor = 0;
+        for field in schema.fields {
+            let on_wire = !field.exists
+                && field.since <= self.version
+                && field.until.is_none_or(|until| self.version < until);
+            let found: Vec<usize> = (cursor..self.fields.len())
+                .filter(|&i| self.fields[i].name == field.name)
+                .collect();
+            if let (WireType::Struct(inner), [at]) = (&field.wire, found.as_slice())
+                && let Some(nested) = &mut self.fields[*at].nested
+            {
+                nested.shape_arrays(inner);
+            }
+            let scalar = match (field.count, &field.wire) {
+                (_, _) if field.info.is_some() => None,
+                (Count::Field(_), WireType::Scalar { info, size }) => Some((*info, *size)),
+                (Count::One, WireType::Array { element, .. }) => match element {
+                    WireType::Scalar { info, size } => Some((*info, *size)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match (scalar, found.as_slice()) {
+                (Some(_), [at]) => {
+                    let entry = &mut self.fields[*at];
+                    if entry.array_len.is_none() && entry.index.is_none() && entry.nested.is_none()
+                    {
+                        entry.array_len = Some(1);
+                    }
+                }
+                (Some((info, size)), []) if on_wire && matches!(field.count, Count::Field(_)) => {
+                    let mut entry = FieldDesc::scalar(field.name, info, size);
+                    entry.array_len = Some(0);
+                    self.fields.insert(cursor, entry);
+                    cursor += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(&last) = found.last() {
+                cursor = last + 1;
+            }
+        }
+        for sub in &mut self.subsections {
+            if let Some(known) = schema
+                .subsections
+                .iter()
+                .find(|known| known.schema.name == sub.vmsd_name)
+            {
+                sub.shape_arrays(known.schema);
             }
         }
     }
