@@ -415,6 +415,9 @@ pub fn release_1_registry() -> Registry {
 }
 
 /// Release 2's state: the UART with both FIFOs in use.
+///
+/// # Errors
+/// A save or load that fails (none does for these values).
 pub fn release_2_uart() -> Result<release_2::Uart, vmstate::Error> {
     let mut uart: release_2::Uart = vmstate::from_slice(&vmstate::to_vec(&uart())?, 1)?;
     uart.tx_fifo.extend(b"ok");
@@ -423,6 +426,10 @@ pub fn release_2_uart() -> Result<release_2::Uart, vmstate::Error> {
 
 /// Release 2's whole stream, its UART saved at `uart_version`: 2 for
 /// release 2, 1 for release 1 (the other devices are version 1 in both).
+///
+/// # Errors
+/// A save that fails: a UART saved at version 1 with bytes in its transmit
+/// FIFO, which version 1 cannot carry.
 pub fn release_2_stream(
     uart: &release_2::Uart,
     uart_version: u32,
@@ -569,7 +576,7 @@ fn whole_streams() -> Result<(), Box<dyn Error>> {
     match convert(&for_2, &registry, "vmm-uart16550", 1) {
         Ok(_) => return Err("a non-empty transmit FIFO cannot go to release 1".into()),
         Err(refused) => {
-            println!("converting with bytes in the transmit FIFO is refused: {refused}")
+            println!("converting with bytes in the transmit FIFO is refused: {refused}");
         }
     }
     let drained_2 = release_2_stream(&drained, 2)?;

@@ -89,7 +89,10 @@ fn each_version_is_described_as_it_is_saved() {
         if version >= 3 {
             let queue = decoded.value["queue"].as_array().unwrap();
             assert_eq!(
-                queue.iter().filter_map(|v| v.as_u64()).collect::<Vec<_>>(),
+                queue
+                    .iter()
+                    .filter_map(vmstate::check::Value::as_u64)
+                    .collect::<Vec<_>>(),
                 [7, 8, 9]
             );
             assert_eq!(decoded.value["queue_len"], 3);

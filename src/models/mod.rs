@@ -2,7 +2,7 @@
 //! is saved under, that tools decode, describe and re-encode a section's
 //! payload with.
 //!
-//! [`vmstate::qemu`](crate::qemu) holds the models of QEMU's devices; a
+//! `vmstate::qemu` holds the models of QEMU's devices; a
 //! monitor builds a [`Registry`] of its own devices' types, so that the
 //! `vmstate` tool decodes and converts its streams as it does QEMU's (see
 //! `vmstate_cli::main_with` in the `vmstate-cli` package):

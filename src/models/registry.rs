@@ -1,5 +1,5 @@
 //! A monitor's own models, built from its derived types, looked up as
-//! [`vmstate::qemu`](crate::qemu)'s are.
+//! `vmstate::qemu`'s are.
 
 use core::fmt::Debug;
 
@@ -69,10 +69,7 @@ impl Registry {
     /// (`0000:00:05.0/acme-nic` is `acme-nic`).
     #[must_use]
     pub fn model_for(&self, idstr: &str, version_id: u32) -> Option<&Model> {
-        let short = idstr.rsplit('/').next().unwrap_or(idstr);
-        self.models().find(|model| {
-            (model.idstr == idstr || model.idstr == short) && model.versions.contains(&version_id)
-        })
+        self.entry_for(idstr, version_id).map(|entry| &entry.model)
     }
 
     /// The static description of the type registered for a section's idstr
@@ -80,11 +77,15 @@ impl Registry {
     /// finds the model.
     #[must_use]
     pub fn schema_for(&self, idstr: &str, version_id: u32) -> Option<&'static Schema> {
-        let model = self.model_for(idstr, version_id)?;
-        self.entries
-            .iter()
-            .find(|entry| core::ptr::eq(&entry.model, model))
-            .map(|entry| entry.schema)
+        self.entry_for(idstr, version_id).map(|entry| entry.schema)
+    }
+
+    fn entry_for(&self, idstr: &str, version_id: u32) -> Option<&Entry> {
+        let short = idstr.rsplit('/').next().unwrap_or(idstr);
+        self.entries.iter().find(|entry| {
+            let model = &entry.model;
+            (model.idstr == idstr || model.idstr == short) && model.versions.contains(&version_id)
+        })
     }
 
     /// Whether some model is registered for `idstr`, at any version.

@@ -25,13 +25,16 @@ use serde_json::Value;
 /// Set in the child process that acts as the monitor's tool.
 const AS_CLI: &str = "OWN_MODELS_AS_CLI";
 
+/// A test: its name and the function that panics when it fails.
+type Test = (&'static str, fn(&Path));
+
 fn main() -> ExitCode {
     if std::env::var_os(AS_CLI).is_some() {
         return vmstate_cli::main_with(vmm::release_2_registry());
     }
     let dir = std::env::temp_dir().join(format!("vmstate-own-models-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch directory");
-    let tests: [(&str, fn(&Path)); 4] = [
+    let tests: [Test; 4] = [
         ("inspect shows std types as values", inspect_shows_values),
         ("set refuses a derived count", set_refuses_a_derived_count),
         (
@@ -45,12 +48,11 @@ fn main() -> ExitCode {
     ];
     let mut failed = 0;
     for (name, test) in tests {
-        match std::panic::catch_unwind(|| test(&dir)) {
-            Ok(()) => println!("test {name} ... ok"),
-            Err(_) => {
-                println!("test {name} ... FAILED");
-                failed += 1;
-            }
+        if std::panic::catch_unwind(|| test(&dir)).is_ok() {
+            println!("test {name} ... ok");
+        } else {
+            println!("test {name} ... FAILED");
+            failed += 1;
         }
     }
     if std::env::var_os("OWN_MODELS_KEEP").is_none() {
@@ -103,8 +105,10 @@ fn fields<'a>(document: &'a Value, idstr: &str) -> &'a Value {
     document["sections"]
         .as_array()
         .and_then(|sections| sections.iter().find(|s| s["section"] == idstr))
-        .map(|section| &section["fields"])
-        .unwrap_or_else(|| panic!("no section {idstr} in {document:#}"))
+        .map_or_else(
+            || panic!("no section {idstr} in {document:#}"),
+            |section| &section["fields"],
+        )
 }
 
 fn release_2_stream(dir: &Path) -> PathBuf {

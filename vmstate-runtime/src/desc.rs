@@ -139,11 +139,14 @@ impl StateDesc {
             }
             let scalar = match (field.count, &field.wire) {
                 (_, _) if field.info.is_some() => None,
-                (Count::Field(_), WireType::Scalar { info, size }) => Some((*info, *size)),
-                (Count::One, WireType::Array { element, .. }) => match element {
-                    WireType::Scalar { info, size } => Some((*info, *size)),
-                    _ => None,
-                },
+                (Count::Field(_), WireType::Scalar { info, size })
+                | (
+                    Count::One,
+                    WireType::Array {
+                        element: WireType::Scalar { info, size },
+                        ..
+                    },
+                ) => Some((*info, *size)),
                 _ => None,
             };
             match (scalar, found.as_slice()) {

@@ -26,7 +26,9 @@ const DEFAULT_PAGE_SIZE: u64 = 4096;
 /// [`StreamWriter::write_devices`] does. A device added twice under one
 /// idstr gets the next instance id, as QEMU's automatic instance ids do.
 ///
-/// ```
+/// With the `vmstate` facade (`tests/describe_at.rs` runs the same):
+///
+/// ```ignore
 /// use vmstate::VmState;
 /// use vmstate::stream::DeviceStream;
 ///

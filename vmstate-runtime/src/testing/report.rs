@@ -216,7 +216,7 @@ impl HarnessReport {
         if self.is_ok() {
             Ok(self)
         } else {
-            Err(Failed(self))
+            Err(Failed(Box::new(self)))
         }
     }
 }
@@ -264,7 +264,7 @@ impl fmt::Display for HarnessReport {
 /// holds the whole [`HarnessReport`]; `Display` and `Debug` both list every failure,
 /// so `.unwrap()` in a test prints something readable.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Failed(HarnessReport);
+pub struct Failed(Box<HarnessReport>);
 
 impl Failed {
     /// The report, with every failure.
@@ -282,7 +282,7 @@ impl Failed {
     /// Takes the report out.
     #[must_use]
     pub fn into_report(self) -> HarnessReport {
-        self.0
+        *self.0
     }
 }
 
