@@ -36,6 +36,13 @@ extern crate self as vmstate;
 #[cfg(feature = "stream")]
 pub mod models;
 #[cfg(feature = "qemu")]
+// A model's fields are QEMU's own fields, named as QEMU names them; the
+// struct's documentation names the VMSD and QEMU's source file, which say
+// what each field means.
+#[allow(
+    missing_docs,
+    reason = "model fields carry QEMU's names; the model's docs name the VMSD and its source"
+)]
 pub mod qemu;
 
 pub use vmstate_derive::VmState;

@@ -13,6 +13,7 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use vmstate::check::{
     Dump, FactsCollector, Obstacle, Renumbering, StreamFacts, check_stream, instance_renumbering,
 };
+use vmstate::container::libvirt::SaveImage;
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info};
 
@@ -147,7 +148,13 @@ impl Plan<'_> {
 pub fn run(args: &Convert) -> Result<(), Failure> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
-    let mut input = crate::input::open(&args.file)?;
+    let input = crate::input::open(&args.file)?;
+    let stream_offset = input.libvirt.as_ref().map(SaveImage::stream_offset);
+    convert(args, input).map_err(|f| crate::libvirt_image::locate(f, stream_offset))
+}
+
+/// Converts the stream in `input`.
+fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
     let machine = stream_machine(&mut input, args)?;
     let dest = crate::releases::load(&args.dest, machine.as_deref())?;
     if let Some(machine) = &args.machine
@@ -161,6 +168,11 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 .map(|m| format!(" (its dump was made with `{m}`)"))
                 .unwrap_or_default()
         )));
+    }
+    if let (Some(image), Some(machine)) = (&input.libvirt, &args.machine)
+        && let Some(note) = crate::libvirt_image::machine_mismatch(image, Some(machine))
+    {
+        eprintln!("vmstate: note: {note}");
     }
     let output = Target::create(&args.output, &input)?;
     if let Some(file) = output.seekable()? {

@@ -1,14 +1,18 @@
 //! Opening the input: a stream file, standard input spooled to a temporary
-//! file (the reader seeks to the stream's description at its end), or the VM
-//! state of a qcow2 image's internal snapshot (`disk.qcow2@NAME`).
+//! file (the reader seeks to the stream's description at its end), the VM
+//! state of a qcow2 image's internal snapshot (`disk.qcow2@NAME`), or the
+//! stream of a libvirt save image.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use vmstate::container::libvirt::SaveImage;
 use vmstate::container::qcow2::{self, Snapshot, VmState};
 
 use crate::Failure;
+use crate::libvirt_image::ImageStream;
 
 /// Where a path on the command line points.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,12 +86,15 @@ pub struct Input {
     source: Source,
     /// The snapshot the stream is the state of, for a qcow2 input.
     pub snapshot: Option<SnapshotInput>,
+    /// The header and domain XML around the stream, for a libvirt save image.
+    pub libvirt: Option<SaveImage>,
 }
 
 #[derive(Debug)]
 enum Source {
     File(File),
     Qcow2(VmState),
+    Libvirt(ImageStream),
 }
 
 impl Read for Input {
@@ -95,6 +102,7 @@ impl Read for Input {
         match &mut self.source {
             Source::File(file) => file.read(buf),
             Source::Qcow2(state) => state.read(buf),
+            Source::Libvirt(stream) => stream.read(buf),
         }
     }
 }
@@ -104,18 +112,30 @@ impl Seek for Input {
         match &mut self.source {
             Source::File(file) => file.seek(to),
             Source::Qcow2(state) => state.seek(to),
+            Source::Libvirt(stream) => stream.seek(to),
         }
     }
 }
 
-/// Opens `path`: spools standard input when it is `-`, and reads the VM
-/// state of snapshot NAME for `IMAGE@NAME`.
+/// Opens `path`: spools standard input when it is `-`, reads the VM state
+/// of snapshot NAME for `IMAGE@NAME`, and the stream of a libvirt save image.
 pub fn open(path: &Path) -> Result<Input, Failure> {
     match Location::of(path)? {
-        Location::Stream(path) => Ok(Input {
-            source: Source::File(open_stream(&path)?),
-            snapshot: None,
-        }),
+        Location::Stream(path) => {
+            let file = open_stream(&path)?;
+            Ok(match crate::libvirt_image::detect(&file, &path)? {
+                None => Input {
+                    source: Source::File(file),
+                    snapshot: None,
+                    libvirt: None,
+                },
+                Some((image, stream)) => Input {
+                    source: Source::Libvirt(stream),
+                    snapshot: None,
+                    libvirt: Some(image),
+                },
+            })
+        }
         Location::Qcow2 {
             image,
             snapshot: None,
@@ -138,6 +158,7 @@ pub fn open(path: &Path) -> Result<Input, Failure> {
                     image,
                     snapshot: opened.snapshots()[index].clone(),
                 }),
+                libvirt: None,
             })
         }
     }
@@ -186,6 +207,9 @@ fn open_stream(path: &Path) -> Result<File, Failure> {
 
 /// A new file in `dir` that is removed once closed.
 pub fn tempfile_in(dir: &Path) -> Result<File, Failure> {
+    // Spools of one run (standard input, a libvirt stream, a new state) get
+    // names of their own.
+    static SPOOLS: AtomicUsize = AtomicUsize::new(0);
     match crate::atomic_output::unnamed_in(dir) {
         Ok(Some(file)) => return Ok(file),
         Ok(None) => {}
@@ -196,7 +220,11 @@ pub fn tempfile_in(dir: &Path) -> Result<File, Failure> {
             )));
         }
     }
-    let path = dir.join(format!("vmstate-stdin-{}", std::process::id()));
+    let path = dir.join(format!(
+        "vmstate-spool-{}-{}",
+        std::process::id(),
+        SPOOLS.fetch_add(1, Ordering::Relaxed)
+    ));
     let file = File::options()
         .read(true)
         .write(true)

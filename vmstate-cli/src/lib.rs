@@ -33,6 +33,7 @@ mod describe;
 mod edit;
 mod input;
 mod inspect;
+mod libvirt_image;
 mod models;
 mod output;
 mod progress;

@@ -1,6 +1,7 @@
 //! Where `set` and `convert` write: a stream file or standard output
-//! ([`Output`]), or a qcow2 image's internal snapshot (`OUT@NAME`), the
-//! same kind of file the input was.
+//! ([`Output`]; a libvirt save image when the input was one), or a qcow2
+//! image's internal snapshot (`OUT@NAME`), the same kind of file the input
+//! was.
 //!
 //! A snapshot's new state is spooled to an unnamed file beside the image,
 //! then put in place by [`qcow2::Image::replace_vm_state`], which leaves the
@@ -58,7 +59,10 @@ impl Target {
             })));
         }
         match Location::of(path)? {
-            Location::Stream(path) => Ok(Self::Stream(Output::create(&path)?)),
+            Location::Stream(path) => Ok(Self::Stream(crate::libvirt_image::output(
+                &path,
+                input.libvirt.clone(),
+            )?)),
             Location::Qcow2 {
                 image,
                 snapshot: None,

@@ -38,7 +38,8 @@ pub mod __private;
 // The stream container, on the core.
 #[cfg(feature = "stream")]
 pub mod stream;
-// Files that hold a stream (qcow2 internal snapshots), beside it.
+// Files that hold a stream (qcow2 internal snapshots, libvirt save images),
+// beside it.
 #[cfg(feature = "stream")]
 pub mod container;
 

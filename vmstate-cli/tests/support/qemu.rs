@@ -233,6 +233,16 @@ impl Qemu {
         Self::spawn(release, Arch::X86_64, machine, extra)
     }
 
+    /// [`Qemu::try_start`] with `release`'s emulator for `arch`.
+    pub fn try_start_arch(
+        release: Release,
+        arch: Arch,
+        machine: &str,
+        extra: &[&str],
+    ) -> Result<Self, String> {
+        Self::spawn(release, arch, machine, extra)
+    }
+
     /// Starts a QEMU; `Err` with its error output when it exits at once.
     fn spawn(release: Release, arch: Arch, machine: &str, extra: &[&str]) -> Result<Self, String> {
         let mut child = release

@@ -4,5 +4,8 @@
 //!
 //! - [`qcow2`]: an internal snapshot's VM state in a qcow2 image (QEMU's
 //!   `savevm NAME`, restored with `-loadvm NAME`).
+//! - [`libvirt`]: a libvirt save image (`virsh save`, managed save): a
+//!   header, the domain XML, then the stream, optionally compressed.
 
+pub mod libvirt;
 pub mod qcow2;
