@@ -56,7 +56,7 @@ impl Fixed {
             return Ok(None);
         };
         let reader =
-            StreamReader::new(crate::input::open(path)?)?.with_delimiter(vmstate::qemu::delimit);
+            StreamReader::new(crate::input::open(path)?)?.with_delimiter(crate::models::delimit);
         RomBlocks::from_reference(reader, &self.images_from_reference, &self.images_dropped)
             .map(Some)
     }
@@ -256,7 +256,7 @@ fn stream_machine(input: &mut Input, args: &Convert) -> Result<Option<String>, F
 
 fn open_reader(input: &mut Input) -> Result<StreamReader<&mut Input>, Failure> {
     Ok(StreamReader::new(input)?
-        .with_delimiter(vmstate::qemu::delimit)
+        .with_delimiter(crate::models::delimit)
         .with_page_runs()
         .with_data_extents(crate::input::data_extent))
 }
@@ -269,7 +269,7 @@ fn open_reader_for<'a>(
 ) -> Result<StreamReader<&'a mut Input>, Failure> {
     if rom_blocks.is_some() {
         return Ok(StreamReader::new(input)?
-            .with_delimiter(vmstate::qemu::delimit)
+            .with_delimiter(crate::models::delimit)
             .with_data_extents(crate::input::data_extent));
     }
     open_reader(input)
@@ -385,7 +385,7 @@ fn decide(
                 minimum,
                 maximum,
             } if i64::from(found) > maximum && maximum >= minimum => {
-                let lower = vmstate::qemu::model_for(idstr, found).and_then(|m| m.lower);
+                let lower = crate::models::model_for(idstr, found).and_then(|m| m.lower);
                 match (u32::try_from(maximum), lower) {
                     (Ok(target), Some(lower)) => {
                         to_lower.push((idstr.clone(), instance_id, found, target, lower));

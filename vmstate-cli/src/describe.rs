@@ -10,14 +10,29 @@ use vmstate::stream::{DeviceDesc, SectionInfo};
 
 /// Whether a model decodes `payload` completely and writes it back byte for byte.
 pub fn model_round_trips(info: &SectionInfo, payload: &[u8]) -> bool {
-    vmstate::qemu::model_for(&info.idstr, info.version_id)
+    crate::models::model_for(&info.idstr, info.version_id)
         .and_then(|model| (model.decode)(payload, info.version_id).ok())
         .is_some_and(|decoded| decoded.len == payload.len() && decoded.reencoded == payload)
 }
 
-/// The description that names the most of `payload`'s fields; `device` is
-/// the stream's vmdesc entry for the section, if it has one.
+/// The description that names the most of `payload`'s fields, its arrays
+/// shown as arrays at any length where the monitor's own model says which
+/// fields are arrays; `device` is the stream's vmdesc entry for the section,
+/// if it has one.
 pub fn describe(
+    device: Option<&DeviceDesc>,
+    info: &SectionInfo,
+    payload: &[u8],
+) -> Option<StateDesc> {
+    let mut desc = describe_fields(device, info, payload)?;
+    if let Some(schema) = crate::models::own_schema(info) {
+        desc.shape_arrays(schema);
+    }
+    Some(desc)
+}
+
+/// The description that names the most of `payload`'s fields, as written.
+fn describe_fields(
     device: Option<&DeviceDesc>,
     info: &SectionInfo,
     payload: &[u8],
@@ -26,7 +41,7 @@ pub fn describe(
     let opaque = device.is_none_or(|device| device.legacy || is_opaque(&device.state));
     let from_vmdesc = device.map(|device| device.state.clone());
     if opaque && model_round_trips(info, payload) {
-        let model = vmstate::qemu::model_for(&info.idstr, info.version_id)?;
+        let model = crate::models::model_for(&info.idstr, info.version_id)?;
         if let Ok(desc) = (model.describe)(payload, info.version_id) {
             return Some(desc);
         }

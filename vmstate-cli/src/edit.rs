@@ -56,7 +56,7 @@ fn set(
         .transpose()
         .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
     let mut reader = StreamReader::new(&mut input)?
-        .with_delimiter(vmstate::qemu::delimit)
+        .with_delimiter(crate::models::delimit)
         .with_page_runs()
         .with_data_extents(crate::input::data_extent);
     let edit = Edit {
@@ -140,11 +140,15 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
                 })?;
                 let decoded = decode(&desc, payload, *offset)
                     .map_err(|e| e.in_section(name, Some(instance)))?;
+                let modeled = crate::describe::model_round_trips(&info, payload);
                 for (path, value) in edits {
                     let leaf = find_leaf(&decoded.leaves, path)
                         .ok_or_else(|| unknown_field(name, path, &decoded.leaves))?;
                     let bytes = encode(&leaf, value)?;
                     payload[leaf.offset..leaf.offset + leaf.size].copy_from_slice(&bytes);
+                }
+                if modeled {
+                    crate::models::check_edit(&info, payload, edits)?;
                 }
                 edited = Some(instance);
             }
@@ -228,6 +232,13 @@ fn encode(leaf: &Leaf, value: &str) -> Result<Vec<u8>, Failure> {
             let raw = n as u64;
             raw
         }
+        // An `f32` is described as a 4-byte `float32`.
+        ScalarKind::Float if leaf.size == 4 => u64::from(
+            value
+                .parse::<f32>()
+                .map_err(|_| bad("expected a number"))?
+                .to_bits(),
+        ),
         ScalarKind::Float => value
             .parse::<f64>()
             .map_err(|_| bad("expected a number"))?

@@ -96,7 +96,7 @@ pub fn scan(input: Input, quiet: bool) -> Result<Scan, Failure> {
     // Pages are only counted: they come in runs, read in large buffers; a
     // mapped-ram file's holes are not read at all.
     let mut reader = StreamReader::new(input)?
-        .with_delimiter(vmstate::qemu::delimit)
+        .with_delimiter(crate::models::delimit)
         .with_page_runs()
         .with_data_extents(crate::input::data_extent);
     let progress = Progress::new("inspect", reader.len(), quiet);
