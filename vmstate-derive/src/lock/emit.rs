@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{Ident, Path};
-use vmstate_runtime::lock::{Layout, Wire};
+use vmstate_lock::{Layout, Wire};
 
 use super::Context;
 use super::structure::Checked;
