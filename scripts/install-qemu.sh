@@ -5,7 +5,9 @@
 #   - QEMU 10.0.2: bookworm-backports' qemu-system-x86 and qemu-system-arm, which apt cannot
 #     install beside 7.2, so their .debs are downloaded and extracted into one private prefix
 #     (default /opt/vmstate-qemu-10.0) with the qemu-system-common/-data they share;
-#   - qemu-img (Debian 12's qemu-utils): the `reference` tests give their guests a qcow2 disk.
+#   - qemu-img (Debian 12's qemu-utils): the `reference` tests give their guests a qcow2 disk;
+#   - the compressors libvirt runs for its save image formats (gzip, bzip2, xz, lzop, zstd): the
+#     tool runs them to read and write compressed libvirt save images.
 # Idempotent; needs root (apt). Prints where each release is.
 #
 # The backports entry reuses the archive URI of the machine's own bookworm sources (a mirror or a
@@ -61,8 +63,28 @@ for binary in "${QEMU72_BINARIES[@]}"; do
 done
 if ((${#missing72[@]})); then
     apt_update
+    # The 7.2 build of Debian 12 itself (not a backport), for all three packages at once: a
+    # machine may come with a newer qemu-utils (a backport), which declares it Breaks 7.2's
+    # qemu-system-common, so qemu-utils is brought to the same 7.2 build.
+    QEMU72_VERSION="$(apt-cache madison qemu-system-x86 | awk -F'|' '$2 ~ /7\.2/ && $2 !~ /bpo/ {gsub(/ /, "", $2); print $2; exit}')"
+    if [[ -z "$QEMU72_VERSION" ]]; then
+        echo "error: the configured apt sources offer no qemu-system-x86 7.2" >&2
+        exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --allow-downgrades \
+        "qemu-system-x86=$QEMU72_VERSION" "qemu-system-arm=$QEMU72_VERSION" \
+        "qemu-utils=$QEMU72_VERSION"
+fi
+
+COMPRESSORS=(gzip bzip2 xz lzop zstd)
+missing_compressors=()
+for binary in "${COMPRESSORS[@]}"; do
+    command -v "$binary" >/dev/null 2>&1 || missing_compressors+=("$binary")
+done
+if ((${#missing_compressors[@]})); then
+    apt_update
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        qemu-system-x86 qemu-system-arm qemu-utils
+        gzip bzip2 xz-utils lzop zstd
 fi
 
 missing10=()

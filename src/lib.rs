@@ -34,6 +34,13 @@
 extern crate self as vmstate;
 
 #[cfg(feature = "qemu")]
+// A model's fields are QEMU's own fields, named as QEMU names them; the
+// struct's documentation names the VMSD and QEMU's source file, which say
+// what each field means.
+#[allow(
+    missing_docs,
+    reason = "model fields carry QEMU's names; the model's docs name the VMSD and its source"
+)]
 pub mod qemu;
 
 pub use vmstate_derive::VmState;
@@ -44,6 +51,8 @@ pub use vmstate_runtime::{
 
 #[cfg(feature = "check")]
 pub use vmstate_runtime::check;
+#[cfg(feature = "stream")]
+pub use vmstate_runtime::container;
 pub use vmstate_runtime::desc;
 pub use vmstate_runtime::lock;
 #[cfg(feature = "release")]

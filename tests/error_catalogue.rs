@@ -1,4 +1,4 @@
-//! The error catalogue (design §5 "Errors say where"): every
+//! The error catalogue (errors say where): every
 //! `vmstate::ErrorKind` variant, produced through a public entry point, with a
 //! message that names the section, the field path and the byte offset where
 //! they apply. `every_variant_is_catalogued` fails to compile when a variant

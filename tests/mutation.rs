@@ -1,4 +1,4 @@
-//! Deterministic mutation test (design §5 "Load is total"): seeded
+//! Deterministic mutation test (a load is total): seeded
 //! bit flips, truncations, inserted and deleted bytes and bogus lengths over
 //! the real QEMU 7.2 fixtures, fed to every public load entry point.
 //!
@@ -24,6 +24,8 @@
 // forwards every call unchanged to the system allocator.
 #![allow(unsafe_code)]
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fmt::Debug;
@@ -32,6 +34,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
+
+use support::fixtures;
 
 use vmstate::qemu::{ForPayload, MODELS};
 use vmstate::stream::{
@@ -508,60 +512,17 @@ fn run_targets(group: u32, targets: &[Target]) -> usize {
 
 // ---- Fixtures --------------------------------------------------------------
 
-/// Streams of both releases; a payload seen before is mutated once.
-const FIXTURES: [&str; 12] = [
-    "qemu-7.2/pc-paused",
-    "qemu-7.2/pc-ran",
-    "qemu-7.2/pc-e1000-serial",
-    "qemu-7.2/q35-paused",
-    "qemu-7.2/q35-virtio",
-    "qemu-10.0/pc-ran",
-    "qemu-10.0/q35-usb-hda",
-    "qemu-10.0/pc72-ltim",
-    "qemu-7.2/q35-vocab",
-    "qemu-10.0/q35-vocab",
-    "qemu-10.0/pc-2.4-devices",
-    "qemu-10.0/q35-2.4-devices",
-];
-
-/// The Arm `virt` fixtures' directories (they come with the aarch64 QEMUs),
-/// under `tests/data` or under `VMSTATE_ARM_FIXTURES` when it is set (as in
-/// `tests/qemu_models_arm.rs`).
-const ARM_FIXTURE_DIRS: [&str; 2] = ["qemu-7.2-aarch64", "qemu-10.0-aarch64"];
-
-/// The streams whose payloads are mutated: [`FIXTURES`], then every Arm
-/// `virt` fixture, by name and bytes.
+/// The streams whose payloads are mutated: every committed fixture but the
+/// mapped-ram files (their RAM is outside the records; their devices are
+/// `pc-ran`'s) and the streams without a vmdesc (read record by record, they
+/// need the models to delimit them), by name and bytes. A payload seen
+/// before is mutated once.
 fn payload_fixtures() -> Vec<(String, Vec<u8>)> {
-    let mut all: Vec<(String, Vec<u8>)> = FIXTURES
-        .iter()
-        .map(|name| ((*name).to_owned(), fixture(name)))
-        .collect();
-    let root = std::env::var_os("VMSTATE_ARM_FIXTURES").map_or_else(
-        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data"),
-        std::path::PathBuf::from,
-    );
-    for dir in ARM_FIXTURE_DIRS {
-        let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
-            .map(|entries| {
-                entries
-                    .filter_map(|entry| Some(entry.ok()?.path()))
-                    .filter(|path| path.extension().is_some_and(|ext| ext == "mig"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        paths.sort();
-        for path in paths {
-            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            all.push((format!("{dir}/{stem}"), bytes));
-        }
-    }
-    all
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/{name}.mig", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    fixtures::all()
+        .into_iter()
+        .filter(|f| !f.is_mapped_ram() && !f.is_pre_vmdesc())
+        .map(|f| (f.id.clone(), f.bytes()))
+        .collect()
 }
 
 /// Every record of an unmodified stream.
@@ -925,7 +886,7 @@ struct SmallStream {
 /// `pc-ran` with a few RAM pages and the FULL sections that `keep` chooses;
 /// with a vmdesc that describes exactly those, or with none.
 fn small_stream(keep: &dyn Fn(&str, u32) -> bool, with_vmdesc: bool) -> SmallStream {
-    let stream = fixture("qemu-7.2/pc-ran");
+    let stream = fixtures::bytes("qemu-7.2/pc-ran");
     let all = records(&stream);
     let full_vmdesc = all
         .iter()

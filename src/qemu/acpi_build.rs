@@ -6,6 +6,5 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "acpi_build", version = 1)]
 pub struct AcpiBuild {
-    /// `patched` (QEMU type `uint8`).
     pub patched: u8,
 }

@@ -12,9 +12,7 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "APM State", version = 1)]
 pub struct ApmState {
-    /// `apmc` (QEMU type `uint8`).
     pub apmc: u8,
-    /// `apms` (QEMU type `uint8`).
     pub apms: u8,
 }
 
@@ -26,33 +24,19 @@ pub struct ApmState {
     reason = "QEMU's `PMSMBus` keeps these four flags as `bool` fields"
 )]
 pub struct Pmsmb {
-    /// `smb_stat` (QEMU type `uint8`).
     pub smb_stat: u8,
-    /// `smb_ctl` (QEMU type `uint8`).
     pub smb_ctl: u8,
-    /// `smb_cmd` (QEMU type `uint8`).
     pub smb_cmd: u8,
-    /// `smb_addr` (QEMU type `uint8`).
     pub smb_addr: u8,
-    /// `smb_data0` (QEMU type `uint8`).
     pub smb_data0: u8,
-    /// `smb_data1` (QEMU type `uint8`).
     pub smb_data1: u8,
-    /// `smb_index` (QEMU type `uint32`).
     pub smb_index: u32,
-    /// `smb_data` (QEMU type `uint8`).
     pub smb_data: [u8; 32],
-    /// `smb_auxctl` (QEMU type `uint8`).
     pub smb_auxctl: u8,
-    /// `smb_blkdata` (QEMU type `uint8`).
     pub smb_blkdata: u8,
-    /// `i2c_enable` (QEMU type `bool`).
     pub i2c_enable: bool,
-    /// `op_done` (QEMU type `bool`).
     pub op_done: bool,
-    /// `in_i2c_block_read` (QEMU type `bool`).
     pub in_i2c_block_read: bool,
-    /// `start_transaction_on_status_read` (QEMU type `bool`).
     pub start_transaction_on_status_read: bool,
 }
 
@@ -60,9 +44,7 @@ pub struct Pmsmb {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "gpe", version = 1)]
 pub struct Piix4PmGpe {
-    /// `sts` (QEMU type `uint16`).
     pub sts: u16,
-    /// `en` (QEMU type `uint16`).
     pub en: u16,
 }
 
@@ -70,9 +52,7 @@ pub struct Piix4PmGpe {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "acpi_pcihp_pci_status", version = 1)]
 pub struct AcpiPcihpPciStatus {
-    /// `up` (QEMU type `uint32`).
     pub up: u32,
-    /// `down` (QEMU type `uint32`).
     pub down: u32,
 }
 
@@ -80,7 +60,6 @@ pub struct AcpiPcihpPciStatus {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "memory hotplug state", version = 1)]
 pub struct MemoryHotplugState {
-    /// `selector` (QEMU type `uint32`).
     pub selector: u32,
 }
 
@@ -101,9 +80,7 @@ pub struct Piix4PmMemhp {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "pci_status", version = 1)]
 pub struct PciStatus {
-    /// `up` (QEMU type `uint32`).
     pub up: u32,
-    /// `down` (QEMU type `uint32`).
     pub down: u32,
 }
 
@@ -144,13 +121,10 @@ pub struct Piix4Layout {
 pub struct Piix4Pm {
     /// `parent_obj`.
     pub parent_obj: crate::qemu::pci::PciDevice,
-    /// `ar.pm1.evt.sts` (QEMU type `uint16`).
     #[vmstate(rename = "ar.pm1.evt.sts")]
     pub ar_pm1_evt_sts: u16,
-    /// `ar.pm1.evt.en` (QEMU type `uint16`).
     #[vmstate(rename = "ar.pm1.evt.en")]
     pub ar_pm1_evt_en: u16,
-    /// `ar.pm1.cnt.cnt` (QEMU type `uint16`).
     #[vmstate(rename = "ar.pm1.cnt.cnt")]
     pub ar_pm1_cnt_cnt: u16,
     /// `apm`.
@@ -159,10 +133,8 @@ pub struct Piix4Pm {
     /// only when [`Piix4Layout::migrate_smb`] (QEMU `vmstate_test_migrate_smb`).
     #[vmstate(exists = Piix4Pm::smb_exists)]
     pub smb: Pmsmb,
-    /// `ar.tmr.timer` (QEMU type `timer`).
     #[vmstate(info = "timer", rename = "ar.tmr.timer")]
     pub ar_tmr_timer: i64,
-    /// `ar.tmr.overflow_time` (QEMU type `int64`).
     #[vmstate(rename = "ar.tmr.overflow_time")]
     pub ar_tmr_overflow_time: i64,
     /// `ar.gpe`.

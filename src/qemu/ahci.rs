@@ -7,19 +7,12 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ncq state", version = 1)]
 pub struct Ich9AhciNcqState {
-    /// `sector_count` (QEMU type `uint32`).
     pub sector_count: u32,
-    /// `lba` (QEMU type `uint64`).
     pub lba: u64,
-    /// `tag` (QEMU type `uint8`).
     pub tag: u8,
-    /// `cmd` (QEMU type `uint8`).
     pub cmd: u8,
-    /// `slot` (QEMU type `uint8`).
     pub slot: u8,
-    /// `used` (QEMU type `bool`).
     pub used: bool,
-    /// `halt` (QEMU type `bool`).
     pub halt: bool,
 }
 
@@ -32,57 +25,38 @@ pub struct Ich9AhciAhciPort {
     /// `port.ifs[0]`.
     #[vmstate(rename = "port.ifs[0]")]
     pub port_ifs0: IdeDrive,
-    /// `port_state` (QEMU type `uint32`).
     pub port_state: u32,
-    /// `finished` (QEMU type `uint32`).
     pub finished: u32,
-    /// `port_regs.lst_addr` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.lst_addr")]
     pub port_regs_lst_addr: u32,
-    /// `port_regs.lst_addr_hi` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.lst_addr_hi")]
     pub port_regs_lst_addr_hi: u32,
-    /// `port_regs.fis_addr` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.fis_addr")]
     pub port_regs_fis_addr: u32,
-    /// `port_regs.fis_addr_hi` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.fis_addr_hi")]
     pub port_regs_fis_addr_hi: u32,
-    /// `port_regs.irq_stat` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.irq_stat")]
     pub port_regs_irq_stat: u32,
-    /// `port_regs.irq_mask` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.irq_mask")]
     pub port_regs_irq_mask: u32,
-    /// `port_regs.cmd` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.cmd")]
     pub port_regs_cmd: u32,
-    /// `port_regs.tfdata` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.tfdata")]
     pub port_regs_tfdata: u32,
-    /// `port_regs.sig` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.sig")]
     pub port_regs_sig: u32,
-    /// `port_regs.scr_stat` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.scr_stat")]
     pub port_regs_scr_stat: u32,
-    /// `port_regs.scr_ctl` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.scr_ctl")]
     pub port_regs_scr_ctl: u32,
-    /// `port_regs.scr_err` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.scr_err")]
     pub port_regs_scr_err: u32,
-    /// `port_regs.scr_act` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.scr_act")]
     pub port_regs_scr_act: u32,
-    /// `port_regs.cmd_issue` (QEMU type `uint32`).
     #[vmstate(rename = "port_regs.cmd_issue")]
     pub port_regs_cmd_issue: u32,
-    /// `done_first_drq` (QEMU type `bool`).
     pub done_first_drq: bool,
-    /// `busy_slot` (QEMU type `int32`).
     pub busy_slot: i32,
-    /// `init_d2h_sent` (QEMU type `bool`).
     pub init_d2h_sent: bool,
     /// `ncq_tfs`.
     pub ncq_tfs: [Ich9AhciNcqState; 32],
@@ -94,24 +68,17 @@ pub struct Ich9AhciAhciPort {
 pub struct Ich9AhciAhci {
     /// `dev`.
     pub dev: [Ich9AhciAhciPort; 6],
-    /// `control_regs.cap` (QEMU type `uint32`).
     #[vmstate(rename = "control_regs.cap")]
     pub control_regs_cap: u32,
-    /// `control_regs.ghc` (QEMU type `uint32`).
     #[vmstate(rename = "control_regs.ghc")]
     pub control_regs_ghc: u32,
-    /// `control_regs.irqstatus` (QEMU type `uint32`).
     #[vmstate(rename = "control_regs.irqstatus")]
     pub control_regs_irqstatus: u32,
-    /// `control_regs.impl` (QEMU type `uint32`).
     #[vmstate(rename = "control_regs.impl")]
     pub control_regs_impl: u32,
-    /// `control_regs.version` (QEMU type `uint32`).
     #[vmstate(rename = "control_regs.version")]
     pub control_regs_version: u32,
-    /// `idp_index` (QEMU type `uint32`).
     pub idp_index: u32,
-    /// `ports` (QEMU type `uint32 equal`).
     #[vmstate(info = "uint32 equal")]
     pub ports: u32,
 }

@@ -11,9 +11,7 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "cpu_common", version = 1)]
 pub struct CpuCommon {
-    /// `halted` (QEMU type `uint32`).
     pub halted: u32,
-    /// `interrupt_request` (QEMU type `uint32`).
     pub interrupt_request: u32,
 }
 
@@ -21,9 +19,7 @@ pub struct CpuCommon {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "fpreg_tmp", version = 0)]
 pub struct X86CpuFpregTmp {
-    /// `tmp_mant` (QEMU type `uint64`).
     pub tmp_mant: u64,
-    /// `tmp_exp` (QEMU type `uint16`).
     pub tmp_exp: u16,
 }
 
@@ -31,7 +27,6 @@ pub struct X86CpuFpregTmp {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "fpreg", version = 0)]
 pub struct X86CpuFpreg {
-    /// `tmp` (QEMU type `tmp`).
     pub tmp: X86CpuFpregTmp,
 }
 
@@ -39,13 +34,9 @@ pub struct X86CpuFpreg {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "segment", version = 1)]
 pub struct X86CpuSegment {
-    /// `selector` (QEMU type `uint32`).
     pub selector: u32,
-    /// `base` (QEMU type `uint64`).
     pub base: u64,
-    /// `limit` (QEMU type `uint32`).
     pub limit: u32,
-    /// `flags` (QEMU type `uint32`).
     pub flags: u32,
 }
 
@@ -53,10 +44,8 @@ pub struct X86CpuSegment {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "xmm_reg", version = 1)]
 pub struct X86CpuXmmReg {
-    /// `_q_ZMMReg[0]` (QEMU type `uint64`).
     #[vmstate(rename = "_q_ZMMReg[0]")]
     pub q_zmmreg0: u64,
-    /// `_q_ZMMReg[1]` (QEMU type `uint64`).
     #[vmstate(rename = "_q_ZMMReg[1]")]
     pub q_zmmreg1: u64,
 }
@@ -65,9 +54,7 @@ pub struct X86CpuXmmReg {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "mtrr_var", version = 1)]
 pub struct X86CpuMtrrVar {
-    /// `base` (QEMU type `uint64`).
     pub base: u64,
-    /// `mask` (QEMU type `uint64`).
     pub mask: u64,
 }
 
@@ -75,10 +62,8 @@ pub struct X86CpuMtrrVar {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ymmh_reg", version = 1)]
 pub struct X86CpuYmmhReg {
-    /// `_q_ZMMReg[2]` (QEMU type `uint64`).
     #[vmstate(rename = "_q_ZMMReg[2]")]
     pub q_zmmreg2: u64,
-    /// `_q_ZMMReg[3]` (QEMU type `uint64`).
     #[vmstate(rename = "_q_ZMMReg[3]")]
     pub q_zmmreg3: u64,
 }
@@ -87,7 +72,6 @@ pub struct X86CpuYmmhReg {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "cpu/poll_control_msr", version = 1, post_load = X86CpuPollControlMsr::post_load)]
 pub struct X86CpuPollControlMsr {
-    /// `env.poll_control_msr` (QEMU type `uint64`).
     #[vmstate(rename = "env.poll_control_msr")]
     pub env_poll_control_msr: u64,
     /// Not migrated: the subsection was loaded, so saving sends it again.
@@ -99,7 +83,6 @@ pub struct X86CpuPollControlMsr {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "cpu/msr_smi_count", version = 1, post_load = X86CpuMsrSmiCount::post_load)]
 pub struct X86CpuMsrSmiCount {
-    /// `env.msr_smi_count` (QEMU type `uint64`).
     #[vmstate(rename = "env.msr_smi_count")]
     pub env_msr_smi_count: u64,
     /// Not migrated: the subsection was loaded, so saving sends it again.
@@ -111,28 +94,20 @@ pub struct X86CpuMsrSmiCount {
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "cpu", version = 12)]
 pub struct X86Cpu {
-    /// `env.regs` (QEMU type `uint64`).
     #[vmstate(rename = "env.regs")]
     pub env_regs: [u64; 16],
-    /// `env.eip` (QEMU type `uint64`).
     #[vmstate(rename = "env.eip")]
     pub env_eip: u64,
-    /// `env.eflags` (QEMU type `uint64`).
     #[vmstate(rename = "env.eflags")]
     pub env_eflags: u64,
-    /// `env.hflags` (QEMU type `uint32`).
     #[vmstate(rename = "env.hflags")]
     pub env_hflags: u32,
-    /// `env.fpuc` (QEMU type `uint16`).
     #[vmstate(rename = "env.fpuc")]
     pub env_fpuc: u16,
-    /// `env.fpus_vmstate` (QEMU type `uint16`).
     #[vmstate(rename = "env.fpus_vmstate")]
     pub env_fpus_vmstate: u16,
-    /// `env.fptag_vmstate` (QEMU type `uint16`).
     #[vmstate(rename = "env.fptag_vmstate")]
     pub env_fptag_vmstate: u16,
-    /// `env.fpregs_format_vmstate` (QEMU type `uint16`).
     #[vmstate(rename = "env.fpregs_format_vmstate")]
     pub env_fpregs_format_vmstate: u16,
     /// `env.fpregs`.
@@ -153,157 +128,108 @@ pub struct X86Cpu {
     /// `env.idt`.
     #[vmstate(rename = "env.idt")]
     pub env_idt: X86CpuSegment,
-    /// `env.sysenter_cs` (QEMU type `uint32`).
     #[vmstate(rename = "env.sysenter_cs")]
     pub env_sysenter_cs: u32,
-    /// `env.sysenter_esp` (QEMU type `uint64`).
     #[vmstate(rename = "env.sysenter_esp")]
     pub env_sysenter_esp: u64,
-    /// `env.sysenter_eip` (QEMU type `uint64`).
     #[vmstate(rename = "env.sysenter_eip")]
     pub env_sysenter_eip: u64,
-    /// `env.cr[0]` (QEMU type `uint64`).
     #[vmstate(rename = "env.cr[0]")]
     pub env_cr0: u64,
-    /// `env.cr[2]` (QEMU type `uint64`).
     #[vmstate(rename = "env.cr[2]")]
     pub env_cr2: u64,
-    /// `env.cr[3]` (QEMU type `uint64`).
     #[vmstate(rename = "env.cr[3]")]
     pub env_cr3: u64,
-    /// `env.cr[4]` (QEMU type `uint64`).
     #[vmstate(rename = "env.cr[4]")]
     pub env_cr4: u64,
-    /// `env.dr` (QEMU type `uint64`).
     #[vmstate(rename = "env.dr")]
     pub env_dr: [u64; 8],
-    /// `env.a20_mask` (QEMU type `int32`).
     #[vmstate(rename = "env.a20_mask")]
     pub env_a20_mask: i32,
-    /// `env.mxcsr` (QEMU type `uint32`).
     #[vmstate(rename = "env.mxcsr")]
     pub env_mxcsr: u32,
     /// `env.xmm_regs[0]`.
     #[vmstate(rename = "env.xmm_regs[0]")]
     pub env_xmm_regs0: [X86CpuXmmReg; 16],
-    /// `env.efer` (QEMU type `uint64`).
     #[vmstate(rename = "env.efer")]
     pub env_efer: u64,
-    /// `env.star` (QEMU type `uint64`).
     #[vmstate(rename = "env.star")]
     pub env_star: u64,
-    /// `env.lstar` (QEMU type `uint64`).
     #[vmstate(rename = "env.lstar")]
     pub env_lstar: u64,
-    /// `env.cstar` (QEMU type `uint64`).
     #[vmstate(rename = "env.cstar")]
     pub env_cstar: u64,
-    /// `env.fmask` (QEMU type `uint64`).
     #[vmstate(rename = "env.fmask")]
     pub env_fmask: u64,
-    /// `env.kernelgsbase` (QEMU type `uint64`).
     #[vmstate(rename = "env.kernelgsbase")]
     pub env_kernelgsbase: u64,
-    /// `env.smbase` (QEMU type `uint32`).
     #[vmstate(rename = "env.smbase")]
     pub env_smbase: u32,
-    /// `env.pat` (QEMU type `uint64`).
     #[vmstate(rename = "env.pat")]
     pub env_pat: u64,
-    /// `env.hflags2` (QEMU type `uint32`).
     #[vmstate(rename = "env.hflags2")]
     pub env_hflags2: u32,
-    /// `env.vm_hsave` (QEMU type `uint64`).
     #[vmstate(rename = "env.vm_hsave")]
     pub env_vm_hsave: u64,
-    /// `env.vm_vmcb` (QEMU type `uint64`).
     #[vmstate(rename = "env.vm_vmcb")]
     pub env_vm_vmcb: u64,
-    /// `env.tsc_offset` (QEMU type `uint64`).
     #[vmstate(rename = "env.tsc_offset")]
     pub env_tsc_offset: u64,
-    /// `env.intercept` (QEMU type `uint64`).
     #[vmstate(rename = "env.intercept")]
     pub env_intercept: u64,
-    /// `env.intercept_cr_read` (QEMU type `uint16`).
     #[vmstate(rename = "env.intercept_cr_read")]
     pub env_intercept_cr_read: u16,
-    /// `env.intercept_cr_write` (QEMU type `uint16`).
     #[vmstate(rename = "env.intercept_cr_write")]
     pub env_intercept_cr_write: u16,
-    /// `env.intercept_dr_read` (QEMU type `uint16`).
     #[vmstate(rename = "env.intercept_dr_read")]
     pub env_intercept_dr_read: u16,
-    /// `env.intercept_dr_write` (QEMU type `uint16`).
     #[vmstate(rename = "env.intercept_dr_write")]
     pub env_intercept_dr_write: u16,
-    /// `env.intercept_exceptions` (QEMU type `uint32`).
     #[vmstate(rename = "env.intercept_exceptions")]
     pub env_intercept_exceptions: u32,
-    /// `env.v_tpr` (QEMU type `uint8`).
     #[vmstate(rename = "env.v_tpr")]
     pub env_v_tpr: u8,
-    /// `env.mtrr_fixed` (QEMU type `uint64`).
     #[vmstate(rename = "env.mtrr_fixed")]
     pub env_mtrr_fixed: [u64; 11],
-    /// `env.mtrr_deftype` (QEMU type `uint64`).
     #[vmstate(rename = "env.mtrr_deftype")]
     pub env_mtrr_deftype: u64,
     /// `env.mtrr_var`.
     #[vmstate(rename = "env.mtrr_var")]
     pub env_mtrr_var: [X86CpuMtrrVar; 8],
-    /// `env.interrupt_injected` (QEMU type `int32`).
     #[vmstate(rename = "env.interrupt_injected")]
     pub env_interrupt_injected: i32,
-    /// `env.mp_state` (QEMU type `uint32`).
     #[vmstate(rename = "env.mp_state")]
     pub env_mp_state: u32,
-    /// `env.tsc` (QEMU type `uint64`).
     #[vmstate(rename = "env.tsc")]
     pub env_tsc: u64,
-    /// `env.exception_nr` (QEMU type `int32`).
     #[vmstate(rename = "env.exception_nr")]
     pub env_exception_nr: i32,
-    /// `env.soft_interrupt` (QEMU type `uint8`).
     #[vmstate(rename = "env.soft_interrupt")]
     pub env_soft_interrupt: u8,
-    /// `env.nmi_injected` (QEMU type `uint8`).
     #[vmstate(rename = "env.nmi_injected")]
     pub env_nmi_injected: u8,
-    /// `env.nmi_pending` (QEMU type `uint8`).
     #[vmstate(rename = "env.nmi_pending")]
     pub env_nmi_pending: u8,
-    /// `env.has_error_code` (QEMU type `uint8`).
     #[vmstate(rename = "env.has_error_code")]
     pub env_has_error_code: u8,
-    /// `env.sipi_vector` (QEMU type `uint32`).
     #[vmstate(rename = "env.sipi_vector")]
     pub env_sipi_vector: u32,
-    /// `env.mcg_cap` (QEMU type `uint64`).
     #[vmstate(rename = "env.mcg_cap")]
     pub env_mcg_cap: u64,
-    /// `env.mcg_status` (QEMU type `uint64`).
     #[vmstate(rename = "env.mcg_status")]
     pub env_mcg_status: u64,
-    /// `env.mcg_ctl` (QEMU type `uint64`).
     #[vmstate(rename = "env.mcg_ctl")]
     pub env_mcg_ctl: u64,
-    /// `env.mce_banks` (QEMU type `uint64`).
     #[vmstate(rename = "env.mce_banks")]
     pub env_mce_banks: [u64; 40],
-    /// `env.tsc_aux` (QEMU type `uint64`).
     #[vmstate(rename = "env.tsc_aux")]
     pub env_tsc_aux: u64,
-    /// `env.system_time_msr` (QEMU type `uint64`).
     #[vmstate(rename = "env.system_time_msr")]
     pub env_system_time_msr: u64,
-    /// `env.wall_clock_msr` (QEMU type `uint64`).
     #[vmstate(rename = "env.wall_clock_msr")]
     pub env_wall_clock_msr: u64,
-    /// `env.xcr0` (QEMU type `uint64`).
     #[vmstate(rename = "env.xcr0")]
     pub env_xcr0: u64,
-    /// `env.xstate_bv` (QEMU type `uint64`).
     #[vmstate(rename = "env.xstate_bv")]
     pub env_xstate_bv: u64,
     /// `env.xmm_regs[1]`.

@@ -6,7 +6,6 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "fdrive/media_rate", version = 1, post_load = FdcMediaRate::post_load)]
 pub struct FdcMediaRate {
-    /// `media_rate` (QEMU type `uint8`).
     pub media_rate: u8,
     /// Not migrated: the subsection was loaded, so saving sends it again.
     #[vmstate(skip)]
@@ -17,11 +16,8 @@ pub struct FdcMediaRate {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "fdrive", version = 1)]
 pub struct FdcFdrive {
-    /// `head` (QEMU type `uint8`).
     pub head: u8,
-    /// `track` (QEMU type `uint8`).
     pub track: u8,
-    /// `sect` (QEMU type `uint8`).
     pub sect: u8,
     /// The `fdrive/media_rate` subsection; sent when it was loaded.
     #[subsection(needed = FdcFdrive::media_rate_needed)]
@@ -39,49 +35,27 @@ impl FdcFdrive {
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "fdc", version = 2)]
 pub struct FdcFdc {
-    /// `sra` (QEMU type `uint8`).
     pub sra: u8,
-    /// `srb` (QEMU type `uint8`).
     pub srb: u8,
-    /// `dor_vmstate` (QEMU type `uint8`).
     pub dor_vmstate: u8,
-    /// `tdr` (QEMU type `uint8`).
     pub tdr: u8,
-    /// `dsr` (QEMU type `uint8`).
     pub dsr: u8,
-    /// `msr` (QEMU type `uint8`).
     pub msr: u8,
-    /// `status0` (QEMU type `uint8`).
     pub status0: u8,
-    /// `status1` (QEMU type `uint8`).
     pub status1: u8,
-    /// `status2` (QEMU type `uint8`).
     pub status2: u8,
-    /// `fifo` (QEMU type `uint8`).
     pub fifo: [u8; 512],
-    /// `data_pos` (QEMU type `uint32`).
     pub data_pos: u32,
-    /// `data_len` (QEMU type `uint32`).
     pub data_len: u32,
-    /// `data_state` (QEMU type `uint8`).
     pub data_state: u8,
-    /// `data_dir` (QEMU type `uint8`).
     pub data_dir: u8,
-    /// `eot` (QEMU type `uint8`).
     pub eot: u8,
-    /// `timer0` (QEMU type `uint8`).
     pub timer0: u8,
-    /// `timer1` (QEMU type `uint8`).
     pub timer1: u8,
-    /// `precomp_trk` (QEMU type `uint8`).
     pub precomp_trk: u8,
-    /// `config` (QEMU type `uint8`).
     pub config: u8,
-    /// `lock` (QEMU type `uint8`).
     pub lock: u8,
-    /// `pwrd` (QEMU type `uint8`).
     pub pwrd: u8,
-    /// `num_floppies` (QEMU type `uint8 equal`).
     #[vmstate(info = "uint8 equal")]
     pub num_floppies: u8,
     /// `drives`.

@@ -6,6 +6,5 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "i2c_bus", version = 1)]
 pub struct I2cBus {
-    /// `saved_address` (QEMU type `uint8`).
     pub saved_address: u8,
 }

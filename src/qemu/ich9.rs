@@ -19,47 +19,32 @@ pub struct Ich9LpcMemhp {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "tco io device status", version = 1)]
 pub struct Ich9LpcTcoIoDeviceStatus {
-    /// `tco.rld` (QEMU type `uint16`).
     #[vmstate(rename = "tco.rld")]
     pub tco_rld: u16,
-    /// `tco.din` (QEMU type `uint8`).
     #[vmstate(rename = "tco.din")]
     pub tco_din: u8,
-    /// `tco.dout` (QEMU type `uint8`).
     #[vmstate(rename = "tco.dout")]
     pub tco_dout: u8,
-    /// `tco.sts1` (QEMU type `uint16`).
     #[vmstate(rename = "tco.sts1")]
     pub tco_sts1: u16,
-    /// `tco.sts2` (QEMU type `uint16`).
     #[vmstate(rename = "tco.sts2")]
     pub tco_sts2: u16,
-    /// `tco.cnt1` (QEMU type `uint16`).
     #[vmstate(rename = "tco.cnt1")]
     pub tco_cnt1: u16,
-    /// `tco.cnt2` (QEMU type `uint16`).
     #[vmstate(rename = "tco.cnt2")]
     pub tco_cnt2: u16,
-    /// `tco.msg1` (QEMU type `uint8`).
     #[vmstate(rename = "tco.msg1")]
     pub tco_msg1: u8,
-    /// `tco.msg2` (QEMU type `uint8`).
     #[vmstate(rename = "tco.msg2")]
     pub tco_msg2: u8,
-    /// `tco.wdcnt` (QEMU type `uint8`).
     #[vmstate(rename = "tco.wdcnt")]
     pub tco_wdcnt: u8,
-    /// `tco.tmr` (QEMU type `uint16`).
     #[vmstate(rename = "tco.tmr")]
     pub tco_tmr: u16,
-    /// `sw_irq_gen` (QEMU type `uint8`).
     pub sw_irq_gen: u8,
-    /// `tco_timer` (QEMU type `timer`).
     #[vmstate(info = "timer")]
     pub tco_timer: i64,
-    /// `expire_time` (QEMU type `int64`).
     pub expire_time: i64,
-    /// `timeouts_no` (QEMU type `uint8`).
     pub timeouts_no: u8,
 }
 
@@ -78,13 +63,11 @@ pub struct Ich9LpcTco {
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "ich9_pm/pcihp", version = 1, post_load = Ich9LpcPcihp::post_load)]
 pub struct Ich9LpcPcihp {
-    /// `acpi_pci_hotplug.hotplug_select` (QEMU type `uint32`).
     #[vmstate(rename = "acpi_pci_hotplug.hotplug_select")]
     pub acpi_pci_hotplug_hotplug_select: u32,
     /// `acpi_pci_hotplug.acpi_pcihp_pci_status`.
     #[vmstate(rename = "acpi_pci_hotplug.acpi_pcihp_pci_status")]
     pub acpi_pci_hotplug_acpi_pcihp_pci_status: [AcpiPcihpPciStatus; 256],
-    /// `acpi_pci_hotplug.acpi_index` (QEMU type `uint32`).
     #[vmstate(rename = "acpi_pci_hotplug.acpi_index")]
     pub acpi_pci_hotplug_acpi_index: u32,
     /// Not migrated: the subsection was loaded, so saving sends it again.
@@ -109,30 +92,21 @@ impl Default for Ich9LpcPcihp {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ich9_pm", version = 1)]
 pub struct Ich9LpcIch9Pm {
-    /// `acpi_regs.pm1.evt.sts` (QEMU type `uint16`).
     #[vmstate(rename = "acpi_regs.pm1.evt.sts")]
     pub acpi_regs_pm1_evt_sts: u16,
-    /// `acpi_regs.pm1.evt.en` (QEMU type `uint16`).
     #[vmstate(rename = "acpi_regs.pm1.evt.en")]
     pub acpi_regs_pm1_evt_en: u16,
-    /// `acpi_regs.pm1.cnt.cnt` (QEMU type `uint16`).
     #[vmstate(rename = "acpi_regs.pm1.cnt.cnt")]
     pub acpi_regs_pm1_cnt_cnt: u16,
-    /// `acpi_regs.tmr.timer` (QEMU type `timer`).
     #[vmstate(info = "timer", rename = "acpi_regs.tmr.timer")]
     pub acpi_regs_tmr_timer: i64,
-    /// `acpi_regs.tmr.overflow_time` (QEMU type `int64`).
     #[vmstate(rename = "acpi_regs.tmr.overflow_time")]
     pub acpi_regs_tmr_overflow_time: i64,
-    /// `acpi_regs.gpe.sts` (QEMU type `uint8`).
     #[vmstate(rename = "acpi_regs.gpe.sts")]
     pub acpi_regs_gpe_sts: [u8; 16],
-    /// `acpi_regs.gpe.en` (QEMU type `uint8`).
     #[vmstate(rename = "acpi_regs.gpe.en")]
     pub acpi_regs_gpe_en: [u8; 16],
-    /// `smi_en` (QEMU type `uint32`).
     pub smi_en: u32,
-    /// `smi_sts` (QEMU type `uint32`).
     pub smi_sts: u32,
     /// The `ich9_pm/memhp` subsection; sent when it was loaded.
     #[subsection(needed = Ich9LpcIch9Pm::memhp_needed)]
@@ -170,9 +144,7 @@ pub struct Ich9Lpc {
     pub apm: ApmState,
     /// `pm`.
     pub pm: Ich9LpcIch9Pm,
-    /// `chip_config` (QEMU type `uint8`).
     pub chip_config: [u8; 16384],
-    /// `sci_level` (QEMU type `uint32`).
     pub sci_level: u32,
 }
 

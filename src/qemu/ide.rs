@@ -6,17 +6,11 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ide bmdma", version = 3)]
 pub struct PciIdeIdeBmdma {
-    /// `cmd` (QEMU type `uint8`).
     pub cmd: u8,
-    /// `migration_compat_status` (QEMU type `uint8`).
     pub migration_compat_status: u8,
-    /// `addr` (QEMU type `uint32`).
     pub addr: u32,
-    /// `migration_retry_sector_num` (QEMU type `int64`).
     pub migration_retry_sector_num: i64,
-    /// `migration_retry_nsector` (QEMU type `uint32`).
     pub migration_retry_nsector: u32,
-    /// `migration_retry_unit` (QEMU type `uint8`).
     pub migration_retry_unit: u8,
 }
 
@@ -24,9 +18,7 @@ pub struct PciIdeIdeBmdma {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ide_bus", version = 1)]
 pub struct IdeBus {
-    /// `cmd` (QEMU type `uint8`).
     pub cmd: u8,
-    /// `unit` (QEMU type `uint8`).
     pub unit: u8,
 }
 
@@ -34,43 +26,24 @@ pub struct IdeBus {
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "ide_drive", version = 3)]
 pub struct IdeDrive {
-    /// `mult_sectors` (QEMU type `int32`).
     pub mult_sectors: i32,
-    /// `identify_set` (QEMU type `int32`).
     pub identify_set: i32,
-    /// `feature` (QEMU type `uint8`).
     pub feature: u8,
-    /// `error` (QEMU type `uint8`).
     pub error: u8,
-    /// `nsector` (QEMU type `uint32`).
     pub nsector: u32,
-    /// `sector` (QEMU type `uint8`).
     pub sector: u8,
-    /// `lcyl` (QEMU type `uint8`).
     pub lcyl: u8,
-    /// `hcyl` (QEMU type `uint8`).
     pub hcyl: u8,
-    /// `hob_feature` (QEMU type `uint8`).
     pub hob_feature: u8,
-    /// `hob_sector` (QEMU type `uint8`).
     pub hob_sector: u8,
-    /// `hob_nsector` (QEMU type `uint8`).
     pub hob_nsector: u8,
-    /// `hob_lcyl` (QEMU type `uint8`).
     pub hob_lcyl: u8,
-    /// `hob_hcyl` (QEMU type `uint8`).
     pub hob_hcyl: u8,
-    /// `select` (QEMU type `uint8`).
     pub select: u8,
-    /// `status` (QEMU type `uint8`).
     pub status: u8,
-    /// `lba48` (QEMU type `uint8`).
     pub lba48: u8,
-    /// `sense_key` (QEMU type `uint8`).
     pub sense_key: u8,
-    /// `asc` (QEMU type `uint8`).
     pub asc: u8,
-    /// `cdrom_changed` (QEMU type `uint8`).
     pub cdrom_changed: u8,
 }
 

@@ -8,6 +8,5 @@ use crate::VmState;
 pub struct Mch {
     /// `parent_obj`.
     pub parent_obj: crate::qemu::pci::PciDevice,
-    /// `unused` (QEMU type `unused_buffer`).
     pub unused: crate::Unused<1>,
 }

@@ -7,7 +7,6 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
 #[vmstate(name = "PCIHost", version = 1)]
 pub struct PciHost {
-    /// `config_reg` (QEMU type `uint32`).
     pub config_reg: u32,
 }
 

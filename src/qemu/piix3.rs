@@ -8,6 +8,5 @@ use crate::VmState;
 pub struct Piix3 {
     /// `dev`.
     pub dev: crate::qemu::pci::PciDevice,
-    /// `pci_irq_levels_vmstate` (QEMU type `int32`).
     pub pci_irq_levels_vmstate: [i32; 4],
 }

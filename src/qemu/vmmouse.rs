@@ -6,16 +6,11 @@ use crate::VmState;
 #[derive(VmState, Debug, Clone, PartialEq)]
 #[vmstate(name = "vmmouse", version = 0)]
 pub struct VmMouse {
-    /// `queue_size` (QEMU type `int32 equal`).
     #[vmstate(info = "int32 equal")]
     pub queue_size: i32,
-    /// `queue` (QEMU type `uint32`).
     pub queue: [u32; 1024],
-    /// `nb_queue` (QEMU type `uint16`).
     pub nb_queue: u16,
-    /// `status` (QEMU type `uint16`).
     pub status: u16,
-    /// `absolute` (QEMU type `uint8`).
     pub absolute: u8,
 }
 

@@ -40,7 +40,17 @@ pub enum Output {
         target: PathBuf,
         file: File,
     },
+    /// A spool for a stream that goes into a container (a libvirt save
+    /// image): [`Output::commit`] hands it, rewound, to `finish`, which
+    /// writes the container to the real output and commits that.
+    Spool {
+        file: File,
+        finish: Option<Finish>,
+    },
 }
+
+/// What a [`Output::Spool`] does with the stream once it is whole.
+pub type Finish = Box<dyn FnOnce(File) -> Result<(), Failure>>;
 
 impl Output {
     /// Opens the output for `target` (`-` is standard output).
@@ -75,6 +85,15 @@ impl Output {
         })
     }
 
+    /// An output that collects the stream in `spool` and, on commit, gives
+    /// it to `finish`.
+    pub fn spool(spool: File, finish: Finish) -> Self {
+        Self::Spool {
+            file: spool,
+            finish: Some(finish),
+        }
+    }
+
     /// A writer at the start of the output.
     ///
     /// # Errors
@@ -88,6 +107,13 @@ impl Output {
                 clone
                     .seek(SeekFrom::Start(0))
                     .map_err(|e| Failure::BadInput(format!("{}: {e}", target.display())))?;
+                Ok(Box::new(clone))
+            }
+            Self::Spool { file, .. } => {
+                let mut clone = clone(file, Path::new("the spool"))?;
+                clone
+                    .seek(SeekFrom::Start(0))
+                    .map_err(|e| Failure::Io(format!("the spool: {e}")))?;
                 Ok(Box::new(clone))
             }
         }
@@ -105,6 +131,7 @@ impl Output {
             Self::Unnamed { file, target } | Self::Named { file, target, .. } => {
                 clone(file, target).map(Some)
             }
+            Self::Spool { file, .. } => clone(file, Path::new("the spool")).map(Some),
         }
     }
 
@@ -113,12 +140,20 @@ impl Output {
     /// # Errors
     /// [`Failure::BadInput`] when linking or renaming fails; the target is
     /// then as it was.
-    pub fn commit(self) -> Result<(), Failure> {
+    pub fn commit(mut self) -> Result<(), Failure> {
         let failed = |target: &Path, e: io::Error| {
             Failure::Io(format!("cannot write {}: {e}", target.display()))
         };
+        if let Self::Spool { file, finish } = &mut self
+            && let Some(finish) = finish.take()
+        {
+            let mut file = clone(file, Path::new("the spool"))?;
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| Failure::Io(format!("the spool: {e}")))?;
+            return finish(file);
+        }
         match &self {
-            Self::Stdout | Self::Direct { .. } => Ok(()),
+            Self::Stdout | Self::Direct { .. } | Self::Spool { .. } => Ok(()),
             Self::Named {
                 temporary, target, ..
             } => std::fs::rename(temporary, target).map_err(|e| failed(target, e)),

@@ -131,17 +131,24 @@ pub fn describe_by_model(info: &SectionInfo, payload: &[u8]) -> Option<StateDesc
     (model.describe)(payload, info.version_id).ok()
 }
 
-/// Whether `path` holds a migration stream (`QEVM`) rather than a dump.
+/// Whether `path` holds a migration stream (`QEVM`, or a libvirt save image
+/// around one) rather than a dump.
 fn is_stream(path: &Path) -> bool {
-    if path == Path::new("-") {
+    if path == Path::new("-")
+        || matches!(
+            crate::input::Location::of(path),
+            Ok(crate::input::Location::Qcow2 { .. })
+        )
+    {
         return true;
     }
     // A shipped release name or an unreadable file: `releases::load` says which.
     let Ok(file) = std::fs::File::open(path) else {
         return false;
     };
-    let mut magic = [0u8; 4];
-    file.take(4).read_exact(&mut magic).is_ok() && magic == *b"QEVM"
+    let mut magic = Vec::with_capacity(16);
+    file.take(16).read_to_end(&mut magic).is_ok()
+        && (magic.starts_with(b"QEVM") || vmstate::container::libvirt::Header::has_magic(&magic))
 }
 
 fn plural(count: usize) -> &'static str {

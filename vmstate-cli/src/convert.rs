@@ -6,22 +6,23 @@
 //! anything else DEST would refuse is named and nothing is written. Records
 //! stream through one at a time: RAM is never held.
 
+use crate::input::Input;
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use vmstate::check::{
     Dump, FactsCollector, Obstacle, Renumbering, StreamFacts, check_stream, instance_renumbering,
 };
+use vmstate::container::libvirt::SaveImage;
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::Failure;
 use crate::args::Convert;
-use crate::atomic_output::Output;
 use crate::edit::WRITE_BUFFER;
 use crate::progress::Progress;
 use crate::rom_blocks::{RomBlocks, is_image};
+use crate::target::Target;
 
 /// What `convert` changes in the stream.
 #[derive(Debug, Default, PartialEq)]
@@ -147,7 +148,13 @@ impl Plan<'_> {
 pub fn run(args: &Convert) -> Result<(), Failure> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
-    let mut input = crate::input::open(&args.file)?;
+    let input = crate::input::open(&args.file)?;
+    let stream_offset = input.libvirt.as_ref().map(SaveImage::stream_offset);
+    convert(args, input).map_err(|f| crate::libvirt_image::locate(f, stream_offset))
+}
+
+/// Converts the stream in `input`.
+fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
     let machine = stream_machine(&mut input, args)?;
     let dest = crate::releases::load(&args.dest, machine.as_deref())?;
     if let Some(machine) = &args.machine
@@ -162,7 +169,12 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
                 .unwrap_or_default()
         )));
     }
-    let output = Output::create(&args.output)?;
+    if let (Some(image), Some(machine)) = (&input.libvirt, &args.machine)
+        && let Some(note) = crate::libvirt_image::machine_mismatch(image, Some(machine))
+    {
+        eprintln!("vmstate: note: {note}");
+    }
+    let output = Target::create(&args.output, &input)?;
     if let Some(file) = output.seekable()? {
         // A file output is checked and written in one pass: refused, it is
         // dropped unnamed and OUT is not created.
@@ -211,7 +223,7 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
 
 /// The machine type the stream's configuration section names, if it has
 /// one; the input is left at its start.
-fn stream_machine(input: &mut File, args: &Convert) -> Result<Option<String>, Failure> {
+fn stream_machine(input: &mut Input, args: &Convert) -> Result<Option<String>, Failure> {
     let mut machine = None;
     {
         let mut reader = StreamReader::new(&mut *input)?;
@@ -224,7 +236,7 @@ fn stream_machine(input: &mut File, args: &Convert) -> Result<Option<String>, Fa
     Ok(machine)
 }
 
-fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
+fn open_reader(input: &mut Input) -> Result<StreamReader<&mut Input>, Failure> {
     Ok(StreamReader::new(input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs())
@@ -233,16 +245,16 @@ fn open_reader(input: &mut File) -> Result<StreamReader<&mut File>, Failure> {
 /// A reader for the rewrite: pages one by one where image blocks change
 /// (their pages are told apart by block), in runs otherwise.
 fn open_reader_for<'a>(
-    input: &'a mut File,
+    input: &'a mut Input,
     rom_blocks: Option<&RomBlocks>,
-) -> Result<StreamReader<&'a mut File>, Failure> {
+) -> Result<StreamReader<&'a mut Input>, Failure> {
     if rom_blocks.is_some() {
         return Ok(StreamReader::new(input)?.with_delimiter(vmstate::qemu::delimit));
     }
     open_reader(input)
 }
 
-fn rewind(input: &mut File, args: &Convert) -> Result<(), Failure> {
+fn rewind(input: &mut Input, args: &Convert) -> Result<(), Failure> {
     input
         .seek(SeekFrom::Start(0))
         .map(drop)
@@ -261,7 +273,7 @@ fn decide(
     facts: &StreamFacts,
     dest: &Dump,
     args: &Convert,
-    input: &mut File,
+    input: &mut Input,
 ) -> Result<Fixed, Failure> {
     let mut plan = Fixed::default();
     let reference = match &args.reference {

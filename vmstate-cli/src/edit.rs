@@ -5,14 +5,16 @@
 
 use std::io::{BufWriter, Read, Seek, Write};
 
+use vmstate::container::libvirt::SaveImage;
 use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, decode, scalar_kind};
 
 use crate::Failure;
 use crate::args::Set;
-use crate::atomic_output::Output;
 use crate::describe::describe;
+use crate::input::Input;
 use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
+use crate::target::Target;
 use crate::wording::counted;
 
 /// The output's buffer: small records gather in it, and page runs, which are
@@ -30,19 +32,32 @@ pub fn run(args: &Set) -> Result<(), Failure> {
         })
         .collect::<Result<_, _>>()?;
 
-    let mut input = crate::input::open(&args.file)?;
+    let input = crate::input::open(&args.file)?;
+    let stream_offset = input.libvirt.as_ref().map(SaveImage::stream_offset);
+    set(args, input, &name, instance, &edits)
+        .map_err(|f| crate::libvirt_image::locate(f, stream_offset))
+}
+
+/// Applies `edits` to the stream in `input`.
+fn set(
+    args: &Set,
+    mut input: Input,
+    name: &str,
+    instance: Option<u32>,
+    edits: &[(&str, &str)],
+) -> Result<(), Failure> {
+    let output = Target::create(&args.output, &input)?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(vmstate::qemu::delimit)
         .with_page_runs();
-    let output = Output::create(&args.output)?;
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
-        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+        rewrite(&mut reader, writer, name, instance, edits, args)?
     } else {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;
-        rewrite(&mut reader, writer, &name, instance, &edits, args)?
+        rewrite(&mut reader, writer, name, instance, edits, args)?
     };
     match edited {
         Some(_) => output.commit(),

@@ -1,14 +1,198 @@
-//! Opening the input: a file, or standard input spooled to a temporary file,
-//! since the reader seeks to the stream's description at its end.
+//! Opening the input: a stream file, standard input spooled to a temporary
+//! file (the reader seeks to the stream's description at its end), the VM
+//! state of a qcow2 image's internal snapshot (`disk.qcow2@NAME`), or the
+//! stream of a libvirt save image.
 
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom};
-use std::path::Path;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use vmstate::container::libvirt::SaveImage;
+use vmstate::container::qcow2::{self, Snapshot, VmState};
 
 use crate::Failure;
+use crate::libvirt_image::ImageStream;
 
-/// Opens `path`, or spools standard input when it is `-`.
-pub fn open(path: &Path) -> Result<File, Failure> {
+/// Where a path on the command line points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A stream file, a mapped-ram file, or `-`.
+    Stream(PathBuf),
+    /// A qcow2 image, and the snapshot named after its `@` (none: the image
+    /// itself, whose snapshots `inspect` lists).
+    Qcow2 {
+        /// The image file.
+        image: PathBuf,
+        /// The snapshot's name or ID.
+        snapshot: Option<String>,
+    },
+}
+
+impl Location {
+    /// Reads `path`: a file that exists is taken whole (a qcow2 image when
+    /// it starts as one); otherwise `IMAGE@NAME` names snapshot NAME of the
+    /// qcow2 image IMAGE.
+    pub fn of(path: &Path) -> Result<Self, Failure> {
+        if path == Path::new("-") {
+            return Ok(Self::Stream(path.to_owned()));
+        }
+        if let Ok(file) = File::open(path) {
+            if file.metadata().is_ok_and(|m| m.is_file()) && is_qcow2(&file, path)? {
+                return Ok(Self::Qcow2 {
+                    image: path.to_owned(),
+                    snapshot: None,
+                });
+            }
+            return Ok(Self::Stream(path.to_owned()));
+        }
+        if let Some((image, snapshot)) = split_snapshot(path)
+            && let Ok(file) = File::open(&image)
+            && is_qcow2(&file, &image)?
+        {
+            return Ok(Self::Qcow2 {
+                image,
+                snapshot: Some(snapshot),
+            });
+        }
+        Ok(Self::Stream(path.to_owned()))
+    }
+}
+
+/// `IMAGE@NAME` split at its last `@`, when both sides are non-empty.
+pub fn split_snapshot(path: &Path) -> Option<(PathBuf, String)> {
+    let text = path.to_str()?;
+    let (image, name) = text.rsplit_once('@')?;
+    (!image.is_empty() && !name.is_empty()).then(|| (PathBuf::from(image), name.to_owned()))
+}
+
+fn is_qcow2(file: &File, path: &Path) -> Result<bool, Failure> {
+    qcow2::is_qcow2(file)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+/// The snapshot an input came from, as it was read.
+#[derive(Debug, Clone)]
+pub struct SnapshotInput {
+    /// The image file.
+    pub image: PathBuf,
+    /// The snapshot's entry when its state was read.
+    pub snapshot: Snapshot,
+}
+
+/// An opened input: readable and seekable whatever holds the stream.
+#[derive(Debug)]
+pub struct Input {
+    source: Source,
+    /// The snapshot the stream is the state of, for a qcow2 input.
+    pub snapshot: Option<SnapshotInput>,
+    /// The header and domain XML around the stream, for a libvirt save image.
+    pub libvirt: Option<SaveImage>,
+}
+
+#[derive(Debug)]
+enum Source {
+    File(File),
+    Qcow2(VmState),
+    Libvirt(ImageStream),
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.source {
+            Source::File(file) => file.read(buf),
+            Source::Qcow2(state) => state.read(buf),
+            Source::Libvirt(stream) => stream.read(buf),
+        }
+    }
+}
+
+impl Seek for Input {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        match &mut self.source {
+            Source::File(file) => file.seek(to),
+            Source::Qcow2(state) => state.seek(to),
+            Source::Libvirt(stream) => stream.seek(to),
+        }
+    }
+}
+
+/// Opens `path`: spools standard input when it is `-`, reads the VM state
+/// of snapshot NAME for `IMAGE@NAME`, and the stream of a libvirt save image.
+pub fn open(path: &Path) -> Result<Input, Failure> {
+    match Location::of(path)? {
+        Location::Stream(path) => {
+            let file = open_stream(&path)?;
+            Ok(match crate::libvirt_image::detect(&file, &path)? {
+                None => Input {
+                    source: Source::File(file),
+                    snapshot: None,
+                    libvirt: None,
+                },
+                Some((image, stream)) => Input {
+                    source: Source::Libvirt(stream),
+                    snapshot: None,
+                    libvirt: Some(image),
+                },
+            })
+        }
+        Location::Qcow2 {
+            image,
+            snapshot: None,
+        } => Err(Failure::Usage(format!(
+            "{} is a qcow2 image: name one of its snapshots as {}@NAME ({})",
+            image.display(),
+            image.display(),
+            snapshot_list(&image)?
+        ))),
+        Location::Qcow2 {
+            image,
+            snapshot: Some(name),
+        } => {
+            let opened = open_image(&image)?;
+            let index = opened.find(&name).map_err(|e| in_image(&image, &e))?;
+            let state = opened.vm_state(index).map_err(|e| in_image(&image, &e))?;
+            Ok(Input {
+                source: Source::Qcow2(state),
+                snapshot: Some(SnapshotInput {
+                    image,
+                    snapshot: opened.snapshots()[index].clone(),
+                }),
+                libvirt: None,
+            })
+        }
+    }
+}
+
+/// Opens the qcow2 image at `path` for reading.
+pub fn open_image(path: &Path) -> Result<qcow2::Image, Failure> {
+    let file = File::open(path)
+        .map_err(|e| Failure::Usage(format!("cannot open {}: {e}", path.display())))?;
+    qcow2::Image::open(file).map_err(|e| in_image(path, &e))
+}
+
+/// A qcow2 error, naming the image.
+pub fn in_image(path: &Path, error: &qcow2::Qcow2Error) -> Failure {
+    Failure::BadInput(format!("{}: {error}", path.display()))
+}
+
+/// "snapshots with a VM state: a (ID 1), b (ID 2)", or that there is none.
+fn snapshot_list(image: &Path) -> Result<String, Failure> {
+    let opened = open_image(image)?;
+    let names: Vec<String> = opened
+        .snapshots()
+        .iter()
+        .filter(|s| s.has_vm_state())
+        .map(|s| format!("{} (ID {})", s.name, s.id))
+        .collect();
+    Ok(if names.is_empty() {
+        "it has no snapshot with a VM state".to_owned()
+    } else {
+        format!("snapshots with a VM state: {}", names.join(", "))
+    })
+}
+
+fn open_stream(path: &Path) -> Result<File, Failure> {
     if path == Path::new("-") {
         let mut spool = tempfile_in(&std::env::temp_dir())?;
         io::copy(&mut io::stdin().lock(), &mut spool)
@@ -22,7 +206,10 @@ pub fn open(path: &Path) -> Result<File, Failure> {
 }
 
 /// A new file in `dir` that is removed once closed.
-fn tempfile_in(dir: &Path) -> Result<File, Failure> {
+pub fn tempfile_in(dir: &Path) -> Result<File, Failure> {
+    // Spools of one run (standard input, a libvirt stream, a new state) get
+    // names of their own.
+    static SPOOLS: AtomicUsize = AtomicUsize::new(0);
     match crate::atomic_output::unnamed_in(dir) {
         Ok(Some(file)) => return Ok(file),
         Ok(None) => {}
@@ -33,7 +220,11 @@ fn tempfile_in(dir: &Path) -> Result<File, Failure> {
             )));
         }
     }
-    let path = dir.join(format!("vmstate-stdin-{}", std::process::id()));
+    let path = dir.join(format!(
+        "vmstate-spool-{}-{}",
+        std::process::id(),
+        SPOOLS.fetch_add(1, Ordering::Relaxed)
+    ));
     let file = File::options()
         .read(true)
         .write(true)

@@ -10,8 +10,20 @@ use crate::scan::{CommandSeen, Scan, Section, matches, parse_selector, scan};
 use crate::wording::counted;
 
 pub fn run(args: &Inspect) -> Result<(), Failure> {
+    if let crate::input::Location::Qcow2 {
+        image,
+        snapshot: None,
+    } = crate::input::Location::of(&args.file)?
+    {
+        return crate::snapshots::list(&image, args.json);
+    }
     let input = crate::input::open(&args.file)?;
-    let scan = scan(input, args.quiet)?;
+    let image = input.libvirt.clone();
+    let stream_offset = image
+        .as_ref()
+        .map(vmstate::container::libvirt::SaveImage::stream_offset);
+    let scan =
+        scan(input, args.quiet).map_err(|f| crate::libvirt_image::locate(f, stream_offset))?;
     let selector = args.section.as_deref().map(parse_selector);
     let selected: Vec<&Section> = scan
         .sections
@@ -28,9 +40,19 @@ pub fn run(args: &Inspect) -> Result<(), Failure> {
         )));
     }
     let text = if args.json {
-        json_text(&scan, &selected)?
+        let mut document = json_document(&scan, &selected)?;
+        if let Some(image) = &image {
+            document["libvirt"] = crate::libvirt_image::json(image, &scan);
+        }
+        let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        text.push('\n');
+        text
     } else {
-        table_text(&scan, &selected)
+        let table = table_text(&scan, &selected);
+        match &image {
+            Some(image) => crate::libvirt_image::table(image, &scan) + &table,
+            None => table,
+        }
     };
     crate::output::print(&text)
 }
@@ -145,7 +167,7 @@ fn command_name(number: u16) -> String {
     command_info(number).map_or_else(|| format!("command 0x{number:x}"), |c| c.name.to_owned())
 }
 
-fn json_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
+fn json_document(scan: &Scan, sections: &[&Section]) -> Result<Value, Failure> {
     let mut list = Vec::new();
     for section in sections {
         let mut entry = Map::new();
@@ -202,8 +224,5 @@ fn json_text(scan: &Scan, sections: &[&Section]) -> Result<String, Failure> {
             })
         })
         .collect();
-    let document = json!({ "machine": scan.machine, "commands": commands, "sections": list });
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    Ok(text)
+    Ok(json!({ "machine": scan.machine, "commands": commands, "sections": list }))
 }

@@ -12,6 +12,7 @@ mod describe;
 mod edit;
 mod input;
 mod inspect;
+mod libvirt_image;
 mod output;
 mod progress;
 mod qemu_args;
@@ -20,6 +21,8 @@ mod reference;
 mod releases;
 mod rom_blocks;
 mod scan;
+mod snapshots;
+mod target;
 mod wording;
 
 use std::process::ExitCode;

@@ -100,7 +100,7 @@ fn destination(output: &Output) -> PathBuf {
     let by_descriptor = |fd: i32| PathBuf::from(format!("/proc/{}/fd/{fd}", std::process::id()));
     match output {
         Output::Stdout => by_descriptor(1),
-        Output::Direct { file, .. } | Output::Unnamed { file, .. } => {
+        Output::Direct { file, .. } | Output::Unnamed { file, .. } | Output::Spool { file, .. } => {
             by_descriptor(file.as_raw_fd())
         }
         Output::Named { temporary, .. } => temporary.clone(),

@@ -21,7 +21,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use support::qemu::{COMMON, E1000_SERIAL, Qemu, Release, USB_HDA, VIRTIO, scratch};
+use support::qemu::{
+    COMMON, E1000_SERIAL, Qemu, Release, USB_HDA, VIRTIO, create_qcow2, qcow2_drive, scratch,
+};
 use support::vmstate;
 
 /// Pairs run at once: each QEMU is one busy thread, and the machine has few cores.
@@ -160,7 +162,14 @@ enum Run {
     Paused,
     /// SeaBIOS ran for `RUN_TIME`, then `stop`: devices the firmware programmed.
     Ran,
+    /// SeaBIOS ran for `RUN_TIME`, then `savevm suspended` into the guest's
+    /// qcow2 image: the stream is that snapshot's state (`IMAGE@suspended`),
+    /// and the destination resumes it with `-loadvm`.
+    Suspended,
 }
+
+/// The snapshot name of [`Run::Suspended`] guests.
+const SNAPSHOT: &str = "suspended";
 
 /// A source QEMU and its guest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -300,6 +309,7 @@ fn matrix() -> Vec<Pair> {
         NEW,
         guest("pc-i440fx-10.0", BARE),
     ));
+    pairs.extend(suspended_pairs());
     // Machine types without a configuration section (2.7 and older): 10.0
     // runs none older than 2.4, and expects the section on every one.
     pairs.push(same(OLD, "pc-i440fx-2.0", BARE, Paused, OLD));
@@ -313,6 +323,34 @@ fn matrix() -> Vec<Pair> {
             guest("pc-i440fx-2.4", BARE),
         ));
     }
+    pairs
+}
+
+/// Guests suspended in their qcow2 images (`savevm`), resumed with
+/// `-loadvm`: across on a machine type both run, onto the other release's
+/// own machine type, and with PCI devices and their ROMs.
+fn suspended_pairs() -> Vec<Pair> {
+    use Release::{V7_2 as OLD, V10_0 as NEW};
+    use Run::Suspended;
+    let mut pairs = Vec::new();
+    for (from, dest) in [(OLD, NEW), (NEW, OLD)] {
+        pairs.push(same(from, "pc-i440fx-7.2", BARE, Suspended, dest));
+        pairs.push(same(from, "pc-i440fx-7.2", NIC_ROMS, Suspended, dest));
+    }
+    pairs.push(to(
+        OLD,
+        guest("pc-i440fx-7.2", BARE),
+        Suspended,
+        NEW,
+        guest("pc-i440fx-10.0", BARE),
+    ));
+    pairs.push(to(
+        NEW,
+        guest("pc-i440fx-10.0", BARE),
+        Suspended,
+        OLD,
+        guest("pc-i440fx-7.2", BARE),
+    ));
     pairs
 }
 
@@ -332,13 +370,27 @@ fn make_reference(release: Release, guest: Guest, path: &Path) {
     );
 }
 
-/// The source's stream.
+/// The source's stream: a stream file, or for a suspended guest its qcow2
+/// image with the snapshot.
 fn make_stream(source: Source, path: &Path) {
     let mut args = Vec::new();
     if source.run == Run::Paused {
         args.push("-S");
     }
     args.extend_from_slice(source.guest.devices.args);
+    if source.run == Run::Suspended {
+        let image = image_of(path).unwrap();
+        create_qcow2(&image, "");
+        let drive = qcow2_drive(&image);
+        let mut args = args.clone();
+        args.extend(["-drive", drive.as_str()]);
+        let mut qemu = Qemu::start(source.release, source.guest.machine, &args);
+        std::thread::sleep(RUN_TIME);
+        let said = qemu.human(&format!("savevm {SNAPSHOT}"));
+        assert!(!said.contains("rror"), "savevm in {source:?}: {said}");
+        qemu.quit();
+        return;
+    }
     let mut qemu = Qemu::start(source.release, source.guest.machine, &args);
     if source.run == Run::Ran {
         std::thread::sleep(RUN_TIME);
@@ -438,8 +490,33 @@ struct Outcome {
     message: String,
 }
 
+/// The image of `IMAGE@suspended`, or `None` for a stream file.
+fn image_of(stream: &Path) -> Option<PathBuf> {
+    let text = stream.to_str()?;
+    text.strip_suffix(&format!("@{SNAPSHOT}"))
+        .map(PathBuf::from)
+}
+
+/// Starts `dest` resuming snapshot [`SNAPSHOT`] of a copy of `image` (QEMU
+/// changes the image it resumes from).
+fn resume(dest: Release, guest: Guest, image: &Path) -> Result<Qemu, String> {
+    let copy = image.with_extension(format!("{}.qcow2", COPIES.fetch_add(1, Ordering::Relaxed)));
+    std::fs::copy(image, &copy).unwrap();
+    let drive = qcow2_drive(&copy);
+    let mut args = vec!["-S", "-drive", drive.as_str(), "-loadvm", SNAPSHOT];
+    args.extend_from_slice(guest.devices.args);
+    Qemu::try_start(dest, guest.machine, &args)
+}
+
+/// Copies made by [`resume`], numbered.
+static COPIES: AtomicUsize = AtomicUsize::new(0);
+
 fn load(dest: Release, guest: Guest, stream: &Path) -> Outcome {
-    match Qemu::load(dest, guest.machine, guest.devices.args, stream) {
+    let started = match image_of(stream) {
+        Some(image) => resume(dest, guest, &image),
+        None => Qemu::load(dest, guest.machine, guest.devices.args, stream),
+    };
+    match started {
         Ok(qemu) => {
             qemu.quit();
             Outcome {
@@ -703,6 +780,7 @@ fn describe_source(source: Source) -> String {
         match source.run {
             Run::Paused => "paused",
             Run::Ran => "ran",
+            Run::Suspended => "ran, `savevm` into its qcow2 image",
         }
     )
 }
@@ -825,7 +903,11 @@ fn check_agrees_with_real_qemu_on_every_pair() {
     }
     let stream_path = |source: &Source| -> PathBuf {
         let i = sources.iter().position(|s| s == source).unwrap();
-        dir.join(format!("stream-{i}.mig"))
+        if source.run == Run::Suspended {
+            dir.join(format!("guest-{i}.qcow2@{SNAPSHOT}"))
+        } else {
+            dir.join(format!("stream-{i}.mig"))
+        }
     };
     let reference_path = |release: Release, guest: Guest| -> PathBuf {
         let i = references
@@ -852,12 +934,14 @@ fn check_agrees_with_real_qemu_on_every_pair() {
         let check_alone = run_check(&stream, pair.dest, None);
         let outcome = load(pair.dest, pair.guest, &stream);
         let converted = (!outcome.loaded).then(|| {
-            convert(
-                &pair,
-                &stream,
-                &reference,
-                &dir.join(format!("converted-{i}.mig")),
-            )
+            // A suspended guest is converted into a new image, a copy of
+            // its own with the new state.
+            let out = if pair.source.run == Run::Suspended {
+                dir.join(format!("converted-{i}.qcow2@{SNAPSHOT}"))
+            } else {
+                dir.join(format!("converted-{i}.mig"))
+            };
+            convert(&pair, &stream, &reference, &out)
         });
         rows.lock().unwrap().insert(
             i,
@@ -895,7 +979,10 @@ fn write_report(path: &str, rows: &[Row], elapsed: Duration) {
          Generated by `VMSTATE_MATRIX_REPORT=docs/verdict-matrix.md cargo test -p vmstate-cli \
          --test verdict_matrix` (`vmstate-cli/tests/verdict_matrix.rs`); do not edit by hand.\n\n\
          Each row: a stream that the named QEMU wrote at test time (\"paused\": started with \
-         `-S`; \"ran\": SeaBIOS ran for {} s, then `stop`), the QEMU that loaded it with \
+         `-S`; \"ran\": SeaBIOS ran for {} s, then `stop`; \"`savevm` into its qcow2 image\": \
+         SeaBIOS ran, then `savevm suspended` stored the stream in the guest's own image, \
+         checked as `IMAGE@suspended` and resumed with `-loadvm suspended`, and converted \
+         into a copy of the image), the QEMU that loaded it with \
          `-incoming` and the guest configuration it was started with, the verdict of \
          `vmstate check STREAM DEST --reference REF` (REF: `vmstate reference` on that \
          destination with the same configuration), and what the real QEMU did. A refusal \

@@ -38,6 +38,10 @@ pub mod __private;
 // The stream container, on the core.
 #[cfg(feature = "stream")]
 pub mod stream;
+// Files that hold a stream (qcow2 internal snapshots, libvirt save images),
+// beside it.
+#[cfg(feature = "stream")]
+pub mod container;
 
 // Tooling, on the stream and the core.
 #[cfg(feature = "check")]

@@ -36,7 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "__private",
         ],
     ),
-    ("stream container", &["stream"]),
+    ("stream container", &["stream", "container"]),
     ("tooling", &["check", "testing", "release"]),
 ];
 

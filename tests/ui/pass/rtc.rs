@@ -1,4 +1,4 @@
-// The `Rtc` of design.md §3: versioned fields, `Unused` gaps and a subsection.
+// The `Rtc` of the README: versioned fields, `Unused` gaps and a subsection.
 use vmstate::{Unused, VmState};
 
 #[derive(VmState, Debug, PartialEq)]

@@ -2,6 +2,9 @@
 //! itself run as a user runs it.
 #![allow(dead_code, reason = "each test file uses its own part")]
 
+// One fixture finder for the whole repository: the facade's.
+#[path = "../../../tests/support/fixtures.rs"]
+pub mod fixtures;
 pub mod qemu;
 
 use std::path::Path;

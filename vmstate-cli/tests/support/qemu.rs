@@ -75,6 +75,32 @@ pub fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// A new 16 MiB qcow2 image at `path`, made by `qemu-img create` with
+/// `options` (its `-o`; empty for the defaults).
+pub fn create_qcow2(path: &Path, options: &str) {
+    let mut command = Command::new("qemu-img");
+    command.args(["create", "-q", "-f", "qcow2"]);
+    if !options.is_empty() {
+        command.args(["-o", options]);
+    }
+    let status = command
+        .arg(path)
+        .arg("16M")
+        .status()
+        .expect("qemu-img runs (scripts/install-qemu.sh installs it)");
+    assert!(
+        status.success(),
+        "qemu-img create {options} {}",
+        path.display()
+    );
+}
+
+/// The `-drive` option that gives a guest `image` as a block backend of
+/// its own (no device): what `savevm` stores into and `-loadvm` reads.
+pub fn qcow2_drive(image: &Path) -> String {
+    format!("file={},if=none,id=d0,format=qcow2", image.display())
+}
+
 /// A fresh scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vmstate-{name}-{}", std::process::id()));
@@ -198,6 +224,23 @@ impl Qemu {
     pub fn start_arch(release: Release, arch: Arch, machine: &str, extra: &[&str]) -> Self {
         Self::spawn(release, arch, machine, extra)
             .unwrap_or_else(|e| panic!("QEMU {release:?} {arch:?} did not start: {e}"))
+    }
+
+    /// Starts `release` with machine type `machine` and `extra` options;
+    /// `Err` with QEMU's error output when it exits at once (a `-loadvm`
+    /// it refuses, say).
+    pub fn try_start(release: Release, machine: &str, extra: &[&str]) -> Result<Self, String> {
+        Self::spawn(release, Arch::X86_64, machine, extra)
+    }
+
+    /// [`Qemu::try_start`] with `release`'s emulator for `arch`.
+    pub fn try_start_arch(
+        release: Release,
+        arch: Arch,
+        machine: &str,
+        extra: &[&str],
+    ) -> Result<Self, String> {
+        Self::spawn(release, arch, machine, extra)
     }
 
     /// Starts a QEMU; `Err` with its error output when it exits at once.
