@@ -10,8 +10,10 @@ and a load function so that the codec is instantiated as a user's would be.
 Each crate is built from scratch (`cargo build`, dev profile, a fresh target
 directory, `--offline`) ROUNDS times, alternating, and the user+system CPU
 time of the whole build (every rustc and build script) is reported, median
-and each run, with the crates each build compiled. CPU time, not wall time:
-the machine is shared, and CPU time moves far less with its load.
+and each run, with the crates each build compiled; then one more build of each
+shows where the CPU time goes, rustc by rustc (the script is its own
+`RUSTC_WRAPPER` for that build). CPU time, not wall time: the machine is shared,
+and CPU time moves far less with its load.
 
 Usage: python3 benches/buildtime/cost.py [--rounds N] [--devices N]
                                          [--dir DIR] [--vmstate PATH]
@@ -31,6 +33,20 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from measure import REPO, device  # noqa: E402
 
 KINDS = ("vmstate-no-default", "vmstate-default", "serde-bincode")
+LOG = "VMSTATE_COST_LOG"
+
+
+def wrap_rustc() -> int:
+    """As `RUSTC_WRAPPER`: run rustc, then log its crate and CPU time."""
+    args = sys.argv[1:]
+    # Keep the jobserver's descriptors open for rustc.
+    code = subprocess.run(args, close_fds=False).returncode
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    name = args[args.index("--crate-name") + 1] if "--crate-name" in args else None
+    if name:
+        with open(os.environ[LOG], "a") as log:
+            log.write(f"{name} {usage.ru_utime + usage.ru_stime:.2f}\n")
+    return code
 
 
 def write_crate(root: pathlib.Path, kind: str, devices: int, vmstate: pathlib.Path) -> pathlib.Path:
@@ -65,23 +81,33 @@ def write_crate(root: pathlib.Path, kind: str, devices: int, vmstate: pathlib.Pa
     return crate
 
 
-def clean_build(crate: pathlib.Path) -> tuple[float, list[str]]:
-    """CPU seconds (user + system, children) of one build from scratch, and
-    the crates it compiled."""
+def clean_build(crate: pathlib.Path, per_rustc: bool = False) -> tuple[float, list[str], dict[str, float]]:
+    """CPU seconds (user + system, children) of one build from scratch, the
+    crates it compiled, and with `per_rustc` (which adds the wrapper's own
+    time to the first) the CPU seconds of each rustc by crate."""
     target = crate / "target"
     shutil.rmtree(target, ignore_errors=True)
+    log = crate / "rustc-cpu.log"
+    log.unlink(missing_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = {**os.environ, "CARGO_TARGET_DIR": str(target), "CARGO_INCREMENTAL": "0"}
+    if per_rustc:
+        env |= {"RUSTC_WRAPPER": str(pathlib.Path(__file__).resolve()), LOG: str(log)}
     done = subprocess.run(
         ["cargo", "build", "--offline", "--manifest-path", str(crate / "Cargo.toml")],
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, "CARGO_TARGET_DIR": str(target), "CARGO_INCREMENTAL": "0"},
+        env=env,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     compiled = re.findall(r"Compiling (\S+) v", done.stderr)
-    return cpu, sorted(compiled)
+    per_crate: dict[str, float] = {}
+    for line in (log.read_text().splitlines() if per_rustc else []):
+        name, seconds = line.split()
+        per_crate[name] = per_crate.get(name, 0.0) + float(seconds)
+    return cpu, sorted(compiled), per_crate
 
 
 def main() -> int:
@@ -105,11 +131,14 @@ def main() -> int:
         )
     times = {kind: [] for kind in KINDS}
     compiled = {}
+    per_crate = {}
     for _ in range(args.rounds):
         for kind in KINDS:
-            cpu, names = clean_build(crates[kind])
+            cpu, names, _ = clean_build(crates[kind])
             times[kind].append(cpu)
             compiled[kind] = names
+    for kind in KINDS:
+        per_crate[kind] = clean_build(crates[kind], per_rustc=True)[2]
     serde = statistics.median(times["serde-bincode"])
     print(f"{args.devices} devices ({3 * args.devices} derived structs), clean `cargo build`, "
           f"CPU user+sys, median of {args.rounds}:")
@@ -121,8 +150,21 @@ def main() -> int:
         names = ", ".join(compiled[kind])
         print(f"| {kind} | {median:.1f} | {runs} | {median / serde:.2f} | "
               f"{len(compiled[kind])}: {names} |")
+    print()
+    print("CPU seconds of each rustc, one more build of each (build scripts not shown):")
+    print("| crate | " + " | ".join(KINDS) + " |")
+    print("|---|" + "---:|" * len(KINDS))
+    names = sorted({n for kind in KINDS for n in per_crate[kind]},
+                   key=lambda n: -max(per_crate[k].get(n, 0.0) for k in KINDS))
+    for name in names:
+        if name.startswith("build_script"):
+            continue
+        cells = [f"{per_crate[k][name]:.2f}" if name in per_crate[k] else "" for k in KINDS]
+        print(f"| {name} | " + " | ".join(cells) + " |")
     return 0
 
 
 if __name__ == "__main__":
+    if os.environ.get(LOG) and len(sys.argv) > 1 and "rustc" in pathlib.Path(sys.argv[1]).name:
+        sys.exit(wrap_rustc())
     sys.exit(main())

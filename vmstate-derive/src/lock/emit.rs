@@ -35,12 +35,19 @@ pub fn const_checks(
             "field `{}` of `{}` no longer has the wire layout that version {} has in {}:{}: ",
             pair.name, cx.key, pair.version, cx.file, pair.line
         );
-        let advice = format!(
-            ". Released layouts never change: give `{}` back its recorded type, and carry a new layout in a new field with `#[vmstate(since = {})]`{}",
-            pair.name,
-            cx.next(),
-            cx.and_bump()
-        );
+        let advice = if cx.frozen {
+            format!(
+                ". A frozen copy of a release has that release's layout: give `{}` back its recorded type",
+                pair.name
+            )
+        } else {
+            format!(
+                ". Released layouts never change: give `{}` back its recorded type, and carry a new layout in a new field with `#[vmstate(since = {})]`{}",
+                pair.name,
+                cx.next(),
+                cx.and_bump()
+            )
+        };
         let span = crate::expand::at(pair.span);
         tokens.extend(quote_spanned! {span=>
             const _: () = {

@@ -45,6 +45,15 @@ pub fn select(
     {
         candidates.retain(|key| vmsd_of(lock, key) == Some(described.name.as_str()));
     }
+    // A frozen copy renamed for its release (`UartV1`) copies the one type
+    // recorded under its VMSD name.
+    if frozen && candidates.is_empty() {
+        candidates = lock
+            .keys()
+            .into_iter()
+            .filter(|key| vmsd_of(lock, key) == Some(described.name.as_str()))
+            .collect();
+    }
     match candidates[..] {
         [] if frozen => Ok(None),
         [] => renamed(lock, ident, described, file).map(|()| None),
