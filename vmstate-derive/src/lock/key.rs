@@ -37,13 +37,15 @@ pub fn select(
         .collect();
     // Types of one name in several modules: the VMSD name tells them apart
     // first (and a frozen copy, which lives beside the type it copies, shares
-    // it).
-    if candidates.len() > 1
-        && candidates
-            .iter()
-            .any(|key| vmsd_of(lock, key) == Some(described.name.as_str()))
-    {
-        candidates.retain(|key| vmsd_of(lock, key) == Some(described.name.as_str()));
+    // it); a recorded type of this name but another VMSD name is this one
+    // only if it is in this source file (else this is a new type that reuses
+    // a name).
+    let guess = source_module(ident.span());
+    let same_vmsd = |key: &&str| vmsd_of(lock, key) == Some(described.name.as_str());
+    if candidates.iter().any(same_vmsd) {
+        candidates.retain(same_vmsd);
+    } else if let Some(guess) = &guess {
+        candidates.retain(|key| in_module(split_key(key).0, guess));
     }
     // A frozen copy renamed for its release (`UartV1`) copies the one type
     // recorded under its VMSD name.
@@ -61,7 +63,6 @@ pub fn select(
         _ => {
             // Then the source file's module, when nothing recorded in a
             // module inside it could be this type instead.
-            let guess = source_module(ident.span());
             if let Some(guess) = &guess {
                 let nested = format!("{guess}::");
                 let exact: Vec<&str> = candidates
@@ -91,6 +92,13 @@ pub fn select(
             .with_span(&ident.span()))
         }
     }
+}
+
+/// Whether `module` is `file_module` or a module inside it.
+fn in_module(module: &str, file_module: &str) -> bool {
+    module
+        .strip_prefix(file_module)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
 }
 
 /// The VMSD name a key was recorded with.
