@@ -33,6 +33,8 @@
 // this crate too, for the QEMU device models.
 extern crate self as vmstate;
 
+#[cfg(feature = "stream")]
+pub mod models;
 #[cfg(feature = "qemu")]
 // A model's fields are QEMU's own fields, named as QEMU names them; the
 // struct's documentation names the VMSD and QEMU's source file, which say

@@ -25,6 +25,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 use support::examples::{Card, CardDma, CardDmaExtra, CardIrq, Dev, Irq, Mode, Scalars, Signed};
+use support::fixtures;
 use vmstate::{Reader, Unused, VmState, from_slice, load_into, to_vec, to_vec_at};
 
 // ---- Running properties ------------------------------------------------------
@@ -258,12 +259,12 @@ model_tests! {
 fn fixture_payloads(idstr: &str) -> Vec<Vec<u8>> {
     use vmstate::stream::{Record, StreamReader};
     let mut found: Vec<Vec<u8>> = Vec::new();
-    for name in ["pc-paused", "pc-ran", "pc-e1000-serial", "q35-paused"] {
-        let path = format!(
-            "{}/tests/data/qemu-7.2/{name}.mig",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    // The 7.2 streams that have a vmdesc to delimit their sections.
+    for fixture in fixtures::in_dir("qemu-7.2")
+        .into_iter()
+        .filter(|f| !f.is_pre_vmdesc() && !f.is_mapped_ram())
+    {
+        let bytes = fixture.bytes();
         let mut reader = StreamReader::new(std::io::Cursor::new(bytes)).expect("opens");
         let mut current = None;
         while let Some(record) = reader.next_record().expect("reads") {

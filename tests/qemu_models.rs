@@ -6,9 +6,12 @@
 //! captured with each stream (`*.info-pic.txt`, `*.monitor.txt`), the command
 //! lines in `tests/data/qemu-7.2/README.md`, QEMU's reset code, or `SeaBIOS`.
 
+mod support;
+
 use std::fmt::Debug;
 use std::path::PathBuf;
 
+use support::fixtures;
 use vmstate::qemu::configuration::Configuration;
 use vmstate::qemu::dma::Dma;
 use vmstate::qemu::e1000::E1000;
@@ -34,12 +37,11 @@ const PAUSED: [&str; 2] = ["pc-paused", "q35-paused"];
 const RAN: [&str; 2] = ["pc-ran", "pc-e1000-serial"];
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/qemu-7.2")
+    fixtures::data_dir().join("qemu-7.2")
 }
 
 fn stream(fixture: &str) -> Vec<u8> {
-    let path = data_dir().join(format!("{fixture}.mig"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    fixtures::bytes(&format!("qemu-7.2/{fixture}"))
 }
 
 fn text(fixture: &str, suffix: &str) -> String {

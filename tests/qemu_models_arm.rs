@@ -9,41 +9,29 @@
 //! and `DIR/qemu-10.0-aarch64` instead (streams made locally with the command
 //! lines of the committed fixtures).
 
+mod support;
+
 use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use support::fixtures;
 use vmstate::stream::{Record, SectionInfo, SectionKind, StreamReader, decode};
 
 /// The fixture directories, each of which must hold at least this many
 /// streams: a test that finds none must not pass.
-const RELEASES: [&str; 2] = ["qemu-7.2-aarch64", "qemu-10.0-aarch64"];
 const MIN_FIXTURES: usize = 4;
 
 fn fixtures() -> Vec<PathBuf> {
-    let root = std::env::var_os("VMSTATE_ARM_FIXTURES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data"),
-        PathBuf::from,
-    );
     let mut all = Vec::new();
-    for release in RELEASES {
-        let dir = root.join(release);
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|entries| {
-                entries
-                    .map(|entry| entry.unwrap().path())
-                    .filter(|path| path.extension().is_some_and(|ext| ext == "mig"))
-                    .collect()
-            })
-            .unwrap_or_default();
+    for dir in ["qemu-7.2-aarch64", "qemu-10.0-aarch64"] {
+        let paths = fixtures::in_dir(dir);
         assert!(
             paths.len() >= MIN_FIXTURES,
-            "{}: {} fixtures, expected at least {MIN_FIXTURES}",
-            dir.display(),
+            "{dir}: {} fixtures, expected at least {MIN_FIXTURES}",
             paths.len()
         );
-        paths.sort();
-        all.append(&mut paths);
+        all.extend(paths.into_iter().map(|f| f.path));
     }
     all
 }

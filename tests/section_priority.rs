@@ -8,9 +8,12 @@
 //! hold devices created last on the command line (a PCI Express root port, a
 //! virtio-iommu, virtio-mem) that QEMU saves first because of their priority.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+mod support;
 
+use std::fs::File;
+use std::path::Path;
+
+use support::fixtures;
 use vmstate::desc::StateDesc;
 use vmstate::qemu::virtio::iommu::VirtioIommu;
 use vmstate::stream::{DeviceDesc, DeviceSection, Record, SectionKind, StreamReader, StreamWriter};
@@ -88,10 +91,6 @@ fn written_by_priority(sections: &[DeviceSection]) -> Vec<u8> {
     writer.finish().unwrap()
 }
 
-fn fixture(release: &str, name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/{release}/{name}.mig"))
-}
-
 #[test]
 fn prioritised_sections_come_first_in_qemus_order_and_bytes() {
     for (release, name, first) in [
@@ -116,7 +115,7 @@ fn prioritised_sections_come_first_in_qemus_order_and_bytes() {
         ),
     ] {
         let at = format!("{release}/{name}");
-        let sections = device_sections(&fixture(release, name));
+        let sections = device_sections(&fixtures::path(&format!("{release}/{name}")));
         // The stream starts with the prioritised sections, highest first...
         assert_eq!(idstrs(&sections)[..first.len()], *first, "{at}");
         // ...although QEMU registered them after the machine's own devices,
@@ -131,29 +130,22 @@ fn prioritised_sections_come_first_in_qemus_order_and_bytes() {
 
 #[test]
 fn every_stream_is_its_registration_order_sorted_by_priority() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut checked = 0;
-    for release in ["qemu-7.2", "qemu-10.0"] {
-        for entry in std::fs::read_dir(root.join(release)).unwrap() {
-            let path = entry.unwrap().path();
-            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-            // Streams of old machine types carry no footers; mapped-ram is
-            // large and has the same devices as `pc-ran`.
-            if path.extension().is_none_or(|e| e != "mig")
-                || stem.starts_with("pc-2.")
-                || stem == "pc-mapped-ram"
-            {
-                continue;
-            }
-            let sections = device_sections(&path);
-            assert!(sections.len() > 20, "{}", path.display());
-            assert_eq!(
-                written_by_priority(&sections),
-                written_as_is(&sections),
-                "{release}/{stem}: QEMU's order is not the priority order of its registration order"
-            );
-            checked += 1;
+    for fixture in fixtures::x86() {
+        // Streams of old machine types carry no footers; mapped-ram is
+        // large and has the same devices as `pc-ran`.
+        if fixture.name().starts_with("pc-2.") || fixture.is_mapped_ram() {
+            continue;
         }
+        let sections = device_sections(&fixture.path);
+        assert!(sections.len() > 20, "{}", fixture.id);
+        assert_eq!(
+            written_by_priority(&sections),
+            written_as_is(&sections),
+            "{}: QEMU's order is not the priority order of its registration order",
+            fixture.id
+        );
+        checked += 1;
     }
     assert!(checked >= 15, "only {checked} streams checked");
 }

@@ -2,36 +2,24 @@
 //! every FULL section is decoded from the stream's own description, and
 //! writing the records back gives the identical bytes.
 
+mod support;
+
 use std::io::Cursor;
 
+use support::fixtures;
 use vmstate::stream::{
     RamRecord, Record, SectionKind, StreamLimits, StreamReader, StreamWriter, decode,
 };
 
-/// The streams with a vmdesc, of both releases (old machine types have none;
-/// mapped-ram files keep RAM outside the records).
-const FIXTURES: [&str; 16] = [
-    "qemu-7.2/pc-paused",
-    "qemu-7.2/pc-ran",
-    "qemu-7.2/pc-e1000-serial",
-    "qemu-7.2/q35-paused",
-    "qemu-10.0/pc-paused",
-    "qemu-10.0/pc-ran",
-    "qemu-10.0/pc-e1000-serial",
-    "qemu-10.0/q35-paused",
-    "qemu-10.0/q35-ran",
-    "qemu-10.0/pc72-ran",
-    "qemu-10.0/q35-72-ran",
-    "qemu-10.0/q35-virtio",
-    "qemu-10.0/q35-72-virtio",
-    "qemu-10.0/q35-usb-hda",
-    "qemu-10.0/pc-2.10-ran",
-    "qemu-10.0/pc72-ltim",
-];
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/{name}.mig", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+/// The streams with a vmdesc, of both releases and architectures (old
+/// machine types have none; mapped-ram files keep RAM outside the records).
+fn fixtures_with_vmdesc() -> Vec<fixtures::Fixture> {
+    let all: Vec<_> = fixtures::all()
+        .into_iter()
+        .filter(|f| !f.is_pre_vmdesc() && !f.is_mapped_ram())
+        .collect();
+    assert!(all.len() >= 16, "fixtures missing: {all:?}");
+    all
 }
 
 fn records(bytes: &[u8]) -> Vec<Record> {
@@ -45,8 +33,8 @@ fn records(bytes: &[u8]) -> Vec<Record> {
 
 #[test]
 fn unmodified_streams_round_trip_byte_for_byte() {
-    for name in FIXTURES {
-        let bytes = fixture(name);
+    for fixture in fixtures_with_vmdesc() {
+        let (name, bytes) = (fixture.id.as_str(), fixture.bytes());
         let mut writer = StreamWriter::new(Vec::new()).unwrap();
         for record in records(&bytes) {
             writer.write(&record).unwrap();
@@ -59,8 +47,8 @@ fn unmodified_streams_round_trip_byte_for_byte() {
 
 #[test]
 fn every_full_section_decodes_from_the_vmdesc() {
-    for name in FIXTURES {
-        let bytes = fixture(name);
+    for fixture in fixtures_with_vmdesc() {
+        let (name, bytes) = (fixture.id.as_str(), fixture.bytes());
         let mut reader = StreamReader::new(Cursor::new(&bytes)).unwrap();
         let vmdesc = reader.vmdesc().expect("QEMU 7.2 writes a vmdesc").clone();
         let mut current = None;
@@ -91,7 +79,7 @@ fn every_full_section_decodes_from_the_vmdesc() {
 
 #[test]
 fn ram_pages_cover_the_announced_blocks() {
-    let bytes = fixture("qemu-7.2/pc-ran");
+    let bytes = fixtures::bytes("qemu-7.2/pc-ran");
     let mut pages = 0u64;
     let mut announced = 0u64;
     let mut eos = 0;
@@ -125,7 +113,7 @@ fn ram_pages_cover_the_announced_blocks() {
 
 #[test]
 fn configuration_names_the_machine() {
-    let bytes = fixture("qemu-7.2/q35-paused");
+    let bytes = fixtures::bytes("qemu-7.2/q35-paused");
     let machine = records(&bytes).into_iter().find_map(|r| match r {
         Record::Configuration(c) => Some(c.machine),
         _ => None,
@@ -141,7 +129,7 @@ fn decoded_pic_values_match_what_the_monitor_showed() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let bytes = fixture("qemu-7.2/pc-ran");
+    let bytes = fixtures::bytes("qemu-7.2/pc-ran");
     let mut reader = StreamReader::new(Cursor::new(&bytes)).unwrap();
     let vmdesc = reader.vmdesc().unwrap().clone();
     let mut current = None;
@@ -176,8 +164,12 @@ fn decoded_pic_values_match_what_the_monitor_showed() {
 
 #[test]
 fn parsed_vmdesc_writes_back_as_qemu_wrote_it() {
-    for name in FIXTURES {
-        let json = records(&fixture(name))
+    for fixture in fixtures_with_vmdesc() {
+        let name = fixture.id.as_str();
+        if fixtures::VMDESC_WITH_DUPLICATE_KEYS.contains(&name) {
+            continue;
+        }
+        let json = records(&fixture.bytes())
             .into_iter()
             .find_map(|r| match r {
                 Record::Vmdesc { json } => Some(json),
@@ -427,8 +419,8 @@ fn page_counts(records: &[Record]) -> (u64, u64) {
 
 #[test]
 fn page_runs_write_back_the_same_bytes_and_count_the_same_pages() {
-    for name in FIXTURES {
-        let bytes = fixture(name);
+    for fixture in fixtures_with_vmdesc() {
+        let (name, bytes) = (fixture.id.as_str(), fixture.bytes());
         let by_run = runs(&bytes).unwrap();
         assert!(
             by_run
@@ -465,7 +457,7 @@ fn page_runs_write_back_the_same_bytes_and_count_the_same_pages() {
 
 #[test]
 fn page_runs_fail_where_single_pages_fail() {
-    let bytes = fixture("qemu-10.0/pc-ran");
+    let bytes = fixtures::bytes("qemu-10.0/pc-ran");
     // Cut anywhere in RAM, or with a page's flags or block name spoiled: the
     // same error at the same offset either way.
     let mut cases: Vec<Vec<u8>> = [300, 5_000, 100_000, 300_001]

@@ -73,8 +73,7 @@ pub mod vga;
 pub mod virtio;
 pub mod vmmouse;
 
-mod lower;
 mod models;
 pub(crate) mod registry;
-pub use lower::Lowered;
-pub use registry::{ForPayload, Lower, MODELS, Model, ModelOutput, delimit, model, model_for};
+pub use crate::models::{Lower, Lowered, Model, ModelOutput};
+pub use registry::{ForPayload, MODELS, delimit, model, model_for};

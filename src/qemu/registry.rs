@@ -1,42 +1,10 @@
 //! The models by section idstr, so that tools can decode a stream's sections
 //! with them and delimit sections that the stream does not describe.
 
-use super::lower::{Lowered, lower_with};
 use crate::desc::StateDesc;
+use crate::models::{Model, ModelOutput, decode_into, decode_with, describe_with, lower_with};
 use crate::stream::SectionInfo;
 use crate::{Error, ErrorKind, Reader, VmState};
-
-/// A model of one QEMU section, known by the section's idstr.
-pub struct Model {
-    /// The section idstr QEMU uses, e.g. `mc146818rtc`.
-    pub idstr: &'static str,
-    /// Decodes a payload at a version; returns the bytes it took and the
-    /// re-encoded payload.
-    pub decode: fn(&[u8], u32) -> Result<ModelOutput, Error>,
-    /// Decodes a payload at a version and describes it as QEMU's vmdesc does.
-    pub describe: fn(&[u8], u32) -> Result<StateDesc, Error>,
-    /// Re-encodes a payload written at the first version at the second, an
-    /// older one, when that loses nothing; `None` for models whose layout
-    /// depends on more than the version (virtio, `piix4_pm`).
-    pub lower: Option<Lower>,
-    /// The section versions the model loads (`MINIMUM_VERSION..=VERSION`):
-    /// how [`model_for`] tells apart two models of one idstr (x86's and
-    /// Arm's `cpu`).
-    pub versions: core::ops::RangeInclusive<u32>,
-}
-
-/// Re-encodes a payload written at the first version at the second.
-pub type Lower = fn(&[u8], u32, u32) -> Result<Lowered, Error>;
-
-/// What a model made of a payload.
-pub struct ModelOutput {
-    /// How many bytes the payload took.
-    pub len: usize,
-    /// The decoded value, formatted with `{:#?}`.
-    pub debug: String,
-    /// The value saved again at its current version.
-    pub reencoded: Vec<u8>,
-}
 
 /// A model whose layout depends on machine configuration that the section
 /// does not carry, and that the payload's bytes show.
@@ -56,41 +24,11 @@ fn decode_for_payload<T: ForPayload + core::fmt::Debug>(
     decode_into(T::for_payload(bytes), bytes, version_id)
 }
 
-/// Loads `bytes` into `value`, then shows and saves it again.
-fn decode_into<T: VmState + core::fmt::Debug>(
-    mut value: T,
-    bytes: &[u8],
-    version_id: u32,
-) -> Result<ModelOutput, Error> {
-    let mut reader = Reader::new(bytes);
-    value.load_state(&mut reader, version_id)?;
-    Ok(ModelOutput {
-        len: bytes.len() - reader.remaining(),
-        debug: format!("{value:#?}"),
-        reencoded: crate::to_vec(&value)?,
-    })
-}
-
 /// Describes a payload decoded as [`decode_for_payload`] does.
 fn describe_for_payload<T: ForPayload>(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
     let mut value = T::for_payload(bytes);
     value.load_state(&mut Reader::new(bytes), version_id)?;
-    Ok(value.describe_state())
-}
-
-/// Decodes with `T` from the start of `bytes`.
-fn decode_with<T: VmState + Default + core::fmt::Debug>(
-    bytes: &[u8],
-    version_id: u32,
-) -> Result<ModelOutput, Error> {
-    decode_into(T::default(), bytes, version_id)
-}
-
-/// Decodes with `T` and describes the value.
-fn describe_with<T: VmState + Default>(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
-    let mut value = T::default();
-    value.load_state(&mut Reader::new(bytes), version_id)?;
-    Ok(value.describe_state())
+    value.describe_state_at(version_id)
 }
 
 /// Loads a [`Piix4Pm`](super::acpi_piix4::Piix4Pm) in the layout its bytes
@@ -185,7 +123,9 @@ fn decode_piix4_pm(bytes: &[u8], version_id: u32) -> Result<ModelOutput, Error> 
 }
 
 fn describe_piix4_pm(bytes: &[u8], version_id: u32) -> Result<StateDesc, Error> {
-    Ok(load_piix4_pm(bytes, version_id)?.0.describe_state())
+    load_piix4_pm(bytes, version_id)?
+        .0
+        .describe_state_at(version_id)
 }
 
 /// Builds [`MODELS`] and its documentation table from the list that

@@ -13,6 +13,13 @@ pub const DIRS: [&str; 4] = [
     "qemu-10.0-aarch64",
 ];
 
+/// Fixtures whose vmdesc JSON cannot be written back as QEMU wrote it: QEMU
+/// 10.0 describes a tail queue's element VMSD once per element inside the
+/// field's one JSON object (`uefi-vars-sysbus`'s `variables`: six
+/// `vmsd_name`/`version`/`fields` keys each), and a parsed description keeps
+/// one of the duplicated keys.
+pub const VMDESC_WITH_DUPLICATE_KEYS: [&str; 1] = ["qemu-10.0/q35-vocab"];
+
 /// One committed stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fixture {
@@ -124,6 +131,19 @@ pub fn fixture(id: &str) -> Fixture {
 /// The path of fixture `id` (`qemu-7.2/pc-ran`).
 pub fn path(id: &str) -> PathBuf {
     fixture(id).path
+}
+
+/// The path of fixture `id` (`qemu-7.2/pc-ran`), as a command-line argument.
+pub fn arg(id: &str) -> String {
+    path(id).display().to_string()
+}
+
+/// Any other file under `tests/data` (a dump, a libvirt image), by its path
+/// there.
+pub fn data_file(path: &str) -> PathBuf {
+    let file = data_dir().join(path);
+    assert!(file.is_file(), "no file {}", file.display());
+    file
 }
 
 /// The bytes of fixture `id` (`qemu-7.2/pc-ran`).

@@ -19,6 +19,9 @@ pub enum Command {
     #[command(after_help = "Examples:
   vmstate inspect guest.mig
   vmstate inspect guest.mig --section i8259:1
+  vmstate inspect disk.qcow2                     # its snapshots with a VM state
+  vmstate inspect disk.qcow2@suspended           # one of them (savevm suspended)
+  vmstate inspect /var/lib/libvirt/qemu/save/guest.save
   vmstate inspect --json - < guest.mig")]
     Inspect(Inspect),
     /// Change fields of a section and write a new stream.
@@ -83,7 +86,9 @@ leaves REF as it was and nothing beside it.")]
 
 #[derive(Debug, ClapArgs)]
 pub struct Inspect {
-    /// The stream file, or `-` for standard input.
+    /// The stream: a file (a migration stream, a mapped-ram save file or a
+    /// libvirt save image), `IMAGE@NAME` for snapshot NAME of a qcow2 image,
+    /// or `-` for standard input.
     pub file: PathBuf,
     /// Print every section's decoded values as JSON.
     #[arg(long)]
@@ -99,7 +104,9 @@ pub struct Inspect {
 
 #[derive(Debug, ClapArgs)]
 pub struct Set {
-    /// The stream file, or `-` for standard input.
+    /// The stream: a file (a migration stream, a mapped-ram save file or a
+    /// libvirt save image), `IMAGE@NAME` for snapshot NAME of a qcow2 image,
+    /// or `-` for standard input.
     pub file: PathBuf,
     /// The section to change: `NAME:INSTANCE`, or `NAME` when the stream has
     /// one section of that name (as in `inspect`, `NAME` alone means every
@@ -109,7 +116,10 @@ pub struct Set {
     /// A change: the field's path, as `inspect --json` names it, and its new value.
     #[arg(long = "field", value_name = "PATH=VALUE", required = true)]
     pub fields: Vec<String>,
-    /// Where to write the new stream (`-` for standard output).
+    /// Where to write the new stream (`-` for standard output);
+    /// `IMAGE@NAME` writes it into snapshot NAME of a qcow2 image (in place
+    /// when it is the input's, or a copy of the input's image when IMAGE does
+    /// not exist). A libvirt save image is written back as one.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
     /// No progress line. It is drawn on standard error when that is a
@@ -120,7 +130,9 @@ pub struct Set {
 
 #[derive(Debug, ClapArgs)]
 pub struct Convert {
-    /// The stream file, or `-` for standard input.
+    /// The stream: a file (a migration stream, a mapped-ram save file or a
+    /// libvirt save image), `IMAGE@NAME` for snapshot NAME of a qcow2 image,
+    /// or `-` for standard input.
     pub file: PathBuf,
     /// The destination: a `-dump-vmstate` file, or `qemu-7.2` / `qemu-10.0`.
     #[arg(long = "to", value_name = "DEST")]
@@ -133,7 +145,10 @@ pub struct Convert {
     /// section or a PCI device was built differently there.
     #[arg(long, value_name = "REF")]
     pub reference: Option<PathBuf>,
-    /// Where to write the new stream (`-` for standard output).
+    /// Where to write the new stream (`-` for standard output);
+    /// `IMAGE@NAME` writes it into snapshot NAME of a qcow2 image (in place
+    /// when it is the input's, or a copy of the input's image when IMAGE does
+    /// not exist). A libvirt save image is written back as one.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
     /// No progress line. It is drawn on standard error when that is a

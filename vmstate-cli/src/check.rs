@@ -121,13 +121,13 @@ fn run_stream(stream: &Path, dest_path: &Path, reference: Option<&Path>) -> Resu
 /// else by a model.
 pub fn read_facts(path: &Path) -> Result<StreamFacts, Failure> {
     let input = crate::input::open(path)?;
-    let reader = StreamReader::new(input)?.with_delimiter(vmstate::qemu::delimit);
+    let reader = StreamReader::new(input)?.with_delimiter(crate::models::delimit);
     Ok(StreamFacts::read(reader, &describe_by_model)?)
 }
 
 /// A model's description of a section, when a model reads the payload.
 pub fn describe_by_model(info: &SectionInfo, payload: &[u8]) -> Option<StateDesc> {
-    let model = vmstate::qemu::model_for(&info.idstr, info.version_id)?;
+    let model = crate::models::model_for(&info.idstr, info.version_id)?;
     (model.describe)(payload, info.version_id).ok()
 }
 

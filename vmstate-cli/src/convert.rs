@@ -54,7 +54,7 @@ impl Fixed {
             return Ok(None);
         };
         let reader =
-            StreamReader::new(crate::input::open(path)?)?.with_delimiter(vmstate::qemu::delimit);
+            StreamReader::new(crate::input::open(path)?)?.with_delimiter(crate::models::delimit);
         RomBlocks::from_reference(reader, &self.images_from_reference, &self.images_dropped)
             .map(Some)
     }
@@ -238,7 +238,7 @@ fn stream_machine(input: &mut Input, args: &Convert) -> Result<Option<String>, F
 
 fn open_reader(input: &mut Input) -> Result<StreamReader<&mut Input>, Failure> {
     Ok(StreamReader::new(input)?
-        .with_delimiter(vmstate::qemu::delimit)
+        .with_delimiter(crate::models::delimit)
         .with_page_runs())
 }
 
@@ -249,7 +249,7 @@ fn open_reader_for<'a>(
     rom_blocks: Option<&RomBlocks>,
 ) -> Result<StreamReader<&'a mut Input>, Failure> {
     if rom_blocks.is_some() {
-        return Ok(StreamReader::new(input)?.with_delimiter(vmstate::qemu::delimit));
+        return Ok(StreamReader::new(input)?.with_delimiter(crate::models::delimit));
     }
     open_reader(input)
 }
@@ -364,7 +364,7 @@ fn decide(
                 minimum,
                 maximum,
             } if i64::from(found) > maximum && maximum >= minimum => {
-                let lower = vmstate::qemu::model_for(idstr, found).and_then(|m| m.lower);
+                let lower = crate::models::model_for(idstr, found).and_then(|m| m.lower);
                 match (u32::try_from(maximum), lower) {
                     (Ok(target), Some(lower)) => {
                         to_lower.push((idstr.clone(), instance_id, found, target, lower));

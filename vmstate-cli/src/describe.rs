@@ -10,19 +10,34 @@ use vmstate::stream::{SectionInfo, Vmdesc};
 
 /// Whether a model decodes `payload` completely and writes it back byte for byte.
 pub fn model_round_trips(info: &SectionInfo, payload: &[u8]) -> bool {
-    vmstate::qemu::model_for(&info.idstr, info.version_id)
+    crate::models::model_for(&info.idstr, info.version_id)
         .and_then(|model| (model.decode)(payload, info.version_id).ok())
         .is_some_and(|decoded| decoded.len == payload.len() && decoded.reencoded == payload)
 }
 
-/// The description that names the most of `payload`'s fields.
+/// The description that names the most of `payload`'s fields, its arrays
+/// shown as arrays at any length where the monitor's own model says which
+/// fields are arrays.
 pub fn describe(vmdesc: Option<&Vmdesc>, info: &SectionInfo, payload: &[u8]) -> Option<StateDesc> {
+    let mut desc = describe_fields(vmdesc, info, payload)?;
+    if let Some(schema) = crate::models::own_schema(info) {
+        desc.shape_arrays(schema);
+    }
+    Some(desc)
+}
+
+/// The description that names the most of `payload`'s fields, as written.
+fn describe_fields(
+    vmdesc: Option<&Vmdesc>,
+    info: &SectionInfo,
+    payload: &[u8],
+) -> Option<StateDesc> {
     let device = vmdesc.and_then(|v| v.device(&info.idstr, info.instance_id));
     // An old-style section (`slirp`) is described as one buffer.
     let opaque = device.is_none_or(|device| device.legacy || is_opaque(&device.state));
     let from_vmdesc = device.map(|device| device.state.clone());
     if opaque && model_round_trips(info, payload) {
-        let model = vmstate::qemu::model_for(&info.idstr, info.version_id)?;
+        let model = crate::models::model_for(&info.idstr, info.version_id)?;
         if let Ok(desc) = (model.describe)(payload, info.version_id) {
             return Some(desc);
         }

@@ -48,7 +48,7 @@ fn set(
 ) -> Result<(), Failure> {
     let output = Target::create(&args.output, &input)?;
     let mut reader = StreamReader::new(&mut input)?
-        .with_delimiter(vmstate::qemu::delimit)
+        .with_delimiter(crate::models::delimit)
         .with_page_runs();
     // A file output keeps a mapped-ram file's holes; standard output cannot
     // seek, so it gets the zeros written out.
@@ -113,11 +113,15 @@ fn rewrite<R: Read + Seek, W: Write>(
                 })?;
                 let decoded = decode(&desc, payload, *offset)
                     .map_err(|e| e.in_section(name, Some(instance)))?;
+                let modeled = crate::describe::model_round_trips(&info, payload);
                 for (path, value) in edits {
                     let leaf = find_leaf(&decoded.leaves, path)
                         .ok_or_else(|| unknown_field(name, path, &decoded.leaves))?;
                     let bytes = encode(&leaf, value)?;
                     payload[leaf.offset..leaf.offset + leaf.size].copy_from_slice(&bytes);
+                }
+                if modeled {
+                    crate::models::check_edit(&info, payload, edits)?;
                 }
                 edited = Some(instance);
             }
@@ -200,6 +204,13 @@ fn encode(leaf: &Leaf, value: &str) -> Result<Vec<u8>, Failure> {
             let raw = n as u64;
             raw
         }
+        // An `f32` is described as a 4-byte `float32`.
+        ScalarKind::Float if leaf.size == 4 => u64::from(
+            value
+                .parse::<f32>()
+                .map_err(|_| bad("expected a number"))?
+                .to_bits(),
+        ),
         ScalarKind::Float => value
             .parse::<f64>()
             .map_err(|_| bad("expected a number"))?

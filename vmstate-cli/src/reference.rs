@@ -121,7 +121,7 @@ fn summary(mut file: File, name: &Path) -> Result<String, Failure> {
     file.seek(SeekFrom::Start(0)).map_err(|e| bad(&e))?;
     let reader = StreamReader::new(file)
         .map_err(|e| bad(&e))?
-        .with_delimiter(vmstate::qemu::delimit);
+        .with_delimiter(crate::models::delimit);
     let facts = StreamFacts::read(reader, &crate::check::describe_by_model).map_err(|e| bad(&e))?;
     Ok(format!(
         "{}: machine {}, {}, {}",

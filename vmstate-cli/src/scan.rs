@@ -82,7 +82,7 @@ pub struct Scan {
 pub fn scan<R: Read + Seek>(input: R, quiet: bool) -> Result<Scan, Failure> {
     // Pages are only counted: they come in runs, read in large buffers.
     let mut reader = StreamReader::new(input)?
-        .with_delimiter(vmstate::qemu::delimit)
+        .with_delimiter(crate::models::delimit)
         .with_page_runs();
     let progress = Progress::new("inspect", reader.len(), quiet);
     let vmdesc = reader.vmdesc().cloned();

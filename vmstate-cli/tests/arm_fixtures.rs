@@ -4,29 +4,19 @@
 
 mod support;
 
-use std::path::PathBuf;
-
 use support::vmstate;
 
 /// The fixture names both releases' make-fixtures.sh write.
-const FIXTURES: [&str; 5] = [
-    "virt72-paused",
-    "virt72-ran",
-    "virt72-devices",
-    "virt72-gicv3",
-    "virt-ran",
-];
-
-fn fixture(release: &str, name: &str) -> PathBuf {
-    support::qemu::repository()
-        .join("tests/data")
-        .join(format!("qemu-{release}-aarch64"))
-        .join(format!("{name}.mig"))
+/// The path of fixture `id`, as an argument.
+fn path(id: &str) -> String {
+    support::fixtures::path(id).display().to_string()
 }
 
 fn inspects_every_fixture(release: &str, newest_virt: &str) {
-    for name in FIXTURES {
-        let path = fixture(release, name);
+    let all = support::fixtures::in_dir(&format!("qemu-{release}-aarch64"));
+    assert!(all.len() >= 5, "{all:?}");
+    for fixture in &all {
+        let (name, path) = (fixture.name(), &fixture.path);
         let (code, out, err) = vmstate(&["inspect", &path.display().to_string()]);
         assert_eq!(code, 0, "{name}: {err}");
         let machine = if name == "virt-ran" {
@@ -67,7 +57,7 @@ fn qemu_10_0_fixtures_inspect() {
 #[test]
 fn check_predicts_the_cpu_refusals_across_releases() {
     // 10.0's cortex-a57 migrates 274 registers, 7.2's 258: the count is refused.
-    let stream = fixture("10.0", "virt72-ran").display().to_string();
+    let stream = path("qemu-10.0-aarch64/virt72-ran");
     let (code, out, _) = vmstate(&["check", &stream, "qemu-7.2"]);
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -75,7 +65,7 @@ fn check_predicts_the_cpu_refusals_across_releases() {
         "{out}"
     );
     // 7.2 lists the 32-bit PAR, which 10.0's cortex-a57 no longer has.
-    let stream = fixture("7.2", "virt72-ran").display().to_string();
+    let stream = path("qemu-7.2-aarch64/virt72-ran");
     let (code, out, _) = vmstate(&["check", &stream, "qemu-10.0"]);
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -91,10 +81,10 @@ fn check_predicts_the_cpu_refusals_across_releases() {
     );
     // Each release loads its own streams.
     for (release, dest) in [("7.2", "qemu-7.2"), ("10.0", "qemu-10.0")] {
-        for name in FIXTURES {
-            let stream = fixture(release, name).display().to_string();
+        for fixture in support::fixtures::in_dir(&format!("qemu-{release}-aarch64")) {
+            let stream = fixture.path.display().to_string();
             let (code, out, err) = vmstate(&["check", &stream, dest]);
-            assert_eq!(code, 0, "{release} {name}: {out}{err}");
+            assert_eq!(code, 0, "{}: {out}{err}", fixture.id);
         }
     }
 }

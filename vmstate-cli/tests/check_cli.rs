@@ -2,18 +2,16 @@
 //! copies of it edited here: the printed lines, the summary line, and the exit
 //! status (as `diff`'s: 0 compatible, 1 problems found, 2 no verdict).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-/// `qemu-system-x86_64 -M pc-i440fx-7.2 -dump-vmstate` (see tests/data/qemu-7.2/README.md).
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/qemu-7.2/pc-7.2.dump.json")
-}
-
 fn real() -> Value {
-    let text = std::fs::read_to_string(fixture()).expect("the fixture is readable");
+    let text = std::fs::read_to_string(support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"))
+        .expect("the fixture is readable");
     serde_json::from_str(&text).expect("the fixture is JSON")
 }
 
@@ -50,7 +48,7 @@ fn rtc_fields(dump: &mut Value) -> &mut Vec<Value> {
 
 #[test]
 fn identical_dumps_exit_0() {
-    let dump = fixture();
+    let dump = support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json");
     let (status, lines) = run(&[&dump, &dump]);
     assert_eq!(status, 0);
     assert_eq!(lines.len(), 1, "{lines:?}");
@@ -74,7 +72,10 @@ fn each_problem_is_a_line_and_the_summary_counts_them() {
         .remove("Subsections");
     let new = write("four-problems", &new);
 
-    let (status, lines) = run(&[&fixture(), &new]);
+    let (status, lines) = run(&[
+        &support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"),
+        &new,
+    ]);
     assert_eq!(status, 1, "{lines:?}");
     assert!(
         lines.last().unwrap().starts_with("4 problems, "),
@@ -110,7 +111,10 @@ fn unused_bytes_replaced_by_a_field_exit_0() {
     rtc_fields(&mut new)[2] =
         json!({"field": "alarm_state", "version_id": 0, "field_exists": false, "size": 28});
     let new = write("unused-replaced", &new);
-    let (status, lines) = run(&[&fixture(), &new]);
+    let (status, lines) = run(&[
+        &support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"),
+        &new,
+    ]);
     assert_eq!(status, 0, "{lines:?}");
 }
 
@@ -123,12 +127,15 @@ fn reverse_checks_the_way_back() {
         .push(json!({"field": "alarm_flags", "version_id": 4, "field_exists": false, "size": 4}));
     let new = write("version-4", &new);
 
-    let (status, lines) = run(&[&fixture(), &new]);
+    let (status, lines) = run(&[
+        &support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"),
+        &new,
+    ]);
     assert_eq!(status, 0, "{lines:?}");
 
     let output = Command::new(env!("CARGO_BIN_EXE_vmstate"))
         .args(["check", "--reverse"])
-        .arg(fixture())
+        .arg(support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"))
         .arg(&new)
         .output()
         .unwrap();
@@ -151,7 +158,10 @@ fn warnings_do_not_count() {
     let mut old = real();
     old["vmschkmachine"]["Name"] = json!("pc-i440fx-7.1");
     let old = write("machine-7.1", &old);
-    let (status, lines) = run(&[&old, &fixture()]);
+    let (status, lines) = run(&[
+        &old,
+        &support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"),
+    ]);
     assert_eq!(status, 0);
     assert_eq!(
         lines[0],
@@ -165,7 +175,10 @@ fn warnings_do_not_count() {
 fn many_problems_still_exit_with_1() {
     // A count as the status would wrap or be capped: 214 and 314 problems are
     // both a plain refusal, counted in the summary line.
-    let (status, lines) = run(&[&fixture(), &write("empty", &json!({}))]);
+    let (status, lines) = run(&[
+        &support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"),
+        &write("empty", &json!({})),
+    ]);
     assert_eq!(status, 1, "{:?}", lines.last());
     assert!(lines.last().unwrap().starts_with("214 problems, "));
 
@@ -187,7 +200,10 @@ fn many_problems_still_exit_with_1() {
 #[test]
 fn unreadable_dumps_are_usage_errors() {
     let missing = Path::new("/nonexistent/old.json");
-    let output = vmstate(&[missing, &fixture()]);
+    let output = vmstate(&[
+        missing,
+        &support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -202,7 +218,10 @@ fn unreadable_dumps_are_usage_errors() {
         .unwrap()
         .remove("size");
     let bad = write("no-size", &bad);
-    let output = vmstate(&[&fixture(), &bad]);
+    let output = vmstate(&[
+        &support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json"),
+        &bad,
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
@@ -210,6 +229,6 @@ fn unreadable_dumps_are_usage_errors() {
         "{stderr}"
     );
 
-    let output = vmstate(&[&fixture()]);
+    let output = vmstate(&[&support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json")]);
     assert_eq!(output.status.code(), Some(2), "NEW is required");
 }

@@ -1,15 +1,10 @@
 //! The `vmstate` binary on the real QEMU 7.2 fixtures: output, exit status and
 //! messages.
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-
-fn fixture(name: &str) -> String {
-    format!(
-        "{}/../tests/data/qemu-7.2/{name}.mig",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
 
 fn vmstate(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vmstate"))
@@ -28,7 +23,10 @@ fn stderr(output: &Output) -> String {
 
 #[test]
 fn inspect_lists_every_section_and_how_it_was_decoded() {
-    let output = vmstate(&["inspect", &fixture("pc-e1000-serial")]);
+    let output = vmstate(&[
+        "inspect",
+        &support::fixtures::arg("qemu-7.2/pc-e1000-serial"),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(text.starts_with("machine: pc-i440fx-7.2\n"), "{text}");
@@ -56,7 +54,11 @@ fn inspect_lists_every_section_and_how_it_was_decoded() {
 #[test]
 fn inspect_json_names_every_field_of_every_section() {
     for name in ["pc-ran", "q35-paused"] {
-        let output = vmstate(&["inspect", "--json", &fixture(name)]);
+        let output = vmstate(&[
+            "inspect",
+            "--json",
+            &support::fixtures::arg(&format!("qemu-7.2/{name}")),
+        ]);
         assert!(output.status.success(), "{}", stderr(&output));
         let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let sections = document["sections"].as_array().unwrap();
@@ -78,7 +80,7 @@ fn inspect_section_narrows_to_one_instance() {
         "--json",
         "--section",
         "i8259:1",
-        &fixture("pc-ran"),
+        &support::fixtures::arg("qemu-7.2/pc-ran"),
     ]);
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let sections = document["sections"].as_array().unwrap();
@@ -98,7 +100,7 @@ fn inspect_reads_standard_input() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let bytes = std::fs::read(fixture("pc-paused")).unwrap();
+    let bytes = std::fs::read(support::fixtures::arg("qemu-7.2/pc-paused")).unwrap();
     child.stdin.take().unwrap().write_all(&bytes).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
@@ -107,7 +109,7 @@ fn inspect_reads_standard_input() {
 
 #[test]
 fn bad_input_exits_1_naming_section_and_offset() {
-    let bytes = std::fs::read(fixture("pc-ran")).unwrap();
+    let bytes = std::fs::read(support::fixtures::arg("qemu-7.2/pc-ran")).unwrap();
     let dir = std::env::temp_dir().join(format!("vmstate-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cut = dir.join("cut.mig");
@@ -132,7 +134,7 @@ fn bad_input_exits_1_naming_section_and_offset() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let ran = fixture("pc-ran");
+    let ran = support::fixtures::arg("qemu-7.2/pc-ran");
     let out = std::env::temp_dir().join(format!("vmstate-usage-{}.mig", std::process::id()));
     let out = out.to_str().unwrap();
     for (args, message) in [
@@ -203,7 +205,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn set_changes_one_field_and_nothing_else() {
-    let ran = fixture("pc-ran");
+    let ran = support::fixtures::arg("qemu-7.2/pc-ran");
     let out = std::env::temp_dir().join(format!("vmstate-set-{}.mig", std::process::id()));
     let output = vmstate(&[
         "set",
@@ -259,7 +261,7 @@ fn set(file: &str, section: &str, field: &str, out: &str) -> Output {
 
 #[test]
 fn set_refuses_a_name_that_means_two_instances() {
-    let ran = fixture("pc-ran");
+    let ran = support::fixtures::arg("qemu-7.2/pc-ran");
     let out = std::env::temp_dir().join(format!("vmstate-two-{}.mig", std::process::id()));
     let output = set(&ran, "i8259", "imr=0xfb", out.to_str().unwrap());
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
@@ -281,7 +283,7 @@ fn an_output_in_a_missing_directory_is_an_io_error_that_names_it() {
     let missing = std::env::temp_dir().join(format!("vmstate-missing-{}", std::process::id()));
     let out = missing.join("out.mig");
     let output = set(
-        &fixture("pc-ran"),
+        &support::fixtures::arg("qemu-7.2/pc-ran"),
         "i8259:0",
         "imr=0xfb",
         out.to_str().unwrap(),
@@ -303,7 +305,12 @@ fn an_output_in_a_missing_directory_is_an_io_error_that_names_it() {
 
 #[test]
 fn counts_of_one_are_singular() {
-    let output = set(&fixture("pc-ran"), "i8259:0", "imr=0x100", "-");
+    let output = set(
+        &support::fixtures::arg("qemu-7.2/pc-ran"),
+        "i8259:0",
+        "imr=0x100",
+        "-",
+    );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("(uint8, 1 byte)"),

@@ -12,15 +12,11 @@
 mod support;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
-use support::qemu::{E1000_SERIAL, Qemu, Release, USB_HDA, VIRTIO, repository, scratch};
+use support::qemu::{E1000_SERIAL, Qemu, Release, USB_HDA, VIRTIO, scratch};
 use support::{inspect_json, vmstate};
-
-fn fixture(path: &str) -> PathBuf {
-    repository().join("tests/data").join(path)
-}
 
 /// One (stream, destination) pair of the matrix.
 struct Pair {
@@ -167,9 +163,9 @@ fn check_predicts_what_real_qemu_loads() {
     let mut table = String::new();
     let mut disagreements = Vec::new();
     for pair in MATRIX {
-        let stream = fixture(pair.stream);
+        let stream = support::fixtures::data_file(pair.stream);
         let dest = match pair.dump {
-            Some(dump) => fixture(dump).display().to_string(),
+            Some(dump) => support::fixtures::data_file(dump).display().to_string(),
             None => pair.dest.dump_name().to_owned(),
         };
         let (code, out, err) = vmstate(&["check", &stream.display().to_string(), &dest]);
@@ -491,7 +487,7 @@ fn a_reference_stream_predicts_what_a_rename_does_not_fix() {
         let converted = dir.join(format!("converted-{i}.mig"));
         let (code, _, err) = vmstate(&[
             "convert",
-            &fixture(stream).display().to_string(),
+            &support::fixtures::data_file(stream).display().to_string(),
             "--to",
             "qemu-7.2",
             "--machine",
@@ -558,7 +554,8 @@ fn a_reference_stream_predicts_what_a_rename_does_not_fix() {
 #[test]
 fn convert_re_encodes_a_section_at_an_older_version_or_refuses() {
     let dir = scratch("lower");
-    let dump_text = std::fs::read_to_string(fixture("qemu-7.2/pc-7.2.dump.json")).unwrap();
+    let dump_text =
+        std::fs::read_to_string(support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json")).unwrap();
     let older = |vmsd: &str, version: i64| {
         let mut dump: Value = serde_json::from_str(&dump_text).unwrap();
         for (_, section) in dump.as_object_mut().unwrap() {
@@ -571,7 +568,9 @@ fn convert_re_encodes_a_section_at_an_older_version_or_refuses() {
         std::fs::write(&path, dump.to_string()).unwrap();
         path.display().to_string()
     };
-    let stream = fixture("qemu-7.2/pc-ran.mig").display().to_string();
+    let stream = support::fixtures::data_file("qemu-7.2/pc-ran.mig")
+        .display()
+        .to_string();
     let out = dir.join("lowered.mig");
     let out_arg = out.display().to_string();
 
@@ -594,7 +593,7 @@ fn convert_re_encodes_a_section_at_an_older_version_or_refuses() {
         .find(|s| s["section"] == "i8254")
         .unwrap();
     assert_eq!(pit["version"], 2);
-    let before = inspect_json(&fixture("qemu-7.2/pc-ran.mig"));
+    let before = inspect_json(&support::fixtures::data_file("qemu-7.2/pc-ran.mig"));
     let pit_before = before["sections"]
         .as_array()
         .unwrap()

@@ -11,12 +11,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use support::qemu::{Qemu, Release, repository, scratch};
+use support::qemu::{Qemu, Release, scratch};
 use support::{inspect_json, vmstate};
-
-fn fixture() -> PathBuf {
-    repository().join("tests/data/qemu-10.0/pc-mapped-ram.mig")
-}
 
 /// Bytes the file system allocated to `path`.
 fn allocated(path: &Path) -> u64 {
@@ -28,7 +24,9 @@ fn edit_imr(dir: &Path) -> PathBuf {
     let out = dir.join("edited.mig");
     let (code, _, err) = vmstate(&[
         "set",
-        &fixture().display().to_string(),
+        &support::fixtures::path("qemu-10.0/pc-mapped-ram")
+            .display()
+            .to_string(),
         "--section",
         "i8259:0",
         "--field",
@@ -42,7 +40,9 @@ fn edit_imr(dir: &Path) -> PathBuf {
 
 #[test]
 fn inspect_shows_the_blocks_and_the_pages_in_the_file() {
-    let file = fixture().display().to_string();
+    let file = support::fixtures::path("qemu-10.0/pc-mapped-ram")
+        .display()
+        .to_string();
     let (code, text, err) = vmstate(&["inspect", &file]);
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -50,7 +50,7 @@ fn inspect_shows_the_blocks_and_the_pages_in_the_file() {
         "{text}"
     );
 
-    let document = inspect_json(&fixture());
+    let document = inspect_json(&support::fixtures::path("qemu-10.0/pc-mapped-ram"));
     let ram = &document["sections"][0];
     assert_eq!(ram["section"], "ram");
     let blocks = ram["blocks"].as_array().unwrap();
@@ -90,7 +90,7 @@ fn inspect_shows_the_blocks_and_the_pages_in_the_file() {
 fn set_changes_one_byte_and_keeps_the_holes() {
     let dir = scratch("mapped-ram-set");
     let out = edit_imr(&dir);
-    let before = std::fs::read(fixture()).unwrap();
+    let before = std::fs::read(support::fixtures::path("qemu-10.0/pc-mapped-ram")).unwrap();
     let after = std::fs::read(&out).unwrap();
     assert_eq!(after.len(), before.len(), "the file keeps its size");
     let changed: Vec<(usize, u8, u8)> = before
@@ -106,7 +106,10 @@ fn set_changes_one_byte_and_keeps_the_holes() {
     // The input holds ~600 KiB of data in 23 MB; the copy stays that sparse
     // (a checkout may have written the fixture densely, so compare with a
     // fixed bound as well as with the input).
-    let (input, output) = (allocated(&fixture()), allocated(&out));
+    let (input, output) = (
+        allocated(&support::fixtures::path("qemu-10.0/pc-mapped-ram")),
+        allocated(&out),
+    );
     println!("allocated: input {input} bytes, output {output} bytes");
     assert!(
         output <= input + (64 << 10),
@@ -171,7 +174,7 @@ fn qemu_10_0_restores_the_edited_file() {
     qemu.quit();
 
     // The RAM the holes stand for reads back as it did from QEMU's own file.
-    let mut qemu = restore(&fixture());
+    let mut qemu = restore(&support::fixtures::path("qemu-10.0/pc-mapped-ram"));
     let original_ram = guest_ram(&mut qemu, &dir.join("original.ram"));
     qemu.quit();
     assert_eq!(edited_ram.len(), 16 << 20);

@@ -4,6 +4,8 @@
 //! them. The 2.0 and 2.2 streams have no vmdesc, no footers and no
 //! configuration section, so every section's end comes from its model.
 
+mod support;
+
 use std::process::{Command, Output};
 
 /// The sections of a bare `pc-i440fx-2.x` machine between `timer` and
@@ -157,10 +159,6 @@ fn pc24_devices_10() -> Vec<String> {
     sections
 }
 
-fn fixture(name: &str) -> String {
-    format!("{}/../tests/data/{name}.mig", env!("CARGO_MANIFEST_DIR"))
-}
-
 fn vmstate(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vmstate"))
         .args(args)
@@ -171,7 +169,7 @@ fn vmstate(args: &[&str]) -> Output {
 /// `vmstate inspect` lists exactly `expected`, every section but RAM decoded
 /// by its model, and `vmstate check` says QEMU 7.2 loads the stream.
 fn assert_decoded_and_loads(name: &str, expected: &[String]) {
-    let path = fixture(name);
+    let path = support::fixtures::arg(name);
     let output = vmstate(&["inspect", &path]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -255,7 +253,8 @@ fn pc_2_4_devices_of_10_0() {
 /// the stream is unchanged).
 #[test]
 fn a_section_no_model_knows_is_named() {
-    let mut bytes = std::fs::read(fixture("qemu-7.2/pc-2.0-paused")).expect("fixture");
+    let mut bytes =
+        std::fs::read(support::fixtures::arg("qemu-7.2/pc-2.0-paused")).expect("fixture");
     let at = bytes
         .windows(7)
         .position(|w| w == b"\x06port92")

@@ -8,32 +8,21 @@ mod support;
 use std::path::PathBuf;
 
 use serde_json::Value;
-use support::qemu::repository;
 use support::vmstate;
 
 /// Every stream fixture of both releases.
-fn fixtures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for release in ["qemu-7.2", "qemu-10.0"] {
-        let dir = repository().join("tests/data").join(release);
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "mig") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    assert!(out.len() >= 16, "{out:?}");
-    out
+/// A file under tests/data, by its path there, as an argument.
+fn data_arg(path: &str) -> String {
+    support::fixtures::data_file(path).display().to_string()
 }
 
-fn fixture(path: &str) -> String {
-    repository()
-        .join("tests/data")
-        .join(path)
-        .display()
-        .to_string()
+fn fixtures() -> Vec<PathBuf> {
+    let out: Vec<PathBuf> = support::fixtures::x86()
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    assert!(out.len() >= 16, "{out:?}");
+    out
 }
 
 #[test]
@@ -63,7 +52,7 @@ fn every_stream_of_both_releases_inspects() {
 #[test]
 fn arrays_of_structs_keep_every_element_in_10_0_streams() {
     for release in ["qemu-7.2", "qemu-10.0"] {
-        let file = fixture(&format!("{release}/pc-ran.mig"));
+        let file = data_arg(&format!("{release}/pc-ran.mig"));
         let (code, json, err) =
             vmstate(&["inspect", "--json", "--section", "0000:00:01.1/ide", &file]);
         assert_eq!(code, 0, "{err}");
@@ -114,7 +103,7 @@ fn arrays_of_structs_keep_every_element_in_10_0_streams() {
 /// One byte of a buffer is set alone: `cmos_data[80]`.
 #[test]
 fn one_byte_of_a_buffer_is_set_alone() {
-    let file = fixture("qemu-10.0/pc-ran.mig");
+    let file = data_arg("qemu-10.0/pc-ran.mig");
     let out = std::env::temp_dir().join(format!("vmstate-byte-{}.mig", std::process::id()));
     let (code, _, err) = vmstate(&[
         "set",
@@ -163,18 +152,18 @@ fn one_byte_of_a_buffer_is_set_alone() {
 /// 10.0 streams of older machine types have none.
 #[test]
 fn command_packets_are_listed_by_name() {
-    let (_, text, _) = vmstate(&["inspect", &fixture("qemu-10.0/pc-ran.mig")]);
+    let (_, text, _) = vmstate(&["inspect", &data_arg("qemu-10.0/pc-ran.mig")]);
     let line = text
         .lines()
         .find(|l| l.contains("SWITCHOVER_START"))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(line.ends_with("command packet"), "{line}");
-    let (_, json, _) = vmstate(&["inspect", "--json", &fixture("qemu-10.0/pc-ran.mig")]);
+    let (_, json, _) = vmstate(&["inspect", "--json", &data_arg("qemu-10.0/pc-ran.mig")]);
     let document: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(document["commands"][0]["number"], 11);
     assert_eq!(document["commands"][0]["name"], "SWITCHOVER_START");
     for older in ["qemu-7.2/pc-ran.mig", "qemu-10.0/pc72-ran.mig"] {
-        let (_, json, _) = vmstate(&["inspect", "--json", &fixture(older)]);
+        let (_, json, _) = vmstate(&["inspect", "--json", &data_arg(older)]);
         let document: Value = serde_json::from_str(&json).unwrap();
         assert_eq!(document["commands"], serde_json::json!([]), "{older}");
     }
@@ -184,7 +173,7 @@ fn command_packets_are_listed_by_name() {
 /// and the status as `diff`'s (0 loads, 1 refuses, 2 no verdict).
 #[test]
 fn check_on_a_stream_names_each_reason() {
-    let (code, out, _) = vmstate(&["check", &fixture("qemu-10.0/pc-ran.mig"), "qemu-7.2"]);
+    let (code, out, _) = vmstate(&["check", &data_arg("qemu-10.0/pc-ran.mig"), "qemu-7.2"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("machine type `pc-i440fx-10.0`"), "{out}");
     assert!(out.contains("command 0xb (SWITCHOVER_START)"), "{out}");
@@ -195,7 +184,7 @@ fn check_on_a_stream_names_each_reason() {
             .starts_with("2 reasons: qemu-7.2 refuses"),
         "{out}"
     );
-    let (code, out, _) = vmstate(&["check", &fixture("qemu-10.0/pc72-ran.mig"), "qemu-7.2"]);
+    let (code, out, _) = vmstate(&["check", &data_arg("qemu-10.0/pc72-ran.mig"), "qemu-7.2"]);
     assert_eq!(code, 0, "{out}");
     assert!(
         out.lines()
@@ -205,16 +194,16 @@ fn check_on_a_stream_names_each_reason() {
         "{out}"
     );
     // A dump file as DEST: QEMU started with its machine type.
-    let dump = fixture("qemu-7.2/pc-7.2.dump.json");
-    let (code, out, _) = vmstate(&["check", &fixture("qemu-10.0/pc72-ran.mig"), &dump]);
+    let dump = data_arg("qemu-7.2/pc-7.2.dump.json");
+    let (code, out, _) = vmstate(&["check", &data_arg("qemu-10.0/pc72-ran.mig"), &dump]);
     assert_eq!(code, 0, "{out}");
-    let (code, out, _) = vmstate(&["check", &fixture("qemu-10.0/q35-72-ran.mig"), &dump]);
+    let (code, out, _) = vmstate(&["check", &data_arg("qemu-10.0/q35-72-ran.mig"), &dump]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("DEST runs `pc-i440fx-7.2`"), "{out}");
     // A stream that cannot be read gives no verdict: 2, not a refusal.
     let dir = support::qemu::scratch("check-no-verdict");
     let cut = dir.join("cut.mig");
-    let bytes = std::fs::read(fixture("qemu-10.0/pc72-ran.mig")).unwrap();
+    let bytes = std::fs::read(data_arg("qemu-10.0/pc72-ran.mig")).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let (code, out, err) = vmstate(&["check", &cut.display().to_string(), "qemu-7.2"]);
     assert_eq!(code, 2, "{out}{err}");
@@ -229,7 +218,7 @@ fn convert_rewrites_only_what_carries_no_state() {
     let dir = support::qemu::scratch("convert-cli");
     let out = dir.join("out.mig");
     let out_arg = out.display().to_string();
-    let file = fixture("qemu-10.0/pc-ran.mig");
+    let file = data_arg("qemu-10.0/pc-ran.mig");
     // Without --machine the machine type stays in the way: nothing is written.
     let (code, _, err) = vmstate(&["convert", &file, "--to", "qemu-7.2", "-o", &out_arg]);
     assert_eq!(code, 1, "{err}");
@@ -311,7 +300,7 @@ fn convert_machine_always_writes_the_name() {
     let dir = support::qemu::scratch("convert-machine-always");
     let out = dir.join("out.mig");
     let out_arg = out.display().to_string();
-    let file = fixture("qemu-10.0/pc72-ran.mig");
+    let file = data_arg("qemu-10.0/pc72-ran.mig");
     let (code, _, err) = vmstate(&[
         "convert",
         &file,
@@ -327,7 +316,7 @@ fn convert_machine_always_writes_the_name() {
     let after: Value = serde_json::from_str(&after).unwrap();
     assert_eq!(after["machine"], "pc-i440fx-7.1");
 
-    let old = fixture("qemu-7.2/pc-2.0-ran.mig");
+    let old = data_arg("qemu-7.2/pc-2.0-ran.mig");
     let (code, _, err) = vmstate(&[
         "convert",
         &old,

@@ -429,6 +429,17 @@ pub fn state_desc(
     }
 }
 
+/// The description at `VERSION`, which cannot fail (every gate is known
+/// there and no subsection is newer); the bare header if it did.
+#[must_use]
+pub fn described_at_version(
+    described: Result<StateDesc, Error>,
+    name: &str,
+    version: u32,
+) -> StateDesc {
+    described.unwrap_or_else(|_| state_desc(name, version, Vec::new(), Vec::new()))
+}
+
 /// Describes a variable array like a fixed one of its current length.
 pub fn describe_varray<V: Varray>(array: &V, name: &str, out: &mut Vec<FieldDesc>) {
     match array.as_slices() {

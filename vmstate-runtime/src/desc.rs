@@ -4,6 +4,8 @@
 //! ([`VmState::describe_state`](crate::VmState::describe_state)); the stream
 //! layer parses and prints the JSON form, which this module does not need.
 
+use crate::schema::{Count, Schema, WireType};
+
 /// One VMState description as written: a section payload, an inlined struct
 /// or a subsection.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -110,6 +112,76 @@ impl StateDesc {
     }
 }
 
+impl StateDesc {
+    /// Makes every array of scalars that `schema` declares an array entry at
+    /// any length, for showing values: QEMU's vmdesc (which this crate
+    /// writes as QEMU does) gives a one-element array no `array_len` and an
+    /// empty one no entry at all, so a reader would show a scalar or
+    /// nothing. A one-element entry gets `array_len` 1; an empty variable
+    /// array on the wire at this description's version gets an entry of
+    /// `array_len` 0 where the schema puts it. Inlined structs and
+    /// subsections are shaped by their own schemas. Fields an `exists`
+    /// predicate decides, and byte arrays given a type with `info`, are left
+    /// as described.
+    pub fn shape_arrays(&mut self, schema: &Schema) {
+        let mut cursor = 0;
+        for field in schema.fields {
+            let on_wire = !field.exists
+                && field.since <= self.version
+                && field.until.is_none_or(|until| self.version < until);
+            let found: Vec<usize> = (cursor..self.fields.len())
+                .filter(|&i| self.fields[i].name == field.name)
+                .collect();
+            if let (WireType::Struct(inner), [at]) = (&field.wire, found.as_slice())
+                && let Some(nested) = &mut self.fields[*at].nested
+            {
+                nested.shape_arrays(inner);
+            }
+            let scalar = match (field.count, &field.wire) {
+                (_, _) if field.info.is_some() => None,
+                (Count::Field(_), WireType::Scalar { info, size })
+                | (
+                    Count::One,
+                    WireType::Array {
+                        element: WireType::Scalar { info, size },
+                        ..
+                    },
+                ) => Some((*info, *size)),
+                _ => None,
+            };
+            match (scalar, found.as_slice()) {
+                (Some(_), [at]) => {
+                    let entry = &mut self.fields[*at];
+                    if entry.array_len.is_none() && entry.index.is_none() && entry.nested.is_none()
+                    {
+                        entry.array_len = Some(1);
+                    }
+                }
+                (Some((info, size)), []) if on_wire && matches!(field.count, Count::Field(_)) => {
+                    let mut entry = FieldDesc::scalar(field.name, info, size);
+                    entry.array_len = Some(0);
+                    self.fields.insert(cursor, entry);
+                    cursor += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(&last) = found.last() {
+                cursor = last + 1;
+            }
+        }
+        for sub in &mut self.subsections {
+            if let Some(known) = schema
+                .subsections
+                .iter()
+                .find(|known| known.schema.name == sub.vmsd_name)
+            {
+                sub.shape_arrays(known.schema);
+            }
+        }
+    }
+}
+
 /// The wire size of the subsection header for `name`: marker, length, name, version.
 fn subsection_header_len(name: &str) -> usize {
     1 + 1 + name.len() + 4
@@ -134,13 +206,23 @@ impl StateDesc {
 }
 
 impl FieldDesc {
+    /// Whether `size` is the field's whole wire length even though it has a
+    /// nested description: a list or tree describes the VMSD of its first
+    /// element, while `size` counts every element and marker QEMU wrote; an
+    /// `option` describes its value, without the presence byte.
+    #[must_use]
+    pub fn sized_whole(&self) -> bool {
+        matches!(
+            self.type_name.as_str(),
+            "qtailq" | "qlist" | "gtree" | "option"
+        )
+    }
+
     /// The field's wire length: every element, nested structs included.
     #[must_use]
     pub fn wire_len(&self) -> usize {
         let element = match &self.nested {
-            // A list or tree describes the VMSD of its first element, while
-            // `size` counts every element and marker QEMU wrote.
-            Some(_) if matches!(self.type_name.as_str(), "qtailq" | "qlist" | "gtree") => self.size,
+            Some(_) if self.sized_whole() => self.size,
             Some(nested) => nested.wire_len(),
             None => self.size,
         };

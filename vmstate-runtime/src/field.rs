@@ -85,6 +85,12 @@ pub trait VmStateField {
         out.push(FieldDesc::scalar(name, "buffer", size));
     }
 
+    /// Sets every `count_of` count inside this value to the length of its
+    /// array, as a save writes it (see [`VmState::sync_counts`](crate::VmState::sync_counts)).
+    /// The default has no counts to set.
+    #[inline]
+    fn sync_field_counts(&mut self) {}
+
     /// How many bytes [`save_field`](Self::save_field) writes for this value,
     /// as far as it can tell without saving: exact for a fixed
     /// [`WIRE`](Self::WIRE) size and for derived structs of fields, variable
@@ -469,6 +475,12 @@ impl<T: VmStateField, const N: usize> VmStateField for [T; N] {
 
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
         describe_elements(self, name, out);
+    }
+
+    fn sync_field_counts(&mut self) {
+        for item in self {
+            item.sync_field_counts();
+        }
     }
 
     #[inline]

@@ -66,6 +66,39 @@ pub trait VmState: VmStateField {
     /// writes for this value: the fields that exist and the subsections that
     /// are needed, with QEMU's type names and sizes.
     fn describe_state(&self) -> StateDesc;
+
+    /// Sets every `#[vmstate(count_of = array)]` count to the length of its
+    /// array, in this value, its inlined structs and its subsections: the
+    /// value a load gives the count. A save always writes the array's length
+    /// whatever the field holds, so a value compared with what it loads back
+    /// (`PartialEq` in a test) compares equal after this. A length the count's
+    /// type cannot hold leaves the count as it is (saving it fails).
+    /// The default has no counts to set.
+    fn sync_counts(&mut self) {}
+
+    /// How QEMU's vmdesc describes the payload that
+    /// [`save_state_at`](Self::save_state_at) writes for this value at
+    /// `version_id`: the fields on the wire at that version, the needed
+    /// subsections, and `version_id` as the description's version. A stream
+    /// written for an older release carries this in its vmdesc.
+    ///
+    /// The derive implements it with the same decisions as the save; the
+    /// default, for hand-written impls, knows only [`VERSION`](Self::VERSION).
+    ///
+    /// # Errors
+    /// As [`save_state_at`](Self::save_state_at) for a version outside
+    /// `MINIMUM_VERSION..=VERSION` and for a needed subsection newer than the
+    /// target; the default also refuses any version but `VERSION`.
+    fn describe_state_at(&self, version_id: u32) -> Result<StateDesc, Error> {
+        if version_id == Self::VERSION {
+            return Ok(self.describe_state());
+        }
+        Err(Error::new(crate::error::ErrorKind::VersionTooOld {
+            name: Self::NAME,
+            found: version_id,
+            minimum: Self::VERSION,
+        }))
+    }
 }
 
 /// Saves `value`'s payload at its current version into a new buffer.

@@ -77,6 +77,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let save_body = save::save_state_body(krate, described);
     let load_body = load::load_state_body(krate, described);
     let describe_body = describe::describe_state_body(krate, described);
+    let sync_counts = describe::sync_counts_body(krate, described);
     let schema = schema::schema_const(krate, described);
     let const_checks = checks::subsection_checks(model, described);
     let field_impl = field_impl(model, described);
@@ -121,6 +122,23 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
             }
 
             fn describe_state(&self) -> #krate::desc::StateDesc {
+                // At `VERSION` every gate is known and no subsection is too
+                // new, so the description cannot fail.
+                #krate::__private::described_at_version(
+                    <Self as #krate::VmState>::describe_state_at(self, <Self as #krate::VmState>::VERSION),
+                    <Self as #krate::VmState>::NAME,
+                    <Self as #krate::VmState>::VERSION,
+                )
+            }
+
+            fn sync_counts(&mut self) {
+                #sync_counts
+            }
+
+            fn describe_state_at(
+                &self,
+                __version_id: u32,
+            ) -> #krate::__private::Result<#krate::desc::StateDesc, #krate::Error> {
                 #describe_body
             }
         }
@@ -197,6 +215,10 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
             #[inline]
             fn saved_len_hint(&self) -> usize {
                 #saved_len_hint
+            }
+
+            fn sync_field_counts(&mut self) {
+                <Self as #krate::VmState>::sync_counts(self);
             }
 
             #save_fixed

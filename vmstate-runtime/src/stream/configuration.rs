@@ -81,6 +81,23 @@ impl Configuration {
 }
 
 impl Configuration {
+    /// The configuration record a monitor writes for machine type `machine`,
+    /// with no subsections: what QEMU sends for a machine without
+    /// `configuration/...` state to declare.
+    ///
+    /// # Errors
+    /// [`ErrorKind::LimitExceeded`] for a name longer than a be32 can count.
+    pub fn new(machine: &str) -> Result<Self, Error> {
+        let bare = Self {
+            machine: String::new(),
+            subsections: Vec::new(),
+            capabilities: Vec::new(),
+            target_page_bits: None,
+            payload: vec![0; 4],
+        };
+        bare.with_machine(machine)
+    }
+
     /// The same configuration naming machine type `machine` instead: the
     /// subsections are kept byte for byte.
     ///
@@ -135,5 +152,14 @@ mod tests {
         assert_eq!(again.machine, "pc-q35-7.2");
         assert_eq!(again.subsections, configuration.subsections);
         assert_eq!(renamed.payload.len(), bytes.len() - 3);
+    }
+
+    #[test]
+    fn a_new_configuration_parses_back() {
+        let configuration = Configuration::new("acme-vmm-2").unwrap();
+        assert_eq!(configuration.payload[..4], 10u32.to_be_bytes());
+        let (again, used) = Configuration::parse(&configuration.payload, 0).unwrap();
+        assert_eq!(used, configuration.payload.len());
+        assert_eq!(again, configuration);
     }
 }

@@ -201,8 +201,9 @@ impl Walker<'_> {
     fn element(&mut self, field: &FieldDesc, path: &str) -> Result<Value, Error> {
         // A list or tree is described by its first element's VMSD, whose
         // buffers may be sized for that element alone, and by its whole wire
-        // size: it is kept as the bytes that size covers.
-        let whole = matches!(field.type_name.as_str(), "qtailq" | "qlist" | "gtree");
+        // size: it is kept as the bytes that size covers (and an option, its
+        // presence byte included).
+        let whole = field.sized_whole();
         if let (Some(nested), false) = (&field.nested, whole) {
             return self.state(nested, path);
         }
@@ -219,7 +220,72 @@ impl Walker<'_> {
                 type_name: field.type_name.clone(),
             });
         }
-        Ok(scalar(&field.type_name, bytes))
+        Ok(self
+            .shown(field, bytes)
+            .unwrap_or_else(|| scalar(&field.type_name, bytes)))
+    }
+
+    /// A value of a type that this crate describes for Rust's std types, as
+    /// that value: `string` as text, `option` as `null` or the value,
+    /// `gtree` with a `key`/`value` entry description as its entries. `None`
+    /// when the type is another or the bytes do not fit it, which are then
+    /// shown as their kind says (hex for anything unknown).
+    fn shown(&mut self, field: &FieldDesc, bytes: &[u8]) -> Option<Value> {
+        match field.type_name.as_str() {
+            "string" => {
+                let (count, text) = bytes.split_first_chunk::<4>()?;
+                let count = usize::try_from(u32::from_be_bytes(*count)).ok()?;
+                let text = core::str::from_utf8(text)
+                    .ok()
+                    .filter(|t| t.len() == count)?;
+                Some(Value::String(text.to_owned()))
+            }
+            "option" => match bytes.split_first()? {
+                (0, []) => Some(Value::Null),
+                (1, rest) => {
+                    let nested = field.nested.as_deref()?;
+                    let mut inner = self.beside(rest);
+                    let mut value = inner.state(nested, "").ok()?;
+                    inner.reader.finish().ok()?;
+                    self.spent = inner.spent;
+                    value.as_object_mut()?.remove("value")
+                }
+                _ => None,
+            },
+            "gtree" => {
+                let entry = field.nested.as_deref()?;
+                let names: Vec<&str> = entry.fields.iter().map(|f| f.name.as_str()).collect();
+                if names != ["key", "value"] {
+                    return None;
+                }
+                let mut inner = self.beside(bytes);
+                let count = inner.reader.read_be32().ok()?;
+                let mut entries = Vec::new();
+                while inner.reader.read_u8().ok()? != 0 {
+                    entries.push(inner.state(entry, "").ok()?);
+                }
+                inner.reader.finish().ok()?;
+                if u32::try_from(entries.len()).ok()? != count {
+                    return None;
+                }
+                self.spent = inner.spent;
+                Some(Value::Array(entries))
+            }
+            _ => None,
+        }
+    }
+
+    /// A walker over `bytes`, a part of this payload that is shown as a
+    /// value, sharing this one's budget; its leaves are not kept, as the
+    /// part is edited as a whole.
+    fn beside<'b>(&self, bytes: &'b [u8]) -> Walker<'b> {
+        Walker {
+            reader: Reader::new(bytes),
+            base: 0,
+            leaves: Vec::new(),
+            spent: self.spent,
+            budget: self.budget,
+        }
     }
 }
 
@@ -255,7 +321,8 @@ pub enum ScalarKind {
     Signed,
     /// `bool`.
     Bool,
-    /// `float64`.
+    /// `float64`, and `float32` (an `f32`'s bits, which this crate
+    /// describes so).
     Float,
     /// Anything else: shown as hex.
     Bytes,
@@ -267,7 +334,7 @@ pub fn scalar_kind(type_name: &str, size: usize) -> ScalarKind {
     let word = type_name.split(' ').next().unwrap_or("");
     match (word, size) {
         ("bool", 1) => ScalarKind::Bool,
-        ("float64", 8) => ScalarKind::Float,
+        ("float64", 8) | ("float32", 4) => ScalarKind::Float,
         ("timer", 8) => ScalarKind::Signed,
         (w, 1 | 2 | 4 | 8) if w.starts_with("uint") => ScalarKind::Unsigned,
         (w, 1 | 2 | 4 | 8) if w.starts_with("int") => ScalarKind::Signed,
@@ -294,6 +361,10 @@ fn scalar(type_name: &str, bytes: &[u8]) -> Value {
             )]
             let signed = ((raw << bits) as i64) >> bits;
             Value::from(signed)
+        }
+        ScalarKind::Float if bytes.len() == 4 => {
+            let bits = u32::try_from(unsigned()).unwrap_or(u32::MAX);
+            Value::from(f64::from(f32::from_bits(bits)))
         }
         ScalarKind::Float => Value::from(f64::from_bits(unsigned())),
         ScalarKind::Bytes => Value::String(hex(bytes)),

@@ -38,7 +38,32 @@ impl DeviceSection {
         section_id: u32,
         instance_id: u32,
     ) -> Result<Self, Error> {
-        let payload = crate::to_vec(value).map_err(|e| e.in_section(idstr, Some(instance_id)))?;
+        Self::at_version(value, idstr, section_id, instance_id, T::VERSION)
+    }
+
+    /// Saves `value` as version `version_id` of its type, for a receiver
+    /// that loads only that one (an older release of the monitor): the
+    /// header names `version_id`, the payload is
+    /// [`VmState::save_state_at`]'s, and the vmdesc entry is
+    /// [`VmState::describe_state_at`]'s, so the three agree.
+    ///
+    /// # Errors
+    /// A version outside `T::MINIMUM_VERSION..=T::VERSION`, a needed
+    /// subsection that `version_id` does not know, or whatever saving the
+    /// value returns; the error names the section and instance.
+    pub fn at_version<T: VmState>(
+        value: &T,
+        idstr: &str,
+        section_id: u32,
+        instance_id: u32,
+        version_id: u32,
+    ) -> Result<Self, Error> {
+        let in_section = |e: Error| e.in_section(idstr, Some(instance_id));
+        let mut payload = Vec::with_capacity(value.saved_len_hint());
+        value
+            .save_state_at(&mut payload, version_id)
+            .map_err(in_section)?;
+        let state = value.describe_state_at(version_id).map_err(in_section)?;
         Ok(Self {
             header: SectionHeader {
                 kind: SectionKind::Full,
@@ -46,14 +71,14 @@ impl DeviceSection {
                 info: Some(SectionInfo {
                     idstr: idstr.to_owned(),
                     instance_id,
-                    version_id: T::VERSION,
+                    version_id,
                 }),
             },
             payload,
             desc: DeviceDesc {
                 name: idstr.to_owned(),
                 instance_id,
-                state: value.describe_state(),
+                state,
                 legacy: false,
             },
         })

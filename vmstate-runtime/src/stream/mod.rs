@@ -11,8 +11,11 @@
 //! [`StreamWriter::with_holes`] writes back as holes where they are zero.
 //! A reader made with [`StreamReader::with_page_runs`] yields a stream's
 //! pages in runs of up to [`PAGE_RUN_MAX`] bytes ([`RamRecord::Pages`]), for
-//! tools that pass RAM through or only count it.
+//! tools that pass RAM through or only count it. [`DeviceStream`] writes a
+//! whole stream of a monitor's own devices, at their current versions or at
+//! those of an older release.
 
+mod builder;
 mod command;
 mod configuration;
 mod decode;
@@ -23,6 +26,7 @@ mod reader;
 mod vmdesc;
 mod writer;
 
+pub use builder::DeviceStream;
 pub use command::{COMMANDS, CommandInfo, command_info};
 pub use configuration::Configuration;
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};

@@ -12,6 +12,15 @@
 //!   state compared on every hop.
 //! - [`check_device`]: round trips and golden files together, panicking with
 //!   every failure listed; the one line a device's test needs.
+//! - [`check_device_by_wire`], [`check_round_trips_by_wire`] and
+//!   [`same_wire`]: the same for a device without `Clone` or `PartialEq`
+//!   (atomics, handles), comparing states by the bytes they save.
+//!
+//! A `count_of` count is compared as a load gives it, the length of its
+//! array, so a value need not keep it by hand. A version that the value
+//! cannot be saved for (a needed subsection its receivers do not know) is
+//! listed as skipped in the report, never passed over in silence;
+//! [`HarnessReport::deny_skips`] makes skips failures.
 //!
 //! The checks return `Result<HarnessReport, Failed>`: a [`HarnessReport`] of what passed
 //! (with notes, and the golden files written), or [`Failed`] holding the
@@ -31,6 +40,7 @@ mod golden;
 mod ping_pong;
 mod report;
 mod round_trip;
+mod wire;
 
 use std::fmt::Debug;
 use std::path::Path;
@@ -39,8 +49,9 @@ use crate::VmState;
 
 pub use golden::{BLESS_VAR, Bless, check_golden, check_golden_files, golden_dir, golden_file};
 pub use ping_pong::{check_ping_pong, check_ping_pong_with};
-pub use report::{CheckKind, Failed, Failure, HarnessReport};
-pub use round_trip::{check_round_trips, check_round_trips_with};
+pub use report::{CheckKind, Failed, Failure, HarnessReport, Skipped};
+pub use round_trip::{check_round_trips, check_round_trips_by_wire, check_round_trips_with};
+pub use wire::{check_device_by_wire, same_wire, try_check_device_by_wire};
 
 /// Runs [`check_round_trips`] and [`check_golden`] on `value` (golden files
 /// under `golden_root/<vmsd name>/`, written when missing if

@@ -50,6 +50,29 @@ impl fmt::Display for Failure {
     }
 }
 
+/// A check that did not run, and why: a version the value cannot be saved
+/// for (a needed subsection that version's receivers do not know). Not a
+/// failure, but the versions it names were not tested with this value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The check that was skipped.
+    pub check: CheckKind,
+    /// The version it would have been about.
+    pub version: Option<u32>,
+    /// Why, and what value would test it.
+    pub reason: String,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.version {
+            Some(version) => write!(f, "[{}, version {version}] ", self.check)?,
+            None => write!(f, "[{}] ", self.check)?,
+        }
+        f.write_str(&self.reason)
+    }
+}
+
 /// The outcome of one or more harness checks on one device.
 ///
 /// `Display` prints a summary line, every failure, the notes and the files
@@ -59,6 +82,7 @@ pub struct HarnessReport {
     subject: String,
     passed: Vec<String>,
     failures: Vec<Failure>,
+    skipped: Vec<Skipped>,
     notes: Vec<String>,
     blessed: Vec<PathBuf>,
 }
@@ -89,6 +113,19 @@ impl HarnessReport {
         });
     }
 
+    pub(crate) fn skip(
+        &mut self,
+        check: CheckKind,
+        version: Option<u32>,
+        reason: impl Into<String>,
+    ) {
+        self.skipped.push(Skipped {
+            check,
+            version,
+            reason: reason.into(),
+        });
+    }
+
     pub(crate) fn note(&mut self, line: impl Into<String>) {
         self.notes.push(line.into());
     }
@@ -104,6 +141,7 @@ impl HarnessReport {
         }
         self.passed.extend(other.passed);
         self.failures.extend(other.failures);
+        self.skipped.extend(other.skipped);
         self.notes.extend(other.notes);
         self.blessed.extend(other.blessed);
     }
@@ -124,6 +162,30 @@ impl HarnessReport {
     #[must_use]
     pub fn failures(&self) -> &[Failure] {
         &self.failures
+    }
+
+    /// Every check that did not run with this value, and why (a version it
+    /// cannot be saved for). `Display` lists them, and
+    /// [`deny_skips`](Self::deny_skips) turns them into failures.
+    #[must_use]
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// This report with every skipped check counted as a failure: for a test
+    /// whose value must exercise every version.
+    ///
+    /// # Errors
+    /// [`Failed`] when any check failed or was skipped.
+    pub fn deny_skips(mut self) -> Result<Self, Failed> {
+        for skipped in std::mem::take(&mut self.skipped) {
+            self.fail(
+                skipped.check,
+                skipped.version,
+                format!("skipped, and skips are denied: {}", skipped.reason),
+            );
+        }
+        self.into_result()
     }
 
     /// Things worth knowing that are not failures (a version skipped because
@@ -154,7 +216,7 @@ impl HarnessReport {
         if self.is_ok() {
             Ok(self)
         } else {
-            Err(Failed(self))
+            Err(Failed(Box::new(self)))
         }
     }
 }
@@ -169,6 +231,9 @@ impl fmt::Display for HarnessReport {
             if self.passed.len() == 1 { "" } else { "s" },
             self.failures.len()
         )?;
+        if !self.skipped.is_empty() {
+            write!(f, ", {} SKIPPED", self.skipped.len())?;
+        }
         if f.alternate() {
             for line in &self.passed {
                 write!(f, "\n  ok     {line}")?;
@@ -181,6 +246,9 @@ impl fmt::Display for HarnessReport {
                 "\n  FAILED {}",
                 failure.to_string().replace('\n', "\n         ")
             )?;
+        }
+        for skipped in &self.skipped {
+            write!(f, "\n  SKIPPED {skipped}")?;
         }
         for note in &self.notes {
             write!(f, "\n  note:  {note}")?;
@@ -196,7 +264,7 @@ impl fmt::Display for HarnessReport {
 /// holds the whole [`HarnessReport`]; `Display` and `Debug` both list every failure,
 /// so `.unwrap()` in a test prints something readable.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Failed(HarnessReport);
+pub struct Failed(Box<HarnessReport>);
 
 impl Failed {
     /// The report, with every failure.
@@ -214,7 +282,7 @@ impl Failed {
     /// Takes the report out.
     #[must_use]
     pub fn into_report(self) -> HarnessReport {
-        self.0
+        *self.0
     }
 }
 

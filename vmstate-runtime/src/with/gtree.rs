@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::desc::FieldDesc;
+use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
 use crate::reader::Reader;
@@ -91,8 +91,24 @@ impl<K: DirectKey, V: VmStateField + Default> VmStateField for BTreeMap<K, V> {
     const VMDESC_COMPRESSIBLE: bool = false;
     const WIRE: WireType = WireType::Opaque;
 
+    /// A `gtree` of the whole size, whose nested description is one entry:
+    /// the key as the be64 it is on the wire, then the value (the first
+    /// entry's, or a default one's for an empty map), so that a reader
+    /// shows the entries. QEMU describes a tree by its value's VMSD alone.
     fn describe_field(&self, name: &str, out: &mut Vec<FieldDesc>) {
         describe(name, out, |bytes| self.save_field(bytes));
+        let key_type = if K::MIN < 0 { "int64" } else { "uint64" };
+        let mut fields = vec![FieldDesc::scalar("key", key_type, 8)];
+        match self.values().next() {
+            Some(value) => value.describe_field("value", &mut fields),
+            None => V::default().describe_field("value", &mut fields),
+        }
+        if let Some(tree) = out.last_mut() {
+            tree.nested = Some(Box::new(StateDesc {
+                fields,
+                ..StateDesc::default()
+            }));
+        }
     }
 
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {

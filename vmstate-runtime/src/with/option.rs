@@ -20,6 +20,7 @@
 //! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 
+use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
 use crate::reader::Reader;
@@ -72,3 +73,30 @@ pub fn load<T: VmStateField + Default>(
         )),
     }
 }
+
+/// Describes the field for a vmdesc as type `option`: its whole size, and
+/// for `Some` the value's own description as the one field `value` of the
+/// nested state, so that a reader shows `null` or the value. (QEMU has no
+/// such type; its own tools show the bytes.) The derive describes fields
+/// with this view through it.
+#[allow(
+    clippy::ref_option,
+    reason = "a view receives `&field`, and the field is an `Option`"
+)]
+pub fn describe<T: VmStateField>(value: &Option<T>, name: &str, out: &mut Vec<FieldDesc>) {
+    let mut bytes = Vec::new();
+    let size = save(value, &mut bytes).map_or(0, |()| bytes.len());
+    let mut field = FieldDesc::scalar(name, TYPE_NAME, size);
+    if let Some(value) = value {
+        let mut fields = Vec::new();
+        value.describe_field("value", &mut fields);
+        field.nested = Some(Box::new(StateDesc {
+            fields,
+            ..StateDesc::default()
+        }));
+    }
+    out.push(field);
+}
+
+/// The vmdesc type name of an optional value.
+pub const TYPE_NAME: &str = "option";

@@ -17,6 +17,7 @@
 //! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 
+use crate::desc::FieldDesc;
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
 
@@ -74,3 +75,18 @@ pub fn load(value: &mut String, reader: &mut Reader<'_>) -> Result<(), Error> {
     value.push_str(text);
     Ok(())
 }
+
+/// Describes the field for a vmdesc as type `string` of its whole size
+/// (count and bytes), so that a reader shows the text. (QEMU has no such
+/// type; its own tools show the bytes.) The derive describes fields with
+/// this view through it.
+#[allow(
+    clippy::ptr_arg,
+    reason = "a view receives `&field`, and the field is a `String`"
+)]
+pub fn describe(value: &String, name: &str, out: &mut Vec<FieldDesc>) {
+    out.push(FieldDesc::scalar(name, TYPE_NAME, 4 + value.len()));
+}
+
+/// The vmdesc type name of a string.
+pub const TYPE_NAME: &str = "string";

@@ -19,6 +19,7 @@
 //! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 
+use crate::desc::FieldDesc;
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
 
@@ -87,4 +88,14 @@ pub fn load<T: Expiry>(timer: &mut Option<T>, reader: &mut Reader<'_>) -> Result
         word => Some(T::from_wire(word)),
     };
     Ok(())
+}
+
+/// Describes the field for a vmdesc as QEMU does a timer: type `timer`, 8
+/// bytes. The derive describes fields with this view through it.
+#[allow(
+    clippy::ref_option,
+    reason = "a view receives `&field`, and the field is an `Option`"
+)]
+pub fn describe<T: Expiry>(_timer: &Option<T>, name: &str, out: &mut Vec<FieldDesc>) {
+    out.push(FieldDesc::scalar(name, "timer", 8));
 }

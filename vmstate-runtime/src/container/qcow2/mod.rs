@@ -9,9 +9,9 @@
 //! puts a new state in its place ([`Image::replace_vm_state`]) so that an
 //! interruption at any point leaves an image `qemu-img check` finds clean:
 //! the new state, its tables, a new snapshot table and copies of the
-//! refcount blocks that change are written to free space first, and one
-//! write of the header's refcount-table and snapshot-table fields makes them
-//! the image's.
+//! refcount blocks that change are written to clusters the image does not
+//! use first, and one write of the header's L1-, refcount- and
+//! snapshot-table fields makes them the image's.
 //!
 //! qcow2 versions 2 and 3 are read, with any cluster size, refcount width
 //! and extended L2 entries. Encrypted images, external data files and

@@ -2,17 +2,18 @@
 //! at any point leaves a consistent image with no leaked clusters.
 //!
 //! Nothing the image refers to is written before the commit. The new state's
-//! data clusters, its L2 tables, a new L1 table for the snapshot, a new
-//! snapshot table, new copies of every refcount block whose counts change and
-//! a new refcount table all go past the end of the file, where the old
-//! refcounts say nothing is allocated. The refcount copies already count the
-//! new clusters and no longer count the old state's (nor the old tables and
-//! blocks they replace). One write of the header's refcount-table and
-//! snapshot-table fields, 24 bytes in one sector, switches the image from the
-//! old structures to the new ones, after the new ones were flushed; it is
-//! flushed too before the call returns. Before that write the image is the
-//! old one (the bytes past its end unreferenced, with refcount 0), after it
-//! the new one; `qemu-img check` finds no error and no leak in either.
+//! data clusters, its L2 tables, a new L1 table for the snapshot (and for the
+//! active image, when it holds a copy of a state area), a new snapshot table,
+//! new copies of every refcount block whose counts change and a new refcount
+//! table all go to clusters whose refcount is 0: free ones first, then past
+//! the last cluster in use. The refcount copies already count the new
+//! clusters and no longer count the old state's (nor the old tables and
+//! blocks they replace). One write of the header's L1-, refcount- and
+//! snapshot-table fields, 36 bytes in the first sector, switches the image
+//! from the old structures to the new ones, after the new ones were flushed;
+//! it is flushed too before the call returns. Before that write the image is
+//! the old one (what was written unreferenced, with refcount 0), after it the
+//! new one; `qemu-img check` finds no error and no leak in either.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -91,10 +92,10 @@ struct Plan {
     old_l1: Vec<u64>,
     /// The active L1 table's new place and entries, when it changes.
     active_l1: Option<(u64, Vec<u64>)>,
-    data_at: u64,
-    data_clusters: u64,
-    l2_at: u64,
-    l2_tables: u64,
+    /// Where each cluster of the new state goes.
+    data: Vec<u64>,
+    /// Where each of its L2 tables goes.
+    l2: Vec<u64>,
     l1_at: u64,
     l1_clusters: u64,
     new_l1_size: u64,
@@ -129,51 +130,49 @@ fn plan(image: &Image, snapshot: &Snapshot, len: u64) -> Result<Plan, Qcow2Error
 
     // What the old state and the replaced structures free.
     let mut deltas = Deltas::new();
-    let old_l1 = read_u64s(
-        &image.file,
-        snapshot.l1_table_offset,
-        u64::from(snapshot.l1_size),
-        "the snapshot's L1 table",
-    )?;
-    free_range(
-        &mut deltas,
-        snapshot.l1_table_offset,
-        u64::from(snapshot.l1_size) * 8,
-        cluster_bits,
-    );
-    free_vm_state_area(image, &old_l1, first, &mut deltas, "the old")?;
-    let active_l1 = free_active_vm_state(image, &mut deltas)?;
-    free_range(
-        &mut deltas,
-        header.snapshots_offset,
-        table_bytes,
-        cluster_bits,
-    );
-    let old_refcount_table = read_refcount_table(image)?;
-    free_range(
-        &mut deltas,
-        header.refcount_table_offset,
-        u64::from(header.refcount_table_clusters) * cluster_size,
-        cluster_bits,
-    );
+    let Freed {
+        old_l1,
+        active_l1,
+        old_refcount_table,
+    } = free_replaced(image, snapshot, first, table_bytes, &mut deltas)?;
 
-    // Where the new structures go: past the last cluster in use, where
-    // nothing is allocated (what an interrupted run left there is
-    // overwritten), in this order; the refcount blocks last, since how many
-    // there are depends on where everything else is.
-    let data_at = first_unused_tail(image, &old_refcount_table)?;
-    let l2_at = data_at + data_clusters;
-    let l1_at = l2_at + l2_tables;
+    // Where the new structures go. The state's clusters and its L2 tables
+    // take free clusters (refcount 0: what earlier replacements freed)
+    // first; the rest goes past the last cluster in use, in this order, the
+    // refcount blocks last, since how many there are depends on where
+    // everything else is. Nothing the image refers to is overwritten, and
+    // what an interrupted run left is written over.
+    let tail = first_unused_tail(image, &old_refcount_table)?;
     let l1_clusters = (new_l1_size * 8).div_ceil(cluster_size);
-    let active_l1_at = l1_at + l1_clusters;
     let active_l1_clusters = active_l1
         .as_ref()
         .map_or(0, |new| (new.len() as u64 * 8).div_ceil(cluster_size));
-    let table_at = active_l1_at + active_l1_clusters;
-    let refcount_table_at = table_at + table_bytes.div_ceil(cluster_size);
+    let table_clusters = table_bytes.div_ceil(cluster_size);
+    let wanted = data_clusters + l2_tables + l1_clusters + active_l1_clusters + table_clusters;
+    let mut clusters = Allocator {
+        free: free_clusters(image, &old_refcount_table, tail, wanted)?.into(),
+        next: tail,
+    };
+    let data: Vec<u64> = (0..data_clusters).map(|_| clusters.run(1)).collect();
+    let l2: Vec<u64> = (0..l2_tables).map(|_| clusters.run(1)).collect();
+    let l1_at = clusters.run(l1_clusters);
+    let active_l1_at = clusters.run(active_l1_clusters);
+    let table_at = clusters.run(table_clusters);
+    let refcount_table_at = clusters.next;
+    let reused = data
+        .iter()
+        .chain(&l2)
+        .copied()
+        .chain((0..l1_clusters).map(|i| l1_at + i))
+        .chain((0..active_l1_clusters).map(|i| active_l1_at + i))
+        .chain((0..table_clusters).map(|i| table_at + i))
+        .filter(|&c| c < tail);
+    for cluster in reused {
+        *deltas.entry(cluster).or_default() += 1;
+    }
     let (blocks, refcount_table_clusters) = place_refcount_blocks(
         header,
-        data_at,
+        tail,
         refcount_table_at,
         &deltas,
         &old_refcount_table,
@@ -191,17 +190,15 @@ fn plan(image: &Image, snapshot: &Snapshot, len: u64) -> Result<Plan, Qcow2Error
             free_cluster(&mut deltas, old >> cluster_bits);
         }
     }
-    for cluster in data_at..end {
+    for cluster in tail..end {
         *deltas.entry(cluster).or_default() += 1;
     }
     Ok(Plan {
         first,
         old_l1,
         active_l1: active_l1.map(|new| (active_l1_at, new)),
-        data_at,
-        data_clusters,
-        l2_at,
-        l2_tables,
+        data,
+        l2,
         l1_at,
         l1_clusters,
         new_l1_size,
@@ -258,6 +255,91 @@ fn free_active_vm_state(
         *entry = 0;
     }
     Ok(Some(new))
+}
+
+/// Hands out clusters for the new structures: free ones below the tail
+/// first (in order), then clusters past it.
+struct Allocator {
+    free: std::collections::VecDeque<u64>,
+    /// The next cluster past the tail.
+    next: u64,
+}
+
+impl Allocator {
+    /// The first of `count` consecutive clusters (`count` 0: where the next
+    /// would go).
+    fn run(&mut self, count: u64) -> u64 {
+        if count == 0 {
+            return self.next;
+        }
+        let span = usize::try_from(count - 1).unwrap_or(usize::MAX);
+        let found = (0..self.free.len().saturating_sub(span))
+            .find(|&i| self.free[i] + count - 1 == self.free[i + span]);
+        if let Some(i) = found {
+            let first = self.free[i];
+            self.free.drain(i..=i + span);
+            return first;
+        }
+        self.next += count;
+        self.next - count
+    }
+}
+
+/// Fills `buffer` from `source`, `copied` bytes of `len` being done.
+fn fill(source: &mut dyn Read, buffer: &mut [u8], copied: u64, len: u64) -> Result<(), Qcow2Error> {
+    let mut done = 0;
+    while done < buffer.len() {
+        match source.read(&mut buffer[done..]) {
+            Ok(0) => {
+                return Err(Qcow2Error::new(format!(
+                    "the new VM state ended after {} of {len} bytes",
+                    copied + done as u64
+                )));
+            }
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(Qcow2Error::new(format!(
+                    "cannot read the new VM state: {e}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Up to `want` clusters below `tail` whose refcount is 0, in order.
+fn free_clusters(
+    image: &Image,
+    refcount_table: &[u64],
+    tail: u64,
+    want: u64,
+) -> Result<Vec<u64>, Qcow2Error> {
+    let header = &image.header;
+    let per_block = header.refcounts_per_block();
+    let mut free = Vec::new();
+    let mut bytes = vec![0u8; usize::try_from(header.cluster_size()).unwrap_or(0)];
+    for (block, &entry) in refcount_table.iter().enumerate() {
+        let first = block as u64 * per_block;
+        if first >= tail || free.len() as u64 >= want {
+            break;
+        }
+        let offset = entry & REFCOUNT_TABLE_MASK;
+        if offset == 0 {
+            bytes.fill(0);
+        } else {
+            read_exact_at(&image.file, &mut bytes, offset, "a refcount block")?;
+        }
+        for i in 0..per_block.min(tail - first) {
+            if free.len() as u64 >= want {
+                break;
+            }
+            if get_refcount(&bytes, i, header.refcount_order) == 0 {
+                free.push(first + i);
+            }
+        }
+    }
+    Ok(free)
 }
 
 /// The cluster after the last one whose refcount is not 0: from there on
@@ -367,54 +449,48 @@ fn write_state(
     let cluster_size = header.cluster_size();
     let cluster_bits = header.cluster_bits;
     let cluster = usize::try_from(cluster_size).unwrap_or(0);
-    let mut buffer = vec![0u8; 1 << 20];
+    // The state, cluster by cluster, in runs of consecutive clusters.
+    let mut buffer = Vec::new();
     let mut copied = 0u64;
-    let data_start = plan.data_at << cluster_bits;
-    while copied < len {
-        let want = usize::try_from((len - copied).min(buffer.len() as u64)).unwrap_or(buffer.len());
-        let got = match source.read(&mut buffer[..want]) {
-            Ok(0) => {
-                return Err(Qcow2Error::new(format!(
-                    "the new VM state ended after {copied} of {len} bytes"
-                )));
-            }
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(Qcow2Error::new(format!(
-                    "cannot read the new VM state: {e}"
-                )));
-            }
-        };
-        write(&buffer[..got], data_start + copied, "the VM state")?;
-        copied += got as u64;
-    }
-    let padding = plan.data_clusters * cluster_size - len;
-    if padding > 0 {
-        write(
-            &vec![0u8; usize::try_from(padding).unwrap_or(0)],
-            data_start + len,
-            "the VM state",
+    let mut k = 0;
+    while k < plan.data.len() {
+        let mut run = 1;
+        while k + run < plan.data.len()
+            && plan.data[k + run] == plan.data[k] + run as u64
+            && (run as u64 + 1) * cluster_size <= 1 << 20
+        {
+            run += 1;
+        }
+        let want = (run as u64 * cluster_size).min(len - copied);
+        buffer.clear();
+        buffer.resize(usize::try_from(run as u64 * cluster_size).unwrap_or(0), 0);
+        fill(
+            source,
+            &mut buffer[..usize::try_from(want).unwrap_or(0)],
+            copied,
+            len,
         )?;
+        write(&buffer, plan.data[k] << cluster_bits, "the VM state")?;
+        copied += want;
+        k += run;
     }
 
     let entry_size = usize::try_from(header.l2_entry_size()).unwrap_or(8);
     let per_table = cluster / entry_size;
-    for table in 0..plan.l2_tables {
+    for (table, &at) in plan.l2.iter().enumerate() {
         let mut bytes = vec![0u8; cluster];
         for slot in 0..per_table {
-            let data = table * per_table as u64 + slot as u64;
-            if data >= plan.data_clusters {
+            let Some(&host) = plan.data.get(table * per_table + slot) else {
                 break;
-            }
-            let entry = ((plan.data_at + data) << cluster_bits) | COPIED;
+            };
+            let entry = (host << cluster_bits) | COPIED;
             bytes[slot * entry_size..slot * entry_size + 8].copy_from_slice(&entry.to_be_bytes());
             if header.extended_l2() {
                 bytes[slot * entry_size + 8..slot * entry_size + 16]
                     .copy_from_slice(&0xffff_ffffu64.to_be_bytes());
             }
         }
-        write(&bytes, (plan.l2_at + table) << cluster_bits, "an L2 table")?;
+        write(&bytes, at << cluster_bits, "an L2 table")?;
     }
 
     let mut l1 = vec![0u8; usize::try_from(plan.l1_clusters * cluster_size).unwrap_or(0)];
@@ -425,7 +501,10 @@ fn write_state(
                 .copied()
                 .unwrap_or(0)
         } else {
-            ((plan.l2_at + i - plan.first) << cluster_bits) | COPIED
+            let table = usize::try_from(i - plan.first).unwrap_or(usize::MAX);
+            plan.l2
+                .get(table)
+                .map_or(0, |&at| (at << cluster_bits) | COPIED)
         };
         let at = usize::try_from(i * 8).unwrap_or(0);
         l1[at..at + 8].copy_from_slice(&entry.to_be_bytes());
@@ -496,10 +575,10 @@ fn write_refcounts(image: &Image, plan: &Plan) -> Result<Vec<(u64, u64)>, Qcow2E
             let i = host - first_cluster;
             let before = get_refcount(&bytes, i, order);
             let after = i128::from(before) + i128::from(delta);
-            if host >= plan.data_at && before != 0 {
+            if delta > 0 && before != 0 {
                 return Err(Qcow2Error::at(
                     host << cluster_bits,
-                    "a cluster past the end of the file is counted as in use; run `qemu-img check -r all` first",
+                    "a cluster this tool took as free is counted as in use; run `qemu-img check -r all` first",
                 ));
             }
             let after = u64::try_from(after).ok().filter(|&a| a <= max).ok_or_else(|| {
@@ -560,6 +639,58 @@ fn commit(image: &mut Image, plan: &Plan) -> Result<(), Qcow2Error> {
     image.header = committed;
     Ok(())
 }
+/// What [`free_replaced`] read on the way.
+struct Freed {
+    /// The snapshot's old L1 table.
+    old_l1: Vec<u64>,
+    /// The active L1 table's new entries, when it had a VM state area.
+    active_l1: Option<Vec<u64>>,
+    old_refcount_table: Vec<u64>,
+}
+
+/// Counts down what the replacement frees: the snapshot's L1 table and old
+/// state, the active image's VM state area, the snapshot table (of
+/// `table_bytes`) and the refcount table.
+fn free_replaced(
+    image: &Image,
+    snapshot: &Snapshot,
+    first: u64,
+    table_bytes: u64,
+    deltas: &mut Deltas,
+) -> Result<Freed, Qcow2Error> {
+    let header = &image.header;
+    let cluster_size = header.cluster_size();
+    let cluster_bits = header.cluster_bits;
+    let old_l1 = read_u64s(
+        &image.file,
+        snapshot.l1_table_offset,
+        u64::from(snapshot.l1_size),
+        "the snapshot's L1 table",
+    )?;
+    free_range(
+        deltas,
+        snapshot.l1_table_offset,
+        u64::from(snapshot.l1_size) * 8,
+        cluster_bits,
+    );
+    free_vm_state_area(image, &old_l1, first, deltas, "the old")?;
+    let active_l1 = free_active_vm_state(image, deltas)?;
+    free_range(deltas, header.snapshots_offset, table_bytes, cluster_bits);
+    let old_refcount_table = read_refcount_table(image)?;
+    free_range(
+        deltas,
+        header.refcount_table_offset,
+        u64::from(header.refcount_table_clusters) * cluster_size,
+        cluster_bits,
+    );
+
+    Ok(Freed {
+        old_l1,
+        active_l1,
+        old_refcount_table,
+    })
+}
+
 /// Frees the L2 tables, and the data clusters they point at, of the L1
 /// entries from `first` on: the VM state area of an L1 table.
 fn free_vm_state_area(

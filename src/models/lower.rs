@@ -2,7 +2,6 @@
 //! only that one, when the older layout holds all of the state.
 
 use crate::desc::StateDesc;
-use crate::schema::Schema;
 use crate::{Error, ErrorKind, Reader, VmState};
 
 /// A section re-encoded at an older version.
@@ -18,8 +17,13 @@ pub struct Lowered {
 /// `to`, when nothing is lost: the state must come back byte for byte when the
 /// older payload is loaded and saved at `from` again. A subsection that `to`
 /// does not know and that is needed is an error, as
-/// [`to_vec_at`](crate::to_vec_at) says.
-pub(super) fn lower_with<T: VmState + Default>(
+/// [`to_vec_at`](crate::to_vec_at) says. The description is
+/// [`VmState::describe_state_at`]'s, so it says what the payload holds.
+///
+/// # Errors
+/// A load or save that fails, or [`ErrorKind::CannotLower`] naming the
+/// fields that version `to` cannot carry.
+pub fn lower_with<T: VmState + Default>(
     bytes: &[u8],
     from: u32,
     to: u32,
@@ -43,30 +47,7 @@ pub(super) fn lower_with<T: VmState + Default>(
         }));
     }
     Ok(Lowered {
+        desc: value.describe_state_at(to)?,
         payload,
-        desc: describe_at(value.describe_state(), &T::SCHEMA, to),
     })
-}
-
-/// `desc` (the description at the current version) without what version
-/// `to` does not send: fields added later, and subsections its receivers do
-/// not know.
-fn describe_at(mut desc: StateDesc, schema: &Schema, to: u32) -> StateDesc {
-    let on_wire = |name: &str| {
-        schema
-            .fields
-            .iter()
-            .find(|field| field.name == name)
-            .is_none_or(|field| field.exists || field.since <= to)
-    };
-    desc.fields.retain(|field| on_wire(&field.name));
-    desc.subsections.retain(|sub| {
-        schema
-            .subsections
-            .iter()
-            .find(|s| s.schema.name == sub.vmsd_name)
-            .is_none_or(|s| s.since <= to)
-    });
-    desc.version = to;
-    desc
 }
