@@ -17,7 +17,7 @@ use vmstate::qemu::configuration::{Capability, ConfigurationCapabilities};
 use vmstate::qemu::rtc::Rtc;
 use vmstate::qemu::virtio::blk::VirtioBlkDevice;
 use vmstate::qemu::virtio::serial::{VirtioSerialDevice, VirtioSerialPort};
-use vmstate::release::{Release, to_vec_for};
+use vmstate::release::{Release, ReleaseError, to_vec_for};
 use vmstate::schema::{Schema, WireType};
 use vmstate::stream::{
     RamBlock, RamRecord, Record, SectionHeader, SectionInfo, SectionKind, StreamLimits,
@@ -1108,12 +1108,14 @@ fn region_moved() {
 }
 
 const RELEASE_LOCK: &str = "\
-[CatNic v1]
+[crate::CatNic v1]
 vmsd cat-nic
 field ctrl uint32 4
 
 [release 1.0]
-CatNic v1
+crate::CatNic v1
+
+end
 ";
 
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -1142,37 +1144,20 @@ struct CatOther {
     value: u8,
 }
 
+/// A lock or a release that cannot be read is the release layer's own
+/// error, not a load error: no payload load can hit it.
 #[test]
-fn invalid_lock() {
-    let error = Release::from_lock("[release x]\nnot a version\n", "x").unwrap_err();
-    assert!(
-        matches!(error.kind(), ErrorKind::InvalidLock { .. }),
-        "{error}"
-    );
+fn invalid_lock_and_unknown_release() {
+    let error = Release::from_lock("[release x]\nnot a version\nend\n", "x").unwrap_err();
+    assert!(matches!(error, ReleaseError::Lock(_)), "{error}");
     assert!(std::error::Error::source(&error).is_some());
-    assert_names(
-        &error,
-        &Expected {
-            says: &["the lock, line 2"],
-            ..NOWHERE
-        },
-    );
-}
-
-#[test]
-fn unknown_release() {
+    assert!(error.to_string().starts_with("the lock, line 2"), "{error}");
     let error = Release::from_lock(RELEASE_LOCK, "3.0").unwrap_err();
     assert!(
-        matches!(error.kind(), ErrorKind::UnknownRelease { release } if release == "3.0"),
+        matches!(&error, ReleaseError::UnknownRelease { release } if release == "3.0"),
         "{error}"
     );
-    assert_names(
-        &error,
-        &Expected {
-            says: &["the lock has no `[release 3.0]` block"],
-            ..NOWHERE
-        },
-    );
+    assert_eq!(error.to_string(), "the lock has no `[release 3.0]` block");
 }
 
 #[test]
@@ -1539,8 +1524,6 @@ fn every_variant_is_catalogued() {
         "InvalidMappedRam",
         "SubsectionMismatch",
         "RegionMoved",
-        "InvalidLock",
-        "UnknownRelease",
         "NotInRelease",
         "SubsectionNotInRelease",
         "UnmodelledElement",

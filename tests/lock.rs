@@ -15,7 +15,7 @@ use vmstate::lock::{Lock, LockErrorKind, RecordError, Wire, record, render_entry
     name = "lock-uart",
     version = 2,
     minimum_version = 1,
-    lock = "data/lock/uart.lock"
+    lock = "tests/data/lock/uart.lock"
 )]
 struct Uart {
     divisor: u16,
@@ -31,7 +31,12 @@ mod release1 {
     use vmstate::VmState;
 
     #[derive(VmState, Debug, Default, Clone, PartialEq)]
-    #[vmstate(name = "lock-uart", version = 1, frozen, lock = "data/lock/uart.lock")]
+    #[vmstate(
+        name = "lock-uart",
+        version = 1,
+        frozen,
+        lock = "tests/data/lock/uart.lock"
+    )]
     pub struct Uart {
         pub divisor: u16,
         pub lcr: u8,
@@ -91,6 +96,7 @@ fn an_old_release_kept_for_tests_ping_pongs_with_the_current_one() {
 fn what_recording_writes_parses_back_as_the_schema() {
     let text: String = (1..=3)
         .map(|v| render_entry("Outer", &Outer::SCHEMA, v) + "\n")
+        .chain(["end\n".to_owned()])
         .collect();
     let lock = Lock::parse(&text).unwrap();
     let v1 = lock.entry("Outer", 1).unwrap();
@@ -156,7 +162,7 @@ fn an_unreadable_lock_is_refused_and_left_untouched() {
 fn recording_appends_only_what_is_missing() {
     let path = temp_lock("append");
     let kept = "# ours\n\n[Uart v1]\nvmsd lock-uart\nfield divisor uint16 2\nfield lcr uint8 1\n";
-    std::fs::write(&path, kept).unwrap();
+    std::fs::write(&path, format!("{kept}\nend\n")).unwrap();
     assert_eq!(
         record(&path, "Uart", &Uart::SCHEMA, Some("2.0")).unwrap(),
         [2]
@@ -167,6 +173,7 @@ fn recording_appends_only_what_is_missing() {
     );
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with(kept), "{text}");
+    assert!(text.ends_with("\nend\n"), "{text}");
     let lock = Lock::parse(&text).unwrap();
     assert_eq!(lock.versions_of("Uart").len(), 2);
     assert_eq!(lock.releases.len(), 1);

@@ -40,7 +40,8 @@ pub struct Container {
     /// subsections (QEMU `VMSTATE_VALIDATE` at the end of the field list).
     pub validate: Option<Path>,
     /// A layout lock file other than the crate root's `vmstate.lock`, relative
-    /// to the file that holds the derive (as `include_str!` paths are).
+    /// to the deriving crate's directory (the one holding its `Cargo.toml`).
+    /// It must exist, unless `VMSTATE_LOCK=record` is creating it.
     pub lock: Option<SpannedValue<String>>,
     /// A copy of an earlier release kept for tests: checked against the lock,
     /// never recorded, and allowed to be behind the lock's newest version.

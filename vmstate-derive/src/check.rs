@@ -13,7 +13,7 @@ use crate::model::{
     Codec, EnumModel, FieldModel, Gate, Hooks, Model, Shape, StructModel, SubsectionModel,
 };
 use crate::symbol::{self, Symbol};
-use vmstate_runtime::Priority;
+use vmstate_lock::Priority;
 
 /// The keys a field's `#[vmstate(...)]` attributes wrote, each with its span.
 type Keys = [(Symbol, Span)];

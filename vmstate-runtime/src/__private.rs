@@ -25,6 +25,7 @@ pub use crate::subsection::{
     SUBSECTION_MARKER, duplicate_subsection, enter_subsection, is_subsection_name, peek_subsection,
     save_subsection, subsection_not_allowed, unknown_subsection,
 };
+pub use vmstate_lock::str_eq;
 
 use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
@@ -411,23 +412,6 @@ pub const fn fits_in_a_byte(version: u32) -> bool {
     version <= 0xff
 }
 
-/// Const string equality, for the duplicate-subsection check.
-#[must_use]
-pub const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 /// A struct's description: its name, version, described fields and sent
 /// subsections.
 #[must_use]
@@ -519,6 +503,6 @@ pub fn describe_struct(name: &str, state: StateDesc, out: &mut Vec<FieldDesc>) {
 
 /// The lock's compile-time comparisons and the test that records.
 pub mod lock {
-    pub use crate::lock::compare::{Message, subsection_diff, wire_diff};
+    pub use crate::lock::compare::{Message, moved, subsection_diff, wire_diff};
     pub use crate::lock::record_in_test;
 }

@@ -273,16 +273,6 @@ pub enum ErrorKind {
         /// The file offset it would be written at.
         write_at: u64,
     },
-    /// The layout lock does not parse.
-    InvalidLock {
-        /// The parse error, naming the line.
-        source: crate::lock::LockError,
-    },
-    /// The layout lock has no `[release NAME]` block of this name.
-    UnknownRelease {
-        /// The release asked for.
-        release: String,
-    },
     /// A release does not list the type being saved.
     NotInRelease {
         /// The release.
@@ -751,10 +741,6 @@ impl fmt::Display for ErrorKind {
                  {write_at}: a record before it changed length, and the block's header \
                  points at fixed offsets"
             ),
-            Self::InvalidLock { source } => write!(f, "the lock, {source}"),
-            Self::UnknownRelease { release } => {
-                write!(f, "the lock has no `[release {release}]` block")
-            }
             Self::NotInRelease { release, name } => {
                 write!(f, "release `{release}` has no `{name}`")
             }
@@ -851,7 +837,6 @@ impl std::error::Error for Error {
         match &self.0.kind {
             ErrorKind::Hook { source, .. } => Some(&**source),
             ErrorKind::Io { source } => Some(source),
-            ErrorKind::InvalidLock { source } => Some(source),
             ErrorKind::NameNotUtf8 { source, .. } => Some(source),
             _ => None,
         }

@@ -4,8 +4,9 @@
 //!
 //! The crate is in layers: the codec core (traits, [`Reader`], errors,
 //! [`schema`], the [`desc`] description model, subsection framing and the
-//! [`lock`] parser), then the [`stream`] container, then the tooling on top
-//! ([`check`], [`testing`], [`release`]). Lower layers never import upper ones.
+//! [`lock`], whose text format is the `vmstate-lock` crate's), then the
+//! [`stream`] container, then the tooling on top ([`check`], [`testing`],
+//! [`release`]). Lower layers never import upper ones.
 //!
 //! Most users depend on the `vmstate` facade crate instead, which re-exports
 //! everything here together with the derive macro.
@@ -23,7 +24,6 @@ mod field;
 mod layout;
 pub mod lock;
 mod pointer;
-mod priority;
 mod reader;
 pub mod schema;
 mod state;
@@ -53,9 +53,9 @@ pub mod testing;
 
 pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
-pub use priority::Priority;
 pub use reader::Reader;
 pub use state::{
     VmState, from_slice, from_slice_with, load_into, load_into_with, save_into, to_vec, to_vec_at,
 };
+pub use vmstate_lock::Priority;
 pub use writer::Writer;

@@ -4,12 +4,12 @@
 //! test` writes into the layout lock. Saving for a release then needs no
 //! version numbers at the call site.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use crate::desc::StateDesc;
 use crate::error::{Error, ErrorKind};
-use crate::lock::Lock;
+use crate::lock::{Layout, Lock, LockError, layout_at};
 use crate::schema::{Schema, WireType};
 use crate::state::VmState;
 
@@ -18,59 +18,161 @@ use crate::state::VmState;
 pub struct Release {
     /// The release's name, e.g. `1.0`.
     pub name: String,
-    versions: BTreeMap<String, u32>,
+    members: Vec<Member>,
+}
+
+/// One `KEY vN` line of a release, with what the lock records for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Member {
+    /// The VMSD name (the key's type name when the lock has no entry).
+    vmsd: String,
+    version: u32,
+    /// The recorded layout, which tells apart types that share a VMSD name.
+    layout: Option<Layout>,
+}
+
+/// Why a release could not be read from a lock.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReleaseError {
+    /// The lock file could not be read.
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The lock does not parse.
+    Lock(LockError),
+    /// The lock has no `[release NAME]` block of this name.
+    UnknownRelease {
+        /// The release asked for.
+        release: String,
+    },
+}
+
+impl fmt::Display for ReleaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            Self::Lock(source) => write!(f, "the lock, {source}"),
+            Self::UnknownRelease { release } => {
+                write!(f, "the lock has no `[release {release}]` block")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReleaseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            Self::Lock(source) => Some(source),
+            Self::UnknownRelease { .. } => None,
+        }
+    }
 }
 
 impl Release {
     /// Release `name` from the text of a lock file: its `[release NAME]`
     /// blocks list `Type vN`, and each type's recorded entry gives its VMSD
-    /// name.
+    /// name and layout.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidLock`] when the lock does not parse (naming the
-    /// line), [`ErrorKind::UnknownRelease`] when it has no such release.
-    pub fn from_lock(text: &str, name: &str) -> Result<Self, Error> {
-        let lock =
-            Lock::parse(text).map_err(|source| Error::new(ErrorKind::InvalidLock { source }))?;
+    /// [`ReleaseError::Lock`] when the lock does not parse (naming the line),
+    /// [`ReleaseError::UnknownRelease`] when it has no such release.
+    pub fn from_lock(text: &str, name: &str) -> Result<Self, ReleaseError> {
+        let lock = Lock::parse(text).map_err(ReleaseError::Lock)?;
         let mut blocks = lock
             .releases
             .iter()
             .filter(|block| block.name == name)
             .peekable();
         if blocks.peek().is_none() {
-            return Err(Error::new(ErrorKind::UnknownRelease {
+            return Err(ReleaseError::UnknownRelease {
                 release: name.to_owned(),
-            }));
+            });
         }
-        let mut versions = BTreeMap::new();
+        let mut members: Vec<Member> = Vec::new();
         for (key, version) in blocks.flat_map(|block| &block.members) {
-            // A type recorded under its Rust name answers to its VMSD name.
-            let vmsd = lock
-                .entry(key, *version)
-                .map_or(key.as_str(), |entry| entry.layout.vmsd.as_str());
-            versions.insert(vmsd.to_owned(), *version);
+            let entry = lock.entry(key, *version);
+            let member = Member {
+                vmsd: entry.map_or_else(
+                    || crate::lock::split_key(key).1.to_owned(),
+                    |entry| entry.layout.vmsd.clone(),
+                ),
+                version: *version,
+                layout: entry.map(|entry| entry.layout.clone()),
+            };
+            if !members.contains(&member) {
+                members.push(member);
+            }
         }
         Ok(Self {
             name: name.to_owned(),
-            versions,
+            members,
         })
     }
 
     /// Release `name` from the lock file at `path`.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when the file cannot be read; else as [`Release::from_lock`].
-    pub fn load(path: impl AsRef<Path>, name: &str) -> Result<Self, Error> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| Error::new(ErrorKind::Io { source }))?;
+    /// [`ReleaseError::Io`] when the file cannot be read; else as [`Release::from_lock`].
+    pub fn load(path: impl AsRef<Path>, name: &str) -> Result<Self, ReleaseError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ReleaseError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::from_lock(&text, name)
     }
 
-    /// The version of the type named `vmsd` in this release, if it has it.
+    /// The version of the type named `vmsd` in this release, if it has it and
+    /// every type of that VMSD name it lists has the same version (see
+    /// [`Release::version_for`] to tell them apart).
     #[must_use]
     pub fn version_of(&self, vmsd: &str) -> Option<u32> {
-        self.versions.get(vmsd).copied()
+        let mut versions = self
+            .members
+            .iter()
+            .filter(|member| member.vmsd == vmsd)
+            .map(|member| member.version);
+        let first = versions.next()?;
+        versions.all(|version| version == first).then_some(first)
     }
+
+    /// Whether the release has some type named `vmsd`.
+    #[must_use]
+    pub fn knows(&self, vmsd: &str) -> bool {
+        self.members.iter().any(|member| member.vmsd == vmsd)
+    }
+
+    /// The version of the type whose schema is `schema` in this release. When
+    /// several types the release lists share its VMSD name at different
+    /// versions, the one whose recorded layout is `schema`'s at that version.
+    #[must_use]
+    pub fn version_for(&self, schema: &Schema) -> Option<u32> {
+        if let Some(version) = self.version_of(schema.name) {
+            return Some(version);
+        }
+        let mut matching = self.members.iter().filter(|member| {
+            member.vmsd == schema.name
+                && (schema.minimum_version..=schema.version).contains(&member.version)
+                && member
+                    .layout
+                    .as_ref()
+                    .is_some_and(|layout| same_layout(layout, &layout_at(schema, member.version)))
+        });
+        let first = matching.next()?.version;
+        matching
+            .all(|member| member.version == first)
+            .then_some(first)
+    }
+}
+
+/// Whether two layouts are the same, wherever they were read from.
+fn same_layout(a: &Layout, b: &Layout) -> bool {
+    vmstate_lock::render_entry("", 0, a) == vmstate_lock::render_entry("", 0, b)
 }
 
 /// Saves `value` for a receiver that runs `release`: at the version of `T`
@@ -82,7 +184,7 @@ impl Release {
 /// [`ErrorKind::SubsectionNotAllowed`] for a needed subsection it does not
 /// know; else as [`VmState::save_state_at`].
 pub fn to_vec_for<T: VmState>(value: &T, release: &Release) -> Result<Vec<u8>, Error> {
-    let version = release.version_of(T::NAME).ok_or_else(|| {
+    let version = release.version_for(&T::SCHEMA).ok_or_else(|| {
         Error::new(ErrorKind::NotInRelease {
             release: release.name.clone(),
             name: T::NAME,
@@ -102,7 +204,7 @@ fn check_subsections(
     version: u32,
 ) -> Result<(), Error> {
     for sub in &state.subsections {
-        if release.version_of(&sub.vmsd_name).is_none() {
+        if !release.knows(&sub.vmsd_name) {
             return Err(match static_name(schema, &sub.vmsd_name) {
                 Some(name) => Error::new(ErrorKind::SubsectionNotAllowed { name, version }),
                 None => Error::new(ErrorKind::SubsectionNotInRelease {

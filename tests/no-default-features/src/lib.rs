@@ -1,6 +1,7 @@
 //! A device crate that depends on `vmstate` with `default-features = false`:
 //! the derive's generated code (save, load, schema, the vmdesc description)
-//! must build on the codec core alone.
+//! must build on the codec core alone. Its `vmstate.lock` is found from the
+//! crate's own directory although rustc runs in the workspace's.
 
 #![allow(
     clippy::unnecessary_wraps,

@@ -3,7 +3,7 @@ use vmstate::VmState;
 // Versions 1 and 2 are recorded in tests/ui/locked.lock with `status`; the
 // payload does not name fields, and `rename` keeps the vmdesc name.
 #[derive(VmState, Default)]
-#[vmstate(name = "locked-nic", version = 2, minimum_version = 1, lock = "../locked.lock")]
+#[vmstate(name = "locked-nic", version = 2, minimum_version = 1, lock = "locked.lock")]
 struct Nic {
     ctrl: u32,
     #[vmstate(rename = "status")]

@@ -3,7 +3,7 @@
 use vmstate::VmState;
 
 #[derive(VmState, Debug, Default, PartialEq)]
-#[vmstate(name = "locked-nic", version = 3, minimum_version = 1, lock = "../locked.lock")]
+#[vmstate(name = "locked-nic", version = 3, minimum_version = 1, lock = "locked.lock")]
 struct Nic {
     ctrl: u32,
     status: u16,

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{Ident, Path};
-use vmstate_runtime::lock::{Layout, Wire};
+use vmstate_lock::{Layout, Wire};
 
 use super::Context;
 use super::structure::Checked;
@@ -35,12 +35,19 @@ pub fn const_checks(
             "field `{}` of `{}` no longer has the wire layout that version {} has in {}:{}: ",
             pair.name, cx.key, pair.version, cx.file, pair.line
         );
-        let advice = format!(
-            ". Released layouts never change: give `{}` back its recorded type, and carry a new layout in a new field with `#[vmstate(since = {})]`{}",
-            pair.name,
-            cx.next(),
-            cx.and_bump()
-        );
+        let advice = if cx.frozen {
+            format!(
+                ". A frozen copy of a release has that release's layout: give `{}` back its recorded type",
+                pair.name
+            )
+        } else {
+            format!(
+                ". Released layouts never change: give `{}` back its recorded type, and carry a new layout in a new field with `#[vmstate(since = {})]`{}",
+                pair.name,
+                cx.next(),
+                cx.and_bump()
+            )
+        };
         let span = crate::expand::at(pair.span);
         tokens.extend(quote_spanned! {span=>
             const _: () = {

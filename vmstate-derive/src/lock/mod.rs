@@ -8,6 +8,7 @@
 //! counts is the layout the compiler resolved, not the spelling.
 
 mod emit;
+mod key;
 mod structure;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use darling::Error;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use vmstate_runtime::lock::Lock;
+use vmstate_lock::Lock;
 
 use crate::ast::Container;
 use crate::model::{Model, StructModel};
@@ -27,7 +28,7 @@ const DEFAULT_FILE: &str = "vmstate.lock";
 pub struct Context<'a> {
     /// The lock file's name, as messages show it.
     pub file: String,
-    /// The Rust type's name: the lock's key.
+    /// The type's key in the lock: `crate::module::Name`.
     pub key: String,
     pub described: &'a StructModel<'a>,
     /// The newest version the lock records for the type.
@@ -53,6 +54,12 @@ impl Context<'_> {
     }
 }
 
+/// Whether this build runs under `VMSTATE_LOCK=record`, which may create a
+/// configured lock that does not exist yet.
+fn recording() -> bool {
+    std::env::var("VMSTATE_LOCK").is_ok_and(|v| v == "record")
+}
+
 /// Checks the type against the lock. Returns the tokens to add to the
 /// expansion: `const` assertions, the recording test, warnings, and a
 /// dependency on the file so that editing it rebuilds.
@@ -70,19 +77,32 @@ pub fn apply(
     };
     let ident = &container.ident;
     let krate = &model.krate;
-    let key = ident.to_string();
     let frozen = container.frozen.is_present();
     let span = container
         .lock
         .as_ref()
         .map_or_else(|| ident.span(), darling::util::SpannedValue::span);
+    let file = file_label(&path);
     let mut tokens = TokenStream::new();
     if !frozen {
         tokens.extend(record_test(krate, ident, &path));
     }
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(tokens),
+        // The crate root's lock is optional: without it nothing is locked.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && container.lock.is_none() => {
+            return Ok(tokens);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && recording() => {
+            return Ok(tokens);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::custom(format!(
+                "the lock {} does not exist: a configured lock is never skipped; create it with `VMSTATE_LOCK=record cargo test`, or correct the path (relative to the crate's directory, the one holding its Cargo.toml)",
+                path.display()
+            ))
+            .with_span(&span));
+        }
         Err(e) => {
             return Err(
                 Error::custom(format!("cannot read {}: {e}", path.display())).with_span(&span),
@@ -94,17 +114,34 @@ pub fn apply(
         // Rebuild when the lock changes.
         const _: &[u8] = ::core::include_bytes!(#shown);
     });
-    let file = file_label(&path);
     let lock = Lock::parse_bytes(&bytes).map_err(|e| {
         Error::custom(format!(
             "{file}, {e}; the build reads the lock and never repairs it"
         ))
         .with_span(&span)
     })?;
-    let entries = lock.versions_of(&key);
-    let Some(newest) = entries.last().map(|entry| entry.version) else {
+    let selected = key::select(&lock, ident, described, frozen, &file)?;
+    let Some(key) = selected else {
+        // Not recorded yet: nothing to check against.
+        if !frozen {
+            let note = format!(
+                "`{ident}` is not recorded in {file}, so its layout is not checked: record it with `VMSTATE_LOCK=record cargo test` before releasing"
+            );
+            tokens.extend(warn(&note, ident.span()));
+        }
         return Ok(tokens);
     };
+    let entries = lock.versions_of(&key);
+    let newest = entries.last().map_or(0, |entry| entry.version);
+    if !frozen {
+        tokens.extend(key::module_guard(
+            krate,
+            &key,
+            &file,
+            entries[0].line,
+            ident,
+        ));
+    }
     let cx = Context {
         file,
         key,
@@ -143,11 +180,12 @@ fn warn(note: &str, span: Span) -> TokenStream {
 }
 
 /// The test that records the type's missing versions under
-/// `VMSTATE_LOCK=record cargo test`; it does nothing otherwise.
+/// `VMSTATE_LOCK=record cargo test`, keyed by where the compiler says the
+/// type is; it does nothing otherwise.
 fn record_test(krate: &syn::Path, ident: &syn::Ident, path: &Path) -> TokenStream {
     let name = format_ident!("__vmstate_lock_record_{}", ident);
     let path = path.display().to_string();
-    let key = ident.to_string();
+    let type_name = ident.to_string();
     quote! {
         #[cfg(test)]
         #[::core::prelude::v1::test]
@@ -156,40 +194,32 @@ fn record_test(krate: &syn::Path, ident: &syn::Ident, path: &Path) -> TokenStrea
         fn #name() {
             #krate::__private::lock::record_in_test(
                 #path,
-                #key,
+                ::core::module_path!(),
+                #type_name,
                 &<#ident as #krate::VmState>::SCHEMA,
             );
         }
     }
 }
 
-/// The lock that applies: `lock = "path"` relative to the file holding the
-/// derive, else `vmstate.lock` at the crate root for the package's library
-/// and main binary. Tests, examples and benches are separate crates whose
-/// types are not released, so they are only locked when they ask.
+/// The lock that applies: `lock = "path"` relative to the deriving crate's
+/// directory, else `vmstate.lock` there for the package's library and main
+/// binary. Tests, examples and benches are separate crates whose types are
+/// not released, so they are only locked when they ask.
 fn lock_path(container: &Container) -> Option<PathBuf> {
-    let manifest_dir =
-        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let manifest_dir = manifest_dir();
     if let Some(lock) = &container.lock {
-        let source = proc_macro::is_available()
-            .then(|| lock.span().unwrap().local_file())
-            .flatten();
-        let base = source
-            .and_then(|file| file.parent().map(Path::to_path_buf))
-            .map_or(manifest_dir, |dir| {
-                if dir.is_absolute() {
-                    dir
-                } else {
-                    // Relative source paths are relative to the package.
-                    std::env::var_os("CARGO_MANIFEST_DIR")
-                        .map_or_else(|| dir.clone(), |root| PathBuf::from(root).join(&dir))
-                }
-            });
-        return Some(base.join(lock.as_str()));
+        return Some(manifest_dir.join(lock.as_str()));
     }
     let crate_name = std::env::var("CARGO_CRATE_NAME").ok()?;
     let package = std::env::var("CARGO_PKG_NAME").ok()?.replace('-', "_");
     (crate_name == package).then(|| manifest_dir.join(DEFAULT_FILE))
+}
+
+/// The directory of the deriving crate's `Cargo.toml`: the same in every
+/// workspace layout, unlike rustc's working directory or source paths.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
 
 /// The lock file's name, as messages show it.

@@ -4,7 +4,7 @@
 
 use darling::Error;
 use proc_macro2::Span;
-use vmstate_runtime::lock::{Entry, Wire};
+use vmstate_lock::{Entry, Wire};
 
 use super::Context;
 use crate::model::{Codec, FieldModel, Gate};
@@ -82,7 +82,7 @@ pub fn check(cx: &Context<'_>, entries: &[&Entry]) -> Result<Checked, Error> {
 }
 
 /// Whether a field is on the wire at `version` (an `exists` field may be).
-fn present(field: &FieldModel<'_>, version: u32) -> bool {
+pub(super) fn present(field: &FieldModel<'_>, version: u32) -> bool {
     matches!(field.gate, Gate::Exists(_)) || field.gate.static_at(version)
 }
 
@@ -215,6 +215,31 @@ fn fields_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, checked: 
                 ),
                 field.ident.span(),
             ));
+        }
+        // The versions a recorded field is on the wire are part of the layout
+        // of every released version; a recorded `until` is final, while a
+        // field recorded without one may gain one past the recorded versions
+        // (checked above, by what is on the wire).
+        let (since, until) = (since_of(field), until_of(field));
+        let since_changed = since != old.since;
+        if since_changed || (old.until.is_some() && until != old.until) {
+            let (key, was, now) = if since_changed {
+                ("since", old.since.to_string(), since.to_string())
+            } else {
+                (
+                    "until",
+                    old.until.unwrap_or_default().to_string(),
+                    until.map_or_else(|| "none".to_owned(), |until| until.to_string()),
+                )
+            };
+            errors.push(
+                Error::custom(format!(
+                    "field `{}` is recorded at {at} with `{key} = {was}`, and now has `{key} = {now}`: the versions a field is sent at are part of every released layout; write `{key} = {was}` as recorded",
+                    field.ident
+                ))
+                .with_span(&field.ident.span()),
+            );
+            continue;
         }
         let exists = matches!(field.gate, Gate::Exists(_));
         let varray = matches!(field.codec, Codec::Varray { .. });

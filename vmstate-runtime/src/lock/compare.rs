@@ -15,7 +15,8 @@
     reason = "a and b, x and y: the recorded and the current side"
 )]
 
-use crate::__private::str_eq;
+use vmstate_lock::str_eq;
+
 use crate::schema::{Count, FieldSchema, Schema, WireType};
 
 /// Room for one message; longer ones are cut.
@@ -104,6 +105,52 @@ pub const fn wire_diff(
     match diff(recorded, current, Message::new(prefix)) {
         Ok(()) => None,
         Err(message) => Some(message.push(advice)),
+    }
+}
+
+/// `None` when `module_path` (as `module_path!()` gives it, with the crate's
+/// own name first) is the module `recorded` (as the lock writes it, with
+/// `crate` first); else `prefix`, the module now, and `advice`.
+#[must_use]
+pub const fn moved(
+    module_path: &str,
+    recorded: &str,
+    prefix: &str,
+    advice: &str,
+) -> Option<Message> {
+    let bytes = module_path.as_bytes();
+    let mut at = 0;
+    while at + 1 < bytes.len() && !(bytes[at] == b':' && bytes[at + 1] == b':') {
+        at += 1;
+    }
+    let within = if at + 1 < bytes.len() {
+        match core::str::from_utf8(bytes.split_at(at + 2).1) {
+            Ok(text) => text,
+            Err(_) => "",
+        }
+    } else {
+        ""
+    };
+    let same = match recorded.as_bytes().split_first_chunk::<7>() {
+        Some((b"crate::", rest)) => str_eq_bytes(rest, within.as_bytes()),
+        _ => within.is_empty() && str_eq(recorded, "crate"),
+    };
+    if same {
+        return None;
+    }
+    let m = Message::new(prefix).push("crate");
+    let m = if within.is_empty() {
+        m
+    } else {
+        m.push("::").push(within)
+    };
+    Some(m.push(advice))
+}
+
+const fn str_eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    match (core::str::from_utf8(a), core::str::from_utf8(b)) {
+        (Ok(a), Ok(b)) => str_eq(a, b),
+        _ => false,
     }
 }
 

@@ -1,20 +1,166 @@
 //! The layout lock: `vmstate.lock`, a committed text file that records the
 //! wire layout of every released version of every locked type, keyed by the
-//! Rust type's name (several types may share a VMSD name).
+//! type's module path and name (several types may share a VMSD name).
 //!
-//! This module is the lock format's only parser and writer. The derive reads
-//! the lock with [`Lock::parse`] and turns each recorded layout into `const`
-//! assertions over the type's `SCHEMA` (the [`compare`] functions), so a build
-//! only ever reads the file; [`record`] writes it, from a test run under
-//! `VMSTATE_LOCK=record`; the `release` module reads its `[release NAME]` blocks.
+//! The text format is the `vmstate-lock` crate's, which the derive reads
+//! without depending on this runtime; its items are re-exported here. This
+//! module adds what needs a type's [`Schema`]: its [`Layout`] at a version
+//! ([`layout_at`]), the [`compare`] functions that the derive's `const`
+//! assertions call, and recording from a test run under
+//! `VMSTATE_LOCK=record` ([`record`]).
 
 pub mod compare;
-mod format;
-mod record;
-mod render;
 
-pub use format::{
-    Entry, Field, Layout, Lock, LockError, LockErrorKind, ReleaseBlock, Subsection, Wire,
+use std::path::Path;
+
+pub use vmstate_lock::{
+    Entry, Field, Layout, Lock, LockError, LockErrorKind, RecordError, Recorded, ReleaseBlock,
+    Subsection, Wire, name_word, split_key,
 };
-pub use record::{RecordError, record, record_in_test};
-pub use render::render_entry;
+
+use crate::schema::{Count, FieldSchema, Schema, WireType};
+
+/// Whether a field is part of the layout at `version`: `exists` fields are,
+/// with their flag, since only a value can tell.
+pub(crate) fn on_wire_at(field: &FieldSchema, version: u32) -> bool {
+    field.exists || (field.since <= version && field.until.is_none_or(|until| version < until))
+}
+
+/// What was on the wire at `version` of a type whose schema is `schema`:
+/// what recording writes for that version.
+#[must_use]
+pub fn layout_at(schema: &Schema, version: u32) -> Layout {
+    Layout {
+        vmsd: schema.name.to_owned(),
+        fields: schema
+            .fields
+            .iter()
+            .filter(|field| on_wire_at(field, version))
+            .map(|field| Field {
+                name: field.name.to_owned(),
+                wire: wire(&field.wire),
+                since: field.since,
+                until: field.until,
+                exists: field.exists,
+                varray: match field.count {
+                    Count::Field(count) => Some(count.to_owned()),
+                    Count::One => None,
+                },
+                line: 0,
+            })
+            .collect(),
+        subsections: schema
+            .subsections
+            .iter()
+            .filter(|sub| sub.since <= version)
+            .map(|sub| Subsection {
+                field: sub.field.to_owned(),
+                vmsd: sub.schema.name.to_owned(),
+                version: sub.schema.version,
+                since: sub.since,
+                line: 0,
+            })
+            .collect(),
+    }
+}
+
+/// A schema's wire type as the lock records it: an inlined struct at its
+/// current version.
+fn wire(wire_type: &WireType) -> Wire {
+    match wire_type {
+        WireType::Scalar { info, size } => Wire::Scalar {
+            info: (*info).to_owned(),
+            size: *size,
+        },
+        WireType::Array { element, len } => Wire::Array {
+            element: Box::new(wire(element)),
+            len: *len,
+        },
+        WireType::Struct(inner) => Wire::Struct {
+            version: inner.version,
+            layout: Box::new(layout_at(inner, inner.version)),
+        },
+        WireType::Unused(size) => Wire::Unused(*size),
+        WireType::Opaque => Wire::Opaque,
+    }
+}
+
+/// The `[key vN]` block for `schema` at `version`, ending in a newline.
+#[must_use]
+pub fn render_entry(key: &str, schema: &Schema, version: u32) -> String {
+    vmstate_lock::render_entry(key, version, &layout_at(schema, version))
+}
+
+/// Adds to the lock at `path` every version of `schema` from its minimum to
+/// its current one that `key` has no entry for, and, with `release`, lists
+/// the current version in `[release NAME]` unless it is there. Creates the
+/// file when missing. Returns the versions recorded.
+///
+/// # Errors
+/// [`RecordError::Unreadable`] when the file exists but does not parse (it is
+/// left as it is); [`RecordError::Io`] when it cannot be locked, read or
+/// written.
+pub fn record(
+    path: &Path,
+    key: &str,
+    schema: &Schema,
+    release: Option<&str>,
+) -> Result<Vec<u32>, RecordError> {
+    record_schema(path, key, schema, release).map(|recorded| recorded.versions)
+}
+
+fn record_schema(
+    path: &Path,
+    key: &str,
+    schema: &Schema,
+    release: Option<&str>,
+) -> Result<Recorded, RecordError> {
+    let versions: Vec<(u32, Layout)> = (schema.minimum_version..=schema.version)
+        .map(|version| (version, layout_at(schema, version)))
+        .collect();
+    vmstate_lock::record(
+        path,
+        key,
+        &versions,
+        release.map(|release| (release, schema.version)),
+    )
+}
+
+/// The lock's key of type `name` in module `module_path` (as `module_path!()`
+/// gives it): the module path with `crate` for the crate's own name, so that
+/// a key does not depend on what the crate is called (tests and examples are
+/// crates named after their files).
+#[must_use]
+pub fn key_of(module_path: &str, name: &str) -> String {
+    // `crate` spelled apart, so that it is not read as a path.
+    const CRATE: &str = "crate";
+    match module_path.split_once("::") {
+        Some((_, within)) => format!("{CRATE}::{within}::{name}"),
+        None => format!("{CRATE}::{name}"),
+    }
+}
+
+/// The test that `#[derive(VmState)]` emits for a locked type: under
+/// `VMSTATE_LOCK=record` it records the type's missing versions under
+/// `module::Name` (and, with `VMSTATE_RELEASE=NAME`, lists it in that
+/// release), and says so on standard error when the type is new; otherwise
+/// it does nothing.
+///
+/// # Panics
+/// When recording fails, with the message of the [`RecordError`].
+pub fn record_in_test(path: &str, module_path: &str, name: &str, schema: &Schema) {
+    if std::env::var("VMSTATE_LOCK").is_ok_and(|v| v == "record") {
+        let key = key_of(module_path, name);
+        let release = std::env::var("VMSTATE_RELEASE").ok();
+        match record_schema(Path::new(path), &key, schema, release.as_deref()) {
+            Ok(recorded) if recorded.new_type => {
+                eprintln!(
+                    "vmstate: recorded new type `{key}` (VMSD `{}`) at versions {:?} in {path}",
+                    schema.name, recorded.versions
+                );
+            }
+            Ok(_) => {}
+            Err(error) => panic!("{error}"),
+        }
+    }
+}

@@ -4,7 +4,7 @@ use vmstate::VmState;
 const REGS: usize = 4;
 
 #[derive(VmState, Default)]
-#[vmstate(name = "locked-regs", version = 1, lock = "../../locked.lock")]
+#[vmstate(name = "locked-regs", version = 1, lock = "locked.lock")]
 struct Regs {
     regs: [u32; REGS],
 }

@@ -2,7 +2,7 @@ use vmstate::VmState;
 
 // Versions 1 and 2 are recorded in tests/ui/locked.lock.
 #[derive(VmState, Default)]
-#[vmstate(name = "locked-nic", version = 2, minimum_version = 1, lock = "../../locked.lock")]
+#[vmstate(name = "locked-nic", version = 2, minimum_version = 1, lock = "locked.lock")]
 struct Nic {
     status: u16,
     ctrl: u32,

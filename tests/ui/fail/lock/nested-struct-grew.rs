@@ -10,7 +10,7 @@ struct Inner {
 }
 
 #[derive(VmState, Default)]
-#[vmstate(name = "locked-outer", version = 1, lock = "../../locked.lock")]
+#[vmstate(name = "locked-outer", version = 1, lock = "locked.lock")]
 struct Outer {
     head: u8,
     inner: Inner,

@@ -4,7 +4,7 @@ use vmstate::VmState;
 type Ticks = u64;
 
 #[derive(VmState, Default)]
-#[vmstate(name = "locked-timer", version = 1, lock = "../../locked.lock")]
+#[vmstate(name = "locked-timer", version = 1, lock = "locked.lock")]
 struct Timer {
     counter: Ticks,
 }

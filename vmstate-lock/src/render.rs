@@ -1,50 +1,44 @@
-//! A type's layout at one version, from its `SCHEMA`, as lock text: what
-//! recording appends, and how messages show a recorded wire type.
+//! A layout as lock text: what recording writes, and how messages show a
+//! recorded wire type.
 
 use std::fmt::{self, Write as _};
 
-use super::format::{
-    EXISTS, FIELD, OPAQUE, SINCE, STRUCT, SUBSECTION, UNTIL, UNUSED, VARRAY, VMSD, Wire, name_word,
+use crate::format::{
+    EXISTS, FIELD, Layout, OPAQUE, SINCE, STRUCT, SUBSECTION, UNTIL, UNUSED, VARRAY, VMSD, Wire,
+    name_word,
 };
-use crate::schema::{Count, FieldSchema, Schema, WireType};
 
-/// The `[key vN]` block for `schema` at `version`, ending in a newline.
+/// The `[key vN]` block for `layout` at `version`, ending in a newline.
 #[must_use]
-pub fn render_entry(key: &str, schema: &Schema, version: u32) -> String {
-    let mut out = format!("[{key} v{version}]\n{VMSD} {}\n", name_word(schema.name));
-    render_layout(&mut out, schema, version, 0);
+pub fn render_entry(key: &str, version: u32, layout: &Layout) -> String {
+    let mut out = format!("[{key} v{version}]\n{VMSD} {}\n", name_word(&layout.vmsd));
+    render_layout(&mut out, layout, 0);
     out
 }
 
-/// Whether a field is part of the layout at `version`: `exists` fields are,
-/// with their flag, since only a value can tell.
-pub(crate) fn on_wire_at(field: &FieldSchema, version: u32) -> bool {
-    field.exists || (field.since <= version && field.until.is_none_or(|until| version < until))
-}
-
-fn render_layout(out: &mut String, schema: &Schema, version: u32, indent: usize) {
+fn render_layout(out: &mut String, layout: &Layout, indent: usize) {
     let pad = " ".repeat(indent);
-    for field in schema.fields.iter().filter(|f| on_wire_at(f, version)) {
+    for field in &layout.fields {
         let _ = write!(out, "{pad}{FIELD} {}", field.name);
         let mut wire = &field.wire;
-        while let WireType::Array { element, len } = wire {
+        while let Wire::Array { element, len } = wire {
             let _ = write!(out, " x{len}");
             wire = element;
         }
         match wire {
-            WireType::Scalar { info, size } => {
+            Wire::Scalar { info, size } => {
                 let _ = write!(out, " {info} {size}");
             }
-            WireType::Unused(size) => {
+            Wire::Unused(size) => {
                 let _ = write!(out, " {UNUSED} {size}");
             }
-            WireType::Opaque => {
+            Wire::Opaque => {
                 let _ = write!(out, " {OPAQUE}");
             }
-            WireType::Struct(_) => {
+            // Arrays were unwrapped above.
+            Wire::Struct { .. } | Wire::Array { .. } => {
                 let _ = write!(out, " {STRUCT}");
             }
-            WireType::Array { .. } => unreachable!("arrays are unwrapped above"),
         }
         if field.since > 0 {
             let _ = write!(out, " {SINCE} {}", field.since);
@@ -55,27 +49,22 @@ fn render_layout(out: &mut String, schema: &Schema, version: u32, indent: usize)
         if field.exists {
             let _ = write!(out, " {EXISTS}");
         }
-        if let Count::Field(count) = field.count {
+        if let Some(count) = &field.varray {
             let _ = write!(out, " {VARRAY} {count}");
         }
         out.push('\n');
-        if let WireType::Struct(inner) = wire {
-            let _ = writeln!(
-                out,
-                "{pad}  {VMSD} {} v{}",
-                name_word(inner.name),
-                inner.version
-            );
-            render_layout(out, inner, inner.version, indent + 2);
+        if let Wire::Struct { version, layout } = wire {
+            let _ = writeln!(out, "{pad}  {VMSD} {} v{version}", name_word(&layout.vmsd));
+            render_layout(out, layout, indent + 2);
         }
     }
-    for sub in schema.subsections.iter().filter(|s| s.since <= version) {
+    for sub in &layout.subsections {
         let _ = write!(
             out,
             "{pad}{SUBSECTION} {} {} v{}",
             sub.field,
-            name_word(sub.schema.name),
-            sub.schema.version
+            name_word(&sub.vmsd),
+            sub.version
         );
         if sub.since > 0 {
             let _ = write!(out, " {SINCE} {}", sub.since);

@@ -2,6 +2,9 @@
 //! A stream writer sends sections of a higher priority first, so that a
 //! receiver has an IOMMU or an interrupt controller before the devices that
 //! use it. The priority is never on the wire itself.
+//!
+//! It is here, beside the lock format, because the derive checks the names it
+//! accepts; `vmstate::Priority` is this type.
 
 /// QEMU's `MigrationPriority` (`include/migration/vmstate.h`), in ascending
 /// order: a greater value is saved and loaded earlier. Set it with
@@ -76,7 +79,7 @@ impl Priority {
     pub const fn from_name(name: &str) -> Option<Self> {
         let mut i = 0;
         while i < Self::ALL.len() {
-            if crate::__private::str_eq(Self::ALL[i].name(), name) {
+            if crate::str_eq(Self::ALL[i].name(), name) {
                 return Some(Self::ALL[i]);
             }
             i += 1;

@@ -1,0 +1,663 @@
+//! The lock's text format and its parser.
+//!
+//! ```text
+//! # Comments, before the first block only.
+//!
+//! [my_devices::rtc::Rtc v3]
+//! vmsd mc146818rtc
+//! field cmos_data x128 uint8 1
+//! field irq_coalesced uint32 4 since 2
+//! field inner struct
+//!   vmsd rtc-inner v1
+//!   field a uint16 2
+//! subsection reinject mc146818rtc/irq_reinject_on_ack_count v1
+//!
+//! [release 1.0]
+//! my_devices::rtc::Rtc v3
+//!
+//! end
+//! ```
+//!
+//! A block is keyed by the type's module path and name (`module_path!()`
+//! and the identifier) and its version. A field line is `field NAME [xLEN]...
+//! WIRE [since S] [until U] [exists] [varray COUNT]`, where `WIRE` is
+//! `INFO SIZE`, `unused SIZE`, `opaque` or `struct` (the inlined struct
+//! follows, indented two spaces more). The file ends with `end`, so that a
+//! file cut short is told from a complete one. Every line that is none of
+//! these is an error: the lock is never read in part.
+
+use std::fmt;
+
+/// Keywords of the format, each named once.
+mod kw {
+    pub const VMSD: &str = "vmsd";
+    pub const FIELD: &str = "field";
+    pub const SUBSECTION: &str = "subsection";
+    pub const RELEASE: &str = "release";
+    pub const SINCE: &str = "since";
+    pub const UNTIL: &str = "until";
+    pub const EXISTS: &str = "exists";
+    pub const VARRAY: &str = "varray";
+    pub const STRUCT: &str = "struct";
+    pub const UNUSED: &str = "unused";
+    pub const OPAQUE: &str = "opaque";
+    pub const END: &str = "end";
+}
+pub(crate) use kw::*;
+
+/// What every message about a damaged lock advises.
+const RESTORE: &str = "restore the file from version control (`git checkout -- <lock>`) and record again with `VMSTATE_LOCK=record cargo test`";
+
+/// A parsed lock file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lock {
+    /// `[Type vN]` blocks, in file order.
+    pub entries: Vec<Entry>,
+    /// `[release NAME]` blocks, in file order (a name may repeat: recording
+    /// appends, and the blocks of one name are read as one).
+    pub releases: Vec<ReleaseBlock>,
+}
+
+/// One recorded version of one type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The type's key: its module path and name, `my_devices::rtc::Rtc`.
+    pub key: String,
+    /// The recorded version.
+    pub version: u32,
+    /// The 1-based line of the block header.
+    pub line: usize,
+    /// What was on the wire at that version.
+    pub layout: Layout,
+}
+
+impl Entry {
+    /// The module part of the key (`my_devices::rtc`; empty for a bare name).
+    #[must_use]
+    pub fn module(&self) -> &str {
+        split_key(&self.key).0
+    }
+
+    /// The type's name, the last segment of the key.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        split_key(&self.key).1
+    }
+}
+
+/// A key split into its module path and the type's name.
+#[must_use]
+pub fn split_key(key: &str) -> (&str, &str) {
+    key.rsplit_once("::").unwrap_or(("", key))
+}
+
+/// A struct's wire layout at one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The VMSD name.
+    pub vmsd: String,
+    /// The fields on the wire, in wire order.
+    pub fields: Vec<Field>,
+    /// The subsections that may follow, in wire order.
+    pub subsections: Vec<Subsection>,
+}
+
+/// One field on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The field's name in wire descriptions.
+    pub name: String,
+    /// Its wire type (of one element, for a variable array).
+    pub wire: Wire,
+    /// `since` as declared (0: none).
+    pub since: u32,
+    /// `until` as declared.
+    pub until: Option<u32>,
+    /// Whether an `exists` predicate decides whether it is sent.
+    pub exists: bool,
+    /// The earlier field that counts a variable array's elements.
+    pub varray: Option<String>,
+    /// The 1-based line (0 for a layout that was not read from a file).
+    pub line: usize,
+}
+
+/// A recorded wire type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wire {
+    /// QEMU's type name and the size in bytes.
+    Scalar {
+        /// QEMU's `VMStateInfo` name.
+        info: String,
+        /// Bytes on the wire.
+        size: usize,
+    },
+    /// Elements back to back.
+    Array {
+        /// The element type.
+        element: Box<Wire>,
+        /// How many.
+        len: usize,
+    },
+    /// An inlined struct at its version then.
+    Struct {
+        /// The struct's version.
+        version: u32,
+        /// Its layout at that version.
+        layout: Box<Layout>,
+    },
+    /// Zero bytes written, skipped on load.
+    Unused(usize),
+    /// A custom view whose layout only a value knows.
+    Opaque,
+}
+
+/// A subsection that may follow the fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subsection {
+    /// The parent's field that holds it.
+    pub field: String,
+    /// Its VMSD name, on the wire.
+    pub vmsd: String,
+    /// Its version, on the wire.
+    pub version: u32,
+    /// The parent's first version whose receivers know it (0: all).
+    pub since: u32,
+    /// The 1-based line (0 for a layout that was not read from a file).
+    pub line: usize,
+}
+
+/// A `[release NAME]` block: the version of each type in a release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseBlock {
+    /// The release's name.
+    pub name: String,
+    /// `(type key, version)` pairs.
+    pub members: Vec<(String, u32)>,
+}
+
+/// Why a lock file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockError {
+    /// The 1-based line at fault.
+    pub line: usize,
+    /// What is wrong.
+    pub kind: LockErrorKind,
+}
+
+/// What is wrong with a lock file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LockErrorKind {
+    /// The bytes are not UTF-8.
+    NotUtf8,
+    /// A line that the format has no place for.
+    UnknownLine(String),
+    /// A line before any `[...]` block.
+    OutsideBlock(String),
+    /// A comment inside a block: recording writes none there, so it is a
+    /// line that was commented out.
+    CommentInBlock(String),
+    /// The file ends before its `end` line: it was cut short.
+    Truncated {
+        /// The header of the block the file ends in, if any.
+        block: Option<String>,
+    },
+    /// A line after the `end` line.
+    AfterEnd(String),
+    /// A block recorded twice.
+    Duplicate {
+        /// The type.
+        key: String,
+        /// The version.
+        version: u32,
+        /// The line of the first one.
+        first: usize,
+    },
+}
+
+impl fmt::Display for LockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = self.line;
+        match &self.kind {
+            LockErrorKind::NotUtf8 => write!(
+                f,
+                "line {line}: the lock is not valid UTF-8, so it was damaged: {RESTORE}"
+            ),
+            LockErrorKind::UnknownLine(text) => write!(
+                f,
+                "line {line}: `{text}` is no line of the lock format, so the file was damaged or edited: {RESTORE}; the lock is never read in part"
+            ),
+            LockErrorKind::OutsideBlock(text) => write!(
+                f,
+                "line {line}: `{text}` comes before any `[Type vN]` or `[release NAME]` block: {RESTORE}"
+            ),
+            LockErrorKind::CommentInBlock(text) => write!(
+                f,
+                "line {line}: `{text}` is a comment inside a block, where recording writes none: a line of a released layout was commented out; {RESTORE}"
+            ),
+            LockErrorKind::Truncated { block: Some(block) } => write!(
+                f,
+                "line {line}: the lock ends inside `[{block}]`, without its closing `{END}` line: it was cut short (a crash while recording, or an edit); {RESTORE}"
+            ),
+            LockErrorKind::Truncated { block: None } => write!(
+                f,
+                "line {line}: the lock ends without its closing `{END}` line: it was cut short (a crash while recording, or an edit); {RESTORE}"
+            ),
+            LockErrorKind::AfterEnd(text) => write!(
+                f,
+                "line {line}: `{text}` comes after the lock's closing `{END}` line: {RESTORE}"
+            ),
+            LockErrorKind::Duplicate {
+                key,
+                version,
+                first,
+            } => write!(
+                f,
+                "line {line}: `[{key} v{version}]` is already recorded on line {first}: {RESTORE}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LockError {}
+
+/// A line that carries content: its 1-based number, its indent, its text
+/// without surrounding blanks.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    number: usize,
+    indent: usize,
+    text: &'a str,
+}
+
+impl Line<'_> {
+    fn error(&self, kind: impl FnOnce(String) -> LockErrorKind) -> LockError {
+        LockError {
+            line: self.number,
+            kind: kind(self.text.to_owned()),
+        }
+    }
+
+    fn unknown(&self) -> LockError {
+        self.error(LockErrorKind::UnknownLine)
+    }
+
+    fn is_header(&self) -> bool {
+        self.text.starts_with('[')
+    }
+}
+
+/// The lines being read, and where.
+struct Cursor<'a> {
+    lines: Vec<Line<'a>>,
+    at: usize,
+    /// The number of the file's last line, for a file cut short.
+    last: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<Line<'a>> {
+        self.lines.get(self.at).copied()
+    }
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        let line = self.peek()?;
+        self.at += 1;
+        Some(line)
+    }
+
+    /// The block ended here: a header or `end` must follow.
+    fn truncated(&self, block: &str) -> LockError {
+        LockError {
+            line: self.last,
+            kind: LockErrorKind::Truncated {
+                block: Some(block.to_owned()),
+            },
+        }
+    }
+}
+
+impl Lock {
+    /// Parses a lock file's bytes.
+    ///
+    /// # Errors
+    /// A [`LockError`] naming the first line that is not valid UTF-8 or not
+    /// part of the format.
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Self, LockError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Self::parse(text),
+            Err(e) => {
+                let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
+                let line = 1 + before.split(|&b| b == b'\n').count() - 1;
+                Err(LockError {
+                    line,
+                    kind: LockErrorKind::NotUtf8,
+                })
+            }
+        }
+    }
+
+    /// Parses a lock file's text.
+    ///
+    /// # Errors
+    /// A [`LockError`] naming the first line that is not part of the format,
+    /// or the last line when the file was cut short.
+    pub fn parse(text: &str) -> Result<Self, LockError> {
+        let mut cursor = Cursor {
+            lines: Vec::new(),
+            at: 0,
+            last: text.lines().count().max(1),
+        };
+        let mut in_block = false;
+        for (i, raw) in text.lines().enumerate() {
+            let trimmed = raw.trim_start_matches(' ');
+            let content = trimmed.trim_end();
+            let line = Line {
+                number: i + 1,
+                indent: raw.len() - trimmed.len(),
+                text: content,
+            };
+            if content.is_empty() {
+                continue;
+            }
+            if content.starts_with('#') {
+                // Recording writes comments only above the first block.
+                if in_block {
+                    return Err(line.error(LockErrorKind::CommentInBlock));
+                }
+                continue;
+            }
+            in_block = true;
+            cursor.lines.push(line);
+        }
+        let mut lock = Lock::default();
+        loop {
+            let Some(line) = cursor.next() else {
+                return Err(LockError {
+                    line: cursor.last,
+                    kind: LockErrorKind::Truncated { block: None },
+                });
+            };
+            if line.text == END && line.indent == 0 {
+                if let Some(after) = cursor.next() {
+                    return Err(after.error(LockErrorKind::AfterEnd));
+                }
+                return Ok(lock);
+            }
+            let Some(header) = line
+                .text
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .filter(|_| line.indent == 0)
+            else {
+                return Err(
+                    line.error(if lock.entries.is_empty() && lock.releases.is_empty() {
+                        LockErrorKind::OutsideBlock
+                    } else {
+                        LockErrorKind::UnknownLine
+                    }),
+                );
+            };
+            if let Some(name) = header
+                .strip_prefix(RELEASE)
+                .and_then(|n| n.strip_prefix(' '))
+            {
+                lock.releases.push(parse_release(&mut cursor, name)?);
+                continue;
+            }
+            let (key, v) = header.split_once(' ').ok_or_else(|| line.unknown())?;
+            let v = version(v).ok_or_else(|| line.unknown())?;
+            if key.is_empty() || key.contains(' ') {
+                return Err(line.unknown());
+            }
+            if let Some(first) = lock.entry(key, v) {
+                return Err(LockError {
+                    line: line.number,
+                    kind: LockErrorKind::Duplicate {
+                        key: key.to_owned(),
+                        version: v,
+                        first: first.line,
+                    },
+                });
+            }
+            let vmsd = match cursor.next() {
+                Some(vline) => match (vline.indent, &vline.text.split(' ').collect::<Vec<_>>()[..])
+                {
+                    (0, [VMSD, name]) => word_name(name),
+                    _ => return Err(vline.unknown()),
+                },
+                None => return Err(cursor.truncated(header)),
+            };
+            let layout = parse_layout(&mut cursor, 0, vmsd, header)?;
+            lock.entries.push(Entry {
+                key: key.to_owned(),
+                version: v,
+                line: line.number,
+                layout,
+            });
+        }
+    }
+
+    /// The entry of `key` at `version`, if recorded.
+    #[must_use]
+    pub fn entry(&self, key: &str, version: u32) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|entry| entry.key == key && entry.version == version)
+    }
+
+    /// Every recorded version of `key`, lowest first.
+    #[must_use]
+    pub fn versions_of<'a>(&'a self, key: &str) -> Vec<&'a Entry> {
+        let mut found: Vec<&Entry> = self.entries.iter().filter(|e| e.key == key).collect();
+        found.sort_by_key(|entry| entry.version);
+        found
+    }
+
+    /// Every key recorded, in file order, each once.
+    #[must_use]
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        for entry in &self.entries {
+            if !keys.contains(&entry.key.as_str()) {
+                keys.push(&entry.key);
+            }
+        }
+        keys
+    }
+}
+
+/// A VMSD name as one word of a lock line: QEMU names may hold spaces
+/// (`APM State`, `memory hotplug state`), written `%20`, and `%` is `%25`.
+#[must_use]
+pub fn name_word(name: &str) -> String {
+    name.replace('%', "%25").replace(' ', "%20")
+}
+
+/// The name a [`name_word`] stands for.
+fn word_name(word: &str) -> String {
+    word.replace("%20", " ").replace("%25", "%")
+}
+
+/// `vN` as a number.
+fn version(text: &str) -> Option<u32> {
+    let digits = text.strip_prefix('v')?;
+    // `parse` takes a leading `+`, which recording never writes.
+    digits
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| digits.parse().ok())?
+}
+
+/// A decimal number as recording writes it.
+fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
+    text.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| text.parse().ok())?
+}
+
+/// A `[release NAME]` block's `KEY vN` lines.
+fn parse_release(cursor: &mut Cursor<'_>, name: &str) -> Result<ReleaseBlock, LockError> {
+    let mut members = Vec::new();
+    while let Some(line) = cursor.peek() {
+        if line.is_header() || (line.text == END && line.indent == 0) {
+            break;
+        }
+        cursor.next();
+        let member = (line.indent == 0)
+            .then(|| line.text.split_once(' '))
+            .flatten()
+            .and_then(|(key, v)| Some((key.to_owned(), version(v)?)));
+        members.push(member.ok_or_else(|| line.unknown())?);
+    }
+    if cursor.peek().is_none() {
+        return Err(cursor.truncated(&format!("{RELEASE} {name}")));
+    }
+    Ok(ReleaseBlock {
+        name: name.trim().to_owned(),
+        members,
+    })
+}
+
+/// The fields and subsections at `indent`, after a `vmsd` line.
+fn parse_layout(
+    cursor: &mut Cursor<'_>,
+    indent: usize,
+    vmsd: String,
+    block: &str,
+) -> Result<Layout, LockError> {
+    let mut layout = Layout {
+        vmsd,
+        fields: Vec::new(),
+        subsections: Vec::new(),
+    };
+    loop {
+        let Some(line) = cursor.peek() else {
+            return Err(cursor.truncated(block));
+        };
+        if line.is_header() || line.indent < indent || (line.text == END && line.indent == 0) {
+            return Ok(layout);
+        }
+        cursor.next();
+        if line.indent != indent {
+            return Err(line.unknown());
+        }
+        let words: Vec<&str> = line.text.split(' ').collect();
+        match words.split_first() {
+            Some((&FIELD, rest)) if rest.len() >= 2 => {
+                let field = parse_field(rest, line, cursor, indent, block)?;
+                layout.fields.push(field);
+            }
+            Some((&SUBSECTION, rest)) => {
+                let sub = match *rest {
+                    [field, vmsd, v] => Some((field, vmsd, v, 0)),
+                    [field, vmsd, v, SINCE, since] => number(since).map(|s| (field, vmsd, v, s)),
+                    _ => None,
+                };
+                let (field, vmsd, v, since) = sub.ok_or_else(|| line.unknown())?;
+                layout.subsections.push(Subsection {
+                    field: field.to_owned(),
+                    vmsd: word_name(vmsd),
+                    version: version(v).ok_or_else(|| line.unknown())?,
+                    since,
+                    line: line.number,
+                });
+            }
+            _ => return Err(line.unknown()),
+        }
+    }
+}
+
+/// A field line's words after `field`. An inlined struct's lines follow it.
+fn parse_field(
+    words: &[&str],
+    line: Line<'_>,
+    cursor: &mut Cursor<'_>,
+    indent: usize,
+    block: &str,
+) -> Result<Field, LockError> {
+    let Some((name, mut rest)) = words.split_first() else {
+        return Err(line.unknown());
+    };
+    let mut lens = Vec::new();
+    while let Some(len) = rest
+        .first()
+        .and_then(|w| number::<usize>(w.strip_prefix('x')?))
+    {
+        lens.push(len);
+        rest = &rest[1..];
+    }
+    let (mut wire, rest) = match rest {
+        [OPAQUE, rest @ ..] => (Wire::Opaque, rest),
+        [UNUSED, size, rest @ ..] => (
+            Wire::Unused(number(size).ok_or_else(|| line.unknown())?),
+            rest,
+        ),
+        [STRUCT, rest @ ..] => {
+            // The inlined struct's own `vmsd NAME vN` line, then its layout.
+            let Some(vline) = cursor.next() else {
+                return Err(cursor.truncated(block));
+            };
+            let words: Vec<&str> = vline.text.split(' ').collect();
+            let (vmsd, v) = match (vline.indent == indent + 2, &words[..]) {
+                (true, [VMSD, name, v]) => (word_name(name), version(v)),
+                _ => return Err(vline.unknown()),
+            };
+            let v = v.ok_or_else(|| vline.unknown())?;
+            let layout = parse_layout(cursor, indent + 2, vmsd, block)?;
+            (
+                Wire::Struct {
+                    version: v,
+                    layout: Box::new(layout),
+                },
+                rest,
+            )
+        }
+        [info, size, rest @ ..] => (
+            Wire::Scalar {
+                info: (*info).to_owned(),
+                size: number(size).ok_or_else(|| line.unknown())?,
+            },
+            rest,
+        ),
+        _ => return Err(line.unknown()),
+    };
+    for len in lens.into_iter().rev() {
+        wire = Wire::Array {
+            element: Box::new(wire),
+            len,
+        };
+    }
+    let mut field = Field {
+        name: (*name).to_owned(),
+        wire,
+        since: 0,
+        until: None,
+        exists: false,
+        varray: None,
+        line: line.number,
+    };
+    let mut rest = rest;
+    while let Some((word, tail)) = rest.split_first() {
+        rest = match (*word, tail) {
+            (SINCE, [v, tail @ ..]) => {
+                field.since = number(v).ok_or_else(|| line.unknown())?;
+                tail
+            }
+            (UNTIL, [v, tail @ ..]) => {
+                field.until = Some(number(v).ok_or_else(|| line.unknown())?);
+                tail
+            }
+            (EXISTS, tail) => {
+                field.exists = true;
+                tail
+            }
+            (VARRAY, [count, tail @ ..]) => {
+                field.varray = Some((*count).to_owned());
+                tail
+            }
+            _ => return Err(line.unknown()),
+        };
+    }
+    Ok(field)
+}
