@@ -32,10 +32,7 @@ pub fn check_std_type_has_view(field: &Field, errors: &mut Accumulator) {
 /// 4 bytes where QEMU's direct-key tree writes 8. Aliases of integers escape
 /// this test; the runtime's `StructKey` bound catches them.
 fn check_gtree_key(with: &Path, ty: &Type, errors: &mut Accumulator) {
-    let is_gtree = with
-        .segments
-        .last()
-        .is_some_and(|last| last.ident == "gtree");
+    let is_gtree = is_view(with, "gtree");
     let key = named(ty)
         .filter(|(name, _)| name == "BTreeMap")
         .and_then(|(_, args)| args.first().copied());
@@ -56,10 +53,7 @@ fn check_gtree_key(with: &Path, ty: &Type, errors: &mut Accumulator) {
 /// marker, then the struct's VMSD); pointers to scalars are QEMU's
 /// `VMSTATE_ARRAY_OF_POINTER`, which the field type is as it is.
 fn check_auto_alloc_of_structs(with: &Path, ty: &Type, errors: &mut Accumulator) {
-    let is_auto_alloc = with
-        .segments
-        .last()
-        .is_some_and(|last| last.ident == "ptr_array_auto_alloc");
+    let is_auto_alloc = is_view(with, "ptr_array_auto_alloc");
     let element = match ungrouped(ty) {
         Type::Array(array) => Some(&*array.elem),
         other => named(other)
@@ -83,6 +77,15 @@ fn check_auto_alloc_of_structs(with: &Path, ty: &Type, errors: &mut Accumulator)
             .with_span(with),
         );
     }
+}
+
+/// Whether `with` names the runtime's view `name` (`...::with::name`): a
+/// user's own module of that name may mean something else. A view imported
+/// under a short name is left to the runtime's trait bounds.
+fn is_view(with: &Path, name: &str) -> bool {
+    let mut segments = with.segments.iter().rev();
+    segments.next().is_some_and(|last| last.ident == name)
+        && segments.next().is_some_and(|parent| parent.ident == "with")
 }
 
 /// A fixed-width integer, `bool`, `f32` or `f64`.
@@ -206,6 +209,8 @@ mod tests {
                 name: String,
                 #[vmstate(with = vmstate::with::gtree)]
                 ids: BTreeMap<u32, u8>,
+                #[vmstate(with = my::gtree)]
+                own: BTreeMap<u32, u8>,
                 #[vmstate(with = vmstate::with::gtree)]
                 mappings: BTreeMap<Interval, u8>,
                 #[vmstate(with = vmstate::with::ptr_array_auto_alloc)]
