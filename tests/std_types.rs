@@ -1,7 +1,7 @@
 //! Standard-library types as fields with no wire view: `f32`, `Wrapping<T>`,
 //! the atomics, `VecDeque<T>` with `len`, `BTreeMap<K, V>` with an integer key
 //! (QEMU's direct-key GTREE) and `Option<Box<T>>` (an element of QEMU's array
-//! of pointers to structs). Expected bytes are derived from QEMU's C code in
+//! of pointers to structs or to scalars). Expected bytes are derived from QEMU's C code in
 //! the comments.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -400,6 +400,60 @@ fn a_null_element_here_needs_the_null_marker_there() {
         matches!(error.kind(), ErrorKind::InvalidLength { .. }),
         "{error}"
     );
+}
+
+/// QEMU's `tests/unit/test-vmstate.c` `TestArrayOfPtrToInt`:
+/// `VMSTATE_ARRAY_OF_POINTER(ar, .., AR_SIZE, 0, vmstate_info_int32, int32_t*)`.
+#[derive(VmState, Debug, Default, Clone, PartialEq)]
+#[vmstate(name = "test/arps", version = 1)]
+struct ArrayOfPtrToInt {
+    ar: [Option<Box<i32>>; 4],
+}
+
+fn pointers_to(values: [i32; 4]) -> ArrayOfPtrToInt {
+    ArrayOfPtrToInt {
+        ar: values.map(|value| Some(Box::new(value))),
+    }
+}
+
+#[test]
+fn an_array_of_pointers_to_integers_is_the_integers() {
+    // test_arr_ptr_prim_0_save: each pointee through `vmstate_info_int32`
+    // (`qemu_put_sbe32s`), nothing for the pointers themselves.
+    let wire = [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
+    assert_eq!(vmstate::to_vec(&pointers_to([0, 1, 2, 3])).unwrap(), wire);
+    // test_arr_ptr_prim_0_load: into the destination's own pointees.
+    let mut device = pointers_to([3, 42, 1, 0]);
+    vmstate::load_into(&mut device, &wire, 1).unwrap();
+    assert_eq!(device, pointers_to([0, 1, 2, 3]));
+
+    // A NULL element is QEMU's `put_nullptr` marker, as for structs, and a
+    // destination whose element is NULL needs the marker there.
+    let mut sparse = pointers_to([-1, 0, 0, 7]);
+    sparse.ar[1] = None;
+    sparse.ar[2] = None;
+    let bytes = vmstate::to_vec(&sparse).unwrap();
+    assert_eq!(bytes, [0xff, 0xff, 0xff, 0xff, 0x30, 0x30, 0, 0, 0, 7]);
+    let mut back = sparse.clone();
+    back.ar[0] = Some(Box::new(0));
+    vmstate::load_into(&mut back, &bytes, 1).unwrap();
+    assert_eq!(back, sparse);
+    let error = vmstate::from_slice::<ArrayOfPtrToInt>(&wire, 1).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::BadMarker { found: 0, .. }),
+        "{error}"
+    );
+    assert_eq!(error.path_string(), "ar[0]");
+
+    // vmdesc: a present element is its int32, a NULL one a `nullptr`.
+    let types: Vec<(String, usize)> = sparse
+        .describe_state()
+        .fields
+        .iter()
+        .map(|f| (f.type_name.clone(), f.size))
+        .collect();
+    let expected = [("int32", 4), ("nullptr", 1), ("nullptr", 1), ("int32", 4)];
+    assert_eq!(types, expected.map(|(name, size)| (name.to_owned(), size)),);
 }
 
 mod properties {

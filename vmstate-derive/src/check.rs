@@ -8,6 +8,8 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericArgument, Ident, PathArguments, Type};
 
+mod unsupported;
+
 use crate::ast::{Container, Field, Subsection, Variant};
 use crate::model::{
     Codec, EnumModel, FieldModel, Gate, Hooks, Model, Shape, StructModel, SubsectionModel,
@@ -113,6 +115,7 @@ fn check_struct<'a>(
             check_skip_alone(keys, errors);
             continue;
         }
+        unsupported::check_std_type_has_view(field, errors);
         let gate = check_gate(field, keys, version, minimum_version, errors);
         let codec = check_codec(field, keys, &fields[..position], fields, errors);
         model.fields.push(FieldModel {
@@ -423,7 +426,7 @@ fn check_codec<'a>(
     if is_varray && field.with.is_none() {
         errors.push(
             Error::custom(
-                "a variable array needs `#[vmstate(len = field)]` naming the earlier integer field that holds its count",
+                "a variable array needs `#[vmstate(len = field)]` naming the earlier integer field that holds its count; a QEMU list is `#[vmstate(with = vmstate::with::qtailq)]` (or `qlist`)",
             )
             .with_span(&field.ty),
         );
@@ -477,6 +480,7 @@ fn check_newtype<'a>(
                     .with_span(span),
             );
         }
+        unsupported::check_std_type_has_view(field, errors);
         Some(Shape::Newtype(&field.ty))
     } else {
         errors.push(

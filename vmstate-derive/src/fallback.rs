@@ -27,6 +27,8 @@ pub fn expand(input: &DeriveInput, errors: &TokenStream) -> TokenStream {
                 }
             }
             #[automatically_derived]
+            impl #impl_generics ::vmstate::with::StructKey for #ident #ty_generics #where_clause {}
+            #[automatically_derived]
             impl #impl_generics ::vmstate::VmState for #ident #ty_generics #where_clause {
                 const NAME: &'static str = "";
                 const VERSION: u32 = 0;

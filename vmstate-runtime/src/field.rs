@@ -19,9 +19,12 @@ use crate::schema::WireType;
 /// write itself to, and read itself from, QEMU's wire format.
 ///
 /// Implemented for the fixed-width integers, `bool`, `f64`, arrays of fields,
-/// [`Unused`](crate::Unused), and every type that derives `VmState` (structs are
-/// inlined like QEMU's `VMSTATE_STRUCT`; fieldless enums and newtypes use their
-/// underlying integer or field).
+/// [`Unused`](crate::Unused), the std types of `std_fields` and `pointer`
+/// (`f32`, `Wrapping<T>`, atomics, `Option<Box<T>>` as a pointer-array
+/// element, `BTreeMap` with an integer key), and every type that derives
+/// `VmState` (structs are inlined like QEMU's `VMSTATE_STRUCT`; fieldless
+/// enums and newtypes use their underlying integer or field). Other std types
+/// take a view from [`with`](crate::with), which the compile error names.
 ///
 /// Loads happen in place, as in QEMU: a value is overwritten field by field, so
 /// large arrays are never moved and fields the input does not carry keep their
@@ -29,8 +32,9 @@ use crate::schema::WireType;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a vmstate field",
     label = "this type has no QEMU wire encoding",
-    note = "if `{Self}` is your type, add `#[derive(VmState)]` to it; otherwise give the field a wire view with `#[vmstate(with = module)]`",
-    note = "`usize`, `isize` and `char` have no fixed wire size: use a fixed-width integer"
+    note = "if `{Self}` is a struct, newtype or `#[repr(u8)]` enum of your crate, derive `VmState` for it; otherwise give the field a wire view with `#[vmstate(with = ...)]`",
+    note = "ready-made views in `vmstate::with`: `option` (`Option<T>`: presence byte, value), `timer` (`Option<u64>`/`Option<i64>` deadline: be64, -1 when not armed), `string` (`String`), `gtree` (`BTreeMap` with a struct key; an integer key needs no view), `qtailq` and `qlist` (`Vec`/`VecDeque` lists), `bitmap`, `PartialBuffer::<N>`, `int32_positive_le`, `ptr_array_auto_alloc`",
+    note = "a `Vec`, `VecDeque` or `Box<[T]>` whose count is an earlier integer field takes `#[vmstate(len = field)]`; `usize`, `isize` and `char` have no fixed wire size: use a fixed-width integer"
 )]
 pub trait VmStateField {
     /// The fewest bytes a value of this type can occupy on the wire. Loads use it

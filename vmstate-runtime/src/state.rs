@@ -14,7 +14,8 @@ use crate::reader::Reader;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a vmstate device state",
     label = "this type has no VMState description",
-    note = "add `#[derive(VmState)]` and `#[vmstate(name = \"...\", version = N)]` to `{Self}`"
+    note = "if `{Self}` is a struct of your crate, add `#[derive(VmState)]` and `#[vmstate(name = \"...\", version = N)]` to it",
+    note = "integers, arrays and std types are fields of a device state, not device states: put the value in a struct that derives `VmState`"
 )]
 pub trait VmState: VmStateField {
     /// The VMSD name (QEMU `VMStateDescription::name`), also the section idstr.

@@ -95,6 +95,11 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     quote! {
         #const_checks
 
+        // A struct with its own VMSD may key a `with::gtree` tree; integers
+        // may not, since QEMU writes those as direct keys.
+        #[automatically_derived]
+        impl #impl_generics #krate::with::StructKey for #ident #ty_generics #where_clause {}
+
         #[automatically_derived]
         impl #impl_generics #krate::VmState for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;

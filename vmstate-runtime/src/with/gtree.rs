@@ -30,6 +30,11 @@ use crate::schema::WireType;
 
 /// An integer that QEMU's `GLib` trees hold in the key pointer itself
 /// (`GUINT_TO_POINTER`, `GINT_TO_POINTER`), sent as a be64.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an integer key: a `BTreeMap` field with no view is QEMU's direct-key tree",
+    label = "a direct key is a fixed-width integer, written as a be64",
+    note = "a key that is a struct deriving `VmState` (QEMU `VMSTATE_GTREE_V` with a key VMSD) takes `#[vmstate(with = vmstate::with::gtree)]`"
+)]
 pub trait DirectKey: Sized + Ord {
     /// The smallest key, for error messages.
     const MIN: i128;
@@ -80,6 +85,22 @@ macro_rules! signed_keys {
 
 unsigned_keys!(u8, u16, u32, u64);
 signed_keys!(i8, i16, i32, i64);
+
+/// A tree key with a VMSD of its own (QEMU `VMSTATE_GTREE_V`'s key VMSD),
+/// which [`save`] and [`load`] write as its payload. `#[derive(VmState)]`
+/// implements it for every struct with named fields.
+///
+/// Integers are left out on purpose: QEMU keeps an integer key in the key
+/// pointer itself and writes it as a be64 (`VMSTATE_GTREE_DIRECT_KEY_V`), so
+/// writing a `u32` key as its own 4 bytes would be silently wrong. Such a map
+/// is a field as it is ([`DirectKey`]).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tree key with a VMSD of its own, which `with::gtree` needs",
+    label = "`with::gtree` writes the key as its own payload",
+    note = "a `BTreeMap` with an integer key is QEMU's direct-key tree (`VMSTATE_GTREE_DIRECT_KEY_V`, the key as a be64): remove `with = vmstate::with::gtree`, the map is a field as it is",
+    note = "a key with its own VMSD is a struct that derives `VmState`"
+)]
+pub trait StructKey {}
 
 /// The first bytes of every tree: the count and the closing `0x00`.
 const EMPTY_TREE_SIZE: usize = 5;
@@ -150,7 +171,7 @@ impl<K: DirectKey, V: VmStateField + Default> VmStateField for BTreeMap<K, V> {
 /// whatever saving a key or value returns.
 pub fn save<K, V>(map: &BTreeMap<K, V>, out: &mut Vec<u8>) -> Result<(), Error>
 where
-    K: VmStateField + Ord + Default,
+    K: StructKey + VmStateField + Ord + Default,
     V: VmStateField + Default,
 {
     save_entries(map, out, K::save_field)
@@ -164,7 +185,7 @@ where
 /// with the count, or whatever loading a key or value returns.
 pub fn load<K, V>(map: &mut BTreeMap<K, V>, reader: &mut Reader<'_>) -> Result<(), Error>
 where
-    K: VmStateField + Ord + Default,
+    K: StructKey + VmStateField + Ord + Default,
     V: VmStateField + Default,
 {
     load_entries(map, reader, |reader| {

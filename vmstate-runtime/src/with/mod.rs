@@ -47,7 +47,7 @@ pub mod string;
 pub mod timer;
 
 pub use bitmap::{Bitmap, BitmapWords};
-pub use gtree::DirectKey;
+pub use gtree::{DirectKey, StructKey};
 pub use list::List;
 pub use partial_buffer::{ByteBuffer, PartialBuffer};
 pub use timer::Expiry;

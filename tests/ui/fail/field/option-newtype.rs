@@ -1,0 +1,6 @@
+use vmstate::VmState;
+
+#[derive(VmState)]
+struct PendingIrq(Option<u32>);
+
+fn main() {}
