@@ -146,6 +146,19 @@ pub fn data_file(path: &str) -> PathBuf {
     file
 }
 
+/// The libvirt save images real libvirt wrote (`tests/data/libvirt/*.save`).
+pub fn libvirt_images() -> Vec<PathBuf> {
+    let dir = data_dir().join("libvirt");
+    let mut images: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "save"))
+        .collect();
+    images.sort();
+    assert!(images.len() >= 2, "no images in {}", dir.display());
+    images
+}
+
 /// The bytes of fixture `id` (`qemu-7.2/pc-ran`).
 pub fn bytes(id: &str) -> Vec<u8> {
     fixture(id).bytes()

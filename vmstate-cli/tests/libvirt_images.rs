@@ -13,25 +13,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::qemu::{Qemu, Release, repository, scratch};
+use support::qemu::{Qemu, Release, scratch};
 use support::{inspect_json, vmstate};
 use vmstate::container::libvirt::{Format, HEADER_LEN, SaveImage};
 
-/// The images real libvirt wrote.
 fn fixtures() -> Vec<PathBuf> {
-    let dir = repository().join("tests/data/libvirt");
-    let mut images: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "save"))
-        .collect();
-    images.sort();
-    assert!(images.len() >= 2, "no images in {}", dir.display());
-    images
+    support::fixtures::libvirt_images()
 }
 
 fn fixture(name: &str) -> PathBuf {
-    repository().join("tests/data/libvirt").join(name)
+    support::fixtures::data_file(&format!("libvirt/{name}"))
 }
 
 /// The image's header and data, and its stream as stored (compressed or not).

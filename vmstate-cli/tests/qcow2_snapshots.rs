@@ -393,6 +393,46 @@ fn a_suspended_guest_crosses_releases_in_its_own_image() {
     }
 }
 
+/// What docs/containers.md promises beside the state: a persistent dirty
+/// bitmap (an autoclear feature) survives an edit, and an image marked dirty
+/// (not closed cleanly) or corrupt is refused with nothing written.
+#[test]
+fn bitmaps_are_kept_and_dirty_or_corrupt_images_refused() {
+    let dir = scratch("qcow2-flags");
+    let image = dir.join("flags.qcow2");
+    create_qcow2(&image, "");
+    savevm(Release::V7_2, "pc-i440fx-7.2", &image, "s", &["-S"]);
+    let path = image.display().to_string();
+    let (code, text) = qemu_img(&["bitmap", "--add", &path, "b0"]);
+    assert_eq!(code, 0, "{text}");
+    let at = format!("{path}@s");
+    let (code, err) = set_imr(&at, &at, 0x21);
+    assert_eq!(code, 0, "{err}");
+    assert_clean(&image, "after an edit of an image with a bitmap");
+    let (code, info) = qemu_img(&["info", "--output=json", &path]);
+    assert_eq!(code, 0, "{info}");
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    let bitmaps = &info["format-specific"]["data"]["bitmaps"];
+    assert_eq!(bitmaps[0]["name"], "b0", "{info}");
+
+    // The incompatible feature bits are the header's bytes 72 to 79: dirty
+    // is bit 0, corrupt bit 1.
+    for (bit, advice) in [(1u8, "not closed cleanly"), (2, "marked the image corrupt")] {
+        let mut bytes = std::fs::read(&image).unwrap();
+        bytes[79] |= bit;
+        let flagged = dir.join(format!("flagged-{bit}.qcow2"));
+        std::fs::write(&flagged, &bytes).unwrap();
+        let at = format!("{}@s", flagged.display());
+        let (code, err) = set_imr(&at, &at, 0x22);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains(advice) && err.contains("qemu-img check -r all"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&flagged).unwrap(), bytes, "nothing written");
+    }
+}
+
 /// An Arm `virt` guest suspended in its image: between 7.2 and 10.0 real
 /// QEMU refuses it at the CPU's register list, both ways, as `check`
 /// predicts; `convert` in the image rewrites the list and the other release
