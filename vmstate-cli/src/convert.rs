@@ -566,7 +566,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     args: &Convert,
 ) -> Result<StreamFacts, Failure> {
     let progress = Progress::new("convert", reader.len(), args.quiet);
-    let mut facts = FactsCollector::new(reader.vmdesc().cloned(), &crate::check::describe_by_model);
+    let mut facts = FactsCollector::new(reader.take_vmdesc(), &crate::check::describe_by_model);
     let mut machine = None;
     let mut lowering = None;
     let mut lowered_any = false;
@@ -629,7 +629,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
                 if machine.is_some() || lowered_any || plan.renumbers() || plan.drops_cpregs() =>
             {
                 Record::Vmdesc {
-                    json: updated_vmdesc(&json, machine.as_deref(), plan)?,
+                    json: updated_vmdesc(facts.take_vmdesc(), &json, machine.as_deref(), plan)?,
                 }
             }
             other => other,
@@ -649,9 +649,18 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
 /// The vmdesc as the rewrite leaves the stream: its description of the
 /// configuration section (QEMU 10.0 writes one) sized for the new machine
 /// type's name, renumbered sections under their new instance ids, and
-/// re-encoded sections described at their new versions.
-fn updated_vmdesc(json: &[u8], machine: Option<&str>, plan: &Plan) -> Result<Vec<u8>, Failure> {
-    let mut vmdesc = Vmdesc::parse(json)?;
+/// re-encoded sections described at their new versions. `parsed` is `json`
+/// already parsed, when the caller holds it.
+fn updated_vmdesc(
+    parsed: Option<Vmdesc>,
+    json: &[u8],
+    machine: Option<&str>,
+    plan: &Plan,
+) -> Result<Vec<u8>, Failure> {
+    let mut vmdesc = match parsed {
+        Some(vmdesc) => vmdesc,
+        None => Vmdesc::parse(json)?,
+    };
     if let (Some(machine), Some(configuration)) = (machine, &mut vmdesc.configuration) {
         for field in &mut configuration.fields {
             if field.name == "name" {

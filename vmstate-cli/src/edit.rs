@@ -109,7 +109,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     copy_from: Option<&File>,
     args: &Set,
 ) -> Result<Option<u32>, Failure> {
-    let vmdesc = reader.vmdesc().cloned();
+    let vmdesc = reader.take_vmdesc();
     let progress = Progress::new("set", reader.len(), args.quiet);
     let mut target = None;
     let mut edited = None;

@@ -100,7 +100,7 @@ pub fn scan(input: Input, quiet: bool) -> Result<Scan, Failure> {
         .with_page_runs()
         .with_data_extents(crate::input::data_extent);
     let progress = Progress::new("inspect", reader.len(), quiet);
-    let vmdesc = reader.vmdesc().cloned();
+    let vmdesc = reader.take_vmdesc();
     let mut scan = Scan {
         machine: None,
         sections: Vec::new(),

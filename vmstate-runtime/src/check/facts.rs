@@ -120,7 +120,7 @@ impl StreamFacts {
         mut reader: StreamReader<R>,
         describe: Describer<'_>,
     ) -> Result<Self, Error> {
-        let mut collector = FactsCollector::new(reader.vmdesc().cloned(), describe);
+        let mut collector = FactsCollector::new(reader.take_vmdesc(), describe);
         while let Some(record) = reader.next_record()? {
             collector.observe(&record);
             // A page run's buffer serves the next run.
@@ -218,6 +218,15 @@ impl<'a> FactsCollector<'a> {
             Record::Footer { .. } => facts.footers = true,
             Record::Ram(_) | Record::Eof | Record::Vmdesc { .. } => {}
         }
+    }
+
+    /// Moves the stream's description out, once every section was observed
+    /// (a rewrite of the stream's vmdesc, at its end, can start from it
+    /// rather than parse the JSON a second time); sections observed after
+    /// this are described by the describer only.
+    pub fn take_vmdesc(&mut self) -> Option<Vmdesc> {
+        self.index = DeviceIndex::default();
+        self.vmdesc.take()
     }
 
     /// The facts of every record observed.

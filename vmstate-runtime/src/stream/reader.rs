@@ -302,6 +302,14 @@ impl<R: Read + Seek> StreamReader<R> {
         self.vmdesc.as_ref().map(|(desc, _)| desc)
     }
 
+    /// Moves the stream's JSON description out, for a caller that keeps it
+    /// while it reads: a clone would hold it twice. Reading goes on as
+    /// before (the reader keeps what it delimits sections with);
+    /// [`vmdesc`](Self::vmdesc) answers `None` afterwards.
+    pub fn take_vmdesc(&mut self) -> Option<Vmdesc> {
+        self.vmdesc.take().map(|(desc, _)| desc)
+    }
+
     /// Absolute offset of the next byte to be read.
     #[must_use]
     pub fn offset(&self) -> u64 {

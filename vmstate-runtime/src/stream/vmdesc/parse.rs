@@ -300,9 +300,9 @@ fn value<'de, A: MapAccess<'de>, E: Expect<'de>>(
     map.next_value_seed(Expected(expect))
 }
 
-/// An array's elements, each read by `element(index)`; after the first
-/// element with a problem the rest are only read past, and the problem is
-/// the array's.
+/// An array's elements, each read by `element(index)`, in a list of their
+/// number; after the first element with a problem the rest are only read
+/// past, and the problem is the array's.
 fn elements<'de, A, S, T>(
     mut seq: A,
     mut element: impl FnMut(usize) -> S,
@@ -321,6 +321,9 @@ where
             }
         }
     }
+    // Held for the whole run: give back what doubling left over (a Vec's
+    // first growth makes room for four, and most lists hold one or two).
+    items.shrink_to_fit();
     Ok(Ok(items))
 }
 
@@ -413,12 +416,7 @@ impl<'de> Expect<'de> for Devices<'_> {
     }
 
     fn array<A: SeqAccess<'de>>(self, seq: A) -> Result<Checked<Vec<DeviceDesc>>, A::Error> {
-        let devices = elements(seq, |i| Expected(Device(self.0.index(i))))?;
-        // The list is held for the whole run: give back what doubling left.
-        Ok(devices.map(|mut devices| {
-            devices.shrink_to_fit();
-            devices
-        }))
+        elements(seq, |i| Expected(Device(self.0.index(i))))
     }
 }
 
