@@ -109,6 +109,17 @@ fn wire(krate: &Path, recorded: &Wire) -> TokenStream {
             quote!(#krate::schema::WireType::Struct(&#schema))
         }
         Wire::Unused(size) => quote!(#krate::schema::WireType::Unused(#size)),
+        Wire::View { form, parts } => {
+            let parts = parts.iter().map(|part| {
+                let name = &part.name;
+                let wire = wire(krate, &part.wire);
+                quote!(#krate::schema::Part { name: #name, wire: #wire })
+            });
+            quote!(#krate::schema::WireType::View { form: #form, parts: &[#(#parts),*] })
+        }
+        Wire::With { view, rust_type } => {
+            quote!(#krate::schema::WireType::With { view: #view, rust_type: #rust_type })
+        }
         Wire::Opaque => quote!(#krate::schema::WireType::Opaque),
     }
 }

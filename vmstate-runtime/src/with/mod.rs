@@ -37,6 +37,7 @@
 pub mod bitmap;
 pub mod gtree;
 pub mod int32_positive_le;
+mod layout;
 mod list;
 pub mod option;
 mod partial_buffer;
@@ -48,6 +49,7 @@ pub mod timer;
 
 pub use bitmap::{Bitmap, BitmapWords};
 pub use gtree::{DirectKey, StructKey};
+pub use layout::ViewLayout;
 pub use list::List;
 pub use partial_buffer::{ByteBuffer, PartialBuffer};
 pub use timer::Expiry;
