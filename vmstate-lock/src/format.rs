@@ -212,16 +212,12 @@ impl Wire {
     pub fn fill_opaque(&self, current: &Self) -> Option<Self> {
         match (self, current) {
             (Self::Opaque, current) => Some(current.clone()),
-            (
-                Self::Array { element: a, len: x },
-                Self::Array {
-                    element: b,
-                    len: y,
-                },
-            ) if x == y => Some(Self::Array {
-                element: Box::new(a.fill_opaque(b)?),
-                len: *x,
-            }),
+            (Self::Array { element: a, len: x }, Self::Array { element: b, len: y }) if x == y => {
+                Some(Self::Array {
+                    element: Box::new(a.fill_opaque(b)?),
+                    len: *x,
+                })
+            }
             (
                 Self::Struct {
                     version: x,
@@ -295,9 +291,16 @@ impl Layout {
                 })
             })
             .collect::<Option<Vec<_>>>()?;
-        let same_subsections = self.subsections.iter().zip(&current.subsections).all(|(a, b)| {
-            a.field == b.field && a.vmsd == b.vmsd && a.version == b.version && a.since == b.since
-        });
+        let same_subsections = self
+            .subsections
+            .iter()
+            .zip(&current.subsections)
+            .all(|(a, b)| {
+                a.field == b.field
+                    && a.vmsd == b.vmsd
+                    && a.version == b.version
+                    && a.since == b.since
+            });
         same_subsections.then(|| Layout {
             vmsd: self.vmsd.clone(),
             fields,

@@ -158,7 +158,10 @@ pub fn record(
     }
     // Parsed, so its last content line is `end`.
     let kept = if existing {
-        text.trim_end().strip_suffix(END).unwrap_or(&text).trim_end()
+        text.trim_end()
+            .strip_suffix(END)
+            .unwrap_or(&text)
+            .trim_end()
     } else {
         HEADER.trim_end()
     };

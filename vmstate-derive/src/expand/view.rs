@@ -63,9 +63,7 @@ fn runtime_view(with: &Path) -> Option<Kind> {
     let name = last.ident.to_string();
     match &last.arguments {
         PathArguments::None if MODULE_VIEWS.contains(&name.as_str()) => Some(Kind::Module),
-        PathArguments::AngleBracketed(_) if TYPE_VIEWS.contains(&name.as_str()) => {
-            Some(Kind::Type)
-        }
+        PathArguments::AngleBracketed(_) if TYPE_VIEWS.contains(&name.as_str()) => Some(Kind::Type),
         _ => None,
     }
 }
@@ -103,7 +101,10 @@ mod tests {
         for (written, expected) in [
             ("BTreeMap<u64, u32>", "BTreeMap<u64,u32>"),
             ("BTreeMap < u64 ,u32 >", "BTreeMap<u64,u32>"),
-            ("std :: collections :: VecDeque<u8>", "std::collections::VecDeque<u8>"),
+            (
+                "std :: collections :: VecDeque<u8>",
+                "std::collections::VecDeque<u8>",
+            ),
             ("& 'static mut [u8; 4]", "&'static mut[u8;4]"),
             ("Box<dyn Send>", "Box<dyn Send>"),
         ] {

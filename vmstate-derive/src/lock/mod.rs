@@ -180,7 +180,9 @@ fn report_vanished(lock: &Lock, key: &str, file: &str, ident: &syn::Ident) -> To
     for gone in vanished::vanished(lock, key, &text) {
         let entries = lock.versions_of(gone);
         let line = entries.first().map_or(0, |entry| entry.line);
-        let vmsd = entries.last().map_or("", |entry| entry.layout.vmsd.as_str());
+        let vmsd = entries
+            .last()
+            .map_or("", |entry| entry.layout.vmsd.as_str());
         let note = format!(
             "`{gone}` is recorded in {file}:{line} and no longer declared in {source}, its module: streams of its released versions would go unchecked; keep the type, or a `#[vmstate(frozen)]` copy of its last release (VMSD name `{vmsd}`), in this file; if removing it is intended, delete its `[{gone} vN]` blocks (and its `[release ...]` lines) from {file}"
         );

@@ -110,7 +110,10 @@ end
     fn the_first_present_type_reports_the_others_gone() {
         let lock = Lock::parse(LOCK).unwrap();
         let file = "struct Uart {}\nstruct Fifo {}\n";
-        assert_eq!(vanished(&lock, "crate::uart::Uart", file), ["crate::uart::OldUart"]);
+        assert_eq!(
+            vanished(&lock, "crate::uart::Uart", file),
+            ["crate::uart::OldUart"]
+        );
         // Only once per file: the other derive stays quiet.
         assert!(vanished(&lock, "crate::uart::Fifo", file).is_empty());
         // Another module's types are another file's business.

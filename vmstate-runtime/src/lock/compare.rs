@@ -242,16 +242,8 @@ const fn diff(recorded: &WireType, current: &WireType, m: Message) -> Result<(),
 /// inside is reported as the whole view, recorded and now, which is what the
 /// user changed.
 const fn same_view(recorded: &WireType, current: &WireType) -> bool {
-    let (
-        WireType::View {
-            form: f,
-            parts: a,
-        },
-        WireType::View {
-            form: g,
-            parts: b,
-        },
-    ) = (recorded, current)
+    let (WireType::View { form: f, parts: a }, WireType::View { form: g, parts: b }) =
+        (recorded, current)
     else {
         return false;
     };

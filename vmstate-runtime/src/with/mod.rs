@@ -27,7 +27,11 @@
 //! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 //!
-//! Each view cites the QEMU function whose bytes it reproduces. Write your
+//! Each view also says its wire layout for the field's type
+//! ([`ViewLayout`], through the module's `View` type), which the schema
+//! carries and the layout lock records, so that a change inside a tree, list
+//! or option fails the build. Each view cites the QEMU function whose bytes
+//! it reproduces. Write your
 //! own the same way, with [`Reader`](crate::Reader)'s reads and
 //! [`Writer`](crate::Writer)'s writes. An [`Error::custom`](crate::Error::custom)
 //! from `load` names the field's first byte and the field path (the derive
