@@ -2,15 +2,14 @@
 //! all mistakes are reported at once, each on the span of the attribute or
 //! field at fault. Each `check_*` function is one rule.
 
-use darling::util::SpannedValue;
-use darling::{Error, FromMeta, ast::Style, error::Accumulator};
 use proc_macro2::Span;
-use syn::spanned::Spanned;
+use syn::spanned::Spanned as _;
 use syn::{DeriveInput, GenericArgument, Ident, PathArguments, Type};
 
 mod unsupported;
 
-use crate::ast::{Container, Field, Subsection, Variant};
+use crate::ast::{Container, Data, Field, Spanned, Style, Subsection, Variant};
+use crate::diag::{self, Accumulator, Error};
 use crate::model::{
     Codec, EnumModel, FieldModel, Gate, Hooks, Model, Shape, StructModel, SubsectionModel,
 };
@@ -21,13 +20,13 @@ use vmstate_lock::Priority;
 type Keys = [(Symbol, Span)];
 
 /// Turns the parsed input into a [`Model`], or reports every problem found.
-/// `input` is what darling parsed `container` from; the rules read which keys
+/// `input` is what `container` was read from; the rules read which keys
 /// were written, and where, from its attributes.
-pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> darling::Result<Model<'a>> {
+pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> diag::Result<Model<'a>> {
     let mut errors = Error::accumulator();
     let field_keys = written_field_keys(input);
     let shape = match &container.data {
-        darling::ast::Data::Struct(fields) => match fields.style {
+        Data::Struct(fields) => match fields.style {
             Style::Tuple => {
                 check_newtype(container, input, &fields.fields, &field_keys, &mut errors)
             }
@@ -38,7 +37,7 @@ pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> darling::Resu
                 &mut errors,
             ))),
         },
-        darling::ast::Data::Enum(variants) => {
+        Data::Enum(variants) => {
             check_enum(container, input, variants, &mut errors).map(Shape::Enum)
         }
     };
@@ -58,7 +57,7 @@ pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> darling::Resu
 }
 
 /// The keys each field's `#[vmstate(...)]` attributes wrote, in field order
-/// (darling's receivers keep the same order).
+/// (`Container` keeps the same order).
 fn written_field_keys(input: &DeriveInput) -> Vec<Vec<(Symbol, Span)>> {
     match &input.data {
         syn::Data::Struct(data) => data
@@ -94,7 +93,7 @@ fn check_struct<'a>(
         subsections: Vec::new(),
     };
     for (position, field) in fields.iter().enumerate() {
-        // Named structs always have idents; darling hands us no other kind here.
+        // Named structs always have idents; `Container` hands us no other kind here.
         let Some(ident) = field.ident.as_ref() else {
             continue;
         };
@@ -167,7 +166,7 @@ fn check_description_keys(container: &Container, errors: &mut Accumulator) -> (S
 }
 
 /// A VMSD name travels with a one-byte length, so it is 1 to 255 bytes long.
-fn check_name(name: &SpannedValue<String>, errors: &mut Accumulator) {
+fn check_name(name: &Spanned<String>, errors: &mut Accumulator) {
     if name.is_empty() || name.len() > 255 {
         errors.push(
             Error::custom(format!(
@@ -236,7 +235,7 @@ fn check_subsection_attr(field: &Field, errors: &mut Accumulator) -> Option<(Sub
                 ))
                 .with_span(path),
             );
-        } else if let Some(parsed) = errors.handle(Subsection::from_meta(&attr.meta)) {
+        } else if let Some(parsed) = errors.handle(Subsection::from_attribute(attr)) {
             found = Some((parsed, attr.path().span()));
         }
     }
@@ -587,7 +586,6 @@ fn is_integer_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use darling::FromDeriveInput;
     use syn::{DeriveInput, parse_quote};
 
     use super::check;

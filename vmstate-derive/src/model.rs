@@ -148,7 +148,6 @@ pub struct EnumModel<'a> {
 
 #[cfg(test)]
 mod tests {
-    use darling::FromDeriveInput;
     use syn::{DeriveInput, parse_quote};
 
     use super::{Gate, Shape, StructModel};
