@@ -4,14 +4,14 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
-use syn::{DeriveInput, GenericArgument, Ident, PathArguments, Type};
+use syn::{DeriveInput, GenericArgument, Ident, Path, PathArguments, Type};
 
 mod unsupported;
 
 use crate::ast::{Container, Data, Field, Spanned, Style, Subsection, Variant};
 use crate::diag::{self, Accumulator, Error};
 use crate::model::{
-    Codec, EnumModel, FieldModel, Gate, Hooks, Model, Shape, StructModel, SubsectionModel,
+    Codec, EnumModel, FieldModel, Gate, Hooks, Model, Needed, Shape, StructModel, SubsectionModel,
 };
 use crate::symbol::{self, Symbol};
 use vmstate_lock::Priority;
@@ -100,10 +100,11 @@ fn check_struct<'a>(
         let keys = field_keys.get(position).map_or(&[][..], Vec::as_slice);
         if let Some((subsection, span)) = check_subsection_attr(field, errors) {
             check_no_field_keys_on_subsection(keys, errors);
+            let needed = check_needed(subsection.needed, &field.ty, errors);
             model.subsections.push(SubsectionModel {
                 ident,
                 ty: &field.ty,
-                needed: subsection.needed,
+                needed,
                 since: subsection.since.unwrap_or(0),
                 name_without_slash: subsection.name_without_slash.is_present(),
                 span,
@@ -240,6 +241,28 @@ fn check_subsection_attr(field: &Field, errors: &mut Accumulator) -> Option<(Sub
         }
     }
     found
+}
+
+/// `needed = loaded` keeps its flag in the field, so the field must be a
+/// `Loaded<T>`; any other path is the user's predicate.
+fn check_needed(needed: Path, ty: &Type, errors: &mut Accumulator) -> Needed {
+    if !needed.is_ident(symbol::LOADED.as_str()) {
+        return Needed::Predicate(needed);
+    }
+    let is_loaded = matches!(ty, Type::Path(path)
+        if path.path.segments.last().is_some_and(|last| last.ident == "Loaded"));
+    if !is_loaded {
+        errors.push(
+            Error::custom(format!(
+                "`{needed} = {loaded}` keeps whether the subsection was loaded in the field: declare it as `vmstate::Loaded<{ty}>`",
+                needed = symbol::NEEDED,
+                loaded = symbol::LOADED,
+                ty = quote::quote!(#ty).to_string().replace(' ', ""),
+            ))
+            .with_span(ty),
+        );
+    }
+    Needed::Loaded
 }
 
 /// A subsection is sent whole when needed; version gates, `equal`, `len`,

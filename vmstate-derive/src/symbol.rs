@@ -44,6 +44,8 @@ pub const RENAME: Symbol = Symbol("rename");
 
 pub const NEEDED: Symbol = Symbol("needed");
 pub const NAME_WITHOUT_SLASH: Symbol = Symbol("name_without_slash");
+/// `needed = loaded`: the subsection is sent when the last load received it.
+pub const LOADED: Symbol = Symbol("loaded");
 
 /// The keys of `#[vmstate(...)]` on a struct or enum.
 pub const CONTAINER_KEYS: &[Symbol] = &[

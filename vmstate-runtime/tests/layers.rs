@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "field",
             "state",
             "subsection",
+            "loaded",
             "schema",
             "desc",
             "lock",

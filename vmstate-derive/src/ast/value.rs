@@ -101,7 +101,13 @@ impl Value {
             list: None,
         };
         if meta.input.peek(Token![=]) {
-            value.expr = Some(meta.value()?.parse()?);
+            let mut expr = meta.value()?.parse()?;
+            // A `macro_rules!` fragment (`$name:literal`, `$f:path`) comes
+            // wrapped in an invisible group.
+            while let Expr::Group(group) = expr {
+                expr = *group.expr;
+            }
+            value.expr = Some(expr);
         } else if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
             let group: proc_macro2::Group = meta.input.parse()?;
             value.list = Some(group.span());
