@@ -209,6 +209,7 @@ struct RelayExtra {
 }
 
 impl Relay {
+    #[allow(clippy::unnecessary_wraps, reason = "hooks return a Result")]
     fn post_load(&mut self, _version_id: u32) -> Result<(), std::convert::Infallible> {
         self.extra_seen_by_post_load = vmstate::Loaded::was_loaded(&self.extra);
         Ok(())

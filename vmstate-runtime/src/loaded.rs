@@ -98,6 +98,10 @@ impl<T: VmStateField> VmStateField for Loaded<T> {
     }
 
     #[inline]
+    #[allow(
+        clippy::mut_mut,
+        reason = "the trait's signature: `&mut &mut [u8]` is the cursor `save_fixed` writes through"
+    )]
     fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
         self.value.save_fixed(out)
     }
