@@ -29,6 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "desc",
             "lock",
             "layout",
+            "varray",
             "count_of",
             "pointer",
             "std_fields",
