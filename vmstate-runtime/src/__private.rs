@@ -27,7 +27,7 @@ pub use crate::varray::{
     Varray, VarrayCount, describe_varray, load_varray, save_elements, save_varray,
     sync_varray_counts, varray_len_hint,
 };
-pub use vmstate_lock::str_eq;
+pub use vmstate_lock::{on_wire_at, str_eq};
 
 use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};

@@ -41,6 +41,16 @@ pub struct FieldSchema {
     pub info: Option<&'static str>,
 }
 
+impl FieldSchema {
+    /// Whether the field's `since` and `until` put it on the wire at
+    /// `version` ([`vmstate_lock::on_wire_at`], the rule's one statement);
+    /// an `exists` field is there only when its predicate also says so.
+    #[must_use]
+    pub const fn versions_include(&self, version: u32) -> bool {
+        vmstate_lock::on_wire_at(self.since, self.until, version)
+    }
+}
+
 /// How many elements a field has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Count {
@@ -167,9 +177,7 @@ impl Schema {
         while i < self.fields.len() {
             let field = &self.fields[i];
             i += 1;
-            if let Some(until) = field.until
-                && until <= self.version
-            {
+            if !field.versions_include(self.version) {
                 continue;
             }
             if field.exists || !matches!(field.count, Count::One) {
@@ -198,7 +206,7 @@ impl Schema {
         let mut total = 0usize;
         for field in self.fields {
             starts.push(total);
-            if field.until.is_some_and(|until| until <= self.version) {
+            if !field.versions_include(self.version) {
                 continue;
             }
             if field.exists {
@@ -228,7 +236,7 @@ impl Schema {
             return None;
         };
         if field.exists
-            || field.until.is_some_and(|until| until <= self.version)
+            || !field.versions_include(self.version)
             || !matches!(field.count, Count::One)
             || !matches!(
                 info,

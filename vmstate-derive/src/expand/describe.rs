@@ -100,6 +100,7 @@ fn describe_field(
         None => describe,
     };
     super::gated(
+        krate,
         &field.gate,
         describe,
         described.minimum_version,

@@ -135,7 +135,7 @@ fn load_field(
     } else {
         quote!(#call.map_err(|e| e.in_field(#name))?;)
     };
-    super::gated(&field.gate, load, minimum_version, version)
+    super::gated(krate, &field.gate, load, minimum_version, version)
 }
 
 /// Subsections may come in any order, each at most once; one with this

@@ -267,7 +267,7 @@ const fn struct_diff(recorded: &Schema, current: &Schema, m: Message) -> Result<
     let fields = current.fields;
     let (mut i, mut j) = (0, 0);
     loop {
-        while j < fields.len() && !on_wire(&fields[j], current.version) {
+        while j < fields.len() && !super::in_layout_at(&fields[j], current.version) {
             j += 1;
         }
         match (i < recorded.fields.len(), j < fields.len()) {
@@ -347,15 +347,6 @@ const fn struct_diff(recorded: &Schema, current: &Schema, m: Message) -> Result<
         n += 1;
     }
     Ok(())
-}
-
-const fn on_wire(field: &FieldSchema, version: u32) -> bool {
-    field.exists
-        || (field.since <= version
-            && match field.until {
-                Some(until) => version < until,
-                None => true,
-            })
 }
 
 const fn is_varray(field: &FieldSchema) -> bool {

@@ -22,8 +22,8 @@ use crate::schema::{Count, FieldSchema, Schema, WireType};
 
 /// Whether a field is part of the layout at `version`: `exists` fields are,
 /// with their flag, since only a value can tell.
-pub(crate) fn on_wire_at(field: &FieldSchema, version: u32) -> bool {
-    field.exists || (field.since <= version && field.until.is_none_or(|until| version < until))
+pub(crate) const fn in_layout_at(field: &FieldSchema, version: u32) -> bool {
+    field.exists || field.versions_include(version)
 }
 
 /// What was on the wire at `version` of a type whose schema is `schema`:
@@ -35,7 +35,7 @@ pub fn layout_at(schema: &Schema, version: u32) -> Layout {
         fields: schema
             .fields
             .iter()
-            .filter(|field| on_wire_at(field, version))
+            .filter(|field| in_layout_at(field, version))
             .map(|field| Field {
                 name: field.name.to_owned(),
                 wire: wire(&field.wire),
