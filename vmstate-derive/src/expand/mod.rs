@@ -42,10 +42,10 @@ fn gated(
             }
         },
         Gate::Versions { since, until } => {
-            let until = match until {
-                Some(until) => quote!(#krate::__private::Some(#until)),
-                None => quote!(#krate::__private::None),
-            };
+            let until = until.map_or_else(
+                || quote!(#krate::__private::None),
+                |until| quote!(#krate::__private::Some(#until)),
+            );
             quote! {
                 if #krate::__private::on_wire_at(#since, #until, __version_id) {
                     #code
