@@ -135,7 +135,11 @@ mod tests {
         assert_eq!((out.pending, out.written), (0, 0), "less than a chunk");
         out.seek(SeekFrom::Current(6 << 20)).unwrap();
         out.write_all(&piece).unwrap();
-        assert_eq!((out.pending, out.written), (12 << 20, 0), "one chunk, across the hole");
+        assert_eq!(
+            (out.pending, out.written),
+            (12 << 20, 0),
+            "one chunk, across the hole"
+        );
         for _ in 0..3 {
             out.write_all(&piece).unwrap();
         }
