@@ -188,3 +188,59 @@ fn inlined_struct_carries_its_subsections_in_place() {
     assert_eq!(bytes, expected);
     assert_eq!(vmstate::from_slice::<Board>(&bytes, 1).unwrap(), board);
 }
+
+/// A device whose subsection is sent again exactly when it came in, as a
+/// model of a QEMU device must send it.
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "relay", version = 1, post_load = Relay::post_load)]
+struct Relay {
+    reg: u8,
+    #[subsection(needed = loaded)]
+    extra: vmstate::Loaded<RelayExtra>,
+    /// What `post_load` saw: the flag is set before it runs.
+    #[vmstate(skip)]
+    extra_seen_by_post_load: bool,
+}
+
+#[derive(VmState, Debug, Clone, PartialEq, Default)]
+#[vmstate(name = "relay/extra", version = 1)]
+struct RelayExtra {
+    value: u16,
+}
+
+impl Relay {
+    fn post_load(&mut self, _version_id: u32) -> Result<(), std::convert::Infallible> {
+        self.extra_seen_by_post_load = vmstate::Loaded::was_loaded(&self.extra);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_loaded_subsection_is_sent_again_exactly_when_it_came_in() {
+    let with_extra = [vec![7], subsection("relay/extra", 1, &[0, 9])].concat();
+    let relay: Relay = vmstate::from_slice(&with_extra, 1).unwrap();
+    assert!(vmstate::Loaded::was_loaded(&relay.extra));
+    assert!(relay.extra_seen_by_post_load);
+    assert_eq!(relay.extra.value, 9);
+    assert_eq!(vmstate::to_vec(&relay).unwrap(), with_extra);
+
+    // Loading a payload without it into the same value clears the flag: the
+    // subsection is not sent on the strength of an earlier load.
+    let mut relay = relay;
+    vmstate::load_into(&mut relay, &[7], 1).unwrap();
+    assert!(!vmstate::Loaded::was_loaded(&relay.extra));
+    assert!(!relay.extra_seen_by_post_load);
+    assert_eq!(vmstate::to_vec(&relay).unwrap(), [7]);
+
+    // A new value sends nothing until told to.
+    let mut fresh = Relay::default();
+    assert_eq!(vmstate::to_vec(&fresh).unwrap(), [0]);
+    vmstate::Loaded::set_loaded(&mut fresh.extra, true);
+    assert_eq!(
+        vmstate::to_vec(&fresh).unwrap(),
+        [vec![0], subsection("relay/extra", 1, &[0, 0])].concat()
+    );
+    let description = fresh.describe_state();
+    assert_eq!(description.subsections.len(), 1);
+    assert_eq!(description.subsections[0].vmsd_name, "relay/extra");
+}

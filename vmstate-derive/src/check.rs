@@ -2,17 +2,16 @@
 //! all mistakes are reported at once, each on the span of the attribute or
 //! field at fault. Each `check_*` function is one rule.
 
-use darling::util::SpannedValue;
-use darling::{Error, FromMeta, ast::Style, error::Accumulator};
 use proc_macro2::Span;
-use syn::spanned::Spanned;
-use syn::{DeriveInput, GenericArgument, Ident, PathArguments, Type};
+use syn::spanned::Spanned as _;
+use syn::{DeriveInput, GenericArgument, Ident, Path, PathArguments, Type};
 
 mod unsupported;
 
-use crate::ast::{Container, Field, Subsection, Variant};
+use crate::ast::{Container, Data, Field, Spanned, Style, Subsection, Variant};
+use crate::diag::{self, Accumulator, Error};
 use crate::model::{
-    Codec, EnumModel, FieldModel, Gate, Hooks, Model, Shape, StructModel, SubsectionModel,
+    Codec, EnumModel, FieldModel, Gate, Hooks, Model, Needed, Shape, StructModel, SubsectionModel,
 };
 use crate::symbol::{self, Symbol};
 use vmstate_lock::Priority;
@@ -21,13 +20,13 @@ use vmstate_lock::Priority;
 type Keys = [(Symbol, Span)];
 
 /// Turns the parsed input into a [`Model`], or reports every problem found.
-/// `input` is what darling parsed `container` from; the rules read which keys
+/// `input` is what `container` was read from; the rules read which keys
 /// were written, and where, from its attributes.
-pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> darling::Result<Model<'a>> {
+pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> diag::Result<Model<'a>> {
     let mut errors = Error::accumulator();
     let field_keys = written_field_keys(input);
     let shape = match &container.data {
-        darling::ast::Data::Struct(fields) => match fields.style {
+        Data::Struct(fields) => match fields.style {
             Style::Tuple => {
                 check_newtype(container, input, &fields.fields, &field_keys, &mut errors)
             }
@@ -38,7 +37,7 @@ pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> darling::Resu
                 &mut errors,
             ))),
         },
-        darling::ast::Data::Enum(variants) => {
+        Data::Enum(variants) => {
             check_enum(container, input, variants, &mut errors).map(Shape::Enum)
         }
     };
@@ -58,7 +57,7 @@ pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> darling::Resu
 }
 
 /// The keys each field's `#[vmstate(...)]` attributes wrote, in field order
-/// (darling's receivers keep the same order).
+/// (`Container` keeps the same order).
 fn written_field_keys(input: &DeriveInput) -> Vec<Vec<(Symbol, Span)>> {
     match &input.data {
         syn::Data::Struct(data) => data
@@ -94,17 +93,18 @@ fn check_struct<'a>(
         subsections: Vec::new(),
     };
     for (position, field) in fields.iter().enumerate() {
-        // Named structs always have idents; darling hands us no other kind here.
+        // Named structs always have idents; `Container` hands us no other kind here.
         let Some(ident) = field.ident.as_ref() else {
             continue;
         };
         let keys = field_keys.get(position).map_or(&[][..], Vec::as_slice);
         if let Some((subsection, span)) = check_subsection_attr(field, errors) {
             check_no_field_keys_on_subsection(keys, errors);
+            let needed = check_needed(subsection.needed, &field.ty, errors);
             model.subsections.push(SubsectionModel {
                 ident,
                 ty: &field.ty,
-                needed: subsection.needed,
+                needed,
                 since: subsection.since.unwrap_or(0),
                 name_without_slash: subsection.name_without_slash.is_present(),
                 span,
@@ -167,7 +167,7 @@ fn check_description_keys(container: &Container, errors: &mut Accumulator) -> (S
 }
 
 /// A VMSD name travels with a one-byte length, so it is 1 to 255 bytes long.
-fn check_name(name: &SpannedValue<String>, errors: &mut Accumulator) {
+fn check_name(name: &Spanned<String>, errors: &mut Accumulator) {
     if name.is_empty() || name.len() > 255 {
         errors.push(
             Error::custom(format!(
@@ -236,11 +236,33 @@ fn check_subsection_attr(field: &Field, errors: &mut Accumulator) -> Option<(Sub
                 ))
                 .with_span(path),
             );
-        } else if let Some(parsed) = errors.handle(Subsection::from_meta(&attr.meta)) {
+        } else if let Some(parsed) = errors.handle(Subsection::from_attribute(attr)) {
             found = Some((parsed, attr.path().span()));
         }
     }
     found
+}
+
+/// `needed = loaded` keeps its flag in the field, so the field must be a
+/// `Loaded<T>`; any other path is the user's predicate.
+fn check_needed(needed: Path, ty: &Type, errors: &mut Accumulator) -> Needed {
+    if !needed.is_ident(symbol::LOADED.as_str()) {
+        return Needed::Predicate(needed);
+    }
+    let is_loaded = matches!(ty, Type::Path(path)
+        if path.path.segments.last().is_some_and(|last| last.ident == "Loaded"));
+    if !is_loaded {
+        errors.push(
+            Error::custom(format!(
+                "`{needed} = {loaded}` keeps whether the subsection was loaded in the field: declare it as `vmstate::Loaded<{ty}>`",
+                needed = symbol::NEEDED,
+                loaded = symbol::LOADED,
+                ty = quote::quote!(#ty).to_string().replace(' ', ""),
+            ))
+            .with_span(ty),
+        );
+    }
+    Needed::Loaded
 }
 
 /// A subsection is sent whole when needed; version gates, `equal`, `len`,
@@ -587,7 +609,6 @@ fn is_integer_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use darling::FromDeriveInput;
     use syn::{DeriveInput, parse_quote};
 
     use super::check;

@@ -1,20 +1,20 @@
 //! `#[derive(VmState)]`: version-aware save/load code in QEMU's VMState wire
 //! format. Use it through the `vmstate` crate, which documents every attribute.
 //!
-//! The pipeline is visible in the modules: `ast` parses the attributes with
-//! darling, `check` validates them (reporting every mistake at once) into a
+//! The pipeline is visible in the modules: `ast` reads the attributes with
+//! syn, `check` validates them (reporting every mistake at once) into a
 //! `model`, and `expand` writes the impls; `fallback` keeps user code free
 //! of follow-on errors when the checks fail.
 
 mod ast;
 mod check;
+mod diag;
 mod expand;
 mod fallback;
 mod lock;
 mod model;
 mod symbol;
 
-use darling::FromDeriveInput;
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
@@ -29,7 +29,7 @@ pub fn derive_vmstate(input: TokenStream) -> TokenStream {
 
 fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
     if let syn::Data::Union(union) = &input.data {
-        let error = darling::Error::custom(
+        let error = diag::Error::custom(
             "unions cannot derive VmState: the active field is unknown; use a struct or an enum",
         )
         .with_span(&union.union_token);

@@ -131,13 +131,32 @@ pub enum Codec<'a> {
 pub struct SubsectionModel<'a> {
     pub ident: &'a Ident,
     pub ty: &'a Type,
-    pub needed: Path,
+    pub needed: Needed,
     /// The first version of the parent whose receivers know this subsection.
     pub since: u32,
     /// The name need only start with the parent's, without a `/` after it.
     pub name_without_slash: bool,
     /// The `#[subsection]` attribute, where const-evaluated checks report.
     pub span: Span,
+}
+
+/// When a subsection is sent.
+pub enum Needed {
+    /// When the user's `fn(&Self) -> bool` says so.
+    Predicate(Path),
+    /// When the last load received it (`needed = loaded`, a `Loaded<T>` field).
+    Loaded,
+}
+
+impl SubsectionModel<'_> {
+    /// The expression that decides whether the subsection is sent.
+    pub fn needed(&self, krate: &Path) -> proc_macro2::TokenStream {
+        let ident = self.ident;
+        match &self.needed {
+            Needed::Predicate(predicate) => quote::quote!(#predicate(self)),
+            Needed::Loaded => quote::quote!(#krate::Loaded::was_loaded(&self.#ident)),
+        }
+    }
 }
 
 pub struct EnumModel<'a> {
@@ -148,7 +167,6 @@ pub struct EnumModel<'a> {
 
 #[cfg(test)]
 mod tests {
-    use darling::FromDeriveInput;
     use syn::{DeriveInput, parse_quote};
 
     use super::{Gate, Shape, StructModel};

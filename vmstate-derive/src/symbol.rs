@@ -1,6 +1,5 @@
-//! Every attribute key, named once. The darling receivers in `ast.rs` spell
-//! the keys as their field names; the rules in `check.rs` match on these
-//! constants, and [`given`] finds which keys an attribute really wrote, with
+//! Every attribute key, named once. `ast.rs` reads the keys by these names,
+//! the rules in `check.rs` match on these constants, and [`given`] finds which keys an attribute really wrote, with
 //! the span of each, so no rule keeps its own list of keys.
 
 use std::fmt;
@@ -45,6 +44,8 @@ pub const RENAME: Symbol = Symbol("rename");
 
 pub const NEEDED: Symbol = Symbol("needed");
 pub const NAME_WITHOUT_SLASH: Symbol = Symbol("name_without_slash");
+/// `needed = loaded`: the subsection is sent when the last load received it.
+pub const LOADED: Symbol = Symbol("loaded");
 
 /// The keys of `#[vmstate(...)]` on a struct or enum.
 pub const CONTAINER_KEYS: &[Symbol] = &[
@@ -73,10 +74,6 @@ pub const FIELD_KEYS: &[Symbol] = &[
 ];
 
 /// The keys of `#[subsection(...)]`.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "the tests check the receiver takes exactly these")
-)]
 pub const SUBSECTION_KEYS: &[Symbol] = &[NEEDED, SINCE, NAME_WITHOUT_SLASH];
 
 impl Symbol {
@@ -105,12 +102,12 @@ impl PartialEq<Symbol> for syn::Path {
 
 /// The keys among `known` that the `#[attr(...)]` attributes in `attrs`
 /// write, in order, each with the span of the key itself. Keys that are not
-/// in `known`, and attributes that do not parse, are left to darling, which
+/// in `known`, and attributes that do not parse, are left to `ast.rs`, which
 /// reports them.
 pub fn given(attrs: &[Attribute], attr: Symbol, known: &[Symbol]) -> Vec<(Symbol, Span)> {
     let mut keys = Vec::new();
     for attribute in attrs.iter().filter(|a| *a.path() == attr) {
-        // A parse error is darling's to report, with the keys found before it.
+        // A parse error is `ast.rs`'s to report, with the keys found before it.
         let _ = attribute.parse_nested_meta(|meta| {
             if let Some(symbol) = known.iter().find(|known| meta.path == **known) {
                 keys.push((*symbol, span_of(&meta.path)));

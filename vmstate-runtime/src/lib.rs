@@ -22,6 +22,7 @@ pub mod desc;
 mod error;
 mod field;
 mod layout;
+mod loaded;
 pub mod lock;
 mod pointer;
 mod reader;
@@ -53,6 +54,7 @@ pub mod testing;
 
 pub use error::{Error, ErrorKind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
+pub use loaded::Loaded;
 pub use reader::Reader;
 pub use state::{
     VmState, from_slice, from_slice_with, load_into, load_into_with, save_into, to_vec, to_vec_at,

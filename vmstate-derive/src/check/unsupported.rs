@@ -4,7 +4,7 @@
 //! type and could only suggest writing a view. Types not recognised here get
 //! `VmStateField`'s `on_unimplemented` text, which lists the views too.
 
-use darling::{Error, error::Accumulator};
+use crate::diag::{Accumulator, Error};
 use syn::{GenericArgument, Path, PathArguments, Type};
 
 use super::is_integer;
@@ -165,7 +165,6 @@ fn type_name(ty: &Type) -> String {
 
 #[cfg(test)]
 mod tests {
-    use darling::FromDeriveInput;
     use syn::{Type, parse_quote};
 
     use super::advice;

@@ -25,7 +25,7 @@ pub fn describe_state_body(krate: &Path, described: &StructModel<'_>) -> TokenSt
         let ident = subsection.ident;
         let field_name = ident.to_string();
         let ty = subsection.ty;
-        let needed = &subsection.needed;
+        let needed = subsection.needed(krate);
         let since = subsection.since;
         let describe = quote_spanned! {super::at(ty.span())=>
             <#ty as #krate::VmState>::describe_state(&self.#ident)
@@ -44,7 +44,7 @@ pub fn describe_state_body(krate: &Path, described: &StructModel<'_>) -> TokenSt
             }
         });
         quote! {
-            if #needed(self) {
+            if #needed {
                 #known
                 __subsections.push(#describe);
             }

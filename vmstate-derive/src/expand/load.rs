@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
-use crate::model::{Codec, FieldModel, StructModel};
+use crate::model::{Codec, FieldModel, Needed, StructModel};
 
 pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     let StructModel {
@@ -188,6 +188,17 @@ fn subsection_loop(krate: &Path, described: &StructModel<'_>) -> TokenStream {
                 }
             }
         });
+    // Before `post_load`, which may read them: whether each `needed = loaded`
+    // subsection came in this time.
+    let remember = described
+        .subsections
+        .iter()
+        .enumerate()
+        .filter(|(_, subsection)| matches!(subsection.needed, Needed::Loaded))
+        .map(|(index, subsection)| {
+            let ident = subsection.ident;
+            quote!(#krate::Loaded::set_loaded(&mut self.#ident, __seen[#index]);)
+        });
     quote! {
         let mut __seen = [false; #count];
         while let #krate::__private::Some(__name) =
@@ -196,5 +207,6 @@ fn subsection_loop(krate: &Path, described: &StructModel<'_>) -> TokenStream {
             #(#arms)*
             #unknown
         }
+        #(#remember)*
     }
 }

@@ -36,7 +36,7 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
         let ident = subsection.ident;
         let field_name = ident.to_string();
         let ty = subsection.ty;
-        let needed = &subsection.needed;
+        let needed = subsection.needed(krate);
         let since = subsection.since;
         // The type's span, so that a missing `VmState` impl is one error there.
         let save = quote_spanned! {super::at(ty.span())=>
@@ -55,7 +55,7 @@ pub fn save_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream
             }
         });
         quote_spanned! {super::at(subsection.span)=>
-            if #needed(self) {
+            if #needed {
                 #known
                 #save.map_err(|e| e.in_subsection(#field_name, #name))?;
             }
@@ -225,9 +225,9 @@ pub fn saved_len_hint(krate: &Path, described: &StructModel<'_>) -> TokenStream 
     let subsections = described.subsections.iter().map(|subsection| {
         let ident = subsection.ident;
         let ty = subsection.ty;
-        let needed = &subsection.needed;
+        let needed = subsection.needed(krate);
         quote! {
-            if #needed(self) {
+            if #needed {
                 #krate::__private::subsection_len_hint::<#ty>(&self.#ident)
             } else {
                 0

@@ -8,7 +8,7 @@
 
 use std::path::Component;
 
-use darling::Error;
+use crate::diag::Error;
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
 use syn::{Ident, Path};

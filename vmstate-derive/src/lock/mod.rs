@@ -13,7 +13,7 @@ mod structure;
 
 use std::path::{Path, PathBuf};
 
-use darling::Error;
+use crate::diag::Error;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use vmstate_lock::Lock;
@@ -81,7 +81,7 @@ pub fn apply(
     let span = container
         .lock
         .as_ref()
-        .map_or_else(|| ident.span(), darling::util::SpannedValue::span);
+        .map_or_else(|| ident.span(), crate::ast::Spanned::span);
     let file = file_label(&path);
     let mut tokens = TokenStream::new();
     if !frozen {

@@ -2,7 +2,7 @@
 //! and position; every mismatch is an error whose advice fits the mistake.
 //! Wire types are not compared here (see `emit`).
 
-use darling::Error;
+use crate::diag::Error;
 use proc_macro2::Span;
 use vmstate_lock::{Entry, Wire};
 

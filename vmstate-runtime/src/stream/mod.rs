@@ -18,6 +18,7 @@
 mod builder;
 mod command;
 mod configuration;
+#[cfg(feature = "vmdesc")]
 mod decode;
 mod device;
 mod priority;
@@ -29,6 +30,7 @@ mod writer;
 pub use builder::DeviceStream;
 pub use command::{COMMANDS, CommandInfo, command_info};
 pub use configuration::Configuration;
+#[cfg(feature = "vmdesc")]
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
 pub use priority::sort_by_priority;

@@ -1100,6 +1100,7 @@ fn undelimited(info: &SectionInfo, offset: u64) -> Error {
 /// The tail is read in windows that grow fourfold from 64 KiB, so memory
 /// follows the description's size, never the stream's: a 4 GiB RAM stream
 /// with a 100 KiB vmdesc reads 256 KiB at most.
+#[cfg(feature = "vmdesc")]
 fn find_vmdesc<R: Read + Seek>(
     input: &mut R,
     len: u64,
@@ -1130,4 +1131,20 @@ fn find_vmdesc<R: Read + Seek>(
         }
         window = limit.min(window.saturating_mul(4));
     }
+}
+
+/// Without the `vmdesc` feature the description is not read: sections are
+/// delimited by models (see [`StreamReader::with_delimiter`]) and the vmdesc
+/// comes through as its JSON bytes.
+#[cfg(not(feature = "vmdesc"))]
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "the same signature as the reading version's"
+)]
+fn find_vmdesc<R: Read + Seek>(
+    _input: &mut R,
+    _len: u64,
+    _max_len: usize,
+) -> Result<Option<(Vmdesc, u64)>, Error> {
+    Ok(None)
 }

@@ -1,14 +1,15 @@
 //! The JSON description QEMU appends to a stream (the "vmdesc"): for every FULL
 //! section, the fields and subsections that were actually written, with their
 //! type names and sizes. It lets a reader delimit and decode sections that no
-//! Rust model knows.
+//! Rust model knows. Writing it needs no JSON crate; reading it (`parse.rs`)
+//! is the `vmdesc` feature's.
+
+#[cfg(feature = "vmdesc")]
+mod parse;
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
-
 use crate::desc::{FieldDesc, StateDesc};
-use crate::error::{Error, ErrorKind};
 
 /// The parsed vmdesc: page size and one entry per FULL section, in stream order.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,40 +61,6 @@ pub struct DeviceDesc {
 }
 
 impl Vmdesc {
-    /// Parses the vmdesc JSON.
-    ///
-    /// # Errors
-    /// [`ErrorKind::InvalidVmdesc`] naming the JSON path of the problem.
-    pub fn parse(json: &[u8]) -> Result<Self, Error> {
-        let value: Value = serde_json::from_slice(json).map_err(|e| invalid(format!("{e}")))?;
-        let root = object(&value, "$")?;
-        let page_size = root
-            .get("page_size")
-            .map_or(Ok(4096), |v| number(v, "$.page_size"))?;
-        let configuration = match root.get("configuration") {
-            Some(value) => Some(parse_state(
-                object(value, "$.configuration")?,
-                "$.configuration",
-                0,
-            )?),
-            None => None,
-        };
-        let devices = match root.get("devices") {
-            Some(Value::Array(devices)) => devices
-                .iter()
-                .enumerate()
-                .map(|(i, device)| parse_device(device, &format!("$.devices[{i}]")))
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(invalid("$.devices is not an array".into())),
-            None => Vec::new(),
-        };
-        Ok(Self {
-            configuration,
-            page_size,
-            devices,
-        })
-    }
-
     /// The description of section `name`, instance `instance_id` (the
     /// first, when the vmdesc repeats it). A search of the list: for a
     /// lookup per section, build an [`index`](Self::index) once.
@@ -115,134 +82,6 @@ impl Vmdesc {
         }
         DeviceIndex(index)
     }
-}
-
-fn invalid(message: String) -> Error {
-    Error::new(ErrorKind::InvalidVmdesc { message })
-}
-
-fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, Error> {
-    value
-        .as_object()
-        .ok_or_else(|| invalid(format!("{path} is not an object")))
-}
-
-fn number(value: &Value, path: &str) -> Result<u64, Error> {
-    value
-        .as_u64()
-        .ok_or_else(|| invalid(format!("{path} is not a non-negative integer")))
-}
-
-fn string(map: &Map<String, Value>, key: &str, path: &str) -> Result<String, Error> {
-    match map.get(key) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(invalid(format!("{path}.{key} is not a string"))),
-        None => Err(invalid(format!("{path}.{key} is missing"))),
-    }
-}
-
-fn small(value: u64, path: &str) -> Result<u32, Error> {
-    u32::try_from(value).map_err(|_| invalid(format!("{path} is out of range")))
-}
-
-fn parse_device(value: &Value, path: &str) -> Result<DeviceDesc, Error> {
-    let map = object(value, path)?;
-    let instance = map
-        .get("instance_id")
-        .map_or(Ok(0), |v| number(v, &format!("{path}.instance_id")))?;
-    Ok(DeviceDesc {
-        name: string(map, "name", path)?,
-        instance_id: small(instance, &format!("{path}.instance_id"))?,
-        state: parse_state(map, path, 0)?,
-        legacy: !map.contains_key("vmsd_name"),
-    })
-}
-
-/// Nesting is bounded so that a hostile description cannot exhaust the stack.
-const MAX_DEPTH: usize = 64;
-
-fn parse_state(map: &Map<String, Value>, path: &str, depth: usize) -> Result<StateDesc, Error> {
-    if depth > MAX_DEPTH {
-        return Err(invalid(format!(
-            "{path} nests deeper than {MAX_DEPTH} levels"
-        )));
-    }
-    let version = map
-        .get("version")
-        .map_or(Ok(0), |v| number(v, &format!("{path}.version")))?;
-    let fields = match map.get("fields") {
-        Some(Value::Array(fields)) => fields
-            .iter()
-            .enumerate()
-            .map(|(i, field)| parse_field(field, &format!("{path}.fields[{i}]"), depth))
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(invalid(format!("{path}.fields is not an array"))),
-        None => Vec::new(),
-    };
-    let subsections = match map.get("subsections") {
-        Some(Value::Array(subs)) => subs
-            .iter()
-            .enumerate()
-            .map(|(i, sub)| {
-                let sub_path = format!("{path}.subsections[{i}]");
-                parse_state(object(sub, &sub_path)?, &sub_path, depth + 1)
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(invalid(format!("{path}.subsections is not an array"))),
-        None => Vec::new(),
-    };
-    let vmsd_name = match map.get("vmsd_name") {
-        Some(Value::String(s)) => s.clone(),
-        _ => String::new(),
-    };
-    Ok(StateDesc {
-        vmsd_name,
-        version: small(version, &format!("{path}.version"))?,
-        fields,
-        subsections,
-    })
-}
-
-fn parse_field(value: &Value, path: &str, depth: usize) -> Result<FieldDesc, Error> {
-    let map = object(value, path)?;
-    let type_name = string(map, "type", path)?;
-    let size = map
-        .get("size")
-        .map_or(Ok(0), |v| number(v, &format!("{path}.size")))?;
-    let array_len = map
-        .get("array_len")
-        .map(|v| number(v, &format!("{path}.array_len")))
-        .transpose()?;
-    let index = map
-        .get("index")
-        .map(|v| number(v, &format!("{path}.index")))
-        .transpose()?;
-    // `struct` fields carry their description under "struct"; `tmp` fields
-    // (VMSTATE_WITH_TMP) carry it inline.
-    let nested = if let Some(nested) = map.get("struct") {
-        let nested_path = format!("{path}.struct");
-        Some(Box::new(parse_state(
-            object(nested, &nested_path)?,
-            &nested_path,
-            depth + 1,
-        )?))
-    } else if map.contains_key("fields") {
-        Some(Box::new(parse_state(map, path, depth + 1)?))
-    } else {
-        None
-    };
-    let too_big = |what: &str| invalid(format!("{path}.{what} is too large"));
-    Ok(FieldDesc {
-        name: string(map, "name", path)?,
-        type_name,
-        size: usize::try_from(size).map_err(|_| too_big("size"))?,
-        array_len: array_len
-            .map(usize::try_from)
-            .transpose()
-            .map_err(|_| too_big("array_len"))?,
-        index,
-        nested,
-    })
 }
 
 /// Serialization in QEMU's own layout (`migration/vmstate.c` through its
@@ -370,6 +209,46 @@ impl FieldDesc {
     }
 }
 
+/// A JSON string as QEMU's `JSONWriter` quotes it (`qobject/json-writer.c`):
+/// the two-character escapes JSON names, and `\uXXXX` (upper-case hex, a
+/// surrogate pair beyond the BMP) for control characters and for everything
+/// from DEL on, so the text is plain ASCII.
 fn push_str_literal(out: &mut String, text: &str) {
-    out.push_str(&Value::String(text.to_owned()).to_string());
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "\\u{unit:04X}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_str_literal;
+
+    #[test]
+    fn strings_are_quoted_as_qemu_quotes_them() {
+        let mut out = String::new();
+        push_str_literal(&mut out, "a\"b\\c\u{8}\u{c}\n\r\t\u{1}\u{7f}é😀 ~");
+        assert_eq!(
+            out,
+            r#""a\"b\\c\b\f\n\r\t\u0001\u007F\u00E9\uD83D\uDE00 ~""#
+        );
+    }
 }
