@@ -47,8 +47,9 @@ pub mod qemu;
 
 pub use vmstate_derive::VmState;
 pub use vmstate_runtime::{
-    Error, ErrorKind, Loaded, PathSegment, Priority, Reader, SectionRef, Unused, VmState, VmStateField,
-    Writer, from_slice, from_slice_with, load_into, load_into_with, save_into, to_vec, to_vec_at,
+    Error, ErrorKind, Loaded, PathSegment, Priority, Reader, SectionRef, Unused, VmState,
+    VmStateField, Writer, from_slice, from_slice_with, load_into, load_into_with, save_into,
+    to_vec, to_vec_at,
 };
 
 #[cfg(feature = "check")]

@@ -17,7 +17,7 @@ mod record;
 mod render;
 
 pub use format::{
-    Entry, Field, Layout, Lock, LockError, LockErrorKind, ReleaseBlock, Subsection, Wire,
+    Entry, Field, Layout, Lock, LockError, LockErrorKind, Part, ReleaseBlock, Subsection, Wire,
     name_word, split_key,
 };
 pub use priority::Priority;

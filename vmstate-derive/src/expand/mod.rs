@@ -9,6 +9,7 @@ mod load;
 mod save;
 mod scalar;
 mod schema;
+mod view;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;

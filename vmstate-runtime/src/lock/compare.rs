@@ -214,13 +214,51 @@ const fn diff(recorded: &WireType, current: &WireType, m: Message) -> Result<(),
         }
         (WireType::Struct(a), WireType::Struct(b)) => struct_diff(a, b, m),
         (WireType::Unused(x), WireType::Unused(y)) if *x == *y => Ok(()),
-        (WireType::Opaque, WireType::Opaque) => Ok(()),
+        // Older versions wrote `opaque` for what is a view now: it says
+        // nothing to compare (recording fills it in).
+        (WireType::Opaque, WireType::Opaque | WireType::View { .. } | WireType::With { .. }) => {
+            Ok(())
+        }
+        (WireType::View { .. }, WireType::View { .. }) if same_view(recorded, current) => Ok(()),
+        (
+            WireType::With {
+                view: a,
+                rust_type: x,
+            },
+            WireType::With {
+                view: b,
+                rust_type: y,
+            },
+        ) if str_eq(a, b) && str_eq(x, y) => Ok(()),
         _ => Err(m
             .push("recorded ")
             .push_wire(recorded)
             .push(", now ")
             .push_wire(current)),
     }
+}
+
+/// Whether two views have the same form and parts: a difference anywhere
+/// inside is reported as the whole view, recorded and now, which is what the
+/// user changed.
+const fn same_view(recorded: &WireType, current: &WireType) -> bool {
+    let (WireType::View { form: f, parts: a }, WireType::View { form: g, parts: b }) =
+        (recorded, current)
+    else {
+        return false;
+    };
+    if !str_eq(f, g) || a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if !str_eq(a[i].name, b[i].name) || diff(&a[i].wire, &b[i].wire, Message::new("")).is_err()
+        {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A recorded inlined struct lists only the fields on the wire at its
@@ -334,6 +372,25 @@ impl Message {
             WireType::Array { element, len } => self.push_num(*len).push(" x ").push_wire(element),
             WireType::Struct(schema) => self.push("struct `").push(schema.name).push("`"),
             WireType::Unused(size) => self.push_num(*size).push(" unused bytes"),
+            WireType::View { form, parts } => {
+                let mut m = self.push(form);
+                let mut i = 0;
+                while i < parts.len() {
+                    m = m
+                        .push(if i == 0 { " (" } else { ", " })
+                        .push(parts[i].name)
+                        .push(": ")
+                        .push_wire(&parts[i].wire);
+                    i += 1;
+                }
+                if parts.is_empty() { m } else { m.push(")") }
+            }
+            WireType::With { view, rust_type } => self
+                .push("view `")
+                .push(view)
+                .push("` of `")
+                .push(rust_type)
+                .push("`"),
             WireType::Opaque => self.push("a custom view"),
         }
     }
