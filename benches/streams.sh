@@ -5,12 +5,13 @@
 # Makes each stream with QEMU 7.2 (Debian's qemu-system-x86_64): a paused
 # pc-i440fx-7.2 guest whose RAM is a file (memory-backend-file) filled with
 # text, 7 MiB in every 8 (the 8th left as a hole: zero pages), migrated to a
-# file. Then prints, per stream, the best of RUNS wall times of each command,
-# its ratio to the peer and its peak RSS. The peer of set and convert is
-# `cp` followed by `sync` of the copy (vmstate syncs its output before it
-# takes OUT's name, so a crash never leaves a named file whose data is not
-# on disk); that of inspect is `cat`. A BASELINE's set and convert are
-# compared with plain `cp`, as a build that did not sync. The commands take turns (cp, cat, set, convert, inspect, then
+# file. Then prints, per stream, the best of RUNS wall times of each command
+# (to the millisecond, from bash's EPOCHREALTIME: /usr/bin/time's centiseconds
+# are 5 % of a 0.2 s `cat`), its ratios to the peers and its peak RSS. The
+# peers of set and convert are `cp` and `cp` followed by `sync` of the copy
+# (vmstate syncs its output before it takes OUT's name, so a crash never
+# leaves a named file whose data is not on disk); that of inspect is `cat`.
+# The commands take turns (cp, cat, set, convert, inspect, then
 # again), so a change in the machine's load falls on all of them alike.
 # Page-cache writeback is flushed (`sync`) before every run, so one run's
 # dirty pages do not slow the next. Needs /usr/bin/time, perl.
@@ -66,7 +67,9 @@ measure_all() {
   for ((run = 0; run < RUNS; run++)); do
     for i in "${!NAMES[@]}"; do
       rm -f "$WORK/out.mig"; sync
-      line="$(/usr/bin/time -f '%e %M' bash -c "${CMDS[$i]} >/dev/null" 2>&1 >/dev/null | tail -n1)"
+      local start="$EPOCHREALTIME" rss
+      rss="$(/usr/bin/time -f '%M' bash -c "${CMDS[$i]} >/dev/null" 2>&1 >/dev/null | tail -n1)"
+      line="$(perl -e 'printf "%.3f", $ARGV[1] - $ARGV[0]' "$start" "$EPOCHREALTIME") $rss"
       local name="${NAMES[$i]}" best="${TIME[${NAMES[$i]}]:-}"
       if [[ -z "$best" ]] || perl -e 'exit !($ARGV[0] < $ARGV[1])' "${line% *}" "$best"; then
         TIME[$name]="${line% *}"; RSS[$name]="${line#* }"
@@ -75,10 +78,11 @@ measure_all() {
   done
 }
 
-row() { # row NAME PEER
-  local ratio="-"
+row() { # row NAME [PEER [SECOND_PEER]]
+  local ratio="-" second="-"
   [[ -n "${2:-}" ]] && ratio="$(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "${TIME[$1]}" "${TIME[$2]}")"
-  printf '| %-18s | %7s | %5s | %8s |\n' "$1" "${TIME[$1]}" "$ratio" \
+  [[ -n "${3:-}" ]] && second="$(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "${TIME[$1]}" "${TIME[$3]}")"
+  printf '| %-18s | %7s | %5s | %5s | %8s |\n' "$1" "${TIME[$1]}" "$ratio" "$second" \
     "$(perl -e 'printf "%.1f", $ARGV[0] / 1024' "${RSS[$1]}")"
 }
 
@@ -111,12 +115,13 @@ for mib in $SIZES; do
   echo
   echo "$mib MiB guest, a $(stat -c %s "$in")-byte stream ($("$VMSTATE" inspect "$in" | grep ' ram ' | sed 's/.*ram: //')); best of $RUNS:"
   echo
-  echo "| command            | time, s | ratio | peak RSS, MiB |"
-  echo "|---|---:|---:|---:|"
+  echo "| command            | time, s | / cp, cat | / cp + fsync | peak RSS, MiB |"
+  echo "|---|---:|---:|---:|---:|"
   row cp; row "cp + fsync" cp; row cat
-  row "vmstate set" "cp + fsync"; row "vmstate convert" "cp + fsync"; row "vmstate inspect" cat
+  row "vmstate set" cp "cp + fsync"; row "vmstate convert" cp "cp + fsync"; row "vmstate inspect" cat
   if [[ -n "${BASELINE:-}" ]]; then
-    row "set (baseline)" cp; row "convert (baseline)" cp; row "inspect (baseline)" cat
+    row "set (baseline)" cp "cp + fsync"; row "convert (baseline)" cp "cp + fsync"
+    row "inspect (baseline)" cat
   fi
   rm -f "$in" "$out"
 done

@@ -490,7 +490,7 @@ fn ps2_and_i8042_round_trip_and_agree_on_translation() {
             pckbd.kbd.outport.outport & (Kbd::OUT_RESET | Kbd::OUT_A20),
             0x03
         );
-        assert!(!pckbd.kbd.outport.present);
+        assert!(!vmstate::Loaded::was_loaded(&pckbd.kbd.outport));
         if PAUSED.contains(&fixture) {
             // QEMU's kbd_reset: status KBD_STAT_CMD | KBD_STAT_UNLOCKED,
             // mode KBD_MODE_KBD_INT | KBD_MODE_MOUSE_INT.

@@ -661,6 +661,12 @@ mod counted {
         #[vmstate(len = len)]
         pub bytes: VecDeque<u8>,
         pub inner: Inner,
+        #[vmstate(count_of = queues)]
+        pub queue_count: u8,
+        /// Variable arrays of structs with counts of their own: synced
+        /// element by element.
+        #[vmstate(len = queue_count)]
+        pub queues: Vec<Inner>,
     }
 
     #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -692,12 +698,18 @@ fn a_count_that_count_of_derives_need_not_be_kept_by_hand() {
             count: 7,
             words: vec![9],
         },
+        queue_count: 0,
+        queues: vec![counted::Inner {
+            count: 0,
+            words: vec![1, 2],
+        }],
     };
     let report = check_round_trips(&fifo).unwrap();
     assert_eq!(report.passed().len(), 1, "{report:#}");
     let mut synced = fifo.clone();
     VmState::sync_counts(&mut synced);
     assert_eq!((synced.len, synced.inner.count), (3, 1));
+    assert_eq!((synced.queue_count, synced.queues[0].count), (1, 2));
     let loaded: counted::Fifo = vmstate::from_slice(&vmstate::to_vec(&fifo).unwrap(), 1).unwrap();
     assert_eq!(loaded, synced);
 }

@@ -6,7 +6,7 @@
 //! compat properties that decide it, and the registry picks the layout from
 //! the bytes (see [`Piix4Layout`]).
 
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// QEMU `APM State` (version 1), shared with ICH9.
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
@@ -65,13 +65,10 @@ pub struct MemoryHotplugState {
 
 /// QEMU `piix4_pm/memhp` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "piix4_pm/memhp", version = 1, post_load = Piix4PmMemhp::post_load)]
+#[vmstate(name = "piix4_pm/memhp", version = 1)]
 pub struct Piix4PmMemhp {
     /// `acpi_memory_hotplug`.
     pub acpi_memory_hotplug: MemoryHotplugState,
-    /// Not migrated: the subsection was loaded, so saving sends it again.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `pci_status` (version 1): the one bus's hotplug status that a
@@ -166,8 +163,8 @@ pub struct Piix4Pm {
     #[vmstate(rename = "acpi_pci_hotplug.acpi_index", exists = Piix4Pm::acpi_index_exists)]
     pub acpi_pci_hotplug_acpi_index: u32,
     /// The `piix4_pm/memhp` subsection; sent when it was loaded.
-    #[subsection(needed = Piix4Pm::memhp_needed)]
-    pub memhp: Piix4PmMemhp,
+    #[subsection(needed = loaded)]
+    pub memhp: Loaded<Piix4PmMemhp>,
     /// Not migrated: the machine configuration that decides which fields
     /// are on the wire.
     #[vmstate(skip)]
@@ -231,13 +228,6 @@ impl Piix4Pm {
     }
 }
 
-impl Piix4Pm {
-    /// Sends `piix4_pm/memhp` when it was loaded.
-    fn memhp_needed(&self) -> bool {
-        self.memhp.present
-    }
-}
-
 impl Default for Piix4Pm {
     fn default() -> Self {
         Self {
@@ -256,10 +246,8 @@ impl Default for Piix4Pm {
                 AcpiPcihpPciStatus::default()
             }),
             acpi_pci_hotplug_acpi_index: Default::default(),
-            memhp: Piix4PmMemhp::default(),
+            memhp: Loaded::default(),
             layout: Self::LAYOUTS[0],
         }
     }
 }
-
-remember_presence!(Piix4PmMemhp);

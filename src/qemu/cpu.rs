@@ -5,7 +5,7 @@
 //! These models know the ones that the fixtures of both QEMU releases carry; each is sent
 //! again exactly when it was loaded.
 
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// QEMU `cpu_common` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
@@ -70,24 +70,18 @@ pub struct X86CpuYmmhReg {
 
 /// QEMU `cpu/poll_control_msr` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "cpu/poll_control_msr", version = 1, post_load = X86CpuPollControlMsr::post_load)]
+#[vmstate(name = "cpu/poll_control_msr", version = 1)]
 pub struct X86CpuPollControlMsr {
     #[vmstate(rename = "env.poll_control_msr")]
     pub env_poll_control_msr: u64,
-    /// Not migrated: the subsection was loaded, so saving sends it again.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `cpu/msr_smi_count` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "cpu/msr_smi_count", version = 1, post_load = X86CpuMsrSmiCount::post_load)]
+#[vmstate(name = "cpu/msr_smi_count", version = 1)]
 pub struct X86CpuMsrSmiCount {
     #[vmstate(rename = "env.msr_smi_count")]
     pub env_msr_smi_count: u64,
-    /// Not migrated: the subsection was loaded, so saving sends it again.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `cpu` (version 12).
@@ -236,22 +230,11 @@ pub struct X86Cpu {
     #[vmstate(rename = "env.xmm_regs[1]")]
     pub env_xmm_regs1: [X86CpuYmmhReg; 16],
     /// The `cpu/poll_control_msr` subsection; sent when it was loaded.
-    #[subsection(needed = X86Cpu::poll_control_msr_needed)]
-    pub poll_control_msr: X86CpuPollControlMsr,
+    #[subsection(needed = loaded)]
+    pub poll_control_msr: Loaded<X86CpuPollControlMsr>,
     /// The `cpu/msr_smi_count` subsection; sent when it was loaded.
-    #[subsection(needed = X86Cpu::msr_smi_count_needed)]
-    pub msr_smi_count: X86CpuMsrSmiCount,
-}
-
-impl X86Cpu {
-    /// Sends `cpu/poll_control_msr` when it was loaded.
-    fn poll_control_msr_needed(&self) -> bool {
-        self.poll_control_msr.present
-    }
-    /// Sends `cpu/msr_smi_count` when it was loaded.
-    fn msr_smi_count_needed(&self) -> bool {
-        self.msr_smi_count.present
-    }
+    #[subsection(needed = loaded)]
+    pub msr_smi_count: Loaded<X86CpuMsrSmiCount>,
 }
 
 impl Default for X86Cpu {
@@ -323,10 +306,8 @@ impl Default for X86Cpu {
             env_xcr0: Default::default(),
             env_xstate_bv: Default::default(),
             env_xmm_regs1: Default::default(),
-            poll_control_msr: X86CpuPollControlMsr::default(),
-            msr_smi_count: X86CpuMsrSmiCount::default(),
+            poll_control_msr: Loaded::default(),
+            msr_smi_count: Loaded::default(),
         }
     }
 }
-
-remember_presence!(X86CpuPollControlMsr, X86CpuMsrSmiCount);

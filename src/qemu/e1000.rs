@@ -2,7 +2,7 @@
 //! state with three subsections.
 
 use super::pci::PciDevice;
-use crate::{Unused, VmState};
+use crate::{Loaded, Unused, VmState};
 
 /// Number of 32-bit MAC registers (QEMU `E1000_MAC_SIZE`, 128 KiB).
 pub const E1000_MAC_SIZE: usize = 0x8000;
@@ -22,7 +22,6 @@ pub const E1000_MAC_SIZE: usize = 0x8000;
     name = "e1000",
     version = 2,
     minimum_version = 1,
-    pre_load = E1000::pre_load,
     post_load = E1000::post_load
 )]
 pub struct E1000 {
@@ -228,13 +227,13 @@ pub struct E1000 {
     pub mac_reg_vfta: [u32; 128],
     /// `e1000/mit_state`: sent when interrupt mitigation is on.
     #[subsection(needed = E1000::mit_state_needed)]
-    pub mit_state: E1000MitState,
+    pub mit_state: Loaded<E1000MitState>,
     /// `e1000/full_mac_state`: sent when all MAC registers are migrated.
     #[subsection(needed = E1000::full_mac_state_needed)]
-    pub full_mac_state: E1000FullMacState,
+    pub full_mac_state: Loaded<E1000FullMacState>,
     /// `e1000/tx_tso_state`: sent when the TSO context is migrated.
     #[subsection(needed = E1000::tx_tso_state_needed)]
-    pub tx_tso_state: E1000TxTsoState,
+    pub tx_tso_state: Loaded<E1000TxTsoState>,
     /// Configuration, not migrated: QEMU property `mitigation` (compat flag
     /// `E1000_FLAG_MIT`; on since 2.0).
     #[vmstate(skip)]
@@ -325,9 +324,9 @@ impl Default for E1000 {
             mac_reg_ra: [0; 32],
             mac_reg_mta: [0; 128],
             mac_reg_vfta: [0; 128],
-            mit_state: E1000MitState::default(),
-            full_mac_state: E1000FullMacState::default(),
-            tx_tso_state: E1000TxTsoState::default(),
+            mit_state: Loaded::default(),
+            full_mac_state: Loaded::default(),
+            tx_tso_state: Loaded::default(),
             mitigation: true,
             extra_mac_registers: true,
             migrate_tso_props: true,
@@ -361,33 +360,23 @@ impl E1000 {
         self.migrate_tso_props
     }
 
-    /// Forgets which subsections an earlier load found.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn pre_load(&mut self) -> Result<(), core::convert::Infallible> {
-        self.mit_state.present = false;
-        self.full_mac_state.present = false;
-        self.tx_tso_state.present = false;
-        Ok(())
-    }
-
     /// The section does not name its machine type, and each subsection is
     /// sent exactly when its flag is on: a subsection on the wire says the
     /// flag was on, its absence that it was off (`mitigation` is off for
     /// machine types before 2.0, `extra_mac_registers` before 2.5,
     /// `migrate_tso_props` before 3.0), so that saving again writes what was
     /// loaded.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
     fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        self.mitigation = self.mit_state.present;
-        self.extra_mac_registers = self.full_mac_state.present;
-        self.migrate_tso_props = self.tx_tso_state.present;
-        self.pre_load()
+        self.mitigation = Loaded::was_loaded(&self.mit_state);
+        self.extra_mac_registers = Loaded::was_loaded(&self.full_mac_state);
+        self.migrate_tso_props = Loaded::was_loaded(&self.tx_tso_state);
+        Ok(())
     }
 }
-
-remember_presence!(E1000MitState, E1000FullMacState, E1000TxTsoState);
 
 /// QEMU `is_version_1`.
 fn is_version_1(_: &E1000, version_id: u32) -> bool {
@@ -396,7 +385,7 @@ fn is_version_1(_: &E1000, version_id: u32) -> bool {
 
 /// QEMU `vmstate_e1000_mit_state` (`e1000/mit_state`, version 1).
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "e1000/mit_state", version = 1, post_load = E1000MitState::post_load)]
+#[vmstate(name = "e1000/mit_state", version = 1)]
 pub struct E1000MitState {
     /// QEMU `mac_reg[RDTR]`: receive delay timer.
     #[vmstate(rename = "mac_reg[RDTR]")]
@@ -412,26 +401,14 @@ pub struct E1000MitState {
     pub mac_reg_itr: u32,
     /// `mit_irq_level`: the interrupt level held back by mitigation.
     pub mit_irq_level: bool,
-    /// Not migrated: set while loading when the subsection was present;
-    /// [`E1000`]'s `post_load` turns it into configuration and clears it.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `vmstate_e1000_full_mac_state` (`e1000/full_mac_state`, version 1).
 #[derive(VmState, Debug, Clone, PartialEq)]
-#[vmstate(
-    name = "e1000/full_mac_state",
-    version = 1,
-    post_load = E1000FullMacState::post_load
-)]
+#[vmstate(name = "e1000/full_mac_state", version = 1)]
 pub struct E1000FullMacState {
     /// `mac_reg`: every MAC register, indexed by offset / 4.
     pub mac_reg: [u32; E1000_MAC_SIZE],
-    /// Not migrated: set while loading when the subsection was present;
-    /// [`E1000`]'s `post_load` turns it into configuration and clears it.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 impl Default for E1000FullMacState {
@@ -442,7 +419,6 @@ impl Default for E1000FullMacState {
     fn default() -> Self {
         Self {
             mac_reg: [0; E1000_MAC_SIZE],
-            present: false,
         }
     }
 }
@@ -450,11 +426,7 @@ impl Default for E1000FullMacState {
 /// QEMU `vmstate_e1000_tx_tso_state` (`e1000/tx_tso_state`, version 1): the
 /// TSO context, kept apart from the checksum context since QEMU 3.0.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(
-    name = "e1000/tx_tso_state",
-    version = 1,
-    post_load = E1000TxTsoState::post_load
-)]
+#[vmstate(name = "e1000/tx_tso_state", version = 1)]
 pub struct E1000TxTsoState {
     /// QEMU `tx.tso_props.ipcss`.
     #[vmstate(rename = "tx.tso_props.ipcss")]
@@ -489,8 +461,4 @@ pub struct E1000TxTsoState {
     /// QEMU `tx.tso_props.tcp`.
     #[vmstate(rename = "tx.tso_props.tcp")]
     pub tx_tso_props_tcp: i8,
-    /// Not migrated: set while loading when the subsection was present;
-    /// [`E1000`]'s `post_load` turns it into configuration and clears it.
-    #[vmstate(skip)]
-    pub present: bool,
 }

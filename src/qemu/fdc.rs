@@ -1,15 +1,12 @@
 //! `fdc`: the ISA floppy controller (`hw/block/fdc.c`).
 
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// QEMU `fdrive/media_rate` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "fdrive/media_rate", version = 1, post_load = FdcMediaRate::post_load)]
+#[vmstate(name = "fdrive/media_rate", version = 1)]
 pub struct FdcMediaRate {
     pub media_rate: u8,
-    /// Not migrated: the subsection was loaded, so saving sends it again.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `fdrive` (version 1).
@@ -20,15 +17,8 @@ pub struct FdcFdrive {
     pub track: u8,
     pub sect: u8,
     /// The `fdrive/media_rate` subsection; sent when it was loaded.
-    #[subsection(needed = FdcFdrive::media_rate_needed)]
-    pub media_rate: FdcMediaRate,
-}
-
-impl FdcFdrive {
-    /// Sends `fdrive/media_rate` when it was loaded.
-    fn media_rate_needed(&self) -> bool {
-        self.media_rate.present
-    }
+    #[subsection(needed = loaded)]
+    pub media_rate: Loaded<FdcMediaRate>,
 }
 
 /// QEMU `fdc` (version 2).
@@ -99,5 +89,3 @@ pub struct Fdc {
     /// `state`.
     pub state: FdcFdc,
 }
-
-remember_presence!(FdcMediaRate);

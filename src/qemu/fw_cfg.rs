@@ -1,6 +1,6 @@
 //! `fw_cfg`: the firmware configuration interface (`hw/nvram/fw_cfg.c`).
 
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// QEMU `vmstate_fw_cfg` (`fw_cfg`, version 2, minimum 1): the selected item
 /// and read position, the DMA address, and the sizes of the ACPI blobs.
@@ -9,7 +9,6 @@ use crate::VmState;
     name = "fw_cfg",
     version = 2,
     minimum_version = 1,
-    pre_load = FwCfg::pre_load,
     post_load = FwCfg::post_load
 )]
 pub struct FwCfg {
@@ -30,10 +29,10 @@ pub struct FwCfg {
     pub cur_offset: u32,
     /// `fw_cfg/dma`: sent when the DMA interface is on.
     #[subsection(needed = FwCfg::dma_needed)]
-    pub dma: FwCfgDma,
+    pub dma: Loaded<FwCfgDma>,
     /// `fw_cfg/acpi_mr`: sent when the ACPI blob sizes must be restored.
     #[subsection(needed = FwCfg::acpi_mr_needed)]
-    pub acpi_mr: FwCfgAcpiMr,
+    pub acpi_mr: Loaded<FwCfgAcpiMr>,
     /// Configuration, not migrated: the DMA interface is on (QEMU
     /// `dma_enabled`, property `dma_enabled`; true on pc and q35 machines).
     #[vmstate(skip)]
@@ -51,8 +50,8 @@ impl Default for FwCfg {
             cur_entry: 0,
             cur_offset_v1: 0,
             cur_offset: 0,
-            dma: FwCfgDma::default(),
-            acpi_mr: FwCfgAcpiMr::default(),
+            dma: Loaded::default(),
+            acpi_mr: Loaded::default(),
             dma_enabled: true,
             acpi_mr_restore: true,
         }
@@ -97,21 +96,8 @@ impl FwCfg {
         // wire says the option that sends it was on, its absence that it was
         // off (machine types before 2.5 have no DMA interface, before 5.0 no
         // `acpi-mr-restore`), so that saving again writes what was loaded.
-        self.dma_enabled = self.dma.present;
-        self.acpi_mr_restore = self.acpi_mr.present;
-        self.dma.present = false;
-        self.acpi_mr.present = false;
-        Ok(())
-    }
-
-    /// Forgets which subsections an earlier load found.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn pre_load(&mut self) -> Result<(), core::convert::Infallible> {
-        self.dma.present = false;
-        self.acpi_mr.present = false;
+        self.dma_enabled = Loaded::was_loaded(&self.dma);
+        self.acpi_mr_restore = Loaded::was_loaded(&self.acpi_mr);
         Ok(())
     }
 }
@@ -124,20 +110,16 @@ fn is_version_1(_: &FwCfg, version_id: u32) -> bool {
 /// QEMU `vmstate_fw_cfg_dma` (`fw_cfg/dma`), which has no `version_id`, so
 /// version 0.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "fw_cfg/dma", version = 0, post_load = FwCfgDma::post_load)]
+#[vmstate(name = "fw_cfg/dma", version = 0)]
 pub struct FwCfgDma {
     /// `dma_addr`: the guest-physical address of the DMA request being built.
     pub dma_addr: u64,
-    /// Not migrated: set while loading when the subsection was present;
-    /// [`FwCfg`]'s `post_load` turns it into configuration and clears it.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `vmstate_fw_cfg_acpi_mr` (`fw_cfg/acpi_mr`, version 1): the used
 /// lengths of the ACPI RAM blocks, which the destination resizes to.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "fw_cfg/acpi_mr", version = 1, post_load = FwCfgAcpiMr::post_load)]
+#[vmstate(name = "fw_cfg/acpi_mr", version = 1)]
 pub struct FwCfgAcpiMr {
     /// `table_mr_size`: bytes of `etc/acpi/tables`.
     pub table_mr_size: u64,
@@ -145,10 +127,4 @@ pub struct FwCfgAcpiMr {
     pub linker_mr_size: u64,
     /// `rsdp_mr_size`: bytes of `etc/acpi/rsdp`.
     pub rsdp_mr_size: u64,
-    /// Not migrated: set while loading when the subsection was present;
-    /// [`FwCfg`]'s `post_load` turns it into configuration and clears it.
-    #[vmstate(skip)]
-    pub present: bool,
 }
-
-remember_presence!(FwCfgDma, FwCfgAcpiMr);

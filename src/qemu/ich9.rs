@@ -2,17 +2,14 @@
 //! and its `SMBus` controller (`hw/isa/lpc_ich9.c`, `hw/acpi/ich9.c`, `hw/i2c/smbus_ich9.c`).
 
 use super::acpi_piix4::{AcpiPcihpPciStatus, ApmState, MemoryHotplugState, Pmsmb};
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// QEMU `ich9_pm/memhp` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "ich9_pm/memhp", version = 1, post_load = Ich9LpcMemhp::post_load)]
+#[vmstate(name = "ich9_pm/memhp", version = 1)]
 pub struct Ich9LpcMemhp {
     /// `acpi_memory_hotplug`.
     pub acpi_memory_hotplug: MemoryHotplugState,
-    /// Not migrated: the subsection was loaded, so saving sends it again.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `tco io device status` (version 1).
@@ -50,18 +47,15 @@ pub struct Ich9LpcTcoIoDeviceStatus {
 
 /// QEMU `ich9_pm/tco` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "ich9_pm/tco", version = 1, post_load = Ich9LpcTco::post_load)]
+#[vmstate(name = "ich9_pm/tco", version = 1)]
 pub struct Ich9LpcTco {
     /// `tco_regs`.
     pub tco_regs: Ich9LpcTcoIoDeviceStatus,
-    /// Not migrated: the subsection was loaded, so saving sends it again.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `ich9_pm/pcihp` (version 1).
 #[derive(VmState, Debug, Clone, PartialEq)]
-#[vmstate(name = "ich9_pm/pcihp", version = 1, post_load = Ich9LpcPcihp::post_load)]
+#[vmstate(name = "ich9_pm/pcihp", version = 1)]
 pub struct Ich9LpcPcihp {
     #[vmstate(rename = "acpi_pci_hotplug.hotplug_select")]
     pub acpi_pci_hotplug_hotplug_select: u32,
@@ -70,9 +64,6 @@ pub struct Ich9LpcPcihp {
     pub acpi_pci_hotplug_acpi_pcihp_pci_status: [AcpiPcihpPciStatus; 256],
     #[vmstate(rename = "acpi_pci_hotplug.acpi_index")]
     pub acpi_pci_hotplug_acpi_index: u32,
-    /// Not migrated: the subsection was loaded, so saving sends it again.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 impl Default for Ich9LpcPcihp {
@@ -83,7 +74,6 @@ impl Default for Ich9LpcPcihp {
                 AcpiPcihpPciStatus::default()
             }),
             acpi_pci_hotplug_acpi_index: Default::default(),
-            present: false,
         }
     }
 }
@@ -109,29 +99,14 @@ pub struct Ich9LpcIch9Pm {
     pub smi_en: u32,
     pub smi_sts: u32,
     /// The `ich9_pm/memhp` subsection; sent when it was loaded.
-    #[subsection(needed = Ich9LpcIch9Pm::memhp_needed)]
-    pub memhp: Ich9LpcMemhp,
+    #[subsection(needed = loaded)]
+    pub memhp: Loaded<Ich9LpcMemhp>,
     /// The `ich9_pm/tco` subsection; sent when it was loaded.
-    #[subsection(needed = Ich9LpcIch9Pm::tco_needed)]
-    pub tco: Ich9LpcTco,
+    #[subsection(needed = loaded)]
+    pub tco: Loaded<Ich9LpcTco>,
     /// The `ich9_pm/pcihp` subsection; sent when it was loaded.
-    #[subsection(needed = Ich9LpcIch9Pm::pcihp_needed)]
-    pub pcihp: Ich9LpcPcihp,
-}
-
-impl Ich9LpcIch9Pm {
-    /// Sends `ich9_pm/memhp` when it was loaded.
-    fn memhp_needed(&self) -> bool {
-        self.memhp.present
-    }
-    /// Sends `ich9_pm/tco` when it was loaded.
-    fn tco_needed(&self) -> bool {
-        self.tco.present
-    }
-    /// Sends `ich9_pm/pcihp` when it was loaded.
-    fn pcihp_needed(&self) -> bool {
-        self.pcihp.present
-    }
+    #[subsection(needed = loaded)]
+    pub pcihp: Loaded<Ich9LpcPcihp>,
 }
 
 /// QEMU `ICH9LPC` (version 1).
@@ -215,5 +190,3 @@ impl crate::qemu::ForPayload for Ich9Smb {
         }
     }
 }
-
-remember_presence!(Ich9LpcMemhp, Ich9LpcTco, Ich9LpcPcihp);

@@ -10,25 +10,13 @@
 //! A QEMU timer (`VMSTATE_TIMER_PTR`) is an `i64`: its expiry in ns, -1 when
 //! it is not armed. Fields that QEMU's `needed` predicates read but that are
 //! device configuration rather than state are `#[vmstate(skip)]` fields whose
-//! `Default` is what a QEMU 7.2 pc machine uses.
+//! `Default` is what a QEMU 7.2 pc machine uses. A subsection whose
+//! `needed` reads such configuration is a `Loaded<T>` field, sent again
+//! exactly when it was loaded (`needed = loaded`), or read by the parent's
+//! `post_load` to recover the configuration.
 //!
 //! [`MODELS`] lists every model by section idstr, from the one list that
 //! [`qemu_models!`](crate::qemu_models) holds.
-
-/// The `post_load` hook of a subsection model that remembers, in its
-/// `present` field (not migrated), that the subsection was on the wire, so
-/// that saving the device back sends it again.
-macro_rules! remember_presence {
-    ($($ty:ty),* $(,)?) => {$(
-        impl $ty {
-            /// Remembers that the subsection was on the wire.
-            fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-                self.present = true;
-                Ok(())
-            }
-        }
-    )*};
-}
 
 pub mod ac97;
 pub mod acpi_build;

@@ -2,7 +2,7 @@
 //! field is a struct that carries its own subsections, one of them named
 //! `pckbd_outport` without a `/`.
 
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// QEMU `vmstate_kbd_isa` (`pckbd`, version 3, minimum 3): the ISA i8042,
 /// which wraps the controller state [`Kbd`] (`VMSTATE_STRUCT(kbd, ..)`).
@@ -17,12 +17,7 @@ pub struct Pckbd {
 /// QEMU `vmstate_kbd` (also named `pckbd`, version 3, minimum 3): the i8042
 /// controller registers.
 #[derive(VmState, Debug, Clone, PartialEq)]
-#[vmstate(
-    name = "pckbd",
-    version = 3,
-    pre_load = Kbd::pre_load,
-    post_load = Kbd::post_load
-)]
+#[vmstate(name = "pckbd", version = 3, post_load = Kbd::post_load)]
 pub struct Kbd {
     /// `write_cmd`: the controller command waiting for its data byte.
     pub write_cmd: u8,
@@ -37,10 +32,10 @@ pub struct Kbd {
     /// `pckbd_outport`: sent when the output port differs from the value the
     /// status register implies ([`Kbd::outport_default`]).
     #[subsection(needed = Kbd::outport_needed, name_without_slash)]
-    pub outport: KbdOutport,
+    pub outport: Loaded<KbdOutport>,
     /// `pckbd/extended_state`: sent when the `extended-state` property is on.
     #[subsection(needed = Kbd::extended_state_needed)]
-    pub extended: KbdExtendedState,
+    pub extended: Loaded<KbdExtendedState>,
     /// Configuration, not migrated: QEMU property `extended-state` (true for
     /// machine types since 7.0).
     #[vmstate(skip)]
@@ -56,8 +51,8 @@ impl Default for Kbd {
             status: 0,
             mode: 0,
             pending_tmp: 0,
-            outport: KbdOutport::default(),
-            extended: KbdExtendedState::default(),
+            outport: Loaded::default(),
+            extended: Loaded::default(),
             extended_state: true,
         };
         kbd.outport.outport = kbd.outport_default();
@@ -106,17 +101,6 @@ impl Kbd {
         self.extended_state
     }
 
-    /// QEMU `kbd_pre_load`: forget whether an output port was loaded.
-    #[expect(
-        clippy::unnecessary_wraps,
-        reason = "hooks have the signature the derive calls"
-    )]
-    fn pre_load(&mut self) -> Result<(), core::convert::Infallible> {
-        self.outport.present = false;
-        self.extended.present = false;
-        Ok(())
-    }
-
     /// QEMU `kbd_post_load`: without `pckbd_outport`, the output port is the
     /// default one.
     #[expect(
@@ -124,15 +108,13 @@ impl Kbd {
         reason = "hooks have the signature the derive calls"
     )]
     fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
-        if !self.outport.present {
+        if !Loaded::was_loaded(&self.outport) {
             self.outport.outport = self.outport_default();
         }
         // The section does not name its machine type: `pckbd/extended_state`
         // on the wire says `extended-state` was on (machine types since 7.0),
         // its absence that it was off, so that saving again writes the same.
-        self.extended_state = self.extended.present;
-        self.extended.present = false;
-        self.outport.present = false;
+        self.extended_state = Loaded::was_loaded(&self.extended);
         Ok(())
     }
 }
@@ -140,24 +122,16 @@ impl Kbd {
 /// QEMU `vmstate_kbd_outport` (`pckbd_outport`, version 1): a subsection of
 /// `pckbd` whose name has no `/`, accepted by QEMU's prefix match.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(name = "pckbd_outport", version = 1, post_load = KbdOutport::post_load)]
+#[vmstate(name = "pckbd_outport", version = 1)]
 pub struct KbdOutport {
     /// `outport`: the output port (reset, A20, buffer-full lines).
     pub outport: u8,
-    /// Not migrated: set while loading when the subsection was present (QEMU
-    /// `outport_present`); [`Kbd`]'s `post_load` clears it again.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `vmstate_kbd_extended_state` (`pckbd/extended_state`), which has no
 /// `version_id`, so version 0.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
-#[vmstate(
-    name = "pckbd/extended_state",
-    version = 0,
-    post_load = KbdExtendedState::post_load
-)]
+#[vmstate(name = "pckbd/extended_state", version = 0)]
 pub struct KbdExtendedState {
     /// `migration_flags`: bit 0 = the keyboard throttle timer was pending.
     pub migration_flags: u32,
@@ -168,10 +142,4 @@ pub struct KbdExtendedState {
     pub obdata: u8,
     /// `cbdata`: the controller's own reply byte waiting to be queued.
     pub cbdata: u8,
-    /// Not migrated: set while loading when the subsection was present;
-    /// [`Kbd`]'s `post_load` turns it into `extended_state` and clears it.
-    #[vmstate(skip)]
-    pub present: bool,
 }
-
-remember_presence!(KbdOutport, KbdExtendedState);

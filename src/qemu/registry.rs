@@ -58,7 +58,7 @@ fn load_piix4_pm(
         match value.load_state(&mut reader, version_id) {
             // A subsection started exactly at this layout's end, and a
             // record starts after it.
-            Ok(()) if value.memhp.present => {
+            Ok(()) if crate::Loaded::was_loaded(&value.memhp) => {
                 let len = bytes.len() - reader.remaining();
                 if ends_at_record(&bytes[len..]) {
                     return Ok((value, len));

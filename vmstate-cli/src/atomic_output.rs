@@ -156,6 +156,12 @@ impl Output {
         }
     }
 
+    /// Whether the output is a file that is synced before it takes its
+    /// name (not standard output, a device or a spool).
+    pub fn synced(&self) -> bool {
+        matches!(self.kind, Kind::Unnamed { .. } | Kind::Named { .. })
+    }
+
     /// A path by which another process (QEMU's `exec:`) writes the output.
     pub fn path_for_others(&self) -> PathBuf {
         let by_descriptor =

@@ -25,6 +25,7 @@ use crate::input::Input;
 use crate::progress::Progress;
 use crate::rom_blocks::{RomBlocks, is_image};
 use crate::target::Target;
+use crate::writeback::Writeback;
 
 /// What `convert` changes in the stream.
 #[derive(Debug, Default, PartialEq)]
@@ -189,8 +190,11 @@ fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
         // dropped unnamed and OUT is not created.
         let facts = {
             let mut reader = open_reader(&mut input)?;
-            let writer =
-                StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
+            let writer = StreamWriter::new(BufWriter::with_capacity(
+                WRITE_BUFFER,
+                Writeback::new(&file, output.synced()),
+            ))?
+            .with_holes();
             rewrite(
                 &mut reader,
                 writer,
@@ -208,8 +212,11 @@ fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
             file.set_len(0)
                 .and_then(|()| (&file).seek(SeekFrom::Start(0)))
                 .map_err(|e| Failure::BadInput(format!("{}: {e}", args.output.display())))?;
-            let writer =
-                StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, &file))?.with_holes();
+            let writer = StreamWriter::new(BufWriter::with_capacity(
+                WRITE_BUFFER,
+                Writeback::new(&file, output.synced()),
+            ))?
+            .with_holes();
             let mut rom_blocks = plan.rom_blocks(args)?;
             rewrite(
                 &mut open_reader_for(&mut input, rom_blocks.as_ref())?,

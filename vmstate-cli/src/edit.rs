@@ -18,6 +18,7 @@ use crate::progress::Progress;
 use crate::scan::{matches, parse_selector};
 use crate::target::Target;
 use crate::wording::counted;
+use crate::writeback::Writeback;
 
 /// The output's buffer: small records gather in it, and page runs, which are
 /// larger, go past it straight to the file instead of being copied into it.
@@ -68,7 +69,11 @@ fn set(
     // seek, so it gets the zeros written out.
     let edited = if let Some(file) = output.seekable()? {
         let copy_from = copy_from.filter(|input| crate::copy_range::pays(input, &file));
-        let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file))?.with_holes();
+        let writer = StreamWriter::new(BufWriter::with_capacity(
+            WRITE_BUFFER,
+            Writeback::new(file, output.synced()),
+        ))?
+        .with_holes();
         rewrite(&mut reader, writer, &edit, copy_from.as_ref(), args)?
     } else {
         let writer = StreamWriter::new(BufWriter::with_capacity(WRITE_BUFFER, output.file()?))?;

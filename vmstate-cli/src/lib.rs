@@ -48,6 +48,7 @@ mod scan;
 mod snapshots;
 mod target;
 mod wording;
+mod writeback;
 
 use std::process::ExitCode;
 

@@ -106,6 +106,16 @@ impl Target {
         }
     }
 
+    /// Whether the output is a file synced before it takes its name, whose
+    /// writeback is worth starting while it is written (see
+    /// [`crate::writeback`]); a snapshot's spool is read back instead.
+    pub fn synced(&self) -> bool {
+        match self {
+            Self::Stream(output) => output.synced(),
+            Self::Snapshot(_) => false,
+        }
+    }
+
     /// A writer at the start of the output.
     pub fn file(&self) -> Result<Box<dyn Write>, Failure> {
         match self {

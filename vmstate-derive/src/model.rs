@@ -3,6 +3,7 @@
 
 use proc_macro2::Span;
 use syn::{Generics, Ident, Path, Type, WherePredicate};
+use vmstate_lock::on_wire_at;
 
 /// A type that passed every check.
 pub struct Model<'a> {
@@ -98,8 +99,10 @@ impl Gate<'_> {
     /// Whether the field is on the wire at every version in `minimum..=maximum`.
     pub fn always_within(&self, minimum: u32, maximum: u32) -> bool {
         match self {
+            // The versions that have the field are one run, so both ends
+            // having it means every version between does.
             Self::Versions { since, until } => {
-                *since <= minimum && until.is_none_or(|until| until > maximum)
+                on_wire_at(*since, *until, minimum) && on_wire_at(*since, *until, maximum)
             }
             Self::Exists(_) => false,
         }
@@ -108,9 +111,7 @@ impl Gate<'_> {
     /// Whether the field is on the wire at `version` when no predicate decides.
     pub fn static_at(&self, version: u32) -> bool {
         match self {
-            Self::Versions { since, until } => {
-                *since <= version && until.is_none_or(|until| version < until)
-            }
+            Self::Versions { since, until } => on_wire_at(*since, *until, version),
             Self::Exists(_) => false,
         }
     }

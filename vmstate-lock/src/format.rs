@@ -10,6 +10,9 @@
 //! field inner struct
 //!   vmsd rtc-inner v1
 //!   field a uint16 2
+//! field fifo view qtailq
+//!   part element uint8 1
+//! field state with crate::views::state State<u8>
 //! subsection reinject mc146818rtc/irq_reinject_on_ack_count v1
 //!
 //! [release 1.0]
@@ -21,8 +24,14 @@
 //! A block is keyed by the type's module path and name (`module_path!()`
 //! and the identifier) and its version. A field line is `field NAME [xLEN]...
 //! WIRE [since S] [until U] [exists] [varray COUNT]`, where `WIRE` is
-//! `INFO SIZE`, `unused SIZE`, `opaque` or `struct` (the inlined struct
-//! follows, indented two spaces more). The file ends with `end`, so that a
+//! `INFO SIZE`, `unused SIZE`, `struct` (the inlined struct follows,
+//! indented two spaces more), `view FORM` (a ready-made view or std type
+//! whose bytes depend on the value, such as `gtree` or `option`; its parts
+//! follow as `part NAME [xLEN]... WIRE` lines, indented two spaces more),
+//! `with VIEW TYPE` (a view the runtime does not know: its path and the
+//! field's Rust type as written, spaces as `%20`), or `opaque` (written by
+//! versions that did not record views and std types: not checked, and
+//! filled in by recording). The file ends with `end`, so that a
 //! file cut short is told from a complete one. Every line that is none of
 //! these is an error: the lock is never read in part.
 
@@ -41,6 +50,9 @@ mod kw {
     pub const STRUCT: &str = "struct";
     pub const UNUSED: &str = "unused";
     pub const OPAQUE: &str = "opaque";
+    pub const VIEW: &str = "view";
+    pub const PART: &str = "part";
+    pub const WITH: &str = "with";
     pub const END: &str = "end";
 }
 pub(crate) use kw::*;
@@ -147,8 +159,154 @@ pub enum Wire {
     },
     /// Zero bytes written, skipped on load.
     Unused(usize),
-    /// A custom view whose layout only a value knows.
+    /// A ready-made view or std type whose bytes depend on the value: its
+    /// form (`gtree`, `option`, `qtailq`, ...) and the wire types of its
+    /// parts (a tree's key and value, a list's element).
+    View {
+        /// The form's name.
+        form: String,
+        /// Its parts, in the order the form writes them.
+        parts: Vec<Part>,
+    },
+    /// A `with` view the runtime does not know: its path and the field's
+    /// Rust type, as written (whitespace normalised).
+    With {
+        /// The view's path.
+        view: String,
+        /// The field's type.
+        rust_type: String,
+    },
+    /// Written by versions that did not record the layout of views and std
+    /// types: says nothing, so it is not checked, and recording fills it in.
     Opaque,
+}
+
+/// One part of a [`Wire::View`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// What the part is to the form: `key`, `value`, `element`, ...
+    pub name: String,
+    /// Its wire type.
+    pub wire: Wire,
+}
+
+impl Wire {
+    /// Whether an `opaque` word occurs anywhere in this wire type (inlined
+    /// structs and view parts included).
+    #[must_use]
+    pub fn has_opaque(&self) -> bool {
+        match self {
+            Self::Opaque => true,
+            Self::Array { element, .. } => element.has_opaque(),
+            Self::Struct { layout, .. } => layout.has_opaque(),
+            Self::View { parts, .. } => parts.iter().any(|part| part.wire.has_opaque()),
+            Self::Scalar { .. } | Self::Unused(_) | Self::With { .. } => false,
+        }
+    }
+
+    /// `self` with every `opaque` word replaced by what `current` has there,
+    /// when the two are otherwise the same; `None` when they differ
+    /// elsewhere (line numbers aside). Recording uses it to fill in the
+    /// layouts that older versions wrote as `opaque`.
+    #[must_use]
+    pub fn fill_opaque(&self, current: &Self) -> Option<Self> {
+        match (self, current) {
+            (Self::Opaque, current) => Some(current.clone()),
+            (Self::Array { element: a, len: x }, Self::Array { element: b, len: y }) if x == y => {
+                Some(Self::Array {
+                    element: Box::new(a.fill_opaque(b)?),
+                    len: *x,
+                })
+            }
+            (
+                Self::Struct {
+                    version: x,
+                    layout: a,
+                },
+                Self::Struct {
+                    version: y,
+                    layout: b,
+                },
+            ) if x == y => Some(Self::Struct {
+                version: *x,
+                layout: Box::new(a.fill_opaque(b)?),
+            }),
+            (Self::View { form: f, parts: a }, Self::View { form: g, parts: b })
+                if f == g && a.len() == b.len() =>
+            {
+                let parts = a
+                    .iter()
+                    .zip(b)
+                    .map(|(a, b)| {
+                        (a.name == b.name).then_some(())?;
+                        Some(Part {
+                            name: a.name.clone(),
+                            wire: a.wire.fill_opaque(&b.wire)?,
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(Self::View {
+                    form: f.clone(),
+                    parts,
+                })
+            }
+            (a, b) if a == b => Some(a.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl Layout {
+    /// Whether an `opaque` word occurs anywhere in this layout.
+    #[must_use]
+    pub fn has_opaque(&self) -> bool {
+        self.fields.iter().any(|field| field.wire.has_opaque())
+    }
+
+    /// `self` with every `opaque` word replaced by what `current` has there,
+    /// when the two are otherwise the same (line numbers aside); `None` when
+    /// they differ elsewhere. See [`Wire::fill_opaque`].
+    #[must_use]
+    pub fn fill_opaque(&self, current: &Self) -> Option<Self> {
+        if self.vmsd != current.vmsd
+            || self.fields.len() != current.fields.len()
+            || self.subsections.len() != current.subsections.len()
+        {
+            return None;
+        }
+        let fields = self
+            .fields
+            .iter()
+            .zip(&current.fields)
+            .map(|(a, b)| {
+                let same = a.name == b.name
+                    && a.since == b.since
+                    && a.until == b.until
+                    && a.exists == b.exists
+                    && a.varray == b.varray;
+                same.then_some(())?;
+                Some(Field {
+                    wire: a.wire.fill_opaque(&b.wire)?,
+                    ..a.clone()
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let same_subsections = self
+            .subsections
+            .iter()
+            .zip(&current.subsections)
+            .all(|(a, b)| {
+                a.field == b.field
+                    && a.vmsd == b.vmsd
+                    && a.version == b.version
+                    && a.since == b.since
+            });
+        same_subsections.then(|| Layout {
+            vmsd: self.vmsd.clone(),
+            fields,
+            subsections: self.subsections.clone(),
+        })
+    }
 }
 
 /// A subsection that may follow the fields.
@@ -589,6 +747,23 @@ fn parse_field(
     }
     let (mut wire, rest) = match rest {
         [OPAQUE, rest @ ..] => (Wire::Opaque, rest),
+        [WITH, view, rust_type, rest @ ..] => (
+            Wire::With {
+                view: (*view).to_owned(),
+                rust_type: word_name(rust_type),
+            },
+            rest,
+        ),
+        [VIEW, form, rest @ ..] => {
+            let parts = parse_parts(cursor, indent + 2, block)?;
+            (
+                Wire::View {
+                    form: (*form).to_owned(),
+                    parts,
+                },
+                rest,
+            )
+        }
         [UNUSED, size, rest @ ..] => (
             Wire::Unused(number(size).ok_or_else(|| line.unknown())?),
             rest,
@@ -660,4 +835,36 @@ fn parse_field(
         };
     }
     Ok(field)
+}
+
+/// A view's `part NAME WIRE` lines at `indent`, after its field line. A part
+/// is a wire type alone: versions and counts belong to the field.
+fn parse_parts(
+    cursor: &mut Cursor<'_>,
+    indent: usize,
+    block: &str,
+) -> Result<Vec<Part>, LockError> {
+    let mut parts = Vec::new();
+    while let Some(line) = cursor.peek() {
+        if line.indent != indent || !line.text.starts_with("part ") {
+            break;
+        }
+        cursor.next();
+        let words: Vec<&str> = line.text.split(' ').collect();
+        let Some((&PART, rest)) = words.split_first() else {
+            return Err(line.unknown());
+        };
+        if rest.len() < 2 {
+            return Err(line.unknown());
+        }
+        let field = parse_field(rest, line, cursor, indent, block)?;
+        if field.since != 0 || field.until.is_some() || field.exists || field.varray.is_some() {
+            return Err(line.unknown());
+        }
+        parts.push(Part {
+            name: field.name,
+            wire: field.wire,
+        });
+    }
+    Ok(parts)
 }

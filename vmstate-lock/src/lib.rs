@@ -17,12 +17,30 @@ mod record;
 mod render;
 
 pub use format::{
-    Entry, Field, Layout, Lock, LockError, LockErrorKind, ReleaseBlock, Subsection, Wire,
+    Entry, Field, Layout, Lock, LockError, LockErrorKind, Part, ReleaseBlock, Subsection, Wire,
     name_word, split_key,
 };
 pub use priority::Priority;
 pub use record::{RecordError, Recorded, record};
 pub use render::render_entry;
+
+/// Whether a field gated by `since` and `until` is on the wire at stream
+/// version `version`: from `since` on (QEMU's `field->version_id <=
+/// version_id`) and, for a field removed at `until` but still written for
+/// older receivers, before `until`.
+///
+/// This is the one statement of the rule. The derive decides with it while
+/// it expands, the code it generates decides with it at run time, and the
+/// runtime's schemas, layout facts and lock use it too.
+#[must_use]
+#[inline]
+pub const fn on_wire_at(since: u32, until: Option<u32>, version: u32) -> bool {
+    since <= version
+        && match until {
+            Some(until) => version < until,
+            None => true,
+        }
+}
 
 /// Whether two strings are equal, in `const` context (where `==` on `str`
 /// is not available).

@@ -1,7 +1,10 @@
 //! Recording: adding the versions a lock lacks. Only a test run under
 //! `VMSTATE_LOCK=record` records (a build never writes the file), and it only
 //! adds: nothing recorded is rewritten, and a lock it cannot read is refused,
-//! never replaced. The new file is written beside the old one, synced, and
+//! never replaced. The one exception is the `opaque` word that versions
+//! before views and std types had a recorded layout wrote for them: it says
+//! nothing, so recording replaces it with the layout the type has now, in a
+//! block that is otherwise the same. The new file is written beside the old one, synced, and
 //! renamed over it, so a crash leaves the old lock or the new one, never a
 //! part. An exclusive file lock makes several crates or test threads
 //! recording at once take turns.
@@ -70,6 +73,8 @@ pub struct Recorded {
     pub versions: Vec<u32>,
     /// Whether the key had no version recorded before: a new type.
     pub new_type: bool,
+    /// The recorded versions whose `opaque` words were filled in.
+    pub filled: Vec<u32>,
 }
 
 /// Adds to the lock at `path` every `(version, layout)` of `key` that it has
@@ -107,7 +112,27 @@ pub fn record(
     let mut recorded = Recorded {
         versions: Vec::new(),
         new_type: lock.versions_of(key).is_empty(),
+        filled: Vec::new(),
     };
+    // Parsed, so it is UTF-8.
+    let mut text = std::str::from_utf8(&bytes).unwrap_or_default().to_owned();
+    // Later blocks first, so that the lines of earlier ones stay where the
+    // parse found them.
+    let mut fills: Vec<(usize, String, u32)> = versions
+        .iter()
+        .filter_map(|(version, layout)| {
+            let entry = lock.entry(key, *version)?;
+            let filled = entry.layout.fill_opaque(layout)?;
+            (filled != entry.layout)
+                .then(|| (entry.line, render_entry(key, *version, &filled), *version))
+        })
+        .collect();
+    fills.sort_by_key(|fill| std::cmp::Reverse(fill.0));
+    for (line, block, version) in fills {
+        text = replace_block(&text, line, &block);
+        recorded.filled.push(version);
+    }
+    recorded.filled.sort_unstable();
     for (version, layout) in versions {
         if lock.entry(key, *version).is_none() {
             added.push('\n');
@@ -128,13 +153,15 @@ pub fn record(
             let _ = write!(added, "\n[{RELEASE} {release}]\n{key} v{version}\n");
         }
     }
-    if added.is_empty() {
+    if added.is_empty() && recorded.filled.is_empty() {
         return Ok(recorded);
     }
-    // Parsed, so it is UTF-8 and its last content line is `end`.
-    let text = std::str::from_utf8(&bytes).unwrap_or_default();
+    // Parsed, so its last content line is `end`.
     let kept = if existing {
-        text.trim_end().strip_suffix(END).unwrap_or(text).trim_end()
+        text.trim_end()
+            .strip_suffix(END)
+            .unwrap_or(&text)
+            .trim_end()
     } else {
         HEADER.trim_end()
     };
@@ -143,6 +170,29 @@ pub fn record(
     // `file` (and its lock) is dropped only now, after the rename.
     drop(file);
     Ok(recorded)
+}
+
+/// `text` with the block whose header is on 1-based line `header` (up to the
+/// next block or `end`, blank lines after it kept) replaced by `block`.
+fn replace_block(text: &str, header: usize, block: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let start = header.saturating_sub(1).min(lines.len());
+    let mut end = start + 1;
+    while end < lines.len() {
+        let line = lines[end].trim_end();
+        if line.starts_with('[') || line == END {
+            break;
+        }
+        end += 1;
+    }
+    while end > start + 1 && lines[end - 1].trim().is_empty() {
+        end -= 1;
+    }
+    let end = end.min(lines.len());
+    let mut out: String = lines[..start].concat();
+    out.push_str(block);
+    out.push_str(&lines[end..].concat());
+    out
 }
 
 /// The lock file at `path`, created when missing, opened and locked; since a

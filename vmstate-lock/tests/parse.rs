@@ -3,7 +3,7 @@
 //! restore the file, never a lock read in part.
 
 use proptest::prelude::*;
-use vmstate_lock::{Layout, Lock, LockErrorKind, Wire, record, render_entry};
+use vmstate_lock::{Field, Layout, Lock, LockErrorKind, Part, Wire, record, render_entry};
 
 const LOCK: &str = "\
 # A lock as recording writes it.
@@ -20,6 +20,14 @@ field gap unused 4
 field view opaque exists
 field len uint8 1
 field fifo uint8 1 until 3 varray len
+field map view gtree since 1
+  part key struct
+    vmsd key v1
+    field k uint32 4
+  part value x2 view option
+    part value uint64 8
+field name view string
+field custom with my::view Vec<&'static%20str> exists
 subsection sub uart/sub v1 since 1
 
 [release 1.0]
@@ -33,7 +41,26 @@ fn a_whole_lock_parses() {
     let lock = Lock::parse(LOCK).unwrap();
     let entry = lock.entry("crate::uart::Uart", 1).unwrap();
     assert_eq!((entry.module(), entry.name()), ("crate::uart", "Uart"));
-    assert_eq!(entry.layout.fields.len(), 7);
+    assert_eq!(entry.layout.fields.len(), 10);
+    let map = &entry.layout.fields[7];
+    assert_eq!(map.since, 1);
+    let Wire::View { form, parts } = &map.wire else {
+        panic!("{map:?}")
+    };
+    assert_eq!(form, "gtree");
+    assert_eq!(parts.len(), 2);
+    assert!(matches!(&parts[0].wire, Wire::Struct { version: 1, .. }));
+    assert_eq!(
+        parts[1].wire.to_string(),
+        "2 x option (value: uint64, 8 bytes)"
+    );
+    assert_eq!(
+        entry.layout.fields[9].wire,
+        Wire::With {
+            view: "my::view".to_owned(),
+            rust_type: "Vec<&'static str>".to_owned()
+        }
+    );
     assert!(matches!(
         &entry.layout.fields[2].wire,
         Wire::Struct { version: 2, layout } if layout.subsections.len() == 1
@@ -102,6 +129,11 @@ fn a_character_where_a_keyword_ends_is_no_panic() {
         "[release é]\né vé\nend\n",
         "[crate::A v1]\nvmsd a\nfield s struct\n  vmsd é vé\nend\n",
         "[crate::A v+1]\nvmsd a\nend\n",
+        "[crate::A v1]\nvmsd a\nfield m view gtree\n  part k uint8 1 since 2\nend\n",
+        "[crate::A v1]\nvmsd a\nfield m view gtree\n  part\nend\n",
+        "[crate::A v1]\nvmsd a\nfield m view gtree\n    part k uint8 1\nend\n",
+        "[crate::A v1]\nvmsd a\nfield m with onlypath\nend\n",
+        "[crate::A v1]\nvmsd a\npart k uint8 1\nend\n",
     ] {
         assert!(Lock::parse(text).is_err(), "{text}");
     }
@@ -124,7 +156,7 @@ proptest! {
                     Just("[crate::A v1]"), Just("[release 1]"), Just("vmsd"), Just("field"),
                     Just("subsection"), Just("struct"), Just("x2"), Just("uint8"), Just("1"),
                     Just("since"), Just("until"), Just("exists"), Just("varray"), Just("unused"),
-                    Just("opaque"), Just("end"), Just("v1"), Just("é"), Just("#"), Just("  "),
+                    Just("opaque"), Just("view"), Just("part"), Just("with"), Just("end"), Just("v1"), Just("é"), Just("#"), Just("  "),
                     Just("["), Just("]"), Just("%20"), Just("\t"),
                 ],
                 0..6,
@@ -182,5 +214,116 @@ fn recording_replaces_the_file_whole() {
     );
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(left.len(), 1, "{left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn field(name: &str, wire: Wire) -> Field {
+    Field {
+        name: name.to_owned(),
+        wire,
+        since: 0,
+        until: None,
+        exists: false,
+        varray: None,
+        line: 0,
+    }
+}
+
+fn tree(value: Wire) -> Wire {
+    Wire::View {
+        form: "gtree_direct_key".to_owned(),
+        parts: vec![
+            Part {
+                name: "key".to_owned(),
+                wire: Wire::Scalar {
+                    info: "uint64".to_owned(),
+                    size: 8,
+                },
+            },
+            Part {
+                name: "value".to_owned(),
+                wire: value,
+            },
+        ],
+    }
+}
+
+fn uint(size: usize) -> Wire {
+    Wire::Scalar {
+        info: format!("uint{}", size * 8),
+        size,
+    }
+}
+
+/// An `opaque` word says nothing: it is filled in by any layout, while a
+/// difference anywhere else is never papered over.
+#[test]
+fn opaque_is_filled_in_and_nothing_else_is() {
+    let old = Layout {
+        vmsd: "dev".to_owned(),
+        fields: vec![field("a", uint(1)), field("map", Wire::Opaque)],
+        subsections: Vec::new(),
+    };
+    let now = Layout {
+        fields: vec![field("a", uint(1)), field("map", tree(uint(4)))],
+        ..old.clone()
+    };
+    assert_eq!(old.fill_opaque(&now), Some(now.clone()));
+    assert!(old.has_opaque() && !now.has_opaque());
+    // Nothing to fill: the same layout back.
+    assert_eq!(now.fill_opaque(&now), Some(now.clone()));
+    // A recorded view is no `opaque`: a widened value is a difference.
+    let widened = Layout {
+        fields: vec![field("a", uint(1)), field("map", tree(uint(8)))],
+        ..old.clone()
+    };
+    assert_eq!(now.fill_opaque(&widened), None);
+    // Nor is a field that changed beside an `opaque` one.
+    let retyped = Layout {
+        fields: vec![field("a", uint(2)), field("map", tree(uint(4)))],
+        ..old.clone()
+    };
+    assert_eq!(old.fill_opaque(&retyped), None);
+}
+
+/// Recording fills in the `opaque` words of a recorded block in place and
+/// leaves every other byte of the file as it was.
+#[test]
+fn recording_fills_in_opaque_words_only() {
+    let dir = std::env::temp_dir().join(format!("vmstate-lock-fill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("vmstate.lock");
+    let before = "\
+# kept
+
+[crate::Dev v1]
+vmsd dev
+field a uint8 1
+field map opaque
+
+[crate::Other v1]
+vmsd other
+field map opaque
+
+[release 1.0]
+crate::Dev v1
+
+end
+";
+    std::fs::write(&path, before).unwrap();
+    let now = Layout {
+        vmsd: "dev".to_owned(),
+        fields: vec![field("a", uint(1)), field("map", tree(uint(4)))],
+        subsections: Vec::new(),
+    };
+    let recorded = record(&path, "crate::Dev", &[(1, now)], None).unwrap();
+    assert_eq!((recorded.versions, recorded.filled), (vec![], vec![1]));
+    let after = std::fs::read_to_string(&path).unwrap();
+    let expected = before.replacen(
+        "field map opaque\n",
+        "field map view gtree_direct_key\n  part key uint64 8\n  part value uint32 4\n",
+        1,
+    );
+    assert_eq!(after, expected);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,8 +2,8 @@
 //! `#[vmstate(count_of = array)]`: saved as the array's length, so no count
 //! is kept in sync by hand; loaded as any integer field.
 
-use crate::__private::{Varray, save_elements};
 use crate::error::{Error, ErrorKind};
+use crate::varray::{Varray, save_elements};
 
 /// An integer type that can hold a variable array's length, when it fits.
 pub trait CountFromLen: Sized {

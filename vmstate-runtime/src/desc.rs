@@ -126,9 +126,7 @@ impl StateDesc {
     pub fn shape_arrays(&mut self, schema: &Schema) {
         let mut cursor = 0;
         for field in schema.fields {
-            let on_wire = !field.exists
-                && field.since <= self.version
-                && field.until.is_none_or(|until| self.version < until);
+            let on_wire = !field.exists && field.versions_include(self.version);
             let found: Vec<usize> = (cursor..self.fields.len())
                 .filter(|&i| self.fields[i].name == field.name)
                 .collect();

@@ -10,11 +10,7 @@ use crate::schema::{Count, FieldSchema, Schema};
 /// current version: no `exists` predicate, and within its `since..until`.
 #[must_use]
 pub const fn always_at_version(schema: &Schema, field: &FieldSchema) -> bool {
-    let before_until = match field.until {
-        Some(until) => schema.version < until,
-        None => true,
-    };
-    !field.exists && field.since <= schema.version && before_until
+    !field.exists && field.versions_include(schema.version)
 }
 
 /// `VmStateField::MIN_WIRE_SIZE` of a struct: the sum of `field_sizes` (one

@@ -30,6 +30,7 @@ pub mod schema;
 mod state;
 mod std_fields;
 mod subsection;
+mod varray;
 pub mod with;
 mod writer;
 

@@ -4,10 +4,12 @@
 //! device only knows it has it because the subsection came in: a model of a
 //! QEMU device, or a tool that passes a section through, must send such a
 //! subsection exactly when it loaded one. `#[subsection(needed = loaded)]` on
-//! a `Loaded<T>` field says so; the derive sets the flag on every load,
-//! before `post_load` runs, so no hook has to keep it.
+//! a `Loaded<T>` field says so. Every load of the parent sets the flag of
+//! each `Loaded` subsection (whatever decides its `needed`) before
+//! `post_load` runs, so no hook has to keep it.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 
 use crate::desc::{FieldDesc, StateDesc};
@@ -23,7 +25,11 @@ use crate::{VmState, VmStateField};
 /// subsection when the last load received it (or when
 /// [`set_loaded`](Self::set_loaded) said so), and every load of the parent
 /// sets the flag to whether the subsection was in the payload.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+///
+/// Comparisons and hashes see the state only: the flag is a note about the
+/// last load, and a value saved and loaded back compares equal to itself
+/// whether or not the load set it.
+#[derive(Clone, Copy, Default)]
 pub struct Loaded<T> {
     value: T,
     loaded: bool,
@@ -71,6 +77,20 @@ impl<T> DerefMut for Loaded<T> {
     }
 }
 
+impl<T: PartialEq> PartialEq for Loaded<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T: Eq> Eq for Loaded<T> {}
+
+impl<T: Hash> Hash for Loaded<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+    }
+}
+
 /// Shows the flag beside the state, so that a decoded device says which
 /// subsections came in.
 impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
@@ -98,6 +118,10 @@ impl<T: VmStateField> VmStateField for Loaded<T> {
     }
 
     #[inline]
+    #[allow(
+        clippy::mut_mut,
+        reason = "the trait's signature: `&mut &mut [u8]` is the cursor `save_fixed` writes through"
+    )]
     fn save_fixed(&self, out: &mut &mut [u8]) -> Result<(), Error> {
         self.value.save_fixed(out)
     }
@@ -141,5 +165,9 @@ impl<T: VmState> VmState for Loaded<T> {
 
     fn describe_state_at(&self, version_id: u32) -> Result<StateDesc, Error> {
         self.value.describe_state_at(version_id)
+    }
+
+    fn note_subsection_loaded(&mut self, loaded: bool) {
+        self.loaded = loaded;
     }
 }

@@ -7,6 +7,7 @@ use crate::desc::FieldDesc;
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
 use crate::reader::Reader;
+use crate::schema::{Part, WireType};
 
 /// QEMU's `VMS_NULLPTR_MARKER` (`VMS_MARKER_PTR_NULL` after 10.0): the byte
 /// sent in place of a NULL element of a pointer array.
@@ -37,6 +38,14 @@ impl<T: VmStateField> VmStateField for Option<Box<T>> {
     // Elements of different shapes: described one by one, as QEMU 10.0 splits
     // a compressed run at every change between NULL and non-NULL.
     const VMDESC_COMPRESSIBLE: bool = false;
+    /// The pointee's bytes, or the NULL marker: which, the value says.
+    const WIRE: WireType = WireType::View {
+        form: "pointer",
+        parts: &[Part {
+            name: "pointee",
+            wire: T::WIRE,
+        }],
+    };
 
     /// A NULL element as QEMU 10.0 describes it (`nullptr`, 1 byte); a
     /// present one as its pointee.

@@ -41,6 +41,16 @@ pub struct FieldSchema {
     pub info: Option<&'static str>,
 }
 
+impl FieldSchema {
+    /// Whether the field's `since` and `until` put it on the wire at
+    /// `version` ([`vmstate_lock::on_wire_at`], the rule's one statement);
+    /// an `exists` field is there only when its predicate also says so.
+    #[must_use]
+    pub const fn versions_include(&self, version: u32) -> bool {
+        vmstate_lock::on_wire_at(self.since, self.until, version)
+    }
+}
+
 /// How many elements a field has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Count {
@@ -82,8 +92,38 @@ pub enum WireType {
     Struct(&'static Schema),
     /// Bytes written as zeros and skipped on load.
     Unused(usize),
-    /// A layout only known by saving a value (custom field impls, `with` views).
+    /// A ready-made view or std type whose bytes depend on the value (a
+    /// tree, a list, an option, a string, a bitmap): the form's name and the
+    /// wire types of its parts, which the layout lock records and compares.
+    View {
+        /// The form: `gtree`, `qtailq`, `option`, ...
+        form: &'static str,
+        /// Its parts, in the order the form writes them.
+        parts: &'static [Part],
+    },
+    /// A `with` view the runtime does not know: its path and the field's
+    /// Rust type, as written (whitespace normalised), which is all a build
+    /// can compare.
+    With {
+        /// The view's path.
+        view: &'static str,
+        /// The field's Rust type.
+        rust_type: &'static str,
+    },
+    /// A layout only known by saving a value: a hand-written
+    /// [`VmStateField`](crate::VmStateField) impl that does not say its
+    /// [`WIRE`](crate::VmStateField::WIRE).
     Opaque,
+}
+
+/// One part of a [`WireType::View`]: a tree's key or value, a list's
+/// element, an option's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// What the part is to the form.
+    pub name: &'static str,
+    /// Its wire type.
+    pub wire: WireType,
 }
 
 impl WireType {
@@ -97,7 +137,8 @@ impl WireType {
                 None => None,
             },
             Self::Struct(schema) => schema.fixed_size(),
-            Self::Opaque => None,
+            // A view's size is the value's.
+            Self::View { .. } | Self::With { .. } | Self::Opaque => None,
         }
     }
 
@@ -109,7 +150,8 @@ impl WireType {
             Self::Array { element, .. } => element.info(),
             Self::Struct(_) => "struct",
             Self::Unused(_) => "unused_buffer",
-            Self::Opaque => "buffer",
+            // As QEMU describes a value it saves with its own `put`.
+            Self::View { .. } | Self::With { .. } | Self::Opaque => "buffer",
         }
     }
 }
@@ -135,9 +177,7 @@ impl Schema {
         while i < self.fields.len() {
             let field = &self.fields[i];
             i += 1;
-            if let Some(until) = field.until
-                && until <= self.version
-            {
+            if !field.versions_include(self.version) {
                 continue;
             }
             if field.exists || !matches!(field.count, Count::One) {
@@ -166,7 +206,7 @@ impl Schema {
         let mut total = 0usize;
         for field in self.fields {
             starts.push(total);
-            if field.until.is_some_and(|until| until <= self.version) {
+            if !field.versions_include(self.version) {
                 continue;
             }
             if field.exists {
@@ -196,7 +236,7 @@ impl Schema {
             return None;
         };
         if field.exists
-            || field.until.is_some_and(|until| until <= self.version)
+            || !field.versions_include(self.version)
             || !matches!(field.count, Count::One)
             || !matches!(
                 info,

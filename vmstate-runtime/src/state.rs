@@ -77,6 +77,15 @@ pub trait VmState: VmStateField {
     /// The default has no counts to set.
     fn sync_counts(&mut self) {}
 
+    /// Told, after every load of a parent that declares this type as a
+    /// subsection, whether the subsection was in the payload. [`Loaded`]
+    /// keeps it; other types ignore it.
+    ///
+    /// [`Loaded`]: crate::Loaded
+    #[doc(hidden)]
+    #[inline]
+    fn note_subsection_loaded(&mut self, _loaded: bool) {}
+
     /// How QEMU's vmdesc describes the payload that
     /// [`save_state_at`](Self::save_state_at) writes for this value at
     /// `version_id`: the fields on the wire at that version, the needed

@@ -1,45 +1,55 @@
 //! The runtime's modules import only downward: a module may name modules of
-//! its own layer and of the layers below, never one above. The codec core is
-//! what a device crate compiles with no default features, so it must also stay
-//! free of the JSON crate that only the stream and the checker need.
+//! its own layer and of the layers below, never one above, and no modules
+//! import each other in a cycle. The codec core is what a device crate
+//! compiles with no default features, so it must also stay free of the JSON
+//! crate that only reading a stream's vmdesc and the checker need.
 //!
-//! The check reads the source: every `crate::NAME` path (in `use` items, code
-//! and doc links alike, since a doc link upward breaks the docs of a build
-//! without the upper layer) and every `crate::{...}` group, with the names
-//! that `lib.rs` re-exports at the root traced back to their modules.
+//! The check reads the source: every `crate::NAME` path and every
+//! `crate::{...}` group, with the names that `lib.rs` re-exports at the root
+//! traced back to their modules. Code must respect every layer. A doc link is
+//! held only to the feature layers (core, stream container, tooling): a doc
+//! link upward across them breaks the docs of a build without the upper one,
+//! while one inside the always-built core breaks nothing and says where to
+//! look.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The layers, bottom first, and the top-level modules of `src/` in each.
-/// README.md's layout table states the same.
-const LAYERS: &[(&str, &[&str])] = &[
+/// The layers, bottom first: the name, the feature layer it belongs to, and
+/// the top-level modules of `src/` in it. README.md's layout table states the
+/// same.
+const LAYERS: &[(&str, &str, &[&str])] = &[
     (
-        "codec core",
+        "core: primitives",
+        CORE,
         &[
-            "error",
-            "reader",
-            "bulk",
-            "field",
-            "state",
-            "subsection",
-            "loaded",
-            "schema",
-            "desc",
-            "lock",
-            "layout",
-            "count_of",
-            "pointer",
-            "std_fields",
-            "writer",
-            "with",
-            "__private",
+            "error", "reader", "writer", "bulk", "schema", "desc", "layout",
         ],
     ),
-    ("stream container", &["stream", "container"]),
-    ("tooling", &["check", "testing", "release"]),
+    (
+        "core: traits and std types",
+        CORE,
+        &[
+            "field",
+            "state",
+            "std_fields",
+            "pointer",
+            "varray",
+            "count_of",
+            "subsection",
+            "loaded",
+        ],
+    ),
+    ("core: views", CORE, &["with"]),
+    ("core: lock", CORE, &["lock"]),
+    ("core: derive support", CORE, &["__private"]),
+    ("stream container", "stream", &["stream", "container"]),
+    ("tooling", "tooling", &["check", "testing", "release"]),
 ];
+
+/// The feature layer of the codec core, built whatever the features.
+const CORE: &str = "core";
 
 /// Workspace crates below every layer: std-only leaves that `lib.rs` may
 /// re-export (`pub use vmstate_lock::Priority;`).
@@ -52,7 +62,21 @@ const NOT_IN_CORE: &[&str] = &["serde_json", "indexmap"];
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS
         .iter()
-        .position(|(_, modules)| modules.contains(&module))
+        .position(|(_, _, modules)| modules.contains(&module))
+}
+
+/// The index of the feature layer that layer `layer` belongs to.
+fn feature_layer(layer: usize) -> usize {
+    let mut groups: Vec<&str> = Vec::new();
+    for (_, group, _) in LAYERS {
+        if !groups.contains(group) {
+            groups.push(group);
+        }
+    }
+    groups
+        .iter()
+        .position(|group| *group == LAYERS[layer].1)
+        .unwrap_or(usize::MAX)
 }
 
 /// The top-level module a source file belongs to (`stream/reader.rs` is in
@@ -96,11 +120,13 @@ fn root_reexports(lib: &str) -> BTreeMap<String, String> {
     names
 }
 
-/// Every first path segment after `crate::` in `source`, with its line number;
-/// a `crate::{a, b::c}` group yields `a` and `b`.
-fn crate_references(source: &str) -> Vec<(usize, String)> {
+/// Every first path segment after `crate::` in `source`, with its line number
+/// and whether the line is a comment (a doc link); a `crate::{a, b::c}` group
+/// yields `a` and `b`.
+fn crate_references(source: &str) -> Vec<(usize, String, bool)> {
     let mut found = Vec::new();
     for (index, line) in source.lines().enumerate() {
+        let comment = line.trim_start().starts_with("//");
         let mut rest = line;
         while let Some(at) = rest.find("crate::") {
             let preceded_by_ident = rest[..at]
@@ -116,13 +142,13 @@ fn crate_references(source: &str) -> Vec<(usize, String)> {
                 for entry in group[..end].split(',') {
                     let name = ident_prefix(entry.trim());
                     if !name.is_empty() {
-                        found.push((index + 1, name.to_owned()));
+                        found.push((index + 1, name.to_owned(), comment));
                     }
                 }
             } else {
                 let name = ident_prefix(rest);
                 if !name.is_empty() {
-                    found.push((index + 1, name.to_owned()));
+                    found.push((index + 1, name.to_owned(), comment));
                 }
             }
         }
@@ -151,12 +177,8 @@ fn violations_in(
             "{file}: module `{module}` is in no layer: add it to LAYERS in tests/layers.rs and to README's layout table"
         )];
     };
-    for (line, name) in crate_references(source) {
-        let target = if layer_of(&name).is_some() {
-            name.clone()
-        } else if let Some(module) = reexports.get(&name) {
-            module.clone()
-        } else {
+    for (line, name, comment) in crate_references(source) {
+        let Some(target) = target_module(&name, reexports) else {
             out.push(format!(
                 "{file}:{line}: `crate::{name}` is neither a module in LAYERS nor a root re-export of lib.rs"
             ));
@@ -171,14 +193,21 @@ fn violations_in(
             ));
             continue;
         };
-        if theirs > own {
+        let upward = if comment {
+            feature_layer(theirs) > feature_layer(own)
+        } else {
+            theirs > own
+        };
+        if upward {
             out.push(format!(
-                "{file}:{line}: `{module}` ({}) imports `crate::{name}` from `{target}` ({}), a layer above it",
-                LAYERS[own].0, LAYERS[theirs].0
+                "{file}:{line}: `{module}` ({}) {} `crate::{name}` from `{target}` ({}), a layer above it",
+                LAYERS[own].0,
+                if comment { "links to" } else { "imports" },
+                LAYERS[theirs].0
             ));
         }
     }
-    if own == 0 {
+    if LAYERS[own].1 == CORE {
         for (index, text) in source.lines().enumerate() {
             for krate in NOT_IN_CORE {
                 if text.contains(&format!("{krate}::")) || text.contains(&format!("use {krate}")) {
@@ -191,6 +220,68 @@ fn violations_in(
         }
     }
     out
+}
+
+/// The module a `crate::NAME` path names: NAME itself, or the module a root
+/// re-export of NAME comes from.
+fn target_module(name: &str, reexports: &BTreeMap<String, String>) -> Option<String> {
+    if layer_of(name).is_some() {
+        Some(name.to_owned())
+    } else {
+        reexports.get(name).cloned()
+    }
+}
+
+/// The modules each module's code (not its doc links) names.
+fn code_imports(
+    sources: &[(String, String)],
+    reexports: &BTreeMap<String, String>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, source) in sources {
+        let imports = graph.entry(module.clone()).or_default();
+        for (_, name, comment) in crate_references(source) {
+            if let Some(target) = target_module(&name, reexports)
+                && !comment
+                && target != *module
+            {
+                imports.insert(target);
+            }
+        }
+    }
+    graph
+}
+
+/// A cycle of modules in `graph`, first module repeated at the end, if any.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        module: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|m| m == module) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(module.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(module) {
+            return None;
+        }
+        path.push(module.to_owned());
+        for next in graph.get(module).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(module.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|module| visit(module, graph, &mut Vec::new(), &mut done))
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -213,7 +304,7 @@ fn modules_import_only_downward() {
     rust_files(&src, &mut files);
     files.sort();
     let mut violations = Vec::new();
-    let mut checked = 0;
+    let mut sources = Vec::new();
     for path in &files {
         let relative = path.strip_prefix(&src).expect("under src/");
         let Some(module) = module_of(relative) else {
@@ -222,19 +313,63 @@ fn modules_import_only_downward() {
         let source = fs::read_to_string(path).expect("a readable source file");
         let file = format!("src/{}", relative.display());
         violations.extend(violations_in(&file, &module, &source, &reexports));
-        checked += 1;
+        sources.push((module, source));
     }
     assert!(
-        checked > 20,
-        "only {checked} source files found under {src:?}"
+        sources.len() > 20,
+        "only {} source files found under {src:?}",
+        sources.len()
     );
     assert!(violations.is_empty(), "{}", violations.join("\n"));
+    let graph = code_imports(&sources, &reexports);
+    assert!(
+        graph.len() > 20 && graph.values().map(BTreeSet::len).sum::<usize>() > 40,
+        "the import graph is implausibly small: {graph:?}"
+    );
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "modules import each other in a cycle: {}",
+            cycle.join(" -> ")
+        );
+    }
+}
+
+#[test]
+fn a_cycle_is_found_and_a_tree_is_not() {
+    let graph = |edges: &[(&str, &str)]| {
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (from, to) in edges {
+            graph
+                .entry((*from).to_owned())
+                .or_default()
+                .insert((*to).to_owned());
+            graph.entry((*to).to_owned()).or_default();
+        }
+        graph
+    };
+    let cycle = find_cycle(&graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("a", "d")]));
+    assert_eq!(cycle.unwrap(), ["a", "b", "c", "a"]);
+    assert_eq!(
+        find_cycle(&graph(&[("a", "b"), ("a", "c"), ("b", "c"), ("c", "d")])),
+        None
+    );
+    let reexports = root_reexports("pub use field::VmStateField;");
+    let sources = [
+        (
+            "field".to_owned(),
+            "/// See [`crate::state`].\nuse crate::error::Error;".to_owned(),
+        ),
+        ("state".to_owned(), "use crate::VmStateField;".to_owned()),
+    ];
+    let imports = code_imports(&sources, &reexports);
+    assert_eq!(imports["field"], BTreeSet::from(["error".to_owned()]));
+    assert_eq!(imports["state"], BTreeSet::from(["field".to_owned()]));
 }
 
 #[test]
 fn every_listed_module_exists() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    for (_, modules) in LAYERS {
+    for (_, _, modules) in LAYERS {
         for module in *modules {
             let file = src.join(format!("{module}.rs"));
             let dir = src.join(module);
@@ -252,8 +387,16 @@ fn an_upward_import_is_reported() {
     let core = "use crate::error::Error;\nuse crate::stream::Record;\n/// See [`crate::check`].\n";
     let found = violations_in("src/field.rs", "field", core, &reexports);
     assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found[0].starts_with("src/field.rs:2: `field` (codec core) imports `crate::stream`"));
-    assert!(found[1].starts_with("src/field.rs:3:"));
+    assert!(found[0].starts_with(
+        "src/field.rs:2: `field` (core: traits and std types) imports `crate::stream`"
+    ));
+    assert!(found[1].starts_with("src/field.rs:3: `field` (core: traits and std types) links to"));
+
+    // Inside the core, code respects the finer layers; doc links need not.
+    let inside = "use crate::with::option;\n/// Views are in [`crate::with`].\n";
+    let found = violations_in("src/field.rs", "field", inside, &reexports);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("src/field.rs:1: `field` (core: traits and std types) imports `crate::with` from `with` (core: views)"));
 
     let grouped = "use crate::{Error, VmState, check::Report};";
     let found = violations_in("src/testing/mod.rs", "testing", grouped, &reexports);

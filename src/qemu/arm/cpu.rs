@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{Error, Reader, Unused, VmState};
+use crate::{Error, Loaded, Reader, Unused, VmState};
 
 /// QEMU `vmstate_arm_cpu` (`cpu`, version 22).
 #[derive(VmState, Debug, Clone, PartialEq)]
@@ -108,15 +108,19 @@ pub struct ArmCpu {
     /// powered off (PSCI `CPU_OFF`, or not started yet).
     #[vmstate(info = "powered_off")]
     pub power_state: bool,
-    /// `cpu/vfp`, sent by every CPU with floating point.
-    #[subsection(needed = ArmCpu::vfp_needed)]
-    pub vfp: ArmCpuVfp,
+    /// `cpu/vfp`, sent by every CPU with floating point. QEMU's `vfp_needed`
+    /// reads `ARM_FEATURE_VFP`, configuration the section does not hold, so
+    /// the model sends it exactly when it was loaded.
+    #[subsection(needed = loaded)]
+    pub vfp: Loaded<ArmCpuVfp>,
     /// `cpu/serror`, sent while an `SError` is pending.
     #[subsection(needed = ArmCpu::serror_needed)]
     pub serror: ArmCpuSerror,
-    /// `cpu/irq-line-state`, which QEMU 7.2 and 10.0 always send.
-    #[subsection(needed = ArmCpu::irq_line_state_needed)]
-    pub irq_line_state: ArmCpuIrqLineState,
+    /// `cpu/irq-line-state`, which QEMU 7.2 and 10.0 always send; the model
+    /// sends it exactly when it was loaded, so that a stream of a QEMU
+    /// without it (before 4.1) round-trips too.
+    #[subsection(needed = loaded)]
+    pub irq_line_state: Loaded<ArmCpuIrqLineState>,
 }
 
 impl Default for ArmCpu {
@@ -148,9 +152,9 @@ impl Default for ArmCpu {
             gt_timer_phys: -1,
             gt_timer_virt: -1,
             power_state: false,
-            vfp: ArmCpuVfp::default(),
+            vfp: Loaded::default(),
             serror: ArmCpuSerror::default(),
-            irq_line_state: ArmCpuIrqLineState::default(),
+            irq_line_state: Loaded::default(),
         }
     }
 }
@@ -168,22 +172,9 @@ impl ArmCpu {
         Ok(())
     }
 
-    /// QEMU `vfp_needed`: the CPU has `ARM_FEATURE_VFP`, which is
-    /// configuration; sent exactly when it was loaded.
-    fn vfp_needed(&self) -> bool {
-        self.vfp.present
-    }
-
     /// QEMU `serror_needed`: `env.serror.pending`.
     fn serror_needed(&self) -> bool {
         self.serror.env_serror_pending != 0
-    }
-
-    /// QEMU `irq_line_state_needed` returns true; the model sends it exactly
-    /// when it was loaded, so that a stream of a QEMU without it (before
-    /// 4.1) round-trips too.
-    fn irq_line_state_needed(&self) -> bool {
-        self.irq_line_state.present
     }
 }
 
@@ -295,7 +286,7 @@ pub fn rewrite_cpregs(
 /// `VMSTATE_UINT64_SUB_ARRAY`, and splits `env.vfp.xregs` around FPSCR
 /// (`xregs[1]`), which has its own accessor.
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "cpu/vfp", version = 3, post_load = ArmCpuVfp::post_load)]
+#[vmstate(name = "cpu/vfp", version = 3)]
 pub struct ArmCpuVfp {
     /// `env.vfp.zregs[0].d[0..2]`: the low 128 bits of Z0 (V0).
     #[vmstate(rename = "env.vfp.zregs[0].d")]
@@ -404,26 +395,17 @@ pub struct ArmCpuVfp {
     #[vmstate(info = "fpscr")]
     pub fpscr: u32,
     /// `cpu/vfp/fpcr_fpsr` (QEMU 10.0), sent when FPCR or FPSR has bits
-    /// that FPSCR cannot hold.
-    #[subsection(needed = ArmCpuVfp::fpcr_fpsr_needed)]
-    pub fpcr_fpsr: ArmCpuVfpFpcrFpsr,
-    /// Not migrated: the subsection was in the stream.
-    #[vmstate(skip)]
-    pub present: bool,
-}
-
-impl ArmCpuVfp {
-    /// QEMU `fpcr_fpsr_needed` reads the CPU's FPCR and FPSR, which the
-    /// section holds only as `fpscr`: sent exactly when it was loaded.
-    fn fpcr_fpsr_needed(&self) -> bool {
-        self.fpcr_fpsr.present
-    }
+    /// that FPSCR cannot hold. QEMU's `fpcr_fpsr_needed` reads registers the
+    /// section holds only as `fpscr`, so the model sends it exactly when it
+    /// was loaded.
+    #[subsection(needed = loaded)]
+    pub fpcr_fpsr: Loaded<ArmCpuVfpFpcrFpsr>,
 }
 
 /// QEMU `vmstate_vfp_fpcr_fpsr` (`cpu/vfp/fpcr_fpsr`, version 1, QEMU 9.2
 /// and later).
 #[derive(VmState, Debug, Clone, PartialEq, Eq, Default)]
-#[vmstate(name = "cpu/vfp/fpcr_fpsr", version = 1, post_load = ArmCpuVfpFpcrFpsr::post_load)]
+#[vmstate(name = "cpu/vfp/fpcr_fpsr", version = 1)]
 pub struct ArmCpuVfpFpcrFpsr {
     /// `fpcr` (QEMU's `vmstate_fpcr`, a be32).
     #[vmstate(info = "fpcr")]
@@ -431,9 +413,6 @@ pub struct ArmCpuVfpFpcrFpsr {
     /// `fpsr` (QEMU's `vmstate_fpsr`, a be32).
     #[vmstate(info = "fpsr")]
     pub fpsr: u32,
-    /// Not migrated: the subsection was in the stream.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `vmstate_serror` (`cpu/serror`, version 1).
@@ -453,15 +432,10 @@ pub struct ArmCpuSerror {
 
 /// QEMU `vmstate_irq_line_state` (`cpu/irq-line-state`, version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Eq, Default)]
-#[vmstate(name = "cpu/irq-line-state", version = 1, post_load = ArmCpuIrqLineState::post_load)]
+#[vmstate(name = "cpu/irq-line-state", version = 1)]
 pub struct ArmCpuIrqLineState {
     /// `env.irq_line_state`: the levels of the CPU's interrupt inputs
     /// (`CPU_INTERRUPT_HARD`, `FIQ`, `VIRQ`, `VFIQ`).
     #[vmstate(rename = "env.irq_line_state")]
     pub env_irq_line_state: u32,
-    /// Not migrated: the subsection was in the stream.
-    #[vmstate(skip)]
-    pub present: bool,
 }
-
-remember_presence!(ArmCpuVfp, ArmCpuVfpFpcrFpsr, ArmCpuIrqLineState);

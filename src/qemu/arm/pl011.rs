@@ -1,7 +1,7 @@
 //! `pl011`: the `PrimeCell` UART (`hw/char/pl011.c`), the `virt` machine's
 //! serial port.
 
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// QEMU `vmstate_pl011` (`pl011`, version 2).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
@@ -41,29 +41,18 @@ pub struct Pl011 {
     /// `read_trigger`: the FIFO level that raises the receive interrupt.
     pub read_trigger: i32,
     /// `pl011/clock`, sent when the device's `migrate-clk` property is on
-    /// (machine types from QEMU 5.1 on).
-    #[subsection(needed = Pl011::clock_needed)]
-    pub clock: Pl011Clock,
-}
-
-impl Pl011 {
-    /// QEMU `pl011_clock_needed` reads the `migrate-clk` property, which is
-    /// configuration: the model sends the subsection exactly when it was
-    /// loaded.
-    fn clock_needed(&self) -> bool {
-        self.clock.present
-    }
+    /// (machine types from QEMU 5.1 on): configuration, so the model sends
+    /// it exactly when it was loaded.
+    #[subsection(needed = loaded)]
+    pub clock: Loaded<Pl011Clock>,
 }
 
 /// QEMU `vmstate_pl011_clock` (`pl011/clock`, version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "pl011/clock", version = 1, post_load = Pl011Clock::post_load)]
+#[vmstate(name = "pl011/clock", version = 1)]
 pub struct Pl011Clock {
     /// `clk` (`VMSTATE_CLOCK`): the UART's input clock.
     pub clk: Clock,
-    /// Not migrated: the subsection was in the stream.
-    #[vmstate(skip)]
-    pub present: bool,
 }
 
 /// QEMU `vmstate_clock` (`clock`, version 0, `hw/core/clock-vmstate.c`).
@@ -107,5 +96,3 @@ pub struct ClockMuldiv {
     /// `divider`.
     pub divider: u32,
 }
-
-remember_presence!(Pl011Clock);

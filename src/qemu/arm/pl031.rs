@@ -1,6 +1,6 @@
 //! `pl031`: the `PrimeCell` real-time clock (`hw/rtc/pl031.c`).
 
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// QEMU `vmstate_pl031` (`pl031`, version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
@@ -21,29 +21,16 @@ pub struct Pl031 {
     pub is: u32,
     /// `pl031/tick-offset`, sent when the device's `migrate-tick-offset`
     /// property is on (every machine type from QEMU 4.1 on, `virt-7.2`
-    /// included).
-    #[subsection(needed = Pl031::tick_offset_needed)]
-    pub tick_offset: Pl031TickOffset,
-}
-
-impl Pl031 {
-    /// QEMU `pl031_tick_offset_needed` reads the `migrate-tick-offset`
-    /// property, which is configuration: the model sends the subsection
-    /// exactly when it was loaded.
-    fn tick_offset_needed(&self) -> bool {
-        self.tick_offset.present
-    }
+    /// included): configuration, so the model sends it exactly when it was
+    /// loaded.
+    #[subsection(needed = loaded)]
+    pub tick_offset: Loaded<Pl031TickOffset>,
 }
 
 /// QEMU `vmstate_pl031_tick_offset` (`pl031/tick-offset`, version 1).
 #[derive(VmState, Debug, Clone, PartialEq, Default)]
-#[vmstate(name = "pl031/tick-offset", version = 1, post_load = Pl031TickOffset::post_load)]
+#[vmstate(name = "pl031/tick-offset", version = 1)]
 pub struct Pl031TickOffset {
     /// `tick_offset`: the offset between the host's RTC and the guest's.
     pub tick_offset: u32,
-    /// Not migrated: the subsection was in the stream.
-    #[vmstate(skip)]
-    pub present: bool,
 }
-
-remember_presence!(Pl031TickOffset);

@@ -100,6 +100,7 @@ fn describe_field(
         None => describe,
     };
     super::gated(
+        krate,
         &field.gate,
         describe,
         described.minimum_version,
@@ -161,7 +162,11 @@ pub fn sync_counts_body(krate: &Path, described: &StructModel<'_>) -> TokenStrea
             (Codec::Plain | Codec::Equal, None) => quote_spanned! {super::at(ty.span())=>
                 <#ty as #krate::VmStateField>::sync_field_counts(&mut self.#ident);
             },
-            (Codec::Varray { .. } | Codec::With(_), None) => TokenStream::new(),
+            (Codec::Varray { .. }, None) => quote_spanned! {super::at(ty.span())=>
+                #krate::__private::sync_varray_counts(&mut self.#ident);
+            },
+            // A custom view's value has no counts the derive knows of.
+            (Codec::With(_), None) => TokenStream::new(),
         }
     });
     let subsections = described.subsections.iter().map(|subsection| {

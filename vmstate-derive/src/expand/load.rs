@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
-use crate::model::{Codec, FieldModel, Needed, StructModel};
+use crate::model::{Codec, FieldModel, StructModel};
 
 pub fn load_state_body(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     let StructModel {
@@ -135,7 +135,7 @@ fn load_field(
     } else {
         quote!(#call.map_err(|e| e.in_field(#name))?;)
     };
-    super::gated(&field.gate, load, minimum_version, version)
+    super::gated(krate, &field.gate, load, minimum_version, version)
 }
 
 /// Subsections may come in any order, each at most once; one with this
@@ -188,16 +188,18 @@ fn subsection_loop(krate: &Path, described: &StructModel<'_>) -> TokenStream {
                 }
             }
         });
-    // Before `post_load`, which may read them: whether each `needed = loaded`
-    // subsection came in this time.
+    // Before `post_load`, which may read them: whether each subsection came
+    // in this time, for the `Loaded` ones to keep.
     let remember = described
         .subsections
         .iter()
         .enumerate()
-        .filter(|(_, subsection)| matches!(subsection.needed, Needed::Loaded))
         .map(|(index, subsection)| {
             let ident = subsection.ident;
-            quote!(#krate::Loaded::set_loaded(&mut self.#ident, __seen[#index]);)
+            let ty = subsection.ty;
+            quote! {
+                <#ty as #krate::VmState>::note_subsection_loaded(&mut self.#ident, __seen[#index]);
+            }
         });
     quote! {
         let mut __seen = [false; #count];

@@ -9,6 +9,7 @@ mod load;
 mod save;
 mod scalar;
 mod schema;
+mod view;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -24,7 +25,13 @@ pub fn at(span: Span) -> Span {
 
 /// Wraps `code` in the test that decides whether a field is on the wire at
 /// `__version_id`; no test when every version in `minimum..=maximum` has it.
-fn gated(gate: &Gate<'_>, code: TokenStream, minimum: u32, maximum: u32) -> TokenStream {
+fn gated(
+    krate: &syn::Path,
+    gate: &Gate<'_>,
+    code: TokenStream,
+    minimum: u32,
+    maximum: u32,
+) -> TokenStream {
     if gate.always_within(minimum, maximum) {
         return code;
     }
@@ -35,11 +42,12 @@ fn gated(gate: &Gate<'_>, code: TokenStream, minimum: u32, maximum: u32) -> Toke
             }
         },
         Gate::Versions { since, until } => {
-            let lower = (*since > minimum).then(|| quote!(__version_id >= #since));
-            let upper = until.map(|until| quote!(__version_id < #until));
-            let condition = lower.into_iter().chain(upper);
+            let until = until.map_or_else(
+                || quote!(#krate::__private::None),
+                |until| quote!(#krate::__private::Some(#until)),
+            );
             quote! {
-                if #(#condition)&&* {
+                if #krate::__private::on_wire_at(#since, #until, __version_id) {
                     #code
                 }
             }

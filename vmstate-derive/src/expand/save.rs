@@ -98,6 +98,7 @@ fn save_field(krate: &Path, field: &FieldModel<'_>, described: &StructModel<'_>)
     };
     let save = quote!(#call.map_err(|e| e.in_field(#name))?;);
     super::gated(
+        krate,
         &field.gate,
         save,
         described.minimum_version,

@@ -58,7 +58,7 @@ fn field_schema(krate: &Path, field: &FieldModel<'_>) -> TokenStream {
                 quote!(#krate::schema::Count::Field(#len)),
             )
         }
-        Codec::With(_) => (quote!(#krate::schema::WireType::Opaque), one),
+        Codec::With(with) => (super::view::wire(krate, with, ty), one),
     };
     let (since, until, exists) = match &field.gate {
         Gate::Versions { since, until } => {

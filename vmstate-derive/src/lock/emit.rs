@@ -35,14 +35,19 @@ pub fn const_checks(
             "field `{}` of `{}` no longer has the wire layout that version {} has in {}:{}: ",
             pair.name, cx.key, pair.version, cx.file, pair.line
         );
+        // A `with` field's layout is its type's and its view's.
+        let what = match cx.described.fields[index].codec {
+            crate::model::Codec::With(_) => "type and view",
+            _ => "type",
+        };
         let advice = if cx.frozen {
             format!(
-                ". A frozen copy of a release has that release's layout: give `{}` back its recorded type",
+                ". A frozen copy of a release has that release's layout: give `{}` back its recorded {what}",
                 pair.name
             )
         } else {
             format!(
-                ". Released layouts never change: give `{}` back its recorded type, and carry a new layout in a new field with `#[vmstate(since = {})]`{}",
+                ". Released layouts never change: give `{}` back its recorded {what}, and carry a new layout in a new field with `#[vmstate(since = {})]`{}",
                 pair.name,
                 cx.next(),
                 cx.and_bump()
@@ -109,6 +114,17 @@ fn wire(krate: &Path, recorded: &Wire) -> TokenStream {
             quote!(#krate::schema::WireType::Struct(&#schema))
         }
         Wire::Unused(size) => quote!(#krate::schema::WireType::Unused(#size)),
+        Wire::View { form, parts } => {
+            let parts = parts.iter().map(|part| {
+                let name = &part.name;
+                let wire = wire(krate, &part.wire);
+                quote!(#krate::schema::Part { name: #name, wire: #wire })
+            });
+            quote!(#krate::schema::WireType::View { form: #form, parts: &[#(#parts),*] })
+        }
+        Wire::With { view, rust_type } => {
+            quote!(#krate::schema::WireType::With { view: #view, rust_type: #rust_type })
+        }
         Wire::Opaque => quote!(#krate::schema::WireType::Opaque),
     }
 }

@@ -196,7 +196,7 @@ fn source_module(span: Span) -> Option<String> {
 }
 
 /// `src/a/mod` is `crate::a`, `src/lib` and `tests/t` are `crate`.
-fn module_of(relative: &std::path::Path) -> String {
+pub(super) fn module_of(relative: &std::path::Path) -> String {
     let mut parts: Vec<String> = relative
         .components()
         .filter_map(|part| match part {

@@ -10,6 +10,7 @@
 mod emit;
 mod key;
 mod structure;
+mod vanished;
 
 use std::path::{Path, PathBuf};
 
@@ -142,6 +143,9 @@ pub fn apply(
             ident,
         ));
     }
+    if !frozen {
+        tokens.extend(report_vanished(&lock, &key, &file, ident));
+    }
     let cx = Context {
         file,
         key,
@@ -163,6 +167,28 @@ pub fn apply(
         tokens.extend(warn(&note, ident.span()));
     }
     Ok(tokens)
+}
+
+/// The warning for the recorded types of this type's module that its source
+/// file no longer declares, when this derive is the one to report them.
+fn report_vanished(lock: &Lock, key: &str, file: &str, ident: &syn::Ident) -> TokenStream {
+    let Some((source, text)) = vanished::module_file(ident.span(), vmstate_lock::split_key(key).0)
+    else {
+        return TokenStream::new();
+    };
+    let mut tokens = TokenStream::new();
+    for gone in vanished::vanished(lock, key, &text) {
+        let entries = lock.versions_of(gone);
+        let line = entries.first().map_or(0, |entry| entry.line);
+        let vmsd = entries
+            .last()
+            .map_or("", |entry| entry.layout.vmsd.as_str());
+        let note = format!(
+            "`{gone}` is recorded in {file}:{line} and no longer declared in {source}, its module: streams of its released versions would go unchecked; keep the type, or a `#[vmstate(frozen)]` copy of its last release (VMSD name `{vmsd}`), in this file; if removing it is intended, delete its `[{gone} vN]` blocks (and its `[release ...]` lines) from {file}"
+        );
+        tokens.extend(warn(&note, ident.span()));
+    }
+    tokens
 }
 
 /// A warning at `span`: a deprecated item is the one warning a derive can

@@ -214,7 +214,22 @@ const fn diff(recorded: &WireType, current: &WireType, m: Message) -> Result<(),
         }
         (WireType::Struct(a), WireType::Struct(b)) => struct_diff(a, b, m),
         (WireType::Unused(x), WireType::Unused(y)) if *x == *y => Ok(()),
-        (WireType::Opaque, WireType::Opaque) => Ok(()),
+        // Older versions wrote `opaque` for what is a view now: it says
+        // nothing to compare (recording fills it in).
+        (WireType::Opaque, WireType::Opaque | WireType::View { .. } | WireType::With { .. }) => {
+            Ok(())
+        }
+        (WireType::View { .. }, WireType::View { .. }) if same_view(recorded, current) => Ok(()),
+        (
+            WireType::With {
+                view: a,
+                rust_type: x,
+            },
+            WireType::With {
+                view: b,
+                rust_type: y,
+            },
+        ) if str_eq(a, b) && str_eq(x, y) => Ok(()),
         _ => Err(m
             .push("recorded ")
             .push_wire(recorded)
@@ -223,13 +238,36 @@ const fn diff(recorded: &WireType, current: &WireType, m: Message) -> Result<(),
     }
 }
 
+/// Whether two views have the same form and parts: a difference anywhere
+/// inside is reported as the whole view, recorded and now, which is what the
+/// user changed.
+const fn same_view(recorded: &WireType, current: &WireType) -> bool {
+    let (WireType::View { form: f, parts: a }, WireType::View { form: g, parts: b }) =
+        (recorded, current)
+    else {
+        return false;
+    };
+    if !str_eq(f, g) || a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if !str_eq(a[i].name, b[i].name) || diff(&a[i].wire, &b[i].wire, Message::new("")).is_err()
+        {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A recorded inlined struct lists only the fields on the wire at its
 /// version then; the current one is compared at its version now.
 const fn struct_diff(recorded: &Schema, current: &Schema, m: Message) -> Result<(), Message> {
     let fields = current.fields;
     let (mut i, mut j) = (0, 0);
     loop {
-        while j < fields.len() && !on_wire(&fields[j], current.version) {
+        while j < fields.len() && !super::in_layout_at(&fields[j], current.version) {
             j += 1;
         }
         match (i < recorded.fields.len(), j < fields.len()) {
@@ -311,15 +349,6 @@ const fn struct_diff(recorded: &Schema, current: &Schema, m: Message) -> Result<
     Ok(())
 }
 
-const fn on_wire(field: &FieldSchema, version: u32) -> bool {
-    field.exists
-        || (field.since <= version
-            && match field.until {
-                Some(until) => version < until,
-                None => true,
-            })
-}
-
 const fn is_varray(field: &FieldSchema) -> bool {
     matches!(field.count, Count::Field(_))
 }
@@ -334,6 +363,25 @@ impl Message {
             WireType::Array { element, len } => self.push_num(*len).push(" x ").push_wire(element),
             WireType::Struct(schema) => self.push("struct `").push(schema.name).push("`"),
             WireType::Unused(size) => self.push_num(*size).push(" unused bytes"),
+            WireType::View { form, parts } => {
+                let mut m = self.push(form);
+                let mut i = 0;
+                while i < parts.len() {
+                    m = m
+                        .push(if i == 0 { " (" } else { ", " })
+                        .push(parts[i].name)
+                        .push(": ")
+                        .push_wire(&parts[i].wire);
+                    i += 1;
+                }
+                if parts.is_empty() { m } else { m.push(")") }
+            }
+            WireType::With { view, rust_type } => self
+                .push("view `")
+                .push(view)
+                .push("` of `")
+                .push(rust_type)
+                .push("`"),
             WireType::Opaque => self.push("a custom view"),
         }
     }

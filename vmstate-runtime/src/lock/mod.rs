@@ -14,16 +14,16 @@ pub mod compare;
 use std::path::Path;
 
 pub use vmstate_lock::{
-    Entry, Field, Layout, Lock, LockError, LockErrorKind, RecordError, Recorded, ReleaseBlock,
-    Subsection, Wire, name_word, split_key,
+    Entry, Field, Layout, Lock, LockError, LockErrorKind, Part, RecordError, Recorded,
+    ReleaseBlock, Subsection, Wire, name_word, split_key,
 };
 
 use crate::schema::{Count, FieldSchema, Schema, WireType};
 
 /// Whether a field is part of the layout at `version`: `exists` fields are,
 /// with their flag, since only a value can tell.
-pub(crate) fn on_wire_at(field: &FieldSchema, version: u32) -> bool {
-    field.exists || (field.since <= version && field.until.is_none_or(|until| version < until))
+pub(crate) const fn in_layout_at(field: &FieldSchema, version: u32) -> bool {
+    field.exists || field.versions_include(version)
 }
 
 /// What was on the wire at `version` of a type whose schema is `schema`:
@@ -35,7 +35,7 @@ pub fn layout_at(schema: &Schema, version: u32) -> Layout {
         fields: schema
             .fields
             .iter()
-            .filter(|field| on_wire_at(field, version))
+            .filter(|field| in_layout_at(field, version))
             .map(|field| Field {
                 name: field.name.to_owned(),
                 wire: wire(&field.wire),
@@ -81,6 +81,20 @@ fn wire(wire_type: &WireType) -> Wire {
             layout: Box::new(layout_at(inner, inner.version)),
         },
         WireType::Unused(size) => Wire::Unused(*size),
+        WireType::View { form, parts } => Wire::View {
+            form: (*form).to_owned(),
+            parts: parts
+                .iter()
+                .map(|part| Part {
+                    name: part.name.to_owned(),
+                    wire: wire(&part.wire),
+                })
+                .collect(),
+        },
+        WireType::With { view, rust_type } => Wire::With {
+            view: (*view).to_owned(),
+            rust_type: (*rust_type).to_owned(),
+        },
         WireType::Opaque => Wire::Opaque,
     }
 }
@@ -153,13 +167,20 @@ pub fn record_in_test(path: &str, module_path: &str, name: &str, schema: &Schema
         let key = key_of(module_path, name);
         let release = std::env::var("VMSTATE_RELEASE").ok();
         match record_schema(Path::new(path), &key, schema, release.as_deref()) {
-            Ok(recorded) if recorded.new_type => {
-                eprintln!(
-                    "vmstate: recorded new type `{key}` (VMSD `{}`) at versions {:?} in {path}",
-                    schema.name, recorded.versions
-                );
+            Ok(recorded) => {
+                if recorded.new_type {
+                    eprintln!(
+                        "vmstate: recorded new type `{key}` (VMSD `{}`) at versions {:?} in {path}",
+                        schema.name, recorded.versions
+                    );
+                }
+                if !recorded.filled.is_empty() {
+                    eprintln!(
+                        "vmstate: filled in the `opaque` layouts of `{key}` at versions {:?} in {path}: check the diff against the released code",
+                        recorded.filled
+                    );
+                }
             }
-            Ok(_) => {}
             Err(error) => panic!("{error}"),
         }
     }

@@ -723,14 +723,11 @@ impl<R: Read + Seek> StreamReader<R> {
         }
         let run_len = runs.len;
         let mut data = std::mem::take(&mut runs.spare);
-        // Looking at the buffered word first keeps a part that opens with
-        // its block list or EOS from reading ahead for nothing.
-        let first = self
-            .input
-            .fill_buf()
-            .map_err(io)?
-            .first_chunk::<8>()
-            .copied();
+        // Looking at a buffered word first keeps a part that opens with its
+        // block list or EOS from reading ahead for nothing. An empty buffer
+        // is not filled for it: that read would bring the run's first bytes
+        // through the buffer, copied twice.
+        let first = self.input.buffer().first_chunk::<8>().copied();
         if let Some(word) = first
             && self.page_kind(u64::from_be_bytes(word)).is_none()
         {
@@ -747,12 +744,25 @@ impl<R: Read + Seek> StreamReader<R> {
         } else {
             data.truncate(want);
         }
-        self.input.read_exact(&mut data).map_err(io)?;
+        // What is buffered first, then the rest straight from the input
+        // into the run's buffer, in as few reads as it takes.
+        let buffered = self.input.buffer().len().min(want);
+        data[..buffered].copy_from_slice(&self.input.buffer()[..buffered]);
+        self.input.consume(buffered);
+        let inner = self.input.get_mut();
+        inner.read_exact(&mut data[buffered..]).map_err(io)?;
         let run = self.parse_run(&data);
         // The bytes after the last whole record are read again next time.
-        self.input
-            .seek_relative(-i64::try_from(want - run.len).unwrap_or(i64::MAX))
-            .map_err(io)?;
+        // The buffer is empty unless it held the whole run.
+        let back = i64::try_from(want - run.len).unwrap_or(i64::MAX);
+        if self.input.buffer().is_empty() {
+            self.input
+                .get_mut()
+                .seek(SeekFrom::Current(-back))
+                .map_err(io)?;
+        } else {
+            self.input.seek_relative(-back).map_err(io)?;
+        }
         self.offset = start + run.len as u64;
         if run.len == 0 {
             self.give_back(data, FIRST_RUN);

@@ -25,6 +25,33 @@
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
 use crate::reader::Reader;
+use crate::schema::{Part, WireType};
+
+/// The module's view, as [`ViewLayout`](super::ViewLayout) names it:
+/// `bitmap`, with the words when the storage's length is a constant.
+#[derive(Debug, Clone, Copy)]
+pub struct View;
+
+impl<B: BitmapWords + ?Sized> super::ViewLayout<B> for View {
+    const WIRE: WireType = WireType::View {
+        form: "bitmap",
+        parts: B::PARTS,
+    };
+}
+
+/// [`Bitmap::<BITS>`](Bitmap) writes its words whatever the storage.
+impl<const BITS: usize, B: BitmapWords + ?Sized> super::ViewLayout<B> for Bitmap<BITS> {
+    const WIRE: WireType = WireType::View {
+        form: "bitmap",
+        parts: &[Part {
+            name: "words",
+            wire: WireType::Array {
+                element: &<u64 as VmStateField>::WIRE,
+                len: Self::WORDS,
+            },
+        }],
+    };
+}
 
 /// The view `#[vmstate(with = vmstate::with::Bitmap::<BITS>)]` for a bitmap of
 /// `BITS` bits held in `u64` words, bit `i` in word `i / 64` at bit `i % 64`
@@ -59,9 +86,22 @@ pub trait BitmapWords {
     /// At least `len` words to load into, or `None` when the storage has a
     /// fixed length below `len`. A `Vec` is resized to exactly `len`.
     fn words_for_load(&mut self, len: usize) -> Option<&mut [u64]>;
+
+    /// The words on the wire when the module's view saves this storage and
+    /// its length is a constant; none when the length is the value's.
+    #[doc(hidden)]
+    const PARTS: &'static [Part] = &[];
 }
 
 impl<const W: usize> BitmapWords for [u64; W] {
+    const PARTS: &'static [Part] = &[Part {
+        name: "words",
+        wire: WireType::Array {
+            element: &<u64 as VmStateField>::WIRE,
+            len: W,
+        },
+    }];
+
     fn words(&self) -> &[u64] {
         self
     }

@@ -26,7 +26,28 @@ use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
 use crate::reader::Reader;
-use crate::schema::WireType;
+use crate::schema::{Part, WireType};
+
+/// This view, as [`ViewLayout`](super::ViewLayout) names it: `gtree`, the
+/// key's and the value's wire types as its parts.
+#[derive(Debug, Clone, Copy)]
+pub struct View;
+
+impl<K: VmStateField, V: VmStateField> super::ViewLayout<BTreeMap<K, V>> for View {
+    const WIRE: WireType = WireType::View {
+        form: "gtree",
+        parts: &[
+            Part {
+                name: "key",
+                wire: K::WIRE,
+            },
+            Part {
+                name: "value",
+                wire: V::WIRE,
+            },
+        ],
+    };
+}
 
 /// An integer that QEMU's `GLib` trees hold in the key pointer itself
 /// (`GUINT_TO_POINTER`, `GINT_TO_POINTER`), sent as a be64.
@@ -110,7 +131,23 @@ const EMPTY_TREE_SIZE: usize = 5;
 impl<K: DirectKey, V: VmStateField + Default> VmStateField for BTreeMap<K, V> {
     const MIN_WIRE_SIZE: usize = EMPTY_TREE_SIZE;
     const VMDESC_COMPRESSIBLE: bool = false;
-    const WIRE: WireType = WireType::Opaque;
+    /// The key is a be64 whatever its width; signed keys are sign-extended.
+    const WIRE: WireType = WireType::View {
+        form: "gtree_direct_key",
+        parts: &[
+            Part {
+                name: "key",
+                wire: WireType::Scalar {
+                    info: if K::MIN < 0 { "int64" } else { "uint64" },
+                    size: 8,
+                },
+            },
+            Part {
+                name: "value",
+                wire: V::WIRE,
+            },
+        ],
+    };
 
     /// A `gtree` of the whole size, whose nested description is one entry:
     /// the key as the be64 it is on the wire, then the value (the first

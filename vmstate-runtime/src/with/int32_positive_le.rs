@@ -20,6 +20,19 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
+use crate::schema::WireType;
+
+/// This view, as [`ViewLayout`](super::ViewLayout) names it:
+/// `int32_positive_le`.
+#[derive(Debug, Clone, Copy)]
+pub struct View;
+
+impl super::ViewLayout<i32> for View {
+    const WIRE: WireType = WireType::View {
+        form: "int32_positive_le",
+        parts: &[],
+    };
+}
 
 /// Writes the value as a be32.
 ///

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use crate::error::Error;
 use crate::field::VmStateField;
 use crate::reader::Reader;
+use crate::schema::Part;
 
 /// A Rust sequence that can stand for a QEMU linked list (`QTAILQ_HEAD`,
 /// `QLIST_HEAD`): `Vec<T>` and `VecDeque<T>`, front to back.
@@ -13,6 +14,13 @@ pub trait List {
     /// The element: usually a struct that derives `VmState` (QEMU's list
     /// element VMSD); any field type works.
     type Item: VmStateField + Default;
+
+    /// The parts of the list's wire layout: its element.
+    #[doc(hidden)]
+    const PARTS: &'static [Part] = &[Part {
+        name: "element",
+        wire: <Self::Item as VmStateField>::WIRE,
+    }];
 
     /// The elements, front to back.
     fn items(&self) -> impl Iterator<Item = &Self::Item>;

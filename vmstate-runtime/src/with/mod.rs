@@ -27,7 +27,11 @@
 //! # Ok::<(), vmstate_runtime::Error>(())
 //! ```
 //!
-//! Each view cites the QEMU function whose bytes it reproduces. Write your
+//! Each view also says its wire layout for the field's type
+//! ([`ViewLayout`], through the module's `View` type), which the schema
+//! carries and the layout lock records, so that a change inside a tree, list
+//! or option fails the build. Each view cites the QEMU function whose bytes
+//! it reproduces. Write your
 //! own the same way, with [`Reader`](crate::Reader)'s reads and
 //! [`Writer`](crate::Writer)'s writes. An [`Error::custom`](crate::Error::custom)
 //! from `load` names the field's first byte and the field path (the derive
@@ -37,6 +41,7 @@
 pub mod bitmap;
 pub mod gtree;
 pub mod int32_positive_le;
+mod layout;
 mod list;
 pub mod option;
 mod partial_buffer;
@@ -48,6 +53,7 @@ pub mod timer;
 
 pub use bitmap::{Bitmap, BitmapWords};
 pub use gtree::{DirectKey, StructKey};
+pub use layout::ViewLayout;
 pub use list::List;
 pub use partial_buffer::{ByteBuffer, PartialBuffer};
 pub use timer::Expiry;

@@ -24,6 +24,22 @@ use crate::desc::{FieldDesc, StateDesc};
 use crate::error::{Error, ErrorKind};
 use crate::field::VmStateField;
 use crate::reader::Reader;
+use crate::schema::{Part, WireType};
+
+/// This view, as [`ViewLayout`](super::ViewLayout) names it: `option`, the
+/// value's wire type as its part.
+#[derive(Debug, Clone, Copy)]
+pub struct View;
+
+impl<T: VmStateField> super::ViewLayout<Option<T>> for View {
+    const WIRE: WireType = WireType::View {
+        form: "option",
+        parts: &[Part {
+            name: "value",
+            wire: T::WIRE,
+        }],
+    };
+}
 
 /// Writes `0x00`, or `0x01` and the value.
 ///

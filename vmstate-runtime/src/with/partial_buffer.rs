@@ -1,7 +1,23 @@
 //! QEMU `VMSTATE_PARTIAL_BUFFER`: the first `N` bytes of a byte buffer.
 
 use crate::error::{Error, ErrorKind};
+use crate::field::VmStateField;
 use crate::reader::Reader;
+use crate::schema::{Part, WireType};
+
+/// The first `N` bytes, whatever the buffer.
+impl<const N: usize, B: ByteBuffer + ?Sized> super::ViewLayout<B> for PartialBuffer<N> {
+    const WIRE: WireType = WireType::View {
+        form: "partial_buffer",
+        parts: &[Part {
+            name: "bytes",
+            wire: WireType::Array {
+                element: &<u8 as VmStateField>::WIRE,
+                len: N,
+            },
+        }],
+    };
+}
 
 /// The view `#[vmstate(with = vmstate::with::PartialBuffer::<N>)]`: only the
 /// first `N` bytes of a `[u8; M]`, `Vec<u8>` or `Box<[u8]>` (see

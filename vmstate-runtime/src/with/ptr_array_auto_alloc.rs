@@ -22,7 +22,41 @@
 use crate::error::{Error, ErrorKind};
 pub use crate::pointer::NULL_POINTER_MARKER;
 use crate::reader::Reader;
+use crate::schema::{Part, WireType};
 use crate::state::VmState;
+
+/// This view, as [`ViewLayout`](super::ViewLayout) names it:
+/// `ptr_array_auto_alloc`, the elements' struct (and their number, for an
+/// array) as its part.
+#[derive(Debug, Clone, Copy)]
+pub struct View;
+
+impl<T: VmState, const N: usize> super::ViewLayout<[Option<Box<T>>; N]> for View {
+    const WIRE: WireType = WireType::View {
+        form: "ptr_array_auto_alloc",
+        parts: &[Part {
+            name: "elements",
+            wire: WireType::Array {
+                element: &WireType::Struct(&T::SCHEMA),
+                len: N,
+            },
+        }],
+    };
+}
+
+impl<T: VmState> super::ViewLayout<Vec<Option<Box<T>>>> for View {
+    const WIRE: WireType = WireType::View {
+        form: "ptr_array_auto_alloc",
+        parts: &[Part {
+            name: "element",
+            wire: WireType::Struct(&T::SCHEMA),
+        }],
+    };
+}
+
+impl<T: VmState> super::ViewLayout<Box<[Option<Box<T>>]>> for View {
+    const WIRE: WireType = <View as super::ViewLayout<Vec<Option<Box<T>>>>>::WIRE;
+}
 
 /// QEMU's `VMS_MARKER_PTR_VALID`: a present element follows.
 pub const VALID_POINTER_MARKER: u8 = 0x31;

@@ -9,6 +9,19 @@
 use super::List;
 use crate::error::Error;
 use crate::reader::Reader;
+use crate::schema::WireType;
+
+/// This view, as [`ViewLayout`](super::ViewLayout) names it: `qlist`, the
+/// element's wire type as its part.
+#[derive(Debug, Clone, Copy)]
+pub struct View;
+
+impl<L: List> super::ViewLayout<L> for View {
+    const WIRE: WireType = WireType::View {
+        form: "qlist",
+        parts: L::PARTS,
+    };
+}
 
 /// Writes the elements, head first, each after a `0x01`, then `0x00`.
 ///

@@ -20,6 +20,18 @@
 use crate::desc::FieldDesc;
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
+use crate::schema::WireType;
+
+/// This view, as [`ViewLayout`](super::ViewLayout) names it: `string`.
+#[derive(Debug, Clone, Copy)]
+pub struct View;
+
+impl super::ViewLayout<String> for View {
+    const WIRE: WireType = WireType::View {
+        form: "string",
+        parts: &[],
+    };
+}
 
 /// Writes the byte count as a be32, then the bytes.
 ///

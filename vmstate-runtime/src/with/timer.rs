@@ -22,6 +22,19 @@
 use crate::desc::FieldDesc;
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
+use crate::schema::WireType;
+
+/// This view, as [`ViewLayout`](super::ViewLayout) names it: `timer`, a
+/// be64 whatever the expiry's type.
+#[derive(Debug, Clone, Copy)]
+pub struct View;
+
+impl<T: Expiry> super::ViewLayout<Option<T>> for View {
+    const WIRE: WireType = WireType::View {
+        form: "timer",
+        parts: &[],
+    };
+}
 
 /// An expiry time a [`timer`](self) field can hold: `u64` or `i64`.
 pub trait Expiry: Copy {
