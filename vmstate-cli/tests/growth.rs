@@ -19,8 +19,9 @@ use vmstate::stream::{
 const SECTIONS: u32 = 5_000;
 
 /// A stream of `count` one-byte `port92` sections, each a new instance, a
-/// command packet after every tenth, and a vmdesc that describes them all.
-fn many_sections(path: &Path, count: u32) {
+/// command packet after every tenth, and a vmdesc that describes them all;
+/// returns the vmdesc's length.
+fn many_sections(path: &Path, count: u32) -> u64 {
     let fixture =
         std::fs::read(support::qemu::repository().join("tests/data/qemu-10.0/pc-paused.mig"))
             .unwrap();
@@ -67,12 +68,14 @@ fn many_sections(path: &Path, count: u32) {
         r#"{{"page_size": 4096, "devices": [{}]}}"#,
         devices.join(", ")
     );
+    let len = json.len() as u64;
     writer
         .write(&Record::Vmdesc {
             json: json.into_bytes(),
         })
         .unwrap();
     writer.finish().unwrap();
+    len
 }
 
 /// What one run cost: CPU seconds and peak RSS in KiB.
@@ -201,6 +204,92 @@ fn inspect_json_memory_follows_its_output() {
         used.rss_kib < budget,
         "inspect --json of a {input_kib} KiB stream printing {printed_kib} KiB took {} KiB",
         used.rss_kib
+    );
+}
+
+/// Peak RSS in KiB of one run of `vmstate ARGS`: the resident set of a run
+/// is nearly the same each time, unlike its CPU time.
+fn peak_rss_kib(args: &[&str]) -> u64 {
+    let output = Command::new("/usr/bin/time")
+        .args(["-f", "rss %M", env!("CARGO_BIN_EXE_vmstate")])
+        .args(args)
+        .output()
+        .expect("/usr/bin/time runs");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !err.contains("panicked") && !err.contains("usage error"),
+        "vmstate {args:?}: {err}"
+    );
+    err.lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("rss "))
+        .and_then(|kib| kib.parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS: {err}"))
+}
+
+/// What a command may hold per byte of vmdesc beyond a stream with a
+/// quarter as many sections: the parsed description (about 2.5 bytes per
+/// byte of JSON for one-field devices), the reader's table of wire lengths,
+/// the JSON itself when it is copied to the output, and per section what
+/// the command keeps (its payload, a checker's facts with the section's
+/// description). A tree of JSON values took about 19.
+const VMDESC_MEMORY_PER_BYTE: f64 = 12.0;
+
+/// Memory follows the vmdesc's size with a bounded factor: between a stream
+/// and one with four times the sections (and so about four times the
+/// vmdesc), peak RSS grows by at most [`VMDESC_MEMORY_PER_BYTE`] times the
+/// vmdesc's growth; the binary's own baseline cancels out.
+#[test]
+fn memory_follows_the_vmdesc_size() {
+    let scratch = support::Scratch::new("vmdesc-memory");
+    let small = scratch.0.join("small.mig");
+    let large = scratch.0.join("large.mig");
+    let small_json = many_sections(&small, 2 * SECTIONS);
+    let large_json = many_sections(&large, 8 * SECTIONS);
+    let out = scratch.0.join("out.mig");
+    let (small, large, out) = (
+        small.to_str().unwrap(),
+        large.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    #[allow(clippy::cast_precision_loss, reason = "sizes of a few MiB")]
+    let grown_kib = (large_json - small_json) as f64 / 1024.0;
+    let mut over = Vec::new();
+    for args in [
+        &["inspect", "--quiet"][..],
+        &["inspect", "--json", "--quiet"],
+        &["check", "qemu-10.0"],
+        &[
+            "set",
+            "--section",
+            "port92:7",
+            "--field",
+            "outport=3",
+            "--quiet",
+            "-o",
+            out,
+        ],
+        &["convert", "--to", "qemu-10.0", "--quiet", "-o", out],
+    ] {
+        let with = |file| {
+            let mut all = vec![args[0], file];
+            all.extend_from_slice(&args[1..]);
+            all
+        };
+        let (a, b) = (peak_rss_kib(&with(small)), peak_rss_kib(&with(large)));
+        #[allow(clippy::cast_precision_loss, reason = "sizes of a few hundred MiB")]
+        let per_byte = b.saturating_sub(a) as f64 / grown_kib;
+        eprintln!(
+            "{}: {a} KiB -> {b} KiB for {grown_kib:.0} KiB more vmdesc: {per_byte:.1} per byte",
+            args.join(" ")
+        );
+        if per_byte > VMDESC_MEMORY_PER_BYTE {
+            over.push(format!("{args:?}: {per_byte:.1}"));
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "peak RSS grew by more than {VMDESC_MEMORY_PER_BYTE} times the vmdesc's growth: {over:?}"
     );
 }
 

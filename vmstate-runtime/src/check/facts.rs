@@ -5,6 +5,7 @@
 //! on both sides, and a PCI device's configuration space. Read once, record by
 //! record, in bounded memory.
 
+use std::collections::HashMap;
 use std::io::{Read, Seek};
 
 use serde_json::Value;
@@ -121,7 +122,11 @@ impl StreamFacts {
         describe: Describer<'_>,
     ) -> Result<Self, Error> {
         let mut collector = FactsCollector::new(reader.take_vmdesc(), describe);
-        while let Some(record) = reader.next_record()? {
+        // The vmdesc at the end was parsed when the reader opened the
+        // stream: its JSON is not read a second time.
+        while !reader.at_parsed_vmdesc()
+            && let Some(record) = reader.next_record()?
+        {
             collector.observe(&record);
             // A page run's buffer serves the next run.
             reader.recycle(record);
@@ -138,6 +143,11 @@ pub struct FactsCollector<'a> {
     vmdesc: Option<Vmdesc>,
     /// Where each section is in `vmdesc`: one lookup per section.
     index: DeviceIndex,
+    /// The devices whose description was moved into a section's facts (by
+    /// position in `vmdesc`), and that section's position: the facts hold
+    /// the one copy, and a section the vmdesc lists again copies it from
+    /// there.
+    moved: HashMap<usize, usize>,
     describe: Describer<'a>,
     /// The section whose payload comes next.
     current: Option<SectionInfo>,
@@ -152,6 +162,7 @@ impl<'a> FactsCollector<'a> {
             facts: StreamFacts::default(),
             index: vmdesc.as_ref().map(Vmdesc::index).unwrap_or_default(),
             vmdesc,
+            moved: HashMap::new(),
             describe,
             current: None,
         }
@@ -177,16 +188,26 @@ impl<'a> FactsCollector<'a> {
                 }
             }
             Record::State { payload, offset } => {
-                let (Some(info), Some(section)) = (&self.current, facts.sections.last_mut()) else {
+                let Some(info) = &self.current else {
                     return;
                 };
-                let described = self
-                    .vmdesc
-                    .as_ref()
-                    .and_then(|v| self.index.device(v, &info.idstr, info.instance_id))
-                    .map(|device| device.state.clone());
+                let described = self.vmdesc.as_mut().and_then(|vmdesc| {
+                    let at = self.index.position(vmdesc, &info.idstr, info.instance_id)?;
+                    let state = match self.moved.get(&at) {
+                        Some(&section) => facts.sections.get(section)?.desc.clone()?,
+                        None => {
+                            self.moved.insert(at, facts.sections.len().checked_sub(1)?);
+                            std::mem::take(&mut vmdesc.devices.get_mut(at)?.state)
+                        }
+                    };
+                    Some(state)
+                });
+                let Some(section) = facts.sections.last_mut() else {
+                    return;
+                };
+                let in_vmdesc = described.is_some();
                 let modelled = || (self.describe)(info, payload);
-                if let Some(desc) = described.clone().or_else(modelled) {
+                if let Some(desc) = described.or_else(modelled) {
                     section.vmsd_name =
                         Some(desc.vmsd_name.clone()).filter(|name| !name.is_empty());
                     let decoded = decode(&desc, payload, *offset).ok();
@@ -199,11 +220,11 @@ impl<'a> FactsCollector<'a> {
                     section.cpreg_values = value.and_then(|v| cpregs(v, "cpreg_vmstate_values"));
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
                     section.desc = Some(desc);
-                    section.desc_in_vmdesc = described.is_some();
+                    section.desc_in_vmdesc = in_vmdesc;
                 }
                 // A vmdesc that shows the state as one blob (virtio) hides
                 // the configuration space a model names.
-                if section.pci_config.is_none() && described.is_some() {
+                if section.pci_config.is_none() && in_vmdesc {
                     section.pci_config = modelled()
                         .and_then(|desc| decode(&desc, payload, *offset).ok())
                         .and_then(|d| pci_config(&d.leaves, payload));
@@ -226,7 +247,20 @@ impl<'a> FactsCollector<'a> {
     /// this are described by the describer only.
     pub fn take_vmdesc(&mut self) -> Option<Vmdesc> {
         self.index = DeviceIndex::default();
-        self.vmdesc.take()
+        let mut vmdesc = self.vmdesc.take()?;
+        // The descriptions moved into the facts go back as copies.
+        for (at, section) in self.moved.drain() {
+            if let (Some(device), Some(desc)) = (
+                vmdesc.devices.get_mut(at),
+                self.facts
+                    .sections
+                    .get(section)
+                    .and_then(|s| s.desc.as_ref()),
+            ) {
+                device.state.clone_from(desc);
+            }
+        }
+        Some(vmdesc)
     }
 
     /// The facts of every record observed.

@@ -113,7 +113,9 @@ pub struct StreamReader<R: Read + Seek> {
     offset: u64,
     len: u64,
     limits: StreamLimits,
-    vmdesc: Option<(Vmdesc, u64)>,
+    vmdesc: Option<Vmdesc>,
+    /// Where the vmdesc record that was parsed at open starts (its `0x06`).
+    vmdesc_at: Option<u64>,
     /// The wire length of each section the vmdesc describes, by idstr and
     /// instance, computed once: searching the device list and walking the
     /// description for every section made a stream that repeats a section
@@ -203,7 +205,8 @@ impl<R: Read + Seek> StreamReader<R> {
             .filter(|size| size.is_power_of_two() && (512..=(1 << 21)).contains(size))
             .unwrap_or(4096);
         let mut described = HashMap::new();
-        for device in vmdesc.iter().flat_map(|(desc, _)| &desc.devices) {
+        let (vmdesc, vmdesc_at) = vmdesc.map_or((None, None), |(desc, at)| (Some(desc), Some(at)));
+        for device in vmdesc.iter().flat_map(|desc| &desc.devices) {
             // The first entry wins, as in `Vmdesc::device`.
             described
                 .entry((device.name.clone(), device.instance_id))
@@ -215,6 +218,7 @@ impl<R: Read + Seek> StreamReader<R> {
             len,
             limits,
             vmdesc,
+            vmdesc_at,
             described,
             delimiter: None,
             sections: HashMap::new(),
@@ -299,7 +303,7 @@ impl<R: Read + Seek> StreamReader<R> {
     /// The stream's JSON description, if it has one.
     #[must_use]
     pub fn vmdesc(&self) -> Option<&Vmdesc> {
-        self.vmdesc.as_ref().map(|(desc, _)| desc)
+        self.vmdesc.as_ref()
     }
 
     /// Moves the stream's JSON description out, for a caller that keeps it
@@ -307,7 +311,17 @@ impl<R: Read + Seek> StreamReader<R> {
     /// before (the reader keeps what it delimits sections with);
     /// [`vmdesc`](Self::vmdesc) answers `None` afterwards.
     pub fn take_vmdesc(&mut self) -> Option<Vmdesc> {
-        self.vmdesc.take().map(|(desc, _)| desc)
+        self.vmdesc.take()
+    }
+
+    /// Whether the reader stands at the vmdesc record it parsed when it
+    /// opened the stream (right after EOF): what is left is that record,
+    /// already checked, so a caller that only needs the parsed form
+    /// ([`vmdesc`](Self::vmdesc), [`take_vmdesc`](Self::take_vmdesc)) can
+    /// stop here instead of reading the JSON again.
+    #[must_use]
+    pub fn at_parsed_vmdesc(&self) -> bool {
+        self.state == State::AfterEof && self.vmdesc_at == Some(self.offset)
     }
 
     /// Absolute offset of the next byte to be read.

@@ -39,10 +39,23 @@ impl DeviceIndex {
         name: &str,
         instance_id: u32,
     ) -> Option<&'v DeviceDesc> {
+        self.position(vmdesc, name, instance_id)
+            .and_then(|i| vmdesc.devices.get(i))
+    }
+
+    /// Where the description of section `name`, instance `instance_id` is
+    /// in `vmdesc.devices`, in constant time.
+    #[must_use]
+    pub fn position(&self, vmdesc: &Vmdesc, name: &str, instance_id: u32) -> Option<usize> {
         self.0
             .get(&(name.to_owned(), instance_id))
-            .and_then(|&i| vmdesc.devices.get(i))
-            .filter(|d| d.name == name && d.instance_id == instance_id)
+            .copied()
+            .filter(|&i| {
+                vmdesc
+                    .devices
+                    .get(i)
+                    .is_some_and(|d| d.name == name && d.instance_id == instance_id)
+            })
     }
 }
 
