@@ -113,11 +113,7 @@ pub fn scan(input: Input, quiet: bool) -> Result<Scan, Failure> {
     // The last section listed under each section id, for PART and END.
     let mut by_id: HashMap<u32, usize> = HashMap::new();
     let mut payload_start = reader.offset();
-    // The vmdesc at the end was parsed when the reader opened the stream:
-    // its JSON is not read a second time.
-    while !reader.at_parsed_vmdesc()
-        && let Some(record) = reader.next_record()?
-    {
+    while let Some(record) = reader.next_record_before_vmdesc()? {
         progress.set(reader.offset());
         match record {
             Record::Configuration(configuration) => scan.machine = Some(configuration.machine),

@@ -122,11 +122,7 @@ impl StreamFacts {
         describe: Describer<'_>,
     ) -> Result<Self, Error> {
         let mut collector = FactsCollector::new(reader.take_vmdesc(), describe);
-        // The vmdesc at the end was parsed when the reader opened the
-        // stream: its JSON is not read a second time.
-        while !reader.at_parsed_vmdesc()
-            && let Some(record) = reader.next_record()?
-        {
+        while let Some(record) = reader.next_record_before_vmdesc()? {
             collector.observe(&record);
             // A page run's buffer serves the next run.
             reader.recycle(record);
@@ -193,14 +189,11 @@ impl<'a> FactsCollector<'a> {
                 };
                 let described = self.vmdesc.as_mut().and_then(|vmdesc| {
                     let at = self.index.position(vmdesc, &info.idstr, info.instance_id)?;
-                    let state = match self.moved.get(&at) {
-                        Some(&section) => facts.sections.get(section)?.desc.clone()?,
-                        None => {
-                            self.moved.insert(at, facts.sections.len().checked_sub(1)?);
-                            std::mem::take(&mut vmdesc.devices.get_mut(at)?.state)
-                        }
-                    };
-                    Some(state)
+                    if let Some(&section) = self.moved.get(&at) {
+                        return facts.sections.get(section)?.desc.clone();
+                    }
+                    self.moved.insert(at, facts.sections.len().checked_sub(1)?);
+                    Some(std::mem::take(&mut vmdesc.devices.get_mut(at)?.state))
                 });
                 let Some(section) = facts.sections.last_mut() else {
                     return;

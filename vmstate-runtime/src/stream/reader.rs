@@ -314,14 +314,19 @@ impl<R: Read + Seek> StreamReader<R> {
         self.vmdesc.take()
     }
 
-    /// Whether the reader stands at the vmdesc record it parsed when it
-    /// opened the stream (right after EOF): what is left is that record,
-    /// already checked, so a caller that only needs the parsed form
-    /// ([`vmdesc`](Self::vmdesc), [`take_vmdesc`](Self::take_vmdesc)) can
-    /// stop here instead of reading the JSON again.
-    #[must_use]
-    pub fn at_parsed_vmdesc(&self) -> bool {
-        self.state == State::AfterEof && self.vmdesc_at == Some(self.offset)
+    /// The next record, as [`next_record`](Self::next_record), but the end
+    /// (`None`) where that would be the vmdesc record the reader parsed
+    /// when it opened the stream: for a caller that only needs the parsed
+    /// form ([`vmdesc`](Self::vmdesc), [`take_vmdesc`](Self::take_vmdesc)),
+    /// the JSON is not read a second time.
+    ///
+    /// # Errors
+    /// As [`next_record`](Self::next_record).
+    pub fn next_record_before_vmdesc(&mut self) -> Result<Option<Record>, Error> {
+        if self.state == State::AfterEof && self.vmdesc_at == Some(self.offset) {
+            return Ok(None);
+        }
+        self.next_record()
     }
 
     /// Absolute offset of the next byte to be read.
