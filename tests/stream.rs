@@ -488,3 +488,23 @@ fn page_runs_fail_where_single_pages_fail() {
         }
     }
 }
+
+/// `next_record_before_vmdesc` gives every record `next_record` gives but
+/// the vmdesc the reader parsed at open, whose JSON it does not read again;
+/// the parsed form stays available.
+#[test]
+fn records_before_the_vmdesc_end_at_eof() {
+    for fixture in fixtures_with_vmdesc() {
+        let bytes = fixture.bytes();
+        let all = records(&bytes);
+        assert!(matches!(all.last(), Some(Record::Vmdesc { .. })));
+        let mut reader = StreamReader::new(Cursor::new(&bytes)).unwrap();
+        let mut before = Vec::new();
+        while let Some(record) = reader.next_record_before_vmdesc().unwrap() {
+            before.push(record);
+        }
+        assert_eq!(before[..], all[..all.len() - 1], "{}", fixture.id);
+        assert!(reader.offset() < bytes.len() as u64);
+        assert!(reader.take_vmdesc().is_some());
+    }
+}

@@ -358,3 +358,65 @@ fn summary(value: &Value) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{FactsCollector, StateDesc};
+    use crate::desc::FieldDesc;
+    use crate::stream::{DeviceDesc, Record, SectionHeader, SectionInfo, SectionKind, Vmdesc};
+
+    fn device(name: &str, instance_id: u32, field: &str) -> DeviceDesc {
+        DeviceDesc {
+            name: name.to_owned(),
+            instance_id,
+            state: StateDesc {
+                vmsd_name: name.to_owned(),
+                version: 1,
+                fields: vec![FieldDesc::scalar(field, "uint8", 1)],
+                subsections: Vec::new(),
+            },
+            legacy: false,
+        }
+    }
+
+    fn section(collector: &mut FactsCollector<'_>, id: u32, idstr: &str, instance_id: u32) {
+        collector.observe(&Record::Section(SectionHeader {
+            kind: SectionKind::Full,
+            section_id: id,
+            info: Some(SectionInfo {
+                idstr: idstr.to_owned(),
+                instance_id,
+                version_id: 1,
+            }),
+        }));
+        collector.observe(&Record::State {
+            payload: vec![7],
+            offset: 0,
+        });
+    }
+
+    /// Each section's facts hold its description, moved out of the vmdesc
+    /// rather than copied; a section the stream sends twice gets it too, and
+    /// the vmdesc given back afterwards is whole again.
+    #[test]
+    fn descriptions_move_into_the_facts_and_come_back() {
+        let vmdesc = Vmdesc {
+            configuration: None,
+            page_size: 4096,
+            devices: vec![device("a", 0, "x"), device("b", 0, "y")],
+        };
+        let describe = |_: &SectionInfo, _: &[u8]| None;
+        let mut collector = FactsCollector::new(Some(vmdesc.clone()), &describe);
+        section(&mut collector, 1, "a", 0);
+        section(&mut collector, 2, "b", 0);
+        section(&mut collector, 3, "a", 0);
+        section(&mut collector, 4, "c", 0);
+        assert_eq!(collector.take_vmdesc().as_ref(), Some(&vmdesc));
+        let facts = collector.finish();
+        let descs: Vec<_> = facts.sections.iter().map(|s| s.desc.as_ref()).collect();
+        let (a, b) = (&vmdesc.devices[0].state, &vmdesc.devices[1].state);
+        assert_eq!(descs, [Some(a), Some(b), Some(a), None]);
+        let in_vmdesc: Vec<_> = facts.sections.iter().map(|s| s.desc_in_vmdesc).collect();
+        assert_eq!(in_vmdesc, [true, true, true, false]);
+    }
+}
