@@ -76,6 +76,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let ident = model.ident;
     let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
     let where_clause = bounds::where_clause(model, described);
+    let checked_where_clause = bounds::where_clause_with_field_types(model, described);
     let StructModel {
         name,
         version,
@@ -109,7 +110,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
         impl #impl_generics #krate::with::StructKey for #ident #ty_generics #where_clause {}
 
         #[automatically_derived]
-        impl #impl_generics #krate::VmState for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::VmState for #ident #ty_generics #checked_where_clause {
             const NAME: &'static str = #name;
             const VERSION: u32 = #version;
             const MINIMUM_VERSION: u32 = #minimum_version;
@@ -167,7 +168,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     let krate = &model.krate;
     let ident = model.ident;
     let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
-    let where_clause = bounds::where_clause(model, described);
+    let checked_where_clause = bounds::where_clause_with_field_types(model, described);
     let min_wire_size = save::min_wire_size(krate, described);
     let compressible = describe::compressible(krate, described);
     let inline = inline_hint(described);
@@ -186,7 +187,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     });
     quote! {
         #[automatically_derived]
-        impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::VmStateField for #ident #ty_generics #checked_where_clause {
             const MIN_WIRE_SIZE: usize = #min_wire_size;
             const VMDESC_COMPRESSIBLE: bool = #compressible;
             const WIRE: #krate::schema::WireType =
