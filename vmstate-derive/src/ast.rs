@@ -1,6 +1,6 @@
 //! What the user wrote, read from the attributes with syn's
 //! `parse_nested_meta`. No policy lives here: every rule about which
-//! combinations make sense is in `check.rs`. Reading goes on after a mistake,
+//! combinations make sense is in `validate.rs`. Reading goes on after a mistake,
 //! so that an unknown key, a repeated key and a value of the wrong kind are
 //! all reported in one build.
 

@@ -1,5 +1,5 @@
 //! Every attribute key, named once. `ast.rs` reads the keys by these names,
-//! the rules in `check.rs` match on these constants, and [`given`] finds which keys an attribute really wrote, with
+//! the rules in `validate.rs` match on these constants, and [`given`] finds which keys an attribute really wrote, with
 //! the span of each, so no rule keeps its own list of keys.
 
 use std::fmt;

@@ -3,7 +3,7 @@
 //! (`::vmstate` or the `crate = ...` override).
 
 mod bounds;
-mod checks;
+mod const_asserts;
 mod describe;
 mod load;
 mod save;
@@ -88,7 +88,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let describe_body = describe::describe_state_body(krate, described);
     let sync_counts = describe::sync_counts_body(krate, described);
     let schema = schema::schema_const(krate, described);
-    let const_checks = checks::subsection_checks(model, described);
+    let const_asserts = const_asserts::subsection_asserts(model, described);
     let field_impl = field_impl(model, described);
     let inline = inline_hint(described);
     // Only given when not the default, so the trait's default stays the one place that says it.
@@ -102,7 +102,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
         }
     });
     quote! {
-        #const_checks
+        #const_asserts
 
         // A struct with its own VMSD may key a `with::gtree` tree; integers
         // may not, since QEMU writes those as direct keys.

@@ -22,7 +22,7 @@ type Keys = [(Symbol, Span)];
 /// Turns the parsed input into a [`Model`], or reports every problem found.
 /// `input` is what `container` was read from; the rules read which keys
 /// were written, and where, from its attributes.
-pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> diag::Result<Model<'a>> {
+pub fn validate<'a>(container: &'a Container, input: &DeriveInput) -> diag::Result<Model<'a>> {
     let mut errors = Error::accumulator();
     let field_keys = written_field_keys(input);
     let shape = match &container.data {
@@ -611,14 +611,14 @@ fn is_integer_name(name: &str) -> bool {
 mod tests {
     use syn::{DeriveInput, parse_quote};
 
-    use super::check;
+    use super::validate;
     use crate::ast::Container;
     use crate::model::{Codec, Gate, Shape};
 
     /// Every message that checking `input` reports; empty when it passes.
     fn reported(input: &DeriveInput) -> Vec<String> {
         let container = Container::from_derive_input(input).unwrap();
-        match check(&container, input) {
+        match validate(&container, input) {
             Ok(_) => Vec::new(),
             Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
         }
@@ -653,7 +653,7 @@ mod tests {
             }
         };
         let container = Container::from_derive_input(&input).unwrap();
-        let model = check(&container, &input).unwrap();
+        let model = validate(&container, &input).unwrap();
         let Shape::Struct(described) = &model.shape else {
             panic!("a struct model");
         };
@@ -1017,7 +1017,7 @@ mod tests {
         );
         let container = Container::from_derive_input(&input).unwrap();
         assert!(matches!(
-            check(&container, &input).unwrap().shape,
+            validate(&container, &input).unwrap().shape,
             Shape::Newtype(_)
         ));
     }
@@ -1049,7 +1049,7 @@ mod tests {
             }
         );
         let container = Container::from_derive_input(&input).unwrap();
-        let Shape::Enum(model) = check(&container, &input).unwrap().shape else {
+        let Shape::Enum(model) = validate(&container, &input).unwrap().shape else {
             panic!("an enum model");
         };
         assert_eq!(model.repr, "i16");
