@@ -36,7 +36,7 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
         return fallback::expand(input, &error.write_errors());
     }
     let checked = ast::Container::from_derive_input(input).and_then(|container| {
-        let model = validate::validate(&container, input)?;
+        let model = validate::validate(&container)?;
         let expanded = expand::expand(&model);
         let locked = match &model.shape {
             model::Shape::Struct(described) => lock::apply(&container, &model, described),

@@ -177,7 +177,7 @@ mod tests {
     /// Builds the struct model of `input` and hands it to `test`.
     fn with_model(input: &DeriveInput, test: impl FnOnce(&StructModel<'_>)) {
         let container = Container::from_derive_input(input).unwrap();
-        let model = validate(&container, input).unwrap();
+        let model = validate(&container).unwrap();
         let Shape::Struct(described) = &model.shape else {
             panic!("a struct model");
         };
