@@ -18,7 +18,7 @@ use std::error::Error;
 
 use vmstate::VmState;
 use vmstate::check::{Dump, check};
-use vmstate::testing::{Bless, check_golden_files, check_ping_pong, check_round_trips};
+use vmstate::testing::{Bless, verify_golden_files, verify_ping_pong, verify_round_trips};
 
 /// Release 1.
 pub mod release_1 {
@@ -228,10 +228,10 @@ fn refuse_a_needed_subsection() -> Result<(), Box<dyn Error>> {
 fn harness_on_the_sound_releases() -> Result<(), Box<dyn Error>> {
     heading("the harness: round trips and ping-pong of the sound releases");
     let r3 = release_3_state();
-    println!("{:#}", check_round_trips(&r3)?);
-    let report = check_ping_pong::<release_1::Wdt, release_3::Wdt>(&release_1_state())?;
+    println!("{:#}", verify_round_trips(&r3)?);
+    let report = verify_ping_pong::<release_1::Wdt, release_3::Wdt>(&release_1_state())?;
     println!("{report:#}");
-    let report = check_ping_pong::<release_2::Wdt, release_3::Wdt>(&r3_as_release_2(&r3)?)?;
+    let report = verify_ping_pong::<release_2::Wdt, release_3::Wdt>(&r3_as_release_2(&r3)?)?;
     println!("{report}");
     Ok(())
 }
@@ -249,18 +249,21 @@ fn harness_catches_the_mistake() -> Result<(), Box<dyn Error>> {
         prescaler: r2.prescaler,
         expiry_ns: r2.expiry_ns,
     };
-    println!("round trips alone miss it: {}", check_round_trips(&broken)?);
-    match check_ping_pong::<release_1::Wdt, mistake::Wdt>(&release_1_state()) {
+    println!(
+        "round trips alone miss it: {}",
+        verify_round_trips(&broken)?
+    );
+    match verify_ping_pong::<release_1::Wdt, mistake::Wdt>(&release_1_state()) {
         Ok(report) => return Err(format!("the mistake went unnoticed: {report}").into()),
         Err(failed) => println!("ping-pong with release 1:\n{failed}"),
     }
     let golden = std::env::temp_dir().join(format!("vmstate-evolve-{}", std::process::id()));
-    let blessed = check_golden_files(&r2, &golden, Bless::Missing)?;
+    let blessed = verify_golden_files(&r2, &golden, Bless::Missing)?;
     println!(
         "the sound release 2 blessed {} golden files",
         blessed.blessed().len()
     );
-    let result = check_golden_files(&broken, &golden, Bless::Never);
+    let result = verify_golden_files(&broken, &golden, Bless::Never);
     std::fs::remove_dir_all(&golden)?;
     match result {
         Ok(report) => Err(format!("the mistake went unnoticed: {report}").into()),

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use vmstate::VmState;
 use vmstate::models::Registry;
 use vmstate::stream::{DeviceStream, Record, StreamReader, StreamWriter};
-use vmstate::testing::{check_ping_pong, check_round_trips, check_round_trips_by_wire};
+use vmstate::testing::{verify_ping_pong, verify_round_trips, verify_round_trips_by_wire};
 
 /// Devices that both releases have, unchanged.
 pub mod devices {
@@ -602,11 +602,11 @@ fn harness() -> Result<(), Box<dyn Error>> {
     let mut stale = release_2_uart()?;
     // Stale by hand: the save writes the FIFO's length whatever this holds.
     stale.rx_len = 0;
-    println!("{}", check_round_trips(&stale)?);
-    println!("{}", check_round_trips_by_wire(&*iommu()?)?);
+    println!("{}", verify_round_trips(&stale)?);
+    println!("{}", verify_round_trips_by_wire(&*iommu()?)?);
     println!(
         "{}",
-        check_ping_pong::<release_1::Uart, release_2::Uart>(&uart())?
+        verify_ping_pong::<release_1::Uart, release_2::Uart>(&uart())?
     );
     Ok(())
 }

@@ -29,7 +29,7 @@ use vmstate::qemu::serial::IsaSerial;
 use vmstate::qemu::timer::Timers;
 use vmstate::stream::{Record, StreamReader};
 use vmstate::testing::{
-    Bless, check_device, check_golden_files, check_ping_pong, check_round_trips,
+    Bless, verify_device, verify_golden_files, verify_ping_pong, verify_round_trips,
 };
 use vmstate::{VmState, from_slice};
 
@@ -104,7 +104,7 @@ where
     T: VmState + Default + Clone + PartialEq + Debug,
 {
     let value: T = qemu_value(fixture, idstr, 0);
-    let report = check_device(&value, golden("qemu"));
+    let report = verify_device(&value, golden("qemu"));
     assert!(report.passed().len() >= 2, "{report:#}");
 }
 
@@ -129,9 +129,9 @@ fn the_pc_ran_models_pass_the_harness() {
     // Another machine, other values, the same files: golden files must load
     // whatever the value; only a note says that the value saves other bytes.
     let rtc: Rtc = qemu_value("pc-paused", "mc146818rtc", 0);
-    let report = check_golden_files(&rtc, golden("qemu"), Bless::Never).unwrap();
+    let report = verify_golden_files(&rtc, golden("qemu"), Bless::Never).unwrap();
     assert_eq!(report.passed().len(), 3, "{report:#}");
-    check_round_trips(&rtc).unwrap();
+    verify_round_trips(&rtc).unwrap();
 }
 
 #[test]
@@ -143,9 +143,9 @@ fn the_e1000_and_serial_models_pass_the_harness() {
 #[test]
 fn second_instances_round_trip_at_every_version() {
     let pic: Pic = qemu_value("pc-ran", "i8259", 1);
-    check_round_trips(&pic).unwrap();
+    verify_round_trips(&pic).unwrap();
     let dma: Dma = qemu_value("pc-ran", "dma", 1);
-    check_round_trips(&dma).unwrap();
+    verify_round_trips(&dma).unwrap();
 }
 
 #[test]
@@ -155,26 +155,26 @@ fn the_evolve_example_devices_pass_the_harness() {
     // In release order, as the files were blessed: each release loads the
     // files of the ones before it.
     let v1 = evolve::release_1_state();
-    check_device(&v1, golden("examples"));
+    verify_device(&v1, golden("examples"));
     let v2: release_2::Wdt = from_slice(&vmstate::to_vec(&v1).unwrap(), 1).unwrap();
-    check_device(&v2, golden("examples"));
+    verify_device(&v2, golden("examples"));
     let v3 = evolve::release_3_state();
-    check_device(&v3, golden("examples"));
+    verify_device(&v3, golden("examples"));
     let mut armed = v3.clone();
     armed.pretimeout.ticks = 50;
-    let report = check_round_trips(&armed).unwrap();
+    let report = verify_round_trips(&armed).unwrap();
     assert_eq!(
         report.skipped().len(),
         2,
         "versions 1 and 2 cannot take it: {report:#}"
     );
-    check_device(&release_3::WdtPretimeout { ticks: 50 }, golden("examples"));
+    verify_device(&release_3::WdtPretimeout { ticks: 50 }, golden("examples"));
 
-    check_ping_pong::<release_1::Wdt, release_2::Wdt>(&v1).unwrap();
-    check_ping_pong::<release_1::Wdt, release_3::Wdt>(&v1).unwrap();
+    verify_ping_pong::<release_1::Wdt, release_2::Wdt>(&v1).unwrap();
+    verify_ping_pong::<release_1::Wdt, release_3::Wdt>(&v1).unwrap();
     let v2: release_2::Wdt = from_slice(&vmstate::to_vec_at(&v3, 2).unwrap(), 2).unwrap();
-    check_ping_pong::<release_2::Wdt, release_3::Wdt>(&v2).unwrap();
-    assert!(check_ping_pong::<release_1::Wdt, mistake::Wdt>(&v1).is_err());
+    verify_ping_pong::<release_2::Wdt, release_3::Wdt>(&v2).unwrap();
+    assert!(verify_ping_pong::<release_1::Wdt, mistake::Wdt>(&v1).is_err());
 }
 
 /// The example `examples/quickstart.rs`, whose two releases of a device this
@@ -196,7 +196,7 @@ fn the_quickstart_devices_pass_the_harness() {
         fifo: *b"hi!\n",
     };
     // Release 1.0 blesses versions 1 and 2; release 2.0 must load them.
-    check_device(&old, golden("examples"));
+    verify_device(&old, golden("examples"));
     let new = quickstart::release_2_0::Uart {
         divisor: 12,
         rbr: 0x41,
@@ -208,6 +208,6 @@ fn the_quickstart_devices_pass_the_harness() {
             expiry_ns: 1_000_000,
         },
     };
-    check_device(&new, golden("examples"));
-    check_ping_pong::<quickstart::release_1_0::Uart, quickstart::release_2_0::Uart>(&old).unwrap();
+    verify_device(&new, golden("examples"));
+    verify_ping_pong::<quickstart::release_1_0::Uart, quickstart::release_2_0::Uart>(&old).unwrap();
 }

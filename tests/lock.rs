@@ -89,7 +89,7 @@ fn an_old_release_kept_for_tests_ping_pongs_with_the_current_one() {
         divisor: 12,
         lcr: 3,
     };
-    vmstate::testing::check_ping_pong::<release1::Uart, Uart>(&old).unwrap();
+    vmstate::testing::verify_ping_pong::<release1::Uart, Uart>(&old).unwrap();
 }
 
 #[test]

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use vmstate::VmState;
 use vmstate::testing::{
-    self, Bless, CheckKind, check_golden_files, check_ping_pong, check_ping_pong_with,
-    check_round_trips, check_round_trips_with, golden_dir, golden_file,
+    self, Bless, CheckKind, golden_dir, golden_file, verify_golden_files, verify_ping_pong,
+    verify_ping_pong_with, verify_round_trips, verify_round_trips_with,
 };
 
 /// Three releases of a timer device, as `tests/backward.rs` has them.
@@ -178,7 +178,7 @@ fn scratch(name: &str) -> PathBuf {
 
 #[test]
 fn a_sound_device_round_trips_at_every_version() {
-    let report = check_round_trips(&current()).unwrap();
+    let report = verify_round_trips(&current()).unwrap();
     assert_eq!(report.subject(), "tmr");
     assert_eq!(report.passed().len(), 3, "{report:#}");
     assert!(report.notes().is_empty(), "{report:#}");
@@ -189,7 +189,7 @@ fn a_sound_device_round_trips_at_every_version() {
 fn a_version_that_cannot_take_a_needed_subsection_is_reported_as_skipped() {
     let mut tmr = current();
     tmr.latch.value = 9;
-    let report = check_round_trips(&tmr).unwrap();
+    let report = verify_round_trips(&tmr).unwrap();
     assert_eq!(report.passed().len(), 1, "only version 3: {report:#}");
     let versions: Vec<Option<u32>> = report.skipped().iter().map(|s| s.version).collect();
     assert_eq!(versions, [Some(1), Some(2)], "{report:#}");
@@ -223,7 +223,7 @@ fn a_save_at_an_old_version_that_does_not_load_fails() {
         flags: 1,
         model: 0,
     };
-    let failed = check_round_trips(&dev).unwrap_err();
+    let failed = verify_round_trips(&dev).unwrap_err();
     let failures = failed.failures();
     assert_eq!(failures.len(), 1, "{failed}");
     assert_eq!(failures[0].check, CheckKind::RoundTrip);
@@ -249,10 +249,10 @@ fn fields_the_current_version_does_not_carry_keep_their_values() {
         flags: 0,
         model: 5,
     };
-    check_round_trips(&dev).unwrap();
+    verify_round_trips(&dev).unwrap();
     let mut tmr = current();
     tmr.mode = 4;
-    check_round_trips(&tmr).unwrap();
+    verify_round_trips(&tmr).unwrap();
 }
 
 #[test]
@@ -261,7 +261,7 @@ fn a_value_that_does_not_come_back_fails_with_the_differing_field() {
         period_ns: 1000,
         frequency_hz: 0,
     };
-    let failed = check_round_trips(&dev).unwrap_err();
+    let failed = verify_round_trips(&dev).unwrap_err();
     assert_eq!(failed.failures().len(), 1, "{failed}");
     let message = &failed.failures()[0].message;
     assert!(
@@ -273,7 +273,7 @@ fn a_value_that_does_not_come_back_fails_with_the_differing_field() {
         "{message}"
     );
     // A comparison that leaves out the recomputed field accepts it.
-    check_round_trips_with(&dev, |a, b| a.period_ns == b.period_ns).unwrap();
+    verify_round_trips_with(&dev, |a, b| a.period_ns == b.period_ns).unwrap();
 }
 
 #[test]
@@ -284,9 +284,9 @@ fn every_failure_is_listed_not_just_the_first() {
         flags: 1,
         model: 5,
     };
-    let mut report = check_round_trips(&dev).unwrap_err().into_report();
+    let mut report = verify_round_trips(&dev).unwrap_err().into_report();
     report.merge(
-        check_golden_files(&dev, scratch("every"), Bless::Never)
+        verify_golden_files(&dev, scratch("every"), Bless::Never)
             .unwrap_err()
             .into_report(),
     );
@@ -324,7 +324,7 @@ fn every_failure_is_listed_not_just_the_first() {
 #[test]
 fn golden_files_are_blessed_once_then_verified() {
     let root = scratch("bless");
-    let report = check_golden_files(&current(), &root, Bless::Missing).unwrap();
+    let report = verify_golden_files(&current(), &root, Bless::Missing).unwrap();
     assert_eq!(report.blessed().len(), 3, "{report:#}");
     assert_eq!(report.passed().len(), 3, "{report:#}");
     assert_eq!(golden_dir::<v3::Tmr>(&root), root.join("tmr"));
@@ -332,7 +332,7 @@ fn golden_files_are_blessed_once_then_verified() {
     assert_eq!(v1, root.join("tmr/v1.bin"));
     assert_eq!(fs::read(&v1).unwrap(), [1, 2, 3, 4, 0, 1]);
 
-    let report = check_golden_files(&current(), &root, Bless::Never).unwrap();
+    let report = verify_golden_files(&current(), &root, Bless::Never).unwrap();
     assert!(report.blessed().is_empty());
     assert_eq!(report.passed().len(), 3, "{report:#}");
     assert!(report.notes().is_empty(), "{report:#}");
@@ -341,7 +341,7 @@ fn golden_files_are_blessed_once_then_verified() {
     // notes that the value itself saves other bytes now.
     let mut other = current();
     other.count = 5;
-    let report = check_golden_files(&other, &root, Bless::Never).unwrap();
+    let report = verify_golden_files(&other, &root, Bless::Never).unwrap();
     assert_eq!(report.notes().len(), 3, "{report:#}");
     assert!(
         report.notes()[0].contains("the test value now saves differently"),
@@ -353,7 +353,7 @@ fn golden_files_are_blessed_once_then_verified() {
 #[test]
 fn a_missing_golden_file_fails_and_says_how_to_create_it() {
     let root = scratch("missing");
-    let failed = check_golden_files(&current(), &root, Bless::Never).unwrap_err();
+    let failed = verify_golden_files(&current(), &root, Bless::Never).unwrap_err();
     assert_eq!(failed.failures().len(), 3, "{failed}");
     let message = &failed.failures()[0].message;
     assert_eq!(failed.failures()[0].version, Some(1));
@@ -366,7 +366,7 @@ fn a_missing_golden_file_fails_and_says_how_to_create_it() {
 #[test]
 fn an_edited_golden_file_fails() {
     let root = scratch("edited");
-    check_golden_files(&current(), &root, Bless::Missing).unwrap();
+    verify_golden_files(&current(), &root, Bless::Missing).unwrap();
     // Cut a byte off version 2, make version 3's `enabled` a 2 (which loads
     // as `true` and saves as 1).
     let v2 = golden_file::<v3::Tmr>(&root, 2);
@@ -379,7 +379,7 @@ fn an_edited_golden_file_fails() {
     bytes[4] = 2;
     fs::write(&v3, &bytes).unwrap();
 
-    let failed = check_golden_files(&current(), &root, Bless::Missing).unwrap_err();
+    let failed = verify_golden_files(&current(), &root, Bless::Missing).unwrap_err();
     assert!(
         failed.report().blessed().is_empty(),
         "existing files are never rewritten"
@@ -417,14 +417,14 @@ fn golden_files_of_an_earlier_release_catch_a_layout_change() {
         enabled: true,
         expiry: -1,
     };
-    check_golden_files(&good, &root, Bless::Missing).unwrap();
+    verify_golden_files(&good, &root, Bless::Missing).unwrap();
     let bad = broken::TmrForgotSince {
         count: 3,
         mode: 1,
         enabled: true,
         expiry: -1,
     };
-    let failed = check_golden_files(&bad, &root, Bless::Never).unwrap_err();
+    let failed = verify_golden_files(&bad, &root, Bless::Never).unwrap_err();
     assert_eq!(failed.failures().len(), 1, "{failed}");
     assert_eq!(failed.failures()[0].version, Some(1));
     assert!(
@@ -434,7 +434,7 @@ fn golden_files_of_an_earlier_release_catch_a_layout_change() {
         "{failed}"
     );
     // Its own round trips do not see the mistake: save and load agree.
-    check_round_trips(&bad).unwrap();
+    verify_round_trips(&bad).unwrap();
     fs::remove_dir_all(&root).unwrap();
 }
 
@@ -442,12 +442,12 @@ fn golden_files_of_an_earlier_release_catch_a_layout_change() {
 fn golden_files_of_other_versions_are_noted_not_checked() {
     let root = scratch("stray");
     let dir = golden_dir::<v2::Tmr>(&root);
-    check_golden_files(&v3::Tmr::default(), &root, Bless::Missing).unwrap();
+    verify_golden_files(&v3::Tmr::default(), &root, Bless::Missing).unwrap();
     fs::write(dir.join("v0.bin"), [0]).unwrap();
     fs::write(dir.join("notes.txt"), "hello").unwrap();
     // Release 2 is checked against release 3's files, as an old release kept
     // for ping-pong tests is.
-    let report = check_golden_files(&v2::Tmr::default(), &root, Bless::Never).unwrap();
+    let report = verify_golden_files(&v2::Tmr::default(), &root, Bless::Never).unwrap();
     assert_eq!(report.passed().len(), 2, "{report:#}");
     let notes = report.notes().join("\n");
     assert!(notes.contains("notes.txt: not a golden file"), "{notes}");
@@ -483,10 +483,10 @@ fn sound_releases_ping_pong() {
         mode: 2,
         enabled: true,
     };
-    let report = check_ping_pong::<v1::Tmr, v3::Tmr>(&old).unwrap();
+    let report = verify_ping_pong::<v1::Tmr, v3::Tmr>(&old).unwrap();
     assert_eq!(report.subject(), "tmr v1 <-> tmr v3");
     assert_eq!(report.passed().len(), 3, "{report:#}");
-    let report = check_ping_pong::<v2::Tmr, v3::Tmr>(&v2::Tmr {
+    let report = verify_ping_pong::<v2::Tmr, v3::Tmr>(&v2::Tmr {
         expiry: 77,
         ..v2::Tmr::default()
     })
@@ -501,7 +501,7 @@ fn a_release_that_forgot_since_fails_the_first_hop() {
         mode: 2,
         enabled: true,
     };
-    let failed = check_ping_pong::<v1::Tmr, broken::TmrForgotSince>(&old).unwrap_err();
+    let failed = verify_ping_pong::<v1::Tmr, broken::TmrForgotSince>(&old).unwrap_err();
     assert_eq!(failed.failures().len(), 1, "{failed}");
     let failure = &failed.failures()[0];
     assert_eq!(
@@ -523,7 +523,7 @@ fn a_release_that_dropped_a_field_without_until_fails() {
         enabled: true,
         expiry: 5,
     };
-    let failed = check_ping_pong::<v2::Tmr, broken::TmrDroppedMode>(&old).unwrap_err();
+    let failed = verify_ping_pong::<v2::Tmr, broken::TmrDroppedMode>(&old).unwrap_err();
     assert_eq!(failed.failures().len(), 1, "{failed}");
     assert!(
         failed.failures()[0].message.starts_with(
@@ -540,7 +540,7 @@ fn state_that_changes_on_a_hop_fails_with_every_difference() {
         mode: 6,
         enabled: true,
     };
-    let failed = check_ping_pong::<v1::Tmr, broken::TmrClamps>(&old).unwrap_err();
+    let failed = verify_ping_pong::<v1::Tmr, broken::TmrClamps>(&old).unwrap_err();
     let failures = failed.failures();
     assert_eq!(failures.len(), 2, "{failed}");
     assert!(
@@ -557,7 +557,7 @@ fn state_that_changes_on_a_hop_fails_with_every_difference() {
         "{failed}"
     );
     // A comparison on each side that ignores `mode` lets only the bytes fail.
-    let failed = check_ping_pong_with::<v1::Tmr, broken::TmrClamps, _, _>(
+    let failed = verify_ping_pong_with::<v1::Tmr, broken::TmrClamps, _, _>(
         &old,
         |a, b| a.count == b.count,
         |a, b| a.count == b.count,
@@ -568,12 +568,12 @@ fn state_that_changes_on_a_hop_fails_with_every_difference() {
 
 #[test]
 fn releases_that_cannot_meet_are_refused() {
-    let failed = check_ping_pong::<v3::Tmr, v1::Tmr>(&current()).unwrap_err();
+    let failed = verify_ping_pong::<v3::Tmr, v1::Tmr>(&current()).unwrap_err();
     assert_eq!(
         failed.failures()[0].message,
         "the new release loads versions 1 to 1, not the old release's version 3"
     );
-    let failed = check_ping_pong::<v1::Tmr, broken::LateTest>(&v1::Tmr::default()).unwrap_err();
+    let failed = verify_ping_pong::<v1::Tmr, broken::LateTest>(&v1::Tmr::default()).unwrap_err();
     assert!(
         failed.failures()[0]
             .message
@@ -585,19 +585,19 @@ fn releases_that_cannot_meet_are_refused() {
 // The one call.
 
 #[test]
-fn check_device_runs_round_trips_and_golden_files() {
+fn verify_device_runs_round_trips_and_golden_files() {
     let root = scratch("device");
     // Blessed through the explicit API so that the test does not depend on
-    // the environment; `check_device` then only verifies.
-    check_golden_files(&current(), &root, Bless::Missing).unwrap();
-    let report = testing::check_device(&current(), &root);
+    // the environment; `verify_device` then only verifies.
+    verify_golden_files(&current(), &root, Bless::Missing).unwrap();
+    let report = testing::verify_device(&current(), &root);
     assert_eq!(report.passed().len(), 6, "{report:#}");
     assert!(report.is_ok());
     fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]
-fn check_device_panics_listing_every_failure() {
+fn verify_device_panics_listing_every_failure() {
     let root = scratch("device-broken");
     let dev = broken::LateTest {
         count: 7,
@@ -605,11 +605,11 @@ fn check_device_panics_listing_every_failure() {
         flags: 1,
         model: 5,
     };
-    check_golden_files(&broken::LateTest::default(), &root, Bless::Missing).unwrap();
+    verify_golden_files(&broken::LateTest::default(), &root, Bless::Missing).unwrap();
     let file = golden_file::<broken::LateTest>(&root, 2);
     fs::write(&file, [0, 0, 0]).unwrap();
 
-    let panic = catch_unwind(AssertUnwindSafe(|| testing::check_device(&dev, &root)))
+    let panic = catch_unwind(AssertUnwindSafe(|| testing::verify_device(&dev, &root)))
         .expect_err("a broken device must fail");
     let message = panic
         .downcast_ref::<String>()
@@ -625,7 +625,7 @@ fn check_device_panics_listing_every_failure() {
     );
     assert!(message.contains("FAILED [golden, version 2]"), "{message}");
 
-    let failed = testing::try_check_device(&dev, &root).unwrap_err();
+    let failed = testing::try_verify_device(&dev, &root).unwrap_err();
     assert_eq!(failed.to_string(), message);
     assert_eq!(failed.failures().len(), 2);
     fs::remove_dir_all(&root).unwrap();
@@ -633,7 +633,7 @@ fn check_device_panics_listing_every_failure() {
 
 #[test]
 fn the_report_prints_what_passed_in_its_alternate_form() {
-    let report = check_round_trips(&v1::Tmr::default()).unwrap();
+    let report = verify_round_trips(&v1::Tmr::default()).unwrap();
     assert_eq!(
         format!("{report}"),
         "vmstate harness, `tmr`: 1 check passed, 0 failed"
@@ -704,7 +704,7 @@ fn a_count_that_count_of_derives_need_not_be_kept_by_hand() {
             words: vec![1, 2],
         }],
     };
-    let report = check_round_trips(&fifo).unwrap();
+    let report = verify_round_trips(&fifo).unwrap();
     assert_eq!(report.passed().len(), 1, "{report:#}");
     let mut synced = fifo.clone();
     VmState::sync_counts(&mut synced);
@@ -721,7 +721,7 @@ fn a_device_without_clone_or_partial_eq_is_compared_through_the_wire() {
         log_len: 0,
         log: vec![5, 6],
     };
-    let report = vmstate::testing::check_round_trips_by_wire(&shared).unwrap();
+    let report = vmstate::testing::verify_round_trips_by_wire(&shared).unwrap();
     assert_eq!(report.passed().len(), 1, "{report:#}");
     let other = counted::Shared {
         hits: std::sync::atomic::AtomicU32::new(41),

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, CWD, Mode, OFlags};
 use rustix::io::Errno;
 
-use crate::Failure;
+use crate::CommandError;
 use crate::input_guard::Guard;
 
 /// Where the output goes.
@@ -61,7 +61,7 @@ enum Kind {
 }
 
 /// What a spooled output does with the stream once it is whole.
-pub type Finish = Box<dyn FnOnce(File) -> Result<(), Failure>>;
+pub type Finish = Box<dyn FnOnce(File) -> Result<(), CommandError>>;
 
 /// The output of `set` and `convert`.
 pub struct Output {
@@ -75,9 +75,9 @@ impl Output {
     /// Opens the output for `target` (`-` is standard output).
     ///
     /// # Errors
-    /// [`Failure::Io`] when no file can be created in the target's directory,
+    /// [`CommandError::Io`] when no file can be created in the target's directory,
     /// naming a directory that does not exist.
-    pub fn create(target: &Path) -> Result<Self, Failure> {
+    pub fn create(target: &Path) -> Result<Self, CommandError> {
         let output = |kind| Self {
             kind,
             target: target.to_owned(),
@@ -125,16 +125,16 @@ impl Output {
     /// A writer at the start of the output.
     ///
     /// # Errors
-    /// [`Failure::BadInput`] when the file cannot be duplicated.
-    pub fn file(&self) -> Result<Box<dyn Write>, Failure> {
+    /// [`CommandError::BadInput`] when the file cannot be duplicated.
+    pub fn file(&self) -> Result<Box<dyn Write>, CommandError> {
         match &self.kind {
             Kind::Stdout => Ok(Box::new(io::stdout().lock())),
             Kind::Direct { file } => Ok(Box::new(clone(file, &self.target)?)),
             Kind::Unnamed { file } | Kind::Named { file, .. } | Kind::Spool { file, .. } => {
                 let mut clone = clone(file, &self.target)?;
-                clone
-                    .seek(SeekFrom::Start(0))
-                    .map_err(|e| Failure::BadInput(format!("{}: {e}", self.target.display())))?;
+                clone.seek(SeekFrom::Start(0)).map_err(|e| {
+                    CommandError::BadInput(format!("{}: {e}", self.target.display()))
+                })?;
                 Ok(Box::new(clone))
             }
         }
@@ -146,8 +146,8 @@ impl Output {
     /// and for devices.
     ///
     /// # Errors
-    /// [`Failure::BadInput`] when the file cannot be duplicated.
-    pub fn seekable(&self) -> Result<Option<File>, Failure> {
+    /// [`CommandError::BadInput`] when the file cannot be duplicated.
+    pub fn seekable(&self) -> Result<Option<File>, CommandError> {
         match &self.kind {
             Kind::Stdout | Kind::Direct { .. } => Ok(None),
             Kind::Unnamed { file } | Kind::Named { file, .. } | Kind::Spool { file, .. } => {
@@ -179,11 +179,12 @@ impl Output {
     /// owner, group and mode, once it is on disk.
     ///
     /// # Errors
-    /// [`Failure::Io`] when the input changed since it was opened, or when
+    /// [`CommandError::Io`] when the input changed since it was opened, or when
     /// syncing, linking or renaming fails; the target is then as it was.
-    pub fn commit(mut self) -> Result<(), Failure> {
+    pub fn commit(mut self) -> Result<(), CommandError> {
         let target = self.target.clone();
-        let failed = |e: io::Error| Failure::Io(format!("cannot write {}: {e}", target.display()));
+        let failed =
+            |e: io::Error| CommandError::Io(format!("cannot write {}: {e}", target.display()));
         // The lock is held until the new file has its name: of several runs
         // that read one file, one commits and the others see it replaced.
         let _locked = self.input.as_ref().map(Guard::lock).transpose()?;
@@ -193,7 +194,7 @@ impl Output {
             };
             let mut file = clone(file, &target)?;
             file.seek(SeekFrom::Start(0))
-                .map_err(|e| Failure::Io(format!("the spool: {e}")))?;
+                .map_err(|e| CommandError::Io(format!("the spool: {e}")))?;
             return finish(file);
         }
         let file = match &self.kind {
@@ -240,8 +241,8 @@ impl Drop for Output {
 /// group that cannot be given (not root, not a member of the group) is left
 /// as the creator's, and the permission bits it would have had are cleared,
 /// so that nobody reads the new file who could not read the old one.
-fn take_ownership(file: &File, target: &Path, input: Option<&Guard>) -> Result<(), Failure> {
-    let failed = |e: io::Error| Failure::Io(format!("cannot write {}: {e}", target.display()));
+fn take_ownership(file: &File, target: &Path, input: Option<&Guard>) -> Result<(), CommandError> {
+    let failed = |e: io::Error| CommandError::Io(format!("cannot write {}: {e}", target.display()));
     let (uid, gid, mut mode) = match std::fs::metadata(target) {
         Ok(old) if old.is_file() => (old.uid(), old.gid(), old.mode() & 0o7777),
         _ => {
@@ -305,7 +306,7 @@ pub fn unnamed_in(dir: &Path) -> io::Result<Option<File>> {
 
 /// A new private file with an unpredictable name beside `target`, created
 /// only if no file or link has that name, and locked (see [`hold`]).
-fn named_beside(target: &Path) -> Result<(PathBuf, File), Failure> {
+fn named_beside(target: &Path) -> Result<(PathBuf, File), CommandError> {
     let temporary = temporary_name(target)?;
     let file = File::options()
         .read(true)
@@ -328,9 +329,9 @@ fn libc_flags(flags: OFlags) -> i32 {
 
 /// Locks `file` for as long as this run has it open: a named copy whose
 /// lock nobody holds is a leftover of a run that died.
-fn hold(file: &File, target: &Path) -> Result<(), Failure> {
+fn hold(file: &File, target: &Path) -> Result<(), CommandError> {
     file.try_lock().map_err(|e| {
-        Failure::Io(format!(
+        CommandError::Io(format!(
             "cannot lock the output for {}: {e}",
             target.display()
         ))
@@ -400,9 +401,9 @@ fn sync_directory(directory: &Path) -> io::Result<()> {
     File::open(directory)?.sync_all()
 }
 
-fn clone(file: &File, target: &Path) -> Result<File, Failure> {
+fn clone(file: &File, target: &Path) -> Result<File, CommandError> {
     file.try_clone()
-        .map_err(|e| Failure::BadInput(format!("{}: {e}", target.display())))
+        .map_err(|e| CommandError::BadInput(format!("{}: {e}", target.display())))
 }
 
 fn directory_of(target: &Path) -> PathBuf {
@@ -415,14 +416,14 @@ fn directory_of(target: &Path) -> PathBuf {
 
 /// `.NAME.vmstate-RANDOM.tmp` beside `target`: hidden, recognisable by the
 /// next run, and not guessable by another user who could plant a link there.
-fn temporary_name(target: &Path) -> Result<PathBuf, Failure> {
+fn temporary_name(target: &Path) -> Result<PathBuf, CommandError> {
     let file_name = target.file_name().map_or_else(
         || "output".into(),
         |name| name.to_string_lossy().into_owned(),
     );
     let mut random = [0u8; 8];
     rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty())
-        .map_err(|e| Failure::Io(format!("cannot create {}: {e}", target.display())))?;
+        .map_err(|e| CommandError::Io(format!("cannot create {}: {e}", target.display())))?;
     Ok(directory_of(target).join(format!(
         ".{file_name}.vmstate-{:016x}.tmp",
         u64::from_ne_bytes(random)
@@ -431,14 +432,14 @@ fn temporary_name(target: &Path) -> Result<PathBuf, Failure> {
 
 /// Why `path` cannot be created, naming its directory when that is what is
 /// missing (the OS error alone says only "No such file or directory").
-fn cannot_create(path: &Path, error: &io::Error) -> Failure {
+fn cannot_create(path: &Path, error: &io::Error) -> CommandError {
     let directory = directory_of(path);
     if error.kind() == io::ErrorKind::NotFound && !directory.is_dir() {
-        return Failure::Io(format!(
+        return CommandError::Io(format!(
             "cannot create {}: the directory {} does not exist",
             path.display(),
             directory.display()
         ));
     }
-    Failure::Io(format!("cannot create {}: {error}", path.display()))
+    CommandError::Io(format!("cannot create {}: {error}", path.display()))
 }

@@ -11,29 +11,31 @@ use vmstate::check::{StreamFacts, check, check_stream};
 use vmstate::desc::StateDesc;
 use vmstate::stream::{SectionInfo, StreamReader};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::args::Check;
 
-/// Runs the check: `Ok` when DEST loads SRC, [`Failure::Refuses`] when it
-/// does not, and every failure to read an input is [`Failure::NoVerdict`].
-pub fn run(args: &Check) -> Result<(), Failure> {
+/// Runs the check: `Ok` when DEST loads SRC, [`CommandError::Refuses`] when it
+/// does not, and every failure to read an input is [`CommandError::NoVerdict`].
+pub fn run(args: &Check) -> Result<(), CommandError> {
     verdict(args).map_err(|failure| match failure {
-        Failure::BadInput(message) | Failure::Io(message) => Failure::NoVerdict(message),
+        CommandError::BadInput(message) | CommandError::Io(message) => {
+            CommandError::NoVerdict(message)
+        }
         other => other,
     })
 }
 
-fn verdict(args: &Check) -> Result<(), Failure> {
+fn verdict(args: &Check) -> Result<(), CommandError> {
     if is_stream(&args.old) {
         if args.reverse {
-            return Err(Failure::Usage(
+            return Err(CommandError::Usage(
                 "--reverse compares two dumps; a stream goes one way only".into(),
             ));
         }
         return run_stream(&args.old, &args.new, args.reference.as_deref());
     }
     if args.reference.is_some() {
-        return Err(Failure::Usage(
+        return Err(CommandError::Usage(
             "--reference goes with a stream, not with two dumps".into(),
         ));
     }
@@ -64,12 +66,16 @@ fn verdict(args: &Check) -> Result<(), Failure> {
     if problems == 0 {
         Ok(())
     } else {
-        Err(Failure::Refuses)
+        Err(CommandError::Refuses)
     }
 }
 
 /// The verdict for one stream.
-fn run_stream(stream: &Path, dest_path: &Path, reference: Option<&Path>) -> Result<(), Failure> {
+fn run_stream(
+    stream: &Path,
+    dest_path: &Path,
+    reference: Option<&Path>,
+) -> Result<(), CommandError> {
     let facts = read_facts(stream)?;
     // A shipped release answers for the stream's architecture.
     let dest = crate::releases::load(dest_path, facts.machine.as_deref())?;
@@ -113,13 +119,13 @@ fn run_stream(stream: &Path, dest_path: &Path, reference: Option<&Path>) -> Resu
     if count == 0 {
         Ok(())
     } else {
-        Err(Failure::Refuses)
+        Err(CommandError::Refuses)
     }
 }
 
 /// What a stream carries, its sections described by the stream's vmdesc or
 /// else by a model.
-pub fn read_facts(path: &Path) -> Result<StreamFacts, Failure> {
+pub fn read_facts(path: &Path) -> Result<StreamFacts, CommandError> {
     let input = crate::input::open(path)?;
     let reader = StreamReader::new(input)?.with_delimiter(crate::models::delimit);
     Ok(StreamFacts::read(reader, &describe_by_model)?)

@@ -17,7 +17,7 @@ use vmstate::container::libvirt::SaveImage;
 use vmstate::qemu::{Lower, Lowered};
 use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::args::Convert;
 use crate::copy_range::{Copier, RangeSink};
 use crate::edit::WRITE_BUFFER;
@@ -49,7 +49,7 @@ struct Fixed {
 
 impl Fixed {
     /// The image blocks to rewrite, read from the reference, when any.
-    fn rom_blocks(&self, args: &Convert) -> Result<Option<RomBlocks>, Failure> {
+    fn rom_blocks(&self, args: &Convert) -> Result<Option<RomBlocks>, CommandError> {
         if self.images_from_reference.is_empty() && self.images_dropped.is_empty() {
             return Ok(None);
         }
@@ -148,7 +148,7 @@ impl Plan<'_> {
     }
 }
 
-pub fn run(args: &Convert) -> Result<(), Failure> {
+pub fn run(args: &Convert) -> Result<(), CommandError> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
     let input = crate::input::open(&args.file)?;
@@ -157,19 +157,19 @@ pub fn run(args: &Convert) -> Result<(), Failure> {
 }
 
 /// Converts the stream in `input`.
-fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
+fn convert(args: &Convert, mut input: Input) -> Result<(), CommandError> {
     // A second descriptor for the kernel's copies, which name their offsets.
     let copy_from = input
         .plain_file()
         .map(File::try_clone)
         .transpose()
-        .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
+        .map_err(|e| CommandError::BadInput(format!("{}: {e}", args.file.display())))?;
     let machine = stream_machine(&mut input, args)?;
     let dest = crate::releases::load(&args.dest, machine.as_deref())?;
     if let Some(machine) = &args.machine
         && !dest.runs_machine(machine)
     {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "{} does not run machine type `{machine}`{}",
             args.dest.display(),
             dest.machine
@@ -211,7 +211,7 @@ fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
             rewind(&mut input, args)?;
             file.set_len(0)
                 .and_then(|()| (&file).seek(SeekFrom::Start(0)))
-                .map_err(|e| Failure::BadInput(format!("{}: {e}", args.output.display())))?;
+                .map_err(|e| CommandError::BadInput(format!("{}: {e}", args.output.display())))?;
             let writer = StreamWriter::new(BufWriter::with_capacity(
                 WRITE_BUFFER,
                 Writeback::new(&file, output.synced()),
@@ -248,7 +248,7 @@ fn convert(args: &Convert, mut input: Input) -> Result<(), Failure> {
 
 /// The machine type the stream's configuration section names, if it has
 /// one; the input is left at its start.
-fn stream_machine(input: &mut Input, args: &Convert) -> Result<Option<String>, Failure> {
+fn stream_machine(input: &mut Input, args: &Convert) -> Result<Option<String>, CommandError> {
     let mut machine = None;
     {
         let mut reader = StreamReader::new(&mut *input)?;
@@ -261,7 +261,7 @@ fn stream_machine(input: &mut Input, args: &Convert) -> Result<Option<String>, F
     Ok(machine)
 }
 
-fn open_reader(input: &mut Input) -> Result<StreamReader<&mut Input>, Failure> {
+fn open_reader(input: &mut Input) -> Result<StreamReader<&mut Input>, CommandError> {
     Ok(StreamReader::new(input)?
         .with_delimiter(crate::models::delimit)
         .with_page_runs()
@@ -273,7 +273,7 @@ fn open_reader(input: &mut Input) -> Result<StreamReader<&mut Input>, Failure> {
 fn open_reader_for<'a>(
     input: &'a mut Input,
     rom_blocks: Option<&RomBlocks>,
-) -> Result<StreamReader<&'a mut Input>, Failure> {
+) -> Result<StreamReader<&'a mut Input>, CommandError> {
     if rom_blocks.is_some() {
         return Ok(StreamReader::new(input)?
             .with_delimiter(crate::models::delimit)
@@ -282,15 +282,15 @@ fn open_reader_for<'a>(
     open_reader(input)
 }
 
-fn rewind(input: &mut Input, args: &Convert) -> Result<(), Failure> {
+fn rewind(input: &mut Input, args: &Convert) -> Result<(), CommandError> {
     input
         .seek(SeekFrom::Start(0))
         .map(drop)
-        .map_err(|e| Failure::BadInput(format!("rereading {}: {e}", args.file.display())))
+        .map_err(|e| CommandError::BadInput(format!("rereading {}: {e}", args.file.display())))
 }
 
 /// What `convert` does with the stream, or the obstacles it cannot remove
-/// (printed; [`Failure::Refused`]). Sections to re-encode are re-encoded
+/// (printed; [`CommandError::Refused`]). Sections to re-encode are re-encoded
 /// here, reading `input` again, so that one whose older layout cannot hold
 /// its state is refused before anything is named OUT.
 #[expect(
@@ -302,7 +302,7 @@ fn decide(
     dest: &Dump,
     args: &Convert,
     input: &mut Input,
-) -> Result<Fixed, Failure> {
+) -> Result<Fixed, CommandError> {
     let mut plan = Fixed::default();
     let reference = match &args.reference {
         Some(path) => Some(crate::check::read_facts(path)?),
@@ -433,7 +433,7 @@ fn decide(
         for refusal in &refusals {
             eprintln!("vmstate: cannot convert: {refusal}");
         }
-        return Err(Failure::Refused(refusals.len()));
+        return Err(CommandError::Refused(refusals.len()));
     }
     Ok(plan)
 }
@@ -453,7 +453,7 @@ fn drop_cpregs<R: Read + Seek>(
     dest_release: Option<&str>,
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     for_each_payload(reader, |info, payload| {
         let key = (info.idstr.clone(), info.instance_id);
         // Every Arm `cpu` section: one DEST lists all registers of
@@ -520,7 +520,7 @@ fn lower_sections<R: Read + Seek>(
     wanted: &[ToLower],
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     for_each_payload(reader, |info, payload| {
         let Some((idstr, instance, from, to, lower)) = wanted
             .iter()
@@ -545,7 +545,7 @@ fn lower_sections<R: Read + Seek>(
 fn for_each_payload<R: Read + Seek>(
     mut reader: StreamReader<R>,
     mut visit: impl FnMut(&SectionInfo, &[u8]),
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     let mut current = None;
     while let Some(record) = reader.next_record()? {
         match &record {
@@ -571,7 +571,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     mut rom_blocks: Option<&mut RomBlocks>,
     copy_from: Option<&File>,
     args: &Convert,
-) -> Result<StreamFacts, Failure> {
+) -> Result<StreamFacts, CommandError> {
     let progress = Progress::new("convert", reader.len(), args.quiet);
     let mut facts = FactsCollector::new(reader.take_vmdesc(), &crate::check::describe_by_model);
     let mut machine = None;
@@ -649,7 +649,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     let mut buffered = writer.finish()?;
     buffered
         .flush()
-        .map_err(|e| Failure::Io(format!("writing {}: {e}", args.output.display())))?;
+        .map_err(|e| CommandError::Io(format!("writing {}: {e}", args.output.display())))?;
     Ok(facts.finish())
 }
 
@@ -663,7 +663,7 @@ fn updated_vmdesc(
     json: &[u8],
     machine: Option<&str>,
     plan: &Plan,
-) -> Result<Vec<u8>, Failure> {
+) -> Result<Vec<u8>, CommandError> {
     let mut vmdesc = match parsed {
         Some(vmdesc) => vmdesc,
         None => Vmdesc::parse(json)?,

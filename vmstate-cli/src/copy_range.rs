@@ -22,7 +22,7 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use rustix::io::Errno;
 use vmstate::stream::{RamRecord, Record, StreamReader, StreamWriter};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::writeback::Writeback;
 
 /// The most bytes gathered before they are copied: large enough that the
@@ -152,7 +152,7 @@ impl<'a> Copier<'a> {
         writer: &mut StreamWriter<W>,
         record: &Record,
         reader: &StreamReader<R>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), CommandError> {
         if let (Record::Ram(RamRecord::Pages { data, .. }), Some(_)) = (record, self.input) {
             // A run ends where the reader now is.
             let len = data.len() as u64;
@@ -179,7 +179,10 @@ impl<'a> Copier<'a> {
     ///
     /// # Errors
     /// Reading or writing fails.
-    pub fn flush<W: RangeSink>(&mut self, writer: &mut StreamWriter<W>) -> Result<(), Failure> {
+    pub fn flush<W: RangeSink>(
+        &mut self,
+        writer: &mut StreamWriter<W>,
+    ) -> Result<(), CommandError> {
         if let (Some((offset, len)), Some(input)) = (self.pending.take(), self.input) {
             writer.write_with(len, |out| out.copy_range(input, offset, len))?;
         }

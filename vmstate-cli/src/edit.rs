@@ -9,7 +9,7 @@ use std::io::{BufWriter, Read, Seek};
 use vmstate::container::libvirt::SaveImage;
 use vmstate::stream::{Leaf, Record, ScalarKind, StreamReader, StreamWriter, decode, scalar_kind};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::args::Set;
 use crate::copy_range::{Copier, RangeSink};
 use crate::describe::describe;
@@ -24,14 +24,14 @@ use crate::writeback::Writeback;
 /// larger, go past it straight to the file instead of being copied into it.
 pub const WRITE_BUFFER: usize = 64 << 10;
 
-pub fn run(args: &Set) -> Result<(), Failure> {
+pub fn run(args: &Set) -> Result<(), CommandError> {
     let (name, instance) = parse_selector(&args.section);
     let edits: Vec<(&str, &str)> = args
         .fields
         .iter()
         .map(|edit| {
             edit.split_once('=')
-                .ok_or_else(|| Failure::Usage(format!("`{edit}` is not PATH=VALUE")))
+                .ok_or_else(|| CommandError::Usage(format!("`{edit}` is not PATH=VALUE")))
         })
         .collect::<Result<_, _>>()?;
 
@@ -48,14 +48,14 @@ fn set(
     name: &str,
     instance: Option<u32>,
     edits: &[(&str, &str)],
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     let output = Target::create(&args.output, &input)?;
     // A second descriptor for the kernel's copies, which name their offsets.
     let copy_from = input
         .plain_file()
         .map(File::try_clone)
         .transpose()
-        .map_err(|e| Failure::BadInput(format!("{}: {e}", args.file.display())))?;
+        .map_err(|e| CommandError::BadInput(format!("{}: {e}", args.file.display())))?;
     let mut reader = StreamReader::new(&mut input)?
         .with_delimiter(crate::models::delimit)
         .with_page_runs()
@@ -81,7 +81,7 @@ fn set(
     };
     match edited {
         Some(_) => output.commit(),
-        None => Err(Failure::Usage(match instance {
+        None => Err(CommandError::Usage(match instance {
             Some(instance) => format!("the stream has no section `{name}` instance {instance}"),
             None => format!("the stream has no section `{name}`"),
         })),
@@ -113,7 +113,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     }: &Edit,
     copy_from: Option<&File>,
     args: &Set,
-) -> Result<Option<u32>, Failure> {
+) -> Result<Option<u32>, CommandError> {
     let vmdesc = reader.take_vmdesc();
     let progress = Progress::new("set", reader.len(), args.quiet);
     let mut target = None;
@@ -131,14 +131,14 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
                 let info = target.take().unwrap_or_else(|| unreachable!());
                 let instance = info.instance_id;
                 if let Some(first) = edited {
-                    return Err(Failure::Usage(format!(
+                    return Err(CommandError::Usage(format!(
                         "the stream has more than one section `{name}` (instances {first} and \
                          {instance}): name one, as `{name}:{first}`"
                     )));
                 }
                 let device = vmdesc.as_ref().and_then(|v| v.device(name, instance));
                 let desc = describe(device, &info, payload).ok_or_else(|| {
-                    Failure::Usage(format!(
+                    CommandError::Usage(format!(
                         "section `{name}` instance {instance}: neither the stream's description \
                          nor a model names its fields"
                     ))
@@ -167,7 +167,7 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     let mut buffered = writer.finish()?;
     buffered
         .flush()
-        .map_err(|e| Failure::Io(format!("writing {}: {e}", args.output.display())))?;
+        .map_err(|e| CommandError::Io(format!("writing {}: {e}", args.output.display())))?;
     Ok(edited)
 }
 
@@ -190,22 +190,22 @@ fn find_leaf(leaves: &[Leaf], path: &str) -> Option<Leaf> {
     })
 }
 
-fn unknown_field(section: &str, path: &str, leaves: &[Leaf]) -> Failure {
+fn unknown_field(section: &str, path: &str, leaves: &[Leaf]) -> CommandError {
     let known: Vec<&str> = leaves
         .iter()
         .map(|leaf| leaf.path.as_str())
         .take(12)
         .collect();
-    Failure::Usage(format!(
+    CommandError::Usage(format!(
         "section `{section}` has no field `{path}`; its fields include: {}",
         known.join(", ")
     ))
 }
 
 /// The bytes of `value` for `leaf`, refusing values that do not fit.
-fn encode(leaf: &Leaf, value: &str) -> Result<Vec<u8>, Failure> {
+fn encode(leaf: &Leaf, value: &str) -> Result<Vec<u8>, CommandError> {
     let bad = |why: &str| {
-        Failure::Usage(format!(
+        CommandError::Usage(format!(
             "`{value}` is not a valid value for `{}` ({}, {}): {why}",
             leaf.path,
             leaf.type_name,

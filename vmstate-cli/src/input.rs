@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use vmstate::container::libvirt::SaveImage;
 use vmstate::container::qcow2::{self, Snapshot, VmState};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::input_guard::Guard;
 use crate::libvirt_image::ImageStream;
 
@@ -34,7 +34,7 @@ impl Location {
     /// Reads `path`: a file that exists is taken whole (a qcow2 image when
     /// it starts as one); otherwise `IMAGE@NAME` names snapshot NAME of the
     /// qcow2 image IMAGE.
-    pub fn of(path: &Path) -> Result<Self, Failure> {
+    pub fn of(path: &Path) -> Result<Self, CommandError> {
         if path == Path::new("-") {
             return Ok(Self::Stream(path.to_owned()));
         }
@@ -67,9 +67,9 @@ pub fn split_snapshot(path: &Path) -> Option<(PathBuf, String)> {
     (!image.is_empty() && !name.is_empty()).then(|| (PathBuf::from(image), name.to_owned()))
 }
 
-fn is_qcow2(file: &File, path: &Path) -> Result<bool, Failure> {
+fn is_qcow2(file: &File, path: &Path) -> Result<bool, CommandError> {
     qcow2::is_qcow2(file)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+        .map_err(|e| CommandError::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
 /// The snapshot an input came from, as it was read.
@@ -125,8 +125,8 @@ impl Input {
     /// replaces it (see [`Guard`]); `None` for standard input and snapshots.
     ///
     /// # Errors
-    /// [`Failure::BadInput`] when the file cannot be duplicated.
-    pub fn guard(&self) -> Result<Option<Guard>, Failure> {
+    /// [`CommandError::BadInput`] when the file cannot be duplicated.
+    pub fn guard(&self) -> Result<Option<Guard>, CommandError> {
         self.watched.as_ref().map(Guard::duplicate).transpose()
     }
 
@@ -164,7 +164,7 @@ pub fn data_extent<I: std::borrow::Borrow<Input>>(
 
 /// Opens `path`: spools standard input when it is `-`, reads the VM state
 /// of snapshot NAME for `IMAGE@NAME`, and the stream of a libvirt save image.
-pub fn open(path: &Path) -> Result<Input, Failure> {
+pub fn open(path: &Path) -> Result<Input, CommandError> {
     match Location::of(path)? {
         Location::Stream(path) => {
             let file = open_stream(&path)?;
@@ -187,7 +187,7 @@ pub fn open(path: &Path) -> Result<Input, Failure> {
         Location::Qcow2 {
             image,
             snapshot: None,
-        } => Err(Failure::Usage(format!(
+        } => Err(CommandError::Usage(format!(
             "{} is a qcow2 image: name one of its snapshots as {}@NAME ({})",
             image.display(),
             image.display(),
@@ -215,19 +215,19 @@ pub fn open(path: &Path) -> Result<Input, Failure> {
 }
 
 /// Opens the qcow2 image at `path` for reading.
-pub fn open_image(path: &Path) -> Result<qcow2::Image, Failure> {
+pub fn open_image(path: &Path) -> Result<qcow2::Image, CommandError> {
     let file = File::open(path)
-        .map_err(|e| Failure::Usage(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| CommandError::Usage(format!("cannot open {}: {e}", path.display())))?;
     qcow2::Image::open(file).map_err(|e| in_image(path, &e))
 }
 
 /// A qcow2 error, naming the image.
-pub fn in_image(path: &Path, error: &qcow2::Qcow2Error) -> Failure {
-    Failure::BadInput(format!("{}: {error}", path.display()))
+pub fn in_image(path: &Path, error: &qcow2::Qcow2Error) -> CommandError {
+    CommandError::BadInput(format!("{}: {error}", path.display()))
 }
 
 /// "snapshots with a VM state: a (ID 1), b (ID 2)", or that there is none.
-fn snapshot_list(image: &Path) -> Result<String, Failure> {
+fn snapshot_list(image: &Path) -> Result<String, CommandError> {
     let opened = open_image(image)?;
     let names: Vec<String> = opened
         .snapshots()
@@ -242,21 +242,22 @@ fn snapshot_list(image: &Path) -> Result<String, Failure> {
     })
 }
 
-fn open_stream(path: &Path) -> Result<File, Failure> {
+fn open_stream(path: &Path) -> Result<File, CommandError> {
     if path == Path::new("-") {
         let mut spool = tempfile_in(&std::env::temp_dir())?;
         io::copy(&mut io::stdin().lock(), &mut spool)
-            .map_err(|e| Failure::BadInput(format!("reading standard input: {e}")))?;
+            .map_err(|e| CommandError::BadInput(format!("reading standard input: {e}")))?;
         spool
             .seek(SeekFrom::Start(0))
-            .map_err(|e| Failure::BadInput(format!("spooling standard input: {e}")))?;
+            .map_err(|e| CommandError::BadInput(format!("spooling standard input: {e}")))?;
         return Ok(spool);
     }
-    File::open(path).map_err(|e| Failure::Usage(format!("cannot open {}: {e}", path.display())))
+    File::open(path)
+        .map_err(|e| CommandError::Usage(format!("cannot open {}: {e}", path.display())))
 }
 
 /// A new file in `dir` that is removed once closed.
-pub fn tempfile_in(dir: &Path) -> Result<File, Failure> {
+pub fn tempfile_in(dir: &Path) -> Result<File, CommandError> {
     // Spools of one run (standard input, a libvirt stream, a new state) get
     // names of their own.
     static SPOOLS: AtomicUsize = AtomicUsize::new(0);
@@ -264,7 +265,7 @@ pub fn tempfile_in(dir: &Path) -> Result<File, Failure> {
         Ok(Some(file)) => return Ok(file),
         Ok(None) => {}
         Err(e) => {
-            return Err(Failure::BadInput(format!(
+            return Err(CommandError::BadInput(format!(
                 "cannot create a file in {}: {e}",
                 dir.display()
             )));
@@ -280,7 +281,7 @@ pub fn tempfile_in(dir: &Path) -> Result<File, Failure> {
         .write(true)
         .create_new(true)
         .open(&path)
-        .map_err(|e| Failure::Io(format!("cannot create {}: {e}", path.display())))?;
+        .map_err(|e| CommandError::Io(format!("cannot create {}: {e}", path.display())))?;
     // Without unnamed files: unlinked at once, the open handle keeps the data until it is closed.
     let _ = std::fs::remove_file(&path);
     Ok(file)

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 
-use crate::Failure;
+use crate::CommandError;
 
 /// How long a commit waits for another run's commit on the same input:
 /// that holds the lock only while it syncs and renames.
@@ -69,12 +69,12 @@ impl Guard {
     /// else can be replaced under its name.
     ///
     /// # Errors
-    /// [`Failure::BadInput`] when the file cannot be examined.
-    pub fn watch(path: &Path, file: &File) -> Result<Option<Self>, Failure> {
+    /// [`CommandError::BadInput`] when the file cannot be examined.
+    pub fn watch(path: &Path, file: &File) -> Result<Option<Self>, CommandError> {
         if path == Path::new("-") {
             return Ok(None);
         }
-        let failed = |e: std::io::Error| Failure::BadInput(format!("{}: {e}", path.display()));
+        let failed = |e: std::io::Error| CommandError::BadInput(format!("{}: {e}", path.display()));
         let opened = file.metadata().map_err(failed)?;
         if !opened.is_file() {
             return Ok(None);
@@ -89,34 +89,34 @@ impl Guard {
     /// Another guard on the same file, with what was seen at its opening.
     ///
     /// # Errors
-    /// [`Failure::BadInput`] when the file cannot be duplicated.
-    pub fn duplicate(&self) -> Result<Self, Failure> {
+    /// [`CommandError::BadInput`] when the file cannot be duplicated.
+    pub fn duplicate(&self) -> Result<Self, CommandError> {
         Ok(Self {
             path: self.path.clone(),
             file: self
                 .file
                 .try_clone()
-                .map_err(|e| Failure::BadInput(format!("{}: {e}", self.path.display())))?,
+                .map_err(|e| CommandError::BadInput(format!("{}: {e}", self.path.display())))?,
             opened: self.opened,
         })
     }
 
     /// The input's owner, group and mode bits as opened: what a new output
     /// takes.
-    pub fn ownership(&self) -> Result<Metadata, Failure> {
+    pub fn ownership(&self) -> Result<Metadata, CommandError> {
         self.file
             .metadata()
-            .map_err(|e| Failure::BadInput(format!("{}: {e}", self.path.display())))
+            .map_err(|e| CommandError::BadInput(format!("{}: {e}", self.path.display())))
     }
 
     /// Locks the input against other vmstate commits and checks that it is
     /// as it was opened.
     ///
     /// # Errors
-    /// [`Failure::Io`] naming the input when it changed (written,
+    /// [`CommandError::Io`] naming the input when it changed (written,
     /// truncated, replaced or removed) since it was opened, or when another
     /// run holds the lock for longer than [`LOCK_WAIT`].
-    pub fn lock(&self) -> Result<Locked<'_>, Failure> {
+    pub fn lock(&self) -> Result<Locked<'_>, CommandError> {
         let deadline = Instant::now() + LOCK_WAIT;
         loop {
             match self.file.try_lock() {
@@ -125,14 +125,14 @@ impl Guard {
                     std::thread::sleep(Duration::from_millis(5));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Failure::Io(format!(
+                    return Err(CommandError::Io(format!(
                         "{}: another program has held a lock on it for {} s; nothing written",
                         self.path.display(),
                         LOCK_WAIT.as_secs()
                     )));
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(Failure::Io(format!(
+                    return Err(CommandError::Io(format!(
                         "cannot lock {}: {e}",
                         self.path.display()
                     )));
@@ -151,7 +151,7 @@ impl Guard {
             _ => None,
         };
         if let Some(how) = changed {
-            return Err(Failure::Io(format!(
+            return Err(CommandError::Io(format!(
                 "{} {how} while vmstate read it (another program, or another vmstate, \
                  changed it); nothing written, so that change is kept: run the command again",
                 self.path.display()

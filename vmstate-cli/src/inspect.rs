@@ -3,13 +3,13 @@
 use serde_json::{Map, Value, json};
 use vmstate::stream::{command_info, decode};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::args::Inspect;
 use crate::describe::{describe, model_round_trips};
 use crate::scan::{Scan, Section, matches, parse_selector, scan};
 use crate::wording::counted;
 
-pub fn run(args: &Inspect) -> Result<(), Failure> {
+pub fn run(args: &Inspect) -> Result<(), CommandError> {
     if let crate::input::Location::Qcow2 {
         image,
         snapshot: None,
@@ -37,7 +37,7 @@ pub fn run(args: &Inspect) -> Result<(), Failure> {
         })
         .collect();
     if let (Some(wanted), true) = (&args.section, selected.is_empty()) {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "no section `{wanted}` in this stream"
         )));
     }
@@ -153,7 +153,7 @@ fn json_text(
     scan: &Scan,
     sections: &[(usize, &Section)],
     libvirt: Option<Value>,
-) -> Result<String, Failure> {
+) -> Result<String, CommandError> {
     // The document is written entry by entry: a tree of values for every
     // section at once took a hundred times the input's size.
     let mut out = String::from("{\n");
@@ -193,8 +193,8 @@ fn json_text(
 /// document, as `serde_json::to_string_pretty` lays it out.
 fn push_array(
     out: &mut String,
-    items: impl Iterator<Item = Result<Value, Failure>>,
-) -> Result<(), Failure> {
+    items: impl Iterator<Item = Result<Value, CommandError>>,
+) -> Result<(), CommandError> {
     let mut empty = true;
     for item in items {
         out.push_str(if empty { "[\n" } else { ",\n" });
@@ -220,7 +220,7 @@ fn push_indented(out: &mut String, text: &str, indent: &str) {
 }
 
 /// One section's entry in `inspect --json`.
-fn section_json(scan: &Scan, section: &Section) -> Result<Value, Failure> {
+fn section_json(scan: &Scan, section: &Section) -> Result<Value, CommandError> {
     let mut entry = Map::new();
     entry.insert("id".into(), json!(section.id));
     entry.insert("section".into(), json!(section.info.idstr));

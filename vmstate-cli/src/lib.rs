@@ -54,9 +54,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// A failure, with the exit status it maps to.
+/// Why a command failed, with the exit status it maps to.
 #[derive(Debug)]
-enum Failure {
+enum CommandError {
     /// The input is malformed: exit status 1.
     BadInput(String),
     /// A file cannot be created or written (a missing directory, no
@@ -75,7 +75,7 @@ enum Failure {
     Refused(usize),
 }
 
-impl From<vmstate::Error> for Failure {
+impl From<vmstate::Error> for CommandError {
     fn from(error: vmstate::Error) -> Self {
         Self::BadInput(error.to_string())
     }
@@ -109,20 +109,24 @@ fn run(args: args::Args) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BadInput(message) | Failure::Io(message) | Failure::Qemu(message)) => {
+        Err(
+            CommandError::BadInput(message)
+            | CommandError::Io(message)
+            | CommandError::Qemu(message),
+        ) => {
             eprintln!("vmstate: error: {message}");
             ExitCode::from(1)
         }
-        Err(Failure::Usage(message)) => {
+        Err(CommandError::Usage(message)) => {
             eprintln!("vmstate: usage error: {message}");
             ExitCode::from(2)
         }
-        Err(Failure::Refuses) => ExitCode::from(1),
-        Err(Failure::NoVerdict(message)) => {
+        Err(CommandError::Refuses) => ExitCode::from(1),
+        Err(CommandError::NoVerdict(message)) => {
             eprintln!("vmstate: no verdict: {message}");
             ExitCode::from(2)
         }
-        Err(Failure::Refused(count)) => {
+        Err(CommandError::Refused(count)) => {
             eprintln!(
                 "vmstate: nothing written: {count} obstacle{} above",
                 if count == 1 { "" } else { "s" }

@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 use vmstate::container::libvirt::{Format, Header, MAGIC, SaveImage};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::atomic_output::Output;
 use crate::scan::Scan;
 use crate::wording::counted;
@@ -96,11 +96,11 @@ impl Seek for ImageStream {
 /// the program libvirt runs for its format); `None` for any other file.
 ///
 /// # Errors
-/// [`Failure::BadInput`] when the image cannot be read (the message names
+/// [`CommandError::BadInput`] when the image cannot be read (the message names
 /// the byte offset), is incomplete, is a mapped-ram (`sparse`) image, or its
 /// decompressor fails.
-pub fn detect(file: &File, path: &Path) -> Result<Option<(SaveImage, ImageStream)>, Failure> {
-    let bad = |message: String| Failure::BadInput(format!("{}: {message}", path.display()));
+pub fn detect(file: &File, path: &Path) -> Result<Option<(SaveImage, ImageStream)>, CommandError> {
+    let bad = |message: String| CommandError::BadInput(format!("{}: {message}", path.display()));
     let mut magic = [0; 16];
     let mut len = 0;
     while len < magic.len() {
@@ -153,9 +153,9 @@ pub fn detect(file: &File, path: &Path) -> Result<Option<(SaveImage, ImageStream
 /// `failure` with a note that its byte offsets count in the stream, when
 /// the stream came out of a libvirt save image where it starts at
 /// `stream_offset`.
-pub fn locate(failure: Failure, stream_offset: Option<u64>) -> Failure {
+pub fn locate(failure: CommandError, stream_offset: Option<u64>) -> CommandError {
     match (failure, stream_offset) {
-        (Failure::BadInput(message), Some(offset)) => Failure::BadInput(format!(
+        (CommandError::BadInput(message), Some(offset)) => CommandError::BadInput(format!(
             "{message} (in the stream, which starts at byte {offset} of the libvirt save image)"
         )),
         (failure, _) => failure,
@@ -167,8 +167,8 @@ pub fn locate(failure: Failure, stream_offset: Option<u64>) -> Failure {
 /// in the same kind of image at `target`.
 ///
 /// # Errors
-/// [`Failure::Io`] when the target or the spool cannot be created.
-pub fn output(target: &Path, image: Option<SaveImage>) -> Result<Output, Failure> {
+/// [`CommandError::Io`] when the target or the spool cannot be created.
+pub fn output(target: &Path, image: Option<SaveImage>) -> Result<Output, CommandError> {
     let Some(image) = image else {
         return Output::create(target);
     };
@@ -199,9 +199,9 @@ fn write_image(
     mut stream: File,
     output: &Output,
     target: &Path,
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     let failed =
-        |e: &dyn std::fmt::Display| Failure::Io(format!("writing {}: {e}", target.display()));
+        |e: &dyn std::fmt::Display| CommandError::Io(format!("writing {}: {e}", target.display()));
     let format = image.header.compression();
     let seekable = output.seekable()?;
     let complete_now = seekable.is_none();

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use vmstate::Error;
 
-use crate::Failure;
+use crate::CommandError;
 use vmstate::models::{Model, Registry};
 use vmstate::stream::SectionInfo;
 
@@ -48,7 +48,7 @@ pub fn check_edit(
     info: &SectionInfo,
     payload: &[u8],
     edits: &[(&str, &str)],
-) -> Result<(), Failure> {
+) -> Result<(), CommandError> {
     let Some(model) = model_for(&info.idstr, info.version_id) else {
         return Ok(());
     };
@@ -69,7 +69,7 @@ pub fn check_edit(
         }
         Ok(_) => return Ok(()),
     };
-    Err(Failure::BadInput(format!(
+    Err(CommandError::BadInput(format!(
         "section `{}` instance {}: `{}` leaves a payload that the device refuses: {why}; \
          nothing written",
         info.idstr,

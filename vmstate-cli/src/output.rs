@@ -3,17 +3,17 @@
 
 use std::io::{ErrorKind, Write};
 
-use crate::Failure;
+use crate::CommandError;
 
 /// Writes `text` to standard output.
-pub fn print(text: &str) -> Result<(), Failure> {
+pub fn print(text: &str) -> Result<(), CommandError> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
     {
         Err(e) if e.kind() != ErrorKind::BrokenPipe => {
-            Err(Failure::Io(format!("writing standard output: {e}")))
+            Err(CommandError::Io(format!("writing standard output: {e}")))
         }
         _ => Ok(()),
     }

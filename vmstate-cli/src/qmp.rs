@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::Failure;
+use crate::CommandError;
 
 /// How long QEMU may take to answer one command, or to greet: building a
 /// machine under TCG on a loaded host takes seconds, not minutes.
@@ -38,10 +38,10 @@ impl Qmp {
     /// streams) and negotiates capabilities.
     ///
     /// # Errors
-    /// [`Failure::Usage`] when `binary` cannot be run (not found, not
-    /// executable); [`Failure::Qemu`] with QEMU's own messages when it exits
+    /// [`CommandError::Usage`] when `binary` cannot be run (not found, not
+    /// executable); [`CommandError::Qemu`] with QEMU's own messages when it exits
     /// before the session is open (bad arguments) or does not answer.
-    pub fn start(binary: &OsString, args: &[OsString]) -> Result<Self, Failure> {
+    pub fn start(binary: &OsString, args: &[OsString]) -> Result<Self, CommandError> {
         let name = binary.to_string_lossy().into_owned();
         let mut child = Command::new(binary)
             .args(args)
@@ -50,8 +50,10 @@ impl Qmp {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| match e.kind() {
-                ErrorKind::NotFound => Failure::Usage(format!("QEMU binary `{name}` not found")),
-                _ => Failure::Usage(format!("cannot run QEMU binary `{name}`: {e}")),
+                ErrorKind::NotFound => {
+                    CommandError::Usage(format!("QEMU binary `{name}` not found"))
+                }
+                _ => CommandError::Usage(format!("cannot run QEMU binary `{name}`: {e}")),
             })?;
         let (Some(stdin), Some(stdout), Some(mut stderr_pipe)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
@@ -91,7 +93,7 @@ impl Qmp {
     }
 
     /// Waits for QMP's greeting, the first line QEMU writes.
-    fn greeting(&mut self) -> Result<(), Failure> {
+    fn greeting(&mut self) -> Result<(), CommandError> {
         let line = self.next_line(ANSWER_TIMEOUT, "QMP started")?;
         let message: Value = serde_json::from_str(&line).map_err(|_| self.garbled(&line))?;
         if message.get("QMP").is_none() {
@@ -104,9 +106,9 @@ impl Qmp {
     /// `return` value; events in between are skipped.
     ///
     /// # Errors
-    /// [`Failure::Qemu`] with QEMU's error description when it refuses the
+    /// [`CommandError::Qemu`] with QEMU's error description when it refuses the
     /// command, with its messages when it exits, and when it does not answer.
-    pub fn execute(&mut self, command: &str, arguments: &Value) -> Result<Value, Failure> {
+    pub fn execute(&mut self, command: &str, arguments: &Value) -> Result<Value, CommandError> {
         let mut request = serde_json::json!({ "execute": command });
         if !arguments.is_null() {
             request["arguments"] = arguments.clone();
@@ -124,7 +126,7 @@ impl Qmp {
             }
             if let Some(error) = message.get("error") {
                 let description = error["desc"].as_str().unwrap_or("no description");
-                return Err(Failure::Qemu(format!(
+                return Err(CommandError::Qemu(format!(
                     "{} refused `{command}`: {description}",
                     self.binary
                 )));
@@ -134,13 +136,13 @@ impl Qmp {
 
     /// The next line of QEMU's standard output, waiting at most `timeout`
     /// for what `awaited` says ("it answered `migrate`").
-    fn next_line(&mut self, timeout: Duration, awaited: &str) -> Result<String, Failure> {
+    fn next_line(&mut self, timeout: Duration, awaited: &str) -> Result<String, CommandError> {
         match self.lines.recv_timeout(timeout) {
             Ok(line) => Ok(line),
             Err(RecvTimeoutError::Disconnected) => Err(self.exited(awaited)),
             Err(RecvTimeoutError::Timeout) => {
                 let messages = self.messages();
-                Err(Failure::Qemu(format!(
+                Err(CommandError::Qemu(format!(
                     "{} did not answer within {} s (waiting until {awaited}){messages}",
                     self.binary,
                     timeout.as_secs(),
@@ -193,20 +195,20 @@ impl Qmp {
 
     /// The failure for a QEMU that ended before `awaited` happened: its exit
     /// status and its own messages.
-    fn exited(&mut self, awaited: &str) -> Failure {
+    fn exited(&mut self, awaited: &str) -> CommandError {
         let status = self
             .wait(QUIT_TIMEOUT)
             .map_or_else(|| "ended".to_owned(), |s| format!("exited ({s})"));
         let messages = self.messages();
-        Failure::Qemu(format!(
+        CommandError::Qemu(format!(
             "{} {status} before {awaited}{messages}",
             self.binary
         ))
     }
 
     /// A line on QMP's stream that is not QMP.
-    fn garbled(&mut self, line: &str) -> Failure {
-        Failure::Qemu(format!(
+    fn garbled(&mut self, line: &str) -> CommandError {
+        CommandError::Qemu(format!(
             "{} wrote something other than QMP on standard output: {line}",
             self.binary
         ))

@@ -14,7 +14,7 @@ use serde_json::json;
 use vmstate::check::StreamFacts;
 use vmstate::stream::StreamReader;
 
-use crate::Failure;
+use crate::CommandError;
 use crate::args::Reference;
 use crate::atomic_output::Output;
 use crate::qmp::Qmp;
@@ -28,14 +28,14 @@ const SAVE_TIMEOUT: Duration = Duration::from_mins(1);
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Runs the destination QEMU paused and saves its state to REF.
-pub fn run(args: &Reference) -> Result<(), Failure> {
+pub fn run(args: &Reference) -> Result<(), CommandError> {
     let Some((binary, user_args)) = args.qemu.split_first() else {
-        return Err(Failure::Usage(
+        return Err(CommandError::Usage(
             "no QEMU binary after `--`: vmstate reference -o REF -- QEMU_BINARY ARGS...".into(),
         ));
     };
     let command = crate::qemu_args::edit(user_args).map_err(|refusals| {
-        Failure::Usage(format!(
+        CommandError::Usage(format!(
             "the command line cannot make a reference:\n  {}",
             refusals.join("\n  ")
         ))
@@ -64,7 +64,7 @@ pub fn run(args: &Reference) -> Result<(), Failure> {
 
 /// Migrates QEMU's state into the file at `path` and waits until the
 /// migration ended.
-fn save(qemu: &mut Qmp, path: &Path) -> Result<(), Failure> {
+fn save(qemu: &mut Qmp, path: &Path) -> Result<(), CommandError> {
     // `exec:` rather than `file:`, which QEMU 7.2 does not know.
     let uri = format!("exec:cat > {}", shell_quoted(path));
     qemu.execute("migrate", &json!({ "uri": uri }))?;
@@ -75,7 +75,7 @@ fn save(qemu: &mut Qmp, path: &Path) -> Result<(), Failure> {
             Some("completed") => return Ok(()),
             Some("failed" | "cancelled") => {
                 let why = status["error-desc"].as_str().unwrap_or("no reason given");
-                return Err(Failure::Qemu(format!(
+                return Err(CommandError::Qemu(format!(
                     "QEMU's save failed: {why}{}",
                     qemu.messages()
                 )));
@@ -83,7 +83,7 @@ fn save(qemu: &mut Qmp, path: &Path) -> Result<(), Failure> {
             _ => {}
         }
         if Instant::now() >= deadline {
-            return Err(Failure::Qemu(format!(
+            return Err(CommandError::Qemu(format!(
                 "QEMU's save did not complete within {} s (status {})",
                 SAVE_TIMEOUT.as_secs(),
                 status["status"]
@@ -106,9 +106,10 @@ fn shell_quoted(path: &Path) -> String {
 
 /// Reads back what QEMU wrote, so that only a whole stream takes REF's
 /// name, and describes it in a line.
-fn summary(mut file: File, name: &Path) -> Result<String, Failure> {
-    let bad =
-        |e: &dyn std::fmt::Display| Failure::Qemu(format!("QEMU wrote no readable stream: {e}"));
+fn summary(mut file: File, name: &Path) -> Result<String, CommandError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        CommandError::Qemu(format!("QEMU wrote no readable stream: {e}"))
+    };
     let bytes = file.seek(SeekFrom::End(0)).map_err(|e| bad(&e))?;
     file.seek(SeekFrom::Start(0)).map_err(|e| bad(&e))?;
     let reader = StreamReader::new(file)

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use vmstate::check::{Dump, parse_cpreg_lists};
 
-use crate::Failure;
+use crate::CommandError;
 
 /// What a release ships for one architecture.
 struct Target {
@@ -89,7 +89,7 @@ pub const MAX_DUMP_LEN: u64 = 64 << 20;
 /// Reads a destination: a shipped release by name (its aarch64 dump when the
 /// stream's `machine` is an aarch64 machine type, else its `x86_64` one), or a
 /// dump file.
-pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, Failure> {
+pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, CommandError> {
     if let Some(release) = RELEASES.iter().find(|r| Path::new(r.name) == path) {
         let target = if machine.is_some_and(is_aarch64) {
             &release.aarch64
@@ -97,7 +97,7 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, Failure> {
             &release.x86_64
         };
         let damaged = |e: String| {
-            Failure::BadInput(format!(
+            CommandError::BadInput(format!(
                 "the shipped dump of {} is damaged: {e}",
                 release.name
             ))
@@ -109,7 +109,7 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, Failure> {
         return Ok(dump);
     }
     let cannot = |e: &dyn std::fmt::Display| {
-        Failure::Usage(format!(
+        CommandError::Usage(format!(
             "cannot read {} ({e}); a destination is a -dump-vmstate file or one of: {}",
             path.display(),
             names()
@@ -120,7 +120,7 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, Failure> {
     std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_DUMP_LEN + 1), &mut text)
         .map_err(|e| cannot(&e))?;
     if text.len() as u64 > MAX_DUMP_LEN {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "{} is larger than {} MiB, the most a -dump-vmstate dump may be (QEMU's own are \
              under 2 MiB)",
             path.display(),
@@ -128,7 +128,7 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, Failure> {
         )));
     }
     Dump::parse(&text).map_err(|e| {
-        Failure::Usage(format!(
+        CommandError::Usage(format!(
             "{} is not a -dump-vmstate dump: {e}",
             path.display()
         ))

@@ -30,7 +30,7 @@ use std::io::{Read, Seek};
 
 use vmstate::stream::{RamBlock, RamRecord, Record, StreamReader};
 
-use crate::Failure;
+use crate::CommandError;
 
 /// The most bytes of images taken from a reference (option ROMs are at most
 /// a few MiB; firmware of the machines here, 4 MiB).
@@ -76,7 +76,7 @@ impl RomBlocks {
         reference: StreamReader<R>,
         replace: &[String],
         drop: &[String],
-    ) -> Result<Self, Failure> {
+    ) -> Result<Self, CommandError> {
         let mut images: HashMap<String, Option<Image>> = HashMap::new();
         for name in replace {
             images.insert(name.clone(), Some(Image::default()));
@@ -107,7 +107,7 @@ impl RomBlocks {
                     if let RamRecord::Page { data, .. } = &ram {
                         taken += data.len() as u64;
                         if taken > MAX_IMAGE {
-                            return Err(Failure::BadInput(format!(
+                            return Err(CommandError::BadInput(format!(
                                 "the reference's image of RAM block `{}` is over {MAX_IMAGE} \
                                  bytes",
                                 current.as_deref().unwrap_or_default()
@@ -124,7 +124,7 @@ impl RomBlocks {
         }
         for (name, image) in &images {
             if image.as_ref().is_some_and(|i| i.used_length == 0) {
-                return Err(Failure::BadInput(format!(
+                return Err(CommandError::BadInput(format!(
                     "the reference has no RAM block `{name}` to take its image from"
                 )));
             }

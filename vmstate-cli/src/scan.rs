@@ -9,7 +9,7 @@ use vmstate::stream::{
     StreamReader, Vmdesc,
 };
 
-use crate::Failure;
+use crate::CommandError;
 use crate::input::Input;
 use crate::progress::Progress;
 
@@ -92,7 +92,7 @@ impl Scan {
 }
 
 /// Reads the whole stream once, drawing a progress line unless `quiet`.
-pub fn scan(input: Input, quiet: bool) -> Result<Scan, Failure> {
+pub fn scan(input: Input, quiet: bool) -> Result<Scan, CommandError> {
     // Pages are only counted: they come in runs, read in large buffers; a
     // mapped-ram file's holes are not read at all.
     let mut reader = StreamReader::new(input)?

@@ -7,10 +7,10 @@ use std::path::Path;
 use serde_json::{Value, json};
 use vmstate::container::qcow2::Snapshot;
 
-use crate::Failure;
+use crate::CommandError;
 
 /// Prints the snapshots of `image` that hold a VM state, as a table or JSON.
-pub fn list(image: &Path, json: bool) -> Result<(), Failure> {
+pub fn list(image: &Path, json: bool) -> Result<(), CommandError> {
     let opened = crate::input::open_image(image)?;
     let with_state: Vec<&Snapshot> = opened
         .snapshots()
@@ -40,7 +40,7 @@ pub fn list(image: &Path, json: bool) -> Result<(), Failure> {
             "disk_only_snapshots": disk_only,
         });
         serde_json::to_string_pretty(&value)
-            .map_err(|e| Failure::Io(format!("formatting JSON: {e}")))?
+            .map_err(|e| CommandError::Io(format!("formatting JSON: {e}")))?
             + "\n"
     } else {
         table(image, &with_state, disk_only)

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{FallocateFlags, FlockOperation};
 use vmstate::container::qcow2::{Image, Snapshot};
 
-use crate::Failure;
+use crate::CommandError;
 use crate::atomic_output::Output;
 use crate::input::{Input, Location, in_image, split_snapshot, tempfile_in};
 
@@ -44,7 +44,7 @@ pub struct SnapshotTarget {
 
 impl Target {
     /// Opens the output named `path` for a stream read from `input`.
-    pub fn create(path: &Path, input: &Input) -> Result<Self, Failure> {
+    pub fn create(path: &Path, input: &Input) -> Result<Self, CommandError> {
         if path != Path::new("-")
             && std::fs::symlink_metadata(path).is_err()
             && let (Some(from), Some((image, name))) = (&input.snapshot, split_snapshot(path))
@@ -68,7 +68,7 @@ impl Target {
             Location::Qcow2 {
                 image,
                 snapshot: None,
-            } => Err(Failure::Usage(format!(
+            } => Err(CommandError::Usage(format!(
                 "{} is a qcow2 image: write into one of its snapshots as {}@NAME",
                 image.display(),
                 image.display()
@@ -95,14 +95,14 @@ impl Target {
     /// The file itself when the output is a file (a stream file, or the
     /// snapshot's spool), so a writer can seek; `None` for standard output
     /// and devices.
-    pub fn seekable(&self) -> Result<Option<File>, Failure> {
+    pub fn seekable(&self) -> Result<Option<File>, CommandError> {
         match self {
             Self::Stream(output) => output.seekable(),
             Self::Snapshot(target) => target
                 .spool
                 .try_clone()
                 .map(Some)
-                .map_err(|e| Failure::Io(format!("spooling the new state: {e}"))),
+                .map_err(|e| CommandError::Io(format!("spooling the new state: {e}"))),
         }
     }
 
@@ -117,19 +117,17 @@ impl Target {
     }
 
     /// A writer at the start of the output.
-    pub fn file(&self) -> Result<Box<dyn Write>, Failure> {
+    pub fn file(&self) -> Result<Box<dyn Write>, CommandError> {
         match self {
             Self::Stream(output) => output.file(),
-            Self::Snapshot(_) => {
-                Ok(Box::new(self.seekable()?.ok_or_else(|| {
-                    Failure::Io("spooling the new state: no file".to_owned())
-                })?))
-            }
+            Self::Snapshot(_) => Ok(Box::new(self.seekable()?.ok_or_else(|| {
+                CommandError::Io("spooling the new state: no file".to_owned())
+            })?)),
         }
     }
 
     /// Gives the written stream its place: OUT's name, or the snapshot.
-    pub fn commit(self) -> Result<(), Failure> {
+    pub fn commit(self) -> Result<(), CommandError> {
         match self {
             Self::Stream(output) => output.commit(),
             Self::Snapshot(target) => target.commit(),
@@ -138,18 +136,20 @@ impl Target {
 }
 
 impl SnapshotTarget {
-    fn commit(mut self) -> Result<(), Failure> {
+    fn commit(mut self) -> Result<(), CommandError> {
         let len = self
             .spool
             .seek(SeekFrom::End(0))
             .and_then(|len| self.spool.seek(SeekFrom::Start(0)).map(|_| len))
-            .map_err(|e| Failure::Io(format!("rereading the new state: {e}")))?;
+            .map_err(|e| CommandError::Io(format!("rereading the new state: {e}")))?;
         let Some(original) = self.copy_of.take() else {
             let file = File::options()
                 .read(true)
                 .write(true)
                 .open(&self.image)
-                .map_err(|e| Failure::Io(format!("cannot open {}: {e}", self.image.display())))?;
+                .map_err(|e| {
+                    CommandError::Io(format!("cannot open {}: {e}", self.image.display()))
+                })?;
             lock(&file, &self.image)?;
             return self.write_into(file, len);
         };
@@ -157,12 +157,12 @@ impl SnapshotTarget {
         // only once whole.
         let output = Output::create(&self.image)?;
         let mut copy = output.seekable()?.ok_or_else(|| {
-            Failure::Usage(format!("{} is not a regular file", self.image.display()))
+            CommandError::Usage(format!("{} is not a regular file", self.image.display()))
         })?;
         let mut from = File::open(&original)
-            .map_err(|e| Failure::Io(format!("cannot open {}: {e}", original.display())))?;
+            .map_err(|e| CommandError::Io(format!("cannot open {}: {e}", original.display())))?;
         std::io::copy(&mut from, &mut copy).map_err(|e| {
-            Failure::Io(format!(
+            CommandError::Io(format!(
                 "copying {} to {}: {e}",
                 original.display(),
                 self.image.display()
@@ -174,7 +174,7 @@ impl SnapshotTarget {
 
     /// Puts the spooled state into snapshot `name` of the image in `file`,
     /// then gives the freed clusters' space back to the file system.
-    fn write_into(mut self, file: File, len: u64) -> Result<(), Failure> {
+    fn write_into(mut self, file: File, len: u64) -> Result<(), CommandError> {
         let mut image = Image::open(file).map_err(|e| in_image(&self.image, &e))?;
         let index = image
             .find(&self.name)
@@ -184,7 +184,7 @@ impl SnapshotTarget {
             .take()
             .unwrap_or_else(|| image.snapshots()[index].clone());
         if !expected.has_vm_state() {
-            return Err(Failure::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "{}@{}: the snapshot saved the disks only; a VM state can only replace another",
                 self.image.display(),
                 self.name
@@ -209,9 +209,9 @@ impl SnapshotTarget {
 
 /// Takes the write lock QEMU's own locks conflict with: fails when a QEMU
 /// (or another writer) has the image open.
-fn lock(file: &File, image: &Path) -> Result<(), Failure> {
+fn lock(file: &File, image: &Path) -> Result<(), CommandError> {
     rustix::fs::fcntl_lock(file, FlockOperation::NonBlockingLockExclusive).map_err(|e| {
-        Failure::Io(format!(
+        CommandError::Io(format!(
             "{} is in use (a running QEMU or another program has it open: {e}); stop it and try again",
             image.display()
         ))
@@ -232,7 +232,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// An unnamed file in the image's directory, for the new state.
-fn spool_beside(image: &Path) -> Result<File, Failure> {
+fn spool_beside(image: &Path) -> Result<File, CommandError> {
     let directory = image
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -1,20 +1,24 @@
 //! What the user wrote, read from the attributes with syn's
 //! `parse_nested_meta`. No policy lives here: every rule about which
-//! combinations make sense is in `check.rs`. Reading goes on after a mistake,
+//! combinations make sense is in `validate.rs`. Reading goes on after a mistake,
 //! so that an unknown key, a repeated key and a value of the wrong kind are
 //! all reported in one build.
 
 mod value;
 
+use proc_macro2::Span;
 use syn::{Attribute, DeriveInput, Generics, Ident, Path, Type, WherePredicate};
 
 use crate::diag::{Accumulator, Error, Result};
-use crate::symbol;
+use crate::symbol::{self, Symbol};
 pub use value::{Flag, Spanned};
 
 /// `#[vmstate(...)]` on the struct or enum.
 pub struct Container {
     pub ident: Ident,
+    /// The keys its `#[vmstate(...)]` attributes wrote, in order, each with
+    /// the span of the key.
+    pub keys: Vec<(Symbol, Span)>,
     pub generics: Generics,
     pub data: Data,
     /// The `#[repr(...)]` attributes, for fieldless enums.
@@ -76,6 +80,9 @@ pub enum Style {
 /// by [`Subsection::from_attribute`].
 pub struct Field {
     pub ident: Option<Ident>,
+    /// The keys its `#[vmstate(...)]` attributes wrote, in order, each with
+    /// the span of the key.
+    pub keys: Vec<(Symbol, Span)>,
     pub ty: Type,
     /// The field's `#[subsection]` attributes.
     pub attrs: Vec<Attribute>,
@@ -135,6 +142,7 @@ impl Container {
         let mut errors = Error::accumulator();
         let mut container = Self {
             ident: input.ident.clone(),
+            keys: Vec::new(),
             generics: input.generics.clone(),
             data: Data::Enum(Vec::new()),
             attrs: forwarded(&input.attrs, "repr"),
@@ -153,7 +161,7 @@ impl Container {
             bound: None,
         };
         let c = &mut container;
-        value::read_keys(
+        let keys = value::read_keys(
             &input.attrs,
             symbol::VMSTATE,
             symbol::CONTAINER_KEYS,
@@ -178,6 +186,7 @@ impl Container {
                 Ok(())
             },
         );
+        container.keys = keys;
         container.data = match &input.data {
             syn::Data::Struct(data) => Data::Struct(read_fields(&data.fields, &mut errors)),
             syn::Data::Enum(data) => Data::Enum(
@@ -246,6 +255,7 @@ fn read_fields(fields: &syn::Fields, errors: &mut Accumulator) -> Fields {
 fn read_field(field: &syn::Field, errors: &mut Accumulator) -> Field {
     let mut read = Field {
         ident: field.ident.clone(),
+        keys: Vec::new(),
         ty: field.ty.clone(),
         attrs: forwarded(&field.attrs, symbol::SUBSECTION.as_str()),
         since: None,
@@ -262,7 +272,7 @@ fn read_field(field: &syn::Field, errors: &mut Accumulator) -> Field {
         rename: None,
     };
     let f = &mut read;
-    value::read_keys(
+    let keys = value::read_keys(
         &field.attrs,
         symbol::VMSTATE,
         symbol::FIELD_KEYS,
@@ -286,6 +296,7 @@ fn read_field(field: &syn::Field, errors: &mut Accumulator) -> Field {
             Ok(())
         },
     );
+    read.keys = keys;
     read
 }
 
@@ -428,6 +439,42 @@ mod tests {
         for (error, words) in errors.iter().zip(expected) {
             assert!(error.contains(words), "`{error}` lacks `{words}`");
         }
+    }
+
+    #[test]
+    fn the_keys_written_are_kept_in_order_with_their_spans() {
+        let input: DeriveInput = parse_quote! {
+            #[vmstate(name = "dev", frozen)]
+            struct S {
+                #[vmstate(since = 2, equal)]
+                #[doc = "not ours"]
+                #[vmstate(value = Self::count, info = "timer", sinse = 1)]
+                #[subsection(needed = Self::f)]
+                x: u32,
+            }
+        };
+        let written = |keys: &[(Symbol, proc_macro2::Span)]| -> Vec<Symbol> {
+            keys.iter().map(|(key, _)| *key).collect()
+        };
+        let Err(error) = Container::from_derive_input(&input) else {
+            panic!("`sinse` is no key");
+        };
+        assert!(error.to_string().contains("sinse"), "{error}");
+        let input: DeriveInput = parse_quote! {
+            #[vmstate(name = "dev", frozen)]
+            struct S {
+                #[vmstate(since = 2, equal)]
+                #[vmstate(value = Self::count, info = "timer")]
+                x: u32,
+            }
+        };
+        let container = Container::from_derive_input(&input).unwrap();
+        assert_eq!(written(&container.keys), [symbol::NAME, symbol::FROZEN]);
+        let fields = container.data.take_struct().unwrap().fields;
+        assert_eq!(
+            written(&fields[0].keys),
+            [symbol::SINCE, symbol::EQUAL, symbol::VALUE, symbol::INFO]
+        );
     }
 
     #[test]

@@ -2,18 +2,18 @@
 //! format. Use it through the `vmstate` crate, which documents every attribute.
 //!
 //! The pipeline is visible in the modules: `ast` reads the attributes with
-//! syn, `check` validates them (reporting every mistake at once) into a
+//! syn, `validate` checks them (reporting every mistake at once) into a
 //! `model`, and `expand` writes the impls; `fallback` keeps user code free
-//! of follow-on errors when the checks fail.
+//! of follow-on errors when validation fails.
 
 mod ast;
-mod check;
 mod diag;
 mod expand;
 mod fallback;
 mod lock;
 mod model;
 mod symbol;
+mod validate;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -36,7 +36,7 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
         return fallback::expand(input, &error.write_errors());
     }
     let checked = ast::Container::from_derive_input(input).and_then(|container| {
-        let model = check::check(&container, input)?;
+        let model = validate::validate(&container)?;
         let expanded = expand::expand(&model);
         let locked = match &model.shape {
             model::Shape::Struct(described) => lock::apply(&container, &model, described),

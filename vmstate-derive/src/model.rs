@@ -1,5 +1,5 @@
 //! The checked description that code generation works from: every rule of
-//! `check.rs` holds for it, so `expand` never has to report an error.
+//! `validate.rs` holds for it, so `expand` never has to report an error.
 
 use proc_macro2::Span;
 use syn::{Generics, Ident, Path, Type, WherePredicate};
@@ -172,12 +172,12 @@ mod tests {
 
     use super::{Gate, Shape, StructModel};
     use crate::ast::Container;
-    use crate::check::check;
+    use crate::validate::validate;
 
     /// Builds the struct model of `input` and hands it to `test`.
     fn with_model(input: &DeriveInput, test: impl FnOnce(&StructModel<'_>)) {
         let container = Container::from_derive_input(input).unwrap();
-        let model = check(&container, input).unwrap();
+        let model = validate(&container).unwrap();
         let Shape::Struct(described) = &model.shape else {
             panic!("a struct model");
         };

@@ -1,11 +1,11 @@
-//! Every attribute key, named once. `ast.rs` reads the keys by these names,
-//! the rules in `check.rs` match on these constants, and [`given`] finds which keys an attribute really wrote, with
-//! the span of each, so no rule keeps its own list of keys.
+//! Every attribute key, named once. `ast.rs` reads the keys by these names
+//! and keeps which ones each attribute wrote, with the span of each; the
+//! rules in `validate.rs` match on these constants, so no rule keeps its own
+//! list of keys.
 
 use std::fmt;
 
-use proc_macro2::Span;
-use syn::{Attribute, Ident};
+use syn::Ident;
 
 /// An attribute key (or attribute name) as the user writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,81 +100,10 @@ impl PartialEq<Symbol> for syn::Path {
     }
 }
 
-/// The keys among `known` that the `#[attr(...)]` attributes in `attrs`
-/// write, in order, each with the span of the key itself. Keys that are not
-/// in `known`, and attributes that do not parse, are left to `ast.rs`, which
-/// reports them.
-pub fn given(attrs: &[Attribute], attr: Symbol, known: &[Symbol]) -> Vec<(Symbol, Span)> {
-    let mut keys = Vec::new();
-    for attribute in attrs.iter().filter(|a| *a.path() == attr) {
-        // A parse error is `ast.rs`'s to report, with the keys found before it.
-        let _ = attribute.parse_nested_meta(|meta| {
-            if let Some(symbol) = known.iter().find(|known| meta.path == **known) {
-                keys.push((*symbol, span_of(&meta.path)));
-            }
-            if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            } else if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
-                meta.input.parse::<proc_macro2::Group>()?;
-            }
-            Ok(())
-        });
-    }
-    keys
-}
-
-fn span_of(path: &syn::Path) -> Span {
-    path.segments
-        .first()
-        .map_or_else(Span::call_site, |segment| segment.ident.span())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use syn::parse_quote;
-
-    #[test]
-    fn finds_the_keys_written_in_order() {
-        let field: syn::Field = parse_quote! {
-            #[vmstate(since = 2, equal)]
-            #[doc = "not ours"]
-            #[vmstate(value = Self::count, info = "timer")]
-            x: u32
-        };
-        let keys: Vec<_> = given(&field.attrs, VMSTATE, FIELD_KEYS)
-            .into_iter()
-            .map(|(key, _)| key)
-            .collect();
-        assert_eq!(keys, [SINCE, EQUAL, VALUE, INFO]);
-    }
-
-    #[test]
-    fn leaves_unknown_keys_and_other_attributes_alone() {
-        let field: syn::Field = parse_quote! {
-            #[vmstate(sinse = 2, skip)]
-            #[subsection(needed = Self::f)]
-            x: u32
-        };
-        let keys: Vec<_> = given(&field.attrs, VMSTATE, FIELD_KEYS)
-            .into_iter()
-            .map(|(key, _)| key)
-            .collect();
-        assert_eq!(keys, [SKIP]);
-    }
-
-    #[test]
-    fn keeps_the_keys_before_a_parse_error() {
-        let field: syn::Field = parse_quote! {
-            #[vmstate(len = n, since = )]
-            x: Vec<u8>
-        };
-        let keys: Vec<_> = given(&field.attrs, VMSTATE, FIELD_KEYS)
-            .into_iter()
-            .map(|(key, _)| key)
-            .collect();
-        assert_eq!(keys, [LEN, SINCE]);
-    }
 
     #[test]
     fn symbols_compare_with_identifiers_and_paths() {

@@ -54,8 +54,9 @@ pub struct Value {
     list: Option<Span>,
 }
 
-/// Calls `read` with each key among `keys` of each `#[attr(...)]` in `attrs`.
-/// An unknown key, a key given twice and a value of the wrong kind are each
+/// Calls `read` with each key among `keys` of each `#[attr(...)]` in `attrs`,
+/// and returns the keys read, in order, each with the span of the key. An
+/// unknown key, a key given twice and a value of the wrong kind are each
 /// kept in `errors` and reading goes on; only text that is no attribute
 /// syntax at all ends the attribute it is in.
 pub fn read_keys(
@@ -64,8 +65,8 @@ pub fn read_keys(
     keys: &[Symbol],
     errors: &mut Accumulator,
     mut read: impl FnMut(Symbol, Value) -> syn::Result<()>,
-) {
-    let mut seen = Vec::new();
+) -> Vec<(Symbol, Span)> {
+    let mut seen: Vec<(Symbol, Span)> = Vec::new();
     for attribute in attrs.iter().filter(|a| a.path().is_ident(attr.as_str())) {
         let parsed = attribute.parse_nested_meta(|meta| {
             let known = keys
@@ -75,10 +76,10 @@ pub fn read_keys(
             let value = Value::parse(known.unwrap_or(attr), &meta)?;
             match known {
                 None => errors.push(unknown_key(&meta.path, attr, keys)),
-                Some(key) if seen.contains(&key) => errors
+                Some(key) if seen.iter().any(|(seen, _)| *seen == key) => errors
                     .push(Error::custom(format!("`{key}` is given twice")).with_span(&meta.path)),
                 Some(key) => {
-                    seen.push(key);
+                    seen.push((key, meta.path.span()));
                     if let Err(error) = read(key, value) {
                         errors.push(error.into());
                     }
@@ -90,6 +91,7 @@ pub fn read_keys(
             errors.push(error.into());
         }
     }
+    seen
 }
 
 impl Value {

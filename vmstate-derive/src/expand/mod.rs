@@ -3,7 +3,7 @@
 //! (`::vmstate` or the `crate = ...` override).
 
 mod bounds;
-mod checks;
+mod const_asserts;
 mod describe;
 mod load;
 mod save;
@@ -76,6 +76,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let ident = model.ident;
     let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
     let where_clause = bounds::where_clause(model, described);
+    let checked_where_clause = bounds::where_clause_with_field_types(model, described);
     let StructModel {
         name,
         version,
@@ -87,7 +88,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
     let describe_body = describe::describe_state_body(krate, described);
     let sync_counts = describe::sync_counts_body(krate, described);
     let schema = schema::schema_const(krate, described);
-    let const_checks = checks::subsection_checks(model, described);
+    let const_asserts = const_asserts::subsection_asserts(model, described);
     let field_impl = field_impl(model, described);
     let inline = inline_hint(described);
     // Only given when not the default, so the trait's default stays the one place that says it.
@@ -101,7 +102,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
         }
     });
     quote! {
-        #const_checks
+        #const_asserts
 
         // A struct with its own VMSD may key a `with::gtree` tree; integers
         // may not, since QEMU writes those as direct keys.
@@ -109,7 +110,7 @@ fn expand_struct(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream 
         impl #impl_generics #krate::with::StructKey for #ident #ty_generics #where_clause {}
 
         #[automatically_derived]
-        impl #impl_generics #krate::VmState for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::VmState for #ident #ty_generics #checked_where_clause {
             const NAME: &'static str = #name;
             const VERSION: u32 = #version;
             const MINIMUM_VERSION: u32 = #minimum_version;
@@ -167,7 +168,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     let krate = &model.krate;
     let ident = model.ident;
     let (impl_generics, ty_generics, _) = model.generics.split_for_impl();
-    let where_clause = bounds::where_clause(model, described);
+    let checked_where_clause = bounds::where_clause_with_field_types(model, described);
     let min_wire_size = save::min_wire_size(krate, described);
     let compressible = describe::compressible(krate, described);
     let inline = inline_hint(described);
@@ -186,7 +187,7 @@ fn field_impl(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     });
     quote! {
         #[automatically_derived]
-        impl #impl_generics #krate::VmStateField for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::VmStateField for #ident #ty_generics #checked_where_clause {
             const MIN_WIRE_SIZE: usize = #min_wire_size;
             const VMDESC_COMPRESSIBLE: bool = #compressible;
             const WIRE: #krate::schema::WireType =

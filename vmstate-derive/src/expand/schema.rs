@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::Path;
 
-use crate::check::varray_element;
 use crate::model::{Codec, FieldModel, Gate, StructModel};
+use crate::validate::varray_element;
 
 pub fn schema_const(krate: &Path, described: &StructModel<'_>) -> TokenStream {
     let StructModel {

@@ -178,21 +178,27 @@ pub fn module_guard(
 /// `src/uart.rs`), when the compiler names the file; inline modules are not
 /// seen. Only breaks ties between recorded types of one name.
 fn source_module(span: Span) -> Option<String> {
-    if !proc_macro::is_available() {
-        return None;
-    }
-    let file = span.unwrap().local_file()?;
-    // rustc names files relative to its working directory, the workspace's.
-    let file = if file.is_relative() {
-        std::env::current_dir().ok()?.join(file)
-    } else {
-        file
-    };
+    let file = source_file(span)?;
     let Ok(relative) = file.strip_prefix(super::manifest_dir()) else {
         // Outside the package: a crate root given by path (trybuild's).
         return Some("crate".to_owned());
     };
     Some(module_of(&relative.with_extension("")))
+}
+
+/// The absolute path of the file the compiler read `span` from, when it
+/// names one (not in a proc macro's own tests, nor for generated code).
+pub(super) fn source_file(span: Span) -> Option<std::path::PathBuf> {
+    if !proc_macro::is_available() {
+        return None;
+    }
+    let file = span.unwrap().local_file()?;
+    // rustc names files relative to its working directory, the workspace's.
+    if file.is_relative() {
+        Some(std::env::current_dir().ok()?.join(file))
+    } else {
+        Some(file)
+    }
 }
 
 /// `src/a/mod` is `crate::a`, `src/lib` and `tests/t` are `crate`.

@@ -53,15 +53,7 @@ fn has_word(text: &str, word: &str) -> bool {
 /// by path (trybuild's), a file included from elsewhere or an inline module
 /// is not checked, since the file is then not the module's whole text.
 pub fn module_file(span: Span, module: &str) -> Option<(String, String)> {
-    if !proc_macro::is_available() {
-        return None;
-    }
-    let file = span.unwrap().local_file()?;
-    let file = if file.is_relative() {
-        std::env::current_dir().ok()?.join(file)
-    } else {
-        file
-    };
+    let file = super::key::source_file(span)?;
     let relative = file.strip_prefix(super::manifest_dir()).ok()?;
     if super::key::module_of(&relative.with_extension("")) != module {
         return None;

@@ -11,10 +11,10 @@ use std::io::ErrorKind as IoErrorKind;
 use std::path::{Path, PathBuf};
 
 use super::diff;
-use super::report::{CheckKind, Failed, HarnessReport};
+use super::harness_report::{CheckKind, Failed, HarnessReport};
 use crate::{VmState, from_slice, to_vec_at};
 
-/// The environment variable that lets [`check_golden`] write missing golden
+/// The environment variable that lets [`verify_golden`] write missing golden
 /// files: `VMSTATE_BLESS=1 cargo test`.
 pub const BLESS_VAR: &str = "VMSTATE_BLESS";
 
@@ -94,19 +94,19 @@ pub fn golden_file<T: VmState>(root: impl AsRef<Path>, version: u32) -> PathBuf 
 /// [`Failed`], listing every problem: a missing file (with the command that
 /// writes it), a file that does not load or is not reproduced, an unreadable
 /// file or directory, a file that cannot be written when blessing.
-pub fn check_golden<T>(value: &T, root: impl AsRef<Path>) -> Result<HarnessReport, Failed>
+pub fn verify_golden<T>(value: &T, root: impl AsRef<Path>) -> Result<HarnessReport, Failed>
 where
     T: VmState + Default,
 {
     golden(value, root.as_ref(), Bless::from_env()).into_result()
 }
 
-/// [`check_golden`] with the blessing decided by the caller rather than by
+/// [`verify_golden`] with the blessing decided by the caller rather than by
 /// [`BLESS_VAR`].
 ///
 /// # Errors
-/// As [`check_golden`].
-pub fn check_golden_files<T>(
+/// As [`verify_golden`].
+pub fn verify_golden_files<T>(
     value: &T,
     root: impl AsRef<Path>,
     bless: Bless,
@@ -117,7 +117,7 @@ where
     golden(value, root.as_ref(), bless).into_result()
 }
 
-/// The report of [`check_golden_files`], failures included.
+/// The report of [`verify_golden_files`], failures included.
 pub(crate) fn golden<T>(value: &T, root: &Path, bless: Bless) -> HarnessReport
 where
     T: VmState + Default,

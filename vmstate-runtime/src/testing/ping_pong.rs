@@ -5,7 +5,7 @@
 use std::fmt::Debug;
 
 use super::diff;
-use super::report::{CheckKind, Failed, HarnessReport};
+use super::harness_report::{CheckKind, Failed, HarnessReport};
 use crate::{VmState, from_slice, to_vec, to_vec_at};
 
 /// Migrates `old` from release `Old` to release `New` and back, twice:
@@ -22,7 +22,7 @@ use crate::{VmState, from_slice, to_vec, to_vec_at};
 /// [`Failed`], listing every hop that failed: the two types have different
 /// names, `New` cannot load version `V`, a save or load fails, the bytes `New`
 /// writes for `Old` differ from `Old`'s own, or the state changed on a hop.
-pub fn check_ping_pong<Old, New>(old: &Old) -> Result<HarnessReport, Failed>
+pub fn verify_ping_pong<Old, New>(old: &Old) -> Result<HarnessReport, Failed>
 where
     Old: VmState + Default + PartialEq + Debug,
     New: VmState + Default + PartialEq + Debug,
@@ -30,12 +30,12 @@ where
     ping_pong::<Old, New>(old, &Old::eq, &New::eq).into_result()
 }
 
-/// [`check_ping_pong`] with the caller's comparisons: `same_old` for the old
+/// [`verify_ping_pong`] with the caller's comparisons: `same_old` for the old
 /// release's states, `same_new` for the new release's.
 ///
 /// # Errors
-/// As [`check_ping_pong`].
-pub fn check_ping_pong_with<Old, New, FO, FN>(
+/// As [`verify_ping_pong`].
+pub fn verify_ping_pong_with<Old, New, FO, FN>(
     old: &Old,
     same_old: FO,
     same_new: FN,
@@ -49,7 +49,7 @@ where
     ping_pong::<Old, New>(old, &same_old, &same_new).into_result()
 }
 
-/// The report of [`check_ping_pong_with`], failures included.
+/// The report of [`verify_ping_pong_with`], failures included.
 fn ping_pong<Old, New>(
     old: &Old,
     same_old: &dyn Fn(&Old, &Old) -> bool,

@@ -4,7 +4,7 @@
 use std::fmt::Debug;
 
 use super::diff;
-use super::report::{CheckKind, Failed, HarnessReport};
+use super::harness_report::{CheckKind, Failed, HarnessReport};
 use crate::{ErrorKind, VmState, from_slice, load_into, to_vec_at};
 
 /// Checks that `value` round-trips at every version from
@@ -29,20 +29,20 @@ use crate::{ErrorKind, VmState, from_slice, load_into, to_vec_at};
 /// [`Failed`], listing every version that failed and why, when a save fails, a
 /// load of bytes this type saved fails, the bytes saved again differ, or the
 /// value loaded at `T::VERSION` differs from `value`.
-pub fn check_round_trips<T>(value: &T) -> Result<HarnessReport, Failed>
+pub fn verify_round_trips<T>(value: &T) -> Result<HarnessReport, Failed>
 where
     T: VmState + Default + Clone + PartialEq + Debug,
 {
     round_trips(value, &T::eq).into_result()
 }
 
-/// [`check_round_trips`] with `same` deciding whether the value loaded at
+/// [`verify_round_trips`] with `same` deciding whether the value loaded at
 /// `T::VERSION` equals the original (for types without `PartialEq`, or to
 /// ignore state that a `post_load` hook recomputes).
 ///
 /// # Errors
-/// As [`check_round_trips`].
-pub fn check_round_trips_with<T, F>(value: &T, same: F) -> Result<HarnessReport, Failed>
+/// As [`verify_round_trips`].
+pub fn verify_round_trips_with<T, F>(value: &T, same: F) -> Result<HarnessReport, Failed>
 where
     T: VmState + Default + Clone + Debug,
     F: Fn(&T, &T) -> bool,
@@ -50,25 +50,27 @@ where
     round_trips(value, &same).into_result()
 }
 
-/// [`check_round_trips`] for a type without `Clone`, `PartialEq` or `Debug`
+/// [`verify_round_trips`] for a type without `Clone`, `PartialEq` or `Debug`
 /// (a device holding atomics, channels or handles): states are compared
 /// through the wire. At each version the bytes saved, loaded and saved again
 /// must be the same, and at `T::VERSION` they must be what `value` saves.
 ///
 /// # Errors
-/// As [`check_round_trips`].
-pub fn check_round_trips_by_wire<T: VmState + Default>(value: &T) -> Result<HarnessReport, Failed> {
+/// As [`verify_round_trips`].
+pub fn verify_round_trips_by_wire<T: VmState + Default>(
+    value: &T,
+) -> Result<HarnessReport, Failed> {
     round_trips_by_wire(value).into_result()
 }
 
-/// The report of [`check_round_trips_by_wire`], failures included.
+/// The report of [`verify_round_trips_by_wire`], failures included.
 pub(crate) fn round_trips_by_wire<T: VmState + Default>(value: &T) -> HarnessReport {
     // The bytes saved at `VERSION` come from `value` itself and were checked
     // to come back as they are: nothing more to compare.
     round_trips_core(value, &|_, _| None)
 }
 
-/// The report of [`check_round_trips`], failures included.
+/// The report of [`verify_round_trips`], failures included.
 pub(crate) fn round_trips<T>(value: &T, same: &dyn Fn(&T, &T) -> bool) -> HarnessReport
 where
     T: VmState + Default + Clone + Debug,

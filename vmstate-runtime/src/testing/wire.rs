@@ -5,13 +5,13 @@
 use std::path::Path;
 
 use super::golden::{self, Bless};
-use super::report::{Failed, HarnessReport};
+use super::harness_report::{Failed, HarnessReport};
 use super::round_trip;
 use crate::{VmState, to_vec};
 
 /// Whether `a` and `b` save the same payload at the current version; false
 /// when either cannot be saved. Pass it to the `_with` checks
-/// ([`check_ping_pong_with`](super::check_ping_pong_with)) for a type
+/// ([`verify_ping_pong_with`](super::verify_ping_pong_with)) for a type
 /// without `PartialEq`.
 #[must_use]
 pub fn same_wire<T: VmState>(a: &T, b: &T) -> bool {
@@ -21,28 +21,28 @@ pub fn same_wire<T: VmState>(a: &T, b: &T) -> bool {
     }
 }
 
-/// [`check_device`](super::check_device) for a type without `Clone`,
-/// `PartialEq` or `Debug`: [`check_round_trips_by_wire`](super::check_round_trips_by_wire)
+/// [`verify_device`](super::verify_device) for a type without `Clone`,
+/// `PartialEq` or `Debug`: [`verify_round_trips_by_wire`](super::verify_round_trips_by_wire)
 /// and the golden files.
 ///
 /// # Panics
 /// When any check fails, with every failure listed.
 #[track_caller]
-pub fn check_device_by_wire<T: VmState + Default>(
+pub fn verify_device_by_wire<T: VmState + Default>(
     value: &T,
     golden_root: impl AsRef<Path>,
 ) -> HarnessReport {
-    match try_check_device_by_wire(value, golden_root) {
+    match try_verify_device_by_wire(value, golden_root) {
         Ok(report) => report,
         Err(failed) => panic!("{failed}"),
     }
 }
 
-/// [`check_device_by_wire`] without the panic.
+/// [`verify_device_by_wire`] without the panic.
 ///
 /// # Errors
 /// [`Failed`], holding the report of both checks, when any check failed.
-pub fn try_check_device_by_wire<T: VmState + Default>(
+pub fn try_verify_device_by_wire<T: VmState + Default>(
     value: &T,
     golden_root: impl AsRef<Path>,
 ) -> Result<HarnessReport, Failed> {

@@ -4,7 +4,7 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
-use syn::{DeriveInput, GenericArgument, Ident, Path, PathArguments, Type};
+use syn::{GenericArgument, Ident, Path, PathArguments, Type};
 
 mod unsupported;
 
@@ -20,26 +20,18 @@ use vmstate_lock::Priority;
 type Keys = [(Symbol, Span)];
 
 /// Turns the parsed input into a [`Model`], or reports every problem found.
-/// `input` is what `container` was read from; the rules read which keys
-/// were written, and where, from its attributes.
-pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> diag::Result<Model<'a>> {
+pub fn validate(container: &Container) -> diag::Result<Model<'_>> {
     let mut errors = Error::accumulator();
-    let field_keys = written_field_keys(input);
     let shape = match &container.data {
         Data::Struct(fields) => match fields.style {
-            Style::Tuple => {
-                check_newtype(container, input, &fields.fields, &field_keys, &mut errors)
-            }
+            Style::Tuple => check_newtype(container, &fields.fields, &mut errors),
             Style::Struct | Style::Unit => Some(Shape::Struct(check_struct(
                 container,
                 &fields.fields,
-                &field_keys,
                 &mut errors,
             ))),
         },
-        Data::Enum(variants) => {
-            check_enum(container, input, variants, &mut errors).map(Shape::Enum)
-        }
+        Data::Enum(variants) => check_enum(container, variants, &mut errors).map(Shape::Enum),
     };
     let model = shape.map(|shape| Model {
         ident: &container.ident,
@@ -56,23 +48,9 @@ pub fn check<'a>(container: &'a Container, input: &DeriveInput) -> diag::Result<
     })
 }
 
-/// The keys each field's `#[vmstate(...)]` attributes wrote, in field order
-/// (`Container` keeps the same order).
-fn written_field_keys(input: &DeriveInput) -> Vec<Vec<(Symbol, Span)>> {
-    match &input.data {
-        syn::Data::Struct(data) => data
-            .fields
-            .iter()
-            .map(|field| symbol::given(&field.attrs, symbol::VMSTATE, symbol::FIELD_KEYS))
-            .collect(),
-        syn::Data::Enum(_) | syn::Data::Union(_) => Vec::new(),
-    }
-}
-
 fn check_struct<'a>(
     container: &'a Container,
     fields: &'a [Field],
-    field_keys: &[Vec<(Symbol, Span)>],
     errors: &mut Accumulator,
 ) -> StructModel<'a> {
     let (name, version) = check_description_keys(container, errors);
@@ -97,7 +75,7 @@ fn check_struct<'a>(
         let Some(ident) = field.ident.as_ref() else {
             continue;
         };
-        let keys = field_keys.get(position).map_or(&[][..], Vec::as_slice);
+        let keys = field.keys.as_slice();
         if let Some((subsection, span)) = check_subsection_attr(field, errors) {
             check_no_field_keys_on_subsection(keys, errors);
             let needed = check_needed(subsection.needed, &field.ty, errors);
@@ -489,14 +467,12 @@ fn check_len_target(len: &Ident, earlier: &[Field], all: &[Field], errors: &mut 
 /// A tuple struct is supported as a newtype, whose wire form is its one field's.
 fn check_newtype<'a>(
     container: &'a Container,
-    input: &DeriveInput,
     fields: &'a [Field],
-    field_keys: &[Vec<(Symbol, Span)>],
     errors: &mut Accumulator,
 ) -> Option<Shape<'a>> {
-    check_no_description_keys(input, "a newtype", errors);
+    check_no_description_keys(container, "a newtype", errors);
     if let [field] = fields {
-        for (key, span) in field_keys.iter().flatten() {
+        for (key, span) in &field.keys {
             errors.push(
                 Error::custom(format!("`{key}` is not supported on a newtype's field"))
                     .with_span(span),
@@ -519,11 +495,10 @@ fn check_newtype<'a>(
 /// fieldless variants have a discriminant to save.
 fn check_enum<'a>(
     container: &'a Container,
-    input: &DeriveInput,
     variants: &'a [Variant],
     errors: &mut Accumulator,
 ) -> Option<EnumModel<'a>> {
-    check_no_description_keys(input, "an enum", errors);
+    check_no_description_keys(container, "an enum", errors);
     for variant in variants {
         if !variant.fields.is_unit() {
             errors.push(
@@ -550,17 +525,17 @@ fn check_enum<'a>(
 }
 
 /// Newtypes and enums have no VMState description of their own; they are fields.
-fn check_no_description_keys(input: &DeriveInput, what: &str, errors: &mut Accumulator) {
-    let keys = symbol::given(&input.attrs, symbol::VMSTATE, symbol::CONTAINER_KEYS);
-    let description_keys = keys
-        .into_iter()
+fn check_no_description_keys(container: &Container, what: &str, errors: &mut Accumulator) {
+    let description_keys = container
+        .keys
+        .iter()
         .filter(|(key, _)| !symbol::SHAPE_KEYS.contains(key));
     for (key, span) in description_keys {
         errors.push(
             Error::custom(format!(
                 "`{key}` is not allowed on {what}: it is saved as a field, not as a VMState description"
             ))
-            .with_span(&span),
+            .with_span(span),
         );
     }
 }
@@ -611,14 +586,14 @@ fn is_integer_name(name: &str) -> bool {
 mod tests {
     use syn::{DeriveInput, parse_quote};
 
-    use super::check;
+    use super::validate;
     use crate::ast::Container;
     use crate::model::{Codec, Gate, Shape};
 
     /// Every message that checking `input` reports; empty when it passes.
     fn reported(input: &DeriveInput) -> Vec<String> {
         let container = Container::from_derive_input(input).unwrap();
-        match check(&container, input) {
+        match validate(&container) {
             Ok(_) => Vec::new(),
             Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
         }
@@ -653,7 +628,7 @@ mod tests {
             }
         };
         let container = Container::from_derive_input(&input).unwrap();
-        let model = check(&container, &input).unwrap();
+        let model = validate(&container).unwrap();
         let Shape::Struct(described) = &model.shape else {
             panic!("a struct model");
         };
@@ -1017,7 +992,7 @@ mod tests {
         );
         let container = Container::from_derive_input(&input).unwrap();
         assert!(matches!(
-            check(&container, &input).unwrap().shape,
+            validate(&container).unwrap().shape,
             Shape::Newtype(_)
         ));
     }
@@ -1049,7 +1024,7 @@ mod tests {
             }
         );
         let container = Container::from_derive_input(&input).unwrap();
-        let Shape::Enum(model) = check(&container, &input).unwrap().shape else {
+        let Shape::Enum(model) = validate(&container).unwrap().shape else {
             panic!("an enum model");
         };
         assert_eq!(model.repr, "i16");

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum CheckKind {
     /// A version saved and loaded at the same version
-    /// ([`check_round_trips`](super::check_round_trips)).
+    /// ([`verify_round_trips`](super::verify_round_trips)).
     RoundTrip,
-    /// A golden byte file ([`check_golden`](super::check_golden)).
+    /// A golden byte file ([`verify_golden`](super::verify_golden)).
     Golden,
     /// Two releases of a device handing the state back and forth
-    /// ([`check_ping_pong`](super::check_ping_pong)).
+    /// ([`verify_ping_pong`](super::verify_ping_pong)).
     PingPong,
 }
 

@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 
 use crate::model::{Model, StructModel};
 
-pub fn subsection_checks(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
+pub fn subsection_asserts(model: &Model<'_>, described: &StructModel<'_>) -> TokenStream {
     let krate = &model.krate;
     let parent = &described.name;
     // A free `const` cannot name the struct's type parameters; subsections whose

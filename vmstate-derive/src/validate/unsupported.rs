@@ -190,7 +190,7 @@ mod tests {
     /// Every message that checking `input` reports.
     fn reported(input: &syn::DeriveInput) -> Vec<String> {
         let container = crate::ast::Container::from_derive_input(input).unwrap();
-        match crate::check::check(&container, input) {
+        match crate::validate::validate(&container) {
             Ok(_) => Vec::new(),
             Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
         }
