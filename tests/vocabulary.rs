@@ -459,7 +459,7 @@ fn option_and_string_forms() {
     let error = vmstate::from_slice::<StdViews>(&[0, 0, 0, 0, 0, 2, b'a', 0xff], 1).unwrap_err();
     assert!(matches!(
         error.kind(),
-        ErrorKind::InvalidUtf8 { valid_up_to: 1 }
+        ErrorKind::InvalidUtf8 { what: "string", source } if source.valid_up_to() == 1
     ));
     assert_eq!(error.offset(), Some(6));
 }

@@ -122,7 +122,7 @@ impl VmStateField for Capability {
         let bytes = reader.read_bytes(usize::from(len))?;
         let name = core::str::from_utf8(bytes).map_err(|source| {
             Error::at(
-                ErrorKind::NameNotUtf8 {
+                ErrorKind::InvalidUtf8 {
                     what: "capability name",
                     source,
                 },

@@ -228,10 +228,12 @@ pub enum ErrorKind {
         /// The entries found, up to the first one past the count.
         found: u64,
     },
-    /// A string field whose bytes are not UTF-8.
+    /// Text on the wire that is not UTF-8: a string field, a capability name.
     InvalidUtf8 {
-        /// Bytes before the first invalid sequence.
-        valid_up_to: usize,
+        /// What the text is, e.g. `string`, `capability name`.
+        what: &'static str,
+        /// The decoding error, which says where the invalid bytes start.
+        source: core::str::Utf8Error,
     },
     /// A value that a wire view cannot represent: a local buffer shorter than
     /// the bytes on the wire, an armed timer whose expiry is the "not armed"
@@ -323,13 +325,6 @@ pub enum ErrorKind {
         name: String,
         /// The most bytes the wire can hold.
         max: usize,
-    },
-    /// A name on the wire that is not UTF-8.
-    NameNotUtf8 {
-        /// What the name names.
-        what: &'static str,
-        /// The decoding error.
-        source: core::str::Utf8Error,
     },
     /// None of the layouts a section may have fits the payload.
     NoLayoutFits {
@@ -769,7 +764,6 @@ impl fmt::Display for ErrorKind {
             Self::NameTooLong { what, name, max } => {
                 write!(f, "{what} `{name}` is longer than {max} bytes")
             }
-            Self::NameNotUtf8 { what, source } => write!(f, "{what}: {source}"),
             Self::NoLayoutFits { idstr } => {
                 write!(f, "no {idstr} layout ends where a record starts")
             }
@@ -816,9 +810,10 @@ impl ErrorKind {
                 "{what}: the input declares {declared} entr{} but {found} follow",
                 if *declared == 1 { "y" } else { "ies" }
             ),
-            Self::InvalidUtf8 { valid_up_to } => write!(
+            Self::InvalidUtf8 { what, source } => write!(
                 f,
-                "string is not UTF-8: the bytes are invalid from byte {valid_up_to} on"
+                "{what} is not UTF-8: the bytes are invalid from byte {} on",
+                source.valid_up_to()
             ),
             Self::Unrepresentable { view, reason } => {
                 write!(f, "`{view}` cannot represent this value: {reason}")
@@ -837,7 +832,7 @@ impl std::error::Error for Error {
         match &self.0.kind {
             ErrorKind::Hook { source, .. } => Some(&**source),
             ErrorKind::Io { source } => Some(source),
-            ErrorKind::NameNotUtf8 { source, .. } => Some(source),
+            ErrorKind::InvalidUtf8 { source, .. } => Some(source),
             _ => None,
         }
     }

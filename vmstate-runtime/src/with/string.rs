@@ -75,10 +75,11 @@ pub fn load(value: &mut String, reader: &mut Reader<'_>) -> Result<(), Error> {
         })?;
     let offset = reader.offset();
     let bytes = reader.read_bytes(len)?;
-    let text = core::str::from_utf8(bytes).map_err(|e| {
+    let text = core::str::from_utf8(bytes).map_err(|source| {
         Error::at(
             ErrorKind::InvalidUtf8 {
-                valid_up_to: e.valid_up_to(),
+                what: "string",
+                source,
             },
             offset,
         )
