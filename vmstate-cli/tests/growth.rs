@@ -152,13 +152,26 @@ fn every_command_is_linear_in_sections() {
         large.to_str().unwrap(),
         out.to_str().unwrap(),
     );
-    for (name, args) in [
-        ("inspect", &["inspect", "--quiet"][..]),
-        ("inspect --json", &["inspect", "--json", "--quiet"]),
+    for ((name, small), (_, large)) in every_command(small, out)
+        .into_iter()
+        .zip(every_command(large, out))
+    {
+        assert_linear(name, &small, &large);
+    }
+}
+
+/// The five commands on `file`, each with its name; `set` and `convert`
+/// write to `out`.
+fn every_command<'a>(file: &'a str, out: &'a str) -> [(&'static str, Vec<&'a str>); 5] {
+    [
+        ("inspect", vec!["inspect", file, "--quiet"]),
+        ("inspect --json", vec!["inspect", file, "--json", "--quiet"]),
+        ("check", vec!["check", file, "qemu-10.0"]),
         (
             "set",
-            &[
+            vec![
                 "set",
+                file,
                 "--section",
                 "port92:7",
                 "--field",
@@ -170,18 +183,9 @@ fn every_command_is_linear_in_sections() {
         ),
         (
             "convert",
-            &["convert", "--to", "qemu-10.0", "--quiet", "-o", out],
+            vec!["convert", file, "--to", "qemu-10.0", "--quiet", "-o", out],
         ),
-    ] {
-        let with = |file| {
-            let mut all = vec![args[0], file];
-            all.extend_from_slice(&args[1..]);
-            all
-        };
-        assert_linear(name, &with(small), &with(large));
-    }
-    let check = |file| ["check", file, "qemu-10.0"];
-    assert_linear("check", &check(small), &check(large));
+    ]
 }
 
 /// `inspect --json` holds what it prints, not a tree of values ten times its
@@ -255,36 +259,18 @@ fn memory_follows_the_vmdesc_size() {
     #[allow(clippy::cast_precision_loss, reason = "sizes of a few MiB")]
     let grown_kib = (large_json - small_json) as f64 / 1024.0;
     let mut over = Vec::new();
-    for args in [
-        &["inspect", "--quiet"][..],
-        &["inspect", "--json", "--quiet"],
-        &["check", "qemu-10.0"],
-        &[
-            "set",
-            "--section",
-            "port92:7",
-            "--field",
-            "outport=3",
-            "--quiet",
-            "-o",
-            out,
-        ],
-        &["convert", "--to", "qemu-10.0", "--quiet", "-o", out],
-    ] {
-        let with = |file| {
-            let mut all = vec![args[0], file];
-            all.extend_from_slice(&args[1..]);
-            all
-        };
-        let (a, b) = (peak_rss_kib(&with(small)), peak_rss_kib(&with(large)));
+    for ((name, small), (_, large)) in every_command(small, out)
+        .into_iter()
+        .zip(every_command(large, out))
+    {
+        let (a, b) = (peak_rss_kib(&small), peak_rss_kib(&large));
         #[allow(clippy::cast_precision_loss, reason = "sizes of a few hundred MiB")]
         let per_byte = b.saturating_sub(a) as f64 / grown_kib;
         eprintln!(
-            "{}: {a} KiB -> {b} KiB for {grown_kib:.0} KiB more vmdesc: {per_byte:.1} per byte",
-            args.join(" ")
+            "{name}: {a} KiB -> {b} KiB for {grown_kib:.0} KiB more vmdesc: {per_byte:.1} per byte"
         );
         if per_byte > VMDESC_MEMORY_PER_BYTE {
-            over.push(format!("{args:?}: {per_byte:.1}"));
+            over.push(format!("{name}: {per_byte:.1}"));
         }
     }
     assert!(
