@@ -87,8 +87,7 @@ impl<T: VmStateField + Default> Varray for Box<[T]> {
     fn resize_for_load(&mut self, len: usize) -> &mut [T] {
         if self.len() != len {
             let mut items = core::mem::take(self).into_vec();
-            items.truncate(len);
-            items.resize_with(len, T::default);
+            items.resize_for_load(len);
             *self = items.into_boxed_slice();
         }
         self
