@@ -279,6 +279,118 @@ fn memory_follows_the_vmdesc_size() {
     );
 }
 
+/// A `-dump-vmstate` file of `count` device types shaped as QEMU's are (a
+/// description with an array, a later field, an inlined struct and a
+/// subsection), laid out as QEMU lays it out; returns its length.
+fn many_device_types(path: &Path, count: u32) -> u64 {
+    let mut text = String::from("{\n  \"vmschkmachine\": {\n    \"Name\": \"pc-i440fx-7.2\"\n  }");
+    for n in 0..count {
+        use std::fmt::Write;
+        let _ = write!(
+            text,
+            r#",
+  "dev{n}": {{
+    "Name": "dev{n}",
+    "version_id": 3,
+    "minimum_version_id": 1,
+    "Description": {{
+      "name": "dev{n}",
+      "version_id": 3,
+      "minimum_version_id": 1,
+      "Fields": [
+        {{
+          "field": "regs",
+          "version_id": 0,
+          "field_exists": false,
+          "num": 8,
+          "size": 4
+        }},
+        {{
+          "field": "ctrl",
+          "version_id": 2,
+          "field_exists": false,
+          "size": 1
+        }},
+        {{
+          "field": "timer",
+          "version_id": 0,
+          "field_exists": false,
+          "size": 48,
+          "Description": {{
+            "name": "timer",
+            "version_id": 1,
+            "minimum_version_id": 1,
+            "Fields": [
+              {{
+                "field": "expire_time",
+                "version_id": 0,
+                "field_exists": false,
+                "size": 8
+              }}
+            ]
+          }}
+        }}
+      ],
+      "Subsections": [
+        {{
+          "name": "dev{n}/extra",
+          "version_id": 1,
+          "minimum_version_id": 1,
+          "Fields": [
+            {{
+              "field": "extra",
+              "version_id": 0,
+              "field_exists": false,
+              "size": 4
+            }}
+          ]
+        }}
+      ]
+    }}
+  }}"#
+        );
+    }
+    text.push_str("\n}\n");
+    std::fs::write(path, &text).unwrap();
+    text.len() as u64
+}
+
+/// What `check` may hold per byte of `-dump-vmstate` file beyond a dump a
+/// quarter the size: the text (one byte per byte) and the parsed dump
+/// (about 1.3 for QEMU's layout). A tree of JSON values took about 11.
+const DUMP_MEMORY_PER_BYTE: f64 = 4.0;
+
+/// Memory follows the dump's size with a bounded factor: between a dump and
+/// one with four times the device types, `check STREAM DUMP`'s peak RSS
+/// grows by at most [`DUMP_MEMORY_PER_BYTE`] times the file's growth.
+#[test]
+fn memory_follows_the_dump_size() {
+    let scratch = support::Scratch::new("dump-memory");
+    let small = scratch.0.join("small.json");
+    let large = scratch.0.join("large.json");
+    let small_len = many_device_types(&small, SECTIONS / 2);
+    let large_len = many_device_types(&large, 2 * SECTIONS);
+    let stream = support::qemu::repository().join("tests/data/qemu-7.2/pc-ran.mig");
+    let stream = stream.to_str().unwrap();
+    let (code, out, err) = support::vmstate(&["check", stream, large.to_str().unwrap()]);
+    // No entry of the dump is a device of the stream: nothing to refuse,
+    // but the dump was read and parsed whole.
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("described neither by DEST's dump"), "{out}");
+    let a = peak_rss_kib(&["check", stream, small.to_str().unwrap()]);
+    let b = peak_rss_kib(&["check", stream, large.to_str().unwrap()]);
+    #[allow(clippy::cast_precision_loss, reason = "sizes of a few MiB")]
+    let per_byte = b.saturating_sub(a) as f64 * 1024.0 / (large_len - small_len) as f64;
+    eprintln!(
+        "check: {a} KiB -> {b} KiB for {} KiB more dump: {per_byte:.1} per byte",
+        (large_len - small_len) / 1024
+    );
+    assert!(
+        per_byte <= DUMP_MEMORY_PER_BYTE,
+        "peak RSS grew by {per_byte:.1} times the dump's growth (at most {DUMP_MEMORY_PER_BYTE})"
+    );
+}
+
 /// QEMU 10.0's mapped-ram save file with its last block (`/rom@etc/acpi/rsdp`,
 /// 4 KiB) claiming `claim` bytes: the region past its one page is a hole,
 /// and the rest of the file moves to the region's new end.

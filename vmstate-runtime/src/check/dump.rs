@@ -7,7 +7,12 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+mod parse;
+
+#[cfg(test)]
+mod oracle;
 
 /// The key QEMU uses for the machine type entry, which is not a section.
 const MACHINE_KEY: &str = "vmschkmachine";
@@ -88,41 +93,24 @@ impl Dump {
     /// A [`DumpError`] when the text is not JSON, or naming the JSON path of the
     /// first entry that is not shaped like a dump.
     pub fn parse(text: &str) -> Result<Self, DumpError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| DumpError::new("$", format!("not JSON: {e}")))?;
-        Self::from_value(&value)
+        // Read straight into the dump: a tree of JSON values first took
+        // about seven times the text (see `parse`).
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        parse::dump(&mut deserializer)
+            .and_then(|dump| deserializer.end().map(|()| dump))
+            .map_err(|e| DumpError::new("$", format!("not JSON: {e}")))?
     }
 
-    /// Reads a dump already parsed as JSON.
+    /// Reads a dump already parsed as JSON: the same checks and messages as
+    /// [`parse`](Self::parse).
     ///
     /// # Errors
     /// A [`DumpError`] naming the JSON path of the first entry that is not shaped
     /// like a dump (a missing `version_id`, a size that is not a number, ...).
     pub fn from_value(value: &Value) -> Result<Self, DumpError> {
-        let root = object(value, "$")?;
-        let mut dump = Self::default();
-        for (name, entry) in root {
-            let path = format!("$[{name:?}]");
-            if name == MACHINE_KEY {
-                let entry = object(entry, &path)?;
-                dump.machine = optional_string(entry, "Name", &path)?;
-            } else if name == RELEASE_KEY {
-                let entry = object(entry, &path)?;
-                dump.release = optional_string(entry, "version", &path)?;
-                dump.machines = match entry.get("machines") {
-                    None => Vec::new(),
-                    Some(Value::Array(machines)) => machines
-                        .iter()
-                        .map(|m| m.as_str().map(str::to_owned))
-                        .collect::<Option<_>>()
-                        .ok_or_else(|| DumpError::new(&path, "\"machines\" holds a non-string"))?,
-                    Some(_) => return Err(DumpError::new(&path, "\"machines\" is not a list")),
-                };
-            } else {
-                dump.sections.push(Section::from_value(name, entry, &path)?);
-            }
-        }
-        Ok(dump)
+        // A value has no syntax to get wrong: the visitors raise no error of
+        // their own, so this one is only `serde_json`'s, never seen.
+        parse::dump(value).map_err(|e| DumpError::new("$", format!("not a dump: {e}")))?
     }
 
     /// The section called `name`.
@@ -171,39 +159,7 @@ impl Dump {
     }
 }
 
-impl Section {
-    fn from_value(name: &str, value: &Value, path: &str) -> Result<Self, DumpError> {
-        let map = object(value, path)?;
-        let description = match map.get("Description") {
-            Some(description) => Some(Description::from_value(
-                description,
-                &format!("{path}.Description"),
-            )?),
-            None => None,
-        };
-        Ok(Self {
-            name: name.to_owned(),
-            version_id: integer(map, "version_id", path)?,
-            minimum_version_id: optional_integer(map, "minimum_version_id", path)?,
-            description,
-        })
-    }
-}
-
 impl Description {
-    fn from_value(value: &Value, path: &str) -> Result<Self, DumpError> {
-        let map = object(value, path)?;
-        let fields = list(map, "Fields", path, Field::from_value)?;
-        let subsections = list(map, "Subsections", path, Self::from_value)?;
-        Ok(Self {
-            name: string(map, "name", path)?,
-            version_id: integer(map, "version_id", path)?,
-            minimum_version_id: optional_integer(map, "minimum_version_id", path)?,
-            fields,
-            subsections,
-        })
-    }
-
     /// The subsection called `name`.
     #[must_use]
     pub fn subsection(&self, name: &str) -> Option<&Description> {
@@ -222,36 +178,6 @@ impl Description {
 }
 
 impl Field {
-    fn from_value(value: &Value, path: &str) -> Result<Self, DumpError> {
-        let map = object(value, path)?;
-        let field_exists = match map.get("field_exists") {
-            None => false,
-            Some(Value::Bool(exists)) => *exists,
-            Some(_) => {
-                return Err(DumpError::new(
-                    path,
-                    "\"field_exists\" is not true or false",
-                ));
-            }
-        };
-        let description = match map.get("Description") {
-            Some(description) => Some(Description::from_value(
-                description,
-                &format!("{path}.Description"),
-            )?),
-            None => None,
-        };
-        Ok(Self {
-            name: string(map, "field", path)?,
-            version_id: integer(map, "version_id", path)?,
-            field_exists,
-            size: unsigned(map, "size", path)?,
-            num: optional_unsigned(map, "num", path)?,
-            type_name: optional_string(map, "type", path)?,
-            description,
-        })
-    }
-
     /// Whether this is `VMSTATE_UNUSED` padding: bytes written as zeros and skipped on load.
     #[must_use]
     pub fn is_unused(&self) -> bool {
@@ -301,82 +227,3 @@ impl fmt::Display for DumpError {
 }
 
 impl std::error::Error for DumpError {}
-
-fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, DumpError> {
-    value
-        .as_object()
-        .ok_or_else(|| DumpError::new(path, "expected a JSON object"))
-}
-
-/// The array under `key` (none when absent), each element read by `item`.
-fn list<T>(
-    map: &Map<String, Value>,
-    key: &str,
-    path: &str,
-    item: impl Fn(&Value, &str) -> Result<T, DumpError>,
-) -> Result<Vec<T>, DumpError> {
-    match map.get(key) {
-        None => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, value)| item(value, &format!("{path}.{key}[{i}]")))
-            .collect(),
-        Some(_) => Err(DumpError::new(path, format!("{key:?} is not an array"))),
-    }
-}
-
-fn string(map: &Map<String, Value>, key: &str, path: &str) -> Result<String, DumpError> {
-    optional_string(map, key, path)?
-        .ok_or_else(|| DumpError::new(path, format!("{key:?} is missing")))
-}
-
-fn optional_string(
-    map: &Map<String, Value>,
-    key: &str,
-    path: &str,
-) -> Result<Option<String>, DumpError> {
-    match map.get(key) {
-        None => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text.clone())),
-        Some(_) => Err(DumpError::new(path, format!("{key:?} is not a string"))),
-    }
-}
-
-fn integer(map: &Map<String, Value>, key: &str, path: &str) -> Result<i64, DumpError> {
-    optional_integer(map, key, path)?
-        .ok_or_else(|| DumpError::new(path, format!("{key:?} is missing")))
-}
-
-fn optional_integer(
-    map: &Map<String, Value>,
-    key: &str,
-    path: &str,
-) -> Result<Option<i64>, DumpError> {
-    match map.get(key) {
-        None => Ok(None),
-        Some(value) => value
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| DumpError::new(path, format!("{key:?} is not an integer"))),
-    }
-}
-
-fn unsigned(map: &Map<String, Value>, key: &str, path: &str) -> Result<u64, DumpError> {
-    optional_unsigned(map, key, path)?
-        .ok_or_else(|| DumpError::new(path, format!("{key:?} is missing")))
-}
-
-fn optional_unsigned(
-    map: &Map<String, Value>,
-    key: &str,
-    path: &str,
-) -> Result<Option<u64>, DumpError> {
-    match map.get(key) {
-        None => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .map(Some)
-            .ok_or_else(|| DumpError::new(path, format!("{key:?} is not a non-negative integer"))),
-    }
-}
