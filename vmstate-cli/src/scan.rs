@@ -85,6 +85,22 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// Nothing seen yet of a stream described by `vmdesc`.
+    fn new(vmdesc: Option<Vmdesc>) -> Self {
+        // The vmdesc lists every FULL section: room for them and a few
+        // iterative ones at once, rather than a list grown by doubling,
+        // whose copies the allocator kept (7 MiB more peak RSS at 200,000
+        // sections).
+        let described = vmdesc.as_ref().map_or(0, |v| v.devices.len());
+        Self {
+            machine: None,
+            sections: Vec::with_capacity(described.saturating_add(8)),
+            commands: Vec::new(),
+            index: vmdesc.as_ref().map(Vmdesc::index).unwrap_or_default(),
+            vmdesc,
+        }
+    }
+
     /// The stream's vmdesc entry for `section`.
     pub fn device(&self, section: &Section) -> Option<&DeviceDesc> {
         let vmdesc = self.vmdesc.as_ref()?;
@@ -102,18 +118,7 @@ pub fn scan(input: Input, quiet: bool) -> Result<Scan, CommandError> {
         .with_page_runs()
         .with_data_extents(crate::input::data_extent);
     let progress = Progress::new("inspect", reader.len(), quiet);
-    let vmdesc = reader.take_vmdesc();
-    // The vmdesc lists every FULL section: room for them and a few
-    // iterative ones at once, rather than a list grown by doubling, whose
-    // copies the allocator kept (7 MiB more peak RSS at 200,000 sections).
-    let described = vmdesc.as_ref().map_or(0, |v| v.devices.len());
-    let mut scan = Scan {
-        machine: None,
-        sections: Vec::with_capacity(described.saturating_add(8)),
-        commands: Vec::new(),
-        index: vmdesc.as_ref().map(Vmdesc::index).unwrap_or_default(),
-        vmdesc,
-    };
+    let mut scan = Scan::new(reader.take_vmdesc());
     // Index into `sections` of the section whose payload is being read.
     let mut current: Option<usize> = None;
     // The last START section listed under each section id, for PART and
