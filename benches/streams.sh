@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Streams at disk speed: `vmstate set`, `convert` and `inspect` on large real
-# QEMU streams against `cp` and `cat` of the same file, in the same run.
+# Streams at disk speed: `vmstate set`, `convert`, `inspect` and `check` on
+# large real QEMU streams against `cp` and `cat` of the same file, in the
+# same run.
 #
 # Makes each stream with QEMU 7.2 (Debian's qemu-system-x86_64): a paused
 # pc-i440fx-7.2 guest whose RAM is a file (memory-backend-file) filled with
@@ -10,9 +11,10 @@
 # are 5 % of a 0.2 s `cat`), its ratios to the peers and its peak RSS. The
 # peers of set and convert are `cp` and `cp` followed by `sync` of the copy
 # (vmstate syncs its output before it takes OUT's name, so a crash never
-# leaves a named file whose data is not on disk); that of inspect is `cat`.
-# The commands take turns (cp, cat, set, convert, inspect, then
-# again), so a change in the machine's load falls on all of them alike.
+# leaves a named file whose data is not on disk); that of inspect and check
+# (against QEMU 10.0's shipped dump) is `cat`. The commands take turns (cp,
+# cat, set, convert, inspect, check, then again), so a change in the
+# machine's load falls on all of them alike.
 # Page-cache writeback is flushed (`sync`) before every run, so one run's
 # dirty pages do not slow the next. Needs /usr/bin/time, perl.
 #
@@ -104,10 +106,12 @@ for mib in $SIZES; do
   add "vmstate set" "$VMSTATE" set "$in" --section i8259:0 --field imr=0xfb -o "$out" --quiet
   add "vmstate convert" "$VMSTATE" convert "$in" --to qemu-10.0 -o "$out" --quiet
   add "vmstate inspect" "$VMSTATE" inspect "$in" --quiet
+  add "vmstate check" "$VMSTATE" check "$in" qemu-10.0
   if [[ -n "${BASELINE:-}" ]]; then
     add "set (baseline)" "$BASELINE" set "$in" --section i8259:0 --field imr=0xfb -o "$out" --quiet
     add "convert (baseline)" "$BASELINE" convert "$in" --to qemu-10.0 -o "$out" --quiet
     add "inspect (baseline)" "$BASELINE" inspect "$in" --quiet
+    add "check (baseline)" "$BASELINE" check "$in" qemu-10.0
   fi
   measure_all
   "$VMSTATE" convert "$in" --to qemu-10.0 -o "$out" --quiet
@@ -119,9 +123,10 @@ for mib in $SIZES; do
   echo "|---|---:|---:|---:|---:|"
   row cp; row "cp + fsync" cp; row cat
   row "vmstate set" cp "cp + fsync"; row "vmstate convert" cp "cp + fsync"; row "vmstate inspect" cat
+  row "vmstate check" cat
   if [[ -n "${BASELINE:-}" ]]; then
     row "set (baseline)" cp "cp + fsync"; row "convert (baseline)" cp "cp + fsync"
-    row "inspect (baseline)" cat
+    row "inspect (baseline)" cat; row "check (baseline)" cat
   fi
   rm -f "$in" "$out"
 done
