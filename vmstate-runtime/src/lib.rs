@@ -53,7 +53,7 @@ pub mod release;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::{Error, ErrorKind, PathSegment, SectionRef};
+pub use error::{Error, ErrorKind, Kind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
 pub use loaded::Loaded;
 pub use reader::Reader;

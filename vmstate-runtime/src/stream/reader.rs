@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
+use super::StreamErrorKind;
 use super::configuration::Configuration;
 use super::ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord, flags};
 use super::vmdesc::Vmdesc;
@@ -157,7 +158,7 @@ impl Delimited {
     /// The error for `byte` found where a record should start after this payload.
     fn misread(self, byte: u8, at: u64) -> Error {
         Error::at(
-            ErrorKind::MisdelimitedSection {
+            StreamErrorKind::MisdelimitedSection {
                 byte,
                 idstr: self.info.idstr.clone(),
                 instance_id: self.info.instance_id,
@@ -233,12 +234,12 @@ impl<R: Read + Seek> StreamReader<R> {
         };
         let magic = reader.be32()?;
         if magic != MAGIC {
-            return Err(Error::at(ErrorKind::BadMagic { found: magic }, 0));
+            return Err(Error::at(StreamErrorKind::BadMagic { found: magic }, 0));
         }
         let version = reader.be32()?;
         if version != FORMAT_VERSION {
             return Err(Error::at(
-                ErrorKind::UnsupportedStreamVersion { found: version },
+                StreamErrorKind::UnsupportedStreamVersion { found: version },
                 4,
             ));
         }
@@ -530,11 +531,11 @@ impl<R: Read + Seek> StreamReader<R> {
                 let Some((idstr, _)) = self.sections.get(&section_id).cloned() else {
                     return Err(match self.delimited.take() {
                         Some(delimited) => delimited.misread(byte, at),
-                        None => Error::at(ErrorKind::UnknownSectionId { section_id }, at),
+                        None => Error::at(StreamErrorKind::UnknownSectionId { section_id }, at),
                     });
                 };
                 if idstr != "ram" {
-                    return Err(Error::at(ErrorKind::IterativeSection { idstr }, at));
+                    return Err(Error::at(StreamErrorKind::IterativeSection { idstr }, at));
                 }
                 self.state = State::Ram { section_id };
                 Ok(Record::Section(SectionHeader {
@@ -557,7 +558,7 @@ impl<R: Read + Seek> StreamReader<R> {
             }
             byte => Err(match self.delimited.take() {
                 Some(delimited) => delimited.misread(byte, at),
-                None => Error::at(ErrorKind::UnknownRecord { byte }, at),
+                None => Error::at(StreamErrorKind::UnknownRecord { byte }, at),
             }),
         }
     }
@@ -578,7 +579,7 @@ impl<R: Read + Seek> StreamReader<R> {
             });
         }
         Err(Error::at(
-            ErrorKind::IterativeSection {
+            StreamErrorKind::IterativeSection {
                 idstr: info.idstr.clone(),
             },
             at,
@@ -607,7 +608,7 @@ impl<R: Read + Seek> StreamReader<R> {
         };
         if len > self.limits.max_state_len {
             return Err(Error::at(
-                ErrorKind::LimitExceeded {
+                StreamErrorKind::LimitExceeded {
                     what: "section payload size",
                     found: len as u64,
                     limit: self.limits.max_state_len as u64,
@@ -654,7 +655,7 @@ impl<R: Read + Seek> StreamReader<R> {
         let found = self.be32()?;
         if found != section_id {
             return Err(Error::at(
-                ErrorKind::BadFooter {
+                StreamErrorKind::BadFooter {
                     expected: section_id,
                     found: format!("a footer for section id {found}"),
                 },
@@ -671,7 +672,7 @@ impl<R: Read + Seek> StreamReader<R> {
         let (offset, flag_bits) = (word & !page_mask, word & page_mask);
         if flag_bits & !flags::KNOWN != 0 {
             return Err(Error::at(
-                ErrorKind::UnsupportedRamFlags { flags: flag_bits },
+                StreamErrorKind::UnsupportedRamFlags { flags: flag_bits },
                 at,
             ));
         }
@@ -694,7 +695,7 @@ impl<R: Read + Seek> StreamReader<R> {
             let len = self.u8()?;
             let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
             if !self.ram_blocks.contains(&name) {
-                return Err(Error::at(ErrorKind::UnknownRamBlock { name }, at));
+                return Err(Error::at(StreamErrorKind::UnknownRamBlock { name }, at));
             }
             self.ram_block_named = true;
             Some(name)
@@ -702,7 +703,7 @@ impl<R: Read + Seek> StreamReader<R> {
             None
         } else {
             return Err(Error::at(
-                ErrorKind::UnknownRamBlock {
+                StreamErrorKind::UnknownRamBlock {
                     name: String::new(),
                 },
                 at,
@@ -724,7 +725,7 @@ impl<R: Read + Seek> StreamReader<R> {
             })
         } else {
             Err(Error::at(
-                ErrorKind::UnsupportedRamFlags { flags: flag_bits },
+                StreamErrorKind::UnsupportedRamFlags { flags: flag_bits },
                 at,
             ))
         }
@@ -871,7 +872,7 @@ impl<R: Read + Seek> StreamReader<R> {
         while sum < total {
             if blocks.len() == self.limits.max_ram_blocks {
                 return Err(Error::at(
-                    ErrorKind::LimitExceeded {
+                    StreamErrorKind::LimitExceeded {
                         what: "RAM block count",
                         found: blocks.len() as u64 + 1,
                         limit: self.limits.max_ram_blocks as u64,
@@ -896,7 +897,7 @@ impl<R: Read + Seek> StreamReader<R> {
     fn mapped_block(&mut self, section_id: u32, remaining: u64) -> Result<RamRecord, Error> {
         if self.ram_blocks.len() >= self.limits.max_ram_blocks {
             return Err(Error::at(
-                ErrorKind::LimitExceeded {
+                StreamErrorKind::LimitExceeded {
                     what: "RAM block count",
                     found: self.ram_blocks.len() as u64 + 1,
                     limit: self.limits.max_ram_blocks as u64,
@@ -912,7 +913,7 @@ impl<R: Read + Seek> StreamReader<R> {
         let header_end = self.offset;
         let bad = |reason: String| {
             Error::at(
-                ErrorKind::InvalidMappedRam {
+                StreamErrorKind::InvalidMappedRam {
                     block: name.clone(),
                     reason,
                 },
@@ -1005,14 +1006,14 @@ impl<R: Read + Seek> StreamReader<R> {
             // more bytes is a payload the model cut short.
             return Err(match self.delimited.take() {
                 Some(delimited) => delimited.misread(byte, at),
-                None => Error::at(ErrorKind::UnknownRecord { byte }, at),
+                None => Error::at(StreamErrorKind::UnknownRecord { byte }, at),
             });
         }
         let len = self.be32()?;
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         if len > self.limits.max_vmdesc_len {
             return Err(Error::at(
-                ErrorKind::LimitExceeded {
+                StreamErrorKind::LimitExceeded {
                     what: "vmdesc size",
                     found: len as u64,
                     limit: self.limits.max_vmdesc_len as u64,
@@ -1112,7 +1113,7 @@ struct Run {
 
 fn undelimited(info: &SectionInfo, offset: u64) -> Error {
     Error::at(
-        ErrorKind::UndelimitedSection {
+        StreamErrorKind::UndelimitedSection {
             idstr: info.idstr.clone(),
             instance_id: info.instance_id,
             version_id: info.version_id,
