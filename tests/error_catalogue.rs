@@ -1470,6 +1470,37 @@ fn no_layout_fits() {
 }
 
 #[test]
+fn lossy() {
+    use vmstate::qemu::arm::cpu::{ArmCpu, rewrite_cpregs};
+    // A byte past what the model reads: saving the model again would lose it.
+    let mut payload = to_vec(&ArmCpu::default()).unwrap();
+    payload.push(0);
+    let error = rewrite_cpregs(
+        &payload,
+        ArmCpu::VERSION,
+        &[],
+        &|_, _| None,
+        &[],
+        &|_, _| None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            Some(ModelErrorKind::Lossy { model: "Arm cpu" })
+        ),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            says: &["the Arm cpu model does not save this payload back byte for byte"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
 fn cannot_lower() {
     let rtc = Rtc {
         base_rtc: 1_577_836_800,
@@ -1585,6 +1616,7 @@ fn every_variant_is_catalogued() {
             &[
                 "UnmodelledElement",
                 "NameTooLong",
+                "Lossy",
                 "NoLayoutFits",
                 "CannotLower",
             ],

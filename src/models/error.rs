@@ -26,6 +26,13 @@ pub enum ModelErrorKind {
         /// The most bytes the wire can hold.
         max: usize,
     },
+    /// A payload that the model does not save back byte for byte: it holds
+    /// what the model does not read, which an edit through the model would
+    /// lose, so nothing is rewritten.
+    Lossy {
+        /// The model, e.g. `Arm cpu`.
+        model: &'static str,
+    },
     /// None of the layouts a section may have fits the payload.
     NoLayoutFits {
         /// The section idstr.
@@ -52,6 +59,10 @@ impl fmt::Display for ModelErrorKind {
             Self::NameTooLong { what, name, max } => {
                 write!(f, "{what} `{name}` is longer than {max} bytes")
             }
+            Self::Lossy { model } => write!(
+                f,
+                "the {model} model does not save this payload back byte for byte"
+            ),
             Self::NoLayoutFits { idstr } => {
                 write!(f, "no {idstr} layout ends where a record starts")
             }
