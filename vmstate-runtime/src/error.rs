@@ -17,7 +17,9 @@ use std::fmt;
 /// What went wrong, of any layer: the codec core's [`ErrorKind`], or a kind
 /// that a layer above the core defines for its own failures (a stream's bad
 /// magic, a release that lacks a type, a device model's limits). An [`Error`]
-/// carries one; [`Error::kind`] gives it back as its own type.
+/// carries one; [`Error::kind`] gives it back as its own type. A crate built
+/// on this one gives its own failures a kind the same way: an enum that
+/// implements `Kind`, passed to [`Error::new`] or [`Error::at`].
 ///
 /// Its `Display` is the sentence that follows the error's location.
 pub trait Kind: Any + fmt::Debug + fmt::Display + Send + Sync {
