@@ -3,8 +3,9 @@
 //! relative to the member (rustc runs in the workspace's directory), a
 //! configured lock that is missing, recording it, and the mistakes that must
 //! fail the build or warn: a widened field, a widened `BTreeMap` value, a
-//! renamed type, and a deleted module file whose types nothing checks any
-//! more.
+//! changed `Option` or `VecDeque` element, a virtqueue nested in a device
+//! that grows, a renamed type, and a deleted module file whose types nothing
+//! checks any more.
 //!
 //! Each step rewrites the member's sources and runs `cargo build` (or
 //! `VMSTATE_LOCK=record cargo test`) on it; the target directory is kept
@@ -24,18 +25,49 @@ publish = false
 vmstate = { path = "REPO", default-features = false }
 "#;
 
-/// The member's crate root: two device modules.
-const LIB: &str = "mod pit;\nmod uart;\n";
+/// The member's crate root: three device modules.
+const LIB: &str = "mod pit;\nmod uart;\nmod virtio;\n";
 
-/// A UART with a map, locked by a path relative to the member crate.
-const UART: &str = r#"use std::collections::BTreeMap;
+/// A 16550 with its FIFO, a deadline and a map, locked by a path relative
+/// to the member crate.
+const UART: &str = r#"use std::collections::{BTreeMap, VecDeque};
 use vmstate::VmState;
 
 #[derive(VmState, Default)]
 #[vmstate(name = "ws-uart", version = 1, lock = "locks/devices.lock")]
 pub struct Uart {
     pub dll: u8,
+    #[vmstate(count_of = rx_fifo)]
+    pub rx_len: u8,
+    #[vmstate(len = rx_len)]
+    pub rx_fifo: VecDeque<u8>,
+    #[vmstate(with = vmstate::with::option)]
+    pub deadline: Option<u64>,
     pub regions: BTreeMap<u64, u32>,
+}
+"#;
+
+/// A virtio device whose queues are structs of their own, with wrapping
+/// indices and an atomic.
+const VIRTIO: &str = r#"use std::num::Wrapping;
+use std::sync::atomic::AtomicU32;
+use vmstate::VmState;
+
+#[derive(VmState, Default)]
+#[vmstate(name = "ws-virtqueue", version = 1, lock = "locks/devices.lock")]
+pub struct Queue {
+    pub size: u16,
+    pub next_avail: Wrapping<u16>,
+    pub next_used: Wrapping<u16>,
+}
+
+#[derive(VmState, Default)]
+#[vmstate(name = "ws-virtio-blk", version = 1, lock = "locks/devices.lock")]
+pub struct VirtioBlk {
+    pub interrupt_status: AtomicU32,
+    pub num_queues: u16,
+    #[vmstate(len = num_queues)]
+    pub queues: Vec<Queue>,
 }
 "#;
 
@@ -80,6 +112,7 @@ impl Workspace {
         workspace.write("crates/devices/src/lib.rs", LIB);
         workspace.write("crates/devices/src/uart.rs", UART);
         workspace.write("crates/devices/src/pit.rs", PIT);
+        workspace.write("crates/devices/src/virtio.rs", VIRTIO);
         workspace
     }
 
@@ -144,6 +177,7 @@ fn the_lock_holds_in_a_cargo_workspace() {
     let lock = std::fs::read_to_string(ws.lock()).expect("recording writes the lock");
     assert!(lock.contains("[crate::uart::Uart v1]"), "{lock}");
     assert!(lock.contains("[crate::pit::Pit v1]"), "{lock}");
+    assert!(lock.contains("[crate::virtio::Queue v1]"), "{lock}");
     let (ok, stderr) = ws.build();
     assert!(ok && !stderr.contains("VMSTATE_LOCK"), "{stderr}");
 
@@ -166,8 +200,34 @@ fn the_lock_holds_in_a_cargo_workspace() {
     assert!(!ok, "a widened map value must fail the build:\n{stderr}");
     assert!(stderr.contains("regions"), "{stderr}");
 
-    // A rename is reported as one, with the advice to keep the old name.
+    // And a changed element inside an `Option` or a `VecDeque`.
+    for (from, to) in [
+        ("deadline: Option<u64>", "deadline: Option<u32>"),
+        ("VecDeque<u8>,", "VecDeque<u16>,"),
+    ] {
+        ws.write("crates/devices/src/uart.rs", &UART.replace(from, to));
+        let (ok, stderr) = ws.build();
+        assert!(!ok, "`{to}` must fail the build:\n{stderr}");
+        assert!(stderr.contains(to.split(':').next().unwrap()), "{stderr}");
+    }
     ws.write("crates/devices/src/uart.rs", UART);
+
+    // A queue that grows changes its device's layout too: the build fails,
+    // and says what works.
+    ws.write(
+        "crates/devices/src/virtio.rs",
+        &VIRTIO.replace("pub size: u16,", "pub size: u16,\n    pub ready: bool,"),
+    );
+    let (ok, stderr) = ws.build();
+    assert!(!ok, "a grown nested struct must fail the build:\n{stderr}");
+    assert!(
+        stderr.contains("`Queue` is inlined in `crate::virtio::VirtioBlk` (field `queues`")
+            && stderr.contains("field `ready` (where `next_avail` was) of inlined struct"),
+        "{stderr}"
+    );
+    ws.write("crates/devices/src/virtio.rs", VIRTIO);
+
+    // A rename is reported as one, with the advice to keep the old name.
     ws.write("crates/devices/src/pit.rs", &PIT.replace("Pit", "Timer"));
     let (ok, stderr) = ws.build();
     assert!(!ok, "a renamed type must fail the build:\n{stderr}");

@@ -37,6 +37,9 @@ pub struct Context<'a> {
     pub newest: u32,
     pub frozen: bool,
     pub struct_span: Span,
+    /// What to say when the type, inlined in another recorded type, changed
+    /// its layout: no version of its own can make that change.
+    pub inlined_note: Option<String>,
 }
 
 impl Context<'_> {
@@ -147,6 +150,7 @@ pub fn apply(
     if !frozen {
         tokens.extend(report_vanished(&lock, &key, &file, ident));
     }
+    let inlined_note = structure::inlined_note(&lock, &key, &described.name, ident);
     let cx = Context {
         file,
         key,
@@ -154,6 +158,7 @@ pub fn apply(
         newest,
         frozen,
         struct_span: ident.span(),
+        inlined_note,
     };
     let checked = structure::check(&cx, &entries)?;
     tokens.extend(emit::const_checks(krate, ident, &cx, &checked));
