@@ -171,9 +171,16 @@ fn the_lock_holds_in_a_cargo_workspace() {
         "{stderr}"
     );
 
-    // Recording creates it there, with both types.
+    // Recording creates it there, with every type, and lists the new ones
+    // (past the test harness, which captures what passing tests print).
     let (ok, stderr) = ws.cargo(&["test", "-p", "devices"], true);
     assert!(ok, "recording failed:\n{stderr}");
+    for key in ["uart::Uart", "pit::Pit", "virtio::Queue", "virtio::VirtioBlk"] {
+        assert!(
+            stderr.contains(&format!("vmstate: recorded new type `crate::{key}`")),
+            "{key}:\n{stderr}"
+        );
+    }
     let lock = std::fs::read_to_string(ws.lock()).expect("recording writes the lock");
     assert!(lock.contains("[crate::uart::Uart v1]"), "{lock}");
     assert!(lock.contains("[crate::pit::Pit v1]"), "{lock}");
