@@ -18,6 +18,7 @@
 // subsection framing and the layout lock that the derive reads.
 mod bulk;
 mod count_of;
+mod derived;
 pub mod desc;
 mod error;
 mod field;
