@@ -175,7 +175,12 @@ fn the_lock_holds_in_a_cargo_workspace() {
     // (past the test harness, which captures what passing tests print).
     let (ok, stderr) = ws.cargo(&["test", "-p", "devices"], true);
     assert!(ok, "recording failed:\n{stderr}");
-    for key in ["uart::Uart", "pit::Pit", "virtio::Queue", "virtio::VirtioBlk"] {
+    for key in [
+        "uart::Uart",
+        "pit::Pit",
+        "virtio::Queue",
+        "virtio::VirtioBlk",
+    ] {
         assert!(
             stderr.contains(&format!("vmstate: recorded new type `crate::{key}`")),
             "{key}:\n{stderr}"
