@@ -612,3 +612,59 @@ impl std::error::Error for Error {
         self.0.kind.get().source()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, ErrorKind, Kind};
+    use std::fmt;
+
+    /// A kind defined outside the core, as an upper layer or a user's crate
+    /// defines one.
+    #[derive(Debug)]
+    enum Outer {
+        Refused { source: std::io::Error },
+    }
+
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Self::Refused { source } => write!(f, "refused: {source}"),
+            }
+        }
+    }
+
+    impl Kind for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match self {
+                Self::Refused { source } => Some(source),
+            }
+        }
+    }
+
+    #[test]
+    fn a_kind_of_any_layer_comes_back_as_its_own_type() {
+        let core = Error::at(ErrorKind::TrailingBytes { count: 1 }, 7);
+        assert!(matches!(
+            core.kind(),
+            Some(ErrorKind::TrailingBytes { count: 1 })
+        ));
+        assert!(core.kind::<Outer>().is_none());
+
+        let outer = Error::at(
+            Outer::Refused {
+                source: std::io::Error::other("no"),
+            },
+            3,
+        )
+        .in_field("f")
+        .in_section("dev", Some(1));
+        assert!(matches!(outer.kind(), Some(Outer::Refused { .. })));
+        assert!(outer.kind::<ErrorKind>().is_none());
+        assert_eq!(
+            outer.to_string(),
+            "section `dev` instance 1, field `f`, byte offset 3: refused: no"
+        );
+        let source = std::error::Error::source(&outer).expect("the kind's source");
+        assert_eq!(source.to_string(), "no");
+    }
+}
