@@ -47,7 +47,7 @@ pub mod qemu;
 
 pub use vmstate_derive::VmState;
 pub use vmstate_runtime::{
-    Error, ErrorKind, Loaded, PathSegment, Priority, Reader, SectionRef, Unused, VmState,
+    Error, ErrorKind, Kind, Loaded, PathSegment, Priority, Reader, SectionRef, Unused, VmState,
     VmStateField, Writer, from_slice, from_slice_with, load_into, load_into_with, save_into,
     to_vec, to_vec_at,
 };

@@ -144,10 +144,10 @@ fn a_needed_subsection_that_the_target_does_not_know_refuses_the_save() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::SubsectionNotAllowed {
+            Some(ErrorKind::SubsectionNotAllowed {
                 name: "nic/offload",
                 version: 2
-            }
+            })
         ),
         "{err:?}"
     );
@@ -161,19 +161,19 @@ fn a_needed_subsection_that_the_target_does_not_know_refuses_the_save() {
 fn versions_outside_the_supported_range_are_refused() {
     assert!(matches!(
         vmstate::to_vec_at(&current(), 4).unwrap_err().kind(),
-        ErrorKind::VersionTooNew {
+        Some(ErrorKind::VersionTooNew {
             found: 4,
             supported: 3,
             ..
-        }
+        })
     ));
     assert!(matches!(
         vmstate::to_vec_at(&current(), 0).unwrap_err().kind(),
-        ErrorKind::VersionTooOld {
+        Some(ErrorKind::VersionTooOld {
             found: 0,
             minimum: 1,
             ..
-        }
+        })
     ));
 }
 
@@ -187,10 +187,10 @@ fn hooks_run_for_saves_at_old_versions_too() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::Hook {
+            Some(ErrorKind::Hook {
                 hook: "pre_save",
                 ..
-            }
+            })
         ),
         "{err:?}"
     );

@@ -81,11 +81,12 @@ fn a_valued_count_that_disagrees_with_the_array_is_still_an_error() {
     assert!(
         matches!(
             error.kind(),
-            ErrorKind::LengthMismatch {
-                len_field: "n",
+            Some(ErrorKind::LengthMismatch {
+                count_field: "n",
                 count: 7,
-                actual: 3
-            }
+                found: 3,
+                ..
+            })
         ),
         "{error}"
     );
@@ -115,7 +116,10 @@ fn count_of_loads_the_count_as_written() {
     // A count past the input is refused before anything is allocated.
     let error = vmstate::from_slice::<CountedFifo>(&[0, 0, 200, 0, 1], 1).unwrap_err();
     assert!(
-        matches!(error.kind(), ErrorKind::InvalidLength { count: 200, .. }),
+        matches!(
+            error.kind(),
+            Some(ErrorKind::InvalidLength { count: 200, .. })
+        ),
         "{error}"
     );
 }
@@ -130,11 +134,11 @@ fn count_of_that_does_not_fit_is_an_error_naming_the_field() {
     assert!(
         matches!(
             error.kind(),
-            ErrorKind::CountOverflow {
+            Some(ErrorKind::CountOverflow {
                 array_field: "buf",
                 actual: 256,
                 max: 255
-            }
+            })
         ),
         "{error}"
     );
@@ -187,11 +191,12 @@ fn arrays_sharing_a_computed_count_are_checked_against_it() {
     assert!(
         matches!(
             error.kind(),
-            ErrorKind::LengthMismatch {
-                len_field: "n",
+            Some(ErrorKind::LengthMismatch {
+                count_field: "n",
                 count: 2,
-                actual: 1
-            }
+                found: 1,
+                ..
+            })
         ),
         "{error}"
     );

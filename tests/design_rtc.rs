@@ -136,7 +136,7 @@ fn unknown_subsection_is_named() {
     payload.push(0);
     let err = vmstate::from_slice::<Rtc>(&payload, version).unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::UnknownSubsection { name, parent: "mc146818rtc" }
+        matches!(err.kind(), Some(ErrorKind::UnknownSubsection { name, parent: "mc146818rtc" })
             if name == "mc146818rtc/lost_tick_policy"),
         "{err:?}"
     );

@@ -234,7 +234,10 @@ fn a_truncated_byte_array_is_refused_and_leaves_the_device_untouched() {
     let mut device = bytes(5, 7);
     let err = vmstate::load_into(&mut device, &payload[..10], 1).unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::InvalidLength { count: 64, max: 6 }),
+        matches!(
+            err.kind(),
+            Some(ErrorKind::InvalidLength { count: 64, max: 6 })
+        ),
         "{err}"
     );
     assert_eq!(err.offset(), Some(4));

@@ -115,10 +115,10 @@ fn failing_save_hook_names_the_hook() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::Hook {
+            Some(ErrorKind::Hook {
                 hook: "pre_save",
                 ..
-            }
+            })
         ),
         "{err:?}"
     );
@@ -141,10 +141,10 @@ fn failing_post_load_leaves_the_device_untouched() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::Hook {
+            Some(ErrorKind::Hook {
                 hook: "post_load",
                 ..
-            }
+            })
         ),
         "{err:?}"
     );
@@ -198,10 +198,10 @@ fn validate_runs_as_soon_as_its_field_is_loaded() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::Hook {
+            Some(ErrorKind::Hook {
                 hook: "validate",
                 ..
-            }
+            })
         ),
         "{err:?}"
     );

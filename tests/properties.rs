@@ -648,7 +648,10 @@ fn variable_arrays_round_trip_and_refuse_wrong_counts() {
         wrong.count = wrong.count.wrapping_add(1);
         let error = to_vec(&wrong).expect_err("a wrong count saves");
         prop_assert!(
-            matches!(error.kind(), vmstate::ErrorKind::LengthMismatch { .. }),
+            matches!(
+                error.kind(),
+                Some(vmstate::ErrorKind::LengthMismatch { .. })
+            ),
             "{}",
             error
         );

@@ -88,10 +88,10 @@ fn a_needed_subsection_the_release_does_not_know_is_refused() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::SubsectionNotAllowed {
+            Some(ErrorKind::SubsectionNotAllowed {
                 name: "nic/offload",
                 version: 1
-            }
+            })
         ),
         "{err:?}"
     );

@@ -54,7 +54,7 @@ fn from_slice_with_builds_the_value_to_load_over() {
     .unwrap_err();
     assert!(matches!(
         error.kind(),
-        ErrorKind::OutOfRange { maximum: 2, .. }
+        Some(ErrorKind::OutOfRange { maximum: 2, .. })
     ));
 }
 
@@ -77,7 +77,7 @@ fn load_into_with_replaces_the_device_only_on_success() {
     let error = vmstate::load_into_with(&mut dev, &[0, 3, 0, 0, 0, 6], 1, stage).unwrap_err();
     assert!(matches!(
         error.kind(),
-        ErrorKind::OutOfRange { value: 6, .. }
+        Some(ErrorKind::OutOfRange { value: 6, .. })
     ));
     assert_eq!((dev.level, dev.index, dev.backend.id), (2, 4, 9));
     // A truncated payload, too.

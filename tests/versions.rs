@@ -81,11 +81,11 @@ fn version_above_current_is_refused() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::VersionTooNew {
+            Some(ErrorKind::VersionTooNew {
                 name: "dev",
                 found: 4,
                 supported: 3
-            }
+            })
         ),
         "{err:?}"
     );
@@ -101,11 +101,11 @@ fn version_below_minimum_is_refused() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::VersionTooOld {
+            Some(ErrorKind::VersionTooOld {
                 found: 0,
                 minimum: 1,
                 ..
-            }
+            })
         ),
         "{err:?}"
     );

@@ -1,8 +1,9 @@
 //! Re-encoding a section at an older version, for a destination that loads
 //! only that one, when the older layout holds all of the state.
 
+use super::ModelErrorKind;
 use crate::desc::StateDesc;
-use crate::{Error, ErrorKind, Reader, VmState};
+use crate::{Error, Reader, VmState};
 
 /// A section re-encoded at an older version.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +22,7 @@ pub struct Lowered {
 /// [`VmState::describe_state_at`]'s, so it says what the payload holds.
 ///
 /// # Errors
-/// A load or save that fails, or [`ErrorKind::CannotLower`] naming the
+/// A load or save that fails, or [`ModelErrorKind::CannotLower`] naming the
 /// fields that version `to` cannot carry.
 pub fn lower_with<T: VmState + Default>(
     bytes: &[u8],
@@ -40,7 +41,7 @@ pub fn lower_with<T: VmState + Default>(
             .filter(|field| field.since > to && !field.exists)
             .map(|field| field.name)
             .collect();
-        return Err(Error::new(ErrorKind::CannotLower {
+        return Err(Error::new(ModelErrorKind::CannotLower {
             name: T::NAME,
             version: to,
             fields: newer,

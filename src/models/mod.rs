@@ -29,12 +29,14 @@
 //! # Ok::<(), vmstate::Error>(())
 //! ```
 
+mod error;
 mod lower;
 mod registry;
 
 use core::fmt::Debug;
 use core::ops::RangeInclusive;
 
+pub use error::ModelErrorKind;
 pub use lower::{Lowered, lower_with};
 pub use registry::Registry;
 

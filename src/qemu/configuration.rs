@@ -3,6 +3,7 @@
 //! `0x07` and then this payload.
 
 use crate::desc::FieldDesc;
+use crate::models::ModelErrorKind;
 use crate::{Error, ErrorKind, Reader, VmState, VmStateField};
 
 /// QEMU `vmstate_configuration` (`configuration`, version 1): the machine type
@@ -105,7 +106,7 @@ impl VmStateField for Capability {
 
     fn save_field(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         let len = u8::try_from(self.0.len()).map_err(|_| {
-            Error::new(ErrorKind::NameTooLong {
+            Error::new(ModelErrorKind::NameTooLong {
                 what: "capability name",
                 name: self.0.clone(),
                 max: 255,

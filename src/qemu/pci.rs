@@ -2,6 +2,7 @@
 //! (`hw/pci/pci.c`, `VMSTATE_PCI_DEVICE`), inlined into every PCI device.
 
 use crate::VmState;
+use crate::with::int32_positive_le;
 
 /// QEMU `vmstate_pci_device` (`PCIDevice`, version 2, minimum 1) for a
 /// conventional (not PCI Express) function: 276 bytes.
@@ -51,39 +52,6 @@ impl PciDevice {
     }
 }
 
-/// QEMU `vmstate_info_int32_le`: a be32 that must be at least 0 and at most
-/// the local value.
-mod int32_positive_le {
-    use crate::{Error, ErrorKind, Reader, VmStateField};
-
-    #[expect(
-        clippy::trivially_copy_pass_by_ref,
-        reason = "the signature the derive calls"
-    )]
-    pub fn save(value: &i32, out: &mut Vec<u8>) -> Result<(), Error> {
-        value.save_field(out)
-    }
-
-    pub fn load(value: &mut i32, reader: &mut Reader<'_>) -> Result<(), Error> {
-        let offset = reader.offset();
-        let mut loaded = 0i32;
-        loaded.load_field(reader)?;
-        if (0..=*value).contains(&loaded) {
-            *value = loaded;
-            Ok(())
-        } else {
-            Err(Error::at(
-                ErrorKind::UnexpectedValue {
-                    what: "value".to_owned(),
-                    found: u64::from(loaded.cast_unsigned()),
-                    expected: format!("a value from 0 to the local {value}"),
-                },
-                offset,
-            ))
-        }
-    }
-}
-
 /// QEMU `vmstate_info_pci_irq_state`: four be32 levels, each 0 or 1.
 mod pci_irq_state {
     use crate::{Error, ErrorKind, Reader, VmStateField};
@@ -98,13 +66,16 @@ mod pci_irq_state {
         levels.load_field(reader)?;
         if let Some(pin) = levels.iter().position(|level| *level > 1) {
             return Err(Error::at(
-                ErrorKind::UnexpectedValue {
-                    what: format!("pin {pin}'s irq state"),
-                    found: u64::from(levels[pin]),
-                    expected: "0 or 1".to_owned(),
+                ErrorKind::OutOfRange {
+                    what: "irq level",
+                    value: i128::from(levels[pin]),
+                    minimum: 0,
+                    maximum: 1,
+                    note: None,
                 },
                 offset + 4 * pin as u64,
-            ));
+            )
+            .in_element(pin));
         }
         *value = levels;
         Ok(())

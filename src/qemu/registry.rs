@@ -2,9 +2,11 @@
 //! with them and delimit sections that the stream does not describe.
 
 use crate::desc::StateDesc;
-use crate::models::{Model, ModelOutput, decode_into, decode_with, describe_with, lower_with};
+use crate::models::{
+    Model, ModelErrorKind, ModelOutput, decode_into, decode_with, describe_with, lower_with,
+};
 use crate::stream::SectionInfo;
-use crate::{Error, ErrorKind, Reader, VmState};
+use crate::{Error, Reader, VmState};
 
 /// A model whose layout depends on machine configuration that the section
 /// does not carry, and that the payload's bytes show.
@@ -87,7 +89,8 @@ fn load_piix4_pm(
         .into_iter()
         .find(|(_, len)| ends_at_record(&bytes[*len..]))
         .ok_or_else(|| {
-            first_error.unwrap_or_else(|| Error::new(ErrorKind::NoLayoutFits { idstr: "piix4_pm" }))
+            first_error
+                .unwrap_or_else(|| Error::new(ModelErrorKind::NoLayoutFits { idstr: "piix4_pm" }))
         })
 }
 

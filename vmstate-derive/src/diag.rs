@@ -48,6 +48,15 @@ impl Error {
         Accumulator(Vec::new())
     }
 
+    /// Adds `note`, on a line of its own, to every message.
+    #[must_use]
+    pub fn with_note(mut self, note: &str) -> Self {
+        for message in &mut self.messages {
+            message.text = format!("{}\n{note}", message.text);
+        }
+        self
+    }
+
     /// Places every message that has no place yet on `node`.
     #[must_use]
     pub fn with_span<T: Spanned + ?Sized>(mut self, node: &T) -> Self {

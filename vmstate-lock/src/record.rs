@@ -195,10 +195,15 @@ fn replace_block(text: &str, header: usize, block: &str) -> String {
     out
 }
 
-/// The lock file at `path`, created when missing, opened and locked; since a
-/// recorder replaces the file by renaming, a lock taken on a file that was
-/// replaced meanwhile is dropped and taken again on the new one.
+/// The lock file at `path`, created when missing (with its directory: a
+/// configured `lock = "locks/devices.lock"` names one that may not exist
+/// yet), opened and locked; since a recorder replaces the file by renaming,
+/// a lock taken on a file that was replaced meanwhile is dropped and taken
+/// again on the new one.
 fn lock_file(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     loop {
         let file = OpenOptions::new()
             .read(true)

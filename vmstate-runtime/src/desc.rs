@@ -227,3 +227,64 @@ impl FieldDesc {
         element.saturating_mul(self.array_len.unwrap_or(1))
     }
 }
+
+/// A struct's description: its name, version, described fields and sent
+/// subsections.
+#[must_use]
+pub fn state_desc(
+    name: &str,
+    version: u32,
+    fields: Vec<FieldDesc>,
+    subsections: Vec<StateDesc>,
+) -> StateDesc {
+    StateDesc {
+        vmsd_name: name.to_owned(),
+        version,
+        fields,
+        subsections,
+    }
+}
+
+/// The description at `VERSION`, which cannot fail (every gate is known
+/// there and no subsection is newer); the bare header if it did.
+#[doc(hidden)]
+#[must_use]
+pub fn described_at_version(
+    described: Result<StateDesc, crate::error::Error>,
+    name: &str,
+    version: u32,
+) -> StateDesc {
+    described.unwrap_or_else(|_| state_desc(name, version, Vec::new(), Vec::new()))
+}
+
+/// Describes a field with a custom wire view as a `buffer` of its saved size.
+pub fn describe_with(
+    name: &str,
+    out: &mut Vec<FieldDesc>,
+    save: impl FnOnce(&mut Vec<u8>) -> Result<(), crate::error::Error>,
+) {
+    let mut bytes = Vec::new();
+    let size = save(&mut bytes).map_or(0, |()| bytes.len());
+    out.push(FieldDesc::scalar(name, "buffer", size));
+}
+
+/// Replaces the QEMU type name of freshly described entries (`info = "..."`).
+/// A byte array given a type of its own is one entry of the whole size, as
+/// QEMU's `VMSTATE_BUFFER` and `VMSTATE_BUFFER_UNSAFE_INFO` describe it
+/// (`buffer`, `pci config`); arrays of wider elements keep their `array_len`.
+pub fn set_info(entries: &mut [FieldDesc], info: &str) {
+    for entry in entries {
+        if entry.size == 1
+            && entry.nested.is_none()
+            && let Some(len) = entry.array_len.take()
+        {
+            entry.size = len;
+        }
+        info.clone_into(&mut entry.type_name);
+    }
+}
+
+/// Describes a struct field: a `struct` entry holding its state.
+pub fn describe_struct(name: &str, state: StateDesc, out: &mut Vec<FieldDesc>) {
+    out.push(FieldDesc::structure(name, state));
+}

@@ -4,10 +4,34 @@
 //! [`Reader`](crate::Reader), and gain their field path while they travel up
 //! through the generated code (`Error::in_field` and friends). The success path
 //! pays nothing for this: the path is only built on the way out of a failure.
+//!
+//! What went wrong is the error's kind. The codec core's own kinds, what a
+//! payload load or save can hit, are [`ErrorKind`]; each layer above defines
+//! its own kind type beside its code (the stream's, the release's, the device
+//! models') and the core knows them only as [`Kind`]s, so it names no layer
+//! above it. [`Error::kind`] gives back the kind as its own type.
 
+use std::any::Any;
 use std::fmt;
 
-/// What went wrong, without the where: see [`Error`] for the location.
+/// What went wrong, of any layer: the codec core's [`ErrorKind`], or a kind
+/// that a layer above the core defines for its own failures (a stream's bad
+/// magic, a release that lacks a type, a device model's limits). An [`Error`]
+/// carries one; [`Error::kind`] gives it back as its own type. A crate built
+/// on this one gives its own failures a kind the same way: an enum that
+/// implements `Kind`, passed to [`Error::new`] or [`Error::at`].
+///
+/// Its `Display` is the sentence that follows the error's location.
+pub trait Kind: Any + fmt::Debug + fmt::Display + Send + Sync {
+    /// The lower-level error this kind reports, if it wraps one (an I/O
+    /// error, a hook's error): [`Error`]'s `source`.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        None
+    }
+}
+
+/// The codec core's error kinds: what a payload load or save can hit. The
+/// location is the [`Error`]'s.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -80,14 +104,24 @@ pub enum ErrorKind {
         /// The largest count the remaining input could hold.
         max: u64,
     },
-    /// On save, a variable array's length differs from its count field.
+    /// A list whose length differs from the count that fixes it: on save, a
+    /// variable array and its `len` count field, or a model's list and the
+    /// field its length derives from; on load, the nodes of a QEMU tree and
+    /// the count before them (QEMU `get_gtree`: "inconsistent stream").
     LengthMismatch {
-        /// The name of the count field.
-        len_field: &'static str,
-        /// The value of the count field.
+        /// The list, e.g. `variable array`, `tree`, `ports_map`.
+        what: &'static str,
+        /// Its length: the elements held, on save; on load, the entries that
+        /// follow, up to the first one past the count.
+        found: u64,
+        /// The value that fixes the length: the count field's name, or
+        /// `nnodes` for the count a QEMU tree writes before its nodes.
+        count_field: &'static str,
+        /// That value.
         count: i128,
-        /// The actual number of elements.
-        actual: usize,
+        /// The length it asks for: the count itself, or a length derived
+        /// from it (one `ports_map` word per 32 ports).
+        expected: i128,
     },
     /// On save, a variable array has more elements than its `count_of` count
     /// field's integer type can hold.
@@ -111,91 +145,6 @@ pub enum ErrorKind {
         /// The hook's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// A migration stream does not start with `QEVM`.
-    BadMagic {
-        /// The first four bytes.
-        found: u32,
-    },
-    /// A migration stream of a format version other than 3.
-    UnsupportedStreamVersion {
-        /// The version found.
-        found: u32,
-    },
-    /// A byte where a record type (section, EOF, ...) was expected.
-    UnknownRecord {
-        /// The byte found.
-        byte: u8,
-    },
-    /// A section footer that is missing or names another section.
-    BadFooter {
-        /// The section id that the footer must carry.
-        expected: u32,
-        /// What was found instead, as text.
-        found: String,
-    },
-    /// A section whose payload cannot be delimited: no model knows it and the
-    /// stream carries no description of it.
-    UndelimitedSection {
-        /// The section's idstr.
-        idstr: String,
-        /// The section's instance id.
-        instance_id: u32,
-        /// The section's version id.
-        version_id: u32,
-    },
-    /// An iterative section (START, PART, END) other than RAM, whose framing
-    /// this reader does not know.
-    IterativeSection {
-        /// The section's idstr.
-        idstr: String,
-    },
-    /// A byte where a record type was expected, right after a payload whose
-    /// end only a model (the reader's delimiter) gave: in a stream without a
-    /// description, the model's layout was not the one that wrote the
-    /// section, so the reader lost its place.
-    MisdelimitedSection {
-        /// The byte found.
-        byte: u8,
-        /// The idstr of the section the model delimited.
-        idstr: String,
-        /// Its instance id.
-        instance_id: u32,
-        /// Its version id.
-        version_id: u32,
-        /// The byte offset of its payload.
-        payload_offset: u64,
-        /// The payload's length as the model read it.
-        len: usize,
-    },
-    /// A RAM page header with flags this reader does not support.
-    UnsupportedRamFlags {
-        /// The flags found.
-        flags: u64,
-    },
-    /// A RAM page for a block that was never announced.
-    UnknownRamBlock {
-        /// The block name, or empty when a page continues no earlier block.
-        name: String,
-    },
-    /// The stream's JSON description (vmdesc) is malformed.
-    InvalidVmdesc {
-        /// What is wrong, with the JSON path.
-        message: String,
-    },
-    /// A value or size beyond a configured limit.
-    LimitExceeded {
-        /// What was limited.
-        what: &'static str,
-        /// The value found.
-        found: u64,
-        /// The limit.
-        limit: u64,
-    },
-    /// Reading or writing the underlying file failed.
-    Io {
-        /// The I/O error.
-        source: std::io::Error,
-    },
     /// A marker byte of a QEMU list, tree or pointer array that is none of the
     /// values the form allows (QEMU `get_nullptr`, `vmstate_ptr_marker_load`).
     BadMarker {
@@ -206,10 +155,11 @@ pub enum ErrorKind {
         /// The values allowed, as text.
         expected: &'static str,
     },
-    /// A loaded value outside the range the field accepts (QEMU
-    /// `get_int32_le`), or a key that does not fit the map's key type.
+    /// A loaded value outside the range its field accepts (QEMU
+    /// `get_int32_le`, a model's list marker or pin level), or a key that
+    /// does not fit the map's key type.
     OutOfRange {
-        /// What was loaded.
+        /// What was loaded, e.g. `value`, `tree key`, `request list marker`.
         what: &'static str,
         /// The value found.
         value: i128,
@@ -217,16 +167,10 @@ pub enum ErrorKind {
         minimum: i128,
         /// The largest accepted value.
         maximum: i128,
-    },
-    /// A tree whose declared entry count differs from the entries that follow
-    /// it (QEMU `get_gtree`: "inconsistent stream").
-    CountMismatch {
-        /// What was counted.
-        what: &'static str,
-        /// The count the input declares.
-        declared: u64,
-        /// The entries found, up to the first one past the count.
-        found: u64,
+        /// What the accepted values mean or where the range comes from, when
+        /// the numbers alone do not say: `at most the local value`,
+        /// `0 ends the list, 1 starts a request`.
+        note: Option<&'static str>,
     },
     /// Text on the wire that is not UTF-8: a string field, a capability name.
     InvalidUtf8 {
@@ -248,99 +192,6 @@ pub enum ErrorKind {
     /// declares: a hand-written [`VmStateField`](crate::VmStateField) whose
     /// `WIRE` disagrees with its save.
     WireSizeMismatch,
-    /// A PART or END record names a section id that no START record opened.
-    UnknownSectionId {
-        /// The section id in the record.
-        section_id: u32,
-    },
-    /// A mapped-ram block header that QEMU would refuse or that points
-    /// outside the file.
-    InvalidMappedRam {
-        /// The RAM block's name.
-        block: String,
-        /// What is wrong with the header.
-        reason: String,
-    },
-    /// A payload does not carry the subsection its stream's description
-    /// (vmdesc) lists at this point.
-    SubsectionMismatch {
-        /// The subsection the description names.
-        expected: String,
-    },
-    /// A mapped-ram region would be written at another file offset than the
-    /// one it was read from, while the block's header points at fixed offsets.
-    RegionMoved {
-        /// The file offset it was read from.
-        read_at: u64,
-        /// The file offset it would be written at.
-        write_at: u64,
-    },
-    /// A release does not list the type being saved.
-    NotInRelease {
-        /// The release.
-        release: String,
-        /// The VMSD name of the type.
-        name: &'static str,
-    },
-    /// A needed subsection that the target release does not know.
-    SubsectionNotInRelease {
-        /// The subsection's VMSD name.
-        name: String,
-        /// The release.
-        release: String,
-    },
-    /// Saved state that the model of a device does not decode (QEMU's raw
-    /// `VirtQueueElement` images).
-    UnmodelledElement {
-        /// What holds the element.
-        holder: &'static str,
-    },
-    /// A list whose length another value fixes has another length.
-    ListLengthMismatch {
-        /// The list, e.g. `ports_map words`.
-        what: &'static str,
-        /// Its length.
-        found: usize,
-        /// The value that fixes the length.
-        count_field: &'static str,
-        /// That value.
-        count: u64,
-        /// The length the value asks for.
-        expected: usize,
-    },
-    /// A value outside the range its field allows.
-    UnexpectedValue {
-        /// The field, e.g. `request list marker`.
-        what: String,
-        /// The value read.
-        found: u64,
-        /// The values allowed, in words.
-        expected: String,
-    },
-    /// A name too long for its length byte.
-    NameTooLong {
-        /// What the name names, e.g. `capability name`.
-        what: &'static str,
-        /// The name.
-        name: String,
-        /// The most bytes the wire can hold.
-        max: usize,
-    },
-    /// None of the layouts a section may have fits the payload.
-    NoLayoutFits {
-        /// The section idstr.
-        idstr: &'static str,
-    },
-    /// A payload cannot be written at an older version without loss: fields
-    /// added after it carry values other than their defaults.
-    CannotLower {
-        /// The VMSD name.
-        name: &'static str,
-        /// The older version asked for.
-        version: u32,
-        /// The fields added after that version.
-        fields: Vec<&'static str>,
-    },
     /// A failure reported by a custom wire view or other user code.
     Custom {
         /// The message.
@@ -377,7 +228,8 @@ pub struct SectionRef {
     pub instance: Option<u32>,
 }
 
-/// A save or load error: what went wrong ([`ErrorKind`]), in which section, at
+/// A save or load error: what went wrong (its [`Kind`]: an [`ErrorKind`] of
+/// the codec core, or the kind of the layer that failed), in which section, at
 /// which field path and at which byte offset.
 ///
 /// Boxed, so that `Result<(), Error>` is one pointer wide on the hot path.
@@ -385,24 +237,56 @@ pub struct Error(Box<Inner>);
 
 #[derive(Debug)]
 struct Inner {
-    kind: ErrorKind,
+    kind: AnyKind,
     offset: Option<u64>,
     /// Innermost segment first: segments are pushed while the error unwinds.
     path: Vec<PathSegment>,
     section: Option<SectionRef>,
 }
 
+/// The kind an [`Error`] holds: the core's in place, an upper layer's boxed.
+#[derive(Debug)]
+enum AnyKind {
+    Core(ErrorKind),
+    Layer(Box<dyn Kind>),
+}
+
+impl AnyKind {
+    fn of<K: Kind>(kind: K) -> Self {
+        // A core kind is kept in place; taking it out of an `Option` is how a
+        // generic value moves into its concrete type without a box.
+        let mut slot = Some(kind);
+        if let Some(core) = (&mut slot as &mut dyn Any)
+            .downcast_mut::<Option<ErrorKind>>()
+            .and_then(Option::take)
+        {
+            return Self::Core(core);
+        }
+        match slot {
+            Some(kind) => Self::Layer(Box::new(kind)),
+            None => unreachable!("only a core kind is taken out of the slot"),
+        }
+    }
+
+    fn get(&self) -> &dyn Kind {
+        match self {
+            Self::Core(kind) => kind,
+            Self::Layer(kind) => &**kind,
+        }
+    }
+}
+
 impl Error {
     /// An error of `kind` at absolute byte `offset` of the input.
     #[must_use]
-    pub fn at(kind: ErrorKind, offset: u64) -> Self {
-        Self::build(kind, Some(offset))
+    pub fn at<K: Kind>(kind: K, offset: u64) -> Self {
+        Self::build(AnyKind::of(kind), Some(offset))
     }
 
     /// An error of `kind` with no byte position (save errors, for example).
     #[must_use]
-    pub fn new(kind: ErrorKind) -> Self {
-        Self::build(kind, None)
+    pub fn new<K: Kind>(kind: K) -> Self {
+        Self::build(AnyKind::of(kind), None)
     }
 
     /// A [`ErrorKind::Custom`] error, for custom wire views and validation code.
@@ -421,7 +305,7 @@ impl Error {
         Self::custom(message).at_offset(offset)
     }
 
-    fn build(kind: ErrorKind, offset: Option<u64>) -> Self {
+    fn build(kind: AnyKind, offset: Option<u64>) -> Self {
         Self(Box::new(Inner {
             kind,
             offset,
@@ -430,10 +314,22 @@ impl Error {
         }))
     }
 
-    /// What went wrong.
+    /// What went wrong, when it is a `K`: the codec core's [`ErrorKind`], or
+    /// the kind of the layer that failed (`vmstate::stream::StreamErrorKind`,
+    /// ...). `None` for a kind of another type.
+    ///
+    /// A pattern names the type, so a `match` reads as on an enum:
+    ///
+    /// ```
+    /// use vmstate_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::at(ErrorKind::TrailingBytes { count: 2 }, 10);
+    /// assert!(matches!(error.kind(), Some(ErrorKind::TrailingBytes { count: 2 })));
+    /// ```
     #[must_use]
-    pub fn kind(&self) -> &ErrorKind {
-        &self.0.kind
+    pub fn kind<K: Kind>(&self) -> Option<&K> {
+        let kind: &dyn Any = self.0.kind.get();
+        kind.downcast_ref()
     }
 
     /// Absolute byte offset in the input where the failing value starts, if known.
@@ -575,7 +471,7 @@ impl fmt::Display for Error {
         if located {
             f.write_str(": ")?;
         }
-        fmt::Display::fmt(&self.0.kind, f)
+        fmt::Display::fmt(self.0.kind.get(), f)
     }
 }
 
@@ -629,13 +525,22 @@ impl fmt::Display for ErrorKind {
                 "variable-array count {count} is invalid: the remaining input holds at most {max} elements"
             ),
             Self::LengthMismatch {
-                len_field,
+                what,
+                found,
+                count_field,
                 count,
-                actual,
-            } => write!(
-                f,
-                "variable array has {actual} elements but its count field `{len_field}` says {count}"
-            ),
+                expected,
+            } => {
+                write!(f, "{what} has {found} element")?;
+                if *found != 1 {
+                    f.write_str("s")?;
+                }
+                if count == expected {
+                    write!(f, ", but its count `{count_field}` says {count}")
+                } else {
+                    write!(f, ", but `{count_field}` {count} asks for {expected}")
+                }
+            }
             Self::CountOverflow {
                 array_field,
                 actual,
@@ -650,143 +555,6 @@ impl fmt::Display for ErrorKind {
                 plural(*count)
             ),
             Self::Hook { hook, source } => write!(f, "{hook} hook failed: {source}"),
-            Self::BadMagic { found } => write!(
-                f,
-                "not a QEMU migration stream: starts with {found:#010x}, not `QEVM`"
-            ),
-            Self::UnsupportedStreamVersion { found } => write!(
-                f,
-                "migration stream format version {found} is not supported (only 3)"
-            ),
-            Self::UnknownRecord { byte } => write!(f, "unknown record type {byte:#04x}"),
-            Self::BadFooter { expected, found } => write!(
-                f,
-                "section footer for section id {expected} expected, found {found}"
-            ),
-            Self::UndelimitedSection {
-                idstr,
-                instance_id,
-                version_id,
-            } => write!(
-                f,
-                "cannot tell where section `{idstr}` (instance {instance_id}, version {version_id}) \
-                 ends: the stream has no description of its sections (no vmdesc: machine types \
-                 before 2.4 send none, and no section footers), so only a model knows where a \
-                 section ends, and no model knows this one"
-            ),
-            Self::IterativeSection { idstr } => write!(
-                f,
-                "section `{idstr}` is sent in parts (START/PART/END), and only RAM's parts \
-                 can be read"
-            ),
-            Self::MisdelimitedSection {
-                byte,
-                idstr,
-                instance_id,
-                version_id,
-                payload_offset,
-                len,
-            } => write!(
-                f,
-                "unknown record type {byte:#04x} right after the payload of section `{idstr}` \
-                 (instance {instance_id}, version {version_id}: {len} byte{} from byte offset \
-                 {payload_offset}, as its model reads them): the stream has no description \
-                 of its sections (no vmdesc), so only the model says where that section ends, \
-                 and the model's layout is not the one that wrote it",
-                plural(*len)
-            ),
-            Self::UnsupportedRamFlags { flags } => {
-                write!(f, "unsupported RAM page flags {flags:#x}")
-            }
-            Self::UnknownRamBlock { name } if name.is_empty() => {
-                f.write_str("RAM page continues a block, but no block came before")
-            }
-            Self::UnknownRamBlock { name } => write!(f, "RAM page for unknown block `{name}`"),
-            Self::InvalidVmdesc { message } => {
-                write!(f, "invalid stream description (vmdesc): {message}")
-            }
-            Self::LimitExceeded { what, found, limit } => {
-                write!(f, "{what} of {found} exceeds the limit of {limit}")
-            }
-            Self::Io { source } => write!(f, "I/O error: {source}"),
-            Self::BadMarker { .. }
-            | Self::OutOfRange { .. }
-            | Self::CountMismatch { .. }
-            | Self::InvalidUtf8 { .. }
-            | Self::Unrepresentable { .. } => self.fmt_view_error(f),
-            Self::WireSizeMismatch => f.write_str(
-                "a value saved a different number of bytes than its type's `WIRE` declares",
-            ),
-            Self::UnknownSectionId { section_id } => write!(
-                f,
-                "section id {section_id} continues a section that never started"
-            ),
-            Self::InvalidMappedRam { block, reason } => {
-                write!(f, "mapped-ram header of RAM block `{block}`: {reason}")
-            }
-            Self::SubsectionMismatch { expected } => {
-                write!(
-                    f,
-                    "expected subsection `{expected}` as the description says"
-                )
-            }
-            Self::RegionMoved { read_at, write_at } => write!(
-                f,
-                "mapped-ram region read at file offset {read_at} would be written at \
-                 {write_at}: a record before it changed length, and the block's header \
-                 points at fixed offsets"
-            ),
-            Self::NotInRelease { release, name } => {
-                write!(f, "release `{release}` has no `{name}`")
-            }
-            Self::SubsectionNotInRelease { name, release } => write!(
-                f,
-                "subsection `{name}` is needed, but release `{release}` does not know it"
-            ),
-            Self::UnmodelledElement { holder } => {
-                write!(f, "{holder}: its saved VirtQueueElement is not modelled")
-            }
-            Self::ListLengthMismatch {
-                what,
-                found,
-                count_field,
-                count,
-                expected,
-            } => write!(
-                f,
-                "{found} {what} for {count_field} {count}: expected {expected}"
-            ),
-            Self::UnexpectedValue {
-                what,
-                found,
-                expected,
-            } => write!(f, "{what} {found}: expected {expected}"),
-            Self::NameTooLong { what, name, max } => {
-                write!(f, "{what} `{name}` is longer than {max} bytes")
-            }
-            Self::NoLayoutFits { idstr } => {
-                write!(f, "no {idstr} layout ends where a record starts")
-            }
-            Self::CannotLower {
-                name,
-                version,
-                fields,
-            } => write!(
-                f,
-                "`{name}` version {version} cannot hold this state: fields added after it carry \
-                 values other than their defaults ({})",
-                fields.join(", ")
-            ),
-            Self::Custom { message } => f.write_str(message),
-        }
-    }
-}
-
-impl ErrorKind {
-    /// The sentences of the errors that QEMU's list, tree, pointer and range
-    /// forms (`vmstate::with` and the std field types) report.
-    fn fmt_view_error(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
             Self::BadMarker {
                 what,
                 found,
@@ -797,19 +565,17 @@ impl ErrorKind {
                 value,
                 minimum,
                 maximum,
-            } => write!(
-                f,
-                "{what} {value} is out of range: accepted values are {minimum} to {maximum}"
-            ),
-            Self::CountMismatch {
-                what,
-                declared,
-                found,
-            } => write!(
-                f,
-                "{what}: the input declares {declared} entr{} but {found} follow",
-                if *declared == 1 { "y" } else { "ies" }
-            ),
+                note,
+            } => {
+                write!(
+                    f,
+                    "{what} {value} is out of range: accepted values are {minimum} to {maximum}"
+                )?;
+                match note {
+                    Some(note) => write!(f, " ({note})"),
+                    None => Ok(()),
+                }
+            }
             Self::InvalidUtf8 { what, source } => write!(
                 f,
                 "{what} is not UTF-8: the bytes are invalid from byte {} on",
@@ -818,22 +584,87 @@ impl ErrorKind {
             Self::Unrepresentable { view, reason } => {
                 write!(f, "`{view}` cannot represent this value: {reason}")
             }
-            _ => Ok(()),
+            Self::WireSizeMismatch => f.write_str(
+                "a value saved a different number of bytes than its type's `WIRE` declares",
+            ),
+            Self::Custom { message } => f.write_str(message),
         }
     }
 }
 
-fn plural(n: usize) -> &'static str {
+impl Kind for ErrorKind {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Hook { source, .. } => Some(&**source),
+            Self::InvalidUtf8 { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// `"s"` unless `n` is 1.
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.0.kind {
-            ErrorKind::Hook { source, .. } => Some(&**source),
-            ErrorKind::Io { source } => Some(source),
-            ErrorKind::InvalidUtf8 { source, .. } => Some(source),
-            _ => None,
+        self.0.kind.get().source()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, ErrorKind, Kind};
+    use std::fmt;
+
+    /// A kind defined outside the core, as an upper layer or a user's crate
+    /// defines one.
+    #[derive(Debug)]
+    enum Outer {
+        Refused { source: std::io::Error },
+    }
+
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Self::Refused { source } => write!(f, "refused: {source}"),
+            }
         }
+    }
+
+    impl Kind for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match self {
+                Self::Refused { source } => Some(source),
+            }
+        }
+    }
+
+    #[test]
+    fn a_kind_of_any_layer_comes_back_as_its_own_type() {
+        let core = Error::at(ErrorKind::TrailingBytes { count: 1 }, 7);
+        assert!(matches!(
+            core.kind(),
+            Some(ErrorKind::TrailingBytes { count: 1 })
+        ));
+        assert!(core.kind::<Outer>().is_none());
+
+        let outer = Error::at(
+            Outer::Refused {
+                source: std::io::Error::other("no"),
+            },
+            3,
+        )
+        .in_field("f")
+        .in_section("dev", Some(1));
+        assert!(matches!(outer.kind(), Some(Outer::Refused { .. })));
+        assert!(outer.kind::<ErrorKind>().is_none());
+        assert_eq!(
+            outer.to_string(),
+            "section `dev` instance 1, field `f`, byte offset 3: refused: no"
+        );
+        let source = std::error::Error::source(&outer).expect("the kind's source");
+        assert_eq!(source.to_string(), "no");
     }
 }

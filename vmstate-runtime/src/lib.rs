@@ -18,6 +18,7 @@
 // subsection framing and the layout lock that the derive reads.
 mod bulk;
 mod count_of;
+mod derived;
 pub mod desc;
 mod error;
 mod field;
@@ -53,7 +54,7 @@ pub mod release;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::{Error, ErrorKind, PathSegment, SectionRef};
+pub use error::{Error, ErrorKind, Kind, PathSegment, SectionRef};
 pub use field::{Unused, VmStateField};
 pub use loaded::Loaded;
 pub use reader::Reader;

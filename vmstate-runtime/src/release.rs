@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::desc::StateDesc;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Kind};
 use crate::lock::{Layout, Lock, LockError, layout_at};
 use crate::schema::{Schema, WireType};
 use crate::state::VmState;
@@ -31,7 +31,8 @@ struct Member {
     layout: Option<Layout>,
 }
 
-/// Why a release could not be read from a lock.
+/// Why a release could not be read from a lock. (Saving for a release that
+/// lacks what the state needs is a [`ReleaseErrorKind`] of an [`Error`].)
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ReleaseError {
@@ -72,6 +73,44 @@ impl std::error::Error for ReleaseError {
         }
     }
 }
+
+/// What saving for a release can hit beyond a save's own errors: the
+/// release lacks what the state needs. An [`Error`] carries it with the
+/// section; `error.kind::<ReleaseErrorKind>()` gives it back.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReleaseErrorKind {
+    /// A release does not list the type being saved.
+    NotInRelease {
+        /// The release.
+        release: String,
+        /// The VMSD name of the type.
+        name: &'static str,
+    },
+    /// A needed subsection that the target release does not know.
+    SubsectionNotInRelease {
+        /// The subsection's VMSD name.
+        name: String,
+        /// The release.
+        release: String,
+    },
+}
+
+impl fmt::Display for ReleaseErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotInRelease { release, name } => {
+                write!(f, "release `{release}` has no `{name}`")
+            }
+            Self::SubsectionNotInRelease { name, release } => write!(
+                f,
+                "subsection `{name}` is needed, but release `{release}` does not know it"
+            ),
+        }
+    }
+}
+
+impl Kind for ReleaseErrorKind {}
 
 impl Release {
     /// Release `name` from the text of a lock file: its `[release NAME]`
@@ -180,12 +219,12 @@ fn same_layout(a: &Layout, b: &Layout) -> bool {
 /// release does not know. Never a silent loss.
 ///
 /// # Errors
-/// [`ErrorKind::NotInRelease`] when the release has no `T`;
+/// [`ReleaseErrorKind::NotInRelease`] when the release has no `T`;
 /// [`ErrorKind::SubsectionNotAllowed`] for a needed subsection it does not
 /// know; else as [`VmState::save_state_at`].
 pub fn to_vec_for<T: VmState>(value: &T, release: &Release) -> Result<Vec<u8>, Error> {
     let version = release.version_for(&T::SCHEMA).ok_or_else(|| {
-        Error::new(ErrorKind::NotInRelease {
+        Error::new(ReleaseErrorKind::NotInRelease {
             release: release.name.clone(),
             name: T::NAME,
         })
@@ -207,7 +246,7 @@ fn check_subsections(
         if !release.knows(&sub.vmsd_name) {
             return Err(match static_name(schema, &sub.vmsd_name) {
                 Some(name) => Error::new(ErrorKind::SubsectionNotAllowed { name, version }),
-                None => Error::new(ErrorKind::SubsectionNotInRelease {
+                None => Error::new(ReleaseErrorKind::SubsectionNotInRelease {
                     name: sub.vmsd_name.clone(),
                     release: release.name.clone(),
                 }),

@@ -129,9 +129,11 @@ pub fn save_varray<V: Varray>(
     let count = count.count();
     if usize::try_from(count).ok() != Some(len) {
         return Err(Error::new(ErrorKind::LengthMismatch {
-            len_field,
+            what: "variable array",
+            found: len as u64,
+            count_field: len_field,
             count,
-            actual: len,
+            expected: count,
         }));
     }
     save_elements(array, out)

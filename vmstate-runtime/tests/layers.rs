@@ -33,6 +33,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
         &[
             "field",
             "state",
+            "derived",
             "std_fields",
             "pointer",
             "varray",
@@ -332,6 +333,38 @@ fn modules_import_only_downward() {
             cycle.join(" -> ")
         );
     }
+}
+
+/// `__private` is what generated code names, not where code lives: an item
+/// defined there would sit outside every layer's rules.
+#[test]
+fn derive_support_only_reexports() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/__private.rs");
+    let source = fs::read_to_string(&path).expect("read __private.rs");
+    let defined: Vec<&str> = source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| {
+            [
+                "fn ",
+                "const fn ",
+                "struct ",
+                "enum ",
+                "trait ",
+                "impl",
+                "const ",
+                "static ",
+                "type ",
+                "macro_rules!",
+            ]
+            .iter()
+            .any(|item| line.strip_prefix("pub ").unwrap_or(line).starts_with(item))
+        })
+        .collect();
+    assert!(
+        defined.is_empty(),
+        "__private.rs defines items; move them to the module of their layer and re-export them: {defined:?}"
+    );
 }
 
 #[test]

@@ -18,7 +18,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::{Error, Loaded, Reader, Unused, VmState};
+use crate::models::ModelErrorKind;
+use crate::{Error, ErrorKind, Loaded, Reader, Unused, VmState};
 
 /// QEMU `vmstate_arm_cpu` (`cpu`, version 22).
 #[derive(VmState, Debug, Clone, PartialEq)]
@@ -164,10 +165,13 @@ impl ArmCpu {
     /// the input makes the lists' load fail without allocating it.
     fn check_cpreg_count(&self) -> Result<(), Error> {
         if self.cpreg_vmstate_array_len < 0 {
-            return Err(Error::custom(format!(
-                "cpreg_vmstate_array_len {} is negative",
-                self.cpreg_vmstate_array_len
-            )));
+            return Err(Error::new(ErrorKind::OutOfRange {
+                what: "cpreg_vmstate_array_len",
+                value: i128::from(self.cpreg_vmstate_array_len),
+                minimum: 0,
+                maximum: i128::from(i32::MAX),
+                note: None,
+            }));
         }
         Ok(())
     }
@@ -222,9 +226,7 @@ pub fn rewrite_cpregs(
     cpu.load_state(&mut reader, version_id)?;
     // What the model does not read would be lost on saving: refuse it.
     if reader.remaining() != 0 || crate::to_vec_at(&cpu, version_id)? != payload {
-        return Err(Error::custom(
-            "the Arm cpu model does not save this payload back byte for byte",
-        ));
+        return Err(Error::new(ModelErrorKind::Lossy { model: "Arm cpu" }));
     }
     let (mut dropped, mut replaced) = (Vec::new(), Vec::new());
     let (mut indexes, mut values) = (Vec::new(), Vec::new());
@@ -268,8 +270,14 @@ pub fn rewrite_cpregs(
         (indexes, values) = all.into_iter().unzip();
     }
     let count = indexes.len();
-    cpu.cpreg_vmstate_array_len = i32::try_from(count)
-        .map_err(|_| Error::custom("more coprocessor registers than an int32 counts"))?;
+    cpu.cpreg_vmstate_array_len = i32::try_from(count).map_err(|_| {
+        Error::new(ErrorKind::CountOverflow {
+            array_field: "cpreg_vmstate_indexes",
+            actual: count,
+            max: i32::MAX.cast_unsigned().into(),
+        })
+        .in_field("cpreg_vmstate_array_len")
+    })?;
     cpu.cpreg_vmstate_indexes = indexes;
     cpu.cpreg_vmstate_values = values;
     Ok(CpregRewrite {

@@ -3,6 +3,7 @@
 
 use super::device::{Virtio, VirtioDevice};
 use super::pci::VirtioPciConfig;
+use crate::models::ModelErrorKind;
 use crate::{Error, ErrorKind, VmState};
 
 /// QEMU `vmstate_virtio_blk` (`virtio-blk`, version 2): the section of a
@@ -63,13 +64,15 @@ impl VirtioBlkDevice {
 pub(crate) fn request_list_end(marker: i8) -> Result<(), Error> {
     match marker {
         0 => Ok(()),
-        1 => Err(Error::new(ErrorKind::UnmodelledElement {
+        1 => Err(Error::new(ModelErrorKind::UnmodelledElement {
             holder: "a virtio-blk request in flight",
         })),
-        other => Err(Error::new(ErrorKind::UnexpectedValue {
-            what: "request list marker".to_owned(),
-            found: u64::from(other.cast_unsigned()),
-            expected: "0 (end) or 1 (a request)".to_owned(),
+        other => Err(Error::new(ErrorKind::OutOfRange {
+            what: "request list marker",
+            value: i128::from(other),
+            minimum: 0,
+            maximum: 1,
+            note: Some("0 ends the list, 1 starts a request"),
         })),
     }
 }

@@ -195,12 +195,12 @@ mod queue_pairs {
         }
         let expected = tail_len(value.curr_queue_pairs);
         if value.tx_waiting.len() != expected {
-            return Err(Error::new(ErrorKind::ListLengthMismatch {
-                what: "tx_waiting flags",
-                found: value.tx_waiting.len(),
+            return Err(Error::new(ErrorKind::LengthMismatch {
+                what: "tx_waiting",
+                found: value.tx_waiting.len() as u64,
                 count_field: "curr_queue_pairs",
-                count: u64::from(value.curr_queue_pairs),
-                expected,
+                count: i128::from(value.curr_queue_pairs),
+                expected: expected as i128,
             }));
         }
         out.extend_from_slice(&value.max_queue_pairs.to_be_bytes());
@@ -231,10 +231,12 @@ mod queue_pairs {
         let curr = u16::from_be_bytes(reader.read_array()?);
         if curr > max {
             return Err(Error::at(
-                ErrorKind::UnexpectedValue {
-                    what: "curr_queue_pairs".to_owned(),
-                    found: u64::from(curr),
-                    expected: format!("at most max_queue_pairs {max}"),
+                ErrorKind::OutOfRange {
+                    what: "curr_queue_pairs",
+                    value: i128::from(curr),
+                    minimum: 0,
+                    maximum: i128::from(max),
+                    note: Some("at most max_queue_pairs"),
                 },
                 offset,
             ));

@@ -3,7 +3,8 @@
 
 use super::device::{Virtio, VirtioDevice};
 use super::pci::VirtioPciConfig;
-use crate::{Error, ErrorKind, VmState};
+use crate::models::ModelErrorKind;
+use crate::{Error, VmState};
 
 /// QEMU `vmstate_virtio_console` (`virtio-console`, version 3): the section
 /// of a `virtio-serial-pci` device, idstr `<pci address>/virtio-console` (the
@@ -98,12 +99,12 @@ mod ports_map {
     pub fn save(value: &PortsMap, out: &mut Vec<u8>) -> Result<(), Error> {
         let expected = words(value.max_nr_ports);
         if value.ports_map.len() != expected {
-            return Err(Error::new(ErrorKind::ListLengthMismatch {
-                what: "ports_map words",
-                found: value.ports_map.len(),
+            return Err(Error::new(ErrorKind::LengthMismatch {
+                what: "ports_map",
+                found: value.ports_map.len() as u64,
                 count_field: "max_nr_ports",
-                count: u64::from(value.max_nr_ports),
-                expected,
+                count: i128::from(value.max_nr_ports),
+                expected: expected as i128,
             }));
         }
         out.extend_from_slice(&value.max_nr_ports.to_be_bytes());
@@ -152,7 +153,7 @@ impl VirtioSerialPort {
         if self.elem_popped == 0 {
             Ok(())
         } else {
-            Err(Error::new(ErrorKind::UnmodelledElement {
+            Err(Error::new(ModelErrorKind::UnmodelledElement {
                 holder: "the port holds a popped guest buffer",
             }))
         }

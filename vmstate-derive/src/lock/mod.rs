@@ -9,6 +9,7 @@
 
 mod emit;
 mod key;
+mod orphaned;
 mod structure;
 mod vanished;
 
@@ -36,6 +37,9 @@ pub struct Context<'a> {
     pub newest: u32,
     pub frozen: bool,
     pub struct_span: Span,
+    /// What to say when the type, inlined in another recorded type, changed
+    /// its layout: no version of its own can make that change.
+    pub inlined_note: Option<String>,
 }
 
 impl Context<'_> {
@@ -146,6 +150,7 @@ pub fn apply(
     if !frozen {
         tokens.extend(report_vanished(&lock, &key, &file, ident));
     }
+    let inlined_note = structure::inlined_note(&lock, &key, &described.name, ident);
     let cx = Context {
         file,
         key,
@@ -153,6 +158,7 @@ pub fn apply(
         newest,
         frozen,
         struct_span: ident.span(),
+        inlined_note,
     };
     let checked = structure::check(&cx, &entries)?;
     tokens.extend(emit::const_checks(krate, ident, &cx, &checked));
@@ -169,26 +175,45 @@ pub fn apply(
     Ok(tokens)
 }
 
-/// The warning for the recorded types of this type's module that its source
-/// file no longer declares, when this derive is the one to report them.
+/// The warnings for recorded types that no derive checks any more: those of
+/// this type's module that its source file no longer declares, and, from the
+/// one derive of the crate that reports them, those of modules that are gone
+/// or have no recorded type left.
 fn report_vanished(lock: &Lock, key: &str, file: &str, ident: &syn::Ident) -> TokenStream {
-    let Some((source, text)) = vanished::module_file(ident.span(), vmstate_lock::split_key(key).0)
-    else {
+    let module = vmstate_lock::split_key(key).0;
+    let Some(source) = vanished::module_file(ident.span(), module) else {
         return TokenStream::new();
     };
     let mut tokens = TokenStream::new();
-    for gone in vanished::vanished(lock, key, &text) {
-        let entries = lock.versions_of(gone);
-        let line = entries.first().map_or(0, |entry| entry.line);
-        let vmsd = entries
-            .last()
-            .map_or("", |entry| entry.layout.vmsd.as_str());
-        let note = format!(
-            "`{gone}` is recorded in {file}:{line} and no longer declared in {source}, its module: streams of its released versions would go unchecked; keep the type, or a `#[vmstate(frozen)]` copy of its last release (VMSD name `{vmsd}`), in this file; if removing it is intended, delete its `[{gone} vN]` blocks (and its `[release ...]` lines) from {file}"
-        );
-        tokens.extend(warn(&note, ident.span()));
+    for gone in vanished::vanished(lock, key, &source.text) {
+        let why = format!("no longer declared in {}, its module", source.shown);
+        let keep = format!("in {}", source.shown);
+        tokens.extend(warn(
+            &gone_note(lock, gone, file, &why, &keep),
+            ident.span(),
+        ));
+    }
+    if let Some(tree) = orphaned::Tree::around(&source.path, module) {
+        for orphan in orphaned::orphaned(lock, key, &tree) {
+            let why = format!("no derive checks it any more ({})", orphan.why);
+            let note = gone_note(lock, orphan.key, file, &why, "in any module of the crate");
+            tokens.extend(warn(&note, ident.span()));
+        }
     }
     tokens
+}
+
+/// The warning for the recorded type `gone`, which `why` says is gone, and
+/// where a frozen copy would keep it checked.
+fn gone_note(lock: &Lock, gone: &str, file: &str, why: &str, keep: &str) -> String {
+    let entries = lock.versions_of(gone);
+    let line = entries.first().map_or(0, |entry| entry.line);
+    let vmsd = entries
+        .last()
+        .map_or("", |entry| entry.layout.vmsd.as_str());
+    format!(
+        "`{gone}` is recorded in {file}:{line} and {why}: streams of its released versions would go unchecked; keep the type, or a `#[vmstate(frozen)]` copy of its last release (VMSD name `{vmsd}`), {keep}; if removing it is intended, delete its `[{gone} vN]` blocks (and its `[release ...]` lines) from {file}"
+    )
 }
 
 /// A warning at `span`: a deprecated item is the one warning a derive can

@@ -4,7 +4,7 @@
 
 use crate::diag::Error;
 use proc_macro2::Span;
-use vmstate_lock::{Entry, Wire};
+use vmstate_lock::{Entry, Layout, Lock, Wire};
 
 use super::Context;
 use crate::model::{Codec, FieldModel, Gate};
@@ -76,9 +76,50 @@ pub fn check(cx: &Context<'_>, entries: &[&Entry]) -> Result<Checked, Error> {
     }
     if errors.is_empty() {
         Ok(checked)
+    } else if let Some(note) = &cx.inlined_note {
+        Err(Error::multiple(errors).with_note(note))
     } else {
         Err(Error::multiple(errors))
     }
+}
+
+/// When the lock records the type `key` (VMSD `vmsd`) inlined in another
+/// type's layout, what actually works for a change of its fields: QEMU loads
+/// an inlined struct at the version it is now (`VMSTATE_STRUCT` passes the
+/// struct's own `version_id`), a number no stream carries, so `since` and a
+/// new version on the inner type change the outer type's released layout
+/// all the same.
+pub fn inlined_note(lock: &Lock, key: &str, vmsd: &str, ident: &syn::Ident) -> Option<String> {
+    let (outer, field, line) = lock.entries.iter().rev().find_map(|entry| {
+        (entry.key != key)
+            .then(|| inlining_field(&entry.layout, vmsd).map(|field| (entry, field)))
+            .flatten()
+            .map(|(entry, field)| (&entry.key, field, entry.line))
+    })?;
+    let name = vmstate_lock::split_key(outer).1;
+    Some(format!(
+        "note: that alone does not work here: `{ident}` is inlined in `{outer}` (field `{field}`, recorded at line {line}), which loads it at the version `{ident}` has now, since no stream carries an inlined struct's version, so `since` and a new version here change `{name}`'s released layout all the same; keep `{ident}` as recorded, and carry the new state in `{name}`: a new field with `since` and a version bump there, or a subsection of it"
+    ))
+}
+
+/// The field of `layout` that inlines the struct of VMSD name `vmsd`,
+/// directly, as array elements, or inside another inlined struct.
+fn inlining_field<'a>(layout: &'a Layout, vmsd: &str) -> Option<&'a str> {
+    fn holds(wire: &Wire, vmsd: &str) -> bool {
+        match wire {
+            Wire::Struct { layout, .. } => {
+                layout.vmsd == vmsd || layout.fields.iter().any(|f| holds(&f.wire, vmsd))
+            }
+            Wire::Array { element, .. } => holds(element, vmsd),
+            Wire::View { parts, .. } => parts.iter().any(|part| holds(&part.wire, vmsd)),
+            _ => false,
+        }
+    }
+    layout
+        .fields
+        .iter()
+        .find(|field| holds(&field.wire, vmsd))
+        .map(|field| field.name.as_str())
 }
 
 /// Whether a field is on the wire at `version` (an `exists` field may be).

@@ -28,7 +28,7 @@ pub fn vanished<'a>(lock: &'a Lock, own_key: &str, text: &str) -> Vec<&'a str> {
     }
 }
 
-fn named(lock: &Lock, key: &str, text: &str) -> bool {
+pub(super) fn named(lock: &Lock, key: &str, text: &str) -> bool {
     let vmsd = lock
         .versions_of(key)
         .last()
@@ -37,7 +37,7 @@ fn named(lock: &Lock, key: &str, text: &str) -> bool {
 }
 
 /// Whether `word` occurs in `text` with no identifier character either side.
-fn has_word(text: &str, word: &str) -> bool {
+pub(super) fn has_word(text: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     !word.is_empty()
         && text.match_indices(word).any(|(at, _)| {
@@ -52,14 +52,28 @@ fn has_word(text: &str, word: &str) -> bool {
 /// the crate's directory, and its path makes that module. A crate root given
 /// by path (trybuild's), a file included from elsewhere or an inline module
 /// is not checked, since the file is then not the module's whole text.
-pub fn module_file(span: Span, module: &str) -> Option<(String, String)> {
-    let file = super::key::source_file(span)?;
-    let relative = file.strip_prefix(super::manifest_dir()).ok()?;
+pub fn module_file(span: Span, module: &str) -> Option<ModuleFile> {
+    let path = super::key::source_file(span)?;
+    let relative = path.strip_prefix(super::manifest_dir()).ok()?;
     if super::key::module_of(&relative.with_extension("")) != module {
         return None;
     }
-    let text = std::fs::read_to_string(&file).ok()?;
-    Some((relative.display().to_string(), text))
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some(ModuleFile {
+        shown: relative.display().to_string(),
+        path,
+        text,
+    })
+}
+
+/// A module's own source file.
+pub struct ModuleFile {
+    /// Its absolute path.
+    pub path: std::path::PathBuf,
+    /// Its path relative to the crate's directory, as messages show it.
+    pub shown: String,
+    /// Its text.
+    pub text: String,
 }
 
 #[cfg(test)]

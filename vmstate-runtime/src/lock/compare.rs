@@ -293,10 +293,13 @@ const fn struct_diff(recorded: &Schema, current: &Schema, m: Message) -> Result<
             }
         }
         let (old, new) = (&recorded.fields[i], &fields[j]);
-        let inner = m
-            .push("field `")
-            .push(new.name)
-            .push("` of inlined struct `")
+        let mut inner = m.push("field `").push(new.name).push("`");
+        // Positions are compared: say which recorded field this one faces.
+        if !str_eq(old.name, new.name) {
+            inner = inner.push(" (where `").push(old.name).push("` was)");
+        }
+        let inner = inner
+            .push(" of inlined struct `")
             .push(current.name)
             .push("`: ");
         if old.exists != new.exists || is_varray(old) != is_varray(new) {

@@ -154,6 +154,13 @@ pub fn key_of(module_path: &str, name: &str) -> String {
     }
 }
 
+/// A line on standard error that the test harness does not capture: it
+/// captures `eprintln!` of passing tests, and a recording run passes.
+fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// The test that `#[derive(VmState)]` emits for a locked type: under
 /// `VMSTATE_LOCK=record` it records the type's missing versions under
 /// `module::Name` (and, with `VMSTATE_RELEASE=NAME`, lists it in that
@@ -169,16 +176,16 @@ pub fn record_in_test(path: &str, module_path: &str, name: &str, schema: &Schema
         match record_schema(Path::new(path), &key, schema, release.as_deref()) {
             Ok(recorded) => {
                 if recorded.new_type {
-                    eprintln!(
+                    say(&format!(
                         "vmstate: recorded new type `{key}` (VMSD `{}`) at versions {:?} in {path}",
                         schema.name, recorded.versions
-                    );
+                    ));
                 }
                 if !recorded.filled.is_empty() {
-                    eprintln!(
+                    say(&format!(
                         "vmstate: filled in the `opaque` layouts of `{key}` at versions {:?} in {path}: check the diff against the released code",
                         recorded.filled
-                    );
+                    ));
                 }
             }
             Err(error) => panic!("{error}"),

@@ -194,7 +194,7 @@ impl DeviceStream {
     /// Writes the stream to `output` and returns it, flushed.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`](crate::ErrorKind::Io) when writing fails.
+    /// [`StreamErrorKind::Io`](crate::stream::StreamErrorKind::Io) when writing fails.
     pub fn write_to<W: Write>(&self, output: W) -> Result<W, Error> {
         let mut writer = StreamWriter::new(output)?;
         writer.write(&Record::Configuration(self.configuration.clone()))?;

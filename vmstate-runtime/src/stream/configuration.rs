@@ -1,6 +1,7 @@
 //! The configuration section (`QEMU_VM_CONFIGURATION`): the machine type, plus
 //! optional subsections. It has no section header and no footer.
 
+use super::StreamErrorKind;
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
 use crate::subsection::{enter_subsection, peek_subsection};
@@ -86,7 +87,7 @@ impl Configuration {
     /// `configuration/...` state to declare.
     ///
     /// # Errors
-    /// [`ErrorKind::LimitExceeded`] for a name longer than a be32 can count.
+    /// [`StreamErrorKind::LimitExceeded`] for a name longer than a be32 can count.
     pub fn new(machine: &str) -> Result<Self, Error> {
         let bare = Self {
             machine: String::new(),
@@ -102,11 +103,11 @@ impl Configuration {
     /// subsections are kept byte for byte.
     ///
     /// # Errors
-    /// [`ErrorKind::LimitExceeded`] for a name longer than a be32 can count.
+    /// [`StreamErrorKind::LimitExceeded`] for a name longer than a be32 can count.
     pub fn with_machine(&self, machine: &str) -> Result<Self, Error> {
         let old_len = 4 + self.machine.len();
         let len = u32::try_from(machine.len()).map_err(|_| {
-            Error::new(ErrorKind::LimitExceeded {
+            Error::new(StreamErrorKind::LimitExceeded {
                 what: "machine type name length",
                 found: machine.len() as u64,
                 limit: u64::from(u32::MAX),

@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value};
 
+use super::StreamErrorKind;
 use crate::desc::{FieldDesc, StateDesc};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::reader::Reader;
 use crate::subsection::SUBSECTION_MARKER;
 
@@ -52,7 +53,7 @@ const ELEMENT_COST: usize = 128;
 ///
 /// # Errors
 /// A payload that is shorter than the description, a subsection header that
-/// does not match it, or bytes left over; [`ErrorKind::LimitExceeded`] when
+/// does not match it, or bytes left over; [`StreamErrorKind::LimitExceeded`] when
 /// the description would produce far more values than the payload has bytes
 /// (arrays of empty elements, for example).
 pub fn decode(desc: &StateDesc, payload: &[u8], base: u64) -> Result<Decoded, Error> {
@@ -93,7 +94,7 @@ impl Walker<'_> {
             .saturating_add(path.len());
         if self.spent > self.budget {
             return Err(Error::at(
-                ErrorKind::LimitExceeded {
+                StreamErrorKind::LimitExceeded {
                     what: "decoded output size",
                     found: self.spent as u64,
                     limit: self.budget as u64,
@@ -125,7 +126,7 @@ impl Walker<'_> {
             let name = self.reader.read_bytes(usize::from(len))?;
             if marker != SUBSECTION_MARKER || name != sub.vmsd_name.as_bytes() {
                 return Err(Error::at(
-                    ErrorKind::SubsectionMismatch {
+                    StreamErrorKind::SubsectionMismatch {
                         expected: sub.vmsd_name.clone(),
                     },
                     at,

@@ -21,6 +21,7 @@ mod configuration;
 #[cfg(feature = "vmdesc")]
 mod decode;
 mod device;
+mod error;
 mod priority;
 mod ram;
 mod reader;
@@ -33,6 +34,7 @@ pub use configuration::Configuration;
 #[cfg(feature = "vmdesc")]
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;
+pub use error::StreamErrorKind;
 pub use priority::sort_by_priority;
 pub use ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord};
 pub use reader::{DataExtents, Delimiter, StreamLimits, StreamReader};

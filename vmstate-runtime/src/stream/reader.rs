@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
+use super::StreamErrorKind;
 use super::configuration::Configuration;
 use super::ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord, flags};
 use super::vmdesc::Vmdesc;
@@ -157,7 +158,7 @@ impl Delimited {
     /// The error for `byte` found where a record should start after this payload.
     fn misread(self, byte: u8, at: u64) -> Error {
         Error::at(
-            ErrorKind::MisdelimitedSection {
+            StreamErrorKind::MisdelimitedSection {
                 byte,
                 idstr: self.info.idstr.clone(),
                 instance_id: self.info.instance_id,
@@ -238,12 +239,12 @@ impl<R: Read + Seek> StreamReader<R> {
         };
         let magic = reader.be32()?;
         if magic != MAGIC {
-            return Err(Error::at(ErrorKind::BadMagic { found: magic }, 0));
+            return Err(Error::at(StreamErrorKind::BadMagic { found: magic }, 0));
         }
         let version = reader.be32()?;
         if version != FORMAT_VERSION {
             return Err(Error::at(
-                ErrorKind::UnsupportedStreamVersion { found: version },
+                StreamErrorKind::UnsupportedStreamVersion { found: version },
                 4,
             ));
         }
@@ -535,11 +536,11 @@ impl<R: Read + Seek> StreamReader<R> {
                 let Some((idstr, _)) = self.sections.get(&section_id).cloned() else {
                     return Err(match self.delimited.take() {
                         Some(delimited) => delimited.misread(byte, at),
-                        None => Error::at(ErrorKind::UnknownSectionId { section_id }, at),
+                        None => Error::at(StreamErrorKind::UnknownSectionId { section_id }, at),
                     });
                 };
                 if idstr != "ram" {
-                    return Err(Error::at(ErrorKind::IterativeSection { idstr }, at));
+                    return Err(Error::at(StreamErrorKind::IterativeSection { idstr }, at));
                 }
                 self.state = State::Ram { section_id };
                 Ok(Record::Section(SectionHeader {
@@ -562,7 +563,7 @@ impl<R: Read + Seek> StreamReader<R> {
             }
             byte => Err(match self.delimited.take() {
                 Some(delimited) => delimited.misread(byte, at),
-                None => Error::at(ErrorKind::UnknownRecord { byte }, at),
+                None => Error::at(StreamErrorKind::UnknownRecord { byte }, at),
             }),
         }
     }
@@ -583,7 +584,7 @@ impl<R: Read + Seek> StreamReader<R> {
             });
         }
         Err(Error::at(
-            ErrorKind::IterativeSection {
+            StreamErrorKind::IterativeSection {
                 idstr: info.idstr.clone(),
             },
             at,
@@ -612,7 +613,7 @@ impl<R: Read + Seek> StreamReader<R> {
         };
         if len > self.limits.max_state_len {
             return Err(Error::at(
-                ErrorKind::LimitExceeded {
+                StreamErrorKind::LimitExceeded {
                     what: "section payload size",
                     found: len as u64,
                     limit: self.limits.max_state_len as u64,
@@ -659,7 +660,7 @@ impl<R: Read + Seek> StreamReader<R> {
         let found = self.be32()?;
         if found != section_id {
             return Err(Error::at(
-                ErrorKind::BadFooter {
+                StreamErrorKind::BadFooter {
                     expected: section_id,
                     found: format!("a footer for section id {found}"),
                 },
@@ -676,7 +677,7 @@ impl<R: Read + Seek> StreamReader<R> {
         let (offset, flag_bits) = (word & !page_mask, word & page_mask);
         if flag_bits & !flags::KNOWN != 0 {
             return Err(Error::at(
-                ErrorKind::UnsupportedRamFlags { flags: flag_bits },
+                StreamErrorKind::UnsupportedRamFlags { flags: flag_bits },
                 at,
             ));
         }
@@ -699,7 +700,7 @@ impl<R: Read + Seek> StreamReader<R> {
             let len = self.u8()?;
             let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
             if !self.ram_blocks.contains(&name) {
-                return Err(Error::at(ErrorKind::UnknownRamBlock { name }, at));
+                return Err(Error::at(StreamErrorKind::UnknownRamBlock { name }, at));
             }
             self.ram_block_named = true;
             Some(name)
@@ -707,7 +708,7 @@ impl<R: Read + Seek> StreamReader<R> {
             None
         } else {
             return Err(Error::at(
-                ErrorKind::UnknownRamBlock {
+                StreamErrorKind::UnknownRamBlock {
                     name: String::new(),
                 },
                 at,
@@ -729,7 +730,7 @@ impl<R: Read + Seek> StreamReader<R> {
             })
         } else {
             Err(Error::at(
-                ErrorKind::UnsupportedRamFlags { flags: flag_bits },
+                StreamErrorKind::UnsupportedRamFlags { flags: flag_bits },
                 at,
             ))
         }
@@ -929,7 +930,7 @@ impl<R: Read + Seek> StreamReader<R> {
         while sum < total {
             if blocks.len() == self.limits.max_ram_blocks {
                 return Err(Error::at(
-                    ErrorKind::LimitExceeded {
+                    StreamErrorKind::LimitExceeded {
                         what: "RAM block count",
                         found: blocks.len() as u64 + 1,
                         limit: self.limits.max_ram_blocks as u64,
@@ -954,7 +955,7 @@ impl<R: Read + Seek> StreamReader<R> {
     fn mapped_block(&mut self, section_id: u32, remaining: u64) -> Result<RamRecord, Error> {
         if self.ram_blocks.len() >= self.limits.max_ram_blocks {
             return Err(Error::at(
-                ErrorKind::LimitExceeded {
+                StreamErrorKind::LimitExceeded {
                     what: "RAM block count",
                     found: self.ram_blocks.len() as u64 + 1,
                     limit: self.limits.max_ram_blocks as u64,
@@ -970,7 +971,7 @@ impl<R: Read + Seek> StreamReader<R> {
         let header_end = self.offset;
         let bad = |reason: String| {
             Error::at(
-                ErrorKind::InvalidMappedRam {
+                StreamErrorKind::InvalidMappedRam {
                     block: name.clone(),
                     reason,
                 },
@@ -1063,14 +1064,14 @@ impl<R: Read + Seek> StreamReader<R> {
             // more bytes is a payload the model cut short.
             return Err(match self.delimited.take() {
                 Some(delimited) => delimited.misread(byte, at),
-                None => Error::at(ErrorKind::UnknownRecord { byte }, at),
+                None => Error::at(StreamErrorKind::UnknownRecord { byte }, at),
             });
         }
         let len = self.be32()?;
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         if len > self.limits.max_vmdesc_len {
             return Err(Error::at(
-                ErrorKind::LimitExceeded {
+                StreamErrorKind::LimitExceeded {
                     what: "vmdesc size",
                     found: len as u64,
                     limit: self.limits.max_vmdesc_len as u64,
@@ -1190,7 +1191,7 @@ struct Run {
 
 fn undelimited(info: &SectionInfo, offset: u64) -> Error {
     Error::at(
-        ErrorKind::UndelimitedSection {
+        StreamErrorKind::UndelimitedSection {
             idstr: info.idstr.clone(),
             instance_id: info.instance_id,
             version_id: info.version_id,

@@ -2,12 +2,13 @@
 
 use std::io::{Seek, SeekFrom, Write};
 
+use super::StreamErrorKind;
 use super::device::DeviceSection;
 use super::priority::sort_by_priority;
 use super::ram::RamRecord;
 use super::{FORMAT_VERSION, MAGIC, Record, tag};
 use crate::Priority;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 
 /// The granularity of holes: the smallest page QEMU writes and the block size
 /// of the file systems that hold save files.
@@ -42,7 +43,7 @@ impl<W: Write> StreamWriter<W> {
     /// Starts a stream: writes the magic and the format version.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when writing fails.
+    /// [`StreamErrorKind::Io`] when writing fails.
     pub fn new(mut output: W) -> Result<Self, Error> {
         let mut header = [0u8; 8];
         header[..4].copy_from_slice(&MAGIC.to_be_bytes());
@@ -79,7 +80,7 @@ impl<W: Write> StreamWriter<W> {
     /// Writes one record.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when writing fails; [`ErrorKind::RegionMoved`] when a
+    /// [`StreamErrorKind::Io`] when writing fails; [`StreamErrorKind::RegionMoved`] when a
     /// mapped-ram region would land at another file offset than the one it
     /// was read from (a record before it changed length), since the block's
     /// header points at the old offset.
@@ -97,7 +98,7 @@ impl<W: Write> StreamWriter<W> {
                 }
             } else {
                 return Err(Error::at(
-                    ErrorKind::RegionMoved {
+                    StreamErrorKind::RegionMoved {
                         read_at: *offset,
                         write_at: here,
                     },
@@ -166,7 +167,7 @@ impl<W: Write> StreamWriter<W> {
     /// exactly `len` bytes at the output's current position.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when skipping the hole or `copy` fails.
+    /// [`StreamErrorKind::Io`] when skipping the hole or `copy` fails.
     pub fn write_with(
         &mut self,
         len: u64,
@@ -191,7 +192,7 @@ impl<W: Write> StreamWriter<W> {
     /// Flushes and returns the output.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] when writing or flushing fails.
+    /// [`StreamErrorKind::Io`] when writing or flushing fails.
     pub fn finish(mut self) -> Result<W, Error> {
         self.end_region()?;
         if self.hole > 0 {
@@ -300,5 +301,5 @@ impl<W: Write + Seek> StreamWriter<W> {
 }
 
 pub(super) fn io(source: std::io::Error) -> Error {
-    Error::new(ErrorKind::Io { source })
+    Error::new(StreamErrorKind::Io { source })
 }

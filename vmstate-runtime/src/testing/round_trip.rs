@@ -132,7 +132,7 @@ fn at_version<T: VmState + Default>(
     };
     let saved = match to_vec_at(value, version) {
         Ok(bytes) => bytes,
-        Err(err) if matches!(err.kind(), ErrorKind::SubsectionNotAllowed { .. }) => {
+        Err(err) if matches!(err.kind(), Some(ErrorKind::SubsectionNotAllowed { .. })) => {
             report.skip(
                 CheckKind::RoundTrip,
                 Some(version),

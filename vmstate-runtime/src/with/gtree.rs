@@ -192,6 +192,7 @@ impl<K: DirectKey, V: VmStateField + Default> VmStateField for BTreeMap<K, V> {
                         value,
                         minimum: K::MIN,
                         maximum: K::MAX,
+                        note: None,
                     },
                     offset,
                 )
@@ -218,7 +219,7 @@ where
 /// key VMSD).
 ///
 /// # Errors
-/// Truncated input, [`ErrorKind::CountMismatch`] when the entries disagree
+/// Truncated input, [`ErrorKind::LengthMismatch`] when the entries disagree
 /// with the count, or whatever loading a key or value returns.
 pub fn load<K, V>(map: &mut BTreeMap<K, V>, reader: &mut Reader<'_>) -> Result<(), Error>
 where
@@ -299,10 +300,12 @@ fn load_entries<K: Ord, V: VmStateField + Default>(
 #[cold]
 fn count_mismatch(declared: u64, found: u64, offset: u64) -> Error {
     Error::at(
-        ErrorKind::CountMismatch {
+        ErrorKind::LengthMismatch {
             what: "tree",
-            declared,
             found,
+            count_field: "nnodes",
+            count: i128::from(declared),
+            expected: i128::from(declared),
         },
         offset,
     )

@@ -60,6 +60,7 @@ pub fn load(value: &mut i32, reader: &mut Reader<'_>) -> Result<(), Error> {
             value: i128::from(loaded),
             minimum: 0,
             maximum: i128::from(*value),
+            note: Some("at most the local value"),
         },
         offset,
     ))

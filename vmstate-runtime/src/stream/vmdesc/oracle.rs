@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 use super::super::{DeviceDesc, Vmdesc};
 use crate::desc::{FieldDesc, StateDesc};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
+use crate::stream::StreamErrorKind;
 
 /// The vmdesc in `json`, read through a tree of values.
 pub fn parse(json: &[u8]) -> Result<Vmdesc, Error> {
@@ -40,7 +41,7 @@ pub fn parse(json: &[u8]) -> Result<Vmdesc, Error> {
 }
 
 fn invalid(message: String) -> Error {
-    Error::new(ErrorKind::InvalidVmdesc { message })
+    Error::new(StreamErrorKind::InvalidVmdesc { message })
 }
 
 fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, Error> {

@@ -22,7 +22,8 @@ use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, 
 
 use super::{DeviceDesc, Vmdesc};
 use crate::desc::{FieldDesc, StateDesc};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
+use crate::stream::StreamErrorKind;
 
 impl Vmdesc {
     /// Parses the vmdesc JSON.
@@ -31,7 +32,7 @@ impl Vmdesc {
     /// last value counts.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidVmdesc`] naming the JSON path of the problem, or
+    /// [`StreamErrorKind::InvalidVmdesc`] naming the JSON path of the problem, or
     /// saying where the JSON itself is malformed.
     pub fn parse(json: &[u8]) -> Result<Self, Error> {
         let mut deserializer = serde_json::Deserializer::from_slice(json);
@@ -43,7 +44,7 @@ impl Vmdesc {
 }
 
 fn invalid(message: String) -> Error {
-    Error::new(ErrorKind::InvalidVmdesc { message })
+    Error::new(StreamErrorKind::InvalidVmdesc { message })
 }
 
 /// Nesting is bounded so that a hostile description cannot exhaust the stack.
