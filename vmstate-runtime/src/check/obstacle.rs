@@ -86,6 +86,16 @@ pub enum Obstacle {
         /// Its instance.
         instance_id: u32,
     },
+    /// A section whose load makes the destination's release abort (a QEMU
+    /// bug: the process dies on an assertion, and the guest with it).
+    LoadCrash {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// What happens, with QEMU's message.
+        what: String,
+    },
     /// Arm coprocessor registers whose value QEMU computes from the CPU model
     /// (ID registers, constants) and that the stream carries with another
     /// value than the destination's.
@@ -299,6 +309,14 @@ impl fmt::Display for Obstacle {
                 "section `{idstr}` instance {instance_id}: DEST's release numbers every \
                  `{idstr}` section 0 (QEMU: \"Unknown savevm section or instance '{idstr}' \
                  {instance_id}\"); `vmstate convert --reference REF` renumbers it as DEST does"
+            ),
+            Self::LoadCrash {
+                idstr,
+                instance_id,
+                what,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's release aborts loading it: {what}"
             ),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),

@@ -132,6 +132,16 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
                 instance_id: section.instance_id,
             });
         }
+        if let Some(what) = dest
+            .release_version()
+            .and_then(|release| super::crashes::load_crash(section, release))
+        {
+            verdict.obstacles.push(Obstacle::LoadCrash {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                what: what.to_owned(),
+            });
+        }
     }
     verdict
 }
