@@ -3,8 +3,10 @@
 # per CPU model, which `vmstate check STREAM qemu-7.2` compares an Arm stream's `cpu` section
 # with (QEMU's -dump-vmstate has no `cpu` entry, and QEMU refuses an index it does not know).
 #
-# cortex-a57's list is read from the release's virt72-paused.mig fixture; the other models'
-# from a stream that release writes at once (`vmstate reference`, a paused guest). Needs both
+# cortex-a57's list is read from the release's virt72-paused.mig fixture; the other models' and
+# configurations' from a stream that release writes at once (`vmstate reference`, a paused
+# guest). A configuration with EL2 or EL3 migrates more registers than its CPU model alone, so
+# each is a list of its own (`cortex-a57+el2`), and `check` takes the list nearest the stream's. Needs both
 # releases (scripts/install-qemu.sh), python3 (jq would round the 64-bit indexes), and root for 10.0 (scripts/qemu-10.0-aarch64).
 #
 # Usage: scripts/arm-cpregs.sh   (from anywhere)
@@ -13,8 +15,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 cargo build -q -p vmstate-cli
 VMSTATE="$ROOT/target/debug/vmstate"
-# CPU models beyond the fixtures' cortex-a57.
-MODELS=(max)
+# Lists beyond the fixtures' cortex-a57: "NAME MACHINE-OPTIONS CPU" (options after virt-7.2).
+CONFIGS=(
+    "max - max"
+    "cortex-a57+el2 virtualization=on,gic-version=3 cortex-a57"
+    "cortex-a57+el3 secure=on cortex-a57"
+    "cortex-a57+el2+el3 secure=on,virtualization=on,gic-version=3 cortex-a57"
+)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -40,11 +47,14 @@ for release in 7.2 10.0; do
         echo "# CPU model, on machine type virt-7.2. Written by scripts/arm-cpregs.sh."
         echo "# model cortex-a57"
         indexes "$dir/virt72-paused.mig"
-        for model in "${MODELS[@]}"; do
-            "$VMSTATE" reference -o "$work/$model.mig" -- "${qemu[@]}" -M virt-7.2 -cpu "$model" \
+        for config in "${CONFIGS[@]}"; do
+            read -r name options cpu <<<"$config"
+            machine=virt-7.2
+            [[ "$options" == - ]] || machine="virt-7.2,$options"
+            "$VMSTATE" reference -o "$work/$name.mig" -- "${qemu[@]}" -M "$machine" -cpu "$cpu" \
                 -accel tcg -m 64 -nodefaults -display none >/dev/null
-            echo "# model $model"
-            indexes "$work/$model.mig"
+            echo "# model $name"
+            indexes "$work/$name.mig"
         done
     } >"$out"
     mv "$out" "$dir/cpregs.txt"

@@ -4,8 +4,8 @@
 //! configured lock that is missing, recording it, and the mistakes that must
 //! fail the build or warn: a widened field, a widened `BTreeMap` value, a
 //! changed `Option` or `VecDeque` element, a virtqueue nested in a device
-//! that grows, a renamed type, and a deleted module file whose types nothing
-//! checks any more.
+//! that grows, a longer MSI-X table, a renamed type, and a deleted module
+//! file whose types nothing checks any more.
 //!
 //! Each step rewrites the member's sources and runs `cargo build` (or
 //! `VMSTATE_LOCK=record cargo test`) on it; the target directory is kept
@@ -25,8 +25,27 @@ publish = false
 vmstate = { path = "REPO", default-features = false }
 "#;
 
-/// The member's crate root: three device modules.
-const LIB: &str = "mod pit;\nmod uart;\nmod virtio;\n";
+/// The member's crate root: four device modules.
+const LIB: &str = "mod msix;\nmod pit;\nmod uart;\nmod virtio;\n";
+
+/// An MSI-X table: an array of structs and the pending bits.
+const MSIX: &str = r#"use vmstate::VmState;
+
+#[derive(VmState, Default, Clone, Copy)]
+#[vmstate(name = "ws-msix-entry", version = 1, lock = "locks/devices.lock")]
+pub struct MsixEntry {
+    pub addr: u64,
+    pub data: u32,
+    pub vector_control: u32,
+}
+
+#[derive(VmState, Default)]
+#[vmstate(name = "ws-msix", version = 1, lock = "locks/devices.lock")]
+pub struct Msix {
+    pub table: [MsixEntry; 8],
+    pub pba: u8,
+}
+"#;
 
 /// A 16550 with its FIFO, a deadline and a map, locked by a path relative
 /// to the member crate.
@@ -113,6 +132,7 @@ impl Workspace {
         workspace.write("crates/devices/src/uart.rs", UART);
         workspace.write("crates/devices/src/pit.rs", PIT);
         workspace.write("crates/devices/src/virtio.rs", VIRTIO);
+        workspace.write("crates/devices/src/msix.rs", MSIX);
         workspace
     }
 
@@ -193,6 +213,13 @@ fn the_lock_holds_in_a_cargo_workspace() {
     let (ok, stderr) = ws.build();
     assert!(ok && !stderr.contains("VMSTATE_LOCK"), "{stderr}");
 
+    each_mistake_fails_the_build(&ws);
+    gone_types_are_reported(&ws);
+}
+
+/// Changes to released layouts fail the build, each at its field, with the
+/// advice that fits; the sources are as recorded again afterwards.
+fn each_mistake_fails_the_build(ws: &Workspace) {
     // A widened field without a new version fails, at the field.
     ws.write(
         "crates/devices/src/uart.rs",
@@ -239,15 +266,30 @@ fn the_lock_holds_in_a_cargo_workspace() {
     );
     ws.write("crates/devices/src/virtio.rs", VIRTIO);
 
+    // So does a table that grows: the array length is in the layout.
+    ws.write("crates/devices/src/msix.rs", &MSIX.replace("; 8]", "; 16]"));
+    let (ok, stderr) = ws.build();
+    assert!(!ok, "a longer MSI-X table must fail the build:\n{stderr}");
+    assert!(stderr.contains("table"), "{stderr}");
+    ws.write("crates/devices/src/msix.rs", MSIX);
+
     // A rename is reported as one, with the advice to keep the old name.
     ws.write("crates/devices/src/pit.rs", &PIT.replace("Pit", "Timer"));
     let (ok, stderr) = ws.build();
     assert!(!ok, "a renamed type must fail the build:\n{stderr}");
     assert!(stderr.contains("keep the old name `Pit`"), "{stderr}");
+    ws.write("crates/devices/src/pit.rs", PIT);
+}
 
+/// A recorded type whose file is deleted is reported, once; a frozen copy
+/// of its last release keeps it checked.
+fn gone_types_are_reported(ws: &Workspace) {
     // A deleted file builds, but says which recorded type nothing checks.
     std::fs::remove_file(ws.root.join("crates/devices/src/pit.rs")).unwrap();
-    ws.write("crates/devices/src/lib.rs", "mod uart;\n");
+    ws.write(
+        "crates/devices/src/lib.rs",
+        "mod msix;\nmod uart;\nmod virtio;\n",
+    );
     let (ok, stderr) = ws.build();
     assert!(ok, "{stderr}");
     assert!(
@@ -256,13 +298,16 @@ fn the_lock_holds_in_a_cargo_workspace() {
         "a deleted file's type must be reported:\n{stderr}"
     );
     assert_eq!(
-        stderr.matches("`crate::pit::Pit` is recorded").count(),
+        stderr.matches("is recorded in devices.lock").count(),
         1,
-        "reported once:\n{stderr}"
+        "reported once, and nothing else:\n{stderr}"
     );
 
     // A frozen copy of its last release keeps it checked, and quiet.
-    ws.write("crates/devices/src/lib.rs", "mod releases;\nmod uart;\n");
+    ws.write(
+        "crates/devices/src/lib.rs",
+        "mod msix;\nmod releases;\nmod uart;\nmod virtio;\n",
+    );
     ws.write(
         "crates/devices/src/releases.rs",
         &PIT.replace("version = 1,", "version = 1, frozen,")

@@ -6,7 +6,7 @@
 //! anything else DEST would refuse is named and nothing is written. Records
 //! stream through one at a time: RAM is never held.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom};
 
@@ -363,6 +363,19 @@ fn decide(
             } => {
                 add_cpregs(&mut cpreg_drops, (idstr.clone(), instance_id), unknown);
                 add_cpregs(&mut cpreg_supply, (idstr, instance_id), missing);
+            }
+            // Constants DEST computes and the stream lacks are supplied when
+            // the table knows their value.
+            Obstacle::CpregUnset {
+                ref idstr,
+                instance_id,
+                ref registers,
+            } if registers.iter().all(|(index, value)| {
+                vmstate::check::supplied_value(*index, &BTreeMap::new()) == Some(*value)
+            }) =>
+            {
+                let indexes = registers.iter().map(|(index, _)| *index).collect();
+                add_cpregs(&mut cpreg_supply, (idstr.clone(), instance_id), indexes);
             }
             // Constants that differ between the releases are given DEST's
             // value when the `cpu` section is rewritten.

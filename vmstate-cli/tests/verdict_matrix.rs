@@ -75,6 +75,12 @@ const TWO_SLIRP: Devices = Devices {
         "e1000,romfile=,netdev=n1",
     ],
 };
+/// `isapc`'s own display, the ISA Cirrus VGA, which the common options'
+/// `-nodefaults` leaves out: loading its state aborts QEMU 7.2.
+const ISA_CIRRUS: Devices = Devices {
+    name: "-vga cirrus (ISA)",
+    args: &["-vga", "cirrus"],
+};
 /// A SCSI adapter whose nested `esp` state gained a field in 10.0.
 const AM53C974: Devices = Devices {
     name: "am53c974",
@@ -258,6 +264,9 @@ fn matrix() -> Vec<Pair> {
         ("pc-q35-7.2", USB_HDA_SET, Ran),
         ("pc-q35-7.2", Q35_MIX, Ran),
         ("microvm", BARE, Ran),
+        // Its ISA Cirrus VGA aborts QEMU 7.2's load (a QEMU bug).
+        ("isapc", ISA_CIRRUS, Paused),
+        ("isapc", ISA_CIRRUS, Ran),
     ] {
         for (from, dest) in [(OLD, NEW), (NEW, OLD), (OLD, OLD), (NEW, NEW)] {
             pairs.push(same(from, machine, devices, run, dest));
@@ -551,6 +560,13 @@ fn qemu_key(message: &str) -> Option<Vec<String>> {
     for line in message.lines() {
         if let Some(machine) = between(line, "Machine type received is", '\'', '\'') {
             return Some(vec![machine.to_owned()]);
+        }
+        // An abort (`file.c:LINE: function: Assertion `...' failed.`): the
+        // reason must quote the function and the assertion.
+        if let Some((before, assertion)) = line.split_once(": Assertion ") {
+            let function = before.rsplit(": ").next()?;
+            let assertion = assertion.trim_end_matches('.');
+            return Some(vec![function.to_owned(), format!("Assertion {assertion}")]);
         }
         if line.contains("Configuration section missing") {
             return Some(vec!["configuration section".to_owned()]);
@@ -888,7 +904,17 @@ fn in_parallel(count: usize, job: impl Fn(usize) + Sync) {
 fn check_agrees_with_real_qemu_on_every_pair() {
     let started = Instant::now();
     let dir = scratch("verdict-matrix");
-    let pairs = matrix();
+    // `VMSTATE_MATRIX_ONLY=TEXT` runs the pairs whose source or destination
+    // names TEXT (while working on one case; the full matrix is the test).
+    let only = std::env::var("VMSTATE_MATRIX_ONLY").ok();
+    let pairs: Vec<Pair> = matrix()
+        .into_iter()
+        .filter(|pair| {
+            only.as_deref().is_none_or(|text| {
+                describe_source(pair.source).contains(text) || describe_dest(pair).contains(text)
+            })
+        })
+        .collect();
 
     // Each stream and each reference is made once, for every pair that uses it.
     let mut sources: Vec<Source> = Vec::new();
@@ -968,7 +994,9 @@ fn check_agrees_with_real_qemu_on_every_pair() {
         "check and real QEMU disagree (streams and references kept in {}):\n\n{failures}",
         dir.display()
     );
-    assert!(rows.len() >= 40, "the matrix has {} pairs", rows.len());
+    if only.is_none() {
+        assert!(rows.len() >= 40, "the matrix has {} pairs", rows.len());
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -120,7 +120,8 @@ const DBGCLAIMCLR_EL1: u64 = 0x6030_0000_0013_83ce;
 
 /// The registers a `cortex-a57` migrates in one of QEMU 7.2 and 10.0.2 and
 /// not in the other, each with why it may be dropped. Every one of the 18
-/// that differ is here; one missing from this table is refused.
+/// that differ at EL1 is here, and the one more with EL2
+/// (`virtualization=on`); one missing from this table is refused.
 pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
     // QEMU 7.2 only: the 32-bit PAR, non-secure bank (cp15.par_ns, the low
     // half of par_el[1]); 10.0 marks it ARM_CP_ALIAS when LPAE exists.
@@ -214,6 +215,13 @@ pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
     DroppableCpreg {
         index: 0x6030_0000_0013_c602,
         name: "RMR_EL1",
+        why: Dropping::Constant(1),
+    },
+    // QEMU 10.0 only, with EL2 and no EL3 (`virtualization=on`): the reset
+    // management register of the highest EL is EL2's (el2_reset_regs).
+    DroppableCpreg {
+        index: 0x6030_0000_0013_e602,
+        name: "RMR_EL2",
         why: Dropping::Constant(1),
     },
 ];
@@ -394,6 +402,34 @@ fn refused_by_post_load(stream: &[u64], dest: &[u64]) -> bool {
     false
 }
 
+/// The registers of `missing` (DEST migrates them, the stream lacks them)
+/// that DEST computes as a constant other than 0, with that constant. QEMU's
+/// `cpu_post_load` copies only the incoming registers into its list and
+/// `write_list_to_cpustate` then writes the whole list: the slots of the
+/// missing ones were never filled before a load (in practice 0), a constant
+/// ignores the write, reads back otherwise, and the load is refused. A
+/// writable register takes the 0 instead (its state is the reset's then, not
+/// a refusal). `dest_value` gives DEST's own value where known (a reference
+/// stream's); the table's constants and the ID registers are the constants.
+#[must_use]
+pub fn unset_constants(
+    missing: &[u64],
+    dest_value: impl Fn(u64) -> Option<u64>,
+) -> Vec<(u64, u64)> {
+    missing
+        .iter()
+        .filter_map(|&index| {
+            let table = DROPPABLE_CPREGS.iter().find(|e| e.index == index);
+            let value = match table.map(|e| e.why) {
+                Some(Dropping::Constant(value)) => dest_value(index).unwrap_or(value),
+                _ if is_id_register(index) => dest_value(index)?,
+                _ => return None,
+            };
+            (value != 0).then_some((index, value))
+        })
+        .collect()
+}
+
 /// Whether register `index` is an ID register: `AArch64` op0=3, op1=0,
 /// CRn=0, or `AArch32` cp15 opc1=0, CRn=0. QEMU computes their values from the
 /// CPU model (`ARM_CP_CONST`), and `write_list_to_cpustate` refuses an
@@ -527,10 +563,32 @@ mod tests {
             panic!("15 is unknown");
         };
         assert_eq!((unknown, missing), (vec![15], vec![20]));
-        // Registers only the destination has keep their reset value.
+        // Registers only the destination has are not an unknown index (a
+        // constant among them is `unset_constants`' business).
         assert_eq!(compare_cpregs("cpu", 0, &[10, 30], &dest, None), None);
         // Past the destination's last index, QEMU stops looking.
         assert_eq!(compare_cpregs("cpu", 0, &[10, 20, 40], &dest, None), None);
+    }
+
+    #[test]
+    fn missing_constants_other_than_zero_are_unset() {
+        const RMR_EL2: u64 = 0x6030_0000_0013_e602;
+        const OSDTRRX_EL1: u64 = 0x6030_0000_0013_8002;
+        const MIDR_EL1: u64 = 0x6030_0000_0013_c000;
+        const SCTLR_EL1: u64 = 0x6030_0000_0013_c080;
+        // The table's constant 1 reads back otherwise than the unset 0; its
+        // constant 0 does not; a writable register takes the 0.
+        let missing = [OSDTRRX_EL1, RMR_EL2, SCTLR_EL1];
+        assert_eq!(unset_constants(&missing, |_| None), [(RMR_EL2, 1)]);
+        // An ID register is a constant whose value only DEST's own stream
+        // shows.
+        assert!(unset_constants(&[MIDR_EL1], |_| None).is_empty());
+        assert_eq!(
+            unset_constants(&[MIDR_EL1, SCTLR_EL1], |_| Some(0x411f_d070)),
+            [(MIDR_EL1, 0x411f_d070)]
+        );
+        // DEST's own value wins over the table's.
+        assert!(unset_constants(&[RMR_EL2], |_| Some(0)).is_empty());
     }
 
     #[test]

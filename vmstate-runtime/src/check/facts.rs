@@ -71,6 +71,10 @@ pub struct SectionFacts {
     pub cpregs: Option<Vec<u64>>,
     /// Their values (`cpreg_vmstate_values`), in the same order.
     pub cpreg_values: Option<Vec<u64>>,
+    /// The bytes of the fields that decide whether a destination release
+    /// aborts on loading the section (a known QEMU bug), by vmdesc path;
+    /// empty for sections no such rule names.
+    pub crash_fields: Vec<(String, Vec<u8>)>,
 }
 
 impl SectionFacts {
@@ -89,6 +93,7 @@ impl SectionFacts {
             pci_config: None,
             cpregs: None,
             cpreg_values: None,
+            crash_fields: Vec::new(),
         }
     }
 }
@@ -208,6 +213,15 @@ impl<'a> FactsCollector<'a> {
                     collect_subsections(&desc, value, &mut section.subsections);
                     if let Some(decoded) = &decoded {
                         section.equal_values = equal_values(&decoded.leaves, payload);
+                        if let Some(paths) = super::crashes::fields_for(&info.idstr) {
+                            section.crash_fields = paths
+                                .iter()
+                                .filter_map(|path| {
+                                    let bytes = field_bytes(&decoded.leaves, payload, path)?;
+                                    Some(((*path).to_owned(), bytes))
+                                })
+                                .collect();
+                        }
                     }
                     section.cpregs = value.and_then(|v| cpregs(v, "cpreg_vmstate_indexes"));
                     section.cpreg_values = value.and_then(|v| cpregs(v, "cpreg_vmstate_values"));
@@ -275,6 +289,25 @@ fn pci_config(leaves: &[Leaf], payload: &[u8]) -> Option<Vec<u8>> {
         })
         .and_then(|leaf| payload.get(leaf.offset..leaf.offset + leaf.size))
         .map(<[u8]>::to_vec)
+}
+
+/// The bytes of the field at `path`: one leaf (a buffer, a scalar), or the
+/// elements of an array (`path[0]`, `path[1]`, ...) back to back.
+fn field_bytes(leaves: &[Leaf], payload: &[u8], path: &str) -> Option<Vec<u8>> {
+    let bytes_of = |leaf: &Leaf| payload.get(leaf.offset..leaf.offset.checked_add(leaf.size)?);
+    if let Some(leaf) = leaves.iter().find(|leaf| leaf.path == path) {
+        return bytes_of(leaf).map(<[u8]>::to_vec);
+    }
+    let element = format!("{path}[");
+    let mut bytes = Vec::new();
+    for leaf in leaves.iter().filter(|leaf| {
+        leaf.path
+            .strip_prefix(&element)
+            .is_some_and(|rest| rest.ends_with(']') && !rest.contains('.'))
+    }) {
+        bytes.extend_from_slice(bytes_of(leaf)?);
+    }
+    (!bytes.is_empty()).then_some(bytes)
 }
 
 /// An Arm CPU's register index or value list (`list`) in a decoded `cpu`

@@ -34,6 +34,7 @@
 //! ```
 
 mod cpregs;
+mod crashes;
 mod dump;
 mod facts;
 mod fields;

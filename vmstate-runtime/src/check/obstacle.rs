@@ -86,6 +86,16 @@ pub enum Obstacle {
         /// Its instance.
         instance_id: u32,
     },
+    /// A section whose load makes the destination's release abort (a QEMU
+    /// bug: the process dies on an assertion, and the guest with it).
+    LoadCrash {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// What happens, with QEMU's message.
+        what: String,
+    },
     /// Arm coprocessor registers whose value QEMU computes from the CPU model
     /// (ID registers, constants) and that the stream carries with another
     /// value than the destination's.
@@ -194,12 +204,24 @@ pub enum Obstacle {
         instance_id: u32,
         /// The register indexes the stream has and the destination lacks.
         unknown: Vec<u64>,
-        /// Those the destination has and the stream lacks (they keep their
-        /// reset value; QEMU accepts that).
+        /// Those the destination has and the stream lacks (written as their
+        /// list slot's unset value: [`Obstacle::CpregUnset`] names the
+        /// constants among them that QEMU then refuses).
         missing: Vec<u64>,
         /// The CPU model whose shipped list stood for the destination's, when
         /// no reference showed it.
         model: Option<String>,
+    },
+    /// Arm CPU registers the destination migrates and computes as a
+    /// constant other than 0, which the stream lacks: `cpu_post_load` writes
+    /// its list's unset slot for them and refuses what reads back.
+    CpregUnset {
+        /// The section's idstr (`cpu`).
+        idstr: String,
+        /// Its instance (the CPU's index).
+        instance_id: u32,
+        /// (index, the destination's value).
+        registers: Vec<(u64, u64)>,
     },
     /// A subsection newer than the destination's.
     SubsectionVersion {
@@ -300,9 +322,11 @@ impl fmt::Display for Obstacle {
                  `{idstr}` section 0 (QEMU: \"Unknown savevm section or instance '{idstr}' \
                  {instance_id}\"); `vmstate convert --reference REF` renumbers it as DEST does"
             ),
+            Self::LoadCrash { .. } => self.fmt_load_crash(f),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
+            Self::CpregUnset { .. } => self.fmt_cpreg_unset(f),
             Self::Layout { .. } => self.fmt_layout(f),
             Self::EqualValue { .. }
             | Self::UnknownRamBlock { .. }
@@ -488,6 +512,47 @@ impl Obstacle {
         };
         list(f, "only in the stream", unknown)?;
         list(f, "only in DEST", missing)
+    }
+
+    fn fmt_load_crash(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::LoadCrash {
+            idstr,
+            instance_id,
+            what,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: DEST's release aborts loading it: {what}"
+        )
+    }
+
+    fn fmt_cpreg_unset(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::CpregUnset {
+            idstr,
+            instance_id,
+            registers,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: the stream lacks registers DEST's \
+             CPU migrates and computes as a constant; cpu_post_load writes their unset \
+             list slots (0) and refuses what reads back (QEMU: \"error while loading \
+             state for instance 0x{instance_id:x} of device '{idstr}'\"):"
+        )?;
+        for (n, (index, value)) in registers.iter().take(SHOWN).enumerate() {
+            let sep = if n == 0 { " " } else { ", " };
+            write!(f, "{sep}{} is 0x{value:x} on DEST", CpReg(*index))?;
+        }
+        if registers.len() > SHOWN {
+            write!(f, ", and {} more", registers.len() - SHOWN)?;
+        }
+        f.write_str("; `vmstate convert` supplies the known ones")
     }
 
     fn fmt_pci_config(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::cpregs::{
     compare_cpregs, constants_that_differ, dest_constant, is_id_register, nearest_model,
+    unset_constants,
 };
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
@@ -99,15 +100,17 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         // lists stand for its CPU, the model nearest the stream's taken.
         if let Some(ours) = &section.cpregs
             && let Some((model, theirs)) = nearest_model(ours, &dest.cpregs)
-            && let Some(obstacle) = compare_cpregs(
+        {
+            verdict.obstacles.extend(compare_cpregs(
                 &section.idstr,
                 section.instance_id,
                 ours,
                 theirs,
                 Some(model),
-            )
-        {
-            verdict.obstacles.push(obstacle);
+            ));
+            verdict
+                .obstacles
+                .extend(unset(section, ours, theirs, |_| None));
         }
         // The constants that differ between the shipped releases.
         if let (Some(indexes), Some(values), Some(release)) =
@@ -132,8 +135,37 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
                 instance_id: section.instance_id,
             });
         }
+        if let Some(what) = dest
+            .release_version()
+            .and_then(|release| super::crashes::load_crash(section, release))
+        {
+            verdict.obstacles.push(Obstacle::LoadCrash {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                what: what.to_owned(),
+            });
+        }
     }
     verdict
+}
+
+/// The registers DEST migrates and computes as a nonzero constant that the
+/// `cpu` section `section` (registers `ours`) lacks, against DEST's list
+/// `dest` ([`unset_constants`]).
+fn unset(
+    section: &SectionFacts,
+    ours: &[u64],
+    dest: &[u64],
+    dest_value: impl Fn(u64) -> Option<u64>,
+) -> Option<Obstacle> {
+    let sent: BTreeSet<u64> = ours.iter().copied().collect();
+    let missing: Vec<u64> = dest.iter().copied().filter(|i| !sent.contains(i)).collect();
+    let registers = unset_constants(&missing, dest_value);
+    (!registers.is_empty()).then(|| Obstacle::CpregUnset {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        registers,
+    })
 }
 
 /// The bytes of a payload's fields, subsections left out: where the
@@ -194,6 +226,7 @@ impl StreamVerdict {
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::CpregCount { .. }
                     | Obstacle::CpregUnknown { .. }
+                    | Obstacle::CpregUnset { .. }
                     | Obstacle::CpregConstant { .. }
             )
         });
@@ -307,11 +340,20 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
                 });
             }
         }
-        if let (Some(ours), Some(dest)) = (&section.cpregs, &theirs.cpregs)
-            && let Some(obstacle) =
-                compare_cpregs(&section.idstr, section.instance_id, ours, dest, None)
-        {
-            obstacles.push(obstacle);
+        if let (Some(ours), Some(dest)) = (&section.cpregs, &theirs.cpregs) {
+            obstacles.extend(compare_cpregs(
+                &section.idstr,
+                section.instance_id,
+                ours,
+                dest,
+                None,
+            ));
+            // The reference's values are DEST's own.
+            let dest_value = |index: u64| {
+                let at = dest.iter().position(|i| *i == index)?;
+                theirs.cpreg_values.as_ref()?.get(at).copied()
+            };
+            obstacles.extend(unset(section, ours, dest, dest_value));
         }
         // The reference's ID registers are DEST's own values.
         if let (Some(ours), Some(values), Some(dest), Some(dest_values)) = (
