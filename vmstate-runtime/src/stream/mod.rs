@@ -25,7 +25,7 @@ mod error;
 mod priority;
 mod ram;
 mod reader;
-mod vmdesc;
+pub(crate) mod vmdesc;
 mod writer;
 
 pub use builder::DeviceStream;

@@ -6,6 +6,7 @@
 
 #[cfg(feature = "vmdesc")]
 mod parse;
+pub(crate) mod visit;
 
 use std::collections::HashMap;
 

@@ -22,7 +22,9 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry as Place;
 use std::fmt;
 
-use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
+
+use crate::stream::vmdesc::visit::{Expect, Expected, KeySeed, Keys, Skip, elements, value};
 
 use super::{Description, Dump, DumpError, Field, MACHINE_KEY, RELEASE_KEY, Section};
 
@@ -97,239 +99,30 @@ enum Key {
     Other,
 }
 
-const KEYS: [(&str, Key); 14] = [
-    ("Name", Key::MachineName),
-    ("version", Key::Release),
-    ("machines", Key::Machines),
-    ("Description", Key::Description),
-    ("version_id", Key::VersionId),
-    ("minimum_version_id", Key::MinimumVersionId),
-    ("Fields", Key::Fields),
-    ("Subsections", Key::Subsections),
-    ("name", Key::Name),
-    ("field", Key::Field),
-    ("field_exists", Key::FieldExists),
-    ("size", Key::Size),
-    ("num", Key::Num),
-    ("type", Key::Type),
-];
-
-impl Key {
-    /// The key's JSON text.
-    fn text(self) -> &'static str {
-        KEYS.iter()
-            .find(|(_, key)| *key == self)
-            .map_or("", |(text, _)| text)
-    }
+impl Keys for Key {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("Name", Key::MachineName),
+        ("version", Key::Release),
+        ("machines", Key::Machines),
+        ("Description", Key::Description),
+        ("version_id", Key::VersionId),
+        ("minimum_version_id", Key::MinimumVersionId),
+        ("Fields", Key::Fields),
+        ("Subsections", Key::Subsections),
+        ("name", Key::Name),
+        ("field", Key::Field),
+        ("field_exists", Key::FieldExists),
+        ("size", Key::Size),
+        ("num", Key::Num),
+        ("type", Key::Type),
+    ];
+    const OTHER: Self = Key::Other;
 }
 
 impl<'de> de::Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_identifier(KeyVisitor)
+        KeySeed::NEW.deserialize(deserializer)
     }
-}
-
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Key, E> {
-        Ok(KEYS
-            .iter()
-            .find(|(known, _)| *known == text)
-            .map_or(Key::Other, |(_, key)| *key))
-    }
-}
-
-/// Reads past any one JSON value. Through `deserialize_any`, not
-/// `deserialize_ignored_any`: that skims without `serde_json`'s nesting limit
-/// and without checking that strings are UTF-8, and a skipped value must be
-/// refused as a read one would be.
-struct Skip;
-
-impl<'de> DeserializeSeed<'de> for Skip {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(Skip)
-    }
-}
-
-impl<'de> Visitor<'de> for Skip {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(Skip)?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key_seed(Skip)?.is_some() {
-            map.next_value_seed(Skip)?;
-        }
-        Ok(())
-    }
-}
-
-/// What one JSON value must be: the method of the kind it accepts. A value
-/// of any other kind is read past and becomes [`mismatch`](Self::mismatch).
-trait Expect<'de>: Sized {
-    type Out;
-
-    /// The problem with a value of another kind.
-    fn mismatch(&self) -> DumpError;
-
-    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Checked<Self::Out>, A::Error> {
-        Skip.visit_map(map)?;
-        Ok(Err(self.mismatch()))
-    }
-
-    fn array<A: SeqAccess<'de>>(self, seq: A) -> Result<Checked<Self::Out>, A::Error> {
-        Skip.visit_seq(seq)?;
-        Ok(Err(self.mismatch()))
-    }
-
-    /// A non-negative integer.
-    fn unsigned(self, _: u64) -> Checked<Self::Out> {
-        Err(self.mismatch())
-    }
-
-    /// A negative integer.
-    fn negative(self, _: i64) -> Checked<Self::Out> {
-        Err(self.mismatch())
-    }
-
-    fn boolean(self, _: bool) -> Checked<Self::Out> {
-        Err(self.mismatch())
-    }
-
-    fn string(self, _: &str) -> Checked<Self::Out> {
-        Err(self.mismatch())
-    }
-}
-
-/// The seed and visitor of an [`Expect`].
-struct Expected<E>(E);
-
-impl<'de, E: Expect<'de>> DeserializeSeed<'de> for Expected<E> {
-    type Value = Checked<E::Out>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de, E: Expect<'de>> Visitor<'de> for Expected<E> {
-    type Value = Checked<E::Out>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<X: de::Error>(self) -> Result<Self::Value, X> {
-        Ok(Err(self.0.mismatch()))
-    }
-
-    fn visit_bool<X: de::Error>(self, value: bool) -> Result<Self::Value, X> {
-        Ok(self.0.boolean(value))
-    }
-
-    // `serde_json` gives a non-negative integer as `u64` and a negative one
-    // as `i64`, from text and from a `Value` alike.
-    fn visit_i64<X: de::Error>(self, value: i64) -> Result<Self::Value, X> {
-        Ok(match u64::try_from(value) {
-            Ok(value) => self.0.unsigned(value),
-            Err(_) => self.0.negative(value),
-        })
-    }
-
-    fn visit_u64<X: de::Error>(self, value: u64) -> Result<Self::Value, X> {
-        Ok(self.0.unsigned(value))
-    }
-
-    fn visit_f64<X: de::Error>(self, _: f64) -> Result<Self::Value, X> {
-        Ok(Err(self.0.mismatch()))
-    }
-
-    fn visit_str<X: de::Error>(self, value: &str) -> Result<Self::Value, X> {
-        Ok(self.0.string(value))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        self.0.array(seq)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        self.0.object(map)
-    }
-}
-
-/// The value of the next key, read as `expect` says.
-fn value<'de, A: MapAccess<'de>, E: Expect<'de>>(
-    map: &mut A,
-    expect: E,
-) -> Result<Checked<E::Out>, A::Error> {
-    map.next_value_seed(Expected(expect))
-}
-
-/// An array's elements, each read by `element(index)`, in a list of their
-/// number; after the first element with a problem the rest are only read
-/// past, and the problem is the array's.
-fn elements<'de, A, S, T>(
-    mut seq: A,
-    mut element: impl FnMut(usize) -> S,
-) -> Result<Checked<Vec<T>>, A::Error>
-where
-    A: SeqAccess<'de>,
-    S: DeserializeSeed<'de, Value = Checked<T>>,
-{
-    let mut items = Vec::new();
-    while let Some(item) = seq.next_element_seed(element(items.len()))? {
-        match item {
-            Ok(item) => items.push(item),
-            Err(problem) => {
-                Skip.visit_seq(seq)?;
-                return Ok(Err(problem));
-            }
-        }
-    }
-    // Held for the whole run: give back what doubling left over (a Vec's
-    // first growth makes room for four, and many lists hold one or two).
-    items.shrink_to_fit();
-    Ok(Ok(items))
 }
 
 /// A scalar under `key` of the object at `object`: problems are named by
@@ -356,6 +149,7 @@ struct Integer<'p>(Scalar<'p>);
 
 impl Expect<'_> for Integer<'_> {
     type Out = i64;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         self.0.problem("is not an integer")
@@ -375,6 +169,7 @@ struct Unsigned<'p>(Scalar<'p>);
 
 impl Expect<'_> for Unsigned<'_> {
     type Out = u64;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         self.0.problem("is not a non-negative integer")
@@ -390,6 +185,7 @@ struct Text<'p>(Scalar<'p>);
 
 impl Expect<'_> for Text<'_> {
     type Out = String;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         self.0.problem("is not a string")
@@ -405,6 +201,7 @@ struct Flag<'p>(Scalar<'p>);
 
 impl Expect<'_> for Flag<'_> {
     type Out = bool;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         self.0.problem("is not true or false")
@@ -429,6 +226,7 @@ struct Root;
 
 impl<'de> Expect<'de> for Root {
     type Out = Dump;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         Path::Root.error("expected a JSON object")
@@ -483,6 +281,7 @@ struct Machine<'p>(Path<'p>);
 
 impl<'de> Expect<'de> for Machine<'_> {
     type Out = Option<String>;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         not_an_object(&self.0)
@@ -509,6 +308,7 @@ struct Release<'p>(Path<'p>);
 
 impl<'de> Expect<'de> for Release<'_> {
     type Out = (Option<String>, Vec<String>);
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         not_an_object(&self.0)
@@ -542,6 +342,7 @@ struct Machines<'p>(Scalar<'p>);
 
 impl<'de> Expect<'de> for Machines<'_> {
     type Out = Vec<String>;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         self.0.problem("is not a list")
@@ -557,6 +358,7 @@ struct MachineType<'p>(Scalar<'p>);
 
 impl Expect<'_> for MachineType<'_> {
     type Out = String;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         self.0.problem("holds a non-string")
@@ -575,6 +377,7 @@ struct SectionEntry<'p> {
 
 impl<'de> Expect<'de> for SectionEntry<'_> {
     type Out = Section;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         not_an_object(&self.path)
@@ -620,6 +423,7 @@ struct Desc<'p>(Path<'p>);
 
 impl<'de> Expect<'de> for Desc<'_> {
     type Out = Description;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         not_an_object(&self.0)
@@ -661,6 +465,7 @@ struct Fields<'p>(Scalar<'p>);
 
 impl<'de> Expect<'de> for Fields<'_> {
     type Out = Vec<Field>;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         self.0.problem("is not an array")
@@ -677,6 +482,7 @@ struct Subsections<'p>(Scalar<'p>);
 
 impl<'de> Expect<'de> for Subsections<'_> {
     type Out = Vec<Description>;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         self.0.problem("is not an array")
@@ -694,6 +500,7 @@ struct FieldEntry<'p>(Path<'p>);
 
 impl<'de> Expect<'de> for FieldEntry<'_> {
     type Out = Field;
+    type Problem = DumpError;
 
     fn mismatch(&self) -> DumpError {
         not_an_object(&self.0)

@@ -18,7 +18,9 @@
 
 use std::fmt;
 
-use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
+
+use super::visit::{Expect, Expected, KeySeed, Keys, Skip, elements, value};
 
 use super::{DeviceDesc, Vmdesc};
 use crate::desc::{FieldDesc, StateDesc};
@@ -108,224 +110,30 @@ enum Key {
     Other,
 }
 
-const KEYS: [(&str, Key); 14] = [
-    ("page_size", Key::PageSize),
-    ("configuration", Key::Configuration),
-    ("devices", Key::Devices),
-    ("name", Key::Name),
-    ("instance_id", Key::InstanceId),
-    ("vmsd_name", Key::VmsdName),
-    ("version", Key::Version),
-    ("fields", Key::Fields),
-    ("subsections", Key::Subsections),
-    ("type", Key::Type),
-    ("size", Key::Size),
-    ("array_len", Key::ArrayLen),
-    ("index", Key::Index),
-    ("struct", Key::Struct),
-];
-
-impl Key {
-    /// The key's JSON text.
-    fn text(self) -> &'static str {
-        KEYS.iter()
-            .find(|(_, key)| *key == self)
-            .map_or("", |(text, _)| text)
-    }
+impl Keys for Key {
+    const KEYS: &'static [(&'static str, Self)] = &[
+        ("page_size", Key::PageSize),
+        ("configuration", Key::Configuration),
+        ("devices", Key::Devices),
+        ("name", Key::Name),
+        ("instance_id", Key::InstanceId),
+        ("vmsd_name", Key::VmsdName),
+        ("version", Key::Version),
+        ("fields", Key::Fields),
+        ("subsections", Key::Subsections),
+        ("type", Key::Type),
+        ("size", Key::Size),
+        ("array_len", Key::ArrayLen),
+        ("index", Key::Index),
+        ("struct", Key::Struct),
+    ];
+    const OTHER: Self = Key::Other;
 }
 
 impl<'de> de::Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_identifier(KeyVisitor)
+        KeySeed::NEW.deserialize(deserializer)
     }
-}
-
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Key, E> {
-        Ok(KEYS
-            .iter()
-            .find(|(known, _)| *known == text)
-            .map_or(Key::Other, |(_, key)| *key))
-    }
-}
-
-/// Reads past any one JSON value. Through `deserialize_any`, not
-/// `deserialize_ignored_any`: that skims without `serde_json`'s nesting limit
-/// and without checking that strings are UTF-8, and a skipped value must be
-/// refused as a read one would be.
-struct Skip;
-
-impl<'de> DeserializeSeed<'de> for Skip {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(Skip)
-    }
-}
-
-impl<'de> Visitor<'de> for Skip {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(Skip)?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key_seed(Skip)?.is_some() {
-            map.next_value_seed(Skip)?;
-        }
-        Ok(())
-    }
-}
-
-/// What one JSON value must be: the method of the kind it accepts. A value
-/// of any other kind is read past and becomes [`mismatch`](Self::mismatch).
-trait Expect<'de>: Sized {
-    type Out;
-
-    /// The problem with a value of another kind.
-    fn mismatch(&self) -> Error;
-
-    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Checked<Self::Out>, A::Error> {
-        Skip.visit_map(map)?;
-        Ok(Err(self.mismatch()))
-    }
-
-    fn array<A: SeqAccess<'de>>(self, seq: A) -> Result<Checked<Self::Out>, A::Error> {
-        Skip.visit_seq(seq)?;
-        Ok(Err(self.mismatch()))
-    }
-
-    fn unsigned(self, _: u64) -> Checked<Self::Out> {
-        Err(self.mismatch())
-    }
-
-    fn string(self, _: &str) -> Checked<Self::Out> {
-        Err(self.mismatch())
-    }
-}
-
-/// The seed and visitor of an [`Expect`].
-struct Expected<E>(E);
-
-impl<'de, E: Expect<'de>> DeserializeSeed<'de> for Expected<E> {
-    type Value = Checked<E::Out>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de, E: Expect<'de>> Visitor<'de> for Expected<E> {
-    type Value = Checked<E::Out>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<X: de::Error>(self) -> Result<Self::Value, X> {
-        Ok(Err(self.0.mismatch()))
-    }
-
-    fn visit_bool<X: de::Error>(self, _: bool) -> Result<Self::Value, X> {
-        Ok(Err(self.0.mismatch()))
-    }
-
-    fn visit_i64<X: de::Error>(self, _: i64) -> Result<Self::Value, X> {
-        Ok(Err(self.0.mismatch()))
-    }
-
-    fn visit_f64<X: de::Error>(self, _: f64) -> Result<Self::Value, X> {
-        Ok(Err(self.0.mismatch()))
-    }
-
-    fn visit_u64<X: de::Error>(self, value: u64) -> Result<Self::Value, X> {
-        Ok(self.0.unsigned(value))
-    }
-
-    fn visit_str<X: de::Error>(self, value: &str) -> Result<Self::Value, X> {
-        Ok(self.0.string(value))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        self.0.array(seq)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        self.0.object(map)
-    }
-}
-
-/// The value of the next key, read as `expect` says.
-fn value<'de, A: MapAccess<'de>, E: Expect<'de>>(
-    map: &mut A,
-    expect: E,
-) -> Result<Checked<E::Out>, A::Error> {
-    map.next_value_seed(Expected(expect))
-}
-
-/// An array's elements, each read by `element(index)`, in a list of their
-/// number; after the first element with a problem the rest are only read
-/// past, and the problem is the array's.
-fn elements<'de, A, S, T>(
-    mut seq: A,
-    mut element: impl FnMut(usize) -> S,
-) -> Result<Checked<Vec<T>>, A::Error>
-where
-    A: SeqAccess<'de>,
-    S: DeserializeSeed<'de, Value = Checked<T>>,
-{
-    let mut items = Vec::new();
-    while let Some(item) = seq.next_element_seed(element(items.len()))? {
-        match item {
-            Ok(item) => items.push(item),
-            Err(problem) => {
-                Skip.visit_seq(seq)?;
-                return Ok(Err(problem));
-            }
-        }
-    }
-    // Held for the whole run: give back what doubling left over (a Vec's
-    // first growth makes room for four, and most lists hold one or two).
-    items.shrink_to_fit();
-    Ok(Ok(items))
 }
 
 /// A non-negative integer.
@@ -333,6 +141,7 @@ struct Unsigned<'p>(Path<'p>);
 
 impl Expect<'_> for Unsigned<'_> {
     type Out = u64;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         self.0.error("is not a non-negative integer")
@@ -348,6 +157,7 @@ struct Text<'p>(Path<'p>);
 
 impl Expect<'_> for Text<'_> {
     type Out = String;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         self.0.error("is not a string")
@@ -376,6 +186,7 @@ struct Root;
 
 impl<'de> Expect<'de> for Root {
     type Out = Vmdesc;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         Path::Root.error("is not an object")
@@ -411,6 +222,7 @@ struct Devices<'p>(Path<'p>);
 
 impl<'de> Expect<'de> for Devices<'_> {
     type Out = Vec<DeviceDesc>;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         self.0.error("is not an array")
@@ -426,6 +238,7 @@ struct Device<'p>(Path<'p>);
 
 impl<'de> Expect<'de> for Device<'_> {
     type Out = DeviceDesc;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         self.0.error("is not an object")
@@ -535,6 +348,7 @@ struct State<'p> {
 
 impl<'de> Expect<'de> for State<'_> {
     type Out = StateDesc;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         self.path.error("is not an object")
@@ -557,6 +371,7 @@ struct Subsections<'p> {
 
 impl<'de> Expect<'de> for Subsections<'_> {
     type Out = Vec<StateDesc>;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         self.path.error("is not an array")
@@ -580,6 +395,7 @@ struct Fields<'p> {
 
 impl<'de> Expect<'de> for Fields<'_> {
     type Out = Vec<FieldDesc>;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         self.path.error("is not an array")
@@ -603,6 +419,7 @@ struct Field<'p> {
 
 impl<'de> Expect<'de> for Field<'_> {
     type Out = FieldDesc;
+    type Problem = Error;
 
     fn mismatch(&self) -> Error {
         self.path.error("is not an object")
