@@ -107,9 +107,14 @@ impl Tree {
             };
             for entry in entries.flatten() {
                 let path = entry.path();
-                if path.is_dir() {
+                // Not through symbolic links: a link to a parent would loop.
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if kind.is_dir() {
                     dirs.push(path);
-                } else if path.extension().is_some_and(|ext| ext == "rs")
+                } else if kind.is_file()
+                    && path.extension().is_some_and(|ext| ext == "rs")
                     && std::fs::read_to_string(&path).is_ok_and(|text| text.contains(needle))
                 {
                     return true;
