@@ -1,11 +1,13 @@
 //! The JSON description QEMU appends to a stream (the "vmdesc"): for every FULL
 //! section, the fields and subsections that were actually written, with their
 //! type names and sizes. It lets a reader delimit and decode sections that no
-//! Rust model knows. Writing it needs no JSON crate; reading it (`parse.rs`)
-//! is the `vmdesc` feature's.
+//! Rust model knows. Writing it needs no JSON crate; reading it (`parse.rs`, with the
+//! visitors it shares with the checker's dump reader, `visit.rs`) is the
+//! `vmdesc` feature's.
 
 #[cfg(feature = "vmdesc")]
 mod parse;
+#[cfg(feature = "vmdesc")]
 pub(crate) mod visit;
 
 use std::collections::HashMap;
