@@ -131,6 +131,31 @@ impl Dump {
         })
     }
 
+    /// The description of the struct of VMSD name `vmsd_name` where any
+    /// section inlines it (`ide_drive` inside `ich9-ahci`), at any depth;
+    /// the first found, in file order.
+    #[must_use]
+    pub fn struct_description(&self, vmsd_name: &str) -> Option<&Description> {
+        fn within<'a>(description: &'a Description, name: &str) -> Option<&'a Description> {
+            description
+                .fields
+                .iter()
+                .filter_map(|field| field.description.as_ref())
+                .chain(&description.subsections)
+                .find_map(|inner| {
+                    if inner.name == name {
+                        Some(inner)
+                    } else {
+                        within(inner, name)
+                    }
+                })
+        }
+        self.sections
+            .iter()
+            .filter_map(|section| section.description.as_ref())
+            .find_map(|description| within(description, vmsd_name))
+    }
+
     /// The QEMU release that wrote the dump as (major, minor): recorded in
     /// our dumps, otherwise read from a versioned machine type's name
     /// (`pc-q35-7.2` is at least 7.2; a dump of an older machine type on a

@@ -61,6 +61,22 @@ pub fn compare_section(
 /// as tested, one the stream has and the reference lacks is a difference.
 #[must_use]
 pub fn description_of(state: &StateDesc) -> Description {
+    description_with(state, &[])
+}
+
+/// [`description_of`], with every inlined struct that `known` describes (by
+/// VMSD name: DEST's dump, where another device inlines the same struct)
+/// taken from there, since a dump marks the fields a `field_exists` test
+/// guards, which the reference wrote or left out by its own state.
+#[must_use]
+pub fn description_with(state: &StateDesc, known: &[Description]) -> Description {
+    let nested = |inner: &StateDesc| {
+        known
+            .iter()
+            .find(|d| d.name == inner.vmsd_name)
+            .cloned()
+            .unwrap_or_else(|| description_with(inner, known))
+    };
     Description {
         name: state.vmsd_name.clone(),
         version_id: i64::from(state.version),
@@ -74,10 +90,14 @@ pub fn description_of(state: &StateDesc) -> Description {
                 size: group.element_size() as u64,
                 num: Some(group.count() as u64),
                 type_name: Some(group.type_name().to_owned()),
-                description: group.nested().map(description_of),
+                description: group.nested().map(nested),
             })
             .collect(),
-        subsections: state.subsections.iter().map(description_of).collect(),
+        subsections: state
+            .subsections
+            .iter()
+            .map(|sub| description_with(sub, known))
+            .collect(),
     }
 }
 

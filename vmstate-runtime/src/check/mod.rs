@@ -57,7 +57,7 @@ pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use facts::{Describer, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts};
 pub use from_schema::dump;
 pub use instances::{Renumbering, instance_renumbering};
-pub use layout::{LayoutDifference, compare_section, description_of};
+pub use layout::{LayoutDifference, compare_section, description_of, description_with};
 pub use obstacle::Obstacle;
 pub use pci::{ConfigDifference, config_differences};
 pub use report::{Finding, Kind, Location, Report, Severity};

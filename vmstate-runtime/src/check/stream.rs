@@ -16,9 +16,10 @@ use super::cpregs::{
 };
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
-use super::layout::{compare_section, description_of};
+use super::layout::{compare_section, description_with};
 use super::obstacle::Obstacle;
 use super::pci::config_differences;
+use crate::desc::StateDesc;
 use crate::stream::{RamBlock, command_info};
 
 /// The verdict on one stream for one destination.
@@ -30,6 +31,12 @@ pub struct StreamVerdict {
     /// device types: `ram`, `timer`, `cpu` and other sections registered
     /// without a device are not in it), so they were not checked.
     pub unchecked: Vec<String>,
+    /// DEST's own descriptions, from its dump, of the structs that those
+    /// sections inline, found by VMSD name where another device inlines
+    /// them (`ide_drive`, which the dump shows inside `ich9-ahci`): they say
+    /// which fields a `field_exists` test guards, which a paused reference
+    /// stream cannot. [`add_reference`](Self::add_reference) compares with them.
+    pub dest_structs: Vec<Description>,
 }
 
 /// Configuration subsections and the first release that loads each.
@@ -149,6 +156,21 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     verdict
 }
 
+/// Adds to `out` DEST's dump description of every struct `written` inlines,
+/// at any depth, that some device of the dump inlines too (found by VMSD
+/// name).
+fn dest_structs_of(written: &StateDesc, dest: &Dump, out: &mut Vec<Description>) {
+    for nested in written.fields.iter().filter_map(|f| f.nested.as_deref()) {
+        let name = &nested.vmsd_name;
+        if !out.iter().any(|d| d.name == *name)
+            && let Some(found) = dest.struct_description(name)
+        {
+            out.push(found.clone());
+        }
+        dest_structs_of(nested, dest, out);
+    }
+}
+
 /// The registers DEST migrates and computes as a nonzero constant that the
 /// `cpu` section `section` (registers `ours`) lacks, against DEST's list
 /// `dest` ([`unset_constants`]).
@@ -263,7 +285,8 @@ impl StreamVerdict {
                 };
                 compared = true;
                 let version = i64::from(section.version_id);
-                if let Some(difference) = compare_section(ours, &description_of(theirs), version)
+                if let Some(difference) =
+                    compare_section(ours, &description_with(theirs, &self.dest_structs), version)
                     && fields_len(ours) != fields_len(theirs)
                     && !sized_by_stream(&difference.path)
                 {
@@ -461,6 +484,9 @@ fn check_section(section: &SectionFacts, dest: &Dump, footers: bool, verdict: &m
         .collect();
     if candidates.is_empty() {
         verdict.unchecked.push(section.idstr.clone());
+        if let Some(desc) = &section.desc {
+            dest_structs_of(desc, dest, &mut verdict.dest_structs);
+        }
         return;
     }
     let found = i64::from(section.version_id);
