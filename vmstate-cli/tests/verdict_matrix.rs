@@ -182,6 +182,27 @@ const E1000E: Devices = Devices {
     args: &["-device", "e1000e,romfile="],
 };
 
+/// A virtio GPU: its hand-written state ends with scanouts whose layout
+/// QEMU 10.0 versions by machine type (`x-scanout-vmstate-version`).
+const VIRTIO_GPU: Devices = Devices {
+    name: "virtio-gpu-pci",
+    args: &["-device", "virtio-gpu-pci"],
+};
+/// virtio-mem, which no model decodes: its PCI configuration space is found
+/// in the `virtio` blob all the same (compat properties move its capability
+/// list between 7.2's and 10.0's machine types).
+const VIRTIO_MEM: Devices = Devices {
+    name: "virtio-mem-pci",
+    args: &[
+        "-m",
+        "16,maxmem=512M",
+        "-object",
+        "memory-backend-ram,id=vm0,size=128M",
+        "-device",
+        "virtio-mem-pci,memdev=vm0",
+    ],
+};
+
 /// A guest configuration: what both QEMUs are started with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Guest {
@@ -349,6 +370,25 @@ fn matrix() -> Vec<Pair> {
         OLD,
         guest("pc-q35-7.2", E1000E),
     ));
+    // Renamed between the releases' own machine types: devices whose state
+    // or PCI configuration their compat properties change where neither a
+    // dump nor a model shows it.
+    pairs.push(to(
+        NEW,
+        guest("pc-q35-10.0", VIRTIO_GPU),
+        Ran,
+        OLD,
+        guest("pc-q35-7.2", VIRTIO_GPU),
+    ));
+    for devices in [VIRTIO_GPU, VIRTIO_MEM] {
+        pairs.push(to(
+            OLD,
+            guest("pc-q35-7.2", devices),
+            Ran,
+            NEW,
+            guest("pc-q35-10.0", devices),
+        ));
+    }
     // A 7.2 machine type onto 10.0's own: QEMU compares the names.
     pairs.push(to(
         OLD,

@@ -127,6 +127,20 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
+        // A release before 10.0 reads version 1 scanouts only.
+        if let Some(ours) = section.virtio_gpu_scanout
+            && ours != SCANOUT_V1
+            && dest
+                .release_version()
+                .is_some_and(|release| release < (10, 0))
+        {
+            verdict.obstacles.push(virtio_gpu_scanouts(
+                section,
+                ours,
+                SCANOUT_V1,
+                stream.footers,
+            ));
+        }
         // QEMU's dump has no `cpu` entry: the release's shipped register
         // lists stand for its CPU, the model nearest the stream's taken.
         if let Some(ours) = &section.cpregs
@@ -277,7 +291,8 @@ impl StreamVerdict {
             )
         });
         for obstacle in check_reference(stream, reference) {
-            if !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
+            let said = self.obstacles.contains(&obstacle);
+            if !said && !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
                 self.obstacles.push(obstacle);
             }
         }
@@ -422,6 +437,11 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
                 });
             }
         }
+        if let (Some(ours), Some(dest)) = (section.virtio_gpu_scanout, theirs.virtio_gpu_scanout)
+            && ours != dest
+        {
+            obstacles.push(virtio_gpu_scanouts(section, ours, dest, stream.footers));
+        }
         if let (Some(ours), Some(theirs)) = (&section.pci_config, &theirs.pci_config)
             && let Some(first) = config_differences(ours, theirs).into_iter().next()
         {
@@ -436,6 +456,37 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         }
     }
     obstacles
+}
+
+/// Bytes of one `vmstate_virtio_gpu_scanout` at version 1 (resource id,
+/// width, height, x, y and the cursor's five words, be32 each); version 2,
+/// QEMU 10.0's on its own machine types, adds the framebuffer's six.
+const SCANOUT_V1: u64 = 40;
+/// The same at version 2.
+const SCANOUT_V2: u64 = 64;
+
+/// A virtio GPU whose scanouts DEST reads at another version: QEMU's
+/// `virtio_gpu_load` reads them with `vmstate_load_state` at its device's
+/// `x-scanout-vmstate-version` (1 on machine types 9.2 and older, and in
+/// every release before 10.0; 2 on 10.0's own), a nested struct whose
+/// version never goes on the wire, so the load runs past or short of the
+/// field and fails at the footer.
+fn virtio_gpu_scanouts(section: &SectionFacts, ours: u64, dest: u64, footers: bool) -> Obstacle {
+    let version = |size| match size {
+        SCANOUT_V1 => " (`vmstate_virtio_gpu_scanout` version 1)",
+        SCANOUT_V2 => " (version 2, QEMU 10.0's machine types)",
+        _ => "",
+    };
+    Obstacle::Layout {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        difference: super::layout::LayoutDifference {
+            path: "virtio-gpu.scanout".to_owned(),
+            stream: format!("scanouts of {ours} bytes each{}", version(ours)),
+            dest: format!("reads {dest} bytes each{}", version(dest)),
+        },
+        footers,
+    }
 }
 
 /// QEMU's `parse_ramblock`: every block the stream lists must be DEST's, of
