@@ -203,6 +203,18 @@ const VIRTIO_MEM: Devices = Devices {
     ],
 };
 
+/// virtio-net with the default MSI-X table (4 vectors), and with 6: a
+/// destination started with other `vectors` builds another table size,
+/// which QEMU compares ("Bad config data: i=0x9a").
+const VIRTIO_NET_4: Devices = Devices {
+    name: "virtio-net-pci",
+    args: &["-device", "virtio-net-pci,romfile="],
+};
+const VIRTIO_NET_6: Devices = Devices {
+    name: "virtio-net-pci,vectors=6",
+    args: &["-device", "virtio-net-pci,romfile=,vectors=6"],
+};
+
 /// A guest configuration: what both QEMUs are started with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Guest {
@@ -336,6 +348,14 @@ fn matrix() -> Vec<Pair> {
         Ran,
         NEW,
         guest("pc-i440fx-7.2", E1000_ONLY),
+    ));
+    // A destination whose device has another MSI-X table size.
+    pairs.push(to(
+        OLD,
+        guest("pc-i440fx-7.2", VIRTIO_NET_4),
+        Ran,
+        NEW,
+        guest("pc-i440fx-7.2", VIRTIO_NET_6),
     ));
     // A destination with a device the source lacks: QEMU leaves it as reset.
     pairs.push(to(

@@ -55,9 +55,13 @@ fn capability_registers(id: u8, config: &[u8], at: usize) -> Vec<(usize, usize, 
             (0x24, 4, "PCI Express device capabilities 2"),
             (0x2c, 4, "PCI Express link capabilities 2"),
         ],
-        // MSI-X: table and PBA locations (the control word holds the
-        // guest's enable bits beside the table size).
-        0x11 => vec![(4, 8, "MSI-X table and PBA location")],
+        // MSI-X: the table size's low byte (the control word's high byte
+        // holds the guest's enable bits beside its top three bits), the
+        // table and PBA locations.
+        0x11 => vec![
+            (2, 1, "MSI-X table size"),
+            (4, 8, "MSI-X table and PBA location"),
+        ],
         _ => Vec::new(),
     }
 }
@@ -175,7 +179,7 @@ mod tests {
         b[0x04] = 0x07; // command
         b[0x10] = 0xfe; // a BAR
         b[0x3c] = 0x0a; // interrupt line
-        b[0x62] = 0x80; // MSI-X enable
+        b[0x63] = 0xc0; // MSI-X enable and function mask (control, high byte)
         assert_eq!(config_differences(&a, &b), []);
     }
 
@@ -201,6 +205,17 @@ mod tests {
         config[0x100..0x104].copy_from_slice(&0x1402_0001u32.to_le_bytes());
         config[0x140..0x144].copy_from_slice(&0x0001_000eu32.to_le_bytes());
         config
+    }
+
+    #[test]
+    fn an_msix_table_of_another_size_counts() {
+        // `vectors=6` on one side, the default 4 on the other.
+        let (mut ours, mut theirs) = (config(), config());
+        ours[0x62] = 3;
+        theirs[0x62] = 5;
+        let found = config_differences(&ours, &theirs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].register, "capability at 0x60: MSI-X table size");
     }
 
     #[test]
