@@ -127,20 +127,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
-        // A release before 10.0 reads version 1 scanouts only.
-        if let Some(ours) = section.virtio_gpu_scanout
-            && ours != SCANOUT_V1
-            && dest
-                .release_version()
-                .is_some_and(|release| release < (10, 0))
-        {
-            verdict.obstacles.push(virtio_gpu_scanouts(
-                section,
-                ours,
-                SCANOUT_V1,
-                stream.footers,
-            ));
-        }
+        release_layouts(section, dest, stream.footers, &mut verdict.obstacles);
         // QEMU's dump has no `cpu` entry: the release's shipped register
         // lists stand for its CPU, the model nearest the stream's taken.
         if let Some(ours) = &section.cpregs
@@ -291,8 +278,11 @@ impl StreamVerdict {
             )
         });
         for obstacle in check_reference(stream, reference) {
-            let said = self.obstacles.contains(&obstacle);
-            if !said && !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
+            // Said already without the reference (a release's rule), or
+            // the machine type, which the reference only names again.
+            let said = self.obstacles.contains(&obstacle)
+                || (has_machine_reason && matches!(obstacle, Obstacle::Machine { .. }));
+            if !said {
                 self.obstacles.push(obstacle);
             }
         }
@@ -456,6 +446,24 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         }
     }
     obstacles
+}
+
+/// Layouts that a release reads whatever its dump says: a release before
+/// 10.0 reads a virtio GPU's scanouts at version 1 only.
+fn release_layouts(
+    section: &SectionFacts,
+    dest: &Dump,
+    footers: bool,
+    obstacles: &mut Vec<Obstacle>,
+) {
+    if let Some(ours) = section.virtio_gpu_scanout
+        && ours != SCANOUT_V1
+        && dest
+            .release_version()
+            .is_some_and(|release| release < (10, 0))
+    {
+        obstacles.push(virtio_gpu_scanouts(section, ours, SCANOUT_V1, footers));
+    }
 }
 
 /// Bytes of one `vmstate_virtio_gpu_scanout` at version 1 (resource id,
