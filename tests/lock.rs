@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use vmstate::VmState;
-use vmstate::lock::{Lock, LockErrorKind, RecordError, Wire, record, render_entry};
+use vmstate::lock::{Lock, LockErrorKind, RecordError, record, render_entry};
+use vmstate::schema::{Owned, WireType};
 
 /// Release 2 of a device, checked against tests/data/lock/uart.lock.
 #[derive(VmState, Debug, Default, Clone, PartialEq)]
@@ -99,6 +100,13 @@ fn what_recording_writes_parses_back_as_the_schema() {
         .chain(["end\n".to_owned()])
         .collect();
     let lock = Lock::parse(&text).unwrap();
+    // One model: the lock gives back exactly what recording was given.
+    for v in 1..=3 {
+        assert_eq!(
+            lock.entry("Outer", v).unwrap().layout,
+            Outer::SCHEMA.recorded_at(v)
+        );
+    }
     let v1 = lock.entry("Outer", 1).unwrap();
     let names: Vec<&str> = v1.layout.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["head", "regs", "old"]);
@@ -106,18 +114,19 @@ fn what_recording_writes_parses_back_as_the_schema() {
     let v3 = lock.entry("Outer", 3).unwrap();
     let names: Vec<&str> = v3.layout.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["head", "regs", "inner"]);
-    assert_eq!(v3.layout.subsections[0].vmsd, "lock-outer/sub");
-    let Wire::Array { element, len: 3 } = &v3.layout.fields[1].wire else {
+    assert_eq!(v3.layout.subsections[0].schema.name, "lock-outer/sub");
+    let WireType::<Owned>::Array { element, len: 3 } = &v3.layout.fields[1].wire else {
         panic!("{:?}", v3.layout.fields[1].wire)
     };
-    assert!(matches!(&**element, Wire::Array { len: 2, .. }));
+    assert!(matches!(&**element, WireType::Array { len: 2, .. }));
     // The inlined struct at its current version: without `gone`.
-    let Wire::Array { element, len: 2 } = &v3.layout.fields[2].wire else {
+    let WireType::<Owned>::Array { element, len: 2 } = &v3.layout.fields[2].wire else {
         panic!("{:?}", v3.layout.fields[2].wire)
     };
-    let Wire::Struct { version: 2, layout } = &**element else {
+    let WireType::Struct(layout) = &**element else {
         panic!("{element:?}")
     };
+    assert_eq!(layout.version, 2);
     assert_eq!(layout.fields.len(), 1);
     assert_eq!(layout.fields[0].since, 0);
 }

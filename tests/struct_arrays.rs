@@ -278,6 +278,32 @@ fn a_wire_size_that_disagrees_with_the_save_is_an_error_not_a_panic() {
     assert_eq!(err.path_string(), "items[0]");
 }
 
+/// Alone, `Broken` saves and loads its 2 bytes both ways: only the promise
+/// of its field type's `WIRE` is wrong, which the test harness reports.
+#[test]
+fn the_test_harness_reports_a_wire_size_that_disagrees_with_the_save() {
+    let bytes = vmstate::to_vec(&Broken {
+        value: Understated(7),
+    })
+    .unwrap();
+    assert_eq!(bytes, [0, 7]);
+    assert_eq!(
+        vmstate::from_slice::<Broken>(&bytes, 1).unwrap(),
+        Broken {
+            value: Understated(7)
+        }
+    );
+    let failed = vmstate::testing::verify_round_trips(&Broken {
+        value: Understated(7),
+    })
+    .unwrap_err();
+    let message = failed.to_string();
+    assert!(
+        message.contains("fixes version 1's payload at 4 bytes, and the save wrote 2"),
+        "{message}"
+    );
+}
+
 #[test]
 fn a_load_that_reads_less_than_the_wire_size_goes_on_where_it_stopped() {
     // The real bytes: 2 per element. Each element must start where the last

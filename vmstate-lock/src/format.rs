@@ -37,6 +37,8 @@
 
 use std::fmt;
 
+use crate::schema::{Count, FieldSchema, Owned, Part, Schema, SubsectionSchema, WireType};
+
 /// Keywords of the format, each named once.
 mod kw {
     pub const VMSD: &str = "vmsd";
@@ -79,8 +81,13 @@ pub struct Entry {
     pub version: u32,
     /// The 1-based line of the block header.
     pub line: usize,
-    /// What was on the wire at that version.
-    pub layout: Layout,
+    /// What was on the wire at that version, as [`Schema::recorded_at`]
+    /// gives it (its `version` is the recorded one).
+    pub layout: Schema<Owned>,
+    /// The 1-based line of each of the layout's fields, in order.
+    pub field_lines: Vec<usize>,
+    /// The 1-based line of each of the layout's subsections, in order.
+    pub subsection_lines: Vec<usize>,
 }
 
 impl Entry {
@@ -101,227 +108,6 @@ impl Entry {
 #[must_use]
 pub fn split_key(key: &str) -> (&str, &str) {
     key.rsplit_once("::").unwrap_or(("", key))
-}
-
-/// A struct's wire layout at one version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layout {
-    /// The VMSD name.
-    pub vmsd: String,
-    /// The fields on the wire, in wire order.
-    pub fields: Vec<Field>,
-    /// The subsections that may follow, in wire order.
-    pub subsections: Vec<Subsection>,
-}
-
-/// One field on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
-    /// The field's name in wire descriptions.
-    pub name: String,
-    /// Its wire type (of one element, for a variable array).
-    pub wire: Wire,
-    /// `since` as declared (0: none).
-    pub since: u32,
-    /// `until` as declared.
-    pub until: Option<u32>,
-    /// Whether an `exists` predicate decides whether it is sent.
-    pub exists: bool,
-    /// The earlier field that counts a variable array's elements.
-    pub varray: Option<String>,
-    /// The 1-based line (0 for a layout that was not read from a file).
-    pub line: usize,
-}
-
-/// A recorded wire type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Wire {
-    /// QEMU's type name and the size in bytes.
-    Scalar {
-        /// QEMU's `VMStateInfo` name.
-        info: String,
-        /// Bytes on the wire.
-        size: usize,
-    },
-    /// Elements back to back.
-    Array {
-        /// The element type.
-        element: Box<Wire>,
-        /// How many.
-        len: usize,
-    },
-    /// An inlined struct at its version then.
-    Struct {
-        /// The struct's version.
-        version: u32,
-        /// Its layout at that version.
-        layout: Box<Layout>,
-    },
-    /// Zero bytes written, skipped on load.
-    Unused(usize),
-    /// A ready-made view or std type whose bytes depend on the value: its
-    /// form (`gtree`, `option`, `qtailq`, ...) and the wire types of its
-    /// parts (a tree's key and value, a list's element).
-    View {
-        /// The form's name.
-        form: String,
-        /// Its parts, in the order the form writes them.
-        parts: Vec<Part>,
-    },
-    /// A `with` view the runtime does not know: its path and the field's
-    /// Rust type, as written (whitespace normalised).
-    With {
-        /// The view's path.
-        view: String,
-        /// The field's type.
-        rust_type: String,
-    },
-    /// Written by versions that did not record the layout of views and std
-    /// types: says nothing, so it is not checked, and recording fills it in.
-    Opaque,
-}
-
-/// One part of a [`Wire::View`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Part {
-    /// What the part is to the form: `key`, `value`, `element`, ...
-    pub name: String,
-    /// Its wire type.
-    pub wire: Wire,
-}
-
-impl Wire {
-    /// Whether an `opaque` word occurs anywhere in this wire type (inlined
-    /// structs and view parts included).
-    #[must_use]
-    pub fn has_opaque(&self) -> bool {
-        match self {
-            Self::Opaque => true,
-            Self::Array { element, .. } => element.has_opaque(),
-            Self::Struct { layout, .. } => layout.has_opaque(),
-            Self::View { parts, .. } => parts.iter().any(|part| part.wire.has_opaque()),
-            Self::Scalar { .. } | Self::Unused(_) | Self::With { .. } => false,
-        }
-    }
-
-    /// `self` with every `opaque` word replaced by what `current` has there,
-    /// when the two are otherwise the same; `None` when they differ
-    /// elsewhere (line numbers aside). Recording uses it to fill in the
-    /// layouts that older versions wrote as `opaque`.
-    #[must_use]
-    pub fn fill_opaque(&self, current: &Self) -> Option<Self> {
-        match (self, current) {
-            (Self::Opaque, current) => Some(current.clone()),
-            (Self::Array { element: a, len: x }, Self::Array { element: b, len: y }) if x == y => {
-                Some(Self::Array {
-                    element: Box::new(a.fill_opaque(b)?),
-                    len: *x,
-                })
-            }
-            (
-                Self::Struct {
-                    version: x,
-                    layout: a,
-                },
-                Self::Struct {
-                    version: y,
-                    layout: b,
-                },
-            ) if x == y => Some(Self::Struct {
-                version: *x,
-                layout: Box::new(a.fill_opaque(b)?),
-            }),
-            (Self::View { form: f, parts: a }, Self::View { form: g, parts: b })
-                if f == g && a.len() == b.len() =>
-            {
-                let parts = a
-                    .iter()
-                    .zip(b)
-                    .map(|(a, b)| {
-                        (a.name == b.name).then_some(())?;
-                        Some(Part {
-                            name: a.name.clone(),
-                            wire: a.wire.fill_opaque(&b.wire)?,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                Some(Self::View {
-                    form: f.clone(),
-                    parts,
-                })
-            }
-            (a, b) if a == b => Some(a.clone()),
-            _ => None,
-        }
-    }
-}
-
-impl Layout {
-    /// Whether an `opaque` word occurs anywhere in this layout.
-    #[must_use]
-    pub fn has_opaque(&self) -> bool {
-        self.fields.iter().any(|field| field.wire.has_opaque())
-    }
-
-    /// `self` with every `opaque` word replaced by what `current` has there,
-    /// when the two are otherwise the same (line numbers aside); `None` when
-    /// they differ elsewhere. See [`Wire::fill_opaque`].
-    #[must_use]
-    pub fn fill_opaque(&self, current: &Self) -> Option<Self> {
-        if self.vmsd != current.vmsd
-            || self.fields.len() != current.fields.len()
-            || self.subsections.len() != current.subsections.len()
-        {
-            return None;
-        }
-        let fields = self
-            .fields
-            .iter()
-            .zip(&current.fields)
-            .map(|(a, b)| {
-                let same = a.name == b.name
-                    && a.since == b.since
-                    && a.until == b.until
-                    && a.exists == b.exists
-                    && a.varray == b.varray;
-                same.then_some(())?;
-                Some(Field {
-                    wire: a.wire.fill_opaque(&b.wire)?,
-                    ..a.clone()
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let same_subsections = self
-            .subsections
-            .iter()
-            .zip(&current.subsections)
-            .all(|(a, b)| {
-                a.field == b.field
-                    && a.vmsd == b.vmsd
-                    && a.version == b.version
-                    && a.since == b.since
-            });
-        same_subsections.then(|| Layout {
-            vmsd: self.vmsd.clone(),
-            fields,
-            subsections: self.subsections.clone(),
-        })
-    }
-}
-
-/// A subsection that may follow the fields.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subsection {
-    /// The parent's field that holds it.
-    pub field: String,
-    /// Its VMSD name, on the wire.
-    pub vmsd: String,
-    /// Its version, on the wire.
-    pub version: u32,
-    /// The parent's first version whose receivers know it (0: all).
-    pub since: u32,
-    /// The 1-based line (0 for a layout that was not read from a file).
-    pub line: usize,
 }
 
 /// A `[release NAME]` block: the version of each type in a release.
@@ -586,12 +372,14 @@ impl Lock {
                 },
                 None => return Err(cursor.truncated(header)),
             };
-            let layout = parse_layout(&mut cursor, 0, vmsd, header)?;
+            let parsed = parse_layout(&mut cursor, 0, &vmsd, v, header)?;
             lock.entries.push(Entry {
                 key: key.to_owned(),
                 version: v,
                 line: line.number,
-                layout,
+                layout: parsed.layout,
+                field_lines: parsed.field_lines,
+                subsection_lines: parsed.subsection_lines,
             });
         }
     }
@@ -677,24 +465,33 @@ fn parse_release(cursor: &mut Cursor<'_>, name: &str) -> Result<ReleaseBlock, Lo
     })
 }
 
-/// The fields and subsections at `indent`, after a `vmsd` line.
+/// A layout being read, with the lines of its fields and subsections.
+struct Parsed {
+    layout: Schema<Owned>,
+    field_lines: Vec<usize>,
+    subsection_lines: Vec<usize>,
+}
+
+/// The fields and subsections at `indent`, after a `vmsd` line that named
+/// the layout and its version.
 fn parse_layout(
     cursor: &mut Cursor<'_>,
     indent: usize,
-    vmsd: String,
+    vmsd: &str,
+    at: u32,
     block: &str,
-) -> Result<Layout, LockError> {
-    let mut layout = Layout {
-        vmsd,
-        fields: Vec::new(),
-        subsections: Vec::new(),
+) -> Result<Parsed, LockError> {
+    let mut parsed = Parsed {
+        layout: Schema::named(vmsd, at),
+        field_lines: Vec::new(),
+        subsection_lines: Vec::new(),
     };
     loop {
         let Some(line) = cursor.peek() else {
             return Err(cursor.truncated(block));
         };
         if line.is_header() || line.indent < indent || (line.text == END && line.indent == 0) {
-            return Ok(layout);
+            return Ok(parsed);
         }
         cursor.next();
         if line.indent != indent {
@@ -704,7 +501,8 @@ fn parse_layout(
         match words.split_first() {
             Some((&FIELD, rest)) if rest.len() >= 2 => {
                 let field = parse_field(rest, line, cursor, indent, block)?;
-                layout.fields.push(field);
+                parsed.layout.fields.push(field);
+                parsed.field_lines.push(line.number);
             }
             Some((&SUBSECTION, rest)) => {
                 let sub = match *rest {
@@ -713,13 +511,13 @@ fn parse_layout(
                     _ => None,
                 };
                 let (field, vmsd, v, since) = sub.ok_or_else(|| line.unknown())?;
-                layout.subsections.push(Subsection {
+                let v = version(v).ok_or_else(|| line.unknown())?;
+                parsed.layout.subsections.push(SubsectionSchema {
                     field: field.to_owned(),
-                    vmsd: word_name(vmsd),
-                    version: version(v).ok_or_else(|| line.unknown())?,
                     since,
-                    line: line.number,
+                    schema: Box::new(Schema::named(&word_name(vmsd), v)),
                 });
+                parsed.subsection_lines.push(line.number);
             }
             _ => return Err(line.unknown()),
         }
@@ -733,7 +531,7 @@ fn parse_field(
     cursor: &mut Cursor<'_>,
     indent: usize,
     block: &str,
-) -> Result<Field, LockError> {
+) -> Result<FieldSchema<Owned>, LockError> {
     let Some((name, mut rest)) = words.split_first() else {
         return Err(line.unknown());
     };
@@ -746,9 +544,9 @@ fn parse_field(
         rest = &rest[1..];
     }
     let (mut wire, rest) = match rest {
-        [OPAQUE, rest @ ..] => (Wire::Opaque, rest),
+        [OPAQUE, rest @ ..] => (WireType::Opaque, rest),
         [WITH, view, rust_type, rest @ ..] => (
-            Wire::With {
+            WireType::With {
                 view: (*view).to_owned(),
                 rust_type: word_name(rust_type),
             },
@@ -757,7 +555,7 @@ fn parse_field(
         [VIEW, form, rest @ ..] => {
             let parts = parse_parts(cursor, indent + 2, block)?;
             (
-                Wire::View {
+                WireType::View {
                     form: (*form).to_owned(),
                     parts,
                 },
@@ -765,7 +563,7 @@ fn parse_field(
             )
         }
         [UNUSED, size, rest @ ..] => (
-            Wire::Unused(number(size).ok_or_else(|| line.unknown())?),
+            WireType::Unused(number(size).ok_or_else(|| line.unknown())?),
             rest,
         ),
         [STRUCT, rest @ ..] => {
@@ -779,17 +577,11 @@ fn parse_field(
                 _ => return Err(vline.unknown()),
             };
             let v = v.ok_or_else(|| vline.unknown())?;
-            let layout = parse_layout(cursor, indent + 2, vmsd, block)?;
-            (
-                Wire::Struct {
-                    version: v,
-                    layout: Box::new(layout),
-                },
-                rest,
-            )
+            let inner = parse_layout(cursor, indent + 2, &vmsd, v, block)?;
+            (WireType::Struct(Box::new(inner.layout)), rest)
         }
         [info, size, rest @ ..] => (
-            Wire::Scalar {
+            WireType::Scalar {
                 info: (*info).to_owned(),
                 size: number(size).ok_or_else(|| line.unknown())?,
             },
@@ -798,19 +590,21 @@ fn parse_field(
         _ => return Err(line.unknown()),
     };
     for len in lens.into_iter().rev() {
-        wire = Wire::Array {
+        wire = WireType::Array {
             element: Box::new(wire),
             len,
         };
     }
-    let mut field = Field {
+    let mut field = FieldSchema {
         name: (*name).to_owned(),
+        rust_type: String::new(),
         wire,
+        count: Count::One,
         since: 0,
         until: None,
         exists: false,
-        varray: None,
-        line: line.number,
+        equal: false,
+        info: None,
     };
     let mut rest = rest;
     while let Some((word, tail)) = rest.split_first() {
@@ -828,7 +622,7 @@ fn parse_field(
                 tail
             }
             (VARRAY, [count, tail @ ..]) => {
-                field.varray = Some((*count).to_owned());
+                field.count = Count::Field((*count).to_owned());
                 tail
             }
             _ => return Err(line.unknown()),
@@ -843,7 +637,7 @@ fn parse_parts(
     cursor: &mut Cursor<'_>,
     indent: usize,
     block: &str,
-) -> Result<Vec<Part>, LockError> {
+) -> Result<Vec<Part<Owned>>, LockError> {
     let mut parts = Vec::new();
     while let Some(line) = cursor.peek() {
         if line.indent != indent || !line.text.starts_with("part ") {
@@ -858,7 +652,7 @@ fn parse_parts(
             return Err(line.unknown());
         }
         let field = parse_field(rest, line, cursor, indent, block)?;
-        if field.since != 0 || field.until.is_some() || field.exists || field.varray.is_some() {
+        if field.since != 0 || field.until.is_some() || field.exists || field.count != Count::One {
             return Err(line.unknown());
         }
         parts.push(Part {

@@ -6,20 +6,22 @@
 //! `#[derive(VmState)]` macro (which reads the lock while it expands, and so
 //! must not depend on the runtime) and the runtime (which records, and reads
 //! `[release NAME]` blocks). It depends on `std` alone. It also holds the
-//! few facts the derive checks that the runtime defines: the names of QEMU's
-//! migration priorities, and const string equality.
+//! layout model that the lock records and the runtime's schemas are
+//! ([`schema`], one model in a static and an owned form), and the few facts
+//! the derive checks that the runtime defines: the rule that puts a field on
+//! the wire, the names of QEMU's migration priorities, and const string
+//! equality.
 //!
-//! Use it through `vmstate::lock`; its items are re-exported there.
+//! Use it through `vmstate::schema` and `vmstate::lock`; its items are
+//! re-exported there.
 
 mod format;
 mod priority;
 mod record;
 mod render;
+pub mod schema;
 
-pub use format::{
-    Entry, Field, Layout, Lock, LockError, LockErrorKind, Part, ReleaseBlock, Subsection, Wire,
-    name_word, split_key,
-};
+pub use format::{Entry, Lock, LockError, LockErrorKind, ReleaseBlock, name_word, split_key};
 pub use priority::Priority;
 pub use record::{RecordError, Recorded, record};
 pub use render::render_entry;

@@ -14,8 +14,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::format::{END, Layout, Lock, LockError, RELEASE};
+use crate::format::{END, Lock, LockError, RELEASE};
 use crate::render::render_entry;
+use crate::schema::{Owned, Schema};
 
 /// The first lines of a new lock file.
 const HEADER: &str = "\
@@ -77,8 +78,8 @@ pub struct Recorded {
     pub filled: Vec<u32>,
 }
 
-/// Adds to the lock at `path` every `(version, layout)` of `key` that it has
-/// no entry for, and, with `release = Some((NAME, version))`, lists that
+/// Adds to the lock at `path` every layout of `key` (each at its version,
+/// as [`Schema::recorded_at`] gives it) that it has no entry for, and, with `release = Some((NAME, version))`, lists that
 /// version of `key` in `[release NAME]` unless it is there. Creates the file
 /// when missing.
 ///
@@ -89,7 +90,7 @@ pub struct Recorded {
 pub fn record(
     path: &Path,
     key: &str,
-    versions: &[(u32, Layout)],
+    layouts: &[Schema<Owned>],
     release: Option<(&str, u32)>,
 ) -> Result<Recorded, RecordError> {
     let io = |source| RecordError::Io {
@@ -118,13 +119,13 @@ pub fn record(
     let mut text = std::str::from_utf8(&bytes).unwrap_or_default().to_owned();
     // Later blocks first, so that the lines of earlier ones stay where the
     // parse found them.
-    let mut fills: Vec<(usize, String, u32)> = versions
+    let mut fills: Vec<(usize, String, u32)> = layouts
         .iter()
-        .filter_map(|(version, layout)| {
-            let entry = lock.entry(key, *version)?;
+        .filter_map(|layout| {
+            let entry = lock.entry(key, layout.version)?;
             let filled = entry.layout.fill_opaque(layout)?;
             (filled != entry.layout)
-                .then(|| (entry.line, render_entry(key, *version, &filled), *version))
+                .then(|| (entry.line, render_entry(key, &filled), layout.version))
         })
         .collect();
     fills.sort_by_key(|fill| std::cmp::Reverse(fill.0));
@@ -133,11 +134,11 @@ pub fn record(
         recorded.filled.push(version);
     }
     recorded.filled.sort_unstable();
-    for (version, layout) in versions {
-        if lock.entry(key, *version).is_none() {
+    for layout in layouts {
+        if lock.entry(key, layout.version).is_none() {
             added.push('\n');
-            added.push_str(&render_entry(key, *version, layout));
-            recorded.versions.push(*version);
+            added.push_str(&render_entry(key, layout));
+            recorded.versions.push(layout.version);
         }
     }
     if let Some((release, version)) = release.map(|(r, v)| (r.trim(), v))

@@ -3,7 +3,10 @@
 //! restore the file, never a lock read in part.
 
 use proptest::prelude::*;
-use vmstate_lock::{Field, Layout, Lock, LockErrorKind, Part, Wire, record, render_entry};
+use vmstate_lock::schema::{Count, FieldSchema, Owned, Part, Schema, WireType};
+use vmstate_lock::{Lock, LockErrorKind, record, render_entry};
+
+type Wire = WireType<Owned>;
 
 const LOCK: &str = "\
 # A lock as recording writes it.
@@ -49,7 +52,7 @@ fn a_whole_lock_parses() {
     };
     assert_eq!(form, "gtree");
     assert_eq!(parts.len(), 2);
-    assert!(matches!(&parts[0].wire, Wire::Struct { version: 1, .. }));
+    assert!(matches!(&parts[0].wire, Wire::Struct(key) if key.version == 1));
     assert_eq!(
         parts[1].wire.to_string(),
         "2 x option (value: uint64, 8 bytes)"
@@ -63,7 +66,7 @@ fn a_whole_lock_parses() {
     );
     assert!(matches!(
         &entry.layout.fields[2].wire,
-        Wire::Struct { version: 2, layout } if layout.subsections.len() == 1
+        Wire::Struct(layout) if layout.version == 2 && layout.subsections.len() == 1
     ));
     assert_eq!(
         lock.releases[0].members,
@@ -75,9 +78,10 @@ fn a_whole_lock_parses() {
 fn what_is_rendered_parses_back() {
     let lock = Lock::parse(LOCK).unwrap();
     let entry = lock.entry("crate::uart::Uart", 1).unwrap();
-    let text = render_entry(&entry.key, 1, &entry.layout) + "\nend\n";
+    let text = render_entry(&entry.key, &entry.layout) + "\nend\n";
     let back = Lock::parse(&text).unwrap();
-    let again = render_entry(&entry.key, 1, &back.entries[0].layout);
+    assert_eq!(back.entries[0].layout, entry.layout);
+    let again = render_entry(&entry.key, &back.entries[0].layout);
     assert_eq!(text, again + "\nend\n");
 }
 
@@ -183,27 +187,11 @@ fn recording_replaces_the_file_whole() {
     let dir = std::env::temp_dir().join(format!("vmstate-lock-record-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("vmstate.lock");
-    let layout = Layout {
-        vmsd: "dev".to_owned(),
-        fields: Vec::new(),
-        subsections: Vec::new(),
-    };
-    let first = record(
-        &path,
-        "crate::Dev",
-        &[(1, layout.clone())],
-        Some(("1.0", 1)),
-    )
-    .unwrap();
+    let layout = |version| Schema::named("dev", version);
+    let first = record(&path, "crate::Dev", &[layout(1)], Some(("1.0", 1))).unwrap();
     assert!(first.new_type);
     assert_eq!(first.versions, [1]);
-    let again = record(
-        &path,
-        "crate::Dev",
-        &[(1, layout.clone()), (2, layout)],
-        None,
-    )
-    .unwrap();
+    let again = record(&path, "crate::Dev", &[layout(1), layout(2)], None).unwrap();
     assert!(!again.new_type);
     assert_eq!(again.versions, [2]);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -217,15 +205,25 @@ fn recording_replaces_the_file_whole() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-fn field(name: &str, wire: Wire) -> Field {
-    Field {
+fn field(name: &str, wire: Wire) -> FieldSchema<Owned> {
+    FieldSchema {
         name: name.to_owned(),
+        rust_type: String::new(),
         wire,
+        count: Count::One,
         since: 0,
         until: None,
         exists: false,
-        varray: None,
-        line: 0,
+        equal: false,
+        info: None,
+    }
+}
+
+/// The layout `dev` at version 1 with `fields`.
+fn dev(fields: Vec<FieldSchema<Owned>>) -> Schema<Owned> {
+    Schema {
+        fields,
+        ..Schema::named("dev", 1)
     }
 }
 
@@ -259,30 +257,17 @@ fn uint(size: usize) -> Wire {
 /// difference anywhere else is never papered over.
 #[test]
 fn opaque_is_filled_in_and_nothing_else_is() {
-    let old = Layout {
-        vmsd: "dev".to_owned(),
-        fields: vec![field("a", uint(1)), field("map", Wire::Opaque)],
-        subsections: Vec::new(),
-    };
-    let now = Layout {
-        fields: vec![field("a", uint(1)), field("map", tree(uint(4)))],
-        ..old.clone()
-    };
+    let old = dev(vec![field("a", uint(1)), field("map", Wire::Opaque)]);
+    let now = dev(vec![field("a", uint(1)), field("map", tree(uint(4)))]);
     assert_eq!(old.fill_opaque(&now), Some(now.clone()));
     assert!(old.has_opaque() && !now.has_opaque());
     // Nothing to fill: the same layout back.
     assert_eq!(now.fill_opaque(&now), Some(now.clone()));
     // A recorded view is no `opaque`: a widened value is a difference.
-    let widened = Layout {
-        fields: vec![field("a", uint(1)), field("map", tree(uint(8)))],
-        ..old.clone()
-    };
+    let widened = dev(vec![field("a", uint(1)), field("map", tree(uint(8)))]);
     assert_eq!(now.fill_opaque(&widened), None);
     // Nor is a field that changed beside an `opaque` one.
-    let retyped = Layout {
-        fields: vec![field("a", uint(2)), field("map", tree(uint(4)))],
-        ..old.clone()
-    };
+    let retyped = dev(vec![field("a", uint(2)), field("map", tree(uint(4)))]);
     assert_eq!(old.fill_opaque(&retyped), None);
 }
 
@@ -311,12 +296,8 @@ crate::Dev v1
 end
 ";
     std::fs::write(&path, before).unwrap();
-    let now = Layout {
-        vmsd: "dev".to_owned(),
-        fields: vec![field("a", uint(1)), field("map", tree(uint(4)))],
-        subsections: Vec::new(),
-    };
-    let recorded = record(&path, "crate::Dev", &[(1, now)], None).unwrap();
+    let now = dev(vec![field("a", uint(1)), field("map", tree(uint(4)))]);
+    let recorded = record(&path, "crate::Dev", &[now], None).unwrap();
     assert_eq!((recorded.versions, recorded.filled), (vec![], vec![1]));
     let after = std::fs::read_to_string(&path).unwrap();
     let expected = before.replacen(

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use crate::desc::StateDesc;
 use crate::error::{Error, ErrorKind, Kind};
-use crate::lock::{Layout, Lock, LockError, layout_at};
-use crate::schema::{Schema, WireType};
+use crate::lock::{Lock, LockError};
+use crate::schema::{Owned, Schema, WireType};
 use crate::state::VmState;
 
 /// What one release knows: a version for every type it has.
@@ -28,7 +28,7 @@ struct Member {
     vmsd: String,
     version: u32,
     /// The recorded layout, which tells apart types that share a VMSD name.
-    layout: Option<Layout>,
+    layout: Option<Schema<Owned>>,
 }
 
 /// Why a release could not be read from a lock. (Saving for a release that
@@ -138,7 +138,7 @@ impl Release {
             let member = Member {
                 vmsd: entry.map_or_else(
                     || crate::lock::split_key(key).1.to_owned(),
-                    |entry| entry.layout.vmsd.clone(),
+                    |entry| entry.layout.name.clone(),
                 ),
                 version: *version,
                 layout: entry.map(|entry| entry.layout.clone()),
@@ -200,18 +200,13 @@ impl Release {
                 && member
                     .layout
                     .as_ref()
-                    .is_some_and(|layout| same_layout(layout, &layout_at(schema, member.version)))
+                    .is_some_and(|layout| *layout == schema.recorded_at(member.version))
         });
         let first = matching.next()?.version;
         matching
             .all(|member| member.version == first)
             .then_some(first)
     }
-}
-
-/// Whether two layouts are the same, wherever they were read from.
-fn same_layout(a: &Layout, b: &Layout) -> bool {
-    vmstate_lock::render_entry("", 0, a) == vmstate_lock::render_entry("", 0, b)
 }
 
 /// Saves `value` for a receiver that runs `release`: at the version of `T`

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{Ident, Path};
-use vmstate_lock::{Layout, Wire};
+use vmstate_lock::schema::{Count, Owned, Schema, WireType};
 
 use super::Context;
 use super::structure::Checked;
@@ -100,21 +100,21 @@ pub fn const_checks(
 }
 
 /// A recorded wire type as a `WireType` expression.
-fn wire(krate: &Path, recorded: &Wire) -> TokenStream {
+fn wire(krate: &Path, recorded: &WireType<Owned>) -> TokenStream {
     match recorded {
-        Wire::Scalar { info, size } => {
+        WireType::Scalar { info, size } => {
             quote!(#krate::schema::WireType::Scalar { info: #info, size: #size })
         }
-        Wire::Array { element, len } => {
+        WireType::Array { element, len } => {
             let element = wire(krate, element);
             quote!(#krate::schema::WireType::Array { element: &#element, len: #len })
         }
-        Wire::Struct { version, layout } => {
-            let schema = schema(krate, layout, *version);
+        WireType::Struct(layout) => {
+            let schema = schema(krate, layout);
             quote!(#krate::schema::WireType::Struct(&#schema))
         }
-        Wire::Unused(size) => quote!(#krate::schema::WireType::Unused(#size)),
-        Wire::View { form, parts } => {
+        WireType::Unused(size) => quote!(#krate::schema::WireType::Unused(#size)),
+        WireType::View { form, parts } => {
             let parts = parts.iter().map(|part| {
                 let name = &part.name;
                 let wire = wire(krate, &part.wire);
@@ -122,61 +122,70 @@ fn wire(krate: &Path, recorded: &Wire) -> TokenStream {
             });
             quote!(#krate::schema::WireType::View { form: #form, parts: &[#(#parts),*] })
         }
-        Wire::With { view, rust_type } => {
+        WireType::With { view, rust_type } => {
             quote!(#krate::schema::WireType::With { view: #view, rust_type: #rust_type })
         }
-        Wire::Opaque => quote!(#krate::schema::WireType::Opaque),
+        WireType::Opaque => quote!(#krate::schema::WireType::Opaque),
     }
 }
 
-/// A recorded inlined struct as a `Schema` expression: only the fields and
-/// subsections that were on the wire, which is all the comparison reads.
-fn schema(krate: &Path, layout: &Layout, version: u32) -> TokenStream {
-    let name = &layout.vmsd;
+/// A recorded layout as a `Schema` literal of the static form: the same
+/// model, spelled for the compiler.
+fn schema(krate: &Path, layout: &Schema<Owned>) -> TokenStream {
     let none = quote!(#krate::__private::None);
+    let string = |text: &Option<String>| {
+        text.as_ref().map_or_else(
+            || none.clone(),
+            |text| quote!(#krate::__private::Some(#text)),
+        )
+    };
     let fields = layout.fields.iter().map(|field| {
         let name = &field.name;
+        let rust_type = &field.rust_type;
         let wire = wire(krate, &field.wire);
-        let exists = field.exists;
-        let count = field.varray.as_ref().map_or_else(
-            || quote!(#krate::schema::Count::One),
-            |count| quote!(#krate::schema::Count::Field(#count)),
+        let (since, exists, equal) = (field.since, field.exists, field.equal);
+        let until = field.until.map_or_else(
+            || none.clone(),
+            |until| quote!(#krate::__private::Some(#until)),
         );
+        let info = string(&field.info);
+        let count = match &field.count {
+            Count::One => quote!(#krate::schema::Count::One),
+            Count::Field(count) => quote!(#krate::schema::Count::Field(#count)),
+        };
         quote! {
             #krate::schema::FieldSchema {
                 name: #name,
-                rust_type: "",
+                rust_type: #rust_type,
                 wire: #wire,
                 count: #count,
-                since: 0,
-                until: #none,
+                since: #since,
+                until: #until,
                 exists: #exists,
-                equal: false,
-                info: #none,
+                equal: #equal,
+                info: #info,
             }
         }
     });
     let subsections = layout.subsections.iter().map(|sub| {
-        let (field, vmsd, version) = (&sub.field, &sub.vmsd, sub.version);
+        let (field, since) = (&sub.field, sub.since);
+        let schema = schema(krate, &sub.schema);
         quote! {
             #krate::schema::SubsectionSchema {
                 field: #field,
-                since: 0,
-                schema: &#krate::schema::Schema {
-                    name: #vmsd,
-                    version: #version,
-                    minimum_version: #version,
-                    fields: &[],
-                    subsections: &[],
-                },
+                since: #since,
+                schema: &#schema,
             }
         }
     });
+    let (name, version, minimum_version) = (&layout.name, layout.version, layout.minimum_version);
+    // The form spelled out: a literal nested in a projection (`F::Ref<..>`)
+    // does not infer it.
     quote! {
-        #krate::schema::Schema {
+        #krate::schema::Schema::<#krate::schema::Static> {
             name: #name,
             version: #version,
-            minimum_version: #version,
+            minimum_version: #minimum_version,
             fields: &[#(#fields),*],
             subsections: &[#(#subsections),*],
         }

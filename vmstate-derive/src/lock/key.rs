@@ -105,7 +105,7 @@ fn in_module(module: &str, file_module: &str) -> bool {
 fn vmsd_of<'a>(lock: &'a Lock, key: &str) -> Option<&'a str> {
     lock.versions_of(key)
         .last()
-        .map(|entry| entry.layout.vmsd.as_str())
+        .map(|entry| entry.layout.name.as_str())
 }
 
 /// A type not recorded under its name is new, unless the lock records a type
@@ -120,7 +120,7 @@ fn renamed(
 ) -> Result<(), Error> {
     for key in lock.keys() {
         let Some(entry) = lock.versions_of(key).into_iter().rfind(|entry| {
-            entry.layout.vmsd == described.name
+            entry.layout.name == described.name
                 && (described.minimum_version..=described.version).contains(&entry.version)
         }) else {
             continue;

@@ -210,7 +210,7 @@ fn gone_note(lock: &Lock, gone: &str, file: &str, why: &str, keep: &str) -> Stri
     let line = entries.first().map_or(0, |entry| entry.line);
     let vmsd = entries
         .last()
-        .map_or("", |entry| entry.layout.vmsd.as_str());
+        .map_or("", |entry| entry.layout.name.as_str());
     format!(
         "`{gone}` is recorded in {file}:{line} and {why}: streams of its released versions would go unchecked; keep the type, or a `#[vmstate(frozen)]` copy of its last release (VMSD name `{vmsd}`), {keep}; if removing it is intended, delete its `[{gone} vN]` blocks (and its `[release ...]` lines) from {file}"
     )

@@ -198,7 +198,7 @@ pub fn orphaned<'a>(lock: &'a Lock, own_key: &str, tree: &Tree) -> Vec<Orphan<'a
             let vmsd = lock
                 .versions_of(orphan.key)
                 .last()
-                .map(|entry| format!("\"{}\"", entry.layout.vmsd));
+                .map(|entry| format!("\"{}\"", entry.layout.name));
             !vmsd.is_some_and(|vmsd| tree.any_file_contains(&vmsd))
         })
         .collect()

@@ -4,7 +4,8 @@
 
 use crate::diag::Error;
 use proc_macro2::Span;
-use vmstate_lock::{Entry, Layout, Lock, Wire};
+use vmstate_lock::schema::{Count, Owned, Schema, WireType};
+use vmstate_lock::{Entry, Lock};
 
 use super::Context;
 use crate::model::{Codec, FieldModel, Gate};
@@ -17,7 +18,7 @@ pub struct Pair {
     pub name: String,
     pub version: u32,
     pub line: usize,
-    pub wire: Wire,
+    pub wire: WireType<Owned>,
 }
 
 /// A current subsection matched with a recorded one.
@@ -59,11 +60,11 @@ pub fn check(cx: &Context<'_>, entries: &[&Entry]) -> Result<Checked, Error> {
             continue;
         }
         let before = errors.len();
-        if entry.layout.vmsd != described.name {
+        if entry.layout.name != described.name {
             errors.push(
                 Error::custom(format!(
                     "version {version} of `{}` is recorded in {}:{} with VMSD name `{}`, but `name = \"{}\"`: the name is on the wire, so keep `name = \"{}\"`",
-                    cx.key, cx.file, entry.line, entry.layout.vmsd, described.name, entry.layout.vmsd
+                    cx.key, cx.file, entry.line, entry.layout.name, described.name, entry.layout.name
                 ))
                 .with_span(&cx.struct_span),
             );
@@ -104,14 +105,14 @@ pub fn inlined_note(lock: &Lock, key: &str, vmsd: &str, ident: &syn::Ident) -> O
 
 /// The field of `layout` that inlines the struct of VMSD name `vmsd`,
 /// directly, as array elements, or inside another inlined struct.
-fn inlining_field<'a>(layout: &'a Layout, vmsd: &str) -> Option<&'a str> {
-    fn holds(wire: &Wire, vmsd: &str) -> bool {
+fn inlining_field<'a>(layout: &'a Schema<Owned>, vmsd: &str) -> Option<&'a str> {
+    fn holds(wire: &WireType<Owned>, vmsd: &str) -> bool {
         match wire {
-            Wire::Struct { layout, .. } => {
-                layout.vmsd == vmsd || layout.fields.iter().any(|f| holds(&f.wire, vmsd))
+            WireType::Struct(layout) => {
+                layout.name == vmsd || layout.fields.iter().any(|f| holds(&f.wire, vmsd))
             }
-            Wire::Array { element, .. } => holds(element, vmsd),
-            Wire::View { parts, .. } => parts.iter().any(|part| holds(&part.wire, vmsd)),
+            WireType::Array { element, .. } => holds(element, vmsd),
+            WireType::View { parts, .. } => parts.iter().any(|part| holds(&part.wire, vmsd)),
             _ => false,
         }
     }
@@ -284,13 +285,14 @@ fn fields_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, checked: 
         }
         let exists = matches!(field.gate, Gate::Exists(_));
         let varray = matches!(field.codec, Codec::Varray { .. });
-        if exists != old.exists || varray != old.varray.is_some() {
+        let old_varray = matches!(old.count, Count::Field(_));
+        if exists != old.exists || varray != old_varray {
             errors.push(
                 Error::custom(format!(
                     "field `{}` at {at} was recorded {}with `exists` and {}with `len`: whether a field is sent, and how many elements, are part of the layout",
                     field.ident,
                     if old.exists { "" } else { "without " },
-                    if old.varray.is_some() { "" } else { "without " },
+                    if old_varray { "" } else { "without " },
                 ))
                 .with_span(&field.ident.span()),
             );
@@ -314,7 +316,11 @@ fn fields_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, checked: 
             span: field.ident.span(),
             name: field.ident.to_string(),
             version,
-            line: old.line,
+            line: entry
+                .field_lines
+                .get(position)
+                .copied()
+                .unwrap_or(entry.line),
             wire: old.wire.clone(),
         });
     }
@@ -335,13 +341,16 @@ fn subsections_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, chec
         .collect();
     let recorded = &entry.layout.subsections;
     for (index, sub) in &current {
-        match recorded.iter().find(|r| sub.ident == r.field.as_str()) {
-            Some(old) => checked.subsections.push(SubPair {
+        match recorded
+            .iter()
+            .position(|r| sub.ident == r.field.as_str())
+        {
+            Some(at) => checked.subsections.push(SubPair {
                 index: *index,
                 version,
-                line: old.line,
-                vmsd: old.vmsd.clone(),
-                recorded_version: old.version,
+                line: entry.subsection_lines.get(at).copied().unwrap_or(entry.line),
+                vmsd: recorded[at].schema.name.clone(),
+                recorded_version: recorded[at].schema.version,
             }),
             None => errors.push(
                 Error::custom(format!(
@@ -362,7 +371,7 @@ fn subsections_at(cx: &Context<'_>, entry: &Entry, errors: &mut Vec<Error>, chec
             errors.push(
                 Error::custom(format!(
                     "subsection `{}` (`{}` v{}) may follow {at}, and is no longer sent: streams of that version that carry it would not load; keep it",
-                    old.field, old.vmsd, old.version
+                    old.field, old.schema.name, old.schema.version
                 ))
                 .with_span(&cx.struct_span),
             );

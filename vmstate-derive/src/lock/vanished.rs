@@ -32,7 +32,7 @@ pub(super) fn named(lock: &Lock, key: &str, text: &str) -> bool {
     let vmsd = lock
         .versions_of(key)
         .last()
-        .map(|entry| format!("\"{}\"", entry.layout.vmsd));
+        .map(|entry| format!("\"{}\"", entry.layout.name));
     has_word(text, split_key(key).1) || vmsd.is_some_and(|vmsd| text.contains(&vmsd))
 }
 

@@ -5,66 +5,62 @@ use serde_json::{Map, Value, json};
 
 use crate::schema::{FieldSchema, Schema, WireType};
 
-impl Schema {
-    /// This description as QEMU's `-dump-vmstate` prints one `Description`.
-    /// With `extended`, every field also carries its wire `type` and Rust type.
-    #[must_use]
-    pub fn to_dump(&self, extended: bool) -> Value {
-        let fields: Vec<Value> = self.fields.iter().map(|f| f.to_dump(extended)).collect();
-        let mut desc = Map::new();
-        desc.insert("name".into(), json!(self.name));
-        desc.insert("version_id".into(), json!(self.version));
-        desc.insert("minimum_version_id".into(), json!(self.minimum_version));
-        desc.insert("Fields".into(), Value::Array(fields));
-        if !self.subsections.is_empty() {
-            let subs = self
-                .subsections
-                .iter()
-                .map(|sub| sub.schema.to_dump(extended))
-                .collect();
-            desc.insert("Subsections".into(), Value::Array(subs));
-        }
-        Value::Object(desc)
+/// `schema` as QEMU's `-dump-vmstate` prints one `Description`. With
+/// `extended`, every field also carries its wire `type` and Rust type.
+#[must_use]
+fn description(schema: &Schema, extended: bool) -> Value {
+    let fields: Vec<Value> = schema.fields.iter().map(|f| field(*f, extended)).collect();
+    let mut desc = Map::new();
+    desc.insert("name".into(), json!(schema.name));
+    desc.insert("version_id".into(), json!(schema.version));
+    desc.insert("minimum_version_id".into(), json!(schema.minimum_version));
+    desc.insert("Fields".into(), Value::Array(fields));
+    if !schema.subsections.is_empty() {
+        let subs = schema
+            .subsections
+            .iter()
+            .map(|sub| description(sub.schema, extended))
+            .collect();
+        desc.insert("Subsections".into(), Value::Array(subs));
     }
+    Value::Object(desc)
 }
 
-impl FieldSchema {
-    /// The field as QEMU's `-dump-vmstate` prints it. The size is that of one
-    /// element, as QEMU's is; a byte array given its own `info` (a `buffer`)
-    /// is one element of the whole size.
-    fn to_dump(self, extended: bool) -> Value {
-        let (element, whole) = match self.wire {
-            WireType::Array { element, len } => (*element, element.fixed_size().map(|s| s * len)),
-            wire => (wire, wire.fixed_size()),
-        };
-        let is_buffer = self.info.is_some() && element.fixed_size() == Some(1);
-        let size = if is_buffer || !matches!(self.wire, WireType::Array { .. }) {
-            whole
-        } else {
-            element.fixed_size()
-        };
-        let mut field = Map::new();
-        let name = if matches!(self.wire, WireType::Unused(_)) {
-            "unused"
-        } else {
-            self.name
-        };
-        field.insert("field".into(), json!(name));
-        field.insert("version_id".into(), json!(self.since));
-        field.insert(
-            "field_exists".into(),
-            json!(self.exists || self.until.is_some()),
-        );
-        field.insert("size".into(), json!(size.unwrap_or(0)));
-        if extended {
-            field.insert("type".into(), json!(self.info.unwrap_or(element.info())));
-            field.insert("rust_type".into(), json!(self.rust_type));
-        }
-        if let WireType::Struct(schema) = element {
-            field.insert("Description".into(), schema.to_dump(extended));
-        }
-        Value::Object(field)
+/// `field` as QEMU's `-dump-vmstate` prints it. The size is that of one
+/// element, as QEMU's is; a byte array given its own `info` (a `buffer`) is
+/// one element of the whole size.
+fn field(this: FieldSchema, extended: bool) -> Value {
+    let (element, whole) = match this.wire {
+        WireType::Array { element, len } => (*element, element.fixed_size().map(|s| s * len)),
+        wire => (wire, wire.fixed_size()),
+    };
+    let is_buffer = this.info.is_some() && element.fixed_size() == Some(1);
+    let size = if is_buffer || !matches!(this.wire, WireType::Array { .. }) {
+        whole
+    } else {
+        element.fixed_size()
+    };
+    let mut field = Map::new();
+    let name = if matches!(this.wire, WireType::Unused(_)) {
+        "unused"
+    } else {
+        this.name
+    };
+    field.insert("field".into(), json!(name));
+    field.insert("version_id".into(), json!(this.since));
+    field.insert(
+        "field_exists".into(),
+        json!(this.exists || this.until.is_some()),
+    );
+    field.insert("size".into(), json!(size.unwrap_or(0)));
+    if extended {
+        field.insert("type".into(), json!(this.info.unwrap_or(element.info())));
+        field.insert("rust_type".into(), json!(this.rust_type));
     }
+    if let WireType::Struct(schema) = element {
+        field.insert("Description".into(), description(schema, extended));
+    }
+    Value::Object(field)
 }
 
 /// A dump in QEMU's `-dump-vmstate` format of the given devices, keyed by
@@ -81,7 +77,7 @@ pub fn dump(machine: &str, devices: &[(&str, &Schema)], extended: bool) -> Value
                 "Name": device,
                 "version_id": schema.version,
                 "minimum_version_id": schema.minimum_version,
-                "Description": schema.to_dump(extended),
+                "Description": description(schema, extended),
             }),
         );
     }

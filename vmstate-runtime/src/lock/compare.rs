@@ -267,7 +267,7 @@ const fn struct_diff(recorded: &Schema, current: &Schema, m: Message) -> Result<
     let fields = current.fields;
     let (mut i, mut j) = (0, 0);
     loop {
-        while j < fields.len() && !super::in_layout_at(&fields[j], current.version) {
+        while j < fields.len() && !fields[j].in_layout_at(current.version) {
             j += 1;
         }
         match (i < recorded.fields.len(), j < fields.len()) {

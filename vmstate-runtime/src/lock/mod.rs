@@ -3,106 +3,27 @@
 //! type's module path and name (several types may share a VMSD name).
 //!
 //! The text format is the `vmstate-lock` crate's, which the derive reads
-//! without depending on this runtime; its items are re-exported here. This
-//! module adds what needs a type's [`Schema`]: its [`Layout`] at a version
-//! ([`layout_at`]), the [`compare`] functions that the derive's `const`
-//! assertions call, and recording from a test run under
-//! `VMSTATE_LOCK=record` ([`record`]).
+//! without depending on this runtime; its items are re-exported here. A
+//! recorded layout is a [`Schema`] in its owned form, as
+//! [`Schema::recorded_at`] gives it. This module adds the [`compare`]
+//! functions that the derive's `const` assertions call, and recording from a
+//! test run under `VMSTATE_LOCK=record` ([`record`]).
 
 pub mod compare;
 
 use std::path::Path;
 
 pub use vmstate_lock::{
-    Entry, Field, Layout, Lock, LockError, LockErrorKind, Part, RecordError, Recorded,
-    ReleaseBlock, Subsection, Wire, name_word, split_key,
+    Entry, Lock, LockError, LockErrorKind, RecordError, Recorded, ReleaseBlock, name_word,
+    split_key,
 };
 
-use crate::schema::{Count, FieldSchema, Schema, WireType};
-
-/// Whether a field is part of the layout at `version`: `exists` fields are,
-/// with their flag, since only a value can tell.
-pub(crate) const fn in_layout_at(field: &FieldSchema, version: u32) -> bool {
-    field.exists || field.versions_include(version)
-}
-
-/// What was on the wire at `version` of a type whose schema is `schema`:
-/// what recording writes for that version.
-#[must_use]
-pub fn layout_at(schema: &Schema, version: u32) -> Layout {
-    Layout {
-        vmsd: schema.name.to_owned(),
-        fields: schema
-            .fields
-            .iter()
-            .filter(|field| in_layout_at(field, version))
-            .map(|field| Field {
-                name: field.name.to_owned(),
-                wire: wire(&field.wire),
-                since: field.since,
-                until: field.until,
-                exists: field.exists,
-                varray: match field.count {
-                    Count::Field(count) => Some(count.to_owned()),
-                    Count::One => None,
-                },
-                line: 0,
-            })
-            .collect(),
-        subsections: schema
-            .subsections
-            .iter()
-            .filter(|sub| sub.since <= version)
-            .map(|sub| Subsection {
-                field: sub.field.to_owned(),
-                vmsd: sub.schema.name.to_owned(),
-                version: sub.schema.version,
-                since: sub.since,
-                line: 0,
-            })
-            .collect(),
-    }
-}
-
-/// A schema's wire type as the lock records it: an inlined struct at its
-/// current version.
-fn wire(wire_type: &WireType) -> Wire {
-    match wire_type {
-        WireType::Scalar { info, size } => Wire::Scalar {
-            info: (*info).to_owned(),
-            size: *size,
-        },
-        WireType::Array { element, len } => Wire::Array {
-            element: Box::new(wire(element)),
-            len: *len,
-        },
-        WireType::Struct(inner) => Wire::Struct {
-            version: inner.version,
-            layout: Box::new(layout_at(inner, inner.version)),
-        },
-        WireType::Unused(size) => Wire::Unused(*size),
-        WireType::View { form, parts } => Wire::View {
-            form: (*form).to_owned(),
-            parts: parts
-                .iter()
-                .map(|part| Part {
-                    name: part.name.to_owned(),
-                    wire: wire(&part.wire),
-                })
-                .collect(),
-        },
-        WireType::With { view, rust_type } => Wire::With {
-            view: (*view).to_owned(),
-            rust_type: (*rust_type).to_owned(),
-        },
-        WireType::Opaque => Wire::Opaque,
-    }
-}
+use crate::schema::Schema;
 
 /// The `[key vN]` block for `schema` at `version`, ending in a newline.
 #[must_use]
 pub fn render_entry(key: &str, schema: &Schema, version: u32) -> String {
-    vmstate_lock::render_entry(key, version, &layout_at(schema, version))
+    vmstate_lock::render_entry(key, &schema.recorded_at(version))
 }
 
 /// Adds to the lock at `path` every version of `schema` from its minimum to
@@ -129,8 +50,8 @@ fn record_schema(
     schema: &Schema,
     release: Option<&str>,
 ) -> Result<Recorded, RecordError> {
-    let versions: Vec<(u32, Layout)> = (schema.minimum_version..=schema.version)
-        .map(|version| (version, layout_at(schema, version)))
+    let versions: Vec<_> = (schema.minimum_version..=schema.version)
+        .map(|version| schema.recorded_at(version))
         .collect();
     vmstate_lock::record(
         path,

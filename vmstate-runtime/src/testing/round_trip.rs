@@ -11,6 +11,12 @@ use crate::{ErrorKind, VmState, from_slice, load_into, to_vec_at};
 /// `T::MINIMUM_VERSION` to `T::VERSION`, and that loading what it saves at
 /// `T::VERSION` gives back an equal value.
 ///
+/// When the schema fixes the payload's size at `T::VERSION`
+/// ([`Schema::fixed_size`](crate::schema::Schema::fixed_size), from the
+/// field types' `WIRE`), the save must write exactly that many bytes: loads
+/// rely on it, and no round trip would notice a field type that promises
+/// more than it writes.
+///
 /// At each version `N`: save with [`to_vec_at`]`(value, N)`, load those bytes
 /// with [`from_slice`]`(.., N)` into a `Default` value, save that again at `N`,
 /// and require the same bytes. A version at which `value` needs a subsection
@@ -145,6 +151,23 @@ fn at_version<T: VmState + Default>(
         }
         Err(err) => return fail(report, format!("saving for version {version} fails: {err}")),
     };
+    // Loads trust a fixed size to bound their input and to skip staging a
+    // live device's copy, so a field type whose `WIRE` promises other bytes
+    // than its save writes would break them where no round trip notices.
+    if version == T::VERSION
+        && let Some(size) = const { T::SCHEMA.fixed_size() }
+        && saved.len() != size
+    {
+        return fail(
+            report,
+            format!(
+                "the schema fixes version {version}'s payload at {size} bytes, and the save wrote {}: \
+                 a field type's `WIRE` does not describe what its `save_field` writes \
+                 (a hand-written `VmStateField`?)",
+                saved.len()
+            ),
+        );
+    }
     let loaded: T = match from_slice(&saved, version) {
         Ok(loaded) => loaded,
         Err(err) => {
