@@ -32,6 +32,8 @@ pub struct StreamFacts {
     pub commands: Vec<u16>,
     /// The RAM blocks the RAM section lists, with their lengths.
     pub ram_blocks: Vec<RamBlock>,
+    /// How many RAM pages the `compress` capability compressed.
+    pub compressed_pages: u64,
     /// Whether sections end with footers (machine types 2.4 and later): a
     /// destination that reads a section with another layout then fails at the
     /// footer.
@@ -264,6 +266,7 @@ impl<'a> FactsCollector<'a> {
             Record::Ram(RamRecord::MappedBlock { block, .. }) => {
                 facts.ram_blocks.push(block.clone());
             }
+            Record::Ram(RamRecord::Compressed { .. }) => facts.compressed_pages += 1,
             Record::Footer { .. } => facts.footers = true,
             Record::Ram(_) | Record::Eof | Record::Vmdesc { .. } => {}
         }

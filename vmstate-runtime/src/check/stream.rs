@@ -50,6 +50,23 @@ const CONFIGURATION_SUBSECTIONS: &[(&str, (u32, u32))] = &[
 /// first release that knows each.
 const CAPABILITIES: &[(&str, (u32, u32))] = &[("x-ignore-shared", (3, 0)), ("mapped-ram", (9, 0))];
 
+/// What compressed RAM pages ask of DEST: its `compress` capability, which
+/// a release from 9.1 on does not have.
+fn compressed_pages(stream: &StreamFacts, dest: &Dump) -> Option<Obstacle> {
+    // A destination whose release the dump does not name is taken to have
+    // the capability: the load still needs it set.
+    (stream.compressed_pages > 0).then(|| Obstacle::CompressedPages {
+        count: stream.compressed_pages,
+        capability_known: dest
+            .release_version()
+            .is_none_or(|release| release < COMPRESS_REMOVED),
+    })
+}
+
+/// The first release without the `compress` capability (QEMU 9.1 removed
+/// it, and with it the loading of compressed pages).
+const COMPRESS_REMOVED: (u32, u32) = (9, 1);
+
 /// Subsections of sections that QEMU's `-dump-vmstate` does not describe
 /// (it dumps device types only, and a CPU is registered without one), with
 /// the first release whose loader knows each. A dump cannot show that DEST
@@ -98,6 +115,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     if stream.machine.is_none() && expects_configuration(dest) {
         obstacles.push(Obstacle::NoConfiguration);
     }
+    obstacles.extend(compressed_pages(stream, dest));
     if let Some(release) = dest.release_version() {
         for name in &stream.configuration_subsections {
             let known = CONFIGURATION_SUBSECTIONS
@@ -768,6 +786,35 @@ mod instance_tests {
                 .obstacles
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn compressed_pages_need_the_capability_that_9_1_removed() {
+        let stream = StreamFacts {
+            machine: Some("pc-i440fx-7.2".into()),
+            compressed_pages: 110,
+            ..StreamFacts::default()
+        };
+        let release = |version: &str| Dump {
+            release: Some(version.into()),
+            machines: vec!["pc-i440fx-7.2".into()],
+            ..Dump::default()
+        };
+        for (version, capability_known) in [("7.2.22", true), ("9.0.2", true), ("10.0.2", false)] {
+            assert_eq!(
+                check_stream(&stream, &release(version)).obstacles,
+                [Obstacle::CompressedPages {
+                    count: 110,
+                    capability_known,
+                }],
+                "{version}"
+            );
+        }
+        let plain = StreamFacts {
+            compressed_pages: 0,
+            ..stream
+        };
+        assert_eq!(check_stream(&plain, &release("10.0.2")).obstacles, []);
     }
 
     #[test]
