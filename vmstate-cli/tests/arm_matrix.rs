@@ -72,6 +72,22 @@ const GUESTS: &[Guest] = &[
         devices: &[],
         ran: false,
     },
+    // A CPU model no shipped register list is made for (the last `-cpu`
+    // wins over the common options' cortex-a57): without a reference, the
+    // nearest list (cortex-a57's) once called a stream of DEST's own release
+    // refused; only the registers that tell the releases apart may decide.
+    Guest {
+        name: "virt-7.2 -cpu neoverse-n1 ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "neoverse-n1"],
+        ran: true,
+    },
+    Guest {
+        name: "virt-7.2 -cpu max virtualization=on (EL2) paused",
+        machine: "virt-7.2,virtualization=on,gic-version=3",
+        devices: &["-cpu", "max"],
+        ran: false,
+    },
 ];
 
 const RELEASES: [Release; 2] = [Release::V7_2, Release::V10_0];
@@ -115,10 +131,16 @@ fn make_reference(release: Release, guest: Guest, path: &Path) {
     );
 }
 
-/// What `check` must print beside its verdict when QEMU refused with `stderr`.
-fn expected_names(stderr: &str) -> Vec<String> {
+/// What `check` must print beside its verdict when QEMU refused with
+/// `stderr`. `check_out` is what `check` printed: where no shipped register
+/// list is the CPU's, it cannot know DEST's count, and names the registers
+/// of the other release and QEMU's device instead.
+fn expected_names(stderr: &str, check_out: &str) -> Vec<String> {
     let mut names = Vec::new();
-    if let Some(at) = stderr
+    if check_out.contains("no shipped register list is this CPU's") {
+        names.push("error while loading state for instance 0x0 of device 'cpu'".into());
+        names.push("that DEST's release migrates for no CPU".into());
+    } else if let Some(at) = stderr
         .lines()
         .find_map(|l| l.find("Invalid value").map(|at| (l, at)))
     {
@@ -224,7 +246,11 @@ fn check_agrees_with_real_qemu_on_arm_pairs() {
                         ));
                         continue;
                     }
-                    for name in refused.as_deref().map(expected_names).unwrap_or_default() {
+                    let names = refused
+                        .as_deref()
+                        .map(|stderr| expected_names(stderr, out))
+                        .unwrap_or_default();
+                    for name in names {
                         if !out.contains(&name) {
                             failures.lock().unwrap().push(format!(
                                 "{pair} ({how}): QEMU said `{name}`, check did not:\n{out}"

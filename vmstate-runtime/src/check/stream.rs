@@ -11,8 +11,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::cpregs::{
-    compare_cpregs, constants_that_differ, dest_constant, is_id_register, nearest_model,
-    unset_constants,
+    DROPPABLE_CPREGS, compare_cpregs, constants_that_differ, dest_constant, is_id_register,
+    nearest_model, unset_constants,
 };
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
@@ -37,6 +37,10 @@ pub struct StreamVerdict {
     /// which fields a `field_exists` test guards, which a paused reference
     /// stream cannot. [`add_reference`](Self::add_reference) compares with them.
     pub dest_structs: Vec<Description>,
+    /// The Arm `cpu` sections (`idstr:instance`) whose register list no
+    /// shipped list covers, so that only the registers that tell the
+    /// releases apart were compared; a reference compares the whole list.
+    pub cpregs_unchecked: Vec<String>,
 }
 
 /// Configuration subsections and the first release that loads each.
@@ -106,6 +110,27 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         // QEMU's dump has no `cpu` entry: the release's shipped register
         // lists stand for its CPU, the model nearest the stream's taken.
         if let Some(ours) = &section.cpregs
+            && let Some((model, _)) = nearest_model(ours, &dest.cpregs)
+            && !covered(ours, dest)
+        {
+            // No shipped list is this CPU's (another CPU model, another
+            // EL2/EL3 combination): the nearest one would call a stream of
+            // DEST's own release refused. Only what tells the releases
+            // apart decides: registers DEST's release migrates for no CPU
+            // that the releases are known to migrate differently.
+            let unknown = registers_of_no_dest_cpu(ours, dest);
+            if !unknown.is_empty() {
+                verdict.obstacles.push(Obstacle::CpregUnlisted {
+                    idstr: section.idstr.clone(),
+                    instance_id: section.instance_id,
+                    unknown,
+                    nearest: model.clone(),
+                });
+            }
+            verdict
+                .cpregs_unchecked
+                .push(format!("{}:{}", section.idstr, section.instance_id));
+        } else if let Some(ours) = &section.cpregs
             && let Some((model, theirs)) = nearest_model(ours, &dest.cpregs)
         {
             verdict.obstacles.extend(compare_cpregs(
@@ -154,6 +179,38 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         }
     }
     verdict
+}
+
+/// Whether a stream's register list is one the shipped lists cover: exactly
+/// the list of a CPU configuration in DEST's release or in another shipped
+/// one (which wrote the stream). When the other releases' lists are not
+/// known, every list counts as covered, as before they were shipped.
+fn covered(ours: &[u64], dest: &Dump) -> bool {
+    if dest.other_cpregs.is_empty() {
+        return true;
+    }
+    let sent: BTreeSet<u64> = ours.iter().copied().collect();
+    dest.cpregs
+        .iter()
+        .chain(&dest.other_cpregs)
+        .any(|(_, list)| list.len() == sent.len() && list.iter().all(|i| sent.contains(i)))
+}
+
+/// The registers of `ours` that QEMU 7.2 and 10.0 are known to migrate
+/// differently ([`DROPPABLE_CPREGS`]) and that DEST's release migrates for
+/// none of its CPU configurations: the other release's (QEMU 7.2's 32-bit
+/// PAR, 10.0's debug communication registers), which DEST refuses.
+fn registers_of_no_dest_cpu(ours: &[u64], dest: &Dump) -> Vec<u64> {
+    ours.iter()
+        .copied()
+        .filter(|index| DROPPABLE_CPREGS.iter().any(|r| r.index == *index))
+        .filter(|index| {
+            !dest
+                .cpregs
+                .iter()
+                .any(|(_, list)| list.binary_search(index).is_ok())
+        })
+        .collect()
 }
 
 /// Adds to `out` DEST's dump description of every struct `written` inlines,
@@ -250,8 +307,10 @@ impl StreamVerdict {
                     | Obstacle::CpregUnknown { .. }
                     | Obstacle::CpregUnset { .. }
                     | Obstacle::CpregConstant { .. }
+                    | Obstacle::CpregUnlisted { .. }
             )
         });
+        self.cpregs_unchecked.clear();
         for obstacle in check_reference(stream, reference) {
             if !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
                 self.obstacles.push(obstacle);
@@ -720,5 +779,85 @@ mod cpreg_constant_tests {
         assert_eq!(with_reference.obstacles, verdict.obstacles);
         // The release's own value loads.
         assert!(check_stream(&cpu(0x0301_0006), &dest).obstacles.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod unlisted_cpu_tests {
+    use super::*;
+    use crate::stream::SectionInfo;
+
+    /// QEMU 7.2's 32-bit PAR and QEMU 10.0's `DBGDTR_EL0`: one register each
+    /// release alone migrates.
+    const PAR32: u64 = 0x4020_0000_200f_3a00;
+    const DBGDTR_EL0: u64 = 0x6030_0000_0013_9828;
+
+    fn cpu(registers: &[u64]) -> StreamFacts {
+        StreamFacts {
+            machine: Some("virt-7.2".into()),
+            sections: vec![SectionFacts {
+                cpregs: Some(registers.to_vec()),
+                cpreg_values: Some(vec![0; registers.len()]),
+                ..SectionFacts::new(&SectionInfo {
+                    idstr: "cpu".into(),
+                    instance_id: 0,
+                    version_id: 22,
+                })
+            }],
+            ..StreamFacts::default()
+        }
+    }
+
+    /// QEMU 7.2 (lists: a CPU model with registers 1, 2 and the PAR) and
+    /// 10.0 (the same model with 1, 2 and `DBGDTR_EL0`).
+    fn release(version: &str) -> Dump {
+        let v7 = vec![("cortex-a57".to_owned(), vec![1, 2, PAR32])];
+        let v10 = vec![("cortex-a57".to_owned(), vec![1, 2, DBGDTR_EL0])];
+        let (cpregs, other_cpregs) = if version.starts_with("7.") {
+            (v7, v10)
+        } else {
+            (v10, v7)
+        };
+        Dump {
+            release: Some(version.into()),
+            machines: vec!["virt-7.2".into()],
+            cpregs,
+            other_cpregs,
+            ..Dump::default()
+        }
+    }
+
+    /// A CPU no list is made for (registers 1, 3, 4 and its release's
+    /// marker): its own release loads it, whatever the nearest list says; the
+    /// other release refuses it, naming the register it does not know.
+    #[test]
+    fn a_cpu_no_list_covers_is_judged_by_the_registers_that_tell_the_releases_apart() {
+        let of_7_2 = cpu(&[1, 3, 4, PAR32]);
+        let of_10_0 = cpu(&[1, 3, 4, DBGDTR_EL0]);
+        for (stream, own, other, marker) in [
+            (&of_7_2, "7.2.22", "10.0.2", PAR32),
+            (&of_10_0, "10.0.2", "7.2.22", DBGDTR_EL0),
+        ] {
+            let verdict = check_stream(stream, &release(own));
+            assert!(verdict.obstacles.is_empty(), "{:?}", verdict.obstacles);
+            assert_eq!(verdict.cpregs_unchecked, ["cpu:0"]);
+            let verdict = check_stream(stream, &release(other));
+            assert_eq!(
+                verdict.obstacles,
+                [Obstacle::CpregUnlisted {
+                    idstr: "cpu".into(),
+                    instance_id: 0,
+                    unknown: vec![marker],
+                    nearest: "cortex-a57".into(),
+                }]
+            );
+        }
+        // A list that is a shipped one is compared whole, as before.
+        let verdict = check_stream(&cpu(&[1, 2, PAR32]), &release("10.0.2"));
+        assert!(matches!(
+            verdict.obstacles.as_slice(),
+            [Obstacle::CpregUnknown { .. }]
+        ));
+        assert!(verdict.cpregs_unchecked.is_empty());
     }
 }
