@@ -107,43 +107,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
-        // QEMU's dump has no `cpu` entry: the release's shipped register
-        // lists stand for its CPU, the model nearest the stream's taken.
-        if let Some(ours) = &section.cpregs
-            && let Some((model, _)) = nearest_model(ours, &dest.cpregs)
-            && !covered(ours, dest)
-        {
-            // No shipped list is this CPU's (another CPU model, another
-            // EL2/EL3 combination): the nearest one would call a stream of
-            // DEST's own release refused. Only what tells the releases
-            // apart decides: registers DEST's release migrates for no CPU
-            // that the releases are known to migrate differently.
-            let unknown = registers_of_no_dest_cpu(ours, dest);
-            if !unknown.is_empty() {
-                verdict.obstacles.push(Obstacle::CpregUnlisted {
-                    idstr: section.idstr.clone(),
-                    instance_id: section.instance_id,
-                    unknown,
-                    nearest: model.clone(),
-                });
-            }
-            verdict
-                .cpregs_unchecked
-                .push(format!("{}:{}", section.idstr, section.instance_id));
-        } else if let Some(ours) = &section.cpregs
-            && let Some((model, theirs)) = nearest_model(ours, &dest.cpregs)
-        {
-            verdict.obstacles.extend(compare_cpregs(
-                &section.idstr,
-                section.instance_id,
-                ours,
-                theirs,
-                Some(model),
-            ));
-            verdict
-                .obstacles
-                .extend(unset(section, ours, theirs, |_| None));
-        }
+        check_cpregs(section, dest, &mut verdict);
         // The constants that differ between the shipped releases.
         if let (Some(indexes), Some(values), Some(release)) =
             (&section.cpregs, &section.cpreg_values, &dest.release)
@@ -179,6 +143,47 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         }
     }
     verdict
+}
+
+/// QEMU's dump has no `cpu` entry: the release's shipped register lists
+/// stand for its CPU, the model nearest the stream's taken, where the
+/// stream's list is one the shipped lists cover.
+fn check_cpregs(section: &SectionFacts, dest: &Dump, verdict: &mut StreamVerdict) {
+    if let Some(ours) = &section.cpregs
+        && let Some((model, _)) = nearest_model(ours, &dest.cpregs)
+        && !covered(ours, dest)
+    {
+        // No shipped list is this CPU's (another CPU model, another
+        // EL2/EL3 combination): the nearest one would call a stream of
+        // DEST's own release refused. Only what tells the releases
+        // apart decides: registers DEST's release migrates for no CPU
+        // that the releases are known to migrate differently.
+        let unknown = registers_of_no_dest_cpu(ours, dest);
+        if !unknown.is_empty() {
+            verdict.obstacles.push(Obstacle::CpregUnlisted {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                unknown,
+                nearest: model.clone(),
+            });
+        }
+        verdict
+            .cpregs_unchecked
+            .push(format!("{}:{}", section.idstr, section.instance_id));
+    } else if let Some(ours) = &section.cpregs
+        && let Some((model, theirs)) = nearest_model(ours, &dest.cpregs)
+    {
+        verdict.obstacles.extend(compare_cpregs(
+            &section.idstr,
+            section.instance_id,
+            ours,
+            theirs,
+            Some(model),
+        ));
+        verdict
+            .obstacles
+            .extend(unset(section, ours, theirs, |_| None));
+    }
 }
 
 /// Whether a stream's register list is one the shipped lists cover: exactly
