@@ -362,3 +362,88 @@ fn legacy_virtio_devices_of_pc_2_0_are_decoded_and_load() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A machine type renamed across the compat property that decides whether
+/// `piix4_pm` sends `acpi_pci_hotplug.acpi_index` (`pc-i440fx-7.0` and newer
+/// send it, 6.2 and older do not): QEMU 7.2 reads the section with its own
+/// guest's layout and fails ("Missing section footer for
+/// 0000:00:01.3/piix4_pm"), both ways. A dump marks the field tested and
+/// cannot tell; the reference does, and `check --reference` once said such a
+/// renamed stream loads. A rename that keeps the layout (6.0 to 6.1) loads.
+#[test]
+fn a_rename_across_piix4_pm_acpi_index_is_refused_as_qemu_refuses_it() {
+    use support::qemu::{COMMON, Qemu, Release, scratch};
+
+    let dir = scratch("old-acpi-index");
+    let program = Release::V7_2.program().display().to_string();
+    for (from, to, loads) in [
+        ("pc-i440fx-7.2", "pc-i440fx-6.2", false),
+        ("pc-i440fx-6.2", "pc-i440fx-7.0", false),
+        ("pc-i440fx-6.0", "pc-i440fx-6.1", true),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let mut qemu = Qemu::start(Release::V7_2, from, &["-S"]);
+        qemu.save(&stream);
+        qemu.quit();
+        let reference = dir.join(format!("{to}.ref")).display().to_string();
+        let mut args = vec!["reference", "-o", &reference, "--", &program, "-M", to];
+        args.extend(COMMON);
+        let output = vmstate(&args);
+        assert!(output.status.success(), "{what}: reference");
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        let stream_arg = stream.display().to_string();
+        let renamed_arg = renamed.display().to_string();
+        let output = vmstate(&[
+            "convert",
+            &stream_arg,
+            "--to",
+            "qemu-7.2",
+            "--machine",
+            to,
+            "-o",
+            &renamed_arg,
+        ]);
+        assert!(output.status.success(), "{what}: convert --machine");
+
+        let output = vmstate(&["check", &renamed_arg, "qemu-7.2", "--reference", &reference]);
+        let said = String::from_utf8_lossy(&output.stdout);
+        let qemu = Qemu::load(Release::V7_2, to, &[], &renamed);
+        match qemu {
+            Ok(qemu) => {
+                qemu.quit();
+                assert!(loads, "{what}: QEMU loads it");
+                assert_eq!(output.status.code(), Some(0), "{what}: {said}");
+            }
+            Err(refused) => {
+                assert!(!loads, "{what}: QEMU refused: {refused}");
+                assert!(
+                    refused.contains("Missing section footer for 0000:00:01.3/piix4_pm"),
+                    "{what}: {refused}"
+                );
+                assert_eq!(output.status.code(), Some(1), "{what}: {said}");
+                assert!(
+                    said.contains("field `acpi_pci_hotplug.acpi_index`")
+                        && said.contains("Missing section footer for 0000:00:01.3/piix4_pm"),
+                    "{what}: {said}"
+                );
+                let converted = dir.join("never.mig");
+                let output = vmstate(&[
+                    "convert",
+                    &stream_arg,
+                    "--to",
+                    "qemu-7.2",
+                    "--machine",
+                    to,
+                    "--reference",
+                    &reference,
+                    "-o",
+                    &converted.display().to_string(),
+                ]);
+                assert_eq!(output.status.code(), Some(1), "{what}: convert --reference");
+                assert!(!converted.exists(), "{what}: convert wrote a stream");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -271,6 +271,85 @@ fn sized_by_stream(path: &str) -> bool {
     path.starts_with("cpreg_vmstate_indexes") || path.starts_with("cpreg_vmstate_values")
 }
 
+/// Fields behind a `field_exists` test that reads device configuration only
+/// (a property that machine types' compat properties set), never state the
+/// load brought in, as (VMSD name, field name as the vmdesc gives it). A
+/// dump marks them tested and cannot say how DEST's guest is built; a
+/// reference can: QEMU's loader reads such a field exactly when DEST's own
+/// guest writes it, so a stream that has it where the reference lacks it,
+/// or lacks it where the reference has it, is read with another layout (a
+/// machine type renamed by `vmstate convert --machine` across these compat
+/// properties). Tests that read loaded state (`ide_drive`'s
+/// `identify_data`) are not here: a paused reference may lack what a guest
+/// that ran sends.
+const CONFIGURATION_TESTS: &[(&str, &str)] = &[
+    // hw/acpi/piix4.c `vmstate_test_migrate_smb`: `smbus_no_migration_support`
+    // of the `pc-i440fx-2.9` and older machine classes.
+    ("piix4_pm", "smb"),
+    // hw/acpi/piix4.c `vmstate_test_use_acpi_hotplug_bridge`:
+    // `acpi-pci-hotplug-with-bridge-support`, off in `pc_compat_1_7`.
+    ("piix4_pm", "acpi_pci_hotplug.hotplug_select"),
+    // hw/acpi/piix4.c `vmstate_test_migrate_acpi_index`:
+    // `x-not-migrate-acpi-index`, on for `pc-i440fx-6.2` and older (measured:
+    // QEMU 7.2 and 10.0 send the field from `pc-i440fx-7.0` on).
+    ("piix4_pm", "acpi_pci_hotplug.acpi_index"),
+];
+
+/// The first field of [`CONFIGURATION_TESTS`] that the stream's section has
+/// and the reference's lacks, or the other way round, in the same struct.
+fn configuration_test_difference(
+    section: &SectionFacts,
+    reference: &SectionFacts,
+    footers: bool,
+) -> Option<Obstacle> {
+    let (ours, theirs) = (section.desc.as_ref()?, reference.desc.as_ref()?);
+    for (vmsd, field) in CONFIGURATION_TESTS {
+        let (Some(ours_has), Some(theirs_has)) =
+            (field_in(ours, vmsd, field), field_in(theirs, vmsd, field))
+        else {
+            continue;
+        };
+        if ours_has == theirs_has {
+            continue;
+        }
+        let why = "a test of how the device is configured (a compat property of the machine \
+                   type), as DEST's reference shows";
+        let difference = if ours_has {
+            super::layout::LayoutDifference {
+                path: (*field).to_owned(),
+                stream: format!("`{field}`"),
+                dest: format!("does not read it: {why}"),
+            }
+        } else {
+            super::layout::LayoutDifference {
+                path: (*field).to_owned(),
+                stream: "no such field".to_owned(),
+                dest: format!("reads `{field}`: {why}"),
+            }
+        };
+        return Some(Obstacle::Layout {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            difference,
+            footers,
+        });
+    }
+    None
+}
+
+/// Whether the struct named `vmsd` in `desc` (at any depth) has a field
+/// `field`; `None` when `desc` holds no such struct.
+fn field_in(desc: &StateDesc, vmsd: &str, field: &str) -> Option<bool> {
+    if desc.vmsd_name == vmsd {
+        return Some(desc.fields.iter().any(|f| f.name == field));
+    }
+    desc.fields
+        .iter()
+        .filter_map(|f| f.nested.as_deref())
+        .chain(&desc.subsections)
+        .find_map(|inner| field_in(inner, vmsd, field))
+}
+
 /// A stream's sections by idstr and instance (the first of each, as QEMU's
 /// `find_se` takes it): a lookup each, however many sections a stream has.
 fn by_key(facts: &StreamFacts) -> HashMap<(&str, u32), &SectionFacts> {
@@ -427,6 +506,11 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
                 });
             }
         }
+        obstacles.extend(configuration_test_difference(
+            section,
+            theirs,
+            stream.footers,
+        ));
         if let (Some(ours), Some(dest)) = (&section.cpregs, &theirs.cpregs) {
             obstacles.extend(compare_cpregs(
                 &section.idstr,
@@ -864,5 +948,70 @@ mod unlisted_cpu_tests {
             [Obstacle::CpregUnknown { .. }]
         ));
         assert!(verdict.cpregs_unchecked.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod configuration_test_tests {
+    use super::*;
+    use crate::desc::FieldDesc;
+    use crate::stream::SectionInfo;
+
+    fn piix4_pm(acpi_index: bool) -> StreamFacts {
+        let mut fields = vec![FieldDesc::scalar(
+            "acpi_pci_hotplug.hotplug_select",
+            "uint32",
+            4,
+        )];
+        if acpi_index {
+            fields.push(FieldDesc::scalar(
+                "acpi_pci_hotplug.acpi_index",
+                "uint32",
+                4,
+            ));
+        }
+        StreamFacts {
+            machine: Some("pc-i440fx-7.0".into()),
+            footers: true,
+            sections: vec![SectionFacts {
+                desc: Some(StateDesc {
+                    vmsd_name: "piix4_pm".into(),
+                    version: 3,
+                    fields,
+                    subsections: Vec::new(),
+                }),
+                desc_in_vmdesc: true,
+                ..SectionFacts::new(&SectionInfo {
+                    idstr: "0000:00:01.3/piix4_pm".into(),
+                    instance_id: 0,
+                    version_id: 3,
+                })
+            }],
+            ..StreamFacts::default()
+        }
+    }
+
+    /// A field behind a configuration test that one side has and the other
+    /// lacks is a layout difference, either way; the same fields are none.
+    #[test]
+    fn a_configuration_tested_field_the_reference_lacks_or_has_alone_is_refused() {
+        for (ours, theirs) in [(true, false), (false, true)] {
+            let obstacles = check_reference(&piix4_pm(ours), &piix4_pm(theirs));
+            let [
+                Obstacle::Layout {
+                    difference,
+                    footers,
+                    ..
+                },
+            ] = obstacles.as_slice()
+            else {
+                panic!("{ours} {theirs}: {obstacles:?}");
+            };
+            assert_eq!(difference.path, "acpi_pci_hotplug.acpi_index");
+            assert!(*footers);
+        }
+        for same in [true, false] {
+            assert!(check_reference(&piix4_pm(same), &piix4_pm(same)).is_empty());
+        }
     }
 }
