@@ -272,3 +272,84 @@ fn check_agrees_with_real_qemu_on_arm_pairs() {
     assert!(table.contains("of device 'cpu'"), "{table}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `virt-2.7` and older run with 1 KiB target pages, `virt-2.8` and newer
+/// with 4 KiB, and QEMU sends `configuration/target-page-bits` only above
+/// the minimum: a `virt-2.7` guest renamed `virt-2.8` (or back) carries no
+/// page size on one side, and QEMU 7.2 refuses it ("Received
+/// TARGET_PAGE_BITS is 10 but local is 12"). `check --reference` once said
+/// it loads. A rename that keeps the page size (`virt-7.1` to `virt-7.2`)
+/// loads, and `check` says so.
+#[test]
+fn a_rename_across_the_target_page_size_gets_qemus_verdict() {
+    let dir = scratch("arm-page-bits");
+    let release = Release::V7_2;
+    for (from, to, refused) in [
+        (
+            "virt-2.7",
+            "virt-2.8",
+            Some("Received TARGET_PAGE_BITS is 10 but local is 12"),
+        ),
+        (
+            "virt-2.8",
+            "virt-2.7",
+            Some("Received TARGET_PAGE_BITS is 12 but local is 10"),
+        ),
+        ("virt-7.1", "virt-7.2", None),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let source = Guest {
+            name: from,
+            machine: from,
+            devices: &[],
+            ran: true,
+        };
+        make_stream(release, source, &stream);
+        let reference = dir.join(format!("{to}.ref"));
+        let dest = Guest {
+            name: to,
+            machine: to,
+            devices: &[],
+            ran: false,
+        };
+        make_reference(release, dest, &reference);
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &renamed.display().to_string(),
+        ]);
+        assert_eq!(code, 0, "{what}: convert --machine: {err}");
+        let (code, out, err) = vmstate(&[
+            "check",
+            &renamed.display().to_string(),
+            release.dump_name(),
+            "--reference",
+            &reference.display().to_string(),
+        ]);
+        let loaded = Qemu::load_arch(release, Arch::Aarch64, to, &[], &renamed);
+        match (loaded, refused) {
+            (Ok(qemu), None) => {
+                qemu.quit();
+                assert_eq!(code, 0, "{what}: {out}{err}");
+            }
+            (Err(qemu_said), Some(message)) => {
+                assert!(qemu_said.contains(message), "{what}: {qemu_said}");
+                assert_eq!(code, 1, "{what}: {out}{err}");
+                assert!(out.contains(message), "{what}: {out}");
+            }
+            (Ok(qemu), Some(_)) => {
+                qemu.quit();
+                panic!("{what}: QEMU loads it");
+            }
+            (Err(qemu_said), None) => panic!("{what}: QEMU refused: {qemu_said}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -311,6 +311,13 @@ fn reference_cpregs(section: &SectionFacts, theirs: &SectionFacts, obstacles: &m
     }
 }
 
+/// The smallest target page size, as a power of two, of the targets whose
+/// page size varies (`TARGET_PAGE_BITS_VARY`): only they send
+/// `configuration/target-page-bits`, and of those the releases here run Arm,
+/// whose `TARGET_PAGE_BITS_MIN` is 10 (target/arm/cpu-param.h). x86's page
+/// size is fixed, so its streams never carry the subsection.
+const TARGET_PAGE_BITS_MIN_VARY: u32 = 10;
+
 /// Sections whose device the machine always registers but whose VMSD has a
 /// section-level `needed` test, so that a stream may leave them out
 /// (`migration/savevm.c`, `vmstate_section_needed` skips them on save; the
@@ -538,13 +545,33 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
             listed: false,
         });
     }
-    if let (Some(ours), Some(theirs)) = (stream.target_page_bits, reference.target_page_bits)
-        && ours != theirs
-    {
-        obstacles.push(Obstacle::PageBits {
-            stream: ours,
-            dest: theirs,
-        });
+    // QEMU sends `configuration/target-page-bits` only above the target's
+    // minimum, and a loader that did not receive it takes the minimum
+    // (migration/savevm.c, `vmstate_target_page_bits_needed` and
+    // `configuration_pre_load`), so one side without it has the minimum and
+    // differs from the other's: a `virt-2.7` guest (1 KiB pages) renamed
+    // `virt-2.8` is refused, "Received TARGET_PAGE_BITS is 10 but local is 12".
+    let minimum = TARGET_PAGE_BITS_MIN_VARY;
+    match (stream.target_page_bits, reference.target_page_bits) {
+        (Some(ours), Some(theirs)) if ours != theirs => {
+            obstacles.push(Obstacle::PageBits {
+                stream: ours,
+                dest: theirs,
+            });
+        }
+        (None, Some(theirs)) if theirs != minimum => {
+            obstacles.push(Obstacle::PageBits {
+                stream: minimum,
+                dest: theirs,
+            });
+        }
+        (Some(ours), None) if ours != minimum => {
+            obstacles.push(Obstacle::PageBits {
+                stream: ours,
+                dest: minimum,
+            });
+        }
+        _ => {}
     }
     check_ram_blocks(stream, reference, &mut obstacles);
     let theirs_by_key = by_key(reference);
@@ -1050,6 +1077,33 @@ mod configuration_test_tests {
         for same in [true, false] {
             assert!(check_reference(&piix4_pm(same), &piix4_pm(same)).is_empty());
         }
+    }
+
+    /// A stream without `configuration/target-page-bits` has the minimum
+    /// page size, which differs from a reference's that sends it.
+    #[test]
+    fn a_page_size_left_out_is_the_minimum() {
+        let with = |bits| StreamFacts {
+            machine: Some("virt-2.8".into()),
+            target_page_bits: bits,
+            ..StreamFacts::default()
+        };
+        assert_eq!(
+            check_reference(&with(None), &with(Some(12))),
+            [Obstacle::PageBits {
+                stream: 10,
+                dest: 12
+            }]
+        );
+        assert_eq!(
+            check_reference(&with(Some(12)), &with(None)),
+            [Obstacle::PageBits {
+                stream: 12,
+                dest: 10
+            }]
+        );
+        assert!(check_reference(&with(None), &with(None)).is_empty());
+        assert!(check_reference(&with(Some(12)), &with(Some(12))).is_empty());
     }
 
     /// A section whose VMSD has a section-level `needed` (`pcspk`) may be
