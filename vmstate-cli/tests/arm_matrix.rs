@@ -277,7 +277,7 @@ fn check_agrees_with_real_qemu_on_arm_pairs() {
 /// with 4 KiB, and QEMU sends `configuration/target-page-bits` only above
 /// the minimum: a `virt-2.7` guest renamed `virt-2.8` (or back) carries no
 /// page size on one side, and QEMU 7.2 refuses it ("Received
-/// TARGET_PAGE_BITS is 10 but local is 12"). `check --reference` once said
+/// `TARGET_PAGE_BITS` is 10 but local is 12"). `check --reference` once said
 /// it loads. A rename that keeps the page size (`virt-7.1` to `virt-7.2`)
 /// loads, and `check` says so.
 #[test]
