@@ -817,11 +817,49 @@ const RAM_WORD_AT: u64 = 48;
 #[test]
 fn unsupported_ram_flags() {
     assert_names(
-        &stream_error(&ram_stream(&0x40u64.to_be_bytes())),
+        // 0x80: QEMU's RDMA hook, which a stream in a file never carries.
+        &stream_error(&ram_stream(&0x80u64.to_be_bytes())),
         &Expected {
             section: Some("ram"),
             offset: Some(RAM_WORD_AT),
-            says: &["unsupported RAM page flags 0x40"],
+            says: &["unsupported RAM page flags 0x80"],
+            ..NOWHERE
+        },
+    );
+}
+
+#[test]
+fn invalid_encoded_page() {
+    // A compressed page of `pc.ram` longer than zlib makes any page.
+    let mut word = 0x100u64.to_be_bytes().to_vec();
+    word.push(6);
+    word.extend_from_slice(b"pc.ram");
+    word.extend_from_slice(&5000u32.to_be_bytes());
+    assert_names(
+        &stream_error(&ram_stream(&word)),
+        &Expected {
+            section: Some("ram"),
+            offset: Some(RAM_WORD_AT),
+            says: &[
+                "RAM page with flags 0x100",
+                "compressed length 5000, over the 4110 bytes",
+            ],
+            ..NOWHERE
+        },
+    );
+    // An XBZRLE page in an encoding QEMU does not know.
+    let mut word = 0x40u64.to_be_bytes().to_vec();
+    word.push(6);
+    word.extend_from_slice(b"pc.ram");
+    word.push(2);
+    word.extend_from_slice(&1u16.to_be_bytes());
+    word.push(0);
+    assert_names(
+        &stream_error(&ram_stream(&word)),
+        &Expected {
+            section: Some("ram"),
+            offset: Some(RAM_WORD_AT),
+            says: &["RAM page with flags 0x40", "encoding 0x2"],
             ..NOWHERE
         },
     );
@@ -1596,6 +1634,7 @@ fn every_variant_is_catalogued() {
                 "IterativeSection",
                 "MisdelimitedSection",
                 "UnsupportedRamFlags",
+                "InvalidEncodedPage",
                 "UnknownRamBlock",
                 "InvalidMappedRam",
                 "RegionMoved",

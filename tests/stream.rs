@@ -549,6 +549,28 @@ impl Seek for Counted {
 /// A stream whose RAM part holds `pages` pages, three data pages to a zero
 /// page, and no vmdesc.
 fn stream_with_pages(pages: u64) -> Vec<u8> {
+    let records = (0..pages).map(|page| {
+        let (offset, block) = (page * 4096, (page == 0).then(|| "pc.ram".to_owned()));
+        if page % 4 == 3 {
+            RamRecord::Zero {
+                offset,
+                block,
+                fill: 0,
+            }
+        } else {
+            RamRecord::Page {
+                offset,
+                block,
+                data: vec![u8::try_from(page % 251).unwrap(); 4096],
+            }
+        }
+    });
+    stream_with_ram(pages, records)
+}
+
+/// A stream with a RAM block `pc.ram` of `pages` pages whose second RAM
+/// part holds `records`, and no vmdesc.
+fn stream_with_ram(pages: u64, records: impl IntoIterator<Item = RamRecord>) -> Vec<u8> {
     let mut writer = StreamWriter::new(Vec::new()).unwrap();
     let machine = "pc-i440fx-7.2";
     let mut payload = u32::try_from(machine.len()).unwrap().to_be_bytes().to_vec();
@@ -565,7 +587,7 @@ fn stream_with_pages(pages: u64) -> Vec<u8> {
         })
     };
     let total = pages * 4096;
-    let mut records = vec![
+    let mut all = vec![
         Record::Configuration(Configuration {
             machine: machine.into(),
             subsections: Vec::new(),
@@ -585,31 +607,82 @@ fn stream_with_pages(pages: u64) -> Vec<u8> {
         Record::Footer { section_id: 2 },
         ram(SectionKind::End),
     ];
-    for page in 0..pages {
-        let (offset, block) = (page * 4096, (page == 0).then(|| "pc.ram".to_owned()));
-        records.push(Record::Ram(if page % 4 == 3 {
-            RamRecord::Zero {
-                offset,
-                block,
-                fill: 0,
-            }
-        } else {
-            RamRecord::Page {
-                offset,
-                block,
-                data: vec![u8::try_from(page % 251).unwrap(); 4096],
-            }
-        }));
-    }
-    records.extend([
+    all.extend(records.into_iter().map(Record::Ram));
+    all.extend([
         Record::Ram(RamRecord::Eos),
         Record::Footer { section_id: 2 },
         Record::Eof,
     ]);
-    for record in &records {
+    for record in &all {
         writer.write(record).unwrap();
     }
     writer.finish().unwrap()
+}
+
+/// Compressed and XBZRLE pages (the `compress` and `xbzrle` capabilities)
+/// are read as they were sent, between whole pages, alone or in page runs,
+/// and written back byte for byte.
+#[test]
+fn compressed_and_xbzrle_pages_round_trip() {
+    let page = |offset: u64, block: Option<&str>| RamRecord::Page {
+        offset,
+        block: block.map(str::to_owned),
+        data: vec![7; 4096],
+    };
+    let ram = vec![
+        page(0, Some("pc.ram")),
+        RamRecord::Compressed {
+            offset: 4096,
+            block: None,
+            data: vec![0x78, 0x9c, 1, 2, 3],
+        },
+        page(8192, None),
+        RamRecord::Xbzrle {
+            offset: 0,
+            block: Some("pc.ram".into()),
+            data: vec![1, 0, 0xff],
+        },
+        RamRecord::Compressed {
+            offset: 12288,
+            block: Some("pc.ram".into()),
+            data: Vec::new(),
+        },
+    ];
+    let bytes = stream_with_ram(4, ram.clone());
+    let read = records(&bytes);
+    let pages: Vec<&RamRecord> = read
+        .iter()
+        .filter_map(|record| match record {
+            Record::Ram(
+                ram @ (RamRecord::Page { .. }
+                | RamRecord::Compressed { .. }
+                | RamRecord::Xbzrle { .. }),
+            ) => Some(ram),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pages, ram.iter().collect::<Vec<_>>());
+    let again = {
+        let mut writer = StreamWriter::new(Vec::new()).unwrap();
+        for record in &read {
+            writer.write(record).unwrap();
+        }
+        writer.finish().unwrap()
+    };
+    assert_eq!(again, bytes);
+    // In page runs: the same bytes back, the encoded pages alone.
+    let runs = runs(&bytes).unwrap();
+    assert_eq!(
+        runs.iter()
+            .filter(|r| matches!(r, Record::Ram(RamRecord::Compressed { .. })))
+            .count(),
+        2
+    );
+    let mut writer = StreamWriter::new(Vec::new()).unwrap();
+    for record in &runs {
+        writer.write(record).unwrap();
+    }
+    assert_eq!(writer.finish().unwrap(), bytes);
 }
 
 /// Page runs read each byte of RAM once and seek only where RAM ends: the

@@ -121,12 +121,24 @@ fn table_text(scan: &Scan, sections: &[(usize, &Section)]) -> String {
                     "page"
                 ),
             ),
-            Some(ram) => format!(
-                "ram: {}, {}, {}",
-                counted(ram.blocks.len(), "block"),
-                counted(ram.zero_pages, "zero page"),
-                counted(ram.data_pages, "data page")
-            ),
+            Some(ram) => {
+                let mut text = format!(
+                    "ram: {}, {}, {}",
+                    counted(ram.blocks.len(), "block"),
+                    counted(ram.zero_pages, "zero page"),
+                    counted(ram.data_pages, "data page")
+                );
+                // Only where there are any: most streams have neither.
+                for (n, what) in [
+                    (ram.compressed_pages, "compressed page"),
+                    (ram.xbzrle_pages, "XBZRLE page"),
+                ] {
+                    if n > 0 {
+                        let _ = write!(text, ", {}", counted(n, what));
+                    }
+                }
+                text
+            }
             None => how.to_owned(),
         };
         let _ = writeln!(
@@ -249,6 +261,8 @@ fn section_json(scan: &Scan, section: &Section) -> Result<Value, CommandError> {
         entry.insert("blocks".into(), Value::Array(blocks));
         entry.insert("zero_pages".into(), json!(ram.zero_pages));
         entry.insert("data_pages".into(), json!(ram.data_pages));
+        entry.insert("compressed_pages".into(), json!(ram.compressed_pages));
+        entry.insert("xbzrle_pages".into(), json!(ram.xbzrle_pages));
     }
     if let Some((payload, offset)) = &section.payload
         && let Some(desc) = describe(scan.device(section), &section.info, payload)

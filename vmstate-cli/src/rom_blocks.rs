@@ -119,6 +119,14 @@ impl RomBlocks {
                     let named = image.pages.is_empty().then(|| current.clone()).flatten();
                     image.pages.push(with_block(ram, named));
                 }
+                // A reference is written by DEST without compression; a
+                // page that names its block still moves the current one.
+                RamRecord::Compressed {
+                    block: Some(name), ..
+                }
+                | RamRecord::Xbzrle {
+                    block: Some(name), ..
+                } => current = Some(name),
                 _ => {}
             }
         }
@@ -174,6 +182,14 @@ impl RomBlocks {
                     .as_ref()
                     .is_some_and(|name| self.images.contains_key(name));
                 if ours { Vec::new() } else { vec![record] }
+            }
+            // Kept as sent (no verdict lets `convert` write them into a ROM
+            // block it replaces), but the block it names is the current one.
+            RamRecord::Compressed { ref block, .. } | RamRecord::Xbzrle { ref block, .. } => {
+                if let Some(name) = block {
+                    self.current = Some(name.clone());
+                }
+                vec![record]
             }
             other => vec![other],
         }

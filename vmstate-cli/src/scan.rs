@@ -33,6 +33,10 @@ pub struct RamStats {
     pub blocks: Vec<(String, u64)>,
     pub zero_pages: u64,
     pub data_pages: u64,
+    /// Pages compressed by the `compress` capability.
+    pub compressed_pages: u64,
+    /// Pages sent as XBZRLE deltas.
+    pub xbzrle_pages: u64,
     /// The blocks of a mapped-ram file, in block-list order.
     pub mapped: Vec<MappedBlock>,
 }
@@ -188,6 +192,8 @@ pub fn scan(input: Input, quiet: bool) -> Result<Scan, CommandError> {
                     RamRecord::MappedMemSize { .. } => {}
                     RamRecord::Zero { .. } => stats.zero_pages += 1,
                     RamRecord::Page { .. } => stats.data_pages += 1,
+                    RamRecord::Compressed { .. } => stats.compressed_pages += 1,
+                    RamRecord::Xbzrle { .. } => stats.xbzrle_pages += 1,
                     RamRecord::Pages {
                         zero_pages,
                         data_pages,

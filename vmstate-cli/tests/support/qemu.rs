@@ -123,6 +123,30 @@ pub const COMMON: [&str; 9] = [
     "base=2020-01-01T00:00:00,clock=vm",
 ];
 
+/// [`COMMON`] under KVM: where guests really run (and the CPU migrates the
+/// MSRs the host's KVM keeps), for the tests that need `/dev/kvm`.
+pub const COMMON_KVM: [&str; 9] = [
+    "-nodefaults",
+    "-m",
+    "16",
+    "-display",
+    "none",
+    "-accel",
+    "kvm",
+    "-rtc",
+    "base=2020-01-01T00:00:00,clock=vm",
+];
+
+/// Whether this host runs KVM guests: `/dev/kvm` opens for reading and
+/// writing (CI machines without nested virtualization have none).
+pub fn kvm_usable() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
+}
+
 /// The options of the Arm fixtures' guests (`tests/data/arm-fixtures.sh`).
 pub const COMMON_ARM: [&str; 9] = [
     "-cpu",
@@ -245,10 +269,28 @@ impl Qemu {
 
     /// Starts a QEMU; `Err` with its error output when it exits at once.
     fn spawn(release: Release, arch: Arch, machine: &str, extra: &[&str]) -> Result<Self, String> {
+        Self::spawn_with(release, arch, arch.common(), machine, extra)
+    }
+
+    /// Starts `release`'s `x86_64` emulator with `common` in place of
+    /// [`COMMON`] (KVM's [`COMMON_KVM`]).
+    pub fn start_with(release: Release, common: &[&str], machine: &str, extra: &[&str]) -> Self {
+        Self::spawn_with(release, Arch::X86_64, common, machine, extra)
+            .unwrap_or_else(|e| panic!("QEMU {release:?} -M {machine} {extra:?} exited: {e}"))
+    }
+
+    /// [`Qemu::spawn`] with `common` in place of the architecture's options.
+    fn spawn_with(
+        release: Release,
+        arch: Arch,
+        common: &[&str],
+        machine: &str,
+        extra: &[&str],
+    ) -> Result<Self, String> {
         let mut child = release
             .command(arch)
             .args(["-M", machine])
-            .args(arch.common())
+            .args(common)
             .args(["-qmp", "stdio"])
             .args(extra)
             .stdin(Stdio::piped())
@@ -313,10 +355,22 @@ impl Qemu {
         extra: &[&str],
         stream: &Path,
     ) -> Result<Self, String> {
+        Self::load_with(release, arch, arch.common(), machine, extra, stream)
+    }
+
+    /// [`Qemu::load_arch`] with `common` in place of the architecture's options.
+    pub fn load_with(
+        release: Release,
+        arch: Arch,
+        common: &[&str],
+        machine: &str,
+        extra: &[&str],
+        stream: &Path,
+    ) -> Result<Self, String> {
         let incoming = format!("exec:cat {}", stream.display());
         let mut args = vec!["-S", "-incoming", &incoming];
         args.extend_from_slice(extra);
-        let mut qemu = Self::spawn(release, arch, machine, &args)?;
+        let mut qemu = Self::spawn_with(release, arch, common, machine, &args)?;
         let deadline = Instant::now() + Duration::from_mins(1);
         loop {
             let status = qemu.try_execute(r#"{"execute": "query-migrate"}"#)?;

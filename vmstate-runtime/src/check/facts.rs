@@ -32,6 +32,8 @@ pub struct StreamFacts {
     pub commands: Vec<u16>,
     /// The RAM blocks the RAM section lists, with their lengths.
     pub ram_blocks: Vec<RamBlock>,
+    /// How many RAM pages the `compress` capability compressed.
+    pub compressed_pages: u64,
     /// Whether sections end with footers (machine types 2.4 and later): a
     /// destination that reads a section with another layout then fails at the
     /// footer.
@@ -75,6 +77,13 @@ pub struct SectionFacts {
     /// aborts on loading the section (a known QEMU bug), by vmdesc path;
     /// empty for sections no such rule names.
     pub crash_fields: Vec<(String, Vec<u8>)>,
+    /// A virtio GPU's bytes per scanout in its hand-written `virtio-gpu`
+    /// field, when the section is one and the field parses: 40 for
+    /// `vmstate_virtio_gpu_scanout` version 1, 64 for version 2 (QEMU 10.0's
+    /// `x-scanout-vmstate-version`, on its machine types 10.0 and later).
+    /// The loader reads them at *its* device's version, which no wire byte
+    /// and no dump shows.
+    pub virtio_gpu_scanout: Option<u64>,
 }
 
 impl SectionFacts {
@@ -94,6 +103,7 @@ impl SectionFacts {
             cpregs: None,
             cpreg_values: None,
             crash_fields: Vec::new(),
+            virtio_gpu_scanout: None,
         }
     }
 }
@@ -204,6 +214,7 @@ impl<'a> FactsCollector<'a> {
                     return;
                 };
                 let in_vmdesc = described.is_some();
+                let mut virtio_blob = None;
                 let modelled = || (self.describe)(info, payload);
                 if let Some(desc) = described.or_else(modelled) {
                     section.vmsd_name =
@@ -235,6 +246,13 @@ impl<'a> FactsCollector<'a> {
                     }
                     section.cpregs = value.and_then(|v| cpregs(v, "cpreg_vmstate_indexes"));
                     section.cpreg_values = value.and_then(|v| cpregs(v, "cpreg_vmstate_values"));
+                    virtio_blob = decoded
+                        .as_ref()
+                        .and_then(|d| virtio_bytes(&d.leaves, payload));
+                    section.virtio_gpu_scanout = decoded
+                        .as_ref()
+                        .and_then(|d| leaf_bytes(&d.leaves, payload, "virtio-gpu", "virtio-gpu"))
+                        .and_then(virtio_gpu_scanout_size);
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
                     section.desc = Some(as_qemu_shows.unwrap_or(desc));
                     section.desc_in_vmdesc = in_vmdesc;
@@ -246,6 +264,11 @@ impl<'a> FactsCollector<'a> {
                         .and_then(|desc| decode(&desc, payload, *offset).ok())
                         .and_then(|d| pci_config(&d.leaves, payload));
                 }
+                // And where no model knows the device (virtio-gpu,
+                // virtio-mem, virtio-scsi, ...), the blob still starts with it.
+                if section.pci_config.is_none() && is_pci_idstr(&info.idstr) {
+                    section.pci_config = virtio_blob.and_then(virtio_pci_config);
+                }
             }
             Record::Ram(RamRecord::MemSize { blocks, .. }) => {
                 facts.ram_blocks.extend(blocks.iter().cloned());
@@ -253,6 +276,7 @@ impl<'a> FactsCollector<'a> {
             Record::Ram(RamRecord::MappedBlock { block, .. }) => {
                 facts.ram_blocks.push(block.clone());
             }
+            Record::Ram(RamRecord::Compressed { .. }) => facts.compressed_pages += 1,
             Record::Footer { .. } => facts.footers = true,
             Record::Ram(_) | Record::Eof | Record::Vmdesc { .. } => {}
         }
@@ -328,6 +352,93 @@ fn pci_config(leaves: &[Leaf], payload: &[u8]) -> Option<Vec<u8>> {
         })
         .and_then(|leaf| payload.get(leaf.offset..leaf.offset + leaf.size))
         .map(<[u8]>::to_vec)
+}
+
+/// The bytes of a virtio device's `virtio` field, the one blob QEMU's
+/// hand-written `virtio_save` writes (its vmdesc type is `virtio`).
+fn virtio_bytes<'a>(leaves: &[Leaf], payload: &'a [u8]) -> Option<&'a [u8]> {
+    leaf_bytes(leaves, payload, "virtio", "virtio")
+}
+
+/// The bytes of the top-level field `path` of vmdesc type `type_name`.
+fn leaf_bytes<'a>(
+    leaves: &[Leaf],
+    payload: &'a [u8],
+    path: &str,
+    type_name: &str,
+) -> Option<&'a [u8]> {
+    let leaf = leaves
+        .iter()
+        .find(|leaf| leaf.path == path && leaf.type_name == type_name)?;
+    payload.get(leaf.offset..leaf.offset.checked_add(leaf.size)?)
+}
+
+/// Bytes per scanout in a virtio GPU's `virtio-gpu` field, as QEMU's
+/// `virtio_gpu_save` writes it: each 2D resource (be32 id, width, height,
+/// format, iov count; per iov a be64 address and a be32 length; then its
+/// image, 4 bytes per pixel in every format virtio-gpu has), a be32 0 after
+/// the last, then `vmstate_virtio_gpu_scanouts`: be32 `enable`, be32
+/// `max_outputs`, and that many scanouts of one size. `None` where the
+/// bytes are not laid out so.
+fn virtio_gpu_scanout_size(blob: &[u8]) -> Option<u64> {
+    // Offsets saturate: past the blob's end every read is `None`.
+    let be32 = |at: usize, plus: usize| {
+        let at = at.saturating_add(plus);
+        blob.get(at..at.checked_add(4)?)
+            .map(|b| u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    let mut at = 0usize;
+    // Each resource takes at least 20 bytes, so the walk ends.
+    while be32(at, 0)? != 0 {
+        let (width, height, iovs) = (be32(at, 4)?, be32(at, 8)?, be32(at, 16)?);
+        let image = width.checked_mul(4)?.checked_mul(height)?;
+        let len = iovs.checked_mul(12)?.checked_add(20)?.checked_add(image)?;
+        at = at.checked_add(usize::try_from(len).ok()?)?;
+    }
+    let outputs = be32(at, 8)?;
+    let scanouts = u64::try_from(blob.len().checked_sub(at.checked_add(12)?)?).ok()?;
+    (outputs > 0 && scanouts % outputs == 0).then(|| scanouts / outputs)
+}
+
+/// Whether an idstr is a PCI device's (`0000:00:02.0/...`, behind bridges
+/// `0000:00:02.0:00.0/...`): only then does its virtio transport save PCI state.
+fn is_pci_idstr(idstr: &str) -> bool {
+    let Some((address, _)) = idstr.split_once('/') else {
+        return false;
+    };
+    let mut parts = address.split(':');
+    parts
+        .next()
+        .is_some_and(|domain| domain.len() == 4 && domain.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts
+            .next()
+            .is_some_and(|bus| bus.len() == 2 && bus.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The configuration space at the start of a virtio-pci device's `virtio`
+/// blob: `virtio_save` begins with the transport's `save_config`, whose
+/// `pci_device_save` writes `vmstate_pci_device` (or `vmstate_pcie_device`):
+/// a be32 `version_id`, then `config`, 256 bytes, or 4096 for a PCI Express
+/// function, which its capability list says (a PCI Express capability, id
+/// 0x10), then the four be32 `irq_state` words, each 0 or 1.
+fn virtio_pci_config(blob: &[u8]) -> Option<Vec<u8>> {
+    let config = blob.get(4..4 + 256)?;
+    let mut at = usize::from(config[0x34] & !3);
+    let mut seen = [false; 256];
+    let mut express = false;
+    while (0x40..0x100).contains(&at) && !seen[at] {
+        seen[at] = true;
+        express |= config[at] == 0x10;
+        at = usize::from(config.get(at + 1).copied().unwrap_or(0) & !3);
+    }
+    let len = if express { 4096 } else { 256 };
+    // The `irq_state` words after it are each 0 or 1: a blob that is not
+    // laid out so is not read as one.
+    let irq_state = blob.get(4 + len..4 + len + 16)?;
+    let plausible = irq_state
+        .chunks_exact(4)
+        .all(|w| w[..3] == [0, 0, 0] && w[3] <= 1);
+    plausible.then(|| blob[4..4 + len].to_vec())
 }
 
 /// The bytes of the field at `path`: one leaf (a buffer, a scalar), or the
@@ -429,6 +540,68 @@ fn summary(value: &Value) -> String {
         text.push_str(&next);
     }
     text
+}
+
+#[cfg(test)]
+mod blob_tests {
+    use super::{is_pci_idstr, virtio_gpu_scanout_size, virtio_pci_config};
+
+    #[test]
+    fn a_virtio_gpu_field_gives_its_scanout_size() {
+        // No resource, then one scanout at version 1 (40 bytes) or 2 (64).
+        let field = |per: usize| {
+            let mut blob = vec![0u8; 4 + 4];
+            blob.extend_from_slice(&1u32.to_be_bytes());
+            blob.resize(blob.len() + per, 0);
+            blob
+        };
+        assert_eq!(virtio_gpu_scanout_size(&field(40)), Some(40));
+        assert_eq!(virtio_gpu_scanout_size(&field(64)), Some(64));
+        // A 2x1 resource with one iov before the terminator.
+        let mut with = Vec::new();
+        for word in [7u32, 2, 1, 1, 1] {
+            with.extend_from_slice(&word.to_be_bytes());
+        }
+        with.extend_from_slice(&[0; 12 + 8]);
+        with.extend_from_slice(&field(40));
+        assert_eq!(virtio_gpu_scanout_size(&with), Some(40));
+        // Hostile: a resource claiming 4 GiB of image, or no terminator.
+        let mut huge = with.clone();
+        huge[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        huge[8..12].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(virtio_gpu_scanout_size(&huge), None);
+        assert_eq!(virtio_gpu_scanout_size(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn a_virtio_blob_starts_with_the_configuration_space() {
+        let blob = |express: bool, irq: u8| {
+            let mut blob = vec![0, 0, 0, 2];
+            let mut config = vec![0u8; if express { 4096 } else { 256 }];
+            config[0..2].copy_from_slice(&[0xf4, 0x1a]);
+            config[0x34] = 0x40;
+            config[0x40] = if express { 0x10 } else { 0x09 };
+            blob.extend_from_slice(&config);
+            blob.extend_from_slice(&[0, 0, 0, irq, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            blob.extend_from_slice(&[0xff; 32]);
+            blob
+        };
+        assert_eq!(
+            virtio_pci_config(&blob(false, 1)).map(|c| c.len()),
+            Some(256)
+        );
+        assert_eq!(
+            virtio_pci_config(&blob(true, 0)).map(|c| c.len()),
+            Some(4096)
+        );
+        // Not a PCI device's state: the interrupt words are not 0 or 1.
+        assert_eq!(virtio_pci_config(&blob(false, 7)), None);
+        assert_eq!(virtio_pci_config(&[0; 100]), None);
+        assert!(is_pci_idstr("0000:00:02.0/virtio-gpu"));
+        assert!(is_pci_idstr("0000:00:02.0:00.0/virtio-gpu"));
+        assert!(!is_pci_idstr("virtio-mmio@000000000a003e00/virtio-balloon"));
+        assert!(!is_pci_idstr("cpu"));
+    }
 }
 
 #[cfg(test)]

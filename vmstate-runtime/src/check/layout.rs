@@ -165,6 +165,12 @@ fn compare_fields(
                     return Some(difference);
                 }
             }
+            // Padding of the same byte count as a field on the other side
+            // (10.0's `e1000e` turned `eitr_intr_pending[5]` into
+            // `VMSTATE_UNUSED(5)`): QEMU reads the bytes all the same, and
+            // the walk goes on, so that a difference after it is the one
+            // named.
+            Some(group) if read == Read::Always && padding_for(group, field) => next += 1,
             _ if read == Read::Maybe || may_be_empty(field) => {}
             other => {
                 return Some(LayoutDifference {
@@ -394,6 +400,18 @@ fn renamed(written: &Group<'_>, read: &Field) -> bool {
         && written.count() == 1
         && read.num.is_none_or(|n| n == 1)
         && written.element_size() as u64 == read.size
+}
+
+/// Whether one side's `VMSTATE_UNUSED` padding stands where the other has a
+/// scalar field of the same byte count (of some element count, where the
+/// dump does not record it).
+fn padding_for(written: &Group<'_>, read: &Field) -> bool {
+    (written.type_name() == "unused_buffer" || read.name == "unused")
+        && read.description.is_none()
+        && written_len(written).is_some_and(|len| {
+            // A 7.2 dump records no element count: any multiple of the size.
+            len <= MAX_PADDING && dest_lens(read, len).is_some_and(|lens| lens.contains(&len))
+        })
 }
 
 /// Whether a field the destination reads may have no bytes at all, so that
@@ -699,6 +717,25 @@ mod tests {
             field.num = Some(1);
         }
         assert!(compare_section(&padded, &counted, 3).is_some());
+    }
+
+    #[test]
+    fn a_difference_after_padding_is_the_one_named() {
+        // 10.0's e1000e on a 10.0 machine type: `eitr_intr_pending[5]` is
+        // padding now, and `timadj` follows, which 7.2 has not; the reason
+        // names `timadj`, not the padding QEMU reads all the same.
+        let d = dest(vec![
+            dest_field("itr", 0, false, 4),
+            dest_field("eitr_intr_pending", 0, false, 1),
+            dest_field("vet", 0, false, 2),
+        ]);
+        let mut stream = written(&[("itr", 4), ("unused", 5), ("timadj", 8), ("vet", 2)]);
+        stream.fields[1].type_name = "unused_buffer".into();
+        stream.fields[2].type_name = "int64".into();
+        let diff = compare_section(&stream, &d, 3).unwrap();
+        assert_eq!(diff.stream, "`timadj` there", "{diff:?}");
+        stream.fields.remove(2);
+        assert_eq!(compare_section(&stream, &d, 3), None);
     }
 
     #[test]

@@ -41,6 +41,16 @@ pub enum Obstacle {
         /// The first release that knows it.
         since: (u32, u32),
     },
+    /// RAM pages compressed by the `compress` capability. QEMU's loader
+    /// takes them only with its own `compress` capability on (set before the
+    /// stream comes in: `-incoming defer`, then `migrate_incoming`), and
+    /// QEMU 9.1 removed the capability.
+    CompressedPages {
+        /// How many.
+        count: u64,
+        /// Whether the destination's release still has the capability.
+        capability_known: bool,
+    },
     /// A command packet the destination's release does not know.
     Command {
         /// Its number.
@@ -287,6 +297,10 @@ impl fmt::Display for Obstacle {
                  QEMU: \"Received unknown capability {name}\")",
                 since.0, since.1
             ),
+            Self::CompressedPages {
+                count,
+                capability_known,
+            } => fmt_compressed(f, *count, *capability_known),
             Self::Command { number } => {
                 let name = command_info(*number).map_or("unknown", |c| c.name);
                 write!(
@@ -625,4 +639,26 @@ impl Obstacle {
              config data: i=0x{offset:x} read: {stream:x} device: {dest:x}\")"
         )
     }
+}
+
+/// [`Obstacle::CompressedPages`]: how many, and what DEST needs.
+fn fmt_compressed(f: &mut fmt::Formatter<'_>, count: u64, capability_known: bool) -> fmt::Result {
+    write!(
+        f,
+        "{count} RAM page{} compressed by the `compress` capability: ",
+        if count == 1 { "" } else { "s" }
+    )?;
+    if capability_known {
+        f.write_str(
+            "DEST loads them only with its own `compress` capability on, set before the stream \
+             comes in (`-incoming defer`, `migrate_set_capability compress on`, \
+             `migrate_incoming`)",
+        )?;
+    } else {
+        f.write_str("DEST's release cannot load them: QEMU 9.1 removed the capability")?;
+    }
+    f.write_str(
+        " (QEMU: \"error while loading state section id ...(ram)\", \
+         \"load of migration failed: Invalid argument\")",
+    )
 }

@@ -55,9 +55,13 @@ fn capability_registers(id: u8, config: &[u8], at: usize) -> Vec<(usize, usize, 
             (0x24, 4, "PCI Express device capabilities 2"),
             (0x2c, 4, "PCI Express link capabilities 2"),
         ],
-        // MSI-X: table and PBA locations (the control word holds the
-        // guest's enable bits beside the table size).
-        0x11 => vec![(4, 8, "MSI-X table and PBA location")],
+        // MSI-X: the table size's low byte (the control word's high byte
+        // holds the guest's enable bits beside its top three bits), the
+        // table and PBA locations.
+        0x11 => vec![
+            (2, 1, "MSI-X table size"),
+            (4, 8, "MSI-X table and PBA location"),
+        ],
         _ => Vec::new(),
     }
 }
@@ -106,8 +110,54 @@ pub fn config_differences(stream: &[u8], dest: &[u8]) -> Vec<ConfigDifference> {
         }
         at = usize::from(stream.get(at + 1).copied().unwrap_or(0) & !3);
     }
+    extended_capabilities(stream, dest, &mut compare);
     out.sort_by_key(|difference| difference.offset);
     out
+}
+
+/// The first extended capability of a PCI Express function's 4096-byte
+/// configuration space.
+const EXTENDED_START: usize = 0x100;
+
+/// Walks the PCI Express extended capability list (a 32-bit little-endian
+/// header at `EXTENDED_START`: id in bits 15:0, version in 19:16, the next
+/// offset in 31:20), in the stream's bytes, and compares what QEMU keeps
+/// read-only there: each header; ARI's capability register (its next
+/// function number, which QEMU's `x-pcie-ari-nextfn-1` compat property
+/// sets); and AER's uncorrectable error mask where DEST built it read-only.
+/// QEMU 8.0 made that mask writable, with uncorrectable internal errors
+/// masked at reset, behind `x-pcie-err-unc-mask`, off on machine types 7.2
+/// and older; before 8.0 it was read-only 0. So a reference whose mask is 0
+/// shows a read-only register (a paused reference never wrote it), and a
+/// 10.0 stream of a 10.0 machine type (mask 0x02400000) renamed for 7.2
+/// fails there: "Bad config data: i=0x10a read: 40 device: 0" for `e1000e`.
+fn extended_capabilities(stream: &[u8], dest: &[u8], compare: &mut impl FnMut(usize, usize, &str)) {
+    let dword = |config: &[u8], at: usize| {
+        config
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let mut at = EXTENDED_START;
+    // Headers are dword-aligned: each step at most once, so a looping list ends.
+    let mut seen = [false; 1024];
+    while (EXTENDED_START..4096).contains(&at) && !seen[at / 4] {
+        seen[at / 4] = true;
+        let Some(header) = dword(stream, at).filter(|h| *h != 0 && *h != u32::MAX) else {
+            break;
+        };
+        let name = format!("extended capability at 0x{at:03x}");
+        compare(at, 4, &format!("{name}: header"));
+        match header & 0xffff {
+            // AER: the uncorrectable error mask, at offset 8.
+            0x0001 if dword(dest, at + 8) == Some(0) => {
+                compare(at + 8, 4, &format!("{name}: AER uncorrectable error mask"));
+            }
+            // ARI: the capability register, at offset 4.
+            0x000e => compare(at + 4, 2, &format!("{name}: ARI capability")),
+            _ => {}
+        }
+        at = usize::try_from(header >> 20).unwrap_or(0) & !3;
+    }
 }
 
 #[cfg(test)]
@@ -129,7 +179,7 @@ mod tests {
         b[0x04] = 0x07; // command
         b[0x10] = 0xfe; // a BAR
         b[0x3c] = 0x0a; // interrupt line
-        b[0x62] = 0x80; // MSI-X enable
+        b[0x63] = 0xc0; // MSI-X enable and function mask (control, high byte)
         assert_eq!(config_differences(&a, &b), []);
     }
 
@@ -146,6 +196,57 @@ mod tests {
             "capability at 0x40: PCI Express device capabilities"
         );
         assert_eq!((found[1].stream, found[1].dest), (0, 0x20));
+    }
+
+    /// A 4096-byte space with AER at 0x100 (next 0x140) and ARI at 0x140.
+    fn express() -> Vec<u8> {
+        let mut config = config();
+        config.resize(4096, 0);
+        config[0x100..0x104].copy_from_slice(&0x1402_0001u32.to_le_bytes());
+        config[0x140..0x144].copy_from_slice(&0x0001_000eu32.to_le_bytes());
+        config
+    }
+
+    #[test]
+    fn an_msix_table_of_another_size_counts() {
+        // `vectors=6` on one side, the default 4 on the other.
+        let (mut ours, mut theirs) = (config(), config());
+        ours[0x62] = 3;
+        theirs[0x62] = 5;
+        let found = config_differences(&ours, &theirs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].register, "capability at 0x60: MSI-X table size");
+    }
+
+    #[test]
+    fn a_read_only_aer_mask_and_ari_count() {
+        // 10.0's device on a 10.0 machine type masks internal errors; 7.2's
+        // mask is read-only 0.
+        let (mut ours, theirs) = (express(), express());
+        ours[0x10a] = 0x40;
+        ours[0x145] = 0x01; // ARI next function number
+        let found = config_differences(&ours, &theirs);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            (found[0].offset, found[0].register.as_str()),
+            (
+                0x10a,
+                "extended capability at 0x100: AER uncorrectable error mask"
+            )
+        );
+        assert_eq!(
+            found[1].register,
+            "extended capability at 0x140: ARI capability"
+        );
+        // Where DEST's mask is not 0 at reset, it is writable: only ARI differs.
+        let back = config_differences(&theirs, &ours);
+        assert_eq!(back.len(), 1, "{back:?}");
+        assert_eq!(back[0].offset, 0x145);
+        // A guest's writes to the status and control registers do not count.
+        let mut ran = express();
+        ran[0x104] = 0xff; // uncorrectable error status
+        ran[0x118] = 0x0f; // AER capabilities and control
+        assert_eq!(config_differences(&ran, &express()), []);
     }
 
     #[test]

@@ -54,6 +54,47 @@ const CONFIGURATION_SUBSECTIONS: &[(&str, (u32, u32))] = &[
 /// first release that knows each.
 const CAPABILITIES: &[(&str, (u32, u32))] = &[("x-ignore-shared", (3, 0)), ("mapped-ram", (9, 0))];
 
+/// What compressed RAM pages ask of DEST: its `compress` capability, which
+/// a release from 9.1 on does not have.
+fn compressed_pages(stream: &StreamFacts, dest: &Dump) -> Option<Obstacle> {
+    // A destination whose release the dump does not name is taken to have
+    // the capability: the load still needs it set.
+    (stream.compressed_pages > 0).then(|| Obstacle::CompressedPages {
+        count: stream.compressed_pages,
+        capability_known: dest
+            .release_version()
+            .is_none_or(|release| release < COMPRESS_REMOVED),
+    })
+}
+
+/// The first release without the `compress` capability (QEMU 9.1 removed
+/// it, and with it the loading of compressed pages).
+const COMPRESS_REMOVED: (u32, u32) = (9, 1);
+
+/// Subsections of sections that QEMU's `-dump-vmstate` does not describe
+/// (it dumps device types only, and a CPU is registered without one), with
+/// the first release whose loader knows each. A dump cannot show that DEST
+/// lacks them, and a reference stream cannot either: the reference guest had
+/// no need to send them. QEMU refuses an unknown subsection ("error while
+/// loading state for instance 0x0 of device 'cpu'"). Each was added by the
+/// named upstream change (`target/*/machine.c`); measured: QEMU 10.0.2 sends
+/// `cpu/msr_hwcr` for a KVM guest on an AMD host once the guest sets a bit
+/// of HWCR (MSR 0xc0010015), and QEMU 7.2 refuses the stream.
+const OMITTED_SECTION_SUBSECTIONS: &[(&str, (u32, u32))] = &[
+    // x86: Xen emulation on KVM (`vmstate_xen_vcpu`).
+    ("cpu/xen_vcpu", (8, 0)),
+    // Arm: PMSAv8-R, for the Cortex-R52 (`vmstate_pmsav8r`).
+    ("cpu/pmsav8/pmsav8r", (8, 0)),
+    // x86: FRED MSRs, sent whenever the CPU model has FRED.
+    ("cpu/fred", (9, 1)),
+    // Arm: the FEAT_WFxT timer, sent whenever the CPU has one (`-cpu max`).
+    ("cpu/wfxt-timer", (9, 1)),
+    // Arm: FPCR/FPSR bits the AArch32 FPSCR cannot hold (FEAT_AFP).
+    ("cpu/vfp/fpcr_fpsr", (9, 1)),
+    // x86: AMD's HWCR MSR under KVM, sent when not 0.
+    ("cpu/msr_hwcr", (9, 2)),
+];
+
 /// Sections that QEMU registered with instance 0 for every device up to the
 /// release given, where later releases count them (0, 1, ...): such a
 /// release knows no other instance. `slirp`: `register_savevm_live("slirp",
@@ -78,6 +119,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     if stream.machine.is_none() && expects_configuration(dest) {
         obstacles.push(Obstacle::NoConfiguration);
     }
+    obstacles.extend(compressed_pages(stream, dest));
     if let Some(release) = dest.release_version() {
         for name in &stream.configuration_subsections {
             let known = CONFIGURATION_SUBSECTIONS
@@ -107,6 +149,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
+        release_layouts(section, dest, stream.footers, &mut verdict.obstacles);
         check_cpregs(section, dest, &mut verdict);
         // The constants that differ between the shipped releases.
         if let (Some(indexes), Some(values), Some(release)) =
@@ -469,7 +512,11 @@ impl StreamVerdict {
         });
         self.cpregs_unchecked.clear();
         for obstacle in check_reference(stream, reference) {
-            if !(has_machine_reason && matches!(obstacle, Obstacle::Machine { .. })) {
+            // Said already without the reference (a release's rule), or
+            // the machine type, which the reference only names again.
+            let said = self.obstacles.contains(&obstacle)
+                || (has_machine_reason && matches!(obstacle, Obstacle::Machine { .. }));
+            if !said {
                 self.obstacles.push(obstacle);
             }
         }
@@ -610,6 +657,11 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
             stream.footers,
         ));
         reference_cpregs(section, theirs, &mut obstacles);
+        if let (Some(ours), Some(dest)) = (section.virtio_gpu_scanout, theirs.virtio_gpu_scanout)
+            && ours != dest
+        {
+            obstacles.push(virtio_gpu_scanouts(section, ours, dest, stream.footers));
+        }
         if let (Some(ours), Some(theirs)) = (&section.pci_config, &theirs.pci_config)
             && let Some(first) = config_differences(ours, theirs).into_iter().next()
         {
@@ -624,6 +676,55 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         }
     }
     obstacles
+}
+
+/// Layouts that a release reads whatever its dump says: a release before
+/// 10.0 reads a virtio GPU's scanouts at version 1 only.
+fn release_layouts(
+    section: &SectionFacts,
+    dest: &Dump,
+    footers: bool,
+    obstacles: &mut Vec<Obstacle>,
+) {
+    if let Some(ours) = section.virtio_gpu_scanout
+        && ours != SCANOUT_V1
+        && dest
+            .release_version()
+            .is_some_and(|release| release < (10, 0))
+    {
+        obstacles.push(virtio_gpu_scanouts(section, ours, SCANOUT_V1, footers));
+    }
+}
+
+/// Bytes of one `vmstate_virtio_gpu_scanout` at version 1 (resource id,
+/// width, height, x, y and the cursor's five words, be32 each); version 2,
+/// QEMU 10.0's on its own machine types, adds the framebuffer's six.
+const SCANOUT_V1: u64 = 40;
+/// The same at version 2.
+const SCANOUT_V2: u64 = 64;
+
+/// A virtio GPU whose scanouts DEST reads at another version: QEMU's
+/// `virtio_gpu_load` reads them with `vmstate_load_state` at its device's
+/// `x-scanout-vmstate-version` (1 on machine types 9.2 and older, and in
+/// every release before 10.0; 2 on 10.0's own), a nested struct whose
+/// version never goes on the wire, so the load runs past or short of the
+/// field and fails at the footer.
+fn virtio_gpu_scanouts(section: &SectionFacts, ours: u64, dest: u64, footers: bool) -> Obstacle {
+    let version = |size| match size {
+        SCANOUT_V1 => " (`vmstate_virtio_gpu_scanout` version 1)",
+        SCANOUT_V2 => " (version 2, QEMU 10.0's machine types)",
+        _ => "",
+    };
+    Obstacle::Layout {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        difference: super::layout::LayoutDifference {
+            path: "virtio-gpu.scanout".to_owned(),
+            stream: format!("scanouts of {ours} bytes each{}", version(ours)),
+            dest: format!("reads {dest} bytes each{}", version(dest)),
+        },
+        footers,
+    }
 }
 
 /// QEMU's `parse_ramblock`: every block the stream lists must be DEST's, of
@@ -695,6 +796,22 @@ fn check_section(section: &SectionFacts, dest: &Dump, footers: bool, verdict: &m
         .filter_map(|s| s.description.as_ref())
         .collect();
     if candidates.is_empty() {
+        // What the dump cannot show: subsections newer than DEST's release.
+        if let Some(release) = dest.release_version() {
+            for subsection in &section.subsections {
+                let newer = OMITTED_SECTION_SUBSECTIONS
+                    .iter()
+                    .any(|(name, since)| *name == subsection.name && *since > release);
+                if newer {
+                    verdict.obstacles.push(Obstacle::Subsection {
+                        idstr: section.idstr.clone(),
+                        instance_id: section.instance_id,
+                        vmsd_name: vmsd_name.clone(),
+                        subsection: subsection.clone(),
+                    });
+                }
+            }
+        }
         verdict.unchecked.push(section.idstr.clone());
         if let Some(desc) = &section.desc {
             dest_structs_of(desc, dest, &mut verdict.dest_structs);
@@ -878,6 +995,83 @@ mod instance_tests {
         );
         assert!(
             check_stream(&stream, &release("10.0.2"))
+                .obstacles
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn compressed_pages_need_the_capability_that_9_1_removed() {
+        let stream = StreamFacts {
+            machine: Some("pc-i440fx-7.2".into()),
+            compressed_pages: 110,
+            ..StreamFacts::default()
+        };
+        let release = |version: &str| Dump {
+            release: Some(version.into()),
+            machines: vec!["pc-i440fx-7.2".into()],
+            ..Dump::default()
+        };
+        for (version, capability_known) in [("7.2.22", true), ("9.0.2", true), ("10.0.2", false)] {
+            assert_eq!(
+                check_stream(&stream, &release(version)).obstacles,
+                [Obstacle::CompressedPages {
+                    count: 110,
+                    capability_known,
+                }],
+                "{version}"
+            );
+        }
+        let plain = StreamFacts {
+            compressed_pages: 0,
+            ..stream
+        };
+        assert_eq!(check_stream(&plain, &release("10.0.2")).obstacles, []);
+    }
+
+    #[test]
+    fn a_cpu_subsection_newer_than_the_release_is_refused() {
+        // A KVM guest's `cpu` on QEMU 10.0 after it set HWCR; no dump
+        // describes `cpu`, so only the release's version tells.
+        let hwcr = super::super::facts::SubsectionFacts {
+            name: "cpu/msr_hwcr".into(),
+            version: 1,
+            state: "env.msr_hwcr = 16777216".into(),
+        };
+        let known = super::super::facts::SubsectionFacts {
+            name: "cpu/tsc_khz".into(),
+            version: 1,
+            state: String::new(),
+        };
+        let stream = StreamFacts {
+            machine: Some("pc-i440fx-7.2".into()),
+            sections: vec![SectionFacts {
+                vmsd_name: Some("cpu".into()),
+                subsections: vec![known, hwcr.clone()],
+                ..SectionFacts::new(&SectionInfo {
+                    idstr: "cpu".into(),
+                    instance_id: 0,
+                    version_id: 12,
+                })
+            }],
+            ..StreamFacts::default()
+        };
+        let release = |version: &str| Dump {
+            release: Some(version.into()),
+            machines: vec!["pc-i440fx-7.2".into()],
+            ..Dump::default()
+        };
+        assert_eq!(
+            check_stream(&stream, &release("7.2.22")).obstacles,
+            vec![Obstacle::Subsection {
+                idstr: "cpu".into(),
+                instance_id: 0,
+                vmsd_name: "cpu".into(),
+                subsection: hwcr,
+            }]
+        );
+        assert!(
+            check_stream(&stream, &release("9.2.0"))
                 .obstacles
                 .is_empty()
         );

@@ -78,6 +78,14 @@ pub enum StreamErrorKind {
         /// The flags found.
         flags: u64,
     },
+    /// A compressed or XBZRLE page that QEMU would refuse: a length past
+    /// what a page can take, or an encoding it does not know.
+    InvalidEncodedPage {
+        /// The page's flags.
+        flags: u64,
+        /// What is wrong.
+        reason: String,
+    },
     /// A RAM page for a block that was never announced.
     UnknownRamBlock {
         /// The block name, or empty when a page continues no earlier block.
@@ -180,6 +188,9 @@ impl fmt::Display for StreamErrorKind {
             ),
             Self::UnsupportedRamFlags { flags } => {
                 write!(f, "unsupported RAM page flags {flags:#x}")
+            }
+            Self::InvalidEncodedPage { flags, reason } => {
+                write!(f, "RAM page with flags {flags:#x}: {reason}")
             }
             Self::UnknownRamBlock { name } if name.is_empty() => {
                 f.write_str("RAM page continues a block, but no block came before")

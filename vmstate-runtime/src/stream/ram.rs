@@ -20,8 +20,14 @@ pub mod flags {
     pub const EOS: u64 = 0x10;
     /// Same block as the previous page: no block name follows.
     pub const CONTINUE: u64 = 0x20;
+    /// A page as an XBZRLE delta against the receiver's copy of it (the
+    /// `xbzrle` capability, in the later iterations of a live migration).
+    pub const XBZRLE: u64 = 0x40;
+    /// A page compressed with zlib (the `compress` capability, QEMU 2.1 to
+    /// 9.0; 9.1 removed it).
+    pub const COMPRESS_PAGE: u64 = 0x100;
     /// Every flag this reader understands.
-    pub const KNOWN: u64 = ZERO | MEM_SIZE | PAGE | EOS | CONTINUE;
+    pub const KNOWN: u64 = ZERO | MEM_SIZE | PAGE | EOS | CONTINUE | XBZRLE | COMPRESS_PAGE;
 }
 
 /// `MappedRamHeader` (QEMU `migration/ram.c`): where a block's bitmap and pages
@@ -127,6 +133,28 @@ pub enum RamRecord {
         /// The page's bytes.
         data: Vec<u8>,
     },
+    /// A page compressed with zlib by the `compress` capability (QEMU
+    /// `do_compress_ram_page`): a be32 length, then the compressed bytes, as
+    /// sent. Only a receiver whose own `compress` capability is on loads it.
+    Compressed {
+        /// Offset of the page within its block.
+        offset: u64,
+        /// The block name when the record carries one (no CONTINUE flag).
+        block: Option<String>,
+        /// The zlib stream, as sent.
+        data: Vec<u8>,
+    },
+    /// A page as an XBZRLE delta against the copy the receiver holds from an
+    /// earlier iteration (QEMU `save_xbzrle_page`): an encoding byte, a be16
+    /// length, then the encoded bytes, as sent.
+    Xbzrle {
+        /// Offset of the page within its block.
+        offset: u64,
+        /// The block name when the record carries one (no CONTINUE flag).
+        block: Option<String>,
+        /// The encoded delta, as sent.
+        data: Vec<u8>,
+    },
     /// A run of consecutive ZERO and PAGE records in their exact wire form
     /// (each word, block name and fill byte or page), at most
     /// [`PAGE_RUN_MAX`] bytes plus one record. Only a reader made with
@@ -166,6 +194,17 @@ pub enum RamRecord {
         /// The bytes, holes read as zeros.
         data: Vec<u8>,
     },
+}
+
+/// The encoding byte of an XBZRLE page (QEMU `ENCODING_FLAG_XBZRLE`), the
+/// only one QEMU writes or loads.
+pub const XBZRLE_ENCODING: u8 = 0x01;
+
+/// The longest compressed page QEMU loads: zlib's `compressBound` of a page
+/// (`n + n/4096 + n/16384 + n/33554432 + 13`).
+#[must_use]
+pub const fn compressed_page_bound(page_size: usize) -> usize {
+    page_size + (page_size >> 12) + (page_size >> 14) + (page_size >> 25) + 13
 }
 
 /// The most bytes of a mapped-ram region one [`RamRecord::Region`] carries:
@@ -217,6 +256,29 @@ impl RamRecord {
                 let word = offset | flags::PAGE | continue_flag(block);
                 out.extend_from_slice(&word.to_be_bytes());
                 block_name(out, block);
+                out.extend_from_slice(data);
+            }
+            Self::Compressed {
+                offset,
+                block,
+                data,
+            } => {
+                let word = offset | flags::COMPRESS_PAGE | continue_flag(block);
+                out.extend_from_slice(&word.to_be_bytes());
+                block_name(out, block);
+                out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(u32::MAX).to_be_bytes());
+                out.extend_from_slice(data);
+            }
+            Self::Xbzrle {
+                offset,
+                block,
+                data,
+            } => {
+                let word = offset | flags::XBZRLE | continue_flag(block);
+                out.extend_from_slice(&word.to_be_bytes());
+                block_name(out, block);
+                out.push(XBZRLE_ENCODING);
+                out.extend_from_slice(&u16::try_from(data.len()).unwrap_or(u16::MAX).to_be_bytes());
                 out.extend_from_slice(data);
             }
             Self::Eos => out.extend_from_slice(&flags::EOS.to_be_bytes()),

@@ -6,7 +6,10 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use super::StreamErrorKind;
 use super::configuration::Configuration;
-use super::ram::{MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord, flags};
+use super::ram::{
+    MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord, XBZRLE_ENCODING,
+    compressed_page_bound, flags,
+};
 use super::vmdesc::Vmdesc;
 use super::writer::io;
 use super::{FORMAT_VERSION, MAGIC, Record, SectionHeader, SectionInfo, SectionKind, tag};
@@ -728,12 +731,78 @@ impl<R: Read + Seek> StreamReader<R> {
                 block,
                 data,
             })
+        } else if flag_bits & (flags::COMPRESS_PAGE | flags::XBZRLE) != 0 {
+            self.encoded_page(offset, block, flag_bits, at)
         } else {
             Err(Error::at(
                 StreamErrorKind::UnsupportedRamFlags { flags: flag_bits },
                 at,
             ))
         }
+    }
+
+    /// A compressed or XBZRLE page after its word and block name, kept as
+    /// sent, with the bounds QEMU's loader enforces.
+    fn encoded_page(
+        &mut self,
+        offset: u64,
+        block: Option<String>,
+        flag_bits: u64,
+        at: u64,
+    ) -> Result<RamRecord, Error> {
+        if flag_bits & flags::COMPRESS_PAGE != 0 {
+            // QEMU `ram_load_precopy`: "Invalid compressed data length".
+            let len = self.be32()?;
+            let bound = compressed_page_bound(self.page_size);
+            if usize::try_from(len).map_or(true, |len| len > bound) {
+                return Err(Error::at(
+                    StreamErrorKind::InvalidEncodedPage {
+                        flags: flag_bits,
+                        reason: format!(
+                            "compressed length {len}, over the {bound} bytes a page compresses to at most"
+                        ),
+                    },
+                    at,
+                ));
+            }
+            // Within the bound just checked.
+            let data = self.bytes(len.try_into().unwrap_or(bound))?;
+            return Ok(RamRecord::Compressed {
+                offset,
+                block,
+                data,
+            });
+        }
+        // QEMU `load_xbzrle`: "wrong compression!", "len overflow!".
+        let encoding = self.u8()?;
+        let len = usize::from(self.be16()?);
+        let reason = if encoding != XBZRLE_ENCODING {
+            Some(format!(
+                "encoding {encoding:#x}, where QEMU knows only {XBZRLE_ENCODING:#x}"
+            ))
+        } else if len > self.page_size {
+            Some(format!(
+                "encoded length {len}, over the page size {}",
+                self.page_size
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(Error::at(
+                StreamErrorKind::InvalidEncodedPage {
+                    flags: flag_bits,
+                    reason,
+                },
+                at,
+            ));
+        }
+        let data = self.bytes(len)?;
+        Ok(RamRecord::Xbzrle {
+            offset,
+            block,
+            data,
+        })
     }
 
     /// A run of whole ZERO and PAGE records from here, or `None` when the
@@ -1125,6 +1194,10 @@ impl<R: Read + Seek> StreamReader<R> {
 
     fn u8(&mut self) -> Result<u8, Error> {
         self.array::<1>().map(|[b]| b)
+    }
+
+    fn be16(&mut self) -> Result<u16, Error> {
+        self.array().map(u16::from_be_bytes)
     }
 
     fn be32(&mut self) -> Result<u32, Error> {
