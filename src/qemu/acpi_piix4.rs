@@ -88,13 +88,15 @@ pub struct PciStatus {
 /// |---|---|---|---|---|---|
 /// | `pc-i440fx-1.4` ... `1.7` | no | no | no | no | 312 |
 /// | `pc-i440fx-2.0` | no | yes | no | no | 2356 |
-/// | `pc-i440fx-2.1` ... `2.9` | no | yes | no | yes | 2356 |
-/// | `pc-i440fx-2.10` ... `6.0` | yes | yes | no | yes | 2404 |
-/// | `pc-i440fx-6.1` and newer | yes | yes | yes | yes | 2408 |
+/// | `pc-i440fx-2.1` ... `3.1` | no | yes | no | yes | 2356 |
+/// | `pc-i440fx-4.0` ... `6.2` | yes | yes | no | yes | 2404 |
+/// | `pc-i440fx-7.0` and newer | yes | yes | yes | yes | 2408 |
 ///
-/// (`smbus_no_migration_support` of the 2.9 and older machine classes;
+/// (`smbus_no_migration_support` of the 3.1 and older machine classes, measured
+/// with QEMU 7.2;
 /// `acpi-pci-hotplug-with-bridge-support` off in `pc_compat_1_7`;
-/// `x-not-migrate-acpi-index` on in `pc_compat_6_0`;
+/// `x-not-migrate-acpi-index` on for `pc-i440fx-6.2` and older, measured with
+/// QEMU 7.2 and 10.0;
 /// `memory-hotplug-support` off in `pc_compat_2_0`.) The memhp subsection,
 /// 24 bytes, is sent whenever memory hotplug is on, so from 2.1 on its header
 /// marks where the fields end. The `piix4_pm/cpuhp` subsection follows once

@@ -108,6 +108,18 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, CommandError> {
         dump.release = Some(release.version.to_owned());
         dump.machines = target.machines.lines().map(str::to_owned).collect();
         dump.cpregs = parse_cpreg_lists(target.cpregs).map_err(damaged)?;
+        // The other releases' lists of the same architecture: which CPU
+        // configurations the shipped lists cover, whichever release wrote
+        // the stream.
+        for other in RELEASES.iter().filter(|r| r.name != release.name) {
+            let other = if machine.is_some_and(is_aarch64) {
+                &other.aarch64
+            } else {
+                &other.x86_64
+            };
+            dump.other_cpregs
+                .extend(parse_cpreg_lists(other.cpregs).map_err(damaged)?);
+        }
         return Ok(dump);
     }
     let cannot = |e: &dyn std::fmt::Display| {

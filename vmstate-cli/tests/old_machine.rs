@@ -278,3 +278,223 @@ fn a_section_no_model_knows_is_named() {
         assert!(stderr.contains(&says), "missing {says:?} in: {stderr}");
     }
 }
+
+/// Virtio devices on `pc-i440fx-2.0`, written by real QEMU 7.2: legacy-only
+/// (`disable-modern=on` before 2.7) and without the transport's extra state
+/// (`migrate-extra=off` before 2.5), so no `virtio/virtqueues`,
+/// `virtio/64bit_features`, `virtio/extra_state` or
+/// `virtio_pci/modern_state`; and no vmdesc, so the models delimit and
+/// describe every section. QEMU 7.2 loads the stream back, and `check` must
+/// say so, with and without a reference: it once read the subsections the
+/// models' defaults (a 10.0 machine type's devices) would send as sent, and
+/// compared the models' field names with the dump's one `virtio` field, and
+/// refused the stream 25 times over.
+#[test]
+fn legacy_virtio_devices_of_pc_2_0_are_decoded_and_load() {
+    use std::time::Duration;
+    use support::qemu::{COMMON, Qemu, Release, VIRTIO, scratch};
+
+    const MACHINE: &str = "pc-i440fx-2.0";
+    let dir = scratch("old-virtio");
+    let reference = dir.join("ref.mig");
+    let reference_arg = reference.display().to_string();
+    let program = Release::V7_2.program().display().to_string();
+    let mut args = vec![
+        "reference",
+        "-o",
+        reference_arg.as_str(),
+        "--",
+        program.as_str(),
+        "-M",
+        MACHINE,
+    ];
+    args.extend(COMMON);
+    args.extend_from_slice(VIRTIO);
+    let output = vmstate(&args);
+    assert!(
+        output.status.success(),
+        "reference: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for ran in [false, true] {
+        let stream = dir.join(format!("virtio-{ran}.mig"));
+        let stream_arg = stream.display().to_string();
+        let mut extra = VIRTIO.to_vec();
+        if !ran {
+            extra.push("-S");
+        }
+        let mut qemu = Qemu::start(Release::V7_2, MACHINE, &extra);
+        if ran {
+            // SeaBIOS finds the disk and the NIC and leaves their devices
+            // configured.
+            std::thread::sleep(Duration::from_secs(2));
+            qemu.execute(r#"{"execute": "stop"}"#);
+        }
+        qemu.save(&stream);
+        qemu.quit();
+
+        let output = vmstate(&["inspect", &stream_arg]);
+        let table = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "ran {ran}: {table}");
+        let virtio: Vec<&str> = table.lines().filter(|l| l.contains("/virtio-")).collect();
+        assert_eq!(virtio.len(), 5, "ran {ran}:\n{table}");
+        for line in virtio {
+            assert!(line.ends_with("model"), "ran {ran}: {line}");
+        }
+
+        for with_reference in [false, true] {
+            let mut args = vec!["check", stream_arg.as_str(), "qemu-7.2"];
+            if with_reference {
+                args.extend(["--reference", reference_arg.as_str()]);
+            }
+            let output = vmstate(&args);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "ran {ran}, reference {with_reference}: check refuses:\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let loaded = Qemu::load(Release::V7_2, MACHINE, VIRTIO, &stream)
+            .unwrap_or_else(|e| panic!("ran {ran}: QEMU 7.2 refused its own stream: {e}"));
+        loaded.quit();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A rename: from, to, and the field and section QEMU refuses at (`None`:
+/// it loads).
+type Rename = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+);
+
+/// The renames of [`renames_across_compat_properties_get_qemus_verdict`].
+const RENAMES: [Rename; 8] = [
+    (
+        "pc-i440fx-7.2",
+        "pc-i440fx-6.2",
+        Some(("acpi_pci_hotplug.acpi_index", "0000:00:01.3/piix4_pm")),
+    ),
+    (
+        "pc-i440fx-6.2",
+        "pc-i440fx-7.0",
+        Some(("acpi_pci_hotplug.acpi_index", "0000:00:01.3/piix4_pm")),
+    ),
+    (
+        "pc-i440fx-3.1",
+        "pc-i440fx-4.0",
+        Some(("smb", "0000:00:01.3/piix4_pm")),
+    ),
+    (
+        "pc-q35-4.0",
+        "pc-q35-3.1",
+        Some(("smb", "0000:00:1f.3/ich9_smb")),
+    ),
+    ("pc-i440fx-6.0", "pc-i440fx-6.1", None),
+    ("pc-i440fx-2.8", "pc-i440fx-2.7", None),
+    ("pc-i440fx-5.1", "pc-i440fx-5.0", None),
+    ("pc-q35-3.0", "pc-q35-3.1", None),
+];
+
+/// Machine types renamed across compat properties, in real QEMU 7.2. Some
+/// decide which fields a device sends behind a `field_exists` test that a
+/// dump marks but cannot evaluate: `piix4_pm`'s `acpi_pci_hotplug.acpi_index`
+/// (sent from `pc-i440fx-7.0` on), `piix4_pm`'s and `ich9_smb`'s `smb` (from
+/// 4.0 on); QEMU then reads the section with its own guest's layout and fails
+/// ("Missing section footer for ..."), both ways, and `check --reference`
+/// once said such a renamed stream loads. Others decide whether a section is
+/// sent at all (`pcspk` from 2.8 on, `PCIHost` from 5.1 on): QEMU loads it
+/// whatever its own guest would send, and `check --reference` once refused
+/// it ("DEST's guest has no such device"). A rename that changes neither (6.0
+/// to 6.1) loads.
+#[test]
+fn renames_across_compat_properties_get_qemus_verdict() {
+    use support::qemu::{COMMON, Qemu, Release, scratch};
+
+    let dir = scratch("old-renames");
+    let program = Release::V7_2.program().display().to_string();
+    for (from, to, refused_at) in RENAMES {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let mut qemu = Qemu::start(Release::V7_2, from, &["-S"]);
+        qemu.save(&stream);
+        qemu.quit();
+        let reference = dir.join(format!("{to}.ref")).display().to_string();
+        let mut args = vec!["reference", "-o", &reference, "--", &program, "-M", to];
+        args.extend(COMMON);
+        let output = vmstate(&args);
+        assert!(output.status.success(), "{what}: reference");
+        let only_renamed = dir.join(format!("{from}-as-{to}.mig"));
+        let stream_arg = stream.display().to_string();
+        let only_renamed_arg = only_renamed.display().to_string();
+        let output = vmstate(&[
+            "convert",
+            &stream_arg,
+            "--to",
+            "qemu-7.2",
+            "--machine",
+            to,
+            "-o",
+            &only_renamed_arg,
+        ]);
+        assert!(output.status.success(), "{what}: convert --machine");
+
+        let output = vmstate(&[
+            "check",
+            &only_renamed_arg,
+            "qemu-7.2",
+            "--reference",
+            &reference,
+        ]);
+        let said = String::from_utf8_lossy(&output.stdout);
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let converted_arg = converted.display().to_string();
+        let convert = vmstate(&[
+            "convert",
+            &stream_arg,
+            "--to",
+            "qemu-7.2",
+            "--machine",
+            to,
+            "--reference",
+            &reference,
+            "-o",
+            &converted_arg,
+        ]);
+        let qemu = Qemu::load(Release::V7_2, to, &[], &only_renamed);
+        match (qemu, refused_at) {
+            (Ok(qemu), None) => {
+                qemu.quit();
+                assert_eq!(output.status.code(), Some(0), "{what}: {said}");
+                assert!(convert.status.success(), "{what}: convert --reference");
+                let loaded = Qemu::load(Release::V7_2, to, &[], &converted)
+                    .unwrap_or_else(|e| panic!("{what}: QEMU refused the converted: {e}"));
+                loaded.quit();
+            }
+            (Err(refused), Some((field, section))) => {
+                let footer = format!("Missing section footer for {section}");
+                assert!(refused.contains(&footer), "{what}: {refused}");
+                assert_eq!(output.status.code(), Some(1), "{what}: {said}");
+                assert!(
+                    said.contains(&format!("field `{field}`")) && said.contains(&footer),
+                    "{what}: {said}"
+                );
+                assert_eq!(
+                    convert.status.code(),
+                    Some(1),
+                    "{what}: convert --reference"
+                );
+                assert!(!converted.exists(), "{what}: convert wrote a stream");
+            }
+            (Ok(qemu), Some(_)) => {
+                qemu.quit();
+                panic!("{what}: QEMU loads it");
+            }
+            (Err(refused), None) => panic!("{what}: QEMU refused: {refused}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

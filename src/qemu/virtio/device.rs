@@ -3,12 +3,15 @@
 //! QEMU's `virtio` VMSD that close every virtio section.
 
 use super::pci::{VIRTIO_QUEUE_MAX, VirtioPciExtraState};
-use crate::VmState;
+use crate::{Loaded, VmState};
 
 /// `VIRTIO_F_VERSION_1`: the device offers the virtio 1.0 interface.
 pub const VIRTIO_F_VERSION_1: u32 = 32;
 /// `VIRTIO_F_RING_PACKED`: the device offers packed virtqueues.
 pub const VIRTIO_F_RING_PACKED: u32 = 34;
+/// `VIRTIO_F_RING_RESET`: the device can reset single queues (offered by
+/// default since QEMU 7.2, on the legacy virtio-mmio transport too).
+pub const VIRTIO_F_RING_RESET: u32 = 40;
 /// `VIRTIO_DEVICE_ENDIAN_LITTLE`, the value of `device_endian` that needs no
 /// subsection on a little-endian target.
 pub const VIRTIO_DEVICE_ENDIAN_LITTLE: u8 = 1;
@@ -135,7 +138,7 @@ pub struct VirtQueueNoVector {
 /// QEMU's; where it reads device configuration rather than state, a
 /// `#[vmstate(skip)]` field holds that configuration.
 #[derive(VmState, Debug, Clone, PartialEq)]
-#[vmstate(name = "virtio", version = 1)]
+#[vmstate(name = "virtio", version = 1, post_load = Virtio::post_load)]
 pub struct Virtio {
     /// `virtio/device_endian`: sent when the device's endianness is not
     /// little-endian (the default of an x86 target and of every virtio 1.0
@@ -145,10 +148,10 @@ pub struct Virtio {
     /// `virtio/64bit_features`: sent when the device offers a feature above
     /// bit 31.
     #[subsection(needed = Virtio::features_64bit_needed)]
-    pub features_64bit: Virtio64bitFeatures,
+    pub features_64bit: Loaded<Virtio64bitFeatures>,
     /// `virtio/virtqueues`: sent when the device offers virtio 1.0.
     #[subsection(needed = Virtio::virtqueues_needed)]
-    pub virtqueues: VirtioVirtqueues,
+    pub virtqueues: Loaded<VirtioVirtqueues>,
     /// `virtio/ringsize`: sent when a queue's size differs from its default.
     #[subsection(needed = Virtio::ringsize_needed)]
     pub ringsize: VirtioRingsize,
@@ -157,13 +160,13 @@ pub struct Virtio {
     pub broken: VirtioBroken,
     /// `virtio/extra_state`: sent when the transport has extra state.
     #[subsection(needed = Virtio::extra_state_needed)]
-    pub extra_state: VirtioExtraState,
+    pub extra_state: Loaded<VirtioExtraState>,
     /// `virtio/started`: sent when the device is started.
     #[subsection(needed = Virtio::started_needed)]
     pub started: VirtioStarted,
     /// `virtio/packed_virtqueues`: sent when the device offers packed rings.
     #[subsection(needed = Virtio::packed_virtqueues_needed)]
-    pub packed_virtqueues: VirtioPackedVirtqueues,
+    pub packed_virtqueues: Loaded<VirtioPackedVirtqueues>,
     /// `virtio/disabled`: sent when the device is disabled.
     #[subsection(needed = Virtio::disabled_needed)]
     pub disabled: VirtioDisabled,
@@ -186,13 +189,13 @@ impl Default for Virtio {
     fn default() -> Self {
         Self {
             device_endian: VirtioDeviceEndian::default(),
-            features_64bit: Virtio64bitFeatures::default(),
-            virtqueues: VirtioVirtqueues::default(),
+            features_64bit: Loaded::default(),
+            virtqueues: Loaded::default(),
             ringsize: VirtioRingsize::default(),
             broken: VirtioBroken::default(),
-            extra_state: VirtioExtraState::default(),
+            extra_state: Loaded::default(),
             started: VirtioStarted::default(),
-            packed_virtqueues: VirtioPackedVirtqueues::default(),
+            packed_virtqueues: Loaded::default(),
             disabled: VirtioDisabled::default(),
             host_features: 1 << VIRTIO_F_VERSION_1,
             has_extra_state: true,
@@ -250,6 +253,42 @@ impl Virtio {
     /// QEMU `virtio_disabled_needed`.
     fn disabled_needed(&self) -> bool {
         self.disabled.disabled
+    }
+
+    /// The section does not say how the device was configured, and QEMU
+    /// sends each of these subsections exactly when its configuration says
+    /// so (`hw/virtio/virtio.c`, `virtio_virtqueue_needed`,
+    /// `virtio_packed_virtqueue_needed`, `virtio_64bit_features_needed`,
+    /// `virtio_extra_state_needed`): a subsection on the wire says the
+    /// feature or the transport's extra state was there, its absence that it
+    /// was not. Machine types before 2.7 make virtio-pci legacy-only
+    /// (`disable-modern=on`: no `VIRTIO_F_VERSION_1`, so no
+    /// `virtio/virtqueues`) and before 2.5 turn `migrate-extra` off (no
+    /// `virtio/extra_state`), so the configuration is taken from what was
+    /// loaded, and saving again writes what was loaded.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        let mut high = 0;
+        if Loaded::was_loaded(&self.virtqueues) {
+            high |= 1 << VIRTIO_F_VERSION_1;
+        }
+        if Loaded::was_loaded(&self.packed_virtqueues) {
+            high |= 1 << VIRTIO_F_RING_PACKED;
+        }
+        if Loaded::was_loaded(&self.features_64bit) && high == 0 {
+            // Some feature above bit 31 that no other subsection names (a
+            // legacy virtio-mmio device's `VIRTIO_F_RING_RESET`, bit 40).
+            high |= 1 << VIRTIO_F_RING_RESET;
+        }
+        if !Loaded::was_loaded(&self.features_64bit) {
+            high = 0;
+        }
+        self.host_features = (self.host_features & 0xffff_ffff) | high;
+        self.has_extra_state = Loaded::was_loaded(&self.extra_state);
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@
 //! the `virtio/extra_state` subsection carries.
 
 use crate::qemu::pci::PciDevice;
-use crate::{Unused, VmState};
+use crate::{Loaded, Unused, VmState};
 
 /// QEMU `VIRTIO_QUEUE_MAX`: the extra state has one entry per possible queue,
 /// used or not.
@@ -147,11 +147,11 @@ impl MsixEntry {
 /// state, written by `virtio_pci_save_extra_state` inside the
 /// `virtio/extra_state` subsection. It has no fields of its own.
 #[derive(VmState, Debug, Clone, PartialEq)]
-#[vmstate(name = "virtio_pci", version = 1)]
+#[vmstate(name = "virtio_pci", version = 1, post_load = VirtioPciExtraState::post_load)]
 pub struct VirtioPciExtraState {
     /// `virtio_pci/modern_state`: sent when the virtio 1.0 interface is on.
     #[subsection(needed = VirtioPciExtraState::modern_state_needed)]
-    pub modern_state: VirtioPciModernState,
+    pub modern_state: Loaded<VirtioPciModernState>,
     /// Configuration, not migrated: the virtio 1.0 ("modern") interface is on
     /// (QEMU `virtio_pci_modern`, property `disable-modern=off`, the default
     /// of every machine type since 2.7).
@@ -163,7 +163,7 @@ impl Default for VirtioPciExtraState {
     /// Reset state of a transitional device, modern interface on.
     fn default() -> Self {
         Self {
-            modern_state: VirtioPciModernState::default(),
+            modern_state: Loaded::default(),
             modern: true,
         }
     }
@@ -173,6 +173,19 @@ impl VirtioPciExtraState {
     /// QEMU `virtio_pci_modern_state_needed`.
     fn modern_state_needed(&self) -> bool {
         self.modern
+    }
+
+    /// QEMU sends `virtio_pci/modern_state` exactly when the modern interface
+    /// is on (`hw/virtio/virtio-pci.c`, `virtio_pci_modern_state_needed`),
+    /// which machine types before 2.7 turn off (`disable-modern=on`): the
+    /// section does not say which, so the subsection's presence does.
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "hooks have the signature the derive calls"
+    )]
+    fn post_load(&mut self, _version_id: u32) -> Result<(), core::convert::Infallible> {
+        self.modern = Loaded::was_loaded(&self.modern_state);
+        Ok(())
     }
 }
 

@@ -37,6 +37,12 @@ pub struct Dump {
     /// (`parse_cpreg_lists`): QEMU's dump has no `cpu` entry, so they ship
     /// beside it; empty when not known.
     pub cpregs: Vec<(String, Vec<u64>)>,
+    /// The register lists the other shipped releases migrate, per CPU model:
+    /// a stream's list that is none of these and none of
+    /// [`cpregs`](Self::cpregs) comes from a CPU configuration no shipped
+    /// list covers, so the nearest list does not stand for DEST's CPU.
+    /// Empty when not known (a dump given as a file).
+    pub other_cpregs: Vec<(String, Vec<u64>)>,
 }
 
 /// One section: a device type's entry in the dump.

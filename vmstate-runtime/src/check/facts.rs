@@ -221,7 +221,17 @@ impl<'a> FactsCollector<'a> {
                         Some(desc.vmsd_name.clone()).filter(|name| !name.is_empty());
                     let decoded = decode(&desc, payload, *offset).ok();
                     let value = decoded.as_ref().map(|d| &d.value);
-                    collect_subsections(&desc, value, &mut section.subsections);
+                    // Described by a model, a section that QEMU writes with a
+                    // hand-written function is compared as QEMU's own vmdesc
+                    // (and a destination's dump) shows it: one opaque field.
+                    let as_qemu_shows = if in_vmdesc {
+                        None
+                    } else {
+                        hand_written_view(&desc, payload.len())
+                    };
+                    if as_qemu_shows.is_none() {
+                        collect_subsections(&desc, value, &mut section.subsections);
+                    }
                     if let Some(decoded) = &decoded {
                         section.equal_values = equal_values(&decoded.leaves, payload);
                         if let Some(paths) = super::crashes::fields_for(&info.idstr) {
@@ -244,7 +254,7 @@ impl<'a> FactsCollector<'a> {
                         .and_then(|d| leaf_bytes(&d.leaves, payload, "virtio-gpu", "virtio-gpu"))
                         .and_then(virtio_gpu_scanout_size);
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
-                    section.desc = Some(desc);
+                    section.desc = Some(as_qemu_shows.unwrap_or(desc));
                     section.desc_in_vmdesc = in_vmdesc;
                 }
                 // A vmdesc that shows the state as one blob (virtio) hides
@@ -299,6 +309,35 @@ impl<'a> FactsCollector<'a> {
     pub fn finish(self) -> StreamFacts {
         self.facts
     }
+}
+
+/// How QEMU's vmdesc describes a section that a model describes field by
+/// field, where the two differ: a virtio device's section is one field
+/// `virtio` of type `virtio` (`VMSTATE_VIRTIO_DEVICE`), which QEMU's
+/// hand-written `virtio_save` fills with the transport's part, the common
+/// state, the device's own state and the `virtio` VMSD's subsections, and
+/// which its vmdesc and `-dump-vmstate` show as that one field, without its
+/// inner layout or subsections (`hw/virtio/virtio.c`, `virtio_device_put`;
+/// `migration/vmstate.c`, `vmstate_save_state_v` describes only what a VMSD
+/// lists). A stream without a vmdesc (machine types before 2.3) is then
+/// compared with a destination's dump as a stream with one is; the model's
+/// names (`transport`, `parent_obj`) are not QEMU's, and the subsections the
+/// dump omits are not unknown to the destination. `None` for other sections.
+fn hand_written_view(desc: &StateDesc, payload_len: usize) -> Option<StateDesc> {
+    let virtio = desc
+        .fields
+        .iter()
+        .any(|f| f.name == "virtio" && f.nested.as_ref().is_some_and(|n| n.vmsd_name == "virtio"));
+    virtio.then(|| StateDesc {
+        vmsd_name: desc.vmsd_name.clone(),
+        version: desc.version,
+        fields: vec![crate::desc::FieldDesc::scalar(
+            "virtio",
+            "virtio",
+            payload_len,
+        )],
+        subsections: Vec::new(),
+    })
 }
 
 /// The PCI configuration space among a payload's leaves: QEMU's `PCIDevice`
@@ -624,5 +663,58 @@ mod tests {
         assert_eq!(descs, [Some(a), Some(b), Some(a), None]);
         let in_vmdesc: Vec<_> = facts.sections.iter().map(|s| s.desc_in_vmdesc).collect();
         assert_eq!(in_vmdesc, [true, true, true, false]);
+    }
+
+    /// A model's field-by-field description of a virtio section, in a stream
+    /// without a vmdesc, becomes what QEMU's vmdesc shows: one `virtio` field
+    /// over the whole payload, and none of the subsections inside it; a
+    /// section described otherwise keeps its description.
+    #[test]
+    fn a_modelled_virtio_section_is_shown_as_qemu_describes_it() {
+        let sub = StateDesc {
+            vmsd_name: "virtio/started".to_owned(),
+            version: 1,
+            fields: vec![FieldDesc::scalar("started", "bool", 1)],
+            subsections: Vec::new(),
+        };
+        let virtio = StateDesc {
+            vmsd_name: "virtio".to_owned(),
+            version: 1,
+            fields: Vec::new(),
+            subsections: vec![sub],
+        };
+        let modelled = StateDesc {
+            vmsd_name: "virtio-rng".to_owned(),
+            version: 1,
+            fields: vec![
+                FieldDesc::scalar("status", "uint8", 1),
+                FieldDesc::structure("virtio", virtio),
+            ],
+            subsections: Vec::new(),
+        };
+        let describe = move |_: &SectionInfo, _: &[u8]| Some(modelled.clone());
+        let mut collector = FactsCollector::new(None, &describe);
+        section(&mut collector, 1, "0000:00:05.0/virtio-rng", 0);
+        let facts = collector.finish();
+        let only = &facts.sections[0];
+        let desc = only.desc.as_ref().expect("described");
+        assert_eq!(desc.fields, [FieldDesc::scalar("virtio", "virtio", 1)]);
+        assert!(desc.subsections.is_empty());
+        assert!(only.subsections.is_empty(), "{:?}", only.subsections);
+        assert_eq!(only.vmsd_name.as_deref(), Some("virtio-rng"));
+
+        let plain = |_: &SectionInfo, _: &[u8]| {
+            Some(StateDesc {
+                vmsd_name: "port92".to_owned(),
+                version: 1,
+                fields: vec![FieldDesc::scalar("outport", "uint8", 1)],
+                subsections: Vec::new(),
+            })
+        };
+        let mut collector = FactsCollector::new(None, &plain);
+        section(&mut collector, 1, "port92", 0);
+        let facts = collector.finish();
+        let desc = facts.sections[0].desc.as_ref().expect("described");
+        assert_eq!(desc.fields, [FieldDesc::scalar("outport", "uint8", 1)]);
     }
 }

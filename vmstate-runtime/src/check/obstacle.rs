@@ -222,6 +222,23 @@ pub enum Obstacle {
         /// no reference showed it.
         model: Option<String>,
     },
+    /// An Arm CPU whose configuration no shipped register list covers (a CPU
+    /// model or EL2/EL3 combination the lists were not made for), which
+    /// carries registers that DEST's release migrates for none of the CPUs
+    /// it has lists for and that QEMU 7.2 and 10.0 are known to migrate
+    /// differently ([`DROPPABLE_CPREGS`](super::DROPPABLE_CPREGS)): the
+    /// other release wrote it, and `cpu_post_load` (target/arm/machine.c)
+    /// refuses an index it does not know, or a longer list.
+    CpregUnlisted {
+        /// The section's idstr (`cpu`).
+        idstr: String,
+        /// Its instance (the CPU's index).
+        instance_id: u32,
+        /// Those registers.
+        unknown: Vec<u64>,
+        /// The nearest shipped list's CPU model.
+        nearest: String,
+    },
     /// Arm CPU registers the destination migrates and computes as a
     /// constant other than 0, which the stream lacks: `cpu_post_load` writes
     /// its list's unset slot for them and refuses what reads back.
@@ -341,6 +358,7 @@ impl fmt::Display for Obstacle {
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
             Self::CpregUnset { .. } => self.fmt_cpreg_unset(f),
+            Self::CpregUnlisted { .. } => self.fmt_cpreg_unlisted(f),
             Self::Layout { .. } => self.fmt_layout(f),
             Self::EqualValue { .. }
             | Self::UnknownRamBlock { .. }
@@ -526,6 +544,38 @@ impl Obstacle {
         };
         list(f, "only in the stream", unknown)?;
         list(f, "only in DEST", missing)
+    }
+
+    fn fmt_cpreg_unlisted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::CpregUnlisted {
+            idstr,
+            instance_id,
+            unknown,
+            nearest,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: the CPU migrates coprocessor registers \
+             that DEST's release migrates for no CPU, as the other release does (QEMU: \
+             \"error while loading state for instance 0x{instance_id:x} of device '{idstr}'\", \
+             or \"Invalid value N expecting positive value <= M\" where the list is longer \
+             than DEST's):"
+        )?;
+        for (n, index) in unknown.iter().take(SHOWN).enumerate() {
+            let sep = if n > 0 { "," } else { "" };
+            write!(f, "{sep} {}", CpReg(*index))?;
+        }
+        if unknown.len() > SHOWN {
+            write!(f, ", and {} more", unknown.len() - SHOWN)?;
+        }
+        write!(
+            f,
+            "; no shipped register list is this CPU's (the nearest is {nearest}'s), \
+             `vmstate reference` makes DEST's own"
+        )
     }
 
     fn fmt_load_crash(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

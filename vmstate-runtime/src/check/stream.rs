@@ -11,8 +11,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::cpregs::{
-    compare_cpregs, constants_that_differ, dest_constant, is_id_register, nearest_model,
-    unset_constants,
+    DROPPABLE_CPREGS, compare_cpregs, constants_that_differ, dest_constant, is_id_register,
+    nearest_model, unset_constants,
 };
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
@@ -37,6 +37,10 @@ pub struct StreamVerdict {
     /// which fields a `field_exists` test guards, which a paused reference
     /// stream cannot. [`add_reference`](Self::add_reference) compares with them.
     pub dest_structs: Vec<Description>,
+    /// The Arm `cpu` sections (`idstr:instance`) whose register list no
+    /// shipped list covers, so that only the registers that tell the
+    /// releases apart were compared; a reference compares the whole list.
+    pub cpregs_unchecked: Vec<String>,
 }
 
 /// Configuration subsections and the first release that loads each.
@@ -146,22 +150,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
         release_layouts(section, dest, stream.footers, &mut verdict.obstacles);
-        // QEMU's dump has no `cpu` entry: the release's shipped register
-        // lists stand for its CPU, the model nearest the stream's taken.
-        if let Some(ours) = &section.cpregs
-            && let Some((model, theirs)) = nearest_model(ours, &dest.cpregs)
-        {
-            verdict.obstacles.extend(compare_cpregs(
-                &section.idstr,
-                section.instance_id,
-                ours,
-                theirs,
-                Some(model),
-            ));
-            verdict
-                .obstacles
-                .extend(unset(section, ours, theirs, |_| None));
-        }
+        check_cpregs(section, dest, &mut verdict);
         // The constants that differ between the shipped releases.
         if let (Some(indexes), Some(values), Some(release)) =
             (&section.cpregs, &section.cpreg_values, &dest.release)
@@ -197,6 +186,79 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         }
     }
     verdict
+}
+
+/// QEMU's dump has no `cpu` entry: the release's shipped register lists
+/// stand for its CPU, the model nearest the stream's taken, where the
+/// stream's list is one the shipped lists cover.
+fn check_cpregs(section: &SectionFacts, dest: &Dump, verdict: &mut StreamVerdict) {
+    if let Some(ours) = &section.cpregs
+        && let Some((model, _)) = nearest_model(ours, &dest.cpregs)
+        && !covered(ours, dest)
+    {
+        // No shipped list is this CPU's (another CPU model, another
+        // EL2/EL3 combination): the nearest one would call a stream of
+        // DEST's own release refused. Only what tells the releases
+        // apart decides: registers DEST's release migrates for no CPU
+        // that the releases are known to migrate differently.
+        let unknown = registers_of_no_dest_cpu(ours, dest);
+        if !unknown.is_empty() {
+            verdict.obstacles.push(Obstacle::CpregUnlisted {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                unknown,
+                nearest: model.clone(),
+            });
+        }
+        verdict
+            .cpregs_unchecked
+            .push(format!("{}:{}", section.idstr, section.instance_id));
+    } else if let Some(ours) = &section.cpregs
+        && let Some((model, theirs)) = nearest_model(ours, &dest.cpregs)
+    {
+        verdict.obstacles.extend(compare_cpregs(
+            &section.idstr,
+            section.instance_id,
+            ours,
+            theirs,
+            Some(model),
+        ));
+        verdict
+            .obstacles
+            .extend(unset(section, ours, theirs, |_| None));
+    }
+}
+
+/// Whether a stream's register list is one the shipped lists cover: exactly
+/// the list of a CPU configuration in DEST's release or in another shipped
+/// one (which wrote the stream). When the other releases' lists are not
+/// known, every list counts as covered, as before they were shipped.
+fn covered(ours: &[u64], dest: &Dump) -> bool {
+    if dest.other_cpregs.is_empty() {
+        return true;
+    }
+    let sent: BTreeSet<u64> = ours.iter().copied().collect();
+    dest.cpregs
+        .iter()
+        .chain(&dest.other_cpregs)
+        .any(|(_, list)| list.len() == sent.len() && list.iter().all(|i| sent.contains(i)))
+}
+
+/// The registers of `ours` that QEMU 7.2 and 10.0 are known to migrate
+/// differently ([`DROPPABLE_CPREGS`]) and that DEST's release migrates for
+/// none of its CPU configurations: the other release's (QEMU 7.2's 32-bit
+/// PAR, 10.0's debug communication registers), which DEST refuses.
+fn registers_of_no_dest_cpu(ours: &[u64], dest: &Dump) -> Vec<u64> {
+    ours.iter()
+        .copied()
+        .filter(|index| DROPPABLE_CPREGS.iter().any(|r| r.index == *index))
+        .filter(|index| {
+            !dest
+                .cpregs
+                .iter()
+                .any(|(_, list)| list.binary_search(index).is_ok())
+        })
+        .collect()
 }
 
 /// Adds to `out` DEST's dump description of every struct `written` inlines,
@@ -252,6 +314,158 @@ fn sized_by_stream(path: &str) -> bool {
     path.starts_with("cpreg_vmstate_indexes") || path.starts_with("cpreg_vmstate_values")
 }
 
+/// The Arm CPU's register list and ID registers of `section` against the
+/// reference's (`theirs`): DEST's own list and values.
+fn reference_cpregs(section: &SectionFacts, theirs: &SectionFacts, obstacles: &mut Vec<Obstacle>) {
+    if let (Some(ours), Some(dest)) = (&section.cpregs, &theirs.cpregs) {
+        obstacles.extend(compare_cpregs(
+            &section.idstr,
+            section.instance_id,
+            ours,
+            dest,
+            None,
+        ));
+        // The reference's values are DEST's own.
+        let dest_value = |index: u64| {
+            let at = dest.iter().position(|i| *i == index)?;
+            theirs.cpreg_values.as_ref()?.get(at).copied()
+        };
+        obstacles.extend(unset(section, ours, dest, dest_value));
+    }
+    // The reference's ID registers are DEST's own values.
+    if let (Some(ours), Some(values), Some(dest), Some(dest_values)) = (
+        &section.cpregs,
+        &section.cpreg_values,
+        &theirs.cpregs,
+        &theirs.cpreg_values,
+    ) {
+        let theirs_of = |index: u64, _| {
+            let at = dest.iter().position(|i| *i == index)?;
+            is_id_register(index).then(|| dest_values.get(at).copied())?
+        };
+        let registers = constants_that_differ(ours, values, theirs_of);
+        if !registers.is_empty() {
+            obstacles.push(Obstacle::CpregConstant {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                registers,
+            });
+        }
+    }
+}
+
+/// The smallest target page size, as a power of two, of the targets whose
+/// page size varies (`TARGET_PAGE_BITS_VARY`): only they send
+/// `configuration/target-page-bits`, and of those the releases here run Arm,
+/// whose `TARGET_PAGE_BITS_MIN` is 10 (target/arm/cpu-param.h). x86's page
+/// size is fixed, so its streams never carry the subsection.
+const TARGET_PAGE_BITS_MIN_VARY: u32 = 10;
+
+/// Sections whose device the machine always registers but whose VMSD has a
+/// section-level `needed` test, so that a stream may leave them out
+/// (`migration/savevm.c`, `vmstate_section_needed` skips them on save; the
+/// loader accepts them whatever the test says): a reference without one does
+/// not show a guest without the device. (idstr, QEMU's test.)
+const SENT_WHEN_NEEDED: &[(&str, &str)] = &[
+    // hw/audio/pcspk.c `migrate_needed`: property `migrate`, off in
+    // `pc_compat_2_7` (measured: a 7.2 `pc-i440fx-2.8` guest renamed
+    // `pc-i440fx-2.7` loads in 7.2, whose paused 2.7 reference has no `pcspk`).
+    ("pcspk", "migrate_needed"),
+    // hw/pci/pci_host.c `pci_host_needed`: property
+    // `x-config-reg-migration-enabled`, off for `pc-i440fx-5.0` and older
+    // (measured: a 7.2 `pc-i440fx-5.1` guest renamed `pc-i440fx-5.0` loads in
+    // 7.2, whose 5.0 reference has no `PCIHost`).
+    ("PCIHost", "pci_host_needed"),
+    // migration/global_state.c `global_state_needed`: sent for some run
+    // states only on machine types that do not always send it.
+    ("globalstate", "global_state_needed"),
+];
+
+/// Fields behind a `field_exists` test that reads device configuration only
+/// (a property that machine types' compat properties set), never state the
+/// load brought in, as (VMSD name, field name as the vmdesc gives it). A
+/// dump marks them tested and cannot say how DEST's guest is built; a
+/// reference can: QEMU's loader reads such a field exactly when DEST's own
+/// guest writes it, so a stream that has it where the reference lacks it,
+/// or lacks it where the reference has it, is read with another layout (a
+/// machine type renamed by `vmstate convert --machine` across these compat
+/// properties). Tests that read loaded state (`ide_drive`'s
+/// `identify_data`) are not here: a paused reference may lack what a guest
+/// that ran sends.
+const CONFIGURATION_TESTS: &[(&str, &str)] = &[
+    // hw/acpi/piix4.c `vmstate_test_migrate_smb`: `smbus_no_migration_support`
+    // of the older machine classes (measured: QEMU 7.2 sends `smb` from
+    // `pc-i440fx-4.0` on, and refuses 3.1 renamed 4.0 and 4.0 renamed 3.1).
+    ("piix4_pm", "smb"),
+    // hw/i2c/smbus_ich9.c `ich9_vmstate_need_smbus` (`pm_smbus_vmstate_needed`,
+    // the same machine class flag): q35's `SMBus` function (measured: 7.2
+    // refuses `pc-q35-3.1` renamed 4.0 and 4.0 renamed 3.1, "Missing section
+    // footer for 0000:00:1f.3/ich9_smb").
+    ("ich9_smb", "smb"),
+    // hw/acpi/piix4.c `vmstate_test_use_acpi_hotplug_bridge`:
+    // `acpi-pci-hotplug-with-bridge-support`, off in `pc_compat_1_7`.
+    ("piix4_pm", "acpi_pci_hotplug.hotplug_select"),
+    // hw/acpi/piix4.c `vmstate_test_migrate_acpi_index`:
+    // `x-not-migrate-acpi-index`, on for `pc-i440fx-6.2` and older (measured:
+    // QEMU 7.2 and 10.0 send the field from `pc-i440fx-7.0` on).
+    ("piix4_pm", "acpi_pci_hotplug.acpi_index"),
+];
+
+/// The first field of [`CONFIGURATION_TESTS`] that the stream's section has
+/// and the reference's lacks, or the other way round, in the same struct.
+fn configuration_test_difference(
+    section: &SectionFacts,
+    reference: &SectionFacts,
+    footers: bool,
+) -> Option<Obstacle> {
+    let (ours, theirs) = (section.desc.as_ref()?, reference.desc.as_ref()?);
+    for (vmsd, field) in CONFIGURATION_TESTS {
+        let (Some(ours_has), Some(theirs_has)) =
+            (field_in(ours, vmsd, field), field_in(theirs, vmsd, field))
+        else {
+            continue;
+        };
+        if ours_has == theirs_has {
+            continue;
+        }
+        let why = "a test of how the device is configured (a compat property of the machine \
+                   type), as DEST's reference shows";
+        let difference = if ours_has {
+            super::layout::LayoutDifference {
+                path: (*field).to_owned(),
+                stream: format!("`{field}`"),
+                dest: format!("does not read it: {why}"),
+            }
+        } else {
+            super::layout::LayoutDifference {
+                path: (*field).to_owned(),
+                stream: "no such field".to_owned(),
+                dest: format!("reads `{field}`: {why}"),
+            }
+        };
+        return Some(Obstacle::Layout {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            difference,
+            footers,
+        });
+    }
+    None
+}
+
+/// Whether the struct named `vmsd` in `desc` (at any depth) has a field
+/// `field`; `None` when `desc` holds no such struct.
+fn field_in(desc: &StateDesc, vmsd: &str, field: &str) -> Option<bool> {
+    if desc.vmsd_name == vmsd {
+        return Some(desc.fields.iter().any(|f| f.name == field));
+    }
+    desc.fields
+        .iter()
+        .filter_map(|f| f.nested.as_deref())
+        .chain(&desc.subsections)
+        .find_map(|inner| field_in(inner, vmsd, field))
+}
+
 /// A stream's sections by idstr and instance (the first of each, as QEMU's
 /// `find_se` takes it): a lookup each, however many sections a stream has.
 fn by_key(facts: &StreamFacts) -> HashMap<(&str, u32), &SectionFacts> {
@@ -293,8 +507,10 @@ impl StreamVerdict {
                     | Obstacle::CpregUnknown { .. }
                     | Obstacle::CpregUnset { .. }
                     | Obstacle::CpregConstant { .. }
+                    | Obstacle::CpregUnlisted { .. }
             )
         });
+        self.cpregs_unchecked.clear();
         for obstacle in check_reference(stream, reference) {
             // Said already without the reference (a release's rule), or
             // the machine type, which the reference only names again.
@@ -376,13 +592,33 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
             listed: false,
         });
     }
-    if let (Some(ours), Some(theirs)) = (stream.target_page_bits, reference.target_page_bits)
-        && ours != theirs
-    {
-        obstacles.push(Obstacle::PageBits {
-            stream: ours,
-            dest: theirs,
-        });
+    // QEMU sends `configuration/target-page-bits` only above the target's
+    // minimum, and a loader that did not receive it takes the minimum
+    // (migration/savevm.c, `vmstate_target_page_bits_needed` and
+    // `configuration_pre_load`), so one side without it has the minimum and
+    // differs from the other's: a `virt-2.7` guest (1 KiB pages) renamed
+    // `virt-2.8` is refused, "Received TARGET_PAGE_BITS is 10 but local is 12".
+    let minimum = TARGET_PAGE_BITS_MIN_VARY;
+    match (stream.target_page_bits, reference.target_page_bits) {
+        (Some(ours), Some(theirs)) if ours != theirs => {
+            obstacles.push(Obstacle::PageBits {
+                stream: ours,
+                dest: theirs,
+            });
+        }
+        (None, Some(theirs)) if theirs != minimum => {
+            obstacles.push(Obstacle::PageBits {
+                stream: minimum,
+                dest: theirs,
+            });
+        }
+        (Some(ours), None) if ours != minimum => {
+            obstacles.push(Obstacle::PageBits {
+                stream: ours,
+                dest: minimum,
+            });
+        }
+        _ => {}
     }
     check_ram_blocks(stream, reference, &mut obstacles);
     let theirs_by_key = by_key(reference);
@@ -391,10 +627,15 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
             .get(&(section.idstr.as_str(), section.instance_id))
             .copied()
         else {
-            obstacles.push(Obstacle::NotInGuest {
-                idstr: section.idstr.clone(),
-                instance_id: section.instance_id,
-            });
+            if !SENT_WHEN_NEEDED
+                .iter()
+                .any(|(idstr, _)| *idstr == section.idstr)
+            {
+                obstacles.push(Obstacle::NotInGuest {
+                    idstr: section.idstr.clone(),
+                    instance_id: section.instance_id,
+                });
+            }
             continue;
         };
         for (path, value) in &section.equal_values {
@@ -410,41 +651,12 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
                 });
             }
         }
-        if let (Some(ours), Some(dest)) = (&section.cpregs, &theirs.cpregs) {
-            obstacles.extend(compare_cpregs(
-                &section.idstr,
-                section.instance_id,
-                ours,
-                dest,
-                None,
-            ));
-            // The reference's values are DEST's own.
-            let dest_value = |index: u64| {
-                let at = dest.iter().position(|i| *i == index)?;
-                theirs.cpreg_values.as_ref()?.get(at).copied()
-            };
-            obstacles.extend(unset(section, ours, dest, dest_value));
-        }
-        // The reference's ID registers are DEST's own values.
-        if let (Some(ours), Some(values), Some(dest), Some(dest_values)) = (
-            &section.cpregs,
-            &section.cpreg_values,
-            &theirs.cpregs,
-            &theirs.cpreg_values,
-        ) {
-            let theirs_of = |index: u64, _| {
-                let at = dest.iter().position(|i| *i == index)?;
-                is_id_register(index).then(|| dest_values.get(at).copied())?
-            };
-            let registers = constants_that_differ(ours, values, theirs_of);
-            if !registers.is_empty() {
-                obstacles.push(Obstacle::CpregConstant {
-                    idstr: section.idstr.clone(),
-                    instance_id: section.instance_id,
-                    registers,
-                });
-            }
-        }
+        obstacles.extend(configuration_test_difference(
+            section,
+            theirs,
+            stream.footers,
+        ));
+        reference_cpregs(section, theirs, &mut obstacles);
         if let (Some(ours), Some(dest)) = (section.virtio_gpu_scanout, theirs.virtio_gpu_scanout)
             && ours != dest
         {
@@ -914,5 +1126,201 @@ mod cpreg_constant_tests {
         assert_eq!(with_reference.obstacles, verdict.obstacles);
         // The release's own value loads.
         assert!(check_stream(&cpu(0x0301_0006), &dest).obstacles.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod unlisted_cpu_tests {
+    use super::*;
+    use crate::stream::SectionInfo;
+
+    /// QEMU 7.2's 32-bit PAR and QEMU 10.0's `DBGDTR_EL0`: one register each
+    /// release alone migrates.
+    const PAR32: u64 = 0x4020_0000_200f_3a00;
+    const DBGDTR_EL0: u64 = 0x6030_0000_0013_9828;
+
+    fn cpu(registers: &[u64]) -> StreamFacts {
+        StreamFacts {
+            machine: Some("virt-7.2".into()),
+            sections: vec![SectionFacts {
+                cpregs: Some(registers.to_vec()),
+                cpreg_values: Some(vec![0; registers.len()]),
+                ..SectionFacts::new(&SectionInfo {
+                    idstr: "cpu".into(),
+                    instance_id: 0,
+                    version_id: 22,
+                })
+            }],
+            ..StreamFacts::default()
+        }
+    }
+
+    /// QEMU 7.2 (lists: a CPU model with registers 1, 2 and the PAR) and
+    /// 10.0 (the same model with 1, 2 and `DBGDTR_EL0`).
+    fn release(version: &str) -> Dump {
+        let v7 = vec![("cortex-a57".to_owned(), vec![1, 2, PAR32])];
+        let v10 = vec![("cortex-a57".to_owned(), vec![1, 2, DBGDTR_EL0])];
+        let (cpregs, other_cpregs) = if version.starts_with("7.") {
+            (v7, v10)
+        } else {
+            (v10, v7)
+        };
+        Dump {
+            release: Some(version.into()),
+            machines: vec!["virt-7.2".into()],
+            cpregs,
+            other_cpregs,
+            ..Dump::default()
+        }
+    }
+
+    /// A CPU no list is made for (registers 1, 3, 4 and its release's
+    /// marker): its own release loads it, whatever the nearest list says; the
+    /// other release refuses it, naming the register it does not know.
+    #[test]
+    fn a_cpu_no_list_covers_is_judged_by_the_registers_that_tell_the_releases_apart() {
+        let of_7_2 = cpu(&[1, 3, 4, PAR32]);
+        let of_10_0 = cpu(&[1, 3, 4, DBGDTR_EL0]);
+        for (stream, own, other, marker) in [
+            (&of_7_2, "7.2.22", "10.0.2", PAR32),
+            (&of_10_0, "10.0.2", "7.2.22", DBGDTR_EL0),
+        ] {
+            let verdict = check_stream(stream, &release(own));
+            assert!(verdict.obstacles.is_empty(), "{:?}", verdict.obstacles);
+            assert_eq!(verdict.cpregs_unchecked, ["cpu:0"]);
+            let verdict = check_stream(stream, &release(other));
+            assert_eq!(
+                verdict.obstacles,
+                [Obstacle::CpregUnlisted {
+                    idstr: "cpu".into(),
+                    instance_id: 0,
+                    unknown: vec![marker],
+                    nearest: "cortex-a57".into(),
+                }]
+            );
+        }
+        // A list that is a shipped one is compared whole, as before.
+        let verdict = check_stream(&cpu(&[1, 2, PAR32]), &release("10.0.2"));
+        assert!(matches!(
+            verdict.obstacles.as_slice(),
+            [Obstacle::CpregUnknown { .. }]
+        ));
+        assert!(verdict.cpregs_unchecked.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod configuration_test_tests {
+    use super::*;
+    use crate::desc::FieldDesc;
+    use crate::stream::SectionInfo;
+
+    fn piix4_pm(acpi_index: bool) -> StreamFacts {
+        let mut fields = vec![FieldDesc::scalar(
+            "acpi_pci_hotplug.hotplug_select",
+            "uint32",
+            4,
+        )];
+        if acpi_index {
+            fields.push(FieldDesc::scalar(
+                "acpi_pci_hotplug.acpi_index",
+                "uint32",
+                4,
+            ));
+        }
+        StreamFacts {
+            machine: Some("pc-i440fx-7.0".into()),
+            footers: true,
+            sections: vec![SectionFacts {
+                desc: Some(StateDesc {
+                    vmsd_name: "piix4_pm".into(),
+                    version: 3,
+                    fields,
+                    subsections: Vec::new(),
+                }),
+                desc_in_vmdesc: true,
+                ..SectionFacts::new(&SectionInfo {
+                    idstr: "0000:00:01.3/piix4_pm".into(),
+                    instance_id: 0,
+                    version_id: 3,
+                })
+            }],
+            ..StreamFacts::default()
+        }
+    }
+
+    /// A field behind a configuration test that one side has and the other
+    /// lacks is a layout difference, either way; the same fields are none.
+    #[test]
+    fn a_configuration_tested_field_the_reference_lacks_or_has_alone_is_refused() {
+        for (ours, theirs) in [(true, false), (false, true)] {
+            let obstacles = check_reference(&piix4_pm(ours), &piix4_pm(theirs));
+            let [
+                Obstacle::Layout {
+                    difference,
+                    footers,
+                    ..
+                },
+            ] = obstacles.as_slice()
+            else {
+                panic!("{ours} {theirs}: {obstacles:?}");
+            };
+            assert_eq!(difference.path, "acpi_pci_hotplug.acpi_index");
+            assert!(*footers);
+        }
+        for same in [true, false] {
+            assert!(check_reference(&piix4_pm(same), &piix4_pm(same)).is_empty());
+        }
+    }
+
+    /// A stream without `configuration/target-page-bits` has the minimum
+    /// page size, which differs from a reference's that sends it.
+    #[test]
+    fn a_page_size_left_out_is_the_minimum() {
+        let with = |bits| StreamFacts {
+            machine: Some("virt-2.8".into()),
+            target_page_bits: bits,
+            ..StreamFacts::default()
+        };
+        assert_eq!(
+            check_reference(&with(None), &with(Some(12))),
+            [Obstacle::PageBits {
+                stream: 10,
+                dest: 12
+            }]
+        );
+        assert_eq!(
+            check_reference(&with(Some(12)), &with(None)),
+            [Obstacle::PageBits {
+                stream: 12,
+                dest: 10
+            }]
+        );
+        assert!(check_reference(&with(None), &with(None)).is_empty());
+        assert!(check_reference(&with(Some(12)), &with(Some(12))).is_empty());
+    }
+
+    /// A section whose VMSD has a section-level `needed` (`pcspk`) may be
+    /// missing from a reference whose guest has the device; another section
+    /// missing there is a device the guest lacks.
+    #[test]
+    fn a_section_sent_only_when_needed_is_not_missing_from_the_guest() {
+        let with = |idstr: &str| {
+            let mut facts = piix4_pm(true);
+            facts.sections.push(SectionFacts::new(&SectionInfo {
+                idstr: idstr.into(),
+                instance_id: 0,
+                version_id: 1,
+            }));
+            facts
+        };
+        assert!(check_reference(&with("pcspk"), &piix4_pm(true)).is_empty());
+        assert_eq!(
+            check_reference(&with("serial"), &piix4_pm(true)),
+            [Obstacle::NotInGuest {
+                idstr: "serial".into(),
+                instance_id: 0
+            }]
+        );
     }
 }
