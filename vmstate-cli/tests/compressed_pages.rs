@@ -7,9 +7,6 @@
 
 mod support;
 
-use std::path::Path;
-use std::time::{Duration, Instant};
-
 use support::qemu::{Qemu, Release, scratch};
 use support::vmstate;
 
@@ -18,37 +15,12 @@ const MACHINE: &str = "pc-i440fx-7.2";
 /// What QEMU prints when its loader meets a compressed page it cannot take.
 const REFUSED: &str = "error while loading state section id";
 
-/// Loads `stream` into QEMU 7.2 with its `compress` capability on, as the
-/// verdict advises: `-incoming defer`, the capability, `migrate-incoming`.
-fn load_with_compress(stream: &Path) -> Qemu {
-    let mut qemu = Qemu::start(Release::V7_2, MACHINE, &["-S", "-incoming", "defer"]);
-    qemu.execute(
-        r#"{"execute": "migrate-set-capabilities", "arguments": {"capabilities": [{"capability": "compress", "state": true}]}}"#,
-    );
-    let uri = format!("exec:cat {}", stream.display());
-    let command = serde_json::json!({ "execute": "migrate-incoming", "arguments": { "uri": uri } });
-    qemu.execute(&command.to_string());
-    let deadline = Instant::now() + Duration::from_mins(1);
-    loop {
-        let status = qemu.execute(r#"{"execute": "query-migrate"}"#);
-        match status["status"].as_str() {
-            Some("completed") => return qemu,
-            Some("failed") => panic!("QEMU 7.2 with `compress` refused the stream: {status}"),
-            _ => {}
-        }
-        assert!(Instant::now() < deadline, "the load did not end: {status}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn compressed_pages_are_kept_and_judged_as_qemu_judges_them() {
     let dir = scratch("compressed-pages");
     let stream = dir.join("compressed.mig");
     let mut qemu = Qemu::start(Release::V7_2, MACHINE, &["-S"]);
-    qemu.execute(
-        r#"{"execute": "migrate-set-capabilities", "arguments": {"capabilities": [{"capability": "compress", "state": true}]}}"#,
-    );
+    qemu.enable_capability("compress");
     qemu.save(&stream);
     qemu.quit();
     let path = stream.display().to_string();
@@ -101,7 +73,8 @@ fn compressed_pages_are_kept_and_judged_as_qemu_judges_them() {
     let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
     assert_eq!(changed, 1);
     // And 7.2 with the capability on, as the verdict says, loads the edit.
-    let mut qemu = load_with_compress(&edited);
+    let uri = format!("exec:cat {}", edited.display());
+    let mut qemu = Qemu::load_deferred(Release::V7_2, MACHINE, "compress", &uri);
     let pic = qemu.human("info pic");
     qemu.quit();
     assert!(pic.contains("imr=12"), "{pic}");

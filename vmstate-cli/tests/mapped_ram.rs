@@ -9,7 +9,6 @@ mod support;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use support::qemu::{Qemu, Release, scratch};
 use support::{inspect_json, vmstate};
@@ -122,30 +121,8 @@ fn set_changes_one_byte_and_keeps_the_holes() {
 /// Starts QEMU 10.0 paused and loads the mapped-ram file `file`; panics
 /// with QEMU's status when the load fails.
 fn restore(file: &Path) -> Qemu {
-    let mut qemu = Qemu::start(
-        Release::V10_0,
-        "pc-i440fx-10.0",
-        &["-S", "-incoming", "defer"],
-    );
-    qemu.execute(
-        r#"{"execute": "migrate-set-capabilities", "arguments": {"capabilities": [{"capability": "mapped-ram", "state": true}]}}"#,
-    );
-    let incoming = serde_json::json!({
-        "execute": "migrate-incoming",
-        "arguments": { "uri": format!("file:{}", file.display()) },
-    });
-    qemu.execute(&incoming.to_string());
-    let deadline = Instant::now() + Duration::from_mins(1);
-    loop {
-        let status = qemu.execute(r#"{"execute": "query-migrate"}"#);
-        match status["status"].as_str() {
-            Some("completed") => return qemu,
-            Some("failed") => panic!("QEMU 10.0 refused {}: {status}", file.display()),
-            _ => {}
-        }
-        assert!(Instant::now() < deadline, "the load did not end: {status}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let uri = format!("file:{}", file.display());
+    Qemu::load_deferred(Release::V10_0, "pc-i440fx-10.0", "mapped-ram", &uri)
 }
 
 /// The guest's 16 MiB of RAM, as `pmemsave` writes it.

@@ -449,6 +449,40 @@ impl Qemu {
         self.execute(r#"{"execute": "query-status"}"#)["running"] == true
     }
 
+    /// Turns the migration capability `name` on.
+    pub fn enable_capability(&mut self, name: &str) {
+        let command = serde_json::json!({
+            "execute": "migrate-set-capabilities",
+            "arguments": { "capabilities": [{ "capability": name, "state": true }] },
+        });
+        self.execute(&command.to_string());
+    }
+
+    /// Starts `release` paused with `-incoming defer`, turns the migration
+    /// capability `capability` on (a load that needs it, such as mapped-ram
+    /// or compressed pages, must have it before the stream comes in), and
+    /// loads `uri`; panics with QEMU's status when the load fails.
+    pub fn load_deferred(release: Release, machine: &str, capability: &str, uri: &str) -> Self {
+        let mut qemu = Self::start(release, machine, &["-S", "-incoming", "defer"]);
+        qemu.enable_capability(capability);
+        let command =
+            serde_json::json!({ "execute": "migrate-incoming", "arguments": { "uri": uri } });
+        qemu.execute(&command.to_string());
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            let status = qemu.execute(r#"{"execute": "query-migrate"}"#);
+            match status["status"].as_str() {
+                Some("completed") => return qemu,
+                Some("failed") => {
+                    panic!("QEMU {release:?} with `{capability}` refused {uri}: {status}")
+                }
+                _ => {}
+            }
+            assert!(Instant::now() < deadline, "the load did not end: {status}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Migrates to `uri` (`exec:...`) and waits until it completed.
     pub fn migrate(&mut self, uri: &str) {
         let command = serde_json::json!({ "execute": "migrate", "arguments": { "uri": uri } });
