@@ -538,11 +538,18 @@ fn an_edit_killed_at_any_moment_leaves_a_clean_image_with_one_whole_state() {
     qemu.quit();
     let at = format!("{}@big", image.display());
 
-    // How long a whole edit takes here.
-    let started = Instant::now();
-    let (code, err) = set_imr(&at, &at, 1);
-    assert_eq!(code, 0, "{err}");
-    let whole = started.elapsed();
+    // How long a whole edit takes here, at its fastest: the first one pays
+    // for a cold page cache, and kill delays taken from it let most edits
+    // finish (7 of 16 interrupted, once, on a loaded machine).
+    let whole = (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            let (code, err) = set_imr(&at, &at, 1);
+            assert_eq!(code, 0, "{err}");
+            started.elapsed()
+        })
+        .min()
+        .unwrap();
     let mut value = 1u8;
     let mut interrupted = 0;
     for round in 0..16u32 {
