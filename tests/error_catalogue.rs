@@ -865,6 +865,51 @@ fn invalid_encoded_page() {
     );
 }
 
+/// A name that is not UTF-8 is refused where it stands, not replaced: a
+/// replaced name is written back at another length (the mutation run found
+/// a round trip that moved every later payload).
+#[test]
+fn names_that_are_not_utf8() {
+    // The START header's idstr `ram` (at 14, after the stream header and
+    // the tag, id and length bytes) with a byte that is no UTF-8.
+    let mut bytes = ram_stream(&0x10u64.to_be_bytes());
+    assert_eq!(&bytes[14..17], b"ram");
+    bytes[15] = 0xff;
+    let error = stream_error(&bytes);
+    assert!(
+        matches!(
+            error.kind(),
+            Some(ErrorKind::InvalidUtf8 {
+                what: "section idstr",
+                ..
+            })
+        ),
+        "{error}"
+    );
+    assert_names(
+        &error,
+        &Expected {
+            offset: Some(8),
+            says: &["section idstr is not UTF-8"],
+            ..NOWHERE
+        },
+    );
+    // A page naming its block with such bytes.
+    let mut word = 0x02u64.to_be_bytes().to_vec();
+    word.extend_from_slice(&[6, b'p', b'c', 0xc3, b'r', b'a', b'm', 0]);
+    let error = stream_error(&ram_stream(&word));
+    assert!(
+        matches!(
+            error.kind(),
+            Some(ErrorKind::InvalidUtf8 {
+                what: "RAM block name",
+                ..
+            })
+        ),
+        "{error}"
+    );
+}
+
 #[test]
 fn unknown_ram_block() {
     // A ZERO page for block `vga.ram`, which the block list did not announce.

@@ -619,6 +619,34 @@ fn stream_with_ram(pages: u64, records: impl IntoIterator<Item = RamRecord>) -> 
     writer.finish().unwrap()
 }
 
+/// A RAM word whose flags (CONTINUE aside) name two kinds of record is
+/// refused, as QEMU refuses it ("Unknown combination of migration flags"),
+/// alone and in page runs: read as one of its kinds, it was written back as
+/// that kind, which a page run then took in (the mutation run found it).
+#[test]
+fn a_ram_word_of_two_kinds_is_refused() {
+    for flags in [0x42u64, 0x0a, 0x140, 0x12, 0x06] {
+        let mut bytes = stream_with_pages(2);
+        // The second page's word: after the first (8 + 1 + 6 + 4096 bytes)
+        // in the last RAM part, which starts after its section header.
+        let first = bytes
+            .windows(7)
+            .rposition(|w| w == b"\x06pc.ram")
+            .expect("the first page names its block");
+        let word = first + 7 + 4096;
+        let old = u64::from_be_bytes(bytes[word..word + 8].try_into().unwrap());
+        let new = (old & !0xfff) | flags | 0x20;
+        bytes[word..word + 8].copy_from_slice(&new.to_be_bytes());
+        for (how, read) in [("alone", pages(&bytes)), ("in runs", runs(&bytes))] {
+            let error = read.expect_err(&format!("{flags:#x} {how}"));
+            assert!(
+                error.contains(&format!("unsupported RAM page flags {:#x}", flags | 0x20)),
+                "{flags:#x} {how}: {error}"
+            );
+        }
+    }
+}
+
 /// Compressed and XBZRLE pages (the `compress` and `xbzrle` capabilities)
 /// are read as they were sent, between whole pages, alone or in page runs,
 /// and written back byte for byte.

@@ -512,7 +512,7 @@ impl<R: Read + Seek> StreamReader<R> {
                     return Err(delimited.misread(byte, at));
                 }
                 self.delimited = None;
-                let idstr = String::from_utf8_lossy(&raw).into_owned();
+                let idstr = text(raw, "section idstr", at)?;
                 let instance_id = self.be32()?;
                 let version_id = self.be32()?;
                 let info = SectionInfo {
@@ -678,7 +678,19 @@ impl<R: Read + Seek> StreamReader<R> {
         let word = self.be64()?;
         let page_mask = self.page_size as u64 - 1;
         let (offset, flag_bits) = (word & !page_mask, word & page_mask);
-        if flag_bits & !flags::KNOWN != 0 {
+        // QEMU `ram_load_precopy` switches on the flags but CONTINUE: one
+        // kind per record, or "Unknown combination of migration flags".
+        let kind = flag_bits & !flags::CONTINUE;
+        let one_kind = [
+            flags::MEM_SIZE,
+            flags::EOS,
+            flags::ZERO,
+            flags::PAGE,
+            flags::COMPRESS_PAGE,
+            flags::XBZRLE,
+        ]
+        .contains(&kind);
+        if flag_bits & !flags::KNOWN != 0 || !one_kind {
             return Err(Error::at(
                 StreamErrorKind::UnsupportedRamFlags { flags: flag_bits },
                 at,
@@ -701,7 +713,8 @@ impl<R: Read + Seek> StreamReader<R> {
         }
         let block = if flag_bits & flags::CONTINUE == 0 {
             let len = self.u8()?;
-            let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
+            let name_at = self.offset;
+            let name = text(self.bytes(usize::from(len))?, "RAM block name", name_at)?;
             if !self.ram_blocks.contains(&name) {
                 return Err(Error::at(StreamErrorKind::UnknownRamBlock { name }, at));
             }
@@ -1008,7 +1021,8 @@ impl<R: Read + Seek> StreamReader<R> {
                 ));
             }
             let len = self.u8()?;
-            let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
+            let name_at = self.offset;
+            let name = text(self.bytes(usize::from(len))?, "RAM block name", name_at)?;
             let used_length = self.be64()?;
             sum = sum.saturating_add(used_length);
             self.ram_blocks.insert(name.clone());
@@ -1033,7 +1047,8 @@ impl<R: Read + Seek> StreamReader<R> {
             ));
         }
         let len = self.u8()?;
-        let name = String::from_utf8_lossy(&self.bytes(usize::from(len))?).into_owned();
+        let name_at = self.offset;
+        let name = text(self.bytes(usize::from(len))?, "RAM block name", name_at)?;
         let used_length = self.be64()?;
         let at = self.offset;
         let header = MappedRamHeader::from_bytes(self.array()?);
@@ -1326,6 +1341,21 @@ fn find_vmdesc<R: Read + Seek>(
     _max_len: usize,
 ) -> Result<Option<(Vmdesc, u64)>, Error> {
     Ok(None)
+}
+
+/// `raw` as text. QEMU's idstrs and RAM block names are C strings of
+/// printable ASCII; bytes that are not UTF-8 are refused rather than
+/// replaced, since a replaced name would be written back at another length.
+fn text(raw: Vec<u8>, what: &'static str, at: u64) -> Result<String, Error> {
+    String::from_utf8(raw).map_err(|e| {
+        Error::at(
+            ErrorKind::InvalidUtf8 {
+                what,
+                source: e.utf8_error(),
+            },
+            at,
+        )
+    })
 }
 
 #[cfg(test)]
