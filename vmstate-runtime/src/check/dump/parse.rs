@@ -24,7 +24,9 @@ use std::fmt;
 
 use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
 
-use crate::stream::vmdesc::visit::{Expect, Expected, KeySeed, Keys, Skip, elements, value};
+use crate::stream::vmdesc::visit::{
+    Expect, Expected, KeySeed, Keys, Site, Skip, Text, Unsigned, elements, value,
+};
 
 use super::{Description, Dump, DumpError, Field, MACHINE_KEY, RELEASE_KEY, Section};
 
@@ -133,7 +135,9 @@ struct Scalar<'p> {
     key: Key,
 }
 
-impl Scalar<'_> {
+impl Site for Scalar<'_> {
+    type Problem = DumpError;
+
     fn problem(self, what: &str) -> DumpError {
         self.object.error(format!("{:?} {what}", self.key.text()))
     }
@@ -161,38 +165,6 @@ impl Expect<'_> for Integer<'_> {
 
     fn negative(self, value: i64) -> Checked<i64> {
         Ok(value)
-    }
-}
-
-/// A non-negative integer.
-struct Unsigned<'p>(Scalar<'p>);
-
-impl Expect<'_> for Unsigned<'_> {
-    type Out = u64;
-    type Problem = DumpError;
-
-    fn mismatch(&self) -> DumpError {
-        self.0.problem("is not a non-negative integer")
-    }
-
-    fn unsigned(self, value: u64) -> Checked<u64> {
-        Ok(value)
-    }
-}
-
-/// A string.
-struct Text<'p>(Scalar<'p>);
-
-impl Expect<'_> for Text<'_> {
-    type Out = String;
-    type Problem = DumpError;
-
-    fn mismatch(&self) -> DumpError {
-        self.0.problem("is not a string")
-    }
-
-    fn string(self, value: &str) -> Checked<String> {
-        Ok(value.to_owned())
     }
 }
 

@@ -20,7 +20,7 @@ use std::fmt;
 
 use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
 
-use super::visit::{Expect, Expected, KeySeed, Keys, Skip, elements, value};
+use super::visit::{Expect, Expected, KeySeed, Keys, Site, Skip, Text, Unsigned, elements, value};
 
 use super::{DeviceDesc, Vmdesc};
 use crate::desc::{FieldDesc, StateDesc};
@@ -75,6 +75,14 @@ impl<'a> Path<'a> {
 
     fn error(&self, problem: &str) -> Error {
         invalid(format!("{self} {problem}"))
+    }
+}
+
+impl Site for Path<'_> {
+    type Problem = Error;
+
+    fn problem(self, what: &str) -> Error {
+        self.error(what)
     }
 }
 
@@ -133,38 +141,6 @@ impl Keys for Key {
 impl<'de> de::Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         KeySeed::NEW.deserialize(deserializer)
-    }
-}
-
-/// A non-negative integer.
-struct Unsigned<'p>(Path<'p>);
-
-impl Expect<'_> for Unsigned<'_> {
-    type Out = u64;
-    type Problem = Error;
-
-    fn mismatch(&self) -> Error {
-        self.0.error("is not a non-negative integer")
-    }
-
-    fn unsigned(self, value: u64) -> Checked<u64> {
-        Ok(value)
-    }
-}
-
-/// A string.
-struct Text<'p>(Path<'p>);
-
-impl Expect<'_> for Text<'_> {
-    type Out = String;
-    type Problem = Error;
-
-    fn mismatch(&self) -> Error {
-        self.0.error("is not a string")
-    }
-
-    fn string(self, value: &str) -> Checked<String> {
-        Ok(value.to_owned())
     }
 }
 

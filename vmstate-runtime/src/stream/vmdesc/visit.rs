@@ -113,6 +113,48 @@ pub(crate) trait Expect<'de>: Sized {
     }
 }
 
+/// Where a value stands, as a reader names it in its own problems (a JSON
+/// path, an object and its key).
+pub(crate) trait Site: Copy {
+    /// The reader's error type.
+    type Problem;
+
+    /// The problem `what` (`is not a string`) at this site.
+    fn problem(self, what: &str) -> Self::Problem;
+}
+
+/// A non-negative integer, at a [`Site`].
+pub(crate) struct Unsigned<S>(pub(crate) S);
+
+impl<S: Site> Expect<'_> for Unsigned<S> {
+    type Out = u64;
+    type Problem = S::Problem;
+
+    fn mismatch(&self) -> S::Problem {
+        self.0.problem("is not a non-negative integer")
+    }
+
+    fn unsigned(self, value: u64) -> Result<u64, S::Problem> {
+        Ok(value)
+    }
+}
+
+/// A string, at a [`Site`].
+pub(crate) struct Text<S>(pub(crate) S);
+
+impl<S: Site> Expect<'_> for Text<S> {
+    type Out = String;
+    type Problem = S::Problem;
+
+    fn mismatch(&self) -> S::Problem {
+        self.0.problem("is not a string")
+    }
+
+    fn string(self, value: &str) -> Result<String, S::Problem> {
+        Ok(value.to_owned())
+    }
+}
+
 /// The seed and visitor of an [`Expect`].
 pub(crate) struct Expected<E>(pub(crate) E);
 
