@@ -54,16 +54,8 @@ fn compressed_pages_are_kept_and_judged_as_qemu_judges_them() {
 
     // `set` keeps every compressed page as it was: one byte changes.
     let edited = dir.join("edited.mig");
-    let (code, _, err) = vmstate(&[
-        "set",
-        &path,
-        "--section",
-        "i8259:0",
-        "--field",
-        "imr=0x12",
-        "-o",
-        &edited.display().to_string(),
-    ]);
+    let (code, _, err) =
+        support::set_field(&path, "i8259:0", "imr=0x12", &edited.display().to_string());
     assert_eq!(code, 0, "{err}");
     let (before, after) = (
         std::fs::read(&stream).unwrap(),

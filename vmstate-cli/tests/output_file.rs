@@ -18,17 +18,12 @@ fn fixture() -> std::path::PathBuf {
 }
 
 fn set_imr(input: &Path, out: &Path) -> (i32, String, String) {
-    support::vmstate(&[
-        "set",
+    support::set_field(
         input.to_str().unwrap(),
-        "--section",
         "i8259:0",
-        "--field",
         "imr=0xfb",
-        "-o",
         out.to_str().unwrap(),
-        "--quiet",
-    ])
+    )
 }
 
 fn mode_and_owner(path: &Path) -> (u32, u32, u32) {

@@ -103,17 +103,7 @@ fn stream_imr(file: &str) -> u64 {
 }
 
 fn set_imr(input: &str, output: &str, value: u8) -> (i32, String) {
-    let field = format!("imr={value:#x}");
-    let (code, _, err) = vmstate(&[
-        "set",
-        input,
-        "--section",
-        "i8259:0",
-        "--field",
-        &field,
-        "-o",
-        output,
-    ]);
+    let (code, _, err) = support::set_field(input, "i8259:0", &format!("imr={value:#x}"), output);
     (code, err)
 }
 

@@ -26,6 +26,22 @@ pub fn vmstate(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `vmstate set INPUT --section SECTION --field FIELD -o OUTPUT --quiet`:
+/// one change, as the tests make it.
+pub fn set_field(input: &str, section: &str, field: &str, output: &str) -> (i32, String, String) {
+    vmstate(&[
+        "set",
+        input,
+        "--section",
+        section,
+        "--field",
+        field,
+        "-o",
+        output,
+        "--quiet",
+    ])
+}
+
 /// `vmstate inspect --json FILE`, parsed.
 pub fn inspect_json(file: &Path) -> serde_json::Value {
     let (code, out, err) = vmstate(&["inspect", "--json", &file.display().to_string()]);
