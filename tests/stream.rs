@@ -7,9 +7,9 @@ mod support;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use support::fixtures;
+use support::synthetic::{self, stream_with_pages, stream_with_ram};
 use vmstate::stream::{
-    Configuration, RamBlock, RamRecord, Record, SectionHeader, SectionInfo, SectionKind,
-    StreamLimits, StreamReader, StreamWriter, decode,
+    RamRecord, Record, SectionKind, StreamLimits, StreamReader, StreamWriter, decode,
 };
 
 /// The streams with a vmdesc, of both releases and architectures (old
@@ -392,6 +392,18 @@ fn runs(bytes: &[u8]) -> Result<Vec<Record>, String> {
     Ok(records)
 }
 
+/// Reads `bytes` with page counts: the records, or the first error as text.
+fn counts(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    let mut reader = StreamReader::new(Cursor::new(bytes.to_vec()))
+        .map_err(|e| e.to_string())?
+        .with_page_counts(synthetic::read_at);
+    let mut records = Vec::new();
+    while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
+        records.push(record);
+    }
+    Ok(records)
+}
+
 /// Reads `bytes` one page at a time: the records, or the first error as text.
 fn pages(bytes: &[u8]) -> Result<Vec<Record>, String> {
     let mut reader = StreamReader::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
@@ -409,17 +421,24 @@ fn page_counts(records: &[Record]) -> (u64, u64) {
         .fold((0, 0), |(zero, data), record| match record {
             Record::Ram(RamRecord::Zero { .. }) => (zero + 1, data),
             Record::Ram(RamRecord::Page { .. }) => (zero, data + 1),
-            Record::Ram(RamRecord::Pages {
-                zero_pages,
-                data_pages,
-                ..
-            }) => (zero + zero_pages, data + data_pages),
+            Record::Ram(
+                RamRecord::Pages {
+                    zero_pages,
+                    data_pages,
+                    ..
+                }
+                | RamRecord::Counted {
+                    zero_pages,
+                    data_pages,
+                    ..
+                },
+            ) => (zero + zero_pages, data + data_pages),
             _ => (zero, data),
         })
 }
 
 #[test]
-fn page_runs_write_back_the_same_bytes_and_count_the_same_pages() {
+fn page_runs_and_counts_see_the_same_pages_and_runs_write_back_the_same_bytes() {
     for fixture in fixtures_with_vmdesc() {
         let (name, bytes) = (fixture.id.as_str(), fixture.bytes());
         let by_run = runs(&bytes).unwrap();
@@ -436,6 +455,20 @@ fn page_runs_write_back_the_same_bytes_and_count_the_same_pages() {
         assert!(writer.finish().unwrap() == bytes, "{name}: bytes differ");
         let by_page = pages(&bytes).unwrap();
         assert_eq!(page_counts(&by_run), page_counts(&by_page), "{name}");
+        let by_count = counts(&bytes).unwrap();
+        assert_eq!(page_counts(&by_count), page_counts(&by_page), "{name}");
+        // A counted run is as long as the runs of the same pages.
+        let length = |records: &[Record]| -> u64 {
+            records
+                .iter()
+                .map(|record| match record {
+                    Record::Ram(RamRecord::Pages { data, .. }) => data.len() as u64,
+                    Record::Ram(RamRecord::Counted { len, .. }) => *len,
+                    _ => 0,
+                })
+                .sum()
+        };
+        assert_eq!(length(&by_count), length(&by_run), "{name}");
         // Everything else comes as the same records, in the same order.
         let others = |records: Vec<Record>| -> Vec<Record> {
             records
@@ -447,17 +480,19 @@ fn page_runs_write_back_the_same_bytes_and_count_the_same_pages() {
                             RamRecord::Zero { .. }
                                 | RamRecord::Page { .. }
                                 | RamRecord::Pages { .. }
+                                | RamRecord::Counted { .. }
                         )
                     )
                 })
                 .collect()
         };
+        assert_eq!(others(by_count), others(by_page.clone()), "{name}");
         assert_eq!(others(by_run), others(by_page), "{name}");
     }
 }
 
 #[test]
-fn page_runs_fail_where_single_pages_fail() {
+fn page_runs_and_counts_fail_where_single_pages_fail() {
     let bytes = fixtures::bytes("qemu-10.0/pc-ran");
     // Cut anywhere in RAM, or with a page's flags or block name spoiled: the
     // same error at the same offset either way.
@@ -487,9 +522,16 @@ fn page_runs_fail_where_single_pages_fail() {
     for (index, case) in cases.iter().enumerate() {
         let by_page = pages(case).map(|r| r.len());
         let by_run = runs(case).map(|_| ());
+        let by_count = counts(case).map(|_| ());
         match by_page {
-            Ok(_) => assert!(by_run.is_ok(), "case {index}: {by_run:?}"),
-            Err(error) => assert_eq!(by_run, Err(error), "case {index}"),
+            Ok(_) => {
+                assert!(by_run.is_ok(), "case {index}: {by_run:?}");
+                assert!(by_count.is_ok(), "case {index}: {by_count:?}");
+            }
+            Err(error) => {
+                assert_eq!(by_run, Err(error.clone()), "case {index}");
+                assert_eq!(by_count, Err(error), "case {index}");
+            }
         }
     }
 }
@@ -544,79 +586,6 @@ impl Seek for Counted {
         self.counts.set(counts);
         self.inner.seek(to)
     }
-}
-
-/// A stream whose RAM part holds `pages` pages, three data pages to a zero
-/// page, and no vmdesc.
-fn stream_with_pages(pages: u64) -> Vec<u8> {
-    let records = (0..pages).map(|page| {
-        let (offset, block) = (page * 4096, (page == 0).then(|| "pc.ram".to_owned()));
-        if page % 4 == 3 {
-            RamRecord::Zero {
-                offset,
-                block,
-                fill: 0,
-            }
-        } else {
-            RamRecord::Page {
-                offset,
-                block,
-                data: vec![u8::try_from(page % 251).unwrap(); 4096],
-            }
-        }
-    });
-    stream_with_ram(pages, records)
-}
-
-/// A stream with a RAM block `pc.ram` of `pages` pages whose second RAM
-/// part holds `records`, and no vmdesc.
-fn stream_with_ram(pages: u64, records: impl IntoIterator<Item = RamRecord>) -> Vec<u8> {
-    let mut writer = StreamWriter::new(Vec::new()).unwrap();
-    let machine = "pc-i440fx-7.2";
-    let mut payload = u32::try_from(machine.len()).unwrap().to_be_bytes().to_vec();
-    payload.extend_from_slice(machine.as_bytes());
-    let ram = |kind| {
-        Record::Section(SectionHeader {
-            kind,
-            section_id: 2,
-            info: (kind == SectionKind::Start).then(|| SectionInfo {
-                idstr: "ram".into(),
-                instance_id: 0,
-                version_id: 4,
-            }),
-        })
-    };
-    let total = pages * 4096;
-    let mut all = vec![
-        Record::Configuration(Configuration {
-            machine: machine.into(),
-            subsections: Vec::new(),
-            capabilities: Vec::new(),
-            target_page_bits: None,
-            payload,
-        }),
-        ram(SectionKind::Start),
-        Record::Ram(RamRecord::MemSize {
-            total,
-            blocks: vec![RamBlock {
-                name: "pc.ram".into(),
-                used_length: total,
-            }],
-        }),
-        Record::Ram(RamRecord::Eos),
-        Record::Footer { section_id: 2 },
-        ram(SectionKind::End),
-    ];
-    all.extend(records.into_iter().map(Record::Ram));
-    all.extend([
-        Record::Ram(RamRecord::Eos),
-        Record::Footer { section_id: 2 },
-        Record::Eof,
-    ]);
-    for record in &all {
-        writer.write(record).unwrap();
-    }
-    writer.finish().unwrap()
 }
 
 /// A RAM word whose flags (CONTINUE aside) name two kinds of record is

@@ -4,7 +4,7 @@
 
 use std::io::Cursor;
 
-use vmstate::stream::{Record, StreamReader, StreamWriter, decode};
+use vmstate::stream::{RamRecord, Record, StreamReader, StreamWriter, decode};
 
 /// A fuzz target: any bytes, no panic.
 pub type Target = fn(&[u8]);
@@ -18,10 +18,63 @@ pub const KINDS: &[(&str, Target)] = &[
 
 /// A migration stream: read record by record (pages one by one and in runs),
 /// every FULL section decoded against the stream's own description, and
-/// what reads is written back and reads the same.
+/// what reads is written back and reads the same; pages counted
+/// ([`StreamReader::with_page_counts`]) agree with pages read one by one.
 pub fn stream(data: &[u8]) {
     read_and_write_back(data, false);
     read_and_write_back(data, true);
+    counts_agree(data);
+}
+
+/// Reading with page counts gives what reading page by page gives: the
+/// same error, or the same records but pages, and the same number of
+/// pages of each kind in as many bytes.
+fn counts_agree(data: &[u8]) {
+    let summary = |counts: bool| -> Result<(Vec<Record>, [u64; 3]), String> {
+        let mut reader = StreamReader::new(Cursor::new(data))
+            .map_err(|e| e.to_string())?
+            .with_delimiter(vmstate::qemu::delimit);
+        if counts {
+            reader = reader.with_page_counts(read_at);
+        }
+        let mut others = Vec::new();
+        let mut pages = [0; 3];
+        while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
+            match record {
+                Record::Ram(RamRecord::Counted {
+                    len,
+                    zero_pages,
+                    data_pages,
+                }) => {
+                    pages[0] += zero_pages;
+                    pages[1] += data_pages;
+                    pages[2] += len;
+                }
+                Record::Ram(page @ (RamRecord::Zero { .. } | RamRecord::Page { .. })) => {
+                    let mut wire = Vec::new();
+                    page.write_to(&mut wire);
+                    pages[usize::from(matches!(page, RamRecord::Page { .. }))] += 1;
+                    pages[2] += wire.len() as u64;
+                }
+                other => others.push(other),
+            }
+        }
+        Ok((others, pages))
+    };
+    assert!(
+        summary(true) == summary(false),
+        "counted pages differ from pages read one by one"
+    );
+}
+
+/// [`vmstate::stream::ReadAt`] for bytes in memory.
+#[expect(clippy::unnecessary_wraps, reason = "the signature of `ReadAt`")]
+fn read_at(input: &Cursor<&[u8]>, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    let bytes = *input.get_ref();
+    let from = usize::try_from(offset).map_or(bytes.len(), |at| at.min(bytes.len()));
+    let read = buf.len().min(bytes.len() - from);
+    buf[..read].copy_from_slice(&bytes[from..from + read]);
+    Ok(read)
 }
 
 /// A mapped-ram save file: as a stream, and its regions written back with

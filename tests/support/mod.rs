@@ -3,3 +3,4 @@
 
 pub mod examples;
 pub mod fixtures;
+pub mod synthetic;

@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -128,6 +129,18 @@ impl Input {
     /// [`CommandError::BadInput`] when the file cannot be duplicated.
     pub fn guard(&self) -> Result<Option<Guard>, CommandError> {
         self.watched.as_ref().map(Guard::duplicate).transpose()
+    }
+
+    /// Reads the stream's bytes at `offset` without moving the input, for
+    /// [`StreamReader::with_page_counts`](vmstate::stream::StreamReader::with_page_counts);
+    /// `Unsupported` for a snapshot's state, whose clusters are found
+    /// through a table the reading moves.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        match &self.source {
+            Source::File(file) => file.read_at(buf, offset),
+            Source::Libvirt(stream) => stream.read_at(offset, buf),
+            Source::Qcow2(_) => Err(io::ErrorKind::Unsupported.into()),
+        }
     }
 
     /// The file itself, when the stream is a whole file (not a snapshot's

@@ -41,6 +41,21 @@ pub enum ImageStream {
     Spooled(File),
 }
 
+impl ImageStream {
+    /// Reads the stream's bytes at `offset` without moving it.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::InPlace { file, start, .. } => {
+                let at = start
+                    .checked_add(offset)
+                    .ok_or(io::ErrorKind::InvalidInput)?;
+                file.read_at(buf, at)
+            }
+            Self::Spooled(file) => file.read_at(buf, offset),
+        }
+    }
+}
+
 impl Read for ImageStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {

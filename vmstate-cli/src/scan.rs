@@ -41,6 +41,52 @@ pub struct RamStats {
     pub mapped: Vec<MappedBlock>,
 }
 
+impl RamStats {
+    /// Adds what `ram` carried (an EOS carries nothing); gives back a page
+    /// run, whose buffer the reader may reuse.
+    fn add(&mut self, ram: RamRecord) -> Option<RamRecord> {
+        match ram {
+            RamRecord::MemSize { blocks, .. } => {
+                self.blocks
+                    .extend(blocks.into_iter().map(|b| (b.name, b.used_length)));
+            }
+            RamRecord::MappedBlock { block, header } => {
+                self.blocks.push((block.name, block.used_length));
+                self.mapped.push(MappedBlock {
+                    header,
+                    used_length: block.used_length,
+                    pages_present: 0,
+                });
+            }
+            RamRecord::Region { offset, data } => {
+                if let Some(block) = self.mapped.last_mut() {
+                    block.count(offset, &data);
+                }
+            }
+            RamRecord::MappedMemSize { .. } | RamRecord::Eos => {}
+            RamRecord::Zero { .. } => self.zero_pages += 1,
+            RamRecord::Page { .. } => self.data_pages += 1,
+            RamRecord::Compressed { .. } => self.compressed_pages += 1,
+            RamRecord::Xbzrle { .. } => self.xbzrle_pages += 1,
+            RamRecord::Counted {
+                zero_pages,
+                data_pages,
+                ..
+            }
+            | RamRecord::Pages {
+                zero_pages,
+                data_pages,
+                ..
+            } => {
+                self.zero_pages += zero_pages;
+                self.data_pages += data_pages;
+                return Some(ram);
+            }
+        }
+        None
+    }
+}
+
 /// A mapped-ram block: where its bitmap and pages are, and how many pages
 /// its bitmap says the file holds.
 pub struct MappedBlock {
@@ -115,11 +161,11 @@ impl Scan {
 
 /// Reads the whole stream once, drawing a progress line unless `quiet`.
 pub fn scan(input: Input, quiet: bool) -> Result<Scan, CommandError> {
-    // Pages are only counted: they come in runs, read in large buffers; a
+    // Pages are only counted, not kept (a long run read by two threads); a
     // mapped-ram file's holes are not read at all.
     let mut reader = StreamReader::new(input)?
         .with_delimiter(crate::models::delimit)
-        .with_page_runs()
+        .with_page_counts(Input::read_at)
         .with_data_extents(crate::input::data_extent);
     let progress = Progress::new("inspect", reader.len(), quiet);
     let mut scan = Scan::new(reader.take_vmdesc());
@@ -170,43 +216,11 @@ pub fn scan(input: Input, quiet: bool) -> Result<Scan, CommandError> {
                 else {
                     continue;
                 };
-                match ram {
-                    RamRecord::MemSize { blocks, .. } => {
-                        stats
-                            .blocks
-                            .extend(blocks.into_iter().map(|b| (b.name, b.used_length)));
-                    }
-                    RamRecord::MappedBlock { block, header } => {
-                        stats.blocks.push((block.name, block.used_length));
-                        stats.mapped.push(MappedBlock {
-                            header,
-                            used_length: block.used_length,
-                            pages_present: 0,
-                        });
-                    }
-                    RamRecord::Region { offset, data } => {
-                        if let Some(block) = stats.mapped.last_mut() {
-                            block.count(offset, &data);
-                        }
-                    }
-                    RamRecord::MappedMemSize { .. } => {}
-                    RamRecord::Zero { .. } => stats.zero_pages += 1,
-                    RamRecord::Page { .. } => stats.data_pages += 1,
-                    RamRecord::Compressed { .. } => stats.compressed_pages += 1,
-                    RamRecord::Xbzrle { .. } => stats.xbzrle_pages += 1,
-                    RamRecord::Pages {
-                        zero_pages,
-                        data_pages,
-                        ..
-                    } => {
-                        stats.zero_pages += zero_pages;
-                        stats.data_pages += data_pages;
-                        reader.recycle(Record::Ram(ram));
-                    }
-                    RamRecord::Eos => {
-                        let section = &mut scan.sections[current.unwrap_or_default()];
-                        section.bytes += reader.offset() - payload_start;
-                    }
+                if let RamRecord::Eos = ram {
+                    let section = &mut scan.sections[current.unwrap_or_default()];
+                    section.bytes += reader.offset() - payload_start;
+                } else if let Some(run) = stats.add(ram) {
+                    reader.recycle(Record::Ram(run));
                 }
             }
             Record::Command { command, data } => scan.commands.push(CommandSeen {

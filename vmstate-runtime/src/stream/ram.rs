@@ -169,6 +169,20 @@ pub enum RamRecord {
         /// How many of them are PAGE records.
         data_pages: u64,
     },
+    /// A run of consecutive ZERO and PAGE records that was counted, not
+    /// kept. Only a reader made with
+    /// [`StreamReader::with_page_counts`](super::StreamReader::with_page_counts)
+    /// yields it; it has no bytes to write, so
+    /// [`StreamWriter`](super::StreamWriter) refuses it and
+    /// [`write_to`](Self::write_to) writes nothing for it.
+    Counted {
+        /// The records' length in bytes.
+        len: u64,
+        /// How many of them are ZERO records.
+        zero_pages: u64,
+        /// How many of them are PAGE records.
+        data_pages: u64,
+    },
     /// End of this part of the section.
     Eos,
     /// A mapped-ram block list's first word: the sum of the blocks' lengths.
@@ -292,6 +306,7 @@ impl RamRecord {
                 out.extend_from_slice(&header.to_bytes());
             }
             Self::Pages { data, .. } | Self::Region { data, .. } => out.extend_from_slice(data),
+            Self::Counted { .. } => {}
         }
     }
 }

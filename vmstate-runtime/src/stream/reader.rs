@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use super::StreamErrorKind;
 use super::configuration::Configuration;
+use super::page_count::{self, Counted, PageRules, ReadAt, Step};
 use super::ram::{
     MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord, XBZRLE_ENCODING,
     compressed_page_bound, flags,
@@ -147,7 +148,29 @@ pub struct StreamReader<R: Read + Seek> {
     runs: Option<Runs>,
     /// Set by [`StreamReader::with_data_extents`]: holes are skipped.
     extents: Option<DataExtents<R>>,
+    /// Set by [`StreamReader::with_page_counts`]: runs are counted.
+    counter: Option<Counter<R>>,
 }
+
+/// How a reader made with [`StreamReader::with_page_counts`] counts runs:
+/// the caller's positional read, and the count made for an input type that
+/// two threads may share (the reader itself does not require it).
+struct Counter<R> {
+    read_at: ReadAt<R>,
+    count: CountRun<R>,
+}
+
+impl<R> Clone for Counter<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Counter<R> {}
+
+/// [`page_count::count`] for one input type.
+type CountRun<R> =
+    fn(&R, ReadAt<R>, &PageRules<'_>, bool, &[u8], u64, u64) -> std::io::Result<Counted>;
 
 /// A payload delimited by the [`Delimiter`], kept for error messages.
 #[derive(Debug)]
@@ -239,6 +262,7 @@ impl<R: Read + Seek> StreamReader<R> {
             delimited: None,
             runs: None,
             extents: None,
+            counter: None,
         };
         let magic = reader.be32()?;
         if magic != MAGIC {
@@ -274,6 +298,27 @@ impl<R: Read + Seek> StreamReader<R> {
             ..Runs::default()
         });
         self
+    }
+
+    /// Counts the ZERO and PAGE records of a RAM section instead of
+    /// yielding them: a run comes as one [`RamRecord::Counted`] with its
+    /// length and counts, and its bytes are not kept. For tools that only
+    /// count pages (`inspect`, `check`): a long run is read by two threads,
+    /// each reading chunks at an offset with `read_at`, so that counting a
+    /// cached stream takes less time than reading it through (`cat`).
+    /// Records are checked as [`with_page_runs`](Self::with_page_runs)
+    /// checks them; an input that `read_at` cannot read at an offset
+    /// ([`std::io::ErrorKind::Unsupported`]) gets runs instead.
+    #[must_use]
+    pub fn with_page_counts(mut self, read_at: ReadAt<R>) -> Self
+    where
+        R: Sync,
+    {
+        self.counter = Some(Counter {
+            read_at,
+            count: page_count::count::<R>,
+        });
+        self.with_page_runs()
     }
 
     /// Skips the holes of a mapped-ram file's regions, found by `extents`:
@@ -828,6 +873,16 @@ impl<R: Read + Seek> StreamReader<R> {
         if std::mem::take(&mut runs.stopped) {
             return Ok(None);
         }
+        if let Some(counter) = self.counter {
+            match self.page_count(counter) {
+                Err(e) if e.kind() == std::io::ErrorKind::Unsupported => self.counter = None,
+                Err(e) => return Err(Error::at(StreamErrorKind::Io { source: e }, self.offset)),
+                Ok(counted) => return Ok(counted),
+            }
+        }
+        let Some(runs) = &mut self.runs else {
+            return Ok(None);
+        };
         let run_len = runs.len;
         let mut data = std::mem::take(&mut runs.spare);
         let mut carry = std::mem::take(&mut runs.carry);
@@ -841,7 +896,10 @@ impl<R: Read + Seek> StreamReader<R> {
             carry.first_chunk::<8>().copied()
         };
         if let Some(word) = first
-            && self.page_kind(u64::from_be_bytes(word)).is_none()
+            && self
+                .page_rules()
+                .page_kind(u64::from_be_bytes(word))
+                .is_none()
         {
             self.put_back(&mut carry)?;
             self.give_back(data, FIRST_RUN);
@@ -923,6 +981,42 @@ impl<R: Read + Seek> StreamReader<R> {
         }))
     }
 
+    /// The run of whole ZERO and PAGE records from here, counted, or `None`
+    /// when the next record is anything else (or cut short by the end of
+    /// the input), which [`Self::ram_record`] then reads and judges.
+    fn page_count(&mut self, how: Counter<R>) -> std::io::Result<Option<RamRecord>> {
+        let counted = (how.count)(
+            self.input.get_ref(),
+            how.read_at,
+            &self.page_rules(),
+            self.ram_block_named,
+            self.input.buffer(),
+            self.offset,
+            self.len,
+        )?;
+        let buffered = self.input.buffer().len();
+        match usize::try_from(counted.len) {
+            Ok(len) if len <= buffered => self.input.consume(len),
+            _ => {
+                self.input
+                    .seek(SeekFrom::Start(self.offset + counted.len))?;
+            }
+        }
+        self.offset += counted.len;
+        self.ram_block_named = counted.named;
+        if counted.len == 0 {
+            return Ok(None);
+        }
+        if let Some(runs) = &mut self.runs {
+            runs.stopped = counted.stopped;
+        }
+        Ok(Some(RamRecord::Counted {
+            len: counted.len,
+            zero_pages: counted.zero_pages,
+            data_pages: counted.data_pages,
+        }))
+    }
+
     /// Gives the bytes a run carried back to the input, for a reader that
     /// reads the next record alone: `carry` is left empty, its allocation
     /// kept.
@@ -952,55 +1046,39 @@ impl<R: Read + Seek> StreamReader<R> {
         }
     }
 
-    /// The flag bits of `word` without CONTINUE when it starts a ZERO or
-    /// PAGE record this reader accepts.
-    fn page_kind(&self, word: u64) -> Option<u64> {
-        let kind = word & (self.page_size as u64 - 1) & !flags::CONTINUE;
-        (kind == flags::ZERO || kind == flags::PAGE).then_some(kind)
+    /// How this reader tells page records from others.
+    fn page_rules(&self) -> PageRules<'_> {
+        PageRules {
+            page_size: self.page_size,
+            blocks: &self.ram_blocks,
+        }
     }
 
     /// How many bytes of `data` are whole page records, and what they are.
     fn parse_run(&mut self, data: &[u8]) -> Run {
         let mut run = Run::default();
         let mut named = self.ram_block_named;
-        while let Some(word) = data.get(run.len..).and_then(<[u8]>::first_chunk::<8>) {
-            let word = u64::from_be_bytes(*word);
-            let Some(kind) = self.page_kind(word) else {
-                run.stopped = true;
-                break;
-            };
-            let mut end = run.len + 8;
-            if word & flags::CONTINUE == 0 {
-                let Some(&len) = data.get(end) else { break };
-                let Some(name) = data.get(end + 1..end + 1 + usize::from(len)) else {
-                    break;
-                };
-                // A name that is not known (or not UTF-8) is for
-                // `ram_record` to report.
-                if !std::str::from_utf8(name).is_ok_and(|name| self.ram_blocks.contains(name)) {
+        let rules = self.page_rules();
+        loop {
+            match rules.step(&data[run.len..], named) {
+                Step::Short => break,
+                Step::Other => {
                     run.stopped = true;
                     break;
                 }
-                end += 1 + usize::from(len);
-            } else if !named {
-                run.stopped = true;
-                break;
+                Step::Page { zero, len } => {
+                    if run.len + len > data.len() {
+                        break;
+                    }
+                    named = true;
+                    if zero {
+                        run.zero_pages += 1;
+                    } else {
+                        run.data_pages += 1;
+                    }
+                    run.len += len;
+                }
             }
-            end += if kind == flags::ZERO {
-                1
-            } else {
-                self.page_size
-            };
-            if end > data.len() {
-                break;
-            }
-            named = true;
-            if kind == flags::ZERO {
-                run.zero_pages += 1;
-            } else {
-                run.data_pages += 1;
-            }
-            run.len = end;
         }
         self.ram_block_named = named;
         run

@@ -83,8 +83,18 @@ impl<W: Write> StreamWriter<W> {
     /// [`StreamErrorKind::Io`] when writing fails; [`StreamErrorKind::RegionMoved`] when a
     /// mapped-ram region would land at another file offset than the one it
     /// was read from (a record before it changed length), since the block's
-    /// header points at the old offset.
+    /// header points at the old offset; [`StreamErrorKind::Io`] of kind
+    /// `InvalidInput` for a [`RamRecord::Counted`] run, whose bytes were
+    /// not kept.
     pub fn write(&mut self, record: &Record) -> Result<(), Error> {
+        if let Record::Ram(RamRecord::Counted { len, .. }) = record {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "a counted run of pages ({len} bytes) has no bytes to write: read the stream with page runs, not counts, to write it"
+                ),
+            )));
+        }
         if let Record::Ram(RamRecord::Region { offset, data }) = record {
             let here = self.position + self.hole;
             let in_region = self
