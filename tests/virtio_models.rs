@@ -9,6 +9,8 @@
 //! exactly its payload, re-encodes it byte for byte, and holds the values
 //! the guest had. Where an expected value comes from is said next to it.
 
+mod support;
+
 use std::io::Cursor;
 
 use vmstate::Reader;
@@ -501,4 +503,67 @@ fn a_legacy_payload_without_subsections_round_trips_and_describes_none() {
     let mut model = VirtioRng::for_payload(&payload);
     vmstate::VmState::load_state(&mut model, &mut Reader::new(&payload), 1).unwrap();
     assert_eq!(vmstate::to_vec(&model).unwrap(), payload);
+}
+
+/// The I/O BAR sizes `info pci` printed for the guest the fixture holds
+/// (`BAR0: I/O at 0xc080 [0xc0bf].` is 64 bytes), by PCI device number.
+fn io_bar_sizes(monitor: &str) -> Vec<(u32, u64)> {
+    let mut sizes = Vec::new();
+    let mut device = None;
+    for line in monitor.lines() {
+        if let Some(rest) = line.trim().strip_prefix("Bus  0, device") {
+            device = rest
+                .split(',')
+                .next()
+                .and_then(|number| number.trim().parse().ok());
+        } else if let Some(rest) = line.trim().strip_prefix("BAR0: I/O at 0x")
+            && let Some((start, end)) = rest.split_once(" [0x")
+            && let (Ok(start), Ok(end)) = (
+                u64::from_str_radix(start, 16),
+                u64::from_str_radix(end.trim_end_matches("].").trim_end_matches(']'), 16),
+            )
+            && let Some(device) = device
+        {
+            sizes.push((device, end - start + 1));
+        }
+    }
+    sizes
+}
+
+/// The size of a legacy virtio device's I/O BAR, which `check --reference`
+/// compares with the address the guest gave the stream's device, is read
+/// from its `virtio` blob as QEMU computes it (header, MSI-X, configuration
+/// length): the same as `info pci` printed for every virtio device of the
+/// real guests that monitor files record.
+#[test]
+fn legacy_virtio_bar_sizes_are_the_ones_qemu_built() {
+    use vmstate::check::StreamFacts;
+    let mut compared = 0;
+    for fixture in support::fixtures::all() {
+        let monitor = fixture.path.with_extension("monitor.txt");
+        let Ok(monitor) = std::fs::read_to_string(&monitor) else {
+            continue;
+        };
+        if fixture.is_pre_vmdesc() {
+            continue;
+        }
+        let expected = io_bar_sizes(&monitor);
+        let reader = StreamReader::new(Cursor::new(fixture.bytes())).unwrap();
+        let facts = StreamFacts::read(reader, &|_, _| None).unwrap();
+        for section in facts
+            .sections
+            .iter()
+            .filter(|s| s.idstr.contains("/virtio-"))
+        {
+            let device = u32::from_str_radix(&section.idstr[8..10], 16).unwrap();
+            let qemu = expected.iter().find(|(d, _)| *d == device).map(|(_, s)| *s);
+            assert_eq!(
+                section.legacy_virtio_bar, qemu,
+                "{}: {}",
+                fixture.id, section.idstr
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 5, "{compared} virtio devices compared");
 }

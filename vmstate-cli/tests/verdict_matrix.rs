@@ -203,6 +203,32 @@ const VIRTIO_MEM: Devices = Devices {
     ],
 };
 
+/// virtio-rng, then virtio-balloon: each has a 32-byte legacy I/O BAR on
+/// `pc-i440fx-5.0` and older, and from 5.1 the balloon's is 64 bytes (its
+/// configuration grew by `page-poison`). SeaBIOS puts the balloon's BAR at
+/// 0xc020, behind the rng's, so renamed to 5.1 or later the stream is
+/// refused: "Bad config data: i=0x10".
+const RNG_THEN_BALLOON: Devices = Devices {
+    name: "virtio-rng-pci, virtio-balloon-pci",
+    args: &[
+        "-device",
+        "virtio-rng-pci,addr=3",
+        "-device",
+        "virtio-balloon-pci,addr=4",
+    ],
+};
+/// The same devices with the balloon first: its BAR at 0xc000 fits 64
+/// bytes too, so the renamed stream loads.
+const BALLOON_THEN_RNG: Devices = Devices {
+    name: "virtio-balloon-pci, virtio-rng-pci",
+    args: &[
+        "-device",
+        "virtio-balloon-pci,addr=3",
+        "-device",
+        "virtio-rng-pci,addr=4",
+    ],
+};
+
 /// virtio-net with the default MSI-X table (4 vectors), and with 6: a
 /// destination started with other `vectors` builds another table size,
 /// which QEMU compares ("Bad config data: i=0x9a").
@@ -442,6 +468,17 @@ fn device_build_pairs() -> Vec<Pair> {
             Ran,
             NEW,
             guest("pc-q35-10.0", devices),
+        ));
+    }
+    // Renamed to a machine type whose compat properties give a legacy
+    // virtio device a larger I/O BAR than the guest aligned its address to.
+    for devices in [RNG_THEN_BALLOON, BALLOON_THEN_RNG] {
+        pairs.push(to(
+            NEW,
+            guest("pc-i440fx-4.2", devices),
+            Ran,
+            OLD,
+            guest("pc-i440fx-5.2", devices),
         ));
     }
     pairs
@@ -1282,4 +1319,60 @@ fn a_cpu_subsection_newer_than_dest_is_refused() {
     // The release that sent it knows it: no false refusal there.
     let check = run_check(&stream, Release::V10_0, None);
     assert_eq!(check.verdict, Verdict::Loads, "{}", check.stdout);
+}
+
+/// A machine type renamed to one whose compat properties give a legacy
+/// virtio device a larger I/O BAR (virtio-balloon: 32 bytes on
+/// `pc-i440fx-4.2`, 64 on 5.2) than the address the guest's firmware gave
+/// it is aligned to: QEMU 7.2 refuses the stream ("Bad config data:
+/// i=0x10"), and `check --reference` names that byte. Found by probing: a
+/// paused reference's BARs are unprogrammed, so the BAR's size is read from
+/// the devices' configuration length in each stream's `virtio` blob. The
+/// rename here is a same-length edit of the configuration section, so that
+/// QEMU itself shows what it does with the renamed stream.
+#[test]
+fn a_legacy_virtio_bar_that_grew_with_the_machine_type_is_refused() {
+    let dir = scratch("virtio-bar");
+    let source = Source {
+        release: Release::V10_0,
+        guest: guest("pc-i440fx-4.2", RNG_THEN_BALLOON),
+        run: Run::Ran,
+    };
+    let dest = guest("pc-i440fx-5.2", RNG_THEN_BALLOON);
+    let stream = dir.join("stream.mig");
+    let reference = dir.join("reference.mig");
+    make_stream(source, &stream);
+    make_reference(Release::V7_2, dest, &reference);
+    let mut bytes = std::fs::read(&stream).unwrap();
+    let at = bytes
+        .windows(13)
+        .position(|w| w == b"pc-i440fx-4.2")
+        .expect("the configuration names the machine type");
+    bytes[at..at + 13].copy_from_slice(b"pc-i440fx-5.2");
+    let renamed = dir.join("renamed.mig");
+    std::fs::write(&renamed, &bytes).unwrap();
+
+    let outcome = load(Release::V7_2, dest, &renamed);
+    assert!(!outcome.loaded, "QEMU 7.2 loaded the renamed stream");
+    assert!(
+        outcome.message.contains("Bad config data: i=0x10 "),
+        "{}",
+        outcome.message
+    );
+    let check = run_check(&renamed, Release::V7_2, Some(&reference));
+    assert_eq!(check.verdict, Verdict::Refuses, "{}", check.stdout);
+    assert!(
+        check
+            .reasons
+            .iter()
+            .any(|r| r.contains("`0000:00:04.0/virtio-balloon`")
+                && r.contains("byte 0x10 (BAR 0")
+                && r.contains("\"Bad config data: i=0x10 read: 21 device: 1\"")),
+        "{}",
+        check.stdout
+    );
+    // The same guest's own machine type loads: no false refusal.
+    let check = run_check(&stream, Release::V7_2, None);
+    assert_eq!(check.verdict, Verdict::Loads, "{}", check.stdout);
+    std::fs::remove_dir_all(&dir).ok();
 }

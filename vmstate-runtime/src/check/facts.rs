@@ -10,6 +10,7 @@ use std::io::{Read, Seek};
 
 use serde_json::Value;
 
+use super::pci::{find_capability, msix_entries};
 use crate::desc::StateDesc;
 use crate::error::Error;
 use crate::stream::{
@@ -84,6 +85,11 @@ pub struct SectionFacts {
     /// The loader reads them at *its* device's version, which no wire byte
     /// and no dump shows.
     pub virtio_gpu_scanout: Option<u64>,
+    /// The size of a legacy virtio-pci device's I/O BAR 0, as its `virtio`
+    /// blob shows it: QEMU sizes that BAR from the device's configuration
+    /// length, which compat properties change between machine types (a
+    /// balloon's is 32 bytes on `pc-i440fx-5.0` and older, 64 from 5.1).
+    pub legacy_virtio_bar: Option<u64>,
 }
 
 impl SectionFacts {
@@ -104,6 +110,7 @@ impl SectionFacts {
             cpreg_values: None,
             crash_fields: Vec::new(),
             virtio_gpu_scanout: None,
+            legacy_virtio_bar: None,
         }
     }
 }
@@ -266,8 +273,11 @@ impl<'a> FactsCollector<'a> {
                 }
                 // And where no model knows the device (virtio-gpu,
                 // virtio-mem, virtio-scsi, ...), the blob still starts with it.
-                if section.pci_config.is_none() && is_pci_idstr(&info.idstr) {
-                    section.pci_config = virtio_blob.and_then(virtio_pci_config);
+                if is_pci_idstr(&info.idstr) {
+                    if section.pci_config.is_none() {
+                        section.pci_config = virtio_blob.and_then(virtio_pci_config);
+                    }
+                    section.legacy_virtio_bar = virtio_blob.and_then(legacy_virtio_bar_size);
                 }
             }
             Record::Ram(RamRecord::MemSize { blocks, .. }) => {
@@ -423,15 +433,11 @@ fn is_pci_idstr(idstr: &str) -> bool {
 /// 0x10), then the four be32 `irq_state` words, each 0 or 1.
 fn virtio_pci_config(blob: &[u8]) -> Option<Vec<u8>> {
     let config = blob.get(4..4 + 256)?;
-    let mut at = usize::from(config[0x34] & !3);
-    let mut seen = [false; 256];
-    let mut express = false;
-    while (0x40..0x100).contains(&at) && !seen[at] {
-        seen[at] = true;
-        express |= config[at] == 0x10;
-        at = usize::from(config.get(at + 1).copied().unwrap_or(0) & !3);
-    }
-    let len = if express { 4096 } else { 256 };
+    let len = if find_capability(config, 0x10).is_some() {
+        4096
+    } else {
+        256
+    };
     // The `irq_state` words after it are each 0 or 1: a blob that is not
     // laid out so is not read as one.
     let irq_state = blob.get(4 + len..4 + len + 16)?;
@@ -439,6 +445,36 @@ fn virtio_pci_config(blob: &[u8]) -> Option<Vec<u8>> {
         .chunks_exact(4)
         .all(|w| w[..3] == [0, 0, 0] && w[3] <= 1);
     plausible.then(|| blob[4..4 + len].to_vec())
+}
+
+/// The size of a legacy virtio-pci device's I/O BAR 0, from its `virtio`
+/// blob: QEMU's `virtio_pci_device_plugged` makes it the power of two at
+/// or above the legacy header (20 bytes, 24 with MSI-X) plus the device's
+/// configuration length. The blob holds, after the configuration space
+/// (see [`virtio_pci_config`]), the MSI-X table and pending bits and the
+/// config vector when the function has MSI-X (`msix_save`,
+/// `virtio_pci_save_config`), then `virtio_save`'s status, ISR, queue
+/// selector, features and the be32 configuration length. `None` for a
+/// function without an I/O BAR 0 (modern-only) or a blob not laid out so.
+fn legacy_virtio_bar_size(blob: &[u8]) -> Option<u64> {
+    let config = virtio_pci_config(blob)?;
+    let bar = config.get(0x10..0x14)?;
+    if bar[0] & 1 == 0 {
+        return None;
+    }
+    let msix = msix_entries(&config);
+    let mut at = 4 + config.len() + 16;
+    if let Some(entries) = msix {
+        at += entries * 16 + entries.div_ceil(8) + 2;
+    }
+    at += 1 + 1 + 2 + 4;
+    let len = blob.get(at..at + 4)?;
+    let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+    // The configuration bytes follow: a length the blob cannot hold is no
+    // configuration length.
+    blob.get(at + 4..(at + 4).checked_add(usize::try_from(len).ok()?)?)?;
+    let header = if msix.is_some() { 24 } else { 20 };
+    (header + u64::from(len)).checked_next_power_of_two()
 }
 
 /// The bytes of the field at `path`: one leaf (a buffer, a scalar), or the

@@ -115,6 +115,71 @@ pub fn config_differences(stream: &[u8], dest: &[u8]) -> Vec<ConfigDifference> {
     out
 }
 
+/// Where capability `id` is in the capability list of `config`, walked at
+/// most once per step, so a looping list ends.
+pub(super) fn find_capability(config: &[u8], id: u8) -> Option<usize> {
+    let mut at = usize::from(config.get(0x34).copied().unwrap_or(0) & !3);
+    let mut seen = [false; 256];
+    while (0x40..0x100).contains(&at) && !seen[at] {
+        seen[at] = true;
+        if config.get(at) == Some(&id) {
+            return Some(at);
+        }
+        at = usize::from(config.get(at + 1).copied().unwrap_or(0) & !3);
+    }
+    None
+}
+
+/// How many entries a function's MSI-X table has (its capability's table
+/// size field plus one), or `None` without MSI-X.
+pub(super) fn msix_entries(config: &[u8]) -> Option<usize> {
+    let at = find_capability(config, 0x11)?;
+    let control = config.get(at + 2..at + 4)?;
+    Some(usize::from(u16::from_le_bytes([control[0], control[1]]) & 0x7ff) + 1)
+}
+
+/// The difference QEMU finds in BAR 0, an I/O BAR of `dest_size` bytes in
+/// DEST's device: a BAR's bits below its size are read-only (QEMU's
+/// `pci_register_bar` leaves them out of `wmask` and compares them on load),
+/// so an address the guest aligned to a smaller BAR of the source's device
+/// is refused unless it happens to be aligned to DEST's size too. `None`
+/// when BAR 0 is no I/O BAR in both or the address fits.
+#[must_use]
+pub fn io_bar0_difference(
+    stream: &[u8],
+    dest: &[u8],
+    stream_size: Option<u64>,
+    dest_size: u64,
+) -> Option<ConfigDifference> {
+    let bar = |config: &[u8]| {
+        config
+            .get(0x10..0x14)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .filter(|bar| bar & 1 == 1)
+    };
+    let (ours, theirs) = (bar(stream)?, bar(dest)?);
+    let mask = u32::try_from(dest_size.checked_sub(1)?).ok()?;
+    let differ = (ours ^ theirs) & mask;
+    if differ == 0 {
+        return None;
+    }
+    let byte = usize::try_from(differ.trailing_zeros() / 8).unwrap_or(0);
+    let sizes = match stream_size {
+        Some(size) => format!("{size} bytes in the stream's device, {dest_size} in DEST's"),
+        None => format!("{dest_size} bytes in DEST's device"),
+    };
+    Some(ConfigDifference {
+        offset: 0x10 + byte,
+        register: format!(
+            "BAR 0, the legacy virtio I/O BAR: {sizes}, and the guest put it at 0x{:x}, \
+             which is not a multiple of {dest_size}",
+            ours & !3
+        ),
+        stream: stream[0x10 + byte],
+        dest: dest[0x10 + byte],
+    })
+}
+
 /// The first extended capability of a PCI Express function's 4096-byte
 /// configuration space.
 const EXTENDED_START: usize = 0x100;
@@ -247,6 +312,26 @@ mod tests {
         ran[0x104] = 0xff; // uncorrectable error status
         ran[0x118] = 0x0f; // AER capabilities and control
         assert_eq!(config_differences(&ran, &express()), []);
+    }
+
+    /// An I/O BAR at 0xc0a0 fits a 32-byte BAR, not a 64-byte one; at
+    /// 0xc080 it fits both.
+    #[test]
+    fn an_io_bar_aligned_to_a_smaller_size_counts() {
+        let mut ours = config();
+        let mut theirs = config();
+        ours[0x10..0x14].copy_from_slice(&0xc0a1u32.to_le_bytes());
+        theirs[0x10..0x14].copy_from_slice(&1u32.to_le_bytes());
+        let found = io_bar0_difference(&ours, &theirs, Some(32), 64).unwrap();
+        assert_eq!((found.offset, found.stream, found.dest), (0x10, 0xa1, 0x01));
+        assert!(found.register.contains("0xc0a0"), "{}", found.register);
+        assert_eq!(io_bar0_difference(&ours, &theirs, Some(32), 32), None);
+        ours[0x10..0x14].copy_from_slice(&0xc081u32.to_le_bytes());
+        assert_eq!(io_bar0_difference(&ours, &theirs, Some(32), 64), None);
+        // A memory BAR 0 is not this rule's.
+        ours[0x10..0x14].copy_from_slice(&0xfebf_1000u32.to_le_bytes());
+        theirs[0x10..0x14].copy_from_slice(&0u32.to_le_bytes());
+        assert_eq!(io_bar0_difference(&ours, &theirs, None, 1 << 16), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
 use super::layout::{compare_section, description_with};
 use super::obstacle::Obstacle;
-use super::pci::config_differences;
+use super::pci::{config_differences, io_bar0_difference};
 use crate::desc::StateDesc;
 use crate::stream::{RamBlock, command_info};
 
@@ -662,8 +662,13 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         {
             obstacles.push(virtio_gpu_scanouts(section, ours, dest, stream.footers));
         }
-        if let (Some(ours), Some(theirs)) = (&section.pci_config, &theirs.pci_config)
-            && let Some(first) = config_differences(ours, theirs).into_iter().next()
+        if let (Some(ours), Some(dest)) = (&section.pci_config, &theirs.pci_config)
+            && let Some(first) = config_differences(ours, dest)
+                .into_iter()
+                .chain(theirs.legacy_virtio_bar.and_then(|size| {
+                    io_bar0_difference(ours, dest, section.legacy_virtio_bar, size)
+                }))
+                .min_by_key(|difference| difference.offset)
         {
             obstacles.push(Obstacle::PciConfig {
                 idstr: section.idstr.clone(),
