@@ -15,7 +15,9 @@ use vmstate::check::{
 };
 use vmstate::container::libvirt::SaveImage;
 use vmstate::qemu::{Lower, Lowered};
-use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info};
+use vmstate::stream::{
+    RamRecord, Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info,
+};
 
 use crate::CommandError;
 use crate::args::Convert;
@@ -387,6 +389,8 @@ fn decide(
                         == Some(*theirs)
                 }) => {}
             Obstacle::Machine { .. } if plan.machine.is_some() => {}
+            // Written as whole pages, always.
+            Obstacle::FilledZeroPages { .. } => {}
             Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
                 plan.drop_commands.push(number);
             }
@@ -594,7 +598,9 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     let mut cpregs = None;
     let mut ranks: HashMap<String, usize> = HashMap::new();
     let mut copier = Copier::new(copy_from);
+    let page_size = reader.page_size();
     while let Some(record) = reader.next_record()? {
+        let record = whole_page(record, page_size);
         facts.observe(&record);
         let record = match record {
             Record::Section(mut header) => {
@@ -664,6 +670,24 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
         .flush()
         .map_err(|e| CommandError::Io(format!("writing {}: {e}", args.output.display())))?;
     Ok(facts.finish())
+}
+
+/// A ZERO record whose fill byte is not 0 as the PAGE record of the same
+/// bytes: QEMU from 8.2 refuses the one ("Found a zero page with value"),
+/// every release loads the other. Only QEMU before 1.5 wrote such records.
+fn whole_page(record: Record, page_size: usize) -> Record {
+    match record {
+        Record::Ram(RamRecord::Zero {
+            offset,
+            block,
+            fill,
+        }) if fill != 0 => Record::Ram(RamRecord::Page {
+            offset,
+            block,
+            data: vec![fill; page_size],
+        }),
+        other => other,
+    }
 }
 
 /// The vmdesc as the rewrite leaves the stream: its description of the

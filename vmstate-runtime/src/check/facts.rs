@@ -35,6 +35,11 @@ pub struct StreamFacts {
     pub ram_blocks: Vec<RamBlock>,
     /// How many RAM pages the `compress` capability compressed.
     pub compressed_pages: u64,
+    /// How many ZERO records carry a fill byte other than 0 (only QEMU
+    /// before 1.5 wrote them, for pages of one repeated byte).
+    pub filled_zero_pages: u64,
+    /// The fill byte of the first of them.
+    pub first_zero_fill: u8,
     /// Whether sections end with footers (machine types 2.4 and later): a
     /// destination that reads a section with another layout then fails at the
     /// footer.
@@ -90,6 +95,25 @@ pub struct SectionFacts {
     /// length, which compat properties change between machine types (a
     /// balloon's is 32 bytes on `pc-i440fx-5.0` and older, 64 from 5.1).
     pub legacy_virtio_bar: Option<u64>,
+}
+
+impl StreamFacts {
+    /// Takes in what a RAM record tells: the block list, and the pages some
+    /// releases refuse.
+    fn observe_ram(&mut self, ram: &RamRecord) {
+        match ram {
+            RamRecord::MemSize { blocks, .. } => self.ram_blocks.extend(blocks.iter().cloned()),
+            RamRecord::MappedBlock { block, .. } => self.ram_blocks.push(block.clone()),
+            RamRecord::Compressed { .. } => self.compressed_pages += 1,
+            RamRecord::Zero { fill, .. } if *fill != 0 => {
+                if self.filled_zero_pages == 0 {
+                    self.first_zero_fill = *fill;
+                }
+                self.filled_zero_pages += 1;
+            }
+            _ => {}
+        }
+    }
 }
 
 impl SectionFacts {
@@ -280,15 +304,9 @@ impl<'a> FactsCollector<'a> {
                     section.legacy_virtio_bar = virtio_blob.and_then(legacy_virtio_bar_size);
                 }
             }
-            Record::Ram(RamRecord::MemSize { blocks, .. }) => {
-                facts.ram_blocks.extend(blocks.iter().cloned());
-            }
-            Record::Ram(RamRecord::MappedBlock { block, .. }) => {
-                facts.ram_blocks.push(block.clone());
-            }
-            Record::Ram(RamRecord::Compressed { .. }) => facts.compressed_pages += 1,
+            Record::Ram(ram) => facts.observe_ram(ram),
             Record::Footer { .. } => facts.footers = true,
-            Record::Ram(_) | Record::Eof | Record::Vmdesc { .. } => {}
+            Record::Eof | Record::Vmdesc { .. } => {}
         }
     }
 

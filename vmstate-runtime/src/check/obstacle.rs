@@ -51,6 +51,14 @@ pub enum Obstacle {
         /// Whether the destination's release still has the capability.
         capability_known: bool,
     },
+    /// ZERO records whose fill byte is not 0 (only QEMU before 1.5 wrote
+    /// them, for pages of one repeated byte), which QEMU refuses from 8.2 on.
+    FilledZeroPages {
+        /// How many.
+        count: u64,
+        /// The first one's fill byte.
+        fill: u8,
+    },
     /// A command packet the destination's release does not know.
     Command {
         /// Its number.
@@ -301,6 +309,7 @@ impl fmt::Display for Obstacle {
                 count,
                 capability_known,
             } => fmt_compressed(f, *count, *capability_known),
+            Self::FilledZeroPages { count, fill } => fmt_filled_zero(f, *count, *fill),
             Self::Command { number } => {
                 let name = command_info(*number).map_or("unknown", |c| c.name);
                 write!(
@@ -639,6 +648,17 @@ impl Obstacle {
              config data: i=0x{offset:x} read: {stream:x} device: {dest:x}\")"
         )
     }
+}
+
+/// [`Obstacle::FilledZeroPages`]: how many, and what QEMU says.
+fn fmt_filled_zero(f: &mut fmt::Formatter<'_>, count: u64, fill: u8) -> fmt::Result {
+    write!(
+        f,
+        "{count} RAM page{} sent as ZERO records whose fill byte is not 0 (only QEMU before \
+         1.5 wrote them): DEST's release refuses them (QEMU: \"Found a zero page with value \
+         {fill}\"); `vmstate convert` sends them as whole pages",
+        if count == 1 { "" } else { "s" }
+    )
 }
 
 /// [`Obstacle::CompressedPages`]: how many, and what DEST needs.

@@ -71,6 +71,24 @@ fn compressed_pages(stream: &StreamFacts, dest: &Dump) -> Option<Obstacle> {
 /// it, and with it the loading of compressed pages).
 const COMPRESS_REMOVED: (u32, u32) = (9, 1);
 
+/// ZERO records whose fill byte is not 0, which DEST refuses from QEMU 8.2
+/// on (upstream "migration: Receiving a zero page non zero is an error",
+/// in `ram_load_precopy`; measured: 10.0.2 refuses, 7.2 loads). A
+/// destination whose release the dump does not name is taken to refuse.
+fn filled_zero_pages(stream: &StreamFacts, dest: &Dump) -> Option<Obstacle> {
+    (stream.filled_zero_pages > 0
+        && dest
+            .release_version()
+            .is_none_or(|release| release >= FILLED_ZERO_REFUSED))
+    .then_some(Obstacle::FilledZeroPages {
+        count: stream.filled_zero_pages,
+        fill: stream.first_zero_fill,
+    })
+}
+
+/// The first release that refuses a ZERO record whose fill byte is not 0.
+const FILLED_ZERO_REFUSED: (u32, u32) = (8, 2);
+
 /// Subsections of sections that QEMU's `-dump-vmstate` does not describe
 /// (it dumps device types only, and a CPU is registered without one), with
 /// the first release whose loader knows each. A dump cannot show that DEST
@@ -120,6 +138,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         obstacles.push(Obstacle::NoConfiguration);
     }
     obstacles.extend(compressed_pages(stream, dest));
+    obstacles.extend(filled_zero_pages(stream, dest));
     if let Some(release) = dest.release_version() {
         for name in &stream.configuration_subsections {
             let known = CONFIGURATION_SUBSECTIONS
@@ -1032,6 +1051,36 @@ mod instance_tests {
             ..stream
         };
         assert_eq!(check_stream(&plain, &release("10.0.2")).obstacles, []);
+    }
+
+    #[test]
+    fn zero_pages_filled_with_another_byte_are_refused_from_8_2() {
+        let stream = StreamFacts {
+            machine: Some("pc-i440fx-7.2".into()),
+            filled_zero_pages: 3,
+            first_zero_fill: 0x55,
+            ..StreamFacts::default()
+        };
+        let release = |version: &str| Dump {
+            release: Some(version.into()),
+            machines: vec!["pc-i440fx-7.2".into()],
+            ..Dump::default()
+        };
+        let refused = [Obstacle::FilledZeroPages {
+            count: 3,
+            fill: 0x55,
+        }];
+        assert_eq!(check_stream(&stream, &release("7.2.22")).obstacles, []);
+        assert_eq!(check_stream(&stream, &release("8.1.5")).obstacles, []);
+        assert_eq!(check_stream(&stream, &release("8.2.0")).obstacles, refused);
+        assert_eq!(check_stream(&stream, &release("10.0.2")).obstacles, refused);
+        assert!(
+            refused[0]
+                .to_string()
+                .contains("\"Found a zero page with value 85\""),
+            "{}",
+            refused[0]
+        );
     }
 
     #[test]

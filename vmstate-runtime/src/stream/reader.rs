@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use super::StreamErrorKind;
 use super::configuration::Configuration;
-use super::page_count::{self, Counted, PageRules, ReadAt, Step};
+use super::page_count::{self, CountStart, Counted, PageRules, ReadAt, Step};
 use super::ram::{
     MappedRamHeader, PAGE_RUN_MAX, REGION_CHUNK, RamBlock, RamRecord, XBZRLE_ENCODING,
     compressed_page_bound, flags,
@@ -150,6 +150,8 @@ pub struct StreamReader<R: Read + Seek> {
     extents: Option<DataExtents<R>>,
     /// Set by [`StreamReader::with_page_counts`]: runs are counted.
     counter: Option<Counter<R>>,
+    /// A count found a second reading thread not worth its cost.
+    count_alone: bool,
 }
 
 /// How a reader made with [`StreamReader::with_page_counts`] counts runs:
@@ -170,7 +172,7 @@ impl<R> Copy for Counter<R> {}
 
 /// [`page_count::count`] for one input type.
 type CountRun<R> =
-    fn(&R, ReadAt<R>, &PageRules<'_>, bool, &[u8], u64, u64) -> std::io::Result<Counted>;
+    fn(&R, ReadAt<R>, &PageRules<'_>, CountStart<'_>, u64) -> std::io::Result<Counted>;
 
 /// A payload delimited by the [`Delimiter`], kept for error messages.
 #[derive(Debug)]
@@ -263,6 +265,7 @@ impl<R: Read + Seek> StreamReader<R> {
             runs: None,
             extents: None,
             counter: None,
+            count_alone: false,
         };
         let magic = reader.be32()?;
         if magic != MAGIC {
@@ -381,6 +384,13 @@ impl<R: Read + Seek> StreamReader<R> {
             return Ok(None);
         }
         self.next_record()
+    }
+
+    /// The target page size: the length of a PAGE record's page (the
+    /// vmdesc's `page_size`, else 4096).
+    #[must_use]
+    pub fn page_size(&self) -> usize {
+        self.page_size
     }
 
     /// Absolute offset of the next byte to be read.
@@ -989,9 +999,12 @@ impl<R: Read + Seek> StreamReader<R> {
             self.input.get_ref(),
             how.read_at,
             &self.page_rules(),
-            self.ram_block_named,
-            self.input.buffer(),
-            self.offset,
+            CountStart {
+                start: self.offset,
+                buffered: self.input.buffer(),
+                named: self.ram_block_named,
+                alone: self.count_alone,
+            },
             self.len,
         )?;
         let buffered = self.input.buffer().len();
@@ -1004,6 +1017,7 @@ impl<R: Read + Seek> StreamReader<R> {
         }
         self.offset += counted.len;
         self.ram_block_named = counted.named;
+        self.count_alone = counted.alone;
         if counted.len == 0 {
             return Ok(None);
         }
