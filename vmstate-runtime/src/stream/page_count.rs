@@ -519,3 +519,22 @@ fn check_full(at: u64, size: usize, read: usize) -> io::Result<()> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A second thread the first waits for most of the time is given up
+    /// after a window of its chunks; one it never waits for is kept.
+    #[test]
+    fn a_second_thread_that_keeps_the_first_waiting_is_given_up() {
+        let mut kept = Worth::new();
+        assert!((0..WEIGHED_CHUNKS * 4).all(|_| !kept.weigh(Duration::ZERO)));
+        let mut idle = Worth::new();
+        let verdicts: Vec<bool> = (0..WEIGHED_CHUNKS)
+            .map(|_| idle.weigh(Duration::from_secs(1)))
+            .collect();
+        assert_eq!(verdicts.iter().filter(|v| **v).count(), 1);
+        assert_eq!(verdicts.last(), Some(&true));
+    }
+}
