@@ -334,17 +334,25 @@ struct Second {
 /// the first thread waits for each of its chunks: a count there took 1.4
 /// to 1.9 times as long as one thread alone (two busy loops on this
 /// machine's two cores). When the first thread spends more than half its
-/// time waiting, the second one reads at less than its pace and the count
-/// goes on alone.
+/// time waiting, the second one reads at less than its pace; when it does
+/// so over two windows in a row, the count goes on alone.
 struct Worth {
     since: Instant,
     waited: Duration,
     chunks: u32,
+    /// Windows in a row in which the first thread waited more than half
+    /// the time: on an idle machine a window alone may (a stall of the
+    /// second thread), two in a row only under load.
+    idle_windows: u32,
 }
 
 /// The chunks over which [`Worth`] weighs the second thread: 8 MiB of its
-/// own (fewer judged it by a passing stall on an idle machine too).
+/// own.
 const WEIGHED_CHUNKS: u32 = 32;
+
+/// The windows in a row in which the first thread waits more than half the
+/// time that give the second thread up.
+const IDLE_WINDOWS: u32 = 2;
 
 impl Worth {
     fn new() -> Self {
@@ -352,6 +360,7 @@ impl Worth {
             since: Instant::now(),
             waited: Duration::ZERO,
             chunks: 0,
+            idle_windows: 0,
         }
     }
 
@@ -364,8 +373,11 @@ impl Worth {
             return false;
         }
         let idle = self.waited * 2 > self.since.elapsed();
-        *self = Self::new();
-        idle
+        *self = Self {
+            idle_windows: if idle { self.idle_windows + 1 } else { 0 },
+            ..Self::new()
+        };
+        self.idle_windows >= IDLE_WINDOWS
     }
 }
 
@@ -531,10 +543,20 @@ mod tests {
         let mut kept = Worth::new();
         assert!((0..WEIGHED_CHUNKS * 4).all(|_| !kept.weigh(Duration::ZERO)));
         let mut idle = Worth::new();
-        let verdicts: Vec<bool> = (0..WEIGHED_CHUNKS)
+        let verdicts: Vec<bool> = (0..WEIGHED_CHUNKS * IDLE_WINDOWS)
             .map(|_| idle.weigh(Duration::from_secs(1)))
             .collect();
         assert_eq!(verdicts.iter().filter(|v| **v).count(), 1);
         assert_eq!(verdicts.last(), Some(&true));
+        // Idle windows that alternate with good ones keep it.
+        let mut stalling = Worth::new();
+        assert!((0..WEIGHED_CHUNKS * 8).all(|chunk| {
+            let window = chunk / WEIGHED_CHUNKS;
+            !stalling.weigh(if window % 2 == 0 {
+                Duration::from_secs(1)
+            } else {
+                Duration::ZERO
+            })
+        }));
     }
 }
