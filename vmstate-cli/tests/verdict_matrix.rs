@@ -229,6 +229,15 @@ const BALLOON_THEN_RNG: Devices = Devices {
     ],
 };
 
+/// Two modern virtio devices: on `pc-i440fx-2.7` and older their memory BAR
+/// 4 is 8 MiB (`page-per-vq=on`: a 4 KiB notification page per queue), from
+/// 2.8 on 16 KiB, and SeaBIOS puts the second device's BAR 16 KiB-aligned
+/// only, so renamed to 2.7 the stream is refused: "Bad config data: i=0x21".
+const RNG_AND_BALLOON: Devices = Devices {
+    name: "virtio-rng-pci, virtio-balloon-pci (modern)",
+    args: &["-device", "virtio-rng-pci", "-device", "virtio-balloon-pci"],
+};
+
 /// virtio-net with the default MSI-X table (4 vectors), and with 6: a
 /// destination started with other `vectors` builds another table size,
 /// which QEMU compares ("Bad config data: i=0x9a").
@@ -481,6 +490,15 @@ fn device_build_pairs() -> Vec<Pair> {
             guest("pc-i440fx-5.2", devices),
         ));
     }
+    // Renamed to a machine type whose compat property (`page-per-vq`) gives
+    // modern virtio devices a larger memory BAR.
+    pairs.push(to(
+        NEW,
+        guest("pc-i440fx-2.8", RNG_AND_BALLOON),
+        Ran,
+        OLD,
+        guest("pc-i440fx-2.7", RNG_AND_BALLOON),
+    ));
     pairs
 }
 
@@ -1373,6 +1391,61 @@ fn a_legacy_virtio_bar_that_grew_with_the_machine_type_is_refused() {
     );
     // The same guest's own machine type loads: no false refusal.
     let check = run_check(&stream, Release::V7_2, None);
+    assert_eq!(check.verdict, Verdict::Loads, "{}", check.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A stream renamed to a machine type whose compat property gives a modern
+/// virtio device a larger memory BAR (`page-per-vq=on` up to
+/// `pc-i440fx-2.7`: BAR 4 is 8 MiB, 16 KiB from 2.8) than the address the
+/// firmware gave it is aligned to: QEMU 7.2 compares the BAR's bits below
+/// DEST's size and names that byte ("Bad config data: i=0x21") before the
+/// capability that says why (the notification multiplier, 0x7d), and `check
+/// --reference` must name the same byte. Found by probing: `check` named
+/// 0x7d. DEST's size comes from its device's own virtio capabilities.
+#[test]
+fn a_modern_virtio_bar_that_grew_with_the_machine_type_is_named() {
+    let dir = scratch("virtio-modern-bar");
+    let source = Source {
+        release: Release::V7_2,
+        guest: guest("pc-i440fx-2.8", RNG_AND_BALLOON),
+        run: Run::Ran,
+    };
+    let dest = guest("pc-i440fx-2.7", RNG_AND_BALLOON);
+    let stream = dir.join("stream.mig");
+    let reference = dir.join("reference.mig");
+    make_stream(source, &stream);
+    make_reference(Release::V7_2, dest, &reference);
+    let mut bytes = std::fs::read(&stream).unwrap();
+    let at = bytes
+        .windows(13)
+        .position(|w| w == b"pc-i440fx-2.8")
+        .expect("the configuration names the machine type");
+    bytes[at..at + 13].copy_from_slice(b"pc-i440fx-2.7");
+    let renamed = dir.join("renamed.mig");
+    std::fs::write(&renamed, &bytes).unwrap();
+
+    let outcome = load(Release::V7_2, dest, &renamed);
+    assert!(!outcome.loaded, "QEMU 7.2 loaded the renamed stream");
+    let named = between(&outcome.message, "Bad config data: ", 'i', ' ')
+        .map(|offset| format!("i{offset}"))
+        .expect("QEMU refuses a PCI configuration byte");
+    assert_eq!(named, "i=0x21", "{}", outcome.message);
+    let check = run_check(&renamed, Release::V7_2, Some(&reference));
+    assert_eq!(check.verdict, Verdict::Refuses, "{}", check.stdout);
+    assert!(
+        check
+            .reasons
+            .iter()
+            .any(|r| r.contains("byte 0x21 (BAR 4")
+                && r.contains("\"Bad config data: i=0x21 read: ")),
+        "{}",
+        check.stdout
+    );
+    // The guest's own machine type loads: no false refusal.
+    let own = dir.join("own.mig");
+    make_reference(Release::V7_2, source.guest, &own);
+    let check = run_check(&stream, Release::V7_2, Some(&own));
     assert_eq!(check.verdict, Verdict::Loads, "{}", check.stdout);
     std::fs::remove_dir_all(&dir).ok();
 }

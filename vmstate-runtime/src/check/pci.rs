@@ -180,6 +180,113 @@ pub fn io_bar0_difference(
     })
 }
 
+/// Red Hat's PCI vendor id, which every virtio-pci function carries.
+const VIRTIO_VENDOR: [u8; 2] = [0xf4, 0x1a];
+
+/// The memory BARs that a virtio-pci function's vendor-specific capabilities
+/// (`struct virtio_pci_cap`: type at +3, BAR at +4, le32 offset at +8 and
+/// length at +12) place its common, ISR, device and notification regions
+/// in, each with its size: QEMU's `virtio_pci_realize` makes that BAR the
+/// power of two at or above the end of the last region (the notification
+/// region, whose length is `page-per-vq`'s multiplier times the queue
+/// maximum: 4 MiB with `page-per-vq=on`, machine types 2.7 and older, else
+/// 4 KiB). Other capability types (the configuration access window, shared
+/// memory) and I/O BARs (`modern-pio-notify`) are left out.
+fn virtio_memory_bars(config: &[u8]) -> Vec<(usize, u64)> {
+    let mut bars: Vec<(usize, u64)> = Vec::new();
+    if config.get(0..2) != Some(&VIRTIO_VENDOR[..]) {
+        return bars;
+    }
+    let mut at = usize::from(config.get(0x34).copied().unwrap_or(0) & !3);
+    let mut seen = [false; 256];
+    while (0x40..0x100).contains(&at) && !seen[at] {
+        seen[at] = true;
+        let word = |offset: usize| {
+            config
+                .get(at + offset..at + offset + 4)
+                .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        };
+        if config.get(at) == Some(&0x09)
+            && config.get(at + 2).is_some_and(|&len| len >= 16)
+            && config
+                .get(at + 3)
+                .is_some_and(|kind| (1..=4).contains(kind))
+            && let (Some(&bar), Some(offset), Some(length)) =
+                (config.get(at + 4), word(8), word(12))
+            && bar < 6
+        {
+            let end = offset + length;
+            match bars
+                .iter_mut()
+                .find(|(index, _)| *index == usize::from(bar))
+            {
+                Some((_, size)) => *size = (*size).max(end),
+                None => bars.push((usize::from(bar), end)),
+            }
+        }
+        at = usize::from(config.get(at + 1).copied().unwrap_or(0) & !3);
+    }
+    bars.retain_mut(|(bar, size)| {
+        let register = config.get(0x10 + 4 * *bar).copied().unwrap_or(1);
+        match size.checked_next_power_of_two() {
+            Some(pow2) if register & 1 == 0 && pow2 > 0 => {
+                *size = pow2;
+                true
+            }
+            _ => false,
+        }
+    });
+    bars
+}
+
+/// The difference QEMU finds in a virtio-pci function's memory BAR whose
+/// size DEST's device has from its capabilities ([`virtio_memory_bars`]):
+/// a BAR's bits below its size are read-only (`pci_register_bar` leaves
+/// them out of `wmask`, and `cmask` covers them), so an address the guest
+/// aligned to the source device's smaller BAR is refused unless it is
+/// aligned to DEST's size too, and QEMU names the BAR's byte before any
+/// capability's ("Bad config data: i=0x21" for BAR 4 of a `page-per-vq=on`
+/// device, 8 MiB, that the guest put at 0x...8000). Empty where the
+/// addresses fit or the function is no virtio one.
+#[must_use]
+pub fn virtio_memory_bar_differences(stream: &[u8], dest: &[u8]) -> Vec<ConfigDifference> {
+    let ours = virtio_memory_bars(stream);
+    let mut out = Vec::new();
+    for (bar, dest_size) in virtio_memory_bars(dest) {
+        let at = 0x10 + 4 * bar;
+        let (Some(a), Some(b)) = (stream.get(at..at + 4), dest.get(at..at + 4)) else {
+            continue;
+        };
+        let (a, b) = (
+            u32::from_le_bytes([a[0], a[1], a[2], a[3]]),
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        );
+        let mask = u32::try_from(dest_size - 1).unwrap_or(u32::MAX);
+        let differ = (a ^ b) & mask;
+        if differ == 0 {
+            continue;
+        }
+        let byte = usize::try_from(differ.trailing_zeros() / 8).unwrap_or(0);
+        let sizes = match ours.iter().find(|(index, _)| *index == bar) {
+            Some((_, size)) => {
+                format!("{size} bytes in the stream's device, {dest_size} in DEST's")
+            }
+            None => format!("{dest_size} bytes in DEST's device"),
+        };
+        out.push(ConfigDifference {
+            offset: at + byte,
+            register: format!(
+                "BAR {bar}, the virtio memory BAR its capabilities place their regions in: \
+                 {sizes}, and the guest put it at 0x{:x}, which is not a multiple of {dest_size}",
+                a & !0xf
+            ),
+            stream: stream[at + byte],
+            dest: dest[at + byte],
+        });
+    }
+    out
+}
+
 /// The first extended capability of a PCI Express function's 4096-byte
 /// configuration space.
 const EXTENDED_START: usize = 0x100;
@@ -332,6 +439,72 @@ mod tests {
         ours[0x10..0x14].copy_from_slice(&0xfebf_1000u32.to_le_bytes());
         theirs[0x10..0x14].copy_from_slice(&0u32.to_le_bytes());
         assert_eq!(io_bar0_difference(&ours, &theirs, None, 1 << 16), None);
+    }
+
+    /// A virtio-pci function with its four regions in BAR 4, the
+    /// notification region `notify` bytes long at 0x3000.
+    fn virtio(notify: u32, bar4: u32) -> Vec<u8> {
+        let mut config = vec![0u8; 256];
+        config[0..2].copy_from_slice(&VIRTIO_VENDOR);
+        config[0x20..0x24].copy_from_slice(&bar4.to_le_bytes());
+        config[0x34] = 0x98;
+        for (i, (kind, offset, length)) in [
+            (1u8, 0u32, 0x1000u32),
+            (3, 0x1000, 0x1000),
+            (4, 0x2000, 0x1000),
+            (2, 0x3000, notify),
+            (5, 0, 0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let at = 0x98 - 0x14 * i;
+            config[at] = 0x09;
+            config[at + 1] = if i == 4 {
+                0
+            } else {
+                u8::try_from(at - 0x14).unwrap()
+            };
+            config[at + 2] = if kind == 2 { 20 } else { 16 };
+            config[at + 3] = kind;
+            config[at + 4] = if kind == 5 { 0 } else { 4 };
+            config[at + 8..at + 12].copy_from_slice(&offset.to_le_bytes());
+            config[at + 12..at + 16].copy_from_slice(&length.to_le_bytes());
+        }
+        config
+    }
+
+    /// 16 KiB at 0xfe008000 fits no 8 MiB BAR (`page-per-vq=on`); an
+    /// 8 MiB-aligned address fits both; the other way round it always fits.
+    #[test]
+    fn a_virtio_memory_bar_aligned_to_a_smaller_size_counts() {
+        let ours = virtio(0x1000, 0xfe00_800c);
+        let theirs = virtio(0x40_0000, 0x0c);
+        assert_eq!(virtio_memory_bars(&ours), [(4, 0x4000)]);
+        assert_eq!(virtio_memory_bars(&theirs), [(4, 0x80_0000)]);
+        let found = virtio_memory_bar_differences(&ours, &theirs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].offset, found[0].stream, found[0].dest),
+            (0x21, 0x80, 0)
+        );
+        assert!(
+            found[0].register.contains("0xfe008000"),
+            "{}",
+            found[0].register
+        );
+        assert!(
+            found[0]
+                .register
+                .contains("16384 bytes in the stream's device, 8388608 in DEST's")
+        );
+        let aligned = virtio(0x1000, 0xfe80_000c);
+        assert_eq!(virtio_memory_bar_differences(&aligned, &theirs), []);
+        assert_eq!(virtio_memory_bar_differences(&theirs, &ours), []);
+        // Not a virtio function: no rule.
+        let mut other = theirs.clone();
+        other[0] = 0x86;
+        assert_eq!(virtio_memory_bar_differences(&ours, &other), []);
     }
 
     #[test]

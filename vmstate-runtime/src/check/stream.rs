@@ -18,7 +18,7 @@ use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
 use super::layout::{compare_section, description_with};
 use super::obstacle::Obstacle;
-use super::pci::{config_differences, io_bar0_difference};
+use super::pci::{config_differences, io_bar0_difference, virtio_memory_bar_differences};
 use crate::desc::StateDesc;
 use crate::stream::{RamBlock, command_info};
 
@@ -687,6 +687,7 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
                 .chain(theirs.legacy_virtio_bar.and_then(|size| {
                     io_bar0_difference(ours, dest, section.legacy_virtio_bar, size)
                 }))
+                .chain(virtio_memory_bar_differences(ours, dest))
                 .min_by_key(|difference| difference.offset)
         {
             obstacles.push(Obstacle::PciConfig {
