@@ -238,6 +238,18 @@ const RNG_AND_BALLOON: Devices = Devices {
     args: &["-device", "virtio-rng-pci", "-device", "virtio-balloon-pci"],
 };
 
+/// A PCI Express root port as QEMU builds it by default (hot-plug capable),
+/// and one with `hotplug=off`: its slot capabilities differ, which QEMU
+/// compares ("Bad config data: i=0x68").
+const ROOT_PORT: Devices = Devices {
+    name: "pcie-root-port",
+    args: &["-device", "pcie-root-port,id=rp0,chassis=1"],
+};
+const ROOT_PORT_NO_HOTPLUG: Devices = Devices {
+    name: "pcie-root-port,hotplug=off",
+    args: &["-device", "pcie-root-port,id=rp0,chassis=1,hotplug=off"],
+};
+
 /// virtio-net with the default MSI-X table (4 vectors), and with 6: a
 /// destination started with other `vectors` builds another table size,
 /// which QEMU compares ("Bad config data: i=0x9a").
@@ -449,6 +461,21 @@ fn device_build_pairs() -> Vec<Pair> {
         Ran,
         NEW,
         guest("pc-i440fx-7.2", VIRTIO_NET_6),
+    ));
+    // A destination whose root port has another slot (hot-plug off).
+    pairs.push(to(
+        OLD,
+        guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
+        Ran,
+        NEW,
+        guest("pc-q35-7.2", ROOT_PORT),
+    ));
+    pairs.push(to(
+        NEW,
+        guest("pc-q35-7.2", ROOT_PORT),
+        Ran,
+        OLD,
+        guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
     ));
     // Renamed to 7.2's machine type, a device whose PCI Express extended
     // capability (AER) was built otherwise: `convert` must not write a

@@ -48,10 +48,16 @@ fn capability_registers(id: u8, config: &[u8], at: usize) -> Vec<(usize, usize, 
             vec![(2, len - 2, "vendor-specific capability")]
         }
         // PCI Express: capabilities, device, link and slot capabilities.
+        // A port's slot capabilities (`pcie_cap_slot_init`: its `slot`
+        // number, hot-plug capable and surprise bits from `hotplug`, power
+        // and attention indicators) are read-only and QEMU compares them:
+        // a root port with `hotplug=off` on one side fails with "Bad config
+        // data: i=0x68" (slot capabilities of a capability at 0x54).
         0x10 => vec![
             (2, 2, "PCI Express capabilities"),
             (0x04, 4, "PCI Express device capabilities"),
             (0x0c, 4, "PCI Express link capabilities"),
+            (0x14, 4, "PCI Express slot capabilities"),
             (0x24, 4, "PCI Express device capabilities 2"),
             (0x2c, 4, "PCI Express link capabilities 2"),
         ],
@@ -377,6 +383,23 @@ mod tests {
         config[0x100..0x104].copy_from_slice(&0x1402_0001u32.to_le_bytes());
         config[0x140..0x144].copy_from_slice(&0x0001_000eu32.to_le_bytes());
         config
+    }
+
+    /// A root port's slot: `hotplug=off` clears its hot-plug bits, and the
+    /// slot number lives in the top 13 bits.
+    #[test]
+    fn a_slot_built_otherwise_counts() {
+        let (mut ours, mut theirs) = (config(), config());
+        ours[0x54..0x58].copy_from_slice(&0x0008_001bu32.to_le_bytes());
+        theirs[0x54..0x58].copy_from_slice(&0x0008_007bu32.to_le_bytes());
+        let found = config_differences(&ours, &theirs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].offset, found[0].register.as_str()),
+            (0x54, "capability at 0x40: PCI Express slot capabilities")
+        );
+        theirs[0x54] = 0x1b;
+        assert_eq!(config_differences(&ours, &theirs), []);
     }
 
     #[test]
