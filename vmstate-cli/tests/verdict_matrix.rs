@@ -250,6 +250,18 @@ const ROOT_PORT_NO_HOTPLUG: Devices = Devices {
     args: &["-device", "pcie-root-port,id=rp0,chassis=1,hotplug=off"],
 };
 
+/// Root ports that reserve another window size for the devices behind
+/// them: Red Hat's resource reservation capability (32 bytes, vendor
+/// specific) says so, and QEMU compares all of it ("Bad config data: i=0xa3").
+const ROOT_PORT_MEM64: Devices = Devices {
+    name: "pcie-root-port,mem-reserve=64M",
+    args: &["-device", "pcie-root-port,id=rp0,chassis=1,mem-reserve=64M"],
+};
+const ROOT_PORT_MEM32: Devices = Devices {
+    name: "pcie-root-port,mem-reserve=32M",
+    args: &["-device", "pcie-root-port,id=rp0,chassis=1,mem-reserve=32M"],
+};
+
 /// virtio-net with the default MSI-X table (4 vectors), and with 6: a
 /// destination started with other `vectors` builds another table size,
 /// which QEMU compares ("Bad config data: i=0x9a").
@@ -476,6 +488,21 @@ fn device_build_pairs() -> Vec<Pair> {
         Ran,
         OLD,
         guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
+    ));
+    // A destination whose root port reserves another memory window.
+    pairs.push(to(
+        OLD,
+        guest("pc-q35-7.2", ROOT_PORT_MEM64),
+        Ran,
+        NEW,
+        guest("pc-q35-7.2", ROOT_PORT_MEM32),
+    ));
+    pairs.push(to(
+        NEW,
+        guest("pc-q35-7.2", ROOT_PORT_MEM32),
+        Ran,
+        OLD,
+        guest("pc-q35-7.2", ROOT_PORT_MEM64),
     ));
     // Renamed to 7.2's machine type, a device whose PCI Express extended
     // capability (AER) was built otherwise: `convert` must not write a

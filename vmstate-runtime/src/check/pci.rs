@@ -40,11 +40,19 @@ fn capability_registers(id: u8, config: &[u8], at: usize) -> Vec<(usize, usize, 
     match id {
         // Power management: PMC.
         0x01 => vec![(2, 2, "power management capabilities")],
-        // Vendor-specific (virtio-pci's capabilities): length, type, BAR,
-        // offset and length of the region; bytes after 16 may be writable
-        // (virtio's PCI configuration access window).
+        // Vendor-specific: QEMU builds them read-only, length and all (a
+        // virtio region's type, BAR, offset, length and notification
+        // multiplier; the bus and window sizes a bridge's `bus-reserve`,
+        // `io-reserve`, `mem-reserve` and `pref*-reserve` put in Red Hat's
+        // resource reservation capability, up to 32 bytes: "Bad config data:
+        // i=0xa3" for another `mem-reserve`), except virtio's PCI
+        // configuration access window (type 5), whose BAR, offset, length
+        // and data the guest writes: only its length and type count there.
         0x09 => {
-            let len = usize::from(config.get(at + 2).copied().unwrap_or(0)).clamp(3, 16);
+            let len = usize::from(config.get(at + 2).copied().unwrap_or(0)).max(3);
+            let window = config.get(0..2) == Some(&VIRTIO_VENDOR[..])
+                && config.get(at + 3) == Some(&VIRTIO_PCI_CAP_PCI_CFG);
+            let len = if window { len.min(4) } else { len };
             vec![(2, len - 2, "vendor-specific capability")]
         }
         // PCI Express: capabilities, device, link and slot capabilities.
@@ -188,6 +196,10 @@ pub fn io_bar0_difference(
 
 /// Red Hat's PCI vendor id, which every virtio-pci function carries.
 const VIRTIO_VENDOR: [u8; 2] = [0xf4, 0x1a];
+
+/// The type of virtio's PCI configuration access capability
+/// (`VIRTIO_PCI_CAP_PCI_CFG`), a window whose fields the guest writes.
+const VIRTIO_PCI_CAP_PCI_CFG: u8 = 5;
 
 /// The memory BARs that a virtio-pci function's vendor-specific capabilities
 /// (`struct virtio_pci_cap`: type at +3, BAR at +4, le32 offset at +8 and
@@ -399,6 +411,34 @@ mod tests {
             (0x54, "capability at 0x40: PCI Express slot capabilities")
         );
         theirs[0x54] = 0x1b;
+        assert_eq!(config_differences(&ours, &theirs), []);
+    }
+
+    /// A bridge's resource reservation capability (32 bytes) is compared
+    /// whole; virtio's configuration access window only by length and type.
+    #[test]
+    fn vendor_specific_capabilities_count_to_their_length() {
+        let (mut ours, mut theirs) = (config(), config());
+        ours[0x61] = 0x80; // MSI-X, next 0x80
+        ours[0x80..0x84].copy_from_slice(&[0x09, 0x00, 0x20, 0x01]);
+        theirs[0x61] = 0x80;
+        theirs[0x80..0x84].copy_from_slice(&[0x09, 0x00, 0x20, 0x01]);
+        ours[0x93] = 0x04; // mem-reserve=64M
+        theirs[0x93] = 0x02; // 32M
+        let found = config_differences(&ours, &theirs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].offset, found[0].register.as_str()),
+            (0x93, "capability at 0x80: vendor-specific capability")
+        );
+        // A virtio function's access window: the guest's BAR, offset,
+        // length and data do not count.
+        for config in [&mut ours, &mut theirs] {
+            config[0..2].copy_from_slice(&VIRTIO_VENDOR);
+            config[0x82..0x84].copy_from_slice(&[0x14, VIRTIO_PCI_CAP_PCI_CFG]);
+        }
+        ours[0x84] = 4;
+        ours[0x88] = 0x10;
         assert_eq!(config_differences(&ours, &theirs), []);
     }
 
