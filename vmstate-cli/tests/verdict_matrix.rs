@@ -262,6 +262,25 @@ const ROOT_PORT_MEM32: Devices = Devices {
     args: &["-device", "pcie-root-port,id=rp0,chassis=1,mem-reserve=32M"],
 };
 
+/// NICs with the smaller legacy PXE ROMs (128 KiB), and with the default
+/// EFI ROMs (256 KiB): SeaBIOS aligns each ROM BAR to its ROM's size, and
+/// the e1000's lands on an address that fits no 256 KiB BAR, so even with
+/// DEST's image (`convert --reference`) QEMU refuses "Bad config data:
+/// i=0x32".
+const PXE_ROMS: Devices = Devices {
+    name: "e1000, rtl8139 (PXE ROMs)",
+    args: &[
+        "-device",
+        "e1000,romfile=pxe-e1000.rom",
+        "-device",
+        "rtl8139,romfile=pxe-rtl8139.rom",
+    ],
+};
+const EFI_ROMS: Devices = Devices {
+    name: "e1000, rtl8139 (EFI ROMs)",
+    args: &["-device", "e1000", "-device", "rtl8139"],
+};
+
 /// virtio-net with the default MSI-X table (4 vectors), and with 6: a
 /// destination started with other `vectors` builds another table size,
 /// which QEMU compares ("Bad config data: i=0x9a").
@@ -488,6 +507,15 @@ fn device_build_pairs() -> Vec<Pair> {
         Ran,
         OLD,
         guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
+    ));
+    // A destination whose NICs have larger option ROMs than the firmware
+    // aligned their ROM BARs to.
+    pairs.push(to(
+        OLD,
+        guest("pc-i440fx-7.2", PXE_ROMS),
+        Ran,
+        NEW,
+        guest("pc-i440fx-7.2", EFI_ROMS),
     ));
     // A destination whose root port reserves another memory window.
     pairs.push(to(

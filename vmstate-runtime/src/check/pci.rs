@@ -194,6 +194,59 @@ pub fn io_bar0_difference(
     })
 }
 
+/// The difference QEMU finds in the expansion ROM BAR (0x30, or 0x38 in a
+/// bridge's header) of a function whose option ROM is `dest_size` bytes in
+/// DEST (QEMU rounds a ROM file up to a power of two, and its RAM block
+/// `DEVICE_PATH/TYPE.rom` has that length): the BAR's bits below its size,
+/// but for the enable bit, are read-only (`pci_register_bar` for
+/// `PCI_ROM_SLOT`), so an address the firmware aligned to the source's
+/// smaller ROM is refused ("Bad config data: i=0x32 read: ba device: 0" for
+/// an `e1000` whose 128 KiB `pxe-e1000.rom` SeaBIOS put at 0xfeba0000,
+/// loaded where its ROM is the 256 KiB `efi-e1000.rom`), even once `convert`
+/// gave the stream DEST's image. `None` where the address fits.
+#[must_use]
+pub fn rom_bar_difference(
+    stream: &[u8],
+    dest: &[u8],
+    stream_size: Option<u64>,
+    dest_size: u64,
+    block: &str,
+) -> Option<ConfigDifference> {
+    let at = match stream.get(0x0e)? & 0x7f {
+        0 => 0x30,
+        1 => 0x38,
+        _ => return None,
+    };
+    let word = |config: &[u8]| {
+        config
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let (ours, theirs) = (word(stream)?, word(dest)?);
+    let mask = u32::try_from(dest_size.checked_sub(1)?).ok()? & !1;
+    let differ = (ours ^ theirs) & mask;
+    if differ == 0 {
+        return None;
+    }
+    let byte = usize::try_from(differ.trailing_zeros() / 8).unwrap_or(0);
+    let sizes = match stream_size {
+        Some(size) if size != dest_size => {
+            format!("{size} bytes in the stream, {dest_size} in DEST")
+        }
+        _ => format!("{dest_size} bytes in DEST"),
+    };
+    Some(ConfigDifference {
+        offset: at + byte,
+        register: format!(
+            "expansion ROM BAR: the option ROM `{block}` is {sizes}, and the guest put it \
+             at 0x{:x}, which is not a multiple of {dest_size}",
+            ours & !0x7ff
+        ),
+        stream: stream[at + byte],
+        dest: dest[at + byte],
+    })
+}
+
 /// Red Hat's PCI vendor id, which every virtio-pci function carries.
 const VIRTIO_VENDOR: [u8; 2] = [0xf4, 0x1a];
 
@@ -568,6 +621,32 @@ mod tests {
         let mut other = theirs.clone();
         other[0] = 0x86;
         assert_eq!(virtio_memory_bar_differences(&ours, &other), []);
+    }
+
+    /// A 128 KiB ROM at 0xfeba0000 (enabled or not) fits no 256 KiB ROM
+    /// BAR; at 0xfeb80000 it fits both.
+    #[test]
+    fn a_rom_bar_aligned_to_a_smaller_rom_counts() {
+        let (mut ours, theirs) = (config(), config());
+        ours[0x30..0x34].copy_from_slice(&0xfeba_0001u32.to_le_bytes());
+        let found = rom_bar_difference(&ours, &theirs, Some(1 << 17), 1 << 18, "x.rom").unwrap();
+        assert_eq!((found.offset, found.stream, found.dest), (0x32, 0xba, 0));
+        assert!(found.register.contains("0xfeba0000"), "{}", found.register);
+        assert_eq!(
+            rom_bar_difference(&ours, &theirs, None, 1 << 17, "x.rom"),
+            None
+        );
+        ours[0x30..0x34].copy_from_slice(&0xfeb8_0001u32.to_le_bytes());
+        assert_eq!(
+            rom_bar_difference(&ours, &theirs, None, 1 << 18, "x.rom"),
+            None
+        );
+        // A bridge keeps its ROM BAR at 0x38.
+        let (mut ours, theirs) = (config(), config());
+        ours[0x0e] = 1;
+        ours[0x38..0x3c].copy_from_slice(&0xfeba_0000u32.to_le_bytes());
+        let found = rom_bar_difference(&ours, &theirs, None, 1 << 18, "x.rom").unwrap();
+        assert_eq!(found.offset, 0x3a);
     }
 
     #[test]

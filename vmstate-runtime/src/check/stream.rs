@@ -18,7 +18,9 @@ use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
 use super::layout::{compare_section, description_with};
 use super::obstacle::Obstacle;
-use super::pci::{config_differences, io_bar0_difference, virtio_memory_bar_differences};
+use super::pci::{
+    config_differences, io_bar0_difference, rom_bar_difference, virtio_memory_bar_differences,
+};
 use crate::desc::StateDesc;
 use crate::stream::{RamBlock, command_info};
 
@@ -688,6 +690,12 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
                     io_bar0_difference(ours, dest, section.legacy_virtio_bar, size)
                 }))
                 .chain(virtio_memory_bar_differences(ours, dest))
+                .chain(
+                    option_rom(reference, &section.idstr).and_then(|(block, size)| {
+                        let ours_size = option_rom(stream, &section.idstr).map(|(_, size)| size);
+                        rom_bar_difference(ours, dest, ours_size, size, block)
+                    }),
+                )
                 .min_by_key(|difference| difference.offset)
         {
             obstacles.push(Obstacle::PciConfig {
@@ -701,6 +709,20 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         }
     }
     obstacles
+}
+
+/// The option ROM of the PCI function whose section is `idstr` (its
+/// device path, then `/` and the VMSD name), with its length: QEMU names
+/// the ROM's RAM block by the same device path and the device's type
+/// (`0000:00:03.0/virtio-net-pci.rom` for section
+/// `0000:00:03.0/virtio-net`).
+fn option_rom<'a>(facts: &'a StreamFacts, idstr: &str) -> Option<(&'a str, u64)> {
+    let (path, _) = idstr.rsplit_once('/')?;
+    facts.ram_blocks.iter().find_map(|block| {
+        let name = block.name.strip_prefix(path)?.strip_prefix('/')?;
+        (name.ends_with(".rom") && !name.contains('/'))
+            .then_some((block.name.as_str(), block.used_length))
+    })
 }
 
 /// Layouts that a release reads whatever its dump says: a release before
