@@ -720,7 +720,7 @@ fn option_rom<'a>(facts: &'a StreamFacts, idstr: &str) -> Option<(&'a str, u64)>
     let (path, _) = idstr.rsplit_once('/')?;
     facts.ram_blocks.iter().find_map(|block| {
         let name = block.name.strip_prefix(path)?.strip_prefix('/')?;
-        (name.ends_with(".rom") && !name.contains('/'))
+        (name.strip_suffix(".rom").is_some() && !name.contains('/'))
             .then_some((block.name.as_str(), block.used_length))
     })
 }
