@@ -493,45 +493,6 @@ fn device_build_pairs() -> Vec<Pair> {
         NEW,
         guest("pc-i440fx-7.2", VIRTIO_NET_6),
     ));
-    // A destination whose root port has another slot (hot-plug off).
-    pairs.push(to(
-        OLD,
-        guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
-        Ran,
-        NEW,
-        guest("pc-q35-7.2", ROOT_PORT),
-    ));
-    pairs.push(to(
-        NEW,
-        guest("pc-q35-7.2", ROOT_PORT),
-        Ran,
-        OLD,
-        guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
-    ));
-    // A destination whose NICs have larger option ROMs than the firmware
-    // aligned their ROM BARs to.
-    pairs.push(to(
-        OLD,
-        guest("pc-i440fx-7.2", PXE_ROMS),
-        Ran,
-        NEW,
-        guest("pc-i440fx-7.2", EFI_ROMS),
-    ));
-    // A destination whose root port reserves another memory window.
-    pairs.push(to(
-        OLD,
-        guest("pc-q35-7.2", ROOT_PORT_MEM64),
-        Ran,
-        NEW,
-        guest("pc-q35-7.2", ROOT_PORT_MEM32),
-    ));
-    pairs.push(to(
-        NEW,
-        guest("pc-q35-7.2", ROOT_PORT_MEM32),
-        Ran,
-        OLD,
-        guest("pc-q35-7.2", ROOT_PORT_MEM64),
-    ));
     // Renamed to 7.2's machine type, a device whose PCI Express extended
     // capability (AER) was built otherwise: `convert` must not write a
     // stream 7.2 refuses ("Bad config data: i=0x10a").
@@ -581,7 +542,58 @@ fn device_build_pairs() -> Vec<Pair> {
         OLD,
         guest("pc-i440fx-2.7", RNG_AND_BALLOON),
     ));
+    pairs.extend(device_property_pairs());
     pairs
+}
+
+/// Destinations started with other device properties than the source, which
+/// QEMU compares in the PCI configuration where neither a dump nor a model
+/// shows them: a root port's slot, a bridge's resource reservation, an
+/// option ROM's size.
+fn device_property_pairs() -> Vec<Pair> {
+    use Release::{V7_2 as OLD, V10_0 as NEW};
+    use Run::Ran;
+    vec![
+        // A destination whose root port has another slot (hot-plug off).
+        to(
+            OLD,
+            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
+            Ran,
+            NEW,
+            guest("pc-q35-7.2", ROOT_PORT),
+        ),
+        to(
+            NEW,
+            guest("pc-q35-7.2", ROOT_PORT),
+            Ran,
+            OLD,
+            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
+        ),
+        // A destination whose NICs have larger option ROMs than the firmware
+        // aligned their ROM BARs to.
+        to(
+            OLD,
+            guest("pc-i440fx-7.2", PXE_ROMS),
+            Ran,
+            NEW,
+            guest("pc-i440fx-7.2", EFI_ROMS),
+        ),
+        // A destination whose root port reserves another memory window.
+        to(
+            OLD,
+            guest("pc-q35-7.2", ROOT_PORT_MEM64),
+            Ran,
+            NEW,
+            guest("pc-q35-7.2", ROOT_PORT_MEM32),
+        ),
+        to(
+            NEW,
+            guest("pc-q35-7.2", ROOT_PORT_MEM32),
+            Ran,
+            OLD,
+            guest("pc-q35-7.2", ROOT_PORT_MEM64),
+        ),
+    ]
 }
 
 /// Guests suspended in their qcow2 images (`savevm`), resumed with
