@@ -281,6 +281,29 @@ const EFI_ROMS: Devices = Devices {
     args: &["-device", "e1000", "-device", "rtl8139"],
 };
 
+/// virtio-net behind a root port (a PCI Express function, with power
+/// management), as 7.2 builds it, and as 10.0 does with
+/// `x-pcie-pm-no-soft-reset=on`: its power management control/status says
+/// No_Soft_Reset, a read-only bit QEMU compares ("Bad config data: i=0x80").
+const PCIE_VIRTIO_NET: Devices = Devices {
+    name: "pcie-root-port + virtio-net-pci",
+    args: &[
+        "-device",
+        "pcie-root-port,id=rp0,chassis=1",
+        "-device",
+        "virtio-net-pci,romfile=,bus=rp0",
+    ],
+};
+const PCIE_VIRTIO_NET_NO_SOFT_RESET: Devices = Devices {
+    name: "pcie-root-port + virtio-net-pci,x-pcie-pm-no-soft-reset=on",
+    args: &[
+        "-device",
+        "pcie-root-port,id=rp0,chassis=1",
+        "-device",
+        "virtio-net-pci,romfile=,bus=rp0,x-pcie-pm-no-soft-reset=on",
+    ],
+};
+
 /// virtio-net with the default MSI-X table (4 vectors), and with 6: a
 /// destination started with other `vectors` builds another table size,
 /// which QEMU compares ("Bad config data: i=0x9a").
@@ -549,7 +572,7 @@ fn device_build_pairs() -> Vec<Pair> {
 /// Destinations started with other device properties than the source, which
 /// QEMU compares in the PCI configuration where neither a dump nor a model
 /// shows them: a root port's slot, a bridge's resource reservation, an
-/// option ROM's size.
+/// option ROM's size, power management's No_Soft_Reset.
 fn device_property_pairs() -> Vec<Pair> {
     use Release::{V7_2 as OLD, V10_0 as NEW};
     use Run::Ran;
@@ -577,6 +600,14 @@ fn device_property_pairs() -> Vec<Pair> {
             Ran,
             NEW,
             guest("pc-i440fx-7.2", EFI_ROMS),
+        ),
+        // A destination whose virtio function does not set No_Soft_Reset.
+        to(
+            NEW,
+            guest("pc-q35-7.2", PCIE_VIRTIO_NET_NO_SOFT_RESET),
+            Ran,
+            OLD,
+            guest("pc-q35-7.2", PCIE_VIRTIO_NET),
         ),
         // A destination whose root port reserves another memory window.
         to(

@@ -125,6 +125,27 @@ pub fn config_differences(stream: &[u8], dest: &[u8]) -> Vec<ConfigDifference> {
         at = usize::from(stream.get(at + 1).copied().unwrap_or(0) & !3);
     }
     extended_capabilities(stream, dest, &mut compare);
+    // Power management control/status: the power state, PME enable, data
+    // select and PME status are the guest's, the rest is read-only and
+    // compared (`No_Soft_Reset`, which virtio-pci's
+    // `x-pcie-pm-no-soft-reset` sets: "Bad config data: i=0x80 read: 8
+    // device: 0 ... wmask: 3").
+    if let Some(at) = find_capability(stream, 0x01) {
+        for (offset, mask) in [(at + 4, 0xfc_u8), (at + 5, 0x60)] {
+            if let (Some(&a), Some(&b)) = (stream.get(offset), dest.get(offset))
+                && (a ^ b) & mask != 0
+            {
+                out.push(ConfigDifference {
+                    offset,
+                    register: format!(
+                        "capability at 0x{at:02x}: power management control/status (No_Soft_Reset, data scale)"
+                    ),
+                    stream: a,
+                    dest: b,
+                });
+            }
+        }
+    }
     out.sort_by_key(|difference| difference.offset);
     out
 }
@@ -647,6 +668,27 @@ mod tests {
         ours[0x38..0x3c].copy_from_slice(&0xfeba_0000u32.to_le_bytes());
         let found = rom_bar_difference(&ours, &theirs, None, 1 << 18, "x.rom").unwrap();
         assert_eq!(found.offset, 0x3a);
+    }
+
+    /// No_Soft_Reset (bit 3 of the power management control/status
+    /// register) is read-only; the power state and PME bits are the guest's.
+    #[test]
+    fn no_soft_reset_counts_and_the_guests_bits_do_not() {
+        let (mut ours, mut theirs) = (config(), config());
+        for config in [&mut ours, &mut theirs] {
+            config[0x61] = 0x80;
+            config[0x80] = 0x01; // power management, last
+        }
+        ours[0x84] = 0x03; // D3hot
+        ours[0x85] = 0x81; // PME status, PME enable
+        assert_eq!(config_differences(&ours, &theirs), []);
+        ours[0x84] = 0x0b;
+        let found = config_differences(&ours, &theirs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].offset, found[0].stream, found[0].dest),
+            (0x84, 0x0b, 0)
+        );
     }
 
     #[test]
