@@ -284,7 +284,7 @@ const EFI_ROMS: Devices = Devices {
 /// virtio-net behind a root port (a PCI Express function, with power
 /// management), as 7.2 builds it, and as 10.0 does with
 /// `x-pcie-pm-no-soft-reset=on`: its power management control/status says
-/// No_Soft_Reset, a read-only bit QEMU compares ("Bad config data: i=0x80").
+/// `No_Soft_Reset`, a read-only bit QEMU compares ("Bad config data: i=0x80").
 const PCIE_VIRTIO_NET: Devices = Devices {
     name: "pcie-root-port + virtio-net-pci",
     args: &[
@@ -572,7 +572,7 @@ fn device_build_pairs() -> Vec<Pair> {
 /// Destinations started with other device properties than the source, which
 /// QEMU compares in the PCI configuration where neither a dump nor a model
 /// shows them: a root port's slot, a bridge's resource reservation, an
-/// option ROM's size, power management's No_Soft_Reset.
+/// option ROM's size, power management's `No_Soft_Reset`.
 fn device_property_pairs() -> Vec<Pair> {
     use Release::{V7_2 as OLD, V10_0 as NEW};
     use Run::Ran;

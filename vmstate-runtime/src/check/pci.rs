@@ -670,7 +670,7 @@ mod tests {
         assert_eq!(found.offset, 0x3a);
     }
 
-    /// No_Soft_Reset (bit 3 of the power management control/status
+    /// `No_Soft_Reset` (bit 3 of the power management control/status
     /// register) is read-only; the power state and PME bits are the guest's.
     #[test]
     fn no_soft_reset_counts_and_the_guests_bits_do_not() {
