@@ -304,6 +304,19 @@ const PCIE_VIRTIO_NET_NO_SOFT_RESET: Devices = Devices {
     ],
 };
 
+/// virtio-net with Address Translation Services behind a root port: its ATS
+/// capability register says "page aligned request" from `pc-q35-5.2` on
+/// (`x-ats-page-aligned`), which QEMU compares ("Bad config data: i=0x104").
+const PCIE_VIRTIO_NET_ATS: Devices = Devices {
+    name: "pcie-root-port + virtio-net-pci,ats=on",
+    args: &[
+        "-device",
+        "pcie-root-port,id=rp0,chassis=1",
+        "-device",
+        "virtio-net-pci,romfile=,bus=rp0,ats=on",
+    ],
+};
+
 /// virtio-net with the default MSI-X table (4 vectors), and with 6: a
 /// destination started with other `vectors` builds another table size,
 /// which QEMU compares ("Bad config data: i=0x9a").
@@ -564,6 +577,21 @@ fn device_build_pairs() -> Vec<Pair> {
         Ran,
         OLD,
         guest("pc-i440fx-2.7", RNG_AND_BALLOON),
+    ));
+    // Renamed across `x-ats-page-aligned` (5.1 to 5.2), both ways.
+    pairs.push(to(
+        OLD,
+        guest("pc-q35-5.1", PCIE_VIRTIO_NET_ATS),
+        Ran,
+        OLD,
+        guest("pc-q35-5.2", PCIE_VIRTIO_NET_ATS),
+    ));
+    pairs.push(to(
+        NEW,
+        guest("pc-q35-5.2", PCIE_VIRTIO_NET_ATS),
+        Ran,
+        OLD,
+        guest("pc-q35-5.1", PCIE_VIRTIO_NET_ATS),
     ));
     pairs.extend(device_property_pairs());
     pairs

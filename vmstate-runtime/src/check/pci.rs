@@ -418,6 +418,15 @@ fn extended_capabilities(stream: &[u8], dest: &[u8], compare: &mut impl FnMut(us
             }
             // ARI: the capability register, at offset 4.
             0x000e => compare(at + 4, 2, &format!("{name}: ARI capability")),
+            // ATS: the capability register, at offset 4 (invalidate queue
+            // depth, page aligned request: virtio-pci's
+            // `x-ats-page-aligned`, off on machine types 5.1 and older:
+            // "Bad config data: i=0x104 read: 0 device: 20").
+            0x000f => compare(at + 4, 2, &format!("{name}: ATS capability")),
+            // ACS: the capability register, at offset 4.
+            0x000d => compare(at + 4, 2, &format!("{name}: ACS capability")),
+            // Device serial number: its eight bytes.
+            0x0003 => compare(at + 4, 8, &format!("{name}: device serial number")),
             _ => {}
         }
         at = usize::try_from(header >> 20).unwrap_or(0) & !3;
@@ -688,6 +697,24 @@ mod tests {
         assert_eq!(
             (found[0].offset, found[0].stream, found[0].dest),
             (0x84, 0x0b, 0)
+        );
+    }
+
+    /// ATS's capability register (page aligned request, bit 5) counts; its
+    /// control register (the guest's) does not.
+    #[test]
+    fn an_ats_capability_built_otherwise_counts() {
+        let mut ours = config();
+        ours.resize(4096, 0);
+        ours[0x100..0x104].copy_from_slice(&0x0001_000fu32.to_le_bytes());
+        let mut theirs = ours.clone();
+        theirs[0x104] = 0x20;
+        ours[0x107] = 0x80; // ATS enable
+        let found = config_differences(&ours, &theirs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].offset, found[0].register.as_str()),
+            (0x104, "extended capability at 0x100: ATS capability")
         );
     }
 
