@@ -90,6 +90,8 @@ pub struct SectionFacts {
     /// The loader reads them at *its* device's version, which no wire byte
     /// and no dump shows.
     pub virtio_gpu_scanout: Option<u64>,
+    /// How many scanouts that field holds (the device's `max_outputs`).
+    pub virtio_gpu_outputs: Option<u64>,
     /// The size of a legacy virtio-pci device's I/O BAR 0, as its `virtio`
     /// blob shows it: QEMU sizes that BAR from the device's configuration
     /// length, which compat properties change between machine types (a
@@ -134,6 +136,7 @@ impl SectionFacts {
             cpreg_values: None,
             crash_fields: Vec::new(),
             virtio_gpu_scanout: None,
+            virtio_gpu_outputs: None,
             legacy_virtio_bar: None,
         }
     }
@@ -280,10 +283,12 @@ impl<'a> FactsCollector<'a> {
                     virtio_blob = decoded
                         .as_ref()
                         .and_then(|d| virtio_bytes(&d.leaves, payload));
-                    section.virtio_gpu_scanout = decoded
+                    let gpu = decoded
                         .as_ref()
                         .and_then(|d| leaf_bytes(&d.leaves, payload, "virtio-gpu", "virtio-gpu"))
-                        .and_then(virtio_gpu_scanout_size);
+                        .and_then(virtio_gpu_scanouts);
+                    section.virtio_gpu_scanout = gpu.map(|(_, size)| size);
+                    section.virtio_gpu_outputs = gpu.map(|(outputs, _)| outputs);
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
                     section.desc = Some(as_qemu_shows.unwrap_or(desc));
                     section.desc_in_vmdesc = in_vmdesc;
@@ -401,14 +406,15 @@ fn leaf_bytes<'a>(
     payload.get(leaf.offset..leaf.offset.checked_add(leaf.size)?)
 }
 
-/// Bytes per scanout in a virtio GPU's `virtio-gpu` field, as QEMU's
+/// The scanouts in a virtio GPU's `virtio-gpu` field, how many and the
+/// bytes of each, as QEMU's
 /// `virtio_gpu_save` writes it: each 2D resource (be32 id, width, height,
 /// format, iov count; per iov a be64 address and a be32 length; then its
 /// image, 4 bytes per pixel in every format virtio-gpu has), a be32 0 after
 /// the last, then `vmstate_virtio_gpu_scanouts`: be32 `enable`, be32
 /// `max_outputs`, and that many scanouts of one size. `None` where the
 /// bytes are not laid out so.
-fn virtio_gpu_scanout_size(blob: &[u8]) -> Option<u64> {
+fn virtio_gpu_scanouts(blob: &[u8]) -> Option<(u64, u64)> {
     // Offsets saturate: past the blob's end every read is `None`.
     let be32 = |at: usize, plus: usize| {
         let at = at.saturating_add(plus);
@@ -425,7 +431,7 @@ fn virtio_gpu_scanout_size(blob: &[u8]) -> Option<u64> {
     }
     let outputs = be32(at, 8)?;
     let scanouts = u64::try_from(blob.len().checked_sub(at.checked_add(12)?)?).ok()?;
-    (outputs > 0 && scanouts % outputs == 0).then(|| scanouts / outputs)
+    (outputs > 0 && scanouts % outputs == 0).then(|| (outputs, scanouts / outputs))
 }
 
 /// Whether an idstr is a PCI device's (`0000:00:02.0/...`, behind bridges
@@ -598,7 +604,11 @@ fn summary(value: &Value) -> String {
 
 #[cfg(test)]
 mod blob_tests {
-    use super::{is_pci_idstr, virtio_gpu_scanout_size, virtio_pci_config};
+    use super::{is_pci_idstr, virtio_gpu_scanouts, virtio_pci_config};
+
+    fn virtio_gpu_scanout_size(blob: &[u8]) -> Option<u64> {
+        virtio_gpu_scanouts(blob).map(|(_, size)| size)
+    }
 
     #[test]
     fn a_virtio_gpu_field_gives_its_scanout_size() {

@@ -741,6 +741,39 @@ fn release_layouts(
     {
         obstacles.push(virtio_gpu_scanouts(section, ours, SCANOUT_V1, footers));
     }
+    // QEMU 10.0 decides each scanout's version with a test
+    // (`scanout_vmstate_after_v2`) that takes the scanout it is given for
+    // the first of the array, so from the second on it reads a byte beside
+    // its `x-scanout-vmstate-version`, not the property (a QEMU bug).
+    // Measured with 10.0.2 on pc-q35-7.2 and pc-q35-10.0: the second scanout
+    // is always written and read at 64 bytes, the third at 40, the fourth
+    // at either from one run to the next. Scanouts all of version 1 (every
+    // release before 10.0 writes them so) with two or more outputs are
+    // therefore refused: "Missing section footer for 0000:00:01.0/virtio-gpu".
+    if let (Some(SCANOUT_V1), Some(outputs)) =
+        (section.virtio_gpu_scanout, section.virtio_gpu_outputs)
+        && outputs >= 2
+        && dest.release_version() == Some((10, 0))
+    {
+        obstacles.push(Obstacle::Layout {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            difference: super::layout::LayoutDifference {
+                path: "virtio-gpu.scanout[1]".to_owned(),
+                stream: format!(
+                    "{outputs} scanouts of {SCANOUT_V1} bytes each (`vmstate_virtio_gpu_scanout` \
+                     version 1)"
+                ),
+                dest: format!(
+                    "reads the second at {SCANOUT_V2} bytes whatever the machine type: QEMU \
+                     10.0's `scanout_vmstate_after_v2` reads the version of every scanout but \
+                     the first from outside the device (a QEMU bug; with `max_outputs=1` it \
+                     loads)"
+                ),
+            },
+            footers,
+        });
+    }
 }
 
 /// Bytes of one `vmstate_virtio_gpu_scanout` at version 1 (resource id,
