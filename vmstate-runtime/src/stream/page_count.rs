@@ -8,8 +8,9 @@
 //! stream). A counter needs only each record's header, so the bytes of a
 //! long run are read by two threads taking turns, in chunks small enough to
 //! stay in each core's cache, while the reader's thread walks the headers
-//! in order: 0.82 to 0.9 of `cat` for the reading alone, 0.95 to 0.98 for
-//! all of `inspect` (docs/performance.md).
+//! in order. How much that gains depends on the machine: `inspect` took
+//! 0.86 to 1.04 of `cat`'s time in the runs of docs/performance.md, and a
+//! second thread that waits for a core is given up ([`Worth`]).
 //!
 //! [`StreamReader::with_page_counts`]: super::StreamReader::with_page_counts
 
