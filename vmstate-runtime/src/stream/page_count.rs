@@ -426,8 +426,8 @@ impl<'s, R: Sync> Chunks<'s, R> {
                     }
                     Err(TryRecvError::Disconnected) => return Err(stopped()),
                 };
-                // Its chunks read so far are dropped with it; this thread
-                // reads from the next one on.
+                // Given up, it is dropped at the next chunk, with what it
+                // read ahead; this thread reads from there on.
                 self.alone = second.worth.weigh(waited);
                 let buffer = second.walked.insert(buffer?);
                 check_full(at, size, buffer.len())?;
