@@ -553,7 +553,7 @@ mod tests {
         let mut stalling = Worth::new();
         assert!((0..WEIGHED_CHUNKS * 8).all(|chunk| {
             let window = chunk / WEIGHED_CHUNKS;
-            !stalling.weigh(if window % 2 == 0 {
+            !stalling.weigh(if window.is_multiple_of(2) {
                 Duration::from_secs(1)
             } else {
                 Duration::ZERO
