@@ -73,14 +73,7 @@ fn compressed_pages_are_kept_and_judged_as_qemu_judges_them() {
 
     // Nothing to convert them to: `convert` refuses and writes nothing.
     let out = dir.join("converted.mig");
-    let (code, _, err) = vmstate(&[
-        "convert",
-        &path,
-        "--to",
-        "qemu-10.0",
-        "-o",
-        &out.display().to_string(),
-    ]);
+    let (code, _, err) = support::convert_to(&path, "qemu-10.0", &out);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("compressed") && !out.exists(), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
