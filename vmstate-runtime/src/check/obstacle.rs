@@ -679,6 +679,7 @@ fn fmt_compressed(f: &mut fmt::Formatter<'_>, count: u64, capability_known: bool
     }
     f.write_str(
         " (QEMU: \"error while loading state section id ...(ram)\", \
-         \"load of migration failed: Invalid argument\")",
+         \"load of migration failed: Invalid argument\"); `vmstate convert` inflates them \
+         into plain pages, which every release loads",
     )
 }
