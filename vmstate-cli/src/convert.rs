@@ -337,7 +337,7 @@ fn decide(
     } else if let Some(machine) = args.machine.as_ref().filter(|_| !no_configuration) {
         refusals.push(format!(
             "machine type `{machine}`: the stream has no configuration section to name it \
-             (QEMU leaves it out for machine types 2.8 and older)"
+             (QEMU leaves it out for machine types 2.3 and older)"
         ));
     }
     let mut to_lower = Vec::new();

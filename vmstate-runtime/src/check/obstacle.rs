@@ -27,8 +27,11 @@ pub enum Obstacle {
         listed: bool,
     },
     /// The stream has no configuration section (QEMU leaves it out for
-    /// machine types 2.8 and older) and the destination expects one.
+    /// machine types 2.3 and older) and the destination expects one.
     NoConfiguration,
+    /// The stream has a configuration section and the destination's machine
+    /// type (2.3 or older) sends none and expects none.
+    UnexpectedConfiguration,
     /// A configuration subsection the destination's release does not know.
     ConfigurationSubsection {
         /// Its name.
@@ -293,7 +296,11 @@ impl fmt::Display for Obstacle {
             ),
             Self::NoConfiguration => f.write_str(
                 "the stream has no configuration section (QEMU leaves it out for machine types \
-                 2.8 and older) and DEST expects one (QEMU: \"Configuration section missing\")",
+                 2.3 and older) and DEST expects one (QEMU: \"Configuration section missing\")",
+            ),
+            Self::UnexpectedConfiguration => f.write_str(
+                "the stream has a configuration section and DEST's machine type (2.3 or older) \
+                 expects none (QEMU: \"Unknown savevm section type 7\")",
             ),
             Self::ConfigurationSubsection { name } => write!(
                 f,
