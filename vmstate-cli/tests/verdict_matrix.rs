@@ -408,8 +408,17 @@ fn matrix() -> Vec<Pair> {
         guest("pc-i440fx-10.0", BARE),
     ));
     pairs.extend(suspended_pairs());
-    // Machine types without a configuration section (2.3 and older): 10.0
-    // runs none older than 2.4, and expects the section on every one.
+    pairs.extend(unconfigured_pairs());
+    pairs
+}
+
+/// Machine types without a configuration section (2.3 and older): 10.0
+/// runs none older than 2.4, and expects the section on every one; 7.2 runs
+/// both kinds.
+fn unconfigured_pairs() -> Vec<Pair> {
+    use Release::{V7_2 as OLD, V10_0 as NEW};
+    use Run::{Paused, Ran};
+    let mut pairs = Vec::new();
     pairs.push(same(OLD, "pc-i440fx-2.0", BARE, Paused, OLD));
     for machine in ["pc-i440fx-2.0", "pc-i440fx-2.2"] {
         pairs.push(same(OLD, machine, BARE, Ran, OLD));

@@ -279,29 +279,9 @@ pub enum Obstacle {
 impl fmt::Display for Obstacle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Machine {
-                stream,
-                dest: Some(dest),
-                listed: false,
-            } => write!(
-                f,
-                "machine type `{stream}`: DEST runs `{dest}` (QEMU: \"Machine type received is \
-                 '{stream}' and local is '{dest}'\"); `vmstate convert --machine {dest}` renames it"
-            ),
-            Self::Machine { stream, .. } => write!(
-                f,
-                "machine type `{stream}`: DEST does not run it (QEMU: \"Machine type received is \
-                 '{stream}' and local is ...\"); `vmstate convert --machine NAME` renames it to \
-                 one DEST runs"
-            ),
-            Self::NoConfiguration => f.write_str(
-                "the stream has no configuration section (QEMU leaves it out for machine types \
-                 2.3 and older) and DEST expects one (QEMU: \"Configuration section missing\")",
-            ),
-            Self::UnexpectedConfiguration => f.write_str(
-                "the stream has a configuration section and DEST's machine type (2.3 or older) \
-                 expects none (QEMU: \"Unknown savevm section type 7\")",
-            ),
+            Self::Machine { .. } | Self::NoConfiguration | Self::UnexpectedConfiguration => {
+                self.fmt_configuration(f)
+            }
             Self::ConfigurationSubsection { name } => write!(
                 f,
                 "configuration subsection `{name}`: DEST's release does not know it"
@@ -386,6 +366,36 @@ impl fmt::Display for Obstacle {
 }
 
 impl Obstacle {
+    /// The machine type and the configuration section's presence.
+    fn fmt_configuration(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Machine {
+                stream,
+                dest: Some(dest),
+                listed: false,
+            } => write!(
+                f,
+                "machine type `{stream}`: DEST runs `{dest}` (QEMU: \"Machine type received is \
+                 '{stream}' and local is '{dest}'\"); `vmstate convert --machine {dest}` renames it"
+            ),
+            Self::Machine { stream, .. } => write!(
+                f,
+                "machine type `{stream}`: DEST does not run it (QEMU: \"Machine type received is \
+                 '{stream}' and local is ...\"); `vmstate convert --machine NAME` renames it to \
+                 one DEST runs"
+            ),
+            Self::NoConfiguration => f.write_str(
+                "the stream has no configuration section (QEMU leaves it out for machine types \
+                 2.3 and older) and DEST expects one (QEMU: \"Configuration section missing\")",
+            ),
+            Self::UnexpectedConfiguration => f.write_str(
+                "the stream has a configuration section and DEST's machine type (2.3 or older) \
+                 expects none (QEMU: \"Unknown savevm section type 7\")",
+            ),
+            _ => Ok(()),
+        }
+    }
+
     fn fmt_cpreg_constant(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self::CpregConstant {
             idstr,
