@@ -691,32 +691,48 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         {
             obstacles.push(virtio_gpu_scanouts(section, ours, dest, stream.footers));
         }
-        if let (Some(ours), Some(dest)) = (&section.pci_config, &theirs.pci_config)
-            && let Some(first) = config_differences(ours, dest)
-                .into_iter()
-                .chain(theirs.legacy_virtio_bar.and_then(|size| {
-                    io_bar0_difference(ours, dest, section.legacy_virtio_bar, size)
-                }))
-                .chain(virtio_memory_bar_differences(ours, dest))
-                .chain(
-                    option_rom(reference, &section.idstr).and_then(|(block, size)| {
-                        let ours_size = option_rom(stream, &section.idstr).map(|(_, size)| size);
-                        rom_bar_difference(ours, dest, ours_size, size, block)
-                    }),
-                )
-                .min_by_key(|difference| difference.offset)
-        {
-            obstacles.push(Obstacle::PciConfig {
-                idstr: section.idstr.clone(),
-                instance_id: section.instance_id,
-                offset: first.offset,
-                register: first.register,
-                stream: first.stream,
-                dest: first.dest,
-            });
-        }
+        obstacles.extend(pci_config_difference(stream, reference, section, theirs));
     }
     obstacles
+}
+
+/// The first byte of a PCI function's configuration space that QEMU
+/// compares and finds otherwise in DEST's device (`get_pci_config_device`
+/// checks them in order and names the first): its read-only registers, and
+/// the BARs whose size DEST's device shows (a legacy virtio I/O BAR 0, a
+/// virtio memory BAR, the expansion ROM).
+fn pci_config_difference(
+    stream: &StreamFacts,
+    reference: &StreamFacts,
+    section: &SectionFacts,
+    theirs: &SectionFacts,
+) -> Option<Obstacle> {
+    let (Some(ours), Some(dest)) = (&section.pci_config, &theirs.pci_config) else {
+        return None;
+    };
+    let first = config_differences(ours, dest)
+        .into_iter()
+        .chain(
+            theirs
+                .legacy_virtio_bar
+                .and_then(|size| io_bar0_difference(ours, dest, section.legacy_virtio_bar, size)),
+        )
+        .chain(virtio_memory_bar_differences(ours, dest))
+        .chain(
+            option_rom(reference, &section.idstr).and_then(|(block, size)| {
+                let ours_size = option_rom(stream, &section.idstr).map(|(_, size)| size);
+                rom_bar_difference(ours, dest, ours_size, size, block)
+            }),
+        )
+        .min_by_key(|difference| difference.offset)?;
+    Some(Obstacle::PciConfig {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        offset: first.offset,
+        register: first.register,
+        stream: first.stream,
+        dest: first.dest,
+    })
 }
 
 /// The option ROM of the PCI function whose section is `idstr` (its
