@@ -54,6 +54,30 @@ fn cirrus_maps_linear_vram(fields: &[&[u8]]) -> Option<bool> {
     Some(!generic_io)
 }
 
+/// An xHCI controller without MSI-X (`nec-usb-xhci,msix=off`): its
+/// `post_load` (`xhci_pci_vmstate_post_load`) marks every interrupter's
+/// MSI-X vector used or unused whether or not the device has MSI-X, and
+/// `msix_vector_unuse` asserts that the vector is one of the device's.
+/// Measured: QEMU 7.2 and 10.0.2 abort loading any such stream, their own
+/// too, paused or not, on `pc-q35-7.2` and `pc-q35-10.0`.
+const XHCI_WITHOUT_MSIX: &str = "xHCI's post_load marks each interrupter's MSI-X vector used or \
+     unused whatever the device's MSI-X, and this controller has none (`msix=off`) (QEMU: \
+     \"msix_vector_unuse: Assertion `vector < dev->msix_entries_nr' failed\", and the process \
+     aborts); seen in QEMU 7.2 and 10.0, loading even a stream of their own";
+
+/// What the destination's release does on loading a PCI device's section,
+/// judged by its configuration space (the destination builds the device
+/// with the same properties, or the configuration comparison refuses
+/// first), when a rule says it aborts.
+pub(super) fn pci_load_crash(section: &SectionFacts, release: (u32, u32)) -> Option<&'static str> {
+    let config = section.pci_config.as_deref()?;
+    let device = section.idstr.rsplit('/').next()?;
+    (device == "xhci"
+        && ((7, 2)..=(10, 0)).contains(&release)
+        && super::pci::find_capability(config, 0x11).is_none())
+    .then_some(XHCI_WITHOUT_MSIX)
+}
+
 /// The fields a rule reads from sections of this idstr, if a rule names it.
 pub(super) fn fields_for(idstr: &str) -> Option<&'static [&'static str]> {
     LOAD_CRASHES

@@ -195,10 +195,10 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
                 instance_id: section.instance_id,
             });
         }
-        if let Some(what) = dest
-            .release_version()
-            .and_then(|release| super::crashes::load_crash(section, release))
-        {
+        if let Some(what) = dest.release_version().and_then(|release| {
+            super::crashes::load_crash(section, release)
+                .or_else(|| super::crashes::pci_load_crash(section, release))
+        }) {
             verdict.obstacles.push(Obstacle::LoadCrash {
                 idstr: section.idstr.clone(),
                 instance_id: section.instance_id,
