@@ -92,8 +92,7 @@ const ISA_CIRRUS: Devices = Devices {
     args: &["-vga", "cirrus"],
 };
 /// An xHCI controller without MSI-X: both releases abort loading its state,
-/// their own too ("msix_vector_unuse: Assertion `vector <
-/// dev->msix_entries_nr' failed", a QEMU bug).
+/// their own too (`msix_vector_unuse` fails an assertion, a QEMU bug).
 const XHCI_NO_MSIX: Devices = Devices {
     name: "nec-usb-xhci,msix=off",
     args: &["-device", "nec-usb-xhci,msix=off"],
