@@ -433,7 +433,7 @@ impl Obstacle {
             } => write!(
                 f,
                 "section `{idstr}` instance {instance_id}: field `{path}` is 0x{stream:x} and \
-                 DEST requires its own value 0x{dest:x} (QEMU: \"{stream:x} != {dest:x}\")"
+                 DEST requires its own value 0x{dest:x} (QEMU: \"{dest:x} != {stream:x}\")"
             ),
             Self::UnknownRamBlock { name } => write!(
                 f,

@@ -686,7 +686,22 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
             stream.footers,
         ));
         reference_cpregs(section, theirs, &mut obstacles);
-        if let (Some(ours), Some(dest)) = (section.virtio_gpu_scanout, theirs.virtio_gpu_scanout)
+        // `vmstate_virtio_gpu_scanouts` holds `max_outputs` as a
+        // VMSTATE_UINT32_EQUAL before the scanouts: another number of
+        // outputs fails there ("1 != 2", DEST's value first), a field no
+        // vmdesc shows inside the hand-written `virtio-gpu` blob.
+        if let (Some(ours), Some(dest)) = (section.virtio_gpu_outputs, theirs.virtio_gpu_outputs)
+            && ours != dest
+        {
+            obstacles.push(Obstacle::EqualValue {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                path: "virtio-gpu.parent_obj.conf.max_outputs".to_owned(),
+                stream: ours,
+                dest,
+            });
+        } else if let (Some(ours), Some(dest)) =
+            (section.virtio_gpu_scanout, theirs.virtio_gpu_scanout)
             && ours != dest
         {
             obstacles.push(virtio_gpu_scanouts(section, ours, dest, stream.footers));
