@@ -202,7 +202,7 @@ const VIRTIO_GPU_2: Devices = Devices {
     name: "virtio-gpu-pci,max_outputs=2",
     args: &["-device", "virtio-gpu-pci,max_outputs=2"],
 };
-/// A virtio GPU with three outputs: `max_outputs` is a VMSTATE_UINT32_EQUAL
+/// A virtio GPU with three outputs: `max_outputs` is a `VMSTATE_UINT32_EQUAL`
 /// inside its hand-written state, so a destination started with another
 /// number refuses ("3 != 1", DEST's value first).
 const VIRTIO_GPU_3: Devices = Devices {

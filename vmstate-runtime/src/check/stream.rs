@@ -1067,7 +1067,7 @@ mod tests {
         // The tables grow up to 2 MiB, the loader only to 64 KiB.
         assert!(lines[3].contains("Size too large: /rom@etc/table-loader: 0x20000 > 0x10000"));
         assert!(lines[4].contains("Unknown ramblock \"0000:00:03.0/e1000.rom\""));
-        assert!(lines[5].contains("field `num_irq` is 0x5") && lines[5].contains("\"5 != 4\""));
+        assert!(lines[5].contains("field `num_irq` is 0x5") && lines[5].contains("\"4 != 5\""));
     }
 
     #[test]
