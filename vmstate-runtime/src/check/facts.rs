@@ -92,6 +92,9 @@ pub struct SectionFacts {
     pub virtio_gpu_scanout: Option<u64>,
     /// How many scanouts that field holds (the device's `max_outputs`).
     pub virtio_gpu_outputs: Option<u64>,
+    /// A virtio-serial device's map of active ports (one bit a port, 32 a
+    /// word), from its hand-written state in the `virtio` blob.
+    pub virtio_serial_ports: Option<Vec<u32>>,
     /// The size of a legacy virtio-pci device's I/O BAR 0, as its `virtio`
     /// blob shows it: QEMU sizes that BAR from the device's configuration
     /// length, which compat properties change between machine types (a
@@ -137,6 +140,7 @@ impl SectionFacts {
             crash_fields: Vec::new(),
             virtio_gpu_scanout: None,
             virtio_gpu_outputs: None,
+            virtio_serial_ports: None,
             legacy_virtio_bar: None,
         }
     }
@@ -307,6 +311,12 @@ impl<'a> FactsCollector<'a> {
                         section.pci_config = virtio_blob.and_then(virtio_pci_config);
                     }
                     section.legacy_virtio_bar = virtio_blob.and_then(legacy_virtio_bar_size);
+                    // A model decodes virtio-serial's state field by field;
+                    // its payload is then `virtio_save`'s output whole.
+                    if section.idstr.ends_with("/virtio-console") {
+                        section.virtio_serial_ports =
+                            virtio_serial_ports(virtio_blob.unwrap_or(payload));
+                    }
                 }
             }
             Record::Ram(ram) => facts.observe_ram(ram),
@@ -499,6 +509,49 @@ fn legacy_virtio_bar_size(blob: &[u8]) -> Option<u64> {
     blob.get(at + 4..(at + 4).checked_add(usize::try_from(len).ok()?)?)?;
     let header = if msix.is_some() { 24 } else { 20 };
     (header + u64::from(len)).checked_next_power_of_two()
+}
+
+/// Where a virtio-pci device's configuration length sits in its `virtio`
+/// blob (see [`legacy_virtio_bar_size`]), with whether the function has
+/// MSI-X.
+fn virtio_config_len_at(blob: &[u8]) -> Option<(usize, bool)> {
+    let config = virtio_pci_config(blob)?;
+    let msix = msix_entries(&config);
+    let mut at = 4 + config.len() + 16;
+    if let Some(entries) = msix {
+        at += entries * 16 + entries.div_ceil(8) + 2;
+    }
+    Some((at + 1 + 1 + 2 + 4, msix.is_some()))
+}
+
+/// A virtio-serial device's map of active ports, from its `virtio` blob:
+/// after the configuration, `virtio_save` writes the number of queues and
+/// each queue's size, ring address and index (and its MSI-X vector), then
+/// `virtio_serial_save_device` the configuration's columns and rows (be16)
+/// and port count (be32, 31 by default), and the map, one be32 word per 32
+/// ports. QEMU's `virtio_serial_load_device` refuses a map that is not its
+/// own device's. `None` where the blob is not laid out so.
+fn virtio_serial_ports(blob: &[u8]) -> Option<Vec<u32>> {
+    let be32 = |at: usize| {
+        blob.get(at..at.checked_add(4)?)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let (at, msix) = virtio_config_len_at(blob)?;
+    let len = usize::try_from(be32(at)?).ok()?;
+    let mut at = at.checked_add(4)?.checked_add(len)?;
+    let queues = usize::try_from(be32(at)?).ok()?;
+    // VIRTIO_QUEUE_MAX: a count above it is no queue count.
+    if queues > 1024 {
+        return None;
+    }
+    at = at.checked_add(4 + queues * (4 + 8 + 2 + if msix { 2 } else { 0 }))?;
+    let max_ports = be32(at.checked_add(4)?)?;
+    let words = usize::try_from(max_ports.div_ceil(32)).ok()?;
+    if words == 0 || words > 32 {
+        return None;
+    }
+    at = at.checked_add(8)?;
+    (0..words).map(|i| be32(at + 4 * i)).collect()
 }
 
 /// The bytes of the field at `path`: one leaf (a buffer, a scalar), or the

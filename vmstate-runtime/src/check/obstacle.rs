@@ -107,6 +107,17 @@ pub enum Obstacle {
         /// Its instance.
         instance_id: u32,
     },
+    /// A device whose hand-written load (no vmdesc shows its fields)
+    /// refuses state that DEST's own device, as its reference shows, does
+    /// not match: virtio-serial's map of active ports.
+    DeviceState {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// What differs.
+        what: String,
+    },
     /// A section whose load makes the destination's release abort (a QEMU
     /// bug: the process dies on an assertion, and the guest with it).
     LoadCrash {
@@ -350,6 +361,15 @@ impl fmt::Display for Obstacle {
                  {instance_id}\"); `vmstate convert --reference REF` renumbers it as DEST does"
             ),
             Self::LoadCrash { .. } => self.fmt_load_crash(f),
+            Self::DeviceState {
+                idstr,
+                instance_id,
+                what,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: {what} (QEMU: \"error while loading \
+                 state for instance 0x{instance_id:x} of device '{idstr}'\")"
+            ),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),

@@ -686,27 +686,56 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
             stream.footers,
         ));
         reference_cpregs(section, theirs, &mut obstacles);
-        // `vmstate_virtio_gpu_scanouts` holds `max_outputs` as a
-        // VMSTATE_UINT32_EQUAL before the scanouts: another number of
-        // outputs fails there ("1 != 2", DEST's value first), a field no
-        // vmdesc shows inside the hand-written `virtio-gpu` blob.
-        if let (Some(ours), Some(dest)) = (section.virtio_gpu_outputs, theirs.virtio_gpu_outputs)
-            && ours != dest
-        {
-            obstacles.push(Obstacle::EqualValue {
-                idstr: section.idstr.clone(),
-                instance_id: section.instance_id,
-                path: "virtio-gpu.parent_obj.conf.max_outputs".to_owned(),
-                stream: ours,
-                dest,
-            });
-        } else if let (Some(ours), Some(dest)) =
-            (section.virtio_gpu_scanout, theirs.virtio_gpu_scanout)
-            && ours != dest
-        {
-            obstacles.push(virtio_gpu_scanouts(section, ours, dest, stream.footers));
-        }
+        obstacles.extend(hand_written_differences(section, theirs, stream.footers));
         obstacles.extend(pci_config_difference(stream, reference, section, theirs));
+    }
+    obstacles
+}
+
+/// What QEMU checks in state that devices write by hand (no vmdesc shows
+/// its fields), compared with the reference's: a virtio GPU's number of
+/// outputs and its scanouts' size, virtio-serial's map of active ports.
+fn hand_written_differences(
+    section: &SectionFacts,
+    theirs: &SectionFacts,
+    footers: bool,
+) -> Vec<Obstacle> {
+    let mut obstacles = Vec::new();
+    // `vmstate_virtio_gpu_scanouts` holds `max_outputs` as a
+    // VMSTATE_UINT32_EQUAL before the scanouts: another number of
+    // outputs fails there ("1 != 2", DEST's value first), a field no
+    // vmdesc shows inside the hand-written `virtio-gpu` blob.
+    if let (Some(ours), Some(dest)) = (section.virtio_gpu_outputs, theirs.virtio_gpu_outputs)
+        && ours != dest
+    {
+        obstacles.push(Obstacle::EqualValue {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            path: "virtio-gpu.parent_obj.conf.max_outputs".to_owned(),
+            stream: ours,
+            dest,
+        });
+    } else if let (Some(ours), Some(dest)) = (section.virtio_gpu_scanout, theirs.virtio_gpu_scanout)
+        && ours != dest
+    {
+        obstacles.push(virtio_gpu_scanouts(section, ours, dest, footers));
+    }
+    if let (Some(ours), Some(dest)) = (&section.virtio_serial_ports, &theirs.virtio_serial_ports)
+        && ours.first() != dest.first()
+    {
+        let map = |words: &[u32]| words.first().map_or(0, |w| *w);
+        obstacles.push(Obstacle::DeviceState {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            what: format!(
+                "the stream's virtio-serial ports are 0x{:08x} (a bit a port number), DEST's \
+                 device has 0x{:08x}: `virtio_serial_load_device` refuses ports that are not \
+                 its own (a `virtserialport` or `virtconsole` of one side only, or at \
+                 another `nr`)",
+                map(ours),
+                map(dest)
+            ),
+        });
     }
     obstacles
 }
