@@ -227,6 +227,16 @@ const VIRTIO_SERIAL_BARE: Devices = Devices {
     name: "virtio-serial-pci (no port)",
     args: &["-device", "virtio-serial-pci"],
 };
+/// An HPET with 4 timers (the default is 3) and with 5: QEMU 10.0 loads only
+/// its own device's number (`hpet/num_timers must match`), 7.2 any.
+const HPET_4: Devices = Devices {
+    name: "-global hpet.timers=4",
+    args: &["-global", "hpet.timers=4"],
+};
+const HPET_5: Devices = Devices {
+    name: "-global hpet.timers=5",
+    args: &["-global", "hpet.timers=5"],
+};
 /// virtio-mem, which no model decodes: its PCI configuration space is found
 /// in the `virtio` blob all the same (compat properties move its capability
 /// list between 7.2's and 10.0's machine types).
@@ -732,6 +742,22 @@ fn device_property_pairs() -> Vec<Pair> {
             OLD,
             guest("pc-q35-7.2", VIRTIO_SERIAL_PORT),
         ),
+        // A destination whose HPET has another number of timers: 10.0
+        // refuses, 7.2 takes the stream's.
+        to(
+            OLD,
+            guest("pc-q35-7.2", HPET_4),
+            Ran,
+            NEW,
+            guest("pc-q35-7.2", BARE),
+        ),
+        to(
+            NEW,
+            guest("pc-q35-7.2", BARE),
+            Ran,
+            OLD,
+            guest("pc-q35-7.2", HPET_5),
+        ),
         // A destination whose root port reserves another memory window.
         to(
             OLD,
@@ -1101,6 +1127,8 @@ fn needs_reference(message: &str) -> bool {
         // virtio-serial's hand-written state, which no dump describes: its
         // ports are the destination's own device's.
         "Failed to load virtio-console:virtio",
+        // The HPET's number of timers, a property of DEST's device.
+        "hpet/num_timers must match",
     ]
     .iter()
     .any(|class| message.contains(class))

@@ -95,6 +95,11 @@ pub struct SectionFacts {
     /// A virtio-serial device's map of active ports (one bit a port, 32 a
     /// word), from its hand-written state in the `virtio` blob.
     pub virtio_serial_ports: Option<Vec<u32>>,
+    /// The HPET's number of timers, and whether the stream names the field
+    /// `num_timers_save`: the releases that call it so (QEMU 8.x on, 10.0
+    /// here) load only their own device's number (`hpet_validate_num_timers`),
+    /// where 7.2's `num_timers` takes any from 3 to 32.
+    pub hpet_timers: Option<(u64, bool)>,
     /// The size of a legacy virtio-pci device's I/O BAR 0, as its `virtio`
     /// blob shows it: QEMU sizes that BAR from the device's configuration
     /// length, which compat properties change between machine types (a
@@ -141,6 +146,7 @@ impl SectionFacts {
             virtio_gpu_scanout: None,
             virtio_gpu_outputs: None,
             virtio_serial_ports: None,
+            hpet_timers: None,
             legacy_virtio_bar: None,
         }
     }
@@ -272,6 +278,9 @@ impl<'a> FactsCollector<'a> {
                     }
                     if let Some(decoded) = &decoded {
                         section.equal_values = equal_values(&decoded.leaves, payload);
+                        if info.idstr == "hpet" {
+                            section.hpet_timers = hpet_timers(&decoded.leaves, payload);
+                        }
                         if let Some(paths) = super::crashes::fields_for(&info.idstr) {
                             section.crash_fields = paths
                                 .iter()
@@ -598,6 +607,15 @@ fn equal_values(leaves: &[Leaf], payload: &[u8]) -> Vec<(String, u64)> {
             Some((leaf.path.clone(), value))
         })
         .collect()
+}
+
+/// The HPET's timer count (see [`SectionFacts::hpet_timers`]).
+fn hpet_timers(leaves: &[Leaf], payload: &[u8]) -> Option<(u64, bool)> {
+    let leaf = leaves
+        .iter()
+        .find(|leaf| leaf.path == "num_timers" || leaf.path == "num_timers_save")?;
+    let byte = *payload.get(leaf.offset)?;
+    Some((u64::from(byte), leaf.path == "num_timers_save"))
 }
 
 /// Every subsection of `desc` and of the structs inside it, with the state

@@ -692,15 +692,29 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
     obstacles
 }
 
-/// What QEMU checks in state that devices write by hand (no vmdesc shows
-/// its fields), compared with the reference's: a virtio GPU's number of
-/// outputs and its scanouts' size, virtio-serial's map of active ports.
+/// What QEMU checks in state that devices write by hand or validate in
+/// code (no dump shows it), compared with the reference's: the HPET's
+/// number of timers, a virtio GPU's number of outputs and its scanouts'
+/// size, virtio-serial's map of active ports.
 fn hand_written_differences(
     section: &SectionFacts,
     theirs: &SectionFacts,
     footers: bool,
 ) -> Vec<Obstacle> {
     let mut obstacles = Vec::new();
+    if let (Some((ours, _)), Some((dest, true))) = (section.hpet_timers, theirs.hpet_timers)
+        && ours != dest
+    {
+        obstacles.push(Obstacle::DeviceState {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            what: format!(
+                "the stream's HPET has {ours} timers, DEST's {dest}, and DEST's release loads \
+                 only its own number (`hpet_validate_num_timers`; QEMU 7.2 took any; QEMU: \
+                 \"Input validation failed: hpet/num_timers must match\")"
+            ),
+        });
+    }
     // `vmstate_virtio_gpu_scanouts` holds `max_outputs` as a
     // VMSTATE_UINT32_EQUAL before the scanouts: another number of
     // outputs fails there ("1 != 2", DEST's value first), a field no
