@@ -237,6 +237,20 @@ const HPET_5: Devices = Devices {
     name: "-global hpet.timers=5",
     args: &["-global", "hpet.timers=5"],
 };
+/// xHCI controllers with 16 ports, 8 (the default) and 6: the ports array's
+/// length is the device's `p2` + `p3`, not on the wire.
+const XHCI_16_PORTS: Devices = Devices {
+    name: "qemu-xhci,p2=8,p3=8",
+    args: &["-device", "qemu-xhci,p2=8,p3=8"],
+};
+const XHCI_8_PORTS: Devices = Devices {
+    name: "qemu-xhci (8 ports)",
+    args: &["-device", "qemu-xhci"],
+};
+const XHCI_6_PORTS: Devices = Devices {
+    name: "qemu-xhci,p2=2",
+    args: &["-device", "qemu-xhci,p2=2"],
+};
 /// virtio-mem, which no model decodes: its PCI configuration space is found
 /// in the `virtio` blob all the same (compat properties move its capability
 /// list between 7.2's and 10.0's machine types).
@@ -758,6 +772,21 @@ fn device_property_pairs() -> Vec<Pair> {
             OLD,
             guest("pc-q35-7.2", HPET_5),
         ),
+        // A destination whose xHCI controller has another number of ports.
+        to(
+            OLD,
+            guest("pc-q35-7.2", XHCI_16_PORTS),
+            Ran,
+            NEW,
+            guest("pc-q35-7.2", XHCI_8_PORTS),
+        ),
+        to(
+            NEW,
+            guest("pc-q35-7.2", XHCI_8_PORTS),
+            Ran,
+            OLD,
+            guest("pc-q35-7.2", XHCI_6_PORTS),
+        ),
         // A destination whose root port reserves another memory window.
         to(
             OLD,
@@ -1135,6 +1164,13 @@ fn needs_reference(message: &str) -> bool {
         || message.lines().any(is_equal_mismatch)
 }
 
+/// A reason of `check --reference` for a layout that DEST's device
+/// configuration decides (an array whose length is not on the wire): QEMU
+/// says only "Missing section footer", and only the reference shows it.
+fn configured_layout(reason: &str) -> bool {
+    reason.contains("(the count is not on the wire)")
+}
+
 /// QEMU's message for a `VMSTATE_*_EQUAL` field that differs from its own
 /// value: "3 != 1" (its own first, in hex).
 fn is_equal_mismatch(line: &str) -> bool {
@@ -1182,7 +1218,10 @@ impl Row {
             ));
         }
         match (self.check_alone.verdict, self.outcome.loaded) {
-            (Verdict::Loads, false) if !needs_reference(&self.outcome.message) => {
+            (Verdict::Loads, false)
+                if !needs_reference(&self.outcome.message)
+                    && !self.check.reasons.iter().any(|r| configured_layout(r)) =>
+            {
                 out.push(format!(
                     "without --reference check says loads, and QEMU's refusal is one a dump \
                      shows: {}",

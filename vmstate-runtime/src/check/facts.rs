@@ -100,6 +100,9 @@ pub struct SectionFacts {
     /// here) load only their own device's number (`hpet_validate_num_timers`),
     /// where 7.2's `num_timers` takes any from 3 to 32.
     pub hpet_timers: Option<(u64, bool)>,
+    /// Arrays of structs whose length is the device's configuration and
+    /// not on the wire ([`CONFIGURED_ARRAYS`]), with the stream's length.
+    pub configured_arrays: Vec<(&'static str, usize)>,
     /// The size of a legacy virtio-pci device's I/O BAR 0, as its `virtio`
     /// blob shows it: QEMU sizes that BAR from the device's configuration
     /// length, which compat properties change between machine types (a
@@ -147,6 +150,7 @@ impl SectionFacts {
             virtio_gpu_outputs: None,
             virtio_serial_ports: None,
             hpet_timers: None,
+            configured_arrays: Vec::new(),
             legacy_virtio_bar: None,
         }
     }
@@ -281,6 +285,7 @@ impl<'a> FactsCollector<'a> {
                         if info.idstr == "hpet" {
                             section.hpet_timers = hpet_timers(&decoded.leaves, payload);
                         }
+                        section.configured_arrays = configured_arrays(&info.idstr, &decoded.leaves);
                         if let Some(paths) = super::crashes::fields_for(&info.idstr) {
                             section.crash_fields = paths
                                 .iter()
@@ -605,6 +610,36 @@ fn equal_values(leaves: &[Leaf], payload: &[u8]) -> Vec<(String, u64)> {
             let bytes = payload.get(leaf.offset..leaf.offset + leaf.size)?;
             let value = bytes.iter().fold(0u64, |v, b| v << 8 | u64::from(*b));
             Some((leaf.path.clone(), value))
+        })
+        .collect()
+}
+
+/// Arrays of structs whose element count QEMU takes from the loading
+/// device's own configuration, not from the stream (`VMSTATE_*_VARRAY_*`
+/// over a count field that is not migrated), as (the device in the
+/// section's idstr, the array's path). A stream with another count is read
+/// with DEST's and fails at the section footer. xHCI's ports are `p2` +
+/// `p3` (measured: `qemu-xhci,p2=8,p3=8` into a default one, and a default
+/// one into `p2=2`, both ways between 7.2 and 10.0: "Missing section footer
+/// for 0000:00:01.0/xhci").
+pub(super) const CONFIGURED_ARRAYS: &[(&str, &str)] = &[("xhci", "xhci.ports")];
+
+/// The lengths of the [`CONFIGURED_ARRAYS`] of a section.
+fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)> {
+    let device = idstr.rsplit('/').next().unwrap_or(idstr);
+    CONFIGURED_ARRAYS
+        .iter()
+        .filter(|(name, _)| *name == device)
+        .filter_map(|&(_, path)| {
+            let prefix = format!("{path}[");
+            let last = leaves
+                .iter()
+                .filter_map(|leaf| {
+                    let rest = leaf.path.strip_prefix(&prefix)?;
+                    rest[..rest.find(']')?].parse::<usize>().ok()
+                })
+                .max()?;
+            Some((path, last + 1))
         })
         .collect()
 }

@@ -702,6 +702,25 @@ fn hand_written_differences(
     footers: bool,
 ) -> Vec<Obstacle> {
     let mut obstacles = Vec::new();
+    for &(path, ours) in &section.configured_arrays {
+        if let Some(&(_, dest)) = theirs.configured_arrays.iter().find(|(p, _)| *p == path)
+            && ours != dest
+        {
+            obstacles.push(Obstacle::Layout {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                difference: super::layout::LayoutDifference {
+                    path: path.to_owned(),
+                    stream: format!("{ours} elements"),
+                    dest: format!(
+                        "reads {dest}, as many as its own device was built with (the count \
+                         is not on the wire)"
+                    ),
+                },
+                footers,
+            });
+        }
+    }
     if let (Some((ours, _)), Some((dest, true))) = (section.hpet_timers, theirs.hpet_timers)
         && ours != dest
     {
