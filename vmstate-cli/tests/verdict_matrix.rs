@@ -251,6 +251,12 @@ const XHCI_6_PORTS: Devices = Devices {
     name: "qemu-xhci,p2=2",
     args: &["-device", "qemu-xhci,p2=2"],
 };
+/// ramfb, whose `ramfb-dev` section QEMU sends only on machine types 8.2 and
+/// later (`x-migrate`), and loads on any machine type of a release that has it.
+const RAMFB: Devices = Devices {
+    name: "ramfb",
+    args: &["-device", "ramfb"],
+};
 /// virtio-mem, which no model decodes: its PCI configuration space is found
 /// in the `virtio` blob all the same (compat properties move its capability
 /// list between 7.2's and 10.0's machine types).
@@ -1782,6 +1788,43 @@ fn a_modern_virtio_bar_that_grew_with_the_machine_type_is_named() {
     let own = dir.join("own.mig");
     make_reference(Release::V7_2, source.guest, &own);
     let check = run_check(&stream, Release::V7_2, Some(&own));
+    assert_eq!(check.verdict, Verdict::Loads, "{}", check.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A 10.0 `pc-q35-8.2` guest with `ramfb` sends `ramfb-dev` (its
+/// `migrate_needed`: `x-migrate`, off on 8.1 and older); renamed
+/// `pc-q35-8.1`, QEMU 10.0 loads it, since the section is registered
+/// whatever the property says, while its paused 8.1 reference has none.
+/// `check --reference` called that a device the guest lacks, and `convert`
+/// refused; QEMU 7.2, which has no `ramfb-dev` at all, still refuses.
+/// Found by probing. The rename is a same-length edit of the
+/// configuration section.
+#[test]
+fn a_section_sent_when_needed_by_a_newer_release_loads_renamed() {
+    let dir = scratch("ramfb-dev");
+    let source = Source {
+        release: Release::V10_0,
+        guest: guest("pc-q35-8.2", RAMFB),
+        run: Run::Ran,
+    };
+    let dest = guest("pc-q35-8.1", RAMFB);
+    let stream = dir.join("stream.mig");
+    let reference = dir.join("reference.mig");
+    make_stream(source, &stream);
+    make_reference(Release::V10_0, dest, &reference);
+    let mut bytes = std::fs::read(&stream).unwrap();
+    let at = bytes
+        .windows(10)
+        .position(|w| w == b"pc-q35-8.2")
+        .expect("the configuration names the machine type");
+    bytes[at..at + 10].copy_from_slice(b"pc-q35-8.1");
+    let renamed = dir.join("renamed.mig");
+    std::fs::write(&renamed, &bytes).unwrap();
+
+    let outcome = load(Release::V10_0, dest, &renamed);
+    assert!(outcome.loaded, "QEMU 10.0 refused: {}", outcome.message);
+    let check = run_check(&renamed, Release::V10_0, Some(&reference));
     assert_eq!(check.verdict, Verdict::Loads, "{}", check.stdout);
     std::fs::remove_dir_all(&dir).ok();
 }
