@@ -680,6 +680,15 @@ fn device_build_pairs() -> Vec<Pair> {
         OLD,
         guest("pc-i440fx-2.7", RNG_AND_BALLOON),
     ));
+    // virtio-mem renamed across `x-early-migration` (7.2 to 8.0, in 10.0):
+    // its sanity checks and bitmap move to a section of their own.
+    pairs.push(to(
+        NEW,
+        guest("pc-q35-7.2", VIRTIO_MEM),
+        Ran,
+        NEW,
+        guest("pc-q35-8.0", VIRTIO_MEM),
+    ));
     // Renamed across `x-ats-page-aligned` (5.1 to 5.2), both ways.
     pairs.push(to(
         OLD,
