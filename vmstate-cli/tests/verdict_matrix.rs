@@ -689,6 +689,14 @@ fn device_build_pairs() -> Vec<Pair> {
         NEW,
         guest("pc-q35-8.0", VIRTIO_MEM),
     ));
+    // e1000e renamed across `migrate-timadj` (7.2 to 8.0, in 10.0).
+    pairs.push(to(
+        NEW,
+        guest("pc-q35-7.2", E1000E),
+        Ran,
+        NEW,
+        guest("pc-q35-8.0", E1000E),
+    ));
     // Renamed across `x-ats-page-aligned` (5.1 to 5.2), both ways.
     pairs.push(to(
         OLD,

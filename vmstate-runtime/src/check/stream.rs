@@ -448,6 +448,11 @@ const CONFIGURATION_TESTS: &[(&str, &str)] = &[
     // `x-not-migrate-acpi-index`, on for `pc-i440fx-6.2` and older (measured:
     // QEMU 7.2 and 10.0 send the field from `pc-i440fx-7.0` on).
     ("piix4_pm", "acpi_pci_hotplug.acpi_index"),
+    // hw/net/e1000e.c `e1000e_migrate_timadj`: `migrate-timadj`, off in
+    // `hw_compat_7_2` (measured with 10.0: a `pc-q35-7.2` guest renamed
+    // `pc-q35-8.0` fails with "Missing section footer for
+    // 0000:00:01.0/e1000e"; `convert --machine --reference` wrote it).
+    ("e1000e", "core.timadj"),
 ];
 
 /// The first field of [`CONFIGURATION_TESTS`] that the stream's section has
