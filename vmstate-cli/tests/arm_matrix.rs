@@ -353,3 +353,84 @@ fn a_rename_across_the_target_page_size_gets_qemus_verdict() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A virtio GPU's scanouts are read at the destination device's
+/// `x-scanout-vmstate-version`: 1 on machine types 8.2 and older, 2 from
+/// 9.0 on (QEMU 10.0.2), and no byte on the wire says which. A 10.0 guest
+/// renamed across 8.2/9.0 (the names have one length, so the rename is a
+/// byte swap in the configuration section) is refused by 10.0 itself
+/// ("Missing section footer for 0000:00:01.0/virtio-gpu"); `check` without
+/// a reference once called both loadable, since it judged the scanouts only
+/// for releases before 10.0. A rename that keeps the version (9.0 to 9.2)
+/// loads, and `check` says so.
+#[test]
+fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference() {
+    let dir = scratch("arm-gpu-scanouts");
+    let release = Release::V10_0;
+    let devices: &[&str] = &["-device", "virtio-gpu-pci"];
+    for (from, to, refused) in [
+        ("virt-8.2", "virt-9.0", true),
+        ("virt-9.0", "virt-8.2", true),
+        ("virt-9.0", "virt-9.2", false),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let source = Guest {
+            name: from,
+            machine: from,
+            devices,
+            ran: false,
+        };
+        make_stream(release, source, &stream);
+        let mut bytes = std::fs::read(&stream).unwrap();
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the configuration section names the machine type");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        std::fs::write(&renamed, &bytes).unwrap();
+        let reference = dir.join(format!("{to}.ref"));
+        let dest = Guest {
+            name: to,
+            machine: to,
+            devices,
+            ran: false,
+        };
+        make_reference(release, dest, &reference);
+        let renamed_arg = renamed.display().to_string();
+        let reference_arg = reference.display().to_string();
+        let without = vmstate(&["check", &renamed_arg, release.dump_name()]);
+        let with_ref = vmstate(&[
+            "check",
+            &renamed_arg,
+            release.dump_name(),
+            "--reference",
+            &reference_arg,
+        ]);
+        let loaded = Qemu::load_arch(release, Arch::Aarch64, to, devices, &renamed);
+        match (loaded, refused) {
+            (Ok(qemu), false) => qemu.quit(),
+            (Err(qemu_said), true) => assert!(
+                qemu_said.contains("Missing section footer for 0000:00:01.0/virtio-gpu"),
+                "{what}: {qemu_said}"
+            ),
+            (Ok(qemu), true) => {
+                qemu.quit();
+                panic!("{what}: QEMU loads it");
+            }
+            (Err(qemu_said), false) => panic!("{what}: QEMU refused: {qemu_said}"),
+        }
+        for (how, (code, out, err)) in [("no reference", &without), ("--reference", &with_ref)] {
+            assert_eq!(code, &i32::from(refused), "{what} ({how}): {out}{err}");
+            if refused {
+                assert!(
+                    out.contains("field `virtio-gpu.scanout`")
+                        && out.contains("Missing section footer for 0000:00:01.0/virtio-gpu"),
+                    "{what} ({how}): {out}"
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -168,7 +168,13 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
-        release_layouts(section, dest, stream.footers, &mut verdict.obstacles);
+        release_layouts(
+            section,
+            dest,
+            stream.machine.as_deref(),
+            stream.footers,
+            &mut verdict.obstacles,
+        );
         check_cpregs(section, dest, &mut verdict);
         // The constants that differ between the shipped releases.
         if let (Some(indexes), Some(values), Some(release)) =
@@ -702,41 +708,66 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
     obstacles
 }
 
-/// Layouts that a release reads whatever its dump says: a release before
-/// 10.0 reads a virtio GPU's scanouts at version 1 only.
+/// Layouts that a release reads whatever its dump says, from the release and
+/// the machine type: a virtio GPU's scanouts, which DEST reads at its
+/// device's `x-scanout-vmstate-version` ([`dest_scanout_size`]).
 fn release_layouts(
     section: &SectionFacts,
     dest: &Dump,
+    machine: Option<&str>,
     footers: bool,
     obstacles: &mut Vec<Obstacle>,
 ) {
     if let Some(ours) = section.virtio_gpu_scanout
-        && ours != SCANOUT_V1
-        && dest
+        && let Some(theirs) = dest
             .release_version()
-            .is_some_and(|release| release < (10, 0))
+            .and_then(|release| dest_scanout_size(release, machine))
+        && ours != theirs
     {
-        obstacles.push(virtio_gpu_scanouts(section, ours, SCANOUT_V1, footers));
+        obstacles.push(virtio_gpu_scanouts(section, ours, theirs, footers));
     }
+}
+
+/// The bytes per scanout that QEMU `release` reads for a virtio GPU on
+/// machine type `machine` (the stream's, which DEST must run): releases
+/// before 9.0 know only version 1; from 9.0 the device's
+/// `x-scanout-vmstate-version` is 2, and `hw_compat_8_2` sets it to 1 on
+/// machine types 8.2 and older (measured with QEMU 10.0.2: `virt-8.2` writes
+/// 40-byte scanouts, `virt-9.0`, `virt-9.2` and `virt-10.0` 64-byte ones).
+/// A machine type without a version (`microvm`) takes no compat property.
+/// `None` where the stream names no machine type.
+fn dest_scanout_size(release: (u32, u32), machine: Option<&str>) -> Option<u64> {
+    if release < (9, 0) {
+        return Some(SCANOUT_V1);
+    }
+    let version = machine?
+        .rsplit_once('-')
+        .and_then(|(_, version)| version.split_once('.'))
+        .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)));
+    Some(match version {
+        Some(version) if version < (9, 0) => SCANOUT_V1,
+        _ => SCANOUT_V2,
+    })
 }
 
 /// Bytes of one `vmstate_virtio_gpu_scanout` at version 1 (resource id,
 /// width, height, x, y and the cursor's five words, be32 each); version 2,
-/// QEMU 10.0's on its own machine types, adds the framebuffer's six.
+/// from QEMU 9.0 on its machine types 9.0 and later, adds the framebuffer's
+/// six.
 const SCANOUT_V1: u64 = 40;
 /// The same at version 2.
 const SCANOUT_V2: u64 = 64;
 
 /// A virtio GPU whose scanouts DEST reads at another version: QEMU's
 /// `virtio_gpu_load` reads them with `vmstate_load_state` at its device's
-/// `x-scanout-vmstate-version` (1 on machine types 9.2 and older, and in
-/// every release before 10.0; 2 on 10.0's own), a nested struct whose
+/// `x-scanout-vmstate-version` (1 on machine types 8.2 and older, and in
+/// every release before 9.0; 2 otherwise), a nested struct whose
 /// version never goes on the wire, so the load runs past or short of the
 /// field and fails at the footer.
 fn virtio_gpu_scanouts(section: &SectionFacts, ours: u64, dest: u64, footers: bool) -> Obstacle {
     let version = |size| match size {
         SCANOUT_V1 => " (`vmstate_virtio_gpu_scanout` version 1)",
-        SCANOUT_V2 => " (version 2, QEMU 10.0's machine types)",
+        SCANOUT_V2 => " (version 2, machine types 9.0 and later)",
         _ => "",
     };
     Obstacle::Layout {
