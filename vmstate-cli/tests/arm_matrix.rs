@@ -434,3 +434,87 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `convert`, with a reference and without one, on CPU configurations whose
+/// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3): whatever it
+/// writes must load in the real destination, and `check` must say so of it.
+/// 10.0 clears `ID_DFR0.MMapTrc` whatever the rest of the register holds,
+/// and with EL3 migrates the constant `RMR_EL3` that 7.2 does not: `convert`
+/// once wrote 7.2's `pmu=off` and `secure=on` streams with their own
+/// `ID_DFR0` (and the EL3 one without `RMR_EL3`), which 10.0 refused and
+/// `check` called loadable; with a reference it refused them, where QEMU
+/// loads them converted (measured both ways).
+#[test]
+fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
+    let dir = scratch("arm-id-registers");
+    let guests = [
+        Guest {
+            name: "pmu=off ran",
+            machine: "virt-7.2",
+            devices: &["-cpu", "cortex-a57,pmu=off"],
+            ran: true,
+        },
+        Guest {
+            name: "secure=on gic-version=3 ran",
+            machine: "virt-7.2,secure=on,gic-version=3",
+            devices: &[],
+            ran: true,
+        },
+    ];
+    let mut failures = Vec::new();
+    for (g, guest) in guests.iter().enumerate() {
+        for (source, dest) in [
+            (Release::V7_2, Release::V10_0),
+            (Release::V10_0, Release::V7_2),
+        ] {
+            let pair = format!("{} {source:?} -> {dest:?}", guest.name);
+            let stream = dir.join(format!("src-{g}-{source:?}.mig"));
+            make_stream(source, *guest, &stream);
+            let reference = dir.join(format!("ref-{g}-{dest:?}.mig"));
+            make_reference(dest, *guest, &reference);
+            for with_reference in [true, false] {
+                let out = dir.join(format!("out-{g}-{source:?}-{with_reference}.mig"));
+                let stream_arg = stream.display().to_string();
+                let out_arg = out.display().to_string();
+                let reference_arg = reference.display().to_string();
+                let mut args = vec![
+                    "convert",
+                    &stream_arg,
+                    "--to",
+                    dest.dump_name(),
+                    "-o",
+                    &out_arg,
+                ];
+                if with_reference {
+                    args.extend(["--reference", &reference_arg]);
+                }
+                let (code, _, err) = vmstate(&args);
+                if code != 0 {
+                    failures.push(format!(
+                        "{pair} (reference: {with_reference}): convert exit {code}, QEMU loads \
+                         the converted stream: {err}"
+                    ));
+                    continue;
+                }
+                let loaded =
+                    Qemu::load_arch(dest, Arch::Aarch64, guest.machine, guest.devices, &out);
+                let (check, said, _) = vmstate(&["check", &out_arg, dest.dump_name()]);
+                match loaded {
+                    Ok(qemu) => {
+                        qemu.quit();
+                        if check != 0 {
+                            failures.push(format!("{pair}: check of what convert wrote: {said}"));
+                        }
+                    }
+                    Err(qemu_said) => failures.push(format!(
+                        "{pair} (reference: {with_reference}): convert wrote a stream QEMU \
+                         refuses: {} (check exit {check})",
+                        qemu_said.trim()
+                    )),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -120,8 +120,9 @@ const DBGCLAIMCLR_EL1: u64 = 0x6030_0000_0013_83ce;
 
 /// The registers a `cortex-a57` migrates in one of QEMU 7.2 and 10.0.2 and
 /// not in the other, each with why it may be dropped. Every one of the 18
-/// that differ at EL1 is here, and the one more with EL2
-/// (`virtualization=on`); one missing from this table is refused.
+/// that differ at EL1 is here, the one more with EL2 (`virtualization=on`)
+/// and `RMR_EL3` with EL3 (`secure=on`); one missing from this table is
+/// refused.
 pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
     // QEMU 7.2 only: the 32-bit PAR, non-secure bank (cp15.par_ns, the low
     // half of par_el[1]); 10.0 marks it ARM_CP_ALIAS when LPAE exists.
@@ -224,56 +225,78 @@ pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
         name: "RMR_EL2",
         why: Dropping::Constant(1),
     },
+    // QEMU 10.0 only, with EL3 (`secure=on`): `ARM_CP_CONST`, resetvalue 1
+    // (helper.c's EL3 registers). Measured: 10.0 refused a 7.2 `secure=on`
+    // guest's stream without it ("error while loading state for instance
+    // 0x0 of device 'cpu'"), which `check --reference` called loadable.
+    DroppableCpreg {
+        index: 0x6030_0000_0013_f602,
+        name: "RMR_EL3",
+        why: Dropping::Constant(1),
+    },
 ];
 
 /// A register both releases migrate whose value QEMU computes from the CPU
-/// model (an ID register, `ARM_CP_CONST`) and computes otherwise in each:
-/// `write_list_to_cpustate` refuses an incoming value that differs from its
-/// own, so the destination's value is supplied.
+/// model (an ID register, `ARM_CP_CONST`) and computes otherwise in each, in
+/// one field: `write_list_to_cpustate` refuses an incoming value that differs
+/// from its own, so the destination's value is supplied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReleaseConstant {
     /// The register's index.
     pub index: u64,
     /// QEMU's name for it.
     pub name: &'static str,
-    /// Its value in QEMU 7.2 (`cortex-a57`, TCG).
+    /// The bits of the field that differs.
+    pub mask: u64,
+    /// The field's bits in QEMU 7.2 (in place, under `mask`).
     pub v7_2: u64,
-    /// Its value in QEMU 10.0.2.
+    /// The field's bits in QEMU 10.0.2.
     pub v10_0: u64,
 }
 
-/// The constants that differ between QEMU 7.2 and 10.0.2 for a `cortex-a57`
-/// (measured in real streams): `ID_DFR0`, whose `MMapTrc` field (bits 19:16)
-/// 10.0's `arm_cpu_realizefn` clears under TCG since QEMU implements no
-/// trace, in its `AArch32` and `AArch64` encodings.
+/// The fields of constants that differ between QEMU 7.2 and 10.0.2:
+/// `ID_DFR0`'s `MMapTrc` (bits 19:16), in its `AArch32` and `AArch64`
+/// encodings, which 10.0's `arm_cpu_realizefn` clears under TCG since QEMU
+/// implements no memory-mapped trace, and 7.2 leaves as the CPU model has
+/// it. Measured on `virt-7.2` with every CPU model both releases run there:
+/// 7.2 has `MMapTrc` 1 wherever `ID_DFR0` is not 0 (`cortex-a7`, `-a15`:
+/// 0x2010505; `-a53`, `-a57`, `-a72`: 0x3010006; `-a76`, `neoverse-n1`:
+/// 0x4010008; `max`; `pmu=off`: 0x10006; EL3 (`secure=on`): 0x3010066), 10.0
+/// the same values with 0 there; `a64fx` (no `AArch32`) has 0 in both.
 pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
     ReleaseConstant {
         index: 0x4020_0000_200f_0082,
         name: "ID_DFR0",
-        v7_2: 0x0301_0006,
-        v10_0: 0x0300_0006,
+        mask: 0x000f_0000,
+        v7_2: 0x0001_0000,
+        v10_0: 0,
     },
     ReleaseConstant {
         index: 0x6030_0000_0013_c00a,
         name: "ID_DFR0_EL1",
-        v7_2: 0x0301_0006,
-        v10_0: 0x0300_0006,
+        mask: 0x000f_0000,
+        v7_2: 0x0001_0000,
+        v10_0: 0,
     },
 ];
 
 /// The value a destination running QEMU `dest_release` (its version, e.g.
-/// `7.2.22`) computes for register `index` where the stream carries the
-/// other release's `value`; `None` when it keeps the stream's value.
+/// `7.2.22`) computes for register `index` where the stream carries `value`
+/// with the other release's field; `None` when it keeps the stream's value
+/// (the field is DEST's already, or the register is 0: the CPU has none of
+/// its features).
 #[must_use]
 pub fn dest_constant(index: u64, value: u64, dest_release: &str) -> Option<u64> {
     let entry = RELEASE_CONSTANTS.iter().find(|c| c.index == index)?;
-    if dest_release.starts_with("7.2") && value == entry.v10_0 {
-        Some(entry.v7_2)
-    } else if dest_release.starts_with("10.0") && value == entry.v7_2 {
-        Some(entry.v10_0)
+    let field = value & entry.mask;
+    let (from, to) = if dest_release.starts_with("7.2") {
+        (entry.v10_0, entry.v7_2)
+    } else if dest_release.starts_with("10.0") {
+        (entry.v7_2, entry.v10_0)
     } else {
-        None
-    }
+        return None;
+    };
+    (value != 0 && field == from && from != to).then_some(value & !entry.mask | to)
 }
 
 /// The value to supply for register `index`, which DEST migrates and the
@@ -638,6 +661,21 @@ mod tests {
         );
         assert_eq!(
             dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "7.2.22"),
+            None
+        );
+        // Whatever the other fields hold (EL3, `pmu=off`), and never for a
+        // CPU without the register's features.
+        assert_eq!(
+            dest_constant(0x4020_0000_200f_0082, 0x0301_0066, "10.0.2"),
+            Some(0x0300_0066)
+        );
+        assert_eq!(
+            dest_constant(0x4020_0000_200f_0082, 0x0000_0006, "7.2.22"),
+            Some(0x0001_0006)
+        );
+        assert_eq!(dest_constant(0x4020_0000_200f_0082, 0, "7.2.22"), None);
+        assert_eq!(
+            dest_constant(0x4020_0000_200f_0082, 0x0300_0006, "10.0.2"),
             None
         );
     }
