@@ -518,3 +518,102 @@ fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `ramfb-dev` is sent only where the device's `x-migrate` is on (QEMU 10.0's
+/// machine types 8.2 and later; `hw_compat_8_1` turns it off), and QEMU
+/// loads it whatever its own guest would send: a 10.0 `virt-8.2` guest with
+/// `-device ramfb` renamed `virt-8.1` loads in 10.0, whose 8.1 reference has
+/// no such section. `check --reference` once refused it ("DEST's guest has no
+/// such device") and `convert` would not write it.
+///
+/// QEMU 7.2 has no `ramfb-dev` state at all (its own guest with the device
+/// sends none): the same guest converted for 7.2 was refused there
+/// (measured: "Unknown savevm section or instance 'ramfb-dev' 0"), where
+/// `check` without a reference called it loadable and `convert` wrote it,
+/// since a section DEST's dump does not describe was taken for one that
+/// dumps omit (`cpu`, `ram`); 10.0's dump describes it, 7.2's does not.
+#[test]
+fn a_ramfb_section_sent_only_when_needed_gets_qemus_verdict() {
+    let dir = scratch("arm-ramfb");
+    let devices: &[&str] = &["-device", "ramfb"];
+    let source = Guest {
+        name: "virt-8.2 ramfb",
+        machine: "virt-8.2",
+        devices,
+        ran: false,
+    };
+    let stream = dir.join("virt-8.2.mig");
+    make_stream(Release::V10_0, source, &stream);
+    let stream_arg = stream.display().to_string();
+    for (dest, machine) in [(Release::V10_0, "virt-8.1"), (Release::V7_2, "virt-7.2")] {
+        let what = format!("virt-8.2 with ramfb renamed {machine} for {dest:?}");
+        let guest = Guest {
+            name: machine,
+            machine,
+            devices,
+            ran: false,
+        };
+        let reference = dir.join(format!("{machine}.ref"));
+        make_reference(dest, guest, &reference);
+        let reference_arg = reference.display().to_string();
+        let converted = dir.join(format!("as-{machine}.mig"));
+        let converted_arg = converted.display().to_string();
+        let convert = |with_reference: bool| {
+            let mut args = vec![
+                "convert",
+                &stream_arg,
+                "--to",
+                dest.dump_name(),
+                "--machine",
+                machine,
+                "-o",
+                &converted_arg,
+            ];
+            if with_reference {
+                args.extend(["--reference", reference_arg.as_str()]);
+            }
+            vmstate(&args)
+        };
+        if dest == Release::V10_0 {
+            let (code, _, err) = convert(true);
+            assert_eq!(code, 0, "{what}: convert --reference: {err}");
+            let qemu = Qemu::load_arch(dest, Arch::Aarch64, machine, devices, &converted)
+                .unwrap_or_else(|e| panic!("{what}: QEMU refused: {e}"));
+            qemu.quit();
+            let (code, out, err) = vmstate(&[
+                "check",
+                &converted_arg,
+                dest.dump_name(),
+                "--reference",
+                &reference_arg,
+            ]);
+            assert_eq!(code, 0, "{what}: {out}{err}");
+            continue;
+        }
+        // 7.2's own guest with the device has no such section.
+        let (_, listed, _) = vmstate(&["inspect", &reference_arg]);
+        assert!(!listed.contains("ramfb-dev"), "{what}: {listed}");
+        let named = "Unknown savevm section or instance 'ramfb-dev' 0";
+        for with_reference in [true, false] {
+            let (code, _, err) = convert(with_reference);
+            assert_eq!(code, 1, "{what} (reference: {with_reference}): {err}");
+            assert!(err.contains(named), "{what}: {err}");
+            assert!(!converted.exists(), "{what}: convert wrote {converted_arg}");
+        }
+        for args in [
+            vec!["check", &stream_arg, dest.dump_name()],
+            vec![
+                "check",
+                &stream_arg,
+                dest.dump_name(),
+                "--reference",
+                &reference_arg,
+            ],
+        ] {
+            let (code, out, err) = vmstate(&args);
+            assert_eq!(code, 1, "{what} {args:?}: {out}{err}");
+            assert!(out.contains(named), "{what} {args:?}: {out}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -88,6 +88,16 @@ pub enum Obstacle {
         /// The subsection.
         subsection: SubsectionFacts,
     },
+    /// A section whose device state DEST's release does not have: its VMSD
+    /// is one another release's dump describes and DEST's does not.
+    NotInRelease {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The section's VMSD name.
+        vmsd_name: String,
+    },
     /// A section the destination's guest does not have, as its reference
     /// stream shows.
     NotInGuest {
@@ -350,12 +360,7 @@ impl fmt::Display for Obstacle {
                 }
                 Ok(())
             }
-            Self::NotInGuest { idstr, instance_id } => write!(
-                f,
-                "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
-                 its reference stream shows (QEMU: \"Unknown savevm section or instance \
-                 '{idstr}' {instance_id}\")"
-            ),
+            Self::NotInRelease { .. } | Self::NotInGuest { .. } => self.fmt_unknown_section(f),
             Self::InstanceZeroOnly { idstr, instance_id } => write!(
                 f,
                 "section `{idstr}` instance {instance_id}: DEST's release numbers every \
@@ -379,6 +384,28 @@ impl fmt::Display for Obstacle {
 }
 
 impl Obstacle {
+    fn fmt_unknown_section(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotInRelease {
+                idstr,
+                instance_id,
+                vmsd_name,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's release has no device state \
+                 `{vmsd_name}` (its dump describes none, another release's does) (QEMU: \
+                 \"Unknown savevm section or instance '{idstr}' {instance_id}\")"
+            ),
+            Self::NotInGuest { idstr, instance_id } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
+                 its reference stream shows (QEMU: \"Unknown savevm section or instance \
+                 '{idstr}' {instance_id}\")"
+            ),
+            _ => Ok(()),
+        }
+    }
+
     fn fmt_cpreg_constant(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self::CpregConstant {
             idstr,

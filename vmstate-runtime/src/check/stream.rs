@@ -390,20 +390,28 @@ const TARGET_PAGE_BITS_MIN_VARY: u32 = 10;
 /// section-level `needed` test, so that a stream may leave them out
 /// (`migration/savevm.c`, `vmstate_section_needed` skips them on save; the
 /// loader accepts them whatever the test says): a reference without one does
-/// not show a guest without the device. (idstr, QEMU's test.)
-const SENT_WHEN_NEEDED: &[(&str, &str)] = &[
+/// not show a guest without the device. (idstr, QEMU's test, whether
+/// `-dump-vmstate` lists the VMSD: where it does and DEST's dump does not,
+/// DEST's release has no such state and refuses the section.)
+const SENT_WHEN_NEEDED: &[(&str, &str, bool)] = &[
     // hw/audio/pcspk.c `migrate_needed`: property `migrate`, off in
     // `pc_compat_2_7` (measured: a 7.2 `pc-i440fx-2.8` guest renamed
     // `pc-i440fx-2.7` loads in 7.2, whose paused 2.7 reference has no `pcspk`).
-    ("pcspk", "migrate_needed"),
+    ("pcspk", "migrate_needed", true),
     // hw/pci/pci_host.c `pci_host_needed`: property
     // `x-config-reg-migration-enabled`, off for `pc-i440fx-5.0` and older
     // (measured: a 7.2 `pc-i440fx-5.1` guest renamed `pc-i440fx-5.0` loads in
     // 7.2, whose 5.0 reference has no `PCIHost`).
-    ("PCIHost", "pci_host_needed"),
+    ("PCIHost", "pci_host_needed", true),
     // migration/global_state.c `global_state_needed`: sent for some run
     // states only on machine types that do not always send it.
-    ("globalstate", "global_state_needed"),
+    ("globalstate", "global_state_needed", false),
+    // hw/display/ramfb-standalone.c `migrate_needed`: property `x-migrate`,
+    // off in `hw_compat_8_1` (measured with QEMU 10.0.2: a `virt-8.2` guest
+    // with `-device ramfb` renamed `virt-8.1` loads, whose 8.1 reference has
+    // no `ramfb-dev`; QEMU 7.2 has no `ramfb-dev` at all and refuses it,
+    // "Unknown savevm section or instance 'ramfb-dev' 0").
+    ("ramfb-dev", "migrate_needed", true),
 ];
 
 /// Fields behind a `field_exists` test that reads device configuration only
@@ -545,6 +553,26 @@ impl StreamVerdict {
                 self.obstacles.push(obstacle);
             }
         }
+        // A section sent only when needed that the reference lacks is
+        // loadable only where DEST's release has its state: one whose VMSD
+        // dumps list and DEST's dump does not describe is unknown to DEST.
+        let theirs = by_key(reference);
+        for section in &stream.sections {
+            let dumped = SENT_WHEN_NEEDED
+                .iter()
+                .any(|(idstr, _, dumped)| *dumped && *idstr == section.idstr);
+            let obstacle = Obstacle::NotInGuest {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+            };
+            if dumped
+                && self.unchecked.contains(&section.idstr)
+                && !theirs.contains_key(&(section.idstr.as_str(), section.instance_id))
+                && !self.obstacles.contains(&obstacle)
+            {
+                self.obstacles.push(obstacle);
+            }
+        }
         let mut still_unchecked = Vec::new();
         // The RAM section's blocks were compared above.
         self.unchecked.retain(|idstr| idstr != "ram");
@@ -654,7 +682,7 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         else {
             if !SENT_WHEN_NEEDED
                 .iter()
-                .any(|(idstr, _)| *idstr == section.idstr)
+                .any(|(idstr, _, _)| *idstr == section.idstr)
             {
                 obstacles.push(Obstacle::NotInGuest {
                     idstr: section.idstr.clone(),
@@ -850,6 +878,16 @@ fn check_section(section: &SectionFacts, dest: &Dump, footers: bool, verdict: &m
         .sections_saving(vmsd_name)
         .filter_map(|s| s.description.as_ref())
         .collect();
+    if candidates.is_empty() && dest.other_vmsds.iter().any(|name| name == vmsd_name) {
+        // A device state another release's dump describes and DEST's does
+        // not: DEST's release has none (QEMU 7.2 and 10.0's `ramfb-dev`).
+        verdict.obstacles.push(Obstacle::NotInRelease {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            vmsd_name: vmsd_name.clone(),
+        });
+        return;
+    }
     if candidates.is_empty() {
         // What the dump cannot show: subsections newer than DEST's release.
         if let Some(release) = dest.release_version() {
