@@ -119,16 +119,7 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, CommandError> {
             };
             dump.other_cpregs
                 .extend(parse_cpreg_lists(other.cpregs).map_err(damaged)?);
-            let other = Dump::parse(other.dump).map_err(|e| damaged(e.to_string()))?;
-            dump.other_vmsds.extend(
-                other
-                    .sections
-                    .into_iter()
-                    .filter_map(|section| section.description.map(|d| d.name)),
-            );
         }
-        dump.other_vmsds.sort_unstable();
-        dump.other_vmsds.dedup();
         return Ok(dump);
     }
     let cannot = |e: &dyn std::fmt::Display| {

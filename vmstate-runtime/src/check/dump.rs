@@ -43,12 +43,6 @@ pub struct Dump {
     /// list covers, so the nearest list does not stand for DEST's CPU.
     /// Empty when not known (a dump given as a file).
     pub other_cpregs: Vec<(String, Vec<u64>)>,
-    /// The VMSD names the other shipped releases' dumps give a section (a
-    /// device type's state): a stream's section of such a VMSD that this dump
-    /// does not describe is one DEST's release has no state for, where a
-    /// section no dump describes (`cpu`, `ram`) may be any release's. Empty
-    /// when not known (a dump given as a file).
-    pub other_vmsds: Vec<String>,
 }
 
 /// One section: a device type's entry in the dump.

@@ -88,8 +88,8 @@ pub enum Obstacle {
         /// The subsection.
         subsection: SubsectionFacts,
     },
-    /// A section whose device state DEST's release does not have: its VMSD
-    /// is one another release's dump describes and DEST's does not.
+    /// A section whose device state DEST's release does not have: a later
+    /// release added it to the device.
     NotInRelease {
         /// The section's idstr.
         idstr: String,
@@ -97,6 +97,8 @@ pub enum Obstacle {
         instance_id: u32,
         /// The section's VMSD name.
         vmsd_name: String,
+        /// The first release that has it.
+        since: (u32, u32),
     },
     /// A section the destination's guest does not have, as its reference
     /// stream shows.
@@ -390,11 +392,12 @@ impl Obstacle {
                 idstr,
                 instance_id,
                 vmsd_name,
+                since: (major, minor),
             } => write!(
                 f,
                 "section `{idstr}` instance {instance_id}: DEST's release has no device state \
-                 `{vmsd_name}` (its dump describes none, another release's does) (QEMU: \
-                 \"Unknown savevm section or instance '{idstr}' {instance_id}\")"
+                 `{vmsd_name}` (QEMU {major}.{minor} and later have it) (QEMU: \"Unknown \
+                 savevm section or instance '{idstr}' {instance_id}\")"
             ),
             Self::NotInGuest { idstr, instance_id } => write!(
                 f,

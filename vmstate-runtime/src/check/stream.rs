@@ -113,6 +113,19 @@ const OMITTED_SECTION_SUBSECTIONS: &[(&str, (u32, u32))] = &[
     ("cpu/msr_hwcr", (9, 2)),
 ];
 
+/// Device states (VMSD names) a release added to a device that existed
+/// before it, with the first release that sends them: an older DEST has the
+/// device but no state for it and refuses the section ("Unknown savevm
+/// section or instance"). A dump cannot show this: QEMU's `-dump-vmstate`
+/// leaves devices out (7.2's has no `piix3-ide`), so a section DEST's dump
+/// does not describe may still be one DEST loads.
+const SECTIONS_SINCE: &[(&str, (u32, u32))] = &[
+    // hw/display/ramfb-standalone.c gained `ramfb_dev_vmstate` in 8.2
+    // (`x-migrate`, off in `hw_compat_8_1`); 7.2's ramfb migrates nothing.
+    // Measured: 7.2 refuses a 10.0 `virt-8.2` guest's `ramfb-dev`.
+    ("ramfb-dev", (8, 2)),
+];
+
 /// Sections that QEMU registered with instance 0 for every device up to the
 /// release given, where later releases count them (0, 1, ...): such a
 /// release knows no other instance. `slirp`: `register_savevm_live("slirp",
@@ -878,13 +891,17 @@ fn check_section(section: &SectionFacts, dest: &Dump, footers: bool, verdict: &m
         .sections_saving(vmsd_name)
         .filter_map(|s| s.description.as_ref())
         .collect();
-    if candidates.is_empty() && dest.other_vmsds.iter().any(|name| name == vmsd_name) {
-        // A device state another release's dump describes and DEST's does
-        // not: DEST's release has none (QEMU 7.2 and 10.0's `ramfb-dev`).
+    if candidates.is_empty()
+        && let Some(release) = dest.release_version()
+        && let Some((_, since)) = SECTIONS_SINCE
+            .iter()
+            .find(|(name, since)| name == vmsd_name && *since > release)
+    {
         verdict.obstacles.push(Obstacle::NotInRelease {
             idstr: section.idstr.clone(),
             instance_id: section.instance_id,
             vmsd_name: vmsd_name.clone(),
+            since: *since,
         });
         return;
     }
