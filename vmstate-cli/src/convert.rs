@@ -432,12 +432,21 @@ fn decide(
     }
     if !dest.cpregs.is_empty() && facts.sections.iter().any(|s| s.cpregs.is_some()) {
         rewind(input, args)?;
+        // Without a reference, a renamed machine type's CPU is compared
+        // with nothing: the model reads the whole section (and refuses one
+        // it cannot read), as for a rewrite.
+        let renamed_unchecked = reference.is_none()
+            && plan
+                .machine
+                .as_ref()
+                .is_some_and(|machine| facts.machine.as_ref() != Some(machine));
         drop_cpregs(
             open_reader(input)?,
             facts,
             &cpreg_drops,
             &cpreg_supply,
             dest.release.as_deref(),
+            renamed_unchecked,
             &mut plan,
             &mut refusals,
         )?;
@@ -462,12 +471,17 @@ fn decide(
 /// the constants DEST's release computes otherwise given DEST's value
 /// ([`vmstate::check::RELEASE_CONSTANTS`]); names each register that
 /// carries state otherwise.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the plan's inputs, each read once; a struct for one call adds nothing"
+)]
 fn drop_cpregs<R: Read + Seek>(
     reader: StreamReader<R>,
     facts: &StreamFacts,
     drops: &HashMap<(String, u32), Vec<u64>>,
     supply: &HashMap<(String, u32), Vec<u64>>,
     dest_release: Option<&str>,
+    renamed_unchecked: bool,
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
 ) -> Result<(), CommandError> {
@@ -475,25 +489,46 @@ fn drop_cpregs<R: Read + Seek>(
         let key = (info.idstr.clone(), info.instance_id);
         // Every Arm `cpu` section: one DEST lists all registers of
         // may still carry a constant DEST computes otherwise.
-        let Some(stream) = facts
+        let Some(section) = facts
             .sections
             .iter()
             .find(|s| s.idstr == info.idstr && s.instance_id == info.instance_id)
-            .and_then(|s| s.cpregs.as_deref())
         else {
             return;
         };
+        let Some(stream) = section.cpregs.as_deref() else {
+            return;
+        };
         let unknown = drops.get(&key).map_or(&[][..], Vec::as_slice);
+        let to_supply = supply.get(&key).map_or(&[][..], Vec::as_slice);
         let where_ = format!("section `{}` instance {}", info.idstr, info.instance_id);
         let value_for = |index, value| {
             dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r))
         };
+        // A section whose lists stay as they are is written as it came: the
+        // model need not know every subsection (`-cpu max`'s `cpu/sve`) for
+        // a stream DEST loads already. Not so for a machine type renamed
+        // without a reference: `max`'s ID registers follow the machine type
+        // (measured: QEMU 10.0 refuses its own `virt-9.2` guest renamed
+        // `virt-10.0`, whose pointer authentication differs in ID_AA64ISAR1).
+        let unchanged = !renamed_unchecked
+            && unknown.is_empty()
+            && to_supply.is_empty()
+            && section.cpreg_values.as_deref().is_some_and(|values| {
+                stream
+                    .iter()
+                    .zip(values)
+                    .all(|(&index, &value)| value_for(index, value).is_none_or(|new| new == value))
+            });
+        if unchanged {
+            return;
+        }
         match vmstate::qemu::arm::cpu::rewrite_cpregs(
             payload,
             info.version_id,
             unknown,
             &value_for,
-            supply.get(&key).map_or(&[][..], Vec::as_slice),
+            to_supply,
             &vmstate::check::supplied_value,
         ) {
             Ok(rewrite) => {

@@ -531,7 +531,7 @@ fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
 /// (measured: "Unknown savevm section or instance 'ramfb-dev' 0"), where
 /// `check` without a reference called it loadable and `convert` wrote it,
 /// since a section DEST's dump does not describe was taken for one that
-/// dumps omit (`cpu`, `ram`); 10.0's dump describes it, 7.2's does not.
+/// dumps omit (`cpu`, `ram`); the state is 8.2's (`SECTIONS_SINCE`).
 #[test]
 fn a_ramfb_section_sent_only_when_needed_gets_qemus_verdict() {
     let dir = scratch("arm-ramfb");
@@ -615,5 +615,55 @@ fn a_ramfb_section_sent_only_when_needed_gets_qemus_verdict() {
             assert!(out.contains(named), "{what} {args:?}: {out}");
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `-cpu max` guest carries `cpu/sve`, which the Arm CPU model does not
+/// decode: `convert` once refused every such stream, even one bound for its
+/// own release that needs no change ("unknown subsection `cpu/sve`"), where
+/// QEMU loads it and `check` says so. A `cpu` section whose register lists
+/// stay as they are is now written as it came. Renamed to another machine
+/// type without a reference it is still refused: `max`'s ID registers follow
+/// the machine type (QEMU 10.0 refuses its own `virt-9.2` guest renamed
+/// `virt-10.0`, measured: pointer authentication in `ID_AA64ISAR1`).
+#[test]
+fn a_cpu_max_stream_converts_for_its_own_release() {
+    let dir = scratch("arm-cpu-max");
+    let devices: &[&str] = &["-cpu", "max"];
+    let guest = Guest {
+        name: "virt-10.0 -cpu max",
+        machine: "virt-10.0",
+        devices,
+        ran: true,
+    };
+    let stream = dir.join("max.mig");
+    make_stream(Release::V10_0, guest, &stream);
+    let stream_arg = stream.display().to_string();
+    let out = dir.join("out.mig");
+    let out_arg = out.display().to_string();
+    let (code, _, err) = vmstate(&["convert", &stream_arg, "--to", "qemu-10.0", "-o", &out_arg]);
+    assert_eq!(code, 0, "convert: {err}");
+    assert_eq!(
+        std::fs::read(&stream).unwrap(),
+        std::fs::read(&out).unwrap()
+    );
+    let qemu = Qemu::load_arch(Release::V10_0, Arch::Aarch64, guest.machine, devices, &out)
+        .unwrap_or_else(|e| panic!("QEMU refused: {e}"));
+    qemu.quit();
+    let (code, said, _) = vmstate(&["check", &out_arg, "qemu-10.0"]);
+    assert_eq!(code, 0, "{said}");
+    std::fs::remove_file(&out).unwrap();
+    let (code, _, err) = vmstate(&[
+        "convert",
+        &stream_arg,
+        "--to",
+        "qemu-10.0",
+        "--machine",
+        "virt-9.2",
+        "-o",
+        &out_arg,
+    ]);
+    assert_eq!(code, 1, "convert --machine virt-9.2: {err}");
+    assert!(!out.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
