@@ -316,9 +316,18 @@ fn decide(
         plan.renumbering = instance_renumbering(facts, reference);
     }
     let facts = &facts.renumbered(&plan.renumbering);
-    let mut verdict = check_stream(facts, dest);
+    // And under the machine type it will name: what DEST reads can depend on
+    // it (a virtio GPU's scanouts, from `virt-9.0` on).
+    let renamed = match (&args.machine, &facts.machine) {
+        (Some(machine), Some(_)) => StreamFacts {
+            machine: Some(machine.clone()),
+            ..facts.clone()
+        },
+        _ => facts.clone(),
+    };
+    let mut verdict = check_stream(&renamed, dest);
     if let Some(reference) = &reference {
-        verdict.add_reference(facts, reference);
+        verdict.add_reference(&renamed, reference);
     } else if let Some(machine) = &args.machine {
         eprintln!(
             "vmstate: note: the devices were built for the stream's machine type; without \

@@ -361,8 +361,8 @@ fn a_rename_across_the_target_page_size_gets_qemus_verdict() {
 /// byte swap in the configuration section) is refused by 10.0 itself
 /// ("Missing section footer for 0000:00:01.0/virtio-gpu"); `check` without
 /// a reference once called both loadable, since it judged the scanouts only
-/// for releases before 10.0. A rename that keeps the version (9.0 to 9.2)
-/// loads, and `check` says so.
+/// for releases before 10.0, and `convert --machine` wrote such renames. A
+/// rename that keeps the version (9.0 to 9.2) loads, and `check` says so.
 #[test]
 fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference() {
     let dir = scratch("arm-gpu-scanouts");
@@ -421,6 +421,20 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
             }
             (Err(qemu_said), false) => panic!("{what}: QEMU refused: {qemu_said}"),
         }
+        // `convert --machine` judges the stream under the name it writes
+        // (it once judged the scanouts under the stream's own and wrote it).
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        assert_eq!(code, i32::from(refused), "{what}: convert --machine: {err}");
         for (how, (code, out, err)) in [("no reference", &without), ("--reference", &with_ref)] {
             assert_eq!(code, &i32::from(refused), "{what} ({how}): {out}{err}");
             if refused {
