@@ -356,6 +356,8 @@ fn decide(
     let mut cpreg_drops: HashMap<(String, u32), Vec<u64>> = HashMap::new();
     // And those DEST migrates that the stream lacks, to supply.
     let mut cpreg_supply: HashMap<(String, u32), Vec<u64>> = HashMap::new();
+    // The constants among them whose value the reference gives.
+    let mut cpreg_constants: HashMap<(String, u32), BTreeMap<u64, u64>> = HashMap::new();
     for obstacle in verdict.obstacles {
         match obstacle {
             Obstacle::CpregCount {
@@ -376,17 +378,31 @@ fn decide(
                 add_cpregs(&mut cpreg_supply, (idstr, instance_id), missing);
             }
             // Constants DEST computes and the stream lacks are supplied when
-            // the table knows their value.
+            // the table knows their value, or, with a reference, when the
+            // CPU model computes them (ID and implementation-defined
+            // registers): the reference's value is DEST's own constant.
             Obstacle::CpregUnset {
                 ref idstr,
                 instance_id,
                 ref registers,
             } if registers.iter().all(|(index, value)| {
                 vmstate::check::supplied_value(*index, &BTreeMap::new()) == Some(*value)
+                    || (reference.is_some()
+                        && (vmstate::check::is_id_register(*index)
+                            || vmstate::check::is_implementation_defined(*index)))
             }) =>
             {
+                let key = (idstr.clone(), instance_id);
+                for &(index, value) in registers {
+                    if vmstate::check::supplied_value(index, &BTreeMap::new()).is_none() {
+                        cpreg_constants
+                            .entry(key.clone())
+                            .or_default()
+                            .insert(index, value);
+                    }
+                }
                 let indexes = registers.iter().map(|(index, _)| *index).collect();
-                add_cpregs(&mut cpreg_supply, (idstr.clone(), instance_id), indexes);
+                add_cpregs(&mut cpreg_supply, key, indexes);
             }
             // Constants that differ between the releases are given DEST's
             // value when the `cpu` section is rewritten.
@@ -453,7 +469,7 @@ fn decide(
             open_reader(input)?,
             facts,
             &cpreg_drops,
-            &cpreg_supply,
+            (&cpreg_supply, &cpreg_constants),
             dest.release.as_deref(),
             renamed_unchecked,
             &mut plan,
@@ -488,7 +504,7 @@ fn drop_cpregs<R: Read + Seek>(
     reader: StreamReader<R>,
     facts: &StreamFacts,
     drops: &HashMap<(String, u32), Vec<u64>>,
-    supply: &HashMap<(String, u32), Vec<u64>>,
+    (supply, constants): (&CpregLists, &CpregValues),
     dest_release: Option<&str>,
     renamed_unchecked: bool,
     plan: &mut Fixed,
@@ -532,13 +548,17 @@ fn drop_cpregs<R: Read + Seek>(
         if unchanged {
             return;
         }
+        let known = constants.get(&key).cloned().unwrap_or_default();
+        let supply_value = move |index, registers: &BTreeMap<u64, u64>| {
+            vmstate::check::supplied_value(index, registers).or_else(|| known.get(&index).copied())
+        };
         match vmstate::qemu::arm::cpu::rewrite_cpregs(
             payload,
             info.version_id,
             unknown,
             &value_for,
             to_supply,
-            &vmstate::check::supplied_value,
+            &supply_value,
         ) {
             Ok(rewrite) => {
                 let before = refusals.len();
@@ -562,6 +582,11 @@ fn drop_cpregs<R: Read + Seek>(
         }
     })
 }
+
+/// Register indexes per `cpu` section (idstr, instance).
+type CpregLists = HashMap<(String, u32), Vec<u64>>;
+/// Register values by index per `cpu` section (idstr, instance).
+type CpregValues = HashMap<(String, u32), BTreeMap<u64, u64>>;
 
 /// Adds `indexes` to the sorted register list of section `key`.
 fn add_cpregs(lists: &mut HashMap<(String, u32), Vec<u64>>, key: (String, u32), indexes: Vec<u64>) {

@@ -450,8 +450,13 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
 }
 
 /// `convert`, with a reference and without one, on CPU configurations whose
-/// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3): whatever it
-/// writes must load in the real destination, and `check` must say so of it.
+/// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3) and on CPUs
+/// whose register lists differ otherwise (`cortex-a76`, `neoverse-n1`): with
+/// a reference it must convert (QEMU loads each converted stream, measured
+/// both ways), whatever it writes must load in the real destination, and
+/// `check` must say so of it. `check --reference` once called a 7.2
+/// `neoverse-n1` stream without 10.0's implementation-defined constants
+/// loadable, which 10.0 refused.
 /// 10.0 clears `ID_DFR0.MMapTrc` whatever the rest of the register holds,
 /// and with EL3 migrates the constant `RMR_EL3` that 7.2 does not: `convert`
 /// once wrote 7.2's `pmu=off` and `secure=on` streams with their own
@@ -472,6 +477,21 @@ fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
             name: "secure=on gic-version=3 ran",
             machine: "virt-7.2,secure=on,gic-version=3",
             devices: &[],
+            ran: true,
+        },
+        // No AArch32 at EL1: 7.2 lists DACR32_EL2 and IFSR32_EL2, 10.0
+        // does not; 10.0's neoverse-n1 lists 18 implementation-defined
+        // constants (CPUCFR_EL1 = 4, ...) that 7.2's does not.
+        Guest {
+            name: "cortex-a76 ran",
+            machine: "virt-7.2",
+            devices: &["-cpu", "cortex-a76"],
+            ran: true,
+        },
+        Guest {
+            name: "neoverse-n1 ran",
+            machine: "virt-7.2",
+            devices: &["-cpu", "neoverse-n1"],
             ran: true,
         },
     ];
@@ -503,6 +523,11 @@ fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
                     args.extend(["--reference", &reference_arg]);
                 }
                 let (code, _, err) = vmstate(&args);
+                // Without a reference a CPU no shipped list covers may be
+                // refused; what is written must load either way.
+                if code == 1 && !with_reference && err.contains("cannot convert") {
+                    continue;
+                }
                 if code != 0 {
                     failures.push(format!(
                         "{pair} (reference: {with_reference}): convert exit {code}, QEMU loads \
