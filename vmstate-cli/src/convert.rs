@@ -315,19 +315,17 @@ fn decide(
     if let Some(reference) = &reference {
         plan.renumbering = instance_renumbering(facts, reference);
     }
-    let facts = &facts.renumbered(&plan.renumbering);
+    let mut facts = facts.renumbered(&plan.renumbering);
     // And under the machine type it will name: what DEST reads can depend on
     // it (a virtio GPU's scanouts, from `virt-9.0` on).
-    let renamed = match (&args.machine, &facts.machine) {
-        (Some(machine), Some(_)) => StreamFacts {
-            machine: Some(machine.clone()),
-            ..facts.clone()
-        },
-        _ => facts.clone(),
-    };
-    let mut verdict = check_stream(&renamed, dest);
+    let original_machine = facts.machine.clone();
+    if let (Some(machine), Some(_)) = (&args.machine, &facts.machine) {
+        facts.machine = Some(machine.clone());
+    }
+    let facts = &facts;
+    let mut verdict = check_stream(facts, dest);
     if let Some(reference) = &reference {
-        verdict.add_reference(&renamed, reference);
+        verdict.add_reference(facts, reference);
     } else if let Some(machine) = &args.machine {
         eprintln!(
             "vmstate: note: the devices were built for the stream's machine type; without \
@@ -445,7 +443,7 @@ fn decide(
             other => refusals.push(other.to_string()),
         }
     }
-    if let (Some(machine), Some(old)) = (&plan.machine, &facts.machine)
+    if let (Some(machine), Some(old)) = (&plan.machine, &original_machine)
         && machine.len() != old.len()
         && mapped_ram
     {
@@ -464,7 +462,7 @@ fn decide(
             && plan
                 .machine
                 .as_ref()
-                .is_some_and(|machine| facts.machine.as_ref() != Some(machine));
+                .is_some_and(|machine| original_machine.as_ref() != Some(machine));
         drop_cpregs(
             open_reader(input)?,
             facts,
