@@ -10,33 +10,11 @@ use std::io::{self, Cursor};
 use std::sync::Mutex;
 use std::thread::ThreadId;
 
-use support::synthetic::{self, stream_with_block, stream_with_pages};
-use vmstate::stream::{RamRecord, ReadAt, Record, StreamReader, StreamWriter};
+use support::read::{counts, pages};
+use support::synthetic::{self, page, stream_with_block, stream_with_pages};
+use vmstate::stream::{RamRecord, Record, StreamWriter};
 
 type Input = Cursor<Vec<u8>>;
-
-/// Reads `bytes` with page counts read by `read_at`: the records, or the
-/// first error as text.
-fn counts(bytes: &[u8], read_at: ReadAt<Input>) -> Result<Vec<Record>, String> {
-    let mut reader = StreamReader::new(Cursor::new(bytes.to_vec()))
-        .map_err(|e| e.to_string())?
-        .with_page_counts(read_at);
-    let mut records = Vec::new();
-    while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
-        records.push(record);
-    }
-    Ok(records)
-}
-
-/// Reads `bytes` one page at a time: the records, or the first error as text.
-fn pages(bytes: &[u8]) -> Result<Vec<Record>, String> {
-    let mut reader = StreamReader::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let mut records = Vec::new();
-    while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
-        records.push(record);
-    }
-    Ok(records)
-}
 
 /// Zero pages, data pages, and the bytes of their records, whichever way
 /// they came; and the other records.
@@ -78,24 +56,14 @@ fn long_name() -> String {
 /// across chunk edges at every distance.
 fn named_pages(pages: u64) -> Vec<u8> {
     let name = long_name();
-    let records = (0..pages).map(|page| {
-        let offset = page * 4096;
-        let block = Some(name.clone());
-        // A pattern of period 7 and 3: runs of zero and data pages of
-        // several lengths.
-        if page % 7 == 2 || page % 3 == 0 {
-            RamRecord::Zero {
-                offset,
-                block,
-                fill: 0,
-            }
-        } else {
-            RamRecord::Page {
-                offset,
-                block,
-                data: vec![u8::try_from(page % 253).unwrap(); 4096],
-            }
-        }
+    // A pattern of period 7 and 3: runs of zero and data pages of several
+    // lengths.
+    let records = (0..pages).map(|number| {
+        page(
+            number,
+            Some(name.clone()),
+            number % 7 == 2 || number % 3 == 0,
+        )
     });
     stream_with_block(&name, pages, records)
 }

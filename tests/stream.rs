@@ -7,6 +7,8 @@ mod support;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use support::fixtures;
+use support::read;
+use support::read::{pages, runs};
 use support::synthetic::{self, stream_with_pages, stream_with_ram};
 use vmstate::stream::{
     RamRecord, Record, SectionKind, StreamLimits, StreamReader, StreamWriter, decode,
@@ -380,38 +382,9 @@ fn mutated_mapped_ram_block_lists_read_or_fail_cleanly() {
     }
 }
 
-/// Reads `bytes` with page runs: the records, or the first error as text.
-fn runs(bytes: &[u8]) -> Result<Vec<Record>, String> {
-    let mut reader = StreamReader::new(Cursor::new(bytes))
-        .map_err(|e| e.to_string())?
-        .with_page_runs();
-    let mut records = Vec::new();
-    while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
-        records.push(record);
-    }
-    Ok(records)
-}
-
-/// Reads `bytes` with page counts: the records, or the first error as text.
+/// Reads `bytes` with page counts, read at offsets in memory.
 fn counts(bytes: &[u8]) -> Result<Vec<Record>, String> {
-    let mut reader = StreamReader::new(Cursor::new(bytes.to_vec()))
-        .map_err(|e| e.to_string())?
-        .with_page_counts(synthetic::read_at);
-    let mut records = Vec::new();
-    while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
-        records.push(record);
-    }
-    Ok(records)
-}
-
-/// Reads `bytes` one page at a time: the records, or the first error as text.
-fn pages(bytes: &[u8]) -> Result<Vec<Record>, String> {
-    let mut reader = StreamReader::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let mut records = Vec::new();
-    while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
-        records.push(record);
-    }
-    Ok(records)
+    read::counts(bytes, synthetic::read_at)
 }
 
 /// The zero and data pages among `records`, whichever way they came.

@@ -57,7 +57,7 @@ impl Fixture {
     }
 
     /// Whether its machine type is older than 2.4, whose streams carry no
-    /// vmdesc (and, before 2.9, no configuration section and no footers).
+    /// vmdesc and no configuration section, footers or global state (QEMU's `hw_compat_2_3`).
     pub fn is_pre_vmdesc(&self) -> bool {
         ["pc-2.0", "pc-2.1", "pc-2.2", "pc-2.3"]
             .iter()

@@ -3,4 +3,5 @@
 
 pub mod examples;
 pub mod fixtures;
+pub mod read;
 pub mod synthetic;

@@ -8,24 +8,35 @@ use vmstate::stream::{
     StreamWriter,
 };
 
+/// The `number`-th 4 KiB page of a block: a ZERO record, or a PAGE record
+/// of the page's number (modulo 251) repeated. `block` names the block (no
+/// CONTINUE flag) or not.
+pub fn page(number: u64, block: Option<String>, zero: bool) -> RamRecord {
+    let offset = number * 4096;
+    if zero {
+        RamRecord::Zero {
+            offset,
+            block,
+            fill: 0,
+        }
+    } else {
+        RamRecord::Page {
+            offset,
+            block,
+            data: vec![u8::try_from(number % 251).unwrap(); 4096],
+        }
+    }
+}
+
 /// A stream whose RAM part holds `pages` pages, three data pages to a zero
 /// page, and no vmdesc.
 pub fn stream_with_pages(pages: u64) -> Vec<u8> {
-    let records = (0..pages).map(|page| {
-        let (offset, block) = (page * 4096, (page == 0).then(|| "pc.ram".to_owned()));
-        if page % 4 == 3 {
-            RamRecord::Zero {
-                offset,
-                block,
-                fill: 0,
-            }
-        } else {
-            RamRecord::Page {
-                offset,
-                block,
-                data: vec![u8::try_from(page % 251).unwrap(); 4096],
-            }
-        }
+    let records = (0..pages).map(|number| {
+        page(
+            number,
+            (number == 0).then(|| "pc.ram".to_owned()),
+            number % 4 == 3,
+        )
     });
     stream_with_ram(pages, records)
 }

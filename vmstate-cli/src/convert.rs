@@ -15,15 +15,14 @@ use vmstate::check::{
 };
 use vmstate::container::libvirt::SaveImage;
 use vmstate::qemu::{Lower, Lowered};
-use vmstate::stream::{
-    RamRecord, Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info,
-};
+use vmstate::stream::{Record, SectionInfo, StreamReader, StreamWriter, Vmdesc, command_info};
 
 use crate::CommandError;
 use crate::args::Convert;
 use crate::copy_range::{Copier, RangeSink};
 use crate::edit::WRITE_BUFFER;
 use crate::input::Input;
+use crate::plain_pages::plain_page;
 use crate::progress::Progress;
 use crate::rom_blocks::{RomBlocks, is_image};
 use crate::target::Target;
@@ -345,7 +344,7 @@ fn decide(
     } else if let Some(machine) = args.machine.as_ref().filter(|_| !no_configuration) {
         refusals.push(format!(
             "machine type `{machine}`: the stream has no configuration section to name it \
-             (QEMU leaves it out for machine types 2.8 and older)"
+             (QEMU leaves it out for machine types 2.3 and older)"
         ));
     }
     let mut to_lower = Vec::new();
@@ -412,8 +411,8 @@ fn decide(
                         == Some(*theirs)
                 }) => {}
             Obstacle::Machine { .. } if plan.machine.is_some() => {}
-            // Written as whole pages, always.
-            Obstacle::FilledZeroPages { .. } => {}
+            // Written as plain pages, always (`plain_pages`).
+            Obstacle::FilledZeroPages { .. } | Obstacle::CompressedPages { .. } => {}
             Obstacle::Command { number } if command_info(number).is_some_and(|c| c.stateless) => {
                 plan.drop_commands.push(number);
             }
@@ -666,8 +665,12 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
     let mut ranks: HashMap<String, usize> = HashMap::new();
     let mut copier = Copier::new(copy_from);
     let page_size = reader.page_size();
-    while let Some(record) = reader.next_record()? {
-        let record = whole_page(record, page_size);
+    loop {
+        let at = reader.offset();
+        let Some(record) = reader.next_record()? else {
+            break;
+        };
+        let record = plain_page(record, page_size, at)?;
         facts.observe(&record);
         let record = match record {
             Record::Section(mut header) => {
@@ -737,24 +740,6 @@ fn rewrite<R: Read + Seek, W: RangeSink>(
         .flush()
         .map_err(|e| CommandError::Io(format!("writing {}: {e}", args.output.display())))?;
     Ok(facts.finish())
-}
-
-/// A ZERO record whose fill byte is not 0 as the PAGE record of the same
-/// bytes: QEMU from 8.2 refuses the one ("Found a zero page with value"),
-/// every release loads the other. Only QEMU before 1.5 wrote such records.
-fn whole_page(record: Record, page_size: usize) -> Record {
-    match record {
-        Record::Ram(RamRecord::Zero {
-            offset,
-            block,
-            fill,
-        }) if fill != 0 => Record::Ram(RamRecord::Page {
-            offset,
-            block,
-            data: vec![fill; page_size],
-        }),
-        other => other,
-    }
 }
 
 /// The vmdesc as the rewrite leaves the stream: its description of the

@@ -38,6 +38,7 @@ mod inspect;
 mod libvirt_image;
 mod models;
 mod output;
+mod plain_pages;
 mod progress;
 mod qemu_args;
 mod qmp;

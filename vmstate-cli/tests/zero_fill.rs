@@ -83,14 +83,7 @@ fn zero_pages_with_a_fill_byte_are_judged_as_qemu_judges_them() {
 
     // `convert` sends them as whole pages of the fill byte, which 10.0 loads.
     let converted = dir.join("converted.mig");
-    let (code, _, err) = vmstate(&[
-        "convert",
-        &path,
-        "--to",
-        "qemu-10.0",
-        "-o",
-        &converted.display().to_string(),
-    ]);
+    let (code, _, err) = support::convert_to(&path, "qemu-10.0", &converted);
     assert_eq!(code, 0, "{err}");
     let written = std::fs::read(&converted).unwrap();
     assert!(written.windows(4096).any(|w| w.iter().all(|&b| b == FILL)));

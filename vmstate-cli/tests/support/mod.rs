@@ -26,6 +26,19 @@ pub fn vmstate(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `vmstate convert INPUT --to RELEASE -o OUTPUT`: a conversion with no
+/// other option.
+pub fn convert_to(input: &str, release: &str, output: &std::path::Path) -> (i32, String, String) {
+    vmstate(&[
+        "convert",
+        input,
+        "--to",
+        release,
+        "-o",
+        &output.display().to_string(),
+    ])
+}
+
 /// `vmstate set INPUT --section SECTION --field FIELD -o OUTPUT --quiet`:
 /// one change, as the tests make it.
 pub fn set_field(input: &str, section: &str, field: &str, output: &str) -> (i32, String, String) {

@@ -27,8 +27,11 @@ pub enum Obstacle {
         listed: bool,
     },
     /// The stream has no configuration section (QEMU leaves it out for
-    /// machine types 2.8 and older) and the destination expects one.
+    /// machine types 2.3 and older) and the destination expects one.
     NoConfiguration,
+    /// The stream has a configuration section and the destination's machine
+    /// type (2.3 or older) sends none and expects none.
+    UnexpectedConfiguration,
     /// A configuration subsection the destination's release does not know.
     ConfigurationSubsection {
         /// Its name.
@@ -288,25 +291,9 @@ pub enum Obstacle {
 impl fmt::Display for Obstacle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Machine {
-                stream,
-                dest: Some(dest),
-                listed: false,
-            } => write!(
-                f,
-                "machine type `{stream}`: DEST runs `{dest}` (QEMU: \"Machine type received is \
-                 '{stream}' and local is '{dest}'\"); `vmstate convert --machine {dest}` renames it"
-            ),
-            Self::Machine { stream, .. } => write!(
-                f,
-                "machine type `{stream}`: DEST does not run it (QEMU: \"Machine type received is \
-                 '{stream}' and local is ...\"); `vmstate convert --machine NAME` renames it to \
-                 one DEST runs"
-            ),
-            Self::NoConfiguration => f.write_str(
-                "the stream has no configuration section (QEMU leaves it out for machine types \
-                 2.8 and older) and DEST expects one (QEMU: \"Configuration section missing\")",
-            ),
+            Self::Machine { .. } | Self::NoConfiguration | Self::UnexpectedConfiguration => {
+                self.fmt_configuration(f)
+            }
             Self::ConfigurationSubsection { name } => write!(
                 f,
                 "configuration subsection `{name}`: DEST's release does not know it"
@@ -404,6 +391,36 @@ impl Obstacle {
                 "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
                  its reference stream shows (QEMU: \"Unknown savevm section or instance \
                  '{idstr}' {instance_id}\")"
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// The machine type and the configuration section's presence.
+    fn fmt_configuration(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Machine {
+                stream,
+                dest: Some(dest),
+                listed: false,
+            } => write!(
+                f,
+                "machine type `{stream}`: DEST runs `{dest}` (QEMU: \"Machine type received is \
+                 '{stream}' and local is '{dest}'\"); `vmstate convert --machine {dest}` renames it"
+            ),
+            Self::Machine { stream, .. } => write!(
+                f,
+                "machine type `{stream}`: DEST does not run it (QEMU: \"Machine type received is \
+                 '{stream}' and local is ...\"); `vmstate convert --machine NAME` renames it to \
+                 one DEST runs"
+            ),
+            Self::NoConfiguration => f.write_str(
+                "the stream has no configuration section (QEMU leaves it out for machine types \
+                 2.3 and older) and DEST expects one (QEMU: \"Configuration section missing\")",
+            ),
+            Self::UnexpectedConfiguration => f.write_str(
+                "the stream has a configuration section and DEST's machine type (2.3 or older) \
+                 expects none (QEMU: \"Unknown savevm section type 7\")",
             ),
             _ => Ok(()),
         }
@@ -709,6 +726,7 @@ fn fmt_compressed(f: &mut fmt::Formatter<'_>, count: u64, capability_known: bool
     }
     f.write_str(
         " (QEMU: \"error while loading state section id ...(ram)\", \
-         \"load of migration failed: Invalid argument\")",
+         \"load of migration failed: Invalid argument\"); `vmstate convert` inflates them \
+         into plain pages, which every release loads",
     )
 }

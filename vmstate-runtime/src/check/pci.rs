@@ -145,7 +145,7 @@ pub(super) fn msix_entries(config: &[u8]) -> Option<usize> {
 /// is refused unless it happens to be aligned to DEST's size too. `None`
 /// when BAR 0 is no I/O BAR in both or the address fits.
 #[must_use]
-pub fn io_bar0_difference(
+pub(super) fn io_bar0_difference(
     stream: &[u8],
     dest: &[u8],
     stream_size: Option<u64>,
