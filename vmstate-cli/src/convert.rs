@@ -314,7 +314,14 @@ fn decide(
     if let Some(reference) = &reference {
         plan.renumbering = instance_renumbering(facts, reference);
     }
-    let facts = &facts.renumbered(&plan.renumbering);
+    let mut facts = facts.renumbered(&plan.renumbering);
+    // And under the machine type it will name: what DEST reads can depend on
+    // it (a virtio GPU's scanouts, from `virt-9.0` on).
+    let original_machine = facts.machine.clone();
+    if let (Some(machine), Some(_)) = (&args.machine, &facts.machine) {
+        facts.machine = Some(machine.clone());
+    }
+    let facts = &facts;
     let mut verdict = check_stream(facts, dest);
     if let Some(reference) = &reference {
         verdict.add_reference(facts, reference);
@@ -346,6 +353,8 @@ fn decide(
     let mut cpreg_drops: HashMap<(String, u32), Vec<u64>> = HashMap::new();
     // And those DEST migrates that the stream lacks, to supply.
     let mut cpreg_supply: HashMap<(String, u32), Vec<u64>> = HashMap::new();
+    // The constants among them whose value the reference gives.
+    let mut cpreg_constants: HashMap<(String, u32), BTreeMap<u64, u64>> = HashMap::new();
     for obstacle in verdict.obstacles {
         match obstacle {
             Obstacle::CpregCount {
@@ -366,17 +375,31 @@ fn decide(
                 add_cpregs(&mut cpreg_supply, (idstr, instance_id), missing);
             }
             // Constants DEST computes and the stream lacks are supplied when
-            // the table knows their value.
+            // the table knows their value, or, with a reference, when the
+            // CPU model computes them (ID and implementation-defined
+            // registers): the reference's value is DEST's own constant.
             Obstacle::CpregUnset {
                 ref idstr,
                 instance_id,
                 ref registers,
             } if registers.iter().all(|(index, value)| {
                 vmstate::check::supplied_value(*index, &BTreeMap::new()) == Some(*value)
+                    || (reference.is_some()
+                        && (vmstate::check::is_id_register(*index)
+                            || vmstate::check::is_implementation_defined(*index)))
             }) =>
             {
+                let key = (idstr.clone(), instance_id);
+                for &(index, value) in registers {
+                    if vmstate::check::supplied_value(index, &BTreeMap::new()).is_none() {
+                        cpreg_constants
+                            .entry(key.clone())
+                            .or_default()
+                            .insert(index, value);
+                    }
+                }
                 let indexes = registers.iter().map(|(index, _)| *index).collect();
-                add_cpregs(&mut cpreg_supply, (idstr.clone(), instance_id), indexes);
+                add_cpregs(&mut cpreg_supply, key, indexes);
             }
             // Constants that differ between the releases are given DEST's
             // value when the `cpu` section is rewritten.
@@ -419,7 +442,7 @@ fn decide(
             other => refusals.push(other.to_string()),
         }
     }
-    if let (Some(machine), Some(old)) = (&plan.machine, &facts.machine)
+    if let (Some(machine), Some(old)) = (&plan.machine, &original_machine)
         && machine.len() != old.len()
         && mapped_ram
     {
@@ -431,12 +454,21 @@ fn decide(
     }
     if !dest.cpregs.is_empty() && facts.sections.iter().any(|s| s.cpregs.is_some()) {
         rewind(input, args)?;
+        // Without a reference, a renamed machine type's CPU is compared
+        // with nothing: the model reads the whole section (and refuses one
+        // it cannot read), as for a rewrite.
+        let renamed_unchecked = reference.is_none()
+            && plan
+                .machine
+                .as_ref()
+                .is_some_and(|machine| original_machine.as_ref() != Some(machine));
         drop_cpregs(
             open_reader(input)?,
             facts,
             &cpreg_drops,
-            &cpreg_supply,
+            (&cpreg_supply, &cpreg_constants),
             dest.release.as_deref(),
+            renamed_unchecked,
             &mut plan,
             &mut refusals,
         )?;
@@ -461,12 +493,17 @@ fn decide(
 /// the constants DEST's release computes otherwise given DEST's value
 /// ([`vmstate::check::RELEASE_CONSTANTS`]); names each register that
 /// carries state otherwise.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the plan's inputs, each read once; a struct for one call adds nothing"
+)]
 fn drop_cpregs<R: Read + Seek>(
     reader: StreamReader<R>,
     facts: &StreamFacts,
     drops: &HashMap<(String, u32), Vec<u64>>,
-    supply: &HashMap<(String, u32), Vec<u64>>,
+    (supply, constants): (&CpregLists, &CpregValues),
     dest_release: Option<&str>,
+    renamed_unchecked: bool,
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
 ) -> Result<(), CommandError> {
@@ -474,26 +511,51 @@ fn drop_cpregs<R: Read + Seek>(
         let key = (info.idstr.clone(), info.instance_id);
         // Every Arm `cpu` section: one DEST lists all registers of
         // may still carry a constant DEST computes otherwise.
-        let Some(stream) = facts
+        let Some(section) = facts
             .sections
             .iter()
             .find(|s| s.idstr == info.idstr && s.instance_id == info.instance_id)
-            .and_then(|s| s.cpregs.as_deref())
         else {
             return;
         };
+        let Some(stream) = section.cpregs.as_deref() else {
+            return;
+        };
         let unknown = drops.get(&key).map_or(&[][..], Vec::as_slice);
+        let to_supply = supply.get(&key).map_or(&[][..], Vec::as_slice);
         let where_ = format!("section `{}` instance {}", info.idstr, info.instance_id);
         let value_for = |index, value| {
             dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r))
+        };
+        // A section whose lists stay as they are is written as it came: the
+        // model need not know every subsection (`-cpu max`'s `cpu/sve`) for
+        // a stream DEST loads already. Not so for a machine type renamed
+        // without a reference: `max`'s ID registers follow the machine type
+        // (measured: QEMU 10.0 refuses its own `virt-9.2` guest renamed
+        // `virt-10.0`, whose pointer authentication differs in ID_AA64ISAR1).
+        let unchanged = !renamed_unchecked
+            && unknown.is_empty()
+            && to_supply.is_empty()
+            && section.cpreg_values.as_deref().is_some_and(|values| {
+                stream
+                    .iter()
+                    .zip(values)
+                    .all(|(&index, &value)| value_for(index, value).is_none_or(|new| new == value))
+            });
+        if unchanged {
+            return;
+        }
+        let known = constants.get(&key).cloned().unwrap_or_default();
+        let supply_value = move |index, registers: &BTreeMap<u64, u64>| {
+            vmstate::check::supplied_value(index, registers).or_else(|| known.get(&index).copied())
         };
         match vmstate::qemu::arm::cpu::rewrite_cpregs(
             payload,
             info.version_id,
             unknown,
             &value_for,
-            supply.get(&key).map_or(&[][..], Vec::as_slice),
-            &vmstate::check::supplied_value,
+            to_supply,
+            &supply_value,
         ) {
             Ok(rewrite) => {
                 let before = refusals.len();
@@ -517,6 +579,11 @@ fn drop_cpregs<R: Read + Seek>(
         }
     })
 }
+
+/// Register indexes per `cpu` section (idstr, instance).
+type CpregLists = HashMap<(String, u32), Vec<u64>>;
+/// Register values by index per `cpu` section (idstr, instance).
+type CpregValues = HashMap<(String, u32), BTreeMap<u64, u64>>;
 
 /// Adds `indexes` to the sorted register list of section `key`.
 fn add_cpregs(lists: &mut HashMap<(String, u32), Vec<u64>>, key: (String, u32), indexes: Vec<u64>) {

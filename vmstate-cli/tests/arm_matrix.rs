@@ -353,3 +353,356 @@ fn a_rename_across_the_target_page_size_gets_qemus_verdict() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A virtio GPU's scanouts are read at the destination device's
+/// `x-scanout-vmstate-version`: 1 on machine types 8.2 and older, 2 from
+/// 9.0 on (QEMU 10.0.2), and no byte on the wire says which. A 10.0 guest
+/// renamed across 8.2/9.0 (the names have one length, so the rename is a
+/// byte swap in the configuration section) is refused by 10.0 itself
+/// ("Missing section footer for 0000:00:01.0/virtio-gpu"); `check` without
+/// a reference once called both loadable, since it judged the scanouts only
+/// for releases before 10.0, and `convert --machine` wrote such renames. A
+/// rename that keeps the version (9.0 to 9.2) loads, and `check` says so.
+#[test]
+fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference() {
+    let dir = scratch("arm-gpu-scanouts");
+    let release = Release::V10_0;
+    let devices: &[&str] = &["-device", "virtio-gpu-pci"];
+    for (from, to, refused) in [
+        ("virt-8.2", "virt-9.0", true),
+        ("virt-9.0", "virt-8.2", true),
+        ("virt-9.0", "virt-9.2", false),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let source = Guest {
+            name: from,
+            machine: from,
+            devices,
+            ran: false,
+        };
+        make_stream(release, source, &stream);
+        let mut bytes = std::fs::read(&stream).unwrap();
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the configuration section names the machine type");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        std::fs::write(&renamed, &bytes).unwrap();
+        let reference = dir.join(format!("{to}.ref"));
+        let dest = Guest {
+            name: to,
+            machine: to,
+            devices,
+            ran: false,
+        };
+        make_reference(release, dest, &reference);
+        let renamed_arg = renamed.display().to_string();
+        let reference_arg = reference.display().to_string();
+        let without = vmstate(&["check", &renamed_arg, release.dump_name()]);
+        let with_ref = vmstate(&[
+            "check",
+            &renamed_arg,
+            release.dump_name(),
+            "--reference",
+            &reference_arg,
+        ]);
+        let loaded = Qemu::load_arch(release, Arch::Aarch64, to, devices, &renamed);
+        match (loaded, refused) {
+            (Ok(qemu), false) => qemu.quit(),
+            (Err(qemu_said), true) => assert!(
+                qemu_said.contains("Missing section footer for 0000:00:01.0/virtio-gpu"),
+                "{what}: {qemu_said}"
+            ),
+            (Ok(qemu), true) => {
+                qemu.quit();
+                panic!("{what}: QEMU loads it");
+            }
+            (Err(qemu_said), false) => panic!("{what}: QEMU refused: {qemu_said}"),
+        }
+        // `convert --machine` judges the stream under the name it writes
+        // (it once judged the scanouts under the stream's own and wrote it).
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        assert_eq!(code, i32::from(refused), "{what}: convert --machine: {err}");
+        for (how, (code, out, err)) in [("no reference", &without), ("--reference", &with_ref)] {
+            assert_eq!(code, &i32::from(refused), "{what} ({how}): {out}{err}");
+            if refused {
+                assert!(
+                    out.contains("field `virtio-gpu.scanout`")
+                        && out.contains("Missing section footer for 0000:00:01.0/virtio-gpu"),
+                    "{what} ({how}): {out}"
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `convert`, with a reference and without one, on CPU configurations whose
+/// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3) and on CPUs
+/// whose register lists differ otherwise (`cortex-a76`, `neoverse-n1`): with
+/// a reference it must convert (QEMU loads each converted stream, measured
+/// both ways), whatever it writes must load in the real destination, and
+/// `check` must say so of it. `check --reference` once called a 7.2
+/// `neoverse-n1` stream without 10.0's implementation-defined constants
+/// loadable, which 10.0 refused.
+/// 10.0 clears `ID_DFR0.MMapTrc` whatever the rest of the register holds,
+/// and with EL3 migrates the constant `RMR_EL3` that 7.2 does not: `convert`
+/// once wrote 7.2's `pmu=off` and `secure=on` streams with their own
+/// `ID_DFR0` (and the EL3 one without `RMR_EL3`), which 10.0 refused and
+/// `check` called loadable; with a reference it refused them, where QEMU
+/// loads them converted (measured both ways).
+#[test]
+fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
+    let dir = scratch("arm-id-registers");
+    let guests = [
+        Guest {
+            name: "pmu=off ran",
+            machine: "virt-7.2",
+            devices: &["-cpu", "cortex-a57,pmu=off"],
+            ran: true,
+        },
+        Guest {
+            name: "secure=on gic-version=3 ran",
+            machine: "virt-7.2,secure=on,gic-version=3",
+            devices: &[],
+            ran: true,
+        },
+        // No AArch32 at EL1: 7.2 lists DACR32_EL2 and IFSR32_EL2, 10.0
+        // does not; 10.0's neoverse-n1 lists 18 implementation-defined
+        // constants (CPUCFR_EL1 = 4, ...) that 7.2's does not.
+        Guest {
+            name: "cortex-a76 ran",
+            machine: "virt-7.2",
+            devices: &["-cpu", "cortex-a76"],
+            ran: true,
+        },
+        Guest {
+            name: "neoverse-n1 ran",
+            machine: "virt-7.2",
+            devices: &["-cpu", "neoverse-n1"],
+            ran: true,
+        },
+    ];
+    let mut failures = Vec::new();
+    for (g, guest) in guests.iter().enumerate() {
+        for (source, dest) in [
+            (Release::V7_2, Release::V10_0),
+            (Release::V10_0, Release::V7_2),
+        ] {
+            let pair = format!("{} {source:?} -> {dest:?}", guest.name);
+            let stream = dir.join(format!("src-{g}-{source:?}.mig"));
+            make_stream(source, *guest, &stream);
+            let reference = dir.join(format!("ref-{g}-{dest:?}.mig"));
+            make_reference(dest, *guest, &reference);
+            for with_reference in [true, false] {
+                let out = dir.join(format!("out-{g}-{source:?}-{with_reference}.mig"));
+                let stream_arg = stream.display().to_string();
+                let out_arg = out.display().to_string();
+                let reference_arg = reference.display().to_string();
+                let mut args = vec![
+                    "convert",
+                    &stream_arg,
+                    "--to",
+                    dest.dump_name(),
+                    "-o",
+                    &out_arg,
+                ];
+                if with_reference {
+                    args.extend(["--reference", &reference_arg]);
+                }
+                let (code, _, err) = vmstate(&args);
+                // Without a reference a CPU no shipped list covers may be
+                // refused; what is written must load either way.
+                if code == 1 && !with_reference && err.contains("cannot convert") {
+                    continue;
+                }
+                if code != 0 {
+                    failures.push(format!(
+                        "{pair} (reference: {with_reference}): convert exit {code}, QEMU loads \
+                         the converted stream: {err}"
+                    ));
+                    continue;
+                }
+                let loaded =
+                    Qemu::load_arch(dest, Arch::Aarch64, guest.machine, guest.devices, &out);
+                let (check, said, _) = vmstate(&["check", &out_arg, dest.dump_name()]);
+                match loaded {
+                    Ok(qemu) => {
+                        qemu.quit();
+                        if check != 0 {
+                            failures.push(format!("{pair}: check of what convert wrote: {said}"));
+                        }
+                    }
+                    Err(qemu_said) => failures.push(format!(
+                        "{pair} (reference: {with_reference}): convert wrote a stream QEMU \
+                         refuses: {} (check exit {check})",
+                        qemu_said.trim()
+                    )),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `ramfb-dev` is sent only where the device's `x-migrate` is on (QEMU 10.0's
+/// machine types 8.2 and later; `hw_compat_8_1` turns it off), and QEMU
+/// loads it whatever its own guest would send: a 10.0 `virt-8.2` guest with
+/// `-device ramfb` renamed `virt-8.1` loads in 10.0, whose 8.1 reference has
+/// no such section. `check --reference` once refused it ("DEST's guest has no
+/// such device") and `convert` would not write it.
+///
+/// QEMU 7.2 has no `ramfb-dev` state at all (its own guest with the device
+/// sends none): the same guest converted for 7.2 was refused there
+/// (measured: "Unknown savevm section or instance 'ramfb-dev' 0"), where
+/// `check` without a reference called it loadable and `convert` wrote it,
+/// since a section DEST's dump does not describe was taken for one that
+/// dumps omit (`cpu`, `ram`); the state is 8.2's (`SECTIONS_SINCE`).
+#[test]
+fn a_ramfb_section_sent_only_when_needed_gets_qemus_verdict() {
+    let dir = scratch("arm-ramfb");
+    let devices: &[&str] = &["-device", "ramfb"];
+    let source = Guest {
+        name: "virt-8.2 ramfb",
+        machine: "virt-8.2",
+        devices,
+        ran: false,
+    };
+    let stream = dir.join("virt-8.2.mig");
+    make_stream(Release::V10_0, source, &stream);
+    let stream_arg = stream.display().to_string();
+    for (dest, machine) in [(Release::V10_0, "virt-8.1"), (Release::V7_2, "virt-7.2")] {
+        let what = format!("virt-8.2 with ramfb renamed {machine} for {dest:?}");
+        let guest = Guest {
+            name: machine,
+            machine,
+            devices,
+            ran: false,
+        };
+        let reference = dir.join(format!("{machine}.ref"));
+        make_reference(dest, guest, &reference);
+        let reference_arg = reference.display().to_string();
+        let converted = dir.join(format!("as-{machine}.mig"));
+        let converted_arg = converted.display().to_string();
+        let convert = |with_reference: bool| {
+            let mut args = vec![
+                "convert",
+                &stream_arg,
+                "--to",
+                dest.dump_name(),
+                "--machine",
+                machine,
+                "-o",
+                &converted_arg,
+            ];
+            if with_reference {
+                args.extend(["--reference", reference_arg.as_str()]);
+            }
+            vmstate(&args)
+        };
+        if dest == Release::V10_0 {
+            let (code, _, err) = convert(true);
+            assert_eq!(code, 0, "{what}: convert --reference: {err}");
+            let qemu = Qemu::load_arch(dest, Arch::Aarch64, machine, devices, &converted)
+                .unwrap_or_else(|e| panic!("{what}: QEMU refused: {e}"));
+            qemu.quit();
+            let (code, out, err) = vmstate(&[
+                "check",
+                &converted_arg,
+                dest.dump_name(),
+                "--reference",
+                &reference_arg,
+            ]);
+            assert_eq!(code, 0, "{what}: {out}{err}");
+            continue;
+        }
+        // 7.2's own guest with the device has no such section.
+        let (_, listed, _) = vmstate(&["inspect", &reference_arg]);
+        assert!(!listed.contains("ramfb-dev"), "{what}: {listed}");
+        let named = "Unknown savevm section or instance 'ramfb-dev' 0";
+        for with_reference in [true, false] {
+            let (code, _, err) = convert(with_reference);
+            assert_eq!(code, 1, "{what} (reference: {with_reference}): {err}");
+            assert!(err.contains(named), "{what}: {err}");
+            assert!(!converted.exists(), "{what}: convert wrote {converted_arg}");
+        }
+        for args in [
+            vec!["check", &stream_arg, dest.dump_name()],
+            vec![
+                "check",
+                &stream_arg,
+                dest.dump_name(),
+                "--reference",
+                &reference_arg,
+            ],
+        ] {
+            let (code, out, err) = vmstate(&args);
+            assert_eq!(code, 1, "{what} {args:?}: {out}{err}");
+            assert!(out.contains(named), "{what} {args:?}: {out}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `-cpu max` guest carries `cpu/sve`, which the Arm CPU model does not
+/// decode: `convert` once refused every such stream, even one bound for its
+/// own release that needs no change ("unknown subsection `cpu/sve`"), where
+/// QEMU loads it and `check` says so. A `cpu` section whose register lists
+/// stay as they are is now written as it came. Renamed to another machine
+/// type without a reference it is still refused: `max`'s ID registers follow
+/// the machine type (QEMU 10.0 refuses its own `virt-9.2` guest renamed
+/// `virt-10.0`, measured: pointer authentication in `ID_AA64ISAR1`).
+#[test]
+fn a_cpu_max_stream_converts_for_its_own_release() {
+    let dir = scratch("arm-cpu-max");
+    let devices: &[&str] = &["-cpu", "max"];
+    let guest = Guest {
+        name: "virt-10.0 -cpu max",
+        machine: "virt-10.0",
+        devices,
+        ran: true,
+    };
+    let stream = dir.join("max.mig");
+    make_stream(Release::V10_0, guest, &stream);
+    let stream_arg = stream.display().to_string();
+    let out = dir.join("out.mig");
+    let out_arg = out.display().to_string();
+    let (code, _, err) = vmstate(&["convert", &stream_arg, "--to", "qemu-10.0", "-o", &out_arg]);
+    assert_eq!(code, 0, "convert: {err}");
+    assert_eq!(
+        std::fs::read(&stream).unwrap(),
+        std::fs::read(&out).unwrap()
+    );
+    let qemu = Qemu::load_arch(Release::V10_0, Arch::Aarch64, guest.machine, devices, &out)
+        .unwrap_or_else(|e| panic!("QEMU refused: {e}"));
+    qemu.quit();
+    let (code, said, _) = vmstate(&["check", &out_arg, "qemu-10.0"]);
+    assert_eq!(code, 0, "{said}");
+    std::fs::remove_file(&out).unwrap();
+    let (code, _, err) = vmstate(&[
+        "convert",
+        &stream_arg,
+        "--to",
+        "qemu-10.0",
+        "--machine",
+        "virt-9.2",
+        "-o",
+        &out_arg,
+    ]);
+    assert_eq!(code, 1, "convert --machine virt-9.2: {err}");
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

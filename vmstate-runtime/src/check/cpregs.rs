@@ -120,8 +120,9 @@ const DBGCLAIMCLR_EL1: u64 = 0x6030_0000_0013_83ce;
 
 /// The registers a `cortex-a57` migrates in one of QEMU 7.2 and 10.0.2 and
 /// not in the other, each with why it may be dropped. Every one of the 18
-/// that differ at EL1 is here, and the one more with EL2
-/// (`virtualization=on`); one missing from this table is refused.
+/// that differ at EL1 is here, the one more with EL2 (`virtualization=on`)
+/// `RMR_EL3` with EL3 (`secure=on`), and 7.2's `DACR32_EL2` and `IFSR32_EL2`
+/// for CPUs without `AArch32` at EL1; one missing from this table is refused.
 pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
     // QEMU 7.2 only: the 32-bit PAR, non-secure bank (cp15.par_ns, the low
     // half of par_el[1]); 10.0 marks it ARM_CP_ALIAS when LPAE exists.
@@ -224,56 +225,94 @@ pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
         name: "RMR_EL2",
         why: Dropping::Constant(1),
     },
+    // QEMU 7.2 only, for a CPU whose EL1 has no AArch32 (`cortex-a76`,
+    // `neoverse-n1`): 10.0 defines the AArch32-EL1 registers only where EL1
+    // supports AArch32 (`aa64_aa32_el1`); 7.2 lists them for every v8 CPU.
+    // Guest-writable from EL2 only (`cp15.dacr_ns`, `cp15.ifsr_ns`), reset
+    // value 0: dropped only while 0 (measured: 0 in 7.2 `cortex-a76` and
+    // `neoverse-n1` streams, and 10.0 lists neither).
+    DroppableCpreg {
+        index: 0x6030_0000_0013_e180,
+        name: "DACR32_EL2",
+        why: Dropping::ResetValue(0),
+    },
+    DroppableCpreg {
+        index: 0x6030_0000_0013_e281,
+        name: "IFSR32_EL2",
+        why: Dropping::ResetValue(0),
+    },
+    // QEMU 10.0 only, with EL3 (`secure=on`): `ARM_CP_CONST`, resetvalue 1
+    // (helper.c's EL3 registers). Measured: 10.0 refused a 7.2 `secure=on`
+    // guest's stream without it ("error while loading state for instance
+    // 0x0 of device 'cpu'"), which `check --reference` called loadable.
+    DroppableCpreg {
+        index: 0x6030_0000_0013_f602,
+        name: "RMR_EL3",
+        why: Dropping::Constant(1),
+    },
 ];
 
 /// A register both releases migrate whose value QEMU computes from the CPU
-/// model (an ID register, `ARM_CP_CONST`) and computes otherwise in each:
-/// `write_list_to_cpustate` refuses an incoming value that differs from its
-/// own, so the destination's value is supplied.
+/// model (an ID register, `ARM_CP_CONST`) and computes otherwise in each, in
+/// one field: `write_list_to_cpustate` refuses an incoming value that differs
+/// from its own, so the destination's value is supplied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReleaseConstant {
     /// The register's index.
     pub index: u64,
     /// QEMU's name for it.
     pub name: &'static str,
-    /// Its value in QEMU 7.2 (`cortex-a57`, TCG).
+    /// The bits of the field that differs.
+    pub mask: u64,
+    /// The field's bits in QEMU 7.2 (in place, under `mask`).
     pub v7_2: u64,
-    /// Its value in QEMU 10.0.2.
+    /// The field's bits in QEMU 10.0.2.
     pub v10_0: u64,
 }
 
-/// The constants that differ between QEMU 7.2 and 10.0.2 for a `cortex-a57`
-/// (measured in real streams): `ID_DFR0`, whose `MMapTrc` field (bits 19:16)
-/// 10.0's `arm_cpu_realizefn` clears under TCG since QEMU implements no
-/// trace, in its `AArch32` and `AArch64` encodings.
+/// The fields of constants that differ between QEMU 7.2 and 10.0.2:
+/// `ID_DFR0`'s `MMapTrc` (bits 19:16), in its `AArch32` and `AArch64`
+/// encodings, which 10.0's `arm_cpu_realizefn` clears under TCG since QEMU
+/// implements no memory-mapped trace, and 7.2 leaves as the CPU model has
+/// it. Measured on `virt-7.2` with every CPU model both releases run there:
+/// 7.2 has `MMapTrc` 1 wherever `ID_DFR0` is not 0 (`cortex-a7`, `-a15`:
+/// 0x2010505; `-a53`, `-a57`, `-a72`: 0x3010006; `-a76`, `neoverse-n1`:
+/// 0x4010008; `max`; `pmu=off`: 0x10006; EL3 (`secure=on`): 0x3010066), 10.0
+/// the same values with 0 there; `a64fx` (no `AArch32`) has 0 in both.
 pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
     ReleaseConstant {
         index: 0x4020_0000_200f_0082,
         name: "ID_DFR0",
-        v7_2: 0x0301_0006,
-        v10_0: 0x0300_0006,
+        mask: 0x000f_0000,
+        v7_2: 0x0001_0000,
+        v10_0: 0,
     },
     ReleaseConstant {
         index: 0x6030_0000_0013_c00a,
         name: "ID_DFR0_EL1",
-        v7_2: 0x0301_0006,
-        v10_0: 0x0300_0006,
+        mask: 0x000f_0000,
+        v7_2: 0x0001_0000,
+        v10_0: 0,
     },
 ];
 
 /// The value a destination running QEMU `dest_release` (its version, e.g.
-/// `7.2.22`) computes for register `index` where the stream carries the
-/// other release's `value`; `None` when it keeps the stream's value.
+/// `7.2.22`) computes for register `index` where the stream carries `value`
+/// with the other release's field; `None` when it keeps the stream's value
+/// (the field is DEST's already, or the register is 0: the CPU has none of
+/// its features).
 #[must_use]
 pub fn dest_constant(index: u64, value: u64, dest_release: &str) -> Option<u64> {
     let entry = RELEASE_CONSTANTS.iter().find(|c| c.index == index)?;
-    if dest_release.starts_with("7.2") && value == entry.v10_0 {
-        Some(entry.v7_2)
-    } else if dest_release.starts_with("10.0") && value == entry.v7_2 {
-        Some(entry.v10_0)
+    let field = value & entry.mask;
+    let (from, to) = if dest_release.starts_with("7.2") {
+        (entry.v10_0, entry.v7_2)
+    } else if dest_release.starts_with("10.0") {
+        (entry.v7_2, entry.v10_0)
     } else {
-        None
-    }
+        return None;
+    };
+    (value != 0 && field == from && from != to).then_some(value & !entry.mask | to)
 }
 
 /// The value to supply for register `index`, which DEST migrates and the
@@ -308,6 +347,13 @@ pub fn why_not_droppable(
     unknown: &[u64],
 ) -> Option<String> {
     let Some(entry) = DROPPABLE_CPREGS.iter().find(|e| e.index == index) else {
+        // An `AArch64` implementation-defined register is a constant of the
+        // CPU model in QEMU ([`is_implementation_defined`]): no guest wrote
+        // it (measured: QEMU 7.2 loads a 10.0 `neoverse-n1` guest's stream
+        // converted without the 18 such registers 7.2 does not list).
+        if index & ARCH_MASK == ARCH_ARM64 && is_implementation_defined(index) {
+            return None;
+        }
         return Some(format!(
             "register {}: not known to carry no state of its own",
             CpReg(index)
@@ -410,7 +456,8 @@ fn refused_by_post_load(stream: &[u64], dest: &[u64]) -> bool {
 /// ignores the write, reads back otherwise, and the load is refused. A
 /// writable register takes the 0 instead (its state is the reset's then, not
 /// a refusal). `dest_value` gives DEST's own value where known (a reference
-/// stream's); the table's constants and the ID registers are the constants.
+/// stream's); the table's constants, the ID registers and the
+/// implementation-defined registers are the constants.
 #[must_use]
 pub fn unset_constants(
     missing: &[u64],
@@ -422,7 +469,9 @@ pub fn unset_constants(
             let table = DROPPABLE_CPREGS.iter().find(|e| e.index == index);
             let value = match table.map(|e| e.why) {
                 Some(Dropping::Constant(value)) => dest_value(index).unwrap_or(value),
-                _ if is_id_register(index) => dest_value(index)?,
+                _ if is_id_register(index) || is_implementation_defined(index) => {
+                    dest_value(index)?
+                }
                 _ => return None,
             };
             (value != 0).then_some((index, value))
@@ -451,6 +500,30 @@ pub fn is_id_register(index: u64) -> bool {
                 && field(3, 4) == 0
                 && field(11, 4) == 0
         }
+        _ => false,
+    }
+}
+
+/// Whether register `index` lies in the IMPLEMENTATION DEFINED encoding space:
+/// `AArch64` op0=3 with CRn=11 or 15, or `AArch32` cp15 CRn=15. QEMU models no
+/// such state: its CPU models define these registers as constants
+/// (`ARM_CP_CONST`, `neoverse_n1_cp_reginfo`'s `CPUCFR_EL1` = 4,
+/// `ERXPFGF_EL1`) or with a read function and writes ignored (`L2CTLR_EL1`,
+/// the core count), so a write of another value reads back as its own and
+/// `write_list_to_cpustate` refuses it. Measured: QEMU 10.0's `neoverse-n1`
+/// migrates 18 such registers that 7.2's does not, and refused 7.2's stream
+/// converted without them ("error while loading state for instance 0x0 of
+/// device 'cpu'"), where `check --reference` called it loadable.
+#[must_use]
+pub fn is_implementation_defined(index: u64) -> bool {
+    let field = |shift: u32, bits: u32| (index >> shift) & ((1 << bits) - 1);
+    match index & ARCH_MASK {
+        ARCH_ARM64 => {
+            index & 0xffff_0000 == ARM64_SYSREG
+                && field(14, 2) == 3
+                && matches!(field(7, 4), 11 | 15)
+        }
+        ARCH_ARM => index & SIZE_MASK != SIZE_U64 && field(16, 4) == 15 && field(11, 4) == 15,
         _ => false,
     }
 }
@@ -638,6 +711,30 @@ mod tests {
         );
         assert_eq!(
             dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "7.2.22"),
+            None
+        );
+        // Whatever the other fields hold (EL3, `pmu=off`), and never for a
+        // CPU without the register's features.
+        assert_eq!(
+            dest_constant(0x4020_0000_200f_0082, 0x0301_0066, "10.0.2"),
+            Some(0x0300_0066)
+        );
+        assert_eq!(
+            dest_constant(0x4020_0000_200f_0082, 0x0000_0006, "7.2.22"),
+            Some(0x0001_0006)
+        );
+        assert_eq!(dest_constant(0x4020_0000_200f_0082, 0, "7.2.22"), None);
+        // CPUCFR_EL1 (op0=3 op1=0 CRn=15 CRm=0 op2=0) and L2CTLR_EL1 (op1=1
+        // CRn=11) are implementation defined; SCTLR_EL1 (CRn=1) is not.
+        assert!(is_implementation_defined(0x6030_0000_0013_c780));
+        assert!(is_implementation_defined(0x6030_0000_0013_cd82));
+        assert!(!is_implementation_defined(0x6030_0000_0013_c080));
+        let unset = unset_constants(&[0x6030_0000_0013_c780, 0x6030_0000_0013_c788], |i| {
+            Some(if i == 0x6030_0000_0013_c780 { 4 } else { 0 })
+        });
+        assert_eq!(unset, [(0x6030_0000_0013_c780, 4)]);
+        assert_eq!(
+            dest_constant(0x4020_0000_200f_0082, 0x0300_0006, "10.0.2"),
             None
         );
     }

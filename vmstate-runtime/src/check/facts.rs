@@ -86,7 +86,7 @@ pub struct SectionFacts {
     /// A virtio GPU's bytes per scanout in its hand-written `virtio-gpu`
     /// field, when the section is one and the field parses: 40 for
     /// `vmstate_virtio_gpu_scanout` version 1, 64 for version 2 (QEMU 10.0's
-    /// `x-scanout-vmstate-version`, on its machine types 10.0 and later).
+    /// `x-scanout-vmstate-version`, on its machine types 9.0 and later).
     /// The loader reads them at *its* device's version, which no wire byte
     /// and no dump shows.
     pub virtio_gpu_scanout: Option<u64>,

@@ -50,8 +50,8 @@ mod stream;
 
 pub use cpregs::{
     CpReg, DROPPABLE_CPREGS, DroppableCpreg, Dropping, RELEASE_CONSTANTS, ReleaseConstant,
-    compare_cpregs, dest_constant, nearest_model, parse_cpreg_lists, supplied_value,
-    why_not_droppable,
+    compare_cpregs, dest_constant, is_id_register, is_implementation_defined, nearest_model,
+    parse_cpreg_lists, supplied_value, why_not_droppable,
 };
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use facts::{Describer, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts};

@@ -91,6 +91,18 @@ pub enum Obstacle {
         /// The subsection.
         subsection: SubsectionFacts,
     },
+    /// A section whose device state DEST's release does not have: a later
+    /// release added it to the device.
+    NotInRelease {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The section's VMSD name.
+        vmsd_name: String,
+        /// The first release that has it.
+        since: (u32, u32),
+    },
     /// A section the destination's guest does not have, as its reference
     /// stream shows.
     NotInGuest {
@@ -348,12 +360,7 @@ impl fmt::Display for Obstacle {
                 }
                 Ok(())
             }
-            Self::NotInGuest { idstr, instance_id } => write!(
-                f,
-                "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
-                 its reference stream shows (QEMU: \"Unknown savevm section or instance \
-                 '{idstr}' {instance_id}\")"
-            ),
+            Self::NotInRelease { .. } | Self::NotInGuest { .. } => self.fmt_unknown_section(f),
             Self::InstanceZeroOnly { idstr, instance_id } => write!(
                 f,
                 "section `{idstr}` instance {instance_id}: DEST's release numbers every \
@@ -386,6 +393,29 @@ impl fmt::Display for Obstacle {
 }
 
 impl Obstacle {
+    fn fmt_unknown_section(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotInRelease {
+                idstr,
+                instance_id,
+                vmsd_name,
+                since: (major, minor),
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's release has no device state \
+                 `{vmsd_name}` (QEMU {major}.{minor} and later have it) (QEMU: \"Unknown \
+                 savevm section or instance '{idstr}' {instance_id}\")"
+            ),
+            Self::NotInGuest { idstr, instance_id } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
+                 its reference stream shows (QEMU: \"Unknown savevm section or instance \
+                 '{idstr}' {instance_id}\")"
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// The machine type and the configuration section's presence.
     fn fmt_configuration(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

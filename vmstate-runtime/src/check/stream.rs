@@ -117,6 +117,19 @@ const OMITTED_SECTION_SUBSECTIONS: &[(&str, (u32, u32))] = &[
     ("cpu/msr_hwcr", (9, 2)),
 ];
 
+/// Device states (VMSD names) a release added to a device that existed
+/// before it, with the first release that sends them: an older DEST has the
+/// device but no state for it and refuses the section ("Unknown savevm
+/// section or instance"). A dump cannot show this: QEMU's `-dump-vmstate`
+/// leaves devices out (7.2's has no `piix3-ide`), so a section DEST's dump
+/// does not describe may still be one DEST loads.
+const SECTIONS_SINCE: &[(&str, (u32, u32))] = &[
+    // hw/display/ramfb-standalone.c gained `ramfb_dev_vmstate` in 8.2
+    // (`x-migrate`, off in `hw_compat_8_1`); 7.2's ramfb migrates nothing.
+    // Measured: 7.2 refuses a 10.0 `virt-8.2` guest's `ramfb-dev`.
+    ("ramfb-dev", (8, 2)),
+];
+
 /// Sections that QEMU registered with instance 0 for every device up to the
 /// release given, where later releases count them (0, 1, ...): such a
 /// release knows no other instance. `slirp`: `register_savevm_live("slirp",
@@ -175,7 +188,13 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     }
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
-        release_layouts(section, dest, stream.footers, &mut verdict.obstacles);
+        release_layouts(
+            section,
+            dest,
+            stream.machine.as_deref(),
+            stream.footers,
+            &mut verdict.obstacles,
+        );
         check_cpregs(section, dest, &mut verdict);
         // The constants that differ between the shipped releases.
         if let (Some(indexes), Some(values), Some(release)) =
@@ -391,20 +410,28 @@ const TARGET_PAGE_BITS_MIN_VARY: u32 = 10;
 /// section-level `needed` test, so that a stream may leave them out
 /// (`migration/savevm.c`, `vmstate_section_needed` skips them on save; the
 /// loader accepts them whatever the test says): a reference without one does
-/// not show a guest without the device. (idstr, QEMU's test.)
-const SENT_WHEN_NEEDED: &[(&str, &str)] = &[
+/// not show a guest without the device. (idstr, QEMU's test, whether
+/// `-dump-vmstate` lists the VMSD: where it does and DEST's dump does not,
+/// DEST's release has no such state and refuses the section.)
+const SENT_WHEN_NEEDED: &[(&str, &str, bool)] = &[
     // hw/audio/pcspk.c `migrate_needed`: property `migrate`, off in
     // `pc_compat_2_7` (measured: a 7.2 `pc-i440fx-2.8` guest renamed
     // `pc-i440fx-2.7` loads in 7.2, whose paused 2.7 reference has no `pcspk`).
-    ("pcspk", "migrate_needed"),
+    ("pcspk", "migrate_needed", true),
     // hw/pci/pci_host.c `pci_host_needed`: property
     // `x-config-reg-migration-enabled`, off for `pc-i440fx-5.0` and older
     // (measured: a 7.2 `pc-i440fx-5.1` guest renamed `pc-i440fx-5.0` loads in
     // 7.2, whose 5.0 reference has no `PCIHost`).
-    ("PCIHost", "pci_host_needed"),
+    ("PCIHost", "pci_host_needed", true),
     // migration/global_state.c `global_state_needed`: sent for some run
     // states only on machine types that do not always send it.
-    ("globalstate", "global_state_needed"),
+    ("globalstate", "global_state_needed", false),
+    // hw/display/ramfb-standalone.c `migrate_needed`: property `x-migrate`,
+    // off in `hw_compat_8_1` (measured with QEMU 10.0.2: a `virt-8.2` guest
+    // with `-device ramfb` renamed `virt-8.1` loads, whose 8.1 reference has
+    // no `ramfb-dev`; QEMU 7.2 has no `ramfb-dev` at all and refuses it,
+    // "Unknown savevm section or instance 'ramfb-dev' 0").
+    ("ramfb-dev", "migrate_needed", true),
 ];
 
 /// Like [`SENT_WHEN_NEEDED`], for sections that a release registers only
@@ -570,6 +597,26 @@ impl StreamVerdict {
                 self.obstacles.push(obstacle);
             }
         }
+        // A section sent only when needed that the reference lacks is
+        // loadable only where DEST's release has its state: one whose VMSD
+        // dumps list and DEST's dump does not describe is unknown to DEST.
+        let theirs = by_key(reference);
+        for section in &stream.sections {
+            let dumped = SENT_WHEN_NEEDED
+                .iter()
+                .any(|(idstr, _, dumped)| *dumped && *idstr == section.idstr);
+            let obstacle = Obstacle::NotInGuest {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+            };
+            if dumped
+                && self.unchecked.contains(&section.idstr)
+                && !theirs.contains_key(&(section.idstr.as_str(), section.instance_id))
+                && !self.obstacles.contains(&obstacle)
+            {
+                self.obstacles.push(obstacle);
+            }
+        }
         let mut still_unchecked = Vec::new();
         // The RAM section's blocks were compared above.
         self.unchecked.retain(|idstr| idstr != "ram");
@@ -688,7 +735,7 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         else {
             if !SENT_WHEN_NEEDED
                 .iter()
-                .any(|(idstr, _)| *idstr == section.idstr)
+                .any(|(idstr, _, _)| *idstr == section.idstr)
             {
                 obstacles.push(Obstacle::NotInGuest {
                     idstr: section.idstr.clone(),
@@ -902,21 +949,23 @@ fn option_rom<'a>(facts: &'a StreamFacts, idstr: &str) -> Option<(&'a str, u64)>
     })
 }
 
-/// Layouts that a release reads whatever its dump says: a release before
-/// 10.0 reads a virtio GPU's scanouts at version 1 only.
+/// Layouts that a release reads whatever its dump says, from the release and
+/// the machine type: a virtio GPU's scanouts, which DEST reads at its
+/// device's `x-scanout-vmstate-version` ([`dest_scanout_size`]).
 fn release_layouts(
     section: &SectionFacts,
     dest: &Dump,
+    machine: Option<&str>,
     footers: bool,
     obstacles: &mut Vec<Obstacle>,
 ) {
     if let Some(ours) = section.virtio_gpu_scanout
-        && ours != SCANOUT_V1
-        && dest
+        && let Some(theirs) = dest
             .release_version()
-            .is_some_and(|release| release < (10, 0))
+            .and_then(|release| dest_scanout_size(release, machine))
+        && ours != theirs
     {
-        obstacles.push(virtio_gpu_scanouts(section, ours, SCANOUT_V1, footers));
+        obstacles.push(virtio_gpu_scanouts(section, ours, theirs, footers));
     }
     // QEMU 10.0 decides each scanout's version with a test
     // (`scanout_vmstate_after_v2`) that takes the scanout it is given for
@@ -953,23 +1002,46 @@ fn release_layouts(
     }
 }
 
+/// The bytes per scanout that QEMU `release` reads for a virtio GPU on
+/// machine type `machine` (the stream's, which DEST must run): releases
+/// before 9.0 know only version 1; from 9.0 the device's
+/// `x-scanout-vmstate-version` is 2, and `hw_compat_8_2` sets it to 1 on
+/// machine types 8.2 and older (measured with QEMU 10.0.2: `virt-8.2` writes
+/// 40-byte scanouts, `virt-9.0`, `virt-9.2` and `virt-10.0` 64-byte ones).
+/// A machine type without a version (`microvm`) takes no compat property.
+/// `None` where the stream names no machine type.
+fn dest_scanout_size(release: (u32, u32), machine: Option<&str>) -> Option<u64> {
+    if release < (9, 0) {
+        return Some(SCANOUT_V1);
+    }
+    let version = machine?
+        .rsplit_once('-')
+        .and_then(|(_, version)| version.split_once('.'))
+        .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)));
+    Some(match version {
+        Some(version) if version < (9, 0) => SCANOUT_V1,
+        _ => SCANOUT_V2,
+    })
+}
+
 /// Bytes of one `vmstate_virtio_gpu_scanout` at version 1 (resource id,
 /// width, height, x, y and the cursor's five words, be32 each); version 2,
-/// QEMU 10.0's on its own machine types, adds the framebuffer's six.
+/// from QEMU 9.0 on its machine types 9.0 and later, adds the framebuffer's
+/// six.
 const SCANOUT_V1: u64 = 40;
 /// The same at version 2.
 const SCANOUT_V2: u64 = 64;
 
 /// A virtio GPU whose scanouts DEST reads at another version: QEMU's
 /// `virtio_gpu_load` reads them with `vmstate_load_state` at its device's
-/// `x-scanout-vmstate-version` (1 on machine types 9.2 and older, and in
-/// every release before 10.0; 2 on 10.0's own), a nested struct whose
+/// `x-scanout-vmstate-version` (1 on machine types 8.2 and older, and in
+/// every release before 9.0; 2 otherwise), a nested struct whose
 /// version never goes on the wire, so the load runs past or short of the
 /// field and fails at the footer.
 fn virtio_gpu_scanouts(section: &SectionFacts, ours: u64, dest: u64, footers: bool) -> Obstacle {
     let version = |size| match size {
         SCANOUT_V1 => " (`vmstate_virtio_gpu_scanout` version 1)",
-        SCANOUT_V2 => " (version 2, QEMU 10.0's machine types)",
+        SCANOUT_V2 => " (version 2, machine types 9.0 and later)",
         _ => "",
     };
     Obstacle::Layout {
@@ -1054,6 +1126,20 @@ fn check_section(section: &SectionFacts, dest: &Dump, footers: bool, verdict: &m
         .sections_saving(vmsd_name)
         .filter_map(|s| s.description.as_ref())
         .collect();
+    if candidates.is_empty()
+        && let Some(release) = dest.release_version()
+        && let Some((_, since)) = SECTIONS_SINCE
+            .iter()
+            .find(|(name, since)| name == vmsd_name && *since > release)
+    {
+        verdict.obstacles.push(Obstacle::NotInRelease {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            vmsd_name: vmsd_name.clone(),
+            since: *since,
+        });
+        return;
+    }
     if candidates.is_empty() {
         // What the dump cannot show: subsections newer than DEST's release.
         if let Some(release) = dest.release_version() {
