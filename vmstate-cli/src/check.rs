@@ -13,6 +13,7 @@ use vmstate::stream::{SectionInfo, StreamReader};
 
 use crate::CommandError;
 use crate::args::Check;
+use crate::output::{print, say};
 
 /// Runs the check: `Ok` when DEST loads SRC, [`CommandError::Refuses`] when it
 /// does not, and every failure to read an input is [`CommandError::NoVerdict`].
@@ -48,10 +49,10 @@ fn verdict(args: &Check) -> Result<(), CommandError> {
         ((&old, &args.old), (&new, &args.new))
     };
     let report = check(src, dest);
-    print!("{report}");
+    print(&report.to_string())?;
     let problems = report.problem_count();
     let warnings = report.warnings().count();
-    println!(
+    say!(
         "{problems} problem{}, {warnings} warning{}: migration from {} to {} {}",
         plural(problems),
         plural(warnings),
@@ -62,7 +63,7 @@ fn verdict(args: &Check) -> Result<(), CommandError> {
         } else {
             "can fail"
         },
-    );
+    )?;
     if problems == 0 {
         Ok(())
     } else {
@@ -85,46 +86,46 @@ fn run_stream(
         verdict.add_reference(&facts, &reference);
     }
     for obstacle in &verdict.obstacles {
-        println!("{obstacle}");
+        say!("{obstacle}")?;
     }
     let count = verdict.obstacles.len();
     if !verdict.unchecked.is_empty() {
         let mut names = verdict.unchecked.clone();
         names.dedup();
-        println!(
+        say!(
             "note: {} section{} described neither by DEST's dump nor by a reference (layout \
              not checked): {}",
             names.len(),
             plural(names.len()),
             names.join(", ")
-        );
+        )?;
     }
     if !verdict.cpregs_unchecked.is_empty() {
-        println!(
+        say!(
             "note: no shipped register list is the CPU's of {} (a CPU model or EL2/EL3 \
              configuration the lists were not made for): only the registers QEMU 7.2 and 10.0 \
              are known to migrate differently were compared; `--reference` compares the whole \
              list",
             verdict.cpregs_unchecked.join(", ")
-        );
+        )?;
     }
     if reference.is_none() {
         // A dump describes device types only: what QEMU checks against its
         // own guest needs a stream that guest wrote.
-        println!(
+        say!(
             "note: without --reference, what DEST checks against its own guest is not \
              checked: RAM blocks and their sizes, section instances, PCI read-only registers, \
              values that must equal DEST's (`vmstate reference -o REF -- QEMU ARGS...` makes \
              one)"
-        );
+        )?;
     }
-    println!(
+    say!(
         "{count} reason{}: {} {} {}",
         plural(count),
         dest_path.display(),
         if count == 0 { "loads" } else { "refuses" },
         stream.display(),
-    );
+    )?;
     if count == 0 {
         Ok(())
     } else {

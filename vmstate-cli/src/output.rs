@@ -18,3 +18,12 @@ pub fn print(text: &str) -> Result<(), CommandError> {
         _ => Ok(()),
     }
 }
+
+/// `println!` that ends quietly when the reader went away (see [`print`]):
+/// evaluates to its `Result`.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::print(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use say;

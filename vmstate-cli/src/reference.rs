@@ -57,7 +57,7 @@ pub fn run(args: &Reference) -> Result<(), CommandError> {
     };
     output.commit()?;
     if let Some(summary) = summary {
-        println!("{summary}");
+        crate::output::print(&format!("{summary}\n"))?;
     }
     Ok(())
 }

@@ -232,3 +232,25 @@ fn unreadable_dumps_are_usage_errors() {
     let output = vmstate(&[&support::fixtures::data_file("qemu-7.2/pc-7.2.dump.json")]);
     assert_eq!(output.status.code(), Some(2), "NEW is required");
 }
+
+/// A reader that goes away before the verdict is printed (`vmstate check
+/// ... | head -1`) ends `check` quietly: it printed with `println!`, which
+/// panicked on the closed pipe, with a backtrace.
+#[test]
+fn a_closed_output_ends_check_without_a_panic() {
+    let stream = support::fixtures::arg("qemu-7.2/pc-paused");
+    for release in ["qemu-7.2", "qemu-10.0"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vmstate"))
+            .args(["check", stream.as_str(), release])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Nothing reads the output: the pipe closes before the first line.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{release}: {stderr}");
+        assert!(output.status.code().is_some(), "{release}: killed");
+    }
+}
