@@ -558,9 +558,11 @@ fn legacy_virtio_bar_sizes_are_the_ones_qemu_built() {
             let device = u32::from_str_radix(&section.idstr[8..10], 16).unwrap();
             let qemu = expected.iter().find(|(d, _)| *d == device).map(|(_, s)| *s);
             assert_eq!(
-                section.legacy_virtio_bar, qemu,
+                section.device().legacy_virtio_bar,
+                qemu,
                 "{}: {}",
-                fixture.id, section.idstr
+                fixture.id,
+                section.idstr
             );
             compared += 1;
         }

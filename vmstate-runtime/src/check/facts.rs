@@ -83,6 +83,16 @@ pub struct SectionFacts {
     /// aborts on loading the section (a known QEMU bug), by vmdesc path;
     /// empty for sections no such rule names.
     pub crash_fields: Vec<(String, Vec<u8>)>,
+    /// What only some devices' sections show ([`DeviceFacts`]), boxed:
+    /// most sections have none of it, and inline it made every section 112
+    /// bytes larger (`convert`, which holds the facts of every section,
+    /// then grew past `tests/growth.rs`'s bound on memory per vmdesc byte).
+    pub device: Option<Box<DeviceFacts>>,
+}
+
+/// Facts of particular devices' hand-written state, which no dump describes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeviceFacts {
     /// A virtio GPU's bytes per scanout in its hand-written `virtio-gpu`
     /// field, when the section is one and the field parses: 40 for
     /// `vmstate_virtio_gpu_scanout` version 1, 64 for version 2 (QEMU 10.0's
@@ -108,6 +118,18 @@ pub struct SectionFacts {
     /// length, which compat properties change between machine types (a
     /// balloon's is 32 bytes on `pc-i440fx-5.0` and older, 64 from 5.1).
     pub legacy_virtio_bar: Option<u64>,
+}
+
+impl DeviceFacts {
+    /// No device's facts.
+    const NONE: Self = Self {
+        virtio_gpu_scanout: None,
+        virtio_gpu_outputs: None,
+        virtio_serial_ports: None,
+        hpet_timers: None,
+        configured_arrays: Vec::new(),
+        legacy_virtio_bar: None,
+    };
 }
 
 impl StreamFacts {
@@ -146,12 +168,43 @@ impl SectionFacts {
             cpregs: None,
             cpreg_values: None,
             crash_fields: Vec::new(),
-            virtio_gpu_scanout: None,
-            virtio_gpu_outputs: None,
-            virtio_serial_ports: None,
-            hpet_timers: None,
-            configured_arrays: Vec::new(),
-            legacy_virtio_bar: None,
+            device: None,
+        }
+    }
+
+    /// The section's device-specific facts (none, for most sections).
+    #[must_use]
+    pub fn device(&self) -> &DeviceFacts {
+        static NONE: DeviceFacts = DeviceFacts::NONE;
+        self.device.as_deref().unwrap_or(&NONE)
+    }
+
+    /// The same, to fill in; [`Self::settle_device`] drops them again
+    /// when nothing was found.
+    fn device_mut(&mut self) -> &mut DeviceFacts {
+        self.device.get_or_insert_default()
+    }
+
+    /// What a PCI device's `virtio` blob (or, where a model decoded it,
+    /// the payload) shows: the configuration space no description names,
+    /// the legacy I/O BAR's size, virtio-serial's port map.
+    fn observe_virtio_pci(&mut self, virtio_blob: Option<&[u8]>, payload: &[u8]) {
+        if self.pci_config.is_none() {
+            self.pci_config = virtio_blob.and_then(virtio_pci_config);
+        }
+        self.device_mut().legacy_virtio_bar = virtio_blob.and_then(legacy_virtio_bar_size);
+        // A model decodes virtio-serial's state field by field; its payload
+        // is then `virtio_save`'s output whole.
+        if self.idstr.ends_with("/virtio-console") {
+            self.device_mut().virtio_serial_ports =
+                virtio_serial_ports(virtio_blob.unwrap_or(payload));
+        }
+    }
+
+    /// Drops device-specific facts that hold nothing.
+    fn settle_device(&mut self) {
+        if self.device.as_deref() == Some(&DeviceFacts::NONE) {
+            self.device = None;
         }
     }
 }
@@ -283,9 +336,11 @@ impl<'a> FactsCollector<'a> {
                     if let Some(decoded) = &decoded {
                         section.equal_values = equal_values(&decoded.leaves, payload);
                         if info.idstr == "hpet" {
-                            section.hpet_timers = hpet_timers(&decoded.leaves, payload);
+                            section.device_mut().hpet_timers =
+                                hpet_timers(&decoded.leaves, payload);
                         }
-                        section.configured_arrays = configured_arrays(&info.idstr, &decoded.leaves);
+                        section.device_mut().configured_arrays =
+                            configured_arrays(&info.idstr, &decoded.leaves);
                         if let Some(paths) = super::crashes::fields_for(&info.idstr) {
                             section.crash_fields = paths
                                 .iter()
@@ -305,8 +360,8 @@ impl<'a> FactsCollector<'a> {
                         .as_ref()
                         .and_then(|d| leaf_bytes(&d.leaves, payload, "virtio-gpu", "virtio-gpu"))
                         .and_then(virtio_gpu_scanouts);
-                    section.virtio_gpu_scanout = gpu.map(|(_, size)| size);
-                    section.virtio_gpu_outputs = gpu.map(|(outputs, _)| outputs);
+                    section.device_mut().virtio_gpu_scanout = gpu.map(|(_, size)| size);
+                    section.device_mut().virtio_gpu_outputs = gpu.map(|(outputs, _)| outputs);
                     section.pci_config = decoded.and_then(|d| pci_config(&d.leaves, payload));
                     section.desc = Some(as_qemu_shows.unwrap_or(desc));
                     section.desc_in_vmdesc = in_vmdesc;
@@ -321,17 +376,9 @@ impl<'a> FactsCollector<'a> {
                 // And where no model knows the device (virtio-gpu,
                 // virtio-mem, virtio-scsi, ...), the blob still starts with it.
                 if is_pci_idstr(&info.idstr) {
-                    if section.pci_config.is_none() {
-                        section.pci_config = virtio_blob.and_then(virtio_pci_config);
-                    }
-                    section.legacy_virtio_bar = virtio_blob.and_then(legacy_virtio_bar_size);
-                    // A model decodes virtio-serial's state field by field;
-                    // its payload is then `virtio_save`'s output whole.
-                    if section.idstr.ends_with("/virtio-console") {
-                        section.virtio_serial_ports =
-                            virtio_serial_ports(virtio_blob.unwrap_or(payload));
-                    }
+                    section.observe_virtio_pci(virtio_blob, payload);
                 }
+                section.settle_device();
             }
             Record::Ram(ram) => facts.observe_ram(ram),
             Record::Footer { .. } => facts.footers = true,

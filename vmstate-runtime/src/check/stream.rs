@@ -779,8 +779,12 @@ fn hand_written_differences(
     footers: bool,
 ) -> Vec<Obstacle> {
     let mut obstacles = Vec::new();
-    for &(path, ours) in &section.configured_arrays {
-        if let Some(&(_, dest)) = theirs.configured_arrays.iter().find(|(p, _)| *p == path)
+    for &(path, ours) in &section.device().configured_arrays {
+        if let Some(&(_, dest)) = theirs
+            .device()
+            .configured_arrays
+            .iter()
+            .find(|(p, _)| *p == path)
             && ours != dest
         {
             obstacles.push(Obstacle::Layout {
@@ -798,7 +802,8 @@ fn hand_written_differences(
             });
         }
     }
-    if let (Some((ours, _)), Some((dest, true))) = (section.hpet_timers, theirs.hpet_timers)
+    if let (Some((ours, _)), Some((dest, true))) =
+        (section.device().hpet_timers, theirs.device().hpet_timers)
         && ours != dest
     {
         obstacles.push(Obstacle::DeviceState {
@@ -815,8 +820,10 @@ fn hand_written_differences(
     // VMSTATE_UINT32_EQUAL before the scanouts: another number of
     // outputs fails there ("1 != 2", DEST's value first), a field no
     // vmdesc shows inside the hand-written `virtio-gpu` blob.
-    if let (Some(ours), Some(dest)) = (section.virtio_gpu_outputs, theirs.virtio_gpu_outputs)
-        && ours != dest
+    if let (Some(ours), Some(dest)) = (
+        section.device().virtio_gpu_outputs,
+        theirs.device().virtio_gpu_outputs,
+    ) && ours != dest
     {
         obstacles.push(Obstacle::EqualValue {
             idstr: section.idstr.clone(),
@@ -825,13 +832,17 @@ fn hand_written_differences(
             stream: ours,
             dest,
         });
-    } else if let (Some(ours), Some(dest)) = (section.virtio_gpu_scanout, theirs.virtio_gpu_scanout)
-        && ours != dest
+    } else if let (Some(ours), Some(dest)) = (
+        section.device().virtio_gpu_scanout,
+        theirs.device().virtio_gpu_scanout,
+    ) && ours != dest
     {
         obstacles.push(virtio_gpu_scanouts(section, ours, dest, footers));
     }
-    if let (Some(ours), Some(dest)) = (&section.virtio_serial_ports, &theirs.virtio_serial_ports)
-        && ours.first() != dest.first()
+    if let (Some(ours), Some(dest)) = (
+        &section.device().virtio_serial_ports,
+        &theirs.device().virtio_serial_ports,
+    ) && ours.first() != dest.first()
     {
         let map = |words: &[u32]| words.first().map_or(0, |w| *w);
         obstacles.push(Obstacle::DeviceState {
@@ -912,11 +923,9 @@ fn pci_config_difference(
     };
     let first = config_differences(ours, dest)
         .into_iter()
-        .chain(
-            theirs
-                .legacy_virtio_bar
-                .and_then(|size| io_bar0_difference(ours, dest, section.legacy_virtio_bar, size)),
-        )
+        .chain(theirs.device().legacy_virtio_bar.and_then(|size| {
+            io_bar0_difference(ours, dest, section.device().legacy_virtio_bar, size)
+        }))
         .chain(virtio_memory_bar_differences(ours, dest))
         .chain(
             option_rom(reference, &section.idstr).and_then(|(block, size)| {
@@ -959,7 +968,7 @@ fn release_layouts(
     footers: bool,
     obstacles: &mut Vec<Obstacle>,
 ) {
-    if let Some(ours) = section.virtio_gpu_scanout
+    if let Some(ours) = section.device().virtio_gpu_scanout
         && let Some(theirs) = dest
             .release_version()
             .and_then(|release| dest_scanout_size(release, machine))
@@ -976,9 +985,10 @@ fn release_layouts(
     // at either from one run to the next. Scanouts all of version 1 (every
     // release before 10.0 writes them so) with two or more outputs are
     // therefore refused: "Missing section footer for 0000:00:01.0/virtio-gpu".
-    if let (Some(SCANOUT_V1), Some(outputs)) =
-        (section.virtio_gpu_scanout, section.virtio_gpu_outputs)
-        && outputs >= 2
+    if let (Some(SCANOUT_V1), Some(outputs)) = (
+        section.device().virtio_gpu_scanout,
+        section.device().virtio_gpu_outputs,
+    ) && outputs >= 2
         && dest.release_version() == Some((10, 0))
     {
         obstacles.push(Obstacle::Layout {
