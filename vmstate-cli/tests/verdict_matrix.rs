@@ -1698,6 +1698,33 @@ fn a_cpu_subsection_newer_than_dest_is_refused() {
     assert_eq!(check.verdict, Verdict::Loads, "{}", check.stdout);
 }
 
+/// A stream of `source`; the same stream renamed to `dest`'s machine type
+/// by an edit of the configuration section (the names must be of one
+/// length), so that QEMU itself shows what it does with the renamed
+/// stream; and `release`'s reference for `dest`. In that order, in `dir`.
+fn renamed_by_hand(
+    dir: &Path,
+    source: Source,
+    release: Release,
+    dest: Guest,
+) -> (PathBuf, PathBuf, PathBuf) {
+    let (from, to) = (source.guest.machine, dest.machine);
+    assert_eq!(from.len(), to.len(), "{from} and {to} differ in length");
+    let stream = dir.join("stream.mig");
+    let reference = dir.join("reference.mig");
+    make_stream(source, &stream);
+    make_reference(release, dest, &reference);
+    let mut bytes = std::fs::read(&stream).unwrap();
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+        .expect("the configuration names the machine type");
+    bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+    let renamed = dir.join("renamed.mig");
+    std::fs::write(&renamed, &bytes).unwrap();
+    (stream, renamed, reference)
+}
+
 /// A machine type renamed to one whose compat properties give a legacy
 /// virtio device a larger I/O BAR (virtio-balloon: 32 bytes on
 /// `pc-i440fx-4.2`, 64 on 5.2) than the address the guest's firmware gave
@@ -1716,18 +1743,7 @@ fn a_legacy_virtio_bar_that_grew_with_the_machine_type_is_refused() {
         run: Run::Ran,
     };
     let dest = guest("pc-i440fx-5.2", RNG_THEN_BALLOON);
-    let stream = dir.join("stream.mig");
-    let reference = dir.join("reference.mig");
-    make_stream(source, &stream);
-    make_reference(Release::V7_2, dest, &reference);
-    let mut bytes = std::fs::read(&stream).unwrap();
-    let at = bytes
-        .windows(13)
-        .position(|w| w == b"pc-i440fx-4.2")
-        .expect("the configuration names the machine type");
-    bytes[at..at + 13].copy_from_slice(b"pc-i440fx-5.2");
-    let renamed = dir.join("renamed.mig");
-    std::fs::write(&renamed, &bytes).unwrap();
+    let (stream, renamed, reference) = renamed_by_hand(&dir, source, Release::V7_2, dest);
 
     let outcome = load(Release::V7_2, dest, &renamed);
     assert!(!outcome.loaded, "QEMU 7.2 loaded the renamed stream");
@@ -1771,18 +1787,7 @@ fn a_modern_virtio_bar_that_grew_with_the_machine_type_is_named() {
         run: Run::Ran,
     };
     let dest = guest("pc-i440fx-2.7", RNG_AND_BALLOON);
-    let stream = dir.join("stream.mig");
-    let reference = dir.join("reference.mig");
-    make_stream(source, &stream);
-    make_reference(Release::V7_2, dest, &reference);
-    let mut bytes = std::fs::read(&stream).unwrap();
-    let at = bytes
-        .windows(13)
-        .position(|w| w == b"pc-i440fx-2.8")
-        .expect("the configuration names the machine type");
-    bytes[at..at + 13].copy_from_slice(b"pc-i440fx-2.7");
-    let renamed = dir.join("renamed.mig");
-    std::fs::write(&renamed, &bytes).unwrap();
+    let (stream, renamed, reference) = renamed_by_hand(&dir, source, Release::V7_2, dest);
 
     let outcome = load(Release::V7_2, dest, &renamed);
     assert!(!outcome.loaded, "QEMU 7.2 loaded the renamed stream");
@@ -1826,18 +1831,7 @@ fn a_section_sent_when_needed_by_a_newer_release_loads_renamed() {
         run: Run::Ran,
     };
     let dest = guest("pc-q35-8.1", RAMFB);
-    let stream = dir.join("stream.mig");
-    let reference = dir.join("reference.mig");
-    make_stream(source, &stream);
-    make_reference(Release::V10_0, dest, &reference);
-    let mut bytes = std::fs::read(&stream).unwrap();
-    let at = bytes
-        .windows(10)
-        .position(|w| w == b"pc-q35-8.2")
-        .expect("the configuration names the machine type");
-    bytes[at..at + 10].copy_from_slice(b"pc-q35-8.1");
-    let renamed = dir.join("renamed.mig");
-    std::fs::write(&renamed, &bytes).unwrap();
+    let (_, renamed, reference) = renamed_by_hand(&dir, source, Release::V10_0, dest);
 
     let outcome = load(Release::V10_0, dest, &renamed);
     assert!(outcome.loaded, "QEMU 10.0 refused: {}", outcome.message);
