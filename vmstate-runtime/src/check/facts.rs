@@ -111,7 +111,7 @@ pub struct DeviceFacts {
     /// where 7.2's `num_timers` takes any from 3 to 32.
     pub hpet_timers: Option<(u64, bool)>,
     /// Arrays of structs whose length is the device's configuration and
-    /// not on the wire ([`CONFIGURED_ARRAYS`]), with the stream's length.
+    /// not on the wire (the checker's `CONFIGURED_ARRAYS`), with the stream's length.
     pub configured_arrays: Vec<(&'static str, usize)>,
     /// The size of a legacy virtio-pci device's I/O BAR 0, as its `virtio`
     /// blob shows it: QEMU sizes that BAR from the device's configuration

@@ -54,7 +54,9 @@ pub use cpregs::{
     parse_cpreg_lists, supplied_value, why_not_droppable,
 };
 pub use dump::{Description, Dump, DumpError, Field, Section};
-pub use facts::{Describer, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts};
+pub use facts::{
+    Describer, DeviceFacts, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts,
+};
 pub use from_schema::dump;
 pub use instances::{Renumbering, instance_renumbering};
 pub use layout::{LayoutDifference, compare_section, description_of, description_with};
