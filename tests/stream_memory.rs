@@ -2,10 +2,13 @@
 //! keeps the live heap to a few pages' worth, measured with a counting
 //! allocator, so a 4 GiB guest needs no 4 GiB of memory.
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufWriter, Seek, SeekFrom};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use support::synthetic;
 use vmstate::VmState;
 use vmstate::stream::{
     Configuration, DeviceDesc, DeviceSection, RamBlock, RamRecord, Record, SectionHeader,
@@ -86,21 +89,9 @@ fn write_stream(file: &mut std::fs::File) {
     writer.write(&Record::Ram(RamRecord::Eos)).unwrap();
     writer.write(&Record::Footer { section_id: 2 }).unwrap();
     writer.write(&ram(SectionKind::Part)).unwrap();
-    for (i, offset) in (0..RAM).step_by(PAGE).enumerate() {
-        let block = (i == 0).then(|| "pc.ram".to_owned());
-        let record = if i % 2 == 0 {
-            RamRecord::Zero {
-                offset,
-                block,
-                fill: 0,
-            }
-        } else {
-            RamRecord::Page {
-                offset,
-                block,
-                data: vec![u8::try_from(i % 251).unwrap(); PAGE],
-            }
-        };
+    for number in 0..RAM / PAGE as u64 {
+        let block = (number == 0).then(|| "pc.ram".to_owned());
+        let record = synthetic::page(number, block, number % 2 == 0);
         writer.write(&Record::Ram(record)).unwrap();
     }
     writer.write(&Record::Ram(RamRecord::Eos)).unwrap();
