@@ -330,6 +330,13 @@ const ROOT_PORT_MEM32: Devices = Devices {
     name: "pcie-root-port,mem-reserve=32M",
     args: &["-device", "pcie-root-port,id=rp0,chassis=1,mem-reserve=32M"],
 };
+/// An e1000e with other subsystem ids: the ids sit in the PCI configuration
+/// outside what QEMU compares there, and e1000e's own `post_load` refuses
+/// them.
+const E1000E_SUBSYS: Devices = Devices {
+    name: "e1000e,subsys=0x1234,subsys_ven=0x1af4",
+    args: &["-device", "e1000e,romfile=,subsys=0x1234,subsys_ven=0x1af4"],
+};
 
 /// NICs with the smaller legacy PXE ROMs (128 KiB), and with the default
 /// EFI ROMs (256 KiB): SeaBIOS aligns each ROM BAR to its ROM's size, and
@@ -810,6 +817,21 @@ fn device_property_pairs() -> Vec<Pair> {
             OLD,
             guest("pc-q35-7.2", XHCI_6_PORTS),
         ),
+        // A destination whose e1000e has other subsystem ids.
+        to(
+            OLD,
+            guest("pc-q35-7.2", E1000E_SUBSYS),
+            Ran,
+            NEW,
+            guest("pc-q35-7.2", E1000E),
+        ),
+        to(
+            NEW,
+            guest("pc-q35-7.2", E1000E),
+            Ran,
+            OLD,
+            guest("pc-q35-7.2", E1000E_SUBSYS),
+        ),
         // A destination whose root port reserves another memory window.
         to(
             OLD,
@@ -1082,6 +1104,13 @@ fn qemu_key(message: &str) -> Option<Vec<String>> {
         if let Some(block) = between(line, "Unknown ramblock", '"', '"') {
             return Some(vec![block.to_owned()]);
         }
+        if line.contains("device properties (subsys/subsys_ven) differ") {
+            let idstr = between(line, "error while loading state for instance", '\'', '\'')?;
+            return Some(vec![
+                "device properties (subsys/subsys_ven) differ".to_owned(),
+                idstr.to_owned(),
+            ]);
+        }
         if let Some(idstr) = between(line, "error while loading state for instance", '\'', '\'') {
             return Some(vec![idstr.to_owned()]);
         }
@@ -1181,6 +1210,8 @@ fn needs_reference(message: &str) -> bool {
         "Failed to load virtio-console:virtio",
         // The HPET's number of timers, a property of DEST's device.
         "hpet/num_timers must match",
+        // e1000e's subsystem ids, properties of DEST's device.
+        "device properties (subsys/subsys_ven) differ",
     ]
     .iter()
     .any(|class| message.contains(class))

@@ -118,6 +118,9 @@ pub struct DeviceFacts {
     /// length, which compat properties change between machine types (a
     /// balloon's is 32 bytes on `pc-i440fx-5.0` and older, 64 from 5.1).
     pub legacy_virtio_bar: Option<u64>,
+    /// Fields that the device's `post_load` compares with its own
+    /// properties (the checker's `COMPARED_BY_POST_LOAD`), with their values.
+    pub compared_by_post_load: Vec<(&'static str, u64)>,
 }
 
 impl DeviceFacts {
@@ -129,6 +132,7 @@ impl DeviceFacts {
         hpet_timers: None,
         configured_arrays: Vec::new(),
         legacy_virtio_bar: None,
+        compared_by_post_load: Vec::new(),
     };
 }
 
@@ -341,6 +345,8 @@ impl<'a> FactsCollector<'a> {
                         }
                         section.device_mut().configured_arrays =
                             configured_arrays(&info.idstr, &decoded.leaves);
+                        section.device_mut().compared_by_post_load =
+                            compared_by_post_load(&info.idstr, &decoded.leaves, payload);
                         if let Some(paths) = super::crashes::fields_for(&info.idstr) {
                             section.crash_fields = paths
                                 .iter()
@@ -687,6 +693,42 @@ fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)>
                 })
                 .max()?;
             Some((path, last + 1))
+        })
+        .collect()
+}
+
+/// Fields a device's `post_load` compares with its own properties, which
+/// are not on the wire, as (the device in the section's idstr, the field's
+/// path, QEMU's message when they differ). No dump marks them: they are
+/// plain integers to the loader, refused after the whole section is read.
+/// e1000e's `subsys` and `subsys_ven` (measured: `e1000e,subsys=0x1234`
+/// into a default one, 7.2 and 10.0: "Cannot migrate while device
+/// properties (subsys/subsys_ven) differ").
+pub(super) const COMPARED_BY_POST_LOAD: &[(&str, &str, &str)] = &[
+    (
+        "e1000e",
+        "subsys",
+        "Cannot migrate while device properties (subsys/subsys_ven) differ",
+    ),
+    (
+        "e1000e",
+        "subsys_ven",
+        "Cannot migrate while device properties (subsys/subsys_ven) differ",
+    ),
+];
+
+/// The values of the [`COMPARED_BY_POST_LOAD`] fields of a section.
+fn compared_by_post_load(idstr: &str, leaves: &[Leaf], payload: &[u8]) -> Vec<(&'static str, u64)> {
+    let device = idstr.rsplit('/').next().unwrap_or(idstr);
+    COMPARED_BY_POST_LOAD
+        .iter()
+        .filter(|(name, _, _)| *name == device)
+        .filter_map(|&(_, path, _)| {
+            let leaf = leaves
+                .iter()
+                .find(|leaf| leaf.path == path && leaf.size <= 8)?;
+            let bytes = payload.get(leaf.offset..leaf.offset + leaf.size)?;
+            Some((path, bytes.iter().fold(0u64, |v, b| v << 8 | u64::from(*b))))
         })
         .collect()
 }

@@ -802,6 +802,28 @@ fn hand_written_differences(
             });
         }
     }
+    for &(path, ours) in &section.device().compared_by_post_load {
+        if let Some(&(_, dest)) = theirs
+            .device()
+            .compared_by_post_load
+            .iter()
+            .find(|(p, _)| *p == path)
+            && ours != dest
+        {
+            let message = super::facts::COMPARED_BY_POST_LOAD
+                .iter()
+                .find(|(_, p, _)| *p == path)
+                .map_or("", |(_, _, message)| message);
+            obstacles.push(Obstacle::DeviceState {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                what: format!(
+                    "field `{path}` is 0x{ours:x}, and DEST's device, built with 0x{dest:x}, \
+                     refuses any value but its own after loading (QEMU: \"{message}\")"
+                ),
+            });
+        }
+    }
     if let (Some((ours, _)), Some((dest, true))) =
         (section.device().hpet_timers, theirs.device().hpet_timers)
         && ours != dest
