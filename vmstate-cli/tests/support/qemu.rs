@@ -373,7 +373,12 @@ impl Qemu {
         let mut qemu = Self::spawn_with(release, arch, common, machine, &args)?;
         let deadline = Instant::now() + Duration::from_mins(1);
         loop {
-            let status = qemu.try_execute(r#"{"execute": "query-migrate"}"#)?;
+            // QEMU exits as soon as a load fails, often before it answers:
+            // its own words reach standard error after the pipe broke, so
+            // they are waited for rather than read at once.
+            let Ok(status) = qemu.try_execute(r#"{"execute": "query-migrate"}"#) else {
+                return Err(qemu.finish_with_error());
+            };
             match status["status"].as_str() {
                 Some("completed") => return Ok(qemu),
                 Some("failed") => return Err(qemu.finish_with_error()),

@@ -100,27 +100,32 @@ pub fn config_differences(stream: &[u8], dest: &[u8]) -> Vec<ConfigDifference> {
     for &(offset, len, register) in HEADER {
         compare(offset, len, register);
     }
-    // The capability list, walked in the stream's bytes; each step at most
-    // once, so a looping list ends.
-    let mut at = usize::from(stream.get(0x34).copied().unwrap_or(0) & !3);
+    // The capability list, walked in DEST's bytes: QEMU compares only the
+    // bytes its `cmask` marks, the header's and those of *its own device's*
+    // capabilities (`pci_add_capability` and `pcie_add_capability` set
+    // `cmask` over each one they add), so where the stream has a capability
+    // that DEST's device lacks, at bytes no capability of DEST's covers,
+    // QEMU takes the stream's bytes; where DEST has one the stream lacks, it
+    // compares them. Each step at most once, so a looping list ends.
+    let mut at = usize::from(dest.get(0x34).copied().unwrap_or(0) & !3);
     let mut seen = [false; 256];
     while (0x40..0x100).contains(&at) && !seen[at] {
         seen[at] = true;
-        let id = stream.get(at).copied().unwrap_or(0);
+        let id = dest.get(at).copied().unwrap_or(0);
         let name = format!("capability at 0x{at:02x}");
         compare(at, 2, &format!("{name}: id and next pointer"));
-        for (offset, len, register) in capability_registers(id, stream, at) {
+        for (offset, len, register) in capability_registers(id, dest, at) {
             compare(at + offset, len, &format!("{name}: {register}"));
         }
-        at = usize::from(stream.get(at + 1).copied().unwrap_or(0) & !3);
+        at = usize::from(dest.get(at + 1).copied().unwrap_or(0) & !3);
     }
-    extended_capabilities(stream, dest, &mut compare);
+    extended_capabilities(dest, &mut compare);
     // Power management control/status: the power state, PME enable, data
     // select and PME status are the guest's, the rest is read-only and
     // compared (`No_Soft_Reset`, which virtio-pci's
     // `x-pcie-pm-no-soft-reset` sets: "Bad config data: i=0x80 read: 8
     // device: 0 ... wmask: 3").
-    if let Some(at) = find_capability(stream, 0x01) {
+    if let Some(at) = find_capability(dest, 0x01) {
         for (offset, mask) in [(at + 4, 0xfc_u8), (at + 5, 0x60)] {
             if let (Some(&a), Some(&b)) = (stream.get(offset), dest.get(offset))
                 && (a ^ b) & mask != 0
@@ -375,8 +380,12 @@ const EXTENDED_START: usize = 0x100;
 
 /// Walks the PCI Express extended capability list (a 32-bit little-endian
 /// header at `EXTENDED_START`: id in bits 15:0, version in 19:16, the next
-/// offset in 31:20), in the stream's bytes, and compares what QEMU keeps
-/// read-only there: each header; ARI's capability register (its next
+/// offset in 31:20), in DEST's bytes (QEMU's `cmask` covers DEST's own
+/// capabilities, not the stream's: measured, a `virtio-net-pci,ats=on`
+/// behind a root port loads where DEST's function has no ATS and so no
+/// extended capability at all, and the function without ATS is refused
+/// where DEST's has it, "Bad config data: i=0x100 read: 0 device: f", both
+/// ways between 7.2 and 10.0), and compares what QEMU keeps read-only there: each header; ARI's capability register (its next
 /// function number, which QEMU's `x-pcie-ari-nextfn-1` compat property
 /// sets); and AER's uncorrectable error mask where DEST built it read-only.
 /// QEMU 8.0 made that mask writable, with uncorrectable internal errors
@@ -385,7 +394,7 @@ const EXTENDED_START: usize = 0x100;
 /// shows a read-only register (a paused reference never wrote it), and a
 /// 10.0 stream of a 10.0 machine type (mask 0x02400000) renamed for 7.2
 /// fails there: "Bad config data: i=0x10a read: 40 device: 0" for `e1000e`.
-fn extended_capabilities(stream: &[u8], dest: &[u8], compare: &mut impl FnMut(usize, usize, &str)) {
+fn extended_capabilities(dest: &[u8], compare: &mut impl FnMut(usize, usize, &str)) {
     let dword = |config: &[u8], at: usize| {
         config
             .get(at..at + 4)
@@ -396,7 +405,7 @@ fn extended_capabilities(stream: &[u8], dest: &[u8], compare: &mut impl FnMut(us
     let mut seen = [false; 1024];
     while (EXTENDED_START..4096).contains(&at) && !seen[at / 4] {
         seen[at / 4] = true;
-        let Some(header) = dword(stream, at).filter(|h| *h != 0 && *h != u32::MAX) else {
+        let Some(header) = dword(dest, at).filter(|h| *h != 0 && *h != u32::MAX) else {
             break;
         };
         let name = format!("extended capability at 0x{at:03x}");
@@ -459,15 +468,18 @@ mod tests {
     fn read_only_registers_count_with_their_names() {
         let (a, mut b) = (config(), config());
         b[0x34] = 0x60;
+        let found = config_differences(&a, &b);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].register, "capability pointer");
+        let mut b = config();
         b[0x44] = 0x20; // PCI Express device capabilities
         let found = config_differences(&a, &b);
-        assert_eq!(found.len(), 2, "{found:?}");
-        assert_eq!(found[0].register, "capability pointer");
+        assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
-            found[1].register,
+            found[0].register,
             "capability at 0x40: PCI Express device capabilities"
         );
-        assert_eq!((found[1].stream, found[1].dest), (0, 0x20));
+        assert_eq!((found[0].stream, found[0].dest), (0, 0x20));
     }
 
     /// A 4096-byte space with AER at 0x100 (next 0x140) and ARI at 0x140.
@@ -715,6 +727,34 @@ mod tests {
             (found[0].offset, found[0].register.as_str()),
             (0x104, "extended capability at 0x100: ATS capability")
         );
+    }
+
+    /// QEMU compares the bytes of DEST's own capabilities: a capability
+    /// only the stream's function has, where DEST's has none, is not
+    /// compared; one only DEST's has is.
+    #[test]
+    fn only_dests_capabilities_count() {
+        // `ats=on` in the stream, none in DEST: no extended capability there.
+        let mut ats = config();
+        ats.resize(4096, 0);
+        ats[0x100..0x104].copy_from_slice(&0x0001_000fu32.to_le_bytes());
+        ats[0x104] = 0x20;
+        let mut plain = config();
+        plain.resize(4096, 0);
+        assert_eq!(config_differences(&ats, &plain), []);
+        let found = config_differences(&plain, &ats);
+        assert_eq!(found.first().map(|d| d.offset), Some(0x100), "{found:?}");
+        assert_eq!(found[0].register, "extended capability at 0x100: header");
+        // A standard capability that only the stream has after DEST's last:
+        // DEST's last next pointer is compared (and differs), the stream's
+        // capability itself is not.
+        let (mut ours, theirs) = (config(), config());
+        ours[0x61] = 0x80;
+        ours[0x80] = 0x09;
+        ours[0x82] = 0x10;
+        let found = config_differences(&ours, &theirs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].offset, 0x61);
     }
 
     #[test]

@@ -480,6 +480,17 @@ const CONFIGURATION_TESTS: &[(&str, &str)] = &[
     // `pc-q35-8.0` fails with "Missing section footer for
     // 0000:00:01.0/e1000e"; `convert --machine --reference` wrote it).
     ("e1000e", "core.timadj"),
+    // hw/pci-bridge/gen_pcie_root_port.c `gen_rp_test_migrate_msix`:
+    // `x-migrate-msix`, false in `hw_compat_2_9`: a `pcie-root-port` sends
+    // its MSI-X state (the field `VMSTATE_MSIX_TEST` names after the
+    // `PCIDevice` it holds) from machine type 2.10 on (measured with 10.0,
+    // both ways between `pc-q35-2.9` and `pc-q35-2.10`: "Missing section
+    // footer for 0000:00:01.0/pcie-root-port", where `convert --machine
+    // --reference` wrote the renamed stream).
+    (
+        "pcie-root-port",
+        "parent_obj.parent_obj.parent_obj.parent_obj",
+    ),
 ];
 
 /// The first field of [`CONFIGURATION_TESTS`] that the stream's section has
@@ -864,23 +875,81 @@ fn hand_written_differences(
     if let (Some(ours), Some(dest)) = (
         &section.device().virtio_serial_ports,
         &theirs.device().virtio_serial_ports,
-    ) && ours.first() != dest.first()
-    {
-        let map = |words: &[u32]| words.first().map_or(0, |w| *w);
-        obstacles.push(Obstacle::DeviceState {
-            idstr: section.idstr.clone(),
-            instance_id: section.instance_id,
-            what: format!(
-                "the stream's virtio-serial ports are 0x{:08x} (a bit a port number), DEST's \
-                 device has 0x{:08x}: `virtio_serial_load_device` refuses ports that are not \
-                 its own (a `virtserialport` or `virtconsole` of one side only, or at \
-                 another `nr`)",
-                map(ours),
-                map(dest)
-            ),
-        });
+    ) {
+        obstacles.extend(virtio_serial_ports_difference(section, ours, dest, footers));
     }
     obstacles
+}
+
+/// What QEMU's `virtio_serial_load_device` finds in a virtio-serial
+/// device's map of active ports: it reads as many be32 words as its *own*
+/// `max_ports` needs (one per 32 ports), whatever the stream's count says
+/// (the count is read into an unused variable), and refuses a word that is
+/// not its own. A map of another length is read with DEST's layout: from a
+/// device with more words the rest stays in the stream (measured,
+/// `virtio-serial-pci,max_ports=64` into a default one, 31 ports, both ways
+/// between 7.2 and 10.0: "Missing section footer for
+/// 0000:00:01.0/virtio-console"); from one with fewer DEST takes the port
+/// count for a map word and the load fails inside the device ("Failed to
+/// load virtio-console:virtio"). Equal lengths: the words must be DEST's.
+fn virtio_serial_ports_difference(
+    section: &SectionFacts,
+    ours: &[u32],
+    dest: &[u32],
+    footers: bool,
+) -> Option<Obstacle> {
+    if ours.len() > dest.len() {
+        return Some(Obstacle::Layout {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            difference: super::layout::LayoutDifference {
+                path: "virtio (virtio-serial's map of active ports)".to_owned(),
+                stream: format!(
+                    "a map of {} words (`max_ports` over {})",
+                    ours.len(),
+                    32 * dest.len()
+                ),
+                dest: format!(
+                    "reads {} word(s), as many as its own device's `max_ports` needs (the \
+                     count on the wire is not used)",
+                    dest.len()
+                ),
+            },
+            footers,
+        });
+    }
+    let what = if ours.len() < dest.len() {
+        format!(
+            "the stream's virtio-serial map of active ports has {} word(s) and DEST's device \
+             reads {} (its `max_ports` is over {}; the count on the wire is not used): \
+             `virtio_serial_load_device` reads what follows the map as the rest of it",
+            ours.len(),
+            dest.len(),
+            32 * ours.len()
+        )
+    } else {
+        let (i, (a, b)) = ours
+            .iter()
+            .zip(dest)
+            .enumerate()
+            .find(|(_, (a, b))| a != b)?;
+        let first = if i == 0 {
+            String::new()
+        } else {
+            format!(" (ports {} to {})", 32 * i, 32 * i + 31)
+        };
+        format!(
+            "the stream's virtio-serial ports{first} are 0x{a:08x} (a bit a port number), \
+             DEST's device has 0x{b:08x}: `virtio_serial_load_device` refuses ports that are \
+             not its own (a `virtserialport` or `virtconsole` of one side only, or at \
+             another `nr`)"
+        )
+    };
+    Some(Obstacle::DeviceState {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        what,
+    })
 }
 
 /// virtio-mem with `x-early-migration` (on from machine type 8.0) sends its
@@ -1678,6 +1747,50 @@ mod configuration_test_tests {
         for same in [true, false] {
             assert!(check_reference(&piix4_pm(same), &piix4_pm(same)).is_empty());
         }
+    }
+
+    /// A `pcie-root-port` sends its MSI-X state only from machine type 2.10
+    /// on (`x-migrate-msix`): a stream with it loaded where the reference
+    /// lacks it, or the other way round, is read with another layout.
+    #[test]
+    fn a_root_port_renamed_across_x_migrate_msix_is_refused() {
+        const MSIX: &str = "parent_obj.parent_obj.parent_obj.parent_obj";
+        let port = |msix: bool| {
+            let mut fields = vec![
+                FieldDesc::scalar("parent_obj.parent_obj.parent_obj", "buffer", 4096),
+                FieldDesc::scalar("parent_obj.parent_obj.parent_obj.exp.aer_log", "buffer", 4),
+            ];
+            if msix {
+                fields.push(FieldDesc::scalar(MSIX, "buffer", 17));
+            }
+            StreamFacts {
+                machine: Some("pc-q35-2.10".into()),
+                footers: true,
+                sections: vec![SectionFacts {
+                    desc: Some(StateDesc {
+                        vmsd_name: "pcie-root-port".into(),
+                        version: 1,
+                        fields,
+                        subsections: Vec::new(),
+                    }),
+                    desc_in_vmdesc: true,
+                    ..SectionFacts::new(&SectionInfo {
+                        idstr: "0000:00:01.0/pcie-root-port".into(),
+                        instance_id: 0,
+                        version_id: 1,
+                    })
+                }],
+                ..StreamFacts::default()
+            }
+        };
+        for (ours, theirs) in [(true, false), (false, true)] {
+            let obstacles = check_reference(&port(ours), &port(theirs));
+            let [Obstacle::Layout { difference, .. }] = obstacles.as_slice() else {
+                panic!("{ours} {theirs}: {obstacles:?}");
+            };
+            assert_eq!(difference.path, MSIX);
+        }
+        assert!(check_reference(&port(true), &port(true)).is_empty());
     }
 
     /// A stream without `configuration/target-page-bits` has the minimum
