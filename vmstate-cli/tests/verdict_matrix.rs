@@ -755,28 +755,16 @@ fn device_build_pairs() -> Vec<Pair> {
 }
 
 /// Destinations started with other device properties than the source, which
-/// QEMU compares in the PCI configuration where neither a dump nor a model
-/// shows them: a root port's slot, a bridge's resource reservation, an
-/// option ROM's size, power management's `No_Soft_Reset`.
+/// QEMU compares where neither a dump nor a model shows them: the PCI
+/// capabilities ([`pci_capability_pairs`]), an option ROM's size, power
+/// management's `No_Soft_Reset`, and state that devices write by hand or
+/// check in code (a GPU's outputs, virtio-serial's ports, the HPET's timers,
+/// xHCI's ports, e1000e's subsystem ids).
 fn device_property_pairs() -> Vec<Pair> {
     use Release::{V7_2 as OLD, V10_0 as NEW};
     use Run::Ran;
-    vec![
-        // A destination whose root port has another slot (hot-plug off).
-        to(
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
-        ),
+    let mut pairs = pci_capability_pairs();
+    pairs.extend([
         // A destination whose NICs have larger option ROMs than the firmware
         // aligned their ROM BARs to.
         to(
@@ -878,6 +866,32 @@ fn device_property_pairs() -> Vec<Pair> {
             Ran,
             OLD,
             guest("pc-q35-7.2", VIRTIO_SERIAL_64),
+        ),
+    ]);
+    pairs
+}
+
+/// Destinations whose PCI Express ports and functions were started with
+/// other capabilities than the source's: QEMU compares the read-only bytes
+/// of the capabilities its own device has.
+fn pci_capability_pairs() -> Vec<Pair> {
+    use Release::{V7_2 as OLD, V10_0 as NEW};
+    use Run::Ran;
+    vec![
+        // A destination whose root port has another slot (hot-plug off).
+        to(
+            OLD,
+            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
+            Ran,
+            NEW,
+            guest("pc-q35-7.2", ROOT_PORT),
+        ),
+        to(
+            NEW,
+            guest("pc-q35-7.2", ROOT_PORT),
+            Ran,
+            OLD,
+            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
         ),
         // A destination whose function has no ATS (loads: QEMU compares only
         // its own device's capabilities), and one whose function has ATS

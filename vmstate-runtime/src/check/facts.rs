@@ -703,7 +703,7 @@ fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)>
 /// plain integers to the loader, refused after the whole section is read.
 /// e1000e's `subsys` and `subsys_ven` (measured: `e1000e,subsys=0x1234`
 /// into a default one, 7.2 and 10.0: "Cannot migrate while device
-/// properties (subsys/subsys_ven) differ").
+/// properties (`subsys/subsys_ven`) differ").
 pub(super) const COMPARED_BY_POST_LOAD: &[(&str, &str, &str)] = &[
     (
         "e1000e",
