@@ -227,6 +227,13 @@ const VIRTIO_SERIAL_BARE: Devices = Devices {
     name: "virtio-serial-pci (no port)",
     args: &["-device", "virtio-serial-pci"],
 };
+/// Memory hotplug slots (the common options' 16 MiB, with room to plug):
+/// the ACPI memory hotplug state has one element per slot, a count that is
+/// not on the wire.
+const MEM_SLOTS_2: Devices = Devices {
+    name: "-m 16,slots=2,maxmem=1G",
+    args: &["-m", "16,slots=2,maxmem=1G"],
+};
 /// A virtio-serial device with 64 ports: its map of active ports is two
 /// words, where a default device (31 ports) reads one, whatever count the
 /// stream gives (`virtio_serial_load_device`).
@@ -751,6 +758,7 @@ fn device_build_pairs() -> Vec<Pair> {
         guest("pc-q35-5.1", PCIE_VIRTIO_NET_ATS),
     ));
     pairs.extend(device_property_pairs());
+    pairs.extend(machine_option_pairs());
     pairs
 }
 
@@ -924,6 +932,39 @@ fn pci_capability_pairs() -> Vec<Pair> {
             Ran,
             OLD,
             guest("pc-q35-7.2", ROOT_PORT_MEM64),
+        ),
+    ]
+}
+
+/// Destinations whose machine was started with other options than the
+/// source's, which decide the length of state that is not on the wire.
+fn machine_option_pairs() -> Vec<Pair> {
+    use Release::{V7_2 as OLD, V10_0 as NEW};
+    use Run::Ran;
+    vec![
+        // A destination whose machine has another number of memory slots:
+        // the power management function's hotplug state has one element
+        // per slot ("Missing section footer for 0000:00:01.3/piix4_pm").
+        to(
+            OLD,
+            guest("pc-i440fx-7.2", MEM_SLOTS_2),
+            Ran,
+            NEW,
+            guest("pc-i440fx-7.2", BARE),
+        ),
+        to(
+            NEW,
+            guest("pc-i440fx-7.2", BARE),
+            Ran,
+            OLD,
+            guest("pc-i440fx-7.2", MEM_SLOTS_2),
+        ),
+        to(
+            NEW,
+            guest("pc-q35-7.2", MEM_SLOTS_2),
+            Ran,
+            OLD,
+            guest("pc-q35-7.2", BARE),
         ),
     ]
 }

@@ -674,10 +674,26 @@ fn equal_values(leaves: &[Leaf], payload: &[u8]) -> Vec<(String, u64)> {
 /// with DEST's and fails at the section footer. xHCI's ports are `p2` +
 /// `p3` (measured: `qemu-xhci,p2=8,p3=8` into a default one, and a default
 /// one into `p2=2`, both ways between 7.2 and 10.0: "Missing section footer
-/// for 0000:00:01.0/xhci").
-pub(super) const CONFIGURED_ARRAYS: &[(&str, &str)] = &[("xhci", "xhci.ports")];
+/// for 0000:00:01.0/xhci"). The ACPI memory hotplug state
+/// (`vmstate_memory_hotplug`, hw/acpi/memory_hotplug.c) has one `devs`
+/// element per memory slot of the machine (`-m ...,slots=N`; `dev_count` is
+/// not migrated), in the `memhp` subsection of `piix4_pm` (i440fx) and of
+/// `ICH9LPC`'s `pm` (q35), which QEMU sends whenever memory hotplug is
+/// supported (its default), so with no slots too, with no elements: measured,
+/// a `pc-i440fx-7.2` guest with `slots=2,maxmem=1G` loaded where the
+/// machine has no slots, and the other way, both ways between 7.2 and 10.0,
+/// "Missing section footer for 0000:00:01.3/piix4_pm", where `check
+/// --reference` said "loads".
+pub(super) const CONFIGURED_ARRAYS: &[(&str, &str)] = &[
+    ("xhci", "xhci.ports"),
+    ("piix4_pm", "piix4_pm/memhp.acpi_memory_hotplug.devs"),
+    ("ICH9LPC", "pm.ich9_pm/memhp.acpi_memory_hotplug.devs"),
+];
 
-/// The lengths of the [`CONFIGURED_ARRAYS`] of a section.
+/// The lengths of the [`CONFIGURED_ARRAYS`] of a section. An array without
+/// elements leaves no leaf: it has length 0 where the struct that holds it
+/// is in the payload (another of its fields is), and none where it is not
+/// (a subsection not sent, which QEMU then does not read either).
 fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)> {
     let device = idstr.rsplit('/').next().unwrap_or(idstr);
     CONFIGURED_ARRAYS
@@ -691,8 +707,16 @@ fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)>
                     let rest = leaf.path.strip_prefix(&prefix)?;
                     rest[..rest.find(']')?].parse::<usize>().ok()
                 })
-                .max()?;
-            Some((path, last + 1))
+                .max();
+            if let Some(last) = last {
+                return Some((path, last + 1));
+            }
+            let (parent, _) = path.rsplit_once('.')?;
+            let parent = format!("{parent}.");
+            leaves
+                .iter()
+                .any(|leaf| leaf.path.starts_with(&parent))
+                .then_some((path, 0))
         })
         .collect()
 }
@@ -799,7 +823,43 @@ fn summary(value: &Value) -> String {
 
 #[cfg(test)]
 mod blob_tests {
-    use super::{is_pci_idstr, virtio_gpu_scanouts, virtio_pci_config};
+    use super::{configured_arrays, is_pci_idstr, virtio_gpu_scanouts, virtio_pci_config};
+    use crate::stream::Leaf;
+
+    fn leaf(path: &str) -> Leaf {
+        Leaf {
+            path: path.to_owned(),
+            offset: 0,
+            size: 1,
+            type_name: "uint8".to_owned(),
+        }
+    }
+
+    /// The memory hotplug state has one element per memory slot; with no
+    /// slots it has none, yet its subsection is there (its `selector`).
+    #[test]
+    fn memory_slots_are_a_configured_array_even_when_empty() {
+        const DEVS: &str = "piix4_pm/memhp.acpi_memory_hotplug.devs";
+        let idstr = "0000:00:01.3/piix4_pm";
+        let selector = leaf("piix4_pm/memhp.acpi_memory_hotplug.selector");
+        let two = [
+            leaf("ar.tmr.overflow_time"),
+            selector.clone(),
+            leaf(&format!("{DEVS}[0].is_enabled")),
+            leaf(&format!("{DEVS}[1].is_enabled")),
+        ];
+        assert_eq!(configured_arrays(idstr, &two), [(DEVS, 2)]);
+        let none = [leaf("ar.tmr.overflow_time"), selector];
+        assert_eq!(configured_arrays(idstr, &none), [(DEVS, 0)]);
+        // No subsection at all: nothing DEST reads either.
+        assert_eq!(configured_arrays(idstr, &none[..1]), []);
+        // q35 keeps it in `ICH9LPC`'s `pm`.
+        let q35 = [leaf("pm.ich9_pm/memhp.acpi_memory_hotplug.selector")];
+        assert_eq!(
+            configured_arrays("0000:00:1f.0/ICH9LPC", &q35),
+            [("pm.ich9_pm/memhp.acpi_memory_hotplug.devs", 0)]
+        );
+    }
 
     fn virtio_gpu_scanout_size(blob: &[u8]) -> Option<u64> {
         virtio_gpu_scanouts(blob).map(|(_, size)| size)
