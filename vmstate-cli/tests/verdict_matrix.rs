@@ -1993,3 +1993,104 @@ fn a_section_sent_when_needed_by_a_newer_release_loads_renamed() {
     assert_eq!(check.verdict, Verdict::Loads, "{}", check.stdout);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A boot sector that switches the PIIX4 power management function's CPU
+/// hotplug to its modern interface, as a guest's ACPI tables do at boot (a
+/// 0 written at the start of the legacy CPU bitmap, port 0xaf00), and
+/// halts: `cli; mov dx, 0xaf00; mov al, 0; out dx, al; 1: hlt; jmp 1b`.
+const CPUHP_BOOT_SECTOR: &[u8] = &[0xfa, 0xba, 0x00, 0xaf, 0xb0, 0x00, 0xee, 0xf4, 0xeb, 0xfd];
+
+/// Where that boot sector's `hlt` loop sits once SeaBIOS ran it.
+const CPUHP_HALTED: &str = "EIP=00007c08";
+
+/// A guest that ran `CPUHP_BOOT_SECTOR`, then stopped, saved to `stream`.
+fn save_after_cpuhp_switch(release: Release, machine: &str, devices: &[&str], stream: &Path) {
+    let mut qemu = Qemu::start(release, machine, devices);
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while !qemu.human("info registers").contains(CPUHP_HALTED) {
+        assert!(Instant::now() < deadline, "the boot sector did not run");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    qemu.human("stop");
+    qemu.save(stream);
+    qemu.quit();
+}
+
+/// The CPU hotplug state has one element per possible CPU (`maxcpus`), a
+/// count not on the wire, sent once the guest switched to the modern
+/// interface: a 7.2 guest with `-smp 1,maxcpus=2` is refused by 10.0 with
+/// `-smp 1` ("Missing section footer for 0000:00:01.3/piix4_pm"). A
+/// reference that DEST's guest saved after the same switch shows DEST's
+/// count, and `check` refuses, naming the array; a paused reference
+/// (`vmstate reference`) does not have the state, and `check` says so in a
+/// note. Found by probing; `check --reference` said "loads" with either.
+#[test]
+fn cpu_hotplug_slots_are_compared_where_the_reference_shows_them() {
+    let dir = scratch("matrix-cpuhp");
+    let image = dir.join("boot.img");
+    let mut sector = vec![0u8; 1 << 20];
+    sector[..CPUHP_BOOT_SECTOR.len()].copy_from_slice(CPUHP_BOOT_SECTOR);
+    sector[510..512].copy_from_slice(&[0x55, 0xaa]);
+    std::fs::write(&image, &sector).unwrap();
+    let drive = format!("file={},format=raw,if=ide,snapshot=on", image.display());
+    let machine = "pc-i440fx-7.2";
+    let source = ["-drive", drive.as_str(), "-smp", "1,maxcpus=2"];
+    let dest = ["-drive", drive.as_str(), "-smp", "1"];
+    let stream = dir.join("cpuhp.mig");
+    save_after_cpuhp_switch(Release::V7_2, machine, &source, &stream);
+    let ran = dir.join("ref-ran.mig");
+    save_after_cpuhp_switch(Release::V10_0, machine, &dest, &ran);
+    let paused = dir.join("ref-paused.mig");
+    let program = Release::V10_0.program().display().to_string();
+    let paused_arg = paused.display().to_string();
+    let mut args = vec![
+        "reference",
+        "-o",
+        &paused_arg,
+        "--",
+        &program,
+        "-M",
+        machine,
+    ];
+    args.extend(COMMON);
+    args.extend(dest);
+    let (code, _, stderr) = vmstate(&args);
+    assert_eq!(code, 0, "vmstate reference: {stderr}");
+
+    let refused = match Qemu::load(Release::V10_0, machine, &dest, &stream) {
+        Ok(qemu) => {
+            qemu.quit();
+            panic!("QEMU 10.0 loaded a stream with another number of possible CPUs");
+        }
+        Err(stderr) => stderr,
+    };
+    assert!(
+        refused.contains("Missing section footer for 0000:00:01.3/piix4_pm"),
+        "{refused}"
+    );
+    let check = run_check(&stream, Release::V10_0, Some(&ran));
+    assert_eq!(check.verdict, Verdict::Refuses, "{}", check.stdout);
+    assert!(
+        check
+            .reasons
+            .iter()
+            .any(|r| r.contains("0000:00:01.3/piix4_pm")
+                && r.contains(
+                    "`piix4_pm/cpuhp.cpuhp_state.devs`: the stream has 2 elements, DEST reads 1"
+                )),
+        "{}",
+        check.stdout
+    );
+    let check = run_check(&stream, Release::V10_0, Some(&paused));
+    assert!(
+        check
+            .stdout
+            .contains("note: the reference does not show how many elements")
+            && check
+                .stdout
+                .contains("piix4_pm/cpuhp.cpuhp_state.devs (2 elements)"),
+        "{}",
+        check.stdout
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

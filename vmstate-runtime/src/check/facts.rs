@@ -683,11 +683,21 @@ fn equal_values(leaves: &[Leaf], payload: &[u8]) -> Vec<(String, u64)> {
 /// a `pc-i440fx-7.2` guest with `slots=2,maxmem=1G` loaded where the
 /// machine has no slots, and the other way, both ways between 7.2 and 10.0,
 /// "Missing section footer for 0000:00:01.3/piix4_pm", where `check
-/// --reference` said "loads".
+/// --reference` said "loads". The CPU hotplug state (`vmstate_cpuhp_state`,
+/// hw/acpi/cpu.c) likewise has one `devs` element per possible CPU
+/// (`-smp N,maxcpus=M`), in the `cpuhp` subsection, which QEMU sends once
+/// the guest switched CPU hotplug to its modern interface (a 0 written at
+/// the start of the legacy CPU bitmap, port 0xaf00 on i440fx, 0x0cd8 on q35,
+/// as the ACPI tables do at boot): measured with a boot sector that does
+/// only that, `maxcpus=2` on one side and `-smp 1` on the other, both ways
+/// between 7.2 and 10.0, "Missing section footer for
+/// 0000:00:01.3/piix4_pm" ("... 0000:00:1f.0/ICH9LPC" on q35).
 pub(super) const CONFIGURED_ARRAYS: &[(&str, &str)] = &[
     ("xhci", "xhci.ports"),
     ("piix4_pm", "piix4_pm/memhp.acpi_memory_hotplug.devs"),
     ("ICH9LPC", "pm.ich9_pm/memhp.acpi_memory_hotplug.devs"),
+    ("piix4_pm", "piix4_pm/cpuhp.cpuhp_state.devs"),
+    ("ICH9LPC", "pm.ich9_pm/cpuhp.cpuhp_state.devs"),
 ];
 
 /// The lengths of the [`CONFIGURED_ARRAYS`] of a section. An array without
@@ -710,6 +720,12 @@ fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)>
                 .max();
             if let Some(last) = last {
                 return Some((path, last + 1));
+            }
+            // One element: QEMU's vmdesc gives an array of one no
+            // `array_len`, so it reads as the struct itself.
+            let one = format!("{path}.");
+            if leaves.iter().any(|leaf| leaf.path.starts_with(&one)) {
+                return Some((path, 1));
             }
             let (parent, _) = path.rsplit_once('.')?;
             let parent = format!("{parent}.");
@@ -853,6 +869,16 @@ mod blob_tests {
         assert_eq!(configured_arrays(idstr, &none), [(DEVS, 0)]);
         // No subsection at all: nothing DEST reads either.
         assert_eq!(configured_arrays(idstr, &none[..1]), []);
+        // The CPU hotplug state, once the guest switched to it; one element
+        // has no index (the vmdesc gives an array of one no `array_len`).
+        let cpus = [
+            leaf("piix4_pm/cpuhp.cpuhp_state.selector"),
+            leaf("piix4_pm/cpuhp.cpuhp_state.devs.is_inserting"),
+        ];
+        assert_eq!(
+            configured_arrays(idstr, &cpus),
+            [("piix4_pm/cpuhp.cpuhp_state.devs", 1)]
+        );
         // q35 keeps it in `ICH9LPC`'s `pm`.
         let q35 = [leaf("pm.ich9_pm/memhp.acpi_memory_hotplug.selector")];
         assert_eq!(

@@ -45,6 +45,13 @@ pub struct StreamVerdict {
     pub cpregs_unchecked: Vec<String>,
     /// DEST's release, where its dump names one.
     pub dest_release: Option<(u32, u32)>,
+    /// Arrays whose length DEST takes from its own configuration (see
+    /// `CONFIGURED_ARRAYS` in facts.rs) that the stream carries and the
+    /// reference's section does not, as `idstr: path (N elements)`: the
+    /// reference guest had not sent them (a paused guest has not switched CPU
+    /// hotplug to its modern interface), so how many elements DEST reads is
+    /// not known and was not compared.
+    pub arrays_unchecked: Vec<String>,
 }
 
 /// Configuration subsections and the first release that loads each.
@@ -626,6 +633,22 @@ impl StreamVerdict {
                 && !self.obstacles.contains(&obstacle)
             {
                 self.obstacles.push(obstacle);
+            }
+        }
+        for section in &stream.sections {
+            let Some(dest) = theirs.get(&(section.idstr.as_str(), section.instance_id)) else {
+                continue;
+            };
+            for &(path, len) in &section.device().configured_arrays {
+                if !dest
+                    .device()
+                    .configured_arrays
+                    .iter()
+                    .any(|(p, _)| *p == path)
+                {
+                    self.arrays_unchecked
+                        .push(format!("{}: {path} ({len} elements)", section.idstr));
+                }
             }
         }
         let mut still_unchecked = Vec::new();
