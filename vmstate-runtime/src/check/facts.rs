@@ -121,6 +121,15 @@ pub struct DeviceFacts {
     /// Fields that the device's `post_load` compares with its own
     /// properties (the checker's `COMPARED_BY_POST_LOAD`), with their values.
     pub compared_by_post_load: Vec<(&'static str, u64)>,
+    /// An HDA codec's (`hda-audio`) streams, by index in its `st` array:
+    /// those that carry their buffer state (`hda-audio-stream/buffer`, sent
+    /// for each stream the codec has while `use-timer` is on), and those the
+    /// codec has (the buffer state, or a stream format or gain, which
+    /// `hda_audio_init` sets for each stream of the codec and leaves 0 in the
+    /// array's unused elements). The buffer state holds a pointer to the
+    /// stream's timer (`VMSTATE_TIMER_PTR(buft)`), which a codec without that
+    /// stream never made.
+    pub hda_streams: Option<HdaStreams>,
 }
 
 impl DeviceFacts {
@@ -133,7 +142,17 @@ impl DeviceFacts {
         configured_arrays: Vec::new(),
         legacy_virtio_bar: None,
         compared_by_post_load: Vec::new(),
+        hda_streams: None,
     };
+}
+
+/// An HDA codec's streams (see [`DeviceFacts::hda_streams`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HdaStreams {
+    /// The elements of `st` that carry `hda-audio-stream/buffer`.
+    pub buffered: Vec<usize>,
+    /// The elements of `st` that are streams of the codec.
+    pub present: Vec<usize>,
 }
 
 impl StreamFacts {
@@ -185,7 +204,7 @@ impl SectionFacts {
 
     /// The same, to fill in; [`Self::settle_device`] drops them again
     /// when nothing was found.
-    fn device_mut(&mut self) -> &mut DeviceFacts {
+    pub(super) fn device_mut(&mut self) -> &mut DeviceFacts {
         self.device.get_or_insert_default()
     }
 
@@ -339,6 +358,10 @@ impl<'a> FactsCollector<'a> {
                     }
                     if let Some(decoded) = &decoded {
                         section.equal_values = equal_values(&decoded.leaves, payload);
+                        if info.idstr == "hda-audio" {
+                            section.device_mut().hda_streams =
+                                Some(hda_streams(&decoded.leaves, payload));
+                        }
                         if info.idstr == "hpet" {
                             section.device_mut().hpet_timers =
                                 hpet_timers(&decoded.leaves, payload);
@@ -699,6 +722,38 @@ pub(super) const CONFIGURED_ARRAYS: &[(&str, &str)] = &[
     ("piix4_pm", "piix4_pm/cpuhp.cpuhp_state.devs"),
     ("ICH9LPC", "pm.ich9_pm/cpuhp.cpuhp_state.devs"),
 ];
+
+/// An HDA codec's streams, from its decoded leaves: the elements of `st`
+/// whose leaves hold the `hda-audio-stream/buffer` subsection
+/// (`st[1].hda-audio-stream/buffer.rpos`), and those with that subsection
+/// or a non-zero `format`, `gain_left` or `gain_right`, first to last.
+fn hda_streams(leaves: &[Leaf], payload: &[u8]) -> HdaStreams {
+    let mut streams = HdaStreams::default();
+    for leaf in leaves {
+        let Some((index, rest)) = leaf
+            .path
+            .strip_prefix("st[")
+            .and_then(|rest| rest.split_once(']'))
+        else {
+            continue;
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            continue;
+        };
+        let buffered = rest.starts_with(".hda-audio-stream/buffer.");
+        let set = matches!(rest, ".format" | ".gain_left" | ".gain_right")
+            && payload
+                .get(leaf.offset..leaf.offset.saturating_add(leaf.size))
+                .is_some_and(|bytes| bytes.iter().any(|b| *b != 0));
+        if buffered && !streams.buffered.contains(&index) {
+            streams.buffered.push(index);
+        }
+        if (buffered || set) && !streams.present.contains(&index) {
+            streams.present.push(index);
+        }
+    }
+    streams
+}
 
 /// The lengths of the [`CONFIGURED_ARRAYS`] of a section. An array without
 /// elements leaves no leaf: it has length 0 where the struct that holds it

@@ -55,7 +55,7 @@ pub use cpregs::{
 };
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use facts::{
-    Describer, DeviceFacts, FactsCollector, SectionFacts, StreamFacts, SubsectionFacts,
+    Describer, DeviceFacts, FactsCollector, HdaStreams, SectionFacts, StreamFacts, SubsectionFacts,
 };
 pub use from_schema::dump;
 pub use instances::{Renumbering, instance_renumbering};

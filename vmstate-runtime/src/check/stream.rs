@@ -895,6 +895,28 @@ fn hand_written_differences(
     {
         obstacles.push(virtio_gpu_scanouts(section, ours, dest, footers));
     }
+    // hw/audio/hda-codec.c: `hda-audio-stream/buffer` ends with
+    // `VMSTATE_TIMER_PTR(buft)`, and a codec stream DEST's codec does not
+    // have (an `hda-output` where the stream's codec was an `hda-duplex`)
+    // has no timer: `vmstate_load_state` asserts on the NULL pointer and the
+    // process aborts, in 7.2 and 10.0 alike, paused or not (measured; a
+    // codec with `use-timer=off` has its streams' timers and loads it).
+    // DEST's reference shows which streams its codec has.
+    if let (Some(ours), Some(dest)) = (&section.device().hda_streams, &theirs.device().hda_streams)
+        && let Some(stream) = ours.buffered.iter().find(|i| !dest.present.contains(i))
+    {
+        obstacles.push(Obstacle::LoadCrash {
+            idstr: section.idstr.clone(),
+            instance_id: section.instance_id,
+            what: format!(
+                "the stream's codec sends the buffer of its stream {stream} \
+                 (`st[{stream}].hda-audio-stream/buffer`), a stream DEST's codec does not \
+                 have (another codec type), so DEST has no timer to load it into (QEMU: \
+                 \"vmstate_load_state: Assertion `first_elem || !n_elems || !size' \
+                 failed\", and the process aborts)"
+            ),
+        });
+    }
     if let (Some(ours), Some(dest)) = (
         &section.device().virtio_serial_ports,
         &theirs.device().virtio_serial_ports,
@@ -1814,6 +1836,39 @@ mod configuration_test_tests {
             assert_eq!(difference.path, MSIX);
         }
         assert!(check_reference(&port(true), &port(true)).is_empty());
+    }
+
+    /// An HDA codec stream's buffer state loaded where DEST's codec lacks
+    /// that stream aborts QEMU; where DEST's codec has it (its buffer state
+    /// left out by `use-timer=off`, its format set) it loads.
+    #[test]
+    fn an_hda_stream_dests_codec_lacks_aborts() {
+        let codec = |buffered: &[usize], present: &[usize]| {
+            let mut section = SectionFacts::new(&SectionInfo {
+                idstr: "hda-audio".into(),
+                instance_id: 0,
+                version_id: 2,
+            });
+            section.device_mut().hda_streams = Some(crate::check::HdaStreams {
+                buffered: buffered.to_vec(),
+                present: present.to_vec(),
+            });
+            StreamFacts {
+                machine: Some("pc-q35-7.2".into()),
+                footers: true,
+                sections: vec![section],
+                ..StreamFacts::default()
+            }
+        };
+        // `hda-duplex` into `hda-output`.
+        let obstacles = check_reference(&codec(&[0, 1], &[0, 1]), &codec(&[0], &[0]));
+        let [Obstacle::LoadCrash { what, .. }] = obstacles.as_slice() else {
+            panic!("{obstacles:?}");
+        };
+        assert!(what.contains("`st[1].hda-audio-stream/buffer`"), "{what}");
+        // Into `hda-duplex,use-timer=off`, and `hda-output` into `hda-duplex`.
+        assert!(check_reference(&codec(&[0, 1], &[0, 1]), &codec(&[], &[0, 1])).is_empty());
+        assert!(check_reference(&codec(&[0], &[0]), &codec(&[0, 1], &[0, 1])).is_empty());
     }
 
     /// A stream without `configuration/target-page-bits` has the minimum
