@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Regenerate the libvirt save images in tests/data/libvirt/ with real libvirt.
 #
-# Requires Debian 12's libvirt (the packages libvirt-daemon-driver-qemu, libvirt-daemon and
-# libvirt-clients), QEMU 7.2 as /usr/bin/qemu-system-x86_64, python3, and the compressors
-# libvirt runs: gzip, bzip2, xz, lzop. No daemon is needed: virsh runs libvirt's QEMU driver in
-# its own process (the `qemu:///embed` URI) over a private root directory, whose qemu.conf picks
-# the save image format. As root, the user libvirt's driver expects (libvirt-qemu) is created
-# when missing. Writes next to tests/data/libvirt/; idempotent (each file is written to a
-# temporary name first, then moved into place).
+# Requires what scripts/install-qemu.sh installs: Debian 12's libvirt (libvirt-daemon-driver-qemu,
+# libvirt-daemon, libvirt-clients, and the libvirt-qemu user), QEMU 7.2 as
+# /usr/bin/qemu-system-x86_64 and the compressors libvirt runs (gzip, bzip2, xz, lzop); and
+# python3. No daemon is needed: virsh runs libvirt's QEMU driver in its own process (the
+# `qemu:///embed` URI) over a private root directory, whose qemu.conf picks the save image
+# format. Writes next to tests/data/libvirt/; idempotent (each file is written to a temporary
+# name first, then moved into place).
 #
 # Usage: scripts/make-libvirt-fixtures.sh
 #   A running guest is saved by `virsh save` once per format (raw, gzip, bzip2, xz, lzop), and a
@@ -27,12 +27,8 @@ for tool in virsh qemu-system-x86_64 python3 gzip bzip2 xz lzop; do
   command -v "$tool" >/dev/null || { echo "error: $tool is not installed" >&2; exit 1; }
 done
 # libvirt's QEMU driver, run privileged, looks its default user and group up even when
-# qemu.conf names another one.
-if [[ $(id -u) == 0 ]]; then
-  getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
-  id libvirt-qemu >/dev/null 2>&1 ||
-    useradd --system -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
-fi
+# qemu.conf names another one; scripts/install-qemu.sh creates them with the packages.
+id libvirt-qemu >/dev/null 2>&1 || { echo "error: run scripts/install-qemu.sh first" >&2; exit 1; }
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT

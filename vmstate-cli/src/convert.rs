@@ -179,10 +179,31 @@ fn convert(args: &Convert, mut input: Input) -> Result<(), CommandError> {
                 .unwrap_or_default()
         )));
     }
-    if let (Some(image), Some(machine)) = (&input.libvirt, &args.machine)
-        && let Some(note) = crate::libvirt_image::machine_mismatch(image, Some(machine))
+    // libvirt starts QEMU with the domain XML's machine type, not the
+    // stream's: a renamed stream gets the same name there.
+    if let (Some(image), Some(machine)) = (&mut input.libvirt, &args.machine)
+        && let Some(old) = image.domain().machine.filter(|xml| xml != machine)
     {
-        eprintln!("vmstate: note: {note}");
+        match image.with_machine(machine) {
+            Ok(Some(renamed)) => {
+                *image = renamed;
+                eprintln!(
+                    "vmstate: note: the domain XML's machine type `{old}` is renamed `{machine}` \
+                     too"
+                );
+            }
+            Ok(None) => {
+                if let Some(note) = crate::libvirt_image::machine_mismatch(image, Some(machine)) {
+                    eprintln!("vmstate: note: {note}");
+                }
+            }
+            Err(e) => {
+                return Err(CommandError::Usage(format!(
+                    "{}: the domain XML cannot name machine type `{machine}`: {e}",
+                    args.file.display()
+                )));
+            }
+        }
     }
     let output = Target::create(&args.output, &input)?;
     if let Some(file) = output.seekable()? {

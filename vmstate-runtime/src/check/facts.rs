@@ -702,8 +702,8 @@ fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)>
 /// path, QEMU's message when they differ). No dump marks them: they are
 /// plain integers to the loader, refused after the whole section is read.
 /// e1000e's `subsys` and `subsys_ven` (measured: `e1000e,subsys=0x1234`
-/// into a default one, 7.2 and 10.0: "Cannot migrate while device
-/// properties (subsys/subsys_ven) differ").
+/// into a default one, 7.2 and 10.0: QEMU says "Cannot migrate while
+/// device properties (`subsys/subsys_ven`) differ").
 pub(super) const COMPARED_BY_POST_LOAD: &[(&str, &str, &str)] = &[
     (
         "e1000e",
