@@ -482,39 +482,23 @@ fn real_libvirt_restores_an_image_set_changed() {
     assert!(out.contains("running"), "{out}");
 }
 
-/// The domain of [`a_guest_libvirt_saved_on_10_0_restores_on_7_2_converted`]:
-/// the fixtures' guest on `machine`, run by `emulator`, without its virtio
-/// balloon (which libvirt adds unless told not to): QEMU 10.0 builds the
-/// balloon with other PCI capabilities on its own machine types than 7.2
-/// does on `pc-i440fx-7.2`, and 7.2 refuses it renamed ("Bad config data:
-/// i=0x34 read: 98 device: 84"), which `convert --reference` predicts.
+/// The fixtures' guest (tests/data/libvirt/domain.xml) on `machine`, run by
+/// `emulator`, without its virtio balloon: QEMU 10.0 builds the balloon with
+/// other PCI capabilities on its own machine types than 7.2 does on
+/// `pc-i440fx-7.2`, and 7.2 refuses it renamed ("Bad config data: i=0x34
+/// read: 98 device: 84"), which `convert --reference` predicts.
 fn domain_xml(machine: &str, emulator: &Path) -> String {
-    format!(
-        "<domain type='qemu'>
-  <name>downgrade</name>
-  <memory unit='MiB'>16</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='{machine}'>hvm</type>
-  </os>
-  <features>
-    <acpi/>
-  </features>
-  <devices>
-    <emulator>{}</emulator>
-    <interface type='user'>
-      <mac address='52:54:00:12:34:56'/>
-      <model type='e1000'/>
-    </interface>
-    <serial type='null'>
-      <target port='0'/>
-    </serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-",
-        emulator.display()
-    )
+    let xml = std::fs::read_to_string(fixture("domain.xml")).unwrap();
+    let edited = xml
+        .replace("machine='pc-i440fx-7.2'", &format!("machine='{machine}'"))
+        .replace(
+            "<emulator>/usr/bin/qemu-system-x86_64</emulator>",
+            &format!("<emulator>{}</emulator>", emulator.display()),
+        )
+        .replace("<memballoon model='virtio'/>", "<memballoon model='none'/>");
+    assert_eq!(edited.matches(machine).count(), 1, "{edited}");
+    assert!(edited.contains("model='none'"), "{edited}");
+    edited
 }
 
 /// A guest that libvirt saved while QEMU 10.0 ran it on its own machine
@@ -538,7 +522,7 @@ fn a_guest_libvirt_saved_on_10_0_restores_on_7_2_converted() {
     libvirt.run(
         &[
             format!("create {}", xml.display()),
-            format!("save downgrade {}", saved.display()),
+            format!("save fixture {}", saved.display()),
         ],
         Duration::from_secs(2),
     );
@@ -580,10 +564,10 @@ fn a_guest_libvirt_saved_on_10_0_restores_on_7_2_converted() {
                 converted.display(),
                 on_7_2.display()
             ),
-            "qemu-monitor-command downgrade --hmp 'info version'".to_owned(),
-            "resume downgrade".to_owned(),
-            "domstate downgrade".to_owned(),
-            "destroy downgrade".to_owned(),
+            "qemu-monitor-command fixture --hmp 'info version'".to_owned(),
+            "resume fixture".to_owned(),
+            "domstate fixture".to_owned(),
+            "destroy fixture".to_owned(),
         ],
         Duration::ZERO,
     );
