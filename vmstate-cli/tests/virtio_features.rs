@@ -17,7 +17,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use support::qemu::{Qemu, Release, scratch};
+use support::qemu::{Arch, Qemu, Release, scratch};
 use support::vmstate;
 
 /// `vmstate_virtio`'s subsection with all 64 negotiated bits: tag, name
@@ -163,16 +163,21 @@ const SURVEYED: &[&str] = &[
     "virtio-keyboard-pci",
 ];
 
-/// The `pc-i440fx` machine types `release` runs, oldest first.
-fn i440fx_machines(release: Release) -> Vec<(u32, u32)> {
-    let out = std::process::Command::new(release.program())
+/// The versioned machine types of family `family` (`pc-i440fx`, `virt`)
+/// that `release` runs for `arch`, oldest first.
+fn machines(release: Release, arch: Arch, family: &str) -> Vec<(u32, u32)> {
+    let out = std::process::Command::new(release.program_for(arch))
         .args(["-machine", "help"])
         .output()
         .unwrap();
+    let prefix = format!("{family}-");
     let mut versions: Vec<(u32, u32)> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| name.starts_with("pc-i440fx-"))
+        .filter(|name| {
+            name.strip_prefix(&prefix)
+                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        })
         .filter_map(vmstate::check::machine_version)
         .collect();
     versions.sort_unstable();
@@ -184,9 +189,15 @@ fn i440fx_machines(release: Release) -> Vec<(u32, u32)> {
 /// device (as its section names it), as bits: the names QEMU knows mapped
 /// through [`vmstate::check::VIRTIO_FEATURES`] (a name it lacks is kept as
 /// a name, to fail the comparison), and the bits it reports unnamed.
-fn offered(release: Release, machine: &str, drive: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let mut qemu = Qemu::start(
+fn offered(
+    release: Release,
+    arch: Arch,
+    machine: &str,
+    drive: &str,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut qemu = Qemu::start_arch(
         release,
+        arch,
         machine,
         &[&["-S", "-drive", drive], SURVEYED].concat(),
     );
@@ -224,11 +235,11 @@ fn offered(release: Release, machine: &str, drive: &str) -> BTreeMap<String, BTr
     offered
 }
 
-/// Each release offers, on each `pc-i440fx` machine type it runs, what
-/// [`vmstate::check::VIRTIO_FEATURES`] says: walking the machine types
-/// oldest first, every feature a device starts or stops offering is an
-/// entry there with that machine type as its `since` or after its `until`,
-/// and every entry for these devices is seen to change so.
+/// Each release offers, on each `pc-i440fx` and Arm `virt` machine type it
+/// runs, what [`vmstate::check::VIRTIO_FEATURES`] says: walking the machine
+/// types oldest first, every feature a device starts or stops offering is
+/// an entry there with that machine type as its `since` or after its
+/// `until`, and every entry for these devices is seen to change so.
 #[test]
 fn the_features_that_machine_types_decide_are_the_ones_listed() {
     let dir = scratch("virtio-survey");
@@ -240,67 +251,72 @@ fn the_features_that_machine_types_decide_are_the_ones_listed() {
     let drive = format!("if=none,id=d0,format=raw,file={}", disk.display());
     let mut problems = Vec::new();
     for release in [Release::V7_2, Release::V10_0] {
-        let machines = i440fx_machines(release);
-        assert!(machines.len() > 10, "{release:?}: {machines:?}");
-        let mut seen = BTreeSet::new();
-        let mut before: Option<BTreeMap<String, BTreeSet<String>>> = None;
-        for &(major, minor) in &machines {
-            let machine = format!("pc-i440fx-{major}.{minor}");
-            let now = offered(release, &machine, &drive);
-            if let Some(before) = &before {
-                for (device, features) in &now {
-                    let old = &before[device];
-                    let started = features.difference(old).map(|f| (f, true));
-                    let stopped = old.difference(features).map(|f| (f, false));
-                    for (name, offered) in started.chain(stopped) {
-                        let listed = vmstate::check::VIRTIO_FEATURES.iter().find(|f| {
-                            f.name == name
-                                && f.applies_to(device)
-                                && f.offered(None, Some((major, minor))) == offered
-                                && f.offered(None, Some(before_version(&machines, (major, minor))))
-                                    != offered
-                        });
-                        if listed.is_none() {
-                            problems.push(format!(
-                                "{release:?}: {device} {} {name} on {machine}, which the list \
-                                 does not say",
-                                if offered {
-                                    "starts offering"
-                                } else {
-                                    "stops offering"
-                                }
-                            ));
-                        }
-                        seen.insert((name.clone(), device.clone()));
-                    }
-                }
-            }
-            before = Some(now);
-        }
-        // Every listed change these devices can show was seen.
-        let devices = before.unwrap_or_default();
-        for feature in vmstate::check::VIRTIO_FEATURES {
-            let oldest = machines[0];
-            if feature.name.contains("_USO") || feature.release > release.version() {
-                continue;
-            }
-            for device in devices.keys().filter(|d| feature.applies_to(d)) {
-                let changes = feature.since > oldest || feature.until.is_some();
-                if changes && !seen.contains(&(feature.name.to_owned(), device.clone())) {
-                    problems.push(format!(
-                        "{release:?}: {device} never changed {} across its machine types",
-                        feature.name
-                    ));
-                }
-            }
+        for (arch, family) in [(Arch::X86_64, "pc-i440fx"), (Arch::Aarch64, "virt")] {
+            problems.extend(survey(release, arch, family, &drive));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// The machine type version just before `version` in `machines`.
-fn before_version(machines: &[(u32, u32)], version: (u32, u32)) -> (u32, u32) {
-    let at = machines.iter().position(|v| *v == version).unwrap();
-    machines[at - 1]
+/// What differs between [`vmstate::check::VIRTIO_FEATURES`] and what
+/// `release` offers on the machine types of `family`.
+fn survey(release: Release, arch: Arch, family: &str, drive: &str) -> Vec<String> {
+    let machines = machines(release, arch, family);
+    assert!(machines.len() > 10, "{release:?} {family}: {machines:?}");
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut before: Option<BTreeMap<String, BTreeSet<String>>> = None;
+    for (i, &version) in machines.iter().enumerate() {
+        let machine = format!("{family}-{}.{}", version.0, version.1);
+        let now = offered(release, arch, &machine, drive);
+        if let Some(before) = &before {
+            for (device, features) in &now {
+                let old = &before[device];
+                let started = features.difference(old).map(|f| (f, true));
+                let stopped = old.difference(features).map(|f| (f, false));
+                for (name, offered) in started.chain(stopped) {
+                    let listed = vmstate::check::VIRTIO_FEATURES.iter().any(|f| {
+                        f.name == name
+                            && f.applies_to(device)
+                            && f.offered(None, Some(version)) == offered
+                            && f.offered(None, Some(machines[i - 1])) != offered
+                    });
+                    if !listed {
+                        problems.push(format!(
+                            "{release:?}: {device} {} {name} on {machine}, which the list does \
+                             not say",
+                            if offered {
+                                "starts offering"
+                            } else {
+                                "stops offering"
+                            }
+                        ));
+                    }
+                    seen.insert((name.clone(), device.clone()));
+                }
+            }
+        }
+        before = Some(now);
+    }
+    // Every listed change within these machine types was seen.
+    let (oldest, newest) = (machines[0], machines[machines.len() - 1]);
+    let devices = before.unwrap_or_default();
+    for feature in vmstate::check::VIRTIO_FEATURES {
+        // USO needs a backend that has it; a release before the feature
+        // offers it nowhere.
+        if feature.name.contains("_USO") || feature.release > release.version() {
+            continue;
+        }
+        let changes = feature.offered(None, Some(oldest)) != feature.offered(None, Some(newest));
+        for device in devices.keys().filter(|d| feature.applies_to(d)) {
+            if changes && !seen.contains(&(feature.name.to_owned(), device.clone())) {
+                problems.push(format!(
+                    "{release:?}: {device} never changed {} across the {family} machine types",
+                    feature.name
+                ));
+            }
+        }
+    }
+    problems
 }

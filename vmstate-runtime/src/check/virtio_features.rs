@@ -69,7 +69,7 @@ impl VirtioFeature {
 
 /// The features whose offer the machine type or the release decides, newest
 /// first. Measured with each release's `x-query-virtio-status` on every
-/// `pc-i440fx` machine type it runs (`tests/virtio_features.rs` checks that
+/// `pc-i440fx` and Arm `virt` machine type it runs (`tests/virtio_features.rs` checks that
 /// this list is what the releases offer), except the USO features, which a
 /// device offers only with a backend that has them (a tap device).
 pub static VIRTIO_FEATURES: &[VirtioFeature] = &[
