@@ -41,18 +41,6 @@ fn negotiate(bytes: &mut [u8], features: u64) {
     bytes[at..at + 8].copy_from_slice(&features.to_be_bytes());
 }
 
-/// `bytes` with machine type `from` renamed `to`, of the same length.
-fn renamed(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
-    assert_eq!(from.len(), to.len());
-    let mut bytes = bytes.to_vec();
-    let at = bytes
-        .windows(from.len())
-        .position(|w| w == from.as_bytes())
-        .expect("the configuration names the machine type");
-    bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
-    bytes
-}
-
 /// A stream `source` wrote for a paused guest with `devices` on `machine`,
 /// with `features` written in as its one virtio device's negotiated ones;
 /// each of `dests` loads it as it is, as `check` says.
@@ -97,7 +85,7 @@ fn refused_renamed(
 ) {
     let stream = dir.join("negotiated.mig");
     let moved = dir.join(format!("renamed-{to}.mig"));
-    std::fs::write(&moved, renamed(bytes, from, to)).unwrap();
+    std::fs::write(&moved, support::renamed_by_hand(bytes, from, to)).unwrap();
     let refusal = format!("Features 0x{features:x} unsupported");
     for &release in dests {
         let dest = release.dump_name();
