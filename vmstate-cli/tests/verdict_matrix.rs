@@ -801,15 +801,27 @@ fn device_build_pairs() -> Vec<Pair> {
 
 /// Destinations started with other device properties than the source, which
 /// QEMU compares where neither a dump nor a model shows them: the PCI
-/// capabilities ([`pci_capability_pairs`]), an option ROM's size, power
-/// management's `No_Soft_Reset`, and state that devices write by hand or
-/// check in code (a GPU's outputs, virtio-serial's ports, the HPET's timers,
-/// xHCI's ports, e1000e's subsystem ids).
+/// capabilities (a root port's slot and reservation, ATS), an option ROM's
+/// size, power management's `No_Soft_Reset`, and state that devices write
+/// by hand or check in code (a GPU's outputs, virtio-serial's ports, the
+/// HPET's timers, xHCI's ports, e1000e's subsystem ids).
 fn device_property_pairs() -> Vec<Pair> {
     use Release::{V7_2 as OLD, V10_0 as NEW};
     use Run::Ran;
-    let mut pairs = pci_capability_pairs();
-    pairs.extend([
+    // Both sides on `pc-q35-7.2`, the source after SeaBIOS ran.
+    let q35 = |from, source, into, dest| {
+        to(
+            from,
+            guest("pc-q35-7.2", source),
+            Ran,
+            into,
+            guest("pc-q35-7.2", dest),
+        )
+    };
+    vec![
+        // A destination whose root port has another slot (hot-plug off).
+        q35(OLD, ROOT_PORT_NO_HOTPLUG, NEW, ROOT_PORT),
+        q35(NEW, ROOT_PORT, OLD, ROOT_PORT_NO_HOTPLUG),
         // A destination whose NICs have larger option ROMs than the firmware
         // aligned their ROM BARs to.
         to(
@@ -820,156 +832,34 @@ fn device_property_pairs() -> Vec<Pair> {
             guest("pc-i440fx-7.2", EFI_ROMS),
         ),
         // A destination whose virtio function does not set No_Soft_Reset.
-        to(
-            NEW,
-            guest("pc-q35-7.2", PCIE_VIRTIO_NET_NO_SOFT_RESET),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", PCIE_VIRTIO_NET),
-        ),
+        q35(NEW, PCIE_VIRTIO_NET_NO_SOFT_RESET, OLD, PCIE_VIRTIO_NET),
         // A destination whose virtio GPU has another number of outputs.
-        to(
-            NEW,
-            guest("pc-q35-7.2", VIRTIO_GPU),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", VIRTIO_GPU_3),
-        ),
+        q35(NEW, VIRTIO_GPU, OLD, VIRTIO_GPU_3),
         // A destination whose virtio-serial has other ports.
-        to(
-            OLD,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_PORT),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_BARE),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_BARE),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_PORT),
-        ),
+        q35(OLD, VIRTIO_SERIAL_PORT, NEW, VIRTIO_SERIAL_BARE),
+        q35(NEW, VIRTIO_SERIAL_BARE, OLD, VIRTIO_SERIAL_PORT),
         // A destination whose HPET has another number of timers: 10.0
         // refuses, 7.2 takes the stream's.
-        to(
-            OLD,
-            guest("pc-q35-7.2", HPET_4),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", BARE),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", BARE),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", HPET_5),
-        ),
+        q35(OLD, HPET_4, NEW, BARE),
+        q35(NEW, BARE, OLD, HPET_5),
         // A destination whose xHCI controller has another number of ports.
-        to(
-            OLD,
-            guest("pc-q35-7.2", XHCI_16_PORTS),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", XHCI_8_PORTS),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", XHCI_8_PORTS),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", XHCI_6_PORTS),
-        ),
+        q35(OLD, XHCI_16_PORTS, NEW, XHCI_8_PORTS),
+        q35(NEW, XHCI_8_PORTS, OLD, XHCI_6_PORTS),
         // A destination whose e1000e has other subsystem ids.
-        to(
-            OLD,
-            guest("pc-q35-7.2", E1000E_SUBSYS),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", E1000E),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", E1000E),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", E1000E_SUBSYS),
-        ),
+        q35(OLD, E1000E_SUBSYS, NEW, E1000E),
+        q35(NEW, E1000E, OLD, E1000E_SUBSYS),
         // A destination whose virtio-serial has another number of ports:
         // it reads its own number of map words.
-        to(
-            OLD,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_64),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_31),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_31),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_64),
-        ),
-    ]);
-    pairs
-}
-
-/// Destinations whose PCI Express ports and functions were started with
-/// other capabilities than the source's: QEMU compares the read-only bytes
-/// of the capabilities its own device has.
-fn pci_capability_pairs() -> Vec<Pair> {
-    use Release::{V7_2 as OLD, V10_0 as NEW};
-    use Run::Ran;
-    vec![
-        // A destination whose root port has another slot (hot-plug off).
-        to(
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
-        ),
+        q35(OLD, VIRTIO_SERIAL_64, NEW, VIRTIO_SERIAL_31),
+        q35(NEW, VIRTIO_SERIAL_31, OLD, VIRTIO_SERIAL_64),
         // A destination whose function has no ATS (loads: QEMU compares only
         // its own device's capabilities), and one whose function has ATS
         // where the stream's has none ("Bad config data: i=0x100").
-        to(
-            OLD,
-            guest("pc-q35-7.2", PCIE_VIRTIO_NET_ATS),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", PCIE_VIRTIO_NET),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", PCIE_VIRTIO_NET),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", PCIE_VIRTIO_NET_ATS),
-        ),
+        q35(OLD, PCIE_VIRTIO_NET_ATS, NEW, PCIE_VIRTIO_NET),
+        q35(NEW, PCIE_VIRTIO_NET, OLD, PCIE_VIRTIO_NET_ATS),
         // A destination whose root port reserves another memory window.
-        to(
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_MEM64),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT_MEM32),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT_MEM32),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_MEM64),
-        ),
+        q35(OLD, ROOT_PORT_MEM64, NEW, ROOT_PORT_MEM32),
+        q35(NEW, ROOT_PORT_MEM32, OLD, ROOT_PORT_MEM64),
     ]
 }
 
@@ -1936,19 +1826,13 @@ fn renamed_by_hand(
     dest: Guest,
 ) -> (PathBuf, PathBuf, PathBuf) {
     let (from, to) = (source.guest.machine, dest.machine);
-    assert_eq!(from.len(), to.len(), "{from} and {to} differ in length");
     let stream = dir.join("stream.mig");
     let reference = dir.join("reference.mig");
     make_stream(source, &stream);
     make_reference(release, dest, &reference);
-    let mut bytes = std::fs::read(&stream).unwrap();
-    let at = bytes
-        .windows(from.len())
-        .position(|w| w == from.as_bytes())
-        .expect("the configuration names the machine type");
-    bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+    let bytes = std::fs::read(&stream).unwrap();
     let renamed = dir.join("renamed.mig");
-    std::fs::write(&renamed, &bytes).unwrap();
+    std::fs::write(&renamed, support::renamed_by_hand(&bytes, from, to)).unwrap();
     (stream, renamed, reference)
 }
 
@@ -2092,7 +1976,7 @@ fn save_after_cpuhp_switch(release: Release, machine: &str, devices: &[&str], st
 /// The CPU hotplug state has one element per possible CPU (`maxcpus`), a
 /// count not on the wire, sent once the guest switched to the modern
 /// interface: a 7.2 guest with `-smp 1,maxcpus=2` is refused by 10.0 with
-/// `-smp 1` ("Missing section footer for 0000:00:01.3/piix4_pm"). A
+/// `-smp 1` ("Missing section footer for `0000:00:01.3/piix4_pm`"). A
 /// reference that DEST's guest saved after the same switch shows DEST's
 /// count, and `check` refuses, naming the array; a paused reference
 /// (`vmstate reference`) does not have the state, and `check` says so in a

@@ -22,6 +22,10 @@ use crate::stream::{
 pub struct StreamFacts {
     /// The machine type of the configuration section, when there is one.
     pub machine: Option<String>,
+    /// The machine type the stream was written on, where [`Self::machine`]
+    /// names another: the rename `vmstate convert --machine` plans. `None`
+    /// otherwise.
+    pub written_on: Option<String>,
     /// The subsections of the configuration section.
     pub configuration_subsections: Vec<String>,
     /// The capabilities the source declared (`configuration/capabilities`).
@@ -130,6 +134,9 @@ pub struct DeviceFacts {
     /// stream's timer (`VMSTATE_TIMER_PTR(buft)`), which a codec without that
     /// stream never made.
     pub hda_streams: Option<HdaStreams>,
+    /// The virtio features the guest's driver negotiated, from the device's
+    /// `virtio` blob (0 where no driver ran).
+    pub virtio_guest_features: Option<u64>,
 }
 
 impl DeviceFacts {
@@ -143,6 +150,7 @@ impl DeviceFacts {
         legacy_virtio_bar: None,
         compared_by_post_load: Vec::new(),
         hda_streams: None,
+        virtio_guest_features: None,
     };
 }
 
@@ -221,6 +229,17 @@ impl SectionFacts {
         if self.idstr.ends_with("/virtio-console") {
             self.device_mut().virtio_serial_ports =
                 virtio_serial_ports(virtio_blob.unwrap_or(payload));
+        }
+    }
+
+    /// What a virtio device's `virtio` blob shows: the negotiated features,
+    /// and a PCI function's configuration (see [`Self::observe_virtio_pci`]).
+    fn observe_virtio(&mut self, virtio_blob: Option<&[u8]>, payload: &[u8], pci: bool) {
+        if pci {
+            self.observe_virtio_pci(virtio_blob, payload);
+        }
+        if let Some(features) = virtio_blob.and_then(|blob| virtio_guest_features(blob, pci)) {
+            self.device_mut().virtio_guest_features = Some(features);
         }
     }
 
@@ -404,9 +423,7 @@ impl<'a> FactsCollector<'a> {
                 }
                 // And where no model knows the device (virtio-gpu,
                 // virtio-mem, virtio-scsi, ...), the blob still starts with it.
-                if is_pci_idstr(&info.idstr) {
-                    section.observe_virtio_pci(virtio_blob, payload);
-                }
+                section.observe_virtio(virtio_blob, payload, is_pci_idstr(&info.idstr));
                 section.settle_device();
             }
             Record::Ram(ram) => facts.observe_ram(ram),
@@ -614,6 +631,36 @@ fn virtio_config_len_at(blob: &[u8]) -> Option<(usize, bool)> {
     Some((at + 1 + 1 + 2 + 4, msix.is_some()))
 }
 
+/// The subsection of `vmstate_virtio` that carries all 64 bits of the
+/// negotiated features: its tag, name length, name and version 1.
+const FEATURES_SUBSECTION: &[u8] = b"\x05\x15virtio/64bit_features\x00\x00\x00\x01";
+
+/// The features a virtio device's driver negotiated, from its `virtio`
+/// blob: all 64 bits from the `virtio/64bit_features` subsection, which
+/// `virtio_save` ends with (with the other subsections of `vmstate_virtio`)
+/// whenever the device offers a feature above bit 31, as every modern one
+/// does; else, for a virtio-pci device, the low 32 bits it writes before
+/// the configuration length (see [`legacy_virtio_bar_size`]).
+fn virtio_guest_features(blob: &[u8], pci: bool) -> Option<u64> {
+    if let Some(at) = blob
+        .windows(FEATURES_SUBSECTION.len())
+        .rposition(|w| w == FEATURES_SUBSECTION)
+    {
+        let at = at + FEATURES_SUBSECTION.len();
+        let bytes = blob.get(at..at + 8)?;
+        return Some(u64::from_be_bytes(bytes.try_into().ok()?));
+    }
+    if !pci {
+        return None;
+    }
+    let (at, _) = virtio_config_len_at(blob)?;
+    // The configuration length follows: a blob too short for it is not
+    // laid out so.
+    blob.get(at..at + 4)?;
+    let bytes = blob.get(at - 4..at)?;
+    Some(u64::from(u32::from_be_bytes(bytes.try_into().ok()?)))
+}
+
 /// A virtio-serial device's map of active ports, from its `virtio` blob:
 /// after the configuration, `virtio_save` writes the number of queues and
 /// each queue's size, ring address and index (and its MSI-X vector), then
@@ -698,23 +745,23 @@ fn equal_values(leaves: &[Leaf], payload: &[u8]) -> Vec<(String, u64)> {
 /// `p3` (measured: `qemu-xhci,p2=8,p3=8` into a default one, and a default
 /// one into `p2=2`, both ways between 7.2 and 10.0: "Missing section footer
 /// for 0000:00:01.0/xhci"). The ACPI memory hotplug state
-/// (`vmstate_memory_hotplug`, hw/acpi/memory_hotplug.c) has one `devs`
+/// (`vmstate_memory_hotplug`, `hw/acpi/memory_hotplug.c`) has one `devs`
 /// element per memory slot of the machine (`-m ...,slots=N`; `dev_count` is
 /// not migrated), in the `memhp` subsection of `piix4_pm` (i440fx) and of
 /// `ICH9LPC`'s `pm` (q35), which QEMU sends whenever memory hotplug is
 /// supported (its default), so with no slots too, with no elements: measured,
 /// a `pc-i440fx-7.2` guest with `slots=2,maxmem=1G` loaded where the
 /// machine has no slots, and the other way, both ways between 7.2 and 10.0,
-/// "Missing section footer for 0000:00:01.3/piix4_pm", where `check
+/// "Missing section footer for `0000:00:01.3/piix4_pm`", where `check
 /// --reference` said "loads". The CPU hotplug state (`vmstate_cpuhp_state`,
-/// hw/acpi/cpu.c) likewise has one `devs` element per possible CPU
+/// `hw/acpi/cpu.c`) likewise has one `devs` element per possible CPU
 /// (`-smp N,maxcpus=M`), in the `cpuhp` subsection, which QEMU sends once
 /// the guest switched CPU hotplug to its modern interface (a 0 written at
 /// the start of the legacy CPU bitmap, port 0xaf00 on i440fx, 0x0cd8 on q35,
 /// as the ACPI tables do at boot): measured with a boot sector that does
 /// only that, `maxcpus=2` on one side and `-smp 1` on the other, both ways
 /// between 7.2 and 10.0, "Missing section footer for
-/// 0000:00:01.3/piix4_pm" ("... 0000:00:1f.0/ICH9LPC" on q35).
+/// `0000:00:01.3/piix4_pm`" (`0000:00:1f.0/ICH9LPC` on q35).
 pub(super) const CONFIGURED_ARRAYS: &[(&str, &str)] = &[
     ("xhci", "xhci.ports"),
     ("piix4_pm", "piix4_pm/memhp.acpi_memory_hotplug.devs"),
@@ -797,8 +844,8 @@ fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)>
 /// path, QEMU's message when they differ). No dump marks them: they are
 /// plain integers to the loader, refused after the whole section is read.
 /// e1000e's `subsys` and `subsys_ven` (measured: `e1000e,subsys=0x1234`
-/// into a default one, 7.2 and 10.0: "Cannot migrate while device
-/// properties (`subsys/subsys_ven`) differ").
+/// into a default one, 7.2 and 10.0: QEMU says "Cannot migrate while
+/// device properties (`subsys/subsys_ven`) differ").
 pub(super) const COMPARED_BY_POST_LOAD: &[(&str, &str, &str)] = &[
     (
         "e1000e",
@@ -894,7 +941,10 @@ fn summary(value: &Value) -> String {
 
 #[cfg(test)]
 mod blob_tests {
-    use super::{configured_arrays, is_pci_idstr, virtio_gpu_scanouts, virtio_pci_config};
+    use super::{
+        FEATURES_SUBSECTION, configured_arrays, is_pci_idstr, virtio_gpu_scanouts,
+        virtio_guest_features, virtio_pci_config,
+    };
     use crate::stream::Leaf;
 
     fn leaf(path: &str) -> Leaf {
@@ -1001,6 +1051,46 @@ mod blob_tests {
         assert!(is_pci_idstr("0000:00:02.0:00.0/virtio-gpu"));
         assert!(!is_pci_idstr("virtio-mmio@000000000a003e00/virtio-balloon"));
         assert!(!is_pci_idstr("cpu"));
+    }
+
+    /// A legacy virtio-pci blob: configuration space, interrupt words, then
+    /// `virtio_save`'s status, ISR, queue selector, the low 32 feature bits
+    /// and a configuration of 8 bytes.
+    fn legacy_blob(low_features: u32) -> Vec<u8> {
+        let mut blob = vec![0, 0, 0, 2];
+        let mut config = vec![0u8; 256];
+        config[0x10] = 0x01; // an I/O BAR 0
+        blob.extend_from_slice(&config);
+        blob.extend_from_slice(&[0; 16]);
+        blob.extend_from_slice(&[0x0f, 0, 0, 0]);
+        blob.extend_from_slice(&low_features.to_be_bytes());
+        blob.extend_from_slice(&8u32.to_be_bytes());
+        blob.extend_from_slice(&[0; 8]);
+        blob
+    }
+
+    #[test]
+    fn negotiated_features_come_from_the_64_bit_subsection_or_the_low_word() {
+        let low = 1 << 13;
+        let blob = legacy_blob(low);
+        assert_eq!(virtio_guest_features(&blob, true), Some(u64::from(low)));
+        assert_eq!(
+            virtio_guest_features(&blob, false),
+            None,
+            "not laid out as PCI's"
+        );
+        let mut modern = blob.clone();
+        modern.extend_from_slice(&[0, 0, 0, 1]); // queues and what follows
+        modern.extend_from_slice(FEATURES_SUBSECTION);
+        let all = (1u64 << 32) | (1 << 40) | u64::from(low);
+        modern.extend_from_slice(&all.to_be_bytes());
+        modern.push(0x06); // the next subsection, or the section's end
+        assert_eq!(virtio_guest_features(&modern, true), Some(all));
+        assert_eq!(virtio_guest_features(&modern, false), Some(all));
+        // The subsection cut before its value.
+        let cut = &modern[..modern.len() - 5];
+        assert_eq!(virtio_guest_features(cut, true), None);
+        assert_eq!(virtio_guest_features(&[0; 10], true), None);
     }
 }
 
