@@ -82,7 +82,7 @@ fn run_stream(
     let dest = crate::releases::load(dest_path, facts.machine.as_deref())?;
     let mut verdict = check_stream(&facts, &dest);
     if let Some(reference) = reference {
-        let reference = read_facts(reference)?;
+        let reference = read_reference_facts(reference)?;
         verdict.add_reference(&facts, &reference);
     }
     for obstacle in &verdict.obstacles {
@@ -154,6 +154,19 @@ pub fn read_facts(path: &Path) -> Result<StreamFacts, CommandError> {
     let reader = StreamReader::new(input)?
         .with_delimiter(crate::models::delimit)
         .with_page_counts(crate::input::Input::read_at)
+        .with_data_extents(crate::input::data_extent);
+    Ok(StreamFacts::read(reader, &describe_by_model)?)
+}
+
+/// The facts of a reference stream: as [`read_facts`], but its pages are
+/// read, so that the facts hold what its ACPI tables say (the guest's
+/// possible CPUs, [`StreamFacts::possible_cpus`]). A reference is a paused
+/// guest's: its data pages are the firmware, option ROMs and ACPI tables,
+/// the rest zero pages, which are records without data.
+pub fn read_reference_facts(path: &Path) -> Result<StreamFacts, CommandError> {
+    let input = crate::input::open(path)?;
+    let reader = StreamReader::new(input)?
+        .with_delimiter(crate::models::delimit)
         .with_data_extents(crate::input::data_extent);
     Ok(StreamFacts::read(reader, &describe_by_model)?)
 }

@@ -306,7 +306,7 @@ fn decide(
 ) -> Result<Fixed, CommandError> {
     let mut plan = Fixed::default();
     let reference = match &args.reference {
-        Some(path) => Some(crate::check::read_facts(path)?),
+        Some(path) => Some(crate::check::read_reference_facts(path)?),
         None => None,
     };
     // Sections numbered otherwise than DEST numbers them are renumbered

@@ -50,6 +50,12 @@ pub struct StreamFacts {
     pub footers: bool,
     /// The sections, in stream order (each START or FULL header once).
     pub sections: Vec<SectionFacts>,
+    /// How many CPUs the guest's ACPI MADT lists: QEMU's `build_madt` gives
+    /// every *possible* CPU an entry (`-smp ...,maxcpus=`), present or not,
+    /// and the tables travel as RAM block `/rom@etc/acpi/tables`. That is the
+    /// length of the CPU hotplug state (`cpuhp`), which a paused guest has
+    /// not sent yet. `None` where the stream has no such table.
+    pub possible_cpus: Option<usize>,
 }
 
 /// One section of a stream.
@@ -305,7 +311,20 @@ pub struct FactsCollector<'a> {
     describe: Describer<'a>,
     /// The section whose payload comes next.
     current: Option<SectionInfo>,
+    /// The RAM block the last page record named (a record with the
+    /// CONTINUE flag names none and stays in it).
+    ram_block: Option<String>,
+    /// The pages of the ACPI tables' RAM block seen so far, at their
+    /// offsets (at most [`ACPI_TABLES_MAX`] bytes).
+    acpi_tables: Vec<u8>,
 }
+
+/// The RAM block that holds the ACPI tables QEMU built for the guest.
+const ACPI_TABLES: &str = "/rom@etc/acpi/tables";
+
+/// The most bytes of ACPI tables read (QEMU's `ACPI_BUILD_TABLE_MAX_SIZE`
+/// is 2 MiB on the machine types here, 128 KiB on old ones).
+const ACPI_TABLES_MAX: u64 = 2 << 20;
 
 impl<'a> FactsCollector<'a> {
     /// Starts with nothing seen; `vmdesc` is the stream's description
@@ -319,7 +338,44 @@ impl<'a> FactsCollector<'a> {
             moved: HashMap::new(),
             describe,
             current: None,
+            ram_block: None,
+            acpi_tables: Vec::new(),
         }
+    }
+
+    /// Keeps the pages of the ACPI tables' RAM block.
+    fn observe_acpi_page(&mut self, ram: &RamRecord) {
+        let (offset, block, data) = match ram {
+            RamRecord::Page {
+                offset,
+                block,
+                data,
+            } => (*offset, block, Some(data.as_slice())),
+            RamRecord::Zero { offset, block, .. } => (*offset, block, None),
+            _ => return,
+        };
+        if let Some(block) = block {
+            self.ram_block = Some(block.clone());
+        }
+        if self.ram_block.as_deref() != Some(ACPI_TABLES) {
+            return;
+        }
+        let Some(data) = data else {
+            return;
+        };
+        let Some(end) = offset.checked_add(data.len() as u64) else {
+            return;
+        };
+        if end > ACPI_TABLES_MAX {
+            return;
+        }
+        let (Ok(start), Ok(end)) = (usize::try_from(offset), usize::try_from(end)) else {
+            return;
+        };
+        if self.acpi_tables.len() < end {
+            self.acpi_tables.resize(end, 0);
+        }
+        self.acpi_tables[start..end].copy_from_slice(data);
     }
 
     /// Takes in the next record of the stream.
@@ -377,10 +433,8 @@ impl<'a> FactsCollector<'a> {
                     }
                     if let Some(decoded) = &decoded {
                         section.equal_values = equal_values(&decoded.leaves, payload);
-                        if info.idstr == "hda-audio" {
-                            section.device_mut().hda_streams =
-                                Some(hda_streams(&decoded.leaves, payload));
-                        }
+                        section.device_mut().hda_streams = (info.idstr == "hda-audio")
+                            .then(|| hda_streams(&decoded.leaves, payload));
                         if info.idstr == "hpet" {
                             section.device_mut().hpet_timers =
                                 hpet_timers(&decoded.leaves, payload);
@@ -426,7 +480,10 @@ impl<'a> FactsCollector<'a> {
                 section.observe_virtio(virtio_blob, payload, is_pci_idstr(&info.idstr));
                 section.settle_device();
             }
-            Record::Ram(ram) => facts.observe_ram(ram),
+            Record::Ram(ram) => {
+                facts.observe_ram(ram);
+                self.observe_acpi_page(ram);
+            }
             Record::Footer { .. } => facts.footers = true,
             Record::Eof | Record::Vmdesc { .. } => {}
         }
@@ -456,7 +513,8 @@ impl<'a> FactsCollector<'a> {
 
     /// The facts of every record observed.
     #[must_use]
-    pub fn finish(self) -> StreamFacts {
+    pub fn finish(mut self) -> StreamFacts {
+        self.facts.possible_cpus = madt_cpus(&self.acpi_tables);
         self.facts
     }
 }
@@ -802,6 +860,40 @@ fn hda_streams(leaves: &[Leaf], payload: &[u8]) -> HdaStreams {
     streams
 }
 
+/// How many processor entries (local APIC, type 0, and local x2APIC, type
+/// 9) the first MADT in `tables` lists: QEMU's `build_madt` writes one for
+/// every possible CPU. A table is recognized by its signature `APIC`, a
+/// length that `tables` holds and entries that fill it exactly (not by its
+/// checksum: QEMU leaves checksums to the firmware, `bios_linker_loader`).
+fn madt_cpus(tables: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(found) = tables.get(at..)?.windows(4).position(|w| w == b"APIC") {
+        let start = at + found;
+        at = start + 1;
+        let Some(len) = tables.get(start + 4..start + 8) else {
+            continue;
+        };
+        let len = usize::try_from(u32::from_le_bytes([len[0], len[1], len[2], len[3]])).ok()?;
+        let Some(table) = tables.get(start..start.saturating_add(len)) else {
+            continue;
+        };
+        let (mut entry, mut cpus) = (44, 0);
+        while let (Some(&kind), Some(&size)) = (table.get(entry), table.get(entry + 1)) {
+            if size < 2 {
+                break;
+            }
+            if kind == 0 || kind == 9 {
+                cpus += 1;
+            }
+            entry += usize::from(size);
+        }
+        if len >= 44 && entry == len {
+            return Some(cpus);
+        }
+    }
+    None
+}
+
 /// The lengths of the [`CONFIGURED_ARRAYS`] of a section. An array without
 /// elements leaves no leaf: it has length 0 where the struct that holds it
 /// is in the payload (another of its fields is), and none where it is not
@@ -954,6 +1046,26 @@ mod blob_tests {
             size: 1,
             type_name: "uint8".to_owned(),
         }
+    }
+
+    /// A MADT with two local APIC entries and an I/O APIC entry, after
+    /// other bytes that spell `APIC` without being a table; its checksum is
+    /// left to the firmware, as QEMU leaves it.
+    #[test]
+    fn the_madt_lists_the_possible_cpus() {
+        let mut tables = b"xxAPIC\xff\xff\xff\x7fyy".to_vec();
+        let mut madt = b"APIC".to_vec();
+        madt.extend_from_slice(&(44u32 + 8 + 8 + 12).to_le_bytes());
+        madt.resize(44, 0);
+        madt.extend_from_slice(&[0, 8, 0, 0, 1, 0, 0, 0]); // CPU 0, enabled
+        madt.extend_from_slice(&[0, 8, 1, 1, 0, 0, 0, 0]); // CPU 1, possible
+        madt.extend_from_slice(&[1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0]); // I/O APIC
+        tables.extend_from_slice(&madt);
+        assert_eq!(super::madt_cpus(&tables), Some(2));
+        // Cut short, or entries that overrun it: no table.
+        assert_eq!(super::madt_cpus(&tables[..tables.len() - 1]), None);
+        assert_eq!(super::madt_cpus(b"APIC"), None);
+        assert_eq!(super::madt_cpus(&[]), None);
     }
 
     /// The memory hotplug state has one element per memory slot; with no

@@ -734,7 +734,7 @@ impl StreamVerdict {
                 self.obstacles.push(obstacle);
             }
         }
-        self.arrays_unchecked = unshown_arrays(stream, &theirs);
+        self.arrays_unchecked = unshown_arrays(stream, &theirs, reference.possible_cpus);
         let mut still_unchecked = Vec::new();
         // The RAM section's blocks were compared above.
         self.unchecked.retain(|idstr| idstr != "ram");
@@ -882,6 +882,12 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         ));
         reference_cpregs(section, theirs, &mut obstacles);
         obstacles.extend(hand_written_differences(section, theirs, stream.footers));
+        obstacles.extend(possible_cpus_difference(
+            section,
+            theirs,
+            reference,
+            stream.footers,
+        ));
         obstacles.extend(pci_config_difference(stream, reference, section, theirs));
     }
     obstacles
@@ -924,6 +930,7 @@ fn virtio_features_not_offered(
 fn unshown_arrays(
     stream: &StreamFacts,
     theirs: &HashMap<(&str, u32), &SectionFacts>,
+    possible_cpus: Option<usize>,
 ) -> Vec<String> {
     let mut out = Vec::new();
     for section in &stream.sections {
@@ -931,17 +938,64 @@ fn unshown_arrays(
             continue;
         };
         for &(path, len) in &section.device().configured_arrays {
-            if !dest
-                .device()
-                .configured_arrays
-                .iter()
-                .any(|(p, _)| *p == path)
+            // The CPU hotplug state's length DEST's ACPI tables show.
+            let shown = possible_cpus.is_some() && path.ends_with(CPU_HOTPLUG_DEVS);
+            if !shown
+                && !dest
+                    .device()
+                    .configured_arrays
+                    .iter()
+                    .any(|(p, _)| *p == path)
             {
                 out.push(format!("{}: {path} ({len} elements)", section.idstr));
             }
         }
     }
     out
+}
+
+/// The end of the CPU hotplug state's array path (`piix4_pm/cpuhp...`,
+/// `pm.ich9_pm/cpuhp...`): one element per possible CPU.
+const CPU_HOTPLUG_DEVS: &str = "cpuhp.cpuhp_state.devs";
+
+/// A CPU hotplug state (`cpuhp`, sent once the guest switched CPU hotplug
+/// to its modern interface) of another length than DEST's possible CPUs,
+/// where DEST's reference has no such state (a paused guest has not made
+/// the switch): DEST reads one element per possible CPU
+/// (`vmstate_cpuhp_state`, `dev_count` not migrated), and its ACPI MADT,
+/// which the reference carries in its RAM, lists each of them. Measured: a
+/// 7.2 guest with `-smp 1,maxcpus=2` into 10.0 with `-smp 1`, "Missing
+/// section footer for `0000:00:01.3/piix4_pm`".
+fn possible_cpus_difference(
+    section: &SectionFacts,
+    theirs: &SectionFacts,
+    reference: &StreamFacts,
+    footers: bool,
+) -> Option<Obstacle> {
+    let dest = reference.possible_cpus?;
+    let &(path, ours) = section
+        .device()
+        .configured_arrays
+        .iter()
+        .find(|(path, _)| path.ends_with(CPU_HOTPLUG_DEVS))?;
+    let sent_by_dest = theirs
+        .device()
+        .configured_arrays
+        .iter()
+        .any(|(p, _)| *p == path);
+    (!sent_by_dest && ours != dest).then(|| Obstacle::Layout {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        difference: super::layout::LayoutDifference {
+            path: path.to_owned(),
+            stream: format!("{ours} elements"),
+            dest: format!(
+                "reads {dest}, one per possible CPU of its guest, as its ACPI tables list \
+                 them (the count is not on the wire)"
+            ),
+        },
+        footers,
+    })
 }
 
 /// hw/audio/hda-codec.c: `hda-audio-stream/buffer` ends with
