@@ -204,6 +204,24 @@ pub enum Obstacle {
         /// Whether the stream's sections end with footers.
         footers: bool,
     },
+    /// A virtio-pci device whose MSI-X vectors its machine type decides,
+    /// built with the stream's machine type's default, which DEST's machine
+    /// type builds with another: QEMU compares the MSI-X capability. Said
+    /// without a reference; a reference shows DEST's device instead.
+    MsixVectors {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The stream's device's vectors (0: no MSI-X).
+        stream: usize,
+        /// DEST's device's, by its machine type's default.
+        dest: usize,
+        /// DEST's machine type.
+        machine: String,
+        /// The first machine type version with the newer default.
+        since: (u32, u32),
+    },
     /// A field QEMU requires to hold the destination's own value
     /// (`VMSTATE_*_EQUAL`) holds another, as the reference stream shows.
     EqualValue {
@@ -400,6 +418,29 @@ impl fmt::Display for Obstacle {
                 "section `{idstr}` instance {instance_id}: {what} (QEMU: \"error while loading \
                  state for instance 0x{instance_id:x} of device '{idstr}'\")"
             ),
+            Self::MsixVectors {
+                idstr,
+                instance_id,
+                stream,
+                dest,
+                machine,
+                since: (major, minor),
+            } => {
+                let vectors = |n: &usize| match n {
+                    0 => "no MSI-X".to_owned(),
+                    n => format!("{n} MSI-X vectors"),
+                };
+                write!(
+                    f,
+                    "section `{idstr}` instance {instance_id}: the stream's device has {}, and \
+                     DEST's machine type `{machine}` builds it with {} (`vectors`, another \
+                     default from machine type {major}.{minor} on; QEMU: \"get_pci_config_device: \
+                     Bad config data\", then \"error while loading state for instance \
+                     0x{instance_id:x} of device '{idstr}'\")",
+                    vectors(stream),
+                    vectors(dest)
+                )
+            }
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),

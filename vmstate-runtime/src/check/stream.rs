@@ -213,6 +213,9 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         verdict
             .obstacles
             .extend(machine_configuration_difference(section, stream));
+        verdict
+            .obstacles
+            .extend(msix_vectors_difference(section, stream));
         verdict.obstacles.extend(virtio_features_not_offered(
             section,
             dest.release_version(),
@@ -668,6 +671,7 @@ impl StreamVerdict {
                 o,
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::ConfiguredField { .. }
+                    | Obstacle::MsixVectors { .. }
                     | Obstacle::CpregCount { .. }
                     | Obstacle::CpregUnknown { .. }
                     | Obstacle::CpregUnset { .. }
@@ -861,6 +865,29 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         obstacles.extend(pci_config_difference(stream, reference, section, theirs));
     }
     obstacles
+}
+
+/// A virtio-pci device built with other MSI-X vectors than DEST's machine
+/// type builds it with (see [`super::virtio_features::msix_difference`]).
+fn msix_vectors_difference(section: &SectionFacts, stream: &StreamFacts) -> Option<Obstacle> {
+    let config = section.pci_config.as_deref()?;
+    let machine = stream.machine.as_deref()?;
+    let device = section.idstr.rsplit('/').next()?;
+    let vectors = super::pci::msix_entries(config).unwrap_or(0);
+    let (dest, rule) = super::virtio_features::msix_difference(
+        device,
+        vectors,
+        stream.written_on.as_deref(),
+        machine,
+    )?;
+    Some(Obstacle::MsixVectors {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        stream: vectors,
+        dest,
+        machine: machine.to_owned(),
+        since: rule.since,
+    })
 }
 
 /// The virtio features that the guest's driver negotiated and that DEST's
