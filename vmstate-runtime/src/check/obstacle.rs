@@ -418,29 +418,7 @@ impl fmt::Display for Obstacle {
                 "section `{idstr}` instance {instance_id}: {what} (QEMU: \"error while loading \
                  state for instance 0x{instance_id:x} of device '{idstr}'\")"
             ),
-            Self::MsixVectors {
-                idstr,
-                instance_id,
-                stream,
-                dest,
-                machine,
-                since: (major, minor),
-            } => {
-                let vectors = |n: &usize| match n {
-                    0 => "no MSI-X".to_owned(),
-                    n => format!("{n} MSI-X vectors"),
-                };
-                write!(
-                    f,
-                    "section `{idstr}` instance {instance_id}: the stream's device has {}, and \
-                     DEST's machine type `{machine}` builds it with {} (`vectors`, another \
-                     default from machine type {major}.{minor} on; QEMU: \"get_pci_config_device: \
-                     Bad config data\", then \"error while loading state for instance \
-                     0x{instance_id:x} of device '{idstr}'\")",
-                    vectors(stream),
-                    vectors(dest)
-                )
-            }
+            Self::MsixVectors { .. } => self.fmt_msix_vectors(f),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
@@ -630,6 +608,34 @@ impl Obstacle {
         } else {
             f.write_str(" (QEMU then reads past the section and fails on what follows)")
         }
+    }
+
+    fn fmt_msix_vectors(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::MsixVectors {
+            idstr,
+            instance_id,
+            stream,
+            dest,
+            machine,
+            since: (major, minor),
+        } = self
+        else {
+            return Ok(());
+        };
+        let vectors = |n: &usize| match n {
+            0 => "no MSI-X".to_owned(),
+            n => format!("{n} MSI-X vectors"),
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: the stream's device has {}, and DEST's \
+             machine type `{machine}` builds it with {} (`vectors`, another default from \
+             machine type {major}.{minor} on; QEMU: \"get_pci_config_device: Bad config \
+             data\", then \"error while loading state for instance 0x{instance_id:x} of device \
+             '{idstr}'\")",
+            vectors(stream),
+            vectors(dest)
+        )
     }
 
     fn fmt_subsection_version(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
