@@ -210,16 +210,10 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
                 });
             }
         }
-        verdict
-            .obstacles
-            .extend(machine_configuration_difference(section, stream));
-        verdict
-            .obstacles
-            .extend(msix_vectors_difference(section, stream));
-        verdict.obstacles.extend(virtio_features_not_offered(
+        verdict.obstacles.extend(machine_type_defaults(
             section,
+            stream,
             dest.release_version(),
-            stream.machine.as_deref(),
         ));
         let zero_only = INSTANCE_ZERO_ONLY.iter().any(|(idstr, until)| {
             *idstr == section.idstr && dest.release_version().is_some_and(|r| r <= *until)
@@ -865,6 +859,26 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         obstacles.extend(pci_config_difference(stream, reference, section, theirs));
     }
     obstacles
+}
+
+/// What DEST's machine type (the stream's, or the one a rename gives it)
+/// and release decide by default that the section differs from: fields
+/// behind configuration tests, MSI-X vectors, virtio features. Said without
+/// a reference; a reference replaces the first two with DEST's own device.
+fn machine_type_defaults(
+    section: &SectionFacts,
+    stream: &StreamFacts,
+    release: Option<(u32, u32)>,
+) -> Vec<Obstacle> {
+    machine_configuration_difference(section, stream)
+        .into_iter()
+        .chain(msix_vectors_difference(section, stream))
+        .chain(virtio_features_not_offered(
+            section,
+            release,
+            stream.machine.as_deref(),
+        ))
+        .collect()
 }
 
 /// A virtio-pci device built with other MSI-X vectors than DEST's machine
