@@ -403,13 +403,17 @@ fn decide(
             }
             // Constants that differ between the releases are given DEST's
             // value when the `cpu` section is rewritten.
-            Obstacle::CpregConstant { ref registers, .. }
-                if registers.iter().all(|(index, value, theirs)| {
-                    dest.release
-                        .as_deref()
-                        .and_then(|r| vmstate::check::dest_constant(*index, *value, r))
-                        == Some(*theirs)
-                }) => {}
+            Obstacle::CpregConstant {
+                ref idstr,
+                instance_id,
+                ref registers,
+            } if registers.iter().all(|(index, value, theirs)| {
+                let stream_value = |other| section_register(facts, idstr, instance_id, other);
+                dest.release
+                    .as_deref()
+                    .and_then(|r| vmstate::check::dest_constant(*index, *value, r, stream_value))
+                    == Some(*theirs)
+            }) => {}
             Obstacle::Machine { .. } if plan.machine.is_some() => {}
             // Written as plain pages, always (`plain_pages`).
             Obstacle::FilledZeroPages { .. } | Obstacle::CompressedPages { .. } => {}
@@ -486,6 +490,20 @@ fn decide(
     Ok(plan)
 }
 
+/// The value of register `index` in the `cpu` section `idstr` instance
+/// `instance_id` of the stream, as it came: what tells its CPU model.
+fn section_register(facts: &StreamFacts, idstr: &str, instance_id: u32, index: u64) -> Option<u64> {
+    let section = facts
+        .sections
+        .iter()
+        .find(|s| s.idstr == idstr && s.instance_id == instance_id)?;
+    vmstate::check::register_value(
+        section.cpregs.as_deref()?,
+        section.cpreg_values.as_deref()?,
+        index,
+    )
+}
+
 /// Rewrites the Arm `cpu` sections without the registers DEST's CPU lacks
 /// (`drops`) and with those it lacks that DEST has and computes (`supply`),
 /// into `plan`, where the guest cannot tell (the rule and the
@@ -525,7 +543,9 @@ fn drop_cpregs<R: Read + Seek>(
         let to_supply = supply.get(&key).map_or(&[][..], Vec::as_slice);
         let where_ = format!("section `{}` instance {}", info.idstr, info.instance_id);
         let value_for = |index, value| {
-            dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r))
+            let stream_value =
+                |other| section_register(facts, &info.idstr, info.instance_id, other);
+            dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r, stream_value))
         };
         // A section whose lists stay as they are is written as it came: the
         // model need not know every subsection (`-cpu max`'s `cpu/sve`) for

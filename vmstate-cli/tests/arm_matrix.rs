@@ -450,8 +450,9 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
 }
 
 /// `convert`, with a reference and without one, on CPU configurations whose
-/// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3) and on CPUs
-/// whose register lists differ otherwise (`cortex-a76`, `neoverse-n1`): with
+/// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3, the
+/// `cortex-a53`'s `REVIDR`) and on CPUs whose register lists differ otherwise
+/// (`cortex-a76`, `neoverse-n1`): with
 /// a reference it must convert (QEMU loads each converted stream, measured
 /// both ways), whatever it writes must load in the real destination, and
 /// `check` must say so of it. `check --reference` once called a 7.2
@@ -492,6 +493,15 @@ fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
             name: "neoverse-n1 ran",
             machine: "virt-7.2",
             devices: &["-cpu", "neoverse-n1"],
+            ran: true,
+        },
+        // REVIDR is 0 in 7.2's cortex-a53 and 0x100 in 10.0's: `convert`
+        // without a reference once wrote 7.2's value, which 10.0 refused
+        // and `check` called loadable; with one it refused the guest.
+        Guest {
+            name: "cortex-a53 ran",
+            machine: "virt-7.2",
+            devices: &["-cpu", "cortex-a53"],
             ran: true,
         },
     ];

@@ -268,7 +268,26 @@ pub struct ReleaseConstant {
     pub v7_2: u64,
     /// The field's bits in QEMU 10.0.2.
     pub v10_0: u64,
+    /// The CPU model whose value this is, by registers the stream carries
+    /// and their values, all of which must match (QEMU does not migrate
+    /// `MIDR`, `ARM_CP_NO_RAW`, so the model shows only in the other
+    /// constants it computes); empty where the field differs in every CPU
+    /// model that has it.
+    pub cpu: &'static [(u64, u64)],
 }
+
+/// The `AArch32` views of `CTR` (cp15 c0 c0 1) and `ID_MMFR0` (cp15 c0 c1 4),
+/// which both releases migrate for every CPU model with `AArch32` (also with
+/// `aarch64=off`) and no machine or CPU property changes.
+const CTR: u64 = 0x4020_0000_200f_0001;
+const ID_MMFR0: u64 = 0x4020_0000_200f_0084;
+
+/// A `cortex-a53` (`aarch64_a53_initfn`, target/arm/tcg/cpu64.c): `CTR`
+/// 0x84448004 with `ID_MMFR0` 0x10101105, measured on `virt-7.2` to be no
+/// other CPU model's both releases run (`cortex-a35` has this `CTR` with
+/// `ID_MMFR0` 0x10201105; `-a57`, `-a72`, `-a15`, `max` another `CTR`;
+/// `-a7` 0x84448003).
+const CORTEX_A53: &[(u64, u64)] = &[(CTR, 0x8444_8004), (ID_MMFR0, 0x1010_1105)];
 
 /// The fields of constants that differ between QEMU 7.2 and 10.0.2:
 /// `ID_DFR0`'s `MMapTrc` (bits 19:16), in its `AArch32` and `AArch64`
@@ -279,6 +298,14 @@ pub struct ReleaseConstant {
 /// 0x2010505; `-a53`, `-a57`, `-a72`: 0x3010006; `-a76`, `neoverse-n1`:
 /// 0x4010008; `max`; `pmu=off`: 0x10006; EL3 (`secure=on`): 0x3010066), 10.0
 /// the same values with 0 there; `a64fx` (no `AArch32`) has 0 in both.
+///
+/// And `REVIDR` of the `cortex-a53`, in both encodings: 0 in 7.2, 0x100 in
+/// 10.0.2 (`aarch64_a53_initfn` sets `cpu->revidr`; no other CPU model both
+/// releases run on `virt` has a `REVIDR` that differs, measured). Measured:
+/// 10.0 refused a 7.2 `-cpu cortex-a53` guest's stream that `convert
+/// --to qemu-10.0` had written with 7.2's `REVIDR` ("error while loading
+/// state for instance 0x0 of device 'cpu'"), and `check` without a reference
+/// called that stream loadable; with a reference `convert` refused it.
 pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
     ReleaseConstant {
         index: 0x4020_0000_200f_0082,
@@ -286,6 +313,7 @@ pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
         mask: 0x000f_0000,
         v7_2: 0x0001_0000,
         v10_0: 0,
+        cpu: &[],
     },
     ReleaseConstant {
         index: 0x6030_0000_0013_c00a,
@@ -293,17 +321,55 @@ pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
         mask: 0x000f_0000,
         v7_2: 0x0001_0000,
         v10_0: 0,
+        cpu: &[],
+    },
+    ReleaseConstant {
+        index: 0x4020_0000_200f_0006,
+        name: "REVIDR",
+        mask: 0xffff_ffff,
+        v7_2: 0,
+        v10_0: 0x100,
+        cpu: CORTEX_A53,
+    },
+    ReleaseConstant {
+        index: 0x6030_0000_0013_c006,
+        name: "REVIDR_EL1",
+        mask: 0xffff_ffff,
+        v7_2: 0,
+        v10_0: 0x100,
+        cpu: CORTEX_A53,
     },
 ];
+
+/// The value of register `index` in a `cpu` section's lists (`indexes` and
+/// `values`, in the same order).
+#[must_use]
+pub fn register_value(indexes: &[u64], values: &[u64], index: u64) -> Option<u64> {
+    let at = indexes.iter().position(|i| *i == index)?;
+    values.get(at).copied()
+}
 
 /// The value a destination running QEMU `dest_release` (its version, e.g.
 /// `7.2.22`) computes for register `index` where the stream carries `value`
 /// with the other release's field; `None` when it keeps the stream's value
-/// (the field is DEST's already, or the register is 0: the CPU has none of
-/// its features).
+/// (the field is DEST's already, the register is 0 where the difference is
+/// every CPU's: the CPU has none of its features, or the stream's CPU is
+/// not the model the difference is of). `stream_value` gives the stream's
+/// value of another register of the same section, which identifies the CPU
+/// model.
 #[must_use]
-pub fn dest_constant(index: u64, value: u64, dest_release: &str) -> Option<u64> {
-    let entry = RELEASE_CONSTANTS.iter().find(|c| c.index == index)?;
+pub fn dest_constant(
+    index: u64,
+    value: u64,
+    dest_release: &str,
+    stream_value: impl Fn(u64) -> Option<u64>,
+) -> Option<u64> {
+    let entry = RELEASE_CONSTANTS.iter().find(|c| {
+        c.index == index
+            && c.cpu
+                .iter()
+                .all(|&(register, want)| stream_value(register) == Some(want))
+    })?;
     let field = value & entry.mask;
     let (from, to) = if dest_release.starts_with("7.2") {
         (entry.v10_0, entry.v7_2)
@@ -312,7 +378,10 @@ pub fn dest_constant(index: u64, value: u64, dest_release: &str) -> Option<u64> 
     } else {
         return None;
     };
-    (value != 0 && field == from && from != to).then_some(value & !entry.mask | to)
+    // A model's own register may be 0 in one release (REVIDR); a field every
+    // model has is left alone in a register that is 0 (no such feature).
+    let applies = value != 0 || !entry.cpu.is_empty();
+    (applies && field == from && from != to).then_some(value & !entry.mask | to)
 }
 
 /// The value to supply for register `index`, which DEST migrates and the
@@ -702,28 +771,59 @@ mod tests {
         assert_eq!(supplied_value(0x6030_0000_0013_c000, &registers), None);
         // ID_DFR0 takes DEST's value only where it has the other release's.
         assert_eq!(
-            dest_constant(0x6030_0000_0013_c00a, 0x0300_0006, "7.2.22"),
+            dest_constant(0x6030_0000_0013_c00a, 0x0300_0006, "7.2.22", |_| None),
             Some(0x0301_0006)
         );
         assert_eq!(
-            dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "10.0.2"),
+            dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "10.0.2", |_| None),
             Some(0x0300_0006)
         );
         assert_eq!(
-            dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "7.2.22"),
+            dest_constant(0x6030_0000_0013_c00a, 0x0301_0006, "7.2.22", |_| None),
             None
         );
         // Whatever the other fields hold (EL3, `pmu=off`), and never for a
         // CPU without the register's features.
         assert_eq!(
-            dest_constant(0x4020_0000_200f_0082, 0x0301_0066, "10.0.2"),
+            dest_constant(0x4020_0000_200f_0082, 0x0301_0066, "10.0.2", |_| None),
             Some(0x0300_0066)
         );
         assert_eq!(
-            dest_constant(0x4020_0000_200f_0082, 0x0000_0006, "7.2.22"),
+            dest_constant(0x4020_0000_200f_0082, 0x0000_0006, "7.2.22", |_| None),
             Some(0x0001_0006)
         );
-        assert_eq!(dest_constant(0x4020_0000_200f_0082, 0, "7.2.22"), None);
+        assert_eq!(
+            dest_constant(0x4020_0000_200f_0082, 0, "7.2.22", |_| None),
+            None
+        );
+        // REVIDR differs for the cortex-a53 alone, known by its CTR and
+        // ID_MMFR0; 0 is its value in 7.2, so it is not "no feature".
+        let a53 = |i| match i {
+            CTR => Some(0x8444_8004),
+            ID_MMFR0 => Some(0x1010_1105),
+            _ => None,
+        };
+        assert_eq!(
+            dest_constant(0x6030_0000_0013_c006, 0, "10.0.2", a53),
+            Some(0x100)
+        );
+        assert_eq!(
+            dest_constant(0x4020_0000_200f_0006, 0x100, "7.2.22", a53),
+            Some(0)
+        );
+        assert_eq!(dest_constant(0x6030_0000_0013_c006, 0, "7.2.22", a53), None);
+        // A cortex-a35 shares the CTR, not the ID_MMFR0: its REVIDR stays.
+        let a35 = |i| match i {
+            CTR => Some(0x8444_8004),
+            ID_MMFR0 => Some(0x1020_1105),
+            _ => None,
+        };
+        assert_eq!(dest_constant(0x6030_0000_0013_c006, 0, "10.0.2", a35), None);
+        assert_eq!(
+            dest_constant(0x6030_0000_0013_c006, 0, "10.0.2", |_| None),
+            None
+        );
+        assert_eq!(register_value(&[CTR, ID_MMFR0], &[1, 2], ID_MMFR0), Some(2));
         // CPUCFR_EL1 (op0=3 op1=0 CRn=15 CRm=0 op2=0) and L2CTLR_EL1 (op1=1
         // CRn=11) are implementation defined; SCTLR_EL1 (CRn=1) is not.
         assert!(is_implementation_defined(0x6030_0000_0013_c780));
@@ -734,7 +834,7 @@ mod tests {
         });
         assert_eq!(unset, [(0x6030_0000_0013_c780, 4)]);
         assert_eq!(
-            dest_constant(0x4020_0000_200f_0082, 0x0300_0006, "10.0.2"),
+            dest_constant(0x4020_0000_200f_0082, 0x0300_0006, "10.0.2", |_| None),
             None
         );
     }

@@ -51,7 +51,7 @@ mod stream;
 pub use cpregs::{
     CpReg, DROPPABLE_CPREGS, DroppableCpreg, Dropping, RELEASE_CONSTANTS, ReleaseConstant,
     compare_cpregs, dest_constant, is_id_register, is_implementation_defined, nearest_model,
-    parse_cpreg_lists, supplied_value, why_not_droppable,
+    parse_cpreg_lists, register_value, supplied_value, why_not_droppable,
 };
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use facts::{

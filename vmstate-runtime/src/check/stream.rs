@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::cpregs::{
     DROPPABLE_CPREGS, compare_cpregs, constants_that_differ, dest_constant, is_id_register,
-    nearest_model, unset_constants,
+    nearest_model, register_value, unset_constants,
 };
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
@@ -200,8 +200,11 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         if let (Some(indexes), Some(values), Some(release)) =
             (&section.cpregs, &section.cpreg_values, &dest.release)
         {
-            let registers =
-                constants_that_differ(indexes, values, |i, v| dest_constant(i, v, release));
+            let registers = constants_that_differ(indexes, values, |i, v| {
+                dest_constant(i, v, release, |other| {
+                    register_value(indexes, values, other)
+                })
+            });
             if !registers.is_empty() {
                 verdict.obstacles.push(Obstacle::CpregConstant {
                     idstr: section.idstr.clone(),
