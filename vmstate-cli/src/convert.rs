@@ -565,6 +565,20 @@ fn drop_cpregs<R: Read + Seek>(
         if unchanged {
             return;
         }
+        // Renamed without a reference, the whole section must be one the
+        // model reads: nothing else stands for the CPU under the new name.
+        if renamed_unchecked
+            && let Err(error) = vmstate::qemu::arm::cpu::read_whole(payload, info.version_id)
+        {
+            refusals.push(format!(
+                "{where_}: the machine type is renamed without --reference, and the Arm CPU \
+                 model does not read this CPU's whole state ({error}); a CPU model such as \
+                 `max` computes its ID registers per machine type (QEMU 10.0 refuses its own \
+                 `virt-9.2` guest renamed `virt-10.0`: pointer authentication in \
+                 ID_AA64ISAR1), which only DEST's reference shows"
+            ));
+            return;
+        }
         let known = constants.get(&key).cloned().unwrap_or_default();
         let supply_value = move |index, registers: &BTreeMap<u64, u64>| {
             vmstate::check::supplied_value(index, registers).or_else(|| known.get(&index).copied())

@@ -82,6 +82,16 @@ const GUESTS: &[Guest] = &[
         devices: &["-cpu", "neoverse-n1"],
         ran: true,
     },
+    // An AArch32 CPU: 7.2 migrates both banks' 32-bit PAR, which it lists
+    // for no AArch64 CPU; the shipped lists hold its own list now, since
+    // `check` without a reference once took a converted 10.0 guest's
+    // secure PAR for a register 7.2 migrates for no CPU.
+    Guest {
+        name: "virt-7.2 -cpu cortex-a15 paused",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a15"],
+        ran: false,
+    },
     Guest {
         name: "virt-7.2 -cpu max virtualization=on (EL2) paused",
         machine: "virt-7.2,virtualization=on,gic-version=3",
@@ -503,6 +513,14 @@ fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
             machine: "virt-7.2",
             devices: &["-cpu", "cortex-a53"],
             ran: true,
+        }, // An AArch32 CPU: 7.2 lists both banks' 32-bit PAR, and the CPU
+        // sends `cpu/thumb2ee`, which the CPU model does not describe:
+        // `convert --reference` once refused it for that subsection alone.
+        Guest {
+            name: "cortex-a15 paused",
+            machine: "virt-7.2",
+            devices: &["-cpu", "cortex-a15"],
+            ran: false,
         },
     ];
     let mut failures = Vec::new();

@@ -113,6 +113,8 @@ pub struct DroppableCpreg {
 /// `cp15.par_ns`, the same field as `PAR_EL1`, which both releases list as
 /// an alias), whose low half is the 32-bit PAR.
 const PAR64: u64 = 0x4030_0000_200f_0380;
+/// The 64-bit `AArch32` PAR of the secure bank (`cp15.par_s`).
+const PAR64_SECURE: u64 = 0x4030_0000_000f_0380;
 /// `RVBAR_EL1` (op0=3 op1=0 CRn=12 CRm=0 op2=1), which holds `AArch32` RVBAR.
 const RVBAR_EL1: u64 = 0x6030_0000_0013_c601;
 /// `DBGCLAIMCLR_EL1` (op0=2 op1=0 CRn=7 CRm=9 op2=6), `cp15.dbgclaim`.
@@ -130,6 +132,14 @@ pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
         index: 0x4020_0000_200f_3a00,
         name: "PAR",
         why: Dropping::ViewOf(PAR64),
+    },
+    // QEMU 7.2 only, for AArch32 CPUs with EL3 (`cortex-a7`, `cortex-a15`):
+    // the secure bank's 32-bit PAR (cp15.par_s), whose 64-bit view
+    // `0x40300000000f0380` both releases migrate.
+    DroppableCpreg {
+        index: 0x4020_0000_000f_3a00,
+        name: "PAR (secure)",
+        why: Dropping::ViewOf(PAR64_SECURE),
     },
     // QEMU 10.0 only (debug_helper.c, debug_cp_reginfo and
     // debug_aa32_el1_reginfo; helper.c, el1_reset_regs).
