@@ -466,12 +466,15 @@ fn decide(
                 .machine
                 .as_ref()
                 .is_some_and(|machine| original_machine.as_ref() != Some(machine));
+        // Without a reference, DEST's ID registers are known only for the
+        // shipped CPU configurations.
+        let known_ids = reference.is_none().then_some(dest.cpu_ids.as_slice());
         drop_cpregs(
             open_reader(input)?,
             facts,
             &cpreg_drops,
             (&cpreg_supply, &cpreg_constants),
-            dest.release.as_deref(),
+            (dest.release.as_deref(), known_ids),
             renamed_unchecked,
             &mut plan,
             &mut refusals,
@@ -520,7 +523,7 @@ fn drop_cpregs<R: Read + Seek>(
     facts: &StreamFacts,
     drops: &HashMap<(String, u32), Vec<u64>>,
     (supply, constants): (&CpregLists, &CpregValues),
-    dest_release: Option<&str>,
+    (dest_release, known_ids): (Option<&str>, Option<&[(String, vmstate::check::IdValues)]>),
     renamed_unchecked: bool,
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
@@ -576,6 +579,22 @@ fn drop_cpregs<R: Read + Seek>(
                  `max` computes its ID registers per machine type (QEMU 10.0 refuses its own \
                  `virt-9.2` guest renamed `virt-10.0`: pointer authentication in \
                  ID_AA64ISAR1), which only DEST's reference shows"
+            ));
+            return;
+        }
+        // A section rewritten for the other release without a reference:
+        // DEST's ID registers are the stream's only for a CPU configuration
+        // known to compute them alike in both (`write_list_to_cpustate`
+        // refuses a changed constant). Measured: 10.0 refused a 7.2 `-cpu
+        // max` guest converted so, whose ID registers are 7.2's `max`.
+        if let (Some(models), Some(release), Some(values)) =
+            (known_ids, dest_release, section.cpreg_values.as_deref())
+            && !models.is_empty()
+            && let Err(why) = vmstate::check::known_id_registers(stream, values, release, models)
+        {
+            refusals.push(format!(
+                "{where_}: without --reference, DEST's CPU is not known: {why}; `vmstate \
+                 reference` makes DEST's own"
             ));
             return;
         }

@@ -644,6 +644,107 @@ pub fn nearest_model<'a>(
     })
 }
 
+/// The ID register values of one CPU configuration, by index.
+pub type IdValues = BTreeMap<u64, u64>;
+
+/// Parses a shipped ID register table (`scripts/arm-idregs.sh`): a CPU
+/// configuration's name on a `# model NAME` line, then `INDEX VALUE` lines,
+/// both hexadecimal.
+///
+/// # Errors
+/// A line that is neither, with its number.
+pub fn parse_id_values(text: &str) -> Result<Vec<(String, IdValues)>, String> {
+    let mut models: Vec<(String, IdValues)> = Vec::new();
+    let hex = |word: &str, number: usize| {
+        u64::from_str_radix(word.strip_prefix("0x").unwrap_or(word), 16)
+            .map_err(|e| format!("line {number}: `{word}`: {e}"))
+    };
+    for (number, line) in text.lines().enumerate() {
+        let number = number + 1;
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("# model ") {
+            models.push((name.trim().to_owned(), IdValues::new()));
+        } else if line.is_empty() || line.starts_with('#') {
+        } else {
+            let mut words = line.split_whitespace();
+            let (Some(index), Some(value), None) = (words.next(), words.next(), words.next())
+            else {
+                return Err(format!("line {number}: `{line}`: not `INDEX VALUE`"));
+            };
+            let Some((_, values)) = models.last_mut() else {
+                return Err(format!("line {number}: a value before any `# model` line"));
+            };
+            values.insert(hex(index, number)?, hex(value, number)?);
+        }
+    }
+    Ok(models)
+}
+
+/// The shipped CPU configuration of DEST's release (`models`, QEMU
+/// `dest_release`) whose ID registers a `cpu` section's are (`indexes` and
+/// `values`), each taken at the value DEST computes where the releases'
+/// constants differ ([`dest_constant`]): its name, or why none is, naming the
+/// nearest configuration and the registers that differ. ID registers are
+/// constants of the CPU model that `write_list_to_cpustate` refuses to see
+/// changed, and only these configurations are known to compute the same
+/// ones in both releases: `max` gains features with each release (7.2's and
+/// 10.0's differ in 18 of them, measured), and CPU properties change them.
+///
+/// # Errors
+/// The stream's ID registers are no shipped configuration's, in words.
+pub fn known_id_registers<'a>(
+    indexes: &[u64],
+    values: &[u64],
+    dest_release: &str,
+    models: &'a [(String, IdValues)],
+) -> Result<&'a str, String> {
+    let ours: IdValues = indexes
+        .iter()
+        .zip(values)
+        .filter(|(index, _)| is_id_register(**index))
+        .map(|(&index, &value)| {
+            let stream_value = |other| register_value(indexes, values, other);
+            let value = dest_constant(index, value, dest_release, stream_value).unwrap_or(value);
+            (index, value)
+        })
+        .collect();
+    let differing = |theirs: &IdValues| -> Vec<u64> {
+        let mut all: BTreeSet<u64> = ours.keys().copied().collect();
+        all.extend(theirs.keys());
+        all.into_iter()
+            .filter(|index| ours.get(index) != theirs.get(index))
+            .collect()
+    };
+    let nearest = models
+        .iter()
+        .map(|(name, theirs)| (name, theirs, differing(theirs)))
+        .min_by_key(|(_, _, differ)| differ.len());
+    match nearest {
+        Some((name, _, differ)) if differ.is_empty() => Ok(name),
+        Some((name, theirs, differ)) => {
+            let show =
+                |value: Option<&u64>| value.map_or("none".to_owned(), |v| format!("0x{v:x}"));
+            let listed: Vec<String> = differ
+                .iter()
+                .map(|index| {
+                    format!(
+                        "{} is {} here, {} there",
+                        CpReg(*index),
+                        show(ours.get(index)),
+                        show(theirs.get(index))
+                    )
+                })
+                .collect();
+            Err(format!(
+                "its ID registers are those of no CPU configuration DEST's release is known to \
+                 compute alike (the nearest, `{name}`: {})",
+                listed.join("; ")
+            ))
+        }
+        None => Err("no ID registers are shipped for DEST's release".to_owned()),
+    }
+}
+
 /// Parses a shipped register list: a CPU model name on a `# model NAME` line,
 /// then its indexes, one hexadecimal number a line, sorted.
 ///
@@ -834,6 +935,31 @@ mod tests {
             None
         );
         assert_eq!(register_value(&[CTR, ID_MMFR0], &[1, 2], ID_MMFR0), Some(2));
+        // The shipped ID registers: a cortex-a53 of 7.2 is 10.0's once its
+        // REVIDR takes 10.0's value; another value is no known CPU's.
+        const REVIDR_EL1: u64 = 0x6030_0000_0013_c006;
+        const AA64MMFR0: u64 = 0x6030_0000_0013_c038;
+        let table = parse_id_values(&format!(
+            "# model cortex-a53\n0x{CTR:x} 0x84448004\n0x{ID_MMFR0:x} 0x10101105\n\
+             0x{REVIDR_EL1:x} 0x100\n0x{AA64MMFR0:x} 0x1122\n"
+        ))
+        .unwrap();
+        let indexes = [CTR, ID_MMFR0, REVIDR_EL1, AA64MMFR0, 0x6030_0000_0013_c080];
+        let mut values = [0x8444_8004, 0x1010_1105, 0, 0x1122, 7];
+        assert_eq!(
+            known_id_registers(&indexes, &values, "10.0.2", &table),
+            Ok("cortex-a53")
+        );
+        values[3] = 0x1124;
+        let why = known_id_registers(&indexes, &values, "10.0.2", &table).unwrap_err();
+        assert!(
+            why.contains("`cortex-a53`") && why.contains("0x1124 here, 0x1122 there"),
+            "{why}"
+        );
+        assert!(known_id_registers(&indexes, &values, "10.0.2", &[]).is_err());
+        assert!(parse_id_values("0x1 0x2\n").is_err());
+        assert!(parse_id_values("# model a\n0x1\n").is_err());
+        assert!(parse_id_values("# model a\nzz 1\n").is_err());
         // CPUCFR_EL1 (op0=3 op1=0 CRn=15 CRm=0 op2=0) and L2CTLR_EL1 (op1=1
         // CRn=11) are implementation defined; SCTLR_EL1 (CRn=1) is not.
         assert!(is_implementation_defined(0x6030_0000_0013_c780));
