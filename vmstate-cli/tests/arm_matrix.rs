@@ -835,3 +835,57 @@ fn a_cpu_max_stream_is_not_converted_for_the_other_release() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `L2CTLR_EL1` of a `cortex-a57` reads the core count
+/// (`a57_a53_l2ctlr_read`, writes ignored), an implementation-defined
+/// register that `write_list_to_cpustate` refuses to see changed: QEMU 10.0
+/// started with `-smp 2` refuses its own `-smp 1` guest at `cpu` instance 0,
+/// before any missing CPU matters ("error while loading state for instance
+/// 0x0 of device 'cpu'"). `check --reference` compared only ID registers
+/// with the reference's and called it loadable; it now names the register.
+#[test]
+fn an_implementation_defined_register_other_than_dests_is_refused() {
+    let dir = scratch("arm-core-count");
+    let release = Release::V10_0;
+    let source = Guest {
+        name: "-smp 1",
+        machine: "virt-7.2",
+        devices: &["-smp", "1"],
+        ran: true,
+    };
+    let dest = Guest {
+        name: "-smp 2",
+        machine: "virt-7.2",
+        devices: &["-smp", "2"],
+        ran: false,
+    };
+    let stream = dir.join("smp1.mig");
+    make_stream(release, source, &stream);
+    let reference = dir.join("smp2.ref");
+    make_reference(release, dest, &reference);
+    match Qemu::load_arch(release, Arch::Aarch64, dest.machine, dest.devices, &stream) {
+        Ok(qemu) => {
+            qemu.quit();
+            panic!("QEMU with -smp 2 loads a -smp 1 guest");
+        }
+        Err(said) => assert!(
+            said.contains("error while loading state for instance 0x0 of device 'cpu'"),
+            "{said}"
+        ),
+    }
+    let (code, said, err) = vmstate(&[
+        "check",
+        &stream.display().to_string(),
+        release.dump_name(),
+        "--reference",
+        &reference.display().to_string(),
+    ]);
+    assert_eq!(code, 1, "{said}{err}");
+    assert!(
+        said.contains(
+            "0x603000000013cd82 (AArch64 op0=3 op1=1 CRn=11 CRm=0 op2=2) is 0x0, DEST's 0x1000000"
+        ) && said.contains("error while loading state for instance 0x0 of device 'cpu'"),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

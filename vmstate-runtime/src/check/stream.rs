@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::cpregs::{
     DROPPABLE_CPREGS, compare_cpregs, constants_that_differ, dest_constant, is_id_register,
-    nearest_model, register_value, unset_constants,
+    is_implementation_defined, nearest_model, register_value, unset_constants,
 };
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
@@ -380,7 +380,12 @@ fn reference_cpregs(section: &SectionFacts, theirs: &SectionFacts, obstacles: &m
         };
         obstacles.extend(unset(section, ours, dest, dest_value));
     }
-    // The reference's ID registers are DEST's own values.
+    // The reference's ID registers and implementation-defined registers are
+    // DEST's own values: constants of its CPU model, some computed from the
+    // machine (`L2CTLR_EL1`'s core count, `a57_a53_l2ctlr_read`, writes
+    // ignored). Measured: QEMU 10.0 with `-smp 2` refused its own `-smp 1`
+    // guest ("error while loading state for instance 0x0 of device 'cpu'"),
+    // where `check --reference` called it loadable.
     if let (Some(ours), Some(values), Some(dest), Some(dest_values)) = (
         &section.cpregs,
         &section.cpreg_values,
@@ -389,7 +394,8 @@ fn reference_cpregs(section: &SectionFacts, theirs: &SectionFacts, obstacles: &m
     ) {
         let theirs_of = |index: u64, _| {
             let at = dest.iter().position(|i| *i == index)?;
-            is_id_register(index).then(|| dest_values.get(at).copied())?
+            (is_id_register(index) || is_implementation_defined(index))
+                .then(|| dest_values.get(at).copied())?
         };
         let registers = constants_that_differ(ours, values, theirs_of);
         if !registers.is_empty() {
@@ -1536,6 +1542,46 @@ mod cpreg_constant_tests {
         assert_eq!(with_reference.obstacles, verdict.obstacles);
         // The release's own value loads.
         assert!(check_stream(&cpu(0x0301_0006), &dest).obstacles.is_empty());
+    }
+
+    #[test]
+    fn an_implementation_defined_register_is_compared_with_the_reference() {
+        // L2CTLR_EL1 (op0=3 op1=1 CRn=11 CRm=0 op2=2) reads the core count:
+        // 0 with `-smp 1`, 1 << 24 with `-smp 2`, writes ignored.
+        const L2CTLR_EL1: u64 = 0x6030_0000_0013_cd82;
+        let with = |value: u64| StreamFacts {
+            machine: Some("virt-7.2".into()),
+            sections: vec![SectionFacts {
+                cpregs: Some(vec![L2CTLR_EL1]),
+                cpreg_values: Some(vec![value]),
+                ..SectionFacts::new(&SectionInfo {
+                    idstr: "cpu".into(),
+                    instance_id: 0,
+                    version_id: 22,
+                })
+            }],
+            ..StreamFacts::default()
+        };
+        let dest = Dump {
+            release: Some("10.0.2".into()),
+            machines: vec!["virt-7.2".into()],
+            ..Dump::default()
+        };
+        let stream = with(0);
+        let mut verdict = check_stream(&stream, &dest);
+        assert!(verdict.obstacles.is_empty());
+        verdict.add_reference(&stream, &with(1 << 24));
+        assert_eq!(
+            verdict.obstacles,
+            vec![Obstacle::CpregConstant {
+                idstr: "cpu".into(),
+                instance_id: 0,
+                registers: vec![(L2CTLR_EL1, 0, 1 << 24)],
+            }]
+        );
+        let mut same = check_stream(&stream, &dest);
+        same.add_reference(&stream, &with(0));
+        assert!(same.obstacles.is_empty());
     }
 }
 
