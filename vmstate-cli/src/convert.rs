@@ -468,7 +468,9 @@ fn decide(
                 .is_some_and(|machine| original_machine.as_ref() != Some(machine));
         // Without a reference, DEST's ID registers are known only for the
         // shipped CPU configurations.
-        let known_ids = reference.is_none().then_some(dest.cpu_ids.as_slice());
+        let known_ids = reference
+            .is_none()
+            .then_some((dest.cpu_ids.as_slice(), dest.other_cpu_ids.as_slice()));
         drop_cpregs(
             open_reader(input)?,
             facts,
@@ -523,7 +525,7 @@ fn drop_cpregs<R: Read + Seek>(
     facts: &StreamFacts,
     drops: &HashMap<(String, u32), Vec<u64>>,
     (supply, constants): (&CpregLists, &CpregValues),
-    (dest_release, known_ids): (Option<&str>, Option<&[(String, vmstate::check::IdValues)]>),
+    (dest_release, known_ids): (Option<&str>, Option<IdTables<'_>>),
     renamed_unchecked: bool,
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
@@ -587,10 +589,11 @@ fn drop_cpregs<R: Read + Seek>(
         // known to compute them alike in both (`write_list_to_cpustate`
         // refuses a changed constant). Measured: 10.0 refused a 7.2 `-cpu
         // max` guest converted so, whose ID registers are 7.2's `max`.
-        if let (Some(models), Some(release), Some(values)) =
+        if let (Some((models, others)), Some(release), Some(values)) =
             (known_ids, dest_release, section.cpreg_values.as_deref())
             && !models.is_empty()
-            && let Err(why) = vmstate::check::known_id_registers(stream, values, release, models)
+            && let Err(why) =
+                vmstate::check::known_id_registers(stream, values, release, models, others)
         {
             refusals.push(format!(
                 "{where_}: without --reference, DEST's CPU is not known: {why}; `vmstate \
@@ -632,6 +635,12 @@ fn drop_cpregs<R: Read + Seek>(
         }
     })
 }
+
+/// The shipped ID register tables of DEST's release and of the others.
+type IdTables<'a> = (
+    &'a [(String, vmstate::check::IdValues)],
+    &'a [(String, vmstate::check::IdValues)],
+);
 
 /// Register indexes per `cpu` section (idstr, instance).
 type CpregLists = HashMap<(String, u32), Vec<u64>>;

@@ -126,6 +126,8 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, CommandError> {
             };
             dump.other_cpregs
                 .extend(parse_cpreg_lists(other.cpregs).map_err(damaged)?);
+            dump.other_cpu_ids
+                .extend(vmstate::check::parse_id_values(other.idregs).map_err(damaged)?);
         }
         return Ok(dump);
     }

@@ -680,69 +680,94 @@ pub fn parse_id_values(text: &str) -> Result<Vec<(String, IdValues)>, String> {
     Ok(models)
 }
 
-/// The shipped CPU configuration of DEST's release (`models`, QEMU
-/// `dest_release`) whose ID registers a `cpu` section's are (`indexes` and
-/// `values`), each taken at the value DEST computes where the releases'
-/// constants differ ([`dest_constant`]): its name, or why none is, naming the
-/// nearest configuration and the registers that differ. ID registers are
-/// constants of the CPU model that `write_list_to_cpustate` refuses to see
-/// changed, and only these configurations are known to compute the same
-/// ones in both releases: `max` gains features with each release (7.2's and
-/// 10.0's differ in 18 of them, measured), and CPU properties change them.
+/// Whether DEST's release computes a `cpu` section's ID registers (`indexes`
+/// and `values`) as the stream has them, each taken at the value DEST
+/// computes where the releases' constants differ ([`dest_constant`]): its
+/// nearest shipped CPU configuration, of DEST's release (`dest_models`) or
+/// of the other one (`other_models`), must be one both releases compute
+/// alike (then a property or EL the table lacks changes the same fields in
+/// both; measured: `cortex-a72` with EL3, `cortex-a53` with EL2), and the
+/// configuration's name is returned. ID registers are constants of the CPU
+/// model that `write_list_to_cpustate` refuses to see changed; `max` gains
+/// features with each release (7.2's and 10.0's differ in 18 of them,
+/// measured), and no other CPU model both releases run on `virt` differs
+/// but for the release constants.
 ///
 /// # Errors
-/// The stream's ID registers are no shipped configuration's, in words.
+/// The nearest configuration is computed otherwise by DEST's release, or no
+/// table is shipped, in words that name the registers.
 pub fn known_id_registers<'a>(
     indexes: &[u64],
     values: &[u64],
     dest_release: &str,
-    models: &'a [(String, IdValues)],
+    dest_models: &'a [(String, IdValues)],
+    other_models: &[(String, IdValues)],
 ) -> Result<&'a str, String> {
-    let ours: IdValues = indexes
-        .iter()
-        .zip(values)
-        .filter(|(index, _)| is_id_register(**index))
-        .map(|(&index, &value)| {
-            let stream_value = |other| register_value(indexes, values, other);
-            let value = dest_constant(index, value, dest_release, stream_value).unwrap_or(value);
-            (index, value)
-        })
-        .collect();
-    let differing = |theirs: &IdValues| -> Vec<u64> {
-        let mut all: BTreeSet<u64> = ours.keys().copied().collect();
-        all.extend(theirs.keys());
-        all.into_iter()
-            .filter(|index| ours.get(index) != theirs.get(index))
+    // A table's values as DEST computes them: the other release's constants
+    // taken at DEST's value.
+    let at_dest = |table: &IdValues| -> IdValues {
+        let (indexes, values): (Vec<u64>, Vec<u64>) = table.iter().map(|(i, v)| (*i, *v)).unzip();
+        table
+            .iter()
+            .map(|(&index, &value)| {
+                let other = |register| register_value(&indexes, &values, register);
+                (
+                    index,
+                    dest_constant(index, value, dest_release, other).unwrap_or(value),
+                )
+            })
             .collect()
     };
-    let nearest = models
+    let ours = at_dest(
+        &indexes
+            .iter()
+            .zip(values)
+            .filter(|(index, _)| is_id_register(**index))
+            .map(|(&index, &value)| (index, value))
+            .collect(),
+    );
+    let differing = |a: &IdValues, b: &IdValues| -> Vec<u64> {
+        let mut all: BTreeSet<u64> = a.keys().copied().collect();
+        all.extend(b.keys());
+        all.into_iter()
+            .filter(|index| a.get(index) != b.get(index))
+            .collect()
+    };
+    let Some((name, _)) = dest_models
         .iter()
-        .map(|(name, theirs)| (name, theirs, differing(theirs)))
-        .min_by_key(|(_, _, differ)| differ.len());
-    match nearest {
-        Some((name, _, differ)) if differ.is_empty() => Ok(name),
-        Some((name, theirs, differ)) => {
-            let show =
-                |value: Option<&u64>| value.map_or("none".to_owned(), |v| format!("0x{v:x}"));
-            let listed: Vec<String> = differ
-                .iter()
-                .map(|index| {
-                    format!(
-                        "{} is {} here, {} there",
-                        CpReg(*index),
-                        show(ours.get(index)),
-                        show(theirs.get(index))
-                    )
-                })
-                .collect();
-            Err(format!(
-                "its ID registers are those of no CPU configuration DEST's release is known to \
-                 compute alike (the nearest, `{name}`: {})",
-                listed.join("; ")
-            ))
-        }
-        None => Err("no ID registers are shipped for DEST's release".to_owned()),
+        .chain(other_models)
+        .min_by_key(|(_, table)| differing(&ours, &at_dest(table)).len())
+    else {
+        return Err("no ID registers are shipped for DEST's release".to_owned());
+    };
+    let (Some((dest_name, dest_table)), Some((_, other_table))) = (
+        dest_models.iter().find(|(n, _)| n == name),
+        other_models.iter().find(|(n, _)| n == name),
+    ) else {
+        return Err(format!(
+            "its ID registers are nearest `{name}`, which only one release's table holds"
+        ));
+    };
+    let changed = differing(&at_dest(dest_table), &at_dest(other_table));
+    if changed.is_empty() {
+        return Ok(dest_name);
     }
+    let show = |value: Option<&u64>| value.map_or("none".to_owned(), |v| format!("0x{v:x}"));
+    let listed: Vec<String> = changed
+        .iter()
+        .map(|index| {
+            format!(
+                "{} is {} in the stream, {} on DEST",
+                CpReg(*index),
+                show(ours.get(index)),
+                show(dest_table.get(index))
+            )
+        })
+        .collect();
+    Err(format!(
+        "its ID registers are nearest `{name}`'s, which the releases compute otherwise: {}",
+        listed.join("; ")
+    ))
 }
 
 /// Parses a shipped register list: a CPU model name on a `# model NAME` line,
@@ -936,27 +961,37 @@ mod tests {
         );
         assert_eq!(register_value(&[CTR, ID_MMFR0], &[1, 2], ID_MMFR0), Some(2));
         // The shipped ID registers: a cortex-a53 of 7.2 is 10.0's once its
-        // REVIDR takes 10.0's value; another value is no known CPU's.
+        // REVIDR takes 10.0's value, and one whose other ID registers a
+        // property changed is still a cortex-a53 (both releases compute it
+        // alike); a CPU the releases compute otherwise (`max`) is refused.
         const REVIDR_EL1: u64 = 0x6030_0000_0013_c006;
         const AA64MMFR0: u64 = 0x6030_0000_0013_c038;
-        let table = parse_id_values(&format!(
-            "# model cortex-a53\n0x{CTR:x} 0x84448004\n0x{ID_MMFR0:x} 0x10101105\n\
-             0x{REVIDR_EL1:x} 0x100\n0x{AA64MMFR0:x} 0x1122\n"
-        ))
-        .unwrap();
+        let a53 = |revidr: u64| {
+            format!(
+                "# model cortex-a53\n0x{CTR:x} 0x84448004\n0x{ID_MMFR0:x} 0x10101105\n\
+                 0x{REVIDR_EL1:x} 0x{revidr:x}\n0x{AA64MMFR0:x} 0x1122\n"
+            )
+        };
+        let ten = parse_id_values(&(a53(0x100) + "# model max\n0x603000000013c030 0x5\n")).unwrap();
+        let seven = parse_id_values(&(a53(0) + "# model max\n0x603000000013c030 0x4\n")).unwrap();
         let indexes = [CTR, ID_MMFR0, REVIDR_EL1, AA64MMFR0, 0x6030_0000_0013_c080];
         let mut values = [0x8444_8004, 0x1010_1105, 0, 0x1122, 7];
         assert_eq!(
-            known_id_registers(&indexes, &values, "10.0.2", &table),
+            known_id_registers(&indexes, &values, "10.0.2", &ten, &seven),
             Ok("cortex-a53")
         );
         values[3] = 0x1124;
-        let why = known_id_registers(&indexes, &values, "10.0.2", &table).unwrap_err();
+        assert_eq!(
+            known_id_registers(&indexes, &values, "10.0.2", &ten, &seven),
+            Ok("cortex-a53")
+        );
+        let why =
+            known_id_registers(&[0x6030_0000_0013_c030], &[4], "10.0.2", &ten, &seven).unwrap_err();
         assert!(
-            why.contains("`cortex-a53`") && why.contains("0x1124 here, 0x1122 there"),
+            why.contains("`max`") && why.contains("0x4 in the stream, 0x5 on DEST"),
             "{why}"
         );
-        assert!(known_id_registers(&indexes, &values, "10.0.2", &[]).is_err());
+        assert!(known_id_registers(&indexes, &values, "10.0.2", &[], &[]).is_err());
         assert!(parse_id_values("0x1 0x2\n").is_err());
         assert!(parse_id_values("# model a\n0x1\n").is_err());
         assert!(parse_id_values("# model a\nzz 1\n").is_err());

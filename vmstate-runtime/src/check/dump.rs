@@ -46,6 +46,8 @@ pub struct Dump {
     /// The ID register values of that release's CPU configurations
     /// (`parse_id_values`); empty when not known (a dump given as a file).
     pub cpu_ids: Vec<(String, super::cpregs::IdValues)>,
+    /// The same of the other shipped releases.
+    pub other_cpu_ids: Vec<(String, super::cpregs::IdValues)>,
 }
 
 /// One section: a device type's entry in the dump.
