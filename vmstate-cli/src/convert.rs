@@ -570,35 +570,16 @@ fn drop_cpregs<R: Read + Seek>(
         if unchanged {
             return;
         }
-        // Renamed without a reference, the whole section must be one the
-        // model reads: nothing else stands for the CPU under the new name.
-        if renamed_unchecked
-            && let Err(error) = vmstate::qemu::arm::cpu::read_whole(payload, info.version_id)
-        {
-            refusals.push(format!(
-                "{where_}: the machine type is renamed without --reference, and the Arm CPU \
-                 model does not read this CPU's whole state ({error}); a CPU model such as \
-                 `max` computes its ID registers per machine type (QEMU 10.0 refuses its own \
-                 `virt-9.2` guest renamed `virt-10.0`: pointer authentication in \
-                 ID_AA64ISAR1), which only DEST's reference shows"
-            ));
-            return;
-        }
-        // A section rewritten for the other release without a reference:
-        // DEST's ID registers are the stream's only for a CPU configuration
-        // known to compute them alike in both (`write_list_to_cpustate`
-        // refuses a changed constant). Measured: 10.0 refused a 7.2 `-cpu
-        // max` guest converted so, whose ID registers are 7.2's `max`.
-        if let (Some((models, others)), Some(release), Some(values)) =
-            (known_ids, dest_release, section.cpreg_values.as_deref())
-            && !models.is_empty()
-            && let Err(why) =
-                vmstate::check::known_id_registers(stream, values, release, models, others)
-        {
-            refusals.push(format!(
-                "{where_}: without --reference, DEST's CPU is not known: {why}; `vmstate \
-                 reference` makes DEST's own"
-            ));
+        let values = section.cpreg_values.as_deref().unwrap_or_default();
+        if let Some(why) = unknown_cpu(
+            payload,
+            info.version_id,
+            (stream, values),
+            renamed_unchecked,
+            dest_release,
+            known_ids,
+        ) {
+            refusals.push(format!("{where_}: {why}"));
             return;
         }
         let known = constants.get(&key).cloned().unwrap_or_default();
@@ -634,6 +615,47 @@ fn drop_cpregs<R: Read + Seek>(
             )),
         }
     })
+}
+
+/// Why a `cpu` section (`payload` at `version_id`, its register lists
+/// `stream` and `values`) cannot be rewritten for DEST without a reference,
+/// or `None`.
+fn unknown_cpu(
+    payload: &[u8],
+    version_id: u32,
+    (stream, values): (&[u64], &[u64]),
+    renamed_unchecked: bool,
+    dest_release: Option<&str>,
+    known_ids: Option<IdTables<'_>>,
+) -> Option<String> {
+    // Renamed without a reference, the whole section must be one the
+    // model reads: nothing else stands for the CPU under the new name.
+    if renamed_unchecked
+        && let Err(error) = vmstate::qemu::arm::cpu::read_whole(payload, version_id)
+    {
+        return Some(format!(
+            "the machine type is renamed without --reference, and the Arm CPU model does not \
+             read this CPU's whole state ({error}); a CPU model such as `max` computes its ID \
+             registers per machine type (QEMU 10.0 refuses its own `virt-9.2` guest renamed \
+             `virt-10.0`: pointer authentication in ID_AA64ISAR1), which only DEST's reference \
+             shows"
+        ));
+    }
+    // A section rewritten for the other release without a reference:
+    // DEST's ID registers are the stream's only for a CPU configuration
+    // known to compute them alike in both (`write_list_to_cpustate`
+    // refuses a changed constant). Measured: 10.0 refused a 7.2 `-cpu
+    // max` guest converted so, whose ID registers are 7.2's `max`.
+    let (models, others) = known_ids?;
+    if models.is_empty() {
+        return None;
+    }
+    let why =
+        vmstate::check::known_id_registers(stream, values, dest_release?, models, others).err()?;
+    Some(format!(
+        "without --reference, DEST's CPU is not known: {why}; `vmstate reference` makes DEST's \
+         own"
+    ))
 }
 
 /// The shipped ID register tables of DEST's release and of the others.
