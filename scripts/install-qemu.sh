@@ -7,7 +7,11 @@
 #     (default /opt/vmstate-qemu-10.0) with the qemu-system-common/-data they share;
 #   - qemu-img (Debian 12's qemu-utils): the `reference` tests give their guests a qcow2 disk;
 #   - the compressors libvirt runs for its save image formats (gzip, bzip2, xz, lzop, zstd): the
-#     tool runs them to read and write compressed libvirt save images.
+#     tool runs them to read and write compressed libvirt save images;
+#   - Debian 12's libvirt (virsh and its QEMU driver, which virsh runs in its own process over a
+#     private root: `qemu:///embed`, no daemon) and the `libvirt-qemu` user and group that the
+#     driver looks up even when its qemu.conf names root: the tests restore the save images the
+#     tool wrote with real libvirt.
 # Idempotent; needs root (apt). Prints where each release is.
 #
 # The backports entry reuses the archive URI of the machine's own bookworm sources (a mirror or a
@@ -87,6 +91,15 @@ if ((${#missing_compressors[@]})); then
         gzip bzip2 xz-utils lzop zstd
 fi
 
+if ! command -v virsh >/dev/null 2>&1 || [[ ! -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ]]; then
+    apt_update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu
+fi
+getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+id libvirt-qemu >/dev/null 2>&1 ||
+    useradd --system -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+
 missing10=()
 for binary in "${QEMU10_BINARIES[@]}"; do
     [[ -x "$PREFIX/usr/bin/$binary" ]] || missing10+=("$binary")
@@ -137,3 +150,4 @@ done
 for binary in "${QEMU10_BINARIES[@]}"; do
     echo "QEMU 10.0: $PREFIX/usr/bin/$binary"
 done
+echo "libvirt: $(virsh --version)"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Regenerate the libvirt save images in tests/data/libvirt/ with real libvirt.
 #
-# Requires Debian 12's libvirt (the packages libvirt-daemon-driver-qemu, libvirt-daemon and
-# libvirt-clients), QEMU 7.2 as /usr/bin/qemu-system-x86_64, python3, and the compressors
-# libvirt runs: gzip, bzip2, xz, lzop. No daemon is needed: virsh runs libvirt's QEMU driver in
-# its own process (the `qemu:///embed` URI) over a private root directory, whose qemu.conf picks
-# the save image format. As root, the user libvirt's driver expects (libvirt-qemu) is created
-# when missing. Writes next to tests/data/libvirt/; idempotent (each file is written to a
-# temporary name first, then moved into place).
+# Requires what scripts/install-qemu.sh installs: Debian 12's libvirt (libvirt-daemon-driver-qemu,
+# libvirt-daemon, libvirt-clients, and the libvirt-qemu user), QEMU 7.2 as
+# /usr/bin/qemu-system-x86_64 and the compressors libvirt runs (gzip, bzip2, xz, lzop); and
+# python3. No daemon is needed: virsh runs libvirt's QEMU driver in its own process (the
+# `qemu:///embed` URI) over a private root directory, whose qemu.conf picks the save image
+# format. Writes next to tests/data/libvirt/; idempotent (each file is written to a temporary
+# name first, then moved into place).
 #
 # Usage: scripts/make-libvirt-fixtures.sh
 #   A running guest is saved by `virsh save` once per format (raw, gzip, bzip2, xz, lzop), and a
@@ -27,48 +27,16 @@ for tool in virsh qemu-system-x86_64 python3 gzip bzip2 xz lzop; do
   command -v "$tool" >/dev/null || { echo "error: $tool is not installed" >&2; exit 1; }
 done
 # libvirt's QEMU driver, run privileged, looks its default user and group up even when
-# qemu.conf names another one.
-if [[ $(id -u) == 0 ]]; then
-  getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
-  id libvirt-qemu >/dev/null 2>&1 ||
-    useradd --system -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
-fi
+# qemu.conf names another one; scripts/install-qemu.sh creates them with the packages.
+id libvirt-qemu >/dev/null 2>&1 || { echo "error: run scripts/install-qemu.sh first" >&2; exit 1; }
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
-# The guest: pc-i440fx-7.2 under TCG, 16 MiB, no disk (SeaBIOS finds nothing to boot and
-# waits), an e1000 on user networking, a serial port, a virtio balloon. The RTC starts at a
-# fixed date and follows the guest's clock, as in the other fixtures.
-cat >"$TMP/domain.xml" <<'XML'
-<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-  <name>fixture</name>
-  <uuid>6b7c0d2e-1f0a-4c1d-9a8e-2b3c4d5e6f70</uuid>
-  <memory unit='MiB'>16</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type>
-  </os>
-  <features>
-    <acpi/>
-  </features>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <interface type='user'>
-      <mac address='52:54:00:12:34:56'/>
-      <model type='e1000'/>
-    </interface>
-    <serial type='null'>
-      <target port='0'/>
-    </serial>
-    <memballoon model='virtio'/>
-  </devices>
-  <qemu:commandline>
-    <qemu:arg value='-rtc'/>
-    <qemu:arg value='base=2020-01-01T00:00:00,clock=vm'/>
-  </qemu:commandline>
-</domain>
-XML
+# The guest is tests/data/libvirt/domain.xml: pc-i440fx-7.2 under TCG, 16 MiB, no disk (SeaBIOS
+# finds nothing to boot and waits), an e1000 on user networking, a serial port, a virtio
+# balloon. The RTC starts at a fixed date and follows the guest's clock, as in the other
+# fixtures.
 
 # run_virsh ROOT COMMAND...: one virsh process (so one embedded driver) runs the commands,
 # with RUN_SECONDS between the first (which starts the guest) and the rest.
@@ -93,7 +61,7 @@ new_root() {
 
 for format in raw gzip bzip2 xz lzop; do
   root="$(new_root "$format")"
-  run_virsh "$root" "create $TMP/domain.xml" "save fixture $TMP/out.save"
+  run_virsh "$root" "create $OUT/domain.xml" "save fixture $TMP/out.save"
   mv "$TMP/out.save" "$OUT/qemu-7.2-pc-$format.save.tmp"
   mv "$OUT/qemu-7.2-pc-$format.save.tmp" "$OUT/qemu-7.2-pc-$format.save"
   echo "wrote qemu-7.2-pc-$format.save"
@@ -102,7 +70,7 @@ done
 # Managed save of a paused guest, compressed: libvirt keeps the image under its own save
 # directory.
 root="$(new_root xz)"
-run_virsh "$root" "define $TMP/domain.xml" "start fixture" "suspend fixture" "managedsave fixture"
+run_virsh "$root" "define $OUT/domain.xml" "start fixture" "suspend fixture" "managedsave fixture"
 cp "$root/lib/qemu/save/fixture.save" "$OUT/qemu-7.2-pc-managed-paused.save.tmp"
 mv "$OUT/qemu-7.2-pc-managed-paused.save.tmp" "$OUT/qemu-7.2-pc-managed-paused.save"
 echo "wrote qemu-7.2-pc-managed-paused.save"

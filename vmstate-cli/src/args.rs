@@ -137,7 +137,8 @@ pub struct Convert {
     /// The destination: a `-dump-vmstate` file, or `qemu-7.2` / `qemu-10.0`.
     #[arg(long = "to", value_name = "DEST")]
     pub dest: PathBuf,
-    /// Rename the machine type to NAME, which DEST must run.
+    /// Rename the machine type to NAME, which DEST must run (in a libvirt
+    /// save image's domain XML too, since libvirt starts QEMU with that).
     #[arg(long, value_name = "NAME")]
     pub machine: Option<String>,
     /// A stream DEST wrote for the same guest configuration (machine type and

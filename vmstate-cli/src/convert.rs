@@ -152,9 +152,14 @@ impl Plan<'_> {
 pub fn run(args: &Convert) -> Result<(), CommandError> {
     // `-` is spooled to a file, so the configuration section can be read
     // first: a shipped release answers for the stream's architecture.
-    let input = crate::input::open(&args.file)?;
+    let mut input = crate::input::open(&args.file)?;
     let stream_offset = input.libvirt.as_ref().map(SaveImage::stream_offset);
-    convert(args, input).map_err(|f| crate::libvirt_image::locate(f, stream_offset))
+    let renamed = crate::libvirt_image::rename_machine(&mut input.libvirt, args)?;
+    convert(args, input).map_err(|f| crate::libvirt_image::locate(f, stream_offset))?;
+    if let Some(note) = renamed {
+        eprintln!("vmstate: note: {note}");
+    }
+    Ok(())
 }
 
 /// Converts the stream in `input`.
@@ -178,11 +183,6 @@ fn convert(args: &Convert, mut input: Input) -> Result<(), CommandError> {
                 .map(|m| format!(" (its dump was made with `{m}`)"))
                 .unwrap_or_default()
         )));
-    }
-    if let (Some(image), Some(machine)) = (&input.libvirt, &args.machine)
-        && let Some(note) = crate::libvirt_image::machine_mismatch(image, Some(machine))
-    {
-        eprintln!("vmstate: note: {note}");
     }
     let output = Target::create(&args.output, &input)?;
     if let Some(file) = output.seekable()? {

@@ -293,6 +293,39 @@ fn sections_at<'a>(scan: &'a Scan, address: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// Renames the machine type in `image`'s domain XML as `convert --machine`
+/// renames the stream's: libvirt starts QEMU with the XML's, and refuses a
+/// `virsh restore --xml` that changes it. Returns what to tell once the
+/// conversion is written (or, for an XML that names no machine type, why
+/// it is left as it is).
+///
+/// # Errors
+/// [`CommandError::Usage`] when the XML cannot hold the name.
+pub fn rename_machine(
+    image: &mut Option<SaveImage>,
+    args: &crate::args::Convert,
+) -> Result<Option<String>, CommandError> {
+    let (Some(image), Some(machine)) = (image.as_mut(), &args.machine) else {
+        return Ok(None);
+    };
+    let Some(old) = image.domain().machine.filter(|xml| xml != machine) else {
+        return Ok(None);
+    };
+    match image.with_machine(machine) {
+        Ok(Some(renamed)) => {
+            *image = renamed;
+            Ok(Some(format!(
+                "the domain XML's machine type `{old}` is renamed `{machine}` too"
+            )))
+        }
+        Ok(None) => Ok(machine_mismatch(image, Some(machine))),
+        Err(e) => Err(CommandError::Usage(format!(
+            "{}: the domain XML cannot name machine type `{machine}`: {e}",
+            args.file.display()
+        ))),
+    }
+}
+
 /// A note when the domain XML and the stream name different machine types:
 /// libvirt starts QEMU with the XML's, which then refuses the stream.
 pub fn machine_mismatch(image: &SaveImage, stream_machine: Option<&str>) -> Option<String> {

@@ -11,6 +11,7 @@ mod support;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 use support::qemu::{Qemu, Release, scratch};
@@ -394,17 +395,74 @@ fn a_zstd_image_reads_and_is_written_back_with_zstd() {
     assert_eq!(stream_of(&out), stream);
 }
 
+/// libvirt's QEMU driver, run by virsh in its own process over a private
+/// root (`qemu:///embed`), with the fixtures' qemu.conf: no daemon. Needs
+/// the packages and the `libvirt-qemu` user that scripts/install-qemu.sh
+/// sets up, as the README's test command does.
+struct Libvirt {
+    root: PathBuf,
+}
+
+impl Libvirt {
+    /// A driver root in `dir` whose saves are in `format` (`raw`, `gzip`, ...).
+    fn new(dir: &Path, format: &str) -> Self {
+        let root = dir.join("root");
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        let conf = std::fs::read_to_string(fixture("qemu.conf")).unwrap();
+        std::fs::write(
+            root.join("etc/qemu.conf"),
+            format!("{conf}save_image_format = \"{format}\"\n"),
+        )
+        .unwrap();
+        Self { root }
+    }
+
+    /// Runs `commands` in one virsh process, waiting `pause` after the
+    /// first; returns what it printed, and fails on any error.
+    fn run(&self, commands: &[String], pause: Duration) -> String {
+        let (out, err) = self.session(commands, pause);
+        assert!(!err.contains("error:"), "libvirt: {err}\n{out}");
+        out
+    }
+
+    /// Runs `commands` in one virsh process (so one driver, which keeps its
+    /// guests), waiting `pause` after the first; returns what it printed on
+    /// standard output and on standard error.
+    fn session(&self, commands: &[String], pause: Duration) -> (String, String) {
+        let mut virsh = Command::new("virsh")
+            .args([
+                "-q",
+                "-c",
+                &format!("qemu:///embed?root={}", self.root.display()),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("virsh runs (scripts/install-qemu.sh installs libvirt)");
+        let mut stdin = virsh.stdin.take().unwrap();
+        for (i, command) in commands.iter().enumerate() {
+            writeln!(stdin, "{command}").unwrap();
+            stdin.flush().unwrap();
+            if i == 0 {
+                std::thread::sleep(pause);
+            }
+        }
+        drop(stdin);
+        let output = virsh.wait_with_output().unwrap();
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
 /// Real libvirt restores an image `set` wrote, and its guest reads the new
-/// value. Needs libvirt (the packages and the `libvirt-qemu` user that
-/// scripts/make-libvirt-fixtures.sh sets up), which CI does not install:
-/// run it with `cargo test -p vmstate-cli --test libvirt_images -- --ignored`.
+/// value.
 #[test]
-#[ignore = "needs libvirt, set up by scripts/make-libvirt-fixtures.sh"]
 fn real_libvirt_restores_an_image_set_changed() {
     let dir = scratch("libvirt-restore");
-    let root = dir.join("root");
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::copy(fixture("qemu.conf"), root.join("etc/qemu.conf")).unwrap();
+    let libvirt = Libvirt::new(&dir, "raw");
     let set = dir.join("set.save");
     let (code, _, err) = vmstate(&[
         "set",
@@ -417,34 +475,145 @@ fn real_libvirt_restores_an_image_set_changed() {
         &set.display().to_string(),
     ]);
     assert_eq!(code, 0, "{err}");
-    // One virsh process runs libvirt's QEMU driver in itself over `root`.
-    let commands = format!(
-        "restore {} --paused\nqemu-monitor-command fixture --hmp 'o /b 0x70 0x50'\n\
-         qemu-monitor-command fixture --hmp 'i /b 0x71'\nresume fixture\ndomstate fixture\n\
-         destroy fixture\n",
-        set.display()
+    let out = libvirt.run(
+        &[
+            format!("restore {} --paused", set.display()),
+            "qemu-monitor-command fixture --hmp 'o /b 0x70 0x50'".to_owned(),
+            "qemu-monitor-command fixture --hmp 'i /b 0x71'".to_owned(),
+            "resume fixture".to_owned(),
+            "domstate fixture".to_owned(),
+            "destroy fixture".to_owned(),
+        ],
+        Duration::ZERO,
     );
-    let mut virsh = Command::new("virsh")
-        .args([
-            "-q",
-            "-c",
-            &format!("qemu:///embed?root={}", root.display()),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("virsh runs (install libvirt-clients and libvirt-daemon-driver-qemu)");
-    virsh
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(commands.as_bytes())
-        .unwrap();
-    let output = virsh.wait_with_output().unwrap();
-    let out = String::from_utf8_lossy(&output.stdout);
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert!(!err.contains("error:"), "libvirt: {err}");
-    assert!(out.contains("portb[0x0071] = 0x5a"), "{out}{err}");
-    assert!(out.contains("running"), "{out}{err}");
+    assert!(out.contains("portb[0x0071] = 0x5a"), "{out}");
+    assert!(out.contains("running"), "{out}");
+}
+
+/// The fixtures' guest (tests/data/libvirt/domain.xml) on `machine`, run by
+/// `emulator`, with its virtio balloon or without.
+fn domain_xml(machine: &str, emulator: &Path, balloon: bool) -> String {
+    let xml = std::fs::read_to_string(fixture("domain.xml")).unwrap();
+    let mut edited = xml
+        .replace("machine='pc-i440fx-7.2'", &format!("machine='{machine}'"))
+        .replace(
+            "<emulator>/usr/bin/qemu-system-x86_64</emulator>",
+            &format!("<emulator>{}</emulator>", emulator.display()),
+        );
+    if !balloon {
+        edited = edited.replace("<memballoon model='virtio'/>", "<memballoon model='none'/>");
+    }
+    assert!(edited.contains(&format!("machine='{machine}'")), "{edited}");
+    assert_eq!(edited.contains("model='none'"), !balloon, "{edited}");
+    edited
+}
+
+/// A guest that libvirt saved while QEMU 10.0 ran it on its own machine
+/// type, converted for QEMU 7.2 with `--machine pc-i440fx-7.2 --reference
+/// REF` (REF: libvirt's save of the same domain started paused on 7.2), is
+/// restored by libvirt on QEMU 7.2 and runs. libvirt starts QEMU with the
+/// domain XML's machine type and refuses a `--xml` that changes it (the
+/// guest's ABI), so the conversion renames it in the image's XML too; the
+/// XML given to `virsh restore` only points at the host's other emulator.
+///
+/// With its virtio balloon, the same guest is refused: QEMU 10.0 builds the
+/// balloon with other PCI capabilities on its own machine types than 7.2 on
+/// `pc-i440fx-7.2`. `convert --reference` refuses it naming the register,
+/// and what `convert` writes without a reference libvirt fails to restore,
+/// with the message `convert` quoted.
+#[test]
+fn a_guest_libvirt_saved_on_10_0_restores_on_7_2_converted() {
+    let dir = scratch("libvirt-downgrade");
+    let libvirt = Libvirt::new(&dir, "gzip");
+    let qemu_10 = Release::V10_0.program();
+    let qemu_7 = Path::new("/usr/bin/qemu-system-x86_64");
+    for balloon in [false, true] {
+        let name = |what: &str| dir.join(format!("{what}-{balloon}"));
+        let (on_10, on_7) = (name("on-10.0.xml"), name("on-7.2.xml"));
+        let (saved, reference) = (name("saved.save"), name("reference.save"));
+        std::fs::write(&on_10, domain_xml("pc-i440fx-10.0", &qemu_10, balloon)).unwrap();
+        std::fs::write(&on_7, domain_xml("pc-i440fx-7.2", qemu_7, balloon)).unwrap();
+        libvirt.run(
+            &[
+                format!("create {}", on_10.display()),
+                format!("save fixture {}", saved.display()),
+                format!("create {} --paused", on_7.display()),
+                format!("save fixture {}", reference.display()),
+            ],
+            Duration::from_secs(2),
+        );
+        let (code, out, _) = vmstate(&["check", &saved.display().to_string(), "qemu-7.2"]);
+        assert_eq!(code, 1, "QEMU 7.2 does not run pc-i440fx-10.0: {out}");
+        assert!(out.contains("pc-i440fx-10.0"), "{out}");
+        let convert = |reference: Option<&Path>, out: &Path| {
+            let mut args = vec![
+                "convert".to_owned(),
+                saved.display().to_string(),
+                "--to".to_owned(),
+                "qemu-7.2".to_owned(),
+                "--machine".to_owned(),
+                "pc-i440fx-7.2".to_owned(),
+                "-o".to_owned(),
+                out.display().to_string(),
+            ];
+            if let Some(reference) = reference {
+                args.extend(["--reference".to_owned(), reference.display().to_string()]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            vmstate(&args)
+        };
+        let converted = name("converted.save");
+        let (code, _, mut err) = convert(Some(&reference), &converted);
+        if balloon {
+            assert_eq!(code, 1, "{err}");
+            assert!(
+                err.contains("virtio-balloon") && err.contains("Bad config data: i=0x34"),
+                "{err}"
+            );
+            assert!(!converted.exists());
+            let (code, _, unchecked) = convert(None, &converted);
+            assert_eq!(code, 0, "{unchecked}");
+            err = unchecked;
+        } else {
+            assert_eq!(code, 0, "{err}");
+        }
+        assert!(
+            err.contains("machine type `pc-i440fx-10.0` is renamed `pc-i440fx-7.2` too"),
+            "{err}"
+        );
+        let bytes = std::fs::read(&converted).unwrap();
+        let (image, _) = split(&bytes);
+        assert_eq!(image.domain().machine.as_deref(), Some("pc-i440fx-7.2"));
+        assert_eq!(image.header.compression(), Format::Gzip);
+        let restore = name("restore.xml");
+        let xml = image.xml().replace(
+            &qemu_10.display().to_string(),
+            &qemu_7.display().to_string(),
+        );
+        std::fs::write(&restore, xml).unwrap();
+        let (out, err) = libvirt.session(
+            &[
+                format!(
+                    "restore {} --xml {} --paused",
+                    converted.display(),
+                    restore.display()
+                ),
+                "qemu-monitor-command fixture --hmp 'info version'".to_owned(),
+                "resume fixture".to_owned(),
+                "domstate fixture".to_owned(),
+                "destroy fixture".to_owned(),
+            ],
+            Duration::ZERO,
+        );
+        if balloon {
+            assert!(
+                err.contains("Bad config data: i=0x34 read: 98 device: 84"),
+                "libvirt restored what convert --reference refused: {out}{err}"
+            );
+        } else {
+            assert!(!err.contains("error:"), "libvirt: {err}\n{out}");
+            assert!(out.contains("7.2."), "QEMU 7.2 restored it: {out}");
+            assert!(out.contains("running"), "{out}");
+        }
+    }
 }

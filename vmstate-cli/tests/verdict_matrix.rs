@@ -730,22 +730,20 @@ fn device_build_pairs() -> Vec<Pair> {
 fn device_property_pairs() -> Vec<Pair> {
     use Release::{V7_2 as OLD, V10_0 as NEW};
     use Run::Ran;
+    // Both sides on `pc-q35-7.2`, the source after SeaBIOS ran.
+    let q35 = |from, source, into, dest| {
+        to(
+            from,
+            guest("pc-q35-7.2", source),
+            Ran,
+            into,
+            guest("pc-q35-7.2", dest),
+        )
+    };
     vec![
         // A destination whose root port has another slot (hot-plug off).
-        to(
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_NO_HOTPLUG),
-        ),
+        q35(OLD, ROOT_PORT_NO_HOTPLUG, NEW, ROOT_PORT),
+        q35(NEW, ROOT_PORT, OLD, ROOT_PORT_NO_HOTPLUG),
         // A destination whose NICs have larger option ROMs than the firmware
         // aligned their ROM BARs to.
         to(
@@ -756,97 +754,25 @@ fn device_property_pairs() -> Vec<Pair> {
             guest("pc-i440fx-7.2", EFI_ROMS),
         ),
         // A destination whose virtio function does not set No_Soft_Reset.
-        to(
-            NEW,
-            guest("pc-q35-7.2", PCIE_VIRTIO_NET_NO_SOFT_RESET),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", PCIE_VIRTIO_NET),
-        ),
+        q35(NEW, PCIE_VIRTIO_NET_NO_SOFT_RESET, OLD, PCIE_VIRTIO_NET),
         // A destination whose virtio GPU has another number of outputs.
-        to(
-            NEW,
-            guest("pc-q35-7.2", VIRTIO_GPU),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", VIRTIO_GPU_3),
-        ),
+        q35(NEW, VIRTIO_GPU, OLD, VIRTIO_GPU_3),
         // A destination whose virtio-serial has other ports.
-        to(
-            OLD,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_PORT),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_BARE),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_BARE),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", VIRTIO_SERIAL_PORT),
-        ),
+        q35(OLD, VIRTIO_SERIAL_PORT, NEW, VIRTIO_SERIAL_BARE),
+        q35(NEW, VIRTIO_SERIAL_BARE, OLD, VIRTIO_SERIAL_PORT),
         // A destination whose HPET has another number of timers: 10.0
         // refuses, 7.2 takes the stream's.
-        to(
-            OLD,
-            guest("pc-q35-7.2", HPET_4),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", BARE),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", BARE),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", HPET_5),
-        ),
+        q35(OLD, HPET_4, NEW, BARE),
+        q35(NEW, BARE, OLD, HPET_5),
         // A destination whose xHCI controller has another number of ports.
-        to(
-            OLD,
-            guest("pc-q35-7.2", XHCI_16_PORTS),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", XHCI_8_PORTS),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", XHCI_8_PORTS),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", XHCI_6_PORTS),
-        ),
+        q35(OLD, XHCI_16_PORTS, NEW, XHCI_8_PORTS),
+        q35(NEW, XHCI_8_PORTS, OLD, XHCI_6_PORTS),
         // A destination whose e1000e has other subsystem ids.
-        to(
-            OLD,
-            guest("pc-q35-7.2", E1000E_SUBSYS),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", E1000E),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", E1000E),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", E1000E_SUBSYS),
-        ),
+        q35(OLD, E1000E_SUBSYS, NEW, E1000E),
+        q35(NEW, E1000E, OLD, E1000E_SUBSYS),
         // A destination whose root port reserves another memory window.
-        to(
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_MEM64),
-            Ran,
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT_MEM32),
-        ),
-        to(
-            NEW,
-            guest("pc-q35-7.2", ROOT_PORT_MEM32),
-            Ran,
-            OLD,
-            guest("pc-q35-7.2", ROOT_PORT_MEM64),
-        ),
+        q35(OLD, ROOT_PORT_MEM64, NEW, ROOT_PORT_MEM32),
+        q35(NEW, ROOT_PORT_MEM32, OLD, ROOT_PORT_MEM64),
     ]
 }
 

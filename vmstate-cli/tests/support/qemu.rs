@@ -61,6 +61,14 @@ impl Release {
         }
     }
 
+    /// The release's version, as (major, minor).
+    pub fn version(self) -> (u32, u32) {
+        match self {
+            Self::V7_2 => (7, 2),
+            Self::V10_0 => (10, 0),
+        }
+    }
+
     /// The name the tool's shipped dumps use.
     pub fn dump_name(self) -> &'static str {
         match self {

@@ -121,6 +121,9 @@ pub struct DeviceFacts {
     /// Fields that the device's `post_load` compares with its own
     /// properties (the checker's `COMPARED_BY_POST_LOAD`), with their values.
     pub compared_by_post_load: Vec<(&'static str, u64)>,
+    /// The virtio features the guest's driver negotiated, from the device's
+    /// `virtio` blob (0 where no driver ran).
+    pub virtio_guest_features: Option<u64>,
 }
 
 impl DeviceFacts {
@@ -133,6 +136,7 @@ impl DeviceFacts {
         configured_arrays: Vec::new(),
         legacy_virtio_bar: None,
         compared_by_post_load: Vec::new(),
+        virtio_guest_features: None,
     };
 }
 
@@ -202,6 +206,17 @@ impl SectionFacts {
         if self.idstr.ends_with("/virtio-console") {
             self.device_mut().virtio_serial_ports =
                 virtio_serial_ports(virtio_blob.unwrap_or(payload));
+        }
+    }
+
+    /// What a virtio device's `virtio` blob shows: the negotiated features,
+    /// and a PCI function's configuration (see [`Self::observe_virtio_pci`]).
+    fn observe_virtio(&mut self, virtio_blob: Option<&[u8]>, payload: &[u8], pci: bool) {
+        if pci {
+            self.observe_virtio_pci(virtio_blob, payload);
+        }
+        if let Some(features) = virtio_blob.and_then(|blob| virtio_guest_features(blob, pci)) {
+            self.device_mut().virtio_guest_features = Some(features);
         }
     }
 
@@ -381,9 +396,7 @@ impl<'a> FactsCollector<'a> {
                 }
                 // And where no model knows the device (virtio-gpu,
                 // virtio-mem, virtio-scsi, ...), the blob still starts with it.
-                if is_pci_idstr(&info.idstr) {
-                    section.observe_virtio_pci(virtio_blob, payload);
-                }
+                section.observe_virtio(virtio_blob, payload, is_pci_idstr(&info.idstr));
                 section.settle_device();
             }
             Record::Ram(ram) => facts.observe_ram(ram),
@@ -591,6 +604,36 @@ fn virtio_config_len_at(blob: &[u8]) -> Option<(usize, bool)> {
     Some((at + 1 + 1 + 2 + 4, msix.is_some()))
 }
 
+/// The subsection of `vmstate_virtio` that carries all 64 bits of the
+/// negotiated features: its tag, name length, name and version 1.
+const FEATURES_SUBSECTION: &[u8] = b"\x05\x15virtio/64bit_features\x00\x00\x00\x01";
+
+/// The features a virtio device's driver negotiated, from its `virtio`
+/// blob: all 64 bits from the `virtio/64bit_features` subsection, which
+/// `virtio_save` ends with (with the other subsections of `vmstate_virtio`)
+/// whenever the device offers a feature above bit 31, as every modern one
+/// does; else, for a virtio-pci device, the low 32 bits it writes before
+/// the configuration length (see [`legacy_virtio_bar_size`]).
+fn virtio_guest_features(blob: &[u8], pci: bool) -> Option<u64> {
+    if let Some(at) = blob
+        .windows(FEATURES_SUBSECTION.len())
+        .rposition(|w| w == FEATURES_SUBSECTION)
+    {
+        let at = at + FEATURES_SUBSECTION.len();
+        let bytes = blob.get(at..at + 8)?;
+        return Some(u64::from_be_bytes(bytes.try_into().ok()?));
+    }
+    if !pci {
+        return None;
+    }
+    let (at, _) = virtio_config_len_at(blob)?;
+    // The configuration length follows: a blob too short for it is not
+    // laid out so.
+    blob.get(at..at + 4)?;
+    let bytes = blob.get(at - 4..at)?;
+    Some(u64::from(u32::from_be_bytes(bytes.try_into().ok()?)))
+}
+
 /// A virtio-serial device's map of active ports, from its `virtio` blob:
 /// after the configuration, `virtio_save` writes the number of queues and
 /// each queue's size, ring address and index (and its MSI-X vector), then
@@ -702,8 +745,8 @@ fn configured_arrays(idstr: &str, leaves: &[Leaf]) -> Vec<(&'static str, usize)>
 /// path, QEMU's message when they differ). No dump marks them: they are
 /// plain integers to the loader, refused after the whole section is read.
 /// e1000e's `subsys` and `subsys_ven` (measured: `e1000e,subsys=0x1234`
-/// into a default one, 7.2 and 10.0: "Cannot migrate while device
-/// properties (subsys/subsys_ven) differ").
+/// into a default one, 7.2 and 10.0: QEMU says "Cannot migrate while
+/// device properties (`subsys/subsys_ven`) differ").
 pub(super) const COMPARED_BY_POST_LOAD: &[(&str, &str, &str)] = &[
     (
         "e1000e",
@@ -799,7 +842,10 @@ fn summary(value: &Value) -> String {
 
 #[cfg(test)]
 mod blob_tests {
-    use super::{is_pci_idstr, virtio_gpu_scanouts, virtio_pci_config};
+    use super::{
+        FEATURES_SUBSECTION, is_pci_idstr, virtio_gpu_scanouts, virtio_guest_features,
+        virtio_pci_config,
+    };
 
     fn virtio_gpu_scanout_size(blob: &[u8]) -> Option<u64> {
         virtio_gpu_scanouts(blob).map(|(_, size)| size)
@@ -860,6 +906,46 @@ mod blob_tests {
         assert!(is_pci_idstr("0000:00:02.0:00.0/virtio-gpu"));
         assert!(!is_pci_idstr("virtio-mmio@000000000a003e00/virtio-balloon"));
         assert!(!is_pci_idstr("cpu"));
+    }
+
+    /// A legacy virtio-pci blob: configuration space, interrupt words, then
+    /// `virtio_save`'s status, ISR, queue selector, the low 32 feature bits
+    /// and a configuration of 8 bytes.
+    fn legacy_blob(low_features: u32) -> Vec<u8> {
+        let mut blob = vec![0, 0, 0, 2];
+        let mut config = vec![0u8; 256];
+        config[0x10] = 0x01; // an I/O BAR 0
+        blob.extend_from_slice(&config);
+        blob.extend_from_slice(&[0; 16]);
+        blob.extend_from_slice(&[0x0f, 0, 0, 0]);
+        blob.extend_from_slice(&low_features.to_be_bytes());
+        blob.extend_from_slice(&8u32.to_be_bytes());
+        blob.extend_from_slice(&[0; 8]);
+        blob
+    }
+
+    #[test]
+    fn negotiated_features_come_from_the_64_bit_subsection_or_the_low_word() {
+        let low = 1 << 13;
+        let blob = legacy_blob(low);
+        assert_eq!(virtio_guest_features(&blob, true), Some(u64::from(low)));
+        assert_eq!(
+            virtio_guest_features(&blob, false),
+            None,
+            "not laid out as PCI's"
+        );
+        let mut modern = blob.clone();
+        modern.extend_from_slice(&[0, 0, 0, 1]); // queues and what follows
+        modern.extend_from_slice(FEATURES_SUBSECTION);
+        let all = (1u64 << 32) | (1 << 40) | u64::from(low);
+        modern.extend_from_slice(&all.to_be_bytes());
+        modern.push(0x06); // the next subsection, or the section's end
+        assert_eq!(virtio_guest_features(&modern, true), Some(all));
+        assert_eq!(virtio_guest_features(&modern, false), Some(all));
+        // The subsection cut before its value.
+        let cut = &modern[..modern.len() - 5];
+        assert_eq!(virtio_guest_features(cut, true), None);
+        assert_eq!(virtio_guest_features(&[0; 10], true), None);
     }
 }
 

@@ -47,6 +47,7 @@ mod renames;
 mod report;
 mod rules;
 mod stream;
+mod virtio_features;
 
 pub use cpregs::{
     CpReg, DROPPABLE_CPREGS, DroppableCpreg, Dropping, IdValues, RELEASE_CONSTANTS,
@@ -69,6 +70,7 @@ pub use report::{Finding, Kind, Location, Report, Severity};
 #[doc(no_inline)]
 pub use serde_json::Value;
 pub use stream::{StreamVerdict, check_reference, check_stream};
+pub use virtio_features::{VIRTIO_FEATURES, VirtioFeature, machine_version};
 
 /// Checks whether a source described by `src` can migrate to a destination
 /// described by `dest`. Run it both ways round for migration in both directions.

@@ -213,6 +213,11 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
                 });
             }
         }
+        verdict.obstacles.extend(virtio_features_not_offered(
+            section,
+            dest.release_version(),
+            stream.machine.as_deref(),
+        ));
         let zero_only = INSTANCE_ZERO_ONLY.iter().any(|(idstr, until)| {
             *idstr == section.idstr && dest.release_version().is_some_and(|r| r <= *until)
         });
@@ -776,6 +781,36 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         obstacles.extend(pci_config_difference(stream, reference, section, theirs));
     }
     obstacles
+}
+
+/// The virtio features that the guest's driver negotiated and that DEST's
+/// device does not offer on machine type `machine` (see
+/// [`super::virtio_features`]).
+fn virtio_features_not_offered(
+    section: &SectionFacts,
+    release: Option<(u32, u32)>,
+    machine: Option<&str>,
+) -> Option<Obstacle> {
+    let guest = section.device().virtio_guest_features?;
+    let device = section.idstr.rsplit('/').next().unwrap_or(&section.idstr);
+    let missing = super::virtio_features::not_offered(device, guest, release, machine);
+    if missing.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = missing
+        .iter()
+        .map(|f| format!("{} (bit {}; {})", f.name, f.bit, f.offered_where()))
+        .collect();
+    Some(Obstacle::DeviceState {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        what: format!(
+            "the guest's driver negotiated {}, which DEST's device does not offer on machine \
+             type `{}` (QEMU: \"Features 0x{guest:x} unsupported. Allowed features: ...\")",
+            named.join(", "),
+            machine.unwrap_or("(none named)"),
+        ),
+    })
 }
 
 /// What QEMU checks in state that devices write by hand or validate in

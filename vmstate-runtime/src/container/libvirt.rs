@@ -388,18 +388,7 @@ impl SaveImage {
         was_running: bool,
         format: Format,
     ) -> Result<Self, ImageError> {
-        let mut data = Vec::with_capacity(xml.len() + ROOM as usize);
-        data.extend_from_slice(xml.as_bytes());
-        data.push(0);
-        let cookie_offset = match cookie {
-            Some(cookie) => {
-                let at = data.len();
-                data.extend_from_slice(cookie.as_bytes());
-                data.push(0);
-                at
-            }
-            None => 0,
-        };
+        let (mut data, cookie_offset) = texts(xml, cookie);
         let too_long = |len: usize| ImageError::DataTooLong {
             offset: DATA_LEN_AT as u64,
             data_len: u32::try_from(len).unwrap_or(u32::MAX),
@@ -434,6 +423,52 @@ impl SaveImage {
             });
         }
         Ok(image)
+    }
+
+    /// The same image with its domain XML's machine type
+    /// (`<os><type machine='...'>`) replaced by `machine`, as `virsh
+    /// save-image-edit` would leave it: header, cookie and the rest of the
+    /// XML kept, the data as long as before unless the new XML needs more.
+    /// `None` when the XML names no machine type.
+    ///
+    /// # Errors
+    /// [`ImageError::DataTooLong`] when the texts no longer fit in
+    /// [`DATA_LEN_MAX`], [`ImageError::Unterminated`] when `machine` holds a
+    /// NUL.
+    pub fn with_machine(&self, machine: &str) -> Result<Option<Self>, ImageError> {
+        let Some(xml) = domain_xml::with_machine(self.xml(), machine) else {
+            return Ok(None);
+        };
+        let cookie = self.cookie();
+        let (mut data, cookie_offset) = texts(&xml, cookie);
+        let data_len = if data.len() <= self.data.len() {
+            self.data.len()
+        } else {
+            data.len() + ROOM as usize
+        };
+        let too_long = || ImageError::DataTooLong {
+            offset: DATA_LEN_AT as u64,
+            data_len: u32::try_from(data_len).unwrap_or(u32::MAX),
+            limit: DATA_LEN_MAX,
+        };
+        if data_len > DATA_LEN_MAX as usize {
+            return Err(too_long());
+        }
+        data.resize(data_len, 0);
+        let header = Header {
+            data_len: u32::try_from(data_len).map_err(|_| too_long())?,
+            cookie_offset: u32::try_from(cookie_offset).map_err(|_| too_long())?,
+            ..self.header.clone()
+        };
+        let image = Self::from_parts(header, data)?;
+        if image.xml() != xml || image.cookie() != cookie {
+            return Err(ImageError::Unterminated {
+                offset: HEADER_LEN as u64,
+                what: "domain XML, without NUL bytes inside",
+                len: image.data.len() as u64,
+            });
+        }
+        Ok(Some(image))
     }
 
     /// Checks and indexes the texts in `data`.
@@ -506,6 +541,21 @@ impl SaveImage {
         writer.write_all(&header.to_bytes())?;
         writer.write_all(&self.data)
     }
+}
+
+/// An image's data before its padding: the XML and the cookie, each ended
+/// by a NUL, and where the cookie starts (0 without one).
+fn texts(xml: &str, cookie: Option<&str>) -> (Vec<u8>, usize) {
+    let mut data = Vec::with_capacity(xml.len() + cookie.map_or(0, str::len) + ROOM as usize);
+    data.extend_from_slice(xml.as_bytes());
+    data.push(0);
+    let cookie_offset = cookie.map_or(0, |cookie| {
+        let at = data.len();
+        data.extend_from_slice(cookie.as_bytes());
+        data.push(0);
+        at
+    });
+    (data, cookie_offset)
 }
 
 /// Reads exactly `buffer.len()` bytes, naming `expected` at `offset` when the

@@ -163,6 +163,65 @@ impl Domain {
     }
 }
 
+/// `xml` with the machine type of `<os><type machine='...'>` replaced by
+/// `machine` (escaped as an attribute value), every other byte kept; `None`
+/// when the XML has no such attribute.
+#[must_use]
+pub fn with_machine(xml: &str, machine: &str) -> Option<String> {
+    let mut path: Vec<String> = Vec::new();
+    let mut tokens = Tokens::new(xml);
+    loop {
+        if !tokens.skip_ignored() {
+            return None;
+        }
+        // Where the next token starts: a start tag's `<`.
+        let at = xml.len() - tokens.rest.len();
+        match tokens.next()? {
+            Token::Start { name, empty, .. } => {
+                let under: Vec<&str> = path.iter().map(String::as_str).collect();
+                if under == ["domain", "os"] && name == "type" {
+                    let (text, _) = tag_text(&xml[at..])?;
+                    let (_, value) = attribute_ranges(text)?
+                        .into_iter()
+                        .find(|(key, _)| *key == "machine")?;
+                    // The tag's text starts one byte after its `<`.
+                    let start = at + 1 + value.start;
+                    let end = at + 1 + value.end;
+                    return Some(format!(
+                        "{}{}{}",
+                        &xml[..start],
+                        escape(machine),
+                        &xml[end..]
+                    ));
+                }
+                if !empty {
+                    path.push(name);
+                }
+            }
+            Token::End => {
+                path.pop();
+            }
+            Token::Text(_) => {}
+        }
+    }
+}
+
+/// `text` escaped for an attribute value in either quote.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&apos;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `0000:00:02.0` from libvirt's `0x0000`, `0x00`, `0x02`, `0x0`; `None`
 /// unless all four are numbers.
 fn pci_address(domain: &str, bus: &str, slot: &str, function: &str) -> Option<String> {
@@ -204,6 +263,26 @@ impl<'a> Tokens<'a> {
         Self { rest: xml }
     }
 
+    /// Skips the comments, processing instructions, CDATA sections and
+    /// doctype that the rest starts with; `false` when one is unterminated.
+    fn skip_ignored(&mut self) -> bool {
+        loop {
+            let skipped = [
+                ("<!--", "-->"),
+                ("<?", "?>"),
+                ("<![CDATA[", "]]>"),
+                ("<!", ">"),
+            ]
+            .into_iter()
+            .find(|(open, _)| self.rest.starts_with(open));
+            match skipped {
+                Some((_, close)) if !self.skip_past(close) => return false,
+                Some(_) => {}
+                None => return true,
+            }
+        }
+    }
+
     /// Skips past the first `end` in the rest; `false` when there is none.
     fn skip_past(&mut self, end: &str) -> bool {
         match self.rest.find(end) {
@@ -220,37 +299,21 @@ impl Iterator for Tokens<'_> {
     type Item = Token;
 
     fn next(&mut self) -> Option<Token> {
-        loop {
-            if self.rest.is_empty() {
-                return None;
-            }
-            if !self.rest.starts_with('<') {
-                let end = self.rest.find('<').unwrap_or(self.rest.len());
-                let text = unescape(&self.rest[..end]);
-                self.rest = &self.rest[end..];
-                return Some(Token::Text(text));
-            }
-            let skipped = [
-                ("<!--", "-->"),
-                ("<?", "?>"),
-                ("<![CDATA[", "]]>"),
-                ("<!", ">"),
-            ]
-            .into_iter()
-            .find(|(open, _)| self.rest.starts_with(open));
-            if let Some((_, close)) = skipped {
-                if !self.skip_past(close) {
-                    return None;
-                }
-                continue;
-            }
-            let (tag, after) = tag_text(self.rest)?;
-            self.rest = after;
-            return Some(match tag.strip_prefix('/') {
-                Some(_) => Token::End,
-                None => start_tag(tag)?,
-            });
+        if !self.skip_ignored() || self.rest.is_empty() {
+            return None;
         }
+        if !self.rest.starts_with('<') {
+            let end = self.rest.find('<').unwrap_or(self.rest.len());
+            let text = unescape(&self.rest[..end]);
+            self.rest = &self.rest[end..];
+            return Some(Token::Text(text));
+        }
+        let (tag, after) = tag_text(self.rest)?;
+        self.rest = after;
+        Some(match tag.strip_prefix('/') {
+            Some(_) => Token::End,
+            None => start_tag(tag)?,
+        })
     }
 }
 
@@ -282,6 +345,25 @@ fn start_tag(tag: &str) -> Option<Token> {
     if name.is_empty() {
         return None;
     }
+    let attributes = attribute_ranges(tag)?
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), unescape(&tag[value])))
+        .collect();
+    Some(Token::Start {
+        name: name.to_owned(),
+        attributes,
+        empty,
+    })
+}
+
+/// The attributes of a tag's text (between `<` and `>`, the name first), as
+/// each key and where its value is in `tag`, still escaped; `None` when one
+/// is malformed.
+fn attribute_ranges(tag: &str) -> Option<Vec<(&str, std::ops::Range<usize>)>> {
+    let tag = tag.strip_suffix('/').unwrap_or(tag);
+    let name_end = tag
+        .find(|c: char| c.is_ascii_whitespace())
+        .unwrap_or(tag.len());
     let mut attributes = Vec::new();
     let mut rest = tag[name_end..].trim_start();
     while !rest.is_empty() {
@@ -290,14 +372,12 @@ fn start_tag(tag: &str) -> Option<Token> {
         let quote = after.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
         let value_and_rest = &after[1..];
         let close = value_and_rest.find(quote)?;
-        attributes.push((key.trim().to_owned(), unescape(&value_and_rest[..close])));
+        // `value_and_rest` is a slice of `tag`: its offset in it.
+        let start = tag.len() - value_and_rest.len();
+        attributes.push((key.trim(), start..start + close));
         rest = value_and_rest[close + 1..].trim_start();
     }
-    Some(Token::Start {
-        name: name.to_owned(),
-        attributes,
-        empty,
-    })
+    Some(attributes)
 }
 
 /// `text` with XML's named entities and character references replaced; an
@@ -366,6 +446,27 @@ mod tests {
   </devices>
 </domain>
 ";
+
+    #[test]
+    fn the_machine_type_is_replaced_and_nothing_else() {
+        let xml = "<domain><!-- <os><type machine='no'> -->\n  <os>\n    <type arch='x86_64' \
+                   machine = \"pc-i440fx-10.0\">hvm</type>\n  </os><devices><type \
+                   machine='x'/></devices></domain>";
+        let renamed = with_machine(xml, "pc-i440fx-7.2").unwrap();
+        assert_eq!(renamed, xml.replace("pc-i440fx-10.0", "pc-i440fx-7.2"));
+        assert_eq!(
+            Domain::parse(&renamed).machine.as_deref(),
+            Some("pc-i440fx-7.2")
+        );
+        let odd = with_machine(xml, "a'b&c").unwrap();
+        assert!(odd.contains("machine = \"a&apos;b&amp;c\""), "{odd}");
+        assert_eq!(Domain::parse(&odd).machine.as_deref(), Some("a'b&c"));
+        assert_eq!(
+            with_machine("<domain><os><type>hvm</type></os></domain>", "m"),
+            None
+        );
+        assert_eq!(with_machine("<domain><os><type machine='pc", "m"), None);
+    }
 
     #[test]
     fn reads_name_machine_and_devices() {

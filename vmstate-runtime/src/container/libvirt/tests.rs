@@ -97,6 +97,46 @@ fn an_image_without_cookie_has_its_xml_up_to_the_first_nul() {
     assert_eq!(image.header.cookie_offset, 0);
 }
 
+/// A renamed machine type changes the XML's and nothing else: header words,
+/// byte order, cookie and the data's length (while the XML fits) are kept.
+#[test]
+fn a_machine_type_renamed_keeps_the_rest_of_the_image() {
+    let mut big = sample();
+    for at in (VERSION_AT..HEADER_LEN).step_by(4) {
+        big[at..at + 4].reverse();
+    }
+    big[UNUSED_AT + 7] = 0x5a;
+    let image = read(&big).unwrap();
+    let renamed = image.with_machine("pc-i440fx-10.0").unwrap().unwrap();
+    assert_eq!(
+        renamed.xml(),
+        XML.replace("pc-i440fx-7.2", "pc-i440fx-10.0")
+    );
+    assert_eq!(renamed.domain().machine.as_deref(), Some("pc-i440fx-10.0"));
+    assert_eq!(renamed.cookie(), Some(COOKIE));
+    assert_eq!(renamed.header.data_len, image.header.data_len);
+    assert_eq!(renamed.header.cookie_offset, image.header.cookie_offset + 1);
+    assert_eq!(renamed.header.byte_order, ByteOrder::Big);
+    assert_eq!(renamed.header.unused, image.header.unused);
+    let written = bytes_of(&renamed, b"QEVM");
+    let back = read(&written).unwrap();
+    assert_eq!(back, renamed);
+    // An XML that outgrows the data gets room again, as a new image does.
+    let long = "m".repeat(ROOM as usize * 2);
+    let grown = image.with_machine(&long).unwrap().unwrap();
+    assert_eq!(grown.domain().machine.as_deref(), Some(long.as_str()));
+    assert_eq!(
+        grown.header.data_len as usize,
+        grown.xml().len() + 1 + COOKIE.len() + 1 + ROOM as usize
+    );
+    assert!(matches!(
+        image.with_machine("a\0b"),
+        Err(ImageError::Unterminated { .. })
+    ));
+    let no_machine = SaveImage::new("<domain/>", None, false, Format::Raw).unwrap();
+    assert_eq!(no_machine.with_machine("pc").unwrap(), None);
+}
+
 /// Sets the header word at `at` in little-endian.
 fn with_word(mut bytes: Vec<u8>, at: usize, word: u32) -> Vec<u8> {
     bytes[at..at + 4].copy_from_slice(&word.to_le_bytes());

@@ -1,0 +1,298 @@
+//! Virtio features a guest's driver negotiated, against real QEMU. A Linux
+//! guest negotiates what its device offers, and compat properties turn
+//! some features off on older machine types: `VIRTIO_F_RING_RESET` from
+//! 7.2 on (`queue_reset`), virtio-balloon's `PAGE_POISON` from 5.1 on. QEMU's
+//! `virtio_load` refuses a feature its own device does not offer ("Features
+//! 0x... unsupported"), after the guest stopped; `convert --machine` used to
+//! write such a rename and `check` to call it loadable.
+//!
+//! The guests here run no driver, so the test writes the features a Linux
+//! driver would have negotiated where `virtio_save` keeps them (the
+//! `virtio/64bit_features` subsection, which QEMU reads last and keeps),
+//! shows that QEMU loads that on the machine type it was saved on, then
+//! renames the machine type by hand (a same-length edit) and has QEMU judge.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use support::qemu::{Arch, Qemu, Release, VIRTIO, scratch};
+use support::vmstate;
+
+/// `vmstate_virtio`'s subsection with all 64 negotiated bits: tag, name
+/// length, name, version 1, then the be64 features.
+const FEATURES_SUBSECTION: &[u8] = b"\x05\x15virtio/64bit_features\x00\x00\x00\x01";
+
+const VERSION_1: u64 = 1 << 32;
+
+/// Writes `features` as the negotiated features of the only virtio device of
+/// the stream in `bytes`.
+fn negotiate(bytes: &mut [u8], features: u64) {
+    let found: Vec<usize> = bytes
+        .windows(FEATURES_SUBSECTION.len())
+        .enumerate()
+        .filter(|(_, w)| *w == FEATURES_SUBSECTION)
+        .map(|(at, _)| at + FEATURES_SUBSECTION.len())
+        .collect();
+    assert_eq!(found.len(), 1, "one virtio device with 64-bit features");
+    let at = found[0];
+    assert_eq!(&bytes[at..at + 8], &[0; 8], "no driver ran");
+    bytes[at..at + 8].copy_from_slice(&features.to_be_bytes());
+}
+
+/// `bytes` with machine type `from` renamed `to`, of the same length.
+fn renamed(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut bytes = bytes.to_vec();
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+        .expect("the configuration names the machine type");
+    bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+    bytes
+}
+
+/// One guest: a device whose driver negotiated `features` on machine type
+/// `from`, where each release loads it, renamed `to`, where QEMU refuses
+/// with `refusal`, as `check` says and `convert --machine` refuses.
+fn judged(name: &str, devices: &[&str], from: &str, to: &str, features: u64, named: &str) {
+    let dir = scratch(name);
+    let saved = dir.join("saved.mig");
+    let mut qemu = Qemu::start(Release::V7_2, from, &[&["-S"], devices].concat());
+    qemu.save(&saved);
+    qemu.quit();
+    let mut bytes = std::fs::read(&saved).unwrap();
+    negotiate(&mut bytes, features);
+    let stream = dir.join("negotiated.mig");
+    std::fs::write(&stream, &bytes).unwrap();
+    let moved = dir.join("renamed.mig");
+    std::fs::write(&moved, renamed(&bytes, from, to)).unwrap();
+    let refusal = format!("Features 0x{features:x} unsupported");
+    for release in [Release::V7_2, Release::V10_0] {
+        let dest = release.dump_name();
+        let (code, out, err) = vmstate(&["check", &path(&stream), dest]);
+        assert_eq!(code, 0, "{dest}: {out}{err}");
+        Qemu::load(release, from, devices, &stream)
+            .unwrap_or_else(|e| panic!("{dest} refused the features on {from}: {e}"))
+            .quit();
+        let (code, out, err) = vmstate(&["check", &path(&moved), dest]);
+        assert_eq!(code, 1, "{dest}: {out}{err}");
+        assert!(
+            out.contains(named) && out.contains(&refusal),
+            "{dest}: {out}"
+        );
+        match Qemu::load(release, to, devices, &moved) {
+            Ok(qemu) => {
+                qemu.quit();
+                panic!("{dest} loaded {named} on {to}");
+            }
+            Err(stderr) => assert!(stderr.contains(&refusal), "{dest}: {stderr}"),
+        }
+        let converted = dir.join("converted.mig");
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &path(&stream),
+            "--to",
+            dest,
+            "--machine",
+            to,
+            "-o",
+            &path(&converted),
+        ]);
+        assert_eq!(code, 1, "{dest}: {err}");
+        assert!(err.contains(named), "{dest}: {err}");
+        assert!(!converted.exists());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn path(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[test]
+fn ring_reset_is_refused_on_machine_types_before_7_2() {
+    judged(
+        "virtio-ring-reset",
+        &[
+            "-netdev",
+            "user,id=n0",
+            "-device",
+            "virtio-net-pci,netdev=n0,romfile=",
+        ],
+        "pc-q35-7.2",
+        "pc-q35-7.1",
+        VERSION_1 | 1 << 40,
+        "VIRTIO_F_RING_RESET",
+    );
+}
+
+#[test]
+fn balloon_page_poison_is_refused_on_machine_types_before_5_1() {
+    judged(
+        "virtio-page-poison",
+        &["-device", "virtio-balloon-pci"],
+        "pc-i440fx-5.1",
+        "pc-i440fx-5.0",
+        VERSION_1 | 1 << 4,
+        "VIRTIO_BALLOON_F_PAGE_POISON",
+    );
+}
+
+/// Devices whose offered features the survey reads, beside the test
+/// support's [`VIRTIO`] guest: every virtio device a guest commonly has that
+/// needs no host resources.
+const SURVEYED: &[&str] = &[
+    "-device",
+    "virtio-scsi-pci",
+    "-device",
+    "virtio-gpu-pci",
+    "-device",
+    "virtio-keyboard-pci",
+];
+
+/// The versioned machine types of family `family` (`pc-i440fx`, `virt`)
+/// that `release` runs for `arch`, oldest first.
+fn machines(release: Release, arch: Arch, family: &str) -> Vec<(u32, u32)> {
+    let out = std::process::Command::new(release.program_for(arch))
+        .args(["-machine", "help"])
+        .output()
+        .unwrap();
+    let prefix = format!("{family}-");
+    let mut versions: Vec<(u32, u32)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| {
+            name.strip_prefix(&prefix)
+                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .filter_map(vmstate::check::machine_version)
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    versions
+}
+
+/// The features each virtio device of the guest offers on `machine`, by
+/// device (as its section names it), as bits: the names QEMU knows mapped
+/// through [`vmstate::check::VIRTIO_FEATURES`] (a name it lacks is kept as
+/// a name, to fail the comparison), and the bits it reports unnamed.
+fn offered(release: Release, arch: Arch, machine: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut qemu = Qemu::start_arch(
+        release,
+        arch,
+        machine,
+        &[&["-S"], VIRTIO, SURVEYED].concat(),
+    );
+    let devices = qemu.execute(r#"{"execute": "x-query-virtio"}"#);
+    let mut offered = BTreeMap::new();
+    for device in devices.as_array().unwrap() {
+        let status = qemu.execute(
+            &serde_json::json!({
+                "execute": "x-query-virtio-status",
+                "arguments": { "path": device["path"] },
+            })
+            .to_string(),
+        );
+        let host = &status["host-features"];
+        let mut features: BTreeSet<String> = ["transports", "dev-features"]
+            .iter()
+            .flat_map(|kind| host[kind].as_array().cloned().unwrap_or_default())
+            .filter_map(|f| Some(f.as_str()?.split(':').next()?.to_owned()))
+            .collect();
+        let unknown = host["unknown-dev-features"].as_u64().unwrap_or(0);
+        features.extend((0..64).filter(|b| unknown & 1 << b != 0).map(|b| {
+            vmstate::check::VIRTIO_FEATURES
+                .iter()
+                .find(|f| f.bit == b)
+                .map_or_else(|| format!("bit {b}"), |f| f.name.to_owned())
+        }));
+        // virtio-serial's section is `virtio-console`.
+        let name = match device["name"].as_str().unwrap() {
+            "virtio-serial" => "virtio-console",
+            other => other,
+        };
+        offered.insert(name.to_owned(), features);
+    }
+    qemu.quit();
+    offered
+}
+
+/// Each release offers, on each `pc-i440fx` and Arm `virt` machine type it
+/// runs, what [`vmstate::check::VIRTIO_FEATURES`] says: walking the machine
+/// types oldest first, every feature a device starts or stops offering is
+/// an entry there with that machine type as its `since` or after its
+/// `until`, and every entry for these devices is seen to change so.
+#[test]
+fn the_features_that_machine_types_decide_are_the_ones_listed() {
+    let mut problems = Vec::new();
+    for release in [Release::V7_2, Release::V10_0] {
+        for (arch, family) in [(Arch::X86_64, "pc-i440fx"), (Arch::Aarch64, "virt")] {
+            problems.extend(survey(release, arch, family));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// What differs between [`vmstate::check::VIRTIO_FEATURES`] and what
+/// `release` offers on the machine types of `family`.
+fn survey(release: Release, arch: Arch, family: &str) -> Vec<String> {
+    let machines = machines(release, arch, family);
+    assert!(machines.len() > 10, "{release:?} {family}: {machines:?}");
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut before: Option<BTreeMap<String, BTreeSet<String>>> = None;
+    for (i, &version) in machines.iter().enumerate() {
+        let machine = format!("{family}-{}.{}", version.0, version.1);
+        let now = offered(release, arch, &machine);
+        if let Some(before) = &before {
+            for (device, features) in &now {
+                let old = &before[device];
+                let started = features.difference(old).map(|f| (f, true));
+                let stopped = old.difference(features).map(|f| (f, false));
+                for (name, offered) in started.chain(stopped) {
+                    let listed = vmstate::check::VIRTIO_FEATURES.iter().any(|f| {
+                        f.name == name
+                            && f.applies_to(device)
+                            && f.offered(None, Some(version)) == offered
+                            && f.offered(None, Some(machines[i - 1])) != offered
+                    });
+                    if !listed {
+                        problems.push(format!(
+                            "{release:?}: {device} {} {name} on {machine}, which the list does \
+                             not say",
+                            if offered {
+                                "starts offering"
+                            } else {
+                                "stops offering"
+                            }
+                        ));
+                    }
+                    seen.insert((name.clone(), device.clone()));
+                }
+            }
+        }
+        before = Some(now);
+    }
+    // Every listed change within these machine types was seen.
+    let (oldest, newest) = (machines[0], machines[machines.len() - 1]);
+    let devices = before.unwrap_or_default();
+    for feature in vmstate::check::VIRTIO_FEATURES {
+        // USO needs a backend that has it; a release before the feature
+        // offers it nowhere.
+        if feature.name.contains("_USO") || feature.release > release.version() {
+            continue;
+        }
+        let changes = feature.offered(None, Some(oldest)) != feature.offered(None, Some(newest));
+        for device in devices.keys().filter(|d| feature.applies_to(d)) {
+            if changes && !seen.contains(&(feature.name.to_owned(), device.clone())) {
+                problems.push(format!(
+                    "{release:?}: {device} never changed {} across the {family} machine types",
+                    feature.name
+                ));
+            }
+        }
+    }
+    problems
+}
