@@ -459,6 +459,64 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The CPU configurations of
+/// `convert_gives_dest_its_id_registers_whatever_the_cpu_configuration`.
+const ID_REGISTER_GUESTS: [Guest; 7] = [
+    Guest {
+        name: "pmu=off ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a57,pmu=off"],
+        ran: true,
+    },
+    Guest {
+        name: "secure=on gic-version=3 ran",
+        machine: "virt-7.2,secure=on,gic-version=3",
+        devices: &[],
+        ran: true,
+    },
+    // No AArch32 at EL1: 7.2 lists DACR32_EL2 and IFSR32_EL2, 10.0
+    // does not; 10.0's neoverse-n1 lists 18 implementation-defined
+    // constants (CPUCFR_EL1 = 4, ...) that 7.2's does not.
+    Guest {
+        name: "cortex-a76 ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a76"],
+        ran: true,
+    },
+    Guest {
+        name: "neoverse-n1 ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "neoverse-n1"],
+        ran: true,
+    },
+    // REVIDR is 0 in 7.2's cortex-a53 and 0x100 in 10.0's: `convert`
+    // without a reference once wrote 7.2's value, which 10.0 refused
+    // and `check` called loadable; with one it refused the guest.
+    Guest {
+        name: "cortex-a53 ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a53"],
+        ran: true,
+    }, // An AArch32 CPU: 7.2 lists both banks' 32-bit PAR, and the CPU
+    // sends `cpu/thumb2ee`, which the CPU model does not describe:
+    // `convert --reference` once refused it for that subsection alone.
+    // A configuration the shipped ID register tables lack (EL3 changes
+    // ID_PFR1 and ID_DFR0): without a reference `convert` goes by the
+    // nearest one, which both releases compute alike.
+    Guest {
+        name: "cortex-a72 secure=on ran",
+        machine: "virt-7.2,secure=on",
+        devices: &["-cpu", "cortex-a72"],
+        ran: true,
+    },
+    Guest {
+        name: "cortex-a15 paused",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a15"],
+        ran: false,
+    },
+];
+
 /// `convert`, with a reference and without one, on CPU configurations whose
 /// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3, the
 /// `cortex-a53`'s `REVIDR`) and on CPUs whose register lists differ otherwise
@@ -477,61 +535,7 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
 #[test]
 fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
     let dir = scratch("arm-id-registers");
-    let guests = [
-        Guest {
-            name: "pmu=off ran",
-            machine: "virt-7.2",
-            devices: &["-cpu", "cortex-a57,pmu=off"],
-            ran: true,
-        },
-        Guest {
-            name: "secure=on gic-version=3 ran",
-            machine: "virt-7.2,secure=on,gic-version=3",
-            devices: &[],
-            ran: true,
-        },
-        // No AArch32 at EL1: 7.2 lists DACR32_EL2 and IFSR32_EL2, 10.0
-        // does not; 10.0's neoverse-n1 lists 18 implementation-defined
-        // constants (CPUCFR_EL1 = 4, ...) that 7.2's does not.
-        Guest {
-            name: "cortex-a76 ran",
-            machine: "virt-7.2",
-            devices: &["-cpu", "cortex-a76"],
-            ran: true,
-        },
-        Guest {
-            name: "neoverse-n1 ran",
-            machine: "virt-7.2",
-            devices: &["-cpu", "neoverse-n1"],
-            ran: true,
-        },
-        // REVIDR is 0 in 7.2's cortex-a53 and 0x100 in 10.0's: `convert`
-        // without a reference once wrote 7.2's value, which 10.0 refused
-        // and `check` called loadable; with one it refused the guest.
-        Guest {
-            name: "cortex-a53 ran",
-            machine: "virt-7.2",
-            devices: &["-cpu", "cortex-a53"],
-            ran: true,
-        }, // An AArch32 CPU: 7.2 lists both banks' 32-bit PAR, and the CPU
-        // sends `cpu/thumb2ee`, which the CPU model does not describe:
-        // `convert --reference` once refused it for that subsection alone.
-        // A configuration the shipped ID register tables lack (EL3 changes
-        // ID_PFR1 and ID_DFR0): without a reference `convert` goes by the
-        // nearest one, which both releases compute alike.
-        Guest {
-            name: "cortex-a72 secure=on ran",
-            machine: "virt-7.2,secure=on",
-            devices: &["-cpu", "cortex-a72"],
-            ran: true,
-        },
-        Guest {
-            name: "cortex-a15 paused",
-            machine: "virt-7.2",
-            devices: &["-cpu", "cortex-a15"],
-            ran: false,
-        },
-    ];
+    let guests = ID_REGISTER_GUESTS;
     let mut failures = Vec::new();
     for (g, guest) in guests.iter().enumerate() {
         for (source, dest) in [
