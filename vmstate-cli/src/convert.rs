@@ -466,6 +466,13 @@ fn decide(
                 .machine
                 .as_ref()
                 .is_some_and(|machine| original_machine.as_ref() != Some(machine));
+        // A constant the table knows is supplied with DEST's own value where
+        // the reference shows it: QEMU computes RMR as 0 on an AArch32 CPU
+        // (measured: 10.0 refused a 7.2 `cortex-a15` guest with EL3 given
+        // the table's 1, and `check --reference` called that loadable).
+        if let Some(reference) = &reference {
+            reference_constants(reference, &cpreg_supply, &mut cpreg_constants);
+        }
         // Without a reference, DEST's ID registers are known only for the
         // shipped CPU configurations.
         let known_ids = reference
@@ -583,8 +590,12 @@ fn drop_cpregs<R: Read + Seek>(
             return;
         }
         let known = constants.get(&key).cloned().unwrap_or_default();
+        // DEST's own value first (the reference's), then the table's.
         let supply_value = move |index, registers: &BTreeMap<u64, u64>| {
-            vmstate::check::supplied_value(index, registers).or_else(|| known.get(&index).copied())
+            known
+                .get(&index)
+                .copied()
+                .or_else(|| vmstate::check::supplied_value(index, registers))
         };
         match vmstate::qemu::arm::cpu::rewrite_cpregs(
             payload,
@@ -656,6 +667,35 @@ fn unknown_cpu(
         "without --reference, DEST's CPU is not known: {why}; `vmstate reference` makes DEST's \
          own"
     ))
+}
+
+/// Adds to `constants` the reference's value of each register of `supply`
+/// that the table knows as a constant QEMU computes.
+fn reference_constants(reference: &StreamFacts, supply: &CpregLists, constants: &mut CpregValues) {
+    for ((idstr, instance_id), indexes) in supply {
+        let Some(theirs) = reference
+            .sections
+            .iter()
+            .find(|s| s.idstr == *idstr && s.instance_id == *instance_id)
+        else {
+            continue;
+        };
+        let (Some(their_indexes), Some(their_values)) = (&theirs.cpregs, &theirs.cpreg_values)
+        else {
+            continue;
+        };
+        for &index in indexes {
+            if vmstate::check::is_table_constant(index)
+                && let Some(value) =
+                    vmstate::check::register_value(their_indexes, their_values, index)
+            {
+                constants
+                    .entry((idstr.clone(), *instance_id))
+                    .or_default()
+                    .insert(index, value);
+            }
+        }
+    }
 }
 
 /// The shipped ID register tables of DEST's release and of the others.

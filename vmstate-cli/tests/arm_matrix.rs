@@ -461,7 +461,7 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
 
 /// The CPU configurations of
 /// `convert_gives_dest_its_id_registers_whatever_the_cpu_configuration`.
-const ID_REGISTER_GUESTS: [Guest; 7] = [
+const ID_REGISTER_GUESTS: [Guest; 9] = [
     Guest {
         name: "pmu=off ran",
         machine: "virt-7.2",
@@ -513,6 +513,26 @@ const ID_REGISTER_GUESTS: [Guest; 7] = [
         name: "cortex-a15 paused",
         machine: "virt-7.2",
         devices: &["-cpu", "cortex-a15"],
+        ran: false,
+    },
+    // An AArch32 CPU with EL3: QEMU computes RMR as 0 there, where the
+    // table's constant is an AArch64 CPU's 1; `convert --reference` once
+    // supplied 1 to a 7.2 guest, which 10.0 refused (`check --reference`
+    // called it loadable), and refused 10.0's guest for its 0.
+    Guest {
+        name: "cortex-a15 secure=on paused",
+        machine: "virt-7.2,secure=on",
+        devices: &["-cpu", "cortex-a15"],
+        ran: false,
+    },
+    // An ARMv7 CPU with EL2: 10.0 resets HCR_EL2 with RW set, which 7.2
+    // keeps clear (bits 27:0 only); `convert --reference` once wrote 10.0's
+    // value for 7.2, which refused it (`check --reference` called it
+    // loadable).
+    Guest {
+        name: "cortex-a7 virtualization=on paused",
+        machine: "virt-7.2,virtualization=on,gic-version=3",
+        devices: &["-cpu", "cortex-a7"],
         ran: false,
     },
 ];

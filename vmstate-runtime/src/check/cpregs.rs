@@ -96,6 +96,12 @@ pub enum Dropping {
     /// Guest-writable state that the other release does not have at all:
     /// droppable only while it holds its reset value (nothing was written).
     ResetValue(u64),
+    /// A constant QEMU computes from whether the CPU has `AArch64` (RMR's
+    /// `AA64` bit): 1 for the `AArch64` CPUs the shipped lists are made for,
+    /// 0 for an `AArch32` one (measured: 10.0's `cortex-a15` with EL3).
+    /// Either value drops; the value supplied is DEST's where a reference
+    /// shows it, else 1.
+    Aarch64Flag,
 }
 
 /// A register that may be dropped: its index, QEMU's name, and why.
@@ -186,7 +192,7 @@ pub const DROPPABLE_CPREGS: &[DroppableCpreg] = &[
     DroppableCpreg {
         index: 0x4020_0000_200f_6002,
         name: "RMR",
-        why: Dropping::Constant(1),
+        why: Dropping::Aarch64Flag,
     },
     DroppableCpreg {
         index: 0x6030_0000_0013_8002,
@@ -284,6 +290,9 @@ pub struct ReleaseConstant {
     /// constants it computes); empty where the field differs in every CPU
     /// model that has it.
     pub cpu: &'static [(u64, u64)],
+    /// Whether QEMU 10.0 refuses 7.2's field too; `false` where 10.0 takes
+    /// it as written (guest-writable there) and only 7.2 refuses 10.0's.
+    pub both_ways: bool,
 }
 
 /// The `AArch32` views of `CTR` (cp15 c0 c0 1) and `ID_MMFR0` (cp15 c0 c1 4),
@@ -297,6 +306,10 @@ const ID_MMFR0: u64 = 0x4020_0000_200f_0084;
 /// other CPU model's both releases run (`cortex-a35` has this `CTR` with
 /// `ID_MMFR0` 0x10201105; `-a57`, `-a72`, `-a15`, `max` another `CTR`;
 /// `-a7` 0x84448003).
+/// The `AArch32` `ID_PFR0` (cp15 c0 c1 0) of the ARMv7 CPUs `virt` runs
+/// (`cortex-a7`, `cortex-a15`): `State3` (`ThumbEE`) 1, which ARMv8 has not.
+const ARMV7: &[(u64, u64)] = &[(0x4020_0000_200f_0080, 0x1131)];
+
 const CORTEX_A53: &[(u64, u64)] = &[(CTR, 0x8444_8004), (ID_MMFR0, 0x1010_1105)];
 
 /// The fields of constants that differ between QEMU 7.2 and 10.0.2:
@@ -324,6 +337,7 @@ pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
         v7_2: 0x0001_0000,
         v10_0: 0,
         cpu: &[],
+        both_ways: true,
     },
     ReleaseConstant {
         index: 0x6030_0000_0013_c00a,
@@ -332,6 +346,7 @@ pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
         v7_2: 0x0001_0000,
         v10_0: 0,
         cpu: &[],
+        both_ways: true,
     },
     ReleaseConstant {
         index: 0x4020_0000_200f_0006,
@@ -340,6 +355,7 @@ pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
         v7_2: 0,
         v10_0: 0x100,
         cpu: CORTEX_A53,
+        both_ways: true,
     },
     ReleaseConstant {
         index: 0x6030_0000_0013_c006,
@@ -348,8 +364,48 @@ pub const RELEASE_CONSTANTS: &[ReleaseConstant] = &[
         v7_2: 0,
         v10_0: 0x100,
         cpu: CORTEX_A53,
+        both_ways: true,
+    },
+    // HCR_EL2 of an ARMv7 CPU with EL2 (`cortex-a7`, `cortex-a15`,
+    // `virtualization=on`): 10.0 resets it with RW (bit 31) set, and 7.2's
+    // `do_hcr_write` keeps only bits 27:0 for a CPU without
+    // ARM_FEATURE_V8, so its `write_list_to_cpustate` refuses 10.0's value
+    // (measured: "error while loading state for instance 0x0 of device
+    // 'cpu'", which `check --reference` called loadable). RW means nothing
+    // without AArch64. 10.0 loads 7.2's 0 (measured).
+    ReleaseConstant {
+        index: 0x6030_0000_0013_e088,
+        name: "HCR_EL2",
+        mask: 0x8000_0000,
+        v7_2: 0,
+        v10_0: 0x8000_0000,
+        cpu: ARMV7,
+        both_ways: false,
     },
 ];
+
+/// The bits of register `index` with `value` that the reference's value
+/// decides, for the CPU model `stream_value` shows ([`RELEASE_CONSTANTS`]):
+/// a field of a guest-writable register that one release computes, where
+/// the stream's field is one that release refuses (`both_ways` false: 10.0
+/// takes 7.2's field as written, so a stream with it is not compared).
+#[must_use]
+pub fn release_constant_mask(
+    index: u64,
+    value: u64,
+    stream_value: impl Fn(u64) -> Option<u64>,
+) -> Option<u64> {
+    RELEASE_CONSTANTS
+        .iter()
+        .find(|c| {
+            c.index == index
+                && c.cpu
+                    .iter()
+                    .all(|&(register, want)| stream_value(register) == Some(want))
+        })
+        .filter(|c| c.both_ways || value & c.mask != c.v7_2)
+        .map(|c| c.mask)
+}
 
 /// The value of register `index` in a `cpu` section's lists (`indexes` and
 /// `values`, in the same order).
@@ -383,7 +439,7 @@ pub fn dest_constant(
     let field = value & entry.mask;
     let (from, to) = if dest_release.starts_with("7.2") {
         (entry.v10_0, entry.v7_2)
-    } else if dest_release.starts_with("10.0") {
+    } else if dest_release.starts_with("10.0") && entry.both_ways {
         (entry.v7_2, entry.v10_0)
     } else {
         return None;
@@ -392,6 +448,15 @@ pub fn dest_constant(
     // model has is left alone in a register that is 0 (no such feature).
     let applies = value != 0 || !entry.cpu.is_empty();
     (applies && field == from && from != to).then_some(value & !entry.mask | to)
+}
+
+/// Whether the table knows register `index` as a value QEMU computes
+/// (`ARM_CP_CONST`, `ARM_CP_NOP`): a reference's value of it is DEST's own.
+#[must_use]
+pub fn is_table_constant(index: u64) -> bool {
+    DROPPABLE_CPREGS
+        .iter()
+        .any(|e| e.index == index && matches!(e.why, Dropping::Constant(_) | Dropping::Aarch64Flag))
 }
 
 /// The value to supply for register `index`, which DEST migrates and the
@@ -404,6 +469,7 @@ pub fn supplied_value(index: u64, registers: &BTreeMap<u64, u64>) -> Option<u64>
     let entry = DROPPABLE_CPREGS.iter().find(|e| e.index == index)?;
     match entry.why {
         Dropping::Constant(value) | Dropping::ResetValue(value) => Some(value),
+        Dropping::Aarch64Flag => Some(1),
         Dropping::ViewOf(of) => {
             let value = *registers.get(&of)?;
             Some(if index & SIZE_MASK == SIZE_U64 {
@@ -452,6 +518,11 @@ pub fn why_not_droppable(
             }
         )),
         Dropping::Constant(want) | Dropping::ResetValue(want) if value == want => None,
+        Dropping::Aarch64Flag if value <= 1 => None,
+        Dropping::Aarch64Flag => Some(format!(
+            "register {} ({name}): QEMU computes it as 0 or 1, the stream has 0x{value:x}",
+            CpReg(index)
+        )),
         Dropping::Constant(want) => Some(format!(
             "register {} ({name}): QEMU computes it as 0x{want:x}, the stream has 0x{value:x} \
              (another CPU model or configuration)",
@@ -548,6 +619,7 @@ pub fn unset_constants(
             let table = DROPPABLE_CPREGS.iter().find(|e| e.index == index);
             let value = match table.map(|e| e.why) {
                 Some(Dropping::Constant(value)) => dest_value(index).unwrap_or(value),
+                Some(Dropping::Aarch64Flag) => dest_value(index).unwrap_or(1),
                 _ if is_id_register(index) || is_implementation_defined(index) => {
                     dest_value(index)?
                 }
@@ -945,6 +1017,36 @@ mod tests {
             dest_constant(0x4020_0000_200f_0082, 0x0300_0006, "10.0.2", |_| None),
             None
         );
+    }
+
+    #[test]
+    fn an_armv7_hcr_el2_loses_rw_for_7_2_only() {
+        const HCR_EL2: u64 = 0x6030_0000_0013_e088;
+        let armv7 = |i| (i == 0x4020_0000_200f_0080).then_some(0x1131);
+        let armv8 = |i| (i == 0x4020_0000_200f_0080).then_some(0x131);
+        assert_eq!(
+            dest_constant(HCR_EL2, 0x8000_0002, "7.2.22", armv7),
+            Some(2)
+        );
+        assert_eq!(dest_constant(HCR_EL2, 0x8000_0002, "7.2.22", armv8), None);
+        assert_eq!(dest_constant(HCR_EL2, 2, "10.0.2", armv7), None);
+        // With a reference, RW is DEST's where the stream has 10.0's; 7.2's
+        // clear bit is left to the guest (10.0 loads it).
+        assert_eq!(
+            release_constant_mask(HCR_EL2, 0x8000_0002, armv7),
+            Some(0x8000_0000)
+        );
+        assert_eq!(release_constant_mask(HCR_EL2, 2, armv7), None);
+        assert_eq!(release_constant_mask(HCR_EL2, 0x8000_0002, armv8), None);
+        // RMR is the AArch64 flag: 0 or 1 drops, the reference's value is
+        // supplied, 1 without one.
+        const RMR: u64 = 0x4020_0000_200f_6002;
+        assert!(is_table_constant(RMR));
+        assert_eq!(why_not_droppable(RMR, 0, &[], &[]), None);
+        assert!(why_not_droppable(RMR, 2, &[], &[]).is_some());
+        assert_eq!(supplied_value(RMR, &BTreeMap::new()), Some(1));
+        assert!(unset_constants(&[RMR], |_| Some(0)).is_empty());
+        assert_eq!(unset_constants(&[RMR], |_| None), [(RMR, 1)]);
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::cpregs::{
     DROPPABLE_CPREGS, compare_cpregs, constants_that_differ, dest_constant, is_id_register,
-    is_implementation_defined, nearest_model, register_value, unset_constants,
+    is_implementation_defined, is_table_constant, nearest_model, register_value,
+    release_constant_mask, unset_constants,
 };
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
@@ -385,10 +386,11 @@ fn reference_cpregs(section: &SectionFacts, theirs: &SectionFacts, obstacles: &m
         };
         obstacles.extend(unset(section, ours, dest, dest_value));
     }
-    // The reference's ID registers and implementation-defined registers are
-    // DEST's own values: constants of its CPU model, some computed from the
-    // machine (`L2CTLR_EL1`'s core count, `a57_a53_l2ctlr_read`, writes
-    // ignored). Measured: QEMU 10.0 with `-smp 2` refused its own `-smp 1`
+    // The reference's ID registers, implementation-defined registers and the
+    // table's constants are DEST's own values: constants of its CPU model,
+    // some computed from the machine (`L2CTLR_EL1`'s core count,
+    // `a57_a53_l2ctlr_read`, writes ignored) or from the CPU's architecture
+    // (RMR is 0 on an AArch32 CPU). Measured: QEMU 10.0 with `-smp 2` refused its own `-smp 1`
     // guest ("error while loading state for instance 0x0 of device 'cpu'"),
     // where `check --reference` called it loadable.
     if let (Some(ours), Some(values), Some(dest), Some(dest_values)) = (
@@ -397,10 +399,18 @@ fn reference_cpregs(section: &SectionFacts, theirs: &SectionFacts, obstacles: &m
         &theirs.cpregs,
         &theirs.cpreg_values,
     ) {
-        let theirs_of = |index: u64, _| {
+        let theirs_of = |index: u64, value: u64| {
             let at = dest.iter().position(|i| *i == index)?;
-            (is_id_register(index) || is_implementation_defined(index))
-                .then(|| dest_values.get(at).copied())?
+            let theirs = dest_values.get(at).copied()?;
+            if is_id_register(index) || is_implementation_defined(index) || is_table_constant(index)
+            {
+                return Some(theirs);
+            }
+            // A release constant's field of a writable register (HCR_EL2.RW
+            // of an ARMv7 CPU): DEST's bits there, the guest's elsewhere.
+            let mask =
+                release_constant_mask(index, value, |other| register_value(ours, values, other))?;
+            Some(value & !mask | theirs & mask)
         };
         let registers = constants_that_differ(ours, values, theirs_of);
         if !registers.is_empty() {
