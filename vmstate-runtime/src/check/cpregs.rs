@@ -301,15 +301,15 @@ pub struct ReleaseConstant {
 const CTR: u64 = 0x4020_0000_200f_0001;
 const ID_MMFR0: u64 = 0x4020_0000_200f_0084;
 
+/// The `AArch32` `ID_PFR0` (cp15 c0 c1 0) of the `ARMv7` CPUs `virt` runs
+/// (`cortex-a7`, `cortex-a15`): `State3` (`ThumbEE`) 1, which `ARMv8` has not.
+const ARMV7: &[(u64, u64)] = &[(0x4020_0000_200f_0080, 0x1131)];
+
 /// A `cortex-a53` (`aarch64_a53_initfn`, target/arm/tcg/cpu64.c): `CTR`
 /// 0x84448004 with `ID_MMFR0` 0x10101105, measured on `virt-7.2` to be no
 /// other CPU model's both releases run (`cortex-a35` has this `CTR` with
 /// `ID_MMFR0` 0x10201105; `-a57`, `-a72`, `-a15`, `max` another `CTR`;
 /// `-a7` 0x84448003).
-/// The `AArch32` `ID_PFR0` (cp15 c0 c1 0) of the ARMv7 CPUs `virt` runs
-/// (`cortex-a7`, `cortex-a15`): `State3` (`ThumbEE`) 1, which ARMv8 has not.
-const ARMV7: &[(u64, u64)] = &[(0x4020_0000_200f_0080, 0x1131)];
-
 const CORTEX_A53: &[(u64, u64)] = &[(CTR, 0x8444_8004), (ID_MMFR0, 0x1010_1105)];
 
 /// The fields of constants that differ between QEMU 7.2 and 10.0.2:
@@ -1022,6 +1022,7 @@ mod tests {
     #[test]
     fn an_armv7_hcr_el2_loses_rw_for_7_2_only() {
         const HCR_EL2: u64 = 0x6030_0000_0013_e088;
+        const RMR: u64 = 0x4020_0000_200f_6002;
         let armv7 = |i| (i == 0x4020_0000_200f_0080).then_some(0x1131);
         let armv8 = |i| (i == 0x4020_0000_200f_0080).then_some(0x131);
         assert_eq!(
@@ -1040,7 +1041,6 @@ mod tests {
         assert_eq!(release_constant_mask(HCR_EL2, 0x8000_0002, armv8), None);
         // RMR is the AArch64 flag: 0 or 1 drops, the reference's value is
         // supplied, 1 without one.
-        const RMR: u64 = 0x4020_0000_200f_6002;
         assert!(is_table_constant(RMR));
         assert_eq!(why_not_droppable(RMR, 0, &[], &[]), None);
         assert!(why_not_droppable(RMR, 2, &[], &[]).is_some());
