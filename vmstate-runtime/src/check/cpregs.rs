@@ -656,7 +656,8 @@ pub fn is_id_register(index: u64) -> bool {
 }
 
 /// Whether register `index` lies in the IMPLEMENTATION DEFINED encoding space:
-/// `AArch64` op0=3 with CRn=11 or 15, or `AArch32` cp15 CRn=15. QEMU models no
+/// `AArch64` op0=3 with CRn=11 or 15, or `AArch32` cp15 CRn=15, CRn=11, and
+/// parts of CRn=9 and CRn=10. QEMU models no
 /// such state: its CPU models define these registers as constants
 /// (`ARM_CP_CONST`, `neoverse_n1_cp_reginfo`'s `CPUCFR_EL1` = 4,
 /// `ERXPFGF_EL1`) or with a read function and writes ignored (`L2CTLR_EL1`,
@@ -674,7 +675,20 @@ pub fn is_implementation_defined(index: u64) -> bool {
                 && field(14, 2) == 3
                 && matches!(field(7, 4), 11 | 15)
         }
-        ARCH_ARM => index & SIZE_MASK != SIZE_U64 && field(16, 4) == 15 && field(11, 4) == 15,
+        // The ARMv7 space (ARM DDI 0406C B3.18): c9 with CRm c0-c2 and c5-c8
+        // (the `cortex-a7`'s and `-a15`'s L2CTLR, c9 opc1=1 c0 2, reads the
+        // core count, `a15_l2ctlr_read`), c10's TLB lockdown (c0, c1, c4,
+        // c8), c11 and c15.
+        ARCH_ARM => {
+            index & SIZE_MASK != SIZE_U64
+                && field(16, 4) == 15
+                && match field(11, 4) {
+                    9 => matches!(field(7, 4), 0..=2 | 5..=8),
+                    10 => matches!(field(7, 4), 0 | 1 | 4 | 8),
+                    11 | 15 => true,
+                    _ => false,
+                }
+        }
         _ => false,
     }
 }
@@ -1009,6 +1023,11 @@ mod tests {
         assert!(is_implementation_defined(0x6030_0000_0013_c780));
         assert!(is_implementation_defined(0x6030_0000_0013_cd82));
         assert!(!is_implementation_defined(0x6030_0000_0013_c080));
+        // AArch32 L2CTLR (c9 opc1=1 c0 2) is; PMCR (c9 c12 0) and MAIR0
+        // (c10 c2 0) are not.
+        assert!(is_implementation_defined(0x4020_0000_200f_480a));
+        assert!(!is_implementation_defined(0x4020_0000_200f_4e00));
+        assert!(!is_implementation_defined(0x4020_0000_200f_5100));
         let unset = unset_constants(&[0x6030_0000_0013_c780, 0x6030_0000_0013_c788], |i| {
             Some(if i == 0x6030_0000_0013_c780 { 4 } else { 0 })
         });
