@@ -876,9 +876,9 @@ fn a_cpu_max_stream_is_not_converted_for_the_other_release() {
 /// before any missing CPU matters ("error while loading state for instance
 /// 0x0 of device 'cpu'"). `check --reference` compared only ID registers
 /// with the reference's and called it loadable; it now names the register.
-/// The AArch32 `cortex-a15`'s L2CTLR (cp15 c9 opc1=1 c0 2) does the same in
+/// The `AArch32` `cortex-a15`'s `L2CTLR` (cp15 c9 opc1=1 c0 2) does the same in
 /// QEMU 7.2, and `check --reference` said "loads" there too, since only
-/// c15 counted as implementation defined in AArch32.
+/// c15 counted as implementation defined in `AArch32`.
 #[test]
 fn an_implementation_defined_register_other_than_dests_is_refused() {
     let dir = scratch("arm-core-count");
