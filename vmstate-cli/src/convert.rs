@@ -466,6 +466,17 @@ fn decide(
                 .machine
                 .as_ref()
                 .is_some_and(|machine| original_machine.as_ref() != Some(machine));
+        // Some renames change every CPU (`virt-2.6` has no PMU): without a
+        // reference nothing shows DEST's registers under the new name.
+        if renamed_unchecked
+            && let (Some(from), Some(to)) = (&original_machine, &plan.machine)
+            && let Some(why) = vmstate::check::virt_rename_changes_cpu(from, to)
+        {
+            refusals.push(format!(
+                "machine type `{from}` -> `{to}` without --reference: {why}; `vmstate \
+                 reference` makes DEST's own"
+            ));
+        }
         // A constant the table knows is supplied with DEST's own value where
         // the reference shows it: QEMU computes RMR as 0 on an AArch32 CPU
         // (measured: 10.0 refused a 7.2 `cortex-a15` guest with EL3 given

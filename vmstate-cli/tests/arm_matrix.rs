@@ -941,3 +941,72 @@ fn an_implementation_defined_register_other_than_dests_is_refused() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// QEMU builds every CPU of `virt-2.6` and older without a PMU (`no_pmu`):
+/// a `cortex-a57` guest renamed between `virt-2.6` and `virt-2.7` is refused
+/// by QEMU 7.2 either way (`ID_DFR0` and the PMU registers differ: "error
+/// while loading state for instance 0x0 of device 'cpu'"). `convert
+/// --machine` without a reference once wrote both renames (the CPU model
+/// read the section, and nothing compared its registers); it now refuses,
+/// naming the PMU. A rename that keeps the PMU (`virt-2.8` to `virt-2.9`)
+/// is written and loads.
+#[test]
+fn a_rename_across_virt_2_6_without_a_reference_is_refused() {
+    let dir = scratch("arm-no-pmu");
+    let release = Release::V7_2;
+    for (from, to, refused) in [
+        ("virt-2.6", "virt-2.7", true),
+        ("virt-2.7", "virt-2.6", true),
+        ("virt-2.8", "virt-2.9", false),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let source = Guest {
+            name: from,
+            machine: from,
+            devices: &[],
+            ran: true,
+        };
+        make_stream(release, source, &stream);
+        let mut bytes = std::fs::read(&stream).unwrap();
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the configuration section names the machine type");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        std::fs::write(&renamed, &bytes).unwrap();
+        match Qemu::load_arch(release, Arch::Aarch64, to, &[], &renamed) {
+            Ok(qemu) => {
+                qemu.quit();
+                assert!(!refused, "{what}: QEMU loads it");
+            }
+            Err(said) => {
+                assert!(refused, "{what}: QEMU refused: {said}");
+                assert!(said.contains("of device 'cpu'"), "{what}: {said}");
+            }
+        }
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        if refused {
+            assert_eq!(code, 1, "{what}: convert --machine: {err}");
+            assert!(err.contains("without a PMU"), "{what}: {err}");
+            assert!(!converted.exists(), "{what}: written");
+        } else {
+            assert_eq!(code, 0, "{what}: convert --machine: {err}");
+            let qemu = Qemu::load_arch(release, Arch::Aarch64, to, &[], &converted)
+                .unwrap_or_else(|e| panic!("{what}: QEMU refused what convert wrote: {e}"));
+            qemu.quit();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -856,6 +856,38 @@ pub fn known_id_registers<'a>(
     ))
 }
 
+/// The `virt` machine types up to which QEMU builds every CPU without a PMU
+/// (`virt_machine_2_6_options` sets `no_pmu`): their ID registers
+/// (`ID_DFR0`, `ID_AA64DFR0`) and register lists differ from the same CPU's
+/// on later machine types, which `write_list_to_cpustate` and
+/// `cpu_post_load` refuse (measured with 7.2: a `cortex-a57` guest renamed
+/// between `virt-2.6` and `virt-2.7`, either way).
+const VIRT_NO_PMU_UNTIL: (u32, u32) = (2, 6);
+
+/// Why renaming an Arm guest's `virt` machine type `from` to `to` changes
+/// what QEMU builds for its CPU whatever the CPU model, or `None`: a rename
+/// without a reference has nothing else to compare the CPU with.
+#[must_use]
+pub fn virt_rename_changes_cpu(from: &str, to: &str) -> Option<String> {
+    let version = |name: &str| -> Option<(u32, u32)> {
+        let (major, minor) = name.strip_prefix("virt-")?.split_once('.')?;
+        Some((major.parse().ok()?, minor.parse().ok()?))
+    };
+    // `virt` alone is the newest machine type: it has a PMU.
+    let no_pmu = |name: &str| version(name).is_some_and(|v| v <= VIRT_NO_PMU_UNTIL);
+    if !(from == "virt" || from.starts_with("virt-")) || !(to == "virt" || to.starts_with("virt-"))
+    {
+        return None;
+    }
+    (no_pmu(from) != no_pmu(to)).then(|| {
+        format!(
+            "QEMU builds the CPU of `virt-2.6` and older without a PMU (`no_pmu`), so the CPU's \
+             ID registers and PMU registers differ between `{from}` and `{to}` (QEMU: \
+             \"error while loading state for instance 0x0 of device 'cpu'\")"
+        )
+    })
+}
+
 /// Parses a shipped register list: a CPU model name on a `# model NAME` line,
 /// then its indexes, one hexadecimal number a line, sorted.
 ///
@@ -1034,6 +1066,19 @@ mod tests {
         assert_eq!(unset, [(0x6030_0000_0013_c780, 4)]);
         assert_eq!(
             dest_constant(0x4020_0000_200f_0082, 0x0300_0006, "10.0.2", |_| None),
+            None
+        );
+    }
+
+    #[test]
+    fn a_rename_across_virt_2_6_changes_the_cpu() {
+        assert!(virt_rename_changes_cpu("virt-2.6", "virt-2.7").is_some());
+        assert!(virt_rename_changes_cpu("virt-2.12", "virt-2.6").is_some());
+        assert!(virt_rename_changes_cpu("virt-2.6", "virt").is_some());
+        assert_eq!(virt_rename_changes_cpu("virt-2.7", "virt-7.2"), None);
+        assert_eq!(virt_rename_changes_cpu("virt-2.5", "virt-2.6"), None);
+        assert_eq!(
+            virt_rename_changes_cpu("pc-i440fx-2.6", "pc-i440fx-2.7"),
             None
         );
     }
