@@ -319,7 +319,7 @@ fn decide(
     // it (a virtio GPU's scanouts, from `virt-9.0` on).
     let original_machine = facts.machine.clone();
     if let (Some(machine), Some(_)) = (&args.machine, &facts.machine) {
-        facts.machine = Some(machine.clone());
+        facts.written_on = facts.machine.replace(machine.clone());
     }
     let facts = &facts;
     let mut verdict = check_stream(facts, dest);

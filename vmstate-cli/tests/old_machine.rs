@@ -405,7 +405,9 @@ const RENAMES: [Rename; 8] = [
 /// (sent from `pc-i440fx-7.0` on), `piix4_pm`'s and `ich9_smb`'s `smb` (from
 /// 4.0 on); QEMU then reads the section with its own guest's layout and fails
 /// ("Missing section footer for ..."), both ways, and `check --reference`
-/// once said such a renamed stream loads. Others decide whether a section is
+/// once said such a renamed stream loads; `check` without a reference now
+/// says it from DEST's machine type, and `convert --machine` without one
+/// refuses, where it used to write the stream. Others decide whether a section is
 /// sent at all (`pcspk` from 2.8 on, `PCIHost` from 5.1 on): QEMU loads it
 /// whatever its own guest would send, and `check --reference` once refused
 /// it ("DEST's guest has no such device"). A rename that changes neither (6.0
@@ -427,10 +429,18 @@ fn renames_across_compat_properties_get_qemus_verdict() {
         args.extend(COMMON);
         let output = vmstate(&args);
         assert!(output.status.success(), "{what}: reference");
+        // Renamed by hand (a same-length edit of the configuration section),
+        // so that QEMU shows what it does with the renamed stream.
         let only_renamed = dir.join(format!("{from}-as-{to}.mig"));
+        let bytes = std::fs::read(&stream).unwrap();
+        std::fs::write(&only_renamed, support::renamed_by_hand(&bytes, from, to)).unwrap();
         let stream_arg = stream.display().to_string();
         let only_renamed_arg = only_renamed.display().to_string();
-        let output = vmstate(&[
+        // Without a reference, the machine types' defaults decide.
+        let alone = vmstate(&["check", &only_renamed_arg, "qemu-7.2"]);
+        let alone_said = String::from_utf8_lossy(&alone.stdout);
+        let unchecked = dir.join(format!("{from}-unchecked-{to}.mig"));
+        let convert_alone = vmstate(&[
             "convert",
             &stream_arg,
             "--to",
@@ -438,9 +448,8 @@ fn renames_across_compat_properties_get_qemus_verdict() {
             "--machine",
             to,
             "-o",
-            &only_renamed_arg,
+            &unchecked.display().to_string(),
         ]);
-        assert!(output.status.success(), "{what}: convert --machine");
 
         let output = vmstate(&[
             "check",
@@ -469,6 +478,8 @@ fn renames_across_compat_properties_get_qemus_verdict() {
             (Ok(qemu), None) => {
                 qemu.quit();
                 assert_eq!(output.status.code(), Some(0), "{what}: {said}");
+                assert_eq!(alone.status.code(), Some(0), "{what}: {alone_said}");
+                assert!(convert_alone.status.success(), "{what}: convert --machine");
                 assert!(convert.status.success(), "{what}: convert --reference");
                 let loaded = Qemu::load(Release::V7_2, to, &[], &converted)
                     .unwrap_or_else(|e| panic!("{what}: QEMU refused the converted: {e}"));
@@ -488,6 +499,15 @@ fn renames_across_compat_properties_get_qemus_verdict() {
                     "{what}: convert --reference"
                 );
                 assert!(!converted.exists(), "{what}: convert wrote a stream");
+                // And without the reference, from DEST's machine type.
+                assert_eq!(alone.status.code(), Some(1), "{what}: {alone_said}");
+                assert!(
+                    alone_said.contains(&format!("field `{field}`"))
+                        && alone_said.contains(&format!("on machine type `{to}`")),
+                    "{what}: {alone_said}"
+                );
+                assert_eq!(convert_alone.status.code(), Some(1), "{what}: convert");
+                assert!(!unchecked.exists(), "{what}: convert wrote a stream");
             }
             (Ok(qemu), Some(_)) => {
                 qemu.quit();

@@ -41,41 +41,54 @@ fn negotiate(bytes: &mut [u8], features: u64) {
     bytes[at..at + 8].copy_from_slice(&features.to_be_bytes());
 }
 
-/// `bytes` with machine type `from` renamed `to`, of the same length.
-fn renamed(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
-    assert_eq!(from.len(), to.len());
-    let mut bytes = bytes.to_vec();
-    let at = bytes
-        .windows(from.len())
-        .position(|w| w == from.as_bytes())
-        .expect("the configuration names the machine type");
-    bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
-    bytes
-}
-
-/// One guest: a device whose driver negotiated `features` on machine type
-/// `from`, where each release loads it, renamed `to`, where QEMU refuses
-/// with `refusal`, as `check` says and `convert --machine` refuses.
-fn judged(name: &str, devices: &[&str], from: &str, to: &str, features: u64, named: &str) {
-    let dir = scratch(name);
+/// A stream `source` wrote for a paused guest with `devices` on `machine`,
+/// with `features` written in as its one virtio device's negotiated ones;
+/// each of `dests` loads it as it is, as `check` says.
+fn negotiated(
+    dir: &Path,
+    source: Release,
+    machine: &str,
+    devices: &[&str],
+    features: u64,
+    dests: &[Release],
+) -> Vec<u8> {
     let saved = dir.join("saved.mig");
-    let mut qemu = Qemu::start(Release::V7_2, from, &[&["-S"], devices].concat());
+    let mut qemu = Qemu::start(source, machine, &[&["-S"], devices].concat());
     qemu.save(&saved);
     qemu.quit();
     let mut bytes = std::fs::read(&saved).unwrap();
     negotiate(&mut bytes, features);
     let stream = dir.join("negotiated.mig");
     std::fs::write(&stream, &bytes).unwrap();
-    let moved = dir.join("renamed.mig");
-    std::fs::write(&moved, renamed(&bytes, from, to)).unwrap();
-    let refusal = format!("Features 0x{features:x} unsupported");
-    for release in [Release::V7_2, Release::V10_0] {
+    for &release in dests {
         let dest = release.dump_name();
         let (code, out, err) = vmstate(&["check", &path(&stream), dest]);
         assert_eq!(code, 0, "{dest}: {out}{err}");
-        Qemu::load(release, from, devices, &stream)
-            .unwrap_or_else(|e| panic!("{dest} refused the features on {from}: {e}"))
+        Qemu::load(release, machine, devices, &stream)
+            .unwrap_or_else(|e| panic!("{dest} refused the features on {machine}: {e}"))
             .quit();
+    }
+    bytes
+}
+
+/// The stream in `bytes` renamed from `from` to `to`: each of `dests`
+/// refuses it for `features` (QEMU's "Features 0x... unsupported"), `check`
+/// says so naming `named`, and `convert --machine` refuses to write it.
+fn refused_renamed(
+    dir: &Path,
+    bytes: &[u8],
+    (from, to): (&str, &str),
+    devices: &[&str],
+    features: u64,
+    named: &str,
+    dests: &[Release],
+) {
+    let stream = dir.join("negotiated.mig");
+    let moved = dir.join(format!("renamed-{to}.mig"));
+    std::fs::write(&moved, support::renamed_by_hand(bytes, from, to)).unwrap();
+    let refusal = format!("Features 0x{features:x} unsupported");
+    for &release in dests {
+        let dest = release.dump_name();
         let (code, out, err) = vmstate(&["check", &path(&moved), dest]);
         assert_eq!(code, 1, "{dest}: {out}{err}");
         assert!(
@@ -104,6 +117,15 @@ fn judged(name: &str, devices: &[&str], from: &str, to: &str, features: u64, nam
         assert!(err.contains(named), "{dest}: {err}");
         assert!(!converted.exists());
     }
+}
+
+/// One guest of QEMU 7.2 whose device negotiated `features` on machine type
+/// `from`, which both releases load, renamed `to`, which both refuse.
+fn judged(name: &str, devices: &[&str], (from, to): (&str, &str), features: u64, named: &str) {
+    let dir = scratch(name);
+    let both = [Release::V7_2, Release::V10_0];
+    let bytes = negotiated(&dir, Release::V7_2, from, devices, features, &both);
+    refused_renamed(&dir, &bytes, (from, to), devices, features, named, &both);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -121,8 +143,7 @@ fn ring_reset_is_refused_on_machine_types_before_7_2() {
             "-device",
             "virtio-net-pci,netdev=n0,romfile=",
         ],
-        "pc-q35-7.2",
-        "pc-q35-7.1",
+        ("pc-q35-7.2", "pc-q35-7.1"),
         VERSION_1 | 1 << 40,
         "VIRTIO_F_RING_RESET",
     );
@@ -133,11 +154,53 @@ fn balloon_page_poison_is_refused_on_machine_types_before_5_1() {
     judged(
         "virtio-page-poison",
         &["-device", "virtio-balloon-pci"],
-        "pc-i440fx-5.1",
-        "pc-i440fx-5.0",
+        ("pc-i440fx-5.1", "pc-i440fx-5.0"),
         VERSION_1 | 1 << 4,
         "VIRTIO_BALLOON_F_PAGE_POISON",
     );
+}
+
+/// A QEMU 10.0 guest on a tap device, whose virtio-net offers UDP
+/// segmentation offload (USO) from machine type 8.2 on and which a Linux
+/// guest (6.2 and later) negotiates: renamed 8.1, 10.0 refuses it, and
+/// renamed 7.2, so does 7.2, which has no USO at all. Needs `/dev/net/tun`
+/// (QEMU creates the tap device and removes it on exit): skipped, saying
+/// so, where there is none.
+#[test]
+fn uso_is_refused_on_machine_types_before_8_2_and_by_7_2() {
+    if std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/net/tun")
+        .is_err()
+    {
+        eprintln!("skipped: no usable /dev/net/tun");
+        return;
+    }
+    let dir = scratch("virtio-uso");
+    let devices = [
+        "-netdev",
+        "tap,id=n0,script=no,downscript=no",
+        "-device",
+        "virtio-net-pci,netdev=n0,romfile=",
+    ];
+    let uso = VERSION_1 | 1 << 54 | 1 << 55 | 1 << 56;
+    let (machine, name) = ("pc-q35-8.2", "VIRTIO_NET_F_HOST_USO");
+    let bytes = negotiated(
+        &dir,
+        Release::V10_0,
+        machine,
+        &devices,
+        uso,
+        &[Release::V10_0],
+    );
+    for (to, dest) in [
+        ("pc-q35-8.1", Release::V10_0),
+        ("pc-q35-7.2", Release::V7_2),
+    ] {
+        refused_renamed(&dir, &bytes, (machine, to), &devices, uso, name, &[dest]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Devices whose offered features the survey reads, beside the test

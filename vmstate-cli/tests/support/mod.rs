@@ -55,6 +55,20 @@ pub fn set_field(input: &str, section: &str, field: &str, output: &str) -> (i32,
     ])
 }
 
+/// The stream in `bytes` with its machine type `from` renamed `to`, of the
+/// same length: a same-length edit of the configuration section, so that a
+/// test can show what QEMU does with a rename that `convert` refuses.
+pub fn renamed_by_hand(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len(), "{from} and {to} differ in length");
+    let mut bytes = bytes.to_vec();
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+        .expect("the configuration names the machine type");
+    bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+    bytes
+}
+
 /// `vmstate inspect --json FILE`, parsed.
 pub fn inspect_json(file: &Path) -> serde_json::Value {
     let (code, out, err) = vmstate(&["inspect", "--json", &file.display().to_string()]);

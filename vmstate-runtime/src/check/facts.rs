@@ -22,6 +22,10 @@ use crate::stream::{
 pub struct StreamFacts {
     /// The machine type of the configuration section, when there is one.
     pub machine: Option<String>,
+    /// The machine type the stream was written on, where [`Self::machine`]
+    /// names another: the rename `vmstate convert --machine` plans. `None`
+    /// otherwise.
+    pub written_on: Option<String>,
     /// The subsections of the configuration section.
     pub configuration_subsections: Vec<String>,
     /// The capabilities the source declared (`configuration/capabilities`).

@@ -181,6 +181,29 @@ pub enum Obstacle {
         /// notices.
         footers: bool,
     },
+    /// A field behind a `field_exists` test of the device's configuration
+    /// that the machine type decides: the stream has it and DEST's machine
+    /// type does not send (or read) it, or the other way round. Said
+    /// without a reference, from the machine type's compat properties; a
+    /// reference shows DEST's own configuration instead.
+    ConfiguredField {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The field's path.
+        field: String,
+        /// Whether the stream has it.
+        in_stream: bool,
+        /// DEST's machine type.
+        machine: String,
+        /// The first machine type version that sends it.
+        since: (u32, u32),
+        /// What decides it: the compat property or machine class flag.
+        property: &'static str,
+        /// Whether the stream's sections end with footers.
+        footers: bool,
+    },
     /// A field QEMU requires to hold the destination's own value
     /// (`VMSTATE_*_EQUAL`) holds another, as the reference stream shows.
     EqualValue {
@@ -382,7 +405,7 @@ impl fmt::Display for Obstacle {
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
             Self::CpregUnset { .. } => self.fmt_cpreg_unset(f),
             Self::CpregUnlisted { .. } => self.fmt_cpreg_unlisted(f),
-            Self::Layout { .. } => self.fmt_layout(f),
+            Self::Layout { .. } | Self::ConfiguredField { .. } => self.fmt_layout(f),
             Self::EqualValue { .. }
             | Self::UnknownRamBlock { .. }
             | Self::RamBlockSize { .. }
@@ -520,21 +543,47 @@ impl Obstacle {
     }
 
     fn fmt_layout(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Self::Layout {
-            idstr,
-            instance_id,
-            difference,
-            footers,
-        } = self
-        else {
-            return Ok(());
+        let (idstr, footers) = match self {
+            Self::Layout {
+                idstr,
+                instance_id,
+                difference,
+                footers,
+            } => {
+                write!(
+                    f,
+                    "section `{idstr}` instance {instance_id}: field `{}`: the stream has {}, \
+                     DEST {}",
+                    difference.path, difference.stream, difference.dest
+                )?;
+                (idstr, footers)
+            }
+            Self::ConfiguredField {
+                idstr,
+                instance_id,
+                field,
+                in_stream,
+                machine,
+                since: (major, minor),
+                property,
+                footers,
+            } => {
+                let (stream, dest) = if *in_stream {
+                    ("has it", "does not read it")
+                } else {
+                    ("has no such field", "reads it")
+                };
+                write!(
+                    f,
+                    "section `{idstr}` instance {instance_id}: field `{field}`: the stream \
+                     {stream}, DEST {dest} on machine type `{machine}` (sent from machine type \
+                     {major}.{minor} on, `{property}`)"
+                )?;
+                (idstr, footers)
+            }
+            _ => return Ok(()),
         };
-        write!(
-            f,
-            "section `{idstr}` instance {instance_id}: field `{}`: the stream has {}, DEST {}; \
-             DEST reads the section with its own layout and fails",
-            difference.path, difference.stream, difference.dest
-        )?;
+        f.write_str("; DEST reads the section with its own layout and fails")?;
         if *footers {
             write!(f, " (QEMU: \"Missing section footer for {idstr}\")")
         } else {

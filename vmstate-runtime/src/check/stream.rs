@@ -214,6 +214,9 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
                 });
             }
         }
+        verdict
+            .obstacles
+            .extend(machine_configuration_difference(section, stream));
         verdict.obstacles.extend(virtio_features_not_offered(
             section,
             dest.release_version(),
@@ -482,29 +485,75 @@ const SENT_WHEN_NEEDED_SINCE: &[(&str, &str, (u32, u32))] = &[
 /// properties). Tests that read loaded state (`ide_drive`'s
 /// `identify_data`) are not here: a paused reference may lack what a guest
 /// that ran sends.
-const CONFIGURATION_TESTS: &[(&str, &str)] = &[
+const CONFIGURATION_TESTS: &[(&str, &str, Option<MachineDefault>)] = &[
     // hw/acpi/piix4.c `vmstate_test_migrate_smb`: `smbus_no_migration_support`
     // of the older machine classes (measured: QEMU 7.2 sends `smb` from
     // `pc-i440fx-4.0` on, and refuses 3.1 renamed 4.0 and 4.0 renamed 3.1).
-    ("piix4_pm", "smb"),
+    (
+        "piix4_pm",
+        "smb",
+        Some(MachineDefault {
+            since: (4, 0),
+            decided_by: "smbus_no_migration_support",
+            settable: false,
+        }),
+    ),
     // hw/i2c/smbus_ich9.c `ich9_vmstate_need_smbus` (`pm_smbus_vmstate_needed`,
     // the same machine class flag): q35's `SMBus` function (measured: 7.2
     // refuses `pc-q35-3.1` renamed 4.0 and 4.0 renamed 3.1, "Missing section
     // footer for 0000:00:1f.3/ich9_smb").
-    ("ich9_smb", "smb"),
+    (
+        "ich9_smb",
+        "smb",
+        Some(MachineDefault {
+            since: (4, 0),
+            decided_by: "smbus_no_migration_support",
+            settable: false,
+        }),
+    ),
     // hw/acpi/piix4.c `vmstate_test_use_acpi_hotplug_bridge`:
-    // `acpi-pci-hotplug-with-bridge-support`, off in `pc_compat_1_7`.
-    ("piix4_pm", "acpi_pci_hotplug.hotplug_select"),
+    // `acpi-pci-hotplug-with-bridge-support`, off in `pc_compat_1_7`, and a
+    // property a guest may set otherwise on any machine type.
+    ("piix4_pm", "acpi_pci_hotplug.hotplug_select", None),
     // hw/acpi/piix4.c `vmstate_test_migrate_acpi_index`:
     // `x-not-migrate-acpi-index`, on for `pc-i440fx-6.2` and older (measured:
     // QEMU 7.2 and 10.0 send the field from `pc-i440fx-7.0` on).
-    ("piix4_pm", "acpi_pci_hotplug.acpi_index"),
+    (
+        "piix4_pm",
+        "acpi_pci_hotplug.acpi_index",
+        Some(MachineDefault {
+            since: (7, 0),
+            decided_by: "x-not-migrate-acpi-index",
+            settable: false,
+        }),
+    ),
     // hw/net/e1000e.c `e1000e_migrate_timadj`: `migrate-timadj`, off in
     // `hw_compat_7_2` (measured with 10.0: a `pc-q35-7.2` guest renamed
     // `pc-q35-8.0` fails with "Missing section footer for
     // 0000:00:01.0/e1000e"; `convert --machine --reference` wrote it).
-    ("e1000e", "core.timadj"),
+    (
+        "e1000e",
+        "core.timadj",
+        Some(MachineDefault {
+            since: (8, 0),
+            decided_by: "migrate-timadj",
+            settable: true,
+        }),
+    ),
 ];
+
+/// How a machine type decides a [`CONFIGURATION_TESTS`] field by default.
+#[derive(Debug, Clone, Copy)]
+struct MachineDefault {
+    /// The first machine type version that sends it.
+    since: (u32, u32),
+    /// The compat property or machine class flag that decides it.
+    decided_by: &'static str,
+    /// Whether a guest's command line may set it otherwise (a device
+    /// property): a stream that has the field where its own machine type
+    /// would not send it was configured so, and DEST is taken to be alike.
+    settable: bool,
+}
 
 /// The first field of [`CONFIGURATION_TESTS`] that the stream's section has
 /// and the reference's lacks, or the other way round, in the same struct.
@@ -514,7 +563,7 @@ fn configuration_test_difference(
     footers: bool,
 ) -> Option<Obstacle> {
     let (ours, theirs) = (section.desc.as_ref()?, reference.desc.as_ref()?);
-    for (vmsd, field) in CONFIGURATION_TESTS {
+    for (vmsd, field, _) in CONFIGURATION_TESTS {
         let (Some(ours_has), Some(theirs_has)) =
             (field_in(ours, vmsd, field), field_in(theirs, vmsd, field))
         else {
@@ -561,6 +610,44 @@ fn field_in(desc: &StateDesc, vmsd: &str, field: &str) -> Option<bool> {
         .find_map(|inner| field_in(inner, vmsd, field))
 }
 
+/// The first [`CONFIGURATION_TESTS`] field with a machine type default that
+/// the section has where DEST's machine type (the stream's, or the one a
+/// rename gives it) does not send it, or lacks where it does: said without
+/// a reference, which shows DEST's own configuration instead.
+fn machine_configuration_difference(
+    section: &SectionFacts,
+    stream: &StreamFacts,
+) -> Option<Obstacle> {
+    let machine = stream.machine.as_deref()?;
+    let version = super::virtio_features::machine_version(machine)?;
+    let written_on = stream
+        .written_on
+        .as_deref()
+        .map_or(Some(version), super::virtio_features::machine_version);
+    let desc = section.desc.as_ref()?;
+    CONFIGURATION_TESTS
+        .iter()
+        .find_map(|(vmsd, field, default)| {
+            let default = (*default)?;
+            let in_stream = field_in(desc, vmsd, field)?;
+            // A device configured otherwise than its machine type's default.
+            let configured = written_on.is_some_and(|v| (v >= default.since) != in_stream);
+            if default.settable && configured {
+                return None;
+            }
+            (in_stream != (version >= default.since)).then(|| Obstacle::ConfiguredField {
+                idstr: section.idstr.clone(),
+                instance_id: section.instance_id,
+                field: (*field).to_owned(),
+                in_stream,
+                machine: machine.to_owned(),
+                since: default.since,
+                property: default.decided_by,
+                footers: stream.footers,
+            })
+        })
+}
+
 /// A stream's sections by idstr and instance (the first of each, as QEMU's
 /// `find_se` takes it): a lookup each, however many sections a stream has.
 fn by_key(facts: &StreamFacts) -> HashMap<(&str, u32), &SectionFacts> {
@@ -592,12 +679,14 @@ impl StreamVerdict {
             .obstacles
             .iter()
             .any(|o| matches!(o, Obstacle::Machine { .. }));
-        // The reference says exactly which instances DEST has, which
-        // registers its CPU migrates, and the values it computes for them.
+        // The reference says exactly which instances DEST has, how its
+        // devices are configured, which registers its CPU migrates, and the
+        // values it computes for them.
         self.obstacles.retain(|o| {
             !matches!(
                 o,
                 Obstacle::InstanceZeroOnly { .. }
+                    | Obstacle::ConfiguredField { .. }
                     | Obstacle::CpregCount { .. }
                     | Obstacle::CpregUnknown { .. }
                     | Obstacle::CpregUnset { .. }
@@ -1717,11 +1806,10 @@ mod configuration_test_tests {
     use crate::stream::SectionInfo;
 
     fn piix4_pm(acpi_index: bool) -> StreamFacts {
-        let mut fields = vec![FieldDesc::scalar(
-            "acpi_pci_hotplug.hotplug_select",
-            "uint32",
-            4,
-        )];
+        let mut fields = vec![
+            FieldDesc::scalar("smb", "struct", 40),
+            FieldDesc::scalar("acpi_pci_hotplug.hotplug_select", "uint32", 4),
+        ];
         if acpi_index {
             fields.push(FieldDesc::scalar(
                 "acpi_pci_hotplug.acpi_index",
@@ -1772,6 +1860,73 @@ mod configuration_test_tests {
         for same in [true, false] {
             assert!(check_reference(&piix4_pm(same), &piix4_pm(same)).is_empty());
         }
+    }
+
+    /// Without a reference, DEST's machine type decides such a field where
+    /// the machine type's default does (`acpi_index` from `pc-i440fx-7.0`
+    /// on): a stream renamed across that version is refused, either way;
+    /// and a reference, which shows DEST's own configuration, replaces the
+    /// prediction.
+    #[test]
+    fn the_machine_type_decides_a_configuration_tested_field_without_a_reference() {
+        let named = |acpi_index: bool, machine: &str, written_on: Option<&str>| {
+            let mut facts = piix4_pm(acpi_index);
+            facts.machine = Some(machine.into());
+            facts.written_on = written_on.map(Into::into);
+            machine_configuration_difference(&facts.sections[0], &facts)
+        };
+        assert_eq!(named(true, "pc-i440fx-7.0", None), None);
+        assert_eq!(named(false, "pc-i440fx-6.2", None), None);
+        let Some(Obstacle::ConfiguredField {
+            field,
+            in_stream: true,
+            since: (7, 0),
+            ..
+        }) = named(true, "pc-i440fx-6.2", Some("pc-i440fx-7.0"))
+        else {
+            panic!("a 7.0 guest renamed 6.2");
+        };
+        assert_eq!(field, "acpi_pci_hotplug.acpi_index");
+        assert!(matches!(
+            named(false, "pc-i440fx-7.0", Some("pc-i440fx-6.2")),
+            Some(Obstacle::ConfiguredField {
+                in_stream: false,
+                ..
+            })
+        ));
+        // Not settable by a guest's options: a stream that has it on 6.2
+        // was renamed by hand, and DEST's 6.2 does not read it.
+        assert!(named(true, "pc-i440fx-6.2", None).is_some());
+        // A machine type without a version has no compat properties.
+        assert_eq!(named(true, "microvm", None), None);
+
+        let renamed = |acpi_index| {
+            let mut facts = piix4_pm(acpi_index);
+            facts.written_on = facts.machine.replace("pc-i440fx-6.2".into());
+            facts
+        };
+        let dest = Dump::default();
+        let mut verdict = check_stream(&renamed(true), &dest);
+        assert!(
+            verdict
+                .obstacles
+                .iter()
+                .any(|o| matches!(o, Obstacle::ConfiguredField { .. })),
+            "{:?}",
+            verdict.obstacles
+        );
+        // DEST's 6.2 guest sends the field after all (a property set so).
+        let mut reference = piix4_pm(true);
+        reference.machine = Some("pc-i440fx-6.2".into());
+        verdict.add_reference(&renamed(true), &reference);
+        assert!(
+            !verdict.obstacles.iter().any(|o| matches!(
+                o,
+                Obstacle::ConfiguredField { .. } | Obstacle::Layout { .. }
+            )),
+            "{:?}",
+            verdict.obstacles
+        );
     }
 
     /// A stream without `configuration/target-page-bits` has the minimum

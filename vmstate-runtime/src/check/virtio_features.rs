@@ -69,9 +69,11 @@ impl VirtioFeature {
 
 /// The features whose offer the machine type or the release decides, newest
 /// first. Measured with each release's `x-query-virtio-status` on every
-/// `pc-i440fx` and Arm `virt` machine type it runs (`tests/virtio_features.rs` checks that
-/// this list is what the releases offer), except the USO features, which a
-/// device offers only with a backend that has them (a tap device).
+/// `pc-i440fx` and Arm `virt` machine type it runs
+/// (`vmstate-cli/tests/virtio_features.rs` checks that this list is what the
+/// releases offer), except the USO features, which a device offers only
+/// with a backend that has them (a tap device; the same test has both
+/// releases refuse them renamed).
 pub static VIRTIO_FEATURES: &[VirtioFeature] = &[
     // hw_compat_8_1: virtio-net's `host_uso`, `guest_uso4`, `guest_uso6`
     // off (the features came with QEMU 8.2).
