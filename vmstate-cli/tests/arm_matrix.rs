@@ -1010,3 +1010,86 @@ fn a_rename_across_virt_2_6_without_a_reference_is_refused() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// virtio-mem's `x-early-migration` (on from machine type 8.0) moves its
+/// sanity checks and bitmap into `DEVICE_PATH/virtio-mem-device-early`:
+/// QEMU 10.0 refuses a `virt-7.2` guest renamed `virt-8.0` ("Missing section
+/// footer for 0000:00:01.0/virtio-mem") and a `virt-8.0` guest renamed
+/// `virt-7.2` ("Unknown savevm section or instance
+/// '0000:00:01.0/virtio-mem-device-early' 0"). `convert --machine` without
+/// a reference once wrote both; it now predicts the early state from the
+/// machine type it writes. A rename that keeps it (8.0 to 8.1) is written
+/// and loads.
+#[test]
+fn a_virtio_mem_renamed_across_its_early_migration_is_refused_without_a_reference() {
+    let dir = scratch("arm-virtio-mem");
+    let release = Release::V10_0;
+    let devices: &[&str] = &[
+        "-m",
+        "64,maxmem=1G,slots=2",
+        "-object",
+        "memory-backend-ram,id=mem0,size=128M",
+        "-device",
+        "virtio-mem-pci,memdev=mem0,id=vm0,block-size=2M",
+    ];
+    for (from, to, refused) in [
+        (
+            "virt-7.2",
+            "virt-8.0",
+            Some("Missing section footer for 0000:00:01.0/virtio-mem"),
+        ),
+        (
+            "virt-8.0",
+            "virt-7.2",
+            Some("Unknown savevm section or instance '0000:00:01.0/virtio-mem-device-early' 0"),
+        ),
+        ("virt-8.0", "virt-8.1", None),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let source = Guest {
+            name: from,
+            machine: from,
+            devices,
+            ran: false,
+        };
+        make_stream(release, source, &stream);
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        let Some(named) = refused else {
+            assert_eq!(code, 0, "{what}: {err}");
+            let qemu = Qemu::load_arch(release, Arch::Aarch64, to, devices, &converted)
+                .unwrap_or_else(|e| panic!("{what}: QEMU refused what convert wrote: {e}"));
+            qemu.quit();
+            continue;
+        };
+        assert_eq!(code, 1, "{what}: {err}");
+        assert!(err.contains(named), "{what}: {err}");
+        // What QEMU says of the renamed stream (the names have one length).
+        let mut bytes = std::fs::read(&stream).unwrap();
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the configuration section names the machine type");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        std::fs::write(&renamed, &bytes).unwrap();
+        match Qemu::load_arch(release, Arch::Aarch64, to, devices, &renamed) {
+            Ok(qemu) => {
+                qemu.quit();
+                panic!("{what}: QEMU loads it");
+            }
+            Err(said) => assert!(said.contains(named), "{what}: {said}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

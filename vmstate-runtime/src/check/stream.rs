@@ -187,6 +187,9 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
             }
         }
     }
+    verdict
+        .obstacles
+        .extend(early_virtio_mem_by_machine(stream));
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
         release_layouts(
@@ -687,6 +690,7 @@ impl StreamVerdict {
                 o,
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::ConfiguredField { .. }
+                    | Obstacle::EarlyVirtioMem { .. }
                     | Obstacle::CpregCount { .. }
                     | Obstacle::CpregUnknown { .. }
                     | Obstacle::CpregUnset { .. }
@@ -1021,6 +1025,58 @@ fn hand_written_differences(
                 map(ours),
                 map(dest)
             ),
+        });
+    }
+    obstacles
+}
+
+/// Without a reference, virtio-mem's early state predicted from DEST's
+/// machine type (the stream's, or the one a rename gives it):
+/// `x-early-migration` is on from machine type 8.0 (`hw_compat_7_2`). A
+/// device configured otherwise than its own machine type's default (the
+/// property set on the command line) is taken to go to one configured alike.
+/// Measured on Arm with QEMU 10.0: a `virt-7.2` guest renamed `virt-8.0`
+/// fails with "Missing section footer for 0000:00:01.0/virtio-mem", and a
+/// `virt-8.0` guest renamed `virt-7.2` with "Unknown savevm section or
+/// instance '0000:00:01.0/virtio-mem-device-early' 0"; `check` without a
+/// reference called both loadable and `convert --machine` wrote them.
+fn early_virtio_mem_by_machine(stream: &StreamFacts) -> Vec<Obstacle> {
+    const EARLY: &str = "/virtio-mem-device-early";
+    const SINCE: (u32, u32) = (8, 0);
+    let Some(machine) = stream.machine.as_deref() else {
+        return Vec::new();
+    };
+    let Some(version) = super::virtio_features::machine_version(machine) else {
+        return Vec::new();
+    };
+    let written_on = stream
+        .written_on
+        .as_deref()
+        .map_or(Some(version), super::virtio_features::machine_version);
+    let mut obstacles = Vec::new();
+    for section in &stream.sections {
+        let Some(path) = section.idstr.strip_suffix("/virtio-mem") else {
+            continue;
+        };
+        let early = format!("{path}{EARLY}");
+        let has_early = stream
+            .sections
+            .iter()
+            .any(|s| s.idstr == early && s.instance_id == section.instance_id);
+        let configured = written_on.is_some_and(|v| (v >= SINCE) != has_early);
+        if configured || has_early == (version >= SINCE) {
+            continue;
+        }
+        obstacles.push(Obstacle::EarlyVirtioMem {
+            idstr: if has_early {
+                early
+            } else {
+                section.idstr.clone()
+            },
+            instance_id: section.instance_id,
+            in_stream: has_early,
+            machine: machine.to_owned(),
+            footers: stream.footers,
         });
     }
     obstacles
@@ -1676,6 +1732,59 @@ mod cpreg_constant_tests {
         assert_eq!(with_reference.obstacles, verdict.obstacles);
         // The release's own value loads.
         assert!(check_stream(&cpu(0x0301_0006), &dest).obstacles.is_empty());
+    }
+
+    #[test]
+    fn virtio_mem_early_state_is_predicted_from_the_machine_type() {
+        let section = |idstr: &str| {
+            SectionFacts::new(&SectionInfo {
+                idstr: idstr.into(),
+                instance_id: 0,
+                version_id: 1,
+            })
+        };
+        let stream = |machine: &str, written_on: Option<&str>, early: bool| {
+            let mut sections = vec![section("0000:00:01.0/virtio-mem")];
+            if early {
+                sections.push(section("0000:00:01.0/virtio-mem-device-early"));
+            }
+            StreamFacts {
+                machine: Some(machine.into()),
+                written_on: written_on.map(Into::into),
+                footers: true,
+                sections,
+                ..StreamFacts::default()
+            }
+        };
+        // Renamed across 8.0 by `convert --machine`, either way.
+        let up = early_virtio_mem_by_machine(&stream("virt-8.0", Some("virt-7.2"), false));
+        assert!(
+            matches!(&up[..], [Obstacle::EarlyVirtioMem { in_stream: false, idstr, .. }]
+                if idstr == "0000:00:01.0/virtio-mem"),
+            "{up:?}"
+        );
+        assert!(
+            up[0].to_string().contains("Missing section footer"),
+            "{}",
+            up[0]
+        );
+        let down = early_virtio_mem_by_machine(&stream("virt-7.2", Some("virt-8.0"), true));
+        assert!(
+            matches!(&down[..], [Obstacle::EarlyVirtioMem { in_stream: true, idstr, .. }]
+                if idstr == "0000:00:01.0/virtio-mem-device-early"),
+            "{down:?}"
+        );
+        assert!(
+            down[0].to_string().contains("Unknown savevm section"),
+            "{}",
+            down[0]
+        );
+        // Its own machine type, or a device configured otherwise on purpose.
+        assert!(early_virtio_mem_by_machine(&stream("virt-8.0", None, true)).is_empty());
+        assert!(early_virtio_mem_by_machine(&stream("virt-7.2", None, false)).is_empty());
+        assert!(
+            early_virtio_mem_by_machine(&stream("virt-7.2", Some("virt-7.2"), true)).is_empty()
+        );
     }
 
     #[test]
