@@ -200,23 +200,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
             &mut verdict.obstacles,
         );
         check_cpregs(section, dest, &mut verdict);
-        // The constants that differ between the shipped releases.
-        if let (Some(indexes), Some(values), Some(release)) =
-            (&section.cpregs, &section.cpreg_values, &dest.release)
-        {
-            let registers = constants_that_differ(indexes, values, |i, v| {
-                dest_constant(i, v, release, |other| {
-                    register_value(indexes, values, other)
-                })
-            });
-            if !registers.is_empty() {
-                verdict.obstacles.push(Obstacle::CpregConstant {
-                    idstr: section.idstr.clone(),
-                    instance_id: section.instance_id,
-                    registers,
-                });
-            }
-        }
+        verdict.obstacles.extend(release_constants(section, dest));
         verdict
             .obstacles
             .extend(machine_configuration_difference(section, stream));
@@ -246,6 +230,26 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         }
     }
     verdict
+}
+
+/// The registers of an Arm `cpu` section whose value DEST's release
+/// computes otherwise ([`dest_constant`]), as one obstacle.
+fn release_constants(section: &SectionFacts, dest: &Dump) -> Option<Obstacle> {
+    let (Some(indexes), Some(values), Some(release)) =
+        (&section.cpregs, &section.cpreg_values, &dest.release)
+    else {
+        return None;
+    };
+    let registers = constants_that_differ(indexes, values, |i, v| {
+        dest_constant(i, v, release, |other| {
+            register_value(indexes, values, other)
+        })
+    });
+    (!registers.is_empty()).then(|| Obstacle::CpregConstant {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        registers,
+    })
 }
 
 /// QEMU's dump has no `cpu` entry: the release's shipped register lists
