@@ -1098,3 +1098,70 @@ fn a_virtio_mem_renamed_across_its_early_migration_is_refused_without_a_referenc
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// QEMU builds no GICv3 ITS under TCG on `virt-6.1` and older
+/// (`no_tcg_its`): a 7.2 `virt-6.2,gic-version=3` guest renamed `virt-6.1`
+/// is refused by 7.2 ("Unknown savevm section or instance 'arm_gicv3_its'
+/// 0"), where `convert --machine` without a reference wrote it. It now
+/// refuses, naming the ITS. The other way (no ITS in the stream, one on
+/// DEST) loads, and is written.
+#[test]
+fn a_gicv3_its_renamed_to_a_machine_type_without_one_is_refused() {
+    let dir = scratch("arm-its");
+    let release = Release::V7_2;
+    for (from, to, refused) in [
+        ("virt-6.2", "virt-6.1", true),
+        ("virt-6.1", "virt-6.2", false),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let with_gic = |name: &str| format!("{name},gic-version=3");
+        let stream = dir.join(format!("{from}.mig"));
+        let source_machine = with_gic(from);
+        let mut qemu = Qemu::start_arch(release, Arch::Aarch64, &source_machine, ARM_GUEST);
+        std::thread::sleep(RUN_TIME);
+        qemu.execute(r#"{"execute": "stop"}"#);
+        qemu.save(&stream);
+        qemu.quit();
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        let dest_machine = with_gic(to);
+        if !refused {
+            assert_eq!(code, 0, "{what}: {err}");
+            let qemu = Qemu::load_arch(release, Arch::Aarch64, &dest_machine, &[], &converted)
+                .unwrap_or_else(|e| panic!("{what}: QEMU refused what convert wrote: {e}"));
+            qemu.quit();
+            continue;
+        }
+        let named = "Unknown savevm section or instance 'arm_gicv3_its' 0";
+        assert_eq!(code, 1, "{what}: {err}");
+        assert!(
+            err.contains(named) && err.contains("no_tcg_its"),
+            "{what}: {err}"
+        );
+        let mut bytes = std::fs::read(&stream).unwrap();
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the configuration section names the machine type");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        std::fs::write(&renamed, &bytes).unwrap();
+        match Qemu::load_arch(release, Arch::Aarch64, &dest_machine, &[], &renamed) {
+            Ok(qemu) => {
+                qemu.quit();
+                panic!("{what}: QEMU loads it");
+            }
+            Err(said) => assert!(said.contains(named), "{what}: {said}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -181,6 +181,19 @@ pub enum Obstacle {
         /// notices.
         footers: bool,
     },
+    /// A device state DEST's machine type does not build (a compat
+    /// property of it), in a stream renamed to that machine type. Said
+    /// without a reference; a reference shows DEST's own guest instead.
+    MachineLacksDevice {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// DEST's machine type.
+        machine: String,
+        /// Why it builds none: the compat flag and what decides it.
+        why: &'static str,
+    },
     /// virtio-mem's early state (`DEVICE_PATH/virtio-mem-device-early`,
     /// `x-early-migration`, on from machine type 8.0) where DEST's machine
     /// type does not migrate it early, or its absence where it does. Said
@@ -431,6 +444,17 @@ impl fmt::Display for Obstacle {
             | Self::PageBits { .. } => self.fmt_reference(f),
             Self::SubsectionVersion { .. } => self.fmt_subsection_version(f),
             Self::EarlyVirtioMem { .. } => self.fmt_early_virtio_mem(f),
+            Self::MachineLacksDevice {
+                idstr,
+                instance_id,
+                machine,
+                why,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's machine type `{machine}` \
+                 builds no such device ({why}) (QEMU: \"Unknown savevm section or instance \
+                 '{idstr}' {instance_id}\")"
+            ),
         }
     }
 }

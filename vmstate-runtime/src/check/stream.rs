@@ -190,6 +190,7 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
     verdict
         .obstacles
         .extend(early_virtio_mem_by_machine(stream));
+    verdict.obstacles.extend(its_by_machine(stream));
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
         release_layouts(
@@ -695,6 +696,7 @@ impl StreamVerdict {
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::ConfiguredField { .. }
                     | Obstacle::EarlyVirtioMem { .. }
+                    | Obstacle::MachineLacksDevice { .. }
                     | Obstacle::CpregCount { .. }
                     | Obstacle::CpregUnknown { .. }
                     | Obstacle::CpregUnset { .. }
@@ -1032,6 +1034,48 @@ fn hand_written_differences(
         });
     }
     obstacles
+}
+
+/// Without a reference, in a stream `convert --machine` renames: the GICv3
+/// ITS (`arm_gicv3_its`) of an Arm guest renamed to a `virt` machine type
+/// that builds none. QEMU builds no ITS on `virt-2.7` and older
+/// (`no_its`), nor, under TCG, on `virt-6.1` and older (`no_tcg_its`,
+/// `create_its` returns), whatever `its=` says. Measured with 7.2: a
+/// `virt-6.2,gic-version=3` guest renamed `virt-6.1` fails with "Unknown
+/// savevm section or instance 'arm_gicv3_its' 0", which `convert --machine`
+/// wrote without a reference. A KVM destination on 2.8 to 6.1 has an ITS;
+/// the reference shows which.
+fn its_by_machine(stream: &StreamFacts) -> Vec<Obstacle> {
+    let (Some(machine), Some(written_on)) = (stream.machine.as_deref(), &stream.written_on) else {
+        return Vec::new();
+    };
+    let version = |name: &str| {
+        name.starts_with("virt-")
+            .then(|| super::virtio_features::machine_version(name))
+            .flatten()
+    };
+    let (Some(dest), Some(source)) = (version(machine), version(written_on)) else {
+        return Vec::new();
+    };
+    let why = if dest <= (2, 7) {
+        "no ITS on `virt-2.7` and older, `no_its`"
+    } else if dest <= (6, 1) && source >= (6, 2) {
+        "no ITS under TCG on `virt-6.1` and older, `no_tcg_its`; a KVM destination has one: \
+         `--reference` shows DEST's"
+    } else {
+        return Vec::new();
+    };
+    stream
+        .sections
+        .iter()
+        .filter(|s| s.idstr == "arm_gicv3_its")
+        .map(|s| Obstacle::MachineLacksDevice {
+            idstr: s.idstr.clone(),
+            instance_id: s.instance_id,
+            machine: machine.to_owned(),
+            why,
+        })
+        .collect()
 }
 
 /// Without a reference, virtio-mem's early state predicted from DEST's
@@ -1736,6 +1780,32 @@ mod cpreg_constant_tests {
         assert_eq!(with_reference.obstacles, verdict.obstacles);
         // The release's own value loads.
         assert!(check_stream(&cpu(0x0301_0006), &dest).obstacles.is_empty());
+    }
+
+    #[test]
+    fn an_its_is_refused_where_the_machine_type_builds_none() {
+        let stream = |machine: &str, written_on: &str| StreamFacts {
+            machine: Some(machine.into()),
+            written_on: Some(written_on.into()),
+            sections: vec![SectionFacts::new(&SectionInfo {
+                idstr: "arm_gicv3_its".into(),
+                instance_id: 0,
+                version_id: 0,
+            })],
+            ..StreamFacts::default()
+        };
+        let refused = its_by_machine(&stream("virt-6.1", "virt-6.2"));
+        assert!(
+            refused[0]
+                .to_string()
+                .contains("Unknown savevm section or instance 'arm_gicv3_its' 0"),
+            "{refused:?}"
+        );
+        assert_eq!(its_by_machine(&stream("virt-2.7", "virt-2.8")).len(), 1);
+        // Written on 6.1 with an ITS: a KVM guest, whose DEST has one.
+        assert!(its_by_machine(&stream("virt-6.0", "virt-6.1")).is_empty());
+        assert!(its_by_machine(&stream("virt-7.2", "virt-6.2")).is_empty());
+        assert!(its_by_machine(&stream("pc-q35-6.1", "pc-q35-6.2")).is_empty());
     }
 
     #[test]
