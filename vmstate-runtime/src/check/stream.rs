@@ -1036,13 +1036,13 @@ fn hand_written_differences(
     obstacles
 }
 
-/// Without a reference, in a stream `convert --machine` renames: the GICv3
+/// Without a reference, in a stream `convert --machine` renames: the `GICv3`
 /// ITS (`arm_gicv3_its`) of an Arm guest renamed to a `virt` machine type
 /// that builds none. QEMU builds no ITS on `virt-2.7` and older
 /// (`no_its`), nor, under TCG, on `virt-6.1` and older (`no_tcg_its`,
 /// `create_its` returns), whatever `its=` says. Measured with 7.2: a
-/// `virt-6.2,gic-version=3` guest renamed `virt-6.1` fails with "Unknown
-/// savevm section or instance 'arm_gicv3_its' 0", which `convert --machine`
+/// `virt-6.2,gic-version=3` guest renamed `virt-6.1` fails with `Unknown
+/// savevm section or instance 'arm_gicv3_its' 0`, which `convert --machine`
 /// wrote without a reference. A KVM destination on 2.8 to 6.1 has an ITS;
 /// the reference shows which.
 fn its_by_machine(stream: &StreamFacts) -> Vec<Obstacle> {
