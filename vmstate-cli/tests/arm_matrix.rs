@@ -1099,10 +1099,10 @@ fn a_virtio_mem_renamed_across_its_early_migration_is_refused_without_a_referenc
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// QEMU builds no GICv3 ITS under TCG on `virt-6.1` and older
+/// QEMU builds no `GICv3` ITS under TCG on `virt-6.1` and older
 /// (`no_tcg_its`): a 7.2 `virt-6.2,gic-version=3` guest renamed `virt-6.1`
-/// is refused by 7.2 ("Unknown savevm section or instance 'arm_gicv3_its'
-/// 0"), where `convert --machine` without a reference wrote it. It now
+/// is refused by 7.2 (`Unknown savevm section or instance 'arm_gicv3_its'
+/// 0`), where `convert --machine` without a reference wrote it. It now
 /// refuses, naming the ITS. The other way (no ITS in the stream, one on
 /// DEST) loads, and is written.
 #[test]
