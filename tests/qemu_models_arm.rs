@@ -304,3 +304,47 @@ fn a_hostile_cpu_register_count_is_refused() {
     };
     assert!(vmstate::to_vec(&unequal).is_err());
 }
+
+/// The register lists are rewritten in place whatever follows them: a
+/// `cortex-a15` sends `cpu/thumb2ee`, which the model does not describe, and
+/// `convert` once refused every such guest ("unknown subsection
+/// `cpu/thumb2ee` in `cpu`"); the bytes after the lists are kept as they came.
+/// A count the input cannot hold is an error, never an allocation.
+#[test]
+fn cpu_register_lists_are_rewritten_past_subsections_the_model_lacks() {
+    use vmstate::qemu::arm::cpu::{ArmCpu, read_whole, rewrite_cpregs};
+    let cpu = ArmCpu {
+        cpreg_vmstate_indexes: vec![1, 2, 5],
+        cpreg_vmstate_values: vec![10, 20, 50],
+        ..ArmCpu::default()
+    };
+    let mut payload = vmstate::to_vec(&cpu).unwrap();
+    // `cpu/thumb2ee` (version 1): teecr and teehbr, be32 each.
+    let tail = b"\x05\x0ccpu/thumb2ee\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x02";
+    payload.extend_from_slice(tail);
+    assert!(read_whole(&payload, 22).is_err());
+    let rewrite = rewrite_cpregs(
+        &payload,
+        22,
+        &[2],
+        &|index, _| (index == 5).then_some(55),
+        &[3],
+        &|_, _| Some(30),
+    )
+    .unwrap();
+    assert_eq!(rewrite.count, 3);
+    assert_eq!(rewrite.dropped, [(2, 20)]);
+    assert_eq!(rewrite.replaced, [(5, 50, 55)]);
+    assert_eq!(rewrite.supplied, [(3, 30)]);
+    assert!(rewrite.payload.ends_with(tail));
+    let body = &rewrite.payload[..rewrite.payload.len() - tail.len()];
+    let back: ArmCpu = vmstate::from_slice(body, 22).unwrap();
+    assert_eq!(back.cpreg_vmstate_indexes, [1, 3, 5]);
+    assert_eq!(back.cpreg_vmstate_values, [10, 30, 55]);
+    let mut hostile = payload.clone();
+    hostile[568..572].copy_from_slice(&i32::MAX.to_be_bytes());
+    assert!(rewrite_cpregs(&hostile, 22, &[], &|_, _| None, &[], &|_, _| None).is_err());
+    hostile[568..572].copy_from_slice(&(-1i32).to_be_bytes());
+    assert!(rewrite_cpregs(&hostile, 22, &[], &|_, _| None, &[], &|_, _| None).is_err());
+    assert!(rewrite_cpregs(&payload[..100], 22, &[], &|_, _| None, &[], &|_, _| None).is_err());
+}

@@ -403,13 +403,17 @@ fn decide(
             }
             // Constants that differ between the releases are given DEST's
             // value when the `cpu` section is rewritten.
-            Obstacle::CpregConstant { ref registers, .. }
-                if registers.iter().all(|(index, value, theirs)| {
-                    dest.release
-                        .as_deref()
-                        .and_then(|r| vmstate::check::dest_constant(*index, *value, r))
-                        == Some(*theirs)
-                }) => {}
+            Obstacle::CpregConstant {
+                ref idstr,
+                instance_id,
+                ref registers,
+            } if registers.iter().all(|(index, value, theirs)| {
+                let stream_value = |other| section_register(facts, idstr, instance_id, other);
+                dest.release
+                    .as_deref()
+                    .and_then(|r| vmstate::check::dest_constant(*index, *value, r, stream_value))
+                    == Some(*theirs)
+            }) => {}
             Obstacle::Machine { .. } if plan.machine.is_some() => {}
             // Written as plain pages, always (`plain_pages`).
             Obstacle::FilledZeroPages { .. } | Obstacle::CompressedPages { .. } => {}
@@ -462,12 +466,35 @@ fn decide(
                 .machine
                 .as_ref()
                 .is_some_and(|machine| original_machine.as_ref() != Some(machine));
+        // Some renames change every CPU (`virt-2.6` has no PMU): without a
+        // reference nothing shows DEST's registers under the new name.
+        if renamed_unchecked
+            && let (Some(from), Some(to)) = (&original_machine, &plan.machine)
+            && let Some(why) = vmstate::check::virt_rename_changes_cpu(from, to)
+        {
+            refusals.push(format!(
+                "machine type `{from}` -> `{to}` without --reference: {why}; `vmstate \
+                 reference` makes DEST's own"
+            ));
+        }
+        // A constant the table knows is supplied with DEST's own value where
+        // the reference shows it: QEMU computes RMR as 0 on an AArch32 CPU
+        // (measured: 10.0 refused a 7.2 `cortex-a15` guest with EL3 given
+        // the table's 1, and `check --reference` called that loadable).
+        if let Some(reference) = &reference {
+            reference_constants(reference, &cpreg_supply, &mut cpreg_constants);
+        }
+        // Without a reference, DEST's ID registers are known only for the
+        // shipped CPU configurations.
+        let known_ids = reference
+            .is_none()
+            .then_some((dest.cpu_ids.as_slice(), dest.other_cpu_ids.as_slice()));
         drop_cpregs(
             open_reader(input)?,
             facts,
             &cpreg_drops,
             (&cpreg_supply, &cpreg_constants),
-            dest.release.as_deref(),
+            (dest.release.as_deref(), known_ids),
             renamed_unchecked,
             &mut plan,
             &mut refusals,
@@ -486,6 +513,20 @@ fn decide(
     Ok(plan)
 }
 
+/// The value of register `index` in the `cpu` section `idstr` instance
+/// `instance_id` of the stream, as it came: what tells its CPU model.
+fn section_register(facts: &StreamFacts, idstr: &str, instance_id: u32, index: u64) -> Option<u64> {
+    let section = facts
+        .sections
+        .iter()
+        .find(|s| s.idstr == idstr && s.instance_id == instance_id)?;
+    vmstate::check::register_value(
+        section.cpregs.as_deref()?,
+        section.cpreg_values.as_deref()?,
+        index,
+    )
+}
+
 /// Rewrites the Arm `cpu` sections without the registers DEST's CPU lacks
 /// (`drops`) and with those it lacks that DEST has and computes (`supply`),
 /// into `plan`, where the guest cannot tell (the rule and the
@@ -502,7 +543,7 @@ fn drop_cpregs<R: Read + Seek>(
     facts: &StreamFacts,
     drops: &HashMap<(String, u32), Vec<u64>>,
     (supply, constants): (&CpregLists, &CpregValues),
-    dest_release: Option<&str>,
+    (dest_release, known_ids): (Option<&str>, Option<IdTables<'_>>),
     renamed_unchecked: bool,
     plan: &mut Fixed,
     refusals: &mut Vec<String>,
@@ -525,7 +566,9 @@ fn drop_cpregs<R: Read + Seek>(
         let to_supply = supply.get(&key).map_or(&[][..], Vec::as_slice);
         let where_ = format!("section `{}` instance {}", info.idstr, info.instance_id);
         let value_for = |index, value| {
-            dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r))
+            let stream_value =
+                |other| section_register(facts, &info.idstr, info.instance_id, other);
+            dest_release.and_then(|r| vmstate::check::dest_constant(index, value, r, stream_value))
         };
         // A section whose lists stay as they are is written as it came: the
         // model need not know every subsection (`-cpu max`'s `cpu/sve`) for
@@ -545,9 +588,25 @@ fn drop_cpregs<R: Read + Seek>(
         if unchanged {
             return;
         }
+        let values = section.cpreg_values.as_deref().unwrap_or_default();
+        if let Some(why) = unknown_cpu(
+            payload,
+            info.version_id,
+            (stream, values),
+            renamed_unchecked,
+            dest_release,
+            known_ids,
+        ) {
+            refusals.push(format!("{where_}: {why}"));
+            return;
+        }
         let known = constants.get(&key).cloned().unwrap_or_default();
+        // DEST's own value first (the reference's), then the table's.
         let supply_value = move |index, registers: &BTreeMap<u64, u64>| {
-            vmstate::check::supplied_value(index, registers).or_else(|| known.get(&index).copied())
+            known
+                .get(&index)
+                .copied()
+                .or_else(|| vmstate::check::supplied_value(index, registers))
         };
         match vmstate::qemu::arm::cpu::rewrite_cpregs(
             payload,
@@ -579,6 +638,82 @@ fn drop_cpregs<R: Read + Seek>(
         }
     })
 }
+
+/// Why a `cpu` section (`payload` at `version_id`, its register lists
+/// `stream` and `values`) cannot be rewritten for DEST without a reference,
+/// or `None`.
+fn unknown_cpu(
+    payload: &[u8],
+    version_id: u32,
+    (stream, values): (&[u64], &[u64]),
+    renamed_unchecked: bool,
+    dest_release: Option<&str>,
+    known_ids: Option<IdTables<'_>>,
+) -> Option<String> {
+    // Renamed without a reference, the whole section must be one the
+    // model reads: nothing else stands for the CPU under the new name.
+    if renamed_unchecked
+        && let Err(error) = vmstate::qemu::arm::cpu::read_whole(payload, version_id)
+    {
+        return Some(format!(
+            "the machine type is renamed without --reference, and the Arm CPU model does not \
+             read this CPU's whole state ({error}); a CPU model such as `max` computes its ID \
+             registers per machine type (QEMU 10.0 refuses its own `virt-9.2` guest renamed \
+             `virt-10.0`: pointer authentication in ID_AA64ISAR1), which only DEST's reference \
+             shows"
+        ));
+    }
+    // A section rewritten for the other release without a reference:
+    // DEST's ID registers are the stream's only for a CPU configuration
+    // known to compute them alike in both (`write_list_to_cpustate`
+    // refuses a changed constant). Measured: 10.0 refused a 7.2 `-cpu
+    // max` guest converted so, whose ID registers are 7.2's `max`.
+    let (models, others) = known_ids?;
+    if models.is_empty() {
+        return None;
+    }
+    let why =
+        vmstate::check::known_id_registers(stream, values, dest_release?, models, others).err()?;
+    Some(format!(
+        "without --reference, DEST's CPU is not known: {why}; `vmstate reference` makes DEST's \
+         own"
+    ))
+}
+
+/// Adds to `constants` the reference's value of each register of `supply`
+/// that the table knows as a constant QEMU computes.
+fn reference_constants(reference: &StreamFacts, supply: &CpregLists, constants: &mut CpregValues) {
+    for ((idstr, instance_id), indexes) in supply {
+        let Some(theirs) = reference
+            .sections
+            .iter()
+            .find(|s| s.idstr == *idstr && s.instance_id == *instance_id)
+        else {
+            continue;
+        };
+        let (Some(their_indexes), Some(their_values)) = (&theirs.cpregs, &theirs.cpreg_values)
+        else {
+            continue;
+        };
+        for &index in indexes {
+            if vmstate::check::is_table_constant(index)
+                && let Some(value) =
+                    vmstate::check::register_value(their_indexes, their_values, index)
+            {
+                constants
+                    .entry((idstr.clone(), *instance_id))
+                    .or_default()
+                    .insert(index, value);
+            }
+        }
+    }
+}
+
+/// The shipped ID register tables of DEST's release and of the others.
+type IdTables<'a> = (
+    &'a [(String, vmstate::check::IdValues)],
+    &'a [(String, vmstate::check::IdValues)],
+);
 
 /// Register indexes per `cpu` section (idstr, instance).
 type CpregLists = HashMap<(String, u32), Vec<u64>>;

@@ -18,6 +18,8 @@ struct Target {
     machines: &'static str,
     /// The CPU register lists per model (aarch64 only; empty otherwise).
     cpregs: &'static str,
+    /// The ID register values per CPU configuration (aarch64 only).
+    idregs: &'static str,
 }
 
 /// A release shipped with the tool.
@@ -38,11 +40,13 @@ const RELEASES: &[Release] = &[
             dump: include_str!("../../tests/data/qemu-7.2/pc-7.2.dump.json"),
             machines: include_str!("../../tests/data/qemu-7.2/machines.txt"),
             cpregs: "",
+            idregs: "",
         },
         aarch64: Target {
             dump: include_str!("../../tests/data/qemu-7.2-aarch64/virt-7.2.dump.json"),
             machines: include_str!("../../tests/data/qemu-7.2-aarch64/machines.txt"),
             cpregs: include_str!("../../tests/data/qemu-7.2-aarch64/cpregs.txt"),
+            idregs: include_str!("../../tests/data/qemu-7.2-aarch64/idregs.txt"),
         },
     },
     Release {
@@ -52,11 +56,13 @@ const RELEASES: &[Release] = &[
             dump: include_str!("../../tests/data/qemu-10.0/pc-10.0.dump.json"),
             machines: include_str!("../../tests/data/qemu-10.0/machines.txt"),
             cpregs: "",
+            idregs: "",
         },
         aarch64: Target {
             dump: include_str!("../../tests/data/qemu-10.0-aarch64/virt-7.2.dump.json"),
             machines: include_str!("../../tests/data/qemu-10.0-aarch64/machines.txt"),
             cpregs: include_str!("../../tests/data/qemu-10.0-aarch64/cpregs.txt"),
+            idregs: include_str!("../../tests/data/qemu-10.0-aarch64/idregs.txt"),
         },
     },
 ];
@@ -108,6 +114,7 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, CommandError> {
         dump.release = Some(release.version.to_owned());
         dump.machines = target.machines.lines().map(str::to_owned).collect();
         dump.cpregs = parse_cpreg_lists(target.cpregs).map_err(damaged)?;
+        dump.cpu_ids = vmstate::check::parse_id_values(target.idregs).map_err(damaged)?;
         // The other releases' lists of the same architecture: which CPU
         // configurations the shipped lists cover, whichever release wrote
         // the stream.
@@ -119,6 +126,8 @@ pub fn load(path: &Path, machine: Option<&str>) -> Result<Dump, CommandError> {
             };
             dump.other_cpregs
                 .extend(parse_cpreg_lists(other.cpregs).map_err(damaged)?);
+            dump.other_cpu_ids
+                .extend(vmstate::check::parse_id_values(other.idregs).map_err(damaged)?);
         }
         return Ok(dump);
     }

@@ -82,6 +82,16 @@ const GUESTS: &[Guest] = &[
         devices: &["-cpu", "neoverse-n1"],
         ran: true,
     },
+    // An AArch32 CPU: 7.2 migrates both banks' 32-bit PAR, which it lists
+    // for no AArch64 CPU; the shipped lists hold its own list now, since
+    // `check` without a reference once took a converted 10.0 guest's
+    // secure PAR for a register 7.2 migrates for no CPU.
+    Guest {
+        name: "virt-7.2 -cpu cortex-a15 paused",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a15"],
+        ran: false,
+    },
     Guest {
         name: "virt-7.2 -cpu max virtualization=on (EL2) paused",
         machine: "virt-7.2,virtualization=on,gic-version=3",
@@ -449,9 +459,88 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The CPU configurations of
+/// `convert_gives_dest_its_id_registers_whatever_the_cpu_configuration`.
+const ID_REGISTER_GUESTS: [Guest; 9] = [
+    Guest {
+        name: "pmu=off ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a57,pmu=off"],
+        ran: true,
+    },
+    Guest {
+        name: "secure=on gic-version=3 ran",
+        machine: "virt-7.2,secure=on,gic-version=3",
+        devices: &[],
+        ran: true,
+    },
+    // No AArch32 at EL1: 7.2 lists DACR32_EL2 and IFSR32_EL2, 10.0
+    // does not; 10.0's neoverse-n1 lists 18 implementation-defined
+    // constants (CPUCFR_EL1 = 4, ...) that 7.2's does not.
+    Guest {
+        name: "cortex-a76 ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a76"],
+        ran: true,
+    },
+    Guest {
+        name: "neoverse-n1 ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "neoverse-n1"],
+        ran: true,
+    },
+    // REVIDR is 0 in 7.2's cortex-a53 and 0x100 in 10.0's: `convert`
+    // without a reference once wrote 7.2's value, which 10.0 refused
+    // and `check` called loadable; with one it refused the guest.
+    Guest {
+        name: "cortex-a53 ran",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a53"],
+        ran: true,
+    }, // An AArch32 CPU: 7.2 lists both banks' 32-bit PAR, and the CPU
+    // sends `cpu/thumb2ee`, which the CPU model does not describe:
+    // `convert --reference` once refused it for that subsection alone.
+    // A configuration the shipped ID register tables lack (EL3 changes
+    // ID_PFR1 and ID_DFR0): without a reference `convert` goes by the
+    // nearest one, which both releases compute alike.
+    Guest {
+        name: "cortex-a72 secure=on ran",
+        machine: "virt-7.2,secure=on",
+        devices: &["-cpu", "cortex-a72"],
+        ran: true,
+    },
+    Guest {
+        name: "cortex-a15 paused",
+        machine: "virt-7.2",
+        devices: &["-cpu", "cortex-a15"],
+        ran: false,
+    },
+    // An AArch32 CPU with EL3: QEMU computes RMR as 0 there, where the
+    // table's constant is an AArch64 CPU's 1; `convert --reference` once
+    // supplied 1 to a 7.2 guest, which 10.0 refused (`check --reference`
+    // called it loadable), and refused 10.0's guest for its 0.
+    Guest {
+        name: "cortex-a15 secure=on paused",
+        machine: "virt-7.2,secure=on",
+        devices: &["-cpu", "cortex-a15"],
+        ran: false,
+    },
+    // An ARMv7 CPU with EL2: 10.0 resets HCR_EL2 with RW set, which 7.2
+    // keeps clear (bits 27:0 only); `convert --reference` once wrote 10.0's
+    // value for 7.2, which refused it (`check --reference` called it
+    // loadable).
+    Guest {
+        name: "cortex-a7 virtualization=on paused",
+        machine: "virt-7.2,virtualization=on,gic-version=3",
+        devices: &["-cpu", "cortex-a7"],
+        ran: false,
+    },
+];
+
 /// `convert`, with a reference and without one, on CPU configurations whose
-/// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3) and on CPUs
-/// whose register lists differ otherwise (`cortex-a76`, `neoverse-n1`): with
+/// ID registers are not a plain `cortex-a57`'s (`pmu=off`, EL3, the
+/// `cortex-a53`'s `REVIDR`) and on CPUs whose register lists differ otherwise
+/// (`cortex-a76`, `neoverse-n1`): with
 /// a reference it must convert (QEMU loads each converted stream, measured
 /// both ways), whatever it writes must load in the real destination, and
 /// `check` must say so of it. `check --reference` once called a 7.2
@@ -466,35 +555,7 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
 #[test]
 fn convert_gives_dest_its_id_registers_whatever_the_cpu_configuration() {
     let dir = scratch("arm-id-registers");
-    let guests = [
-        Guest {
-            name: "pmu=off ran",
-            machine: "virt-7.2",
-            devices: &["-cpu", "cortex-a57,pmu=off"],
-            ran: true,
-        },
-        Guest {
-            name: "secure=on gic-version=3 ran",
-            machine: "virt-7.2,secure=on,gic-version=3",
-            devices: &[],
-            ran: true,
-        },
-        // No AArch32 at EL1: 7.2 lists DACR32_EL2 and IFSR32_EL2, 10.0
-        // does not; 10.0's neoverse-n1 lists 18 implementation-defined
-        // constants (CPUCFR_EL1 = 4, ...) that 7.2's does not.
-        Guest {
-            name: "cortex-a76 ran",
-            machine: "virt-7.2",
-            devices: &["-cpu", "cortex-a76"],
-            ran: true,
-        },
-        Guest {
-            name: "neoverse-n1 ran",
-            machine: "virt-7.2",
-            devices: &["-cpu", "neoverse-n1"],
-            ran: true,
-        },
-    ];
+    let guests = ID_REGISTER_GUESTS;
     let mut failures = Vec::new();
     for (g, guest) in guests.iter().enumerate() {
         for (source, dest) in [
@@ -704,5 +765,403 @@ fn a_cpu_max_stream_converts_for_its_own_release() {
     ]);
     assert_eq!(code, 1, "convert --machine virt-9.2: {err}");
     assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `-cpu max` gains features with each release: 7.2's and 10.0.2's differ
+/// in 18 ID registers, which `write_list_to_cpustate` refuses to see
+/// changed, so neither release loads the other's `max` guest, converted or
+/// not. `convert` once refused such a stream only because the CPU model
+/// could not read `cpu/sve`; once it rewrote the register lists past any
+/// subsection, it wrote a 7.2 guest's stream for 10.0 without a reference,
+/// which 10.0 refused (measured: "error while loading state for instance
+/// 0x0 of device 'cpu'"). Without a reference it now rewrites a `cpu`
+/// section for the other release only where the ID registers are a shipped
+/// CPU configuration's that both releases compute alike, and names the
+/// registers otherwise.
+#[test]
+fn a_cpu_max_stream_is_not_converted_for_the_other_release() {
+    let dir = scratch("arm-cpu-max-across");
+    let guest = Guest {
+        name: "virt-7.2 -cpu max",
+        machine: "virt-7.2",
+        devices: &["-cpu", "max"],
+        ran: false,
+    };
+    for (source, dest) in [
+        (Release::V7_2, Release::V10_0),
+        (Release::V10_0, Release::V7_2),
+    ] {
+        let pair = format!("{source:?} -> {dest:?}");
+        let stream = dir.join(format!("{source:?}.mig"));
+        make_stream(source, guest, &stream);
+        let reference = dir.join(format!("{dest:?}.ref"));
+        make_reference(dest, guest, &reference);
+        match Qemu::load_arch(dest, Arch::Aarch64, guest.machine, guest.devices, &stream) {
+            Ok(qemu) => {
+                qemu.quit();
+                panic!("{pair}: QEMU loads the other release's max guest");
+            }
+            // QEMU refuses at `cpu`; when it exits before its QMP answer,
+            // the harness may miss its last words.
+            Err(said) => assert!(
+                said.contains("of device 'cpu'") || said.contains("QEMU is gone"),
+                "{pair}: {said}"
+            ),
+        }
+        let stream_arg = stream.display().to_string();
+        let reference_arg = reference.display().to_string();
+        let out = dir.join(format!("out-{source:?}.mig"));
+        let out_arg = out.display().to_string();
+        for with_reference in [false, true] {
+            let mut args = vec![
+                "convert",
+                &stream_arg,
+                "--to",
+                dest.dump_name(),
+                "-o",
+                &out_arg,
+            ];
+            if with_reference {
+                args.extend(["--reference", reference_arg.as_str()]);
+            }
+            let (code, _, err) = vmstate(&args);
+            if code == 0 {
+                let said = match Qemu::load_arch(
+                    dest,
+                    Arch::Aarch64,
+                    guest.machine,
+                    guest.devices,
+                    &out,
+                ) {
+                    Ok(qemu) => {
+                        qemu.quit();
+                        "loads".to_owned()
+                    }
+                    Err(refused) => refused,
+                };
+                panic!("{pair} (reference: {with_reference}): convert wrote it; QEMU: {said}");
+            }
+            assert_eq!(code, 1, "{pair} (reference: {with_reference}): {err}");
+            assert!(!out.exists(), "{pair}: {out_arg} written");
+            // The ID registers are named, with a reference and without.
+            if source == Release::V7_2 {
+                let named = if with_reference {
+                    "DEST's CPU computes these registers itself"
+                } else {
+                    "without --reference, DEST's CPU is not known: its ID registers"
+                };
+                assert!(
+                    err.contains(named),
+                    "{pair} (reference: {with_reference}): {err}"
+                );
+            }
+        }
+        for args in [
+            vec!["check", stream_arg.as_str(), dest.dump_name()],
+            vec![
+                "check",
+                stream_arg.as_str(),
+                dest.dump_name(),
+                "--reference",
+                reference_arg.as_str(),
+            ],
+        ] {
+            let (code, said, err) = vmstate(&args);
+            assert_eq!(code, 1, "{pair} {args:?}: {said}{err}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `L2CTLR_EL1` of a `cortex-a57` reads the core count
+/// (`a57_a53_l2ctlr_read`, writes ignored), an implementation-defined
+/// register that `write_list_to_cpustate` refuses to see changed: QEMU 10.0
+/// started with `-smp 2` refuses its own `-smp 1` guest at `cpu` instance 0,
+/// before any missing CPU matters ("error while loading state for instance
+/// 0x0 of device 'cpu'"). `check --reference` compared only ID registers
+/// with the reference's and called it loadable; it now names the register.
+/// The `AArch32` `cortex-a15`'s `L2CTLR` (cp15 c9 opc1=1 c0 2) does the same in
+/// QEMU 7.2, and `check --reference` said "loads" there too, since only
+/// c15 counted as implementation defined in `AArch32`.
+#[test]
+fn an_implementation_defined_register_other_than_dests_is_refused() {
+    let dir = scratch("arm-core-count");
+    for (release, cpu, one, two, named) in [
+        (
+            Release::V10_0,
+            "cortex-a57",
+            &["-cpu", "cortex-a57", "-smp", "1"],
+            &["-cpu", "cortex-a57", "-smp", "2"],
+            "0x603000000013cd82 (AArch64 op0=3 op1=1 CRn=11 CRm=0 op2=2) is 0x0, DEST's 0x1000000",
+        ),
+        (
+            Release::V7_2,
+            "cortex-a15",
+            &["-cpu", "cortex-a15", "-smp", "1"],
+            &["-cpu", "cortex-a15", "-smp", "2"],
+            "0x40200000200f480a (AArch32 cp15 opc1=1 CRn=9 CRm=0 opc2=2, non-secure) is 0x800000, \
+             DEST's 0x1800000",
+        ),
+    ] {
+        let source = Guest {
+            name: "-smp 1",
+            machine: "virt-7.2",
+            devices: one,
+            ran: false,
+        };
+        let dest = Guest {
+            name: "-smp 2",
+            machine: "virt-7.2",
+            devices: two,
+            ran: false,
+        };
+        let stream = dir.join(format!("{cpu}-smp1.mig"));
+        make_stream(release, source, &stream);
+        let reference = dir.join(format!("{cpu}-smp2.ref"));
+        make_reference(release, dest, &reference);
+        match Qemu::load_arch(release, Arch::Aarch64, dest.machine, dest.devices, &stream) {
+            Ok(qemu) => {
+                qemu.quit();
+                panic!("{cpu}: QEMU with -smp 2 loads a -smp 1 guest");
+            }
+            Err(said) => assert!(
+                said.contains("error while loading state for instance 0x0 of device 'cpu'"),
+                "{cpu}: {said}"
+            ),
+        }
+        let (code, said, err) = vmstate(&[
+            "check",
+            &stream.display().to_string(),
+            release.dump_name(),
+            "--reference",
+            &reference.display().to_string(),
+        ]);
+        assert_eq!(code, 1, "{cpu}: {said}{err}");
+        assert!(
+            said.contains(named)
+                && said.contains("error while loading state for instance 0x0 of device 'cpu'"),
+            "{cpu}: {said}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// QEMU builds every CPU of `virt-2.6` and older without a PMU (`no_pmu`):
+/// a `cortex-a57` guest renamed between `virt-2.6` and `virt-2.7` is refused
+/// by QEMU 7.2 either way (`ID_DFR0` and the PMU registers differ: "error
+/// while loading state for instance 0x0 of device 'cpu'"). `convert
+/// --machine` without a reference once wrote both renames (the CPU model
+/// read the section, and nothing compared its registers); it now refuses,
+/// naming the PMU. A rename that keeps the PMU (`virt-2.8` to `virt-2.9`)
+/// is written and loads.
+#[test]
+fn a_rename_across_virt_2_6_without_a_reference_is_refused() {
+    let dir = scratch("arm-no-pmu");
+    let release = Release::V7_2;
+    for (from, to, refused) in [
+        ("virt-2.6", "virt-2.7", true),
+        ("virt-2.7", "virt-2.6", true),
+        ("virt-2.8", "virt-2.9", false),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let source = Guest {
+            name: from,
+            machine: from,
+            devices: &[],
+            ran: true,
+        };
+        make_stream(release, source, &stream);
+        let mut bytes = std::fs::read(&stream).unwrap();
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the configuration section names the machine type");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        std::fs::write(&renamed, &bytes).unwrap();
+        match Qemu::load_arch(release, Arch::Aarch64, to, &[], &renamed) {
+            Ok(qemu) => {
+                qemu.quit();
+                assert!(!refused, "{what}: QEMU loads it");
+            }
+            Err(said) => {
+                assert!(refused, "{what}: QEMU refused: {said}");
+                assert!(said.contains("of device 'cpu'"), "{what}: {said}");
+            }
+        }
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        if refused {
+            assert_eq!(code, 1, "{what}: convert --machine: {err}");
+            assert!(err.contains("without a PMU"), "{what}: {err}");
+            assert!(!converted.exists(), "{what}: written");
+        } else {
+            assert_eq!(code, 0, "{what}: convert --machine: {err}");
+            let qemu = Qemu::load_arch(release, Arch::Aarch64, to, &[], &converted)
+                .unwrap_or_else(|e| panic!("{what}: QEMU refused what convert wrote: {e}"));
+            qemu.quit();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// virtio-mem's `x-early-migration` (on from machine type 8.0) moves its
+/// sanity checks and bitmap into `DEVICE_PATH/virtio-mem-device-early`:
+/// QEMU 10.0 refuses a `virt-7.2` guest renamed `virt-8.0` ("Missing section
+/// footer for 0000:00:01.0/virtio-mem") and a `virt-8.0` guest renamed
+/// `virt-7.2` ("Unknown savevm section or instance
+/// '0000:00:01.0/virtio-mem-device-early' 0"). `convert --machine` without
+/// a reference once wrote both; it now predicts the early state from the
+/// machine type it writes. A rename that keeps it (8.0 to 8.1) is written
+/// and loads.
+#[test]
+fn a_virtio_mem_renamed_across_its_early_migration_is_refused_without_a_reference() {
+    let dir = scratch("arm-virtio-mem");
+    let release = Release::V10_0;
+    let devices: &[&str] = &[
+        "-m",
+        "64,maxmem=1G,slots=2",
+        "-object",
+        "memory-backend-ram,id=mem0,size=128M",
+        "-device",
+        "virtio-mem-pci,memdev=mem0,id=vm0,block-size=2M",
+    ];
+    for (from, to, refused) in [
+        (
+            "virt-7.2",
+            "virt-8.0",
+            Some("Missing section footer for 0000:00:01.0/virtio-mem"),
+        ),
+        (
+            "virt-8.0",
+            "virt-7.2",
+            Some("Unknown savevm section or instance '0000:00:01.0/virtio-mem-device-early' 0"),
+        ),
+        ("virt-8.0", "virt-8.1", None),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let stream = dir.join(format!("{from}.mig"));
+        let source = Guest {
+            name: from,
+            machine: from,
+            devices,
+            ran: false,
+        };
+        make_stream(release, source, &stream);
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        let Some(named) = refused else {
+            assert_eq!(code, 0, "{what}: {err}");
+            let qemu = Qemu::load_arch(release, Arch::Aarch64, to, devices, &converted)
+                .unwrap_or_else(|e| panic!("{what}: QEMU refused what convert wrote: {e}"));
+            qemu.quit();
+            continue;
+        };
+        assert_eq!(code, 1, "{what}: {err}");
+        assert!(err.contains(named), "{what}: {err}");
+        // What QEMU says of the renamed stream (the names have one length).
+        let mut bytes = std::fs::read(&stream).unwrap();
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the configuration section names the machine type");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        std::fs::write(&renamed, &bytes).unwrap();
+        match Qemu::load_arch(release, Arch::Aarch64, to, devices, &renamed) {
+            Ok(qemu) => {
+                qemu.quit();
+                panic!("{what}: QEMU loads it");
+            }
+            Err(said) => assert!(said.contains(named), "{what}: {said}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// QEMU builds no `GICv3` ITS under TCG on `virt-6.1` and older
+/// (`no_tcg_its`): a 7.2 `virt-6.2,gic-version=3` guest renamed `virt-6.1`
+/// is refused by 7.2 (`Unknown savevm section or instance 'arm_gicv3_its'
+/// 0`), where `convert --machine` without a reference wrote it. It now
+/// refuses, naming the ITS. The other way (no ITS in the stream, one on
+/// DEST) loads, and is written.
+#[test]
+fn a_gicv3_its_renamed_to_a_machine_type_without_one_is_refused() {
+    let dir = scratch("arm-its");
+    let release = Release::V7_2;
+    for (from, to, refused) in [
+        ("virt-6.2", "virt-6.1", true),
+        ("virt-6.1", "virt-6.2", false),
+    ] {
+        let what = format!("{from} renamed {to}");
+        let with_gic = |name: &str| format!("{name},gic-version=3");
+        let stream = dir.join(format!("{from}.mig"));
+        let source_machine = with_gic(from);
+        let mut qemu = Qemu::start_arch(release, Arch::Aarch64, &source_machine, ARM_GUEST);
+        std::thread::sleep(RUN_TIME);
+        qemu.execute(r#"{"execute": "stop"}"#);
+        qemu.save(&stream);
+        qemu.quit();
+        let converted = dir.join(format!("{from}-to-{to}.mig"));
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &stream.display().to_string(),
+            "--to",
+            release.dump_name(),
+            "--machine",
+            to,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        let dest_machine = with_gic(to);
+        if !refused {
+            assert_eq!(code, 0, "{what}: {err}");
+            let qemu = Qemu::load_arch(release, Arch::Aarch64, &dest_machine, &[], &converted)
+                .unwrap_or_else(|e| panic!("{what}: QEMU refused what convert wrote: {e}"));
+            qemu.quit();
+            continue;
+        }
+        let named = "Unknown savevm section or instance 'arm_gicv3_its' 0";
+        assert_eq!(code, 1, "{what}: {err}");
+        assert!(
+            err.contains(named) && err.contains("no_tcg_its"),
+            "{what}: {err}"
+        );
+        let mut bytes = std::fs::read(&stream).unwrap();
+        let at = bytes
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .expect("the configuration section names the machine type");
+        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
+        let renamed = dir.join(format!("{from}-as-{to}.mig"));
+        std::fs::write(&renamed, &bytes).unwrap();
+        match Qemu::load_arch(release, Arch::Aarch64, &dest_machine, &[], &renamed) {
+            Ok(qemu) => {
+                qemu.quit();
+                panic!("{what}: QEMU loads it");
+            }
+            Err(said) => assert!(said.contains(named), "{what}: {said}"),
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -201,18 +201,78 @@ pub struct CpregRewrite {
     pub supplied: Vec<(u64, u64)>,
 }
 
+/// The bytes of the fields before `cpreg_vmstate_array_len` at version 22
+/// (QEMU 7.2 and 10.0.2 both save `cpu` at 22): `env.regs` to `env.sp_el`,
+/// 64 + 256 + 8 + 4 + 4 + 64 + 32 + 32 + 20 + 20 + 32 + 32. The lists are
+/// spliced there and every byte after them (the other fields and every
+/// subsection, `cpu/thumb2ee` or `cpu/sve` too) kept as it came: a CPU model
+/// whose subsections [`ArmCpu`] does not describe still has its lists
+/// rewritten.
+const CPREG_LISTS_AT: usize = 568;
+
+/// Whether [`ArmCpu`] reads the whole `cpu` payload and saves it back byte
+/// for byte (it does not for CPU models with subsections it lacks).
+///
+/// # Errors
+/// Why it does not: the model's load error, or a lossy round trip.
+pub fn read_whole(payload: &[u8], version_id: u32) -> Result<ArmCpu, Error> {
+    let mut cpu = ArmCpu::default();
+    let mut reader = Reader::new(payload);
+    cpu.load_state(&mut reader, version_id)?;
+    if reader.remaining() != 0 || crate::to_vec_at(&cpu, version_id)? != payload {
+        return Err(Error::new(ModelErrorKind::Lossy { model: "Arm cpu" }));
+    }
+    Ok(cpu)
+}
+
+/// The coprocessor register lists of a `cpu` payload at `version_id`, and
+/// the byte offset where what follows them starts.
+fn read_lists(payload: &[u8], version_id: u32) -> Result<(Vec<u64>, Vec<u64>, usize), Error> {
+    if version_id != ArmCpu::VERSION {
+        // Another layout before the lists: only the model may read it.
+        let cpu = read_whole(payload, version_id)?;
+        return Ok((cpu.cpreg_vmstate_indexes, cpu.cpreg_vmstate_values, 0));
+    }
+    let mut reader = Reader::new(payload);
+    reader.skip(CPREG_LISTS_AT)?;
+    let count = reader.read_be_i32()?;
+    let count = usize::try_from(count).map_err(|_| {
+        Error::new(ErrorKind::OutOfRange {
+            what: "cpreg_vmstate_array_len",
+            value: i128::from(count),
+            minimum: 0,
+            maximum: i128::from(i32::MAX),
+            note: None,
+        })
+    })?;
+    // Both lists must be in the input before anything is allocated.
+    if reader.remaining() / 16 < count {
+        return Err(reader.eof(count.saturating_mul(16)));
+    }
+    let mut indexes = Vec::with_capacity(count);
+    for _ in 0..count {
+        indexes.push(reader.read_be64()?);
+    }
+    let mut values = Vec::with_capacity(count);
+    for _ in 0..count {
+        values.push(reader.read_be64()?);
+    }
+    Ok((indexes, values, payload.len() - reader.remaining()))
+}
+
 /// A `cpu` payload (written at `version_id`) with the coprocessor registers
 /// `drop` removed from both lists, `cpreg_vmstate_array_len` counting what
 /// is left, and each register for which `value_for(index, value)` says so
 /// given that value, and each register of `supply` the payload lacks added
 /// in its sorted place with the value `supply_value(index, registers)` gives
 /// (from the payload's `registers`, by index; `None` leaves it out);
-/// everything else is saved again unchanged.
+/// everything else is kept byte for byte.
 ///
 /// # Errors
-/// The payload does not load with this model, or does not come back byte
-/// for byte when saved again (then the model would change more than the
-/// lists, and nothing is rewritten).
+/// The payload is too short for its lists, or, at a version other than
+/// 22, does not load with this model or does not come back byte for byte
+/// when saved again (then the model would change more than the lists, and
+/// nothing is rewritten).
 pub fn rewrite_cpregs(
     payload: &[u8],
     version_id: u32,
@@ -221,20 +281,10 @@ pub fn rewrite_cpregs(
     supply: &[u64],
     supply_value: &SupplyValue,
 ) -> Result<CpregRewrite, Error> {
-    let mut cpu = ArmCpu::default();
-    let mut reader = Reader::new(payload);
-    cpu.load_state(&mut reader, version_id)?;
-    // What the model does not read would be lost on saving: refuse it.
-    if reader.remaining() != 0 || crate::to_vec_at(&cpu, version_id)? != payload {
-        return Err(Error::new(ModelErrorKind::Lossy { model: "Arm cpu" }));
-    }
+    let (old_indexes, old_values, tail_at) = read_lists(payload, version_id)?;
     let (mut dropped, mut replaced) = (Vec::new(), Vec::new());
     let (mut indexes, mut values) = (Vec::new(), Vec::new());
-    for (&index, &value) in cpu
-        .cpreg_vmstate_indexes
-        .iter()
-        .zip(&cpu.cpreg_vmstate_values)
-    {
+    for (&index, &value) in old_indexes.iter().zip(&old_values) {
         if drop.contains(&index) {
             dropped.push((index, value));
             continue;
@@ -270,7 +320,7 @@ pub fn rewrite_cpregs(
         (indexes, values) = all.into_iter().unzip();
     }
     let count = indexes.len();
-    cpu.cpreg_vmstate_array_len = i32::try_from(count).map_err(|_| {
+    let count_field = i32::try_from(count).map_err(|_| {
         Error::new(ErrorKind::CountOverflow {
             array_field: "cpreg_vmstate_indexes",
             actual: count,
@@ -278,10 +328,28 @@ pub fn rewrite_cpregs(
         })
         .in_field("cpreg_vmstate_array_len")
     })?;
-    cpu.cpreg_vmstate_indexes = indexes;
-    cpu.cpreg_vmstate_values = values;
+    let payload = if tail_at == 0 {
+        // Read whole by the model (another version): saved by it.
+        let mut cpu = read_whole(payload, version_id)?;
+        cpu.cpreg_vmstate_array_len = count_field;
+        cpu.cpreg_vmstate_indexes = indexes;
+        cpu.cpreg_vmstate_values = values;
+        crate::to_vec_at(&cpu, version_id)?
+    } else {
+        let mut out = Vec::with_capacity(payload.len() + 16 * count);
+        out.extend_from_slice(&payload[..CPREG_LISTS_AT]);
+        out.extend_from_slice(&count_field.to_be_bytes());
+        for index in &indexes {
+            out.extend_from_slice(&index.to_be_bytes());
+        }
+        for value in &values {
+            out.extend_from_slice(&value.to_be_bytes());
+        }
+        out.extend_from_slice(&payload[tail_at..]);
+        out
+    };
     Ok(CpregRewrite {
-        payload: crate::to_vec_at(&cpu, version_id)?,
+        payload,
         count,
         dropped,
         replaced,

@@ -69,6 +69,29 @@ pub fn renamed_by_hand(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
     bytes
 }
 
+/// Writes the stream at `input` to `output` with its configuration section
+/// naming machine type `to`, whatever the lengths, and nothing else changed:
+/// the rename `convert --machine` makes, without its checks, so that a test
+/// can show what QEMU does with a rename `convert` refuses.
+pub fn renamed_unchecked(input: &Path, to: &str, output: &Path) {
+    let file = std::fs::File::open(input).unwrap();
+    let mut reader = StreamReader::new(std::io::BufReader::new(file))
+        .unwrap()
+        .with_page_runs();
+    let out = BufWriter::new(std::fs::File::create(output).unwrap());
+    let mut writer = vmstate::stream::StreamWriter::new(out).unwrap();
+    while let Some(record) = reader.next_record().unwrap() {
+        let record = match record {
+            Record::Configuration(configuration) => {
+                Record::Configuration(configuration.with_machine(to).unwrap())
+            }
+            other => other,
+        };
+        writer.write(&record).unwrap();
+    }
+    writer.finish().unwrap().flush().unwrap();
+}
+
 /// `vmstate inspect --json FILE`, parsed.
 pub fn inspect_json(file: &Path) -> serde_json::Value {
     let (code, out, err) = vmstate(&["inspect", "--json", &file.display().to_string()]);

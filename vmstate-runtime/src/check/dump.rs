@@ -43,6 +43,11 @@ pub struct Dump {
     /// list covers, so the nearest list does not stand for DEST's CPU.
     /// Empty when not known (a dump given as a file).
     pub other_cpregs: Vec<(String, Vec<u64>)>,
+    /// The ID register values of that release's CPU configurations
+    /// (`parse_id_values`); empty when not known (a dump given as a file).
+    pub cpu_ids: Vec<(String, super::cpregs::IdValues)>,
+    /// The same of the other shipped releases.
+    pub other_cpu_ids: Vec<(String, super::cpregs::IdValues)>,
 }
 
 /// One section: a device type's entry in the dump.

@@ -50,9 +50,10 @@ mod stream;
 mod virtio_features;
 
 pub use cpregs::{
-    CpReg, DROPPABLE_CPREGS, DroppableCpreg, Dropping, RELEASE_CONSTANTS, ReleaseConstant,
-    compare_cpregs, dest_constant, is_id_register, is_implementation_defined, nearest_model,
-    parse_cpreg_lists, supplied_value, why_not_droppable,
+    CpReg, DROPPABLE_CPREGS, DroppableCpreg, Dropping, IdValues, RELEASE_CONSTANTS,
+    ReleaseConstant, compare_cpregs, dest_constant, is_id_register, is_implementation_defined,
+    is_table_constant, known_id_registers, nearest_model, parse_cpreg_lists, parse_id_values,
+    register_value, supplied_value, virt_rename_changes_cpu, why_not_droppable,
 };
 pub use dump::{Description, Dump, DumpError, Field, Section};
 pub use facts::{
@@ -69,7 +70,9 @@ pub use report::{Finding, Kind, Location, Report, Severity};
 #[doc(no_inline)]
 pub use serde_json::Value;
 pub use stream::{StreamVerdict, check_reference, check_stream};
-pub use virtio_features::{VIRTIO_FEATURES, VirtioFeature, machine_version};
+pub use virtio_features::{
+    MSIX_DEFAULTS, MsixDefault, VIRTIO_FEATURES, VirtioFeature, machine_version,
+};
 
 /// Checks whether a source described by `src` can migrate to a destination
 /// described by `dest`. Run it both ways round for migration in both directions.

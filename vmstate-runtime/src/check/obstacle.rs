@@ -181,6 +181,38 @@ pub enum Obstacle {
         /// notices.
         footers: bool,
     },
+    /// A device state DEST's machine type does not build (a compat
+    /// property of it), in a stream renamed to that machine type. Said
+    /// without a reference; a reference shows DEST's own guest instead.
+    MachineLacksDevice {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// DEST's machine type.
+        machine: String,
+        /// Why it builds none: the compat flag and what decides it.
+        why: &'static str,
+    },
+    /// virtio-mem's early state (`DEVICE_PATH/virtio-mem-device-early`,
+    /// `x-early-migration`, on from machine type 8.0) where DEST's machine
+    /// type does not migrate it early, or its absence where it does. Said
+    /// without a reference, from the machine type; a reference shows DEST's
+    /// own device instead.
+    EarlyVirtioMem {
+        /// The section QEMU fails on: the early one when the stream has it
+        /// (DEST does not know it), else the device's own (read without
+        /// the state the stream carries in it).
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// Whether the stream has the early section.
+        in_stream: bool,
+        /// DEST's machine type.
+        machine: String,
+        /// Whether the stream's sections end with footers.
+        footers: bool,
+    },
     /// A field behind a `field_exists` test of the device's configuration
     /// that the machine type decides: the stream has it and DEST's machine
     /// type does not send (or read) it, or the other way round. Said
@@ -203,6 +235,24 @@ pub enum Obstacle {
         property: &'static str,
         /// Whether the stream's sections end with footers.
         footers: bool,
+    },
+    /// A virtio-pci device whose MSI-X vectors its machine type decides,
+    /// built with the stream's machine type's default, which DEST's machine
+    /// type builds with another: QEMU compares the MSI-X capability. Said
+    /// without a reference; a reference shows DEST's device instead.
+    MsixVectors {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The stream's device's vectors (0: no MSI-X).
+        stream: usize,
+        /// DEST's device's, by its machine type's default.
+        dest: usize,
+        /// DEST's machine type.
+        machine: String,
+        /// The first machine type version with the newer default.
+        since: (u32, u32),
     },
     /// A field QEMU requires to hold the destination's own value
     /// (`VMSTATE_*_EQUAL`) holds another, as the reference stream shows.
@@ -383,7 +433,9 @@ impl fmt::Display for Obstacle {
                 }
                 Ok(())
             }
-            Self::NotInRelease { .. } | Self::NotInGuest { .. } => self.fmt_unknown_section(f),
+            Self::NotInRelease { .. }
+            | Self::NotInGuest { .. }
+            | Self::MachineLacksDevice { .. } => self.fmt_unknown_section(f),
             Self::InstanceZeroOnly { idstr, instance_id } => write!(
                 f,
                 "section `{idstr}` instance {instance_id}: DEST's release numbers every \
@@ -400,6 +452,7 @@ impl fmt::Display for Obstacle {
                 "section `{idstr}` instance {instance_id}: {what} (QEMU: \"error while loading \
                  state for instance 0x{instance_id:x} of device '{idstr}'\")"
             ),
+            Self::MsixVectors { .. } => self.fmt_msix_vectors(f),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
@@ -411,6 +464,44 @@ impl fmt::Display for Obstacle {
             | Self::RamBlockSize { .. }
             | Self::PageBits { .. } => self.fmt_reference(f),
             Self::SubsectionVersion { .. } => self.fmt_subsection_version(f),
+            Self::EarlyVirtioMem { .. } => self.fmt_early_virtio_mem(f),
+        }
+    }
+}
+
+impl Obstacle {
+    fn fmt_early_virtio_mem(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::EarlyVirtioMem {
+            idstr,
+            instance_id,
+            in_stream,
+            machine,
+            footers,
+        } = self
+        else {
+            return Ok(());
+        };
+        if *in_stream {
+            return write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's virtio-mem on machine type \
+                 `{machine}` migrates its sanity checks and bitmap in its own state \
+                 (`x-early-migration`, on from machine type 8.0), and has no such section \
+                 (QEMU: \"Unknown savevm section or instance '{idstr}' {instance_id}\")"
+            );
+        }
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: field `virtio`: the stream has the sanity \
+             checks and bitmap in this section (no `virtio-mem-device-early` section), DEST \
+             migrates them early on machine type `{machine}` (`x-early-migration`, on from \
+             machine type 8.0) and reads this section without them; DEST reads the section with \
+             its own layout and fails"
+        )?;
+        if *footers {
+            write!(f, " (QEMU: \"Missing section footer for {idstr}\")")
+        } else {
+            f.write_str(" (QEMU then reads past the section and fails on what follows)")
         }
     }
 }
@@ -433,6 +524,17 @@ impl Obstacle {
                 f,
                 "section `{idstr}` instance {instance_id}: DEST's guest has no such device, as \
                  its reference stream shows (QEMU: \"Unknown savevm section or instance \
+                 '{idstr}' {instance_id}\")"
+            ),
+            Self::MachineLacksDevice {
+                idstr,
+                instance_id,
+                machine,
+                why,
+            } => write!(
+                f,
+                "section `{idstr}` instance {instance_id}: DEST's machine type `{machine}` \
+                 builds no such device ({why}) (QEMU: \"Unknown savevm section or instance \
                  '{idstr}' {instance_id}\")"
             ),
             _ => Ok(()),
@@ -589,6 +691,34 @@ impl Obstacle {
         } else {
             f.write_str(" (QEMU then reads past the section and fails on what follows)")
         }
+    }
+
+    fn fmt_msix_vectors(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::MsixVectors {
+            idstr,
+            instance_id,
+            stream,
+            dest,
+            machine,
+            since: (major, minor),
+        } = self
+        else {
+            return Ok(());
+        };
+        let vectors = |n: &usize| match n {
+            0 => "no MSI-X".to_owned(),
+            n => format!("{n} MSI-X vectors"),
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: the stream's device has {}, and DEST's \
+             machine type `{machine}` builds it with {} (`vectors`, another default from \
+             machine type {major}.{minor} on; QEMU: \"get_pci_config_device: Bad config \
+             data\", then \"error while loading state for instance 0x{instance_id:x} of device \
+             '{idstr}'\")",
+            vectors(stream),
+            vectors(dest)
+        )
     }
 
     fn fmt_subsection_version(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -12,7 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::cpregs::{
     DROPPABLE_CPREGS, compare_cpregs, constants_that_differ, dest_constant, is_id_register,
-    nearest_model, unset_constants,
+    is_implementation_defined, is_table_constant, nearest_model, register_value,
+    release_constant_mask, unset_constants,
 };
 use super::dump::{Description, Dump};
 use super::facts::{SectionFacts, StreamFacts};
@@ -193,6 +194,10 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
             }
         }
     }
+    verdict
+        .obstacles
+        .extend(early_virtio_mem_by_machine(stream));
+    verdict.obstacles.extend(its_by_machine(stream));
     for section in &stream.sections {
         check_section(section, dest, stream.footers, &mut verdict);
         release_layouts(
@@ -203,27 +208,11 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
             &mut verdict.obstacles,
         );
         check_cpregs(section, dest, &mut verdict);
-        // The constants that differ between the shipped releases.
-        if let (Some(indexes), Some(values), Some(release)) =
-            (&section.cpregs, &section.cpreg_values, &dest.release)
-        {
-            let registers =
-                constants_that_differ(indexes, values, |i, v| dest_constant(i, v, release));
-            if !registers.is_empty() {
-                verdict.obstacles.push(Obstacle::CpregConstant {
-                    idstr: section.idstr.clone(),
-                    instance_id: section.instance_id,
-                    registers,
-                });
-            }
-        }
-        verdict
-            .obstacles
-            .extend(machine_configuration_difference(section, stream));
-        verdict.obstacles.extend(virtio_features_not_offered(
+        verdict.obstacles.extend(release_constants(section, dest));
+        verdict.obstacles.extend(machine_type_defaults(
             section,
+            stream,
             dest.release_version(),
-            stream.machine.as_deref(),
         ));
         let zero_only = INSTANCE_ZERO_ONLY.iter().any(|(idstr, until)| {
             *idstr == section.idstr && dest.release_version().is_some_and(|r| r <= *until)
@@ -246,6 +235,26 @@ pub fn check_stream(stream: &StreamFacts, dest: &Dump) -> StreamVerdict {
         }
     }
     verdict
+}
+
+/// The registers of an Arm `cpu` section whose value DEST's release
+/// computes otherwise ([`dest_constant`]), as one obstacle.
+fn release_constants(section: &SectionFacts, dest: &Dump) -> Option<Obstacle> {
+    let (Some(indexes), Some(values), Some(release)) =
+        (&section.cpregs, &section.cpreg_values, &dest.release)
+    else {
+        return None;
+    };
+    let registers = constants_that_differ(indexes, values, |i, v| {
+        dest_constant(i, v, release, |other| {
+            register_value(indexes, values, other)
+        })
+    });
+    (!registers.is_empty()).then(|| Obstacle::CpregConstant {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        registers,
+    })
 }
 
 /// QEMU's dump has no `cpu` entry: the release's shipped register lists
@@ -392,16 +401,31 @@ fn reference_cpregs(section: &SectionFacts, theirs: &SectionFacts, obstacles: &m
         };
         obstacles.extend(unset(section, ours, dest, dest_value));
     }
-    // The reference's ID registers are DEST's own values.
+    // The reference's ID registers, implementation-defined registers and the
+    // table's constants are DEST's own values: constants of its CPU model,
+    // some computed from the machine (`L2CTLR_EL1`'s core count,
+    // `a57_a53_l2ctlr_read`, writes ignored) or from the CPU's architecture
+    // (RMR is 0 on an AArch32 CPU). Measured: QEMU 10.0 with `-smp 2` refused its own `-smp 1`
+    // guest ("error while loading state for instance 0x0 of device 'cpu'"),
+    // where `check --reference` called it loadable.
     if let (Some(ours), Some(values), Some(dest), Some(dest_values)) = (
         &section.cpregs,
         &section.cpreg_values,
         &theirs.cpregs,
         &theirs.cpreg_values,
     ) {
-        let theirs_of = |index: u64, _| {
+        let theirs_of = |index: u64, value: u64| {
             let at = dest.iter().position(|i| *i == index)?;
-            is_id_register(index).then(|| dest_values.get(at).copied())?
+            let theirs = dest_values.get(at).copied()?;
+            if is_id_register(index) || is_implementation_defined(index) || is_table_constant(index)
+            {
+                return Some(theirs);
+            }
+            // A release constant's field of a writable register (HCR_EL2.RW
+            // of an ARMv7 CPU): DEST's bits there, the guest's elsewhere.
+            let mask =
+                release_constant_mask(index, value, |other| register_value(ours, values, other))?;
+            Some(value & !mask | theirs & mask)
         };
         let registers = constants_that_differ(ours, values, theirs_of);
         if !registers.is_empty() {
@@ -691,6 +715,9 @@ impl StreamVerdict {
                 o,
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::ConfiguredField { .. }
+                    | Obstacle::MsixVectors { .. }
+                    | Obstacle::EarlyVirtioMem { .. }
+                    | Obstacle::MachineLacksDevice { .. }
                     | Obstacle::CpregCount { .. }
                     | Obstacle::CpregUnknown { .. }
                     | Obstacle::CpregUnset { .. }
@@ -891,6 +918,49 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         obstacles.extend(pci_config_difference(stream, reference, section, theirs));
     }
     obstacles
+}
+
+/// What DEST's machine type (the stream's, or the one a rename gives it)
+/// and release decide by default that the section differs from: fields
+/// behind configuration tests, MSI-X vectors, virtio features. Said without
+/// a reference; a reference replaces the first two with DEST's own device.
+fn machine_type_defaults(
+    section: &SectionFacts,
+    stream: &StreamFacts,
+    release: Option<(u32, u32)>,
+) -> Vec<Obstacle> {
+    machine_configuration_difference(section, stream)
+        .into_iter()
+        .chain(msix_vectors_difference(section, stream))
+        .chain(virtio_features_not_offered(
+            section,
+            release,
+            stream.machine.as_deref(),
+        ))
+        .collect()
+}
+
+/// A virtio-pci device built with other MSI-X vectors than DEST's machine
+/// type builds it with (see [`super::virtio_features::msix_difference`]).
+fn msix_vectors_difference(section: &SectionFacts, stream: &StreamFacts) -> Option<Obstacle> {
+    let config = section.pci_config.as_deref()?;
+    let machine = stream.machine.as_deref()?;
+    let device = section.idstr.rsplit('/').next()?;
+    let vectors = super::pci::msix_entries(config).unwrap_or(0);
+    let (dest, rule) = super::virtio_features::msix_difference(
+        device,
+        vectors,
+        stream.written_on.as_deref(),
+        machine,
+    )?;
+    Some(Obstacle::MsixVectors {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        stream: vectors,
+        dest,
+        machine: machine.to_owned(),
+        since: rule.since,
+    })
 }
 
 /// The virtio features that the guest's driver negotiated and that DEST's
@@ -1195,6 +1265,100 @@ fn virtio_serial_ports_difference(
         instance_id: section.instance_id,
         what,
     })
+}
+
+/// Without a reference, in a stream `convert --machine` renames: the `GICv3`
+/// ITS (`arm_gicv3_its`) of an Arm guest renamed to a `virt` machine type
+/// that builds none. QEMU builds no ITS on `virt-2.7` and older
+/// (`no_its`), nor, under TCG, on `virt-6.1` and older (`no_tcg_its`,
+/// `create_its` returns), whatever `its=` says. Measured with 7.2: a
+/// `virt-6.2,gic-version=3` guest renamed `virt-6.1` fails with `Unknown
+/// savevm section or instance 'arm_gicv3_its' 0`, which `convert --machine`
+/// wrote without a reference. A KVM destination on 2.8 to 6.1 has an ITS;
+/// the reference shows which.
+fn its_by_machine(stream: &StreamFacts) -> Vec<Obstacle> {
+    let (Some(machine), Some(written_on)) = (stream.machine.as_deref(), &stream.written_on) else {
+        return Vec::new();
+    };
+    let version = |name: &str| {
+        name.starts_with("virt-")
+            .then(|| super::virtio_features::machine_version(name))
+            .flatten()
+    };
+    let (Some(dest), Some(source)) = (version(machine), version(written_on)) else {
+        return Vec::new();
+    };
+    let why = if dest <= (2, 7) {
+        "no ITS on `virt-2.7` and older, `no_its`"
+    } else if dest <= (6, 1) && source >= (6, 2) {
+        "no ITS under TCG on `virt-6.1` and older, `no_tcg_its`; a KVM destination has one: \
+         `--reference` shows DEST's"
+    } else {
+        return Vec::new();
+    };
+    stream
+        .sections
+        .iter()
+        .filter(|s| s.idstr == "arm_gicv3_its")
+        .map(|s| Obstacle::MachineLacksDevice {
+            idstr: s.idstr.clone(),
+            instance_id: s.instance_id,
+            machine: machine.to_owned(),
+            why,
+        })
+        .collect()
+}
+
+/// Without a reference, virtio-mem's early state predicted from DEST's
+/// machine type (the stream's, or the one a rename gives it):
+/// `x-early-migration` is on from machine type 8.0 (`hw_compat_7_2`). A
+/// device configured otherwise than its own machine type's default (the
+/// property set on the command line) is taken to go to one configured alike.
+/// Measured on Arm with QEMU 10.0: a `virt-7.2` guest renamed `virt-8.0`
+/// fails with "Missing section footer for 0000:00:01.0/virtio-mem", and a
+/// `virt-8.0` guest renamed `virt-7.2` with "Unknown savevm section or
+/// instance '0000:00:01.0/virtio-mem-device-early' 0"; `check` without a
+/// reference called both loadable and `convert --machine` wrote them.
+fn early_virtio_mem_by_machine(stream: &StreamFacts) -> Vec<Obstacle> {
+    const EARLY: &str = "/virtio-mem-device-early";
+    const SINCE: (u32, u32) = (8, 0);
+    let Some(machine) = stream.machine.as_deref() else {
+        return Vec::new();
+    };
+    let Some(version) = super::virtio_features::machine_version(machine) else {
+        return Vec::new();
+    };
+    let written_on = stream
+        .written_on
+        .as_deref()
+        .map_or(Some(version), super::virtio_features::machine_version);
+    let mut obstacles = Vec::new();
+    for section in &stream.sections {
+        let Some(path) = section.idstr.strip_suffix("/virtio-mem") else {
+            continue;
+        };
+        let early = format!("{path}{EARLY}");
+        let has_early = stream
+            .sections
+            .iter()
+            .any(|s| s.idstr == early && s.instance_id == section.instance_id);
+        let configured = written_on.is_some_and(|v| (v >= SINCE) != has_early);
+        if configured || has_early == (version >= SINCE) {
+            continue;
+        }
+        obstacles.push(Obstacle::EarlyVirtioMem {
+            idstr: if has_early {
+                early
+            } else {
+                section.idstr.clone()
+            },
+            instance_id: section.instance_id,
+            in_stream: has_early,
+            machine: machine.to_owned(),
+            footers: stream.footers,
+        });
+    }
+    obstacles
 }
 
 /// virtio-mem with `x-early-migration` (on from machine type 8.0) sends its
@@ -1847,6 +2011,125 @@ mod cpreg_constant_tests {
         assert_eq!(with_reference.obstacles, verdict.obstacles);
         // The release's own value loads.
         assert!(check_stream(&cpu(0x0301_0006), &dest).obstacles.is_empty());
+    }
+
+    #[test]
+    fn an_its_is_refused_where_the_machine_type_builds_none() {
+        let stream = |machine: &str, written_on: &str| StreamFacts {
+            machine: Some(machine.into()),
+            written_on: Some(written_on.into()),
+            sections: vec![SectionFacts::new(&SectionInfo {
+                idstr: "arm_gicv3_its".into(),
+                instance_id: 0,
+                version_id: 0,
+            })],
+            ..StreamFacts::default()
+        };
+        let refused = its_by_machine(&stream("virt-6.1", "virt-6.2"));
+        assert!(
+            refused[0]
+                .to_string()
+                .contains("Unknown savevm section or instance 'arm_gicv3_its' 0"),
+            "{refused:?}"
+        );
+        assert_eq!(its_by_machine(&stream("virt-2.7", "virt-2.8")).len(), 1);
+        // Written on 6.1 with an ITS: a KVM guest, whose DEST has one.
+        assert!(its_by_machine(&stream("virt-6.0", "virt-6.1")).is_empty());
+        assert!(its_by_machine(&stream("virt-7.2", "virt-6.2")).is_empty());
+        assert!(its_by_machine(&stream("pc-q35-6.1", "pc-q35-6.2")).is_empty());
+    }
+
+    #[test]
+    fn virtio_mem_early_state_is_predicted_from_the_machine_type() {
+        let section = |idstr: &str| {
+            SectionFacts::new(&SectionInfo {
+                idstr: idstr.into(),
+                instance_id: 0,
+                version_id: 1,
+            })
+        };
+        let stream = |machine: &str, written_on: Option<&str>, early: bool| {
+            let mut sections = vec![section("0000:00:01.0/virtio-mem")];
+            if early {
+                sections.push(section("0000:00:01.0/virtio-mem-device-early"));
+            }
+            StreamFacts {
+                machine: Some(machine.into()),
+                written_on: written_on.map(Into::into),
+                footers: true,
+                sections,
+                ..StreamFacts::default()
+            }
+        };
+        // Renamed across 8.0 by `convert --machine`, either way.
+        let up = early_virtio_mem_by_machine(&stream("virt-8.0", Some("virt-7.2"), false));
+        assert!(
+            matches!(&up[..], [Obstacle::EarlyVirtioMem { in_stream: false, idstr, .. }]
+                if idstr == "0000:00:01.0/virtio-mem"),
+            "{up:?}"
+        );
+        assert!(
+            up[0].to_string().contains("Missing section footer"),
+            "{}",
+            up[0]
+        );
+        let down = early_virtio_mem_by_machine(&stream("virt-7.2", Some("virt-8.0"), true));
+        assert!(
+            matches!(&down[..], [Obstacle::EarlyVirtioMem { in_stream: true, idstr, .. }]
+                if idstr == "0000:00:01.0/virtio-mem-device-early"),
+            "{down:?}"
+        );
+        assert!(
+            down[0].to_string().contains("Unknown savevm section"),
+            "{}",
+            down[0]
+        );
+        // Its own machine type, or a device configured otherwise on purpose.
+        assert!(early_virtio_mem_by_machine(&stream("virt-8.0", None, true)).is_empty());
+        assert!(early_virtio_mem_by_machine(&stream("virt-7.2", None, false)).is_empty());
+        assert!(
+            early_virtio_mem_by_machine(&stream("virt-7.2", Some("virt-7.2"), true)).is_empty()
+        );
+    }
+
+    #[test]
+    fn an_implementation_defined_register_is_compared_with_the_reference() {
+        // L2CTLR_EL1 (op0=3 op1=1 CRn=11 CRm=0 op2=2) reads the core count:
+        // 0 with `-smp 1`, 1 << 24 with `-smp 2`, writes ignored.
+        const L2CTLR_EL1: u64 = 0x6030_0000_0013_cd82;
+        let with = |value: u64| StreamFacts {
+            machine: Some("virt-7.2".into()),
+            sections: vec![SectionFacts {
+                cpregs: Some(vec![L2CTLR_EL1]),
+                cpreg_values: Some(vec![value]),
+                ..SectionFacts::new(&SectionInfo {
+                    idstr: "cpu".into(),
+                    instance_id: 0,
+                    version_id: 22,
+                })
+            }],
+            ..StreamFacts::default()
+        };
+        let dest = Dump {
+            release: Some("10.0.2".into()),
+            machines: vec!["virt-7.2".into()],
+            ..Dump::default()
+        };
+        let stream = with(0);
+        let mut verdict = check_stream(&stream, &dest);
+        assert!(verdict.obstacles.is_empty());
+        verdict.add_reference(&stream, &with(1 << 24));
+        assert_eq!(
+            verdict.obstacles,
+            vec![Obstacle::CpregConstant {
+                idstr: "cpu".into(),
+                instance_id: 0,
+                registers: vec![(L2CTLR_EL1, 0, 1 << 24)],
+            }]
+        );
+        let mut same = check_stream(&stream, &dest);
+        same.add_reference(&stream, &with(0));
+        assert!(same.obstacles.is_empty());
     }
 }
 

@@ -251,6 +251,86 @@ pub static VIRTIO_FEATURES: &[VirtioFeature] = &[
     },
 ];
 
+/// How many MSI-X vectors a virtio-pci device has by default, where the
+/// machine type decides (its `vectors` compat property): `before` on the
+/// machine types older than `since`, `from` from it on. QEMU compares the
+/// MSI-X capability (its presence, the table size) with its own device's
+/// (`get_pci_config_device`: "Bad config data"), so a guest renamed across
+/// `since` is refused. Measured with each release's paused guests on every
+/// `pc-i440fx` and `virt` machine type it runs, one vCPU and the devices'
+/// defaults (`vmstate-cli/tests/virtio_features.rs`); virtio-blk's and
+/// virtio-scsi's vectors follow their queue count, which from 5.2 on
+/// follows the vCPU count, so a reference shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsixDefault {
+    /// The device, as the last part of its section's idstr.
+    pub device: &'static str,
+    /// The first machine type version with `from` vectors.
+    pub since: (u32, u32),
+    /// The vectors before it (0: no MSI-X capability).
+    pub before: usize,
+    /// The vectors from it on.
+    pub from: usize,
+}
+
+impl MsixDefault {
+    /// The vectors on machine type version `machine`.
+    #[must_use]
+    pub fn on(&self, machine: (u32, u32)) -> usize {
+        if machine >= self.since {
+            self.from
+        } else {
+            self.before
+        }
+    }
+}
+
+/// The devices whose MSI-X vectors machine types decide, newest first.
+pub static MSIX_DEFAULTS: &[MsixDefault] = &[
+    // hw_compat_9_2: virtio-balloon-pci `vectors` 0.
+    MsixDefault {
+        device: "virtio-balloon",
+        since: (10, 0),
+        before: 0,
+        from: 2,
+    },
+    // hw_compat_7_1: virtio-rng-pci `vectors` 0.
+    MsixDefault {
+        device: "virtio-rng",
+        since: (7, 2),
+        before: 0,
+        from: 2,
+    },
+    // hw_compat_5_2: virtio-net-pci `vectors` 3 (one queue pair and the
+    // control queue take 4 from 6.0 on).
+    MsixDefault {
+        device: "virtio-net",
+        since: (6, 0),
+        before: 3,
+        from: 4,
+    },
+];
+
+/// The MSI-X vectors DEST's device has on machine type `machine` where the
+/// stream's device, with `vectors` of them, was built with its own machine
+/// type's default (`written_on`, or `machine` when the stream is not
+/// renamed), and DEST's default differs: `(DEST's vectors, the rule)`.
+/// `None` where they agree, where the machine type has no version, or
+/// where the stream's device was configured otherwise than its default (a
+/// reference shows DEST's).
+#[must_use]
+pub fn msix_difference(
+    device: &str,
+    vectors: usize,
+    written_on: Option<&str>,
+    machine: &str,
+) -> Option<(usize, MsixDefault)> {
+    let rule = MSIX_DEFAULTS.iter().find(|rule| rule.device == device)?;
+    let dest = machine_version(machine)?;
+    let source = machine_version(written_on.unwrap_or(machine))?;
+    (vectors == rule.on(source) && vectors != rule.on(dest)).then_some((rule.on(dest), *rule))
+}
+
 /// The features among `guest` (what the driver of a section of device
 /// `device` negotiated) that DEST's device does not offer: `release` is
 /// DEST's (`None` when unknown), `machine` the machine type it runs the
@@ -352,6 +432,28 @@ mod tests {
             not_offered("virtio-blk", scsi, None, Some("pc-i440fx-2.6")),
             []
         );
+    }
+
+    #[test]
+    fn msix_vectors_by_machine_type() {
+        let (vectors, rule) =
+            msix_difference("virtio-balloon", 2, Some("pc-i440fx-10.0"), "pc-i440fx-7.2").unwrap();
+        assert_eq!((vectors, rule.since), (0, (10, 0)));
+        assert_eq!(
+            msix_difference("virtio-balloon", 0, Some("pc-i440fx-9.2"), "pc-i440fx-7.2"),
+            None
+        );
+        // Configured otherwise than its machine type's default: not said.
+        assert_eq!(
+            msix_difference("virtio-net", 8, Some("pc-q35-7.2"), "pc-q35-5.2"),
+            None
+        );
+        assert_eq!(
+            msix_difference("virtio-net", 4, Some("pc-q35-7.2"), "pc-q35-5.2").map(|d| d.0),
+            Some(3)
+        );
+        assert_eq!(msix_difference("virtio-blk", 2, None, "pc-q35-5.1"), None);
+        assert_eq!(msix_difference("virtio-rng", 2, None, "microvm"), None);
     }
 
     #[test]
