@@ -71,7 +71,7 @@ pub fn renamed_by_hand(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
 
 /// Writes the stream at `input` to `output` with its configuration section
 /// naming machine type `to`, whatever the lengths, and without the command
-/// packets that carry no state (10.0's SWITCHOVER_START, which 7.2 does not
+/// packets that carry no state (10.0's `SWITCHOVER_START`, which 7.2 does not
 /// know): the rename `convert --machine` makes, without its checks, so that
 /// a test can show what QEMU does with a rename `convert` refuses.
 pub fn renamed_unchecked(input: &Path, to: &str, output: &Path) {
