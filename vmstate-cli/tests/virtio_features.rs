@@ -102,21 +102,31 @@ fn refused_renamed(
             }
             Err(stderr) => assert!(stderr.contains(&refusal), "{dest}: {stderr}"),
         }
-        let converted = dir.join("converted.mig");
-        let (code, _, err) = vmstate(&[
-            "convert",
-            &path(&stream),
-            "--to",
-            dest,
-            "--machine",
-            to,
-            "-o",
-            &path(&converted),
-        ]);
-        assert_eq!(code, 1, "{dest}: {err}");
-        assert!(err.contains(named), "{dest}: {err}");
-        assert!(!converted.exists());
+        refused_by_convert(&stream, dest, to, named);
     }
+}
+
+/// `convert STREAM --to DEST --machine TO` without a reference refuses,
+/// naming `named`, and writes nothing.
+fn refused_by_convert(stream: &Path, dest: &str, to: &str, named: &str) {
+    let converted = stream.with_extension("converted");
+    let (code, _, err) = vmstate(&[
+        "convert",
+        &path(stream),
+        "--to",
+        dest,
+        "--machine",
+        to,
+        "-o",
+        &path(&converted),
+    ]);
+    assert_eq!(code, 1, "{dest}: {err}");
+    assert!(err.contains(named), "{dest}: {err}");
+    assert!(
+        !converted.exists(),
+        "{dest}: convert wrote {}",
+        converted.display()
+    );
 }
 
 /// One guest of QEMU 7.2 whose device negotiated `features` on machine type
@@ -474,20 +484,7 @@ fn a_balloon_renamed_to_a_machine_type_without_its_msix_is_refused() {
                 "{dest}: {stderr}"
             ),
         }
-        let converted = dir.join("converted.mig");
-        let (code, _, err) = vmstate(&[
-            "convert",
-            &path(&saved),
-            "--to",
-            dest,
-            "--machine",
-            to,
-            "-o",
-            &path(&converted),
-        ]);
-        assert_eq!(code, 1, "{dest}: {err}");
-        assert!(err.contains("no MSI-X"), "{dest}: {err}");
-        assert!(!converted.exists());
+        refused_by_convert(&saved, dest, to, "no MSI-X");
     }
     std::fs::remove_dir_all(&dir).ok();
 }
