@@ -91,7 +91,8 @@ if ((${#missing_compressors[@]})); then
         gzip bzip2 xz-utils lzop zstd
 fi
 
-if ! command -v virsh >/dev/null 2>&1 || [[ ! -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ]]; then
+if ! command -v virsh >/dev/null 2>&1 ||
+   ! dpkg-query -W -f='${Status}' libvirt-daemon-driver-qemu 2>/dev/null | grep -q 'ok installed'; then
     apt_update
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu
