@@ -26,6 +26,8 @@ CONFIGS=(
     "cortex-a15 - cortex-a15"
     "cortex-a7 - cortex-a7"
 )
+# shellcheck source=arm-reference.sh
+source "$ROOT/scripts/arm-reference.sh"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -41,10 +43,6 @@ for index in fields["cpreg_vmstate_indexes"][: fields["cpreg_vmstate_array_len"]
 
 for release in 7.2 10.0; do
     dir="tests/data/qemu-$release-aarch64"
-    case "$release" in
-        7.2) qemu=(qemu-system-aarch64) ;;
-        10.0) qemu=("$ROOT/scripts/qemu-10.0-aarch64") ;;
-    esac
     out="$work/cpregs.txt"
     {
         echo "# The Arm CPU register indexes QEMU $release migrates (cpreg_vmstate_indexes), per"
@@ -53,10 +51,7 @@ for release in 7.2 10.0; do
         indexes "$dir/virt72-paused.mig"
         for config in "${CONFIGS[@]}"; do
             read -r name options cpu <<<"$config"
-            machine=virt-7.2
-            [[ "$options" == - ]] || machine="virt-7.2,$options"
-            "$VMSTATE" reference -o "$work/$name.mig" -- "${qemu[@]}" -M "$machine" -cpu "$cpu" \
-                -accel tcg -m 64 -nodefaults -display none >/dev/null
+            arm_reference "$release" "$options" "$cpu" "$work/$name.mig"
             echo "# model $name"
             indexes "$work/$name.mig"
         done

@@ -28,6 +28,8 @@ CONFIGS=(
     "a64fx - a64fx"
     "max - max"
 )
+# shellcheck source=arm-reference.sh
+source "$ROOT/scripts/arm-reference.sh"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -49,20 +51,13 @@ for index, value in zip(fields["cpreg_vmstate_indexes"][:n], fields["cpreg_vmsta
 
 for release in 7.2 10.0; do
     dir="tests/data/qemu-$release-aarch64"
-    case "$release" in
-        7.2) qemu=(qemu-system-aarch64) ;;
-        10.0) qemu=("$ROOT/scripts/qemu-10.0-aarch64") ;;
-    esac
     out="$work/idregs.txt"
     {
         echo "# The ID register values QEMU $release migrates (index, value), per CPU configuration,"
         echo "# on machine type virt-7.2. Written by scripts/arm-idregs.sh."
         for config in "${CONFIGS[@]}"; do
             read -r name options cpu <<<"$config"
-            machine=virt-7.2
-            [[ "$options" == - ]] || machine="virt-7.2,$options"
-            "$VMSTATE" reference -o "$work/ref.mig" -- "${qemu[@]}" -M "$machine" -cpu "$cpu" \
-                -accel tcg -m 64 -nodefaults -display none >/dev/null
+            arm_reference "$release" "$options" "$cpu" "$work/ref.mig"
             echo "# model $name"
             id_values "$work/ref.mig"
         done

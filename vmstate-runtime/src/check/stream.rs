@@ -1971,10 +1971,15 @@ mod cpreg_constant_tests {
     const ID_DFR0_EL1: u64 = 0x6030_0000_0013_c00a;
 
     fn cpu(value: u64) -> StreamFacts {
+        cpu_register(ID_DFR0_EL1, value)
+    }
+
+    /// A `virt-7.2` stream whose `cpu` section migrates `register` with `value`.
+    fn cpu_register(register: u64, value: u64) -> StreamFacts {
         StreamFacts {
             machine: Some("virt-7.2".into()),
             sections: vec![SectionFacts {
-                cpregs: Some(vec![ID_DFR0_EL1]),
+                cpregs: Some(vec![register]),
                 cpreg_values: Some(vec![value]),
                 ..SectionFacts::new(&SectionInfo {
                     idstr: "cpu".into(),
@@ -2097,19 +2102,7 @@ mod cpreg_constant_tests {
         // L2CTLR_EL1 (op0=3 op1=1 CRn=11 CRm=0 op2=2) reads the core count:
         // 0 with `-smp 1`, 1 << 24 with `-smp 2`, writes ignored.
         const L2CTLR_EL1: u64 = 0x6030_0000_0013_cd82;
-        let with = |value: u64| StreamFacts {
-            machine: Some("virt-7.2".into()),
-            sections: vec![SectionFacts {
-                cpregs: Some(vec![L2CTLR_EL1]),
-                cpreg_values: Some(vec![value]),
-                ..SectionFacts::new(&SectionInfo {
-                    idstr: "cpu".into(),
-                    instance_id: 0,
-                    version_id: 22,
-                })
-            }],
-            ..StreamFacts::default()
-        };
+        let with = |value: u64| cpu_register(L2CTLR_EL1, value);
         let dest = Dump {
             release: Some("10.0.2".into()),
             machines: vec!["virt-7.2".into()],
