@@ -120,6 +120,17 @@ fn run_stream(
             verdict.arrays_unchecked.join(", ")
         )?;
     }
+    if !verdict.tsc_unchecked.is_empty() {
+        // Under KVM a CPU without `tsc-frequency` takes the host's, which
+        // QEMU does not compare: only the user's setting refuses.
+        say!(
+            "note: DEST's reference (KVM) runs another TSC frequency than the stream's CPU {}: \
+             DEST refuses it if its `-cpu` sets `tsc-frequency` (QEMU: \"Mismatch between \
+             user-specified TSC frequency and migrated TSC frequency\"), and loads it if the \
+             frequency is its host's",
+            verdict.tsc_unchecked.join(", ")
+        )?;
+    }
     if reference.is_none() {
         // A dump describes device types only: what QEMU checks against its
         // own guest needs a stream that guest wrote.

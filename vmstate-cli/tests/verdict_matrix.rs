@@ -463,6 +463,19 @@ const VIRTIO_NET_6: Devices = Devices {
     args: &["-device", "virtio-net-pci,romfile=,vectors=6"],
 };
 
+/// A CPU whose TSC runs at a frequency its user set (`tsc-frequency`), and
+/// one at another: `cpu_post_load` refuses a migrated frequency other than
+/// the one its own user set ("Mismatch between user-specified TSC frequency
+/// and migrated TSC frequency"), and loads any where its user set none.
+const TSC_1GHZ: Devices = Devices {
+    name: "-cpu qemu64,tsc-frequency=1000000000",
+    args: &["-cpu", "qemu64,tsc-frequency=1000000000"],
+};
+const TSC_2GHZ: Devices = Devices {
+    name: "-cpu qemu64,tsc-frequency=2000000000",
+    args: &["-cpu", "qemu64,tsc-frequency=2000000000"],
+};
+
 /// A guest configuration: what both QEMUs are started with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Guest {
@@ -804,7 +817,8 @@ fn device_build_pairs() -> Vec<Pair> {
 /// capabilities (a root port's slot and reservation, ATS), an option ROM's
 /// size, power management's `No_Soft_Reset`, and state that devices write
 /// by hand or check in code (a GPU's outputs, virtio-serial's ports, the
-/// HPET's timers, xHCI's ports, e1000e's subsystem ids).
+/// HPET's timers, xHCI's ports, e1000e's subsystem ids, the CPU's TSC
+/// frequency).
 fn device_property_pairs() -> Vec<Pair> {
     use Release::{V7_2 as OLD, V10_0 as NEW};
     use Run::Ran;
@@ -860,6 +874,10 @@ fn device_property_pairs() -> Vec<Pair> {
         // A destination whose root port reserves another memory window.
         q35(OLD, ROOT_PORT_MEM64, NEW, ROOT_PORT_MEM32),
         q35(NEW, ROOT_PORT_MEM32, OLD, ROOT_PORT_MEM64),
+        // A destination whose user set another TSC frequency (refused), and
+        // one whose user set none (loads: a TCG CPU then has none).
+        q35(OLD, TSC_1GHZ, NEW, TSC_2GHZ),
+        q35(NEW, TSC_2GHZ, OLD, BARE),
     ]
 }
 
@@ -1291,6 +1309,8 @@ fn needs_reference(message: &str) -> bool {
         "hpet/num_timers must match",
         // e1000e's subsystem ids, properties of DEST's device.
         "device properties (subsys/subsys_ven) differ",
+        // The TSC frequency DEST's user set (`-cpu ...,tsc-frequency=`).
+        "Mismatch between user-specified TSC frequency",
         // A pointer of DEST's device left NULL where its configuration has
         // no such part (an HDA codec stream's timer): QEMU aborts.
         "Assertion `first_elem || !n_elems || !size' failed",

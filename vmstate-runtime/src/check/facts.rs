@@ -143,6 +143,11 @@ pub struct DeviceFacts {
     /// The virtio features the guest's driver negotiated, from the device's
     /// `virtio` blob (0 where no driver ran).
     pub virtio_guest_features: Option<u64>,
+    /// An x86 CPU's TSC frequency in kHz, from its `cpu/tsc_khz`
+    /// subsection (sent where the CPU has one and the machine type is 2.6
+    /// or later). `cpu_post_load` refuses a stream whose frequency differs
+    /// from one the destination's user set (`-cpu ...,tsc-frequency=`).
+    pub tsc_khz: Option<u64>,
 }
 
 impl DeviceFacts {
@@ -157,6 +162,7 @@ impl DeviceFacts {
         compared_by_post_load: Vec::new(),
         hda_streams: None,
         virtio_guest_features: None,
+        tsc_khz: None,
     };
 }
 
@@ -220,6 +226,21 @@ impl SectionFacts {
     /// when nothing was found.
     pub(super) fn device_mut(&mut self) -> &mut DeviceFacts {
         self.device.get_or_insert_default()
+    }
+
+    /// The counts and frequencies that one device's section carries and its
+    /// destination compares with its own: the HPET's timers, an x86 CPU's
+    /// TSC frequency.
+    fn observe_counts(&mut self, idstr: &str, leaves: &[Leaf], payload: &[u8]) {
+        match idstr {
+            "hpet" => self.device_mut().hpet_timers = hpet_timers(leaves, payload),
+            "cpu" => {
+                if let Some(khz) = tsc_khz(leaves, payload) {
+                    self.device_mut().tsc_khz = Some(khz);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// What a PCI device's `virtio` blob (or, where a model decoded it,
@@ -435,10 +456,7 @@ impl<'a> FactsCollector<'a> {
                         section.equal_values = equal_values(&decoded.leaves, payload);
                         section.device_mut().hda_streams = (info.idstr == "hda-audio")
                             .then(|| hda_streams(&decoded.leaves, payload));
-                        if info.idstr == "hpet" {
-                            section.device_mut().hpet_timers =
-                                hpet_timers(&decoded.leaves, payload);
-                        }
+                        section.observe_counts(&info.idstr, &decoded.leaves, payload);
                         section.device_mut().configured_arrays =
                             configured_arrays(&info.idstr, &decoded.leaves);
                         section.device_mut().compared_by_post_load =
@@ -974,6 +992,16 @@ fn hpet_timers(leaves: &[Leaf], payload: &[u8]) -> Option<(u64, bool)> {
         .find(|leaf| leaf.path == "num_timers" || leaf.path == "num_timers_save")?;
     let byte = *payload.get(leaf.offset)?;
     Some((u64::from(byte), leaf.path == "num_timers_save"))
+}
+
+/// An x86 CPU's TSC frequency (see [`DeviceFacts::tsc_khz`]): the
+/// `env.tsc_khz` field of its `cpu/tsc_khz` subsection, a be64.
+fn tsc_khz(leaves: &[Leaf], payload: &[u8]) -> Option<u64> {
+    let leaf = leaves
+        .iter()
+        .find(|leaf| leaf.path.ends_with("env.tsc_khz") && leaf.size == 8)?;
+    let bytes = payload.get(leaf.offset..leaf.offset + leaf.size)?;
+    Some(bytes.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)))
 }
 
 /// Every subsection of `desc` and of the structs inside it, with the state

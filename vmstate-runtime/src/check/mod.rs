@@ -47,6 +47,7 @@ mod renames;
 mod report;
 mod rules;
 mod stream;
+mod tsc;
 mod virtio_features;
 
 pub use cpregs::{

@@ -22,6 +22,7 @@ use super::obstacle::Obstacle;
 use super::pci::{
     config_differences, io_bar0_difference, rom_bar_difference, virtio_memory_bar_differences,
 };
+use super::tsc::{TscVerdict, kvm_tsc_differences, tsc_difference};
 use crate::desc::StateDesc;
 use crate::stream::{RamBlock, command_info};
 
@@ -53,6 +54,11 @@ pub struct StreamVerdict {
     /// hotplug to its modern interface), so how many elements DEST reads is
     /// not known and was not compared.
     pub arrays_unchecked: Vec<String>,
+    /// CPUs whose TSC frequency a KVM reference shows otherwise than the
+    /// stream, as `cpu:INSTANCE (STREAM kHz, DEST's DEST kHz)`: DEST refuses
+    /// them only if its user set the frequency (`tsc-frequency`), which
+    /// KVM's reference does not tell from the host's own.
+    pub tsc_unchecked: Vec<String>,
 }
 
 /// Configuration subsections and the first release that loads each.
@@ -726,6 +732,7 @@ impl StreamVerdict {
             )
         });
         self.cpregs_unchecked.clear();
+        self.tsc_unchecked = kvm_tsc_differences(stream, reference);
         for obstacle in check_reference(stream, reference) {
             // Said already without the reference (a release's rule), or
             // the machine type, which the reference only names again.
@@ -909,6 +916,9 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         ));
         reference_cpregs(section, theirs, &mut obstacles);
         obstacles.extend(hand_written_differences(section, theirs, stream.footers));
+        if let TscVerdict::Refused(obstacle) = tsc_difference(section, theirs, reference) {
+            obstacles.push(obstacle);
+        }
         obstacles.extend(possible_cpus_difference(
             section,
             theirs,
