@@ -147,6 +147,62 @@ const Q35_MIX: Devices = Devices {
         "sb16,audiodev=a0",
     ],
 };
+/// Older PCI and ISA devices a PC guest may carry: SCSI adapters with a
+/// disk, NICs without ROMs, a floppy drive, an ISA sound card, a watchdog.
+const PC_LEGACY: Devices = Devices {
+    name: "lsi53c895a, virtio-scsi-pci + scsi-hd, pcnet, ne2k_pci, i82559er, isa-fdc + floppy, \
+           cs4231a, ib700",
+    args: &[
+        "-device",
+        "lsi53c895a",
+        "-device",
+        "virtio-scsi-pci",
+        "-blockdev",
+        "driver=null-co,node-name=d0,read-zeroes=on",
+        "-device",
+        "scsi-hd,drive=d0",
+        "-device",
+        "pcnet,romfile=",
+        "-device",
+        "ne2k_pci,romfile=",
+        "-device",
+        "i82559er,romfile=",
+        "-device",
+        "isa-fdc,id=f0",
+        "-blockdev",
+        "driver=null-co,node-name=fd0,read-zeroes=on,size=1474560",
+        "-device",
+        "floppy,drive=fd0,bus=f0.0",
+        "-audiodev",
+        "none,id=a0",
+        "-device",
+        "cs4231a,audiodev=a0",
+        "-device",
+        "ib700",
+    ],
+};
+/// Devices of a newer q35 guest: an IOMMU, virtio input devices, an SD host
+/// controller, the PCI panic device, a VM generation id, a display.
+const Q35_PLATFORM: Devices = Devices {
+    name: "intel-iommu, virtio-keyboard/tablet-pci, sdhci-pci, pvpanic-pci, vmgenid, \
+           bochs-display",
+    args: &[
+        "-device",
+        "intel-iommu",
+        "-device",
+        "virtio-keyboard-pci",
+        "-device",
+        "virtio-tablet-pci",
+        "-device",
+        "sdhci-pci",
+        "-device",
+        "pvpanic-pci",
+        "-device",
+        "vmgenid",
+        "-device",
+        "bochs-display",
+    ],
+};
 const VIRTIO_SET: Devices = Devices {
     name: "virtio net, blk, balloon, rng, serial",
     args: VIRTIO,
@@ -596,6 +652,11 @@ fn matrix() -> Vec<Pair> {
         for (from, dest) in [(OLD, NEW), (NEW, OLD), (OLD, OLD), (NEW, NEW)] {
             pairs.push(same(from, machine, devices, run, dest));
         }
+    }
+    // Devices no other pair has, across on a machine type both run.
+    for (machine, devices) in [("pc-i440fx-7.2", PC_LEGACY), ("pc-q35-7.2", Q35_PLATFORM)] {
+        pairs.push(same(OLD, machine, devices, Ran, NEW));
+        pairs.push(same(NEW, machine, devices, Ran, OLD));
     }
     // A virtio GPU with two outputs, across on a machine type both run.
     pairs.push(same(OLD, "pc-q35-7.2", VIRTIO_GPU_2, Ran, NEW));
