@@ -43,6 +43,7 @@ mod instances;
 mod layout;
 mod obstacle;
 mod pci;
+mod pcie_ext_tag;
 mod renames;
 mod report;
 mod rules;

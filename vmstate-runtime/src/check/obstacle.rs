@@ -254,6 +254,26 @@ pub enum Obstacle {
         /// The first machine type version with the newer default.
         since: (u32, u32),
     },
+    /// A read-only bit of a PCI device's configuration space that DEST's
+    /// release or machine type decides (a compat property of every PCI
+    /// device), which the stream's device has otherwise. Said without a
+    /// reference; a reference shows DEST's device instead.
+    MachinePciBit {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// Offset in the configuration space.
+        offset: usize,
+        /// The register there and the bit.
+        register: &'static str,
+        /// The stream's byte.
+        stream: u8,
+        /// DEST's, as its release and machine type build the device.
+        dest: u8,
+        /// What decides DEST's bit.
+        why: String,
+    },
     /// A field QEMU requires to hold the destination's own value
     /// (`VMSTATE_*_EQUAL`) holds another, as the reference stream shows.
     EqualValue {
@@ -455,6 +475,7 @@ impl fmt::Display for Obstacle {
             Self::MsixVectors { .. } => self.fmt_msix_vectors(f),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
+            Self::MachinePciBit { .. } => self.fmt_machine_pci_bit(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
             Self::CpregUnset { .. } => self.fmt_cpreg_unset(f),
             Self::CpregUnlisted { .. } => self.fmt_cpreg_unlisted(f),
@@ -872,6 +893,29 @@ impl Obstacle {
             write!(f, ", and {} more", registers.len() - SHOWN)?;
         }
         f.write_str("; `vmstate convert` supplies the known ones")
+    }
+
+    fn fmt_machine_pci_bit(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::MachinePciBit {
+            idstr,
+            instance_id,
+            offset,
+            register,
+            stream,
+            dest,
+            why,
+        } = self
+        else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: PCI configuration byte 0x{offset:02x} \
+             ({register}) is 0x{stream:02x}, DEST's device has 0x{dest:02x}: {why} (QEMU: \
+             \"get_pci_config_device: Bad config data: i=0x{offset:x} read: {stream:x} device: \
+             {dest:x}\", then \"error while loading state for instance 0x{instance_id:x} of \
+             device '{idstr}'\")"
+        )
     }
 
     fn fmt_pci_config(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -716,6 +716,7 @@ impl StreamVerdict {
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::ConfiguredField { .. }
                     | Obstacle::MsixVectors { .. }
+                    | Obstacle::MachinePciBit { .. }
                     | Obstacle::EarlyVirtioMem { .. }
                     | Obstacle::MachineLacksDevice { .. }
                     | Obstacle::CpregCount { .. }
@@ -922,7 +923,8 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
 
 /// What DEST's machine type (the stream's, or the one a rename gives it)
 /// and release decide by default that the section differs from: fields
-/// behind configuration tests, MSI-X vectors, virtio features. Said without
+/// behind configuration tests, MSI-X vectors, the PCI Express Extended Tag
+/// bit, virtio features. Said without
 /// a reference; a reference replaces the first two with DEST's own device.
 fn machine_type_defaults(
     section: &SectionFacts,
@@ -932,6 +934,7 @@ fn machine_type_defaults(
     machine_configuration_difference(section, stream)
         .into_iter()
         .chain(msix_vectors_difference(section, stream))
+        .chain(super::pcie_ext_tag::difference(section, stream, release))
         .chain(virtio_features_not_offered(
             section,
             release,
