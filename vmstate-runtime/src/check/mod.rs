@@ -43,7 +43,7 @@ mod instances;
 mod layout;
 mod obstacle;
 mod pci;
-mod pcie_ext_tag;
+mod pcie_defaults;
 mod renames;
 mod report;
 mod rules;

@@ -258,7 +258,7 @@ pub enum Obstacle {
     /// release or machine type decides (a compat property of every PCI
     /// device), which the stream's device has otherwise. Said without a
     /// reference; a reference shows DEST's device instead.
-    MachinePciBit {
+    MachinePciConfig {
         /// The section's idstr.
         idstr: String,
         /// Its instance.
@@ -475,7 +475,7 @@ impl fmt::Display for Obstacle {
             Self::MsixVectors { .. } => self.fmt_msix_vectors(f),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
-            Self::MachinePciBit { .. } => self.fmt_machine_pci_bit(f),
+            Self::MachinePciConfig { .. } => self.fmt_machine_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
             Self::CpregUnset { .. } => self.fmt_cpreg_unset(f),
             Self::CpregUnlisted { .. } => self.fmt_cpreg_unlisted(f),
@@ -895,8 +895,8 @@ impl Obstacle {
         f.write_str("; `vmstate convert` supplies the known ones")
     }
 
-    fn fmt_machine_pci_bit(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Self::MachinePciBit {
+    fn fmt_machine_pci_config(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::MachinePciConfig {
             idstr,
             instance_id,
             offset,

@@ -716,7 +716,7 @@ impl StreamVerdict {
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::ConfiguredField { .. }
                     | Obstacle::MsixVectors { .. }
-                    | Obstacle::MachinePciBit { .. }
+                    | Obstacle::MachinePciConfig { .. }
                     | Obstacle::EarlyVirtioMem { .. }
                     | Obstacle::MachineLacksDevice { .. }
                     | Obstacle::CpregCount { .. }
@@ -934,7 +934,7 @@ fn machine_type_defaults(
     machine_configuration_difference(section, stream)
         .into_iter()
         .chain(msix_vectors_difference(section, stream))
-        .chain(super::pcie_ext_tag::difference(section, stream, release))
+        .chain(super::pcie_defaults::differences(section, stream, release))
         .chain(virtio_features_not_offered(
             section,
             release,
