@@ -1,176 +1,238 @@
 //! Read-only registers of a PCI Express function that QEMU builds from its
-//! release and the machine type (compat properties of every PCI device),
-//! not from the guest, and compares on load (`get_pci_config_device`:
-//! "Bad config data"). A machine-type rename keeps the source's device, so
-//! a stream renamed across the machine type that changed the default is
-//! refused, as is a stream for a release that never builds the register so.
-//!
-//! - The Extended Tag Field Supported bit of the device capabilities
-//!   (`PCI_EXP_DEVCAP_EXT_TAG`, bit 5 of the register at offset 4 of the
-//!   PCI Express capability). QEMU 9.2's `pcie_cap_v1_fill` sets it where
-//!   the device has `x-pcie-ext-tag` on, its default; `hw_compat_9_1` turns
-//!   the property off on machine types 9.1 and older; QEMU before 9.2 never
-//!   sets it. Measured: a `qemu-xhci` built on `virt-10.0` is refused on
-//!   `virt-7.2` ("Bad config data: i=0xa4 read: 20 device: 0") by QEMU 7.2
-//!   and 10.0.2, and the other way round by 10.0.2 ("read: 0 device: 20").
-//! - AER's uncorrectable error mask (offset 8 of the AER extended
-//!   capability). QEMU 8.0's `pcie_aer_init` makes it writable with
-//!   uncorrectable internal errors and TLP prefix blocked masked at reset
-//!   (0x02400000) where the device has `x-pcie-err-unc-mask` on, its
-//!   default; `hw_compat_7_2` turns it off, and then, as in every device of
-//!   QEMU 7.2, the register is read-only 0. Measured: a `pcie-root-port`
-//!   built on `virt-8.0` is refused on `virt-7.2` by 10.0.2 and 7.2 ("Bad
-//!   config data: i=0x10a read: 40 device: 0"); the other way DEST's mask is
-//!   writable, which QEMU does not compare, and the stream loads.
+//! release and the machine type (compat properties), not from the guest,
+//! and compares on load (`get_pci_config_device`: "Bad config data"). A
+//! machine-type rename keeps the source's device, so a stream renamed
+//! across the machine type that changed the default is refused, as is a
+//! stream for a release that never builds the register so. Each rule is
+//! from QEMU's source and was measured on Arm `virt` with QEMU 7.2 and
+//! 10.0.2 ([`RULES`]).
 
 use super::facts::{SectionFacts, StreamFacts};
 use super::obstacle::Obstacle;
 use super::pci::{find_capability, find_extended_capability};
 use super::virtio_features::machine_version;
 
-/// The PCI Express capability's ID.
-const PCI_CAP_ID_EXP: u8 = 0x10;
-/// The device capabilities register's offset in that capability.
-const DEVCAP: usize = 4;
-/// Extended Tag Field Supported, in the register's low byte.
-const EXT_TAG: u8 = 0x20;
-/// The first release, and the first machine type version, that sets it.
-const SINCE: (u32, u32) = (9, 2);
-/// The register's name, as the obstacle gives it.
-const REGISTER: &str = "PCI Express device capabilities, bit 5: Extended Tag Field Supported";
+/// Where a register is.
+#[derive(Debug, Clone, Copy)]
+enum Locator {
+    /// At this offset of the PCI Express capability.
+    Express(usize),
+    /// At this offset of the extended capability with this ID.
+    Extended(u16, usize),
+}
 
-/// AER's extended capability ID.
-const AER: u16 = 0x0001;
-/// The uncorrectable error mask's offset in that capability.
-const UNCOR_MASK: usize = 8;
-/// The first release, and the first machine type version, whose devices
-/// have a writable mask with bits set at reset.
-const UNC_MASK_SINCE: (u32, u32) = (8, 0);
-/// The register's name, as the obstacle gives it.
-const UNC_MASK_REGISTER: &str = "AER uncorrectable error mask";
+/// Which functions a rule is about, by the last part of their section's
+/// idstr.
+#[derive(Debug, Clone, Copy)]
+enum Devices {
+    /// Every PCI device (a property of `TYPE_PCI_DEVICE`).
+    All,
+    /// Those whose name starts so (`virtio-`: the virtio-pci proxies).
+    Prefix(&'static str),
+    /// This one.
+    Named(&'static str),
+}
+
+/// A property whose default a machine type decides and that sets bits of a
+/// read-only register.
+#[derive(Debug)]
+struct Rule {
+    register: Locator,
+    /// The register's name, as the obstacle gives it.
+    name: &'static str,
+    /// The bits the property sets, in the little-endian register.
+    bits: u32,
+    devices: Devices,
+    /// The property, as `-global` names it.
+    property: &'static str,
+    /// The compat array that turns it off.
+    compat: &'static str,
+    /// The first machine type version with the property on.
+    since: (u32, u32),
+    /// The first release with the property: an older one never builds the
+    /// register with its bits.
+    release: (u32, u32),
+    /// Whether the property also makes the register writable, which QEMU
+    /// then does not compare: only a register built without the bits where
+    /// the stream's has them is refused.
+    writable_when_on: bool,
+}
+
+/// The rules, from QEMU's source and measured on Arm `virt` (each by a
+/// stream renamed without a reference that QEMU refused and `check`
+/// called loadable):
+///
+/// - `pcie_cap_v1_fill` (QEMU 9.2) sets Extended Tag Field Supported where
+///   `x-pcie-ext-tag` is on: a `qemu-xhci` built on `virt-10.0` is refused
+///   on `virt-7.2` by QEMU 7.2 and 10.0.2 ("Bad config data: i=0xa4 read:
+///   20 device: 0"), the other way round by 10.0.2 ("read: 0 device: 20").
+/// - `pcie_aer_init` (QEMU 8.0) makes AER's uncorrectable error mask
+///   writable, 0x02400000 at reset, where `x-pcie-err-unc-mask` is on;
+///   otherwise, and in every device of QEMU 7.2, it is read-only 0: a
+///   `pcie-root-port` built on `virt-8.0` is refused on `virt-7.2` by both
+///   ("read: 40 device: 0"); the other way loads.
+/// - virtio-pci's `x-ats-page-aligned` sets ATS's Page Aligned Request bit:
+///   a `virtio-net-pci,ats=on` behind a root port renamed between `virt-5.2`
+///   and `virt-5.1` is refused both ways ("Bad config data: i=0x104").
+/// - igb's `x-pcie-flr-init` sets Function Level Reset Capability: an
+///   `igb` renamed between `virt-8.2` and `virt-8.1` is refused both ways
+///   by 10.0.2 ("Bad config data: i=0xa7 read: 10 device: 0").
+const RULES: &[Rule] = &[
+    Rule {
+        register: Locator::Express(4),
+        name: "PCI Express device capabilities, bit 5: Extended Tag Field Supported",
+        bits: 1 << 5,
+        devices: Devices::All,
+        property: "x-pcie-ext-tag",
+        compat: "hw_compat_9_1",
+        since: (9, 2),
+        release: (9, 2),
+        writable_when_on: false,
+    },
+    Rule {
+        register: Locator::Extended(0x0001, 8),
+        name: "AER uncorrectable error mask",
+        bits: (1 << 22) | (1 << 25),
+        devices: Devices::All,
+        property: "x-pcie-err-unc-mask",
+        compat: "hw_compat_7_2",
+        since: (8, 0),
+        release: (8, 0),
+        writable_when_on: true,
+    },
+    Rule {
+        register: Locator::Extended(0x000f, 4),
+        name: "ATS capability, bit 5: Page Aligned Request",
+        bits: 1 << 5,
+        devices: Devices::Prefix("virtio-"),
+        property: "x-ats-page-aligned",
+        compat: "hw_compat_5_1",
+        since: (5, 2),
+        release: (5, 2),
+        writable_when_on: false,
+    },
+    Rule {
+        register: Locator::Express(4),
+        name: "PCI Express device capabilities, bit 28: Function Level Reset Capability",
+        bits: 1 << 28,
+        devices: Devices::Named("igb"),
+        property: "x-pcie-flr-init",
+        compat: "hw_compat_8_1",
+        since: (8, 2),
+        release: (8, 0),
+        writable_when_on: false,
+    },
+];
 
 /// What DEST's release and machine type build otherwise than the
-/// section's PCI Express function has it (see the module's notes).
+/// section's PCI Express function has it, one obstacle per register.
 #[must_use]
 pub fn differences(
     section: &SectionFacts,
     stream: &StreamFacts,
     release: Option<(u32, u32)>,
 ) -> Vec<Obstacle> {
-    ext_tag_difference(section, stream, release)
-        .into_iter()
-        .chain(unc_mask_difference(section, stream, release))
+    RULES
+        .iter()
+        .filter_map(|rule| difference(rule, section, stream, release))
         .collect()
 }
 
-/// AER's uncorrectable error mask where DEST builds it read-only 0 and the
-/// stream's is not 0: always where DEST's `release` predates 8.0, and on a
-/// rename from a machine type 8.0 or later (`stream.written_on`) to one
-/// before it. A mask that is not 0 was built writable; on a machine type
-/// before 8.0 that is `-global x-pcie-err-unc-mask=on`, and DEST's guest is
-/// started alike. A mask of 0 loads either way: DEST's read-only 0, or a
-/// writable register QEMU does not compare.
-fn unc_mask_difference(
+/// One rule's register where DEST builds it otherwise: always where DEST's
+/// `release` predates the property and the stream's register has its bits,
+/// and on a rename (`stream.written_on`) where the stream's device has its
+/// own machine type's default and DEST's machine type's default differs. A
+/// device built otherwise than its own machine type's default was
+/// configured (`-global PROPERTY=...`), and DEST's guest is taken to be
+/// started alike; without a rename nothing tells that apart, and a
+/// reference shows DEST's device.
+fn difference(
+    rule: &Rule,
     section: &SectionFacts,
     stream: &StreamFacts,
     release: Option<(u32, u32)>,
 ) -> Option<Obstacle> {
-    let config = section.pci_config.as_deref()?;
-    let at = find_extended_capability(config, AER)? + UNCOR_MASK;
-    let mask = config.get(at..at + 4)?;
-    // QEMU compares byte by byte and names the first that differs.
-    let byte = mask.iter().position(|b| *b != 0)?;
-    let why = if release.is_some_and(|r| r < UNC_MASK_SINCE) {
-        "DEST's release builds it read-only 0 (QEMU 8.0 added `x-pcie-err-unc-mask`)".to_owned()
-    } else {
-        let machine = stream.machine.as_deref()?;
-        let written_on = stream.written_on.as_deref()?;
-        if machine_version(written_on)? < UNC_MASK_SINCE
-            || machine_version(machine)? >= UNC_MASK_SINCE
-        {
-            return None;
-        }
-        format!(
-            "the device was built for machine type `{written_on}`, and DEST's `{machine}` \
-             builds it read-only 0 (`x-pcie-err-unc-mask`, off for every PCI device on machine \
-             types before {}.{}: hw_compat_7_2)",
-            UNC_MASK_SINCE.0, UNC_MASK_SINCE.1
-        )
+    let device = section.idstr.rsplit('/').next()?;
+    let applies = match rule.devices {
+        Devices::All => true,
+        Devices::Prefix(prefix) => device.starts_with(prefix),
+        Devices::Named(name) => device == name,
     };
+    if !applies {
+        return None;
+    }
+    let config = section.pci_config.as_deref()?;
+    let at = match rule.register {
+        Locator::Express(offset) => find_capability(config, 0x10)? + offset,
+        Locator::Extended(id, offset) => find_extended_capability(config, id)? + offset,
+    };
+    let bytes: [u8; 4] = config.get(at..at + 4)?.try_into().ok()?;
+    let value = u32::from_le_bytes(bytes);
+    let on = value & rule.bits != 0;
+    let (dest_on, why) = dest_build(rule, stream, release, on)?;
+    let refused = if rule.writable_when_on {
+        on && !dest_on
+    } else {
+        on != dest_on
+    };
+    if !refused {
+        return None;
+    }
+    let dest = if dest_on {
+        value | rule.bits
+    } else {
+        value & !rule.bits
+    }
+    .to_le_bytes();
+    // QEMU compares byte by byte and names the first that differs.
+    let byte = (0..4).find(|&i| bytes[i] != dest[i])?;
     Some(Obstacle::MachinePciConfig {
         idstr: section.idstr.clone(),
         instance_id: section.instance_id,
         offset: at + byte,
-        register: UNC_MASK_REGISTER,
-        stream: mask[byte],
-        dest: 0,
+        register: rule.name,
+        stream: bytes[byte],
+        dest: dest[byte],
         why,
     })
 }
 
-/// The section's PCI Express device capabilities where DEST builds the
-/// Extended Tag bit otherwise: always where DEST's `release` predates it,
-/// and on a machine type rename where the stream's device has the default
-/// of the machine type it was written on (`stream.written_on`) and DEST's
-/// machine type's default differs. A device whose bit differs from its
-/// own machine type's default was configured (`-global x-pcie-ext-tag`),
-/// and DEST's guest is started alike; without a rename nothing tells that
-/// apart, and a reference shows DEST's device.
-fn ext_tag_difference(
-    section: &SectionFacts,
+/// Whether DEST builds the register with the rule's bits, and why, where
+/// its release or a rename decides it.
+fn dest_build(
+    rule: &Rule,
     stream: &StreamFacts,
     release: Option<(u32, u32)>,
-) -> Option<Obstacle> {
-    let config = section.pci_config.as_deref()?;
-    let offset = find_capability(config, PCI_CAP_ID_EXP)? + DEVCAP;
-    let byte = *config.get(offset)?;
-    let in_stream = byte & EXT_TAG != 0;
-    let (dest, why) = dest_bit(stream, release, in_stream)?;
-    (dest != in_stream).then(|| Obstacle::MachinePciConfig {
-        idstr: section.idstr.clone(),
-        instance_id: section.instance_id,
-        offset,
-        register: REGISTER,
-        stream: byte,
-        dest: if dest {
-            byte | EXT_TAG
-        } else {
-            byte & !EXT_TAG
-        },
-        why,
-    })
-}
-
-/// DEST's bit and why, where its release or a rename decides it.
-fn dest_bit(
-    stream: &StreamFacts,
-    release: Option<(u32, u32)>,
-    in_stream: bool,
+    on: bool,
 ) -> Option<(bool, String)> {
-    if release.is_some_and(|r| r < SINCE) {
+    let (property, (major, minor)) = (rule.property, rule.release);
+    if release.is_some_and(|r| r < rule.release) {
         return Some((
             false,
-            "DEST's release never sets it (QEMU 9.2 added `x-pcie-ext-tag`)".to_owned(),
+            format!("DEST's release never builds it so (QEMU {major}.{minor} added `{property}`)"),
         ));
     }
     let machine = stream.machine.as_deref()?;
-    let source = machine_version(stream.written_on.as_deref()?)?;
-    let dest = machine_version(machine)? >= SINCE;
-    // Configured otherwise than its own machine type's default: DEST's
-    // guest is started with the same property.
-    if in_stream != (source >= SINCE) {
+    let written_on = stream.written_on.as_deref()?;
+    // Configured otherwise than its own machine type's default (a mask
+    // without its bits may also be one the guest cleared).
+    let source_on = machine_version(written_on)? >= rule.since;
+    if on != source_on && (on || !rule.writable_when_on) {
         return None;
     }
+    let dest_on = machine_version(machine)? >= rule.since;
+    let (major, minor) = rule.since;
     Some((
-        dest,
+        dest_on,
         format!(
-            "the device was built for machine type `{}`, and DEST's `{machine}` builds it \
-             {} the bit (`x-pcie-ext-tag`, off for every PCI device on machine types before \
-             {}.{}: hw_compat_9_1)",
-            stream.written_on.as_deref().unwrap_or_default(),
-            if dest { "with" } else { "without" },
-            SINCE.0,
-            SINCE.1
+            "the device was built for machine type `{written_on}`, and DEST's `{machine}` \
+             builds it {} (`{property}`, off on machine types before {major}.{minor}: {})",
+            if dest_on {
+                "with the bits"
+            } else {
+                "without them"
+            },
+            rule.compat
         ),
     ))
 }
@@ -184,8 +246,8 @@ mod tests {
     fn section(ext_tag: bool) -> SectionFacts {
         let mut config = vec![0u8; 256];
         config[0x34] = 0xa0;
-        config[0xa0] = PCI_CAP_ID_EXP;
-        config[0xa4] = if ext_tag { EXT_TAG } else { 0 };
+        config[0xa0] = 0x10;
+        config[0xa4] = if ext_tag { 0x20 } else { 0 };
         SectionFacts {
             pci_config: Some(config),
             ..SectionFacts::new(&crate::stream::SectionInfo {
@@ -194,6 +256,22 @@ mod tests {
                 version_id: 1,
             })
         }
+    }
+
+    fn ext_tag_difference(
+        section: &SectionFacts,
+        stream: &StreamFacts,
+        release: Option<(u32, u32)>,
+    ) -> Option<Obstacle> {
+        difference(&RULES[0], section, stream, release)
+    }
+
+    fn unc_mask_difference(
+        section: &SectionFacts,
+        stream: &StreamFacts,
+        release: Option<(u32, u32)>,
+    ) -> Option<Obstacle> {
+        difference(&RULES[1], section, stream, release)
     }
 
     fn stream(machine: &str, written_on: Option<&str>) -> StreamFacts {
@@ -302,6 +380,56 @@ mod tests {
         assert_eq!(
             differences(&masked, &stream("virt-7.2", None), Some((7, 2))).len(),
             1
+        );
+    }
+
+    #[test]
+    fn device_rules_apply_to_their_devices_only() {
+        // An ATS capability (the second extended one) with Page Aligned
+        // Request, on a virtio-pci function and on another.
+        let with_ats = |idstr: &str| {
+            let mut facts = with_aer(0);
+            facts.idstr = idstr.into();
+            let config = facts.pci_config.as_mut().unwrap();
+            config[0x100..0x104].copy_from_slice(&0x2002_0001u32.to_le_bytes());
+            config[0x200..0x204].copy_from_slice(&0x0001_000fu32.to_le_bytes());
+            config[0x204] = 0x20;
+            facts
+        };
+        let renamed = stream("virt-5.1", Some("virt-5.2"));
+        let found = differences(
+            &with_ats("0000:00:01.0:00.0/virtio-net"),
+            &renamed,
+            Some((10, 0)),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(matches!(
+            found[0],
+            Obstacle::MachinePciConfig {
+                offset: 0x204,
+                stream: 0x20,
+                dest: 0,
+                ..
+            }
+        ));
+        assert_eq!(
+            differences(&with_ats("0000:00:01.0:00.0/igb"), &renamed, Some((10, 0))),
+            []
+        );
+        // igb's Function Level Reset Capability, bit 28: byte 0xa7.
+        let mut igb = section(false);
+        igb.idstr = "0000:00:01.0:00.0/igb".into();
+        igb.pci_config.as_mut().unwrap()[0xa7] = 0x10;
+        let found = differences(&igb, &stream("virt-8.1", Some("virt-8.2")), Some((10, 0)));
+        assert!(
+            matches!(found[..], [Obstacle::MachinePciConfig { offset: 0xa7, .. }]),
+            "{found:?}"
+        );
+        let mut xhci = igb.clone();
+        xhci.idstr = "0000:00:01.0/xhci".into();
+        assert_eq!(
+            differences(&xhci, &stream("virt-8.1", Some("virt-8.2")), Some((10, 0))),
+            []
         );
     }
 }
