@@ -7,7 +7,13 @@
 //!   `hw_compat_9_1`), never by QEMU 7.2;
 //! - AER's uncorrectable error mask: writable, 0x02400000 at reset, from
 //!   QEMU 8.0 on machine types 8.0 and later (`x-pcie-err-unc-mask`, off in
-//!   `hw_compat_7_2`), read-only 0 otherwise and in QEMU 7.2.
+//!   `hw_compat_7_2`), read-only 0 otherwise and in QEMU 7.2;
+//! - ATS's Page Aligned Request bit of a virtio-pci function with
+//!   `ats=on` (`x-ats-page-aligned`, off in `hw_compat_5_1`);
+//! - igb's Function Level Reset Capability (`x-pcie-flr-init`, off in
+//!   `hw_compat_8_1`);
+//! - ARI's next function number, 1 on machine types 8.0 and older
+//!   (`x-pcie-ari-nextfn-1`, on in `hw_compat_8_0`), 0 from 8.1 on.
 //!
 //! `convert --machine` without a reference once wrote such renames and
 //! `check` called what it wrote loadable.
@@ -57,6 +63,53 @@ const UNC_MASK: Register = Register {
     bits: 0x40,
     all_bits: &[(0x10a, 0x40), (0x10b, 0x02)],
     property: "x-pcie-err-unc-mask",
+};
+
+/// A virtio-pci function with ATS behind a root port: its ATS capability,
+/// the first extended one, has its capability register at 0x104.
+const ATS: Register = Register {
+    devices: &[
+        "-device",
+        "pcie-root-port,id=rp0,chassis=1",
+        "-device",
+        "virtio-net-pci,bus=rp0,ats=on,netdev=n0",
+        "-netdev",
+        "user,id=n0",
+    ],
+    section: "0000:00:01.0:00.0/virtio-net",
+    offset: 0x104,
+    bits: 0x20,
+    all_bits: &[(0x104, 0x20)],
+    property: "x-ats-page-aligned",
+};
+
+/// An igb behind a root port: the device capabilities' top byte, 0xa7,
+/// holds Function Level Reset Capability (bit 28).
+const IGB_FLR: Register = Register {
+    devices: &[
+        "-device",
+        "pcie-root-port,id=rp0,chassis=1",
+        "-device",
+        "igb,bus=rp0,netdev=n0",
+        "-netdev",
+        "user,id=n0",
+    ],
+    section: "0000:00:01.0:00.0/igb",
+    offset: 0xa7,
+    bits: 0x10,
+    all_bits: &[(0xa7, 0x10)],
+    property: "x-pcie-flr-init",
+};
+
+/// The same igb: its ARI capability, at 0x150, has the next function
+/// number at 0x155.
+const IGB_ARI: Register = Register {
+    section: "0000:00:01.0:00.0/igb",
+    offset: 0x155,
+    bits: 0x01,
+    all_bits: &[(0x155, 0x01)],
+    property: "x-pcie-ari-nextfn-1",
+    ..IGB_FLR
 };
 
 /// A paused guest's stream, written by `release` on `machine`.
@@ -307,4 +360,45 @@ fn a_rename_to_a_read_only_uncorrectable_error_mask_gets_qemus_verdict() {
 #[test]
 fn a_release_before_8_0_refuses_a_set_uncorrectable_error_mask() {
     release_7_2_refuses(&UNC_MASK, "virt-8.0", "arm-unc-mask-7.2");
+}
+
+/// Renames across machine type 5.2 are refused both ways.
+#[test]
+fn a_rename_across_the_ats_page_aligned_default_gets_qemus_verdict() {
+    renames_get_qemus_verdict(
+        &ATS,
+        &[
+            ("virt-5.2", "virt-5.1", true),
+            ("virt-5.1", "virt-5.2", true),
+        ],
+        "arm-ats-rename",
+    );
+}
+
+/// Renames across machine type 8.2 are refused both ways; one that keeps
+/// every default (9.0 to 9.1) loads.
+#[test]
+fn a_rename_across_igbs_flr_default_gets_qemus_verdict() {
+    renames_get_qemus_verdict(
+        &IGB_FLR,
+        &[
+            ("virt-8.2", "virt-8.1", true),
+            ("virt-8.1", "virt-8.2", true),
+            ("virt-9.0", "virt-9.1", false),
+        ],
+        "arm-igb-flr-rename",
+    );
+}
+
+/// Renames across machine type 8.1 are refused both ways.
+#[test]
+fn a_rename_across_the_ari_next_function_default_gets_qemus_verdict() {
+    renames_get_qemus_verdict(
+        &IGB_ARI,
+        &[
+            ("virt-8.1", "virt-8.0", true),
+            ("virt-8.0", "virt-8.1", true),
+        ],
+        "arm-igb-ari-rename",
+    );
 }

@@ -45,13 +45,16 @@ struct Rule {
     devices: Devices,
     /// The property, as `-global` names it.
     property: &'static str,
-    /// The compat array that turns it off.
+    /// The compat array that sets it on older machine types.
     compat: &'static str,
-    /// The first machine type version with the property on.
+    /// The first machine type version with the property's current default.
     since: (u32, u32),
-    /// The first release with the property: an older one never builds the
-    /// register with its bits.
-    release: (u32, u32),
+    /// Whether the bits are set on the machine types before `since` (a
+    /// compat array turns the property on) rather than from it on.
+    before: bool,
+    /// The first release with the property, where an older one never builds
+    /// the register with its bits.
+    release: Option<(u32, u32)>,
     /// Whether the property also makes the register writable, which QEMU
     /// then does not compare: only a register built without the bits where
     /// the stream's has them is refused.
@@ -77,6 +80,10 @@ struct Rule {
 /// - igb's `x-pcie-flr-init` sets Function Level Reset Capability: an
 ///   `igb` renamed between `virt-8.2` and `virt-8.1` is refused both ways
 ///   by 10.0.2 ("Bad config data: i=0xa7 read: 10 device: 0").
+/// - `pcie_ari_init` (QEMU 8.1) gives ARI's next function number as 1
+///   where `x-pcie-ari-nextfn-1` is on (machine types 8.0 and older), 0
+///   otherwise: an `igb` renamed between `virt-8.1` and `virt-8.0` is
+///   refused by 10.0.2 ("Bad config data: i=0x155 read: 0 device: 1").
 const RULES: &[Rule] = &[
     Rule {
         register: Locator::Express(4),
@@ -86,7 +93,8 @@ const RULES: &[Rule] = &[
         property: "x-pcie-ext-tag",
         compat: "hw_compat_9_1",
         since: (9, 2),
-        release: (9, 2),
+        before: false,
+        release: Some((9, 2)),
         writable_when_on: false,
     },
     Rule {
@@ -97,7 +105,8 @@ const RULES: &[Rule] = &[
         property: "x-pcie-err-unc-mask",
         compat: "hw_compat_7_2",
         since: (8, 0),
-        release: (8, 0),
+        before: false,
+        release: Some((8, 0)),
         writable_when_on: true,
     },
     Rule {
@@ -108,7 +117,8 @@ const RULES: &[Rule] = &[
         property: "x-ats-page-aligned",
         compat: "hw_compat_5_1",
         since: (5, 2),
-        release: (5, 2),
+        before: false,
+        release: None,
         writable_when_on: false,
     },
     Rule {
@@ -119,7 +129,20 @@ const RULES: &[Rule] = &[
         property: "x-pcie-flr-init",
         compat: "hw_compat_8_1",
         since: (8, 2),
-        release: (8, 0),
+        before: false,
+        release: None,
+        writable_when_on: false,
+    },
+    Rule {
+        register: Locator::Extended(0x000e, 4),
+        name: "ARI capability: next function number",
+        bits: 1 << 8,
+        devices: Devices::All,
+        property: "x-pcie-ari-nextfn-1",
+        compat: "hw_compat_8_0",
+        since: (8, 1),
+        before: true,
+        release: None,
         writable_when_on: false,
     },
 ];
@@ -205,8 +228,10 @@ fn dest_build(
     release: Option<(u32, u32)>,
     on: bool,
 ) -> Option<(bool, String)> {
-    let (property, (major, minor)) = (rule.property, rule.release);
-    if release.is_some_and(|r| r < rule.release) {
+    let property = rule.property;
+    if let Some((major, minor)) = rule.release
+        && release.is_some_and(|r| r < (major, minor))
+    {
         return Some((
             false,
             format!("DEST's release never builds it so (QEMU {major}.{minor} added `{property}`)"),
@@ -216,22 +241,23 @@ fn dest_build(
     let written_on = stream.written_on.as_deref()?;
     // Configured otherwise than its own machine type's default (a mask
     // without its bits may also be one the guest cleared).
-    let source_on = machine_version(written_on)? >= rule.since;
+    let source_on = (machine_version(written_on)? >= rule.since) != rule.before;
     if on != source_on && (on || !rule.writable_when_on) {
         return None;
     }
-    let dest_on = machine_version(machine)? >= rule.since;
+    let dest_on = (machine_version(machine)? >= rule.since) != rule.before;
     let (major, minor) = rule.since;
     Some((
         dest_on,
         format!(
             "the device was built for machine type `{written_on}`, and DEST's `{machine}` \
-             builds it {} (`{property}`, off on machine types before {major}.{minor}: {})",
+             builds it {} (`{property}`, {} on machine types before {major}.{minor}: {})",
             if dest_on {
                 "with the bits"
             } else {
                 "without them"
             },
+            if rule.before { "on" } else { "off" },
             rule.compat
         ),
     ))
@@ -431,5 +457,33 @@ mod tests {
             differences(&xhci, &stream("virt-8.1", Some("virt-8.2")), Some((10, 0))),
             []
         );
+    }
+
+    #[test]
+    fn aris_next_function_is_one_on_the_older_machine_types() {
+        // An ARI capability, the first extended one, next function 1.
+        let mut ari = with_aer(0);
+        let config = ari.pci_config.as_mut().unwrap();
+        config[0x100..0x104].copy_from_slice(&0x0001_000eu32.to_le_bytes());
+        config[0x104..0x108].copy_from_slice(&0x0000_0100u32.to_le_bytes());
+        config[0x108..0x10c].fill(0);
+        let renamed =
+            |machine, from| differences(&ari, &stream(machine, Some(from)), Some((10, 0)));
+        assert!(
+            matches!(
+                renamed("virt-8.1", "virt-8.0")[..],
+                [Obstacle::MachinePciConfig {
+                    offset: 0x105,
+                    stream: 1,
+                    dest: 0,
+                    ..
+                }]
+            ),
+            "{:?}",
+            renamed("virt-8.1", "virt-8.0")
+        );
+        assert_eq!(renamed("virt-7.2", "virt-8.0"), []);
+        // Next function 1 on 8.1: configured so, and DEST started alike.
+        assert_eq!(renamed("virt-8.0", "virt-8.1"), []);
     }
 }
