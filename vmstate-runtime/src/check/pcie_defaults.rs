@@ -40,25 +40,26 @@ struct Rule {
     register: Locator,
     /// The register's name, as the obstacle gives it.
     name: &'static str,
-    /// The bits the property sets, in the little-endian register.
-    bits: u32,
+    /// The bits the property decides, in the little-endian register.
+    mask: u32,
+    /// What they hold on machine types before `since`.
+    old: u32,
+    /// What they hold from `since` on.
+    new: u32,
     devices: Devices,
     /// The property, as `-global` names it.
     property: &'static str,
-    /// The compat array that sets it on older machine types.
+    /// The compat array that gives older machine types the old default.
     compat: &'static str,
-    /// The first machine type version with the property's current default.
+    /// The first machine type version with the new default.
     since: (u32, u32),
-    /// Whether the bits are set on the machine types before `since` (a
-    /// compat array turns the property on) rather than from it on.
-    before: bool,
-    /// The first release with the property, where an older one never builds
-    /// the register with its bits.
+    /// The first release with the new default, where an older one always
+    /// builds the old.
     release: Option<(u32, u32)>,
-    /// Whether the property also makes the register writable, which QEMU
-    /// then does not compare: only a register built without the bits where
-    /// the stream's has them is refused.
-    writable_when_on: bool,
+    /// Whether the new default also makes the register writable, which
+    /// QEMU then does not compare: only a stream's register built so where
+    /// DEST's holds the old value is refused.
+    writable_when_new: bool,
 }
 
 /// The rules, from QEMU's source and measured on Arm `virt` (each by a
@@ -84,66 +85,105 @@ struct Rule {
 ///   where `x-pcie-ari-nextfn-1` is on (machine types 8.0 and older), 0
 ///   otherwise: an `igb` renamed between `virt-8.1` and `virt-8.0` is
 ///   refused by 10.0.2 ("Bad config data: i=0x155 read: 0 device: 1").
+/// - virtio-pci's `x-pcie-flr-init` (off in `hw_compat_4_1`): a
+///   `virtio-net-pci` behind a root port renamed between `virt-4.2` and
+///   `virt-4.1` is refused both ways by 7.2 ("Bad config data: i=0x47 read:
+///   0 device: 10").
+/// - `pcie-root-port`'s `x-speed` and `x-width` (2.5 GT/s and x1 in
+///   `hw_compat_4_0`, 16 GT/s and x32 after, with link reporting): renamed
+///   between `virt-4.0` and `virt-3.1` it is refused both ways by 7.2 ("Bad
+///   config data: i=0x60 read: 11 device: 4").
 const RULES: &[Rule] = &[
     Rule {
         register: Locator::Express(4),
         name: "PCI Express device capabilities, bit 5: Extended Tag Field Supported",
-        bits: 1 << 5,
+        mask: 1 << 5,
+        old: 0,
+        new: 1 << 5,
         devices: Devices::All,
         property: "x-pcie-ext-tag",
         compat: "hw_compat_9_1",
         since: (9, 2),
-        before: false,
         release: Some((9, 2)),
-        writable_when_on: false,
+        writable_when_new: false,
     },
     Rule {
         register: Locator::Extended(0x0001, 8),
         name: "AER uncorrectable error mask",
-        bits: (1 << 22) | (1 << 25),
+        mask: u32::MAX,
+        old: 0,
+        new: (1 << 22) | (1 << 25),
         devices: Devices::All,
         property: "x-pcie-err-unc-mask",
         compat: "hw_compat_7_2",
         since: (8, 0),
-        before: false,
         release: Some((8, 0)),
-        writable_when_on: true,
+        writable_when_new: true,
     },
     Rule {
         register: Locator::Extended(0x000f, 4),
         name: "ATS capability, bit 5: Page Aligned Request",
-        bits: 1 << 5,
+        mask: 1 << 5,
+        old: 0,
+        new: 1 << 5,
         devices: Devices::Prefix("virtio-"),
         property: "x-ats-page-aligned",
         compat: "hw_compat_5_1",
         since: (5, 2),
-        before: false,
         release: None,
-        writable_when_on: false,
+        writable_when_new: false,
     },
     Rule {
         register: Locator::Express(4),
         name: "PCI Express device capabilities, bit 28: Function Level Reset Capability",
-        bits: 1 << 28,
+        mask: 1 << 28,
+        old: 0,
+        new: 1 << 28,
         devices: Devices::Named("igb"),
         property: "x-pcie-flr-init",
         compat: "hw_compat_8_1",
         since: (8, 2),
-        before: false,
         release: None,
-        writable_when_on: false,
+        writable_when_new: false,
+    },
+    Rule {
+        register: Locator::Express(4),
+        name: "PCI Express device capabilities, bit 28: Function Level Reset Capability",
+        mask: 1 << 28,
+        old: 0,
+        new: 1 << 28,
+        devices: Devices::Prefix("virtio-"),
+        property: "x-pcie-flr-init",
+        compat: "hw_compat_4_1",
+        since: (4, 2),
+        release: None,
+        writable_when_new: false,
     },
     Rule {
         register: Locator::Extended(0x000e, 4),
         name: "ARI capability: next function number",
-        bits: 1 << 8,
+        mask: 0xff << 8,
+        old: 1 << 8,
+        new: 0,
         devices: Devices::All,
         property: "x-pcie-ari-nextfn-1",
         compat: "hw_compat_8_0",
         since: (8, 1),
-        before: true,
         release: None,
-        writable_when_on: false,
+        writable_when_new: false,
+    },
+    Rule {
+        register: Locator::Express(0xc),
+        name: "PCI Express link capabilities: speed, width, link reporting",
+        mask: 0x0030_03ff,
+        old: 0x0000_0011,
+        new: 0x0030_0204,
+        devices: Devices::Named("pcie-root-port"),
+        property: "x-speed` and `x-width",
+        compat: "hw_compat_4_0",
+        since: (4, 0),
+        release: None,
+        writable_when_new: false,
     },
 ];
 
@@ -191,22 +231,30 @@ fn difference(
     };
     let bytes: [u8; 4] = config.get(at..at + 4)?.try_into().ok()?;
     let value = u32::from_le_bytes(bytes);
-    let on = value & rule.bits != 0;
-    let (dest_on, why) = dest_build(rule, stream, release, on)?;
-    let refused = if rule.writable_when_on {
-        on && !dest_on
+    let held = value & rule.mask;
+    // Built with the new default: a writable register holds whatever the
+    // guest wrote, and only the old default's read-only value tells.
+    let new = if rule.writable_when_new {
+        held != rule.old
+    } else if held == rule.new {
+        true
+    } else if held == rule.old {
+        false
     } else {
-        on != dest_on
+        // Configured otherwise than either default (`x-speed=8`): DEST's
+        // guest is taken to be started alike.
+        return None;
+    };
+    let (dest_new, why) = dest_build(rule, stream, release, new)?;
+    let refused = if rule.writable_when_new {
+        new && !dest_new
+    } else {
+        new != dest_new
     };
     if !refused {
         return None;
     }
-    let dest = if dest_on {
-        value | rule.bits
-    } else {
-        value & !rule.bits
-    }
-    .to_le_bytes();
+    let dest = ((value & !rule.mask) | if dest_new { rule.new } else { rule.old }).to_le_bytes();
     // QEMU compares byte by byte and names the first that differs.
     let byte = (0..4).find(|&i| bytes[i] != dest[i])?;
     Some(Obstacle::MachinePciConfig {
@@ -220,13 +268,13 @@ fn difference(
     })
 }
 
-/// Whether DEST builds the register with the rule's bits, and why, where
-/// its release or a rename decides it.
+/// Whether DEST builds the register with the rule's new default, and why,
+/// where its release or a rename decides it.
 fn dest_build(
     rule: &Rule,
     stream: &StreamFacts,
     release: Option<(u32, u32)>,
-    on: bool,
+    new: bool,
 ) -> Option<(bool, String)> {
     let property = rule.property;
     if let Some((major, minor)) = rule.release
@@ -239,25 +287,22 @@ fn dest_build(
     }
     let machine = stream.machine.as_deref()?;
     let written_on = stream.written_on.as_deref()?;
-    // Configured otherwise than its own machine type's default (a mask
-    // without its bits may also be one the guest cleared).
-    let source_on = (machine_version(written_on)? >= rule.since) != rule.before;
-    if on != source_on && (on || !rule.writable_when_on) {
+    // Built otherwise than its own machine type's default: configured so,
+    // and DEST's guest is taken to be started alike (a writable register
+    // holding the old value may also be one the guest wrote).
+    let source_new = machine_version(written_on)? >= rule.since;
+    if new != source_new && (new || !rule.writable_when_new) {
         return None;
     }
-    let dest_on = (machine_version(machine)? >= rule.since) != rule.before;
+    let dest_new = machine_version(machine)? >= rule.since;
     let (major, minor) = rule.since;
     Some((
-        dest_on,
+        dest_new,
         format!(
             "the device was built for machine type `{written_on}`, and DEST's `{machine}` \
-             builds it {} (`{property}`, {} on machine types before {major}.{minor}: {})",
-            if dest_on {
-                "with the bits"
-            } else {
-                "without them"
-            },
-            if rule.before { "on" } else { "off" },
+             builds it with the {} default (`{property}`, another default on machine types \
+             before {major}.{minor}: {})",
+            if dest_new { "newer" } else { "older" },
             rule.compat
         ),
     ))
@@ -485,5 +530,34 @@ mod tests {
         assert_eq!(renamed("virt-7.2", "virt-8.0"), []);
         // Next function 1 on 8.1: configured so, and DEST started alike.
         assert_eq!(renamed("virt-8.0", "virt-8.1"), []);
+    }
+
+    #[test]
+    fn a_root_ports_link_follows_its_machine_type() {
+        // A root port's link capabilities at 0xac: 2.5 GT/s, x1, ASPM L0s.
+        let mut port = section(false);
+        port.idstr = "0000:00:01.0/pcie-root-port".into();
+        port.pci_config.as_mut().unwrap()[0xac..0xb0]
+            .copy_from_slice(&0x0000_0411u32.to_le_bytes());
+        let renamed = |port: &SectionFacts, machine, from| {
+            differences(port, &stream(machine, Some(from)), Some((7, 2)))
+        };
+        let found = renamed(&port, "virt-4.0", "virt-3.1");
+        assert!(
+            matches!(
+                found[..],
+                [Obstacle::MachinePciConfig {
+                    offset: 0xac,
+                    stream: 0x11,
+                    dest: 0x04,
+                    ..
+                }]
+            ),
+            "{found:?}"
+        );
+        assert_eq!(renamed(&port, "virt-3.1", "virt-3.0"), []);
+        // Configured otherwise than either default: started alike.
+        port.pci_config.as_mut().unwrap()[0xac] = 0x13;
+        assert_eq!(renamed(&port, "virt-4.0", "virt-3.1"), []);
     }
 }
