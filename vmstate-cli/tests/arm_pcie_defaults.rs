@@ -13,7 +13,11 @@
 //! - igb's Function Level Reset Capability (`x-pcie-flr-init`, off in
 //!   `hw_compat_8_1`);
 //! - ARI's next function number, 1 on machine types 8.0 and older
-//!   (`x-pcie-ari-nextfn-1`, on in `hw_compat_8_0`), 0 from 8.1 on.
+//!   (`x-pcie-ari-nextfn-1`, on in `hw_compat_8_0`), 0 from 8.1 on;
+//! - a virtio-pci function's Function Level Reset Capability
+//!   (`x-pcie-flr-init`, off in `hw_compat_4_1`);
+//! - a root port's link speed and width (`x-speed`, `x-width`: 2.5 GT/s x1
+//!   in `hw_compat_4_0`, 16 GT/s x32 after).
 //!
 //! `convert --machine` without a reference once wrote such renames and
 //! `check` called what it wrote loadable.
@@ -110,6 +114,35 @@ const IGB_ARI: Register = Register {
     all_bits: &[(0x155, 0x01)],
     property: "x-pcie-ari-nextfn-1",
     ..IGB_FLR
+};
+
+/// A virtio-pci function behind a root port: its PCI Express capability at
+/// 0x40, the device capabilities' top byte at 0x47.
+const VIRTIO_FLR: Register = Register {
+    devices: &[
+        "-device",
+        "pcie-root-port,id=rp0,chassis=1",
+        "-device",
+        "virtio-net-pci,bus=rp0,netdev=n0",
+        "-netdev",
+        "user,id=n0",
+    ],
+    section: "0000:00:01.0:00.0/virtio-net",
+    offset: 0x47,
+    bits: 0x10,
+    all_bits: &[(0x47, 0x10)],
+    property: "x-pcie-flr-init",
+};
+
+/// The root port: its link capabilities at 0x60 (the PCI Express
+/// capability at 0x54), speed in bits 3:0.
+const ROOT_PORT_LINK: Register = Register {
+    section: "0000:00:01.0/pcie-root-port",
+    offset: 0x60,
+    bits: 0x04,
+    all_bits: &[(0x60, 0x04)],
+    property: "x-speed",
+    ..VIRTIO_FLR
 };
 
 /// A paused guest's stream, written by `release` on `machine`.
@@ -400,5 +433,29 @@ fn a_rename_across_the_ari_next_function_default_gets_qemus_verdict() {
             ("virt-8.0", "virt-8.1", true),
         ],
         "arm-igb-ari-rename",
+    );
+}
+
+/// virtio-pci's FLR renamed across machine type 4.2 both ways, and the
+/// root port's link across 4.0 both ways, are refused; a rename that keeps
+/// both (4.0 to 4.1) loads.
+#[test]
+fn a_rename_across_virtio_flr_or_root_port_link_defaults_gets_qemus_verdict() {
+    renames_get_qemus_verdict(
+        &VIRTIO_FLR,
+        &[
+            ("virt-4.2", "virt-4.1", true),
+            ("virt-4.1", "virt-4.2", true),
+            ("virt-4.0", "virt-4.1", false),
+        ],
+        "arm-virtio-flr-rename",
+    );
+    renames_get_qemus_verdict(
+        &ROOT_PORT_LINK,
+        &[
+            ("virt-4.0", "virt-3.1", true),
+            ("virt-3.1", "virt-4.0", true),
+        ],
+        "arm-root-port-link-rename",
     );
 }
