@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::stream::command_info;
+use crate::stream::{Uuid, command_info};
 
 use super::cpregs::CpReg;
 use super::facts::SubsectionFacts;
@@ -292,6 +292,15 @@ pub enum Obstacle {
         /// The destination's.
         dest: u32,
     },
+    /// The stream carries its source's UUID (saved with `validate-uuid`)
+    /// and DEST was given another (`-uuid`): `vmstate_uuid_post_load`
+    /// refuses it whatever DEST's own capabilities.
+    Uuid {
+        /// The source's UUID.
+        stream: Uuid,
+        /// DEST's.
+        dest: Uuid,
+    },
     /// An Arm CPU's register list longer than the destination's: QEMU loads
     /// the count `cpreg_vmstate_array_len` as `VMSTATE_INT32_POSITIVE_LE`
     /// against its own list's length.
@@ -462,7 +471,8 @@ impl fmt::Display for Obstacle {
             Self::EqualValue { .. }
             | Self::UnknownRamBlock { .. }
             | Self::RamBlockSize { .. }
-            | Self::PageBits { .. } => self.fmt_reference(f),
+            | Self::PageBits { .. }
+            | Self::Uuid { .. } => self.fmt_reference(f),
             Self::SubsectionVersion { .. } => self.fmt_subsection_version(f),
             Self::EarlyVirtioMem { .. } => self.fmt_early_virtio_mem(f),
         }
@@ -634,6 +644,12 @@ impl Obstacle {
                 f,
                 "RAM block `{name}`: 0x{stream:x} bytes, DEST grows it to 0x{max:x} at most \
                  (QEMU: \"Size too large: {name}: 0x{stream:x} > 0x{max:x}\")"
+            ),
+            Self::Uuid { stream, dest } => write!(
+                f,
+                "UUID: the stream carries its source's, {stream} (saved with `validate-uuid`), \
+                 and DEST's guest has {dest} (QEMU: \"UUID received is {stream} and local is \
+                 {dest}\"); DEST started with `-uuid {stream}`, or with none, loads it"
             ),
             Self::PageBits { stream, dest } => write!(
                 f,

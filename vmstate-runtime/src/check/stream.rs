@@ -870,6 +870,16 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         }
         _ => {}
     }
+    // A reference carries DEST's UUID when its guest has one (`vmstate
+    // reference` saves with `validate-uuid`); without one, DEST only warns.
+    if let (Some(ours), Some(theirs)) = (stream.uuid, reference.uuid)
+        && ours != theirs
+    {
+        obstacles.push(Obstacle::Uuid {
+            stream: ours,
+            dest: theirs,
+        });
+    }
     check_ram_blocks(stream, reference, &mut obstacles);
     early_virtio_mem(stream, reference, &mut obstacles);
     let theirs_by_key = by_key(reference);
