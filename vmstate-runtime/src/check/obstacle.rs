@@ -8,6 +8,7 @@ use crate::stream::{Uuid, command_info};
 use super::cpregs::CpReg;
 use super::facts::SubsectionFacts;
 use super::layout::LayoutDifference;
+use super::pci::ConfigDifference;
 
 /// How many registers a reason names at most: real releases differ by a few
 /// dozen, a hostile stream may list millions, and one line stays readable.
@@ -254,6 +255,22 @@ pub enum Obstacle {
         /// The first machine type version with the newer default.
         since: (u32, u32),
     },
+    /// A PCI function built with the stream's machine type's default for
+    /// bits that DEST's machine type builds otherwise (see
+    /// [`PCI_DEFAULTS`](super::PCI_DEFAULTS)): QEMU compares them. Said
+    /// without a reference; a reference shows DEST's function instead.
+    PciDefault {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The first byte QEMU finds different.
+        difference: ConfigDifference,
+        /// DEST's machine type.
+        machine: String,
+        /// What decides the bits.
+        decided_by: &'static str,
+    },
     /// A field QEMU requires to hold the destination's own value
     /// (`VMSTATE_*_EQUAL`) holds another, as the reference stream shows.
     EqualValue {
@@ -462,6 +479,7 @@ impl fmt::Display for Obstacle {
                  state for instance 0x{instance_id:x} of device '{idstr}'\")"
             ),
             Self::MsixVectors { .. } => self.fmt_msix_vectors(f),
+            Self::PciDefault { .. } => self.fmt_pci_default(f),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
@@ -707,6 +725,32 @@ impl Obstacle {
         } else {
             f.write_str(" (QEMU then reads past the section and fails on what follows)")
         }
+    }
+
+    fn fmt_pci_default(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::PciDefault {
+            idstr,
+            instance_id,
+            difference,
+            machine,
+            decided_by,
+        } = self
+        else {
+            return Ok(());
+        };
+        let ConfigDifference {
+            offset,
+            register,
+            stream,
+            dest,
+        } = difference;
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: PCI configuration byte 0x{offset:02x} \
+             ({register}) is 0x{stream:02x}, and DEST's machine type `{machine}` builds it as \
+             0x{dest:02x} ({decided_by}, which machine types decide) (QEMU: \"Bad config \
+             data: i=0x{offset:x} read: {stream:x} device: {dest:x}\")"
+        )
     }
 
     fn fmt_msix_vectors(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
