@@ -2,8 +2,9 @@
 //! `check` and `convert` predict it without a reference
 //! (`vmstate::check::PCI_DEFAULTS`), against what each machine type really
 //! builds: for every two machine types next to each other that a release
-//! runs (`pc-q35`, from 2.9; older ones also change virtio's device ids and
-//! BAR layout, which no rule predicts), a guest saved paused on the older
+//! runs (`pc-q35` and Arm's `virt`, from 2.9; older ones also change
+//! virtio's device ids and BAR layout, which no rule predicts), a guest
+//! saved paused on the older
 //! one, renamed the newer and back, is converted without a reference; the
 //! bytes `convert` refuses must be the first byte of each function that
 //! `check --reference` (the other machine type's own guest) finds
@@ -15,7 +16,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use support::qemu::{Arch, COMMON, Qemu, Release, machine_versions, scratch};
+use support::qemu::{Arch, Qemu, Release, machine_versions, scratch};
 use support::{renamed_unchecked, vmstate};
 
 /// PCI Express functions of several kinds: root ports, virtio-pci behind
@@ -39,16 +40,19 @@ const DEVICES: &[&str] = &[
     "virtio-rng-pci,bus=rp2",
 ];
 
-fn machine(version: (u32, u32)) -> String {
-    format!("pc-q35-{}.{}", version.0, version.1)
+/// The machine type families surveyed: x86's PCI Express one, and Arm's.
+const FAMILIES: [(Arch, &str); 2] = [(Arch::X86_64, "pc-q35"), (Arch::Aarch64, "virt")];
+
+fn machine(family: &str, version: (u32, u32)) -> String {
+    format!("{family}-{}.{}", version.0, version.1)
 }
 
 /// `vmstate reference` of the guest on `machine`.
-fn reference(release: Release, machine: &str, path: &Path) {
-    let program = release.program().display().to_string();
+fn reference(release: Release, arch: Arch, machine: &str, path: &Path) {
+    let program = release.program_for(arch).display().to_string();
     let path_text = path.display().to_string();
     let mut args = vec!["reference", "-o", &path_text, "--", &program, "-M", machine];
-    args.extend(COMMON);
+    args.extend(arch.common());
     args.extend(DEVICES);
     let (code, _, stderr) = vmstate(&args);
     assert_eq!(code, 0, "reference on {machine}: {stderr}");
@@ -135,17 +139,18 @@ fn predicted_and_real(
 #[test]
 fn predicted_pci_defaults_match_each_machine_types_own_functions() {
     let dir = scratch("pci_defaults");
-    for release in [Release::V7_2, Release::V10_0] {
-        let versions: Vec<(u32, u32)> = machine_versions(release, Arch::X86_64, "pc-q35")
+    for (release, (arch, family)) in [Release::V7_2, Release::V10_0]
+        .into_iter()
+        .flat_map(|release| FAMILIES.map(|family| (release, family)))
+    {
+        let versions: Vec<(u32, u32)> = machine_versions(release, arch, family)
             .into_iter()
             .filter(|version| *version >= (2, 9))
             .collect();
+        let machine = |version| machine(family, version);
         for version in &versions {
-            reference(
-                release,
-                &machine(*version),
-                &dir.join(format!("{}.mig", machine(*version))),
-            );
+            let name = machine(*version);
+            reference(release, arch, &name, &dir.join(format!("{name}.mig")));
         }
         let newest = *versions.last().unwrap();
         let mut pairs: Vec<((u32, u32), (u32, u32))> =
@@ -159,7 +164,7 @@ fn predicted_pci_defaults_match_each_machine_types_own_functions() {
                 let (predicted, real) = predicted_and_real(release, &dir, &from, &to);
                 assert!(
                     agree(&predicted, &real),
-                    "{release:?}: {from} renamed {to}: convert refused {predicted:?}, the \
+                    "{release:?} {arch:?}: {from} renamed {to}: convert refused {predicted:?}, the \
                      reference shows {real:?}"
                 );
                 refused += usize::from(!real.is_empty());
@@ -167,7 +172,10 @@ fn predicted_pci_defaults_match_each_machine_types_own_functions() {
         }
         // The rules were exercised: every release changes some function
         // between 2.9 and its newest machine type.
-        assert!(refused >= 8, "{release:?}: {refused} renames refused");
+        assert!(
+            refused >= 8,
+            "{release:?} {family}: {refused} renames refused"
+        );
     }
 }
 

@@ -41,6 +41,9 @@ pub enum Position {
 pub struct PciDefault {
     /// The functions it covers.
     pub devices: Devices,
+    /// The machine type family it holds for (`pc-q35`), or `None` for
+    /// every one: the `hw_compat_*` properties of all machines.
+    pub family: Option<&'static str>,
     /// Its byte.
     pub at: Position,
     /// Its bits in that byte.
@@ -77,6 +80,16 @@ impl PciDefault {
         }
     }
 
+    /// Whether it holds for machine type `machine`.
+    #[must_use]
+    pub fn holds_on(&self, machine: &str) -> bool {
+        self.family.is_none_or(|family| {
+            machine
+                .strip_prefix(family)
+                .is_some_and(|rest| rest.starts_with('-'))
+        })
+    }
+
     /// Where its byte is in `config`, when the function has it.
     #[must_use]
     pub fn offset(&self, config: &[u8]) -> Option<usize> {
@@ -97,6 +110,7 @@ pub static PCI_DEFAULTS: &[PciDefault] = &[
     // data: i=0x58 read: 20 device: 0" (a root port's).
     PciDefault {
         devices: Devices::All,
+        family: None,
         at: Position::Express(4),
         mask: 0x20,
         steps: &[((0, 0), 0), ((9, 2), 0x20)],
@@ -109,6 +123,7 @@ pub static PCI_DEFAULTS: &[PciDefault] = &[
     // is read-only 0, which QEMU compares.
     PciDefault {
         devices: Devices::All,
+        family: None,
         at: Position::Aer(0x0a),
         mask: 0x40,
         steps: &[((0, 0), 0), ((8, 0), 0x40)],
@@ -117,6 +132,7 @@ pub static PCI_DEFAULTS: &[PciDefault] = &[
     },
     PciDefault {
         devices: Devices::All,
+        family: None,
         at: Position::Aer(0x0b),
         mask: 0x02,
         steps: &[((0, 0), 0), ((8, 0), 0x02)],
@@ -127,6 +143,7 @@ pub static PCI_DEFAULTS: &[PciDefault] = &[
     // capabilities' Function Level Reset (bit 28).
     PciDefault {
         devices: Devices::Virtio,
+        family: None,
         at: Position::Express(7),
         mask: 0x10,
         steps: &[((0, 0), 0), ((4, 2), 0x10)],
@@ -138,18 +155,20 @@ pub static PCI_DEFAULTS: &[PciDefault] = &[
     // 32 lanes (0x04, then 0x06...) from 4.0.
     PciDefault {
         devices: Devices::Named("pcie-root-port"),
+        family: None,
         at: Position::Express(0x0c),
         mask: 0xff,
         steps: &[((0, 0), 0x11), ((4, 0), 0x04)],
         writable_since: None,
         decided_by: "link capabilities, `x-speed` and `x-width`",
     },
-    // Machine type 6.1 alone builds `pcie-root-port` with QEMU's resource
-    // reserve capability first (at 0x90): measured on 7.2 and 10.0, both
-    // ways between 6.0, 6.1 and 6.2 ("Bad config data: i=0x34 read: 54
-    // device: 90").
+    // Machine type `pc-q35-6.1` alone builds `pcie-root-port` with QEMU's
+    // resource reserve capability first (at 0x90): measured on 7.2 and
+    // 10.0, both ways between 6.0, 6.1 and 6.2 ("Bad config data: i=0x34
+    // read: 54 device: 90"); `virt-6.1`'s is as 6.0's.
     PciDefault {
         devices: Devices::Named("pcie-root-port"),
+        family: Some("pc-q35"),
         at: Position::Header(0x34),
         mask: 0xff,
         steps: &[((0, 0), 0x54), ((6, 1), 0x90), ((6, 2), 0x54)],
@@ -176,7 +195,12 @@ pub fn dest_config(
     let source = machine_version(written_on.unwrap_or(machine))?;
     let mut predicted = config.to_vec();
     let mut applied = Vec::new();
-    for rule in PCI_DEFAULTS.iter().filter(|rule| rule.covers(device)) {
+    let holds = |rule: &&PciDefault| {
+        rule.covers(device)
+            && rule.holds_on(machine)
+            && rule.holds_on(written_on.unwrap_or(machine))
+    };
+    for rule in PCI_DEFAULTS.iter().filter(holds) {
         let Some(offset) = rule.offset(config) else {
             continue;
         };
@@ -267,5 +291,8 @@ mod tests {
         assert_eq!(root_port.value_on((6, 1)), 0x90);
         assert_eq!(root_port.value_on((10, 0)), 0x54);
         assert!(!root_port.covers("e1000e"));
+        assert!(root_port.holds_on("pc-q35-6.1"));
+        assert!(!root_port.holds_on("virt-6.1"));
+        assert!(!root_port.holds_on("pc-q35x-6.1"));
     }
 }
