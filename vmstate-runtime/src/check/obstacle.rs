@@ -748,7 +748,7 @@ impl Obstacle {
             f,
             "section `{idstr}` instance {instance_id}: PCI configuration byte 0x{offset:02x} \
              ({register}) is 0x{stream:02x}, and DEST's machine type `{machine}` builds it as \
-             0x{dest:02x} ({decided_by}, which machine types decide) (QEMU: \"Bad config \
+             0x{dest:02x} ({decided_by}, which its release and machine type decide) (QEMU: \"Bad config \
              data: i=0x{offset:x} read: {stream:x} device: {dest:x}\")"
         )
     }

@@ -182,14 +182,18 @@ pub static PCI_DEFAULTS: &[PciDefault] = &[
 /// on `written_on`, or on `machine` when the stream is not renamed) came
 /// from: the stream's bytes, with the bits of every rule that its own
 /// machine type built by default (or that the guest may write) replaced by
-/// DEST's. `None` where nothing is replaced, or where a machine type has no
-/// version.
+/// DEST's; and, where DEST's `release` is known, the bits that no
+/// configuration of that release builds (a property newer than it: a 10.0
+/// function's Extended Tag on 7.2, even in a stream renamed by hand, which
+/// does not say where it was written). `None` where nothing is replaced,
+/// or where a machine type has no version.
 #[must_use]
 pub fn dest_config(
     device: &str,
     config: &[u8],
     written_on: Option<&str>,
     machine: &str,
+    release: Option<(u32, u32)>,
 ) -> Option<(Vec<u8>, Vec<&'static PciDefault>)> {
     let dest = machine_version(machine)?;
     let source = machine_version(written_on.unwrap_or(machine))?;
@@ -207,8 +211,14 @@ pub fn dest_config(
         let ours = config[offset] & rule.mask;
         let by_default = ours == rule.value_on(source)
             || rule.writable_since.is_some_and(|since| source >= since);
+        let unbuildable = release.is_some_and(|release| {
+            !rule
+                .steps
+                .iter()
+                .any(|(since, value)| *since <= release && *value == ours)
+        });
         let theirs = rule.value_on(dest);
-        if by_default && ours != theirs {
+        if (by_default || unbuildable) && ours != theirs {
             predicted[offset] = (config[offset] & !rule.mask) | theirs;
             applied.push(rule);
         }
@@ -256,11 +266,17 @@ mod tests {
     #[test]
     fn a_function_renamed_across_a_rule_gets_dest_bits() {
         let ten = function((10, 0));
-        let (dest, rules) = dest_config("e1000e", &ten, Some("pc-q35-10.0"), "pc-q35-7.2").unwrap();
+        let renamed = |from, to| dest_config("e1000e", &ten, from, to, Some((10, 0)));
+        let (dest, rules) = renamed(Some("pc-q35-10.0"), "pc-q35-7.2").unwrap();
         assert_eq!(dest, function((7, 2)));
         assert_eq!(rules.len(), 3, "{rules:?}");
-        assert!(dest_config("e1000e", &ten, None, "pc-q35-10.0").is_none());
-        assert!(dest_config("e1000e", &ten, Some("pc-q35-10.0"), "pc-q35-9.2").is_none());
+        assert!(renamed(None, "pc-q35-10.0").is_none());
+        assert!(renamed(Some("pc-q35-10.0"), "pc-q35-9.2").is_none());
+        // Renamed by hand: where it was written is not known, but no
+        // configuration of 7.2 builds those bits.
+        assert!(renamed(None, "pc-q35-7.2").is_none());
+        let (dest, _) = dest_config("e1000e", &ten, None, "pc-q35-7.2", Some((7, 2))).unwrap();
+        assert_eq!(dest, function((7, 2)));
     }
 
     /// A function configured otherwise than its machine type's default is
@@ -270,15 +286,23 @@ mod tests {
     fn a_function_configured_otherwise_keeps_its_bits() {
         let mut ext_tag_off = function((10, 0));
         ext_tag_off[0x44] &= !0x20;
-        let (dest, rules) =
-            dest_config("e1000e", &ext_tag_off, Some("pc-q35-10.0"), "pc-q35-7.2").unwrap();
+        let (dest, rules) = dest_config(
+            "e1000e",
+            &ext_tag_off,
+            Some("pc-q35-10.0"),
+            "pc-q35-7.2",
+            Some((10, 0)),
+        )
+        .unwrap();
         assert_eq!(dest[0x44] & 0x20, 0);
         assert!(rules.iter().all(|rule| rule.at != Position::Express(4)));
         // The guest cleared the AER mask bits: they equal 7.2's.
         let mut cleared = ext_tag_off.clone();
         cleared[0x10a] = 0;
         cleared[0x10b] = 0;
-        assert!(dest_config("e1000e", &cleared, Some("pc-q35-10.0"), "pc-q35-7.2").is_none());
+        let to_7_2 =
+            |config| dest_config("e1000e", config, Some("pc-q35-10.0"), "pc-q35-7.2", None);
+        assert!(to_7_2(&cleared).is_none());
     }
 
     #[test]

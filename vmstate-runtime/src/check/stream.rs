@@ -943,7 +943,7 @@ fn machine_type_defaults(
     machine_configuration_difference(section, stream)
         .into_iter()
         .chain(msix_vectors_difference(section, stream))
-        .chain(pci_default_difference(section, stream))
+        .chain(pci_default_difference(section, stream, release))
         .chain(virtio_features_not_offered(
             section,
             release,
@@ -978,12 +978,17 @@ fn msix_vectors_difference(section: &SectionFacts, stream: &StreamFacts) -> Opti
 /// A PCI function whose compared bits its machine type decides, built
 /// with other bits than DEST's machine type builds (see
 /// [`super::pci_defaults`]): the first byte QEMU finds different.
-fn pci_default_difference(section: &SectionFacts, stream: &StreamFacts) -> Option<Obstacle> {
+fn pci_default_difference(
+    section: &SectionFacts,
+    stream: &StreamFacts,
+    release: Option<(u32, u32)>,
+) -> Option<Obstacle> {
     let config = section.pci_config.as_deref()?;
     let machine = stream.machine.as_deref()?;
     let device = section.idstr.rsplit('/').next()?;
+    let written_on = stream.written_on.as_deref();
     let (dest, rules) =
-        super::pci_defaults::dest_config(device, config, stream.written_on.as_deref(), machine)?;
+        super::pci_defaults::dest_config(device, config, written_on, machine, release)?;
     let difference = super::pci::config_differences(config, &dest)
         .into_iter()
         .next()?;
