@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use support::qemu::{Arch, Qemu, Release, machine_versions, scratch};
 use support::{renamed_unchecked, vmstate};
 
-/// PCI Express functions of several kinds: root ports, virtio-pci behind
-/// them, an integrated endpoint with AER (e1000e), and xHCI.
+/// PCI Express functions of several kinds: root ports, the virtio-pci
+/// devices a guest commonly has behind them, an integrated endpoint with
+/// AER (e1000e), and xHCI.
 const DEVICES: &[&str] = &[
     "-device",
     "pcie-root-port,id=rp1,chassis=1",
@@ -38,6 +39,22 @@ const DEVICES: &[&str] = &[
     "pcie-root-port,id=rp2,chassis=2",
     "-device",
     "virtio-rng-pci,bus=rp2",
+    "-device",
+    "pcie-root-port,id=rp3,chassis=3",
+    "-device",
+    "virtio-scsi-pci,bus=rp3",
+    "-device",
+    "pcie-root-port,id=rp4,chassis=4",
+    "-device",
+    "virtio-gpu-pci,bus=rp4",
+    "-device",
+    "pcie-root-port,id=rp5,chassis=5",
+    "-device",
+    "virtio-balloon-pci,bus=rp5",
+    "-device",
+    "pcie-root-port,id=rp6,chassis=6",
+    "-device",
+    "virtio-serial-pci,bus=rp6",
 ];
 
 /// The machine type families surveyed: x86's PCI Express one, and Arm's.
