@@ -62,6 +62,7 @@ fn write_stream(file: &mut std::fs::File) {
             subsections: Vec::new(),
             capabilities: Vec::new(),
             target_page_bits: None,
+            uuid: None,
             payload,
         }))
         .unwrap();

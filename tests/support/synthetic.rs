@@ -76,6 +76,7 @@ pub fn stream_with_block(
             subsections: Vec::new(),
             capabilities: Vec::new(),
             target_page_bits: None,
+            uuid: None,
             payload,
         }),
         ram(SectionKind::Start),

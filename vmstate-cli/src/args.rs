@@ -73,7 +73,9 @@ load) is named, the exit status is 1, and OUT is not created.")]
 QEMU starts with the guest's options and -S (no guest code runs), -snapshot
 (disks given with -drive are only read: writes go to temporary overlays),
 -qmp stdio and, unless the options choose a display, -display none; vmstate
-then migrates it into REF over QMP and quits it. -snapshot does not cover
+then migrates it into REF over QMP, with validate-uuid on (so that REF
+carries a -uuid the options give, which check compares with a stream's),
+and quits it. -snapshot does not cover
 -blockdev nodes: QEMU opens them as given (a paused guest writes nothing to
 them; read-only=on makes sure where the device allows it). Options on the
 standard streams move off them (-nographic, -serial stdio, -monitor stdio,

@@ -131,6 +131,12 @@ fn run_stream(
             verdict.tsc_unchecked.join(", ")
         )?;
     }
+    if let (None, Some(uuid)) = (reference, facts.uuid) {
+        say!(
+            "note: the stream carries its source's UUID, {uuid} (saved with `validate-uuid`): \
+             DEST refuses it if started with another `-uuid`; `--reference` compares DEST's"
+        )?;
+    }
     if reference.is_none() {
         // A dump describes device types only: what QEMU checks against its
         // own guest needs a stream that guest wrote.

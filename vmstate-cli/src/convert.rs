@@ -329,7 +329,8 @@ fn decide(
         eprintln!(
             "vmstate: note: the devices were built for the stream's machine type; without \
              --reference (a stream DEST wrote for this guest configuration) their PCI \
-             configuration under `{machine}` is not checked"
+             configuration under `{machine}` is checked only where machine types' known \
+             defaults differ"
         );
     }
     let mut refusals = Vec::new();

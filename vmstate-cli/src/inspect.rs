@@ -80,6 +80,13 @@ fn table_text(scan: &Scan, sections: &[(usize, &Section)]) -> String {
     if let Some(machine) = &scan.machine {
         let _ = writeln!(out, "machine: {machine}");
     }
+    if let Some(uuid) = &scan.uuid {
+        // Every QEMU that loads the stream compares it with its own.
+        let _ = writeln!(
+            out,
+            "uuid: {uuid} (a QEMU given another -uuid refuses the stream)"
+        );
+    }
     let _ = writeln!(
         out,
         "{:>4}  {:<28} {:>4} {:>4} {:>9}  decoded by",
@@ -171,6 +178,8 @@ fn json_text(
     let mut out = String::from("{\n");
     out.push_str("  \"machine\": ");
     out.push_str(&json!(scan.machine).to_string());
+    out.push_str(",\n  \"uuid\": ");
+    out.push_str(&json!(scan.uuid.map(|uuid| uuid.to_string())).to_string());
     out.push_str(",\n  \"commands\": ");
     let commands = scan.commands.iter().map(|c| {
         Ok(json!({

@@ -65,6 +65,14 @@ pub fn run(args: &Reference) -> Result<(), CommandError> {
 /// Migrates QEMU's state into the file at `path` and waits until the
 /// migration ended.
 fn save(qemu: &mut Qmp, path: &Path) -> Result<(), CommandError> {
+    // With `validate-uuid`, a guest given `-uuid` sends it, and `check`
+    // compares it with a stream's (every QEMU that loads a stream carrying a
+    // UUID refuses another). A QEMU before 4.2 lacks the capability: its
+    // reference has no UUID, as one of a guest without `-uuid` has none.
+    let _ = qemu.execute(
+        "migrate-set-capabilities",
+        &json!({ "capabilities": [{ "capability": "validate-uuid", "state": true }] }),
+    );
     // `exec:` rather than `file:`, which QEMU 7.2 does not know.
     let uri = format!("exec:cat > {}", shell_quoted(path));
     qemu.execute("migrate", &json!({ "uri": uri }))?;

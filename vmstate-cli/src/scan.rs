@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use vmstate::stream::{
     DeviceDesc, DeviceIndex, MappedRamHeader, RamRecord, Record, SectionInfo, SectionKind,
-    StreamReader, Vmdesc,
+    StreamReader, Uuid, Vmdesc,
 };
 
 use crate::CommandError;
@@ -127,6 +127,8 @@ pub struct CommandSeen {
 /// Everything one pass learns.
 pub struct Scan {
     pub machine: Option<String>,
+    /// The source's UUID, when the stream carries it (`validate-uuid`).
+    pub uuid: Option<Uuid>,
     pub sections: Vec<Section>,
     pub commands: Vec<CommandSeen>,
     pub vmdesc: Option<Vmdesc>,
@@ -144,6 +146,7 @@ impl Scan {
         let described = vmdesc.as_ref().map_or(0, |v| v.devices.len());
         Self {
             machine: None,
+            uuid: None,
             sections: Vec::with_capacity(described.saturating_add(8)),
             commands: Vec::new(),
             index: vmdesc.as_ref().map(Vmdesc::index).unwrap_or_default(),
@@ -179,7 +182,10 @@ pub fn scan(input: Input, quiet: bool) -> Result<Scan, CommandError> {
     while let Some(record) = reader.next_record_before_vmdesc()? {
         progress.set(reader.offset());
         match record {
-            Record::Configuration(configuration) => scan.machine = Some(configuration.machine),
+            Record::Configuration(configuration) => {
+                scan.uuid = configuration.uuid;
+                scan.machine = Some(configuration.machine);
+            }
             Record::Section(header) => {
                 let index = match header.info {
                     Some(info) => {

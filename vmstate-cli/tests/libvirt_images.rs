@@ -615,3 +615,83 @@ fn a_guest_libvirt_saved_on_10_0_restores_on_7_2_converted() {
         assert!(out.contains("running"), "{out}");
     }
 }
+
+/// A q35 guest with the devices libvirt gives one (tests/data/libvirt/
+/// domain-q35.xml), on machine type `pc-q35-7.2` so that both releases run
+/// it: saved by libvirt on each release (SeaBIOS ran), converted for the
+/// other with `check` saying it loads, restored there by libvirt from the
+/// image's own domain XML (the addresses libvirt assigned, only the
+/// emulator changed) and running. Both ways: the upgrade and the downgrade
+/// a 10.0 host keeps open by running its guests on 7.2's machine type.
+#[test]
+fn a_q35_guest_with_libvirts_usual_devices_restores_on_the_other_release() {
+    let dir = scratch("libvirt-q35");
+    let libvirt = Libvirt::new(&dir, "gzip");
+    let disk = dir.join("disk.qcow2");
+    support::qemu::create_qcow2(&disk, "");
+    let qemu_7 = PathBuf::from("/usr/bin/qemu-system-x86_64");
+    let qemu_10 = Release::V10_0.program();
+    let xml = std::fs::read_to_string(fixture("domain-q35.xml"))
+        .unwrap()
+        .replace("DISK", &disk.display().to_string());
+    for (from, to, dest) in [
+        (&qemu_7, &qemu_10, "qemu-10.0"),
+        (&qemu_10, &qemu_7, "qemu-7.2"),
+    ] {
+        let name = |what: &str| dir.join(format!("{what}-{dest}"));
+        let (domain, saved, converted) = (
+            name("domain.xml"),
+            name("saved.save"),
+            name("converted.save"),
+        );
+        std::fs::write(
+            &domain,
+            xml.replace("/usr/bin/qemu-system-x86_64", &from.display().to_string()),
+        )
+        .unwrap();
+        libvirt.run(
+            &[
+                format!("create {}", domain.display()),
+                format!("save q35 {}", saved.display()),
+            ],
+            Duration::from_secs(2),
+        );
+        let saved_text = saved.display().to_string();
+        let (code, out, _) = vmstate(&["check", &saved_text, dest]);
+        assert_eq!(code, 0, "{dest}: {out}");
+        let (code, _, err) = vmstate(&[
+            "convert",
+            &saved_text,
+            "--to",
+            dest,
+            "-o",
+            &converted.display().to_string(),
+        ]);
+        assert_eq!(code, 0, "{dest}: {err}");
+        let bytes = std::fs::read(&converted).unwrap();
+        let (image, _) = split(&bytes);
+        let restore = name("restore.xml");
+        let image_xml = image
+            .xml()
+            .replace(&from.display().to_string(), &to.display().to_string());
+        std::fs::write(&restore, image_xml).unwrap();
+        let (out, err) = libvirt.session(
+            &[
+                format!(
+                    "restore {} --xml {} --paused",
+                    converted.display(),
+                    restore.display()
+                ),
+                "qemu-monitor-command q35 --hmp 'info version'".to_owned(),
+                "resume q35".to_owned(),
+                "domstate q35".to_owned(),
+                "destroy q35".to_owned(),
+            ],
+            Duration::ZERO,
+        );
+        assert!(!err.contains("error:"), "{dest}: libvirt: {err}\n{out}");
+        let version = if dest == "qemu-7.2" { "7.2." } else { "10.0." };
+        assert!(out.contains(version), "{dest} restored it: {out}");
+        assert!(out.contains("running"), "{dest}: {out}");
+    }
+}

@@ -17,7 +17,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use support::qemu::{Arch, Qemu, Release, VIRTIO, scratch};
+use support::qemu::{Arch, Qemu, Release, VIRTIO, machine_versions, scratch};
 use support::vmstate;
 
 /// `vmstate_virtio`'s subsection with all 64 negotiated bits: tag, name
@@ -225,28 +225,6 @@ const SURVEYED: &[&str] = &[
     "virtio-keyboard-pci",
 ];
 
-/// The versioned machine types of family `family` (`pc-i440fx`, `virt`)
-/// that `release` runs for `arch`, oldest first.
-fn machines(release: Release, arch: Arch, family: &str) -> Vec<(u32, u32)> {
-    let out = std::process::Command::new(release.program_for(arch))
-        .args(["-machine", "help"])
-        .output()
-        .unwrap();
-    let prefix = format!("{family}-");
-    let mut versions: Vec<(u32, u32)> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| {
-            name.strip_prefix(&prefix)
-                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
-        })
-        .filter_map(vmstate::check::machine_version)
-        .collect();
-    versions.sort_unstable();
-    versions.dedup();
-    versions
-}
-
 /// The features each virtio device of the guest offers on `machine`, by
 /// device (as its section names it), as bits: the names QEMU knows mapped
 /// through [`vmstate::check::VIRTIO_FEATURES`] (a name it lacks is kept as
@@ -311,7 +289,7 @@ fn the_features_that_machine_types_decide_are_the_ones_listed() {
 /// What differs between [`vmstate::check::VIRTIO_FEATURES`] and what
 /// `release` offers on the machine types of `family`.
 fn survey(release: Release, arch: Arch, family: &str) -> Vec<String> {
-    let machines = machines(release, arch, family);
+    let machines = machine_versions(release, arch, family);
     assert!(machines.len() > 10, "{release:?} {family}: {machines:?}");
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
@@ -425,7 +403,7 @@ fn the_msix_vectors_that_machine_types_decide_are_the_ones_listed() {
     for release in [Release::V7_2, Release::V10_0] {
         for (arch, family) in [(Arch::X86_64, "pc-i440fx"), (Arch::Aarch64, "virt")] {
             let mut first: Option<BTreeMap<String, usize>> = None;
-            for version in machines(release, arch, family) {
+            for version in machine_versions(release, arch, family) {
                 if version < (2, 4) {
                     continue;
                 }

@@ -236,6 +236,28 @@ pub const USB_HDA: &[&str] = &[
     "hda-duplex,audiodev=a0",
 ];
 
+/// The versioned machine types of family `family` (`pc-i440fx`, `virt`)
+/// that `release` runs for `arch`, oldest first.
+pub fn machine_versions(release: Release, arch: Arch, family: &str) -> Vec<(u32, u32)> {
+    let out = Command::new(release.program_for(arch))
+        .args(["-machine", "help"])
+        .output()
+        .unwrap();
+    let prefix = format!("{family}-");
+    let mut versions: Vec<(u32, u32)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| {
+            name.strip_prefix(&prefix)
+                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .filter_map(vmstate::check::machine_version)
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    versions
+}
+
 /// A running QEMU.
 pub struct Qemu {
     child: Child,

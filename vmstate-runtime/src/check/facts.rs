@@ -14,7 +14,8 @@ use super::pci::{find_capability, msix_entries};
 use crate::desc::StateDesc;
 use crate::error::Error;
 use crate::stream::{
-    DeviceIndex, Leaf, RamBlock, RamRecord, Record, SectionInfo, StreamReader, Vmdesc, decode,
+    Configuration, DeviceIndex, Leaf, RamBlock, RamRecord, Record, SectionInfo, StreamReader, Uuid,
+    Vmdesc, decode,
 };
 
 /// What a stream carries, as far as loading it goes.
@@ -33,6 +34,9 @@ pub struct StreamFacts {
     /// The source's target page size as a power of two
     /// (`configuration/target-page-bits`), when sent.
     pub target_page_bits: Option<u32>,
+    /// The source's UUID (`configuration/uuid`), when sent: every QEMU
+    /// that loads the stream compares it with its own `-uuid`.
+    pub uuid: Option<Uuid>,
     /// The command packets, by number, in stream order.
     pub commands: Vec<u16>,
     /// The RAM blocks the RAM section lists, with their lengths.
@@ -176,6 +180,16 @@ pub struct HdaStreams {
 }
 
 impl StreamFacts {
+    /// Takes what the configuration section declares.
+    fn observe_configuration(&mut self, configuration: &Configuration) {
+        self.machine = Some(configuration.machine.clone());
+        self.target_page_bits = configuration.target_page_bits;
+        self.uuid = configuration.uuid;
+        self.configuration_subsections
+            .clone_from(&configuration.subsections);
+        self.capabilities.clone_from(&configuration.capabilities);
+    }
+
     /// Takes in what a RAM record tells: the block list, and the pages some
     /// releases refuse.
     fn observe_ram(&mut self, ram: &RamRecord) {
@@ -403,14 +417,7 @@ impl<'a> FactsCollector<'a> {
     pub fn observe(&mut self, record: &Record) {
         let facts = &mut self.facts;
         match record {
-            Record::Configuration(configuration) => {
-                facts.machine = Some(configuration.machine.clone());
-                facts.target_page_bits = configuration.target_page_bits;
-                facts
-                    .configuration_subsections
-                    .clone_from(&configuration.subsections);
-                facts.capabilities.clone_from(&configuration.capabilities);
-            }
+            Record::Configuration(configuration) => facts.observe_configuration(configuration),
             Record::Command { command, .. } => facts.commands.push(*command),
             Record::Section(header) => {
                 if let Some(info) = &header.info {

@@ -43,6 +43,7 @@ mod instances;
 mod layout;
 mod obstacle;
 mod pci;
+mod pci_defaults;
 mod renames;
 mod report;
 mod rules;
@@ -65,6 +66,7 @@ pub use instances::{Renumbering, instance_renumbering};
 pub use layout::{LayoutDifference, compare_section, description_of, description_with};
 pub use obstacle::Obstacle;
 pub use pci::{ConfigDifference, config_differences};
+pub use pci_defaults::{Devices, PCI_DEFAULTS, PciDefault, Position, dest_config};
 pub use report::{Finding, Kind, Location, Report, Severity};
 /// The JSON value [`Dump::from_value`] reads, so that callers need no
 /// `serde_json` of their own.

@@ -3,11 +3,12 @@
 
 use std::fmt;
 
-use crate::stream::command_info;
+use crate::stream::{Uuid, command_info};
 
 use super::cpregs::CpReg;
 use super::facts::SubsectionFacts;
 use super::layout::LayoutDifference;
+use super::pci::ConfigDifference;
 
 /// How many registers a reason names at most: real releases differ by a few
 /// dozen, a hostile stream may list millions, and one line stays readable.
@@ -254,6 +255,22 @@ pub enum Obstacle {
         /// The first machine type version with the newer default.
         since: (u32, u32),
     },
+    /// A PCI function built with the stream's machine type's default for
+    /// bits that DEST's machine type builds otherwise (see
+    /// [`PCI_DEFAULTS`](super::PCI_DEFAULTS)): QEMU compares them. Said
+    /// without a reference; a reference shows DEST's function instead.
+    PciDefault {
+        /// The section's idstr.
+        idstr: String,
+        /// Its instance.
+        instance_id: u32,
+        /// The first byte QEMU finds different.
+        difference: ConfigDifference,
+        /// DEST's machine type.
+        machine: String,
+        /// What decides the bits.
+        decided_by: &'static str,
+    },
     /// A field QEMU requires to hold the destination's own value
     /// (`VMSTATE_*_EQUAL`) holds another, as the reference stream shows.
     EqualValue {
@@ -291,6 +308,15 @@ pub enum Obstacle {
         stream: u32,
         /// The destination's.
         dest: u32,
+    },
+    /// The stream carries its source's UUID (saved with `validate-uuid`)
+    /// and DEST was given another (`-uuid`): `vmstate_uuid_post_load`
+    /// refuses it whatever DEST's own capabilities.
+    Uuid {
+        /// The source's UUID.
+        stream: Uuid,
+        /// DEST's.
+        dest: Uuid,
     },
     /// An Arm CPU's register list longer than the destination's: QEMU loads
     /// the count `cpreg_vmstate_array_len` as `VMSTATE_INT32_POSITIVE_LE`
@@ -453,6 +479,7 @@ impl fmt::Display for Obstacle {
                  state for instance 0x{instance_id:x} of device '{idstr}'\")"
             ),
             Self::MsixVectors { .. } => self.fmt_msix_vectors(f),
+            Self::PciDefault { .. } => self.fmt_pci_default(f),
             Self::CpregConstant { .. } => self.fmt_cpreg_constant(f),
             Self::PciConfig { .. } => self.fmt_pci_config(f),
             Self::CpregCount { .. } | Self::CpregUnknown { .. } => self.fmt_cpregs(f),
@@ -462,7 +489,8 @@ impl fmt::Display for Obstacle {
             Self::EqualValue { .. }
             | Self::UnknownRamBlock { .. }
             | Self::RamBlockSize { .. }
-            | Self::PageBits { .. } => self.fmt_reference(f),
+            | Self::PageBits { .. }
+            | Self::Uuid { .. } => self.fmt_reference(f),
             Self::SubsectionVersion { .. } => self.fmt_subsection_version(f),
             Self::EarlyVirtioMem { .. } => self.fmt_early_virtio_mem(f),
         }
@@ -635,6 +663,12 @@ impl Obstacle {
                 "RAM block `{name}`: 0x{stream:x} bytes, DEST grows it to 0x{max:x} at most \
                  (QEMU: \"Size too large: {name}: 0x{stream:x} > 0x{max:x}\")"
             ),
+            Self::Uuid { stream, dest } => write!(
+                f,
+                "UUID: the stream carries its source's, {stream} (saved with `validate-uuid`), \
+                 and DEST's guest has {dest} (QEMU: \"UUID received is {stream} and local is \
+                 {dest}\"); DEST started with `-uuid {stream}`, or with none, loads it"
+            ),
             Self::PageBits { stream, dest } => write!(
                 f,
                 "target page size: the stream's is 2^{stream} bytes, DEST's 2^{dest} (QEMU: \
@@ -691,6 +725,32 @@ impl Obstacle {
         } else {
             f.write_str(" (QEMU then reads past the section and fails on what follows)")
         }
+    }
+
+    fn fmt_pci_default(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::PciDefault {
+            idstr,
+            instance_id,
+            difference,
+            machine,
+            decided_by,
+        } = self
+        else {
+            return Ok(());
+        };
+        let ConfigDifference {
+            offset,
+            register,
+            stream,
+            dest,
+        } = difference;
+        write!(
+            f,
+            "section `{idstr}` instance {instance_id}: PCI configuration byte 0x{offset:02x} \
+             ({register}) is 0x{stream:02x}, and DEST's machine type `{machine}` builds it as \
+             0x{dest:02x} ({decided_by}, which its release and machine type decide) (QEMU: \"Bad config \
+             data: i=0x{offset:x} read: {stream:x} device: {dest:x}\")"
+        )
     }
 
     fn fmt_msix_vectors(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -378,6 +378,26 @@ pub fn virtio_memory_bar_differences(stream: &[u8], dest: &[u8]) -> Vec<ConfigDi
 /// configuration space.
 const EXTENDED_START: usize = 0x100;
 
+/// Where extended capability `id` is in a PCI Express function's extended
+/// capability list (see [`extended_capabilities`]), walked at most once per
+/// step, so a looping list ends.
+pub(super) fn find_extended_capability(config: &[u8], id: u16) -> Option<usize> {
+    let mut at = EXTENDED_START;
+    let mut seen = [false; 1024];
+    while (EXTENDED_START..4096).contains(&at) && !seen[at / 4] {
+        seen[at / 4] = true;
+        let header = config
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .filter(|h| *h != 0 && *h != u32::MAX)?;
+        if header & 0xffff == u32::from(id) {
+            return Some(at);
+        }
+        at = usize::try_from(header >> 20).unwrap_or(0) & !3;
+    }
+    None
+}
+
 /// Walks the PCI Express extended capability list (a 32-bit little-endian
 /// header at `EXTENDED_START`: id in bits 15:0, version in 19:16, the next
 /// offset in 31:20), in DEST's bytes (QEMU's `cmask` covers DEST's own

@@ -722,6 +722,7 @@ impl StreamVerdict {
                 Obstacle::InstanceZeroOnly { .. }
                     | Obstacle::ConfiguredField { .. }
                     | Obstacle::MsixVectors { .. }
+                    | Obstacle::PciDefault { .. }
                     | Obstacle::EarlyVirtioMem { .. }
                     | Obstacle::MachineLacksDevice { .. }
                     | Obstacle::CpregCount { .. }
@@ -877,6 +878,16 @@ pub fn check_reference(stream: &StreamFacts, reference: &StreamFacts) -> Vec<Obs
         }
         _ => {}
     }
+    // A reference carries DEST's UUID when its guest has one (`vmstate
+    // reference` saves with `validate-uuid`); without one, DEST only warns.
+    if let (Some(ours), Some(theirs)) = (stream.uuid, reference.uuid)
+        && ours != theirs
+    {
+        obstacles.push(Obstacle::Uuid {
+            stream: ours,
+            dest: theirs,
+        });
+    }
     check_ram_blocks(stream, reference, &mut obstacles);
     early_virtio_mem(stream, reference, &mut obstacles);
     let theirs_by_key = by_key(reference);
@@ -942,6 +953,7 @@ fn machine_type_defaults(
     machine_configuration_difference(section, stream)
         .into_iter()
         .chain(msix_vectors_difference(section, stream))
+        .chain(pci_default_difference(section, stream, release))
         .chain(virtio_features_not_offered(
             section,
             release,
@@ -970,6 +982,35 @@ fn msix_vectors_difference(section: &SectionFacts, stream: &StreamFacts) -> Opti
         dest,
         machine: machine.to_owned(),
         since: rule.since,
+    })
+}
+
+/// A PCI function whose compared bits its machine type decides, built
+/// with other bits than DEST's machine type builds (see
+/// [`super::pci_defaults`]): the first byte QEMU finds different.
+fn pci_default_difference(
+    section: &SectionFacts,
+    stream: &StreamFacts,
+    release: Option<(u32, u32)>,
+) -> Option<Obstacle> {
+    let config = section.pci_config.as_deref()?;
+    let machine = stream.machine.as_deref()?;
+    let device = section.idstr.rsplit('/').next()?;
+    let written_on = stream.written_on.as_deref();
+    let (dest, rules) =
+        super::pci_defaults::dest_config(device, config, written_on, machine, release)?;
+    let difference = super::pci::config_differences(config, &dest)
+        .into_iter()
+        .next()?;
+    let rule = rules
+        .iter()
+        .find(|rule| rule.offset(config) == Some(difference.offset))?;
+    Some(Obstacle::PciDefault {
+        idstr: section.idstr.clone(),
+        instance_id: section.instance_id,
+        difference,
+        machine: machine.to_owned(),
+        decided_by: rule.decided_by,
     })
 }
 

@@ -19,8 +19,29 @@ pub struct Configuration {
     /// The source's target page size as a power of two
     /// (`configuration/target-page-bits`), when sent.
     pub target_page_bits: Option<u32>,
+    /// The source's UUID (`configuration/uuid`), sent when its
+    /// `validate-uuid` capability was on and it was given one (`-uuid`).
+    pub uuid: Option<Uuid>,
     /// The raw payload (machine type and subsections), kept for lossless writing.
     pub payload: Vec<u8>,
+}
+
+/// A guest's UUID as QEMU migrates it: 16 bytes in the order QEMU prints
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Uuid(pub [u8; 16]);
+
+impl std::fmt::Display for Uuid {
+    /// The form QEMU prints and takes (`-uuid`): lower-case hex, 8-4-4-4-12.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, byte) in self.0.iter().enumerate() {
+            if matches!(index, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
 }
 
 /// The VMSD name, which prefixes the subsections.
@@ -41,6 +62,7 @@ impl Configuration {
         let mut subsections = Vec::new();
         let mut capabilities = Vec::new();
         let mut target_page_bits = None;
+        let mut uuid = None;
         while let Some(sub) = peek_subsection(&reader, NAME) {
             let at = reader.offset();
             let name = String::from_utf8_lossy(sub).into_owned();
@@ -50,7 +72,10 @@ impl Configuration {
                 "configuration/target-page-bits" => {
                     target_page_bits = Some(reader.read_be32()?);
                 }
-                "configuration/uuid" => reader.skip(16)?,
+                "configuration/uuid" => {
+                    let bytes = reader.read_bytes(16)?;
+                    uuid = bytes.try_into().ok().map(Uuid);
+                }
                 "configuration/capabilities" => {
                     let count = reader.read_be32()?;
                     for _ in 0..count {
@@ -74,6 +99,7 @@ impl Configuration {
                 subsections,
                 capabilities,
                 target_page_bits,
+                uuid,
                 payload: data[..used].to_vec(),
             },
             used,
@@ -94,6 +120,7 @@ impl Configuration {
             subsections: Vec::new(),
             capabilities: Vec::new(),
             target_page_bits: None,
+            uuid: None,
             payload: vec![0; 4],
         };
         bare.with_machine(machine)
@@ -122,6 +149,7 @@ impl Configuration {
             subsections: self.subsections.clone(),
             capabilities: self.capabilities.clone(),
             target_page_bits: self.target_page_bits,
+            uuid: self.uuid,
             payload,
         })
     }

@@ -31,7 +31,7 @@ mod writer;
 
 pub use builder::DeviceStream;
 pub use command::{COMMANDS, CommandInfo, command_info};
-pub use configuration::Configuration;
+pub use configuration::{Configuration, Uuid};
 #[cfg(feature = "vmdesc")]
 pub use decode::{Decoded, Leaf, ScalarKind, decode, hex, scalar_kind};
 pub use device::DeviceSection;

@@ -8,16 +8,17 @@
 //! stream). A counter needs only each record's header, so the bytes of a
 //! long run are read by two threads taking turns, in chunks small enough to
 //! stay in each core's cache, while the reader's thread walks the headers
-//! in order. How much that gains depends on the machine: `inspect` took
-//! 0.86 to 1.04 of `cat`'s time in the runs of docs/performance.md, and a
-//! second thread that waits for a core is given up ([`Worth`]).
+//! in order. How much that gains depends on the machine: where the copy
+//! is bound by memory, not by the core, or the other core is busy, one
+//! thread is as fast or faster, so the count times both ways as it goes and
+//! reads the way that was faster ([`Pace`]).
 //!
 //! [`StreamReader::with_page_counts`]: super::StreamReader::with_page_counts
 
 use std::collections::HashSet;
 use std::io;
 use std::sync::mpsc::{self, TryRecvError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::ram::flags;
 
@@ -139,8 +140,8 @@ pub(super) struct Counted {
     pub stopped: bool,
     /// Whether a block is named for CONTINUE records after the count.
     pub named: bool,
-    /// The second thread did not pay its way (see [`Worth`]): later counts
-    /// of the same input read alone.
+    /// One thread read faster than two when the count ended (see
+    /// [`Pace`]): the next count of the same input starts alone.
     pub alone: bool,
 }
 
@@ -211,14 +212,14 @@ pub(super) fn count<R: Sync>(
             },
             own: Vec::new(),
             second: None,
-            alone,
+            pace: Pace::new(!alone, start),
         };
         while let Some((at, bytes)) = chunks.next_chunk(scope, start)? {
             if walk.chunk(at, bytes) {
                 break;
             }
         }
-        walk.counted.alone = chunks.alone;
+        walk.counted.alone = !chunks.pace.two;
         Ok(walk.counted)
     })
 }
@@ -311,11 +312,11 @@ struct Chunks<'s, R> {
     /// The size of the next chunk this thread reads alone.
     size: usize,
     own: Vec<u8>,
-    /// The second thread, once it runs: which chunk is its next, and where
+    /// The second thread, while it runs: which chunk is its next, and where
     /// its chunks come from and its buffers go back.
     second: Option<Second>,
-    /// The second thread was not worth keeping: this one reads the rest.
-    alone: bool,
+    /// Whether two threads read, by which was faster.
+    pace: Pace,
 }
 
 /// The second reading thread, seen from the first.
@@ -326,59 +327,98 @@ struct Second {
     lend: mpsc::Sender<Vec<u8>>,
     /// The buffer of its last chunk, lent back once walked.
     walked: Option<Vec<u8>>,
-    /// Whether it pays its way, over the last chunks it read.
-    worth: Worth,
 }
 
-/// Whether the second thread speeds the count up. On a machine whose cores
-/// are busy with other work it does not get a core when it needs one, and
-/// the first thread waits for each of its chunks: a count there took 1.4
-/// to 1.9 times as long as one thread alone (two busy loops on this
-/// machine's two cores). When the first thread spends more than half its
-/// time waiting, the second one reads at less than its pace; when it does
-/// so over two windows in a row, the count goes on alone.
-struct Worth {
-    since: Instant,
-    waited: Duration,
-    chunks: u32,
-    /// Windows in a row in which the first thread waited more than half
-    /// the time: on an idle machine a window alone may (a stall of the
-    /// second thread), two in a row only under load.
-    idle_windows: u32,
+/// Whether a second thread speeds the count up, timed as the count goes.
+///
+/// It depends on the machine and on the moment: on an idle machine here two
+/// threads counted a cached 7.5 GB stream in 0.435 s against 0.46 to 0.48 s
+/// for one (the copy out of the page cache is bound by memory more than by
+/// the core), while with the other core busy two took 0.73 to 1.29 s and
+/// one 0.62 to 0.71 s (the second thread does not get a core when it needs
+/// one, and the first waits for its chunks). How long the first waits does
+/// not tell the two cases apart (it waits half the time or more in both),
+/// so the count measures what it is after: bytes per second, over a
+/// [`WINDOW`] read one way and one read the other, keeps the faster way for
+/// [`KEPT_WINDOWS`], and tries both again, since the load changes. The way
+/// that loses costs one window in `KEPT_WINDOWS + 2`.
+struct Pace {
+    /// Whether two threads read now.
+    two: bool,
+    /// Where the window being timed started, and when.
+    window_from: u64,
+    window_since: Instant,
+    /// The rates timed in this trial, in bytes per second.
+    rate_alone: Option<u128>,
+    rate_two: Option<u128>,
+    /// Windows left before the next trial.
+    kept: u32,
 }
 
-/// The chunks over which [`Worth`] weighs the second thread: 8 MiB of its
-/// own.
-const WEIGHED_CHUNKS: u32 = 32;
+/// The bytes over which a way of reading is timed: 64 MiB, about 4 ms here,
+/// long enough that a thread's start and the scheduler's tick move its rate
+/// little. Unit tests switch ways every few chunks, to count across the
+/// switches.
+#[cfg(not(test))]
+const WINDOW: u64 = 64 << 20;
+#[cfg(test)]
+const WINDOW: u64 = CHUNK as u64 + 1;
 
-/// The windows in a row in which the first thread waits more than half the
-/// time that give the second thread up.
-const IDLE_WINDOWS: u32 = 2;
+/// The windows read the faster way before both are timed again.
+#[cfg(not(test))]
+const KEPT_WINDOWS: u32 = 6;
+#[cfg(test)]
+const KEPT_WINDOWS: u32 = 1;
 
-impl Worth {
-    fn new() -> Self {
+impl Pace {
+    /// Starts timing at `from`, with two threads or not.
+    fn new(two: bool, from: u64) -> Self {
         Self {
-            since: Instant::now(),
-            waited: Duration::ZERO,
-            chunks: 0,
-            idle_windows: 0,
+            two,
+            window_from: from,
+            window_since: Instant::now(),
+            rate_alone: None,
+            rate_two: None,
+            kept: 0,
         }
     }
 
-    /// Counts a chunk the first thread waited `waited` for; returns whether
-    /// the second thread is not worth keeping.
-    fn weigh(&mut self, waited: Duration) -> bool {
-        self.waited += waited;
-        self.chunks += 1;
-        if self.chunks < WEIGHED_CHUNKS {
-            return false;
+    /// Whether two threads read the chunk at `at`: closes the window being
+    /// timed once it is [`WINDOW`] long.
+    fn two_at(&mut self, at: u64) -> bool {
+        let read = at.saturating_sub(self.window_from);
+        if read >= WINDOW {
+            let nanos = self.window_since.elapsed().as_nanos().max(1);
+            self.timed(u128::from(read) * 1_000_000_000 / nanos);
+            self.window_from = at;
+            self.window_since = Instant::now();
         }
-        let idle = self.waited * 2 > self.since.elapsed();
-        *self = Self {
-            idle_windows: if idle { self.idle_windows + 1 } else { 0 },
-            ..Self::new()
+        self.two
+    }
+
+    /// Takes the rate of the window just read, and picks the way to read
+    /// the next one.
+    fn timed(&mut self, rate: u128) {
+        if self.kept > 0 {
+            self.kept -= 1;
+            return;
+        }
+        if self.two {
+            self.rate_two = Some(rate);
+        } else {
+            self.rate_alone = Some(rate);
+        }
+        self.two = match (self.rate_alone.take(), self.rate_two.take()) {
+            (Some(alone), Some(two)) => {
+                self.kept = KEPT_WINDOWS;
+                two > alone
+            }
+            (alone, two) => {
+                // The other way is timed next.
+                (self.rate_alone, self.rate_two) = (alone, two);
+                !self.two
+            }
         };
-        self.idle_windows >= IDLE_WINDOWS
     }
 }
 
@@ -398,15 +438,12 @@ impl<'s, R: Sync> Chunks<'s, R> {
         let at = self.next;
         let size = self.chunk_size(at);
         self.next += size as u64;
-        if self.second.is_none()
-            && !self.alone
-            && at - start >= SECOND_THREAD_AFTER
-            && self.next < self.end
-        {
-            self.start_second(scope);
-        }
-        if self.alone {
+        let two = self.pace.two_at(at) && at - start >= SECOND_THREAD_AFTER;
+        if !two {
+            // Dropped with what it read ahead; this thread reads from here on.
             self.second = None;
+        } else if self.second.is_none() && self.next < self.end {
+            self.start_second(scope);
         }
         if let Some(second) = &mut self.second {
             if let Some(buffer) = second.walked.take() {
@@ -417,18 +454,11 @@ impl<'s, R: Sync> Chunks<'s, R> {
             second.its_turn = !second.its_turn;
             if !second.its_turn {
                 let stopped = || io::Error::other("the second reading thread stopped");
-                let (buffer, waited) = match second.filled.try_recv() {
-                    Ok(buffer) => (buffer, Duration::ZERO),
-                    Err(TryRecvError::Empty) => {
-                        let since = Instant::now();
-                        let buffer = second.filled.recv().map_err(|_| stopped())?;
-                        (buffer, since.elapsed())
-                    }
+                let buffer = match second.filled.try_recv() {
+                    Ok(buffer) => buffer,
+                    Err(TryRecvError::Empty) => second.filled.recv().map_err(|_| stopped())?,
                     Err(TryRecvError::Disconnected) => return Err(stopped()),
                 };
-                // Given up, it is dropped at the next chunk, with what it
-                // read ahead; this thread reads from there on.
-                self.alone = second.worth.weigh(waited);
                 let buffer = second.walked.insert(buffer?);
                 check_full(at, size, buffer.len())?;
                 return Ok(Some((at, buffer.as_slice())));
@@ -490,7 +520,6 @@ impl<'s, R: Sync> Chunks<'s, R> {
             filled,
             lend,
             walked: None,
-            worth: Worth::new(),
         });
     }
 }
@@ -537,27 +566,153 @@ fn check_full(at: u64, size: usize, read: usize) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    /// A second thread the first waits for most of the time is given up
-    /// after a window of its chunks; one it never waits for is kept.
-    #[test]
-    fn a_second_thread_that_keeps_the_first_waiting_is_given_up() {
-        let mut kept = Worth::new();
-        assert!((0..WEIGHED_CHUNKS * 4).all(|_| !kept.weigh(Duration::ZERO)));
-        let mut idle = Worth::new();
-        let verdicts: Vec<bool> = (0..WEIGHED_CHUNKS * IDLE_WINDOWS)
-            .map(|_| idle.weigh(Duration::from_secs(1)))
-            .collect();
-        assert_eq!(verdicts.iter().filter(|v| **v).count(), 1);
-        assert_eq!(verdicts.last(), Some(&true));
-        // Idle windows that alternate with good ones keep it.
-        let mut stalling = Worth::new();
-        assert!((0..WEIGHED_CHUNKS * 8).all(|chunk| {
-            let window = chunk / WEIGHED_CHUNKS;
-            !stalling.weigh(if window.is_multiple_of(2) {
-                Duration::from_secs(1)
-            } else {
-                Duration::ZERO
+    /// Feeds `pace` windows read at `rate(two)` bytes per second; returns
+    /// the way each window was read.
+    fn ways(pace: &mut Pace, windows: usize, rate: impl Fn(bool) -> u128) -> Vec<bool> {
+        (0..windows)
+            .map(|_| {
+                let two = pace.two;
+                pace.timed(rate(two));
+                two
             })
-        }));
+            .collect()
+    }
+
+    /// Both ways are timed, the faster is kept for [`KEPT_WINDOWS`], and
+    /// both are timed again: the slower costs one window in
+    /// `KEPT_WINDOWS + 2`, whichever it is and whichever way the count
+    /// starts.
+    #[test]
+    fn the_faster_way_is_kept_and_timed_again() {
+        let cycle = KEPT_WINDOWS as usize + 2;
+        for start_two in [true, false] {
+            for two_faster in [true, false] {
+                let mut pace = Pace::new(start_two, 0);
+                let read = ways(&mut pace, 3 * cycle, |two| {
+                    if two == two_faster {
+                        2_000_000_000
+                    } else {
+                        1_000_000_000
+                    }
+                });
+                let slower = read.iter().filter(|two| **two != two_faster).count();
+                assert!(slower <= 3, "{read:?}");
+                assert_eq!(
+                    read[2..cycle]
+                        .iter()
+                        .filter(|two| **two == two_faster)
+                        .count(),
+                    cycle - 2,
+                    "{read:?}"
+                );
+            }
+        }
+    }
+
+    /// A change of load during the count changes the way within a cycle.
+    #[test]
+    fn a_change_of_load_is_followed() {
+        let mut pace = Pace::new(true, 0);
+        let cycle = KEPT_WINDOWS as usize + 2;
+        let idle = ways(&mut pace, cycle, |two| {
+            if two { 2_000_000_000 } else { 1_000_000_000 }
+        });
+        assert!(idle[2..].iter().all(|two| *two), "{idle:?}");
+        let busy = ways(&mut pace, 2 * cycle, |two| {
+            if two { 500_000_000 } else { 1_000_000_000 }
+        });
+        assert!(
+            busy[cycle..].iter().filter(|two| !**two).count() >= cycle - 1,
+            "{busy:?}"
+        );
+    }
+
+    /// Pages of a block named `b`, zero and data pages in runs of
+    /// irregular lengths, and how many of each.
+    fn pages(count: usize) -> (Vec<u8>, u64, u64) {
+        let mut bytes = Vec::new();
+        let (mut zero, mut data) = (0, 0);
+        for index in 0..count {
+            let is_zero = index % 7 < 3 || index % 11 == 0;
+            let mut word = (index as u64) << 12;
+            word |= if is_zero { flags::ZERO } else { flags::PAGE };
+            if index == 0 {
+                bytes.extend_from_slice(&word.to_be_bytes());
+                bytes.extend_from_slice(&[1, b'b']);
+            } else {
+                bytes.extend_from_slice(&(word | flags::CONTINUE).to_be_bytes());
+            }
+            if is_zero {
+                bytes.push(0);
+                zero += 1;
+            } else {
+                bytes.extend((0..=u8::MAX).cycle().skip(index % 256).take(4096));
+                data += 1;
+            }
+        }
+        (bytes, zero, data)
+    }
+
+    #[expect(
+        clippy::ptr_arg,
+        clippy::unnecessary_wraps,
+        reason = "the signature is ReadAt's"
+    )]
+    fn read_at(input: &Vec<u8>, at: u64, buffer: &mut [u8]) -> io::Result<usize> {
+        let rest = usize::try_from(at)
+            .ok()
+            .and_then(|at| input.get(at..))
+            .unwrap_or_default();
+        let read = rest.len().min(buffer.len());
+        buffer[..read].copy_from_slice(&rest[..read]);
+        Ok(read)
+    }
+
+    /// A count that switches between one and two reading threads every
+    /// window or two (this build's windows are a chunk long) counts what
+    /// is there, starting either way and from any offset.
+    #[test]
+    fn counts_across_switches_of_the_way_of_reading() {
+        let (bytes, zero, data) = pages(3000);
+        let blocks = HashSet::from(["b".to_string()]);
+        let rules = PageRules {
+            page_size: 4096,
+            blocks: &blocks,
+        };
+        for alone in [false, true] {
+            for buffered in [0, 5, 4097] {
+                let counted = count(
+                    &bytes,
+                    read_at,
+                    &rules,
+                    CountStart {
+                        start: 0,
+                        buffered: &bytes[..buffered],
+                        named: false,
+                        alone,
+                    },
+                    bytes.len() as u64,
+                )
+                .unwrap();
+                assert_eq!(
+                    (counted.zero_pages, counted.data_pages, counted.len),
+                    (zero, data, bytes.len() as u64),
+                    "alone {alone}, buffered {buffered}"
+                );
+                assert!(!counted.stopped);
+            }
+        }
+    }
+
+    /// Windows close every [`WINDOW`] bytes, not at every chunk.
+    #[test]
+    fn a_window_closes_after_its_bytes() {
+        let mut pace = Pace::new(true, 1000);
+        assert!(pace.two_at(1000 + WINDOW - 1));
+        assert!(pace.rate_two.is_none());
+        // The first window read with two threads: the next is timed alone.
+        assert!(!pace.two_at(1000 + WINDOW));
+        assert!(pace.rate_two.is_some());
+        assert_eq!(pace.window_from, 1000 + WINDOW);
     }
 }
