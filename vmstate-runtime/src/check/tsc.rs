@@ -29,7 +29,8 @@ pub(super) enum TscVerdict {
 }
 
 /// Whether a reference was written under KVM: its `kvmclock` section,
-/// which KVM's x86 guests have by default and TCG's never.
+/// which a PC guest has under KVM (even with `-cpu ...,-kvmclock`,
+/// measured with 7.2) and never under TCG.
 fn under_kvm(reference: &StreamFacts) -> bool {
     reference
         .sections
