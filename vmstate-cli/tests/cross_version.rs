@@ -649,3 +649,61 @@ fn convert_re_encodes_a_section_at_an_older_version_or_refuses() {
     assert!(!out.exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A CPU's sections are numbered by its APIC ID, which the topology decides
+/// and the guest reads: a 7.2 guest with two sockets of three cores (APIC
+/// IDs 0-2 and 4-6) is refused by a 10.0 started with `-smp 6` ("Unknown
+/// savevm section or instance 'apic' 4", or another of 4-6), and `check
+/// --reference` and `convert --reference` refuse it too. `convert` once
+/// renumbered the sections by their rank, and 10.0 loaded the states of
+/// CPUs 4-6 into CPUs 3-5, whose CPUID gives them other IDs.
+#[test]
+fn a_guest_of_another_topology_is_not_renumbered_into_dests() {
+    let dir = scratch("topology");
+    let (stream, reference, converted) = (
+        dir.join("stream.mig"),
+        dir.join("reference.mig"),
+        dir.join("converted.mig"),
+    );
+    let mut source = Qemu::start(
+        Release::V7_2,
+        "pc-q35-7.2",
+        &["-S", "-smp", "6,sockets=2,cores=3"],
+    );
+    source.save(&stream);
+    source.quit();
+    let mut dest = Qemu::start(Release::V10_0, "pc-q35-7.2", &["-S", "-smp", "6"]);
+    dest.save(&reference);
+    dest.quit();
+    let text = |path: &Path| path.display().to_string();
+    let (code, out, _) = vmstate(&[
+        "check",
+        &text(&stream),
+        "qemu-10.0",
+        "--reference",
+        &text(&reference),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("`apic`"), "{out}");
+    let (code, _, err) = vmstate(&[
+        "convert",
+        &text(&stream),
+        "--to",
+        "qemu-10.0",
+        "--reference",
+        &text(&reference),
+        "-o",
+        &text(&converted),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("`apic`"), "{err}");
+    assert!(!converted.exists());
+    let Err(said) = Qemu::load(Release::V10_0, "pc-q35-7.2", &["-smp", "6"], &stream) else {
+        panic!("QEMU 10.0 loaded a guest of another topology");
+    };
+    assert!(
+        said.contains("Unknown savevm section or instance 'apic'"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -9,10 +9,23 @@
 //! k-th section of an idstr in the stream is the k-th in a reference stream
 //! the destination wrote for the same configuration: renumbering the one as
 //! the other loses nothing and makes each state reach its own device.
+//!
+//! Only where the number is the release's choice and no guest sees it
+//! ([`RENUMBERABLE`]). A CPU's sections (`apic`, `cpu`, ...) are numbered
+//! by its APIC ID, which the topology (`-smp ...,sockets=,cores=`) decides
+//! and the guest reads: a 7.2 guest with two sockets of three cores (APIC
+//! IDs 0-2 and 4-6) loaded by a 10.0 started with `-smp 6` is refused
+//! ("Unknown savevm section or instance 'apic' 6", measured); renumbered,
+//! it loaded with the states of CPUs 4-6 on CPUs 3-5, whose CPUID gives
+//! other IDs than the state carries.
 
 use std::collections::HashMap;
 
 use super::facts::StreamFacts;
+
+/// The idstrs whose instance numbers releases choose otherwise and no guest
+/// sees: QEMU 7.2 numbers every `slirp` backend 0, 10.0 counts them.
+pub const RENUMBERABLE: &[&str] = &["slirp"];
 
 /// A section to renumber: its idstr and its rank among the stream's sections
 /// of that idstr (0 for the first), to the destination's instance id.
@@ -27,6 +40,9 @@ pub fn instance_renumbering(stream: &StreamFacts, reference: &StreamFacts) -> Re
     let theirs = ranks(reference);
     let mut renumbering = Renumbering::new();
     for (idstr, ours) in ranks(stream) {
+        if !RENUMBERABLE.contains(&idstr) {
+            continue;
+        }
         let Some(theirs) = theirs.get(idstr).filter(|t| t.len() == ours.len()) else {
             continue;
         };
@@ -104,6 +120,15 @@ mod tests {
             instance_renumbering(&reference, &stream)[&("slirp".to_owned(), 1)],
             1
         );
+    }
+
+    /// A CPU's sections carry its APIC ID: a guest of another topology is
+    /// not renumbered into DEST's.
+    #[test]
+    fn sections_numbered_by_the_topology_are_left_alone() {
+        let stream = facts(&[("apic", 0), ("apic", 4)]);
+        let reference = facts(&[("apic", 0), ("apic", 1)]);
+        assert!(instance_renumbering(&stream, &reference).is_empty());
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub use facts::{
     Describer, DeviceFacts, FactsCollector, HdaStreams, SectionFacts, StreamFacts, SubsectionFacts,
 };
 pub use from_schema::dump;
-pub use instances::{Renumbering, instance_renumbering};
+pub use instances::{RENUMBERABLE, Renumbering, instance_renumbering};
 pub use layout::{LayoutDifference, compare_section, description_of, description_with};
 pub use obstacle::Obstacle;
 pub use pci::{ConfigDifference, config_differences};
