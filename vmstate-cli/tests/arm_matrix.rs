@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use support::qemu::{ARM_DEVICES, ARM_GUEST, Arch, Qemu, Release, scratch};
-use support::vmstate;
+use support::{convert_renamed, vmstate};
 
 /// How long a source guest runs its loop before it stops.
 const RUN_TIME: Duration = Duration::from_secs(1);
@@ -344,16 +344,12 @@ fn a_rename_across_the_target_page_size_gets_qemus_verdict() {
         };
         make_reference(release, dest, &reference);
         let renamed = dir.join(format!("{from}-as-{to}.mig"));
-        let (code, _, err) = vmstate(&[
-            "convert",
+        let (code, _, err) = convert_renamed(
             &stream.display().to_string(),
-            "--to",
             release.dump_name(),
-            "--machine",
             to,
-            "-o",
-            &renamed.display().to_string(),
-        ]);
+            &renamed,
+        );
         assert_eq!(code, 0, "{what}: convert --machine: {err}");
         let (code, out, err) = vmstate(&[
             "check",
@@ -453,16 +449,12 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
         // `convert --machine` judges the stream under the name it writes
         // (it once judged the scanouts under the stream's own and wrote it).
         let converted = dir.join(format!("{from}-to-{to}.mig"));
-        let (code, _, err) = vmstate(&[
-            "convert",
+        let (code, _, err) = convert_renamed(
             &stream.display().to_string(),
-            "--to",
             release.dump_name(),
-            "--machine",
             to,
-            "-o",
-            &converted.display().to_string(),
-        ]);
+            &converted,
+        );
         assert_eq!(code, i32::from(refused), "{what}: convert --machine: {err}");
         for (how, (code, out, err)) in [("no reference", &without), ("--reference", &with_ref)] {
             assert_eq!(code, &i32::from(refused), "{what} ({how}): {out}{err}");
@@ -1011,16 +1003,12 @@ fn a_rename_across_virt_2_6_without_a_reference_is_refused() {
             }
         }
         let converted = dir.join(format!("{from}-to-{to}.mig"));
-        let (code, _, err) = vmstate(&[
-            "convert",
+        let (code, _, err) = convert_renamed(
             &stream.display().to_string(),
-            "--to",
             release.dump_name(),
-            "--machine",
             to,
-            "-o",
-            &converted.display().to_string(),
-        ]);
+            &converted,
+        );
         if refused {
             assert_eq!(code, 1, "{what}: convert --machine: {err}");
             assert!(err.contains("without a PMU"), "{what}: {err}");
@@ -1079,16 +1067,12 @@ fn a_virtio_mem_renamed_across_its_early_migration_is_refused_without_a_referenc
         };
         make_stream(release, source, &stream);
         let converted = dir.join(format!("{from}-to-{to}.mig"));
-        let (code, _, err) = vmstate(&[
-            "convert",
+        let (code, _, err) = convert_renamed(
             &stream.display().to_string(),
-            "--to",
             release.dump_name(),
-            "--machine",
             to,
-            "-o",
-            &converted.display().to_string(),
-        ]);
+            &converted,
+        );
         let Some(named) = refused else {
             assert_eq!(code, 0, "{what}: {err}");
             let qemu = Qemu::load_arch(release, Arch::Aarch64, to, devices, &converted)
@@ -1142,16 +1126,12 @@ fn a_gicv3_its_renamed_to_a_machine_type_without_one_is_refused() {
         qemu.save(&stream);
         qemu.quit();
         let converted = dir.join(format!("{from}-to-{to}.mig"));
-        let (code, _, err) = vmstate(&[
-            "convert",
+        let (code, _, err) = convert_renamed(
             &stream.display().to_string(),
-            "--to",
             release.dump_name(),
-            "--machine",
             to,
-            "-o",
-            &converted.display().to_string(),
-        ]);
+            &converted,
+        );
         let dest_machine = with_gic(to);
         if !refused {
             assert_eq!(code, 0, "{what}: {err}");

@@ -28,7 +28,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use support::qemu::{Arch, Qemu, Release, scratch};
-use support::{inspect_json, vmstate};
+use support::{convert_renamed, inspect_json, vmstate};
 
 /// One register: the guest's devices, the section of the function, the
 /// byte QEMU names and the value that byte has where DEST's device is built
@@ -256,16 +256,12 @@ fn renames_get_qemus_verdict(register: &Register, pairs: &[(&str, &str, bool)], 
         ]);
         assert_eq!(code, i32::from(refused), "{what} --reference: {out}{err}");
         let converted = dir.join(format!("{from}-to-{to}.mig"));
-        let (code, _, err) = vmstate(&[
-            "convert",
+        let (code, _, err) = convert_renamed(
             &stream.display().to_string(),
-            "--to",
             release.dump_name(),
-            "--machine",
             to,
-            "-o",
-            &converted.display().to_string(),
-        ]);
+            &converted,
+        );
         assert_eq!(code, i32::from(refused), "{what}: convert --machine: {err}");
         if refused {
             assert!(

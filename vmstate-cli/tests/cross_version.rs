@@ -16,7 +16,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use support::qemu::{E1000_SERIAL, Qemu, Release, USB_HDA, VIRTIO, scratch};
-use support::{inspect_json, vmstate};
+use support::{convert_renamed, inspect_json, vmstate};
 
 /// One (stream, destination) pair of the matrix.
 struct Pair {
@@ -488,16 +488,12 @@ fn a_reference_stream_predicts_what_a_rename_does_not_fix() {
         // reference for a byte of PCI configuration.
         let mut predicted = None;
         let converted = dir.join(format!("converted-{i}.mig"));
-        let (code, _, err) = vmstate(&[
-            "convert",
+        let (code, _, err) = convert_renamed(
             &support::fixtures::data_file(stream).display().to_string(),
-            "--to",
             "qemu-7.2",
-            "--machine",
             machine,
-            "-o",
-            &converted.display().to_string(),
-        ]);
+            &converted,
+        );
         if code == 0 {
             assert!(
                 err.contains("--reference"),

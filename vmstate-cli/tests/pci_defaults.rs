@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use support::qemu::{Arch, Qemu, Release, machine_versions, scratch};
-use support::{renamed_unchecked, vmstate};
+use support::{convert_renamed, renamed_unchecked, vmstate};
 
 /// PCI Express functions of several kinds: root ports, the virtio-pci
 /// devices a guest commonly has behind them, an integrated endpoint with
@@ -207,16 +207,12 @@ fn qemu_7_2_refuses_a_10_0_guest_renamed_where_convert_says() {
     qemu.save(&source);
     qemu.quit();
     let converted = dir.join("converted.mig");
-    let (code, _, refused) = vmstate(&[
-        "convert",
+    let (code, _, refused) = convert_renamed(
         &source.display().to_string(),
-        "--to",
         "qemu-7.2",
-        "--machine",
         "pc-q35-7.2",
-        "-o",
-        &converted.display().to_string(),
-    ]);
+        &converted,
+    );
     assert_eq!(code, 1, "{refused}");
     assert!(!converted.exists());
     let renamed = dir.join("renamed.mig");

@@ -39,6 +39,26 @@ pub fn convert_to(input: &str, release: &str, output: &std::path::Path) -> (i32,
     ])
 }
 
+/// `vmstate convert INPUT --to RELEASE --machine MACHINE -o OUTPUT`: a
+/// conversion renamed to another machine type, without a reference.
+pub fn convert_renamed(
+    input: &str,
+    release: &str,
+    machine: &str,
+    output: &std::path::Path,
+) -> (i32, String, String) {
+    vmstate(&[
+        "convert",
+        input,
+        "--to",
+        release,
+        "--machine",
+        machine,
+        "-o",
+        &output.display().to_string(),
+    ])
+}
+
 /// `vmstate set INPUT --section SECTION --field FIELD -o OUTPUT --quiet`:
 /// one change, as the tests make it.
 pub fn set_field(input: &str, section: &str, field: &str, output: &str) -> (i32, String, String) {
