@@ -407,14 +407,9 @@ fn a_virtio_gpu_renamed_to_a_newer_machine_type_is_refused_without_a_reference()
             ran: false,
         };
         make_stream(release, source, &stream);
-        let mut bytes = std::fs::read(&stream).unwrap();
-        let at = bytes
-            .windows(from.len())
-            .position(|w| w == from.as_bytes())
-            .expect("the configuration section names the machine type");
-        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
         let renamed = dir.join(format!("{from}-as-{to}.mig"));
-        std::fs::write(&renamed, &bytes).unwrap();
+        let bytes = std::fs::read(&stream).unwrap();
+        std::fs::write(&renamed, support::renamed_by_hand(&bytes, from, to)).unwrap();
         let reference = dir.join(format!("{to}.ref"));
         let dest = Guest {
             name: to,
@@ -984,14 +979,9 @@ fn a_rename_across_virt_2_6_without_a_reference_is_refused() {
             ran: true,
         };
         make_stream(release, source, &stream);
-        let mut bytes = std::fs::read(&stream).unwrap();
-        let at = bytes
-            .windows(from.len())
-            .position(|w| w == from.as_bytes())
-            .expect("the configuration section names the machine type");
-        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
         let renamed = dir.join(format!("{from}-as-{to}.mig"));
-        std::fs::write(&renamed, &bytes).unwrap();
+        let bytes = std::fs::read(&stream).unwrap();
+        std::fs::write(&renamed, support::renamed_by_hand(&bytes, from, to)).unwrap();
         match Qemu::load_arch(release, Arch::Aarch64, to, &[], &renamed) {
             Ok(qemu) => {
                 qemu.quit();
@@ -1083,14 +1073,9 @@ fn a_virtio_mem_renamed_across_its_early_migration_is_refused_without_a_referenc
         assert_eq!(code, 1, "{what}: {err}");
         assert!(err.contains(named), "{what}: {err}");
         // What QEMU says of the renamed stream (the names have one length).
-        let mut bytes = std::fs::read(&stream).unwrap();
-        let at = bytes
-            .windows(from.len())
-            .position(|w| w == from.as_bytes())
-            .expect("the configuration section names the machine type");
-        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
         let renamed = dir.join(format!("{from}-as-{to}.mig"));
-        std::fs::write(&renamed, &bytes).unwrap();
+        let bytes = std::fs::read(&stream).unwrap();
+        std::fs::write(&renamed, support::renamed_by_hand(&bytes, from, to)).unwrap();
         match Qemu::load_arch(release, Arch::Aarch64, to, devices, &renamed) {
             Ok(qemu) => {
                 qemu.quit();
@@ -1146,14 +1131,9 @@ fn a_gicv3_its_renamed_to_a_machine_type_without_one_is_refused() {
             err.contains(named) && err.contains("no_tcg_its"),
             "{what}: {err}"
         );
-        let mut bytes = std::fs::read(&stream).unwrap();
-        let at = bytes
-            .windows(from.len())
-            .position(|w| w == from.as_bytes())
-            .expect("the configuration section names the machine type");
-        bytes[at..at + to.len()].copy_from_slice(to.as_bytes());
         let renamed = dir.join(format!("{from}-as-{to}.mig"));
-        std::fs::write(&renamed, &bytes).unwrap();
+        let bytes = std::fs::read(&stream).unwrap();
+        std::fs::write(&renamed, support::renamed_by_hand(&bytes, from, to)).unwrap();
         match Qemu::load_arch(release, Arch::Aarch64, &dest_machine, &[], &renamed) {
             Ok(qemu) => {
                 qemu.quit();

@@ -157,13 +157,8 @@ fn make_stream(release: Release, machine: &str, devices: &[&str], path: &Path) {
 /// The stream at `from` with its machine type `old` renamed `new` (names
 /// of one length: the configuration section's bytes are swapped).
 fn rename(from: &Path, old: &str, new: &str, to: &Path) {
-    let mut bytes = std::fs::read(from).unwrap();
-    let at = bytes
-        .windows(old.len())
-        .position(|w| w == old.as_bytes())
-        .expect("the configuration section names the machine type");
-    bytes[at..at + new.len()].copy_from_slice(new.as_bytes());
-    std::fs::write(to, &bytes).unwrap();
+    let bytes = std::fs::read(from).unwrap();
+    std::fs::write(to, support::renamed_by_hand(&bytes, old, new)).unwrap();
 }
 
 /// The PCI configuration space of `section` in the stream at `path`, as

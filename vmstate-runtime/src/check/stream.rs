@@ -2275,21 +2275,28 @@ mod configuration_test_tests {
                 4,
             ));
         }
+        described("pc-i440fx-7.0", "0000:00:01.3/piix4_pm", 3, fields)
+    }
+
+    /// A stream on `machine` with one section, `idstr` at `version`, that
+    /// its vmdesc describes with `fields` (the VMSD named as the idstr's
+    /// last part).
+    fn described(machine: &str, idstr: &str, version: u32, fields: Vec<FieldDesc>) -> StreamFacts {
         StreamFacts {
-            machine: Some("pc-i440fx-7.0".into()),
+            machine: Some(machine.into()),
             footers: true,
             sections: vec![SectionFacts {
                 desc: Some(StateDesc {
-                    vmsd_name: "piix4_pm".into(),
-                    version: 3,
+                    vmsd_name: idstr.rsplit('/').next().unwrap_or(idstr).into(),
+                    version,
                     fields,
                     subsections: Vec::new(),
                 }),
                 desc_in_vmdesc: true,
                 ..SectionFacts::new(&SectionInfo {
-                    idstr: "0000:00:01.3/piix4_pm".into(),
+                    idstr: idstr.into(),
                     instance_id: 0,
-                    version_id: 3,
+                    version_id: version,
                 })
             }],
             ..StreamFacts::default()
@@ -2334,25 +2341,7 @@ mod configuration_test_tests {
             if msix {
                 fields.push(FieldDesc::scalar(MSIX, "buffer", 17));
             }
-            StreamFacts {
-                machine: Some("pc-q35-2.10".into()),
-                footers: true,
-                sections: vec![SectionFacts {
-                    desc: Some(StateDesc {
-                        vmsd_name: "pcie-root-port".into(),
-                        version: 1,
-                        fields,
-                        subsections: Vec::new(),
-                    }),
-                    desc_in_vmdesc: true,
-                    ..SectionFacts::new(&SectionInfo {
-                        idstr: "0000:00:01.0/pcie-root-port".into(),
-                        instance_id: 0,
-                        version_id: 1,
-                    })
-                }],
-                ..StreamFacts::default()
-            }
+            described("pc-q35-2.10", "0000:00:01.0/pcie-root-port", 1, fields)
         };
         for (ours, theirs) in [(true, false), (false, true)] {
             let obstacles = check_reference(&port(ours), &port(theirs));
